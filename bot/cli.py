@@ -1,0 +1,191 @@
+"""`claimbot`: every job without Discord (ingest, check, reindex, stats)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from index.config import Settings
+from index.models import CheckResult
+from index.service import ClaimError, ClaimIndex, IndexMismatch
+from index.sources import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, SourceOptions, read_inputs
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+def _open_index() -> ClaimIndex:
+    try:
+        return ClaimIndex(Settings())
+    except Exception as exc:  # a bad DATABASE_URL or unreadable CLAIMBOT_HOME: say so in one line
+        err.print(f"[red]error:[/] cannot open the claim index: {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _count_units(inputs: list[str]) -> int | None:
+    """Articles the inputs will yield, for the progress bar (JSONL: non-blank lines)."""
+    total = 0
+    for raw in inputs:
+        path = Path(raw)
+        files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        for f in files:
+            suffix = f.suffix.lower()
+            if suffix in JSONL_SUFFIXES and f.is_file():
+                with f.open("rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            elif suffix in SUPPORTED_SUFFIXES or not path.is_dir():
+                total += 1
+    return total or None
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="Files (.txt .md .html .jsonl), folders or http(s) URLs.")],
+    title: Annotated[str | None, typer.Option(help="Title for plain files (else the first line).")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Publishing outlet, e.g. 'el Nuevo Herald'.")] = None,
+    url: Annotated[str | None, typer.Option(help="Canonical URL of the article.")] = None,
+    author: Annotated[str | None, typer.Option()] = None,
+    published: Annotated[str | None, typer.Option(help="Publication date, YYYY-MM-DD.")] = None,
+    language: Annotated[str | None, typer.Option()] = None,
+    collection: Annotated[str, typer.Option(help="Collection (scope) to add the articles to.")] = "default",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print one line per article.")] = False,
+) -> None:
+    """Index articles. Re-ingesting an article changes nothing; a changed article at the same URL is replaced."""
+    if published is not None:
+        try:
+            dt.date.fromisoformat(published)
+        except ValueError:
+            err.print(f"[red]error:[/] --published must be YYYY-MM-DD, got {published!r}")
+            raise typer.Exit(2) from None
+    overrides: dict[str, Any] = {
+        "title": title, "outlet": outlet, "url": url, "author": author, "published": published, "language": language,
+    }
+    if url and len(inputs) > 1:
+        err.print("[red]error:[/] --url names one article; give exactly one input with it")
+        raise typer.Exit(2)
+    settings = Settings()
+    index = _open_index()
+    options = SourceOptions(
+        max_bytes=settings.max_article_bytes,
+        timeout_s=settings.fetch_timeout_s,
+        max_redirects=settings.fetch_max_redirects,
+        overrides=overrides,
+    )
+    progress = Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, transient=True,
+    )
+
+    def on_event(event) -> None:  # noqa: ANN001
+        progress.advance(task)
+        if event.outcome == "failed":
+            progress.console.print(f"[red]failed:[/] {event.origin}: {event.detail}")
+        elif verbose:
+            extra = f", {event.passages} passages" if event.passages else ""
+            progress.console.print(f"{event.outcome}: {event.origin} ({event.detail}{extra})")
+        if verbose:
+            sys.stderr.flush()
+
+    try:
+        with progress:
+            task = progress.add_task("ingesting", total=_count_units(inputs))
+            report = index.ingest(read_inputs(inputs, options), collection=collection, on_event=on_event)
+    except IndexMismatch as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        index.close()
+    out.print(
+        f"articles: {report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
+        f"{report.failed} failed; {report.passages} passages in {report.seconds:.1f} s"
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    claim: Annotated[str, typer.Argument(help="The claim to check, e.g. 'Pérez was killed'.")],
+    top: Annotated[int, typer.Option(help="How many passages to show.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document (the stable schema).")] = False,
+    collection: Annotated[str | None, typer.Option(help="Only search this collection.")] = None,
+) -> None:
+    """Show the indexed passages closest to a claim, best first, with their sources.
+
+    Not yet filled: `stance`, `probs` and `verdict` (the stance model is not built yet) and
+    `speaker`, `cue`, `attribution` (in-text attribution is not built yet). They are null.
+    """
+    index = _open_index()
+    try:
+        result = index.check(claim, top=top, collection=collection)
+    except (ClaimError, IndexMismatch) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        index.close()
+    if as_json:
+        sys.stdout.write(result.model_dump_json() + "\n")
+    else:
+        _print_check(result)
+
+
+def _print_check(result: CheckResult) -> None:
+    out.print(f"[bold]Claim:[/] {result.claim}")
+    if not result.passages:
+        out.print("No indexed passage matches this claim. Ingest articles with `claimbot ingest`.")
+        return
+    for n, p in enumerate(result.passages, start=1):
+        a = p.article
+        source = " — ".join(x for x in (a.outlet, a.title) if x) or f"article {a.id}"
+        if a.published:
+            source += f" ({a.published})"
+        out.print(f"\n{n}. [dim]relevance {p.relevance:.2f}[/]  {p.text}")
+        out.print(f"   [cyan]{source}[/]")
+        where = f"characters {p.char_start}–{p.char_end}"
+        out.print(f"   {a.url + ' · ' if a.url else ''}{where}")
+
+
+@app.command()
+def reindex(
+    reembed: Annotated[bool, typer.Option(help="Re-embed every passage (after changing the embedding model).")] = False,
+) -> None:
+    """Rebuild the vector index from the database, which holds every passage and embedding."""
+    index = _open_index()
+    try:
+        stats = index.reindex(reembed=reembed)
+    finally:
+        index.close()
+    out.print(f"reindexed {stats.vectors} passages of {stats.articles} articles ({stats.vector_kind} index)")
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Articles, passages and the state of the vector index."""
+    index = _open_index()
+    try:
+        _ = index.vectors
+        s = index.stats()
+    finally:
+        index.close()
+    if as_json:
+        sys.stdout.write(json.dumps(s.__dict__) + "\n")
+    else:
+        out.print(
+            f"{s.articles} articles, {s.passages} passages, {s.vectors} vectors ({s.vector_kind}), model {s.embed_model}"
+        )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

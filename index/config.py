@@ -1,0 +1,62 @@
+"""The one settings object: read from the environment and `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGED_EMBED_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "claimbot"
+
+
+def _default_data_dir() -> Path:
+    # The evaluation and training data sets live beside the repository checkout, never inside it.
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home, validation_alias="CLAIMBOT_HOME")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="CLAIMBOT_DATA_DIR")
+
+    embed_model: str = Field(default=PACKAGED_EMBED_MODEL, validation_alias="CLAIMBOT_EMBED_MODEL")
+    embed_batch_size: int = Field(default=64, ge=1, validation_alias="CLAIMBOT_EMBED_BATCH_SIZE")
+    torch_threads: int = Field(default=0, ge=0, validation_alias="CLAIMBOT_TORCH_THREADS")
+
+    hnsw_threshold: int = Field(default=150_000, ge=0, validation_alias="CLAIMBOT_HNSW_THRESHOLD")
+    candidates: int = Field(default=50, ge=1, validation_alias="CLAIMBOT_RETRIEVAL_CANDIDATES")
+
+    fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
+    fetch_max_redirects: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_FETCH_MAX_REDIRECTS")
+    max_article_bytes: int = Field(default=5_000_000, gt=0, validation_alias="CLAIMBOT_MAX_ARTICLE_BYTES")
+
+    discord_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "CLAIMBOT_DISCORD_TOKEN")
+    )
+
+    @field_validator("home", "data_dir", mode="after")
+    @classmethod
+    def _expand_user(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'claimbot.db'}"
+
+    @property
+    def vector_dir(self) -> Path:
+        return self.home / "vectors"
+
+    def ensure_home(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.vector_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,161 @@
+"""Ingestion: articles in, passages with embeddings out, one transaction per article.
+
+Passages of several articles are embedded together (the embedder is the slow part and wants
+full batches); each article is then committed on its own, so a crash or a bad input never
+leaves half an article. The vector index is updated after each commit and saved at the end
+and every `SAVE_EVERY_S`; if the process dies in between, the next open syncs it from the
+database.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from sqlalchemy.exc import IntegrityError
+
+from index import text as textmod
+from index.embed import Embedder
+from index.models import ArticleInput, IngestReport, PassageDraft
+from index.sources import SourceError, SourceItem
+from index.store import Store
+from index.vectors import VectorIndex
+
+EMBED_CHUNK_SENTENCES = 256
+SAVE_EVERY_S = 60.0
+
+Outcome = Literal["added", "replaced", "unchanged", "failed"]
+
+
+@dataclass(frozen=True)
+class IngestEvent:
+    outcome: Outcome
+    origin: str
+    detail: str
+    passages: int = 0
+
+
+@dataclass
+class _Pending:
+    article: ArticleInput
+    content_hash: str
+    drafts: list[PassageDraft]
+    replace_id: int | None
+    replace_passages: list[int]
+
+
+Annotator = Callable[[ArticleInput, list[PassageDraft]], list[PassageDraft]]
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: Store,
+        vectors: VectorIndex,
+        embedder: Embedder,
+        *,
+        collection: str,
+        annotate: Annotator | None = None,
+        on_event: Callable[[IngestEvent], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.vectors = vectors
+        self.embedder = embedder
+        self.collection = collection
+        self.annotate = annotate
+        self.on_event = on_event or (lambda _event: None)
+        self.report = IngestReport()
+        self._pending: list[_Pending] = []
+        self._pending_keys: set[str] = set()
+        self._last_save = time.monotonic()
+
+    def run(self, items: Iterable[SourceItem]) -> IngestReport:
+        started = time.perf_counter()
+        try:
+            for item in items:
+                self._take(item)
+            self._flush()
+        finally:
+            if self.vectors.dirty:
+                self.vectors.save()
+            self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _emit(self, event: IngestEvent) -> None:
+        if event.outcome == "failed":
+            self.report.failed += 1
+            self.report.errors.append(f"{event.origin}: {event.detail}")
+        elif event.outcome == "unchanged":
+            self.report.unchanged += 1
+        else:
+            setattr(self.report, event.outcome, getattr(self.report, event.outcome) + 1)
+            self.report.passages += event.passages
+        self.on_event(event)
+
+    def _take(self, item: SourceItem) -> None:
+        if isinstance(item, SourceError):
+            self._emit(IngestEvent("failed", item.origin, item.reason))
+            return
+        article = item.model_copy(update={"text": textmod.normalise(item.text)})
+        if not article.text:
+            self._emit(IngestEvent("failed", article.origin, "no extractable text"))
+            return
+        content_hash = textmod.content_hash(article.text)
+        keys = {f"hash:{content_hash}"} | ({f"url:{article.url}"} if article.url else set())
+        if keys & self._pending_keys:
+            self._flush()  # the same article twice in one run: let the first commit decide
+        by_url, by_hash = self.store.find_existing(article.url, content_hash, self.collection)
+        if by_url is not None and by_url.content_hash == content_hash:
+            self._emit(IngestEvent("unchanged", article.origin, f"already indexed as article {by_url.id}"))
+            return
+        if by_hash is not None and (by_url is None or by_hash.id != by_url.id):
+            self._emit(IngestEvent("unchanged", article.origin, f"same text as article {by_hash.id}"))
+            return
+        sentences = textmod.split_sentences(article.text)
+        if not any(s.kind == "text" for s in sentences):
+            self._emit(IngestEvent("failed", article.origin, "no extractable text (only headings or captions)"))
+            return
+        drafts = textmod.passage_drafts(sentences, article.title)
+        if self.annotate is not None:
+            drafts = self.annotate(article, drafts)
+        self._pending.append(
+            _Pending(
+                article,
+                content_hash,
+                drafts,
+                replace_id=by_url.id if by_url else None,
+                replace_passages=by_url.passage_ids if by_url else [],
+            )
+        )
+        self._pending_keys |= keys
+        if sum(len(p.drafts) for p in self._pending) >= EMBED_CHUNK_SENTENCES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending, self._pending_keys = self._pending, [], set()
+        vectors = self.embedder.encode([d.embed_text for p in pending for d in p.drafts])
+        offset = 0
+        for p in pending:
+            article_vectors = vectors[offset : offset + len(p.drafts)]
+            offset += len(p.drafts)
+            try:
+                article_id, passage_ids = self.store.write_article(
+                    p.article, p.content_hash, p.drafts, article_vectors,
+                    replace_id=p.replace_id, collection=self.collection,
+                )
+            except IntegrityError:
+                # Another process stored the same URL or text since we looked: nothing was written.
+                self._emit(IngestEvent("unchanged", p.article.origin, "stored concurrently by another ingest"))
+                continue
+            self.vectors.remove(np.asarray(p.replace_passages, dtype=np.int64))
+            self.vectors.add(np.asarray(passage_ids, dtype=np.int64), article_vectors)
+            outcome: Outcome = "replaced" if p.replace_id is not None else "added"
+            self._emit(IngestEvent(outcome, p.article.origin, f"article {article_id}", len(passage_ids)))
+        if time.monotonic() - self._last_save > SAVE_EVERY_S:
+            self.vectors.save()
+            self._last_save = time.monotonic()

@@ -1,0 +1,126 @@
+"""Typed objects that cross module boundaries.
+
+`CheckResult` is what `claimbot check --json` prints: its JSON is a stable schema that later
+stages (stance, attribution) and tools depend on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+Stance = Literal["supports", "refutes", "neutral"]
+PassageKind = Literal["text", "caption"]
+
+
+class ArticleInput(BaseModel):
+    """One article as read from a source, before it is split and indexed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    published: dt.date | None = None
+    language: str | None = None
+    origin: str = ""  # the file path, file:line or URL it came from, for messages
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _parse_date(cls, value: object) -> object:
+        # Sources give full timestamps ("2018-01-15T10:00:00Z"); only the day is kept.
+        if isinstance(value, str) and len(value) > 10 and value[4] == "-":
+            return value[:10]
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return value
+
+    @field_validator("title", "url", "outlet", "author", "language", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article's text with its character offsets into that text."""
+
+    text: str
+    char_start: int
+    char_end: int
+    paragraph: int
+    position: int  # index of the sentence in the article
+    kind: PassageKind = "text"
+
+
+@dataclass(frozen=True)
+class PassageDraft:
+    """A sentence ready to store: what to show, what to search and what to embed."""
+
+    sentence: Sentence
+    embed_text: str  # what is embedded: the sentence with what a reader needs to place it
+    context: str  # searched beside the sentence with a lower weight: title, previous statement
+    speaker: str | None = None
+    cue: str | None = None
+    attribution: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage found for a claim, before stance."""
+
+    passage_id: int
+    relevance: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    passages: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+class ArticleRef(BaseModel):
+    id: int
+    title: str | None
+    outlet: str | None
+    url: str | None
+    published: str | None  # YYYY-MM-DD
+
+
+class StanceProbs(BaseModel):
+    supports: float
+    refutes: float
+    neutral: float
+
+
+class PassageResult(BaseModel):
+    text: str
+    relevance: float
+    stance: Stance | None = None
+    probs: StanceProbs | None = None
+    speaker: str | None = None
+    cue: str | None = None
+    attribution: str | None = None
+    article: ArticleRef
+    char_start: int
+    char_end: int
+
+
+class CheckResult(BaseModel):
+    claim: str
+    verdict: str | None = None
+    passages: list[PassageResult]

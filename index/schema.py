@@ -1,0 +1,87 @@
+"""SQLAlchemy 2 tables. Alembic migrations in `index/migrations` create and evolve them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+DEFAULT_COLLECTION = "default"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("collection", "url", name="uq_articles_collection_url"),
+        UniqueConstraint("collection", "content_hash", name="uq_articles_collection_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection: Mapped[str] = mapped_column(String(100), default=DEFAULT_COLLECTION)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    title: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str | None] = mapped_column(String(300))
+    author: Mapped[str | None] = mapped_column(String(300))
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    language: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(Text, default="")
+    ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+
+    passages: Mapped[list[PassageRow]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="PassageRow.position",
+    )
+
+
+class PassageRow(Base):
+    __tablename__ = "passages"
+    __table_args__ = (Index("ix_passages_article_position", "article_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    collection: Mapped[str] = mapped_column(String(100), default=DEFAULT_COLLECTION, index=True)
+    paragraph: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20), default="text")
+    text: Mapped[str] = mapped_column(Text)
+    context: Mapped[str] = mapped_column(Text)
+    embed_text: Mapped[str] = mapped_column(Text)
+    char_start: Mapped[int] = mapped_column(Integer)
+    char_end: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str | None] = mapped_column(String(300))
+    cue: Mapped[str | None] = mapped_column(String(200))
+    attribution: Mapped[str | None] = mapped_column(Text)
+    # float32 little-endian, unit length: the vector index is rebuilt from these without re-embedding.
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+
+    article: Mapped[ArticleRow] = relationship(back_populates="passages")
+
+
+class MetaRow(Base):
+    """Key/value facts about the installation, e.g. which embedding model made the vectors."""
+
+    __tablename__ = "index_meta"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,178 @@
+"""The façade the CLI and the Discord bot call: ingest, check, reindex, stats."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.config import Settings
+from index.db import make_engine
+from index.embed import Embedder, shared_embedder
+from index.ingest import IngestEvent, Ingestor
+from index.models import ArticleRef, CheckResult, IngestReport, PassageResult
+from index.retrieve import reciprocal_rank_fusion
+from index.schema import DEFAULT_COLLECTION
+from index.sources import SourceItem
+from index.store import StoredPassage, Store
+from index.vectors import VectorIndex
+
+MAX_CLAIM_CHARS = 1000
+
+
+class ClaimError(ValueError):
+    """A claim that cannot be checked (empty, too long); the message is for the user."""
+
+
+class IndexMismatch(RuntimeError):
+    """The stored vectors were made by another embedding model than the configured one."""
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    articles: int
+    passages: int
+    vectors: int
+    vector_kind: str
+    embed_model: str | None
+
+
+class ClaimIndex:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        settings.ensure_home()
+        self.settings = settings
+        self.store = Store(make_engine(settings.resolved_database_url))
+        self._embedder = embedder
+        self._vectors: VectorIndex | None = None
+        self._lock = threading.Lock()
+
+    # -- lazily loaded parts ----------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = shared_embedder(
+                    self.settings.embed_model, self.settings.embed_batch_size, self.settings.torch_threads
+                )
+            return self._embedder
+
+    @property
+    def vectors(self) -> VectorIndex:
+        if self._vectors is None:
+            embedder = self.embedder
+            self._check_model(embedder)
+            with self._lock:
+                if self._vectors is None:
+                    vectors = VectorIndex(
+                        self.settings.vector_dir / "passages.faiss", embedder.dim, self.settings.hnsw_threshold
+                    )
+                    added, removed = vectors.sync(
+                        self.store.passage_ids(), lambda ids: self.store.embeddings(ids, embedder.dim)
+                    )
+                    if added or removed:
+                        vectors.save()
+                    self._vectors = vectors
+        return self._vectors
+
+    def _check_model(self, embedder: Embedder) -> None:
+        stored = self.store.get_meta("embed_model")
+        _, passages = self.store.counts()
+        if stored is None or passages == 0:
+            self.store.set_meta("embed_model", embedder.name)
+            self.store.set_meta("embed_dim", str(embedder.dim))
+        elif stored != embedder.name:
+            raise IndexMismatch(
+                f"the index was embedded with {stored!r} but CLAIMBOT_EMBED_MODEL is {embedder.name!r}; "
+                "run `claimbot reindex --reembed` to re-embed every passage with the new model"
+            )
+
+    # -- jobs -------------------------------------------------------------------------------
+    def ingest(
+        self,
+        items: Iterable[SourceItem],
+        *,
+        collection: str = DEFAULT_COLLECTION,
+        on_event: Callable[[IngestEvent], None] | None = None,
+    ) -> IngestReport:
+        ingestor = Ingestor(self.store, self.vectors, self.embedder, collection=collection, on_event=on_event)
+        return ingestor.run(items)
+
+    def check(self, claim: str, *, top: int = 5, collection: str | None = None) -> CheckResult:
+        claim = " ".join(claim.split())
+        if not claim:
+            raise ClaimError("the claim is empty")
+        if len(claim) > MAX_CLAIM_CHARS:
+            raise ClaimError(f"the claim is {len(claim)} characters long; the limit is {MAX_CLAIM_CHARS}")
+        if top < 1:
+            raise ClaimError("--top must be at least 1")
+        k = max(self.settings.candidates, top)
+        query = self.embedder.encode([claim])[0]
+        dense = [pid for pid, _ in self.vectors.search(query, k)]
+        lexical = self.store.lexical_search(claim, k, collection)
+        hits = reciprocal_rank_fusion(dense, lexical)
+        # Dense hits are not scoped by collection in the vector index, so filter here.
+        stored = self.store.passages([h.passage_id for h in hits])
+        results: list[PassageResult] = []
+        for hit in hits:
+            passage = stored.get(hit.passage_id)
+            if passage is None or (collection and passage.collection != collection):
+                continue
+            results.append(_passage_result(passage, hit.relevance))
+            if len(results) == top:
+                break
+        return CheckResult(claim=claim, verdict=None, passages=results)
+
+    def reindex(self, *, reembed: bool = False, on_progress: Callable[[int, int], None] | None = None) -> IndexStats:
+        """Rebuild the vector index from the database (re-embedding every passage if asked)."""
+        embedder = self.embedder
+        _, total = self.store.counts()
+        if reembed:
+            done = 0
+            for ids, texts in self.store.iter_embed_texts():
+                self.store.update_embeddings(ids, embedder.encode(texts))
+                done += len(ids)
+                if on_progress:
+                    on_progress(done, total)
+            self.store.set_meta("embed_model", embedder.name)
+            self.store.set_meta("embed_dim", str(embedder.dim))
+        self._check_model(embedder)
+        ids = self.store.passage_ids()
+        vectors = VectorIndex(self.settings.vector_dir / "passages.faiss", embedder.dim, self.settings.hnsw_threshold)
+        vectors.rebuild(ids, self.store.embeddings(ids, embedder.dim))
+        vectors.save()
+        self._vectors = vectors
+        return self.stats()
+
+    def stats(self) -> IndexStats:
+        articles, passages = self.store.counts()
+        vectors = self._vectors
+        return IndexStats(
+            articles=articles,
+            passages=passages,
+            vectors=len(vectors) if vectors is not None else -1,
+            vector_kind=("hnsw" if vectors.is_hnsw else "exact") if vectors is not None else "not loaded",
+            embed_model=self.store.get_meta("embed_model"),
+        )
+
+    def close(self) -> None:
+        if self._vectors is not None and self._vectors.dirty:
+            self._vectors.save()
+        self.store.engine.dispose()
+
+
+def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:
+    return PassageResult(
+        text=p.text,
+        relevance=relevance,
+        speaker=p.speaker,
+        cue=p.cue,
+        attribution=p.attribution,
+        article=ArticleRef(
+            id=p.article_id, title=p.article_title, outlet=p.article_outlet, url=p.article_url,
+            published=p.article_published,
+        ),
+        char_start=p.char_start,
+        char_end=p.char_end,
+    )

@@ -1,0 +1,260 @@
+"""Read articles from files, folders, JSONL and URLs.
+
+Every input yields either an `ArticleInput` or a `SourceError` naming the input and the reason,
+so one bad file never stops a run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from index.models import ArticleInput
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
+META_FIELDS = ("title", "url", "outlet", "author", "published", "language")
+
+
+@dataclass(frozen=True)
+class SourceError:
+    origin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"
+
+
+SourceItem = ArticleInput | SourceError
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    max_bytes: int = 5_000_000
+    timeout_s: float = 15.0
+    max_redirects: int = 5
+    overrides: dict[str, Any] | None = None  # metadata given on the command line
+
+
+def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceItem]:
+    for raw in inputs:
+        if raw.startswith(("http://", "https://")):
+            yield fetch_url(raw, options)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not p.name.endswith(".meta.json")
+            )
+            if not files:
+                yield SourceError(raw, "folder holds no .txt, .md, .html or .jsonl files")
+            for file in files:
+                yield from read_file(file, options)
+        elif path.exists():
+            yield from read_file(path, options)
+        else:
+            yield SourceError(raw, "no such file, folder or http(s) URL")
+
+
+def read_file(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
+    origin = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        yield SourceError(origin, f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")
+        return
+    size = path.stat().st_size
+    if size > options.max_bytes and suffix not in JSONL_SUFFIXES:
+        yield SourceError(origin, f"too large ({size:,} bytes; the limit is {options.max_bytes:,})")
+        return
+    if suffix in JSONL_SUFFIXES:
+        yield from _read_jsonl(path, options)
+        return
+    raw = path.read_bytes()
+    decoded = _decode(raw)
+    if isinstance(decoded, str) and not decoded.strip():
+        yield SourceError(origin, "empty file")
+        return
+    if not isinstance(decoded, str):
+        yield SourceError(origin, decoded.reason)
+        return
+    meta = _sidecar_meta(path)
+    if isinstance(meta, SourceError):
+        yield meta
+        return
+    if suffix in HTML_SUFFIXES:
+        yield _from_html(decoded, origin, meta, options)
+    else:
+        yield _from_plain_text(decoded, origin, meta, options, markdown=suffix != ".txt")
+
+
+def _decode(raw: bytes) -> str | SourceError:
+    if b"\x00" in raw[:8192]:
+        return SourceError("", "binary file (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return SourceError("", f"not UTF-8 text (invalid byte at position {exc.start})")
+
+
+def _sidecar_meta(path: Path) -> dict[str, Any] | SourceError:
+    sidecar = path.with_name(path.stem + ".meta.json")
+    if not sidecar.exists():
+        return {}
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return SourceError(str(sidecar), f"invalid metadata JSON ({exc})")
+    if not isinstance(meta, dict):
+        return SourceError(str(sidecar), "metadata must be a JSON object")
+    unknown = set(meta) - set(META_FIELDS)
+    if unknown:
+        return SourceError(str(sidecar), f"unknown metadata keys: {', '.join(sorted(unknown))}")
+    return meta
+
+
+def _build(fields: dict[str, Any], origin: str, options: SourceOptions) -> SourceItem:
+    merged = {**fields, **{k: v for k, v in (options.overrides or {}).items() if v is not None}}
+    if not str(merged.get("text") or "").strip():
+        return SourceError(origin, "no extractable text")
+    try:
+        return ArticleInput(**merged, origin=origin)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return SourceError(origin, f"invalid article ({problems})")
+
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+
+
+def _strip_markdown(text: str) -> str:
+    lines = []
+    for line in text.split("\n"):
+        line = _MD_HEADING.sub("", line)
+        line = _MD_LINK.sub(r"\1", line)
+        line = _MD_EMPHASIS.sub(r"\2", line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _from_plain_text(
+    text: str, origin: str, meta: dict[str, Any], options: SourceOptions, *, markdown: bool
+) -> SourceItem:
+    if markdown:
+        text = _strip_markdown(text)
+    title, _, body = text.strip().partition("\n")
+    return _build({**meta, "title": meta.get("title") or title.strip(), "text": body}, origin, options)
+
+
+def _from_html(html: str, origin: str, meta: dict[str, Any], options: SourceOptions) -> SourceItem:
+    import trafilatura
+
+    raw = trafilatura.extract(
+        html, output_format="json", with_metadata=True, include_comments=False, url=meta.get("url")
+    )
+    if not raw:
+        return SourceError(origin, "no extractable text")
+    doc = json.loads(raw)
+    fields = {
+        "text": doc.get("text") or doc.get("raw_text") or "",
+        "title": doc.get("title"),
+        "url": doc.get("source") if str(doc.get("source") or "").startswith("http") else None,
+        "outlet": doc.get("sitename") or doc.get("source-hostname"),
+        "author": doc.get("author"),
+        "published": doc.get("date"),
+        "language": doc.get("language"),
+    }
+    return _build({**{k: v for k, v in fields.items() if v}, **meta}, origin, options)
+
+
+def _read_jsonl(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        yield SourceError(str(path), f"cannot open ({exc.strerror})")
+        return
+    with handle:
+        any_line = False
+        for number, raw in enumerate(handle, start=1):
+            origin = f"{path}:{number}"
+            if not raw.strip():
+                continue
+            any_line = True
+            if len(raw) > options.max_bytes:
+                yield SourceError(origin, f"line too large ({len(raw):,} bytes)")
+                continue
+            decoded = _decode(raw)
+            if isinstance(decoded, SourceError):
+                yield SourceError(origin, decoded.reason)
+                continue
+            try:
+                record = json.loads(decoded)
+            except json.JSONDecodeError as exc:
+                yield SourceError(origin, f"invalid JSON ({exc.msg})")
+                continue
+            if not isinstance(record, dict):
+                yield SourceError(origin, "each line must be a JSON object")
+                continue
+            if "text" not in record:
+                yield SourceError(origin, "missing required field 'text'")
+                continue
+            unknown = set(record) - {"text", *META_FIELDS}
+            fields = {k: v for k, v in record.items() if k not in unknown}
+            yield _build(fields, origin, options)
+        if not any_line:
+            yield SourceError(str(path), "empty file")
+
+
+def fetch_url(url: str, options: SourceOptions) -> SourceItem:
+    """Fetch one article page and extract it; the size cap holds even without Content-Length."""
+    try:
+        with httpx.Client(
+            follow_redirects=True,
+            max_redirects=options.max_redirects,
+            timeout=options.timeout_s,
+            headers={"User-Agent": "claimbot/0.1 (+claim verification bot)"},
+        ) as client, client.stream("GET", url) as response:
+            if response.status_code >= 400:
+                return SourceError(url, f"HTTP error {response.status_code} {response.reason_phrase}")
+            content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type not in (*HTML_CONTENT_TYPES, "text/plain"):
+                return SourceError(url, f"unsupported content type {content_type or '(none)'}")
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > options.max_bytes:
+                return SourceError(url, f"too large ({declared:,} bytes; the limit is {options.max_bytes:,})")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body.extend(chunk)
+                if len(body) > options.max_bytes:
+                    return SourceError(url, f"too large (over {options.max_bytes:,} bytes)")
+            final_url = str(response.url)
+            encoding = response.encoding or "utf-8"
+    except httpx.TimeoutException:
+        return SourceError(url, f"timed out after {options.timeout_s:g} s")
+    except httpx.TooManyRedirects:
+        return SourceError(url, f"too many redirects (more than {options.max_redirects})")
+    except httpx.HTTPError as exc:
+        return SourceError(url, f"request failed ({type(exc).__name__}: {exc})")
+    try:
+        text = bytes(body).decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return SourceError(url, f"response is not decodable as {encoding}")
+    if not text.strip():
+        return SourceError(url, "empty response")
+    meta = {"url": final_url}
+    if content_type == "text/plain":
+        return _from_plain_text(text, url, meta, options, markdown=False)
+    return _from_html(text, url, meta, options)

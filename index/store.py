@@ -1,0 +1,230 @@
+"""SQL storage of articles and passages, and full-text (BM25) search over passages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from index import db
+from index.embed import from_blobs, to_blob
+from index.models import ArticleInput, PassageDraft
+from index.schema import DEFAULT_COLLECTION, ArticleRow, MetaRow, PassageRow
+
+# Words so common that a BM25 OR-query over them only costs time.
+_STOPWORDS = frozenset(
+    "a an and are as at be been but by for from had has have he her his i in is it its of on or "
+    "she that the their them they this to was we were what when which who will with you".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    id: int
+    collection: str
+    text: str
+    char_start: int
+    char_end: int
+    paragraph: int
+    position: int
+    kind: str
+    speaker: str | None
+    cue: str | None
+    attribution: str | None
+    article_id: int
+    article_title: str | None
+    article_outlet: str | None
+    article_url: str | None
+    article_published: str | None
+
+
+@dataclass(frozen=True)
+class ExistingArticle:
+    id: int
+    content_hash: str
+    passage_ids: list[int]
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        db.upgrade(engine)
+        self._sessions = db.session_factory(engine)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # -- articles ---------------------------------------------------------------------------
+    def find_existing(
+        self, url: str | None, content_hash: str, collection: str = DEFAULT_COLLECTION
+    ) -> tuple[ExistingArticle | None, ExistingArticle | None]:
+        """(article with this URL, article with this text), either may be None."""
+        with self.session() as s:
+            by_url = None
+            if url:
+                by_url = s.scalar(select(ArticleRow).where(ArticleRow.collection == collection, ArticleRow.url == url))
+            by_hash = s.scalar(
+                select(ArticleRow).where(ArticleRow.collection == collection, ArticleRow.content_hash == content_hash)
+            )
+            return self._existing(s, by_url), self._existing(s, by_hash)
+
+    @staticmethod
+    def _existing(s: Session, row: ArticleRow | None) -> ExistingArticle | None:
+        if row is None:
+            return None
+        ids = list(s.scalars(select(PassageRow.id).where(PassageRow.article_id == row.id)))
+        return ExistingArticle(row.id, row.content_hash, ids)
+
+    def write_article(
+        self,
+        article: ArticleInput,
+        content_hash: str,
+        drafts: Sequence[PassageDraft],
+        embeddings: np.ndarray,
+        *,
+        replace_id: int | None = None,
+        collection: str = DEFAULT_COLLECTION,
+    ) -> tuple[int, list[int]]:
+        """Insert an article and its passages in one transaction, replacing `replace_id` if given."""
+        with self.session() as s, s.begin():
+            if replace_id is not None:
+                s.execute(delete(PassageRow).where(PassageRow.article_id == replace_id))
+                s.execute(delete(ArticleRow).where(ArticleRow.id == replace_id))
+            row = ArticleRow(
+                collection=collection,
+                url=article.url,
+                title=article.title,
+                outlet=article.outlet,
+                author=article.author,
+                published=article.published,
+                language=article.language,
+                text=article.text,
+                content_hash=content_hash,
+                origin=article.origin,
+            )
+            s.add(row)
+            s.flush()
+            passages = [
+                PassageRow(
+                    article_id=row.id,
+                    collection=collection,
+                    paragraph=d.sentence.paragraph,
+                    position=d.sentence.position,
+                    kind=d.sentence.kind,
+                    text=d.sentence.text,
+                    context=d.context,
+                    embed_text=d.embed_text,
+                    char_start=d.sentence.char_start,
+                    char_end=d.sentence.char_end,
+                    speaker=d.speaker,
+                    cue=d.cue,
+                    attribution=d.attribution,
+                    embedding=to_blob(vector),
+                )
+                for d, vector in zip(drafts, embeddings, strict=True)
+            ]
+            s.add_all(passages)
+            s.flush()
+            return row.id, [p.id for p in passages]
+
+    # -- passages ---------------------------------------------------------------------------
+    def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
+        if not ids:
+            return {}
+        with self.session() as s:
+            rows = s.scalars(
+                select(PassageRow).where(PassageRow.id.in_(list(ids))).options(selectinload(PassageRow.article))
+            )
+            return {r.id: _stored(r) for r in rows}
+
+    def passage_ids(self) -> np.ndarray:
+        with self.engine.connect() as c:
+            ids = c.execute(select(PassageRow.id).order_by(PassageRow.id)).scalars().all()
+        return np.asarray(ids, dtype=np.int64)
+
+    def embeddings(self, ids: np.ndarray, dim: int) -> np.ndarray:
+        """Stored vectors for `ids`, in the order given."""
+        found: dict[int, bytes] = {}
+        id_list = [int(i) for i in ids]
+        with self.engine.connect() as c:
+            for start in range(0, len(id_list), 900):  # SQLite's bound-parameter limit
+                chunk = id_list[start : start + 900]
+                found.update(c.execute(select(PassageRow.id, PassageRow.embedding).where(PassageRow.id.in_(chunk))).all())
+        return from_blobs([found[i] for i in id_list], dim)
+
+    def iter_embed_texts(self, batch: int = 1000):
+        """(ids, embedded texts) in batches, for re-embedding every passage."""
+        last = 0
+        while True:
+            with self.engine.connect() as c:
+                rows = c.execute(
+                    select(PassageRow.id, PassageRow.embed_text).where(PassageRow.id > last).order_by(PassageRow.id).limit(batch)
+                ).all()
+            if not rows:
+                return
+            yield [r[0] for r in rows], [r[1] for r in rows]
+            last = rows[-1][0]
+
+    def update_embeddings(self, ids: list[int], embeddings: np.ndarray) -> None:
+        with self.session() as s, s.begin():
+            for passage_id, vector in zip(ids, embeddings, strict=True):
+                s.execute(
+                    PassageRow.__table__.update().where(PassageRow.id == passage_id).values(embedding=to_blob(vector))
+                )
+
+    def lexical_search(self, query: str, k: int, collection: str | None = None) -> list[int]:
+        """Passage ids by BM25 over the passage text (context weighted lower), best first."""
+        words = [w for w in _WORD.findall(query.casefold()) if w not in _STOPWORDS]
+        if not words:
+            return []
+        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(words))
+        sql = (
+            "SELECT f.rowid FROM passages_fts f "
+            + ("JOIN passages p ON p.id = f.rowid " if collection else "")
+            + "WHERE passages_fts MATCH :match "
+            + ("AND p.collection = :collection " if collection else "")
+            + "ORDER BY bm25(passages_fts, 1.0, 0.3) LIMIT :k"
+        )
+        with self.engine.connect() as c:
+            return [r[0] for r in c.execute(text(sql), {"match": match, "k": k, "collection": collection})]
+
+    # -- facts ------------------------------------------------------------------------------
+    def counts(self) -> tuple[int, int]:
+        with self.session() as s:
+            return (s.scalar(select(func.count(ArticleRow.id))) or 0, s.scalar(select(func.count(PassageRow.id))) or 0)
+
+    def get_meta(self, key: str) -> str | None:
+        with self.session() as s:
+            row = s.get(MetaRow, key)
+            return row.value if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.session() as s, s.begin():
+            s.merge(MetaRow(key=key, value=value))
+
+
+def _stored(r: PassageRow) -> StoredPassage:
+    a = r.article
+    return StoredPassage(
+        id=r.id,
+        collection=r.collection,
+        text=r.text,
+        char_start=r.char_start,
+        char_end=r.char_end,
+        paragraph=r.paragraph,
+        position=r.position,
+        kind=r.kind,
+        speaker=r.speaker,
+        cue=r.cue,
+        attribution=r.attribution,
+        article_id=a.id,
+        article_title=a.title,
+        article_outlet=a.outlet,
+        article_url=a.url,
+        article_published=a.published.isoformat() if a.published else None,
+    )

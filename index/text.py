@@ -1,0 +1,141 @@
+"""Article text: normalisation, paragraphs and sentences with character offsets.
+
+Sentences come from syntok, which handles news typography (curly quotes, em-dashes,
+abbreviations such as "U.S." and "p.m.") and keeps every token's offset into the text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator
+
+import syntok.segmenter as syntok
+
+from index.models import PassageDraft, Sentence
+
+_TERMINAL = tuple(".!?…:;\"”’»")
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n+")
+_HEADING_MAX_CHARS = 60
+
+
+def normalise(text: str) -> str:
+    """The form an article's text is stored in: NFC, Unix newlines, no trailing spaces."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\ufeff", "")
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def content_hash(text: str) -> str:
+    """Hash of the text with case and whitespace folded, so re-encoded copies of an article match."""
+    folded = " ".join(normalise(text).casefold().split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def paragraphs(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) offsets of the paragraphs of `text`.
+
+    Blank lines separate paragraphs. Inside a block, a short line without closing punctuation
+    followed by a line that does not start in lower case (a heading, a caption title such as
+    "Venezuela Political Crisis (5)") is a paragraph of its own; other single newlines are
+    wrapped lines of one paragraph.
+    """
+    pos = 0
+    for match in [*_BLOCK_BREAK.finditer(text), None]:
+        end = match.start() if match else len(text)
+        yield from _split_block(text, pos, end)
+        if match:
+            pos = match.end()
+
+
+def _split_block(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    para_start = start
+    line_start = start
+    while line_start < end:
+        nl = text.find("\n", line_start, end)
+        line_end = end if nl == -1 else nl
+        line = text[line_start:line_end].strip()
+        next_line = text[nl + 1 : end].lstrip()[:1] if nl != -1 else ""
+        if (
+            next_line
+            and not next_line.islower()  # a wrapped line continues in lower case
+            and line
+            and len(line) <= _HEADING_MAX_CHARS
+            and not line.endswith(_TERMINAL)
+        ):
+            if text[para_start:line_end].strip():
+                yield _trim(text, para_start, line_end)
+            para_start = nl + 1
+        line_start = line_end + 1
+    if text[para_start:end].strip():
+        yield _trim(text, para_start, end)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """All sentences of `text`, in order, with offsets such that text[start:end] is the sentence.
+
+    A paragraph whose last sentence has no closing punctuation (a photo caption ending with its
+    credit, e.g. "... Caracas, Venezuela. Fernando Llano AP") is marked `caption`: it stays
+    searchable but is not a statement and does not serve as context for its neighbours.
+    """
+    sentences: list[Sentence] = []
+    for para_index, (p_start, p_end) in enumerate(paragraphs(text)):
+        spans = list(_syntok_spans(text[p_start:p_end]))
+        if not spans:
+            continue
+        last_text = text[p_start + spans[-1][0] : p_start + spans[-1][1]]
+        kind = "text" if last_text.rstrip().endswith(_TERMINAL) else "caption"
+        for s, e in spans:
+            sentences.append(
+                Sentence(
+                    text=text[p_start + s : p_start + e],
+                    char_start=p_start + s,
+                    char_end=p_start + e,
+                    paragraph=para_index,
+                    position=len(sentences),
+                    kind=kind,
+                )
+            )
+    return sentences
+
+
+def _syntok_spans(paragraph: str) -> Iterator[tuple[int, int]]:
+    for para in syntok.analyze(paragraph):
+        for sentence in para:
+            if not sentence:
+                continue
+            first, last = sentence[0], sentence[-1]
+            yield first.offset, last.offset + len(last.value)
+
+
+def passage_drafts(sentences: list[Sentence], title: str | None) -> list[PassageDraft]:
+    """Each sentence with the text it is embedded with and the context it is searched with.
+
+    The embedded text is the title and the sentence: measured on the demo article, adding the
+    previous sentence to the embedded text pulled direct matches down (the CNN sentence fell from
+    1st to 12th for "Pérez was killed"), so the previous statement goes only into the full-text
+    context, where it lets an unnamed quote match the names of the sentence that introduces it.
+    """
+    drafts: list[PassageDraft] = []
+    previous: Sentence | None = None
+    for sentence in sentences:
+        embed_parts = [title, sentence.text] if title else [sentence.text]
+        context_parts = [title] if title else []
+        if sentence.kind == "text" and previous is not None:
+            context_parts.append(previous.text)
+        drafts.append(
+            PassageDraft(sentence=sentence, embed_text="\n".join(embed_parts), context="\n".join(context_parts))
+        )
+        if sentence.kind == "text":
+            previous = sentence
+    return drafts

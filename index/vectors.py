@@ -1,0 +1,151 @@
+"""The dense vector index: faiss, persisted in the data directory, keyed by passage id.
+
+The database is the source of truth (it stores every embedding); this index is a cache that
+`sync` brings back in step after a crash and `rebuild` recreates. It is exact (inner product
+on unit vectors = cosine) while small and HNSW past a size threshold, where exact search gets
+too slow for a chat answer (storage guide: 21 ms p50 at 100k exact vs 0.3 ms HNSW).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 128
+# HNSW cannot delete: removed ids are masked at search time until they pass this share.
+TOMBSTONE_REBUILD_SHARE = 0.10
+
+
+class VectorIndex:
+    def __init__(self, path: Path, dim: int, hnsw_threshold: int) -> None:
+        self.path = path
+        self.dim = dim
+        self.hnsw_threshold = hnsw_threshold
+        self._lock = threading.RLock()
+        self._index = self._empty(hnsw=False)
+        self._tombstones: set[int] = set()
+        self.dirty = False
+        if path.exists():
+            loaded = faiss.read_index(str(path))
+            if loaded.d == dim:
+                self._index = loaded
+            # A file for another dimension (the embedding model changed) is rebuilt by sync.
+
+    # -- structure --------------------------------------------------------------------------
+    def _empty(self, *, hnsw: bool) -> faiss.Index:
+        if hnsw:
+            inner = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            inner.hnsw.efSearch = HNSW_EF_SEARCH
+        else:
+            inner = faiss.IndexFlatIP(self.dim)
+        return faiss.IndexIDMap2(inner)
+
+    @property
+    def is_hnsw(self) -> bool:
+        return isinstance(faiss.downcast_index(self._index.index), faiss.IndexHNSW)
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal) - len(self._tombstones)
+
+    def ids(self) -> np.ndarray:
+        with self._lock:
+            stored = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+            if not self._tombstones:
+                return stored
+            return stored[~np.isin(stored, np.fromiter(self._tombstones, dtype=np.int64))]
+
+    # -- changes ----------------------------------------------------------------------------
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids) == 0:
+            return
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with self._lock:
+            self._tombstones.difference_update(ids.tolist())
+            self._index.add_with_ids(vectors, ids)
+            self.dirty = True
+            if not self.is_hnsw and self._index.ntotal > self.hnsw_threshold > 0:
+                self._convert(hnsw=True)
+
+    def remove(self, ids: np.ndarray) -> None:
+        if len(ids) == 0:
+            return
+        with self._lock:
+            if self.is_hnsw:
+                present = set(faiss.vector_to_array(self._index.id_map).tolist())
+                self._tombstones.update(i for i in np.asarray(ids).tolist() if i in present)
+                if len(self._tombstones) > TOMBSTONE_REBUILD_SHARE * self._index.ntotal:
+                    self._convert(hnsw=True)
+            else:
+                self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))
+            self.dirty = True
+
+    def _convert(self, *, hnsw: bool) -> None:
+        ids = self.ids()
+        vectors = self._vectors(ids)
+        self._tombstones.clear()
+        self._index = self._empty(hnsw=hnsw)
+        if len(ids):
+            self._index.add_with_ids(vectors, ids)
+
+    def _vectors(self, ids: np.ndarray) -> np.ndarray:
+        out = np.empty((len(ids), self.dim), dtype=np.float32)
+        for row, passage_id in enumerate(ids.tolist()):
+            out[row] = self._index.reconstruct(passage_id)
+        return out
+
+    def rebuild(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        with self._lock:
+            self._tombstones.clear()
+            self._index = self._empty(hnsw=0 < self.hnsw_threshold < len(ids))
+            if len(ids):
+                self._index.add_with_ids(
+                    np.ascontiguousarray(vectors, dtype=np.float32), np.ascontiguousarray(ids, dtype=np.int64)
+                )
+            self.dirty = True
+
+    def sync(self, truth_ids: np.ndarray, load_vectors: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int]:
+        """Make the index hold exactly `truth_ids`; returns (added, removed)."""
+        with self._lock:
+            have = self.ids()
+            missing = np.setdiff1d(truth_ids, have, assume_unique=True)
+            extra = np.setdiff1d(have, truth_ids, assume_unique=True)
+            if len(extra):
+                self.remove(extra)
+            for start in range(0, len(missing), 10_000):
+                chunk = missing[start : start + 10_000]
+                self.add(chunk, load_vectors(chunk))
+            return len(missing), len(extra)
+
+    # -- queries ----------------------------------------------------------------------------
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        with self._lock:
+            if self._index.ntotal == 0:
+                return []
+            q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+            params = None
+            if self._tombstones:
+                mask = faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64))
+                params = faiss.SearchParametersHNSW(sel=faiss.IDSelectorNot(mask), efSearch=HNSW_EF_SEARCH)
+            scores, ids = self._index.search(q, min(k, self._index.ntotal), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self) -> None:
+        """Write atomically: a crash leaves the old file or the new one, never half of one."""
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+            faiss.write_index(self._index, str(tmp))
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+            self.dirty = False

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Create .venv and install claimbot with its test tools. Safe to rerun: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+# torch first, pinned: this machine's pip takes the CPU build from local disk, while an
+# unpinned torch pulled in by sentence-transformers would be a multi-GB CUDA build.
+.venv/bin/pip install --quiet --disable-pip-version-check "torch==2.13.0" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -c "import torch, sentence_transformers, faiss, spacy, index, bot" \
+  || { echo "setup failed: claimbot's dependencies did not install" >&2; exit 1; }

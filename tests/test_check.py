@@ -1,0 +1,74 @@
+"""`claimbot check` on the demo corpus: the passages a reader needs are in the top 5."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from index.service import ClaimError
+from tests.conftest import DEMO_CORPUS
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Pérez was killed", "CNN reported — citing a high government source — that he had been killed."),
+        ("Nobody was injured in the 2017 helicopter attack", "No one was injured and the building suffered minor damage"),
+        ("Óscar Pérez survived the assault", "Pérez announced that he and a small group of men were still alive"),
+        ("Pérez is a trained pilot", "Pérez is an actor, pilot and dog trainer."),
+    ],
+)
+def test_demo_claims_find_their_evidence_in_the_top_5(demo_index, claim: str, expected: str):
+    texts = [p.text for p in demo_index.check(claim, top=5).passages]
+    assert any(expected in t for t in texts), texts
+
+
+def test_results_are_ordered_and_scoped(demo_index):
+    result = demo_index.check("Pérez was killed", top=8)
+    relevances = [p.relevance for p in result.passages]
+    assert len(relevances) == 8 and relevances == sorted(relevances, reverse=True)
+    assert demo_index.check("Pérez was killed", collection="another-guild").passages == []
+
+
+@pytest.mark.parametrize(("claim", "message"), [("   ", "empty"), ("x" * 1001, "limit is 1000")])
+def test_unusable_claims_are_refused(demo_index, claim: str, message: str):
+    with pytest.raises(ClaimError, match=message):
+        demo_index.check(claim)
+
+
+def test_cli_json_follows_the_schema(home):
+    assert runner.invoke(app, ["ingest", str(DEMO_CORPUS)]).exit_code == 0
+    result = runner.invoke(app, ["check", "Pérez was killed", "--json", "--top", "3"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"claim", "verdict", "passages"} and doc["claim"] == "Pérez was killed"
+    assert len(doc["passages"]) == 3
+    for p in doc["passages"]:
+        assert set(p) == {"text", "relevance", "stance", "probs", "speaker", "cue", "attribution", "article", "char_start", "char_end"}
+        assert set(p["article"]) == {"id", "title", "outlet", "url", "published"}
+        assert p["article"]["published"] == "2018-01-15"
+        assert isinstance(p["relevance"], float) and p["char_end"] > p["char_start"]
+
+
+def test_cli_text_output_names_the_source(home):
+    runner.invoke(app, ["ingest", str(DEMO_CORPUS)])
+    result = runner.invoke(app, ["check", "Pérez is a trained pilot", "--top", "1"])
+    assert result.exit_code == 0
+    assert "actor, pilot and dog trainer" in result.output
+    assert "el Nuevo Herald — Venezuela forces launch deadly assault" in result.output and "(2018-01-15)" in result.output
+
+
+def test_cli_empty_claim_is_a_clear_error(home):
+    result = runner.invoke(app, ["check", " "])
+    assert result.exit_code == 2 and "the claim is empty" in result.output
+
+
+def test_empty_index_says_how_to_fill_it(home):
+    result = runner.invoke(app, ["check", "anything at all"])
+    assert result.exit_code == 0 and "claimbot ingest" in result.output

@@ -1,0 +1,204 @@
+"""Ingestion through the service and the CLI: idempotency, replacement, bad input, crashes, reindex."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from index.config import Settings
+from index.service import ClaimIndex
+from index.sources import SourceOptions, read_inputs
+from tests.conftest import DEMO_CORPUS
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+
+def _ingest(index: ClaimIndex, *inputs: str, **overrides):
+    return index.ingest(read_inputs(list(inputs), SourceOptions(overrides=overrides or None)))
+
+
+def _consistent(index: ClaimIndex) -> tuple[int, int]:
+    """Database and vector index agree; returns (articles, passages)."""
+    articles, passages = index.store.counts()
+    assert sorted(index.vectors.ids().tolist()) == index.store.passage_ids().tolist()
+    return articles, passages
+
+
+def test_demo_corpus_ingests_with_metadata_and_offsets(claim_index: ClaimIndex):
+    report = _ingest(claim_index, str(DEMO_CORPUS))
+    assert (report.added, report.failed) == (1, 0)
+    articles, passages = _consistent(claim_index)
+    assert articles == 1 and passages == report.passages > 30
+    result = claim_index.check("trained pilot", top=1)
+    p = result.passages[0]
+    assert p.article.outlet == "el Nuevo Herald" and p.article.published == "2018-01-15"
+    with claim_index.store.session() as s:
+        from index.schema import ArticleRow
+
+        text = s.get(ArticleRow, p.article.id).text
+    assert text[p.char_start : p.char_end] == p.text
+
+
+def test_reingesting_changes_nothing(claim_index: ClaimIndex, tmp_path: Path):
+    _ingest(claim_index, str(DEMO_CORPUS))
+    before = _consistent(claim_index)
+    again = _ingest(claim_index, str(DEMO_CORPUS))
+    assert (again.added, again.unchanged, again.passages) == (0, 1, 0)
+    # the same text under another file name, re-encoded with CRLF line ends, is still the same article
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes((DEMO_CORPUS / "venezuela-perez-2018-01-15.txt").read_bytes().replace(b"\n", b"\r\n"))
+    assert _ingest(claim_index, str(copy)).unchanged == 1
+    assert _consistent(claim_index) == before
+
+
+def test_changed_article_at_same_url_replaces_its_passages(claim_index: ClaimIndex, tmp_path: Path):
+    path = tmp_path / "a.txt"
+    path.write_text("Bridge story\nThe bridge closed on Monday. Engineers found cracks.", encoding="utf-8")
+    assert _ingest(claim_index, str(path), url="https://news.example/bridge").added == 1
+    path.write_text("Bridge story\nThe bridge reopened on Friday after repairs.", encoding="utf-8")
+    report = _ingest(claim_index, str(path), url="https://news.example/bridge")
+    assert (report.replaced, report.added) == (1, 0)
+    assert _consistent(claim_index) == (1, 1)
+    texts = [p.text for p in claim_index.check("bridge", top=5).passages]
+    assert texts == ["The bridge reopened on Friday after repairs."]
+
+
+def test_same_article_twice_in_one_run_is_added_once(claim_index: ClaimIndex, tmp_path: Path):
+    line = json.dumps({"text": "Rain fell all day. Rivers rose.", "url": "https://news.example/rain"})
+    (tmp_path / "twice.jsonl").write_text(line + "\n" + line + "\n", encoding="utf-8")
+    report = _ingest(claim_index, str(tmp_path / "twice.jsonl"))
+    assert (report.added, report.unchanged) == (1, 1)
+    assert _consistent(claim_index) == (1, 2)
+
+
+BAD_INPUTS = {
+    "empty.txt": b"",
+    "binary.txt": b"\x00\x01binary",
+    "latin1.txt": "Título\nAcción rápida.".encode("latin-1"),
+    "headings.html": b"<html><body><nav>menu</nav></body></html>",
+    "bad.jsonl": b'{"title": "no text"}\n{broken\n',
+}
+
+
+def test_bad_inputs_write_nothing_and_exit_nonzero(home: Path, tmp_path: Path):
+    for name, content in BAD_INPUTS.items():
+        (tmp_path / name).write_bytes(content)
+    good = tmp_path / "good.txt"
+    good.write_text("Good one\nThe council approved the budget on Tuesday.", encoding="utf-8")
+    args = ["ingest", *[str(tmp_path / n) for n in BAD_INPUTS], str(good)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    output = result.output
+    for name in BAD_INPUTS:
+        assert f"{name}" in output
+    assert "binary file" in output and "not UTF-8" in output and "missing required field 'text'" in output
+    assert "1 added, 0 replaced, 0 unchanged, 6 failed" in output
+    index = ClaimIndex(Settings())
+    try:
+        assert _consistent(index) == (1, 1)  # only the good article, whole
+    finally:
+        index.close()
+
+
+def test_reindex_rebuilds_the_vector_index_from_the_database(home: Path):
+    assert runner.invoke(app, ["ingest", str(DEMO_CORPUS)]).exit_code == 0
+    before = runner.invoke(app, ["check", "Pérez was killed", "--json"])
+    (home / "vectors" / "passages.faiss").unlink()
+    result = runner.invoke(app, ["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "reindexed 45 passages of 1 articles (exact index)" in result.output
+    after = runner.invoke(app, ["check", "Pérez was killed", "--json"])
+    assert json.loads(after.stdout) == json.loads(before.stdout)
+
+
+def test_a_lost_vector_file_is_resynced_on_open(home: Path):
+    index = ClaimIndex(Settings())
+    _ingest(index, str(DEMO_CORPUS))
+    index.close()
+    (home / "vectors" / "passages.faiss").unlink()
+    reopened = ClaimIndex(Settings())
+    try:
+        _consistent(reopened)
+        assert reopened.check("Pérez is a trained pilot", top=1).passages[0].text.endswith("actor, pilot and dog trainer.")
+    finally:
+        reopened.close()
+
+
+def test_changing_the_embedding_model_requires_reembedding(home: Path, monkeypatch: pytest.MonkeyPatch):
+    index = ClaimIndex(Settings())
+    _ingest(index, str(DEMO_CORPUS))
+    index.close()
+    index.store.set_meta("embed_model", "some/other-model")
+    result = runner.invoke(app, ["check", "Pérez was killed"])
+    assert result.exit_code == 2
+    assert "reindex --reembed" in result.output
+
+
+def _write_big_jsonl(path: Path, n: int) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            body = " ".join(f"Report {i} says item {j} of batch {i} was delivered on day {j}." for j in range(8))
+            f.write(json.dumps({"text": body, "title": f"Report {i}", "url": f"https://news.example/{i}"}) + "\n")
+
+
+def test_killed_ingest_leaves_a_consistent_index_and_a_rerun_completes(home: Path, tmp_path: Path):
+    big = tmp_path / "big.jsonl"
+    _write_big_jsonl(big, 300)
+    env = {**os.environ, "CLAIMBOT_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ingest", "--verbose", str(big)],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True,
+    )
+    added_lines = 0
+    assert proc.stderr is not None
+    for line in proc.stderr:  # wait until some articles are committed, then kill without warning
+        if line.startswith("added:"):
+            added_lines += 1
+            if added_lines >= 40:
+                proc.send_signal(signal.SIGKILL)
+                break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the ingest finished before it could be interrupted"
+
+    index = ClaimIndex(Settings())
+    try:
+        articles, passages = _consistent(index)  # opening syncs the vector index with the database
+        assert 40 <= articles < 300
+        assert passages == articles * 8  # no half-written article
+    finally:
+        index.close()
+
+    rerun = runner.invoke(app, ["ingest", str(big)])
+    assert rerun.exit_code == 0, rerun.output
+    assert f"{300 - articles} added, 0 replaced, {articles} unchanged, 0 failed" in rerun.output
+    index = ClaimIndex(Settings())
+    try:
+        assert _consistent(index) == (300, 2400)
+    finally:
+        index.close()
+
+
+def test_many_passages_switch_to_hnsw_and_stay_searchable(home: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("CLAIMBOT_HNSW_THRESHOLD", "100")
+    big = tmp_path / "big.jsonl"
+    _write_big_jsonl(big, 20)
+    index = ClaimIndex(Settings())
+    try:
+        _ingest(index, str(big), str(DEMO_CORPUS))
+        assert index.vectors.is_hnsw
+        _consistent(index)
+        top = index.check("Pérez is a trained pilot", top=1).passages[0]
+        assert top.text.endswith("actor, pilot and dog trainer.")
+    finally:
+        index.close()
+    assert np.isfinite(top.relevance)

@@ -1,0 +1,212 @@
+"""Every input format, and every kind of bad input, read without touching the index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from index.models import ArticleInput
+from index.sources import SourceError, SourceOptions, read_inputs
+
+OPTIONS = SourceOptions(max_bytes=20_000, timeout_s=0.5, max_redirects=3)
+
+ARTICLE_HTML = """<!doctype html><html><head>
+<title>Dam breach floods valley | The Daily Planet</title>
+<meta property="og:site_name" content="The Daily Planet">
+<meta name="author" content="Jane Doe">
+<meta property="article:published_time" content="2024-03-02T08:00:00Z">
+<link rel="canonical" href="https://planet.example/dam">
+</head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Dam breach floods valley</h1>
+<p>The dam above the village of Arlen gave way on Saturday morning, officials said, flooding dozens of homes.</p>
+<p>“We heard a roar and then the water came,” said Maria Lopez, who lives near the river. Rescue teams evacuated 300 people.</p>
+<p>The regional government said no one had died, but five people were taken to hospital with minor injuries.</p>
+</article>
+<aside>Most read: celebrity news</aside><footer>Copyright The Daily Planet</footer>
+</body></html>"""
+
+
+def _items(*inputs: str, options: SourceOptions = OPTIONS) -> list[ArticleInput | SourceError]:
+    return list(read_inputs(list(inputs), options))
+
+
+def test_plain_text_first_line_is_title_and_sidecar_sets_metadata(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("The title\n\nFirst sentence. Second one.\n", encoding="utf-8")
+    (tmp_path / "a.meta.json").write_text(json.dumps({"outlet": "Wire", "published": "2020-02-03"}), encoding="utf-8")
+    [item] = _items(str(tmp_path / "a.txt"))
+    assert isinstance(item, ArticleInput)
+    assert (item.title, item.outlet, item.published) == ("The title", "Wire", dt.date(2020, 2, 3))
+    assert item.text.strip() == "First sentence. Second one."
+
+
+def test_markdown_is_stripped_of_markup(tmp_path: Path):
+    (tmp_path / "a.md").write_text("# A *bold* title\n\nSee [the report](https://x.example) for **details**.\n", encoding="utf-8")
+    [item] = _items(str(tmp_path / "a.md"))
+    assert item.title == "A bold title"
+    assert item.text.strip() == "See the report for details."
+
+
+def test_command_line_metadata_overrides_the_file(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("Title\nBody text here.", encoding="utf-8")
+    options = SourceOptions(overrides={"outlet": "Given", "title": None})
+    [item] = _items(str(tmp_path / "a.txt"), options=options)
+    assert item.outlet == "Given" and item.title == "Title"
+
+
+def test_html_main_text_and_metadata(tmp_path: Path):
+    (tmp_path / "dam.html").write_text(ARTICLE_HTML, encoding="utf-8")
+    [item] = _items(str(tmp_path / "dam.html"))
+    assert isinstance(item, ArticleInput), item
+    assert "gave way on Saturday morning" in item.text
+    assert "Most read" not in item.text and "Home" not in item.text
+    assert item.title == "Dam breach floods valley"
+    assert item.author == "Jane Doe"
+    assert item.published == dt.date(2024, 3, 2)
+    assert item.url == "https://planet.example/dam"
+    assert item.outlet == "The Daily Planet"
+
+
+def test_jsonl_reads_each_line_and_reports_bad_lines(tmp_path: Path):
+    lines = [
+        json.dumps({"text": "One. Two.", "title": "A", "url": "https://x.example/a", "outlet": "X", "published": "2021-05-06", "language": "en"}),
+        "",
+        json.dumps({"title": "no text"}),
+        "{not json",
+        json.dumps({"text": "   "}),
+        json.dumps(["a list"]),
+        json.dumps({"text": "Three.", "published": "not a date"}),
+    ]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = _items(str(tmp_path / "a.jsonl"))
+    good = [i for i in items if isinstance(i, ArticleInput)]
+    bad = {str(i) for i in items if isinstance(i, SourceError)}
+    assert [g.title for g in good] == ["A"] and good[0].url == "https://x.example/a"
+    assert any(":3: missing required field 'text'" in b for b in bad)
+    assert any(":4: invalid JSON" in b for b in bad)
+    assert any(":5: no extractable text" in b for b in bad)
+    assert any(":6: each line must be a JSON object" in b for b in bad)
+    assert any(":7: invalid article (published" in b for b in bad)
+
+
+def test_folders_are_read_recursively(tmp_path: Path):
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "a.txt").write_text("A\nAlpha.", encoding="utf-8")
+    (tmp_path / "sub" / "deeper" / "b.md").write_text("B\nBeta.", encoding="utf-8")
+    (tmp_path / "sub" / "ignored.png").write_bytes(b"\x89PNG")
+    titles = sorted(i.title for i in _items(str(tmp_path)))
+    assert titles == ["A", "B"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.txt", b"  \n\n ", "empty file"),
+        ("title-only.txt", b"Just a title\n", "no extractable text"),
+        ("binary.txt", b"\x00\x01\x02binary", "binary file"),
+        ("latin1.txt", "Título\nAcción".encode("latin-1"), "not UTF-8 text"),
+        ("big.txt", b"Title\n" + b"word " * 5000, "too large"),
+        ("image.png", b"\x89PNG", "unsupported file type .png"),
+        ("nothing.html", b"<html><body></body></html>", "no extractable text"),
+    ],
+)
+def test_bad_files_get_a_one_line_reason(tmp_path: Path, name: str, content: bytes, reason: str):
+    (tmp_path / name).write_bytes(content)
+    [item] = _items(str(tmp_path / name))
+    assert isinstance(item, SourceError)
+    assert item.origin.endswith(name) and reason in item.reason
+    assert "\n" not in str(item)
+
+
+def test_missing_path_is_an_error(tmp_path: Path):
+    [item] = _items(str(tmp_path / "missing.txt"))
+    assert isinstance(item, SourceError) and "no such file" in item.reason
+
+
+# -- URLs against a local server ------------------------------------------------------------
+
+class _Handler(BaseHTTPRequestHandler):
+    release = threading.Event()
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8", **headers: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/article":
+            self._send(200, ARTICLE_HTML.encode())
+        elif self.path == "/moved":
+            self._send(301, b"", Location="/article")
+        elif self.path == "/loop":
+            self._send(302, b"", Location="/loop")
+        elif self.path == "/missing":
+            self._send(404, b"not here")
+        elif self.path == "/pdf":
+            self._send(200, b"%PDF-1.4", "application/pdf")
+        elif self.path == "/huge":
+            self._send(200, b"<p>" + b"x" * 50_000 + b"</p>")
+        elif self.path == "/huge-chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()  # no Content-Length: the client must count
+            self.wfile.write(b"<p>" + b"x" * 50_000 + b"</p>")
+        elif self.path == "/slow":
+            # Answers only when the test is over: the client's timeout must fire first.
+            self.release.wait(10)
+            self._send(200, ARTICLE_HTML.encode())
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    _Handler.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_url_is_fetched_and_extracted(server: str):
+    [item] = _items(f"{server}/moved")
+    assert isinstance(item, ArticleInput), item
+    assert item.url == f"{server}/article"  # the URL after redirects, not the canonical link of a foreign host
+    assert "Rescue teams evacuated 300 people." in item.text
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/missing", "HTTP error 404"),
+        ("/loop", "too many redirects"),
+        ("/pdf", "unsupported content type application/pdf"),
+        ("/huge", "too large"),
+        ("/huge-chunked", "too large"),
+        ("/slow", "timed out after 0.5 s"),
+    ],
+)
+def test_bad_urls_get_a_one_line_reason(server: str, path: str, reason: str):
+    [item] = _items(f"{server}{path}")
+    assert isinstance(item, SourceError)
+    assert reason in item.reason and item.origin == f"{server}{path}"
+
+
+def test_unreachable_host_is_an_error():
+    [item] = _items("http://127.0.0.1:9/nothing-listens-here")
+    assert isinstance(item, SourceError) and "request failed" in item.reason
