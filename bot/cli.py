@@ -19,7 +19,7 @@ from index.sources import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, SourceOptions, rea
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _open_index() -> ClaimIndex:
@@ -181,6 +181,88 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         out.print(
             f"{s.articles} articles, {s.passages} passages, {s.vectors} vectors ({s.vector_kind}), model {s.embed_model}"
         )
+
+
+@app.command()
+def attribute(
+    files: Annotated[list[Path], typer.Argument(help="Text files (UTF-8) to attribute, without indexing them.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file per line.")] = False,
+    outlet: Annotated[str | None, typer.Option(help="Outlet whose own voice unattributed sentences are in.")] = None,
+) -> None:
+    """Who says each sentence: speaker, cue and content spans with character offsets."""
+    from index.attribution import Attributor, attribute_text
+
+    attributor = Attributor()
+    failed = False
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            err.print(f"[red]error:[/] {path}: {exc}")
+            failed = True
+            continue
+        result = attribute_text(text, outlet=outlet, attributor=attributor)
+        if as_json:
+            sys.stdout.write(json.dumps({"file": str(path), **result}, ensure_ascii=False) + "\n")
+            continue
+        out.print(f"[bold]{path}[/]")
+        for sentence in result["sentences"]:
+            out.print(f"  [cyan]{sentence['attribution']}[/]: {sentence['text']}")
+    if failed:
+        raise typer.Exit(1)
+
+
+eval_app = typer.Typer(no_args_is_help=True, help="Measure claimbot on the evaluation-only data sets.")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("attribution")
+def eval_attribution(
+    split: Annotated[str, typer.Option(help="PolNeAR split: dev (tuning) or test (report once).")] = "dev",
+    limit: Annotated[int | None, typer.Option(help="Only the first N documents.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Precision, recall and F1 of source, cue and content spans on PolNeAR."""
+    from index.eval_attribution import evaluate, format_report
+
+    if split not in ("dev", "test"):
+        err.print("[red]error:[/] --split must be dev or test")
+        raise typer.Exit(2)
+    settings = Settings()
+    if not (settings.data_dir / "polnear").is_dir():
+        err.print(f"[red]error:[/] PolNeAR not found under CLAIMBOT_DATA_DIR={settings.data_dir}")
+        raise typer.Exit(2)
+    result = evaluate(split, settings.data_dir, limit=limit)
+    sys.stdout.write((json.dumps(result) if as_json else format_report(result)) + "\n")
+
+
+@app.command()
+def serve() -> None:
+    """Run the Discord bot (DISCORD_TOKEN from the environment or .env)."""
+    from bot.runner import BotConfigError
+    from bot.runner import serve as run_bot
+
+    try:
+        run_bot(Settings())
+    except BotConfigError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command("sync-commands")
+def sync_commands(
+    guild: Annotated[int | None, typer.Option(help="Register in this server only (instant).")] = None,
+) -> None:
+    """Register the slash commands with Discord (once per release, not on every start)."""
+    from bot.runner import BotConfigError
+    from bot.runner import sync_commands as sync
+
+    try:
+        names = sync(Settings(), guild)
+    except BotConfigError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    out.print(f"synced {len(names)} commands: {', '.join(names)}")
 
 
 def main() -> None:

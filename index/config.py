@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=64, ge=1, validation_alias="CLAIMBOT_EMBED_BATCH_SIZE")
     torch_threads: int = Field(default=0, ge=0, validation_alias="CLAIMBOT_TORCH_THREADS")
 
-    hnsw_threshold: int = Field(default=150_000, ge=0, validation_alias="CLAIMBOT_HNSW_THRESHOLD")
+    hnsw_threshold: int = Field(default=50_000, ge=0, validation_alias="CLAIMBOT_HNSW_THRESHOLD")
     candidates: int = Field(default=50, ge=1, validation_alias="CLAIMBOT_RETRIEVAL_CANDIDATES")
 
     fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     discord_token: str | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "CLAIMBOT_DISCORD_TOKEN")
     )
+
+    # Discord front end: claim length, rate limits (sliding windows, persisted) and the similarity
+    # above which a moderator's correction is shown for a later claim (measured: docs/benchmarks-review.md).
+    max_claim_chars: int = Field(default=500, ge=1, le=1000, validation_alias="CLAIMBOT_MAX_CLAIM_CHARS")
+    rate_user_checks: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_RATE_USER_CHECKS")
+    rate_user_window_s: float = Field(default=60.0, gt=0, validation_alias="CLAIMBOT_RATE_USER_WINDOW")
+    rate_guild_checks: int = Field(default=60, ge=0, validation_alias="CLAIMBOT_RATE_GUILD_CHECKS")
+    rate_guild_window_s: float = Field(default=60.0, gt=0, validation_alias="CLAIMBOT_RATE_GUILD_WINDOW")
+    correction_threshold: float = Field(default=0.80, ge=0, le=1, validation_alias="CLAIMBOT_CORRECTION_THRESHOLD")
 
     @field_validator("home", "data_dir", mode="after")
     @classmethod

@@ -1,0 +1,288 @@
+"""Buttons and modals. Buttons that must survive a restart are `DynamicItem`s whose `custom_id`
+carries the answer or flag id; everything else is read from the database when clicked."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.app import NO_MENTIONS, guarded, is_moderator, MODERATOR_REFUSAL, reply_private, require_moderator, services
+from bot.embeds import (
+    PAGE_PASSAGES,
+    answer_embed,
+    card_embed,
+    more_pages,
+    rest_indices,
+)
+from index.review import AlreadyTaken, AnswerView, CorrectionView, Decision, FlagView
+
+log = logging.getLogger("claimbot.discord")
+
+
+# -- answer views ---------------------------------------------------------------------------
+def answer_view(answer: AnswerView, *, publishable: bool = False) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(FlagButton(answer.id))
+    if more_pages(answer.result) > 0:
+        view.add_item(MoreButton(answer.id, "more", 1))
+    if publishable:
+        view.add_item(PublishButton(answer.id))
+    return view
+
+
+class FlagButton(discord.ui.DynamicItem[discord.ui.Button], template=r"flag:(?P<answer_id>\d+)"):
+    def __init__(self, answer_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Flag this answer", emoji="🚩", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"flag:{answer_id}"))
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
+        return cls(int(match["answer_id"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if interaction.guild_id is None:
+            await reply_private(interaction, "This only works in a server.")
+            return
+        await interaction.response.send_modal(FlagModal(self.answer_id))
+
+
+class FlagModal(discord.ui.Modal, title="Flag this answer"):
+    reason = discord.ui.TextInput(
+        label="What is wrong with this answer?", style=discord.TextStyle.paragraph, max_length=1000, min_length=3,
+        placeholder="e.g. the passage is about another person; the verdict contradicts the article",
+    )
+
+    def __init__(self, answer_id: int) -> None:
+        super().__init__(custom_id=f"flag-modal:{answer_id}")
+        self.answer_id = answer_id
+
+    @guarded
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        svc = services(interaction)
+        outcome = await asyncio.to_thread(
+            svc.review.flag, interaction.guild_id, self.answer_id, interaction.user.id, self.reason.value
+        )
+        flag = outcome.flag
+        if outcome.duplicate:
+            await interaction.followup.send(
+                f"You already flagged this answer; it is waiting for a moderator (flag #{flag.id}, "
+                f"{flag.count} report{'s' if flag.count != 1 else ''}).", ephemeral=True)
+            return
+        posted = await show_card(interaction.client, flag)
+        text = f"Thanks, your flag is recorded (flag #{flag.id})."
+        if not outcome.created:
+            text += f" Others flagged this answer too; it now has {flag.count} reports."
+        text += " Moderators will review it" + (" and you will get a DM with the outcome." if posted else
+                                                   "; they see it with `/review`.")
+        await interaction.followup.send(text, ephemeral=True)
+
+
+async def show_card(client: discord.Client, flag: FlagView) -> bool:
+    """Post the review card, or edit it when the flag already has one (merged reports)."""
+    svc = client.services  # type: ignore[attr-defined]
+    try:
+        if flag.card_channel_id and flag.card_message_id:
+            message = client.get_partial_messageable(flag.card_channel_id).get_partial_message(flag.card_message_id)
+            await message.edit(embed=card_embed(flag), view=review_view(flag.id) if flag.is_open else None)
+            return True
+        config = await asyncio.to_thread(svc.review.guild_config, flag.guild_id)
+        if config.review_channel_id is None:
+            return False
+        channel = client.get_partial_messageable(config.review_channel_id, guild_id=flag.guild_id)
+        message = await channel.send(embed=card_embed(flag), view=review_view(flag.id), allowed_mentions=NO_MENTIONS)
+        await asyncio.to_thread(svc.review.set_card, flag.guild_id, flag.id, channel_id=channel.id, message_id=message.id)
+        return True
+    except discord.HTTPException:
+        log.exception("could not post the review card of flag %s", flag.id)
+        return False
+
+
+class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<kind>more|mpage):(?P<answer_id>\d+):(?P<page>\d+)"):
+    """`more:<answer>:1` on the answer opens a private pager; `mpage:<answer>:<n>` turns its pages."""
+
+    def __init__(self, answer_id: int, kind: str, page: int, *, label: str = "More passages", disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
+                                           custom_id=f"{kind}:{answer_id}:{page}"))
+        self.answer_id, self.kind, self.page = answer_id, kind, page
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
+        return cls(int(match["answer_id"]), match["kind"], int(match["page"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        answer = await asyncio.to_thread(services(interaction).review.get_answer, interaction.guild_id, self.answer_id)
+        if interaction.user.id != answer.asker_id:
+            await reply_private(interaction, "Only the person who asked can page through these passages; "
+                                             "run `/check` with the claim to get your own answer.")
+            return
+        pages = more_pages(answer.result)
+        page = min(max(self.page, 1), max(pages, 1))
+        rest = rest_indices(answer.result)
+        indices = rest[(page - 1) * PAGE_PASSAGES: page * PAGE_PASSAGES]
+        corpus = await asyncio.to_thread(services(interaction).corpus_line)
+        embed = answer_embed(answer, corpus, indices=indices, page=page)
+        view = discord.ui.View(timeout=None)
+        view.add_item(MoreButton(answer.id, "mpage", page - 1, label="Previous", disabled=page <= 1))
+        view.add_item(MoreButton(answer.id, "mpage", page + 1, label="Next", disabled=page >= pages))
+        if self.kind == "more":
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        else:
+            await interaction.response.edit_message(embed=embed, view=view)
+
+
+class PublishButton(discord.ui.DynamicItem[discord.ui.Button], template=r"publish:(?P<answer_id>\d+)"):
+    def __init__(self, answer_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Post publicly", emoji="📢", style=discord.ButtonStyle.primary,
+                                           custom_id=f"publish:{answer_id}"))
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
+        return cls(int(match["answer_id"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        svc = services(interaction)
+        answer = await asyncio.to_thread(svc.review.get_answer, interaction.guild_id, self.answer_id)
+        if interaction.user.id != answer.asker_id:
+            await reply_private(interaction, "Only the person who asked can post this answer.")
+            return
+        if not answer.private:
+            await reply_private(interaction, "This answer is already posted.")
+            return
+        corpus = await asyncio.to_thread(svc.corpus_line)
+        response = await interaction.response.send_message(
+            embed=answer_embed(answer, corpus), view=answer_view(answer), allowed_mentions=NO_MENTIONS)
+        message = response.resource if isinstance(response.resource, discord.Message) else await interaction.original_response()
+        await asyncio.to_thread(svc.review.set_answer_message, interaction.guild_id, answer.id,
+                                channel_id=interaction.channel_id, message_id=message.id, private=False)
+
+
+# -- the review card ------------------------------------------------------------------------
+def review_view(flag_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in ("approve", "correct", "dismiss"):
+        view.add_item(ReviewButton(action, flag_id))
+    return view
+
+
+_REVIEW_LOOK = {
+    "approve": ("Approve", "✅", discord.ButtonStyle.success),
+    "correct": ("Correct", "✏️", discord.ButtonStyle.primary),
+    "dismiss": ("Dismiss", "🗑️", discord.ButtonStyle.secondary),
+}
+
+
+class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?P<action>approve|correct|dismiss):(?P<flag_id>\d+)"):
+    def __init__(self, action: str, flag_id: int) -> None:
+        label, emoji, style = _REVIEW_LOOK[action]
+        super().__init__(discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=f"review:{action}:{flag_id}"))
+        self.action, self.flag_id = action, flag_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
+        return cls(match["action"], int(match["flag_id"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if await require_moderator(interaction) is None:
+            return
+        if self.action == "correct":
+            await interaction.response.send_modal(CorrectModal(self.flag_id))
+        elif self.action == "dismiss":
+            await interaction.response.send_modal(DismissModal(self.flag_id))
+        else:
+            await interaction.response.defer()
+            await decide(interaction, self.flag_id, "approve")
+
+
+class CorrectModal(discord.ui.Modal, title="Correct this answer"):
+    verdict = discord.ui.TextInput(label="Corrected verdict", max_length=60, min_length=2,
+                                   placeholder="e.g. false, true, misleading, unproven")
+    note = discord.ui.TextInput(label="Note shown to users", style=discord.TextStyle.paragraph, max_length=1000,
+                                required=False, placeholder="What is right, with a source if you have one")
+
+    def __init__(self, flag_id: int) -> None:
+        super().__init__(custom_id=f"review-correct:{flag_id}")
+        self.flag_id = flag_id
+
+    @guarded
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        config = await asyncio.to_thread(services(interaction).review.guild_config, interaction.guild_id)
+        if not is_moderator(interaction, config):
+            await reply_private(interaction, MODERATOR_REFUSAL)
+            return
+        await interaction.response.defer()
+        await decide(interaction, self.flag_id, "correct", verdict=self.verdict.value, note=self.note.value)
+
+
+class DismissModal(discord.ui.Modal, title="Dismiss this flag"):
+    reason = discord.ui.TextInput(label="Why is the answer fine?", style=discord.TextStyle.paragraph,
+                                  max_length=1000, min_length=3, required=True)
+
+    def __init__(self, flag_id: int) -> None:
+        super().__init__(custom_id=f"review-dismiss:{flag_id}")
+        self.flag_id = flag_id
+
+    @guarded
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        config = await asyncio.to_thread(services(interaction).review.guild_config, interaction.guild_id)
+        if not is_moderator(interaction, config):
+            await reply_private(interaction, MODERATOR_REFUSAL)
+            return
+        await interaction.response.defer()
+        await decide(interaction, self.flag_id, "dismiss", reason=self.reason.value)
+
+
+async def decide(interaction: discord.Interaction, flag_id: int, action: str, **kwargs: Any) -> None:
+    """Claim and decide (atomically, off the loop), then edit the card and tell the flaggers."""
+    svc = services(interaction)
+    try:
+        decision: Decision = await asyncio.to_thread(
+            svc.review.review, interaction.guild_id, flag_id, interaction.user.id, action, **kwargs)
+    except AlreadyTaken as taken:
+        f = taken.flag
+        who = f.claimed_by if f.status == "in_review" else f.decided_by
+        await interaction.followup.send(f"{taken} (<@{who}>)", ephemeral=True, allowed_mentions=NO_MENTIONS)
+        if not f.is_open:
+            await interaction.edit_original_response(embed=card_embed(f), view=None)
+        return
+    flag = decision.flag
+    await interaction.edit_original_response(embed=card_embed(flag), view=None)
+    await interaction.followup.send(f"Flag #{flag.id} {flag.status}. The flaggers are told privately.", ephemeral=True)
+    await notify_flaggers(interaction.client, flag, decision.correction)
+
+
+OUTCOME_TEXT = {
+    "approved": "a moderator reviewed it and the answer stands.",
+    "corrected": "a moderator corrected it.",
+    "dismissed": "a moderator reviewed it and dismissed the flag.",
+}
+
+
+async def notify_flaggers(client: discord.Client, flag: FlagView, correction: CorrectionView | None = None) -> None:
+    """Tell each flagger the outcome by DM; users with closed DMs are skipped."""
+    claim = flag.answer.claim if len(flag.answer.claim) <= 200 else flag.answer.claim[:199] + "…"
+    text = f"Your flag on the answer to “{claim}” (flag #{flag.id}): {OUTCOME_TEXT.get(flag.status, flag.status)}"
+    if correction is not None:
+        text += f" Corrected verdict: **{correction.verdict}**."
+    if flag.decision_note:
+        text += f"\n> {flag.decision_note[:1500]}"
+    for flagger in {r.flagger_id for r in flag.reports}:
+        try:
+            dm = await client.create_dm(discord.Object(flagger))
+            await dm.send(text[:2000], allowed_mentions=NO_MENTIONS)
+        except (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError):
+            log.info("could not DM flagger %s about flag %s", flagger, flag.id)
+
+
+DYNAMIC_ITEMS = (FlagButton, MoreButton, PublishButton, ReviewButton)

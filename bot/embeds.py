@@ -1,0 +1,271 @@
+"""Embeds for answers, review cards, /review and /sources, always within Discord's limits.
+
+Limits (Discord API): title 256, description 4096, 25 fields, field name 256, field value 1024,
+footer 2048, 6000 characters over the whole message. discord.py does not check them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import discord
+
+from index.models import CheckResult, PassageResult
+from index.review import AnswerView, CorrectionView, FlagView, SourcesPage
+
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+TOTAL_MAX = 6000
+ELLIPSIS = "…"
+
+FIRST_PAGE_PASSAGES = 4  # on the answer itself
+PAGE_PASSAGES = 4  # per "More passages" page
+
+COLOURS = {
+    "supported": discord.Colour.green(),
+    "true": discord.Colour.green(),
+    "refuted": discord.Colour.red(),
+    "false": discord.Colour.red(),
+    "misleading": discord.Colour.orange(),
+    "mixed": discord.Colour.orange(),
+    "conflicting": discord.Colour.orange(),
+    "disputed": discord.Colour.orange(),
+    "unverified": discord.Colour.light_grey(),
+    "unproven": discord.Colour.light_grey(),
+}
+NO_VERDICT_COLOUR = discord.Colour.light_grey()
+STANCE_LABEL = {"supports": "Supports", "refutes": "Conflicts", "neutral": "Related", None: "Relevant"}
+
+
+def colour_for(verdict: str | None) -> discord.Colour:
+    if not verdict:
+        return NO_VERDICT_COLOUR
+    key = verdict.strip().lower()
+    for word, colour in COLOURS.items():
+        if key.startswith(word) or key.startswith(f"mostly {word}"):
+            return colour
+    return discord.Colour.blurple()
+
+
+def cut(text: str, limit: int, *, suffix: str = "") -> str:
+    """`text` + `suffix` in at most `limit` characters, cut at a word boundary with an ellipsis."""
+    text = text or ""
+    if len(text) + len(suffix) <= limit:
+        return text + suffix
+    room = limit - len(suffix) - len(ELLIPSIS)
+    if room <= 0:
+        return (text + suffix)[:limit]
+    head = text[:room]
+    space = head.rfind(" ")
+    if space > room // 2:
+        head = head[:space]
+    return head.rstrip(" ,;:.-—") + ELLIPSIS + suffix
+
+
+def md(text: str | None) -> str:
+    """Article or user text shown verbatim: markdown escaped (mentions never ping: AllowedMentions.none())."""
+    return discord.utils.escape_markdown(text or "", as_needed=False)
+
+
+def _link(title: str, url: str | None) -> str:
+    label = md(cut(title.replace("[", "(").replace("]", ")"), 80))
+    if url and url.startswith(("http://", "https://")) and ")" not in url and " " not in url:
+        return f"[{label}]({url})"
+    return label
+
+
+def passage_field(p: PassageResult, number: int) -> tuple[str, str]:
+    """(name, value) of one passage: quote cut to fit, attribution, linked article, date."""
+    art = p.article
+    stance = STANCE_LABEL.get(p.stance, "Relevant")
+    name_bits = [f"{number}. {stance}"]
+    if art.outlet:
+        name_bits.append(art.outlet)
+    if art.published:
+        name_bits.append(art.published)
+    name = cut(" · ".join(name_bits), FIELD_NAME_MAX)
+    tail_bits = []
+    if p.attribution:
+        tail_bits.append(f"— {md(cut(p.attribution, 200))}")
+    elif p.speaker:
+        tail_bits.append(f"— {md(cut(p.speaker, 100))}")
+    tail_bits.append(_link(art.title or art.url or "article", art.url))
+    tail = "\n" + "\n".join(tail_bits)
+    body = md(" ".join(p.text.split()))
+    link_hint = f" [read more]({art.url})" if art.url and art.url.startswith(("http://", "https://")) else ""
+    quote = f"> {body}"
+    if len(quote) + len(tail) > FIELD_VALUE_MAX:
+        quote = cut(quote, FIELD_VALUE_MAX - len(tail) - len(link_hint)) + link_hint
+    return name, cut(quote + tail, FIELD_VALUE_MAX)
+
+
+def first_page_indices(result: CheckResult) -> list[int]:
+    """Which passages the answer shows: the top supporting and conflicting ones when stances are
+    known, else the most relevant ones."""
+    ps = result.passages
+    if any(p.stance in ("supports", "refutes") for p in ps):
+        sup = [i for i, p in enumerate(ps) if p.stance == "supports"][:2]
+        ref = [i for i, p in enumerate(ps) if p.stance == "refutes"][:2]
+        chosen = sorted(sup + ref)
+        rest = [i for i in range(len(ps)) if i not in chosen]
+        return sorted(chosen + rest[: max(0, FIRST_PAGE_PASSAGES - len(chosen))])
+    return list(range(min(FIRST_PAGE_PASSAGES, len(ps))))
+
+
+def rest_indices(result: CheckResult) -> list[int]:
+    shown = set(first_page_indices(result))
+    return [i for i in range(len(result.passages)) if i not in shown]
+
+
+def more_pages(result: CheckResult) -> int:
+    return -(-len(rest_indices(result)) // PAGE_PASSAGES)
+
+
+def correction_text(c: CorrectionView, claim: str) -> str:
+    when = discord.utils.format_dt(c.created_at, "d")
+    same = " ".join(c.claim.split()).casefold() == " ".join(claim.split()).casefold()
+    about = "this claim" if same else f"a similar claim (“{md(cut(c.claim, 200))}”)"
+    text = f"🛡️ **Moderator correction** for {about}, {when}:\n**Verdict: {md(c.verdict)}**"
+    if c.note:
+        text += f"\n{md(cut(c.note, 1000))}"
+    return text
+
+
+def answer_embed(answer: AnswerView, corpus: str, *, indices: list[int] | None = None, page: int | None = None) -> discord.Embed:
+    """The answer as shown. `indices` picks passages (the first page by default)."""
+    result = answer.result
+    correction = answer.correction
+    verdict = correction.verdict if correction else result.verdict
+    embed = discord.Embed(title=cut(f"Claim: {answer.claim}", TITLE_MAX), colour=colour_for(verdict))
+    lines = []
+    if correction:
+        lines.append(correction_text(correction, answer.claim))
+    if result.verdict:
+        lines.append(f"**Verdict:** {md(result.verdict)}" + (" (automatic)" if correction else ""))
+    elif not correction:
+        lines.append("**Verdict:** not determined automatically; read the passages below.")
+    if not result.passages:
+        lines.append("No indexed article bears on this claim.")
+    if page is not None:
+        lines.append(f"More passages, page {page} of {more_pages(result)}.")
+    embed.description = cut("\n\n".join(lines), DESCRIPTION_MAX)
+    chosen = first_page_indices(result) if indices is None else indices
+    for i in chosen[:FIELDS_MAX]:
+        name, value = passage_field(result.passages[i], i + 1)
+        embed.add_field(name=name, value=value, inline=False)
+    embed.set_footer(text=cut(f"{corpus} · answer #{answer.id}", FOOTER_MAX))
+    embed.timestamp = answer.created_at
+    return fit(embed)
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Shrink field values (longest first) until the embed is within the 6000-character total."""
+    while len(embed) > TOTAL_MAX and embed.fields:
+        over = len(embed) - TOTAL_MAX
+        i = max(range(len(embed.fields)), key=lambda k: len(embed.fields[k].value or ""))
+        f = embed.fields[i]
+        value = f.value or ""
+        if len(value) <= 40:
+            embed.remove_field(len(embed.fields) - 1)
+            continue
+        embed.set_field_at(i, name=f.name, value=cut(value, max(20, len(value) - over - 1)), inline=f.inline)
+    if len(embed) > TOTAL_MAX and embed.description:
+        embed.description = cut(embed.description, max(0, len(embed.description) - (len(embed) - TOTAL_MAX)))
+    return embed
+
+
+def jump(guild_id: int, channel_id: int | None, message_id: int | None) -> str | None:
+    if channel_id and message_id:
+        return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+    return None
+
+
+DECISION_LABEL = {"approved": "✅ Approved", "corrected": "✏️ Corrected", "dismissed": "🗑️ Dismissed"}
+
+
+def card_embed(flag: FlagView) -> discord.Embed:
+    """The review card: the claim, the answer as shown, who flagged and why; the decision once made."""
+    a = flag.answer
+    colour = discord.Colour.gold() if flag.is_open else discord.Colour.dark_grey()
+    reports = "report" if flag.count == 1 else "reports"
+    embed = discord.Embed(title=cut(f"Flag #{flag.id} · {flag.count} {reports} · {a.claim}", TITLE_MAX), colour=colour)
+    shown = a.result.verdict or "none (passages only)"
+    lines = [f"**Claim:** {md(cut(a.claim, 500))}", f"**Verdict shown:** {md(shown)}"]
+    if a.correction:
+        lines.append(f"**Correction shown:** {md(a.correction.verdict)} (correction #{a.correction.id})")
+    lines.append(f"**Asked by** <@{a.asker_id}> {discord.utils.format_dt(a.created_at, 'R')}"
+                 + (" (private answer)" if a.private else ""))
+    link = jump(flag.guild_id, a.channel_id, a.message_id)
+    if link:
+        lines.append(f"[Jump to the answer]({link})")
+    lines.append(f"Corpus: {a.corpus_version or '?'} · model: {a.model or '?'}")
+    lines.append("\n**Passages shown:**")
+    for i in first_page_indices(a.result):
+        p = a.result.passages[i]
+        src = " · ".join(x for x in (p.article.outlet, p.article.published) if x)
+        lines.append(f"{i + 1}. {STANCE_LABEL.get(p.stance, 'Relevant')}: “{md(cut(' '.join(p.text.split()), 180))}” {src}")
+    embed.description = cut("\n".join(lines), 2500)
+    for r in flag.reports[:10]:
+        embed.add_field(
+            name=cut(f"Flagged {r.created_at:%Y-%m-%d %H:%M} UTC", FIELD_NAME_MAX),
+            value=cut(f"<@{r.flagger_id}>: {md(r.reason)}", 400), inline=False,
+        )
+    if len(flag.reports) > 10:
+        embed.add_field(name="More reports", value=f"{len(flag.reports) - 10} more", inline=False)
+    if not flag.is_open:
+        when = discord.utils.format_dt(flag.decided_at or dt.datetime.now(dt.UTC), "R")
+        value = f"{DECISION_LABEL.get(flag.status, flag.status)} by <@{flag.decided_by}> {when}"
+        if flag.correction:
+            value += f"\n**Corrected verdict: {md(flag.correction.verdict)}**"
+        if flag.decision_note:
+            value += f"\n{md(flag.decision_note)}"
+        embed.add_field(name="Decision", value=cut(value, FIELD_VALUE_MAX), inline=False)
+    elif flag.status == "in_review":
+        embed.add_field(name="Status", value=f"Being reviewed by <@{flag.claimed_by}>", inline=False)
+    embed.set_footer(text=f"flag #{flag.id} · answer #{a.id}")
+    return fit(embed)
+
+
+def queue_embed(flags: list[FlagView], total: int) -> discord.Embed:
+    embed = discord.Embed(title=f"Open flags: {total}", colour=discord.Colour.gold())
+    if not flags:
+        embed.description = "Nothing to review. 🎉"
+        return embed
+    embed.description = "Oldest first."
+    for f in flags[:FIELDS_MAX - 1]:
+        links = []
+        card = jump(f.guild_id, f.card_channel_id, f.card_message_id)
+        if card:
+            links.append(f"[review card]({card})")
+        ans = jump(f.guild_id, f.answer.channel_id, f.answer.message_id)
+        if ans:
+            links.append(f"[answer]({ans})")
+        first = f.reports[0].reason if f.reports else ""
+        status = "" if f.status == "open" else f" · being reviewed by <@{f.claimed_by}>"
+        value = f"“{md(cut(f.answer.claim, 200))}”\n{md(cut(first, 300))}\n{' · '.join(links) or 'no card posted (no review channel)'}{status}"
+        embed.add_field(
+            name=cut(f"#{f.id} · {f.count} report{'s' if f.count != 1 else ''} · {discord.utils.format_dt(f.created_at, 'R')}", FIELD_NAME_MAX),
+            value=cut(value, FIELD_VALUE_MAX), inline=False,
+        )
+    if total > len(flags):
+        embed.set_footer(text=f"showing the oldest {len(flags)} of {total}")
+    return fit(embed)
+
+
+def sources_embed(page: SourcesPage, query: str | None) -> discord.Embed:
+    title = f"Indexed articles matching “{query}”" if query else "Indexed articles"
+    embed = discord.Embed(title=cut(title, TITLE_MAX), colour=discord.Colour.blurple())
+    if not page.entries:
+        embed.description = "No article matches." if query else "No article is indexed yet."
+    lines = []
+    for e in page.entries:
+        bits = [b for b in (e.outlet, e.published, f"{e.passages} passages") if b]
+        lines.append(f"• {_link(e.title or e.url or f'article {e.article_id}', e.url)}\n  {md(' · '.join(bits))}")
+    if lines:
+        embed.description = cut("\n".join(lines), DESCRIPTION_MAX)
+    embed.set_footer(text=f"page {page.page + 1} of {page.pages} · {page.total} articles")
+    return fit(embed)

@@ -1,0 +1,76 @@
+"""Entry points for `claimbot serve` and `claimbot sync-commands` (wired in bot/cli.py).
+
+    serve(settings)                      # run the bot until interrupted (gateway mode)
+    sync_commands(settings, guild_id)    # register the commands once; returns their names
+
+Commands are never synced on start: Discord allows 200 command creates a day per guild.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+
+from bot.app import ClaimBot, Services
+from index.config import Settings
+
+log = logging.getLogger("claimbot.discord")
+
+
+class BotConfigError(RuntimeError):
+    """A setup problem to show the operator in one line (missing or rejected token)."""
+
+
+def _token(settings: Settings) -> str:
+    token = (settings.discord_token or "").strip()
+    if not token:
+        raise BotConfigError("DISCORD_TOKEN is not set: put it in .env or the environment (see README, Discord bot).")
+    return token
+
+
+async def serve_async(settings: Settings, *, bot_options: dict | None = None) -> None:
+    token = _token(settings)
+    services = await asyncio.to_thread(Services.open, settings)
+    # Load the model and the vector index before the first /check instead of during it.
+    await asyncio.to_thread(lambda: services.index.vectors)
+    bot = ClaimBot(services, **(bot_options or {}))
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure as exc:
+        raise BotConfigError(f"Discord rejected the token: {exc}") from exc
+    finally:
+        await asyncio.to_thread(services.index.close)
+
+
+def serve(settings: Settings) -> None:
+    discord.utils.setup_logging(level=logging.INFO)
+    asyncio.run(serve_async(settings))
+
+
+async def sync_commands_async(settings: Settings, guild_id: int | None = None) -> list[str]:
+    token = _token(settings)
+    services = await asyncio.to_thread(Services.open, settings)
+    bot = ClaimBot(services)
+    try:
+        async with bot:
+            try:
+                await bot.login(token)  # REST only: runs setup_hook, which registers the commands locally
+            except discord.LoginFailure as exc:
+                raise BotConfigError(f"Discord rejected the token: {exc}") from exc
+            if guild_id is not None:
+                guild = discord.Object(guild_id)
+                bot.tree.copy_global_to(guild=guild)
+                synced = await bot.tree.sync(guild=guild)
+            else:
+                synced = await bot.tree.sync()
+            return [c.name for c in synced]
+    finally:
+        await asyncio.to_thread(services.index.close)
+
+
+def sync_commands(settings: Settings, guild_id: int | None = None) -> list[str]:
+    """Register the slash and message commands: in one guild (instant, for testing) or globally."""
+    return asyncio.run(sync_commands_async(settings, guild_id))

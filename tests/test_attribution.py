@@ -1,0 +1,210 @@
+"""In-text attribution (issue 4): the demo article's speakers, offsets, captions, PolNeAR smoke test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.attribution import Attributor, attribute_text
+from index.config import Settings
+from index.text import normalise, split_sentences
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus" / "venezuela-perez-2018-01-15.txt"
+OUTLET = "el Nuevo Herald"
+
+pytestmark = pytest.mark.slow  # loads the spaCy model
+
+
+@pytest.fixture(scope="module")
+def attributor() -> Attributor:
+    return Attributor()
+
+
+@pytest.fixture(scope="module")
+def body() -> str:
+    raw = DEMO.read_text(encoding="utf-8")
+    return normalise(raw.split("\n", 1)[1])  # first line is the title; ingestion stores normalise(body)
+
+
+@pytest.fixture(scope="module")
+def demo(body: str, attributor: Attributor) -> dict:
+    return attribute_text(body, outlet=OUTLET, attributor=attributor)
+
+
+def sentence(result: dict, prefix: str) -> dict:
+    found = [s for s in result["sentences"] if s["text"].startswith(prefix)]
+    assert len(found) == 1, f"{prefix!r}: {len(found)} sentences"
+    return found[0]
+
+
+# (start of the sentence, speaker, cue, text the attribution must contain)
+EXPECTED = [
+    # reported speech, cue after the clause
+    ("The capture followed a deadly", "the government", "reported", "the government"),
+    # nested chain: CNN citing a government source
+    ("It was not clear if the rebel group", "CNN", "reported", "CNN, citing a high government source"),
+    # anonymous source, cue after the quote
+    ("“The former policeman died", "an anonymous source", "told", "an anonymous source"),
+    # institution, quote inside a that-clause
+    ("Previously, the Ministry of Interior", "the Ministry of Interior", "reported", "the Ministry of Interior"),
+    # "Pérez says in one video": surname expanded to the article's full name; a four-sentence quote
+    ("“They are firing at us", "Óscar Pérez", "says", "Pérez, in a video"),
+    ("“There are civilians in here.", "Óscar Pérez", "says", "Pérez, in a video"),
+    ("We told them that we’re going", "Óscar Pérez", "says", "Pérez, in a video"),
+    ("They want to kill us.”", "Óscar Pérez", "says", "Pérez, in a video"),
+    # reported speech without quote marks
+    ("By midday Monday, the government announced", "the government", "announced", "the government"),
+    # Cabello's two-sentence tweet, title stripped from the name
+    ("“The terrorist Oscar Pérez attacked", "Diosdado Cabello", "posted", "Diosdado Cabello, on Twitter"),
+    ("“Security forces returned fire.”", "Diosdado Cabello", "posted", "Diosdado Cabello, on Twitter"),
+    ("In the first of several videos", "Óscar Pérez", "announced", "Pérez, in a video"),
+    # "he said" resolved to Pérez; the quote runs over four sentences and past the paragraph end
+    ("“Here we are, here we are", "Óscar Pérez", "said", "Óscar Pérez"),
+    ("“Here come the government people.", "Óscar Pérez", "said", "Óscar Pérez"),
+    ("We are surrounded.", "Óscar Pérez", "said", "Óscar Pérez"),
+    ("Information on our whereabouts was leaked", "Óscar Pérez", "said", "Óscar Pérez"),
+    # the next paragraph, its own cue
+    ("“For those who had doubts", "Óscar Pérez", "continued", "Pérez, in a video"),
+    # the mother's two-sentence plea (the quote starts in the sentence before the cue)
+    ("“He is trying to give himself up", "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
+    ("Let him surrender,” Aminta Pérez said", "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
+    ("“Spare his life.", "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
+    ("If anything happens to him", "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
+    # colon-introduced quote running over four sentences
+    ("Penitentiary Service Minister María Iris Varela", "María Iris Varela", "took to Twitter", "María Iris Varela, on Twitter"),
+    ("How cowardly he looks", "María Iris Varela", "took to Twitter", "on Twitter"),
+    ("Where was his courage", "María Iris Varela", "took to Twitter", "on Twitter"),
+    ("… Those bandits must contend", "María Iris Varela", "took to Twitter", "on Twitter"),
+]
+
+
+@pytest.mark.parametrize(("prefix", "speaker", "cue", "attribution"), EXPECTED, ids=[e[0][:30] for e in EXPECTED])
+def test_demo_speakers(demo: dict, prefix: str, speaker: str, cue: str, attribution: str) -> None:
+    s = sentence(demo, prefix)
+    assert s["speaker"] == speaker
+    assert s["cue"] == cue
+    assert attribution in s["attribution"]
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "Venezuelan special forces on Monday captured",
+        "The assault was made public early Monday",
+        "Pérez — a former police officer who says",  # "who says" is a side remark, the sentence is the outlet's
+        "At least one other man appears",
+        "The 36-year-old Óscar Pérez rose",
+        "This article was supplemented",
+    ],
+)
+def test_outlet_voice(demo: dict, prefix: str) -> None:
+    s = sentence(demo, prefix)
+    assert s["speaker"] is None and s["cue"] is None
+    assert s["attribution"] == OUTLET
+
+
+@pytest.mark.parametrize("prefix", ["Venezuela Political Crisis (5)", "Members of the Venezuelan Bolivarian", "Fernando Llano AP"])
+def test_captions_are_not_statements(demo: dict, prefix: str) -> None:
+    s = sentence(demo, prefix)
+    assert s["speaker"] is None and s["cue"] is None
+    assert s["attribution"] == OUTLET
+    for rel in demo["attributions"]:
+        if rel["source"]:
+            assert "Llano" not in rel["source"]["text"]
+
+
+def test_relations(demo: dict) -> None:
+    def rel_with(cue: str, content_part: str) -> dict:
+        found = [r for r in demo["attributions"] if r["cue"] and r["cue"]["text"] == cue and content_part in r["content"]["text"]]
+        assert found, (cue, content_part)
+        return found[0]
+
+    cnn = rel_with("reported", "he had been killed")
+    assert cnn["source"]["text"] == "CNN"
+    cabello = rel_with("posted", "Security forces returned fire")
+    assert cabello["source"]["text"] == "socialist party leader Diosdado Cabello"  # the full span stays the source
+    anon = rel_with("told", "The former policeman died")
+    assert anon["source"]["text"].startswith("the source, who spoke under condition of anonymity")
+    he = rel_with("said", "Here come the government people")
+    assert he["source"]["text"] == "he"
+    plea = rel_with("said", "He is trying to give himself up")
+    assert plea["content"]["text"].startswith("“He is trying") and plea["content"]["text"].endswith("Let him surrender,”")
+    rel_with("announced", "had been captured")
+
+
+def test_offsets_consistent(demo: dict, body: str) -> None:
+    assert set(demo) == {"sentences", "attributions"}
+    for s in demo["sentences"]:
+        assert set(s) == {"text", "start", "end", "speaker", "cue", "attribution"}
+        assert body[s["start"] : s["end"]] == s["text"]
+    assert demo["attributions"]
+    for rel in demo["attributions"]:
+        assert set(rel) == {"source", "cue", "content"}
+        for key in ("source", "cue", "content"):
+            span = rel[key]
+            if span is not None:
+                assert body[span["start"] : span["end"]] == span["text"]
+                assert span["text"].strip()
+
+
+def test_attribute_interface(body: str, attributor: Attributor) -> None:
+    sentences = split_sentences(body)
+    per_sentence, relations = attributor.attribute(body, sentences, None)
+    assert len(per_sentence) == len(sentences)
+    assert per_sentence[0].attribution == "the article"  # no outlet given
+    assert all(r.content.text == body[r.content.start : r.content.end] for r in relations)
+
+
+def test_empty_text(attributor: Attributor) -> None:
+    assert attribute_text("", attributor=attributor) == {"sentences": [], "attributions": []}
+
+
+def test_pronoun_gender_and_typewriter_quotes(attributor: Attributor) -> None:
+    text = (
+        "Mr. John Brown met Mary Jones in Dover on Monday, and Jones said the talks had gone well.\n\n"
+        "“We will sign the deal next week,” she said.\n\n"
+        "''It is a good day for the town,'' Mr. Brown said. ''Nobody lost.''"
+    )
+    out = attribute_text(text, attributor=attributor)
+    assert sentence(out, "“We will sign")["speaker"] == "Mary Jones"
+    assert sentence(out, "''It is a good day")["speaker"] == "John Brown"
+    assert sentence(out, "''Nobody lost.''")["speaker"] == "John Brown"
+
+
+def test_according_to(attributor: Attributor) -> None:
+    out = attribute_text("According to the Venezuelan intelligence service, five members of the band were captured.",
+                         attributor=attributor)
+    s = out["sentences"][0]
+    assert s["cue"] == "According to"
+    assert s["speaker"] == "the Venezuelan intelligence service"
+
+
+# -- PolNeAR smoke test -----------------------------------------------------------------------
+
+POLNEAR = Settings().data_dir / "polnear"
+
+
+@pytest.mark.skipif(not (POLNEAR / "dev" / "attributions").is_dir(), reason="PolNeAR data not present")
+def test_polnear_dev_smoke(attributor: Attributor) -> None:
+    from index.eval_attribution import evaluate, format_report, load_split, parse_ann
+
+    ann = next(iter(sorted((POLNEAR / "dev" / "attributions").glob("*.ann"))))
+    relations = parse_ann(ann.read_text(encoding="utf-8"))
+    assert relations and all(r.content is not None for r in relations)
+    docs = load_split("dev", Settings().data_dir, limit=3)
+    assert len(docs) == 3
+    for doc in docs:  # gold offsets point into the text as read
+        for r in doc.relations:
+            if r.source and len(r.source.fragments) == 1:
+                (a, b), = r.source.fragments
+                assert doc.text[a:b] == r.source.text
+
+    result = evaluate("dev", Settings().data_dir, limit=3, attributor=attributor)
+    assert result["documents"] == 3 and result["gold_relations"] > 0
+    for kind in ("source", "cue", "content"):
+        assert result[kind]["gold"] > 0
+        assert 0.0 <= result[kind]["overlap"]["f1"] <= 1.0
+    assert result["source"]["overlap"]["f1"] > 0.3  # the rules find most sources on any article set
+    assert 0.0 <= result["source"]["exact"]["f1"] <= result["source"]["overlap"]["f1"]
+    assert "source overlap" in format_report(result)

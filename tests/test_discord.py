@@ -1,0 +1,1138 @@
+"""The Discord front end driven through the real discord.py stack against a local fake Discord.
+
+The fake (`FakeDiscord`) is an aiohttp server that discord.py's REST client is pointed at
+(`discord.http.Route.BASE`); interactions are fed as realistic INTERACTION_CREATE payloads to
+`ConnectionState.parse_interaction_create`, exactly what the gateway parser calls. One smoke test
+runs `bot.start()` against a fake gateway websocket. The fake enforces Discord's contract: the
+3 s deadline for the first response, no double acknowledgement, message/embed/component limits,
+and (our rule) `allowed_mentions: {"parse": []}` on every message that is created.
+
+These touch discord.py internals (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY,
+parse_interaction_create); discord.py is pinned to 2.7.1 and this module fails loudly if they move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import threading
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import discord
+import numpy as np
+import pytest
+import pytest_asyncio
+import yarl
+from aiohttp import WSMsgType, web
+from discord.gateway import DiscordWebSocket
+
+from bot.app import ClaimBot, Services
+from index.config import Settings
+from index.review import ReviewLimits, ReviewService
+
+pytestmark = pytest.mark.asyncio
+
+assert discord.__version__ == "2.7.1", "the fake relies on discord.py 2.7.1 internals; re-verify before upgrading"
+
+APP_ID = 900000000000000001
+BOT_USER = {"id": str(APP_ID), "username": "claimbot", "discriminator": "0", "global_name": "claimbot",
+            "avatar": None, "bot": True, "public_flags": 0, "flags": 0}
+DEADLINE_S = 3.0
+MANAGE_MESSAGES = 1 << 13
+MANAGE_GUILD = 1 << 5
+MEMBER_PERMS = (1 << 10) | (1 << 11) | (1 << 31)  # view channel, send messages, use application commands
+_guilds = itertools.count(7_000_000_000_000_000_001)
+_users = itertools.count(8_000_000_000_000_000_001)
+
+
+def snowflake() -> int:
+    snowflake.last = max(getattr(snowflake, "last", 0) + 1, discord.utils.time_snowflake(discord.utils.utcnow()))
+    return snowflake.last
+
+
+def jresp(data: Any, status: int = 200) -> web.Response:
+    # Exactly "application/json": discord.py compares the header with ==.
+    return web.Response(status=status, body=json.dumps(data).encode(), content_type="application/json")
+
+
+def error(status: int, code: int, message: str) -> web.Response:
+    return jresp({"code": code, "message": message}, status)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict
+    headers: dict
+    json: Any
+    status: int = 200
+    response: Any = None
+
+
+@dataclass
+class Token:
+    created: float
+    interaction_id: int
+    channel_id: int
+    message: dict | None  # the message a component lives on (component and modal interactions)
+    acked: bool = False
+    original: dict | None = None
+
+
+# -- Discord's limits -----------------------------------------------------------------------
+def limit_problems(body: dict) -> list[str]:
+    problems = []
+    if len(body.get("content") or "") > 2000:
+        problems.append("content over 2000")
+    embeds = body.get("embeds") or []
+    if len(embeds) > 10:
+        problems.append("more than 10 embeds")
+    total = 0
+    for e in embeds:
+        title, desc = e.get("title") or "", e.get("description") or ""
+        fields = e.get("fields") or []
+        footer = (e.get("footer") or {}).get("text") or ""
+        author = (e.get("author") or {}).get("name") or ""
+        if len(title) > 256:
+            problems.append(f"embed title {len(title)} > 256")
+        if len(desc) > 4096:
+            problems.append(f"embed description {len(desc)} > 4096")
+        if len(fields) > 25:
+            problems.append("more than 25 fields")
+        for f in fields:
+            if len(f.get("name") or "") > 256 or not f.get("name"):
+                problems.append("field name empty or over 256")
+            if len(f.get("value") or "") > 1024 or not f.get("value"):
+                problems.append(f"field value {len(f.get('value') or '')} empty or over 1024")
+        if len(footer) > 2048:
+            problems.append("footer over 2048")
+        total += len(title) + len(desc) + len(footer) + len(author) + sum(
+            len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+    if total > 6000:
+        problems.append(f"embeds total {total} > 6000")
+    problems += component_problems(body.get("components") or [])
+    return problems
+
+
+def component_problems(rows: list[dict]) -> list[str]:
+    problems, ids = [], []
+    if len(rows) > 5:
+        problems.append("more than 5 action rows")
+    for row in rows:
+        children = row.get("components") or []
+        if len(children) > 5:
+            problems.append("more than 5 components in a row")
+        for c in children:
+            if "custom_id" in c:
+                ids.append(c["custom_id"])
+                if not 1 <= len(c["custom_id"]) <= 100:
+                    problems.append("custom_id not 1-100 chars")
+            if c.get("type") == 4 and c.get("max_length", 0) > 4000:
+                problems.append("text input max_length over 4000")
+    if len(ids) != len(set(ids)):
+        problems.append(f"duplicate custom_ids {ids}")
+    return problems
+
+
+class FakeDiscord:
+    """Records every REST call and answers like Discord, enforcing its contract."""
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.violations: list[str] = []
+        self.messages: dict[int, dict] = {}
+        self.tokens: dict[str, Token] = {}
+        self.deadline_s = DEADLINE_S
+        self._changed = asyncio.Condition()
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = 0
+        self.identified = asyncio.Event()
+        self.port = 0
+
+    # -- server ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    async def wait_for(self, pred: Callable[[Recorded], bool], timeout: float = 10.0, start: int = 0) -> Recorded:
+        """The first recorded request (from index `start`) matching `pred`; waits for it."""
+        async def found() -> Recorded:
+            async with self._changed:
+                while True:
+                    for r in self.requests[start:]:
+                        if pred(r):
+                            return r
+                    await self._changed.wait()
+        return await asyncio.wait_for(found(), timeout)
+
+    def find(self, pred: Callable[[Recorded], bool]) -> list[Recorded]:
+        return [r for r in self.requests if pred(r)]
+
+    # -- interactions ---------------------------------------------------------------------
+    def feed(self, bot: discord.Client, payload: dict) -> dict:
+        self.tokens[payload["token"]] = Token(
+            asyncio.get_running_loop().time(), int(payload["id"]), int(payload["channel_id"]), payload.get("message"))
+        bot._connection.parse_interaction_create(payload)
+        return payload
+
+    def message_json(self, channel_id: int, body: dict, *, flags: int = 0, mid: int | None = None,
+                     interaction: bool = False) -> dict:
+        mid = mid or snowflake()
+        msg = {
+            "id": str(mid), "channel_id": str(channel_id), "type": 20 if interaction else 0,
+            "content": body.get("content") or "", "author": BOT_USER, "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [], "attachments": [], "mentions": [], "mention_roles": [],
+            "mention_everyone": False, "pinned": False, "tts": False, "flags": flags | (body.get("flags") or 0),
+            "timestamp": discord.utils.utcnow().isoformat(), "edited_timestamp": None,
+        }
+        self.messages[mid] = msg
+        return msg
+
+    def _check_body(self, body: dict, creates: bool, where: str) -> list[str]:
+        problems = limit_problems(body)
+        if creates and (body.get("content") or body.get("embeds")) and body.get("allowed_mentions") != {"parse": []}:
+            problems.append(f"{where}: message created without allowed_mentions parse [] ({body.get('allowed_mentions')})")
+        return problems
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        body: Any = None
+        if raw:
+            if request.content_type == "application/json":
+                body = json.loads(raw)
+            elif request.content_type.startswith("multipart/"):
+                reader = await request.multipart()
+                async for part in reader:
+                    if part.name == "payload_json":
+                        body = json.loads(await part.text())
+        rec = Recorded(request.method, "/" + request.match_info["tail"], dict(request.query), dict(request.headers), body)
+        response = self._answer(rec)
+        rec.status = response.status
+        async with self._changed:
+            self.requests.append(rec)
+            self._changed.notify_all()
+        return response
+
+    def _answer(self, r: Recorded) -> web.Response:
+        parts = r.path.strip("/").split("/")
+        body = r.json or {}
+        if r.path == "/users/@me":
+            return jresp(BOT_USER)
+        if r.path == "/oauth2/applications/@me":
+            return jresp({"id": str(APP_ID), "name": "claimbot", "icon": None, "description": "", "bot_public": True,
+                          "bot_require_code_grant": False, "owner": BOT_USER, "verify_key": "00", "flags": 0})
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            return self._callback(r, parts[1], parts[2], body)
+        if parts[0] == "webhooks":
+            return self._webhook(r, parts, body)
+        if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
+            if r.headers.get("Authorization") != "Bot fake-token":
+                self.violations.append(f"{r.method} {r.path} without bot authorization")
+                return error(401, 0, "401: Unauthorized")
+            problems = self._check_body(body, r.method == "POST", r.path)
+            if problems:
+                self.violations += problems
+                return error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+            if r.method == "POST":
+                r.response = self.message_json(int(parts[1]), body)
+                return jresp(r.response)
+            if r.method == "PATCH":
+                msg = self.messages.get(int(parts[3])) or self.message_json(int(parts[1]), {}, mid=int(parts[3]))
+                msg.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+                r.response = msg
+                return jresp(msg)
+        if r.path == "/users/@me/channels":
+            user = {**BOT_USER, "id": body["recipient_id"], "bot": False, "username": "someone"}
+            r.response = {"id": str(snowflake()), "type": 1, "recipients": [user], "last_message_id": None}
+            return jresp(r.response)
+        if parts[0] == "applications" and parts[-1] == "commands" and r.method == "PUT":
+            r.response = [{"description": "", **c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1"} for c in body]
+            return jresp(r.response)
+        return error(404, 10000, f"404: unknown route {r.method} {r.path}")
+
+    def _callback(self, r: Recorded, interaction_id: str, token: str, body: dict) -> web.Response:
+        t = self.tokens.get(token)
+        if t is None:
+            return error(404, 10062, "Unknown interaction")
+        if asyncio.get_running_loop().time() - t.created > self.deadline_s:
+            self.violations.append(f"callback type {body.get('type')} after the {self.deadline_s} s deadline")
+            return error(404, 10062, "Unknown interaction")
+        if t.acked:
+            self.violations.append(f"double acknowledgement (type {body.get('type')})")
+            return error(400, 40060, "Interaction has already been acknowledged.")
+        kind = body.get("type")
+        data = body.get("data") or {}
+        problems = self._check_body(data, kind == 4, "callback") if kind in (4, 7) else (
+            component_problems(data.get("components") or []) if kind == 9 else [])
+        if kind == 9 and not 1 <= len(data.get("custom_id", "")) <= 100:
+            problems.append("modal custom_id")
+        if problems:
+            self.violations += problems
+            return error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+        t.acked = True
+        flags = data.get("flags") or 0
+        resource: dict = {"type": kind}
+        if kind in (4, 5):
+            t.original = self.message_json(t.channel_id, data if kind == 4 else {}, flags=flags | (128 if kind == 5 else 0),
+                                           interaction=True)
+            resource["message"] = t.original
+        elif kind in (6, 7) and t.message is not None:
+            t.original = self.messages.get(int(t.message["id"]), t.message)
+            if kind == 7:
+                t.original.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+                resource["message"] = t.original
+        r.response = {"interaction": {"id": interaction_id, "type": 2, "response_message_loading": kind == 5,
+                                      "response_message_ephemeral": bool(flags & 64)}, "resource": resource}
+        return jresp(r.response)
+
+    def _webhook(self, r: Recorded, parts: list[str], body: dict) -> web.Response:
+        token = parts[2]
+        t = self.tokens.get(token)
+        if t is None or not t.acked:
+            return error(404, 10015, "Unknown Webhook")
+        if r.headers.get("Authorization"):
+            self.violations.append("webhook call with an Authorization header")
+        if len(parts) == 3 and r.method == "POST":
+            problems = self._check_body(body, True, "followup")
+            if problems:
+                self.violations += problems
+                return error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+            r.response = self.message_json(t.channel_id, body, interaction=True)
+            return jresp(r.response)
+        if len(parts) == 5 and parts[3] == "messages":
+            target = t.original if parts[4] == "@original" else self.messages.get(int(parts[4]))
+            if target is None:
+                return error(404, 10008, "Unknown Message")
+            if r.method == "DELETE":
+                self.messages.pop(int(target["id"]), None)
+                return web.Response(status=204)
+            if r.method == "PATCH":
+                problems = self._check_body(body, False, "edit")
+                if problems:
+                    self.violations += problems
+                    return error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+                target.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+            r.response = target
+            return jresp(target)
+        return error(404, 10000, "unknown webhook route")
+
+    # -- gateway (smoke test) -------------------------------------------------------------
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}}))
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            if data["op"] == 2:
+                self.identify = data["d"]
+                await self.dispatch("READY", {
+                    "v": 10, "user": BOT_USER, "guilds": [], "session_id": "fake-session",
+                    "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+                    "application": {"id": str(APP_ID), "flags": 0},
+                })
+                self.identified.set()
+            elif data["op"] == 1:
+                await ws.send_str(json.dumps({"op": 11}))
+        return ws
+
+    async def dispatch(self, event: str, data: dict) -> None:
+        self._seq += 1
+        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+
+
+# -- payloads -------------------------------------------------------------------------------
+@dataclass
+class Member:
+    id: int = field(default_factory=lambda: next(_users))
+    permissions: int = MEMBER_PERMS
+    roles: list[int] = field(default_factory=list)
+    name: str = "user"
+
+    def json(self) -> dict:
+        return {
+            "user": {"id": str(self.id), "username": self.name, "discriminator": "0", "global_name": self.name,
+                     "avatar": None, "public_flags": 0},
+            "roles": [str(r) for r in self.roles], "permissions": str(self.permissions), "nick": None, "avatar": None,
+            "joined_at": "2025-01-01T00:00:00+00:00", "premium_since": None, "deaf": False, "mute": False,
+            "flags": 0, "pending": False, "communication_disabled_until": None,
+        }
+
+
+@dataclass
+class Guild:
+    id: int = field(default_factory=lambda: next(_guilds))
+    channel_id: int = field(default_factory=snowflake)
+    review_channel_id: int = field(default_factory=snowflake)
+    mod_role_id: int = field(default_factory=snowflake)
+
+
+def interaction(guild: Guild, member: Member, itype: int, data: dict, message: dict | None = None) -> dict:
+    p = {
+        "id": str(snowflake()), "application_id": str(APP_ID), "type": itype, "token": f"itok-{snowflake()}",
+        "version": 1, "data": data, "guild_id": str(guild.id), "channel_id": str(guild.channel_id),
+        "channel": {"id": str(guild.channel_id), "type": 0, "guild_id": str(guild.id), "name": "general",
+                    "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
+        "member": member.json(), "app_permissions": str((1 << 11) | (1 << 14) | (1 << 10)), "locale": "en-US",
+        "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(guild.id)},
+        "context": 0, "attachment_size_limit": 10485760,
+    }
+    if message is not None:
+        p["message"] = message
+        p["channel_id"] = message["channel_id"]
+        p["channel"]["id"] = message["channel_id"]
+    return p
+
+
+def slash(guild: Guild, member: Member, name: str, **options: Any) -> dict:
+    types = {str: 3, bool: 5, int: 4}
+    opts = [{"name": k, "type": types[type(v)], "value": v} for k, v in options.items()]
+    return interaction(guild, member, 2, {"id": str(snowflake()), "name": name, "type": 1, "options": opts})
+
+
+def setup_payload(guild: Guild, member: Member, channel_type: int = 0) -> dict:
+    cid, rid = str(guild.review_channel_id), str(guild.mod_role_id)
+    data = {
+        "id": str(snowflake()), "name": "claimbot", "type": 1,
+        "options": [{"name": "setup", "type": 1, "options": [
+            {"name": "review_channel", "type": 7, "value": cid}, {"name": "moderator_role", "type": 8, "value": rid}]}],
+        "resolved": {
+            "channels": {cid: {"id": cid, "type": channel_type, "name": "claim-review", "permissions": "0",
+                               "guild_id": str(guild.id)}},
+            "roles": {rid: {"id": rid, "name": "fact-checkers", "color": 0, "hoist": False, "position": 1,
+                            "permissions": "0", "managed": False, "mentionable": True, "flags": 0}},
+        },
+    }
+    return interaction(guild, member, 2, data)
+
+
+def context_menu(guild: Guild, member: Member, content: str) -> dict:
+    mid = str(snowflake())
+    author = Member(name="poster").json()["user"]
+    target = {"id": mid, "channel_id": str(guild.channel_id), "type": 0, "content": content, "author": author,
+              "embeds": [], "components": [], "attachments": [], "mentions": [], "mention_roles": [],
+              "mention_everyone": False, "pinned": False, "tts": False, "flags": 0,
+              "timestamp": discord.utils.utcnow().isoformat(), "edited_timestamp": None}
+    data = {"id": str(snowflake()), "name": "Check this claim", "type": 3, "target_id": mid,
+            "resolved": {"messages": {mid: target}}}
+    return interaction(guild, member, 2, data)
+
+
+def click(guild: Guild, member: Member, message: dict, custom_id: str) -> dict:
+    assert custom_id in custom_ids(message), f"{custom_id} is not on the message ({custom_ids(message)})"
+    return interaction(guild, member, 3, {"custom_id": custom_id, "component_type": 2}, message=message)
+
+
+def submit(guild: Guild, member: Member, modal: dict, values: list[str], message: dict | None = None) -> dict:
+    inputs = [c for row in modal["components"] for c in row.get("components", [row.get("component", row)])]
+    rows = [{"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": v}]} for c, v in zip(inputs, values)]
+    return interaction(guild, member, 5, {"custom_id": modal["custom_id"], "components": rows}, message=message)
+
+
+def custom_ids(message: dict) -> list[str]:
+    return [c["custom_id"] for row in message.get("components", []) for c in row.get("components", []) if "custom_id" in c]
+
+
+# -- fixtures -------------------------------------------------------------------------------
+@pytest_asyncio.fixture
+async def fake():
+    f = FakeDiscord()
+    await f.start()
+    saved = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = f.base
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{f.port}/gateway")
+    try:
+        yield f
+    finally:
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+        await f.stop()
+    assert f.violations == [], f.violations
+
+
+class HashEmbedder:
+    """A deterministic bag-of-words embedder, so that these tests load no model (BM25 does the
+    retrieval work; the packaged model is exercised by the one `slow` test at the end)."""
+
+    name = "test:hashed-bag-of-words"
+    dim = 256
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, zlib.crc32(word.encode()) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+@pytest.fixture(scope="module")
+def small_index(tmp_path_factory):
+    """The demo corpus indexed with `HashEmbedder`: ready in well under a second."""
+    from index.service import ClaimIndex
+    from index.sources import SourceOptions, read_inputs
+    from tests.conftest import DEMO_CORPUS
+
+    index = ClaimIndex(Settings(CLAIMBOT_HOME=tmp_path_factory.mktemp("discord-home")), embedder=HashEmbedder())
+    assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+    yield index
+    index.close()
+
+
+def make_services(index, **limits: Any) -> Services:
+    lim = ReviewLimits(**{"rate_user_checks": 20, "rate_guild_checks": 200, **limits})
+    review = ReviewService(index.store.engine, limits=lim, embed=index.embedder.encode)
+    return Services(index, review, index.settings)
+
+
+class Harness:
+    def __init__(self, fake: FakeDiscord, services: Services) -> None:
+        self.fake, self.services = fake, services
+        self.bots: list[ClaimBot] = []
+
+    async def bot(self) -> ClaimBot:
+        bot = ClaimBot(self.services)
+        await bot.login("fake-token")
+        self.bots.append(bot)
+        return bot
+
+    async def close(self) -> None:
+        await settle()
+        for bot in self.bots:
+            await bot.close()
+
+    async def run(self, bot: ClaimBot, payload: dict, *, until: Callable[[Recorded], bool] | None = None) -> list[Recorded]:
+        """Feed one interaction; return its requests once `until` (default: the callback) is seen."""
+        start = len(self.fake.requests)
+        self.fake.feed(bot, payload)
+        token = payload["token"]
+        pred = until or (lambda r: token in r.path and r.path.endswith("/callback"))
+        await self.fake.wait_for(pred, start=start)
+        return [r for r in self.fake.requests[start:] if token in r.path]
+
+    @staticmethod
+    def followup_of(payload: dict) -> Callable[[Recorded], bool]:
+        return lambda r: r.method == "POST" and r.path == f"/webhooks/{APP_ID}/{payload['token']}"
+
+
+@pytest_asyncio.fixture
+async def harness(fake, small_index):
+    h = Harness(fake, make_services(small_index))
+    try:
+        yield h
+    finally:
+        await h.close()
+
+
+def callback(reqs: list[Recorded]) -> dict:
+    cbs = [r for r in reqs if r.path.endswith("/callback")]
+    assert len(cbs) == 1, [r.path for r in reqs]
+    return cbs[0].json
+
+
+def followups(reqs: list[Recorded]) -> list[Recorded]:
+    return [r for r in reqs if r.method == "POST" and r.path.startswith("/webhooks/")]
+
+
+async def ask(h: Harness, bot: ClaimBot, guild: Guild, member: Member, claim: str, **opts: Any) -> tuple[dict, list[Recorded]]:
+    p = slash(guild, member, "check", claim=claim, **opts)
+    reqs = await h.run(bot, p, until=h.followup_of(p))
+    return p, reqs
+
+
+async def setup_guild(h: Harness, bot: ClaimBot, guild: Guild) -> None:
+    admin = Member(permissions=MEMBER_PERMS | MANAGE_GUILD)
+    p = setup_payload(guild, admin)
+    await h.run(bot, p, until=h.followup_of(p))
+
+
+async def flag_answer(h: Harness, bot: ClaimBot, guild: Guild, member: Member, answer_msg: dict, reason: str) -> list[Recorded]:
+    cid = next(c for c in custom_ids(answer_msg) if c.startswith("flag:"))
+    reqs = await h.run(bot, click(guild, member, answer_msg, cid))
+    modal = callback(reqs)
+    assert modal["type"] == 9 and modal["data"]["custom_id"].startswith("flag-modal:")
+    p = submit(guild, member, modal["data"], [reason], message=answer_msg)
+    return await h.run(bot, p, until=h.followup_of(p))
+
+
+def card_post(h: Harness, guild: Guild) -> list[Recorded]:
+    return h.fake.find(lambda r: r.method == "POST" and r.path == f"/channels/{guild.review_channel_id}/messages"
+                       and r.json.get("embeds"))
+
+
+# -- tests ----------------------------------------------------------------------------------
+async def test_check_defers_then_answers_with_embed_and_buttons(harness):
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    p, reqs = await ask(harness, bot, guild, user, "Pérez was killed")
+    assert callback(reqs) == {"type": 5}  # public "thinking" defer, first
+    fu = followups(reqs)[0]
+    embed = fu.json["embeds"][0]
+    assert embed["title"] == "Claim: Pérez was killed"
+    assert "not determined automatically" in embed["description"]
+    assert 1 <= len(embed["fields"]) <= 4 and "Pérez" in json.dumps(embed["fields"], ensure_ascii=False)
+    assert "Herald" in embed["fields"][0]["name"] or "2018" in embed["fields"][0]["name"]
+    assert embed["footer"]["text"].startswith("Corpus: 1 articles")
+    ids = custom_ids(fu.response)
+    assert ids[0].startswith("flag:") and ids[1].startswith("more:")
+    assert not fu.json.get("flags")  # public
+    assert fu.json["allowed_mentions"] == {"parse": []}
+    answer_id = int(ids[0].split(":")[1])
+    await settle()
+    assert harness.services.review.get_answer(guild.id, answer_id).message_id == int(fu.response["id"])
+    stored = harness.services.review.get_answer(guild.id, answer_id)
+    assert stored.asker_id == user.id and stored.shown == len(embed["fields"]) and stored.channel_id == guild.channel_id
+
+
+async def test_private_check_is_ephemeral(harness):
+    bot = await harness.bot()
+    _, reqs = await ask(harness, bot, Guild(), Member(), "Pérez was killed", private=True)
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
+    assert followups(reqs)[0].json["flags"] & 64
+
+
+@pytest.mark.parametrize("claim,expected", [
+    ("   ", "empty"), ("<@123> <@&456> @everyone", "only contains mentions"), ("x" * 501, "the limit is 500"),
+])
+async def test_invalid_claims_get_a_private_error(harness, claim, expected):
+    bot = await harness.bot()
+    reqs = await harness.run(bot, slash(Guild(), Member(), "check", claim=claim))
+    cb = callback(reqs)
+    assert cb["type"] == 4 and cb["data"]["flags"] == 64 and expected in cb["data"]["content"]
+
+
+async def test_mentions_in_claims_ping_nobody(harness):
+    bot = await harness.bot()
+    _, reqs = await ask(harness, bot, Guild(), Member(), "@everyone <@&42> Pérez was killed")
+    fu = followups(reqs)[0]
+    assert "@everyone" in fu.json["embeds"][0]["title"]
+    assert fu.json["allowed_mentions"] == {"parse": []}  # and the fake checks every created message
+
+
+async def test_context_menu_answers_privately_with_a_post_publicly_button(harness):
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    p = context_menu(guild, user, "I read that Pérez was killed by the police")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
+    fu = followups(reqs)[0]
+    assert fu.json["flags"] & 64
+    publish = next(c for c in custom_ids(fu.response) if c.startswith("publish:"))
+    other = await harness.run(bot, click(guild, Member(), fu.response, publish))
+    assert "Only the person who asked" in callback(other)["data"]["content"]
+    reqs = await harness.run(bot, click(guild, user, fu.response, publish))
+    cb = callback(reqs)
+    assert cb["type"] == 4 and not cb["data"].get("flags") and cb["data"]["allowed_mentions"] == {"parse": []}
+    assert cb["data"]["embeds"][0]["title"].startswith("Claim: I read that Pérez")
+    assert not any(c.startswith("publish:") for c in custom_ids(cb["data"]))
+    answer_id = int(publish.split(":")[1])
+    # the answer row now points at the public message (set right after the callback returns)
+    public_id = int(next(r for r in reqs if r.path.endswith("/callback")).response["resource"]["message"]["id"])
+    await settle()
+    assert harness.services.review.get_answer(guild.id, answer_id).message_id == public_id
+
+
+async def settle(timeout: float = 10.0) -> None:
+    """Wait until every interaction handler discord.py started has finished (no fixed sleeps)."""
+    prefixes = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord-ui-dynamic-item", "discord-ui-modal-dispatch")
+    while True:
+        pending = [t for t in asyncio.all_tasks() if not t.done() and t.get_name().startswith(prefixes)]
+        if not pending:
+            return
+        await asyncio.wait(pending, timeout=timeout)
+
+
+async def test_context_menu_on_a_message_without_text(harness):
+    bot = await harness.bot()
+    reqs = await harness.run(bot, context_menu(Guild(), Member(), ""))
+    assert "That message has no claim I can check" in callback(reqs)["data"]["content"]
+
+
+async def test_more_passages_pages_only_for_the_asker(harness):
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    _, reqs = await ask(harness, bot, guild, user, "Pérez was killed")
+    msg = followups(reqs)[0].response
+    more = next(c for c in custom_ids(msg) if c.startswith("more:"))
+    stranger = await harness.run(bot, click(guild, Member(), msg, more))
+    assert "Only the person who asked" in callback(stranger)["data"]["content"]
+    reqs = await harness.run(bot, click(guild, user, msg, more))
+    page1 = callback(reqs)
+    assert page1["type"] == 4 and page1["data"]["flags"] == 64
+    assert "page 1 of" in page1["data"]["embeds"][0]["description"]
+    first_numbers = [f["name"].split(".")[0] for f in page1["data"]["embeds"][0]["fields"]]
+    assert first_numbers[0] == "5"  # the answer showed passages 1-4
+    pager = next(r for r in reqs if r.path.endswith("/callback")).response["resource"]["message"]
+    nxt = [c for c in custom_ids(pager) if c.startswith("mpage:")][1]
+    reqs = await harness.run(bot, click(guild, user, pager, nxt))
+    page2 = callback(reqs)
+    assert page2["type"] == 7 and "page 2 of" in page2["data"]["embeds"][0]["description"]
+    assert page2["data"]["embeds"][0]["fields"][0]["name"].startswith("9.")
+
+
+async def test_flag_posts_a_review_card_and_merges_later_flags(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    await setup_guild(harness, bot, guild)
+    asker, f1, f2 = Member(), Member(name="alice"), Member(name="bob")
+    _, reqs = await ask(harness, bot, guild, asker, "Pérez was killed")
+    msg = followups(reqs)[0].response
+    reqs = await flag_answer(harness, bot, guild, f1, msg, "The passage is about someone else")
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
+    assert "flag is recorded" in followups(reqs)[0].json["content"]
+    cards = card_post(harness, guild)
+    assert len(cards) == 1
+    card = cards[0]
+    assert card.headers["Authorization"] == "Bot fake-token"
+    embed = card.json["embeds"][0]
+    assert "1 report" in embed["title"] and "Pérez was killed" in embed["description"]
+    assert f"<@{f1.id}>: The passage is about someone else" in embed["fields"][0]["value"]
+    assert [c.split(":")[1] for c in custom_ids(card.response)] == ["approve", "correct", "dismiss"]
+    # a second flagger: the same card is edited with the count, no second card
+    reqs = await flag_answer(harness, bot, guild, f2, msg, "Wrong verdict")
+    assert "now has 2 reports" in followups(reqs)[0].json["content"]
+    assert len(card_post(harness, guild)) == 1
+    edit = await harness.fake.wait_for(lambda r: r.method == "PATCH" and r.path == f"/channels/{guild.review_channel_id}/messages/{card.response['id']}")
+    assert "2 reports" in edit.json["embeds"][0]["title"]
+    # the first flagger again: told it is already flagged
+    reqs = await flag_answer(harness, bot, guild, f1, msg, "again")
+    assert "already flagged" in followups(reqs)[0].json["content"]
+
+
+async def test_flag_without_review_channel_points_moderators_to_review(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    _, reqs = await ask(harness, bot, guild, Member(), "Pérez was killed")
+    reqs = await flag_answer(harness, bot, guild, Member(), followups(reqs)[0].response, "bad")
+    assert "`/review`" in followups(reqs)[0].json["content"]
+    assert card_post(harness, guild) == []
+
+
+async def _flagged_card(h: Harness, bot: ClaimBot, guild: Guild, claim: str = "Pérez was killed") -> tuple[dict, Member]:
+    await setup_guild(h, bot, guild)
+    flagger = Member()
+    _, reqs = await ask(h, bot, guild, Member(), claim)
+    await flag_answer(h, bot, guild, flagger, followups(reqs)[0].response, "The verdict is wrong")
+    return card_post(h, guild)[-1].response, flagger
+
+
+async def test_review_buttons_refuse_non_moderators_privately(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    card, _ = await _flagged_card(harness, bot, guild)
+    approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
+    reqs = await harness.run(bot, click(guild, Member(), card, approve))
+    cb = callback(reqs)
+    assert cb["type"] == 4 and cb["data"]["flags"] == 64 and "Only moderators" in cb["data"]["content"]
+    flag_id = int(approve.split(":")[2])
+    assert harness.services.review.get_flag(guild.id, flag_id).status == "open"
+
+
+async def test_approve_by_role_edits_the_card_audits_and_tells_the_flagger(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    card, flagger = await _flagged_card(harness, bot, guild)
+    approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
+    mod = Member(roles=[guild.mod_role_id])  # the role from /claimbot setup, no Manage Messages
+    p = click(guild, mod, card, approve)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(reqs) == {"type": 6}
+    edit = next(r for r in reqs if r.method == "PATCH")
+    assert edit.path.endswith("/messages/@original") and edit.json["components"] == []
+    decision = next(f for f in edit.json["embeds"][0]["fields"] if f["name"] == "Decision")
+    assert f"Approved by <@{mod.id}>" in decision["value"]
+    dm_channel = await harness.fake.wait_for(lambda r: r.path == "/users/@me/channels" and str(r.json["recipient_id"]) == str(flagger.id))
+    dm = await harness.fake.wait_for(lambda r: r.method == "POST" and r.path.endswith("/messages") and "answer stands" in ((r.json or {}).get("content") or ""))
+    assert dm.path == f"/channels/{dm_channel.response['id']}/messages" and str(flagger.id) not in dm.json["content"]
+    flag_id = int(approve.split(":")[2])
+    entry = harness.services.review.audit_log(guild.id)[0]
+    assert (entry.actor_id, entry.action, entry.target) == (mod.id, "approve", f"flag:{flag_id}")
+
+
+async def test_correct_via_modal_and_the_correction_shows_on_a_later_similar_check(harness):
+    await _correct_then_check_a_paraphrase(harness, "Venezuelan security forces killed Oscar Pérez")
+
+
+@pytest.mark.slow
+async def test_correction_shows_for_a_paraphrase_with_the_packaged_model(fake, demo_index):
+    h = Harness(fake, make_services(demo_index))
+    try:
+        await _correct_then_check_a_paraphrase(h, "Venezuelan forces killed Óscar Pérez")
+    finally:
+        await h.close()
+
+
+async def _correct_then_check_a_paraphrase(harness: Harness, paraphrase: str) -> None:
+    bot = await harness.bot()
+    guild = Guild()
+    card, flagger = await _flagged_card(harness, bot, guild, "Oscar Pérez was killed by Venezuelan security forces")
+    correct = next(c for c in custom_ids(card) if c.startswith("review:correct"))
+    mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    reqs = await harness.run(bot, click(guild, mod, card, correct))
+    modal = callback(reqs)
+    assert modal["type"] == 9 and modal["data"]["custom_id"] == f"review-correct:{correct.split(':')[2]}"
+    p = submit(guild, mod, modal["data"], ["true", "Confirmed by the government and two outlets."], message=card)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(reqs) == {"type": 6}
+    edit = next(r for r in reqs if r.method == "PATCH")
+    decided = next(f for f in edit.json["embeds"][0]["fields"] if f["name"] == "Decision")["value"]
+    assert f"Corrected by <@{mod.id}>" in decided and "Corrected verdict: true" in decided and edit.json["components"] == []
+    await harness.fake.wait_for(lambda r: "Corrected verdict: **true**" in ((r.json or {}).get("content") or ""))
+    # a paraphrase, asked later by someone else in the same guild
+    _, reqs = await ask(harness, bot, guild, Member(), paraphrase)
+    embed = followups(reqs)[0].json["embeds"][0]
+    assert "Moderator correction" in embed["description"] and "Verdict: true" in embed["description"]
+    assert "Confirmed by the government" in embed["description"]
+    assert embed["color"] == discord.Colour.green().value
+    # ...but not in another guild
+    _, reqs = await ask(harness, bot, Guild(), Member(), paraphrase)
+    assert "Moderator correction" not in followups(reqs)[0].json["embeds"][0]["description"]
+
+
+async def test_dismiss_needs_a_reason_modal(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    card, _ = await _flagged_card(harness, bot, guild)
+    dismiss = next(c for c in custom_ids(card) if c.startswith("review:dismiss"))
+    mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    reqs = await harness.run(bot, click(guild, mod, card, dismiss))
+    modal = callback(reqs)
+    text_input = modal["data"]["components"][0]["components"][0]
+    assert modal["type"] == 9 and text_input["required"] is True and text_input["min_length"] == 3
+    p = submit(guild, mod, modal["data"], ["The article says exactly this."], message=card)
+    await harness.run(bot, p, until=harness.followup_of(p))
+    flag = harness.services.review.get_flag(guild.id, int(dismiss.split(":")[2]))
+    assert flag.status == "dismissed" and flag.decision_note == "The article says exactly this."
+    assert harness.services.review.audit_log(guild.id)[0].reason == "The article says exactly this."
+
+
+async def test_two_moderators_racing_on_one_flag(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    card, _ = await _flagged_card(harness, bot, guild)
+    approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
+    m1, m2 = (Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES) for _ in range(2))
+    p1, p2 = click(guild, m1, card, approve), click(guild, m2, card, approve)
+    start = len(harness.fake.requests)
+    harness.fake.feed(bot, p1)
+    harness.fake.feed(bot, p2)
+    f1 = await harness.fake.wait_for(harness.followup_of(p1), start=start)
+    f2 = await harness.fake.wait_for(harness.followup_of(p2), start=start)
+    won = [f.json["content"] for f in (f1, f2) if f.json["content"].startswith("Flag #")]
+    lost = [f.json["content"] for f in (f1, f2) if "already" in f.json["content"]]
+    assert len(won) == 1 and "approved" in won[0] and len(lost) == 1
+    await harness.fake.wait_for(lambda r: "answer stands" in ((r.json or {}).get("content") or ""))  # one DM
+    flag_id = int(approve.split(":")[2])
+    assert len([e for e in harness.services.review.audit_log(guild.id) if e.target == f"flag:{flag_id}"]) == 1
+
+
+async def test_review_buttons_survive_a_restart(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    card, _ = await _flagged_card(harness, bot, guild)
+    await bot.close()
+    fresh = await harness.bot()  # a new process: nothing in memory, same database
+    approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
+    mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    p = click(guild, mod, card, approve)
+    reqs = await harness.run(fresh, p, until=harness.followup_of(p))
+    assert callback(reqs) == {"type": 6}
+    assert harness.services.review.get_flag(guild.id, int(approve.split(":")[2])).status == "approved"
+
+
+async def test_flag_button_survives_a_restart(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    _, reqs = await ask(harness, bot, guild, Member(), "Pérez was killed")
+    msg = followups(reqs)[0].response
+    await bot.close()
+    fresh = await harness.bot()
+    reqs = await flag_answer(harness, fresh, guild, Member(), msg, "wrong")
+    assert "flag is recorded" in followups(reqs)[0].json["content"]
+
+
+async def test_cross_guild_isolation(harness):
+    bot = await harness.bot()
+    g1, g2 = Guild(), Guild()
+    card, _ = await _flagged_card(harness, bot, g1)
+    approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
+    # a moderator of another guild replays the button id in their guild
+    mod2 = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    p = click(g2, mod2, card, approve)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert "not known here" in followups(reqs)[0].json["content"]
+    assert harness.services.review.get_flag(g1.id, int(approve.split(":")[2])).status == "open"
+    # and g2's /review does not list g1's flag
+    p = slash(g2, mod2, "review")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert followups(reqs)[0].json["embeds"][0]["title"] == "Open flags: 0"
+
+
+async def test_review_lists_open_flags_with_jump_links_for_moderators_only(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    card, _ = await _flagged_card(harness, bot, guild)
+    reqs = await harness.run(bot, slash(guild, Member(), "review"))
+    assert "Only moderators" in callback(reqs)["data"]["content"]
+    p = slash(guild, Member(roles=[guild.mod_role_id]), "review")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    embed = followups(reqs)[0].json["embeds"][0]
+    assert embed["title"] == "Open flags: 1"
+    link = f"https://discord.com/channels/{guild.id}/{guild.review_channel_id}/{card['id']}"
+    assert link in embed["fields"][0]["value"] and "The verdict is wrong" in embed["fields"][0]["value"]
+
+
+async def test_setup_needs_manage_server_and_stores_per_guild_settings(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    reqs = await harness.run(bot, setup_payload(guild, Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)))
+    assert "Manage Server" in callback(reqs)["data"]["content"]
+    reqs = await harness.run(bot, setup_payload(guild, Member(permissions=MEMBER_PERMS | MANAGE_GUILD), channel_type=2))
+    assert "must be a text channel" in callback(reqs)["data"]["content"]
+    admin = Member(permissions=MEMBER_PERMS | MANAGE_GUILD)
+    p = setup_payload(guild, admin)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert f"<#{guild.review_channel_id}>" in followups(reqs)[0].json["content"]
+    hello = harness.fake.find(lambda r: r.path == f"/channels/{guild.review_channel_id}/messages")
+    assert "review cards" in hello[0].json["content"] and hello[0].json["allowed_mentions"] == {"parse": []}
+    config = harness.services.review.guild_config(guild.id)
+    assert (config.review_channel_id, config.moderator_role_id) == (guild.review_channel_id, guild.mod_role_id)
+    assert harness.services.review.audit_log(guild.id)[0].actor_id == admin.id
+
+
+async def test_sources_lists_articles(harness):
+    bot = await harness.bot()
+    p = slash(Guild(), Member(), "sources")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    embed = followups(reqs)[0].json["embeds"][0]
+    assert "passages" in embed["description"] and embed["footer"]["text"] == "page 1 of 1 · 1 articles"
+    p = slash(Guild(), Member(), "sources", query="no-such-outlet")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert followups(reqs)[0].json["embeds"][0]["description"] == "No article matches."
+
+
+async def test_sources_pager_turns_pages_for_the_invoker_only(harness, monkeypatch):
+    from index.review import SourceEntry, SourcesPage
+
+    bot = await harness.bot()
+    pages = [SourcesPage([SourceEntry(i, f"Article {i}", "Herald", None, "2018-01-15", 3)], i, 2, 2) for i in range(2)]
+    monkeypatch.setattr(harness.services.review, "sources", lambda q, page=0, per_page=10: pages[max(0, min(page, 1))])
+    guild, user = Guild(), Member()
+    p = slash(guild, user, "sources")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    msg = followups(reqs)[0].response
+    nxt = custom_ids(msg)[1]
+    reqs = await harness.run(bot, click(guild, Member(), msg, nxt))
+    assert "Only the person who ran" in callback(reqs)["data"]["content"]
+    reqs = await harness.run(bot, click(guild, user, msg, nxt))
+    cb = callback(reqs)
+    assert cb["type"] == 7 and "Article 1" in cb["data"]["embeds"][0]["description"]
+
+
+async def test_ingest_is_for_moderators_and_reports_failures(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    reqs = await harness.run(bot, slash(guild, Member(), "ingest", url="https://example.org/a"))
+    assert "Only moderators" in callback(reqs)["data"]["content"]
+    mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    reqs = await harness.run(bot, slash(guild, mod, "ingest", url="not a url"))
+    assert "http(s) URL" in callback(reqs)["data"]["content"]
+    url = f"http://127.0.0.1:{harness.fake.port}/api/v10/missing-article"  # the fake answers 404
+    p = slash(guild, mod, "ingest", url=url)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
+    assert "Could not index" in followups(reqs)[0].json["content"] and "404" in followups(reqs)[0].json["content"]
+    assert harness.services.review.audit_log(guild.id)[0].action == "ingest"
+
+
+async def test_ingest_adds_an_article(fake, settings):
+    from aiohttp import web as aweb
+
+    from index.service import ClaimIndex
+
+    app = aweb.Application()
+    text = "Town council approves new bridge\n\nThe council voted on Monday to build a new bridge over the river. " \
+           "The mayor said construction starts in spring."
+    async def article(_request):
+        return aweb.Response(text=text, content_type="text/plain")
+
+    app.router.add_get("/article", article)
+    runner = aweb.AppRunner(app)
+    await runner.setup()
+    site = aweb.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    claim_index = ClaimIndex(settings, embedder=HashEmbedder())
+    h = Harness(fake, make_services(claim_index))
+    try:
+        bot = await h.bot()
+        p = slash(Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), "ingest", url=f"http://127.0.0.1:{port}/article")
+        reqs = await h.run(bot, p, until=h.followup_of(p))
+        content = followups(reqs)[0].json["content"]
+        assert content.startswith("Added http://127.0.0.1") and "passages indexed" in content
+        assert claim_index.stats().articles == 1
+        p = slash(Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), "ingest", url=f"http://127.0.0.1:{port}/article")
+        reqs = await h.run(bot, p, until=h.followup_of(p))
+        assert followups(reqs)[0].json["content"].startswith("Nothing changed")
+    finally:
+        await h.close()
+        await runner.cleanup()
+        claim_index.close()
+
+
+async def test_rate_limit_is_answered_privately_with_the_retry_time(fake, small_index):
+    h = Harness(fake, make_services(small_index, rate_user_checks=2, rate_user_window_s=600))
+    try:
+        bot = await h.bot()
+        guild, user = Guild(), Member()
+        for _ in range(2):
+            await ask(h, bot, guild, user, "Pérez was killed")
+        p, reqs = await ask(h, bot, guild, user, "Pérez was killed")
+        assert callback(reqs) == {"type": 5}
+        deleted = await fake.wait_for(lambda r: r.method == "DELETE" and p["token"] in r.path)
+        assert deleted.path.endswith("/messages/@original")
+        refusal = followups(reqs)[0].json
+        assert refusal["flags"] & 64 and "try again in" in refusal["content"] and "You have reached" in refusal["content"]
+        _, reqs = await ask(h, bot, guild, Member(), "Pérez was killed")  # another user still may
+        assert followups(reqs)[0].json.get("embeds")
+    finally:
+        await h.close()
+
+
+async def test_a_4000_character_passage_stays_within_embed_limits(harness, monkeypatch):
+    from index.models import ArticleRef, CheckResult, PassageResult
+
+    words = ("Pérez said @everyone the raid was planned " * 200)[:4000]
+    passages = [PassageResult(text=words, relevance=1.0 - i / 10, stance=("supports", "refutes")[i % 2],
+                              attribution="according to " + "a very long attribution " * 20,
+                              article=ArticleRef(id=1, title="T" * 300, outlet="O" * 300, url="https://example.org/" + "p" * 200,
+                                                 published="2018-01-15"), char_start=0, char_end=4000)
+                for i in range(12)]
+    result = CheckResult(claim="c" * 499, verdict="refuted", passages=passages)
+    monkeypatch.setattr(harness.services.index, "check", lambda claim, top=5, collection=None: result)
+    bot = await harness.bot()
+    _, reqs = await ask(harness, bot, Guild(), Member(), "c" * 499)
+    embed = followups(reqs)[0].json["embeds"][0]  # the fake has already enforced every limit
+    assert embed["color"] == discord.Colour.red().value and "**Verdict:** refuted" in embed["description"]
+    value = embed["fields"][0]["value"]
+    assert len(value) <= 1024 and "…" in value and "(https://example.org/" in value
+    assert len(embed["title"]) <= 256 and embed["title"].endswith("…")
+    assert sum(len(f["name"]) + len(f["value"]) for f in embed["fields"]) + len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"]) <= 6000
+
+
+async def test_a_slow_check_is_deferred_and_still_answers(harness, monkeypatch):
+    release = threading.Event()
+    real = harness.services.index.check
+
+    def slow_check(claim, top=5, collection=None):
+        assert release.wait(10)
+        return real(claim, top=top, collection=collection)
+
+    monkeypatch.setattr(harness.services.index, "check", slow_check)
+    bot = await harness.bot()
+    p = slash(Guild(), Member(), "check", claim="Pérez was killed")
+    await harness.run(bot, p)  # the defer arrives while the check is still blocked in its thread
+    release.set()
+    fu = await harness.fake.wait_for(harness.followup_of(p))
+    assert fu.json["embeds"][0]["title"] == "Claim: Pérez was killed"
+
+
+async def test_a_failed_check_says_so(harness, monkeypatch):
+    def broken(claim, top=5, collection=None):
+        raise RuntimeError("index unavailable")
+
+    monkeypatch.setattr(harness.services.index, "check", broken)
+    bot = await harness.bot()
+    _, reqs = await ask(harness, bot, Guild(), Member(), "Pérez was killed")
+    fu = followups(reqs)[0].json
+    assert "the check failed (RuntimeError)" in fu["content"] and fu["flags"] & 64
+
+
+async def test_the_fake_enforces_the_deadline_and_double_ack(fake, small_index):
+    h = Harness(fake, make_services(small_index))
+    try:
+        bot = await h.bot()
+        fake.deadline_s = 0.0
+        p = slash(Guild(), Member(), "check", claim="Pérez was killed")
+        await h.run(bot, p, until=lambda r: p["token"] in r.path and r.status == 404)
+        assert fake.find(lambda r: p["token"] in r.path)[0].status == 404
+        assert any("deadline" in v for v in fake.violations)
+        fake.violations.clear()
+        fake.deadline_s = DEADLINE_S
+        p = slash(Guild(), Member(), "check", claim="   ")
+        await h.run(bot, p)
+        inter = discord.Interaction(data=p, state=bot._connection)
+        with pytest.raises(discord.HTTPException) as exc:
+            await inter.response.send_message("again")
+        assert exc.value.code == 40060
+        fake.violations.clear()
+    finally:
+        await h.close()
+
+
+async def test_sync_payload(harness):
+    bot = await harness.bot()
+    synced = await bot.tree.sync()
+    put = harness.fake.find(lambda r: r.method == "PUT")[0]
+    by_name = {c["name"]: c for c in put.json}
+    assert set(by_name) == {"check", "Check this claim", "sources", "ingest", "review", "claimbot"}
+    assert by_name["Check this claim"]["type"] == 3 and by_name["check"]["type"] == 1
+    assert int(by_name["review"]["default_member_permissions"]) == MANAGE_MESSAGES
+    assert int(by_name["ingest"]["default_member_permissions"]) == MANAGE_MESSAGES
+    assert int(by_name["claimbot"]["default_member_permissions"]) == MANAGE_GUILD
+    assert by_name["claimbot"]["options"][0]["name"] == "setup"
+    for c in put.json:
+        assert 1 <= len(c["name"]) <= 32 and len(c.get("description") or "") <= 100
+    assert len(synced) == 6
+
+
+async def test_smoke_bot_start_over_the_fake_gateway(fake, small_index):
+    bot = ClaimBot(make_services(small_index), guild_ready_timeout=0.05)
+    task = asyncio.create_task(bot.start("fake-token"))
+    try:
+        await asyncio.wait_for(bot.wait_until_ready(), 10)
+        assert fake.identify["intents"] == discord.Intents(guilds=True).value
+        p = slash(Guild(), Member(), "check", claim="Pérez was killed")
+        fake.tokens[p["token"]] = Token(asyncio.get_running_loop().time(), int(p["id"]), int(p["channel_id"]), None)
+        await fake.dispatch("INTERACTION_CREATE", p)
+        fu = await fake.wait_for(Harness.followup_of(p))
+        assert fu.json["embeds"][0]["title"] == "Claim: Pérez was killed"
+    finally:
+        await bot.close()
+        await task
+
+
+async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home, monkeypatch):
+    from bot.runner import BotConfigError, serve_async, sync_commands_async
+
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("CLAIMBOT_DISCORD_TOKEN", raising=False)
+    with pytest.raises(BotConfigError, match="DISCORD_TOKEN is not set"):
+        await sync_commands_async(Settings(_env_file=None))
+    with pytest.raises(BotConfigError, match="DISCORD_TOKEN is not set"):
+        await serve_async(Settings(_env_file=None))
+    monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
+    names = await sync_commands_async(Settings(_env_file=None), guild_id=4242)
+    assert sorted(names) == sorted(["check", "Check this claim", "sources", "ingest", "review", "claimbot"])
+    put = fake.find(lambda r: r.method == "PUT")
+    assert [r.path for r in put] == [f"/applications/{APP_ID}/guilds/4242/commands"]
+    assert put[0].headers["Authorization"] == "Bot fake-token"

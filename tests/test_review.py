@@ -1,0 +1,343 @@
+"""The review workflow service (index/review.py), without Discord."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import zlib
+
+import numpy as np
+import pytest
+from alembic import command
+from sqlalchemy import inspect
+
+from index import db
+from index.models import ArticleRef, CheckResult, PassageResult
+from index.review import (
+    AlreadyTaken,
+    ClaimInvalid,
+    NotFound,
+    ReviewError,
+    ReviewLimits,
+    ReviewService,
+    claim_key,
+    negation_mismatch,
+    validate_claim,
+)
+
+G1, G2 = 1001, 2002
+ASKER, FLAGGER, FLAGGER2, MOD, MOD2 = 11, 12, 13, 21, 22
+
+
+def bag_of_words(texts: list[str]) -> np.ndarray:
+    """A deterministic stand-in embedder: hashed bag of words, unit length."""
+    out = np.zeros((len(texts), 64), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in text.lower().replace("!", " ").replace(".", " ").split():
+            out[row, zlib.crc32(word.encode()) % 64] += 1.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms == 0, 1, norms)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    e = db.make_engine(f"sqlite:///{tmp_path / 'review.db'}")
+    yield e
+    e.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def svc(engine, clock) -> ReviewService:
+    limits = ReviewLimits(rate_user_checks=3, rate_user_window_s=60, rate_guild_checks=5, rate_guild_window_s=60,
+                          correction_threshold=0.8)
+    return ReviewService(engine, limits=limits, embed=bag_of_words, now=clock)
+
+
+def result(claim: str, verdict: str | None = None) -> CheckResult:
+    passage = PassageResult(
+        text="Pérez was killed in the raid.", relevance=1.0,
+        article=ArticleRef(id=1, title="Raid", outlet="Herald", url="https://example.org/a", published="2018-01-15"),
+        char_start=0, char_end=29,
+    )
+    return CheckResult(claim=claim, verdict=verdict, passages=[passage])
+
+
+def answer(svc: ReviewService, guild: int = G1, claim: str = "Pérez was killed", asker: int = ASKER):
+    return svc.record_answer(guild, channel_id=5, asker_id=asker, result=result(claim), shown=1,
+                             model="m", corpus_version="1a/1p")
+
+
+# -- claims ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["", "   \n\t ", None])
+def test_empty_claims_are_refused(text):
+    with pytest.raises(ClaimInvalid, match="empty"):
+        validate_claim(text)
+
+
+def test_mentions_only_and_too_long_claims_are_refused():
+    with pytest.raises(ClaimInvalid, match="only contains mentions"):
+        validate_claim("<@123> <@!456> <@&789> @everyone @here <#42>")
+    with pytest.raises(ClaimInvalid, match="501 characters long; the limit is 500"):
+        validate_claim("x" * 501)
+    assert validate_claim("  Pérez   was\nkilled  ") == "Pérez was killed"
+    assert validate_claim("@everyone Pérez was killed") == "@everyone Pérez was killed"
+
+
+def test_claim_key_and_negation_guard():
+    assert claim_key("  Pérez WAS killed!! ") == claim_key("pérez was killed")
+    assert negation_mismatch("Pérez was killed", "Pérez was not killed")
+    assert negation_mismatch("Pérez wasn't killed", "Pérez was killed")
+    assert not negation_mismatch("Pérez was killed", "The police killed Pérez")
+
+
+# -- answers and flags ----------------------------------------------------------------------
+def test_answer_is_stored_as_shown(svc):
+    a = answer(svc)
+    got = svc.get_answer(G1, a.id)
+    assert got.result == result("Pérez was killed")
+    assert (got.asker_id, got.channel_id, got.shown, got.model, got.corpus_version) == (ASKER, 5, 1, "m", "1a/1p")
+    svc.set_answer_message(G1, a.id, channel_id=5, message_id=99)
+    assert svc.get_answer(G1, a.id).message_id == 99
+
+
+def test_flags_on_one_answer_merge_with_a_count(svc):
+    a = answer(svc)
+    first = svc.flag(G1, a.id, FLAGGER, "wrong person")
+    assert first.created and first.flag.count == 1
+    second = svc.flag(G1, a.id, FLAGGER2, "the verdict is wrong")
+    assert not second.created and second.flag.id == first.flag.id and second.flag.count == 2
+    again = svc.flag(G1, a.id, FLAGGER, "still wrong")
+    assert again.duplicate and again.flag.count == 2
+    assert [(r.flagger_id, r.reason) for r in again.flag.reports] == [
+        (FLAGGER, "wrong person"), (FLAGGER2, "the verdict is wrong")]
+    flags, total = svc.open_flags(G1)
+    assert total == 1 and flags[0].count == 2
+
+
+def test_a_flag_needs_a_reason(svc):
+    a = answer(svc)
+    with pytest.raises(ReviewError, match="reason"):
+        svc.flag(G1, a.id, FLAGGER, "   ")
+
+
+def test_open_flags_oldest_first(svc, clock):
+    ids = []
+    for claim in ("one", "two", "three"):
+        ids.append(svc.flag(G1, answer(svc, claim=claim).id, FLAGGER, "r").flag.id)
+        clock.advance(5)
+    flags, total = svc.open_flags(G1)
+    assert [f.id for f in flags] == ids and total == 3
+
+
+# -- claiming and deciding ------------------------------------------------------------------
+def test_claim_is_atomic_and_the_loser_is_told_who_has_it(svc):
+    a = answer(svc)
+    fid = svc.flag(G1, a.id, FLAGGER, "r").flag.id
+    assert svc.claim(G1, fid, MOD).won
+    lost = svc.claim(G1, fid, MOD2)
+    assert not lost.won and lost.flag.claimed_by == MOD and lost.flag.status == "in_review"
+    with pytest.raises(AlreadyTaken):
+        svc.review(G1, fid, MOD2, "approve")
+    svc.release(G1, fid, MOD)
+    assert svc.get_flag(G1, fid).status == "open"
+
+
+def test_two_moderators_racing_on_one_flag_never_both_act(svc):
+    a = answer(svc)
+    fid = svc.flag(G1, a.id, FLAGGER, "r").flag.id
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def moderator(mod_id: int) -> None:
+        barrier.wait()
+        try:
+            svc.review(G1, fid, mod_id, "dismiss", reason=f"fine says {mod_id}")
+            outcomes.append("won")
+        except AlreadyTaken:
+            outcomes.append("lost")
+
+    threads = [threading.Thread(target=moderator, args=(100 + i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["lost"] * 5 + ["won"]
+    decisions = [e for e in svc.audit_log(G1) if e.target == f"flag:{fid}"]
+    assert len(decisions) == 1 and decisions[0].action == "dismiss"
+    assert svc.get_flag(G1, fid).decided_by == decisions[0].actor_id
+
+
+def test_correct_writes_the_correction_and_the_audit_row(svc):
+    a = answer(svc)
+    fid = svc.flag(G1, a.id, FLAGGER, "wrong").flag.id
+    decision = svc.review(G1, fid, MOD, "correct", verdict="false", note="He surrendered first.")
+    assert decision.flag.status == "corrected" and decision.flag.decided_by == MOD
+    assert decision.correction.verdict == "false" and decision.correction.note == "He surrendered first."
+    assert decision.flag.correction == decision.correction
+    entry = svc.audit_log(G1)[0]
+    assert (entry.actor_id, entry.action, entry.target) == (MOD, "correct", f"flag:{fid}")
+    assert entry.before == {"status": "in_review", "verdict": None, "correction": None}
+    assert entry.after == {"status": "corrected", "verdict": "false", "note": "He surrendered first.",
+                           "correction_id": decision.correction.id}
+
+
+def test_dismiss_needs_a_reason_and_a_failed_decision_releases_the_claim(svc):
+    a = answer(svc)
+    fid = svc.flag(G1, a.id, FLAGGER, "wrong").flag.id
+    with pytest.raises(ReviewError, match="needs a reason"):
+        svc.review(G1, fid, MOD, "dismiss", reason=" ")
+    assert svc.get_flag(G1, fid).status == "open" and svc.get_flag(G1, fid).claimed_by is None
+    d = svc.review(G1, fid, MOD, "dismiss", reason="The passage says exactly that.")
+    assert d.flag.status == "dismissed" and d.flag.decision_note == "The passage says exactly that."
+    assert svc.audit_log(G1)[0].reason == "The passage says exactly that."
+
+
+def test_after_a_decision_a_new_flag_opens_a_new_card(svc):
+    a = answer(svc)
+    fid = svc.flag(G1, a.id, FLAGGER, "wrong").flag.id
+    svc.review(G1, fid, MOD, "approve")
+    again = svc.flag(G1, a.id, FLAGGER, "still wrong")
+    assert again.created and again.flag.id != fid
+
+
+def test_stale_claims_are_released(svc, clock):
+    fid = svc.flag(G1, answer(svc).id, FLAGGER, "r").flag.id
+    svc.claim(G1, fid, MOD)
+    assert svc.release_stale(900) == 0
+    clock.advance(901)
+    assert svc.release_stale(900) == 1
+    assert svc.claim(G1, fid, MOD2).won
+
+
+# -- corrections ----------------------------------------------------------------------------
+def test_corrections_apply_to_the_same_or_similar_claims_in_the_guild_only(svc):
+    a = answer(svc, claim="Pérez was killed by the police")
+    fid = svc.flag(G1, a.id, FLAGGER, "wrong").flag.id
+    svc.review(G1, fid, MOD, "correct", verdict="true", note="Confirmed by two outlets.")
+    exact = svc.find_correction(G1, "pérez was killed by the police!")
+    assert exact.verdict == "true" and exact.similarity == 1.0
+    similar = svc.find_correction(G1, "the police killed Pérez")  # same words, another order
+    assert similar is not None and similar.similarity >= 0.8
+    assert svc.find_correction(G1, "Pérez was not killed by the police") is None  # negation guard
+    assert svc.find_correction(G1, "Bananas are radioactive") is None
+    assert svc.find_correction(G2, "Pérez was killed by the police") is None  # another guild
+
+
+def test_the_newest_correction_wins(svc, clock):
+    for verdict in ("true", "false"):
+        fid = svc.flag(G1, answer(svc).id, FLAGGER, "r").flag.id
+        svc.review(G1, fid, MOD, "correct", verdict=verdict)
+        clock.advance(10)
+    assert svc.find_correction(G1, "Pérez was killed").verdict == "false"
+
+
+# -- guild scoping --------------------------------------------------------------------------
+def test_nothing_crosses_guilds(svc):
+    a = answer(svc, guild=G1)
+    fid = svc.flag(G1, a.id, FLAGGER, "r").flag.id
+    with pytest.raises(NotFound):
+        svc.get_answer(G2, a.id)
+    with pytest.raises(NotFound):
+        svc.flag(G2, a.id, FLAGGER, "r")
+    with pytest.raises(NotFound):
+        svc.get_flag(G2, fid)
+    with pytest.raises(NotFound):
+        svc.review(G2, fid, MOD, "approve")
+    assert svc.get_flag(G1, fid).status == "open"
+    assert svc.open_flags(G2) == ([], 0)
+    svc.configure_guild(G1, MOD, review_channel_id=7, moderator_role_id=8)
+    assert svc.guild_config(G2).review_channel_id is None
+    assert svc.audit_log(G2) == []
+
+
+def test_guild_settings_are_stored_and_audited(svc):
+    svc.configure_guild(G1, MOD, review_channel_id=7, moderator_role_id=8)
+    svc.configure_guild(G1, MOD2, review_channel_id=9, moderator_role_id=8)
+    config = svc.guild_config(G1)
+    assert (config.review_channel_id, config.moderator_role_id) == (9, 8)
+    entry = svc.audit_log(G1)[0]
+    assert entry.actor_id == MOD2 and entry.before == {"review_channel_id": 7, "moderator_role_id": 8}
+
+
+# -- rate limits ----------------------------------------------------------------------------
+def test_user_rate_limit_with_retry_time_persists_across_restarts(engine, svc, clock):
+    assert all(svc.hit_rate_limit(G1, ASKER).allowed for _ in range(3))
+    clock.advance(20)
+    refused = svc.hit_rate_limit(G1, ASKER)
+    assert not refused.allowed and refused.scope == "user" and refused.retry_after_s == pytest.approx(40)
+    assert svc.hit_rate_limit(G1, FLAGGER).allowed  # another user still may
+    restarted = ReviewService(engine, limits=svc.limits, now=clock)
+    assert not restarted.hit_rate_limit(G1, ASKER).allowed
+    clock.advance(41)
+    assert restarted.hit_rate_limit(G1, ASKER).allowed
+
+
+def test_guild_rate_limit(svc):
+    for user in range(5):
+        assert svc.hit_rate_limit(G1, 500 + user).allowed
+    refused = svc.hit_rate_limit(G1, 600)
+    assert not refused.allowed and refused.scope == "guild"
+    assert svc.hit_rate_limit(G2, 600).allowed
+
+
+# -- schema ---------------------------------------------------------------------------------
+def test_migration_0002_upgrades_and_downgrades(engine):
+    db.upgrade(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"answers", "flags", "flag_reports", "corrections", "audit_log", "guild_settings", "rate_events"} <= tables
+    cfg = db.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0001")
+    assert "flags" not in set(inspect(engine).get_table_names())
+    db.upgrade(engine)
+    assert "flags" in set(inspect(engine).get_table_names())
+
+
+def test_migration_0002_matches_the_orm_tables(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from index import review_schema
+    from index.schema import Base
+
+    ours = {t.name for t in Base.metadata.sorted_tables if t.name in {
+        review_schema.GuildSettingsRow.__tablename__, review_schema.AnswerRow.__tablename__,
+        review_schema.FlagRow.__tablename__, review_schema.FlagReportRow.__tablename__,
+        review_schema.CorrectionRow.__tablename__, review_schema.AuditRow.__tablename__,
+        review_schema.RateEventRow.__tablename__}}
+    assert len(ours) == 7
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    def table_of(diff) -> str | None:
+        for item in (diff if isinstance(diff, list) else [diff]):
+            for part in item[1:]:
+                name = getattr(part, "name", None) if not isinstance(part, str) else None
+                table = getattr(part, "table", None)
+                if table is not None:
+                    return table.name
+                if name in ours:
+                    return name
+            if isinstance(item, tuple) and len(item) > 2 and isinstance(item[2], str):
+                return item[2]
+        return None
+
+    assert [d for d in diffs if table_of(d) in ours] == []
