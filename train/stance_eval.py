@@ -64,7 +64,7 @@ class StancePredictor:
             from transformers import AutoModelForSequenceClassification
             torch.set_num_threads(threads)
             self.torch = torch
-            self.model = AutoModelForSequenceClassification.from_pretrained(path).eval()
+            self.model = AutoModelForSequenceClassification.from_pretrained(path, dtype=torch.float32).eval()
             labels = self.model.config.id2label
         if labels:
             got = [labels[k] for k in sorted(labels, key=int)]

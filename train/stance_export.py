@@ -34,7 +34,7 @@ def export_onnx(ckpt: Path, out: Path, opset: int = 17):
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    model = AutoModelForSequenceClassification.from_pretrained(ckpt).eval()
+    model = AutoModelForSequenceClassification.from_pretrained(ckpt, dtype=torch.float32).eval()
     model.config.return_dict = False
     tok = AutoTokenizer.from_pretrained(ckpt)
     enc = tok(["The building suffered minor damage and no one was injured."], ["Nobody was injured."],
