@@ -8,10 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Arbitrary constant naming claimbot's schema-migration lock among PostgreSQL advisory locks.
+MIGRATION_LOCK_KEY = 0x636C61696D  # "claim"
 
 
 def make_engine(url: str) -> Engine:
@@ -49,6 +51,14 @@ def upgrade(engine: Engine) -> None:
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several processes (bot shards, an ingest worker) may start at once against a new
+            # database: serialise them, and let the later ones find the work done. The lock is
+            # released when this transaction ends; PostgreSQL's DDL is transactional, so a failed
+            # migration leaves nothing behind.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            if MigrationContext.configure(connection).get_current_revision() == head:
+                return
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
 

@@ -17,7 +17,7 @@ from index.retrieve import reciprocal_rank_fusion
 from index.schema import DEFAULT_COLLECTION
 from index.sources import SourceItem
 from index.store import StoredPassage, Store
-from index.vectors import VectorIndex
+from index.vectors import VectorBackend, open_vector_index
 
 MAX_CLAIM_CHARS = 1000
 
@@ -45,7 +45,7 @@ class ClaimIndex:
         self.settings = settings
         self.store = Store(make_engine(settings.resolved_database_url))
         self._embedder = embedder
-        self._vectors: VectorIndex | None = None
+        self._vectors: VectorBackend | None = None
         self._lock = threading.Lock()
 
     # -- lazily loaded parts ----------------------------------------------------------------
@@ -59,15 +59,13 @@ class ClaimIndex:
             return self._embedder
 
     @property
-    def vectors(self) -> VectorIndex:
+    def vectors(self) -> VectorBackend:
         if self._vectors is None:
             embedder = self.embedder
             self._check_model(embedder)
             with self._lock:
                 if self._vectors is None:
-                    vectors = VectorIndex(
-                        self.settings.vector_dir / "passages.faiss", embedder.dim, self.settings.hnsw_threshold
-                    )
+                    vectors = self._open_vectors(embedder.dim)
                     added, removed = vectors.sync(
                         self.store.passage_ids(), lambda ids: self.store.embeddings(ids, embedder.dim)
                     )
@@ -75,6 +73,12 @@ class ClaimIndex:
                         vectors.save()
                     self._vectors = vectors
         return self._vectors
+
+    def _open_vectors(self, dim: int) -> VectorBackend:
+        # A faiss file in CLAIMBOT_HOME, or pgvector inside the database when DATABASE_URL is PostgreSQL.
+        return open_vector_index(
+            self.store.engine, self.settings.vector_dir / "passages.faiss", dim, self.settings.hnsw_threshold
+        )
 
     def _check_model(self, embedder: Embedder) -> None:
         stored = self.store.get_meta("embed_model")
@@ -139,7 +143,7 @@ class ClaimIndex:
             self.store.set_meta("embed_dim", str(embedder.dim))
         self._check_model(embedder)
         ids = self.store.passage_ids()
-        vectors = VectorIndex(self.settings.vector_dir / "passages.faiss", embedder.dim, self.settings.hnsw_threshold)
+        vectors = self._open_vectors(embedder.dim)
         vectors.rebuild(ids, self.store.embeddings(ids, embedder.dim))
         vectors.save()
         self._vectors = vectors

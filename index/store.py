@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 from index import db
 from index.embed import from_blobs, to_blob
 from index.models import ArticleInput, PassageDraft
+from index.pgtext import lexical_search as pg_lexical_search
+from index.pgvectors import write_vectors
 from index.schema import DEFAULT_COLLECTION, ArticleRow, MetaRow, PassageRow
 
 # Words so common that a BM25 OR-query over them only costs time.
@@ -53,6 +55,8 @@ class ExistingArticle:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # On PostgreSQL the database is also the vector and full-text index (migration 0003).
+        self.is_postgres = engine.dialect.name == "postgresql"
         db.upgrade(engine)
         self._sessions = db.session_factory(engine)
 
@@ -130,7 +134,11 @@ class Store:
             ]
             s.add_all(passages)
             s.flush()
-            return row.id, [p.id for p in passages]
+            ids = [p.id for p in passages]
+            if self.is_postgres:
+                # The pgvector column commits with its passages: no process ever sees one without the other.
+                write_vectors(s.connection(), ids, embeddings)
+            return row.id, ids
 
     # -- passages ---------------------------------------------------------------------------
     def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
@@ -176,12 +184,19 @@ class Store:
                 s.execute(
                     PassageRow.__table__.update().where(PassageRow.id == passage_id).values(embedding=to_blob(vector))
                 )
+            if self.is_postgres:
+                # The new model may have another dimension than the pgvector column: clear the stale
+                # vectors, and `ClaimIndex.reindex` writes the new ones once the column fits them.
+                s.execute(text("UPDATE passages SET embedding_vec = NULL WHERE id = ANY(:ids)"), {"ids": list(ids)})
 
     def lexical_search(self, query: str, k: int, collection: str | None = None) -> list[int]:
         """Passage ids by BM25 over the passage text (context weighted lower), best first."""
         words = [w for w in _WORD.findall(query.casefold()) if w not in _STOPWORDS]
         if not words:
             return []
+        if self.is_postgres:
+            with self.engine.connect() as c:
+                return pg_lexical_search(c, words, k, collection)
         match = " OR ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(words))
         sql = (
             "SELECT f.rowid FROM passages_fts f "

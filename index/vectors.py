@@ -12,15 +12,45 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
+from sqlalchemy import Engine
+
+from index.pgvectors import PgVectorIndex
 
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128
 # HNSW cannot delete: removed ids are masked at search time until they pass this share.
 TOMBSTONE_REBUILD_SHARE = 0.10
+
+
+class VectorBackend(Protocol):
+    """What the ingestor and `ClaimIndex` need of a dense index: the faiss `VectorIndex` below, or
+    `index.pgvectors.PgVectorIndex` where PostgreSQL's pgvector holds the vectors."""
+
+    dim: int
+    dirty: bool
+
+    @property
+    def is_hnsw(self) -> bool: ...
+    def __len__(self) -> int: ...
+    def ids(self) -> np.ndarray: ...
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+    def remove(self, ids: np.ndarray) -> None: ...
+    def rebuild(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+    def sync(self, truth_ids: np.ndarray, load_vectors: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int]: ...
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+    def save(self) -> None: ...
+
+
+def open_vector_index(engine: Engine, path: Path, dim: int, hnsw_threshold: int) -> VectorBackend:
+    """The dense index that goes with this database: pgvector inside PostgreSQL, else a faiss file."""
+    if engine.dialect.name == "postgresql":
+        return PgVectorIndex(engine, dim)
+    return VectorIndex(path, dim, hnsw_threshold)
 
 
 class VectorIndex:

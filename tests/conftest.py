@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
 
+from index import db
 from index.config import Settings
 from index.service import ClaimIndex
 
@@ -12,15 +17,89 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO_CORPUS = REPO / "examples" / "corpus"
 DEMO_ARTICLE = DEMO_CORPUS / "venezuela-perez-2018-01-15.txt"
 
+# The suite runs on the embedded SQLite setup by default. With CLAIMBOT_TEST_DATABASE_URL set to a
+# PostgreSQL server (scripts/pg.sh start prints one), every test that gets its database from the
+# fixtures below runs on PostgreSQL + pgvector instead, each in a database of its own.
+PG_TEST_URL = os.environ.get("CLAIMBOT_TEST_DATABASE_URL") or None
+ON_POSTGRES = PG_TEST_URL is not None
+_TEMPLATE = f"claimbot_tmpl_{os.getpid()}"
+_created: list[str] = []
+_admin: Engine | None = None
+
+
+def _admin_engine() -> Engine:
+    """AUTOCOMMIT connection to the server's maintenance database (CREATE DATABASE needs it)."""
+    global _admin
+    if _admin is None:
+        assert PG_TEST_URL is not None
+        _admin = create_engine(PG_TEST_URL, isolation_level="AUTOCOMMIT")
+    return _admin
+
+
+def _pg_url(name: str) -> str:
+    assert PG_TEST_URL is not None
+    return make_url(PG_TEST_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def fresh_database_url() -> str | None:
+    """A new, migrated, empty PostgreSQL database for one test or fixture, or None on SQLite (the
+    default file in CLAIMBOT_HOME). Copying a migrated template is much faster than migrating each."""
+    if PG_TEST_URL is None:
+        return None
+    with _admin_engine().connect() as c:
+        if _TEMPLATE not in _created:
+            c.execute(text(f'CREATE DATABASE "{_TEMPLATE}"'))
+            _created.append(_TEMPLATE)
+            engine = db.make_engine(_pg_url(_TEMPLATE))
+            db.upgrade(engine)
+            engine.dispose()  # a template must have no connections when it is copied
+        name = f"claimbot_t_{uuid.uuid4().hex[:12]}"
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_TEMPLATE}"'))
+        _created.append(name)
+    return _pg_url(name)
+
+
+def drop_database(url: str | None) -> None:
+    if url is None or PG_TEST_URL is None:
+        return
+    name = make_url(url).database
+    with _admin_engine().connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    if name in _created:
+        _created.remove(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    yield
+    for name in reversed(list(_created)):
+        drop_database(_pg_url(name))
+    if _admin is not None:
+        _admin.dispose()
+
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh CLAIMBOT_HOME for the test, also seen by CLI runs in subprocesses."""
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh database for this test: a SQLite file, or a PostgreSQL database."""
+    url = fresh_database_url()
+    yield url or f"sqlite:///{tmp_path / 'test.db'}"
+    drop_database(url)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh CLAIMBOT_HOME for the test, also seen by CLI runs in subprocesses (and, on the
+    PostgreSQL leg, a fresh DATABASE_URL)."""
     path = tmp_path / "home"
     monkeypatch.setenv("CLAIMBOT_HOME", str(path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    url = fresh_database_url()
+    if url is None:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    return path
+    yield path
+    drop_database(url)
 
 
 @pytest.fixture
@@ -39,7 +118,7 @@ def claim_index(settings: Settings):
 def demo_index(tmp_path_factory: pytest.TempPathFactory):
     """The demo corpus ingested once for the tests that only read it."""
     home = tmp_path_factory.mktemp("demo-home")
-    index = ClaimIndex(Settings(CLAIMBOT_HOME=home))
+    index = ClaimIndex(Settings(CLAIMBOT_HOME=home, DATABASE_URL=fresh_database_url()))
     from index.sources import SourceOptions, read_inputs
 
     report = index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions()))
