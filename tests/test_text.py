@@ -59,3 +59,28 @@ def test_quotes_are_searchable_with_the_statement_before_them():
 def test_content_hash_ignores_case_and_whitespace_only():
     assert text.content_hash("Hello  world.\r\n") == text.content_hash("hello world.")
     assert text.content_hash("Hello world.") != text.content_hash("Hello world!")
+
+
+def test_name_titles_do_not_end_sentences():
+    body = "“We will look into it,” Rep. Jason Chaffetz said. Sen. Warren and Lt. Gen. Michael Flynn disagreed. They met on Main St. The talks failed."
+    assert [s.text for s in text.split_sentences(body)] == [
+        "“We will look into it,” Rep. Jason Chaffetz said.",
+        "Sen. Warren and Lt. Gen. Michael Flynn disagreed.",
+        "They met on Main St.",  # "St." is also "Street": it may end a sentence
+        "The talks failed.",
+    ]
+
+
+def test_typewriter_quotes_are_split_and_are_not_captions():
+    body = "``We will rebuild,'' the mayor said. ``It will take years.''\n\nHe said: ``We are here.'' Then he left.\n\nThe mayor in Rome. John Smith AP"
+    sentences = text.split_sentences(body)
+    assert [(s.text, s.kind) for s in sentences] == [
+        ("``We will rebuild,'' the mayor said.", "text"),
+        ("``It will take years.''", "text"),
+        ("He said: ``We are here.''", "text"),
+        ("Then he left.", "text"),
+        ("The mayor in Rome.", "caption"),
+        ("John Smith AP", "caption"),
+    ]
+    for s in sentences:
+        assert body[s.char_start : s.char_end] == s.text
