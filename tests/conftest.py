@@ -22,8 +22,13 @@ DEMO_ARTICLE = DEMO_CORPUS / "venezuela-perez-2018-01-15.txt"
 # fixtures below runs on PostgreSQL + pgvector instead, each in a database of its own.
 PG_TEST_URL = os.environ.get("CLAIMBOT_TEST_DATABASE_URL") or None
 ON_POSTGRES = PG_TEST_URL is not None
+# For the few tests about the embedded setup's faiss file, which PostgreSQL does not have.
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="tests the faiss file of the embedded (SQLite) setup")
+# Names carry the pid so that two test runs on one server never touch each other's databases. The
+# state is on the server, not in this module: test files import it as `tests.conftest` while pytest
+# loads it as `conftest`, two module objects.
+_PREFIX = f"claimbot_t_{os.getpid()}_"
 _TEMPLATE = f"claimbot_tmpl_{os.getpid()}"
-_created: list[str] = []
 _admin: Engine | None = None
 
 
@@ -47,15 +52,13 @@ def fresh_database_url() -> str | None:
     if PG_TEST_URL is None:
         return None
     with _admin_engine().connect() as c:
-        if _TEMPLATE not in _created:
+        if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": _TEMPLATE}).scalar():
             c.execute(text(f'CREATE DATABASE "{_TEMPLATE}"'))
-            _created.append(_TEMPLATE)
             engine = db.make_engine(_pg_url(_TEMPLATE))
             db.upgrade(engine)
             engine.dispose()  # a template must have no connections when it is copied
-        name = f"claimbot_t_{uuid.uuid4().hex[:12]}"
+        name = f"{_PREFIX}{uuid.uuid4().hex[:12]}"
         c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_TEMPLATE}"'))
-        _created.append(name)
     return _pg_url(name)
 
 
@@ -65,17 +68,21 @@ def drop_database(url: str | None) -> None:
     name = make_url(url).database
     with _admin_engine().connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    if name in _created:
-        _created.remove(name)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _drop_test_databases() -> Iterator[None]:
     yield
-    for name in reversed(list(_created)):
+    if PG_TEST_URL is None:
+        return
+    with _admin_engine().connect() as c:
+        names = c.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE :p OR datname = :t"),
+            {"p": _PREFIX.replace("_", r"\_") + "%", "t": _TEMPLATE},
+        ).scalars().all()
+    for name in sorted(names, key=lambda n: n == _TEMPLATE):  # the template last
         drop_database(_pg_url(name))
-    if _admin is not None:
-        _admin.dispose()
+    _admin_engine().dispose()
 
 
 @pytest.fixture

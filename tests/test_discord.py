@@ -490,9 +490,10 @@ def small_index(tmp_path_factory):
     """The demo corpus indexed with `HashEmbedder`: ready in well under a second."""
     from index.service import ClaimIndex
     from index.sources import SourceOptions, read_inputs
-    from tests.conftest import DEMO_CORPUS
+    from tests.conftest import DEMO_CORPUS, fresh_database_url
 
-    index = ClaimIndex(Settings(CLAIMBOT_HOME=tmp_path_factory.mktemp("discord-home")), embedder=HashEmbedder())
+    home = tmp_path_factory.mktemp("discord-home")
+    index = ClaimIndex(Settings(CLAIMBOT_HOME=home, DATABASE_URL=fresh_database_url()), embedder=HashEmbedder())
     assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
     yield index
     index.close()

@@ -17,7 +17,7 @@ from bot.cli import app
 from index.config import Settings
 from index.service import ClaimIndex
 from index.sources import SourceOptions, read_inputs
-from tests.conftest import DEMO_CORPUS
+from tests.conftest import DEMO_CORPUS, sqlite_only
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
@@ -110,6 +110,7 @@ def test_bad_inputs_write_nothing_and_exit_nonzero(home: Path, tmp_path: Path):
         index.close()
 
 
+@sqlite_only
 def test_reindex_rebuilds_the_vector_index_from_the_database(home: Path):
     assert runner.invoke(app, ["ingest", str(DEMO_CORPUS)]).exit_code == 0
     before = runner.invoke(app, ["check", "Pérez was killed", "--json"])
@@ -121,6 +122,7 @@ def test_reindex_rebuilds_the_vector_index_from_the_database(home: Path):
     assert json.loads(after.stdout) == json.loads(before.stdout)
 
 
+@sqlite_only
 def test_a_lost_vector_file_is_resynced_on_open(home: Path):
     index = ClaimIndex(Settings())
     _ingest(index, str(DEMO_CORPUS))

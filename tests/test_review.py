@@ -51,8 +51,8 @@ class Clock:
 
 
 @pytest.fixture
-def engine(tmp_path):
-    e = db.make_engine(f"sqlite:///{tmp_path / 'review.db'}")
+def engine(database_url):
+    e = db.make_engine(database_url)  # SQLite, or PostgreSQL on the CLAIMBOT_TEST_DATABASE_URL leg
     yield e
     e.dispose()
 

@@ -1,0 +1,314 @@
+"""PostgreSQL + pgvector: migration from SQLite, processes racing on one database, retrieval parity.
+
+These need a server: run them with CLAIMBOT_TEST_DATABASE_URL set (`.ci/run` does; locally
+`scripts/pg.sh start` prints the URL). Without it they are skipped, and the rest of the suite runs
+on SQLite as usual.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import re
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.engine import Connection
+
+from index import db
+from index.config import Settings
+from index.embed import from_blobs
+from index.migrate import copied_tables, migrate
+from index.models import ArticleRef, CheckResult, PassageResult
+from index.retrieve import reciprocal_rank_fusion
+from index.review import ReviewService
+from index.schema import PassageRow
+from index.service import ClaimIndex
+from index.sources import SourceOptions, read_inputs
+from tests.conftest import DEMO_CORPUS, ON_POSTGRES, drop_database, fresh_database_url
+
+pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="needs CLAIMBOT_TEST_DATABASE_URL (scripts/pg.sh start)")
+
+GUILD = 77
+LOCK_WAIT_S = 60.0
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words vectors of the packaged model's dimension (no model to load)."""
+
+    name = "test:hashed-384"
+    dim = 384
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, t in enumerate(texts):
+            for word in re.findall(r"\w+", t.lower()):
+                out[row, zlib.crc32(word.encode()) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+@pytest.fixture
+def pg_url():
+    url = fresh_database_url()
+    yield url
+    drop_database(url)
+
+
+def _settings(home: Path, url: str | None) -> Settings:
+    return Settings(CLAIMBOT_HOME=home, DATABASE_URL=url, _env_file=None)
+
+
+def _rows(engine: Engine, table) -> list[tuple]:
+    """A table's rows in key order, timestamps as UTC (SQLite hands them back naive)."""
+    with engine.connect() as c:
+        rows = c.execute(select(table).order_by(*table.primary_key.columns)).all()
+    def norm(v):
+        if isinstance(v, dt.datetime):
+            return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v.astimezone(dt.UTC)
+        return bytes(v) if isinstance(v, memoryview) else v
+    return [tuple(norm(v) for v in row) for row in rows]
+
+
+def _retrieve(index: ClaimIndex, claim: str, top: int = 5) -> list[tuple[int, int, float]]:
+    """The fused retrieval `ClaimIndex.check` ranks (before stance): (article position, char_start,
+    relevance) of the top passages. Positions, not ids: ids differ between two databases."""
+    k = index.settings.candidates
+    dense = [pid for pid, _ in index.vectors.search(index.embedder.encode([claim])[0], k)]
+    hits = reciprocal_rank_fusion(dense, index.store.lexical_search(claim, k))[:top]
+    stored = index.store.passages([h.passage_id for h in hits])
+    return [(stored[h.passage_id].position, stored[h.passage_id].char_start, h.relevance) for h in hits]
+
+
+def _result(claim: str) -> CheckResult:
+    return CheckResult(claim=claim, verdict=None, passages=[PassageResult(
+        text="Pérez was killed in the raid.", relevance=1.0, char_start=0, char_end=10,
+        article=ArticleRef(id=1, title="Raid", outlet="Herald", url="https://example.org/a", published="2018-01-15"),
+    )])
+
+
+# -- migration ----------------------------------------------------------------------------------
+def test_sqlite_installation_migrates_to_postgresql_and_a_rerun_copies_nothing(tmp_path: Path, pg_url: str):
+    sqlite_url = f"sqlite:///{tmp_path / 'home' / 'claimbot.db'}"
+    source = ClaimIndex(_settings(tmp_path / "home", None), embedder=HashEmbedder())
+    assert source.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+    review = ReviewService(source.store.engine, embed=HashEmbedder().encode)
+    review.configure_guild(GUILD, 1, review_channel_id=10, moderator_role_id=20)
+    a1 = review.record_answer(GUILD, channel_id=5, asker_id=2, result=_result("Pérez was killed"), shown=3)
+    a2 = review.record_answer(GUILD, channel_id=5, asker_id=3, result=_result("Pérez is alive"), shown=3)
+    f1 = review.flag(GUILD, a1.id, 4, "wrong").flag
+    review.flag(GUILD, a1.id, 5, "also wrong")
+    review.review(GUILD, f1.id, 9, "correct", verdict="false", note="he survived")
+    f2 = review.flag(GUILD, a2.id, 4, "check this").flag
+    review.claim(GUILD, f2.id, 9)  # left in review: the claim must survive the move
+    review.hit_rate_limit(GUILD, 2)
+    before_check = _retrieve(source, "Pérez was killed")
+    before_dense = _top(source, "Pérez was killed")
+    source.close()
+
+    report = migrate(sqlite_url, pg_url, sample=1000)
+    assert report.ok, report.problems
+    copied = {t.table: t for t in report.tables}
+    for name in ("articles", "passages", "index_meta", "guild_settings", "answers", "flags", "flag_reports",
+                 "corrections", "audit_log", "rate_events"):
+        assert copied[name].source_rows == copied[name].target_rows == copied[name].copied > 0, name
+    assert report.vectors_checked == copied["passages"].source_rows  # sample > rows: every vector compared
+
+    sqlite, pg = db.make_engine(sqlite_url), db.make_engine(pg_url)
+    try:
+        for table in copied_tables():  # every row, every column, same ids
+            assert _rows(pg, table) == _rows(sqlite, table), table.name
+        with pg.connect() as c:  # the pgvector column holds the blob's vector exactly
+            vec_rows = c.execute(text("SELECT id, embedding, embedding_vec::text FROM passages ORDER BY id")).all()
+        for passage_id, blob, vec in vec_rows:
+            expected = from_blobs([bytes(blob)], 384)[0]
+            got = np.asarray([float(x) for x in vec.strip("[]").split(",")], dtype=np.float32)
+            assert np.array_equal(got, expected), passage_id
+
+        rerun = migrate(sqlite_url, pg_url)
+        assert rerun.ok and all(t.copied == 0 for t in rerun.tables)
+
+        # The migrated installation works: same answers, the review state carried over, and new rows
+        # get fresh ids (the sequences were moved past the copied ids).
+        target = ClaimIndex(_settings(tmp_path / "pg-home", pg_url), embedder=HashEmbedder())
+        try:
+            assert target.store.is_postgres
+            # Same vectors, so the same dense ranking; the full-text side ranks by ts_rank, not BM25
+            # (parity is checked on its own below), so compare the fused top passages as a set.
+            assert _top(target, "Pérez was killed") == before_dense
+            after = _retrieve(target, "Pérez was killed")
+            assert after[0][:2] == before_check[0][:2]
+            assert {a[0] for a in after} == {b[0] for b in before_check}
+            moved = ReviewService(target.store.engine)
+            flag = moved.get_flag(GUILD, f2.id)
+            assert (flag.status, flag.claimed_by) == ("in_review", 9)
+            assert moved.get_flag(GUILD, f1.id).status == "corrected" and moved.get_flag(GUILD, f1.id).count == 2
+            assert [e.action for e in moved.audit_log(GUILD)] == ["correct", "setup"]
+            a3 = moved.record_answer(GUILD, channel_id=5, asker_id=2, result=_result("new"), shown=1)
+            assert a3.id == a2.id + 1
+            extra = tmp_path / "extra.txt"
+            extra.write_text("A new article\n\nThe mayor opened a new bridge over the river on Monday.\n", encoding="utf-8")
+            assert target.ingest(read_inputs([str(extra)], SourceOptions())).added == 1
+            ids = target.store.passage_ids()
+            assert len(ids) == copied["passages"].source_rows + 1 and ids.max() == copied["passages"].source_rows + 1
+            best = _retrieve(target, "the mayor opened a bridge", top=1)[0]
+            assert best[0] == 0 and best[2] == 1.0  # the new article's sentence, first on both rankings
+        finally:
+            target.close()
+    finally:
+        sqlite.dispose()
+        pg.dispose()
+
+
+def test_migrate_refuses_a_sqlite_target(tmp_path: Path):
+    from index.migrate import MigrationError
+
+    with pytest.raises(MigrationError, match="PostgreSQL"):
+        migrate(f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}")
+
+
+# -- processes racing on one database ------------------------------------------------------------
+def _wait_for_lock_waiters(c: Connection, relation: str, n: int) -> None:
+    """Block until `n` other sessions wait for a lock on `relation`: both racers are then past their
+    reads and queued on their writes. A condition observed in pg_locks, not a guess at timing."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while time.monotonic() < deadline:
+        waiting = c.execute(
+            text("SELECT count(*) FROM pg_locks WHERE NOT granted AND (relation = to_regclass(:r) OR locktype = 'transactionid')"),
+            {"r": relation},
+        ).scalar()
+        if waiting >= n:
+            return
+        c.execute(text("SELECT pg_sleep(0.02)"))  # poll interval of the wait, not the synchronisation
+    raise AssertionError(f"the racing processes never queued on {relation}")
+
+
+def _ingest_worker(home: str, url: str, path: str) -> tuple[int, int]:
+    index = ClaimIndex(_settings(Path(home), url), embedder=HashEmbedder())
+    try:
+        report = index.ingest(read_inputs([path], SourceOptions()))
+        return report.added, report.unchanged
+    finally:
+        index.close()
+
+
+def test_two_processes_ingesting_the_same_article_store_it_once(tmp_path: Path, pg_url: str):
+    article = tmp_path / "same.txt"
+    article.write_text("Storm hits the coast\n\nA storm flooded the harbour of Porto on Tuesday night.\n", encoding="utf-8")
+    ClaimIndex(_settings(tmp_path / "h0", pg_url), embedder=HashEmbedder()).close()  # schema and meta ready
+    engine = create_engine(pg_url)
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        with engine.connect() as holder, ctx.Pool(2) as pool:
+            # Hold the articles table against writes (reads still pass): both processes look, find
+            # nothing, embed, and queue on their INSERT, the worst interleaving for deduplication.
+            holder.execute(text("LOCK TABLE articles IN EXCLUSIVE MODE"))
+            jobs = [pool.apply_async(_ingest_worker, (str(tmp_path / f"h{i}"), pg_url, str(article))) for i in (1, 2)]
+            with engine.connect() as watcher:
+                _wait_for_lock_waiters(watcher, "articles", 2)
+            holder.rollback()  # release: one INSERT commits, the other hits the unique constraint
+            outcomes = sorted(job.get(timeout=120) for job in jobs)
+        assert outcomes == [(0, 1), (1, 0)]  # one added, one told it was stored concurrently
+        with engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM articles")).scalar() == 1
+            passages = c.execute(text("SELECT count(*), count(embedding_vec) FROM passages")).one()
+            assert passages[0] == passages[1] > 0  # every stored passage has its vector, none twice
+    finally:
+        engine.dispose()
+
+
+def _claim_worker(url: str, flag_id: int, moderator: int) -> bool:
+    engine = db.make_engine(url)
+    try:
+        return ReviewService(engine).claim(GUILD, flag_id, moderator).won
+    finally:
+        engine.dispose()
+
+
+def _flag_worker(url: str, answer_id: int, flagger: int) -> bool:
+    engine = db.make_engine(url)
+    try:
+        return ReviewService(engine).flag(GUILD, answer_id, flagger, f"wrong, says {flagger}").created
+    finally:
+        engine.dispose()
+
+
+def test_two_processes_flagging_then_claiming_the_same_answer(pg_url: str):
+    engine = db.make_engine(pg_url)
+    review = ReviewService(engine)
+    answer = review.record_answer(GUILD, channel_id=1, asker_id=2, result=_result("Pérez was killed"), shown=3)
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        with ctx.Pool(2) as pool:
+            # Flags: both find no open flag and queue on creating one; the loser must merge, not be lost.
+            with engine.connect() as holder:
+                holder.execute(text("LOCK TABLE flags IN EXCLUSIVE MODE"))
+                jobs = [pool.apply_async(_flag_worker, (pg_url, answer.id, flagger)) for flagger in (101, 102)]
+                with engine.connect() as watcher:
+                    _wait_for_lock_waiters(watcher, "flags", 2)
+                holder.rollback()
+                created = sorted(job.get(timeout=120) for job in jobs)
+            assert created == [False, True]
+            flags, total = review.open_flags(GUILD)
+            assert total == 1 and flags[0].count == 2
+            assert sorted(r.flagger_id for r in flags[0].reports) == [101, 102]
+
+            # Claims: both moderators' conditional UPDATEs queue on the flag's row; exactly one wins.
+            flag_id = flags[0].id
+            with engine.connect() as holder:
+                holder.execute(text("SELECT id FROM flags WHERE id = :id FOR UPDATE"), {"id": flag_id})
+                jobs = [pool.apply_async(_claim_worker, (pg_url, flag_id, moderator)) for moderator in (201, 202)]
+                with engine.connect() as watcher:
+                    _wait_for_lock_waiters(watcher, "flags", 2)
+                holder.rollback()
+                won = [job.get(timeout=120) for job in jobs]
+        assert sorted(won) == [False, True]
+        flag = review.get_flag(GUILD, flag_id)
+        assert flag.status == "in_review" and flag.claimed_by == (201 if won[0] else 202)
+    finally:
+        engine.dispose()
+
+
+# -- retrieval parity ---------------------------------------------------------------------------
+PARITY_CLAIMS = [
+    "Pérez was killed",
+    "Nobody was injured in the 2017 helicopter attack",
+    "Óscar Pérez survived the assault",
+    "Pérez is a trained pilot",
+    "Maduro vowed to meet Perez with bullets",
+    "The government called them terrorists",
+]
+
+
+def _top(index: ClaimIndex, claim: str, k: int = 5) -> list[int]:
+    """Top passages as (article position) keys: passage ids differ between two databases."""
+    ids = [h for h, _ in index.vectors.search(index.embedder.encode([claim])[0], k)]
+    positions = {p.id: p.position for p in index.store.passages(ids).values()}
+    return [positions[i] for i in ids]
+
+
+@pytest.mark.slow
+def test_the_same_corpus_gives_the_same_passages_on_both_backends(tmp_path: Path, pg_url: str):
+    from index.embed import shared_embedder
+
+    embedder = shared_embedder(Settings(_env_file=None).embed_model, 64, 0)
+    lite = ClaimIndex(_settings(tmp_path / "lite", None), embedder=embedder)
+    pg = ClaimIndex(_settings(tmp_path / "pg", pg_url), embedder=embedder)
+    try:
+        for index in (lite, pg):
+            assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+        for claim in PARITY_CLAIMS:
+            # Dense side: exact faiss and pgvector's HNSW agree on the nearest passages.
+            assert _top(pg, claim) == _top(lite, claim), claim
+            # Fused ranking (BM25 vs ts_rank with idf on the lexical side): the same passage first,
+            # and the same top five up to order among near-ties.
+            top_a, top_b = _retrieve(lite, claim), _retrieve(pg, claim)
+            assert top_a[0][0] == top_b[0][0], (claim, top_a, top_b)
+            assert len({a[0] for a in top_a} & {b[0] for b in top_b}) >= 4, (claim, top_a, top_b)
+    finally:
+        lite.close()
+        pg.close()
