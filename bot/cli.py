@@ -265,6 +265,34 @@ def sync_commands(
     out.print(f"synced {len(names)} commands: {', '.join(names)}")
 
 
+@app.command()
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="Target database: postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB")],
+    source: Annotated[str | None, typer.Option("--from", help="Source database (default: this installation's).")] = None,
+    sample: Annotated[int, typer.Option(help="Passages whose vectors are compared after the copy.")] = 200,
+) -> None:
+    """Copy this installation to PostgreSQL (articles, passages and vectors, review tables); safe to rerun."""
+    from index.migrate import MigrationError, format_report
+    from index.migrate import migrate as run_migration
+
+    with _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def on_progress(table: str, done: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = bar.add_task(table, total=total)
+            bar.update(tasks[table], completed=done)
+
+        try:
+            report = run_migration(source or Settings().resolved_database_url, to, sample=sample, on_progress=on_progress)
+        except MigrationError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from exc
+    out.print(format_report(report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

@@ -19,6 +19,7 @@ import datetime as dt
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Column, Connection, DateTime, Engine, Integer, MetaData, Table, func, select, text
@@ -71,6 +72,10 @@ def copied_tables() -> list[Table]:
 
 
 def migrate(source_url: str, target_url: str, *, sample: int = DEFAULT_SAMPLE, on_progress: Progress | None = None) -> MigrationReport:
+    if source_url.startswith("sqlite"):
+        path = source_url.split("///", 1)[-1]
+        if path and path != ":memory:" and not Path(path).is_file():
+            raise MigrationError(f"there is no database at {path} (set CLAIMBOT_HOME, or pass --from)")
     source = db.make_engine(source_url)
     target = db.make_engine(target_url)
     try:
@@ -247,3 +252,14 @@ def _parse_vector(value: object) -> np.ndarray:
     if isinstance(value, str):
         return np.asarray([float(x) for x in value.strip("[]").split(",")], dtype=np.float32)
     return np.asarray(value, dtype=np.float32)
+
+
+def format_report(report: MigrationReport) -> str:
+    lines = [
+        f"{t.table:<15} {t.source_rows:>9} rows in the source  {t.copied:>9} copied now  {t.target_rows:>9} in the target"
+        for t in report.tables
+    ]
+    lines.append(f"vectors compared: {report.vectors_checked}")
+    lines += [f"problem: {p}" for p in report.problems]
+    lines.append("verified: counts and sampled vectors match" if report.ok else "NOT verified (see the problems above)")
+    return "\n".join(lines)

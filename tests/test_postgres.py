@@ -167,6 +167,7 @@ def test_sqlite_installation_migrates_to_postgresql_and_a_rerun_copies_nothing(t
 def test_migrate_refuses_a_sqlite_target(tmp_path: Path):
     from index.migrate import MigrationError
 
+    (tmp_path / "a.db").touch()
     with pytest.raises(MigrationError, match="PostgreSQL"):
         migrate(f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}")
 
@@ -312,3 +313,23 @@ def test_the_same_corpus_gives_the_same_passages_on_both_backends(tmp_path: Path
     finally:
         lite.close()
         pg.close()
+
+
+def test_claimbot_migrate_command_copies_verifies_and_reruns(tmp_path: Path, pg_url: str):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    source = ClaimIndex(_settings(tmp_path / "home", None), embedder=HashEmbedder())
+    assert source.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+    source.close()
+    sqlite_url = f"sqlite:///{tmp_path / 'home' / 'claimbot.db'}"
+    runner = CliRunner()
+    first = runner.invoke(app, ["migrate", "--from", sqlite_url, "--to", pg_url])
+    assert first.exit_code == 0, first.output
+    assert "verified: counts and sampled vectors match" in first.output
+    assert re.search(r"passages\s+45 rows in the source\s+45 copied now\s+45 in the target", first.output)
+    again = runner.invoke(app, ["migrate", "--from", sqlite_url, "--to", pg_url])
+    assert again.exit_code == 0 and re.search(r"passages\s+45 rows in the source\s+0 copied now", again.output)
+    missing = runner.invoke(app, ["migrate", "--from", f"sqlite:///{tmp_path / 'nope.db'}", "--to", pg_url])
+    assert missing.exit_code == 2 and "there is no database" in missing.output
