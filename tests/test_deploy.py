@@ -1,0 +1,66 @@
+"""deploy/: the compose file, the Dockerfile and the systemd unit keep the properties docs/deploy.md
+promises (no Docker on this machine: the compose file is checked with a YAML parser)."""
+
+from __future__ import annotations
+
+import configparser
+import re
+from pathlib import Path
+
+import yaml
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+
+
+def _compose() -> dict:
+    return yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def test_compose_has_a_healthy_pgvector_database_the_bot_waits_for():
+    services = _compose()["services"]
+    assert set(services) == {"db", "bot", "ingest"}
+    db = services["db"]
+    assert db["image"].startswith("pgvector/pgvector:") and db["image"].endswith("-pg15")
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    assert "pgdata:/var/lib/postgresql/data" in db["volumes"]
+    for name in ("bot", "ingest"):
+        service = services[name]
+        assert service["depends_on"] == {"db": {"condition": "service_healthy"}}, name
+        assert service["env_file"] == ".env", name
+        assert service["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://"), name
+        assert service["environment"]["DATABASE_URL"].endswith("@db:5432/${POSTGRES_DB:-claimbot}"), name
+    assert services["bot"]["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
+    assert services["bot"]["command"] == ["serve"]
+    assert services["ingest"]["profiles"] == ["ingest"]  # optional: only with --profile ingest
+
+
+def test_compose_publishes_ports_on_loopback_only():
+    published = [(name, port) for name, s in _compose()["services"].items() for port in s.get("ports", [])]
+    assert published, "the database port is published for backups and migrate"
+    for name, port in published:
+        assert str(port).startswith("127.0.0.1:"), (name, port)
+
+
+def test_dockerfile_is_multi_stage_cpu_torch_first_non_root():
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    stages = re.findall(r"^FROM\s+\S+\s+AS\s+(\w+)", text, flags=re.MULTILINE)
+    assert stages == ["build", "runtime"]
+    torch_at = text.index('"torch==2.13.0"')
+    assert "whl/cpu" in text and torch_at < text.index("RUN pip install .")
+    runtime = text.split("AS runtime", 1)[1]
+    user = re.findall(r"^USER\s+(\S+)", runtime, flags=re.MULTILINE)
+    assert user == ["claimbot"]
+    assert "COPY --from=build /opt/claimbot /opt/claimbot" in runtime
+    assert "HF_HUB_OFFLINE=1" in runtime  # models come from pip packages, never from the hub
+
+
+def test_systemd_unit_runs_serve_as_an_unprivileged_user():
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # keys are case-sensitive in systemd
+    unit.read(DEPLOY / "claimbot.service", encoding="utf-8")
+    service = unit["Service"]
+    assert service["ExecStart"] == "/opt/claimbot/.venv/bin/claimbot serve"
+    assert service["User"] == "claimbot" and service["User"] != "root"
+    assert service["EnvironmentFile"] == "/etc/claimbot/claimbot.env"
+    assert service["Restart"] == "on-failure"
+    assert unit["Install"]["WantedBy"] == "multi-user.target"
