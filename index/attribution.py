@@ -34,6 +34,7 @@ outlet's voice. Captions are never statements.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -343,10 +344,20 @@ class Attributor:
         if "ner" in getattr(nlp, "disabled", []):
             self._ner = nlp.get_pipe("ner")
         self._cue_forms = _cue_forms()
+        # One article at a time: spaCy pipelines are not documented as thread-safe, and the bot
+        # may ingest from a worker thread while the CLI's process does too.
+        self._lock = threading.Lock()
 
     # -- public --------------------------------------------------------------------------------
 
     def attribute(
+        self, text: str, sentences: list[Sentence], outlet: str | None
+    ) -> tuple[list[SentenceAttribution], list[Relation]]:
+        """Per sentence (same order as `sentences`) who says it, and every relation found."""
+        with self._lock:
+            return self._attribute(text, sentences, outlet)
+
+    def _attribute(
         self, text: str, sentences: list[Sentence], outlet: str | None
     ) -> tuple[list[SentenceAttribution], list[Relation]]:
         outlet_voice = outlet or "the article"
@@ -1323,19 +1334,23 @@ def _medium(tok: Any) -> str | None:
 
 # -- the JSON object of `claimbot attribute --json` --------------------------------------------
 
-_DEFAULT: Attributor | None = None
+_shared: Attributor | None = None
+_shared_lock = threading.Lock()
 
 
-def default_attributor() -> Attributor:
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = Attributor()
-    return _DEFAULT
+def shared_attributor() -> Attributor:
+    """The process-wide attributor: loading the spaCy model costs a second and ~100 MB, and
+    ingestion, `claimbot attribute` and the bot's /ingest all use the same one."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Attributor()
+        return _shared
 
 
 def attribute_text(text: str, outlet: str | None = None, attributor: Attributor | None = None) -> dict:
     """Sentences with their speaker and every relation, offsets into `text` as given."""
-    attributor = attributor or default_attributor()
+    attributor = attributor or shared_attributor()
     sentences = split_sentences(text)
     per_sentence, relations = attributor.attribute(text, sentences, outlet)
     return {

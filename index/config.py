@@ -33,6 +33,9 @@ class Settings(BaseSettings):
 
     hnsw_threshold: int = Field(default=50_000, ge=0, validation_alias="CLAIMBOT_HNSW_THRESHOLD")
     candidates: int = Field(default=50, ge=1, validation_alias="CLAIMBOT_RETRIEVAL_CANDIDATES")
+    # Who says each sentence, found at ingest time (index/attribution.py); off = faster ingest,
+    # passages stored and embedded without speakers.
+    attribution: bool = Field(default=True, validation_alias="CLAIMBOT_ATTRIBUTION")
 
     fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
     fetch_max_redirects: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_FETCH_MAX_REDIRECTS")

@@ -9,20 +9,26 @@ database.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
 
 from index import text as textmod
 from index.embed import Embedder
-from index.models import ArticleInput, IngestReport, PassageDraft
+from index.models import ArticleInput, IngestReport, PassageDraft, Sentence
 from index.sources import SourceError, SourceItem
 from index.store import Store
 from index.vectors import VectorIndex
+
+if TYPE_CHECKING:  # spaCy loads only when an attributor is made
+    from index.attribution import Attributor, SentenceAttribution
+
+log = logging.getLogger(__name__)
 
 EMBED_CHUNK_SENTENCES = 256
 SAVE_EVERY_S = 60.0
@@ -45,6 +51,7 @@ class _Pending:
     drafts: list[PassageDraft]
     replace_id: int | None
     replace_passages: list[int]
+    note: str = ""  # appended to the article's event line
 
 
 Annotator = Callable[[ArticleInput, list[PassageDraft]], list[PassageDraft]]
@@ -58,14 +65,19 @@ class Ingestor:
         embedder: Embedder,
         *,
         collection: str,
+        load_attributor: Callable[[], Attributor] | None = None,
         annotate: Annotator | None = None,
         on_event: Callable[[IngestEvent], None] | None = None,
     ) -> None:
+        """`load_attributor` (e.g. `index.attribution.shared_attributor`) gives every passage its
+        speaker, cue and attribution and embeds it with them; None stores them empty."""
         self.store = store
         self.vectors = vectors
         self.embedder = embedder
         self.collection = collection
         self.annotate = annotate
+        self._load_attributor = load_attributor
+        self._attributor: Attributor | None = None
         self.on_event = on_event or (lambda _event: None)
         self.report = IngestReport()
         self._pending: list[_Pending] = []
@@ -74,6 +86,7 @@ class Ingestor:
 
     def run(self, items: Iterable[SourceItem]) -> IngestReport:
         started = time.perf_counter()
+        self._record_passage_format()
         try:
             for item in items:
                 self._take(item)
@@ -83,6 +96,24 @@ class Ingestor:
                 self.vectors.save()
             self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def _record_passage_format(self) -> None:
+        """Note in the index which `text.PASSAGE_FORMAT` its passages were embedded in.
+
+        An index built before (no note, or another one) keeps working, but its passages lack
+        speakers and were embedded without them: re-ingesting into a fresh CLAIMBOT_HOME is what
+        brings them up to date (`reindex --reembed` re-embeds the stored texts as they are)."""
+        stored = self.store.get_meta("passage_format")
+        if stored == textmod.PASSAGE_FORMAT:
+            return
+        if self.store.counts()[1] == 0:
+            self.store.set_meta("passage_format", textmod.PASSAGE_FORMAT)
+        else:
+            log.warning(
+                "this index holds passages in passage format %s, new ones are in format %s: "
+                "re-ingest the articles into a fresh CLAIMBOT_HOME to give all of them speakers",
+                stored or "1", textmod.PASSAGE_FORMAT,
+            )
 
     def _emit(self, event: IngestEvent) -> None:
         if event.outcome == "failed":
@@ -118,7 +149,8 @@ class Ingestor:
         if not any(s.kind == "text" for s in sentences):
             self._emit(IngestEvent("failed", article.origin, "no extractable text (only headings or captions)"))
             return
-        drafts = textmod.passage_drafts(sentences, article.title)
+        attributions, attribution_note = self._attribute(article, sentences)
+        drafts = textmod.passage_drafts(sentences, article.title, attributions)
         if self.annotate is not None:
             drafts = self.annotate(article, drafts)
         self._pending.append(
@@ -128,11 +160,28 @@ class Ingestor:
                 drafts,
                 replace_id=by_url.id if by_url else None,
                 replace_passages=by_url.passage_ids if by_url else [],
+                note=attribution_note,
             )
         )
         self._pending_keys |= keys
         if sum(len(p.drafts) for p in self._pending) >= EMBED_CHUNK_SENTENCES:
             self._flush()
+
+    def _attribute(
+        self, article: ArticleInput, sentences: list[Sentence]
+    ) -> tuple[list[SentenceAttribution] | None, str]:
+        """Who says each sentence, and a note for the article's event line if that failed."""
+        if self._load_attributor is None:
+            return None, ""
+        if self._attributor is None:
+            self._attributor = self._load_attributor()
+        try:
+            per_sentence, _relations = self._attributor.attribute(article.text, sentences, article.outlet)
+        except Exception as error:  # noqa: BLE001 - a rule bug on one article must not stop a long ingest
+            # Indexed without speakers (shown as unknown, never as a wrong speaker), and said so.
+            log.exception("attribution failed for %s", article.origin)
+            return None, f" (attribution failed: {type(error).__name__}: {error})"
+        return per_sentence, ""
 
     def _flush(self) -> None:
         if not self._pending:
@@ -155,7 +204,7 @@ class Ingestor:
             self.vectors.remove(np.asarray(p.replace_passages, dtype=np.int64))
             self.vectors.add(np.asarray(passage_ids, dtype=np.int64), article_vectors)
             outcome: Outcome = "replaced" if p.replace_id is not None else "added"
-            self._emit(IngestEvent(outcome, p.article.origin, f"article {article_id}", len(passage_ids)))
+            self._emit(IngestEvent(outcome, p.article.origin, f"article {article_id}{p.note}", len(passage_ids)))
         if time.monotonic() - self._last_save > SAVE_EVERY_S:
             self.vectors.save()
             self._last_save = time.monotonic()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.attribution import shared_attributor
 from index.config import Settings
 from index.db import make_engine
 from index.embed import Embedder, shared_embedder
@@ -100,7 +101,10 @@ class ClaimIndex:
         collection: str = DEFAULT_COLLECTION,
         on_event: Callable[[IngestEvent], None] | None = None,
     ) -> IngestReport:
-        ingestor = Ingestor(self.store, self.vectors, self.embedder, collection=collection, on_event=on_event)
+        ingestor = Ingestor(
+            self.store, self.vectors, self.embedder, collection=collection, on_event=on_event,
+            load_attributor=shared_attributor if self.settings.attribution else None,
+        )
         return ingestor.run(items)
 
     def check(self, claim: str, *, top: int = 5, collection: str | None = None) -> CheckResult:

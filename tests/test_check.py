@@ -72,3 +72,29 @@ def test_cli_empty_claim_is_a_clear_error(home):
 def test_empty_index_says_how_to_fill_it(home):
     result = runner.invoke(app, ["check", "anything at all"])
     assert result.exit_code == 0 and "claimbot ingest" in result.output
+
+
+def test_an_unnamed_quote_is_found_through_its_speaker(demo_index):
+    # The quote names neither Pérez nor the assault: it is found because it is embedded as Pérez's,
+    # after his statement that it continues, and searched with his name (index/text.py).
+    texts = [p.text for p in demo_index.check("Óscar Pérez survived the assault", top=5).passages]
+    assert any(t.startswith("“Here we are, here we are, alive and well") for t in texts), texts
+
+
+def test_cli_json_says_who_says_each_passage(home):
+    assert runner.invoke(app, ["ingest", str(DEMO_CORPUS)]).exit_code == 0
+    expected = {
+        ("Óscar Pérez survived the assault", "“Here we are, here we are"): ("Óscar Pérez", "said", "Óscar Pérez, in a video"),
+        ("Pérez was killed", "It was not clear if"): ("CNN", "reported", "CNN, citing a high government source"),
+        ("Cabello says Pérez attacked those around him", "“The terrorist Oscar Pérez attacked"): (
+            "Diosdado Cabello", "posted", "Diosdado Cabello, on Twitter"),
+        ("Pérez's mother asked them to spare his life", "“Spare his life."): (
+            "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
+        ("Pérez is a trained pilot", "In addition to being a trained officer"): (None, None, "el Nuevo Herald"),
+    }
+    for (claim, prefix), said in expected.items():
+        result = runner.invoke(app, ["check", claim, "--json", "--top", "5"])
+        assert result.exit_code == 0, result.output
+        found = [p for p in json.loads(result.stdout)["passages"] if p["text"].startswith(prefix)]
+        assert found, (claim, prefix)
+        assert (found[0]["speaker"], found[0]["cue"], found[0]["attribution"]) == said

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from index import text as textmod
 from index.config import Settings
+from index.ingest import IngestEvent, Ingestor
 from index.service import ClaimIndex
 from index.sources import SourceOptions, read_inputs
 from tests.conftest import DEMO_CORPUS, sqlite_only
@@ -204,3 +207,101 @@ def test_many_passages_switch_to_hnsw_and_stay_searchable(home: Path, tmp_path: 
     finally:
         index.close()
     assert np.isfinite(top.relevance)
+
+
+# -- attribution at ingest time (issue 4) -------------------------------------------------------
+
+def _stored_passages(index: ClaimIndex) -> list:
+    from index.schema import PassageRow
+
+    with index.store.session() as s:
+        return list(s.scalars(select(PassageRow).order_by(PassageRow.position)))
+
+
+def _one(passages: list, prefix: str):
+    found = [p for p in passages if p.text.startswith(prefix)]
+    assert len(found) == 1, f"{prefix!r}: {len(found)} passages"
+    return found[0]
+
+
+DEMO_TITLE = "Venezuela forces launch deadly assault, capture rebel police officers"
+# (start of the passage, speaker, cue, attribution) as the demo article says them
+DEMO_SPEAKERS = [
+    ("It was not clear if the rebel group", "CNN", "reported", "CNN, citing a high government source"),
+    ("“The former policeman died", "an anonymous source", "told", "an anonymous source, to CNN"),
+    ("“Here we are, here we are, alive and well", "Óscar Pérez", "said", "Óscar Pérez, in a video"),
+    ("“Here come the government people.", "Óscar Pérez", "said", "Óscar Pérez, in a video"),
+    ("We are surrounded.", "Óscar Pérez", "said", "Óscar Pérez, in a video"),
+    ("Information on our whereabouts was leaked", "Óscar Pérez", "said", "Óscar Pérez, in a video"),
+    ("“The terrorist Oscar Pérez attacked", "Diosdado Cabello", "posted", "Diosdado Cabello, on Twitter"),
+    ("“Security forces returned fire.”", "Diosdado Cabello", "posted", "Diosdado Cabello, on Twitter"),
+    ("“He is trying to give himself up", "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
+    ("Let him surrender,” Aminta Pérez said", "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
+    ("“Spare his life.", "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
+    ("If anything happens to him", "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
+]
+
+
+def test_ingest_stores_who_says_each_passage(claim_index: ClaimIndex):
+    assert _ingest(claim_index, str(DEMO_CORPUS)).added == 1
+    passages = _stored_passages(claim_index)
+    for prefix, speaker, cue, attribution in DEMO_SPEAKERS:
+        p = _one(passages, prefix)
+        assert (p.speaker, p.cue, p.attribution) == (speaker, cue, attribution), prefix
+    # every other passage is in the outlet's own voice, captions included
+    for prefix in ["Venezuelan special forces on Monday", "Fernando Llano AP", "In addition to being a trained officer"]:
+        p = _one(passages, prefix)
+        assert (p.speaker, p.cue, p.attribution) == (None, None, "el Nuevo Herald")
+    assert all(p.attribution for p in passages)
+    # embedded with who says it, after the statement of the same speaker that the quote continues
+    quote = _one(passages, "“Here we are, here we are")
+    assert quote.embed_text.startswith(f"{DEMO_TITLE}\nÓscar Pérez, in a video: In the first of several videos")
+    assert quote.embed_text.endswith(quote.text)
+    assert "Óscar Pérez, in a video" in quote.context
+    assert claim_index.store.get_meta("passage_format") == textmod.PASSAGE_FORMAT
+
+
+def test_attribution_can_be_turned_off(home: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CLAIMBOT_ATTRIBUTION", "false")
+    index = ClaimIndex(Settings())
+    try:
+        assert _ingest(index, str(DEMO_CORPUS)).added == 1
+        passages = _stored_passages(index)
+        assert all(p.speaker is None and p.cue is None and p.attribution is None for p in passages)
+        quote = _one(passages, "“Here we are, here we are")
+        assert quote.embed_text == f"{DEMO_TITLE}\n{quote.text}"
+    finally:
+        index.close()
+
+
+class _BrokenAttributor:
+    def attribute(self, text, sentences, outlet):
+        raise RuntimeError("rule bug")
+
+
+def _ingestor(index: ClaimIndex, load_attributor, events: list[IngestEvent]) -> Ingestor:
+    return Ingestor(
+        index.store, index.vectors, index.embedder, collection="default",
+        load_attributor=load_attributor, on_event=events.append,
+    )
+
+
+def test_a_failing_attribution_indexes_the_article_without_speakers_and_says_so(claim_index: ClaimIndex, tmp_path: Path):
+    (tmp_path / "a.txt").write_text("Bridge story\n“It will reopen,” the mayor said.", encoding="utf-8")
+    events: list[IngestEvent] = []
+    report = _ingestor(claim_index, _BrokenAttributor, events).run(read_inputs([str(tmp_path / "a.txt")], SourceOptions()))
+    assert (report.added, report.failed) == (1, 0)
+    assert "attribution failed: RuntimeError: rule bug" in events[0].detail
+    assert [(p.speaker, p.attribution) for p in _stored_passages(claim_index)] == [(None, None)]
+    _consistent(claim_index)
+
+
+def test_the_attribution_model_loads_only_for_articles_to_index(claim_index: ClaimIndex):
+    _ingest(claim_index, str(DEMO_CORPUS))
+
+    def must_not_load():
+        raise AssertionError("the spaCy model was loaded for an unchanged article")
+
+    events: list[IngestEvent] = []
+    report = _ingestor(claim_index, must_not_load, events).run(read_inputs([str(DEMO_CORPUS)], SourceOptions()))
+    assert (report.unchanged, report.added) == (1, 0)

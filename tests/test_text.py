@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from index import text
 from tests.conftest import DEMO_ARTICLE
 
@@ -84,3 +86,49 @@ def test_typewriter_quotes_are_split_and_are_not_captions():
     ]
     for s in sentences:
         assert body[s.char_start : s.char_end] == s.text
+
+
+@dataclass(frozen=True)
+class _Said:
+    speaker: str | None
+    cue: str | None
+    attribution: str | None
+
+
+def test_passages_are_embedded_and_searched_with_who_says_them():
+    body = (
+        "Pérez announced that he was alive. Rain fell.\n\n"
+        "“Here we are,” he said. “We are surrounded.”\n\nPhoto of Pérez. Fernando Llano AP"
+    )
+    sentences = text.split_sentences(body)
+    outlet = _Said(None, None, "el Nuevo Herald")
+    perez = _Said("Óscar Pérez", "said", "Óscar Pérez, in a video")
+    said = [_Said("Óscar Pérez", "announced", "Óscar Pérez, in a video"), outlet, perez, perez, outlet, outlet]
+    drafts = text.passage_drafts(sentences, "A title", said)
+    by_text = {d.sentence.text: d for d in drafts}
+    # the outlet's own sentences are embedded as before, with the attribution stored
+    rain = by_text["Rain fell."]
+    assert rain.embed_text == "A title\nRain fell." and (rain.speaker, rain.attribution) == (None, "el Nuevo Herald")
+    # another speaker's statement in between: the quote is embedded with its attribution only
+    first = by_text["“Here we are,” he said."]
+    assert first.embed_text == "A title\nÓscar Pérez, in a video: “Here we are,” he said."
+    assert (first.speaker, first.cue) == ("Óscar Pérez", "said")
+    assert "Óscar Pérez, in a video" in first.context and "Rain fell." in first.context
+    # the next sentence of the same speaker's quote carries the sentence it continues
+    second = by_text["“We are surrounded.”"]
+    assert second.embed_text == "A title\nÓscar Pérez, in a video: “Here we are,” he said. “We are surrounded.”"
+    # captions are never statements: no speaker prefix
+    assert by_text["Fernando Llano AP"].embed_text == "A title\nFernando Llano AP"
+
+
+def test_the_speakers_previous_statement_introduces_the_quote():
+    sentences = text.split_sentences("Pérez announced that he was alive.\n\n“Here we are,” he said.")
+    perez = _Said("Óscar Pérez", "said", "Óscar Pérez, in a video")
+    quote = text.passage_drafts(sentences, None, [perez, perez])[1]
+    assert quote.embed_text == "Óscar Pérez, in a video: Pérez announced that he was alive. “Here we are,” he said."
+
+
+def test_without_attribution_passages_have_no_speaker():
+    drafts = text.passage_drafts(text.split_sentences("Rain fell. “We are here,” he said."), "T")
+    assert [d.embed_text for d in drafts] == ["T\nRain fell.", "T\n“We are here,” he said."]
+    assert all(d.speaker is None and d.cue is None and d.attribution is None for d in drafts)
