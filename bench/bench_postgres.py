@@ -1,0 +1,170 @@
+"""Ingest throughput and `check` latency on PostgreSQL + pgvector, beside the embedded default.
+
+    scripts/pg.sh start                      # a local server (prints its URL)
+    python bench/bench_postgres.py --database-url postgresql+psycopg://postgres@127.0.0.1:54329/bench \
+        --reset --sizes 10000 100000         # about 15 min of embedding on 2 cores, plus the HNSW upkeep
+    python bench/bench_postgres.py --sizes 10000          # the same on the embedded SQLite + faiss setup
+    python bench/bench_postgres.py --database-url ... --reset \
+        --migrate-from sqlite:///bench/out/home/claimbot.db   # copy a benchmarked SQLite corpus instead
+                                                              # of re-embedding it (1M passages)
+
+Same articles and claims as bench/bench_index.py (training-allowed sets under CLAIMBOT_DATA_DIR). For
+each size it prints ingest sentences/s and three latencies over the claims: `check` as the bot runs
+it (embedding, retrieval, stance), and the two database-side retrievals alone (dense top-k, full-text
+top-k), which is where the backends differ. `--json FILE` appends one JSON line per size.
+Run it on a quiet machine: another job on the same cores halves every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
+
+from bench_index import articles, claims  # noqa: E402
+from index.config import Settings  # noqa: E402
+from index.service import ClaimIndex  # noqa: E402
+from index.sources import SourceOptions, read_inputs  # noqa: E402
+
+
+def timings(fn: Callable[[str], object], queries: list[str], warmup: int = 10) -> dict[str, float]:
+    for q in queries[:warmup]:
+        fn(q)
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        fn(q)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))], "max_ms": times[-1]}
+
+
+def reset_database(url: str) -> None:
+    """Drop claimbot's tables (only with --reset): each run starts from an empty database."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        for table in ("rate_events", "audit_log", "corrections", "flag_reports", "flags", "answers",
+                      "guild_settings", "passages", "articles", "index_meta", "alembic_version"):
+            c.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+    engine.dispose()
+
+
+def database_size(index: ClaimIndex) -> str:
+    if not index.store.is_postgres:
+        return "-"
+    with index.store.engine.connect() as c:
+        size = c.execute(text("SELECT pg_size_pretty(pg_total_relation_size('passages'))")).scalar()
+    return str(size)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="postgresql+psycopg://...; default: the embedded SQLite setup")
+    parser.add_argument("--reset", action="store_true", help="drop claimbot's tables in --database-url first")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--migrate-from", help="copy this database with `claimbot migrate` instead of ingesting")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--no-stance", action="store_true", help="time retrieval only, not the full check")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out" / "pg")
+    parser.add_argument("--json", type=Path, help="append one JSON line per size to this file")
+    args = parser.parse_args()
+
+    if args.reset and not args.database_url:
+        parser.error("--reset needs --database-url")
+    if args.reset:
+        reset_database(args.database_url)
+    home = args.out / "home"
+    shutil.rmtree(home, ignore_errors=True)
+    os.environ["CLAIMBOT_HOME"] = str(home)
+    settings = Settings(CLAIMBOT_HOME=home, DATABASE_URL=args.database_url)
+    queries = claims(settings.data_dir, args.queries)
+    backend = f"postgresql ({make_url(args.database_url).database})" if args.database_url else "sqlite + faiss"
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"python {platform.python_version()}, backend: {backend}")
+
+    rows: list[dict] = []
+    if args.migrate_from:
+        from index.migrate import format_report, migrate
+
+        if not args.database_url:
+            parser.error("--migrate-from needs --database-url")
+        started = time.perf_counter()
+        report = migrate(args.migrate_from, args.database_url)
+        seconds = time.perf_counter() - started
+        print(format_report(report))
+        passages = next(t.target_rows for t in report.tables if t.table == "passages")
+        print(f"migrated {passages:,} passages in {seconds:.1f} s ({passages / seconds:.0f} passages/s, HNSW build included)")
+        rows.append({"phase": "migrate", "passages": passages, "seconds": seconds})
+        sizes: list[int] = []
+        index = ClaimIndex(settings)
+    else:
+        sizes = sorted(args.sizes)
+        index = ClaimIndex(settings)
+    source = articles(settings.data_dir)
+    workdir = args.out / "batches"
+    workdir.mkdir(parents=True, exist_ok=True)
+    total_passages = index.store.counts()[1]
+    print(f"{'passages':>9} {'ingest s':>9} {'sent/s':>8} {'check p50':>10} {'p95':>8} "
+          f"{'dense p50':>10} {'p95':>7} {'text p50':>9} {'p95':>7} {'table+idx':>10}")
+
+    def measure(ingest_s: float, ingested: int) -> None:
+        k = settings.candidates
+        # Query vectors computed up front: the dense figure is the vector search alone.
+        vectors = dict(zip(queries, index.embedder.encode(queries), strict=True))
+        dense_search = timings(lambda q: index.vectors.search(vectors[q], k), queries)
+        lexical = timings(lambda q: index.store.lexical_search(q, k), queries)
+        check = None if args.no_stance else timings(lambda q: index.check(q), queries)
+        row = {
+            "backend": backend, "passages": total_passages, "ingest_s": ingest_s,
+            "sentences_per_s": (ingested / ingest_s) if ingest_s else None,
+            "check": check, "dense_search": dense_search, "lexical_search": lexical,
+            "passages_table_size": database_size(index),
+        }
+        rows.append(row)
+        rate = f"{ingested / ingest_s:>8.1f}" if ingest_s else f"{'-':>8}"
+        check_p50 = f"{check['p50_ms']:>8.1f}ms {check['p95_ms']:>6.1f}ms" if check else f"{'-':>10} {'-':>8}"
+        print(
+            f"{total_passages:>9,} {ingest_s:>9.1f} {rate} {check_p50} "
+            f"{dense_search['p50_ms']:>8.2f}ms {dense_search['p95_ms']:>5.2f}ms "
+            f"{lexical['p50_ms']:>7.2f}ms {lexical['p95_ms']:>5.2f}ms {row['passages_table_size']:>10}",
+            flush=True,
+        )
+
+    if args.migrate_from:
+        measure(0.0, 0)
+    for size in sizes:
+        if size <= total_passages:
+            continue
+        batch_file = workdir / f"upto-{size}.jsonl"
+        need = size - total_passages
+        with batch_file.open("w", encoding="utf-8") as f:
+            estimated = 0
+            for article in source:
+                f.write(json.dumps(article) + "\n")
+                estimated += max(1, article["text"].count(". ") + article["text"].count("\n\n"))
+                if estimated >= need:
+                    break
+        report = index.ingest(read_inputs([str(batch_file)], SourceOptions()))
+        total_passages += report.passages
+        measure(report.seconds, report.passages)
+    index.close()
+    if args.json:
+        with args.json.open("a", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()
