@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import configparser
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -64,3 +68,15 @@ def test_systemd_unit_runs_serve_as_an_unprivileged_user():
     assert service["EnvironmentFile"] == "/etc/claimbot/claimbot.env"
     assert service["Restart"] == "on-failure"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path):
+    # The unit names /opt/claimbot; verify a copy that points at this checkout's claimbot command.
+    claimbot = Path(sys.executable).parent / "claimbot"
+    unit = (DEPLOY / "claimbot.service").read_text(encoding="utf-8")
+    (tmp_path / "claimbot.service").write_text(unit.replace("/opt/claimbot/.venv/bin/claimbot", str(claimbot)), encoding="utf-8")
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(tmp_path / "claimbot.service")], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and result.stdout + result.stderr == "", result.stdout + result.stderr
