@@ -333,3 +333,30 @@ def test_claimbot_migrate_command_copies_verifies_and_reruns(tmp_path: Path, pg_
     assert again.exit_code == 0 and re.search(r"passages\s+45 rows in the source\s+0 copied now", again.output)
     missing = runner.invoke(app, ["migrate", "--from", f"sqlite:///{tmp_path / 'nope.db'}", "--to", pg_url])
     assert missing.exit_code == 2 and "there is no database" in missing.output
+
+
+class SmallHashEmbedder(HashEmbedder):
+    name = "test:hashed-256"
+    dim = 256
+
+
+def test_reembedding_with_another_dimension_retypes_the_vector_column(tmp_path: Path, pg_url: str):
+    from index.pgvectors import column_dim
+
+    index = ClaimIndex(_settings(tmp_path / "home", pg_url), embedder=HashEmbedder())
+    try:
+        assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+        before = _top(index, "Pérez is a trained pilot", 3)
+    finally:
+        index.close()
+    index = ClaimIndex(_settings(tmp_path / "home", pg_url), embedder=SmallHashEmbedder())
+    try:
+        stats = index.reindex(reembed=True)
+        assert (stats.passages, stats.vectors, stats.embed_model) == (45, 45, "test:hashed-256")
+        with index.store.engine.connect() as c:
+            assert column_dim(c) == 256
+            assert c.execute(text("SELECT count(*) FROM passages WHERE vector_dims(embedding_vec) = 256")).scalar() == 45
+        # Both hashers put the same words into buckets of one passage: the same passages come first.
+        assert _top(index, "Pérez is a trained pilot", 1) == before[:1]
+    finally:
+        index.close()
