@@ -2,6 +2,7 @@
 
     python bench/bench_index.py                     # 10k and 100k (about 15 min on 2 cores)
     python bench/bench_index.py --sizes 10000       # quick run
+    python bench/bench_index.py --sizes 10000 --no-attribution   # ingest without speakers, to compare
 
 Articles come from training-allowed sets under CLAIMBOT_DATA_DIR: FNC-1 and ARC article
 bodies, then VitaminC and COVID-Fact evidence grouped by page/claim. Claims are FNC-1
@@ -26,6 +27,7 @@ from pathlib import Path
 csv.field_size_limit(sys.maxsize)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from index.attribution import shared_attributor  # noqa: E402
 from index.config import Settings  # noqa: E402
 from index.service import ClaimIndex  # noqa: E402
 from index.sources import SourceOptions, read_inputs  # noqa: E402
@@ -86,16 +88,24 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--no-attribution", action="store_true",
+        help="ingest without speaker attribution (CLAIMBOT_ATTRIBUTION=false), to measure what it costs",
+    )
     args = parser.parse_args()
 
     settings = Settings()
     home = args.out / "home"
     shutil.rmtree(home, ignore_errors=True)
     os.environ["CLAIMBOT_HOME"] = str(home)
-    index = ClaimIndex(Settings(CLAIMBOT_HOME=home))
+    index = ClaimIndex(Settings(CLAIMBOT_HOME=home, CLAIMBOT_ATTRIBUTION=not args.no_attribution))
+    if not args.no_attribution:
+        # Loaded before timing, as the embedding model is: the figure is the per-sentence rate.
+        shared_attributor()
     queries = claims(settings.data_dir, args.queries)
     source = articles(settings.data_dir)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+    print(f"attribution: {'off' if args.no_attribution else 'on'}")
     print(f"{'passages':>9} {'ingest s':>9} {'sent/s':>8} {'vector':>7} {'check p50':>10} {'p95':>8} {'max':>8}")
     workdir = args.out / "batches"
     workdir.mkdir(parents=True, exist_ok=True)
