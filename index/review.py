@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,8 @@ DECIDED_STATUS = {"approve": "approved", "correct": "corrected", "dismiss": "dis
 MAX_REASON_CHARS = 1000
 MAX_NOTE_CHARS = 1000
 MAX_VERDICT_CHARS = 60
+# PostgreSQL advisory-lock class of the per-guild rate-limit windows (any constant unique to claimbot).
+RATE_LOCK_CLASS = 0x7261
 
 _MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
@@ -326,6 +329,10 @@ class ReviewService:
         now = self.now()
         windows = [("user", lim.rate_user_checks, lim.rate_user_window_s), ("guild", lim.rate_guild_checks, lim.rate_guild_window_s)]
         with self._rate_lock, self._session() as s, s.begin():
+            if self.engine.dialect.name == "postgresql":
+                # The thread lock serialises this process only; bot processes sharing one PostgreSQL
+                # database share the windows too, so count-then-insert is serialised per guild there.
+                s.execute(sql_text("SELECT pg_advisory_xact_lock(:cls, :key)"), {"cls": RATE_LOCK_CLASS, "key": guild_id % 2**31})
             for scope, limit, window in windows:
                 if limit <= 0:
                     continue

@@ -174,12 +174,16 @@ def test_migrate_refuses_a_sqlite_target(tmp_path: Path):
 
 # -- processes racing on one database ------------------------------------------------------------
 def _wait_for_lock_waiters(c: Connection, relation: str, n: int) -> None:
-    """Block until `n` other sessions wait for a lock on `relation`: both racers are then past their
-    reads and queued on their writes. A condition observed in pg_locks, not a guess at timing."""
+    """Block until `n` other sessions wait for a lock on `relation` (or an advisory lock, for
+    relation "advisory"): both racers are then past their reads and queued on their writes. A
+    condition observed in pg_locks, not a guess at timing."""
     deadline = time.monotonic() + LOCK_WAIT_S
     while time.monotonic() < deadline:
         waiting = c.execute(
-            text("SELECT count(*) FROM pg_locks WHERE NOT granted AND (relation = to_regclass(:r) OR locktype = 'transactionid')"),
+            text(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND (relation = to_regclass(:r) "
+                "OR locktype = 'transactionid' OR (locktype = 'advisory' AND :r = 'advisory'))"
+            ),
             {"r": relation},
         ).scalar()
         if waiting >= n:
@@ -274,6 +278,37 @@ def test_two_processes_flagging_then_claiming_the_same_answer(pg_url: str):
         engine.dispose()
 
 
+def _rate_worker(url: str, user: int) -> bool:
+    from index.review import ReviewLimits
+
+    engine = db.make_engine(url)
+    try:
+        limits = ReviewLimits(rate_user_checks=1, rate_user_window_s=600, rate_guild_checks=0)
+        return ReviewService(engine, limits=limits).hit_rate_limit(GUILD, user).allowed
+    finally:
+        engine.dispose()
+
+
+def test_two_bot_processes_share_one_rate_limit_window(pg_url: str):
+    from index.review import RATE_LOCK_CLASS
+
+    engine = db.make_engine(pg_url)
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        with ctx.Pool(2) as pool, engine.connect() as holder:
+            # Hold the guild's rate-limit lock: both processes queue on it before counting, so without
+            # the lock both would count zero earlier checks and both be allowed.
+            holder.execute(text("SELECT pg_advisory_xact_lock(:c, :k)"), {"c": RATE_LOCK_CLASS, "k": GUILD})
+            jobs = [pool.apply_async(_rate_worker, (pg_url, 555)) for _ in range(2)]
+            with engine.connect() as watcher:
+                _wait_for_lock_waiters(watcher, "advisory", 2)
+            holder.rollback()
+            allowed = sorted(job.get(timeout=120) for job in jobs)
+        assert allowed == [False, True]  # a limit of one check per window, across processes
+    finally:
+        engine.dispose()
+
+
 # -- retrieval parity ---------------------------------------------------------------------------
 PARITY_CLAIMS = [
     "Pérez was killed",
@@ -286,10 +321,13 @@ PARITY_CLAIMS = [
 
 
 def _top(index: ClaimIndex, claim: str, k: int = 5) -> list[int]:
-    """Top passages as (article position) keys: passage ids differ between two databases."""
-    ids = [h for h, _ in index.vectors.search(index.embedder.encode([claim])[0], k)]
-    positions = {p.id: p.position for p in index.store.passages(ids).values()}
-    return [positions[i] for i in ids]
+    """The dense top k as article positions (passage ids differ between two databases). Passages
+    with equal similarity come in any order from an ANN index, so ties are ordered by position, and
+    twice k are fetched so that a tie across the cut-off cannot change which passages are in."""
+    hits = index.vectors.search(index.embedder.encode([claim])[0], 2 * k)
+    positions = {p.id: p.position for p in index.store.passages([h for h, _ in hits]).values()}
+    ranked = sorted((-round(score, 5), positions[h]) for h, score in hits)
+    return [position for _, position in ranked[:k]]
 
 
 @pytest.mark.slow
