@@ -305,3 +305,14 @@ def test_the_attribution_model_loads_only_for_articles_to_index(claim_index: Cla
     events: list[IngestEvent] = []
     report = _ingestor(claim_index, must_not_load, events).run(read_inputs([str(DEMO_CORPUS)], SourceOptions()))
     assert (report.unchanged, report.added) == (1, 0)
+
+
+def test_ingesting_into_an_index_of_older_passages_warns(claim_index: ClaimIndex, tmp_path: Path, caplog):
+    (tmp_path / "a.txt").write_text("Rain story\nRain fell all day.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("River story\nThe river rose.", encoding="utf-8")
+    _ingest(claim_index, str(tmp_path / "a.txt"))
+    claim_index.store.set_meta("passage_format", "1")  # as if built before speakers were embedded
+    with caplog.at_level("WARNING", logger="index.ingest"):
+        assert _ingest(claim_index, str(tmp_path / "b.txt")).added == 1
+    assert "passage format 1" in caplog.text and "re-ingest" in caplog.text
+    assert claim_index.store.get_meta("passage_format") == "1"  # it still holds passages of format 1
