@@ -13,13 +13,21 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from index.config import Settings
-from index.models import CheckResult
+from index.models import CheckResult, PassageResult
 from index.service import ClaimError, ClaimIndex, IndexMismatch
 from index.sources import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, SourceOptions, read_inputs
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _progress() -> Progress:
+    """A progress bar on stderr, so `--json` output on stdout stays clean."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, transient=True,
+    )
 
 
 def _open_index() -> ClaimIndex:
@@ -79,10 +87,7 @@ def ingest(
         max_redirects=settings.fetch_max_redirects,
         overrides=overrides,
     )
-    progress = Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=True,
-    )
+    progress = _progress()
 
     def on_event(event) -> None:  # noqa: ANN001
         progress.advance(task)
@@ -118,10 +123,10 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document (the stable schema).")] = False,
     collection: Annotated[str | None, typer.Option(help="Only search this collection.")] = None,
 ) -> None:
-    """Show the indexed passages closest to a claim, best first, with their sources.
+    """Check a claim: a verdict and the indexed passages that support or conflict with it.
 
-    Not yet filled: `stance`, `probs` and `verdict` (the stance model is not built yet) and
-    `speaker`, `cue`, `attribution` (in-text attribution is not built yet). They are null.
+    Passages that confidently take a side come first, then the merely relevant ones; each shows
+    who says it (the outlet and the in-text speaker) and its stance with the model's probability.
     """
     index = _open_index()
     try:
@@ -137,8 +142,27 @@ def check(
         _print_check(result)
 
 
+_VERDICT_STYLE = {"supported": "green", "refuted": "red", "disputed": "yellow", "unverified": "dim"}
+_STANCE_STYLE = {"supports": "green", "refutes": "red", "neutral": "dim"}
+
+
+def _stance_tag(p: PassageResult) -> str:
+    if p.stance is None or p.probs is None:
+        return ""
+    if p.stance == "neutral":
+        return "[dim]neutral[/]"
+    word = {"supports": "supports", "refutes": "conflicts"}[p.stance]
+    prob = getattr(p.probs, p.stance)
+    if not p.confident:
+        return f"[dim]leans {word} ({prob:.0%})[/]"
+    return f"[{_STANCE_STYLE[p.stance]}]{word} ({prob:.0%})[/]"
+
+
 def _print_check(result: CheckResult) -> None:
     out.print(f"[bold]Claim:[/] {result.claim}")
+    if result.verdict:
+        style = _VERDICT_STYLE.get(result.verdict, "bold")
+        out.print(f"[bold]Verdict:[/] [{style}]{result.verdict}[/] — {result.reason or ''}")
     if not result.passages:
         out.print("No indexed passage matches this claim. Ingest articles with `claimbot ingest`.")
         return
@@ -147,7 +171,10 @@ def _print_check(result: CheckResult) -> None:
         source = " — ".join(x for x in (a.outlet, a.title) if x) or f"article {a.id}"
         if a.published:
             source += f" ({a.published})"
-        out.print(f"\n{n}. [dim]relevance {p.relevance:.2f}[/]  {p.text}")
+        out.print(f"\n{n}. {_stance_tag(p)} [dim]relevance {p.relevance:.2f}[/]  {p.text}")
+        if p.attribution or p.speaker:
+            said = p.attribution or p.speaker
+            out.print(f"   [magenta]said by {said}[/]" + (f" [dim]({p.cue})[/]" if p.cue else ""))
         out.print(f"   [cyan]{source}[/]")
         where = f"characters {p.char_start}–{p.char_end}"
         out.print(f"   {a.url + ' · ' if a.url else ''}{where}")
@@ -214,6 +241,66 @@ def attribute(
 
 eval_app = typer.Typer(no_args_is_help=True, help="Measure claimbot on the evaluation-only data sets.")
 app.add_typer(eval_app, name="eval")
+
+
+@app.command()
+def stance(
+    input_file: Annotated[Path, typer.Option("--input", help='JSONL lines {"id", "claim", "evidence"}.')],
+    output_file: Annotated[Path, typer.Option("--output", help='JSONL lines {"id", "label", "probs"}.')],
+) -> None:
+    """Label (claim, evidence) pairs with the stance model: supports, refutes or neutral."""
+    from index.stance import shared_stance_model
+    from index.stance_io import count_lines, label_file
+
+    settings = Settings()
+    try:
+        total = count_lines(input_file)
+        model = shared_stance_model(settings.stance_model, settings.stance_threads)
+        with _progress() as progress:
+            task = progress.add_task("stance", total=total)
+            report = label_file(model, input_file, output_file, on_progress=lambda n: progress.advance(task, n))
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    for message in report.errors:
+        err.print(f"[red]error:[/] {input_file}: {message}")
+    out.print(f"{report.written} of {report.read} pairs labelled -> {output_file}")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@eval_app.command("stance")
+def eval_stance(
+    sets: Annotated[str, typer.Option(help="Comma-separated evaluation sets.")] = ",".join(
+        ("fever-symmetric", "fever-adversarial", "scifact", "climate-fever", "fever-triggers")
+    ),
+    limit: Annotated[int, typer.Option(help="Score only N pairs per set (a quick look).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+) -> None:
+    """Stance accuracy and macro-F1 on the evaluation-only sets (never trained or tuned on)."""
+    from index.stance import shared_stance_model
+    from index.stance_eval import evaluate, format_report
+
+    settings = Settings()
+    names = tuple(n.strip() for n in sets.split(",") if n.strip())
+    model = shared_stance_model(settings.stance_model, settings.stance_threads)
+    try:
+        with _progress() as progress:
+            tasks: dict[str, Any] = {}
+
+            def on_progress(name: str, done: int, total: int) -> None:
+                if name not in tasks:
+                    tasks[name] = progress.add_task(name, total=total)
+                progress.update(tasks[name], completed=done)
+
+            report = evaluate(model, settings.data_dir, names, limit=limit, on_progress=on_progress)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(report) + "\n")
+    else:
+        out.print(format_report(report))
 
 
 @eval_app.command("attribution")

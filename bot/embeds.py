@@ -82,6 +82,9 @@ def passage_field(p: PassageResult, number: int) -> tuple[str, str]:
     """(name, value) of one passage: quote cut to fit, attribution, linked article, date."""
     art = p.article
     stance = STANCE_LABEL.get(p.stance, "Relevant")
+    if p.stance in ("supports", "refutes") and not p.confident:
+        # a side the model is not sure of is shown as related, with its lean
+        stance = f"Related (leans {'support' if p.stance == 'supports' else 'conflict'})"
     name_bits = [f"{number}. {stance}"]
     if art.outlet:
         name_bits.append(art.outlet)
@@ -107,9 +110,9 @@ def first_page_indices(result: CheckResult) -> list[int]:
     """Which passages the answer shows: the top supporting and conflicting ones when stances are
     known, else the most relevant ones."""
     ps = result.passages
-    if any(p.stance in ("supports", "refutes") for p in ps):
-        sup = [i for i, p in enumerate(ps) if p.stance == "supports"][:2]
-        ref = [i for i, p in enumerate(ps) if p.stance == "refutes"][:2]
+    if any(p.confident and p.stance in ("supports", "refutes") for p in ps):
+        sup = [i for i, p in enumerate(ps) if p.confident and p.stance == "supports"][:2]
+        ref = [i for i, p in enumerate(ps) if p.confident and p.stance == "refutes"][:2]
         chosen = sorted(sup + ref)
         rest = [i for i in range(len(ps)) if i not in chosen]
         return sorted(chosen + rest[: max(0, FIRST_PAGE_PASSAGES - len(chosen))])
@@ -146,6 +149,8 @@ def answer_embed(answer: AnswerView, corpus: str, *, indices: list[int] | None =
         lines.append(correction_text(correction, answer.claim))
     if result.verdict:
         lines.append(f"**Verdict:** {md(result.verdict)}" + (" (automatic)" if correction else ""))
+        if result.reason:
+            lines.append(md(result.reason))
     elif not correction:
         lines.append("**Verdict:** not determined automatically; read the passages below.")
     if not result.passages:

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # Who says each sentence, found at ingest time (index/attribution.py); off = faster ingest,
     # passages stored and embedded without speakers.
     attribution: bool = Field(default=True, validation_alias="CLAIMBOT_ATTRIBUTION")
+    # None: the model packaged in index/models/stance
+    stance_model: Path | None = Field(default=None, validation_alias="CLAIMBOT_STANCE_MODEL")
+    stance_candidates: int = Field(default=20, ge=1, le=200, validation_alias="CLAIMBOT_STANCE_CANDIDATES")
+    stance_threads: int = Field(default=0, ge=0, validation_alias="CLAIMBOT_STANCE_THREADS")
 
     fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
     fetch_max_redirects: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_FETCH_MAX_REDIRECTS")
@@ -58,6 +62,12 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_user(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("stance_model", mode="before")
+    @classmethod
+    def _blank_is_packaged(cls, value: object) -> object:
+        # `CLAIMBOT_STANCE_MODEL=` in .env means "the packaged model", not the current directory
+        return None if isinstance(value, str) and not value.strip() else value
 
     @cached_property
     def resolved_database_url(self) -> str:

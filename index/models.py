@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 Stance = Literal["supports", "refutes", "neutral"]
+Verdict = Literal["supported", "refuted", "disputed", "unverified"]
 PassageKind = Literal["text", "caption"]
 
 
@@ -112,6 +113,8 @@ class PassageResult(BaseModel):
     relevance: float
     stance: Stance | None = None
     probs: StanceProbs | None = None
+    # the side is sure enough to count towards the verdict (calibrated probability threshold)
+    confident: bool = False
     speaker: str | None = None
     cue: str | None = None
     attribution: str | None = None
@@ -122,5 +125,6 @@ class PassageResult(BaseModel):
 
 class CheckResult(BaseModel):
     claim: str
-    verdict: str | None = None
+    verdict: Verdict | None = None
+    reason: str | None = None  # the verdict in one sentence: how many passages on each side, and who says so
     passages: list[PassageResult]

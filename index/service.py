@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,12 +14,14 @@ from index.config import Settings
 from index.db import make_engine
 from index.embed import Embedder, shared_embedder
 from index.ingest import IngestEvent, Ingestor
-from index.models import ArticleRef, CheckResult, IngestReport, PassageResult
+from index.models import ArticleRef, CheckResult, IngestReport, PassageResult, StanceProbs
 from index.retrieve import reciprocal_rank_fusion
 from index.schema import DEFAULT_COLLECTION
 from index.sources import SourceItem
+from index.stance import StanceModel, shared_stance_model
 from index.store import StoredPassage, Store
 from index.vectors import VectorBackend, open_vector_index
+from index.verdict import decide, side_first
 
 MAX_CLAIM_CHARS = 1000
 
@@ -41,11 +44,14 @@ class IndexStats:
 
 
 class ClaimIndex:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, stance: StanceModel | None = None
+    ) -> None:
         settings.ensure_home()
         self.settings = settings
         self.store = Store(make_engine(settings.resolved_database_url))
         self._embedder = embedder
+        self._stance = stance
         self._vectors: VectorBackend | None = None
         self._lock = threading.Lock()
 
@@ -58,6 +64,13 @@ class ClaimIndex:
                     self.settings.embed_model, self.settings.embed_batch_size, self.settings.torch_threads
                 )
             return self._embedder
+
+    @property
+    def stance(self) -> StanceModel:
+        with self._lock:
+            if self._stance is None:
+                self._stance = shared_stance_model(self.settings.stance_model, self.settings.stance_threads)
+            return self._stance
 
     @property
     def vectors(self) -> VectorBackend:
@@ -115,7 +128,10 @@ class ClaimIndex:
             raise ClaimError(f"the claim is {len(claim)} characters long; the limit is {MAX_CLAIM_CHARS}")
         if top < 1:
             raise ClaimError("--top must be at least 1")
-        k = max(self.settings.candidates, top)
+        # The stance model reads more passages than are shown, so that a passage taking a side
+        # is found even when a merely on-topic one outranks it.
+        depth = max(top, self.settings.stance_candidates)
+        k = max(self.settings.candidates, depth)
         query = self.embedder.encode([claim])[0]
         dense = [pid for pid, _ in self.vectors.search(query, k)]
         lexical = self.store.lexical_search(claim, k, collection)
@@ -128,9 +144,24 @@ class ClaimIndex:
             if passage is None or (collection and passage.collection != collection):
                 continue
             results.append(_passage_result(passage, hit.relevance))
-            if len(results) == top:
+            if len(results) == depth:
                 break
-        return CheckResult(claim=claim, verdict=None, passages=results)
+        self._label_stances(claim, results)
+        verdict, reason = decide(results)
+        return CheckResult(claim=claim, verdict=verdict, reason=reason, passages=side_first(results)[:top])
+
+    def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
+        views = [stance_views(p) for p in passages]
+        flat = [(claim, v) for vs in views for v in vs]
+        scores = iter(self.stance.score(flat))
+        for passage, vs in zip(passages, views, strict=True):
+            options = [next(scores) for _ in vs]
+            # the whole sentence unless a clause takes a side more surely
+            best = max(options, key=lambda sc: (sc.label != "neutral", max(sc.probs["supports"], sc.probs["refutes"])))
+            chosen = best if best.label != "neutral" else options[0]
+            passage.stance = chosen.label
+            passage.probs = StanceProbs(**chosen.probs)
+            passage.confident = chosen.confident
 
     def reindex(self, *, reembed: bool = False, on_progress: Callable[[int, int], None] | None = None) -> IndexStats:
         """Rebuild the vector index from the database (re-embedding every passage if asked)."""
@@ -168,6 +199,42 @@ class ClaimIndex:
         if self._vectors is not None and self._vectors.dirty:
             self._vectors.save()
         self.store.engine.dispose()
+
+
+# Clause boundaries where a news sentence often joins two statements with different stances:
+# "It was not clear if Pérez survived, but CNN reported that he had been killed."
+_CLAUSE_BREAK = re.compile(r",\s+(?:but|while|whereas|although|though)\s+|;\s+|\s+but\s+(?=[A-Z])")
+_MIN_CLAUSE_WORDS = 4
+
+
+def _said_by(p: PassageResult) -> str:
+    """The prefix that tells the stance model who speaks, when the sentence does not say it.
+
+    "“Spare his life.”" reads differently once the reader knows Pérez's mother says it, while
+    "CNN reported … that he had been killed" already names its source (repeating it measurably
+    confuses the model). The form is one the training pool's attributed pairs use.
+    """
+    if not p.speaker:
+        return ""
+    surname = p.speaker.split()[-1].casefold()
+    if surname in p.text.casefold():
+        return ""
+    return f"{p.speaker} said: "
+
+
+def stance_views(p: PassageResult) -> list[str]:
+    """What the stance model reads for one passage: the whole sentence, then each of its clauses.
+
+    Each view carries the speaker when the sentence leaves it implicit (sentences in the
+    outlet's own voice have none).  A sentence that hedges one statement and reports another is
+    decided by its most decided clause, so the hedge does not hide the report.
+    """
+    prefix = _said_by(p)
+    views = [prefix + p.text]
+    clauses = [c.strip() for c in _CLAUSE_BREAK.split(p.text)]
+    if len(clauses) > 1:
+        views += [prefix + c for c in clauses if len(c.split()) >= _MIN_CLAUSE_WORDS]
+    return views
 
 
 def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:

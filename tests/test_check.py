@@ -31,8 +31,13 @@ def test_demo_claims_find_their_evidence_in_the_top_5(demo_index, claim: str, ex
 
 def test_results_are_ordered_and_scoped(demo_index):
     result = demo_index.check("Pérez was killed", top=8)
-    relevances = [p.relevance for p in result.passages]
-    assert len(relevances) == 8 and relevances == sorted(relevances, reverse=True)
+    assert len(result.passages) == 8
+    # passages that confidently take a side come first; each group is in relevance order
+    sides = [p.confident and p.stance != "neutral" for p in result.passages]
+    assert sides == sorted(sides, reverse=True)
+    for group in (True, False):
+        relevances = [p.relevance for p, side in zip(result.passages, sides) if side is group]
+        assert relevances == sorted(relevances, reverse=True)
     assert demo_index.check("Pérez was killed", collection="another-guild").passages == []
 
 

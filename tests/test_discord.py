@@ -589,7 +589,10 @@ async def test_check_defers_then_answers_with_embed_and_buttons(harness):
     fu = followups(reqs)[0]
     embed = fu.json["embeds"][0]
     assert embed["title"] == "Claim: Pérez was killed"
-    assert "not determined automatically" in embed["description"]
+    # the verdict comes from the stance model, with its one-sentence reason
+    verdict = embed["description"].split("\n")[0]
+    assert verdict.removeprefix("**Verdict:** ") in ("supported", "refuted", "disputed", "unverified"), verdict
+    assert len(embed["description"].split("\n\n")) >= 2
     assert 1 <= len(embed["fields"]) <= 4 and "Pérez" in json.dumps(embed["fields"], ensure_ascii=False)
     assert "Herald" in embed["fields"][0]["name"] or "2018" in embed["fields"][0]["name"]
     assert embed["footer"]["text"].startswith("Corpus: 1 articles")

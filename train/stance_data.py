@@ -1,6 +1,10 @@
 """Build the training pool for claimbot's 3-way stance model.
 
 Every pair is ``{"claim", "evidence", "label", "source", "group"}`` with label in
+# Shared with the packaged product, so that training, the overlap filter and `claimbot eval
+# stance` read the evaluation sets and undo PTB tokenisation the same way.
+from index.stance_eval import PTB, detok, eval_pairs, read_jsonl, read_zip_jsonl  # noqa: E402,F401
+
 LABELS = ["supports", "refutes", "neutral"].  ``group`` keys the held-out dev
 split (all pairs of one group go to the same side, so no claim leaks).
 
@@ -17,14 +21,16 @@ import argparse
 import collections
 import csv
 import hashlib
-import io
 import json
 import os
 import random
 import re
 import sys
-import zipfile
 from pathlib import Path
+
+# Shared with the packaged product, so that training, the overlap filter and `claimbot eval
+# stance` read the evaluation sets and undo PTB tokenisation the same way.
+from index.stance_eval import PTB, detok, eval_pairs, read_jsonl, read_zip_jsonl  # noqa: E402,F401
 
 LABELS = ["supports", "refutes", "neutral"]
 DEFAULT_OUT = "/work/claimbot-runs/stance"
@@ -41,28 +47,15 @@ def default_data_dir() -> Path:
 
 
 # ---------------------------------------------------------------- text utils
-_PTB = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}",
-        "``": '"', "''": '"', "--": "-"}
 _NONALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def norm_key(s: str) -> str:
     """Normalised key: lowercase, PTB brackets undone, punctuation and all
     whitespace removed (so tokenised 'Minogue 's' == "Minogue's")."""
-    for a, b in _PTB.items():
+    for a, b in PTB.items():
         s = s.replace(a, b)
     return _NONALNUM.sub("", s.lower())
-
-
-def detok(s: str) -> str:
-    """Undo FEVER/SNLI tokenisation so training text looks like real text."""
-    for a, b in _PTB.items():
-        s = s.replace(a, b)
-    s = re.sub(r"\s+([.,;:!?%)\]}])", r"\1", s)
-    s = re.sub(r"([(\[{$])\s+", r"\1", s)
-    s = re.sub(r"\s+('s|'re|'ve|'ll|'d|n't|'m)\b", r"\1", s)
-    s = s.replace("\ufffd", " ")
-    return re.sub(r"\s+", " ", s).strip()
 
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])")
@@ -107,61 +100,9 @@ def stable_hash(s: str) -> int:
 
 
 # ---------------------------------------------------------------- readers
-def read_zip_jsonl(path: Path, member_suffix: str = "test.jsonl"):
-    with zipfile.ZipFile(path) as zf:
-        name = next(n for n in zf.namelist() if n.endswith(member_suffix))
-        with zf.open(name) as f:
-            for line in io.TextIOWrapper(f, encoding="utf-8"):
-                line = line.strip()
-                if line:
-                    yield json.loads(line)
-
-
-def read_jsonl(path: Path):
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                yield json.loads(line)
-
-
 def read_csv(path: Path):
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
         yield from csv.DictReader(f)
-
-
-# ---------------------------------------------------------------- eval sets
-def eval_pairs(data: Path) -> dict[str, list[dict]]:
-    """All evaluation-only sets as {name: [{claim, evidence, label}]}.  Labels are
-    mapped to LABELS; used both by the overlap filter and by stance_eval."""
-    out: dict[str, list[dict]] = {}
-    fm = {"SUPPORTS": "supports", "REFUTES": "refutes", "NOT ENOUGH INFO": "neutral",
-          "NOT_ENOUGH_INFO": "neutral"}
-    rows = []
-    for split in ("dev", "test"):
-        for r in read_jsonl(data / "fever-symmetric" / f"fever_symmetric_{split}.jsonl"):
-            rows.append({"claim": r["claim"], "evidence": r["evidence"], "label": fm[r["label"]], "split": split})
-    out["fever-symmetric"] = rows
-    out["fever-adversarial"] = [
-        {"claim": r["claim"], "evidence": r["evidence"], "label": fm[r["label"]]}
-        for r in read_zip_jsonl(data / "fever-adversarial" / "fever_adversarial.zip")]
-    out["fever-triggers"] = [
-        {"claim": r["claim"], "evidence": r["evidence"], "label": fm[r["label"]]}
-        for r in read_zip_jsonl(data / "nli-train" / "fever-triggers" / "fever_triggers.zip")]
-    rows = []
-    for r in read_jsonl(data / "climate-fever" / "climate-fever.jsonl"):
-        for e in r["evidences"]:
-            rows.append({"claim": r["claim"], "evidence": e["evidence"], "label": fm[e["evidence_label"]],
-                         "claim_id": r["claim_id"], "claim_label": r["claim_label"]})
-    out["climate-fever"] = rows
-    rows = []
-    with open(data / "scifact" / "rte-pairs" / "dev.tsv", encoding="utf-8") as f:
-        for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            # sentence1 = rationale sentences from the abstract (evidence), sentence2 = claim
-            rows.append({"claim": r["sentence2"], "evidence": r["sentence1"],
-                         "label": "supports" if r["entailment"] == "entailment" else "refutes"})
-    out["scifact"] = rows
-    return out
 
 
 def eval_texts(data: Path) -> set[str]:

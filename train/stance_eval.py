@@ -28,11 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
+from index.stance_eval import decisions as decide
+from index.stance_eval import expected_calibration_error as ece
+from index.stance_eval import f1_per_label as f1_table
+from index.stance_eval import score_set
 from train.stance_data import DEFAULT_OUT, LABELS, default_data_dir, detok, eval_pairs, read_jsonl
 
 L2I = {l: i for i, l in enumerate(LABELS)}
 SETS = ["fever-symmetric", "fever-adversarial", "scifact", "climate-fever", "fever-triggers"]
-TWO_WAY = {"fever-symmetric", "fever-adversarial", "scifact"}
 
 
 class StancePredictor:
@@ -105,54 +108,6 @@ def softmax(lg, T=1.0):
     z = z - z.max(1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(1, keepdims=True)
-
-
-def decide(probs, neutral_threshold=0.0):
-    """argmax, except a supports/refutes argmax whose probability is below the threshold
-    becomes neutral."""
-    pred = probs.argmax(1)
-    if neutral_threshold > 0:
-        weak = (pred != L2I["neutral"]) & (probs.max(1) < neutral_threshold)
-        pred = np.where(weak, L2I["neutral"], pred)
-    return pred
-
-
-def f1_table(y, pred, labels=range(len(LABELS))):
-    f1 = {}
-    for i in labels:
-        tp = int(((pred == i) & (y == i)).sum())
-        fp = int(((pred == i) & (y != i)).sum())
-        fn = int(((pred != i) & (y == i)).sum())
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        f1[LABELS[i]] = 2 * p * r / (p + r) if p + r else 0.0
-    return f1
-
-
-def ece(probs, y, bins=15):
-    conf, pred = probs.max(1), probs.argmax(1)
-    e = 0.0
-    for b in range(bins):
-        m = (conf > b / bins) & (conf <= (b + 1) / bins)
-        if m.any():
-            e += m.mean() * abs((pred[m] == y[m]).mean() - conf[m].mean())
-    return float(e)
-
-
-def score_set(name, y, probs, threshold):
-    pred = decide(probs, threshold)
-    r = {"n": int(len(y)), "acc": float((pred == y).mean())}
-    f1 = f1_table(y, pred)
-    r["macro_f1"] = float(np.mean(list(f1.values()))) if name not in TWO_WAY else \
-        float(np.mean([f1["supports"], f1["refutes"]]))
-    r["f1"] = f1
-    r["pred_dist"] = {LABELS[i]: int((pred == i).sum()) for i in range(len(LABELS))}
-    r["neutral_rate"] = float((pred == L2I["neutral"]).mean())
-    if name in TWO_WAY:
-        # for information: accuracy when forced to choose between supports and refutes
-        r["acc_forced_2way"] = float((np.where(probs[:, 0] >= probs[:, 1], 0, 1) == y).mean())
-    r["ece"] = ece(probs, y)
-    return r
 
 
 def load_sets(data: Path, names, limit=0, do_detok=True):

@@ -91,6 +91,39 @@ def quantize(src: Path, dst: Path, per_channel: bool, keep_classifier: bool):
     return exclude
 
 
+def fp16_storage(src: Path, dst: Path, min_elements: int = 1024) -> int:
+    """Store the large fp32 weights as fp16, each followed by a Cast back to fp32.
+
+    Halves the file that ships in the repository.  onnxruntime folds the casts when it loads the
+    model, so inference runs in fp32 at fp32 speed and stays batch-independent (dynamic int8
+    does not: its activation scale is computed over the whole batch).  The only change is fp16
+    rounding of the weights.  Returns how many tensors were converted."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(src))
+    graph = model.graph
+    input_names = {i.name for i in graph.input}
+    casts, converted = [], 0
+    for init in list(graph.initializer):
+        if init.data_type != TensorProto.FLOAT or init.name in input_names:
+            continue
+        if int(np.prod(init.dims)) < min_elements:
+            continue
+        half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + "__fp16")
+        graph.initializer.remove(init)
+        graph.initializer.append(half)
+        casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT,
+                                      name=init.name + "__to_fp32"))
+        converted += 1
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    onnx.save_model(model, str(dst))
+    return converted
+
+
 def sample_pairs(pool: Path, n: int, seed: int = 0):
     """Verification pairs: the pool's dev slice (never trained on), or fixed examples."""
     if pool.exists():
@@ -114,6 +147,8 @@ def main(argv=None):
     ap.add_argument("--int8", action="store_true", help="also write model.int8.onnx and compare")
     ap.add_argument("--no-per-channel", action="store_true")
     ap.add_argument("--quantize-classifier", action="store_true")
+    ap.add_argument("--fp16-storage", action="store_true",
+                    help="also write model.fp16w.onnx: fp16-stored weights cast to fp32 at load (half the size)")
     a = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -147,6 +182,20 @@ def main(argv=None):
     print(json.dumps(report["verify"], indent=1))
     if report["verify"]["max_abs_logit_diff_onnx_vs_torch"] > 1e-3:
         print("WARNING: ONNX and torch logits differ by more than 1e-3")
+
+    if a.fp16_storage:
+        h = a.out / "model.fp16w.onnx"
+        n_conv = fp16_storage(dest, h)
+        hx = StancePredictor(h, threads=a.threads)
+        t = time.time(); lg_h = hx.logits(claims, evs); s_h = time.time() - t
+        single_h = np.concatenate([hx.logits([c], [e]) for c, e in zip(claims[:16], evs[:16])])
+        report["fp16_storage"] = {
+            "file": h.name, "bytes": h.stat().st_size, "tensors_converted": n_conv,
+            "decision_agreement_with_fp32": float((lg_h.argmax(1) == lg_o.argmax(1)).mean()),
+            "max_abs_logit_diff_vs_fp32": float(np.abs(lg_h - lg_o).max()),
+            "max_abs_logit_diff_single_vs_batch": float(np.abs(single_h - lg_h[:16]).max()),
+            "pairs_per_s_b32": round(len(pairs) / s_h, 1)}
+        print(json.dumps(report["fp16_storage"], indent=1))
 
     if a.int8:
         q = a.out / "model.int8.onnx"

@@ -1,0 +1,145 @@
+"""The packaged stance model, `claimbot stance`, `claimbot eval stance` and verdicts in `check`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from index.config import Settings
+from index.stance import LABELS, shared_stance_model
+from index.stance_eval import decisions, evaluate, expected_calibration_error, f1_per_label, format_report
+from index.stance_io import label_file
+
+runner = CliRunner()
+INJURED = ("Nobody was injured in the attack.", "No one was injured and the building suffered minor damage.")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return shared_stance_model()
+
+
+def test_probabilities_are_calibrated_distributions(model):
+    scores = model.score([INJURED, ("The attack injured dozens of people.", INJURED[1])])
+    for s in scores:
+        assert set(s.probs) == set(LABELS)
+        assert sum(s.probs.values()) == pytest.approx(1.0, abs=1e-3)
+    assert scores[0].label == "supports" and scores[0].confident
+    assert scores[1].label != "supports" and not scores[1].confident
+
+
+def test_a_score_does_not_depend_on_the_rest_of_the_batch(model):
+    others = [("Pérez was killed.", "Pérez is an actor, pilot and dog trainer. " * k) for k in range(1, 9)]
+    alone = model.logits([INJURED])[0]
+    batched = model.logits(others + [INJURED] + others)[len(others)]
+    np.testing.assert_allclose(alone, batched, atol=1e-4)
+
+
+def test_label_file_keeps_order_reports_bad_lines_and_leaves_no_temp_file(model, tmp_path: Path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"id": "a", "claim": INJURED[0], "evidence": INJURED[1]}) + "\n"
+        + "{broken\n\n"
+        + json.dumps({"id": 7, "claim": "x"}) + "\n"
+        + json.dumps({"id": 8, "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."}) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    report = label_file(model, src, out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["a", 8]
+    assert rows[0]["label"] == "supports" and set(rows[0]["probs"]) == set(LABELS)
+    assert report.read == 4 and report.written == 2
+    assert report.errors == ["line 2: not JSON (Expecting property name enclosed in double quotes)",
+                             "line 4: missing evidence"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_cli_stance_round_trip_and_errors(tmp_path: Path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "claim": INJURED[0], "evidence": INJURED[1]}) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["stance", "--input", str(src), "--output", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "o.jsonl").read_text())["label"] == "supports"
+    missing = runner.invoke(app, ["stance", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "x")])
+    assert missing.exit_code == 2 and "nope.jsonl" in missing.output
+
+
+def test_metrics():
+    y = np.array([0, 0, 1, 2])
+    pred = np.array([0, 1, 1, 2])
+    f1 = f1_per_label(y, pred)
+    assert f1["supports"] == pytest.approx(2 / 3) and f1["refutes"] == pytest.approx(2 / 3) and f1["neutral"] == 1
+    probs = np.array([[0.4, 0.35, 0.25], [0.9, 0.05, 0.05]])
+    assert decisions(probs, 0.5).tolist() == [2, 0]
+    assert decisions(probs, 0.0).tolist() == [0, 0]
+    sure_and_right = np.array([[1.0, 0.0, 0.0]])
+    assert expected_calibration_error(sure_and_right, np.array([0])) == 0.0
+    assert expected_calibration_error(sure_and_right, np.array([1])) == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+def test_evaluate_reads_every_evaluation_set(model):
+    data = Settings().data_dir
+    if not (data / "fever-symmetric").is_dir():
+        pytest.skip(f"evaluation data not found under {data}")
+    report = evaluate(model, data, limit=40)
+    assert set(report["sets"]) == {"fever-symmetric", "fever-adversarial", "scifact", "climate-fever", "fever-triggers"}
+    for r in report["sets"].values():
+        assert r["n"] == 40 and 0 <= r["acc"] <= 1 and sum(r["predicted"].values()) == 40
+    assert "climate-fever" in format_report(report)
+    with pytest.raises(ValueError, match="unknown evaluation set"):
+        evaluate(model, data, ("fever-symmetric", "snli"))
+
+
+# -- the product: verdicts on the demo corpus (issue 3's acceptance cases) ---------------------
+def _by_text(result, fragment: str):
+    return next(p for p in result.passages if fragment in p.text)
+
+
+@pytest.mark.slow
+def test_killed_is_supported_by_the_cnn_report_despite_the_hedge(demo_index):
+    # "It was not clear if Pérez survived, but CNN reported … that he had been killed":
+    # the reporting clause decides, the hedge does not hide it
+    result = demo_index.check("Pérez was killed", top=5)
+    cnn = _by_text(result, "CNN reported")
+    assert cnn.stance == "supports" and cnn.confident
+    assert result.verdict in ("supported", "disputed")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known weakness (docs/stance-model.md): self-reports of survival are not "
+                   "read as conflicting with a death claim")
+def test_killed_is_disputed_by_perez_saying_he_is_still_alive(demo_index):
+    result = demo_index.check("Pérez was killed", top=5)
+    assert result.verdict == "disputed", result.reason
+    assert _by_text(result, "still alive").stance == "refutes"
+
+
+@pytest.mark.slow
+def test_nobody_injured_is_supported_by_the_2017_sentence(demo_index):
+    result = demo_index.check("Nobody was injured in the 2017 helicopter attack", top=5)
+    assert _by_text(result, "No one was injured").stance == "supports"
+    assert result.verdict in ("supported", "disputed")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known weakness (docs/stance-model.md): 'No one was injured' without the "
+                   "event named in it is read as neutral to a claim about that event")
+def test_dozens_injured_is_refuted_by_the_same_sentence(demo_index):
+    result = demo_index.check("The helicopter attack on the Supreme Court injured dozens of people", top=5)
+    assert _by_text(result, "No one was injured").stance == "refutes"
+    assert result.verdict in ("refuted", "disputed")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim", ["The Eiffel Tower is made of chocolate", "Bitcoin rose above 100,000 dollars in March"])
+def test_unrelated_claims_are_unverified(demo_index, claim: str):
+    result = demo_index.check(claim, top=5)
+    assert result.verdict == "unverified"
+    assert not any(p.confident for p in result.passages)

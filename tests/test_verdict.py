@@ -1,0 +1,48 @@
+"""The verdict over stance-labelled passages and the sentence that explains it."""
+
+from __future__ import annotations
+
+from index.models import ArticleRef, PassageResult, StanceProbs
+from index.verdict import decide, side_first
+
+
+def passage(stance: str, prob: float, *, confident: bool = True, relevance: float = 0.5, **who) -> PassageResult:
+    rest = (1 - prob) / 2
+    probs = {"supports": rest, "refutes": rest, "neutral": rest} | {stance: prob}
+    return PassageResult(
+        text=f"{stance} {prob}", relevance=relevance, stance=stance, probs=StanceProbs(**probs), confident=confident,
+        article=ArticleRef(id=1, title="Assault", outlet="AP", url=None, published=None),
+        char_start=0, char_end=1, **who,
+    )
+
+
+def test_both_sides_confident_is_disputed_and_names_who_says_what():
+    verdict, reason = decide([
+        passage("supports", 0.9, attribution="CNN, citing a high government source"),
+        passage("refutes", 0.8, attribution="Óscar Pérez, in a video"),
+        passage("neutral", 0.9),
+    ])
+    assert verdict == "disputed"
+    assert reason == ("1 passage supports it, 1 passage conflicts: "
+                      "CNN, citing a high government source vs Óscar Pérez, in a video.")
+
+
+def test_one_side_only():
+    assert decide([passage("supports", 0.9), passage("supports", 0.8, speaker="Cabello")])[0] == "supported"
+    verdict, reason = decide([passage("refutes", 0.9, speaker="the Ministry of Interior")])
+    assert verdict == "refuted" and "the Ministry of Interior" in reason
+
+
+def test_sides_that_are_not_confident_do_not_decide():
+    verdict, reason = decide([passage("refutes", 0.6, confident=False), passage("neutral", 0.9)])
+    assert verdict == "unverified" and "none is confident" in reason
+    assert decide([passage("neutral", 0.9)])[0] == "unverified"
+    assert decide([]) == ("unverified", "No indexed passage matches it.")
+
+
+def test_confident_sides_come_first_then_relevance():
+    a = passage("neutral", 0.9, relevance=1.0)
+    b = passage("refutes", 0.6, confident=False, relevance=0.9)
+    c = passage("supports", 0.9, relevance=0.4)
+    d = passage("refutes", 0.9, relevance=0.7)
+    assert side_first([a, b, c, d]) == [d, c, a, b]
