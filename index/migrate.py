@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Column, Connection, DateTime, Engine, Integer, MetaData, Table, func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from pgvector.sqlalchemy import Vector
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 import index.review_schema  # noqa: F401  (registers the review tables in Base.metadata)
 from index import db

@@ -26,7 +26,6 @@ from index.migrate import copied_tables, migrate
 from index.models import ArticleRef, CheckResult, PassageResult
 from index.retrieve import reciprocal_rank_fusion
 from index.review import ReviewService
-from index.schema import PassageRow
 from index.service import ClaimIndex
 from index.sources import SourceOptions, read_inputs
 from tests.conftest import DEMO_CORPUS, ON_POSTGRES, drop_database, fresh_database_url
