@@ -120,7 +120,13 @@ class ClaimIndex:
         )
         return ingestor.run(items)
 
-    def check(self, claim: str, *, top: int = 5, collection: str | None = None) -> CheckResult:
+    def check(
+        self, claim: str, *, top: int = 5, collection: str | None = None, stance: bool = True
+    ) -> CheckResult:
+        """The passages that bear on a claim, with their stance and a verdict.
+
+        `stance=False` skips the stance model: passages in relevance order, no verdict.
+        """
         claim = " ".join(claim.split())
         if not claim:
             raise ClaimError("the claim is empty")
@@ -146,6 +152,8 @@ class ClaimIndex:
             results.append(_passage_result(passage, hit.relevance))
             if len(results) == depth:
                 break
+        if not stance:
+            return CheckResult(claim=claim, passages=results[:top])
         self._label_stances(claim, results)
         verdict, reason = decide(results)
         return CheckResult(claim=claim, verdict=verdict, reason=reason, passages=side_first(results)[:top])

@@ -52,10 +52,13 @@ def test_cli_json_follows_the_schema(home):
     result = runner.invoke(app, ["check", "Pérez was killed", "--json", "--top", "3"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert set(doc) == {"claim", "verdict", "passages"} and doc["claim"] == "Pérez was killed"
+    assert set(doc) == {"claim", "verdict", "reason", "passages"} and doc["claim"] == "Pérez was killed"
+    assert doc["verdict"] in ("supported", "refuted", "disputed", "unverified") and doc["reason"]
     assert len(doc["passages"]) == 3
     for p in doc["passages"]:
-        assert set(p) == {"text", "relevance", "stance", "probs", "speaker", "cue", "attribution", "article", "char_start", "char_end"}
+        assert set(p) == {"text", "relevance", "stance", "probs", "confident", "speaker", "cue", "attribution", "article",
+                          "char_start", "char_end"}
+        assert p["stance"] in ("supports", "refutes", "neutral") and abs(sum(p["probs"].values()) - 1) < 1e-3
         assert set(p["article"]) == {"id", "title", "outlet", "url", "published"}
         assert p["article"]["published"] == "2018-01-15"
         assert isinstance(p["relevance"], float) and p["char_end"] > p["char_start"]
