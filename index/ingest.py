@@ -23,7 +23,7 @@ from index.embed import Embedder
 from index.models import ArticleInput, IngestReport, PassageDraft, Sentence
 from index.sources import SourceError, SourceItem
 from index.store import Store
-from index.vectors import VectorIndex
+from index.vectors import VectorBackend
 
 if TYPE_CHECKING:  # spaCy loads only when an attributor is made
     from index.attribution import Attributor, SentenceAttribution
@@ -61,7 +61,7 @@ class Ingestor:
     def __init__(
         self,
         store: Store,
-        vectors: VectorIndex,
+        vectors: VectorBackend,
         embedder: Embedder,
         *,
         collection: str,

@@ -196,6 +196,15 @@ class SpeakerFacts(Protocol):
 PASSAGE_FORMAT = "2"  # 1: title + sentence; 2: + who says it, and the speaker's previous statement
 
 
+# The packaged MiniLM reads 256 word pieces, about 175 words of news English (1.45 pieces a
+# word on the demo article); past that it cuts the end of the text, which is the sentence itself.
+_EMBED_MAX_WORDS = 150
+
+
+def _fits(*parts: str | None) -> bool:
+    return sum(len(p.split()) for p in parts if p) <= _EMBED_MAX_WORDS
+
+
 def passage_drafts(
     sentences: list[Sentence], title: str | None, attributions: Sequence[SpeakerFacts] | None = None
 ) -> list[PassageDraft]:
@@ -229,7 +238,7 @@ def passage_drafts(
         body = sentence.text
         context_parts = [title] if title else []
         if speaker is not None and facts is not None:
-            if previous is not None and previous_speaker == speaker:
+            if previous is not None and previous_speaker == speaker and _fits(title, facts.attribution, previous.text, body):
                 body = f"{previous.text} {body}"
             body = f"{facts.attribution or speaker}: {body}"
             context_parts.append(facts.attribution or speaker)

@@ -132,3 +132,12 @@ def test_without_attribution_passages_have_no_speaker():
     drafts = text.passage_drafts(text.split_sentences("Rain fell. “We are here,” he said."), "T")
     assert [d.embed_text for d in drafts] == ["T\nRain fell.", "T\n“We are here,” he said."]
     assert all(d.speaker is None and d.cue is None and d.attribution is None for d in drafts)
+
+
+def test_a_long_previous_statement_is_left_out_rather_than_cut_the_sentence():
+    long = "Pérez announced " + "that they were alive and well " * 30 + "."
+    sentences = text.split_sentences(f"{long}\n\n“Here we are,” he said.")
+    perez = _Said("Óscar Pérez", "said", "Óscar Pérez, in a video")
+    quote = text.passage_drafts(sentences, "A title", [perez, perez])[1]
+    # the embedder reads about 175 words: the quote itself must not be what it cuts
+    assert quote.embed_text == "A title\nÓscar Pérez, in a video: “Here we are,” he said."
