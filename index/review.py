@@ -41,7 +41,7 @@ from index.review_schema import (
     GuildSettingsRow,
     RateEventRow,
 )
-from index.schema import ArticleRow, PassageRow
+from index.schema import ArticleRow, PassageRow, _utcnow
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -52,6 +52,10 @@ MAX_NOTE_CHARS = 1000
 MAX_VERDICT_CHARS = 60
 # PostgreSQL advisory-lock class of the per-guild rate-limit windows (any constant unique to claimbot).
 RATE_LOCK_CLASS = 0x7261
+# A claim (status "in_review") lives only between `claim` and `decide` inside one `review` call, a
+# fraction of a second. One older than this was left by a process that died mid-decision, so another
+# moderator may take the flag over without waiting for the next restart's `release_stale`.
+STALE_CLAIM_S = 300.0
 
 _MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
@@ -73,12 +77,12 @@ class AlreadyTaken(ReviewError):
         self.flag = flag
 
 
+class _FlagClosed(Exception):
+    """Internal: the flag a report was merging into was decided in the meantime; retry."""
+
+
 class ClaimInvalid(ReviewError):
     """A claim that cannot be checked: empty, whitespace, mentions only, or too long."""
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -256,6 +260,7 @@ class ReviewLimits:
     rate_guild_checks: int = 60
     rate_guild_window_s: float = 60.0
     correction_threshold: float = 0.80
+    stale_claim_s: float = STALE_CLAIM_S
 
     @classmethod
     def from_settings(cls, s: Settings) -> ReviewLimits:
@@ -416,6 +421,8 @@ class ReviewService:
                 return self._flag_once(guild_id, answer_id, flagger_id, reason)
             except IntegrityError:
                 continue  # another flagger opened the flag at the same moment: merge into it
+            except _FlagClosed:
+                continue  # the open flag was decided meanwhile: open a new one
         raise ReviewError("Could not record the flag; please try again.")
 
     def _flag_once(self, guild_id: int, answer_id: int, flagger_id: int, reason: str) -> FlagOutcome:
@@ -437,10 +444,20 @@ class ReviewService:
             )
             if already is not None:
                 return FlagOutcome(self._flag_view(s, flag), created=False, duplicate=True)
+            # The flag read above may have been decided since (a decision clears open_key): the merge
+            # only counts while it is still the answer's open flag. This UPDATE waits for a decision
+            # in flight on the same row (PostgreSQL re-checks the WHERE on the row it commits), so a
+            # report never lands on a decided flag; with no row, the next attempt opens a new flag.
+            merged = s.execute(
+                update(FlagRow).where(FlagRow.id == flag.id, FlagRow.open_key == answer_id)
+                .values(count=FlagRow.count + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if merged.rowcount != 1:
+                raise _FlagClosed()
             s.add(FlagReportRow(flag_id=flag.id, guild_id=guild_id, flagger_id=flagger_id, reason=reason, created_at=now))
-            s.execute(update(FlagRow).where(FlagRow.id == flag.id).values(count=FlagRow.count + 1))
             s.flush()
-            s.refresh(flag)
+            s.refresh(flag)  # read after the UPDATE: the count and card ids as committed now
             return FlagOutcome(self._flag_view(s, flag), created=False)
 
     def set_card(self, guild_id: int, flag_id: int, *, channel_id: int, message_id: int) -> None:
@@ -488,15 +505,21 @@ class ReviewService:
 
     # -- review -----------------------------------------------------------------------------
     def claim(self, guild_id: int, flag_id: int, moderator_id: int) -> ClaimOutcome:
-        """Atomically take an open flag for one moderator; `won` is False if someone else has it."""
+        """Atomically take an open flag for one moderator; `won` is False if someone else has it.
+        A claim older than `limits.stale_claim_s` counts as abandoned and can be taken over."""
+        now = self.now()
+        stale = now - dt.timedelta(seconds=self.limits.stale_claim_s)
         with self._session() as s, s.begin():
             result = s.execute(
                 update(FlagRow)
                 .where(
                     FlagRow.id == flag_id, FlagRow.guild_id == guild_id,
-                    FlagRow.status == "open", FlagRow.claimed_by.is_(None),
+                    or_(
+                        (FlagRow.status == "open") & FlagRow.claimed_by.is_(None),
+                        (FlagRow.status == "in_review") & (FlagRow.claimed_at < stale),
+                    ),
                 )
-                .values(status="in_review", claimed_by=moderator_id, claimed_at=self.now())
+                .values(status="in_review", claimed_by=moderator_id, claimed_at=now)
                 .execution_options(synchronize_session=False)
             )
             won = result.rowcount == 1

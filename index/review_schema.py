@@ -8,11 +8,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from index.schema import Base
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from index.schema import Base, _utcnow
 
 
 class GuildSettingsRow(Base):

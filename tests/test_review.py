@@ -216,6 +216,49 @@ def test_after_a_decision_a_new_flag_opens_a_new_card(svc):
     assert again.created and again.flag.id != fid
 
 
+def test_a_report_never_lands_on_a_flag_decided_meanwhile(svc):
+    """The merge re-checks that the flag is still open when it counts the report: a decision that
+    commits between reading the open flag and adding the report sends the report to a new flag."""
+    from sqlalchemy import event
+
+    a = answer(svc)
+    fid = svc.flag(G1, a.id, FLAGGER, "wrong person").flag.id
+    fired = []
+
+    def decide_in_between(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+        # The merge's duplicate check (SELECT flag_reports.id ... flagger_id): the open flag has
+        # been read; a moderator's decision commits right now, on another connection.
+        if not fired and statement.lstrip().upper().startswith("SELECT FLAG_REPORTS.ID"):
+            fired.append(True)
+            svc.review(G1, fid, MOD, "approve")
+
+    event.listen(svc.engine, "before_cursor_execute", decide_in_between)
+    try:
+        late = svc.flag(G1, a.id, FLAGGER2, "the verdict is wrong")
+    finally:
+        event.remove(svc.engine, "before_cursor_execute", decide_in_between)
+    assert fired
+    decided = svc.get_flag(G1, fid)
+    assert decided.status == "approved" and [r.flagger_id for r in decided.reports] == [FLAGGER] and decided.count == 1
+    assert late.created and late.flag.id != fid and late.flag.status == "open"
+    assert [r.flagger_id for r in late.flag.reports] == [FLAGGER2]
+
+
+def test_a_claim_left_in_review_can_be_taken_over_after_a_few_minutes(svc, clock):
+    fid = svc.flag(G1, answer(svc).id, FLAGGER, "r").flag.id
+    assert svc.claim(G1, fid, MOD).won  # ...and the process dies before deciding
+    clock.advance(svc.limits.stale_claim_s - 1)
+    with pytest.raises(AlreadyTaken, match="already reviewing"):
+        svc.review(G1, fid, MOD2, "approve")
+    clock.advance(2)
+    d = svc.review(G1, fid, MOD2, "approve")  # no restart needed
+    assert d.flag.status == "approved" and d.flag.decided_by == MOD2
+    # the first moderator's late decision is refused, not applied twice
+    with pytest.raises(ReviewError):
+        svc.decide(G1, fid, MOD, "dismiss", reason="late")
+    assert [e.actor_id for e in svc.audit_log(G1) if e.target == f"flag:{fid}"] == [MOD2]
+
+
 def test_stale_claims_are_released(svc, clock):
     fid = svc.flag(G1, answer(svc).id, FLAGGER, "r").flag.id
     svc.claim(G1, fid, MOD)
