@@ -85,6 +85,7 @@ def ingest(
         max_bytes=settings.max_article_bytes,
         timeout_s=settings.fetch_timeout_s,
         max_redirects=settings.fetch_max_redirects,
+        allow_private=settings.fetch_allow_private,
         overrides=overrides,
     )
     progress = _progress()

@@ -156,7 +156,8 @@ class ClaimCommands(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         svc = services(interaction)
         s = svc.settings
-        options = SourceOptions(max_bytes=s.max_article_bytes, timeout_s=s.fetch_timeout_s, max_redirects=s.fetch_max_redirects)
+        options = SourceOptions(max_bytes=s.max_article_bytes, timeout_s=s.fetch_timeout_s,
+                                max_redirects=s.fetch_max_redirects, allow_private=s.fetch_allow_private)
         events = []
         report = await asyncio.to_thread(lambda: svc.index.ingest(read_inputs([url], options), on_event=events.append))
         details = "; ".join(f"{e.outcome}: {e.detail}" for e in events) or ""

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
     fetch_max_redirects: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_FETCH_MAX_REDIRECTS")
     max_article_bytes: int = Field(default=5_000_000, gt=0, validation_alias="CLAIMBOT_MAX_ARTICLE_BYTES")
+    # Off: article URLs whose host resolves to a loopback, private, link-local, multicast or reserved
+    # address are refused (each redirect hop too), so /ingest cannot probe the bot's own network.
+    fetch_allow_private: bool = Field(default=False, validation_alias="CLAIMBOT_FETCH_ALLOW_PRIVATE")
 
     discord_token: str | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "CLAIMBOT_DISCORD_TOKEN")

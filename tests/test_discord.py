@@ -493,7 +493,9 @@ def small_index(tmp_path_factory):
     from tests.conftest import DEMO_CORPUS, fresh_database_url
 
     home = tmp_path_factory.mktemp("discord-home")
-    index = ClaimIndex(Settings(CLAIMBOT_HOME=home, DATABASE_URL=fresh_database_url()), embedder=HashEmbedder())
+    # /ingest tests fetch from local servers on 127.0.0.1, which the default settings refuse.
+    settings = Settings(CLAIMBOT_HOME=home, DATABASE_URL=fresh_database_url(), CLAIMBOT_FETCH_ALLOW_PRIVATE=True)
+    index = ClaimIndex(settings, embedder=HashEmbedder())
     assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
     yield index
     index.close()
@@ -985,6 +987,7 @@ async def test_ingest_adds_an_article(fake, settings):
     site = aweb.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
+    settings = settings.model_copy(update={"fetch_allow_private": True})  # the article server is on 127.0.0.1
     claim_index = ClaimIndex(settings, embedder=HashEmbedder())
     h = Harness(fake, make_services(claim_index))
     try:

@@ -14,7 +14,8 @@ import pytest
 from index.models import ArticleInput
 from index.sources import SourceError, SourceOptions, read_inputs
 
-OPTIONS = SourceOptions(max_bytes=20_000, timeout_s=0.5, max_redirects=3)
+# The local test server is on 127.0.0.1, which the default options refuse (see the SSRF tests).
+OPTIONS = SourceOptions(max_bytes=20_000, timeout_s=0.5, max_redirects=3, allow_private=True)
 
 ARTICLE_HTML = """<!doctype html><html><head>
 <title>Dam breach floods valley | The Daily Planet</title>
@@ -152,6 +153,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, ARTICLE_HTML.encode())
         elif self.path == "/moved":
             self._send(301, b"", Location="/article")
+        elif self.path.startswith("/to/"):
+            # a redirect to any host: /to/127.0.0.2 -> http://127.0.0.2:<this port>/article
+            port = self.server.server_address[1]
+            self._send(302, b"", Location=f"http://{self.path[4:]}:{port}/article")
         elif self.path == "/loop":
             self._send(302, b"", Location="/loop")
         elif self.path == "/missing":
@@ -210,3 +215,50 @@ def test_bad_urls_get_a_one_line_reason(server: str, path: str, reason: str):
 def test_unreachable_host_is_an_error():
     [item] = _items("http://127.0.0.1:9/nothing-listens-here")
     assert isinstance(item, SourceError) and "request failed" in item.reason
+
+
+# -- SSRF: no fetching from the bot host's own network --------------------------------------
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:9/a", "http://localhost:9/a", "http://10.1.2.3/a", "http://192.168.0.10/a",
+    "http://169.254.169.254/latest/meta-data/", "http://[::1]:9/a", "http://[fe80::1]/a", "http://224.0.0.1/a",
+    "http://0.0.0.0:9/a", "http://240.0.0.1/a", "http://[::ffff:127.0.0.1]:9/a",
+])
+def test_urls_on_private_addresses_are_refused_by_default(url: str):
+    [item] = _items(url, options=SourceOptions(timeout_s=0.5))
+    assert isinstance(item, SourceError) and item.origin == url
+    assert item.reason.startswith("refused ") and "only public addresses are fetched" in item.reason
+    assert "CLAIMBOT_FETCH_ALLOW_PRIVATE" in item.reason and "\n" not in str(item)
+
+
+def test_a_redirect_to_a_private_address_is_refused(server: str, monkeypatch):
+    from index import sources
+
+    # Pretend the test server's own address (127.0.0.1) is public, so the first hop is fetched and
+    # only the redirect target (127.0.0.2, loopback) is judged private.
+    real = sources.address_refusal
+    monkeypatch.setattr(sources, "address_refusal", lambda ip: None if str(ip) == "127.0.0.1" else real(ip))
+    url = f"{server}/to/127.0.0.2"
+    [item] = _items(url, options=SourceOptions(timeout_s=0.5, max_redirects=3))
+    assert isinstance(item, SourceError) and item.origin == url
+    assert "refused http://127.0.0.2:" in item.reason and "loopback address (127.0.0.2)" in item.reason
+    [ok] = _items(f"{server}/moved", options=SourceOptions(timeout_s=0.5, max_redirects=3))
+    assert isinstance(ok, ArticleInput), ok  # a redirect that stays on the allowed host still works
+
+
+def test_the_connected_address_is_checked_too(server: str, monkeypatch):
+    """A name that resolved to a public address at check time but connects to a private one (DNS
+    rebinding) is refused before the body is read."""
+    from index import sources
+
+    monkeypatch.setattr(sources, "_resolve", lambda host, port: [sources.ipaddress.ip_address("93.184.216.34")])
+    [item] = _items(f"{server}/article", options=SourceOptions(timeout_s=0.5))
+    assert isinstance(item, SourceError) and "connected to a loopback address (127.0.0.1)" in item.reason
+
+
+def test_the_setting_defaults_to_refusing(monkeypatch):
+    from index.config import Settings
+
+    monkeypatch.delenv("CLAIMBOT_FETCH_ALLOW_PRIVATE", raising=False)
+    assert Settings(_env_file=None).fetch_allow_private is False
+    monkeypatch.setenv("CLAIMBOT_FETCH_ALLOW_PRIVATE", "true")
+    assert Settings(_env_file=None).fetch_allow_private is True
