@@ -92,10 +92,26 @@ def main() -> None:
         "--no-attribution", action="store_true",
         help="ingest without speaker attribution (CLAIMBOT_ATTRIBUTION=false), to measure what it costs",
     )
+    parser.add_argument(
+        "--latency-only", action="store_true",
+        help="time `check` on the index an earlier run left in --out, without ingesting (build a large "
+        "index once, then take latency figures on a quiet machine)",
+    )
     args = parser.parse_args()
 
     settings = Settings()
     home = args.out / "home"
+    if args.latency_only:
+        index = ClaimIndex(Settings(CLAIMBOT_HOME=home))
+        passages = index.store.counts()[1]
+        if not passages:
+            raise SystemExit(f"no index in {home}: run without --latency-only first")
+        lat = latency(index, claims(settings.data_dir, args.queries))
+        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+        print(f"{passages:,} passages ({'hnsw' if index.vectors.is_hnsw else 'exact'}): check p50 {lat['p50_ms']:.1f} ms, "
+              f"p95 {lat['p95_ms']:.1f} ms, max {lat['max_ms']:.1f} ms over {args.queries} claims")
+        index.close()
+        return
     shutil.rmtree(home, ignore_errors=True)
     os.environ["CLAIMBOT_HOME"] = str(home)
     index = ClaimIndex(Settings(CLAIMBOT_HOME=home, CLAIMBOT_ATTRIBUTION=not args.no_attribution))
