@@ -96,6 +96,10 @@ def migrate(source_url: str, target_url: str, *, sample: int = DEFAULT_SAMPLE, o
                 copied = _copy_table(source, target, table, on_progress)
             report.tables.append(TableCopy(table.name, _count(source, table), copied, _count(target, table)))
         _reset_sequences(target)
+        with target.connect() as c:
+            # Fresh statistics: the planner's row counts, which full-text ranking also reads (index.pgtext).
+            c.execute(text("ANALYZE"))
+            c.commit()
         report.vectors_checked, report.problems = verify_vectors(source, target, dim, sample)
         for t in report.tables:
             if not t.ok:

@@ -1,11 +1,21 @@
-"""Full-text search on PostgreSQL: the counterpart of the FTS5 BM25 query in `index.store`.
+"""Full-text search on PostgreSQL: the same BM25 ranking as the FTS5 query in `index.store`.
 
-`passages.fts` (migration 0003) holds the passage text at weight A and its context at weight B.
-PostgreSQL's `ts_rank` scores term frequency but has no inverse document frequency, and claims hinge
-on rare names ("Pérez") far more than on common words ("said"). So each query word is ranked on its
-own and weighted by its BM25 idf among the matching passages, which brings the ranking close to
-FTS5's bm25(text 1.0, context 0.3): same words in, mostly the same passages out (tests/test_postgres.py
-checks the parity of the fused results).
+`passages.fts` (migration 0003) holds the passage text at weight A and its context at weight B, and
+`passages.fts_tokens` the passage's token count. PostgreSQL's own `ts_rank` has no inverse document
+frequency, and claims hinge on rare names ("Pérez") far more than on common words ("said"), so this
+computes what FTS5's `bm25(passages_fts, 1.0, 0.3)` computes (sqlite/ext/fts5/fts5_aux.c), per query
+term t and passage d:
+
+    idf(t)   = ln((N - n(t) + 0.5) / (n(t) + 0.5)), at least 1e-6
+    f(t, d)  = 1.0 * occurrences in the text + 0.3 * occurrences in the context
+    score(d) = sum over t of idf(t) * f * (k1 + 1) / (f + k1 * (1 - b + b * |d| / avgdl)),  k1 = 1.2, b = 0.75
+
+N and avgdl are exact up to `EXACT_STATS_BELOW` passages and estimated beyond: N is the planner's
+row count (kept by autovacuum's ANALYZE), avgdl the mean over a repeatable sample of about
+`SAMPLE_ROWS` passages. Passage rows are wide (two copies of the vector), so an exact scan per query
+would cost more than the search itself. The tokenisers differ
+slightly (PostgreSQL's parser also indexes hyphenated compounds whole), so rankings agree closely but
+not always exactly; tests/test_postgres.py checks the parity of the fused results.
 """
 
 from __future__ import annotations
@@ -14,10 +24,52 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
-# ts_rank weights for {D, C, B, A}: text (A) 1.0, context (B) 0.3, as FTS5's bm25(passages_fts, 1.0, 0.3).
-_WEIGHTS = "'{0.1, 0.2, 0.3, 1.0}'::float4[]"
-# Normalisation 1: divide by 1 + log(document length), BM25's preference for short passages.
-_NORMALISATION = 1
+BM25_K1 = 1.2
+BM25_B = 0.75
+CONTEXT_WEIGHT = 0.3
+EXACT_STATS_BELOW = 2_000
+SAMPLE_ROWS = 2_000
+
+_QUERY = f"""
+WITH terms AS MATERIALIZED (
+    SELECT DISTINCT t.lexeme AS lex
+    FROM unnest(CAST(:words AS text[])) AS w(word)
+    CROSS JOIN LATERAL unnest(to_tsvector('simple', claimbot_unaccent(w.word))) AS t
+),
+m AS MATERIALIZED (
+    SELECT p.id, p.collection, p.fts, p.fts_tokens FROM passages p
+    WHERE p.fts @@ to_tsquery('simple', claimbot_unaccent(:tsquery))
+),
+tf AS (
+    SELECT m.id, m.collection, m.fts_tokens AS dl, u.lexeme AS lex,
+           (SELECT count(*) FILTER (WHERE x = 'A') + :context_weight * count(*) FILTER (WHERE x = 'B')
+            FROM unnest(u.weights) AS x)::float8 AS f
+    FROM m CROSS JOIN LATERAL unnest(m.fts) AS u
+    WHERE u.lexeme IN (SELECT lex FROM terms)
+),
+df AS (SELECT lex, count(*)::float8 AS n_hit FROM tf GROUP BY lex),
+est AS (SELECT greatest(reltuples, 0)::float8 AS n_rows FROM pg_class WHERE oid = 'passages'::regclass),
+stats AS MATERIALIZED (
+    SELECT CASE WHEN est.n_rows < :exact_below THEN (SELECT count(*) FROM passages)::float8
+                ELSE est.n_rows END AS n,
+           CASE WHEN est.n_rows < :exact_below THEN (SELECT avg(fts_tokens) FROM passages)::float8
+                ELSE (SELECT avg(fts_tokens) FROM passages
+                      TABLESAMPLE SYSTEM (least(100, {SAMPLE_ROWS} * 100.0 / est.n_rows)) REPEATABLE (0))::float8
+           END AS avgdl
+    FROM est
+),
+scored AS (
+    SELECT tf.id, tf.collection,
+           greatest(ln((greatest(stats.n, df.n_hit) - df.n_hit + 0.5) / (df.n_hit + 0.5)), 1e-6)
+             * (tf.f * {BM25_K1 + 1}) / (tf.f + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * tf.dl / greatest(stats.avgdl, 1))) AS s
+    FROM tf JOIN df USING (lex) CROSS JOIN stats
+)
+SELECT id FROM scored
+WHERE CAST(:collection AS text) IS NULL OR collection = :collection
+GROUP BY id
+ORDER BY sum(s) DESC, id
+LIMIT :k
+"""
 
 
 def lexical_search(connection: Connection, words: Sequence[str], k: int, collection: str | None) -> list[int]:
@@ -26,25 +78,15 @@ def lexical_search(connection: Connection, words: Sequence[str], k: int, collect
     if not words:
         return []
     # Words come from \w+, so they hold no tsquery syntax; quoting keeps each one a single operand.
-    # claimbot_unaccent and to_tsquery are immutable, so the planner folds these to constants and
-    # can use the GIN index on `fts`.
-    terms = [f"to_tsquery('simple', claimbot_unaccent(:w{i}))" for i in range(len(words))]
-    params: dict[str, object] = {f"w{i}": "'" + w + "'" for i, w in enumerate(words)}
-    params |= {"k": k, "collection": collection}
-    any_term = " || ".join(terms)
-    df_columns = ", ".join(f"count(*) FILTER (WHERE fts @@ {t}) AS d{i}" for i, t in enumerate(terms))
-    idf = "ln(1 + (n.total - df.d{i} + 0.5) / (df.d{i} + 0.5))"
-    score = " + ".join(
-        f"{idf.format(i=i)} * ts_rank({_WEIGHTS}, m.fts, {t}, {_NORMALISATION})" for i, t in enumerate(terms)
-    )
-    sql = (
-        "WITH m AS MATERIALIZED (SELECT p.id, p.fts FROM passages p "
-        f"WHERE p.fts @@ ({any_term})" + (" AND p.collection = :collection" if collection else "") + "), "
-        # reltuples is the planner's row estimate (-1 before the first ANALYZE); it is exact enough
-        # for an idf and avoids counting a million rows per query.
-        "n AS (SELECT greatest((SELECT reltuples FROM pg_class WHERE oid = 'passages'::regclass), "
-        "(SELECT count(*) FROM m), 1)::float8 AS total), "
-        f"df AS (SELECT {df_columns} FROM m) "
-        f"SELECT m.id FROM m, n, df ORDER BY ({score}) DESC, m.id LIMIT :k"
-    )
-    return [int(r[0]) for r in connection.execute(text(sql), params)]
+    # claimbot_unaccent and to_tsquery are immutable, so the planner folds the match condition to a
+    # constant and uses the GIN index on `fts`. Every matching passage is scored (not only those of
+    # `collection`), so that n(t) counts the whole index as FTS5's does.
+    params = {
+        "words": words,
+        "tsquery": " | ".join("'" + w + "'" for w in words),
+        "context_weight": CONTEXT_WEIGHT,
+        "exact_below": EXACT_STATS_BELOW,
+        "collection": collection,
+        "k": k,
+    }
+    return [int(r[0]) for r in connection.execute(text(_QUERY), params)]

@@ -397,3 +397,22 @@ def test_reembedding_with_another_dimension_retypes_the_vector_column(tmp_path: 
         assert _top(index, "Pérez is a trained pilot", 1) == before[:1]
     finally:
         index.close()
+
+
+def test_full_text_ranking_with_estimated_statistics_matches_the_exact_one(tmp_path: Path, pg_url: str, monkeypatch):
+    import index.pgtext as pgtext
+
+    index = ClaimIndex(_settings(tmp_path / "home", pg_url), embedder=HashEmbedder())
+    try:
+        assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+        with index.store.engine.connect() as c:
+            c.execute(text("ANALYZE passages"))  # what autovacuum does on a real installation
+            c.commit()
+        exact = {claim: index.store.lexical_search(claim, 10) for claim in PARITY_CLAIMS}
+        monkeypatch.setattr(pgtext, "EXACT_STATS_BELOW", 0)  # the large-table path: row estimate, sampled avgdl
+        for claim in PARITY_CLAIMS:
+            assert index.store.lexical_search(claim, 10) == exact[claim], claim
+        assert index.store.lexical_search("Pérez", 5, collection="another-guild") == []
+        assert len(index.store.lexical_search("Pérez", 5, collection="default")) == 5
+    finally:
+        index.close()

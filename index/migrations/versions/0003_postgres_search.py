@@ -12,6 +12,8 @@ the FTS5 table of 0001. On PostgreSQL the database itself is the vector and full
   searched at a lower weight as FTS5's bm25(1.0, 0.3) does), with the 'simple' configuration and
   accents removed, matching FTS5's unicode61 tokenizer with remove_diacritics (no stemming).
   A generated column keeps it in step in the same transaction, like the FTS5 triggers do.
+- `passages.fts_tokens`, the passage's token count (text and context), which BM25's length
+  normalisation needs and `tsvector` does not keep (`index.pgtext` computes FTS5's bm25 from it).
 
 Revision ID: 0003
 Revises: 0002
@@ -53,11 +55,24 @@ def upgrade() -> None:
         "setweight(to_tsvector('simple', claimbot_unaccent(context)), 'B')) STORED"
     )
     op.execute("CREATE INDEX ix_passages_fts ON passages USING gin (fts)")
+    # Names are schema-qualified: pg_restore runs with an empty search_path.
+    op.execute(
+        "CREATE OR REPLACE FUNCTION claimbot_token_count(text) RETURNS integer "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT "
+        "AS $$ SELECT coalesce(sum(array_length(positions, 1)), 0)::integer "
+        "FROM unnest(to_tsvector('simple'::regconfig, public.claimbot_unaccent($1))) $$"
+    )
+    op.execute(
+        "ALTER TABLE passages ADD COLUMN fts_tokens integer GENERATED ALWAYS AS ("
+        "claimbot_token_count(text) + claimbot_token_count(context)) STORED"
+    )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute("ALTER TABLE passages DROP COLUMN IF EXISTS fts_tokens")
+    op.execute("DROP FUNCTION IF EXISTS claimbot_token_count(text)")
     op.execute("DROP INDEX IF EXISTS ix_passages_fts")
     op.execute("ALTER TABLE passages DROP COLUMN IF EXISTS fts")
     op.execute("DROP INDEX IF EXISTS ix_passages_embedding_hnsw")
