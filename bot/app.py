@@ -1,7 +1,10 @@
 """The discord.py client: services, setup_hook, permission and reply helpers, error policy.
 
 Everything that is not Discord lives in `index` (`ClaimIndex`, `ReviewService`); this package only
-adapts interactions to those services. Blocking work always goes through `asyncio.to_thread`.
+adapts interactions to those services. Nothing blocking runs on the event loop: model work (a check,
+an ingest, embedding a correction) goes to the bot's own small pool (`run_heavy`), short database
+reads and writes to asyncio's default executor (`asyncio.to_thread`), so a queue of slow checks never
+delays the reads that must finish before Discord's 3 s acknowledgement.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -25,6 +29,10 @@ log = logging.getLogger("claimbot.discord")
 
 NO_MENTIONS = discord.AllowedMentions.none()
 CHECK_TOP = 16  # passages fetched per check: the first page plus the "More passages" pages
+# Threads for model work. The models already use every core per call (torch/onnxruntime threads), so
+# more concurrent checks only queue inside them; 2 keeps one check going while another waits on the DB.
+HEAVY_WORKERS = 2
+T = TypeVar("T")
 
 
 @dataclass
@@ -64,6 +72,12 @@ class ClaimBot(commands.Bot):
             **options,
         )
         self.services = services
+        self.heavy = ThreadPoolExecutor(max_workers=HEAVY_WORKERS, thread_name_prefix="claimbot-heavy")
+
+    async def close(self) -> None:
+        await super().close()
+        # Checks still running finish in their threads; their answers have nowhere to go.
+        self.heavy.shutdown(wait=False, cancel_futures=True)
 
     async def setup_hook(self) -> None:
         from bot.commands import ClaimCommands
@@ -72,8 +86,9 @@ class ClaimBot(commands.Bot):
         await self.add_cog(ClaimCommands(self))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         self.tree.on_error = self.on_app_command_error
-        # Recovery pass: flags claimed by a moderator when the bot died go back to the queue.
-        reopened = await asyncio.to_thread(self.services.review.release_stale)
+        # Recovery pass: flags claimed by a moderator when the bot died go back to the queue (claim()
+        # also lets a moderator take over such a flag once it is STALE_CLAIM_S old, without a restart).
+        reopened = await asyncio.to_thread(self.services.review.release_stale, self.services.review.limits.stale_claim_s)
         if reopened:
             log.info("reopened %d flags left in review", reopened)
 
@@ -121,6 +136,13 @@ def services(interaction: discord.Interaction) -> Services:
     return interaction.client.services  # type: ignore[attr-defined]
 
 
+async def run_heavy(client: discord.Client, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run model work (check, ingest, embedding) on the bot's small pool, off the event loop and out
+    of the default executor that the short database calls use."""
+    pool = getattr(client, "heavy", None)
+    return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(func, *args, **kwargs))
+
+
 def role_ids(user: discord.abc.User) -> set[int]:
     ids = {r.id for r in getattr(user, "roles", [])}
     # Without a gateway cache (HTTP interactions, tests) Member.roles is empty; the payload ids stay.
@@ -128,26 +150,36 @@ def role_ids(user: discord.abc.User) -> set[int]:
     return ids
 
 
-def is_moderator(interaction: discord.Interaction, config: GuildConfig) -> bool:
+def has_moderator_permissions(interaction: discord.Interaction) -> bool:
+    """Administrator, Manage Messages or Manage Server: known from the interaction payload alone."""
     perms = interaction.permissions
-    if perms.administrator or perms.manage_messages or perms.manage_guild:
+    return bool(perms.administrator or perms.manage_messages or perms.manage_guild)
+
+
+def is_moderator(interaction: discord.Interaction, config: GuildConfig) -> bool:
+    if has_moderator_permissions(interaction):
         return True
     return config.moderator_role_id is not None and config.moderator_role_id in role_ids(interaction.user)
 
 
 MODERATOR_REFUSAL = (
     "Only moderators can do this: members with the moderator role set by `/claimbot setup`, "
-    "or the Manage Messages permission."
+    "or the Manage Messages or Manage Server permission."
 )
 
 
-async def require_moderator(interaction: discord.Interaction) -> GuildConfig | None:
-    """The guild's config when the user is a moderator; otherwise a private refusal and None."""
+async def require_moderator(interaction: discord.Interaction) -> bool:
+    """True when the user is a moderator; otherwise a private refusal and False. Checked at run time
+    on every use, so removing the role takes effect at once. Permission holders are recognised from
+    the payload; only the role needs the guild's settings, one primary-key read on the default
+    executor. Callers defer before calling this unless a modal must be the first response."""
     if interaction.guild_id is None:
         await reply_private(interaction, "This only works in a server.")
-        return None
+        return False
+    if has_moderator_permissions(interaction):
+        return True
     config = await asyncio.to_thread(services(interaction).review.guild_config, interaction.guild_id)
     if not is_moderator(interaction, config):
         await reply_private(interaction, MODERATOR_REFUSAL)
-        return None
-    return config
+        return False
+    return True

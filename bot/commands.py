@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import NO_MENTIONS, CHECK_TOP, reply_private, require_moderator, services
+from bot.app import NO_MENTIONS, CHECK_TOP, reply_private, require_moderator, run_heavy, services
 from bot.components import answer_view
 from bot.embeds import answer_embed, first_page_indices, queue_embed, sources_embed
 from index.review import ClaimInvalid, normalise_claim
@@ -45,8 +45,9 @@ async def run_check(interaction: discord.Interaction, text: str | None, *, priva
         await interaction.followup.send(message, ephemeral=True)
         return
     try:
-        result = await asyncio.to_thread(svc.index.check, claim, top=CHECK_TOP)
-        correction = await asyncio.to_thread(svc.review.find_correction, interaction.guild_id, claim)
+        result = await run_heavy(interaction.client, svc.index.check, claim, top=CHECK_TOP)
+        # embeds the claim when no exact correction matches: model work too
+        correction = await run_heavy(interaction.client, svc.review.find_correction, interaction.guild_id, claim)
         answer = await asyncio.to_thread(
             lambda: svc.review.record_answer(
                 interaction.guild_id, channel_id=interaction.channel_id, asker_id=interaction.user.id, result=result,
@@ -147,19 +148,20 @@ class ClaimCommands(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_messages=True)
     async def ingest(self, interaction: discord.Interaction, url: str) -> None:
-        if await require_moderator(interaction) is None:
+        # Acknowledge first: the moderator check may read the database. Refusals follow privately.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if not await require_moderator(interaction):
             return
         url = url.strip()
         if not url.startswith(("http://", "https://")) or len(url) > 2048:
             await reply_private(interaction, "Give the article's full http(s) URL.")
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
         svc = services(interaction)
         s = svc.settings
         options = SourceOptions(max_bytes=s.max_article_bytes, timeout_s=s.fetch_timeout_s,
                                 max_redirects=s.fetch_max_redirects, allow_private=s.fetch_allow_private)
         events = []
-        report = await asyncio.to_thread(lambda: svc.index.ingest(read_inputs([url], options), on_event=events.append))
+        report = await run_heavy(interaction.client, lambda: svc.index.ingest(read_inputs([url], options), on_event=events.append))
         details = "; ".join(f"{e.outcome}: {e.detail}" for e in events) or ""
         errors = "; ".join(report.errors)
         await asyncio.to_thread(
@@ -180,9 +182,9 @@ class ClaimCommands(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_messages=True)
     async def review(self, interaction: discord.Interaction) -> None:
-        if await require_moderator(interaction) is None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the moderator check's read
+        if not await require_moderator(interaction):
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
         flags, total = await asyncio.to_thread(services(interaction).review.open_flags, interaction.guild_id, limit=15)
         await interaction.followup.send(embed=queue_embed(flags, total), ephemeral=True)
 

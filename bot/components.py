@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.app import NO_MENTIONS, guarded, is_moderator, MODERATOR_REFUSAL, reply_private, require_moderator, services
+from bot.app import NO_MENTIONS, guarded, reply_private, require_moderator, run_heavy, services
 from bot.embeds import (
     PAGE_PASSAGES,
     answer_embed,
@@ -35,15 +35,35 @@ def answer_view(answer: AnswerView, *, publishable: bool = False) -> discord.ui.
     return view
 
 
-class FlagButton(discord.ui.DynamicItem[discord.ui.Button], template=r"flag:(?P<answer_id>\d+)"):
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
+    """A button on an answer whose `custom_id` is `<PREFIX>:<answer id>`. The base's template never
+    matches; each subclass names its own (discord.py routes clicks by template)."""
+
+    PREFIX = ""
+    LABEL = ""
+    EMOJI = ""
+    STYLE = discord.ButtonStyle.secondary
+
     def __init__(self, answer_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Flag this answer", emoji="🚩", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"flag:{answer_id}"))
+        super().__init__(discord.ui.Button(label=self.LABEL, emoji=self.EMOJI, style=self.STYLE,
+                                           custom_id=f"{self.PREFIX}:{answer_id}"))
         self.answer_id = answer_id
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
         return cls(int(match["answer_id"]))
+
+
+async def asker_only(interaction: discord.Interaction, answer: AnswerView, refusal: str) -> bool:
+    """True for the member who asked; anyone else gets `refusal` privately."""
+    if interaction.user.id == answer.asker_id:
+        return True
+    await reply_private(interaction, refusal)
+    return False
+
+
+class FlagButton(AnswerButton, template=r"flag:(?P<answer_id>\d+)"):
+    PREFIX, LABEL, EMOJI = "flag", "Flag this answer", "🚩"
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -76,32 +96,52 @@ class FlagModal(discord.ui.Modal, title="Flag this answer"):
                 f"You already flagged this answer; it is waiting for a moderator (flag #{flag.id}, "
                 f"{flag.count} report{'s' if flag.count != 1 else ''}).", ephemeral=True)
             return
-        posted = await show_card(interaction.client, flag)
+        if outcome.created:
+            carded = await post_card(interaction.client, flag)
+        else:
+            # Only the flagger who created the flag posts its card: a merged report edits the card
+            # if it is there already, and otherwise the creator's refresh after posting shows it.
+            carded = await edit_card(interaction.client, flag) or await asyncio.to_thread(
+                lambda: svc.review.guild_config(flag.guild_id).review_channel_id is not None)
         text = f"Thanks, your flag is recorded (flag #{flag.id})."
         if not outcome.created:
             text += f" Others flagged this answer too; it now has {flag.count} reports."
-        text += " Moderators will review it" + (" and you will get a DM with the outcome." if posted else
+        text += " Moderators will review it" + (" and you will get a DM with the outcome." if carded else
                                                    "; they see it with `/review`.")
         await interaction.followup.send(text, ephemeral=True)
 
 
-async def show_card(client: discord.Client, flag: FlagView) -> bool:
-    """Post the review card, or edit it when the flag already has one (merged reports)."""
+async def post_card(client: discord.Client, flag: FlagView) -> bool:
+    """Post the review card of a new flag, then refresh it if reports merged while it was posted."""
     svc = client.services  # type: ignore[attr-defined]
+    config = await asyncio.to_thread(svc.review.guild_config, flag.guild_id)
+    if config.review_channel_id is None:
+        return False
     try:
-        if flag.card_channel_id and flag.card_message_id:
-            message = client.get_partial_messageable(flag.card_channel_id).get_partial_message(flag.card_message_id)
-            await message.edit(embed=card_embed(flag), view=review_view(flag.id) if flag.is_open else None)
-            return True
-        config = await asyncio.to_thread(svc.review.guild_config, flag.guild_id)
-        if config.review_channel_id is None:
-            return False
         channel = client.get_partial_messageable(config.review_channel_id, guild_id=flag.guild_id)
         message = await channel.send(embed=card_embed(flag), view=review_view(flag.id), allowed_mentions=NO_MENTIONS)
-        await asyncio.to_thread(svc.review.set_card, flag.guild_id, flag.id, channel_id=channel.id, message_id=message.id)
-        return True
     except discord.HTTPException:
         log.exception("could not post the review card of flag %s", flag.id)
+        return False
+    await asyncio.to_thread(svc.review.set_card, flag.guild_id, flag.id, channel_id=channel.id, message_id=message.id)
+    # A report merged before set_card committed saw no card to edit; show it now. One merged after
+    # set_card edits the card itself.
+    fresh = await asyncio.to_thread(svc.review.get_flag, flag.guild_id, flag.id)
+    if (fresh.count, fresh.status) != (flag.count, flag.status):
+        await edit_card(client, fresh)
+    return True
+
+
+async def edit_card(client: discord.Client, flag: FlagView) -> bool:
+    """Show `flag` on its existing card; False when it has none (yet)."""
+    if not (flag.card_channel_id and flag.card_message_id):
+        return False
+    try:
+        message = client.get_partial_messageable(flag.card_channel_id).get_partial_message(flag.card_message_id)
+        await message.edit(embed=card_embed(flag), view=review_view(flag.id) if flag.is_open else None)
+        return True
+    except discord.HTTPException:
+        log.exception("could not edit the review card of flag %s", flag.id)
         return False
 
 
@@ -120,9 +160,8 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<kind>
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         answer = await asyncio.to_thread(services(interaction).review.get_answer, interaction.guild_id, self.answer_id)
-        if interaction.user.id != answer.asker_id:
-            await reply_private(interaction, "Only the person who asked can page through these passages; "
-                                             "run `/check` with the claim to get your own answer.")
+        if not await asker_only(interaction, answer, "Only the person who asked can page through these passages; "
+                                                     "run `/check` with the claim to get your own answer."):
             return
         pages = more_pages(answer.result)
         page = min(max(self.page, 1), max(pages, 1))
@@ -139,22 +178,14 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<kind>
             await interaction.response.edit_message(embed=embed, view=view)
 
 
-class PublishButton(discord.ui.DynamicItem[discord.ui.Button], template=r"publish:(?P<answer_id>\d+)"):
-    def __init__(self, answer_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Post publicly", emoji="📢", style=discord.ButtonStyle.primary,
-                                           custom_id=f"publish:{answer_id}"))
-        self.answer_id = answer_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
-        return cls(int(match["answer_id"]))
+class PublishButton(AnswerButton, template=r"publish:(?P<answer_id>\d+)"):
+    PREFIX, LABEL, EMOJI, STYLE = "publish", "Post publicly", "📢", discord.ButtonStyle.primary
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         svc = services(interaction)
         answer = await asyncio.to_thread(svc.review.get_answer, interaction.guild_id, self.answer_id)
-        if interaction.user.id != answer.asker_id:
-            await reply_private(interaction, "Only the person who asked can post this answer.")
+        if not await asker_only(interaction, answer, "Only the person who asked can post this answer."):
             return
         if not answer.private:
             await reply_private(interaction, "This answer is already posted.")
@@ -194,15 +225,17 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        if await require_moderator(interaction) is None:
+        if self.action == "approve":
+            await interaction.response.defer()  # acknowledge before the moderator check's read
+            if await require_moderator(interaction):
+                await decide(interaction, self.flag_id, "approve")
             return
-        if self.action == "correct":
-            await interaction.response.send_modal(CorrectModal(self.flag_id))
-        elif self.action == "dismiss":
-            await interaction.response.send_modal(DismissModal(self.flag_id))
-        else:
-            await interaction.response.defer()
-            await decide(interaction, self.flag_id, "approve")
+        # A modal must be the first response, so the check comes first here: free for permission
+        # holders, one primary-key read for the moderator role (never queued behind model work).
+        if not await require_moderator(interaction):
+            return
+        modal = CorrectModal(self.flag_id) if self.action == "correct" else DismissModal(self.flag_id)
+        await interaction.response.send_modal(modal)
 
 
 class CorrectModal(discord.ui.Modal, title="Correct this answer"):
@@ -217,12 +250,9 @@ class CorrectModal(discord.ui.Modal, title="Correct this answer"):
 
     @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        config = await asyncio.to_thread(services(interaction).review.guild_config, interaction.guild_id)
-        if not is_moderator(interaction, config):
-            await reply_private(interaction, MODERATOR_REFUSAL)
-            return
         await interaction.response.defer()
-        await decide(interaction, self.flag_id, "correct", verdict=self.verdict.value, note=self.note.value)
+        if await require_moderator(interaction):  # again: the role may have gone while the form was open
+            await decide(interaction, self.flag_id, "correct", verdict=self.verdict.value, note=self.note.value)
 
 
 class DismissModal(discord.ui.Modal, title="Dismiss this flag"):
@@ -235,20 +265,18 @@ class DismissModal(discord.ui.Modal, title="Dismiss this flag"):
 
     @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        config = await asyncio.to_thread(services(interaction).review.guild_config, interaction.guild_id)
-        if not is_moderator(interaction, config):
-            await reply_private(interaction, MODERATOR_REFUSAL)
-            return
         await interaction.response.defer()
-        await decide(interaction, self.flag_id, "dismiss", reason=self.reason.value)
+        if await require_moderator(interaction):
+            await decide(interaction, self.flag_id, "dismiss", reason=self.reason.value)
 
 
 async def decide(interaction: discord.Interaction, flag_id: int, action: str, **kwargs: Any) -> None:
     """Claim and decide (atomically, off the loop), then edit the card and tell the flaggers."""
     svc = services(interaction)
     try:
-        decision: Decision = await asyncio.to_thread(
-            svc.review.review, interaction.guild_id, flag_id, interaction.user.id, action, **kwargs)
+        # a correction embeds the claim (for later near-duplicates): model work
+        decision: Decision = await run_heavy(
+            interaction.client, svc.review.review, interaction.guild_id, flag_id, interaction.user.id, action, **kwargs)
     except AlreadyTaken as taken:
         f = taken.flag
         who = f.claimed_by if f.status == "in_review" else f.decided_by
@@ -257,8 +285,18 @@ async def decide(interaction: discord.Interaction, flag_id: int, action: str, **
             await interaction.edit_original_response(embed=card_embed(f), view=None)
         return
     flag = decision.flag
-    await interaction.edit_original_response(embed=card_embed(flag), view=None)
-    await interaction.followup.send(f"Flag #{flag.id} {flag.status}. The flaggers are told privately.", ephemeral=True)
+    # The decision is committed: whatever happens to the card or the moderator's confirmation, the
+    # flaggers are told, and a failure is logged rather than cutting the sequence short.
+    text = f"Flag #{flag.id} {flag.status}. The flaggers are told privately."
+    try:
+        await interaction.edit_original_response(embed=card_embed(flag), view=None)
+    except Exception:  # noqa: BLE001 - see above
+        log.exception("could not update the review card of flag %s", flag.id)
+        text += " The card could not be updated; the decision is saved."
+    try:
+        await interaction.followup.send(text, ephemeral=True)
+    except Exception:  # noqa: BLE001
+        log.exception("could not confirm the decision on flag %s", flag.id)
     await notify_flaggers(interaction.client, flag, decision.correction)
 
 

@@ -38,7 +38,20 @@ COLOURS = {
     "unproven": discord.Colour.light_grey(),
 }
 NO_VERDICT_COLOUR = discord.Colour.light_grey()
-STANCE_LABEL = {"supports": "Supports", "refutes": "Conflicts", "neutral": "Related", None: "Relevant"}
+# Longer URLs are shown without a link: they would crowd the quote out of a 1024-character field,
+# and one cut short would break the markdown.
+LINK_URL_MAX = 300
+
+
+def stance_label(p: PassageResult) -> str:
+    """The one label of a passage's stance, on the answer and on the review card. "Supports" and
+    "Conflicts" only when the stance model is confident; a side it is unsure of is shown as related,
+    with its lean; neutral passages (and ones the model did not read) are "Related"."""
+    if p.stance in ("supports", "refutes"):
+        if p.confident:
+            return "Supports" if p.stance == "supports" else "Conflicts"
+        return f"Related (leans {'support' if p.stance == 'supports' else 'conflict'})"
+    return "Related"
 
 
 def colour_for(verdict: str | None) -> discord.Colour:
@@ -54,6 +67,8 @@ def colour_for(verdict: str | None) -> discord.Colour:
 def cut(text: str, limit: int, *, suffix: str = "") -> str:
     """`text` + `suffix` in at most `limit` characters, cut at a word boundary with an ellipsis."""
     text = text or ""
+    if limit <= 0:
+        return ""  # (a negative slice below would keep the end of the text instead)
     if len(text) + len(suffix) <= limit:
         return text + suffix
     room = limit - len(suffix) - len(ELLIPSIS)
@@ -71,21 +86,20 @@ def md(text: str | None) -> str:
     return discord.utils.escape_markdown(text or "", as_needed=False)
 
 
+def linkable(url: str | None) -> bool:
+    return bool(url and url.startswith(("http://", "https://")) and ")" not in url and " " not in url
+                and len(url) <= LINK_URL_MAX)
+
+
 def _link(title: str, url: str | None) -> str:
     label = md(cut(title.replace("[", "(").replace("]", ")"), 80))
-    if url and url.startswith(("http://", "https://")) and ")" not in url and " " not in url:
-        return f"[{label}]({url})"
-    return label
+    return f"[{label}]({url})" if linkable(url) else label
 
 
 def passage_field(p: PassageResult, number: int) -> tuple[str, str]:
     """(name, value) of one passage: quote cut to fit, attribution, linked article, date."""
     art = p.article
-    stance = STANCE_LABEL.get(p.stance, "Relevant")
-    if p.stance in ("supports", "refutes") and not p.confident:
-        # a side the model is not sure of is shown as related, with its lean
-        stance = f"Related (leans {'support' if p.stance == 'supports' else 'conflict'})"
-    name_bits = [f"{number}. {stance}"]
+    name_bits = [f"{number}. {stance_label(p)}"]
     if art.outlet:
         name_bits.append(art.outlet)
     if art.published:
@@ -99,10 +113,13 @@ def passage_field(p: PassageResult, number: int) -> tuple[str, str]:
     tail_bits.append(_link(art.title or art.url or "article", art.url))
     tail = "\n" + "\n".join(tail_bits)
     body = md(" ".join(p.text.split()))
-    link_hint = f" [read more]({art.url})" if art.url and art.url.startswith(("http://", "https://")) else ""
+    link_hint = f" [read more]({art.url})" if linkable(art.url) else ""
     quote = f"> {body}"
     if len(quote) + len(tail) > FIELD_VALUE_MAX:
-        quote = cut(quote, FIELD_VALUE_MAX - len(tail) - len(link_hint)) + link_hint
+        room = FIELD_VALUE_MAX - len(tail) - len(link_hint)
+        if room < 40:  # keep the quote rather than the extra link
+            link_hint, room = "", FIELD_VALUE_MAX - len(tail)
+        quote = cut(quote, room) + link_hint
     return name, cut(quote + tail, FIELD_VALUE_MAX)
 
 
@@ -198,8 +215,10 @@ def card_embed(flag: FlagView) -> discord.Embed:
     colour = discord.Colour.gold() if flag.is_open else discord.Colour.dark_grey()
     reports = "report" if flag.count == 1 else "reports"
     embed = discord.Embed(title=cut(f"Flag #{flag.id} · {flag.count} {reports} · {a.claim}", TITLE_MAX), colour=colour)
-    shown = a.result.verdict or "none (passages only)"
+    shown = a.result.verdict or "not determined (passages only)"
     lines = [f"**Claim:** {md(cut(a.claim, 500))}", f"**Verdict shown:** {md(shown)}"]
+    if a.result.verdict and a.result.reason:
+        lines.append(f"**Reason shown:** {md(cut(a.result.reason, 400))}")
     if a.correction:
         lines.append(f"**Correction shown:** {md(a.correction.verdict)} (correction #{a.correction.id})")
     lines.append(f"**Asked by** <@{a.asker_id}> {discord.utils.format_dt(a.created_at, 'R')}"
@@ -212,7 +231,7 @@ def card_embed(flag: FlagView) -> discord.Embed:
     for i in first_page_indices(a.result):
         p = a.result.passages[i]
         src = " · ".join(x for x in (p.article.outlet, p.article.published) if x)
-        lines.append(f"{i + 1}. {STANCE_LABEL.get(p.stance, 'Relevant')}: “{md(cut(' '.join(p.text.split()), 180))}” {src}")
+        lines.append(f"{i + 1}. {stance_label(p)}: “{md(cut(' '.join(p.text.split()), 180))}” {src}")
     embed.description = cut("\n".join(lines), 2500)
     for r in flag.reports[:10]:
         embed.add_field(
@@ -236,12 +255,20 @@ def card_embed(flag: FlagView) -> discord.Embed:
 
 
 def queue_embed(flags: list[FlagView], total: int) -> discord.Embed:
+    """/review: one field per open flag. Each field gets an equal share of the 6000-character total
+    and the claim and first reason are cut to fit it, so the links (the point of the list) are never
+    what `fit` cuts."""
     embed = discord.Embed(title=f"Open flags: {total}", colour=discord.Colour.gold())
     if not flags:
         embed.description = "Nothing to review. 🎉"
         return embed
     embed.description = "Oldest first."
-    for f in flags[:FIELDS_MAX - 1]:
+    shown = flags[:FIELDS_MAX - 1]
+    if total > len(shown):
+        embed.set_footer(text=f"showing the oldest {len(shown)} of {total}")
+    fixed = len(embed.title or "") + len(embed.description) + len(embed.footer.text or "")
+    share = (TOTAL_MAX - fixed - 10) // len(shown)
+    for f in shown:
         links = []
         card = jump(f.guild_id, f.card_channel_id, f.card_message_id)
         if card:
@@ -249,15 +276,17 @@ def queue_embed(flags: list[FlagView], total: int) -> discord.Embed:
         ans = jump(f.guild_id, f.answer.channel_id, f.answer.message_id)
         if ans:
             links.append(f"[answer]({ans})")
-        first = f.reports[0].reason if f.reports else ""
         status = "" if f.status == "open" else f" · being reviewed by <@{f.claimed_by}>"
-        value = f"“{md(cut(f.answer.claim, 200))}”\n{md(cut(first, 300))}\n{' · '.join(links) or 'no card posted (no review channel)'}{status}"
-        embed.add_field(
-            name=cut(f"#{f.id} · {f.count} report{'s' if f.count != 1 else ''} · {discord.utils.format_dt(f.created_at, 'R')}", FIELD_NAME_MAX),
-            value=cut(value, FIELD_VALUE_MAX), inline=False,
-        )
-    if total > len(flags):
-        embed.set_footer(text=f"showing the oldest {len(flags)} of {total}")
+        tail = f"{' · '.join(links) or 'no card posted (no review channel)'}{status}"
+        name = cut(f"#{f.id} · {f.count} report{'s' if f.count != 1 else ''} · {discord.utils.format_dt(f.created_at, 'R')}",
+                   FIELD_NAME_MAX)
+        # what is left for the quoted claim and the reason: "“" + claim + "”\n" + reason + "\n" + tail
+        room = max(0, min(FIELD_VALUE_MAX, share - len(name)) - len(tail) - 4)
+        claim_room = min(200, room // 2)
+        first = f.reports[0].reason if f.reports else ""
+        claim = cut(md(f.answer.claim), claim_room)
+        reason = cut(md(first), min(300, room - len(claim)))
+        embed.add_field(name=name, value=f"“{claim}”\n{reason}\n{tail}"[:FIELD_VALUE_MAX], inline=False)
     return fit(embed)
 
 

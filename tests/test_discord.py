@@ -153,6 +153,11 @@ class FakeDiscord:
         self._seq = 0
         self.identified = asyncio.Event()
         self.port = 0
+        # Test hooks: `hold` keeps matching requests in flight (recorded on arrival, answered once
+        # `released` is set); `fail` answers matching requests with the error response it returns.
+        self.hold: Callable[[Recorded], bool] | None = None
+        self.released = asyncio.Event()
+        self.fail: Callable[[Recorded], web.Response | None] | None = None
 
     # -- server ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -224,10 +229,18 @@ class FakeDiscord:
                     if part.name == "payload_json":
                         body = json.loads(await part.text())
         rec = Recorded(request.method, "/" + request.match_info["tail"], dict(request.query), dict(request.headers), body)
-        response = self._answer(rec)
+        held = self.hold is not None and self.hold(rec)
+        if held:
+            async with self._changed:
+                self.requests.append(rec)
+                self._changed.notify_all()
+            await self.released.wait()
+        failed = self.fail(rec) if self.fail is not None else None
+        response = failed if failed is not None else self._answer(rec)
         rec.status = response.status
         async with self._changed:
-            self.requests.append(rec)
+            if not held:
+                self.requests.append(rec)
             self._changed.notify_all()
         return response
 
@@ -746,8 +759,16 @@ async def test_review_buttons_refuse_non_moderators_privately(harness):
     guild = Guild()
     card, _ = await _flagged_card(harness, bot, guild)
     approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
-    reqs = await harness.run(bot, click(guild, Member(), card, approve))
-    cb = callback(reqs)
+    # Approve acknowledges first (type 6), then refuses in a private followup...
+    p = click(guild, Member(), card, approve)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(reqs) == {"type": 6}
+    refusal = followups(reqs)[0].json
+    assert refusal["flags"] & 64 and "Only moderators" in refusal["content"]
+    assert not [r for r in reqs if r.method == "PATCH"]  # the card is untouched
+    # ...Correct must answer with its form, so the refusal is the (private) first response.
+    correct = next(c for c in custom_ids(card) if c.startswith("review:correct"))
+    cb = callback(await harness.run(bot, click(guild, Member(), card, correct)))
     assert cb["type"] == 4 and cb["data"]["flags"] == 64 and "Only moderators" in cb["data"]["content"]
     flag_id = int(approve.split(":")[2])
     assert harness.services.review.get_flag(guild.id, flag_id).status == "open"
@@ -897,8 +918,10 @@ async def test_review_lists_open_flags_with_jump_links_for_moderators_only(harne
     bot = await harness.bot()
     guild = Guild()
     card, _ = await _flagged_card(harness, bot, guild)
-    reqs = await harness.run(bot, slash(guild, Member(), "review"))
-    assert "Only moderators" in callback(reqs)["data"]["content"]
+    p = slash(guild, Member(), "review")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
+    assert "Only moderators" in followups(reqs)[0].json["content"] and followups(reqs)[0].json["flags"] & 64
     p = slash(guild, Member(roles=[guild.mod_role_id]), "review")
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
     embed = followups(reqs)[0].json["embeds"][0]
@@ -957,11 +980,14 @@ async def test_sources_pager_turns_pages_for_the_invoker_only(harness, monkeypat
 async def test_ingest_is_for_moderators_and_reports_failures(harness):
     bot = await harness.bot()
     guild = Guild()
-    reqs = await harness.run(bot, slash(guild, Member(), "ingest", url="https://example.org/a"))
-    assert "Only moderators" in callback(reqs)["data"]["content"]
+    p = slash(guild, Member(), "ingest", url="https://example.org/a")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}  # acknowledged before any database read
+    assert "Only moderators" in followups(reqs)[0].json["content"]
     mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
-    reqs = await harness.run(bot, slash(guild, mod, "ingest", url="not a url"))
-    assert "http(s) URL" in callback(reqs)["data"]["content"]
+    p = slash(guild, mod, "ingest", url="not a url")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert "http(s) URL" in followups(reqs)[0].json["content"]
     url = f"http://127.0.0.1:{harness.fake.port}/api/v10/missing-article"  # the fake answers 404
     p = slash(guild, mod, "ingest", url=url)
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
@@ -1143,3 +1169,201 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
     put = fake.find(lambda r: r.method == "PUT")
     assert [r.path for r in put] == [f"/applications/{APP_ID}/guilds/4242/commands"]
     assert put[0].headers["Authorization"] == "Bot fake-token"
+
+
+# -- review fixes: one card per flag, acknowledgement before the database, side effects ------
+async def test_two_first_flaggers_at_once_post_one_card(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    await setup_guild(harness, bot, guild)
+    _, reqs = await ask(harness, bot, guild, Member(), "Pérez was killed")
+    msg = followups(reqs)[0].response
+    flag_id = next(c for c in custom_ids(msg) if c.startswith("flag:"))
+    f1, f2 = Member(name="alice"), Member(name="bob")
+    modal1 = callback(await harness.run(bot, click(guild, f1, msg, flag_id)))["data"]
+    modal2 = callback(await harness.run(bot, click(guild, f2, msg, flag_id)))["data"]
+    fake = harness.fake
+
+    def is_card(r: Recorded) -> bool:
+        return r.method == "POST" and r.path == f"/channels/{guild.review_channel_id}/messages"
+
+    p1 = submit(guild, f1, modal1, ["The passage is about someone else"], message=msg)
+    p2 = submit(guild, f2, modal2, ["The verdict is wrong"], message=msg)
+    start = len(fake.requests)
+    fake.hold = is_card  # the first flagger's card is still on its way while the second report lands
+    fake.feed(bot, p1)
+    await fake.wait_for(is_card, start=start)
+    fake.feed(bot, p2)
+    try:
+        # The second flagger is answered without posting a card of their own. (Before the fix it
+        # posted a second card; discord.py queues that POST behind the held one on the same route,
+        # so its answer never came while the first card was in flight.)
+        second = await fake.wait_for(harness.followup_of(p2), start=start, timeout=5)
+    finally:
+        fake.hold = None
+        fake.released.set()
+    assert "now has 2 reports" in second.json["content"]
+    await fake.wait_for(harness.followup_of(p1), start=start)
+    await settle()
+    cards = card_post(harness, guild)
+    assert len(cards) == 1 and "1 report" in cards[0].json["embeds"][0]["title"]
+    # the card is refreshed with the report that merged while it was being posted
+    card_path = f"/channels/{guild.review_channel_id}/messages/{cards[0].response['id']}"
+    edit = await fake.wait_for(lambda r: r.method == "PATCH" and r.path == card_path)
+    assert "2 reports" in edit.json["embeds"][0]["title"]
+    assert f"<@{f2.id}>: The verdict is wrong" in json.dumps(edit.json["embeds"][0]["fields"], ensure_ascii=False)
+    flag = harness.services.review.open_flags(guild.id)[0][0]
+    assert flag.count == 2 and flag.card_message_id == int(cards[0].response["id"])
+
+
+async def test_moderator_actions_acknowledge_before_reading_the_database(harness, monkeypatch):
+    bot = await harness.bot()
+    guild = Guild()
+    card, flagger = await _flagged_card(harness, bot, guild)
+    gate = threading.Event()
+    real = harness.services.review.guild_config
+
+    def slow_config(guild_id: int):
+        assert gate.wait(10)
+        return real(guild_id)
+
+    # A moderator by role: recognising them needs the guild's settings, which are now slow to read.
+    monkeypatch.setattr(harness.services.review, "guild_config", slow_config)
+    mod = Member(roles=[guild.mod_role_id])
+    review = slash(guild, mod, "review")
+    assert callback(await harness.run(bot, review)) == {"type": 5, "data": {"flags": 64}}  # while the read waits
+    approve = click(guild, mod, card, next(c for c in custom_ids(card) if c.startswith("review:approve")))
+    assert callback(await harness.run(bot, approve)) == {"type": 6}
+    ingest = slash(guild, mod, "ingest", url="not a url")
+    assert callback(await harness.run(bot, ingest)) == {"type": 5, "data": {"flags": 64}}
+    gate.set()
+    assert (await harness.fake.wait_for(harness.followup_of(review))).json["embeds"][0]["title"].startswith("Open flags:")
+    assert "approved" in (await harness.fake.wait_for(harness.followup_of(approve))).json["content"]
+    assert "http(s) URL" in (await harness.fake.wait_for(harness.followup_of(ingest))).json["content"]
+
+
+async def test_checks_run_on_the_bots_own_pool(harness, monkeypatch):
+    threads = []
+    real = harness.services.index.check
+
+    def check(claim, top=5, collection=None):
+        threads.append(threading.current_thread().name)
+        return real(claim, top=top, collection=collection)
+
+    monkeypatch.setattr(harness.services.index, "check", check)
+    bot = await harness.bot()
+    await ask(harness, bot, Guild(), Member(), "Pérez was killed")
+    assert threads and threads[0].startswith("claimbot-heavy")  # not asyncio's default executor
+
+
+async def test_flaggers_are_told_even_if_the_card_cannot_be_updated(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    card, flagger = await _flagged_card(harness, bot, guild)
+    approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
+    p = click(guild, Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), card, approve)
+    # the card was deleted meanwhile: editing it fails
+    harness.fake.fail = lambda r: error(404, 10008, "Unknown Message") if (
+        r.method == "PATCH" and p["token"] in r.path) else None
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    confirmation = followups(reqs)[0].json["content"]
+    assert "approved" in confirmation and "could not be updated" in confirmation
+    await harness.fake.wait_for(lambda r: r.path == "/users/@me/channels" and str(r.json["recipient_id"]) == str(flagger.id))
+    await harness.fake.wait_for(lambda r: "answer stands" in ((r.json or {}).get("content") or ""))
+    assert harness.services.review.get_flag(guild.id, int(approve.split(":")[2])).status == "approved"
+
+
+async def test_review_keeps_its_jump_links_with_15_long_flags(harness):
+    from index.models import CheckResult
+
+    svc = harness.services.review
+    guild = Guild()
+    links = []
+    for i in range(15):
+        claim = f"Claim {i}: " + "a*b_c `d` " * 48  # markdown to escape makes it longer still
+        a = svc.record_answer(guild.id, channel_id=guild.channel_id, asker_id=1, shown=0,
+                              result=CheckResult(claim=claim, verdict=None, passages=[]))
+        answer_msg = snowflake()
+        svc.set_answer_message(guild.id, a.id, channel_id=guild.channel_id, message_id=answer_msg)
+        f = svc.flag(guild.id, a.id, 2, "wrong_*reason* " * 66).flag
+        card_msg = snowflake()
+        svc.set_card(guild.id, f.id, channel_id=guild.review_channel_id, message_id=card_msg)
+        links.append((f"https://discord.com/channels/{guild.id}/{guild.review_channel_id}/{card_msg})",
+                      f"https://discord.com/channels/{guild.id}/{guild.channel_id}/{answer_msg})"))
+    bot = await harness.bot()
+    p = slash(guild, Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), "review")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    embed = followups(reqs)[0].json["embeds"][0]  # the fake enforced the 6000-character total
+    assert embed["title"] == "Open flags: 15" and len(embed["fields"]) == 15
+    for field, (card_link, answer_link) in zip(embed["fields"], links):
+        assert card_link in field["value"] and answer_link in field["value"], field["value"]
+        assert "Claim" in field["value"] and "wrong" in field["value"]
+
+
+async def test_a_very_long_url_is_shown_without_a_broken_link(harness, monkeypatch):
+    from bot.embeds import cut
+    from index.models import ArticleRef, CheckResult, PassageResult
+
+    url = "https://example.org/" + "p" * 2000
+    passage = PassageResult(text="Pérez was killed in the raid, officials said. " * 40, relevance=1.0,
+                            stance="supports", confident=True, attribution="according to the government",
+                            article=ArticleRef(id=1, title="Raid", outlet="Herald", url=url, published="2018-01-15"),
+                            char_start=0, char_end=10)
+    result = CheckResult(claim="Pérez was killed", verdict="supported", passages=[passage])
+    monkeypatch.setattr(harness.services.index, "check", lambda claim, top=5, collection=None: result)
+    bot = await harness.bot()
+    _, reqs = await ask(harness, bot, Guild(), Member(), "Pérez was killed")
+    value = followups(reqs)[0].json["embeds"][0]["fields"][0]["value"]
+    assert value.startswith("> Pérez was killed in the raid") and "…" in value
+    assert "https://example.org/" not in value and "](" not in value and value.rstrip().endswith("Raid")
+    assert cut("some text", -5) == "" and cut("some text", 0) == ""
+
+
+async def test_answer_and_card_share_stance_labels_and_the_card_shows_the_reason(harness, monkeypatch):
+    from bot.embeds import stance_label
+    from index.models import ArticleRef, CheckResult, PassageResult
+
+    def passage(text: str, stance: str | None, confident: bool) -> PassageResult:
+        return PassageResult(text=text, relevance=1.0, stance=stance, confident=confident,
+                             article=ArticleRef(id=1, title="Raid", outlet="Herald", url="https://example.org/a",
+                                                published="2018-01-15"), char_start=0, char_end=len(text))
+
+    passages = [passage("Pérez was killed.", "supports", True), passage("Pérez is alive.", "refutes", True),
+                passage("Pérez may be dead.", "supports", False), passage("Pérez may be alive.", "refutes", False),
+                passage("The raid was in El Junquito.", "neutral", False)]
+    expected = ["Supports", "Conflicts", "Related (leans support)", "Related (leans conflict)", "Related"]
+    assert [stance_label(p) for p in passages] == expected
+    assert stance_label(passage("x", None, False)) == "Related"
+    result = CheckResult(claim="Pérez was killed", verdict="disputed", reason="One article says he was killed; another that he survived.",
+                         passages=passages)
+    monkeypatch.setattr(harness.services.index, "check", lambda claim, top=5, collection=None: result)
+    bot = await harness.bot()
+    guild = Guild()
+    await setup_guild(harness, bot, guild)
+    _, reqs = await ask(harness, bot, guild, Member(), "Pérez was killed")
+    answer = followups(reqs)[0]
+    shown = [f["name"].split(" · ")[0].split(". ", 1)[1] for f in answer.json["embeds"][0]["fields"]]
+    assert shown == expected[:4]
+    await flag_answer(harness, bot, guild, Member(), answer.response, "wrong")
+    description = card_post(harness, guild)[-1].json["embeds"][0]["description"]
+    assert "**Verdict shown:** disputed" in description
+    assert "**Reason shown:** One article says he was killed; another that he survived." in description
+    for number, label in enumerate(expected[:4], start=1):
+        assert f"{number}. {label}: “" in description
+    assert "Relevant" not in description
+
+
+async def test_ingest_refuses_private_addresses_by_default(fake, small_index):
+    settings = small_index.settings.model_copy(update={"fetch_allow_private": False})
+    h = Harness(fake, Services(small_index, make_services(small_index).review, settings))
+    try:
+        bot = await h.bot()
+        url = f"http://127.0.0.1:{fake.port}/api/v10/some-article"
+        p = slash(Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), "ingest", url=url)
+        reqs = await h.run(bot, p, until=h.followup_of(p))
+        content = followups(reqs)[0].json["content"]
+        assert content.startswith(f"Could not index {url}:") and "loopback address (127.0.0.1)" in content
+        assert "\n" not in content
+        assert not fake.find(lambda r: r.path == "/some-article")  # nothing was fetched
+    finally:
+        await h.close()
