@@ -1367,3 +1367,175 @@ async def test_ingest_refuses_private_addresses_by_default(fake, small_index):
         assert not fake.find(lambda r: r.path == "/some-article")  # nothing was fetched
     finally:
         await h.close()
+
+
+# -- pagers going back, modals submitted by non-moderators, the per-guild rate limit ---------
+def _rows(engine, table, **where: Any) -> list:
+    from sqlalchemy import select
+
+    with engine.connect() as conn:
+        q = select(table)
+        for column, value in where.items():
+            q = q.where(getattr(table.c, column) == value)
+        return list(conn.execute(q))
+
+
+def _button(message: dict, custom_id: str) -> dict:
+    return next(c for row in message["components"] for c in row["components"] if c.get("custom_id") == custom_id)
+
+
+async def test_more_passages_previous_shows_the_earlier_page_for_the_asker_only(harness):
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    _, reqs = await ask(harness, bot, guild, user, "Pérez was killed")
+    answer_msg = followups(reqs)[0].response
+    more = next(c for c in custom_ids(answer_msg) if c.startswith("more:"))
+    answer_id = more.split(":")[1]
+    reqs = await harness.run(bot, click(guild, user, answer_msg, more))
+    page1 = callback(reqs)["data"]["embeds"][0]
+    pager = next(r for r in reqs if r.path.endswith("/callback")).response["resource"]["message"]
+    assert _button(pager, f"mpage:{answer_id}:0")["disabled"] is True  # no page before the first
+    reqs = await harness.run(bot, click(guild, user, pager, f"mpage:{answer_id}:2"))
+    page2 = callback(reqs)
+    assert page2["type"] == 7 and "page 2 of" in page2["data"]["embeds"][0]["description"]
+    pager = harness.fake.messages[int(pager["id"])]  # the pager as Discord now shows it
+    assert custom_ids(pager)[0] == f"mpage:{answer_id}:1" and not _button(pager, f"mpage:{answer_id}:1").get("disabled")
+    # someone else cannot turn it back
+    reqs = await harness.run(bot, click(guild, Member(), pager, f"mpage:{answer_id}:1"))
+    refused = callback(reqs)
+    assert refused["type"] == 4 and refused["data"]["flags"] == 64 and "Only the person who asked" in refused["data"]["content"]
+    assert "page 2 of" in harness.fake.messages[int(pager["id"])]["embeds"][0]["description"]  # untouched
+    # the asker goes back: the first page again, exactly as before
+    reqs = await harness.run(bot, click(guild, user, pager, f"mpage:{answer_id}:1"))
+    back = callback(reqs)
+    assert back["type"] == 7 and back["data"]["embeds"][0] == page1
+    assert "page 1 of" in back["data"]["embeds"][0]["description"]
+    assert _button(back["data"], f"mpage:{answer_id}:0")["disabled"] is True
+    assert not _button(back["data"], f"mpage:{answer_id}:2").get("disabled")
+
+
+async def test_sources_pager_previous_goes_back_for_the_invoker_only(harness, monkeypatch):
+    from index.review import SourceEntry, SourcesPage
+
+    bot = await harness.bot()
+    asked: list[int] = []
+    pages = [SourcesPage([SourceEntry(i, f"Article {i}", "Herald", None, "2018-01-15", 3)], i, 3, 3) for i in range(3)]
+
+    def sources(q, page=0, per_page=10):
+        asked.append(page)
+        return pages[max(0, min(page, 2))]
+
+    monkeypatch.setattr(harness.services.review, "sources", sources)
+    guild, user = Guild(), Member()
+    p = slash(guild, user, "sources")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    msg = followups(reqs)[0].response
+    first = followups(reqs)[0].json["embeds"][0]
+    previous, nxt = custom_ids(msg)
+    assert _button(msg, previous)["disabled"] is True and "Article 0" in first["description"]
+    reqs = await harness.run(bot, click(guild, user, msg, nxt))
+    cb = callback(reqs)
+    assert cb["type"] == 7 and "Article 1" in cb["data"]["embeds"][0]["description"]
+    msg = harness.fake.messages[int(msg["id"])]
+    assert not _button(msg, previous).get("disabled")
+    # a stranger pressing Previous is refused privately and the page does not change
+    reqs = await harness.run(bot, click(guild, Member(), msg, previous))
+    refused = callback(reqs)
+    assert refused["type"] == 4 and refused["data"]["flags"] == 64 and "Only the person who ran" in refused["data"]["content"]
+    assert "Article 1" in harness.fake.messages[int(msg["id"])]["embeds"][0]["description"]
+    # the invoker goes back to the first page
+    reqs = await harness.run(bot, click(guild, user, msg, previous))
+    back = callback(reqs)
+    assert back["type"] == 7 and back["data"]["embeds"][0] == first
+    assert _button(back["data"], previous)["disabled"] is True and not _button(back["data"], nxt).get("disabled")
+    assert asked == [0, 1, 0]
+
+
+async def _open_form(h: Harness, bot: ClaimBot, guild: Guild, card: dict, action: str, mod: Member) -> tuple[str, dict]:
+    button = next(c for c in custom_ids(card) if c.startswith(f"review:{action}"))
+    modal = callback(await h.run(bot, click(guild, mod, card, button)))
+    assert modal["type"] == 9 and modal["data"]["custom_id"] == f"review-{action}:{button.split(':')[2]}"
+    return button, modal["data"]
+
+
+def _assert_flag_untouched(h: Harness, guild: Guild, flag_id: int, reqs: list[Recorded]) -> None:
+    from index.review_schema import AuditRow, CorrectionRow
+
+    assert callback(reqs) == {"type": 6}
+    refusal = followups(reqs)[0].json
+    assert refusal["flags"] & 64 and "Only moderators" in refusal["content"]
+    assert not [r for r in reqs if r.method == "PATCH"]  # the card keeps its buttons
+    flag = h.services.review.get_flag(guild.id, flag_id)
+    assert flag.status == "open" and flag.claimed_by is None and flag.decided_by is None
+    engine = h.services.review.engine
+    audit = _rows(engine, AuditRow.__table__, guild_id=guild.id)
+    assert "setup" in [row.action for row in audit]  # the log is there, with nothing about the flag
+    assert all(row.target != f"flag:{flag_id}" for row in audit)
+    assert _rows(engine, CorrectionRow.__table__, guild_id=guild.id) == []
+
+
+async def test_correct_form_submitted_after_the_moderator_role_is_removed_is_refused(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    card, _ = await _flagged_card(harness, bot, guild)
+    mod = Member(roles=[guild.mod_role_id])
+    button, form = await _open_form(harness, bot, guild, card, "correct", mod)
+    mod.roles = []  # the role is taken away while the form is open
+    p = submit(guild, mod, form, ["false", "It was someone else."], message=card)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    await settle()
+    _assert_flag_untouched(harness, guild, int(button.split(":")[2]), reqs)
+    assert not harness.fake.find(lambda r: r.path == "/users/@me/channels")  # no flagger was told anything
+
+
+async def test_dismiss_form_submitted_by_a_non_moderator_is_refused(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    card, _ = await _flagged_card(harness, bot, guild)
+    mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    button, form = await _open_form(harness, bot, guild, card, "dismiss", mod)
+    flag_id = int(button.split(":")[2])
+    # a crafted submit: another member sends the open form's custom_id with their own reason
+    p = submit(guild, Member(), form, ["Nothing wrong here."], message=card)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    await settle()
+    _assert_flag_untouched(harness, guild, flag_id, reqs)
+    # the moderator, stripped of Manage Messages while the form is open, is refused as well
+    button, form = await _open_form(harness, bot, guild, card, "dismiss", mod)
+    mod.permissions = MEMBER_PERMS
+    p = submit(guild, mod, form, ["Nothing wrong here."], message=card)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    await settle()
+    _assert_flag_untouched(harness, guild, flag_id, reqs)
+    assert not harness.fake.find(lambda r: r.path == "/users/@me/channels")
+
+
+async def test_guild_rate_limit_through_discord_is_private_with_the_retry_time(fake, small_index):
+    from index.review_schema import AnswerRow, RateEventRow
+
+    services = make_services(small_index, rate_user_checks=20, rate_guild_checks=2, rate_guild_window_s=600)
+    h = Harness(fake, services)
+    try:
+        bot = await h.bot()
+        guild, first, second = Guild(), Member(), Member()
+        for _ in range(2):
+            _, reqs = await ask(h, bot, guild, first, "Pérez was killed")
+            assert followups(reqs)[0].json.get("embeds")
+        p, reqs = await ask(h, bot, guild, second, "Pérez was killed")  # a fresh user, but the server is out
+        assert callback(reqs) == {"type": 5}
+        deleted = await fake.wait_for(lambda r: r.method == "DELETE" and p["token"] in r.path)
+        assert deleted.path.endswith("/messages/@original")  # the public "thinking" message goes
+        refusal = followups(reqs)[0].json
+        assert refusal["flags"] & 64 and not refusal.get("embeds")
+        assert refusal["content"].startswith("This server has reached the limit")
+        retry = float(re.search(r"try again in (\d+) s", refusal["content"])[1])
+        assert 500 < retry <= 600
+        await settle()
+        engine = services.review.engine
+        assert [row.asker_id for row in _rows(engine, AnswerRow.__table__, guild_id=guild.id)] == [first.id, first.id]
+        assert len(_rows(engine, RateEventRow.__table__, guild_id=guild.id)) == 2  # the refusal is not counted
+        # another server is not affected
+        _, reqs = await ask(h, bot, Guild(), second, "Pérez was killed")
+        assert followups(reqs)[0].json.get("embeds")
+    finally:
+        await h.close()
