@@ -102,6 +102,19 @@ class ClaimBot(commands.Bot):
         await reply_private(interaction, message)
 
 
+class ShardedClaimBot(ClaimBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards (CLAIMBOT_SHARD_COUNT, CLAIMBOT_SHARD_IDS): one
+    process can run all shards, or several processes split them and share one PostgreSQL database."""
+
+
+def make_bot(services: Services, **options: Any) -> ClaimBot:
+    """The bot the settings ask for: sharded when CLAIMBOT_SHARD_COUNT is set."""
+    settings = services.settings
+    if settings.shard_count is None:
+        return ClaimBot(services, **options)
+    return ShardedClaimBot(services, shard_count=settings.shard_count, shard_ids=settings.shard_ids, **options)
+
+
 async def reply_private(interaction: discord.Interaction, message: str, **kwargs: Any) -> None:
     """Answer privately whatever state the interaction is in; never raise."""
     try:

@@ -31,8 +31,9 @@ def _progress() -> Progress:
 
 
 def _open_index() -> ClaimIndex:
+    settings = Settings()  # a bad setting is reported by main(), naming the setting
     try:
-        return ClaimIndex(Settings())
+        return ClaimIndex(settings)
     except Exception as exc:  # a bad DATABASE_URL or unreadable CLAIMBOT_HOME: say so in one line
         err.print(f"[red]error:[/] cannot open the claim index: {exc}")
         raise typer.Exit(2) from exc
@@ -382,7 +383,14 @@ def migrate(
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as exc:  # a bad value in .env or the environment: name it, no traceback
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        err.print(f"[red]error:[/] invalid setting: {problems}")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

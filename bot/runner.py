@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 import discord
 
-from bot.app import ClaimBot, Services
+from bot.app import ClaimBot, Services, make_bot
 from index.config import Settings
 
 log = logging.getLogger("claimbot.discord")
@@ -35,13 +36,21 @@ async def serve_async(settings: Settings, *, bot_options: dict | None = None) ->
     services = await asyncio.to_thread(Services.open, settings)
     # Load the model and the vector index before the first /check instead of during it.
     await asyncio.to_thread(lambda: services.index.vectors)
-    bot = ClaimBot(services, **(bot_options or {}))
+    bot = make_bot(services, **(bot_options or {}))
+    if settings.shard_count is not None:
+        log.info("shards %s of %d", settings.shard_ids or list(range(settings.shard_count)), settings.shard_count)
+    loop = asyncio.get_running_loop()
+    # systemd and docker stop with SIGTERM: close the gateway and the database cleanly, exit 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: loop.create_task(bot.close()))
     try:
         async with bot:
             await bot.start(token)
     except discord.LoginFailure as exc:
         raise BotConfigError(f"Discord rejected the token: {exc}") from exc
     finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
         await asyncio.to_thread(services.index.close)
 
 

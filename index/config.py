@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_EMBED_MODEL = "packaged:all-MiniLM-L6-v2"
 
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
     discord_token: str | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "CLAIMBOT_DISCORD_TOKEN")
     )
+    # Gateway sharding (docs/deploy.md): with a shard count, `serve` runs discord.py's AutoShardedBot;
+    # several processes split the shards between them with CLAIMBOT_SHARD_IDS ("0,1"). Unset: one
+    # unsharded connection, which Discord accepts up to 2,500 guilds.
+    shard_count: int | None = Field(default=None, ge=1, validation_alias="CLAIMBOT_SHARD_COUNT")
+    shard_ids: Annotated[list[int] | None, NoDecode] = Field(default=None, validation_alias="CLAIMBOT_SHARD_IDS")
 
     # Discord front end: claim length, rate limits (sliding windows, persisted) and the similarity
     # above which a moderator's correction is shown for a later claim (measured: docs/benchmarks-review.md).
@@ -71,6 +77,31 @@ class Settings(BaseSettings):
     def _blank_is_packaged(cls, value: object) -> object:
         # `CLAIMBOT_STANCE_MODEL=` in .env means "the packaged model", not the current directory
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("shard_count", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            return [int(p) for p in parts] if parts else None
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT (the total number of shards)")
+            bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if bad or len(set(self.shard_ids)) != len(self.shard_ids):
+                raise ValueError(
+                    f"CLAIMBOT_SHARD_IDS must be distinct shard numbers from 0 to {self.shard_count - 1}, got {self.shard_ids}"
+                )
+        return self
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -23,3 +23,35 @@ def test_defaults_keep_everything_under_the_home_directory(tmp_path, monkeypatch
     assert s.vector_dir == tmp_path / "vectors"
     monkeypatch.setenv("DATABASE_URL", "sqlite:////elsewhere/x.db")
     assert Settings().resolved_database_url == "sqlite:////elsewhere/x.db"
+
+
+def test_shard_settings_parse_comma_lists_and_refuse_impossible_splits(monkeypatch):
+    import pytest
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("CLAIMBOT_SHARD_COUNT", "4")
+    monkeypatch.setenv("CLAIMBOT_SHARD_IDS", "2, 3")
+    s = Settings(_env_file=None)
+    assert (s.shard_count, s.shard_ids) == (4, [2, 3])
+    monkeypatch.setenv("CLAIMBOT_SHARD_COUNT", "")  # blank lines in .env mean "unset"
+    monkeypatch.setenv("CLAIMBOT_SHARD_IDS", "")
+    assert (Settings(_env_file=None).shard_count, Settings(_env_file=None).shard_ids) == (None, None)
+    for count, ids, message in [("", "1", "needs CLAIMBOT_SHARD_COUNT"), ("2", "2", "from 0 to 1"),
+                                ("2", "0,0", "distinct"), ("0", "", "greater than or equal to 1")]:
+        monkeypatch.setenv("CLAIMBOT_SHARD_COUNT", count)
+        monkeypatch.setenv("CLAIMBOT_SHARD_IDS", ids)
+        with pytest.raises(ValidationError, match=message):
+            Settings(_env_file=None)
+
+
+def test_a_bad_setting_is_one_line_on_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    claimbot = Path(sys.executable).parent / "claimbot"
+    env = {"PATH": "/usr/bin:/bin", "CLAIMBOT_HOME": str(tmp_path), "CLAIMBOT_SHARD_IDS": "1"}
+    result = subprocess.run([str(claimbot), "stats"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: invalid setting: settings: Value error, CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT (the total number of shards)"
+    ]
