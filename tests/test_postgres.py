@@ -416,3 +416,95 @@ def test_full_text_ranking_with_estimated_statistics_matches_the_exact_one(tmp_p
         assert len(index.store.lexical_search("Pérez", 5, collection="default")) == 5
     finally:
         index.close()
+
+
+# -- postings (migration 0004) ----------------------------------------------------------------------
+_RECOMPUTED_POSTINGS = """
+    SELECT u.lexeme, p.id, p.collection, p.fts_tokens,
+           (SELECT count(*) FILTER (WHERE w = 'A') + 0.3 * count(*) FILTER (WHERE w = 'B') FROM unnest(u.weights) AS w)::real
+    FROM passages p CROSS JOIN LATERAL unnest(p.fts) AS u
+    ORDER BY 2, 1
+"""
+
+
+def _postings(engine: Engine) -> list[tuple]:
+    with engine.connect() as c:
+        return [tuple(r) for r in c.execute(text(
+            "SELECT lexeme, passage_id, collection, dl, f FROM passage_terms ORDER BY passage_id, lexeme"))]
+
+
+def _recomputed(engine: Engine) -> list[tuple]:
+    with engine.connect() as c:
+        return [tuple(r) for r in c.execute(text(_RECOMPUTED_POSTINGS))]
+
+
+def _article(folder: Path, name: str, body: str) -> str:
+    path = folder / f"{name}.txt"
+    path.write_text(body, encoding="utf-8")
+    (folder / f"{name}.meta.json").write_text(f'{{"url": "https://example.org/{name}"}}', encoding="utf-8")
+    return str(path)
+
+
+def test_postings_follow_inserts_replacements_updates_and_deletes(tmp_path: Path, pg_url: str):
+    index = ClaimIndex(_settings(tmp_path / "home", pg_url), embedder=HashEmbedder())
+    engine = index.store.engine
+    try:
+        assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+        postings = _postings(engine)
+        assert len(postings) > 1000 and postings == _recomputed(engine)
+        assert any(lexeme == "perez" for lexeme, *_ in postings)  # accents removed, as in the tsvector
+
+        # A changed article at the same URL replaces its passages: old postings go, new ones come.
+        folder = tmp_path / "news"
+        folder.mkdir()
+        path = _article(folder, "raid", "Raid in El Junquito\n\nThe police raided a house in El Junquito.")
+        assert index.ingest(read_inputs([path], SourceOptions())).added == 1
+        _article(folder, "raid", "Raid in El Junquito\n\nSoldiers stormed a farmhouse near Caracas.")
+        assert index.ingest(read_inputs([path], SourceOptions())).replaced == 1
+        lexemes = {lexeme for lexeme, *_ in _postings(engine)}
+        assert "farmhouse" in lexemes and "junquito" in lexemes and "raided" not in lexemes
+        assert _postings(engine) == _recomputed(engine)
+
+        with engine.begin() as c:
+            c.execute(text("UPDATE passages SET collection = 'guild-9' WHERE text LIKE 'Soldiers stormed%'"))
+        assert _postings(engine) == _recomputed(engine)
+        assert {col for lex, _, col, *_ in _postings(engine) if lex == "farmhouse"} == {"guild-9"}
+
+        # Re-embedding rewrites every vector but no text: the postings stay as they are (same row versions).
+        with engine.connect() as c:
+            versions = c.execute(text("SELECT xmin::text FROM passage_terms ORDER BY passage_id, lexeme")).scalars().all()
+        with engine.begin() as c:
+            c.execute(text("UPDATE passages SET embedding_vec = embedding_vec"))
+        with engine.connect() as c:
+            assert c.execute(text("SELECT xmin::text FROM passage_terms ORDER BY passage_id, lexeme")).scalars().all() == versions
+
+        with engine.begin() as c:
+            c.execute(text("DELETE FROM passages WHERE text LIKE 'Soldiers stormed%'"))
+        assert "farmhouse" not in {lexeme for lexeme, *_ in _postings(engine)}
+        assert _postings(engine) == _recomputed(engine)
+    finally:
+        index.close()
+
+
+def test_migration_0004_backfills_postings_and_downgrades(tmp_path: Path, pg_url: str):
+    from alembic import command
+
+    index = ClaimIndex(_settings(tmp_path / "home", pg_url), embedder=HashEmbedder())
+    engine = index.store.engine
+    try:
+        assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+        claims = {claim: index.store.lexical_search(claim, 10) for claim in PARITY_CLAIMS}
+        cfg = db.alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0003")
+        with engine.connect() as c:
+            assert c.execute(text("SELECT to_regclass('passage_terms')")).scalar() is None
+            assert c.execute(text("SELECT to_regclass('ix_passages_fts')")).scalar() is not None
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+        assert _postings(engine) == _recomputed(engine) != []
+        assert {claim: index.store.lexical_search(claim, 10) for claim in PARITY_CLAIMS} == claims
+    finally:
+        index.close()
