@@ -57,6 +57,18 @@ def articles(data: Path):
             yield {"text": "\n\n".join(rec["evidence"]), "title": rec["claim"], "outlet": "web"}
 
 
+def write_batch(source, path: Path, sentences: int) -> None:
+    """The next articles of `source`, about `sentences` sentences of them, as a JSONL file, so that
+    ingestion runs its real path (read, split, attribute, embed, store)."""
+    with path.open("w", encoding="utf-8") as f:
+        estimated = 0
+        for article in source:
+            f.write(json.dumps(article) + "\n")
+            estimated += max(1, article["text"].count(". ") + article["text"].count("\n\n"))
+            if estimated >= sentences:
+                break
+
+
 def claims(data: Path, n: int) -> list[str]:
     seen: dict[str, None] = {}
     with (data / "fnc-1/competition_test_stances.csv").open(encoding="utf-8") as f:
@@ -129,15 +141,7 @@ def main() -> None:
     total_passages = 0
     for size in sorted(args.sizes):
         batch_file = workdir / f"upto-{size}.jsonl"
-        # Write the next articles to a JSONL file so ingestion runs its real path (read, split, embed, store).
-        need = size - total_passages
-        with batch_file.open("w", encoding="utf-8") as f:
-            estimated = 0
-            for article in source:
-                f.write(json.dumps(article) + "\n")
-                estimated += max(1, article["text"].count(". ") + article["text"].count("\n\n"))
-                if estimated >= need:
-                    break
+        write_batch(source, batch_file, size - total_passages)
         report = index.ingest(read_inputs([str(batch_file)], SourceOptions()))
         total_seconds += report.seconds
         total_passages += report.passages

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
-from bench_index import articles, claims  # noqa: E402
+from bench_index import articles, claims, write_batch  # noqa: E402
 from index.config import Settings  # noqa: E402
 from index.service import ClaimIndex  # noqa: E402
 from index.sources import SourceOptions, read_inputs  # noqa: E402
@@ -148,14 +148,7 @@ def main() -> None:
         if size <= total_passages:
             continue
         batch_file = workdir / f"upto-{size}.jsonl"
-        need = size - total_passages
-        with batch_file.open("w", encoding="utf-8") as f:
-            estimated = 0
-            for article in source:
-                f.write(json.dumps(article) + "\n")
-                estimated += max(1, article["text"].count(". ") + article["text"].count("\n\n"))
-                if estimated >= need:
-                    break
+        write_batch(source, batch_file, size - total_passages)
         report = index.ingest(read_inputs([str(batch_file)], SourceOptions()))
         total_passages += report.passages
         measure(report.seconds, report.passages)
