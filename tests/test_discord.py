@@ -18,11 +18,9 @@ import asyncio
 import json
 import re
 import threading
-import zlib
 from typing import Any, Callable
 
 import discord
-import numpy as np
 import pytest
 import pytest_asyncio
 import yarl
@@ -52,6 +50,7 @@ from tests.fake_discord import (
     snowflake,
     submit,
 )
+from tests.hash_embedder import HashEmbedder
 
 pytestmark = pytest.mark.asyncio
 
@@ -71,22 +70,6 @@ async def fake():
         discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
         await f.stop()
     assert f.violations == [], f.violations
-
-
-class HashEmbedder:
-    """A deterministic bag-of-words embedder, so that these tests load no model (BM25 does the
-    retrieval work; the packaged model is exercised by the one `slow` test at the end)."""
-
-    name = "test:hashed-bag-of-words"
-    dim = 256
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[row, zlib.crc32(word.encode()) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import datetime as dt
 import multiprocessing
 import re
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -29,26 +28,12 @@ from index.review import ReviewService
 from index.service import ClaimIndex
 from index.sources import SourceOptions, read_inputs
 from tests.conftest import DEMO_CORPUS, ON_POSTGRES, drop_database, fresh_database_url
+from tests.hash_embedder import HashEmbedder, SmallHashEmbedder
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="needs CLAIMBOT_TEST_DATABASE_URL (scripts/pg.sh start)")
 
 GUILD = 77
 LOCK_WAIT_S = 60.0
-
-
-class HashEmbedder:
-    """Deterministic bag-of-words vectors of the packaged model's dimension (no model to load)."""
-
-    name = "test:hashed-384"
-    dim = 384
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, t in enumerate(texts):
-            for word in re.findall(r"\w+", t.lower()):
-                out[row, zlib.crc32(word.encode()) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
 
 
 @pytest.fixture
@@ -370,11 +355,6 @@ def test_claimbot_migrate_command_copies_verifies_and_reruns(tmp_path: Path, pg_
     assert again.exit_code == 0 and re.search(r"passages\s+45 rows in the source\s+0 copied now", again.output)
     missing = runner.invoke(app, ["migrate", "--from", f"sqlite:///{tmp_path / 'nope.db'}", "--to", pg_url])
     assert missing.exit_code == 2 and "there is no database" in missing.output
-
-
-class SmallHashEmbedder(HashEmbedder):
-    name = "test:hashed-256"
-    dim = 256
 
 
 def test_reembedding_with_another_dimension_retypes_the_vector_column(tmp_path: Path, pg_url: str):
