@@ -419,6 +419,13 @@ class Guild:
     mod_role_id: int = field(default_factory=snowflake)
 
 
+def guild_on_shard(shard: int, count: int) -> Guild:
+    """A guild whose events Discord sends to `shard` of `count` shards: (id >> 22) % count == shard.
+    (Consecutive ids share their upper bits, so drawing guilds until one fits could take millions.)"""
+    high = (snowflake() >> 22) // count * count + shard
+    return Guild(id=(high << 22) | (next(_guilds) & ((1 << 22) - 1)))
+
+
 def interaction(guild: Guild, member: Member, itype: int, data: dict, message: dict | None = None) -> dict:
     p = {
         "id": str(snowflake()), "application_id": str(APP_ID), "type": itype, "token": f"itok-{snowflake()}",

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, select
 
 from index.review_schema import AnswerRow
 from tests.conftest import ON_POSTGRES
-from tests.fake_discord import FakeDiscord, Guild, Member, slash
+from tests.fake_discord import FakeDiscord, Member, guild_on_shard, slash
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio]
 
@@ -76,13 +76,6 @@ async def fake():
     assert f.violations == [], f.violations
 
 
-def guild_on_shard(fake: FakeDiscord, shard: int) -> Guild:
-    while True:
-        guild = Guild()
-        if fake.shard_of(guild.id) == shard:
-            return guild
-
-
 async def test_serve_processes_from_the_systemd_unit_answer_and_stop_on_sigterm(fake, demo_index, tmp_path: Path):
     settings = demo_index.settings
     command, unit_env = unit_command_and_environment()
@@ -131,7 +124,8 @@ async def test_serve_processes_from_the_systemd_unit_answer_and_stop_on_sigterm(
         else:
             assert "shard" not in fake.identify
 
-        guilds = [guild_on_shard(fake, shard) for shard in sorted(connected)]
+        guilds = [guild_on_shard(shard, len(connected)) for shard in sorted(connected)]
+        assert [fake.shard_of(g.id) for g in guilds] == sorted(connected)
         for guild in guilds:
             p = await fake.dispatch_interaction(slash(guild, Member(), "check", claim="Pérez was killed"))
             try:
@@ -139,7 +133,8 @@ async def test_serve_processes_from_the_systemd_unit_answer_and_stop_on_sigterm(
                     lambda r, token=p["token"]: r.method == "POST" and r.path.endswith(f"/{token}"),
                     timeout=ANSWER_TIMEOUT_S)
             except TimeoutError:
-                pytest.fail(f"no answer from the shard of guild {guild.id}: {output()}")
+                seen = [(r.method, r.path, r.status) for r in fake.requests]
+                pytest.fail(f"no answer from the shard of guild {guild.id} (requests seen: {seen}): {output()}")
             assert fu.json["embeds"][0]["title"] == "Claim: Pérez was killed"
 
         # Every process stored its answer in the one database.
