@@ -328,7 +328,7 @@ def eval_attribution(
 @app.command()
 def serve() -> None:
     """Run the Discord bot (DISCORD_TOKEN from the environment or .env)."""
-    from bot.runner import BotConfigError
+    from bot.runner import BotConfigError, DiscordUnreachable
     from bot.runner import serve as run_bot
 
     try:
@@ -336,6 +336,9 @@ def serve() -> None:
     except BotConfigError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
+    except DiscordUnreachable as exc:  # exit 1: a supervisor's restart may succeed
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
 
 
 @app.command("sync-commands")
@@ -343,7 +346,7 @@ def sync_commands(
     guild: Annotated[int | None, typer.Option(help="Register in this server only (instant).")] = None,
 ) -> None:
     """Register the slash commands with Discord (once per release, not on every start)."""
-    from bot.runner import BotConfigError
+    from bot.runner import BotConfigError, DiscordUnreachable
     from bot.runner import sync_commands as sync
 
     try:
@@ -351,6 +354,9 @@ def sync_commands(
     except BotConfigError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
+    except DiscordUnreachable as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
     out.print(f"synced {len(names)} commands: {', '.join(names)}")
 
 

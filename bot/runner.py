@@ -12,6 +12,7 @@ import asyncio
 import logging
 import signal
 
+import aiohttp
 import discord
 
 from bot.app import ClaimBot, Services, make_bot
@@ -22,6 +23,15 @@ log = logging.getLogger("claimbot.discord")
 
 class BotConfigError(RuntimeError):
     """A setup problem to show the operator in one line (missing or rejected token)."""
+
+
+class DiscordUnreachable(RuntimeError):
+    """Discord could not be reached to log in: a network problem, worth a retry (systemd's
+    Restart=on-failure, compose's restart policy). Once logged in, discord.py reconnects by itself."""
+
+
+def _unreachable(exc: BaseException) -> DiscordUnreachable:
+    return DiscordUnreachable(f"cannot reach Discord: {exc}".strip())
 
 
 def _token(settings: Settings) -> str:
@@ -48,6 +58,8 @@ async def serve_async(settings: Settings, *, bot_options: dict | None = None) ->
             await bot.start(token)
     except discord.LoginFailure as exc:
         raise BotConfigError(f"Discord rejected the token: {exc}") from exc
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound, TimeoutError) as exc:
+        raise _unreachable(exc) from exc
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
@@ -69,6 +81,8 @@ async def sync_commands_async(settings: Settings, guild_id: int | None = None) -
                 await bot.login(token)  # REST only: runs setup_hook, which registers the commands locally
             except discord.LoginFailure as exc:
                 raise BotConfigError(f"Discord rejected the token: {exc}") from exc
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                raise _unreachable(exc) from exc
             if guild_id is not None:
                 guild = discord.Object(guild_id)
                 bot.tree.copy_global_to(guild=guild)

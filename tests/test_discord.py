@@ -767,6 +767,20 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
     assert put[0].headers["Authorization"] == "Bot fake-token"
 
 
+async def test_an_unreachable_discord_is_one_retryable_error(home, monkeypatch):
+    import socket
+
+    from bot.runner import DiscordUnreachable, sync_commands_async
+
+    with socket.socket() as s:  # a loopback port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
+    with pytest.raises(DiscordUnreachable, match=f"cannot reach Discord: Cannot connect to host 127.0.0.1:{port}"):
+        await sync_commands_async(Settings(_env_file=None))
+
+
 # -- review fixes: one card per flag, acknowledgement before the database, side effects ------
 async def test_two_first_flaggers_at_once_post_one_card(harness):
     bot = await harness.bot()
