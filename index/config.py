@@ -72,15 +72,11 @@ class Settings(BaseSettings):
     def _expand_user(cls, value: Path) -> Path:
         return value.expanduser()
 
-    @field_validator("stance_model", mode="before")
-    @classmethod
-    def _blank_is_packaged(cls, value: object) -> object:
-        # `CLAIMBOT_STANCE_MODEL=` in .env means "the packaged model", not the current directory
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("shard_count", mode="before")
+    @field_validator("stance_model", "shard_count", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
+        # `CLAIMBOT_STANCE_MODEL=` in .env means "the packaged model", not the current directory;
+        # `CLAIMBOT_SHARD_COUNT=` means "not sharded"
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("shard_ids", mode="before")

@@ -2,10 +2,10 @@
 
 `passages.fts` (migration 0003) holds the passage text at weight A and its context at weight B, and
 `passages.fts_tokens` the passage's token count. `passage_terms` (migration 0004, kept in step by
-triggers) holds one posting per (lexeme, passage): f below, the token count and the collection, so a
-query reads only its own terms' postings from a covering index. PostgreSQL's own `ts_rank` has no inverse document
-frequency, and claims hinge on rare names ("Pérez") far more than on common words ("said"), so this
-computes what FTS5's `bm25(passages_fts, 1.0, 0.3)` computes (sqlite/ext/fts5/fts5_aux.c), per query
+triggers) holds one posting per (lexeme, passage): f below, the token count and the collection, so
+a query reads only its own terms' postings from a covering index. PostgreSQL's own `ts_rank` has no
+inverse document frequency, and claims hinge on rare names ("Pérez") far more than on common words
+("said"), so this computes what FTS5's `bm25(passages_fts, 1.0, 0.3)` computes (sqlite/ext/fts5/fts5_aux.c), per query
 term t and passage d:
 
     idf(t)   = ln((N - n(t) + 0.5) / (n(t) + 0.5)), at least 1e-6
