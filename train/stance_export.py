@@ -30,11 +30,14 @@ from train.stance_data import DEFAULT_OUT, LABELS, default_data_dir, read_jsonl
 L2I = {l: i for i, l in enumerate(LABELS)}
 
 
-def export_onnx(ckpt: Path, out: Path, opset: int = 17):
+def export_onnx(ckpt: Path, out: Path, opset: int = 17, attention: str = "sdpa"):
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    model = AutoModelForSequenceClassification.from_pretrained(ckpt, dtype=torch.float32).eval()
+    # "eager" exports attention as plain MatMul/Softmax, a pattern onnxruntime's transformer
+    # optimizer can fuse into its Attention op; the SDPA export it does not recognise.
+    model = AutoModelForSequenceClassification.from_pretrained(
+        ckpt, dtype=torch.float32, attn_implementation=attention).eval()
     model.config.return_dict = False
     tok = AutoTokenizer.from_pretrained(ckpt)
     enc = tok(["The building suffered minor damage and no one was injured."], ["Nobody was injured."],
@@ -144,6 +147,7 @@ def main(argv=None):
     ap.add_argument("--verify-n", type=int, default=1000, help="dev pairs used to compare outputs")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--opset", type=int, default=17)
+    ap.add_argument("--attention", choices=("sdpa", "eager"), default="sdpa")
     ap.add_argument("--int8", action="store_true", help="also write model.int8.onnx and compare")
     ap.add_argument("--no-per-channel", action="store_true")
     ap.add_argument("--quantize-classifier", action="store_true")
@@ -157,7 +161,7 @@ def main(argv=None):
     from train.stance_eval import StancePredictor, softmax
 
     t0 = time.time()
-    dest = export_onnx(a.checkpoint, a.out, a.opset)
+    dest = export_onnx(a.checkpoint, a.out, a.opset, a.attention)
     report = {"checkpoint": str(a.checkpoint.resolve()), "labels": LABELS,
               "input_order": "evidence first, claim second", "max_len": 128,
               "fp32_onnx": dest.name, "fp32_bytes": dest.stat().st_size, "export_seconds": round(time.time() - t0, 1)}
