@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from index.config import Settings
 from index.models import CheckResult, PassageResult
@@ -28,6 +30,18 @@ def _progress() -> Progress:
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=err, transient=True,
     )
+
+
+def _bar_per_name(progress: Progress) -> Callable[[str, int, int], None]:
+    """An `on_progress(name, done, total)` callback that keeps one bar per name (set, table)."""
+    tasks: dict[str, TaskID] = {}
+
+    def on_progress(name: str, done: int, total: int) -> None:
+        if name not in tasks:
+            tasks[name] = progress.add_task(name, total=total)
+        progress.update(tasks[name], completed=done)
+
+    return on_progress
 
 
 def _open_index() -> ClaimIndex:
@@ -288,14 +302,7 @@ def eval_stance(
     model = shared_stance_model(settings.stance_model, settings.stance_threads)
     try:
         with _progress() as progress:
-            tasks: dict[str, Any] = {}
-
-            def on_progress(name: str, done: int, total: int) -> None:
-                if name not in tasks:
-                    tasks[name] = progress.add_task(name, total=total)
-                progress.update(tasks[name], completed=done)
-
-            report = evaluate(model, settings.data_dir, names, limit=limit, on_progress=on_progress)
+            report = evaluate(model, settings.data_dir, names, limit=limit, on_progress=_bar_per_name(progress))
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -325,20 +332,29 @@ def eval_attribution(
     sys.stdout.write((json.dumps(result) if as_json else format_report(result)) + "\n")
 
 
-@app.command()
-def serve() -> None:
-    """Run the Discord bot (DISCORD_TOKEN from the environment or .env)."""
+@contextmanager
+def _discord_errors() -> Iterator[None]:
+    """One line for what stops the bot before it runs: exit 2 for setup problems, exit 1 when
+    Discord cannot be reached (a supervisor's restart may succeed)."""
     from bot.runner import BotConfigError, DiscordUnreachable
-    from bot.runner import serve as run_bot
 
     try:
-        run_bot(Settings())
+        yield
     except BotConfigError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
-    except DiscordUnreachable as exc:  # exit 1: a supervisor's restart may succeed
+    except DiscordUnreachable as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
+
+
+@app.command()
+def serve() -> None:
+    """Run the Discord bot (DISCORD_TOKEN from the environment or .env)."""
+    from bot.runner import serve as run_bot
+
+    with _discord_errors():
+        run_bot(Settings())
 
 
 @app.command("sync-commands")
@@ -346,17 +362,10 @@ def sync_commands(
     guild: Annotated[int | None, typer.Option(help="Register in this server only (instant).")] = None,
 ) -> None:
     """Register the slash commands with Discord (once per release, not on every start)."""
-    from bot.runner import BotConfigError, DiscordUnreachable
     from bot.runner import sync_commands as sync
 
-    try:
+    with _discord_errors():
         names = sync(Settings(), guild)
-    except BotConfigError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
-    except DiscordUnreachable as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
     out.print(f"synced {len(names)} commands: {', '.join(names)}")
 
 
@@ -371,15 +380,10 @@ def migrate(
     from index.migrate import migrate as run_migration
 
     with _progress() as bar:
-        tasks: dict[str, Any] = {}
-
-        def on_progress(table: str, done: int, total: int) -> None:
-            if table not in tasks:
-                tasks[table] = bar.add_task(table, total=total)
-            bar.update(tasks[table], completed=done)
-
         try:
-            report = run_migration(source or Settings().resolved_database_url, to, sample=sample, on_progress=on_progress)
+            report = run_migration(
+                source or Settings().resolved_database_url, to, sample=sample, on_progress=_bar_per_name(bar)
+            )
         except MigrationError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2) from exc
