@@ -58,10 +58,15 @@ def test_dockerfile_is_multi_stage_cpu_torch_first_non_root():
     assert "HF_HUB_OFFLINE=1" in runtime  # models come from pip packages, never from the hub
 
 
-def test_systemd_unit_runs_serve_as_an_unprivileged_user():
+def systemd_unit() -> configparser.ConfigParser:
     unit = configparser.ConfigParser(strict=False, interpolation=None)
     unit.optionxform = str  # keys are case-sensitive in systemd
     unit.read(DEPLOY / "claimbot.service", encoding="utf-8")
+    return unit
+
+
+def test_systemd_unit_runs_serve_as_an_unprivileged_user():
+    unit = systemd_unit()
     service = unit["Service"]
     assert service["ExecStart"] == "/opt/claimbot/.venv/bin/claimbot serve"
     assert service["User"] == "claimbot" and service["User"] != "root"

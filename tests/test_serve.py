@@ -11,7 +11,6 @@ REST base and gateway URL at it before the CLI starts; nothing in the product kn
 from __future__ import annotations
 
 import asyncio
-import configparser
 import os
 import shlex
 import signal
@@ -24,11 +23,11 @@ from sqlalchemy import create_engine, select
 
 from index.review_schema import AnswerRow
 from tests.conftest import ON_POSTGRES
+from tests.test_deploy import systemd_unit
 from tests.fake_discord import FakeDiscord, Member, guild_on_shard, slash
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio]
 
-UNIT = Path(__file__).resolve().parents[1] / "deploy" / "claimbot.service"
 UNIT_CLAIMBOT = "/opt/claimbot/.venv/bin/claimbot"
 # Model loading in two processes on two cores, then the first check loads the stance model.
 START_TIMEOUT_S = 300
@@ -48,16 +47,9 @@ if os.environ.get("CLAIMBOT_TEST_FAKE_DISCORD"):
 '''
 
 
-def unit_service() -> configparser.SectionProxy:
-    unit = configparser.ConfigParser(strict=False, interpolation=None)
-    unit.optionxform = str
-    unit.read(UNIT, encoding="utf-8")
-    return unit["Service"]
-
-
 def unit_command_and_environment() -> tuple[list[str], dict[str, str]]:
     """ExecStart with this checkout's claimbot instead of /opt/claimbot's, and the Environment= pairs."""
-    service = unit_service()
+    service = systemd_unit()["Service"]
     command = shlex.split(service["ExecStart"])
     assert command[0] == UNIT_CLAIMBOT, command
     command[0] = str(Path(sys.executable).parent / "claimbot")

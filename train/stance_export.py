@@ -127,12 +127,17 @@ def fp16_storage(src: Path, dst: Path, min_elements: int = 1024) -> int:
     return converted
 
 
+def pool_pairs(pool: Path, split: str, n: int, seed: int = 0) -> list[tuple[str, str, int]]:
+    """`n` shuffled (claim, evidence, label index) pairs of one split of the training pool."""
+    rows = [p for p in read_jsonl(pool) if p["split"] == split]
+    random.Random(seed).shuffle(rows)
+    return [(p["claim"], p["evidence"], L2I[p["label"]]) for p in rows[:n]]
+
+
 def sample_pairs(pool: Path, n: int, seed: int = 0):
     """Verification pairs: the pool's dev slice (never trained on), or fixed examples."""
     if pool.exists():
-        dev = [p for p in read_jsonl(pool) if p["split"] == "dev"]
-        random.Random(seed).shuffle(dev)
-        return [(p["claim"], p["evidence"], L2I[p["label"]]) for p in dev[:n]]
+        return pool_pairs(pool, "dev", n, seed)
     return [("Pérez was killed.", "CNN reported, citing a high government source, that he had been killed.", 0),
             ("Pérez was killed.", "Here we are, alive and well, the whole team, Pérez said.", 1),
             ("Nobody was injured in the 2017 helicopter attack.", "No one was injured and the building suffered "

@@ -18,23 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
-from train.stance_data import DEFAULT_OUT, LABELS, read_jsonl
+from train.stance_data import DEFAULT_OUT
+from train.stance_export import pool_pairs
 
-L2I = {label: i for i, label in enumerate(LABELS)}
 COPY = ("tokenizer.json", "tokenizer_config.json", "config.json", "calibration.json", "dev_metrics.json")
-
-
-def pool_pairs(pool: Path, split: str, n: int, seed: int) -> list[tuple[str, str, int]]:
-    rows = [p for p in read_jsonl(pool) if p["split"] == split]
-    random.Random(seed).shuffle(rows)
-    return [(p["claim"], p["evidence"], L2I[p["label"]]) for p in rows[:n]]
 
 
 def weight_matmuls(model_path: Path) -> list[str]:
