@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from index.retrieve import reciprocal_rank_fusion
 from index.schema import DEFAULT_COLLECTION
 from index.sources import SourceItem
 from index.stance import StanceModel, shared_stance_model
+from index.stance_views import pick_view, stance_views
 from index.store import StoredPassage, Store
 from index.vectors import VectorBackend, open_vector_index
 from index.verdict import decide, side_first
@@ -159,14 +159,11 @@ class ClaimIndex:
         return CheckResult(claim=claim, verdict=verdict, reason=reason, passages=side_first(results)[:top])
 
     def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
-        views = [stance_views(p) for p in passages]
+        views = [stance_views(p.text, p.speaker) for p in passages]
         flat = [(claim, v) for vs in views for v in vs]
         scores = iter(self.stance.score(flat))
         for passage, vs in zip(passages, views, strict=True):
-            options = [next(scores) for _ in vs]
-            # the whole sentence unless a clause takes a side more surely
-            best = max(options, key=lambda sc: (sc.label != "neutral", max(sc.probs["supports"], sc.probs["refutes"])))
-            chosen = best if best.label != "neutral" else options[0]
+            chosen = pick_view([next(scores) for _ in vs])
             passage.stance = chosen.label
             passage.probs = StanceProbs(**chosen.probs)
             passage.confident = chosen.confident
@@ -207,42 +204,6 @@ class ClaimIndex:
         if self._vectors is not None and self._vectors.dirty:
             self._vectors.save()
         self.store.engine.dispose()
-
-
-# Clause boundaries where a news sentence often joins two statements with different stances:
-# "It was not clear if Pérez survived, but CNN reported that he had been killed."
-_CLAUSE_BREAK = re.compile(r",\s+(?:but|while|whereas|although|though)\s+|;\s+|\s+but\s+(?=[A-Z])")
-_MIN_CLAUSE_WORDS = 4
-
-
-def _said_by(p: PassageResult) -> str:
-    """The prefix that tells the stance model who speaks, when the sentence does not say it.
-
-    "“Spare his life.”" reads differently once the reader knows Pérez's mother says it, while
-    "CNN reported … that he had been killed" already names its source (repeating it measurably
-    confuses the model). The form is one the training pool's attributed pairs use.
-    """
-    if not p.speaker:
-        return ""
-    surname = p.speaker.split()[-1].casefold()
-    if surname in p.text.casefold():
-        return ""
-    return f"{p.speaker} said: "
-
-
-def stance_views(p: PassageResult) -> list[str]:
-    """What the stance model reads for one passage: the whole sentence, then each of its clauses.
-
-    Each view carries the speaker when the sentence leaves it implicit (sentences in the
-    outlet's own voice have none).  A sentence that hedges one statement and reports another is
-    decided by its most decided clause, so the hedge does not hide the report.
-    """
-    prefix = _said_by(p)
-    views = [prefix + p.text]
-    clauses = [c.strip() for c in _CLAUSE_BREAK.split(p.text)]
-    if len(clauses) > 1:
-        views += [prefix + c for c in clauses if len(c.split()) >= _MIN_CLAUSE_WORDS]
-    return views
 
 
 def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:

@@ -6,7 +6,8 @@ tokenizer in `index/models/stance/` and run with onnxruntime. Input order, as in
 what was fitted on a held-out slice of the training pool (never on the evaluation sets):
 the temperature that calibrates the probabilities, the side threshold below which a
 supports/refutes answer becomes neutral (best macro-F1), and the confidence from which a side
-counts towards a verdict (the calibrated probability where accuracy reaches 80 %).
+counts towards a verdict (the calibrated probability from which dev accuracy reaches 90 % for the
+view `claimbot check` picks: index/stance_views.py, train/stance_views_eval.py).
 """
 
 from __future__ import annotations

@@ -113,8 +113,6 @@ def test_killed_is_supported_by_the_cnn_report_despite_the_hedge(demo_index):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known weakness (docs/stance-model.md): self-reports of survival are not "
-                   "read as conflicting with a death claim")
 def test_killed_is_disputed_by_perez_saying_he_is_still_alive(demo_index):
     result = demo_index.check("Pérez was killed", top=5)
     assert result.verdict == "disputed", result.reason

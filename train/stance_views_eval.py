@@ -1,0 +1,138 @@
+"""Does reading simpler views of a sentence (index/stance_views.py) help the stance model?
+
+Measured on the training pool's held-out dev slice (never on an evaluation set), three ways:
+
+* ``plain``: the dev pairs as they are;
+* ``fronted``: each single-sentence dev evidence given a fronted scene-setting phrase ("In a
+  statement released on Monday, …") or a trailing adjunct (", despite the protests.") taken from
+  the training split's own sentences: the sentence says the same, so the gold label stands;
+* for each, the whole sentence alone against ``views`` (whole, clauses, core; the most decided
+  view wins, as `claimbot check` does).
+
+    python -m train.stance_views_eval --pool /work/claimbot-runs/stance/pool.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from index.stance import LABELS, StanceScore, shared_stance_model  # noqa: E402
+from index.stance_eval import read_jsonl  # noqa: E402
+from index.stance_views import _DATE, _FRONTED, _TRAILING, pick_view, stance_views  # noqa: E402
+
+_LOWERABLE = {"the", "a", "an", "it", "he", "she", "they", "we", "there", "this", "that", "these",
+              "those", "some", "many", "most", "all", "his", "her", "their", "its", "one", "no"}
+
+
+def harvest(train_evidence: list[str], limit: int = 400) -> tuple[list[str], list[str]]:
+    """Fronted phrases and trailing adjuncts without dates, from training sentences."""
+    fronted, trailing = set(), set()
+    for text in train_evidence:
+        m = _FRONTED.match(text)
+        if m and not _DATE.search(m.group(0)) and 3 <= len(m.group(0).split()) <= 14:
+            fronted.add(m.group(0).strip().rstrip(",").strip())
+        m = _TRAILING.search(text)
+        if m and not _DATE.search(m.group(0)) and 3 <= len(m.group(0).split()) <= 10:
+            trailing.add(m.group(0)[: len(m.group(0)) - len(m.group("end"))].strip().lstrip(",").strip())
+    rng = random.Random(13)
+    return rng.sample(sorted(fronted), min(limit, len(fronted))), rng.sample(sorted(trailing), min(limit, len(trailing)))
+
+
+def decorate(evidence: str, fronted: list[str], trailing: list[str], rng: random.Random) -> str | None:
+    """The evidence with a fronted phrase or a trailing adjunct, or None if it is not one plain sentence."""
+    ev = evidence.strip()
+    if len(re.findall(r"[.!?](?:\s|$)", ev)) != 1 or not ev.endswith(".") or '"' in ev or _FRONTED.match(ev):
+        return None
+    if rng.random() < 0.5:
+        first = ev.split()[0]
+        if first.lower() in _LOWERABLE:
+            ev = ev[0].lower() + ev[1:]
+        return f"{rng.choice(fronted)}, {ev}"
+    return f"{ev[:-1]}, {rng.choice(trailing)}."
+
+
+def macro_f1(gold: list[str], pred: list[str]) -> float:
+    f1s = []
+    for label in LABELS:
+        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
+        fp = sum(p == label and g != label for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(f1s) / len(f1s)
+
+
+def score_views(model, claims: list[str], evidences: list[str]) -> tuple[list[StanceScore], list[StanceScore]]:
+    """(whole sentence alone, most decided view) per pair."""
+    views = [stance_views(e) for e in evidences]
+    flat = [(c, v) for c, vs in zip(claims, views, strict=True) for v in vs]
+    scores = iter(model.score(flat))
+    whole, picked = [], []
+    for vs in views:
+        options = [next(scores) for _ in vs]
+        whole.append(options[0])
+        picked.append(pick_view(options))
+    return whole, picked
+
+
+def confidence_for(gold: list[str], scores: list[StanceScore], target: float = 0.9) -> float | None:
+    """The lowest calibrated confidence from which accuracy reaches `target` (as stance.json's
+    confident threshold was fitted, for the whole sentence alone), here for the chosen view."""
+    for step in range(34, 100):
+        c = step / 100
+        hits = [g == s.label for g, s in zip(gold, scores, strict=True) if max(s.probs.values()) >= c]
+        if len(hits) >= 30 and sum(hits) / len(hits) >= target:
+            return c
+    return None
+
+
+def report(name: str, gold: list[str], whole: list[StanceScore], picked: list[StanceScore]) -> None:
+    pw, pv = [s.label for s in whole], [s.label for s in picked]
+    acc = lambda p: sum(g == x for g, x in zip(gold, p, strict=True)) / len(gold)  # noqa: E731
+    conf_acc = lambda ss: (  # noqa: E731
+        sum(g == s.label for g, s in zip(gold, ss, strict=True) if s.confident), sum(s.confident for s in ss))
+    changed = sum(a != b for a, b in zip(pw, pv, strict=True))
+    cw, cv = conf_acc(whole), conf_acc(picked)
+    print(f"{name:>8}  90 % accuracy from confidence: whole {confidence_for(gold, whole)}, "
+          f"views {confidence_for(gold, picked)}")
+    print(f"{name:>8}  pairs {len(gold):5d}  whole: macro-F1 {macro_f1(gold, pw):.4f} acc {acc(pw):.4f} "
+          f"confident {cw[1]} right {cw[0] / max(cw[1], 1):.3f}  |  views: macro-F1 {macro_f1(gold, pv):.4f} "
+          f"acc {acc(pv):.4f} confident {cv[1]} right {cv[0] / max(cv[1], 1):.3f}  |  changed {changed}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pool", type=Path, default=Path("/work/claimbot-runs/stance/pool.jsonl"))
+    ap.add_argument("--limit", type=int, default=0, help="score only the first N dev pairs")
+    a = ap.parse_args(argv)
+    rows = list(read_jsonl(a.pool))
+    dev = [r for r in rows if r["split"] == "dev"]
+    if a.limit:
+        dev = dev[: a.limit]
+    fronted, trailing = harvest([r["evidence"] for r in rows if r["split"] == "train"])
+    print(f"dev pairs {len(dev)}; harvested {len(fronted)} fronted phrases, {len(trailing)} trailing adjuncts")
+    model = shared_stance_model()
+    t = time.perf_counter()
+    gold = [r["label"] for r in dev]
+    whole, picked = score_views(model, [r["claim"] for r in dev], [r["evidence"] for r in dev])
+    report("plain", gold, whole, picked)
+    rng = random.Random(13)
+    decorated = [(r, decorate(r["evidence"], fronted, trailing, rng)) for r in dev]
+    decorated = [(r, e) for r, e in decorated if e]
+    g2 = [r["label"] for r, _ in decorated]
+    w2, p2 = score_views(model, [r["claim"] for r, _ in decorated], [e for _, e in decorated])
+    report("fronted", g2, w2, p2)
+    by_source = collections.Counter(r["source"] for r, _ in decorated)
+    print("decorated pairs by source:", dict(by_source.most_common()))
+    print(f"({time.perf_counter() - t:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
