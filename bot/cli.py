@@ -291,6 +291,8 @@ def eval_stance(
         ("fever-symmetric", "fever-adversarial", "scifact", "climate-fever", "fever-triggers")
     ),
     limit: Annotated[int, typer.Option(help="Score only N pairs per set (a quick look).")] = 0,
+    views: Annotated[bool, typer.Option(
+        "--views", help="Score each evidence in the views `check` uses (clauses, core) instead of whole.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
 ) -> None:
     """Stance accuracy and macro-F1 on the evaluation-only sets (never trained or tuned on)."""
@@ -302,7 +304,9 @@ def eval_stance(
     model = shared_stance_model(settings.stance_model, settings.stance_threads)
     try:
         with _progress() as progress:
-            report = evaluate(model, settings.data_dir, names, limit=limit, on_progress=_bar_per_name(progress))
+            report = evaluate(
+                model, settings.data_dir, names, limit=limit, views=views, on_progress=_bar_per_name(progress)
+            )
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc

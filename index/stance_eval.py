@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from index.stance import LABELS, StanceModel, softmax
+from index.stance_views import pick_view, stance_views
 
 L2I = {label: i for i, label in enumerate(LABELS)}
 SETS = ("fever-symmetric", "fever-adversarial", "scifact", "climate-fever", "fever-triggers")
@@ -152,15 +153,20 @@ def evaluate(
     sets: tuple[str, ...] = SETS,
     *,
     limit: int = 0,
+    views: bool = False,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> dict:
-    """Score every pair of the chosen sets with the model's calibration and decision rule."""
+    """Score every pair of the chosen sets with the model's calibration and decision rule.
+
+    `views=True` scores each evidence as `claimbot check` does (index/stance_views.py: whole
+    sentence, clauses, core; the most decided view wins) instead of the whole evidence alone.
+    """
     unknown = set(sets) - set(SETS)
     if unknown:
         raise ValueError(f"unknown evaluation set(s): {', '.join(sorted(unknown))}; known: {', '.join(SETS)}")
     every = eval_pairs(data)
     report: dict = {"model": model.version, "temperature": model.temperature,
-                    "side_threshold": model.side_threshold, "sets": {}}
+                    "side_threshold": model.side_threshold, "views": views, "sets": {}}
     for name in sets:
         rows = every[name]
         if limit and limit < len(rows):
@@ -169,20 +175,31 @@ def evaluate(
         fix = detok if name.startswith("fever") else (lambda s: s)
         pairs = [(fix(r["claim"]), fix(r["evidence"])) for r in rows]
         y = np.array([L2I[r["label"]] for r in rows])
-        logits = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        probs = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         step = 256
         for start in range(0, len(pairs), step):
-            logits[start : start + step] = model.logits(pairs[start : start + step])
+            chunk = pairs[start : start + step]
+            if views:
+                probs[start : start + step] = _picked_view_probs(model, chunk)
+            else:
+                probs[start : start + step] = softmax(model.logits(chunk) / model.temperature)
             if on_progress:
                 on_progress(name, min(start + step, len(pairs)), len(pairs))
-        probs = softmax(logits / model.temperature)
         report["sets"][name] = score_set(name, y, probs, model.side_threshold)
     return report
 
 
+def _picked_view_probs(model: StanceModel, pairs: list[tuple[str, str]]) -> np.ndarray:
+    views = [stance_views(evidence) for _, evidence in pairs]
+    scores = iter(model.score([(claim, v) for (claim, _), vs in zip(pairs, views, strict=True) for v in vs]))
+    picked = [pick_view([next(scores) for _ in vs]) for vs in views]
+    return np.array([[sc.probs[label] for label in LABELS] for sc in picked], dtype=np.float32)
+
+
 def format_report(report: dict) -> str:
     lines = [f"stance model {report['model']} (temperature {report['temperature']:.2f}, "
-             f"side threshold {report['side_threshold']:.2f})",
+             f"side threshold {report['side_threshold']:.2f}"
+             f"{', views as in check' if report.get('views') else ''})",
              f"{'set':<20}{'pairs':>7}{'acc':>8}{'macro-F1':>10}{'ECE':>8}  target"]
     for name, r in report["sets"].items():
         metric, target = TARGETS.get(name, (None, None))

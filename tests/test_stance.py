@@ -12,7 +12,15 @@ from typer.testing import CliRunner
 from bot.cli import app
 from index.config import Settings
 from index.stance import LABELS, shared_stance_model
-from index.stance_eval import decisions, evaluate, expected_calibration_error, f1_per_label, format_report
+from index.stance_eval import (
+    _picked_view_probs,
+    decisions,
+    evaluate,
+    expected_calibration_error,
+    f1_per_label,
+    format_report,
+)
+from index.stance_views import stance_views
 from index.stance_io import label_file
 
 runner = CliRunner()
@@ -83,6 +91,20 @@ def test_metrics():
     assert expected_calibration_error(sure_and_right, np.array([1])) == pytest.approx(1.0)
 
 
+def test_eval_with_views_scores_the_view_check_picks(model):
+    alive = ("In the first of several videos released via social media Monday morning, Pérez announced that he "
+             "and a small group of men were still alive, despite the early-morning assault.")
+    plain = "Pérez was killed by security forces."
+    assert stance_views(plain) == [plain]
+    probs = _picked_view_probs(model, [("Pérez was killed", alive), ("Pérez was killed", plain)])
+    whole_alive, core_alive, whole_plain = model.score(
+        [("Pérez was killed", alive), ("Pérez was killed", stance_views(alive)[1]), ("Pérez was killed", plain)])
+    # the fronted sentence alone is neutral; its core view refutes and is what check shows
+    assert whole_alive.label == "neutral" and core_alive.label == "refutes"
+    assert probs[0].tolist() == pytest.approx([core_alive.probs[label] for label in LABELS], abs=1e-4)
+    assert probs[1].tolist() == pytest.approx([whole_plain.probs[label] for label in LABELS], abs=1e-4)
+
+
 @pytest.mark.slow
 def test_evaluate_reads_every_evaluation_set(model):
     data = Settings().data_dir
@@ -93,6 +115,9 @@ def test_evaluate_reads_every_evaluation_set(model):
     for r in report["sets"].values():
         assert r["n"] == 40 and 0 <= r["acc"] <= 1 and sum(r["predicted"].values()) == 40
     assert "climate-fever" in format_report(report)
+    viewed = evaluate(model, data, ("climate-fever",), limit=40, views=True)
+    assert viewed["views"] and viewed["sets"]["climate-fever"]["n"] == 40
+    assert "views as in check" in format_report(viewed)
     with pytest.raises(ValueError, match="unknown evaluation set"):
         evaluate(model, data, ("fever-symmetric", "snli"))
 
