@@ -26,14 +26,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.stance import LABELS, StanceScore, shared_stance_model  # noqa: E402
 from index.stance_eval import read_jsonl  # noqa: E402
+from train.stance_data import stable_hash  # noqa: E402
 from index.stance_views import _DATE, _FRONTED, _TRAILING, pick_view, stance_views  # noqa: E402
 
 _LOWERABLE = {"the", "a", "an", "it", "he", "she", "they", "we", "there", "this", "that", "these",
               "those", "some", "many", "most", "all", "his", "her", "their", "its", "one", "no"}
 
 
-def harvest(train_evidence: list[str], limit: int = 400) -> tuple[list[str], list[str]]:
-    """Fronted phrases and trailing adjuncts without dates, from training sentences."""
+def harvest(train_evidence: list[str], half: int = 0, limit: int = 400) -> tuple[list[str], list[str]]:
+    """Fronted phrases and trailing adjuncts without dates, from training sentences.
+
+    Half 0 decorates the dev slice here; half 1 is what `train/stance_augment.py` may train on,
+    so that a model trained on decorated pairs is still measured on phrases it has not seen.
+    """
     fronted, trailing = set(), set()
     for text in train_evidence:
         m = _FRONTED.match(text)
@@ -42,8 +47,10 @@ def harvest(train_evidence: list[str], limit: int = 400) -> tuple[list[str], lis
         m = _TRAILING.search(text)
         if m and not _DATE.search(m.group(0)) and 3 <= len(m.group(0).split()) <= 10:
             trailing.add(m.group(0)[: len(m.group(0)) - len(m.group("end"))].strip().lstrip(",").strip())
+    fronted = sorted(f for f in fronted if stable_hash(f) % 2 == half)
+    trailing = sorted(t for t in trailing if stable_hash(t) % 2 == half)
     rng = random.Random(13)
-    return rng.sample(sorted(fronted), min(limit, len(fronted))), rng.sample(sorted(trailing), min(limit, len(trailing)))
+    return rng.sample(fronted, min(limit, len(fronted))), rng.sample(trailing, min(limit, len(trailing)))
 
 
 def decorate(evidence: str, fronted: list[str], trailing: list[str], rng: random.Random) -> str | None:
