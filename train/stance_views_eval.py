@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pool", type=Path, default=Path("/work/claimbot-runs/stance/pool.jsonl"))
     ap.add_argument("--limit", type=int, default=0, help="score only the first N dev pairs")
+    ap.add_argument("--model-dir", type=Path, default=None, help="a stance model directory (default: the packaged one)")
     a = ap.parse_args(argv)
     rows = list(read_jsonl(a.pool))
     dev = [r for r in rows if r["split"] == "dev"]
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
         dev = dev[: a.limit]
     fronted, trailing = harvest([r["evidence"] for r in rows if r["split"] == "train"])
     print(f"dev pairs {len(dev)}; harvested {len(fronted)} fronted phrases, {len(trailing)} trailing adjuncts")
-    model = shared_stance_model()
+    model = shared_stance_model(a.model_dir)
     t = time.perf_counter()
     gold = [r["label"] for r in dev]
     whole, picked = score_views(model, [r["claim"] for r in dev], [r["evidence"] for r in dev])
