@@ -22,10 +22,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.stance import LABELS, StanceScore, shared_stance_model  # noqa: E402
-from index.stance_eval import read_jsonl  # noqa: E402
+from index.stance import StanceScore, shared_stance_model  # noqa: E402
+from index.stance_eval import L2I, f1_per_label, read_jsonl  # noqa: E402
 from train.stance_data import stable_hash  # noqa: E402
 from index.stance_views import _DATE, _FRONTED, _TRAILING, pick_view, stance_views  # noqa: E402
 
@@ -67,13 +69,8 @@ def decorate(evidence: str, fronted: list[str], trailing: list[str], rng: random
 
 
 def macro_f1(gold: list[str], pred: list[str]) -> float:
-    f1s = []
-    for label in LABELS:
-        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
-        fp = sum(p == label and g != label for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return sum(f1s) / len(f1s)
+    f1 = f1_per_label(np.array([L2I[g] for g in gold]), np.array([L2I[p] for p in pred]))
+    return float(np.mean(list(f1.values())))
 
 
 def score_views(model, claims: list[str], evidences: list[str]) -> tuple[list[StanceScore], list[StanceScore]]:
