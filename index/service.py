@@ -18,7 +18,7 @@ from index.retrieve import reciprocal_rank_fusion
 from index.schema import DEFAULT_COLLECTION
 from index.sources import SourceItem
 from index.stance import StanceModel, shared_stance_model
-from index.stance_views import pick_view, stance_views
+from index.stance_views import pick_view, score_views
 from index.store import StoredPassage, Store
 from index.vectors import VectorBackend, open_vector_index
 from index.verdict import decide, side_first
@@ -159,11 +159,9 @@ class ClaimIndex:
         return CheckResult(claim=claim, verdict=verdict, reason=reason, passages=side_first(results)[:top])
 
     def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
-        views = [stance_views(p.text, p.speaker) for p in passages]
-        flat = [(claim, v) for vs in views for v in vs]
-        scores = iter(self.stance.score(flat))
-        for passage, vs in zip(passages, views, strict=True):
-            chosen = pick_view([next(scores) for _ in vs])
+        options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages])
+        for passage, views in zip(passages, options, strict=True):
+            chosen = pick_view(views)
             passage.stance = chosen.label
             passage.probs = StanceProbs(**chosen.probs)
             passage.confident = chosen.confident

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from index.stance import LABELS, StanceModel, softmax
-from index.stance_views import pick_view, stance_views
+from index.stance_views import pick_view, score_views
 
 L2I = {label: i for i, label in enumerate(LABELS)}
 SETS = ("fever-symmetric", "fever-adversarial", "scifact", "climate-fever", "fever-triggers")
@@ -190,9 +190,8 @@ def evaluate(
 
 
 def _picked_view_probs(model: StanceModel, pairs: list[tuple[str, str]]) -> np.ndarray:
-    views = [stance_views(evidence) for _, evidence in pairs]
-    scores = iter(model.score([(claim, v) for (claim, _), vs in zip(pairs, views, strict=True) for v in vs]))
-    picked = [pick_view([next(scores) for _ in vs]) for vs in views]
+    options = score_views(model, [(claim, evidence, None) for claim, evidence in pairs])
+    picked = [pick_view(o) for o in options]
     return np.array([[sc.probs[label] for label in LABELS] for sc in picked], dtype=np.float32)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from index.stance import StanceScore
+from index.stance import StanceModel, StanceScore
 
 # Clause boundaries where a news sentence often joins two statements with different stances.
 _CLAUSE_BREAK = re.compile(r",\s+(?:but|while|whereas|although|though)\s+|;\s+|\s+but\s+(?=[A-Z])")
@@ -108,6 +108,16 @@ def stance_views(text: str, speaker: str | None = None) -> list[str]:
     seen: set[str] = set()
     unique = [v for v in views if not (v in seen or seen.add(v))]
     return [prefix + v for v in unique]
+
+
+def score_views(model: StanceModel, items: list[tuple[str, str, str | None]]) -> list[list[StanceScore]]:
+    """For each (claim, passage text, speaker): the scores of its views, whole sentence first.
+
+    All views of all passages go to the model in one call, so they share its length-sorted batches.
+    """
+    views = [stance_views(text, speaker) for _, text, speaker in items]
+    scores = iter(model.score([(claim, v) for (claim, _, _), vs in zip(items, views, strict=True) for v in vs]))
+    return [[next(scores) for _ in vs] for vs in views]
 
 
 def pick_view(options: list[StanceScore]) -> StanceScore:

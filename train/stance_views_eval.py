@@ -1,13 +1,14 @@
 """Does reading simpler views of a sentence (index/stance_views.py) help the stance model?
 
-Measured on the training pool's held-out dev slice (never on an evaluation set), three ways:
+Measured on the training pool's held-out dev slice (never on an evaluation set), on two sets of
+pairs, each scored as the whole sentence alone and as ``views`` (whole, clauses, core; the most
+decided view wins, as `claimbot check` does):
 
 * ``plain``: the dev pairs as they are;
-* ``fronted``: each single-sentence dev evidence given a fronted scene-setting phrase ("In a
-  statement released on Monday, …") or a trailing adjunct (", despite the protests.") taken from
-  the training split's own sentences: the sentence says the same, so the gold label stands;
-* for each, the whole sentence alone against ``views`` (whole, clauses, core; the most decided
-  view wins, as `claimbot check` does).
+* ``fronted`` (the "decorated" rows of docs/stance-model.md): each single-sentence dev evidence
+  given a fronted scene-setting phrase ("In a statement released on Monday, …") or a trailing
+  adjunct (", despite the protests.") taken from the training split's own sentences: the
+  sentence says the same, so the gold label stands.
 
     python -m train.stance_views_eval --pool /work/claimbot-runs/stance/pool.jsonl
 """
@@ -28,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.stance import StanceScore, shared_stance_model  # noqa: E402
 from index.stance_eval import L2I, f1_per_label, read_jsonl  # noqa: E402
+from index.stance_views import _DATE, _FRONTED, _TRAILING, pick_view, score_views  # noqa: E402
 from train.stance_data import stable_hash  # noqa: E402
-from index.stance_views import _DATE, _FRONTED, _TRAILING, pick_view, stance_views  # noqa: E402
 
 _LOWERABLE = {"the", "a", "an", "it", "he", "she", "they", "we", "there", "this", "that", "these",
               "those", "some", "many", "most", "all", "his", "her", "their", "its", "one", "no"}
@@ -73,17 +74,10 @@ def macro_f1(gold: list[str], pred: list[str]) -> float:
     return float(np.mean(list(f1.values())))
 
 
-def score_views(model, claims: list[str], evidences: list[str]) -> tuple[list[StanceScore], list[StanceScore]]:
+def whole_and_picked(model, claims: list[str], evidences: list[str]) -> tuple[list[StanceScore], list[StanceScore]]:
     """(whole sentence alone, most decided view) per pair."""
-    views = [stance_views(e) for e in evidences]
-    flat = [(c, v) for c, vs in zip(claims, views, strict=True) for v in vs]
-    scores = iter(model.score(flat))
-    whole, picked = [], []
-    for vs in views:
-        options = [next(scores) for _ in vs]
-        whole.append(options[0])
-        picked.append(pick_view(options))
-    return whole, picked
+    options = score_views(model, [(c, e, None) for c, e in zip(claims, evidences, strict=True)])
+    return [o[0] for o in options], [pick_view(o) for o in options]
 
 
 def confidence_for(gold: list[str], scores: list[StanceScore], target: float = 0.9) -> float | None:
@@ -126,13 +120,13 @@ def main(argv: list[str] | None = None) -> None:
     model = shared_stance_model(a.model_dir)
     t = time.perf_counter()
     gold = [r["label"] for r in dev]
-    whole, picked = score_views(model, [r["claim"] for r in dev], [r["evidence"] for r in dev])
+    whole, picked = whole_and_picked(model, [r["claim"] for r in dev], [r["evidence"] for r in dev])
     report("plain", gold, whole, picked)
     rng = random.Random(13)
     decorated = [(r, decorate(r["evidence"], fronted, trailing, rng)) for r in dev]
     decorated = [(r, e) for r, e in decorated if e]
     g2 = [r["label"] for r, _ in decorated]
-    w2, p2 = score_views(model, [r["claim"] for r, _ in decorated], [e for _, e in decorated])
+    w2, p2 = whole_and_picked(model, [r["claim"] for r, _ in decorated], [e for _, e in decorated])
     report("fronted", g2, w2, p2)
     by_source = collections.Counter(r["source"] for r, _ in decorated)
     print("decorated pairs by source:", dict(by_source.most_common()))
