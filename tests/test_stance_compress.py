@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from train.stance_compress import facts
+from train.stance_compress import facts, ontopic_neutral
 
 pytestmark = pytest.mark.slow  # loads the spaCy parser
 
@@ -53,3 +53,11 @@ def test_a_fact_needing_a_pronoun_is_skipped(nlp):
 ])
 def test_words_either_side_of_a_dropped_phrase_stay_apart(nlp, text: str, fact: str):
     assert fact in facts(nlp(text))
+
+
+def test_an_ontopic_neutral_needs_a_sentence_without_the_facts_verb(nlp):
+    fact, verb = "The rebel leader was killed in the raid.", "kill"
+    pronoun = "Police said on Tuesday that he had been killed by a sniper near the border."
+    other = "Police said on Tuesday that the rebel leader had hidden near the border for months."
+    assert not ontopic_neutral(fact, verb, pronoun, {t.lemma_.lower() for t in nlp(pronoun)})
+    assert ontopic_neutral(fact, verb, other, {t.lemma_.lower() for t in nlp(other)})

@@ -18,7 +18,7 @@ adjuncts, relative clauses, hedged or conditional clauses), then makes:
 - `refutes`: the fact perturbed (negation, antonym, number or date, swapped actors; the pool's
   perturbations) against the sentence;
 - `neutral`: a fact compressed from another sentence of the same article against this sentence,
-  when they share a topic word but the sentence does not contain the fact's verb: same subject,
+  when they share a topic word but the sentence never uses the fact's verb: same subject,
   different predicate (the "actor, pilot and dog trainer" case).
 
 Articles are split by body id: about 6 % are held out as a separate dev file (never trained on),
@@ -122,6 +122,11 @@ def _asserted(verb) -> bool:
 
 def facts(sent) -> list[str]:
     """Short claims the parsed sentence asserts: subject, verb and core complements."""
+    return [text for text, _ in facts_with_verbs(sent)]
+
+
+def facts_with_verbs(sent) -> list[tuple[str, str]]:
+    """`facts`, each with the lemma of its verb."""
     out = []
     for verb in sent:
         if verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in ("ROOT", "ccomp", "conj"):
@@ -167,8 +172,20 @@ def facts(sent) -> list[str]:
         text = _join(toks).rstrip(",;:—-. ")
         if not (3 <= n_words(text) <= 16) or n_words(sent.text) - n_words(text) < 4:
             continue
-        out.append(text[0].upper() + text[1:] + ".")
+        out.append((text[0].upper() + text[1:] + ".", verb.lemma_.lower()))
     return out
+
+
+def ontopic_neutral(fact: str, verb: str, sentence: str, sentence_lemmas: set[str]) -> bool:
+    """Is `fact` (from another sentence of the article) on the sentence's topic but not decided by it?
+
+    They share a topic word, most of the fact's words are not in the sentence, and the sentence
+    never uses the fact's verb: one that does often states the same fact through a pronoun ("he
+    had been killed"), which is not neutral.
+    """
+    ft, st = content_tokens(fact), content_tokens(sentence)
+    shared = ft & st
+    return bool(shared) and len(shared) <= len(ft) // 2 and verb not in sentence_lemmas and len(ft - st) >= 2
 
 
 def news_articles(data: Path) -> dict[str, list[str]]:
@@ -181,7 +198,7 @@ def news_articles(data: Path) -> dict[str, list[str]]:
             for doc, text in bodies.items()}
 
 
-def build(data: Path, dev_share: float, seed: int, log=print) -> tuple[list[dict], collections.Counter]:
+def build(data: Path, dev_share: float, seed: int, neutral_rate: float = 0.5, log=print) -> tuple[list[dict], collections.Counter]:
     import spacy
     from tqdm import tqdm
 
@@ -198,12 +215,12 @@ def build(data: Path, dev_share: float, seed: int, log=print) -> tuple[list[dict
     texts = (s for _, s in flat)
     for (doc, s), sdoc in tqdm(zip(flat, nlp.pipe(texts, batch_size=256), strict=True), total=len(flat),
                                desc="parse", mininterval=10):
-        parsed[doc].append((s, facts(sdoc), {t.lemma_.lower() for t in sdoc}))
+        parsed[doc].append((s, facts_with_verbs(sdoc), {t.lemma_.lower() for t in sdoc}))
     for doc in docs:
         split = "dev" if stable_hash("compress|" + doc) % 1000 < dev_share * 1000 else "train"
         sents = parsed.get(doc, [])
         for i, (s, fs, lemmas) in enumerate(sents):
-            for fact in fs[:2]:
+            for fact, _ in fs[:2]:
                 grp = "cmp:" + norm_key(fact)[:200]
                 pairs.append({**P(fact, s, "supports", "news-compress", grp), "split": split})
                 counts[f"{split}:supports"] += 1
@@ -216,15 +233,14 @@ def build(data: Path, dev_share: float, seed: int, log=print) -> tuple[list[dict
                         counts[f"{split}:refutes:{kind}"] += 1
                         break
             # on-topic neutral: another sentence's fact that shares a topic word with this one
-            # but whose verb this sentence does not use
-            st = content_tokens(s)
+            # but whose verb this sentence does not use at all. A sentence that has the verb
+            # often states the same fact through a pronoun ("he had been killed"): not neutral.
+            if rng.random() >= neutral_rate:
+                continue
             others = [f for j, (_, fs2, _) in enumerate(sents) if j != i for f in fs2[:2]]
             rng.shuffle(others)
-            for fact in others[:8]:
-                ft = content_tokens(fact)
-                shared = ft & st
-                verbs = {w for w in ft if w in lemmas}
-                if shared and len(shared) <= len(ft) // 2 and not verbs - shared and len(ft - st) >= 2:
+            for fact, verb in others[:8]:
+                if ontopic_neutral(fact, verb, s, lemmas):
                     pairs.append({**P(fact, s, "neutral", "news-compress", "cmp:" + norm_key(fact)[:200]),
                                   "split": split})
                     counts[f"{split}:neutral"] += 1
@@ -251,8 +267,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dev-out", type=Path, required=True, help="held-out articles' pairs, written with split=dev")
     ap.add_argument("--dev-share", type=float, default=0.06)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--neutral-rate", type=float, default=0.5, help="share of sentences given an on-topic neutral")
     a = ap.parse_args(argv)
-    pairs, counts = build(a.data_dir or default_data_dir(), a.dev_share, a.seed)
+    pairs, counts = build(a.data_dir or default_data_dir(), a.dev_share, a.seed, a.neutral_rate)
     with a.out.open("w", encoding="utf-8") as tr, a.dev_out.open("w", encoding="utf-8") as dv:
         for p in pairs:
             (tr if p["split"] == "train" else dv).write(json.dumps(p, ensure_ascii=False) + "\n")
