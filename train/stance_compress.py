@@ -156,7 +156,7 @@ def facts_with_verbs(sent) -> list[tuple[str, str]]:
                 toks.extend(part)
         if toks is None:
             continue
-        if not has_object:  # "he was born in Hawaii": the first short, non-adjunct prepositional phrase
+        if not has_object:  # "Obama was born in Hawaii": the first short, non-adjunct prepositional phrase
             for child in verb.rights:
                 if child.dep_ == "prep" and child.lower_ not in ADJUNCT_PREPS:
                     part = list(child.subtree)
@@ -198,7 +198,9 @@ def news_articles(data: Path) -> dict[str, list[str]]:
             for doc, text in bodies.items()}
 
 
-def build(data: Path, dev_share: float, seed: int, neutral_rate: float = 0.5, log=print) -> tuple[list[dict], collections.Counter]:
+def build(
+    data: Path, dev_share: float, seed: int, neutral_rate: float = 0.5, log=print
+) -> tuple[list[dict], collections.Counter]:
     import spacy
     from tqdm import tqdm
 
@@ -211,7 +213,7 @@ def build(data: Path, dev_share: float, seed: int, neutral_rate: float = 0.5, lo
     perturbs = [perturb_negation, perturb_antonym, perturb_number, perturb_swap]
     docs = sorted(articles)
     flat = [(doc, s) for doc in docs for s in articles[doc] if norm_key(s) not in ev_keys]
-    parsed: dict[str, list[tuple[str, list[str], set[str]]]] = collections.defaultdict(list)
+    parsed: dict[str, list[tuple[str, list[tuple[str, str]], set[str]]]] = collections.defaultdict(list)
     texts = (s for _, s in flat)
     for (doc, s), sdoc in tqdm(zip(flat, nlp.pipe(texts, batch_size=256), strict=True), total=len(flat),
                                desc="parse", mininterval=10):
@@ -245,7 +247,8 @@ def build(data: Path, dev_share: float, seed: int, neutral_rate: float = 0.5, lo
                                   "split": split})
                     counts[f"{split}:neutral"] += 1
                     break
-    # a fact and its sentence both identify the group: keep every group on one side
+    # no duplicates, no claim from an evaluation set, and no fact on both sides of the split
+    # (a dev article can state a fact a training article also states)
     seen = set()
     out = []
     for p in pairs:
