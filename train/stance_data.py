@@ -526,6 +526,17 @@ def perturb_swap(s: str, rng):
     return s[:ma.start()] + mb.group(0) + between + ma.group(0) + s[mb.end():], "swap"
 
 
+def perturb(x: str, ops: list, rng) -> tuple[str | None, str | None]:
+    """The first of the perturbations, in a random order, that changes `x`: (text, kind)."""
+    ops = ops[:]
+    rng.shuffle(ops)
+    for op in ops:
+        pert, kind = op(x, rng)
+        if pert and norm_key(pert) != norm_key(x):
+            return pert, kind
+    return None, None
+
+
 def fill(tpl: str, x: str, rng) -> str:
     S = rng.choice(SPEAKERS)
     s_low = S if S[0].isupper() and S.split()[0] not in ("The", "A", "Officials", "Police", "Witnesses",
@@ -561,14 +572,7 @@ def synth_pairs(sentences: list[str], n_target: int, rng: random.Random) -> list
         x = clause(s)
         grp = "syn:" + norm_key(s)[:200]
         # one perturbation family per source sentence (rotate), plus attribution / hedge variants
-        ops = [perturb_antonym, perturb_number, perturb_negation, perturb_swap]
-        rng.shuffle(ops)
-        pert, kind = None, None
-        for op in ops:
-            pert, kind = op(x, rng)
-            if pert and norm_key(pert) != norm_key(x):
-                break
-            pert = None
+        pert, kind = perturb(x, [perturb_antonym, perturb_number, perturb_negation, perturb_swap], rng)
         r = rng.random()
         if pert:
             # refutes: perturbed claim vs original sentence (plain or attributed evidence)
