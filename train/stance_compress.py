@@ -52,7 +52,7 @@ from train.stance_data import (  # noqa: E402
     perturb_negation,
     perturb_number,
     perturb_swap,
-    read_csv,
+    read_bodies,
     split_sentences,
     stable_hash,
 )
@@ -193,8 +193,7 @@ def news_articles(data: Path) -> dict[str, list[str]]:
     bodies: dict[str, str] = {}
     for rel, key in (("nli-train/fnc-1-train/train_bodies.csv", "fnc1-train"),
                      ("fnc-1/competition_test_bodies.csv", "fnc1-test")):
-        for r in read_csv(data / rel):
-            bodies[f"{key}:{r['Body ID'].strip()}"] = r["articleBody"]
+        bodies.update({f"{key}:{bid}": text for bid, text in read_bodies(data / rel).items()})
     return {doc: [s for s in split_sentences(text) if 10 <= n_words(s) <= 50 and not s.rstrip().endswith("?")]
             for doc, text in bodies.items()}
 

@@ -301,13 +301,18 @@ def stance_pairs(stances, bodies, source, rng, unrelated_keep, ontopic_rate):
     return out, ontopic, split_cache
 
 
+def read_bodies(path: Path) -> dict[str, str]:
+    """An FNC-1-style bodies file (FNC-1, ARC): body id -> article text."""
+    return {r["Body ID"].strip(): r["articleBody"] for r in read_csv(path)}
+
+
 def src_fnc(data: Path, rng: random.Random):
     d = data / "nli-train" / "fnc-1-train"
-    bodies = {r["Body ID"].strip(): r["articleBody"] for r in read_csv(d / "train_bodies.csv")}
+    bodies = read_bodies(d / "train_bodies.csv")
     stances = list(read_csv(d / "train_train_stances.csv")) + list(read_csv(d / "train_test_stances.csv"))
     a, a_on, a_cache = stance_pairs(stances, bodies, "fnc1-train", rng, 0.11, 0.3)
     d2 = data / "fnc-1"
-    bodies2 = {r["Body ID"].strip(): r["articleBody"] for r in read_csv(d2 / "competition_test_bodies.csv")}
+    bodies2 = read_bodies(d2 / "competition_test_bodies.csv")
     b, b_on, b_cache = stance_pairs(list(read_csv(d2 / "competition_test_stances.csv")), bodies2,
                                     "fnc1-test", rng, 0.11, 0.3)
     news_sents = [s for c in (a_cache, b_cache) for ss in c.values() for s in ss]
@@ -316,7 +321,7 @@ def src_fnc(data: Path, rng: random.Random):
 
 def src_arc(data: Path, rng: random.Random):
     d = data / "nli-train" / "arc"
-    bodies = {r["Body ID"].strip(): r["articleBody"] for r in read_csv(d / "arc_bodies.csv")}
+    bodies = read_bodies(d / "arc_bodies.csv")
     stances = list(read_csv(d / "arc_stances_train.csv")) + list(read_csv(d / "arc_stances_test.csv"))
     a, _, _ = stance_pairs(stances, bodies, "arc", rng, 0.11, 0.0)
     return a
