@@ -21,6 +21,10 @@ adjuncts, relative clauses, hedged or conditional clauses), then makes:
   when they share a topic word but the sentence never uses the fact's verb: same subject,
   different predicate (the "actor, pilot and dog trainer" case).
 
+With `--mirror`, where the perturbed words occur once in the sentence, the sentence is edited the
+same way: the perturbed fact against the edited sentence is `supports`, the original fact against
+it `refutes`, so no perturbed word occurs only in refuted claims.
+
 Articles are split by body id: about 6 % are held out as a separate dev file (never trained on),
 so the skill is measured on unseen articles. Sentences that occur in an evaluation-only set are
 dropped.
@@ -189,6 +193,34 @@ def ontopic_neutral(fact: str, verb: str, sentence: str, sentence_lemmas: set[st
     return bool(shared) and len(shared) <= len(ft) // 2 and verb not in sentence_lemmas and len(ft - st) >= 2
 
 
+def mirror_edit(fact: str, perturbed: str, sentence: str) -> str | None:
+    """The sentence with the edit that turned `fact` into `perturbed`, or None if it has no one place for it.
+
+    Without it every perturbed word ("survived" for "killed") occurs only in refuted claims, and
+    the model learns to refute a claim whose word the sentence lacks. With the sentence edited
+    the same way, the perturbed claim is also supported and the original one refuted.
+    """
+    a, b = fact.rstrip(".").split(), perturbed.rstrip(".").split()
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    j = 0
+    while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
+        j += 1
+    old, new = a[i:len(a) - j], b[i:len(b) - j]
+    if not old and i > 0:  # an insertion ("was" -> "was not"): anchor it on the word before
+        i -= 1
+        old, new = a[i:len(a) - j], b[i:len(b) - j]
+    if not old:
+        return None
+    pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in old) + r"(?!\w)"
+    hits = list(re.finditer(pattern, sentence))
+    if len(hits) != 1:
+        return None
+    h = hits[0]
+    return sentence[:h.start()] + " ".join(new) + sentence[h.end():]
+
+
 def news_articles(data: Path) -> dict[str, list[str]]:
     bodies: dict[str, str] = {}
     for rel, key in (("nli-train/fnc-1-train/train_bodies.csv", "fnc1-train"),
@@ -199,7 +231,7 @@ def news_articles(data: Path) -> dict[str, list[str]]:
 
 
 def build(
-    data: Path, dev_share: float, seed: int, neutral_rate: float = 0.5, log=print
+    data: Path, dev_share: float, seed: int, neutral_rate: float = 0.5, mirror: bool = False, log=print
 ) -> tuple[list[dict], collections.Counter]:
     import spacy
     from tqdm import tqdm
@@ -230,6 +262,11 @@ def build(
                 if pert:
                     pairs.append({**P(pert + ".", s, "refutes", "news-compress", grp), "split": split})
                     counts[f"{split}:refutes:{kind}"] += 1
+                    edited = mirror_edit(fact, pert, s) if mirror else None
+                    if edited:
+                        pairs.append({**P(pert + ".", edited, "supports", "news-compress", grp), "split": split})
+                        pairs.append({**P(fact, edited, "refutes", "news-compress", grp), "split": split})
+                        counts[f"{split}:mirrored:{kind}"] += 1
             # on-topic neutral: another sentence's fact that shares a topic word with this one
             # but whose verb this sentence does not use at all. A sentence that has the verb
             # often states the same fact through a pronoun ("he had been killed"): not neutral.
@@ -267,8 +304,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dev-share", type=float, default=0.06)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--neutral-rate", type=float, default=0.5, help="share of sentences given an on-topic neutral")
+    ap.add_argument("--mirror", action="store_true",
+                    help="also edit the sentence as the fact was perturbed: perturbed fact supported, fact refuted")
     a = ap.parse_args(argv)
-    pairs, counts = build(a.data_dir or default_data_dir(), a.dev_share, a.seed, a.neutral_rate)
+    pairs, counts = build(a.data_dir or default_data_dir(), a.dev_share, a.seed, a.neutral_rate, a.mirror)
     with a.out.open("w", encoding="utf-8") as tr, a.dev_out.open("w", encoding="utf-8") as dv:
         for p in pairs:
             (tr if p["split"] == "train" else dv).write(json.dumps(p, ensure_ascii=False) + "\n")
