@@ -78,14 +78,22 @@ def read_file(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
     if suffix not in SUPPORTED_SUFFIXES:
         yield SourceError(origin, f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")
         return
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        yield SourceError(origin, f"cannot read ({exc.strerror})")
+        return
     if size > options.max_bytes and suffix not in JSONL_SUFFIXES:
         yield SourceError(origin, f"too large ({size:,} bytes; the limit is {options.max_bytes:,})")
         return
     if suffix in JSONL_SUFFIXES:
         yield from _read_jsonl(path, options)
         return
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield SourceError(origin, f"cannot read ({exc.strerror})")
+        return
     decoded = _decode(raw)
     if isinstance(decoded, str) and not decoded.strip():
         yield SourceError(origin, "empty file")
@@ -118,6 +126,8 @@ def _sidecar_meta(path: Path) -> dict[str, Any] | SourceError:
         return {}
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return SourceError(str(sidecar), f"cannot read ({exc.strerror})")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return SourceError(str(sidecar), f"invalid metadata JSON ({exc})")
     if not isinstance(meta, dict):
@@ -326,6 +336,8 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
         return SourceError(url, f"timed out after {options.timeout_s:g} s")
     except httpx.HTTPError as exc:
         return SourceError(url, f"request failed ({type(exc).__name__}: {exc})")
+    except httpx.InvalidURL as exc:  # not an HTTPError: a malformed URL fails before any request
+        return SourceError(url, f"invalid URL ({exc})")
     try:
         text = bytes(body).decode(encoding)
     except (UnicodeDecodeError, LookupError):

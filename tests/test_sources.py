@@ -131,6 +131,23 @@ def test_missing_path_is_an_error(tmp_path: Path):
     assert isinstance(item, SourceError) and "no such file" in item.reason
 
 
+def test_an_unreadable_file_is_reported_and_the_next_input_still_read(tmp_path: Path, monkeypatch):
+    (tmp_path / "locked.txt").write_text("Locked\nSome text.\n")
+    (tmp_path / "fine.txt").write_text("Fine\nOther text.\n")
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        # permissions cannot lock a file away from root (tests may run as root)
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    locked, fine = _items(str(tmp_path / "locked.txt"), str(tmp_path / "fine.txt"))
+    assert isinstance(locked, SourceError) and locked.reason == "cannot read (Permission denied)"
+    assert isinstance(fine, ArticleInput) and fine.title == "Fine"
+
+
 # -- URLs against a local server ------------------------------------------------------------
 
 class _Handler(BaseHTTPRequestHandler):
@@ -210,6 +227,12 @@ def test_bad_urls_get_a_one_line_reason(server: str, path: str, reason: str):
     [item] = _items(f"{server}{path}")
     assert isinstance(item, SourceError)
     assert reason in item.reason and item.origin == f"{server}{path}"
+
+
+def test_a_malformed_url_is_an_error_not_a_crash():
+    url = "http://example.com:8o/a"  # a typo in the port
+    [item] = _items(url)
+    assert isinstance(item, SourceError) and item.origin == url and "invalid URL" in item.reason
 
 
 def test_unreachable_host_is_an_error():
