@@ -96,10 +96,14 @@ class Store:
     ) -> tuple[int, list[int]]:
         """Insert an article and its passages in one transaction, replacing `replace_id` if given."""
         with self.session() as s, s.begin():
+            article_id = passage_id = None
+            if not self.is_postgres:  # before the delete: the replaced rows' ids count as used
+                article_id, passage_id = _fresh_ids(s, ArticleRow, 1), _fresh_ids(s, PassageRow, len(drafts))
             if replace_id is not None:
                 s.execute(delete(PassageRow).where(PassageRow.article_id == replace_id))
                 s.execute(delete(ArticleRow).where(ArticleRow.id == replace_id))
             row = ArticleRow(
+                id=article_id,
                 collection=collection,
                 url=article.url,
                 title=article.title,
@@ -115,6 +119,7 @@ class Store:
             s.flush()
             passages = [
                 PassageRow(
+                    id=None if passage_id is None else passage_id + n,
                     article_id=row.id,
                     collection=collection,
                     paragraph=d.sentence.paragraph,
@@ -130,7 +135,7 @@ class Store:
                     attribution=d.attribution,
                     embedding=to_blob(vector),
                 )
-                for d, vector in zip(drafts, embeddings, strict=True)
+                for n, (d, vector) in enumerate(zip(drafts, embeddings, strict=True))
             ]
             s.add_all(passages)
             s.flush()
@@ -221,6 +226,20 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.session() as s, s.begin():
             s.merge(MetaRow(key=key, value=value))
+
+
+def _fresh_ids(s: Session, model: type[ArticleRow] | type[PassageRow], n: int) -> int:
+    """The first of `n` ids no row of `model` has ever had (SQLite; PostgreSQL's sequences never reuse).
+
+    SQLite gives a new row max(id) + 1, so replacing the newest article would give its old ids to
+    the new passages: the HNSW vector index only masks a removed id, and a stored answer that names
+    a passage would come to name another one. A high-water mark in index_meta prevents the reuse.
+    """
+    key = f"next_id:{model.__tablename__}"
+    mark = s.get(MetaRow, key)
+    first = max(int(mark.value) if mark else 0, (s.scalar(select(func.max(model.id))) or 0) + 1)
+    s.merge(MetaRow(key=key, value=str(first + n)))
+    return first
 
 
 def _stored(r: PassageRow) -> StoredPassage:

@@ -99,7 +99,10 @@ class VectorIndex:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         with self._lock:
-            self._tombstones.difference_update(ids.tolist())
+            if not self._tombstones.isdisjoint(ids.tolist()):
+                # A masked id still has its old vector in the HNSW graph: adding the id again would
+                # make the old vector findable under it. Drop the masked vectors first.
+                self._convert(hnsw=True)
             self._index.add_with_ids(vectors, ids)
             self.dirty = True
             if not self.is_hnsw and self._index.ntotal > self.hnsw_threshold > 0:

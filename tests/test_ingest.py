@@ -76,6 +76,19 @@ def test_changed_article_at_same_url_replaces_its_passages(claim_index: ClaimInd
     assert texts == ["The bridge reopened on Friday after repairs."]
 
 
+def test_replacing_the_newest_article_gives_its_passages_new_ids(claim_index: ClaimIndex, tmp_path: Path):
+    # SQLite would hand the deleted rows' ids (the highest) to the new rows; answers name passages by id
+    path = tmp_path / "a.txt"
+    path.write_text("Bridge story\nThe bridge closed on Monday. Engineers found cracks.", encoding="utf-8")
+    _ingest(claim_index, str(path), url="https://news.example/bridge")
+    old_ids = claim_index.store.passage_ids().tolist()
+    path.write_text("Bridge story\nThe bridge reopened on Friday. Traffic is back.", encoding="utf-8")
+    assert _ingest(claim_index, str(path), url="https://news.example/bridge").replaced == 1
+    new_ids = claim_index.store.passage_ids().tolist()
+    assert len(new_ids) == 2 and min(new_ids) > max(old_ids)
+    _consistent(claim_index)
+
+
 def test_same_article_twice_in_one_run_is_added_once(claim_index: ClaimIndex, tmp_path: Path):
     line = json.dumps({"text": "Rain fell all day. Rivers rose.", "url": "https://news.example/rain"})
     (tmp_path / "twice.jsonl").write_text(line + "\n" + line + "\n", encoding="utf-8")

@@ -32,6 +32,19 @@ def test_add_search_remove_save_and_reload(tmp_path, threshold):
     assert 1005 not in [i for i, _ in reopened.search(vectors[5], 10)]
 
 
+def test_a_removed_id_added_again_under_hnsw_finds_only_its_new_vector(tmp_path):
+    index = VectorIndex(tmp_path / "v.faiss", DIM, hnsw_threshold=50)
+    old, new = _unit(100, seed=1), _unit(100, seed=2)
+    index.add(np.arange(100, dtype=np.int64), old)
+    assert index.is_hnsw
+    again = np.arange(96, 100, dtype=np.int64)
+    index.remove(again)
+    index.add(again, new[96:])
+    assert len(index) == 100 and sorted(index.ids().tolist()) == list(range(100))
+    assert index.search(new[98], 1)[0][0] == 98
+    assert 98 not in [i for i, score in index.search(old[98], 5) if score > 0.99]
+
+
 def test_sync_adds_missing_and_drops_extra(tmp_path):
     vectors = _unit(10)
     index = VectorIndex(tmp_path / "v.faiss", DIM, hnsw_threshold=0)
