@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from index.config import Settings
 from index.models import CheckResult, PassageResult
+from index.review import ReviewService
 from index.service import ClaimError, ClaimIndex, IndexMismatch
 from index.sources import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, SourceOptions, read_inputs
 
@@ -204,9 +205,13 @@ def reindex(
     index = _open_index()
     try:
         stats = index.reindex(reembed=reembed)
+        corrections = 0
+        if reembed:  # moderators' corrections are found by the similarity of their claims' vectors too
+            corrections = ReviewService(index.store.engine, embed=index.embedder.encode).reembed_corrections()
     finally:
         index.close()
-    out.print(f"reindexed {stats.vectors} passages of {stats.articles} articles ({stats.vector_kind} index)")
+    out.print(f"reindexed {stats.vectors} passages of {stats.articles} articles ({stats.vector_kind} index)"
+              + (f"; re-embedded {corrections} corrections" if corrections else ""))
 
 
 @app.command()

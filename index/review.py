@@ -637,6 +637,10 @@ class ReviewService:
             return None
         text = normalise_claim(claim) or claim
         query = self._embed([text])[0]
+        # Vectors of another size come from an earlier embedding model (`reembed_corrections` redoes them).
+        rows = [r for r in rows if len(r.embedding) == 4 * query.shape[0]]  # float32 blobs
+        if not rows:
+            return None
         matrix = from_blobs([r.embedding for r in rows], query.shape[0])
         sims = matrix @ query
         for i, row in enumerate(rows):
@@ -646,6 +650,21 @@ class ReviewService:
         if float(sims[best]) < self.limits.correction_threshold:
             return None
         return _correction_view(rows[best], float(sims[best]))
+
+    def reembed_corrections(self, batch: int = 256) -> int:
+        """Embed every stored correction's claim again (after the embedding model changed); returns how many."""
+        if self._embed is None:
+            return 0
+        done = 0
+        with self._session() as s, s.begin():
+            rows = list(s.scalars(select(CorrectionRow).order_by(CorrectionRow.id)))
+            for start in range(0, len(rows), batch):
+                chunk = rows[start:start + batch]
+                vectors = self._embed([normalise_claim(r.claim) or r.claim for r in chunk])
+                for row, vector in zip(chunk, vectors, strict=True):
+                    row.embedding = to_blob(vector)
+                done += len(chunk)
+        return done
 
     # -- audit ------------------------------------------------------------------------------
     def log(self, guild_id: int, actor_id: int, action: str, target: str, *, reason: str | None = None,

@@ -162,6 +162,32 @@ def test_changing_the_embedding_model_requires_reembedding(home: Path, monkeypat
     assert "reindex --reembed" in result.output
 
 
+def test_reembedding_redoes_the_corrections_vectors_too(home: Path):
+    from index.review import ReviewService
+    from index.review_schema import CorrectionRow
+
+    index = ClaimIndex(Settings())
+    _ingest(index, str(DEMO_CORPUS))
+    # a correction stored under an earlier, 64-d embedding model
+    with index.store.session() as s, s.begin():
+        s.add(CorrectionRow(guild_id=1, claim="Pérez was killed", claim_key="pérez was killed",
+                            embedding=np.ones(64, dtype=np.float32).tobytes(), verdict="false", moderator_id=2))
+    index.close()
+    result = runner.invoke(app, ["reindex", "--reembed"])
+    assert result.exit_code == 0, result.output
+    assert "re-embedded 1 corrections" in result.output
+    index = ClaimIndex(Settings())
+    try:
+        review = ReviewService(index.store.engine, embed=index.embedder.encode)
+        with index.store.session() as s:
+            [stored] = s.scalars(select(CorrectionRow)).all()
+        assert len(stored.embedding) == 4 * index.embedder.dim
+        found = review.find_correction(1, "Óscar Pérez has been killed")
+        assert found is not None and found.verdict == "false"
+    finally:
+        index.close()
+
+
 def _write_big_jsonl(path: Path, n: int) -> None:
     with path.open("w", encoding="utf-8") as f:
         for i in range(n):

@@ -290,6 +290,22 @@ def test_the_newest_correction_wins(svc, clock):
     assert svc.find_correction(G1, "Pérez was killed").verdict == "false"
 
 
+def test_corrections_survive_a_change_of_embedding_model(engine, svc):
+    fid = svc.flag(G1, answer(svc, claim="Pérez was killed by the police").id, FLAGGER, "r").flag.id
+    svc.review(G1, fid, MOD, "correct", verdict="true")
+
+    def wider(texts: list[str]) -> np.ndarray:  # another model: another vector size
+        return np.repeat(bag_of_words(texts), 2, axis=1) / np.sqrt(2)
+
+    after = ReviewService(engine, limits=svc.limits, embed=wider)
+    # vectors of the old model are skipped, not a crash; the exact claim still matches by its key
+    assert after.find_correction(G1, "the police killed Pérez") is None
+    assert after.find_correction(G1, "Pérez was killed by the police").verdict == "true"
+    assert after.reembed_corrections() == 1
+    similar = after.find_correction(G1, "the police killed Pérez")
+    assert similar is not None and similar.verdict == "true" and similar.similarity >= 0.8
+
+
 # -- guild scoping --------------------------------------------------------------------------
 def test_nothing_crosses_guilds(svc):
     a = answer(svc, guild=G1)
