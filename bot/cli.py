@@ -208,6 +208,9 @@ def reindex(
         corrections = 0
         if reembed:  # moderators' corrections are found by the similarity of their claims' vectors too
             corrections = ReviewService(index.store.engine, embed=index.embedder.encode).reembed_corrections()
+    except IndexMismatch as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
     finally:
         index.close()
     out.print(f"reindexed {stats.vectors} passages of {stats.articles} articles ({stats.vector_kind} index)"
@@ -219,7 +222,10 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Articles, passages and the state of the vector index."""
     index = _open_index()
     try:
-        _ = index.vectors
+        try:
+            _ = index.vectors
+        except IndexMismatch as exc:  # still show what the database holds: this is how one looks
+            err.print(f"[yellow]warning:[/] vector index not loaded: {exc}")
         s = index.stats()
     finally:
         index.close()

@@ -17,6 +17,7 @@ import discord
 
 from bot.app import ClaimBot, Services, make_bot
 from index.config import Settings
+from index.service import IndexMismatch
 
 log = logging.getLogger("claimbot.discord")
 
@@ -45,7 +46,11 @@ async def serve_async(settings: Settings, *, bot_options: dict | None = None) ->
     token = _token(settings)
     services = await asyncio.to_thread(Services.open, settings)
     # Load the model and the vector index before the first /check instead of during it.
-    await asyncio.to_thread(lambda: services.index.vectors)
+    try:
+        await asyncio.to_thread(lambda: services.index.vectors)
+    except IndexMismatch as exc:  # a setup problem: restarting cannot fix it
+        await asyncio.to_thread(services.index.close)
+        raise BotConfigError(str(exc)) from exc
     bot = make_bot(services, **(bot_options or {}))
     if settings.shard_count is not None:
         log.info("shards %s of %d", settings.shard_ids or list(range(settings.shard_count)), settings.shard_count)

@@ -160,6 +160,15 @@ def test_changing_the_embedding_model_requires_reembedding(home: Path, monkeypat
     result = runner.invoke(app, ["check", "Pérez was killed"])
     assert result.exit_code == 2
     assert "reindex --reembed" in result.output
+    # every command says so in one line; none ends in a traceback
+    result = runner.invoke(app, ["reindex"])
+    assert result.exit_code == 2 and "reindex --reembed" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["stats", "--json"])  # still shows what the database holds
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[-1])["vector_kind"] == "not loaded"
+    monkeypatch.setenv("DISCORD_TOKEN", "never-used")  # the check comes before any connection
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2 and "reindex --reembed" in result.output
 
 
 def test_reembedding_redoes_the_corrections_vectors_too(home: Path):
