@@ -9,9 +9,11 @@ database.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -68,11 +70,15 @@ class Ingestor:
         load_attributor: Callable[[], Attributor] | None = None,
         annotate: Annotator | None = None,
         on_event: Callable[[IngestEvent], None] | None = None,
+        write_lock: AbstractContextManager | None = None,
     ) -> None:
         """`load_attributor` (e.g. `index.attribution.shared_attributor`) gives every passage its
-        speaker, cue and attribution and embeds it with them; None stores them empty."""
+        speaker, cue and attribution and embeds it with them; None stores them empty. `write_lock`
+        is held from an article's commit until its vectors are in the index, so that nothing syncing
+        the index with the database meanwhile adds them a second time."""
         self.store = store
         self.vectors = vectors
+        self.write_lock = write_lock or contextlib.nullcontext()
         self.embedder = embedder
         self.collection = collection
         self.annotate = annotate
@@ -192,17 +198,18 @@ class Ingestor:
         for p in pending:
             article_vectors = vectors[offset : offset + len(p.drafts)]
             offset += len(p.drafts)
-            try:
-                article_id, passage_ids = self.store.write_article(
-                    p.article, p.content_hash, p.drafts, article_vectors,
-                    replace_id=p.replace_id, collection=self.collection,
-                )
-            except IntegrityError:
-                # Another process stored the same URL or text since we looked: nothing was written.
-                self._emit(IngestEvent("unchanged", p.article.origin, "stored concurrently by another ingest"))
-                continue
-            self.vectors.remove(np.asarray(p.replace_passages, dtype=np.int64))
-            self.vectors.add(np.asarray(passage_ids, dtype=np.int64), article_vectors)
+            with self.write_lock:
+                try:
+                    article_id, passage_ids = self.store.write_article(
+                        p.article, p.content_hash, p.drafts, article_vectors,
+                        replace_id=p.replace_id, collection=self.collection,
+                    )
+                except IntegrityError:
+                    # Another process stored the same URL or text since we looked: nothing was written.
+                    self._emit(IngestEvent("unchanged", p.article.origin, "stored concurrently by another ingest"))
+                    continue
+                self.vectors.remove(np.asarray(p.replace_passages, dtype=np.int64))
+                self.vectors.add(np.asarray(passage_ids, dtype=np.int64), article_vectors)
             outcome: Outcome = "replaced" if p.replace_id is not None else "added"
             self._emit(IngestEvent(outcome, p.article.origin, f"article {article_id}{p.note}", len(passage_ids)))
         if time.monotonic() - self._last_save > SAVE_EVERY_S:

@@ -19,7 +19,7 @@ from index.schema import DEFAULT_COLLECTION
 from index.sources import SourceItem
 from index.stance import StanceModel, shared_stance_model
 from index.stance_views import pick_view, score_views
-from index.store import StoredPassage, Store
+from index.store import PASSAGE_ID_MARK, StoredPassage, Store
 from index.vectors import VectorBackend, open_vector_index
 from index.verdict import decide, side_first
 
@@ -54,6 +54,9 @@ class ClaimIndex:
         self._stance = stance
         self._vectors: VectorBackend | None = None
         self._lock = threading.Lock()
+        # Held by a sync with the database and by an ingest from commit until its vectors are added.
+        self._vector_write_lock = threading.Lock()
+        self._synced_at: str | None = None  # the passages' id high-water mark the faiss index was last synced at
 
     # -- lazily loaded parts ----------------------------------------------------------------
     @property
@@ -80,13 +83,37 @@ class ClaimIndex:
             with self._lock:
                 if self._vectors is None:
                     vectors = self._open_vectors(embedder.dim)
+                    self._synced_at = self._passages_mark()
                     added, removed = vectors.sync(
                         self.store.passage_ids(), lambda ids: self.store.embeddings(ids, embedder.dim)
                     )
                     if added or removed:
                         vectors.save()
                     self._vectors = vectors
+        else:
+            self._catch_up()
         return self._vectors
+
+    def _passages_mark(self) -> str | None:
+        return None if self.store.is_postgres else self.store.get_meta(PASSAGE_ID_MARK)
+
+    def _catch_up(self) -> None:
+        """Take in passages another process wrote since the last sync (`claimbot ingest` beside `serve`).
+
+        Every article written on SQLite moves the passages' id high-water mark, so one key lookup
+        per call tells whether anything changed. The mark is read before the sync: a write that
+        lands during it moves the mark again and is taken in on the next call. pgvector needs none
+        of this: the vectors live in the database.
+        """
+        mark = self._passages_mark()
+        if mark == self._synced_at:
+            return
+        with self._vector_write_lock:
+            if mark == self._synced_at:
+                return
+            dim = self.embedder.dim
+            self._vectors.sync(self.store.passage_ids(), lambda ids: self.store.embeddings(ids, dim))
+            self._synced_at = mark
 
     def _open_vectors(self, dim: int) -> VectorBackend:
         # A faiss file in CLAIMBOT_HOME, or pgvector inside the database when DATABASE_URL is PostgreSQL.
@@ -117,6 +144,7 @@ class ClaimIndex:
         ingestor = Ingestor(
             self.store, self.vectors, self.embedder, collection=collection, on_event=on_event,
             load_attributor=shared_attributor if self.settings.attribution else None,
+            write_lock=self._vector_write_lock,
         )
         return ingestor.run(items)
 

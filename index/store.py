@@ -23,6 +23,9 @@ _STOPWORDS = frozenset(
     "she that the their them they this to was we were what when which who will with you".split()
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+# index_meta keys of the id high-water marks (SQLite): `next_id:passages` moves with every article written.
+ID_MARK_PREFIX = "next_id:"
+PASSAGE_ID_MARK = ID_MARK_PREFIX + PassageRow.__tablename__
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,7 @@ def _fresh_ids(s: Session, model: type[ArticleRow] | type[PassageRow], n: int) -
     the new passages: the HNSW vector index only masks a removed id, and a stored answer that names
     a passage would come to name another one. A high-water mark in index_meta prevents the reuse.
     """
-    key = f"next_id:{model.__tablename__}"
+    key = ID_MARK_PREFIX + model.__tablename__
     mark = s.get(MetaRow, key)
     first = max(int(mark.value) if mark else 0, (s.scalar(select(func.max(model.id))) or 0) + 1)
     s.merge(MetaRow(key=key, value=str(first + n)))

@@ -63,7 +63,10 @@ class VectorIndex:
         self._tombstones: set[int] = set()
         self.dirty = False
         if path.exists():
-            loaded = faiss.read_index(str(path))
+            try:
+                loaded = faiss.read_index(str(path))
+            except RuntimeError:  # unreadable: the file is a cache, and sync rebuilds it from the database
+                loaded = self._index
             if loaded.d == dim:
                 self._index = loaded
             # A file for another dimension (the embedding model changed) is rebuilt by sync.
@@ -176,7 +179,8 @@ class VectorIndex:
         """Write atomically: a crash leaves the old file or the new one, never half of one."""
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+            # one temporary file per process: `serve` and a `claimbot ingest` beside it both save
+            tmp = self.path.with_suffix(f"{self.path.suffix}.{os.getpid()}.tmp")
             faiss.write_index(self._index, str(tmp))
             with open(tmp, "rb") as handle:
                 os.fsync(handle.fileno())

@@ -89,6 +89,26 @@ def test_replacing_the_newest_article_gives_its_passages_new_ids(claim_index: Cl
     _consistent(claim_index)
 
 
+def test_a_running_index_takes_in_what_another_process_ingests(home: Path, tmp_path: Path):
+    # `serve` keeps its vector index in memory while `claimbot ingest` writes beside it
+    serving = ClaimIndex(Settings())
+    try:
+        _ingest(serving, str(DEMO_CORPUS))
+        serving.check("Pérez was killed", top=1)
+        path = tmp_path / "dam.txt"
+        path.write_text("Dam story\nThe dam above Arlen gave way on Saturday. Dozens of homes were flooded.", encoding="utf-8")
+        beside = ClaimIndex(Settings())
+        _ingest(beside, str(path), url="https://news.example/dam")
+        path.write_text("Dam story\nThe dam above Arlen held. Engineers lowered the reservoir.", encoding="utf-8")
+        assert _ingest(beside, str(path), url="https://news.example/dam").replaced == 1
+        beside.close()
+        result = serving.check("the reservoir was lowered by engineers", top=3)
+        assert "Engineers lowered the reservoir." in [p.text for p in result.passages]
+        _consistent(serving)  # the replaced passages are gone from its vectors too
+    finally:
+        serving.close()
+
+
 def test_same_article_twice_in_one_run_is_added_once(claim_index: ClaimIndex, tmp_path: Path):
     line = json.dumps({"text": "Rain fell all day. Rivers rose.", "url": "https://news.example/rain"})
     (tmp_path / "twice.jsonl").write_text(line + "\n" + line + "\n", encoding="utf-8")
