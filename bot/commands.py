@@ -122,7 +122,7 @@ class ClaimCommands(commands.Cog):
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     @app_commands.command(name="check", description="Check a claim against the indexed news articles")
-    @app_commands.describe(claim="The claim to check (up to 500 characters)", private="Only you see the answer")
+    @app_commands.describe(claim="The claim to check, in a sentence or two", private="Only you see the answer")
     @app_commands.guild_only()
     async def check(self, interaction: discord.Interaction, claim: str, private: bool = False) -> None:
         await run_check(interaction, claim, private=private, from_message=False)

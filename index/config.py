@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     def _expand_user(cls, value: Path) -> Path:
         return value.expanduser()
 
+    @field_validator("stance_model", mode="after")
+    @classmethod
+    def _expand_user_if_set(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
     @field_validator("stance_model", "shard_count", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

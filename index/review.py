@@ -702,11 +702,10 @@ class ReviewService:
         )
         cond = []
         if query and query.strip():
-            like = f"%{query.strip().lower()}%"
-            cond.append(or_(
-                func.lower(ArticleRow.title).like(like), func.lower(ArticleRow.outlet).like(like),
-                func.lower(ArticleRow.url).like(like),
-            ))
+            needle = query.strip().lower()
+            # autoescape: a "%" or "_" in the query is that character, not a LIKE wildcard
+            cond.append(or_(*(func.lower(column).contains(needle, autoescape=True)
+                              for column in (ArticleRow.title, ArticleRow.outlet, ArticleRow.url))))
         with self._session() as s:
             total = s.scalar(select(func.count()).select_from(ArticleRow).where(*cond)) or 0
             pages = max(1, -(-total // per_page))

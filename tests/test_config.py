@@ -25,6 +25,16 @@ def test_defaults_keep_everything_under_the_home_directory(tmp_path, monkeypatch
     assert Settings().resolved_database_url == "sqlite:////elsewhere/x.db"
 
 
+def test_paths_may_start_with_a_tilde(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("CLAIMBOT_HOME", "~/claimbot")
+    monkeypatch.setenv("CLAIMBOT_STANCE_MODEL", "~/models/stance")
+    s = Settings()
+    assert (s.home, s.stance_model) == (tmp_path / "claimbot", tmp_path / "models" / "stance")
+    monkeypatch.setenv("CLAIMBOT_STANCE_MODEL", "")
+    assert Settings().stance_model is None  # blank: the packaged model
+
+
 def test_shard_settings_parse_comma_lists_and_refuse_impossible_splits(monkeypatch):
     import pytest
     from pydantic import ValidationError

@@ -306,6 +306,22 @@ def test_corrections_survive_a_change_of_embedding_model(engine, svc):
     assert similar is not None and similar.verdict == "true" and similar.similarity >= 0.8
 
 
+def test_sources_matches_percent_and_underscore_literally(engine, svc):
+    from sqlalchemy.orm import Session
+
+    from index.schema import ArticleRow
+
+    with Session(engine) as s, s.begin():
+        for n, (title, outlet) in enumerate([("Inflation hits 5% in May", "Herald"), ("Rates rise", "Daily_News"),
+                                             ("Rain all week", "Courier")]):
+            s.add(ArticleRow(title=title, outlet=outlet, url=f"https://news.example/{n}", text="t",
+                             content_hash=str(n), origin="test"))
+    assert [e.title for e in svc.sources("5%").entries] == ["Inflation hits 5% in May"]
+    assert [e.title for e in svc.sources("_").entries] == ["Rates rise"]
+    assert svc.sources("%").total == 1
+    assert svc.sources("rain").total == 1 and svc.sources().total == 3
+
+
 # -- guild scoping --------------------------------------------------------------------------
 def test_nothing_crosses_guilds(svc):
     a = answer(svc, guild=G1)
