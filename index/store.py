@@ -239,9 +239,13 @@ def _fresh_ids(s: Session, model: type[ArticleRow] | type[PassageRow], n: int) -
     a passage would come to name another one. A high-water mark in index_meta prevents the reuse.
     """
     key = ID_MARK_PREFIX + model.__tablename__
-    mark = s.get(MetaRow, key)
-    first = max(int(mark.value) if mark else 0, (s.scalar(select(func.max(model.id))) or 0) + 1)
-    s.merge(MetaRow(key=key, value=str(first + n)))
+    # A write comes first so that the transaction holds SQLite's write lock before it reads the mark:
+    # a concurrent writer then waits (busy timeout) instead of reading the same mark and taking the
+    # same ids. (pysqlite begins the transaction at the first write, not at a read.)
+    s.execute(text("INSERT OR IGNORE INTO index_meta (key, value) VALUES (:key, '1')"), {"key": key})
+    first = max(int(s.scalar(select(MetaRow.value).where(MetaRow.key == key))),
+                (s.scalar(select(func.max(model.id))) or 0) + 1)
+    s.execute(text("UPDATE index_meta SET value = :value WHERE key = :key"), {"value": str(first + n), "key": key})
     return first
 
 

@@ -89,6 +89,31 @@ def test_replacing_the_newest_article_gives_its_passages_new_ids(claim_index: Cl
     _consistent(claim_index)
 
 
+def test_concurrent_writers_never_get_the_same_ids(tmp_path: Path):
+    import threading
+
+    from index.db import make_engine
+    from index.schema import PassageRow
+    from index.store import Store, _fresh_ids
+
+    url = f"sqlite:///{tmp_path / 'ids.db'}"
+    Store(make_engine(url))  # the schema
+    firsts: list[int] = []
+
+    def writer() -> None:  # its own engine: a separate connection, as another process has
+        store = Store(make_engine(url))
+        for _ in range(25):
+            with store.session() as s, s.begin():
+                firsts.append(_fresh_ids(s, PassageRow, 3))
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(firsts) == list(range(1, 300, 3))  # 100 blocks of 3 ids, none shared, none skipped
+
+
 def test_a_running_index_takes_in_what_another_process_ingests(home: Path, tmp_path: Path):
     # `serve` keeps its vector index in memory while `claimbot ingest` writes beside it
     serving = ClaimIndex(Settings())
