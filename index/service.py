@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from index.stance_views import pick_view, score_views
 from index.store import PASSAGE_ID_MARK, StoredPassage, Store
 from index.vectors import VectorBackend, open_vector_index
 from index.verdict import decide, side_first
+
+log = logging.getLogger(__name__)
 
 MAX_CLAIM_CHARS = 1000
 
@@ -105,14 +108,20 @@ class ClaimIndex:
         lands during it moves the mark again and is taken in on the next call. pgvector needs none
         of this: the vectors live in the database.
         """
-        mark = self._passages_mark()
-        if mark == self._synced_at:
+        if self._passages_mark() == self._synced_at:
             return
+        dim = self.embedder.dim
         with self._vector_write_lock:
-            if mark == self._synced_at:
+            mark = self._passages_mark()
+            if mark == self._synced_at:  # another thread caught up meanwhile
                 return
-            dim = self.embedder.dim
-            self._vectors.sync(self.store.passage_ids(), lambda ids: self.store.embeddings(ids, dim))
+            try:
+                self._vectors.sync(self.store.passage_ids(), lambda ids: self.store.embeddings(ids, dim))
+            except KeyError:
+                # A passage went between reading the ids and its vector (the other process replaced
+                # its article again): search what is there now; the mark stays, so the next call retries.
+                log.info("vector index catch-up raced another writer; retrying on the next call")
+                return
             self._synced_at = mark
 
     def _open_vectors(self, dim: int) -> VectorBackend:

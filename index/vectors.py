@@ -9,6 +9,7 @@ too slow for a chat answer (storage guide: 21 ms p50 at 100k exact vs 0.3 ms HNS
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -179,10 +180,15 @@ class VectorIndex:
         """Write atomically: a crash leaves the old file or the new one, never half of one."""
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # one temporary file per process: `serve` and a `claimbot ingest` beside it both save
-            tmp = self.path.with_suffix(f"{self.path.suffix}.{os.getpid()}.tmp")
-            faiss.write_index(self._index, str(tmp))
-            with open(tmp, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
+            # a temporary file of its own: `serve` and a `claimbot ingest` beside it both save
+            fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name + ".", suffix=".tmp")
+            os.close(fd)
+            try:
+                faiss.write_index(self._index, name)
+                with open(name, "rb") as handle:
+                    os.fsync(handle.fileno())
+                os.replace(name, self.path)
+            except BaseException:
+                Path(name).unlink(missing_ok=True)
+                raise
             self.dirty = False

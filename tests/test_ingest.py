@@ -134,6 +134,31 @@ def test_a_running_index_takes_in_what_another_process_ingests(home: Path, tmp_p
         serving.close()
 
 
+def test_a_catch_up_that_races_another_writer_answers_and_retries(home: Path, tmp_path: Path, monkeypatch):
+    serving = ClaimIndex(Settings())
+    try:
+        _ingest(serving, str(DEMO_CORPUS))
+        serving.check("Pérez was killed", top=1)
+        path = tmp_path / "dam.txt"
+        path.write_text("Dam story\nThe dam above Arlen gave way on Saturday.", encoding="utf-8")
+        beside = ClaimIndex(Settings())
+        _ingest(beside, str(path), url="https://news.example/dam")
+        beside.close()
+        real = serving.store.embeddings
+
+        def gone(ids, dim):  # the passages were replaced between reading their ids and their vectors
+            monkeypatch.setattr(serving.store, "embeddings", real)
+            raise KeyError(int(ids[0]))
+
+        monkeypatch.setattr(serving.store, "embeddings", gone)
+        assert serving.check("Pérez was killed", top=1).passages  # answered from what the index holds
+        assert serving.store.embeddings is real
+        serving.check("the dam gave way", top=1)  # the next call syncs
+        _consistent(serving)
+    finally:
+        serving.close()
+
+
 def test_same_article_twice_in_one_run_is_added_once(claim_index: ClaimIndex, tmp_path: Path):
     line = json.dumps({"text": "Rain fell all day. Rivers rose.", "url": "https://news.example/rain"})
     (tmp_path / "twice.jsonl").write_text(line + "\n" + line + "\n", encoding="utf-8")

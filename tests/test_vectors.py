@@ -45,6 +45,17 @@ def test_a_removed_id_added_again_under_hnsw_finds_only_its_new_vector(tmp_path)
     assert 98 not in [i for i, score in index.search(old[98], 5) if score > 0.99]
 
 
+def test_an_unreadable_file_is_replaced_and_saving_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "v.faiss"
+    path.write_bytes(b"not a faiss index")  # e.g. a disk that filled up under another tool
+    index = VectorIndex(path, DIM, hnsw_threshold=0)
+    assert len(index) == 0  # sync with the database fills it
+    index.add(np.arange(3, dtype=np.int64), _unit(3))
+    index.save()
+    assert [p.name for p in tmp_path.iterdir()] == ["v.faiss"]
+    assert len(VectorIndex(path, DIM, hnsw_threshold=0)) == 3
+
+
 def test_sync_adds_missing_and_drops_extra(tmp_path):
     vectors = _unit(10)
     index = VectorIndex(tmp_path / "v.faiss", DIM, hnsw_threshold=0)
