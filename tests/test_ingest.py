@@ -134,6 +134,7 @@ def test_a_running_index_takes_in_what_another_process_ingests(home: Path, tmp_p
         serving.close()
 
 
+@sqlite_only  # pgvector keeps the vectors in the database: there is nothing to catch up
 def test_a_catch_up_that_races_another_writer_answers_and_retries(home: Path, tmp_path: Path, monkeypatch):
     serving = ClaimIndex(Settings())
     try:
