@@ -114,50 +114,49 @@ def test_concurrent_writers_never_get_the_same_ids(tmp_path: Path):
     assert sorted(firsts) == list(range(1, 300, 3))  # 100 blocks of 3 ids, none shared, none skipped
 
 
-def test_a_running_index_takes_in_what_another_process_ingests(home: Path, tmp_path: Path):
-    # `serve` keeps its vector index in memory while `claimbot ingest` writes beside it
-    serving = ClaimIndex(Settings())
+@pytest.fixture
+def serving(home: Path):
+    """An index as `serve` holds it: the demo corpus, its vectors loaded into memory."""
+    index = ClaimIndex(Settings())
+    _ingest(index, str(DEMO_CORPUS))
+    index.check("Pérez was killed", top=1)
+    yield index
+    index.close()
+
+
+def _ingest_beside(path: Path, text: str):
+    """`claimbot ingest` in another process: its own index on the same home."""
+    path.write_text(text, encoding="utf-8")
+    beside = ClaimIndex(Settings())
     try:
-        _ingest(serving, str(DEMO_CORPUS))
-        serving.check("Pérez was killed", top=1)
-        path = tmp_path / "dam.txt"
-        path.write_text("Dam story\nThe dam above Arlen gave way on Saturday. Dozens of homes were flooded.", encoding="utf-8")
-        beside = ClaimIndex(Settings())
-        _ingest(beside, str(path), url="https://news.example/dam")
-        path.write_text("Dam story\nThe dam above Arlen held. Engineers lowered the reservoir.", encoding="utf-8")
-        assert _ingest(beside, str(path), url="https://news.example/dam").replaced == 1
-        beside.close()
-        result = serving.check("the reservoir was lowered by engineers", top=3)
-        assert "Engineers lowered the reservoir." in [p.text for p in result.passages]
-        _consistent(serving)  # the replaced passages are gone from its vectors too
+        return _ingest(beside, str(path), url="https://news.example/dam")
     finally:
-        serving.close()
+        beside.close()
+
+
+def test_a_running_index_takes_in_what_another_process_ingests(serving: ClaimIndex, tmp_path: Path):
+    path = tmp_path / "dam.txt"
+    _ingest_beside(path, "Dam story\nThe dam above Arlen gave way on Saturday. Dozens of homes were flooded.")
+    assert _ingest_beside(path, "Dam story\nThe dam above Arlen held. Engineers lowered the reservoir.").replaced == 1
+    result = serving.check("the reservoir was lowered by engineers", top=3)
+    assert "Engineers lowered the reservoir." in [p.text for p in result.passages]
+    _consistent(serving)  # the replaced passages are gone from its vectors too
 
 
 @sqlite_only  # pgvector keeps the vectors in the database: there is nothing to catch up
-def test_a_catch_up_that_races_another_writer_answers_and_retries(home: Path, tmp_path: Path, monkeypatch):
-    serving = ClaimIndex(Settings())
-    try:
-        _ingest(serving, str(DEMO_CORPUS))
-        serving.check("Pérez was killed", top=1)
-        path = tmp_path / "dam.txt"
-        path.write_text("Dam story\nThe dam above Arlen gave way on Saturday.", encoding="utf-8")
-        beside = ClaimIndex(Settings())
-        _ingest(beside, str(path), url="https://news.example/dam")
-        beside.close()
-        real = serving.store.embeddings
+def test_a_catch_up_that_races_another_writer_answers_and_retries(serving: ClaimIndex, tmp_path: Path, monkeypatch):
+    _ingest_beside(tmp_path / "dam.txt", "Dam story\nThe dam above Arlen gave way on Saturday.")
+    real = serving.store.embeddings
 
-        def gone(ids, dim):  # the passages were replaced between reading their ids and their vectors
-            monkeypatch.setattr(serving.store, "embeddings", real)
-            raise KeyError(int(ids[0]))
+    def gone(ids, dim):  # the passages were replaced between reading their ids and their vectors
+        monkeypatch.setattr(serving.store, "embeddings", real)
+        raise KeyError(int(ids[0]))
 
-        monkeypatch.setattr(serving.store, "embeddings", gone)
-        assert serving.check("Pérez was killed", top=1).passages  # answered from what the index holds
-        assert serving.store.embeddings is real
-        serving.check("the dam gave way", top=1)  # the next call syncs
-        _consistent(serving)
-    finally:
-        serving.close()
+    monkeypatch.setattr(serving.store, "embeddings", gone)
+    assert serving.check("Pérez was killed", top=1).passages  # answered from what the index holds
+    assert serving.store.embeddings is real
+    serving.check("the dam gave way", top=1)  # the next call syncs
+    _consistent(serving)
 
 
 def test_same_article_twice_in_one_run_is_added_once(claim_index: ClaimIndex, tmp_path: Path):
