@@ -69,7 +69,7 @@ LIMIT :k
 
 
 def lexical_search(connection: Connection, words: Sequence[str], k: int, collection: str | None) -> list[int]:
-    """Passage ids matching any of `words` (already case-folded, stopwords removed), best first."""
+    """Passage ids matching any of `words` (stopwords removed; to_tsvector folds case), best first."""
     words = list(dict.fromkeys(words))
     if not words:
         return []

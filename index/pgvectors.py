@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Connection, Engine, Integer, bindparam, column, select, table, text, update
+from sqlalchemy import Connection, Engine, Integer, String, bindparam, column, select, table, text, update
 
 # The storage guide measured recall@10 1.000 at ef_search 64 and 128 on 100k clustered vectors;
 # 128 is what the faiss HNSW uses too, so both backends search equally wide.
@@ -28,7 +28,9 @@ WRITE_BATCH = 1000
 
 # Only the two columns this module touches: `embedding_vec` is not in the ORM model because SQLite
 # has no such column.
-passage_vectors = table("passages", column("id", Integer), column("embedding_vec", Vector()))
+passage_vectors = table(
+    "passages", column("id", Integer), column("embedding_vec", Vector()), column("collection", String)
+)
 
 
 def write_vectors(connection: Connection, ids: Sequence[int], vectors: np.ndarray) -> None:
@@ -120,16 +122,20 @@ class PgVectorIndex:
             c.execute(text(f"REINDEX INDEX {HNSW_INDEX}"))
             c.commit()
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, collection: str | None = None) -> list[tuple[int, float]]:
         """(passage id, cosine similarity), best first, like the faiss index's inner product."""
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         distance = passage_vectors.c.embedding_vec.cosine_distance(q)
+        query_rows = select(passage_vectors.c.id, distance.label("distance")).order_by(distance).limit(k)
         with self.engine.begin() as c:
             # SET LOCAL: only for this transaction, so a pooled connection keeps its defaults.
             ef_search = min(max(HNSW_EF_SEARCH, k), 1000)  # pgvector's ceiling for ef_search
             c.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
-            rows = c.execute(
-                select(passage_vectors.c.id, distance.label("distance")).order_by(distance).limit(k)
-            ).all()
+            if collection is not None:
+                # Without an iterative scan the graph yields ef_search rows and the filter keeps
+                # only those in the collection: a small collection would get few or none.
+                c.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
+                query_rows = query_rows.where(passage_vectors.c.collection == collection)
+            rows = c.execute(query_rows).all()
         # Rows without a vector sort last with a NULL distance; they are not hits.
         return [(int(i), 1.0 - float(d)) for i, d in rows if d is not None]

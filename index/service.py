@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -20,13 +21,16 @@ from index.schema import DEFAULT_COLLECTION
 from index.sources import SourceItem
 from index.stance import StanceModel, shared_stance_model
 from index.stance_views import pick_view, score_views
-from index.store import PASSAGE_ID_MARK, StoredPassage, Store
+from index.store import PASSAGE_ID_MARK, StoredPassage, Store, query_words
 from index.vectors import VectorBackend, open_vector_index
 from index.verdict import decide, side_first
 
 log = logging.getLogger(__name__)
 
 MAX_CLAIM_CHARS = 1000
+_RESYNC = "resync"  # a synced-at mark no database holds (marks are ids), so the next call syncs
+# Every passage shown is read by the stance model (about 10 ms each on 2 cores).
+MAX_TOP = 100
 
 
 class ClaimError(ValueError):
@@ -86,12 +90,13 @@ class ClaimIndex:
             with self._lock:
                 if self._vectors is None:
                     vectors = self._open_vectors(embedder.dim)
-                    self._synced_at = self._passages_mark()
-                    added, removed = vectors.sync(
-                        self.store.passage_ids(), lambda ids: self.store.embeddings(ids, embedder.dim)
-                    )
-                    if added or removed:
+                    mark = self._passages_mark()
+                    changed = self._sync(vectors, embedder.dim)
+                    if changed is None:
+                        mark = _RESYNC  # not the mark's state yet: the next call syncs again
+                    elif any(changed):
                         vectors.save()
+                    self._synced_at = mark
                     self._vectors = vectors
         else:
             self._catch_up()
@@ -115,14 +120,18 @@ class ClaimIndex:
             mark = self._passages_mark()
             if mark == self._synced_at:  # another thread caught up meanwhile
                 return
-            try:
-                self._vectors.sync(self.store.passage_ids(), lambda ids: self.store.embeddings(ids, dim))
-            except KeyError:
-                # A passage went between reading the ids and its vector (the other process replaced
-                # its article again): search what is there now; the mark stays, so the next call retries.
-                log.info("vector index catch-up raced another writer; retrying on the next call")
-                return
-            self._synced_at = mark
+            if self._sync(self._vectors, dim) is not None:
+                self._synced_at = mark
+
+    def _sync(self, vectors: VectorBackend, dim: int) -> tuple[int, int] | None:
+        """Make the vector index hold the database's passages: (added, removed), None on a race."""
+        try:
+            return vectors.sync(self.store.passage_ids(), lambda ids: self.store.embeddings(ids, dim))
+        except KeyError:
+            # A passage went between reading the ids and its vector (another process replaced its
+            # article again): search what is there now; the caller leaves the mark, so the next call retries.
+            log.info("vector index sync raced another writer; retrying on the next call")
+            return None
 
     def _open_vectors(self, dim: int) -> VectorBackend:
         # A faiss file in CLAIMBOT_HOME, or pgvector inside the database when DATABASE_URL is PostgreSQL.
@@ -164,22 +173,33 @@ class ClaimIndex:
 
         `stance=False` skips the stance model: passages in relevance order, no verdict.
         """
-        claim = " ".join(claim.split())
+        # NFC as articles are stored: a claim typed with combining accents ("Pe\u0301rez") must
+        # find the same words.
+        claim = " ".join(unicodedata.normalize("NFC", claim).split())
         if not claim:
             raise ClaimError("the claim is empty")
         if len(claim) > MAX_CLAIM_CHARS:
             raise ClaimError(f"the claim is {len(claim)} characters long; the limit is {MAX_CLAIM_CHARS}")
-        if top < 1:
-            raise ClaimError("--top must be at least 1")
+        try:
+            claim.encode("utf-8")
+        except UnicodeEncodeError:  # bytes a terminal could not decode arrive as lone surrogates
+            raise ClaimError("the claim is not valid text (it holds bytes that are not UTF-8)") from None
+        if not query_words(claim):
+            # Nothing to search for ("it was the", "🔥🔥"): the nearest vectors would be noise,
+            # and the stance model would judge passages that have nothing to do with it.
+            raise ClaimError("the claim has no words to search for; say what happened, e.g. \"Pérez was killed\"")
+        if not 1 <= top <= MAX_TOP:
+            raise ClaimError(f"--top must be between 1 and {MAX_TOP}")
         # The stance model reads more passages than are shown, so that a passage taking a side
         # is found even when a merely on-topic one outranks it.
         depth = max(top, self.settings.stance_candidates)
         k = max(self.settings.candidates, depth)
         query = self.embedder.encode([claim])[0]
-        dense = [pid for pid, _ in self.vectors.search(query, k)]
+        # Both searches are scoped to the collection inside them, so a small collection gets its
+        # own k nearest passages rather than what is left of the whole corpus's.
+        dense = [pid for pid, _ in self.vectors.search(query, k, collection)]
         lexical = self.store.lexical_search(claim, k, collection)
         hits = reciprocal_rank_fusion(dense, lexical)
-        # Dense hits are not scoped by collection in the vector index, so filter here.
         stored = self.store.passages([h.passage_id for h in hits])
         results: list[PassageResult] = []
         for hit in hits:

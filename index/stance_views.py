@@ -86,8 +86,9 @@ def said_by(text: str, speaker: str | None) -> str:
     """
     if not speaker:
         return ""
-    surname = speaker.split()[-1].casefold()
-    if surname in text.casefold():
+    surname = speaker.split()[-1]
+    # A whole word: "Li" is not named by "police", nor "Ma" by "many".
+    if re.search(rf"(?<!\w){re.escape(surname)}(?!\w)", text, flags=re.IGNORECASE):
         return ""
     return f"{speaker} said: "
 

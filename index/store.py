@@ -23,6 +23,16 @@ _STOPWORDS = frozenset(
     "she that the their them they this to was we were what when which who will with you".split()
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a claim the full-text search looks for: no stopwords.
+
+    Words keep their case: FTS5 and PostgreSQL fold it themselves, and Python's casefold() would
+    split "İstanbul" (a combining dot) and turn "Straße" into "strasse", which the index never holds."""
+    return [w for w in _WORD.findall(query) if w.casefold() not in _STOPWORDS]
+
+
 # index_meta keys of the id high-water marks (SQLite): `next_id:passages` moves with every article written.
 ID_MARK_PREFIX = "next_id:"
 PASSAGE_ID_MARK = ID_MARK_PREFIX + PassageRow.__tablename__
@@ -199,7 +209,7 @@ class Store:
 
     def lexical_search(self, query: str, k: int, collection: str | None = None) -> list[int]:
         """Passage ids by BM25 over the passage text (context weighted lower), best first."""
-        words = [w for w in _WORD.findall(query.casefold()) if w not in _STOPWORDS]
+        words = query_words(query)
         if not words:
             return []
         if self.is_postgres:

@@ -17,9 +17,10 @@ from typing import Protocol
 
 import faiss
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from index.pgvectors import PgVectorIndex
+from index.schema import PassageRow
 
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 200
@@ -43,7 +44,7 @@ class VectorBackend(Protocol):
     def remove(self, ids: np.ndarray) -> None: ...
     def rebuild(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
     def sync(self, truth_ids: np.ndarray, load_vectors: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int]: ...
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+    def search(self, query: np.ndarray, k: int, collection: str | None = None) -> list[tuple[int, float]]: ...
     def save(self) -> None: ...
 
 
@@ -51,14 +52,25 @@ def open_vector_index(engine: Engine, path: Path, dim: int, hnsw_threshold: int)
     """The dense index that goes with this database: pgvector inside PostgreSQL, else a faiss file."""
     if engine.dialect.name == "postgresql":
         return PgVectorIndex(engine, dim)
-    return VectorIndex(path, dim, hnsw_threshold)
+
+    def collection_ids(collection: str) -> np.ndarray:
+        with engine.connect() as c:
+            ids = c.execute(select(PassageRow.id).where(PassageRow.collection == collection)).scalars().all()
+        return np.asarray(ids, dtype=np.int64)
+
+    return VectorIndex(path, dim, hnsw_threshold, collection_ids=collection_ids)
 
 
 class VectorIndex:
-    def __init__(self, path: Path, dim: int, hnsw_threshold: int) -> None:
+    def __init__(
+        self, path: Path, dim: int, hnsw_threshold: int,
+        collection_ids: Callable[[str], np.ndarray] | None = None,
+    ) -> None:
         self.path = path
         self.dim = dim
         self.hnsw_threshold = hnsw_threshold
+        # faiss holds ids only: which passages a collection has comes from the database.
+        self._collection_ids = collection_ids
         self._lock = threading.RLock()
         self._index = self._empty(hnsw=False)
         self._tombstones: set[int] = set()
@@ -163,15 +175,35 @@ class VectorIndex:
             return len(missing), len(extra)
 
     # -- queries ----------------------------------------------------------------------------
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, collection: str | None = None) -> list[tuple[int, float]]:
+        """(passage id, inner product), best first; only the collection's passages if one is named
+        (filtered inside the search, so a small collection still gets its k nearest)."""
+        within = None
+        if collection is not None:
+            if self._collection_ids is None:
+                raise ValueError("this vector index cannot search by collection (no database to ask)")
+            within = self._collection_ids(collection)
+            if len(within) == 0:
+                return []
         with self._lock:
             if self._index.ntotal == 0:
                 return []
             q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-            params = None
+            # faiss keeps only a raw pointer to a selector's parts: they stay referenced here.
+            parts: list[faiss.IDSelector] = []
             if self._tombstones:
-                mask = faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64))
-                params = faiss.SearchParametersHNSW(sel=faiss.IDSelectorNot(mask), efSearch=HNSW_EF_SEARCH)
+                parts.append(faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64)))
+                parts.append(faiss.IDSelectorNot(parts[-1]))
+            if within is not None:
+                parts.append(faiss.IDSelectorBatch(within))
+                if self._tombstones:
+                    parts.append(faiss.IDSelectorAnd(parts[1], parts[2]))
+            params = None
+            if parts:
+                if self.is_hnsw:
+                    params = faiss.SearchParametersHNSW(sel=parts[-1], efSearch=max(HNSW_EF_SEARCH, k))
+                else:
+                    params = faiss.SearchParameters(sel=parts[-1])
             scores, ids = self._index.search(q, min(k, self._index.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 

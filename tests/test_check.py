@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 from typer.testing import CliRunner
@@ -41,10 +42,38 @@ def test_results_are_ordered_and_scoped(demo_index):
     assert demo_index.check("Pérez was killed", collection="another-guild").passages == []
 
 
-@pytest.mark.parametrize(("claim", "message"), [("   ", "empty"), ("x" * 1001, "limit is 1000")])
+@pytest.mark.parametrize(("claim", "message"), [
+    ("   ", "empty"), ("x" * 1001, "limit is 1000"), ("it was the", "no words to search for"),
+    ("🔥🔥 ???", "no words to search for"), ("\udcff was killed", "not valid text"),
+])
 def test_unusable_claims_are_refused(demo_index, claim: str, message: str):
     with pytest.raises(ClaimError, match=message):
         demo_index.check(claim)
+
+
+def test_top_is_bounded(demo_index):
+    with pytest.raises(ClaimError, match="between 1 and 100"):
+        demo_index.check("Pérez was killed", top=101)
+
+
+def test_a_claim_typed_with_combining_accents_finds_the_same_words(demo_index):
+    decomposed = unicodedata.normalize("NFD", "Pérez pilot")
+    assert decomposed != "Pérez pilot"
+    assert demo_index.store.lexical_search(unicodedata.normalize("NFD", "Pérez"), 5) == []  # "Pe", "rez"
+    result = demo_index.check(decomposed, top=3, stance=False)
+    assert result.claim == "Pérez pilot"
+    assert [p.text for p in result.passages] == [p.text for p in demo_index.check("Pérez pilot", top=3, stance=False).passages]
+
+
+def test_full_text_search_keeps_words_that_casefold_would_split(tmp_path):
+    from index.db import make_engine
+    from index.store import Store, query_words
+
+    assert query_words("The İstanbul Straße was closed") == ["İstanbul", "Straße", "closed"]
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'c.db'}"))
+    with store.engine.begin() as c:  # the FTS table only: what lexical_search reads
+        c.exec_driver_sql("INSERT INTO passages_fts(rowid, text, context) VALUES (7, 'Traffic on the İstanbul Straße', '')")
+    assert store.lexical_search("İstanbul", 5) == [7] and store.lexical_search("Straße", 5) == [7]
 
 
 def test_cli_json_follows_the_schema(home):
@@ -70,6 +99,16 @@ def test_cli_text_output_names_the_source(home):
     assert result.exit_code == 0
     assert "actor, pilot and dog trainer" in result.output
     assert "el Nuevo Herald — Venezuela forces launch deadly assault" in result.output and "(2018-01-15)" in result.output
+
+
+def test_cli_text_output_prints_brackets_as_text(home, tmp_path):
+    # Rich would read "[sic]" as markup and drop it, and "[/]" would end the run with a MarkupError.
+    (tmp_path / "q.txt").write_text("Quote\nThey [the police] shot him, the witness said [/] twice.", encoding="utf-8")
+    runner.invoke(app, ["ingest", str(tmp_path / "q.txt")])
+    result = runner.invoke(app, ["check", "the police [sic] shot him [/]", "--top", "1"])
+    assert result.exit_code == 0, result.output
+    assert "the police [sic] shot him [/]" in result.output
+    assert "They [the police] shot him, the witness said [/] twice." in result.output
 
 
 def test_cli_empty_claim_is_a_clear_error(home):
@@ -106,3 +145,23 @@ def test_cli_json_says_who_says_each_passage(home):
         found = [p for p in json.loads(result.stdout)["passages"] if p["text"].startswith(prefix)]
         assert found, (claim, prefix)
         assert (found[0]["speaker"], found[0]["cue"], found[0]["attribution"]) == said
+
+
+def test_a_collection_is_searched_within_itself(home, tmp_path, monkeypatch):
+    # One dense candidate: the corpus-wide nearest passage is the demo's, outside the collection.
+    monkeypatch.setenv("CLAIMBOT_RETRIEVAL_CANDIDATES", "1")
+    monkeypatch.setenv("CLAIMBOT_STANCE_CANDIDATES", "1")
+    from index.config import Settings
+    from index.service import ClaimIndex
+    from index.sources import SourceOptions, read_inputs
+
+    index = ClaimIndex(Settings())
+    try:
+        index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions()))
+        (tmp_path / "raid.txt").write_text("Raid\nThe rebel pilot died in a raid by security forces.", encoding="utf-8")
+        index.ingest(read_inputs([str(tmp_path / "raid.txt")], SourceOptions()), collection="other")
+        assert index.store.lexical_search("Pérez was killed", 5, "other") == []  # no word in common
+        result = index.check("Pérez was killed", top=1, collection="other", stance=False)
+        assert [p.text for p in result.passages] == ["The rebel pilot died in a raid by security forces."]
+    finally:
+        index.close()

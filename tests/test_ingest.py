@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +91,6 @@ def test_replacing_the_newest_article_gives_its_passages_new_ids(claim_index: Cl
 
 
 def test_concurrent_writers_never_get_the_same_ids(tmp_path: Path):
-    import threading
 
     from index.db import make_engine
     from index.schema import PassageRow
@@ -159,6 +159,76 @@ def test_a_catch_up_that_races_another_writer_answers_and_retries(serving: Claim
     _consistent(serving)
 
 
+@sqlite_only  # pgvector keeps the vectors in the database: there is nothing to sync
+def test_a_first_sync_that_races_another_writer_answers_and_retries(home: Path, monkeypatch):
+    first = ClaimIndex(Settings())
+    _ingest(first, str(DEMO_CORPUS))
+    first.close()
+    (Settings().vector_dir / "passages.faiss").unlink()  # so the next index fills it from the database
+    index = ClaimIndex(Settings())
+    real = index.store.embeddings
+
+    def gone(ids, dim):  # the passages were replaced between reading their ids and their vectors
+        monkeypatch.setattr(index.store, "embeddings", real)
+        raise KeyError(int(ids[0]))
+
+    monkeypatch.setattr(index.store, "embeddings", gone)
+    try:
+        assert index.check("Pérez is a trained pilot", top=1, stance=False).passages  # from the full-text side
+        assert index.store.embeddings is real
+        index.check("Pérez is a trained pilot", top=1, stance=False)  # the next call syncs
+        _consistent(index)
+    finally:
+        index.close()
+
+
+class _WatchedLock:
+    """A lock that sets `contended` when a second thread has to wait for it."""
+
+    def __init__(self, contended: threading.Event) -> None:
+        self._lock = threading.Lock()
+        self.contended = contended
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            self.contended.set()
+            self._lock.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self._lock.release()
+
+
+@sqlite_only  # pgvector keeps the vectors in the database: there is nothing to catch up
+def test_a_catch_up_during_an_ingest_in_the_same_process_adds_no_vector_twice(
+    serving: ClaimIndex, tmp_path: Path, monkeypatch
+):
+    # The committed passages are in the database before the ingest adds their vectors; a check on
+    # another thread that synced in that window would add them too, and the ingest again. The
+    # check below either waits for the ingest's lock (as it should) or finishes its sync first.
+    check_waits_or_synced = threading.Event()
+    serving._vector_write_lock = _WatchedLock(check_waits_or_synced)
+    real_write = serving.store.write_article
+
+    def check() -> None:
+        serving.vectors  # noqa: B018 - the property is what syncs with the database
+        check_waits_or_synced.set()
+
+    checker = threading.Thread(target=check)
+
+    def write_then_check(*args, **kwargs):
+        written = real_write(*args, **kwargs)
+        monkeypatch.setattr(serving.store, "write_article", real_write)
+        checker.start()  # a /check arriving right after the commit
+        assert check_waits_or_synced.wait(30)
+        return written
+
+    monkeypatch.setattr(serving.store, "write_article", write_then_check)
+    (tmp_path / "dam.txt").write_text("Dam story\nThe dam above Arlen gave way on Saturday.", encoding="utf-8")
+    assert _ingest(serving, str(tmp_path / "dam.txt")).added == 1
+    checker.join()
+    _consistent(serving)
+
+
 def test_same_article_twice_in_one_run_is_added_once(claim_index: ClaimIndex, tmp_path: Path):
     line = json.dumps({"text": "Rain fell all day. Rivers rose.", "url": "https://news.example/rain"})
     (tmp_path / "twice.jsonl").write_text(line + "\n" + line + "\n", encoding="utf-8")
@@ -174,6 +244,16 @@ BAD_INPUTS = {
     "headings.html": b"<html><body><nav>menu</nav></body></html>",
     "bad.jsonl": b'{"title": "no text"}\n{broken\n',
 }
+
+
+def test_url_is_refused_for_an_input_that_holds_several_articles(home: Path, tmp_path: Path):
+    # Articles with the same URL replace each other: all but the last would be lost.
+    lines = [json.dumps({"text": f"Story {n}. It happened.", "url": f"https://news.example/{n}"}) for n in (1, 2)]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for target in (tmp_path / "feed.jsonl", tmp_path):
+        result = runner.invoke(app, ["ingest", str(target), "--url", "https://news.example/one"])
+        assert result.exit_code == 2 and "--url names one article" in result.output, result.output
+    assert not (home / "claimbot.db").exists()  # refused before anything was opened
 
 
 def test_bad_inputs_write_nothing_and_exit_nonzero(home: Path, tmp_path: Path):

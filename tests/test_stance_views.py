@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.stance import StanceScore
-from index.stance_views import as_sentence, clauses, core, pick_view, stance_views
+from index.stance_views import as_sentence, clauses, core, pick_view, said_by, stance_views
 
 STILL_ALIVE = ("In the first of several videos released via social media Monday morning, Pérez announced that he "
                "and a small group of men were still alive, despite the early-morning assault.")
@@ -83,3 +83,17 @@ def test_pick_view_prefers_the_most_decided_side_and_falls_back_to_the_whole_sen
     assert pick_view([whole, _score("supports", 0.5, 0.1), side]) is side
     decided_whole = _score("supports", 0.9, 0.05)
     assert pick_view([decided_whole, _score("refutes", 0.1, 0.6)]) is decided_whole
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "prefix"),
+    [
+        ("The police would not comment.", "Wei Li", "Wei Li said: "),  # "Li" inside "police" is not Li
+        ("Many were hurt.", "Jack Ma", "Jack Ma said: "),
+        ("Li said the police would not comment.", "Wei Li", ""),  # the sentence names its speaker
+        ("Pérez announced that he was alive.", "Óscar Pérez", ""),
+        ("“Spare his life.”", None, ""),
+    ],
+)
+def test_the_speaker_prefix_is_left_out_only_when_the_sentence_names_the_speaker(text, speaker, prefix):
+    assert said_by(text, speaker) == prefix

@@ -84,3 +84,21 @@ def test_a_file_for_another_dimension_is_ignored(tmp_path):
     old.save()
     new = VectorIndex(path, DIM * 2, hnsw_threshold=0)
     assert len(new) == 0
+
+
+@pytest.mark.parametrize("threshold", [0, 50], ids=["exact", "hnsw"])
+def test_a_collection_search_returns_only_its_live_passages_nearest_first(tmp_path, threshold):
+    vectors = _unit(200, seed=3)
+    ids = np.arange(200, dtype=np.int64)
+    small = np.arange(0, 200, 20, dtype=np.int64)  # a 10-passage collection spread over the index
+    index = VectorIndex(tmp_path / "v.faiss", DIM, hnsw_threshold=threshold,
+                        collection_ids=lambda name: small if name == "small" else np.empty(0, np.int64))
+    index.add(ids, vectors)
+    index.remove(np.array([40], dtype=np.int64))  # under HNSW a mask, combined with the collection's
+    query = vectors[60] + 0.3 * vectors[61]
+    query /= np.linalg.norm(query)
+    hits = index.search(query, 5, "small")
+    live = np.setdiff1d(small, [40])
+    expected = live[np.argsort(-(vectors[live] @ query))][:5]
+    assert [i for i, _ in hits] == expected.tolist()
+    assert index.search(query, 5, "empty") == []
