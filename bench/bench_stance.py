@@ -50,7 +50,7 @@ def main() -> None:
     settings = Settings()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
     model = shared_stance_model(settings.stance_model, settings.stance_threads)
-    rows = eval_pairs(settings.data_dir)["climate-fever"][: a.pairs]
+    rows = eval_pairs(settings.data_dir, ["climate-fever"])["climate-fever"][: a.pairs]
     pairs = [(r["claim"], r["evidence"]) for r in rows]
     model.logits(pairs[:32])  # warm up
     t = time.perf_counter()

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from index.config import Settings
@@ -19,10 +20,16 @@ from index.models import CheckResult, PassageResult
 from index.review import ReviewService
 from index.service import ClaimError, ClaimIndex, IndexMismatch
 from index.sources import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, SourceOptions, read_inputs
+from index.stance import StanceModelError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _error(message: object) -> None:
+    # Messages carry file names, URLs and claims: "[...]" in them is text, not rich markup.
+    err.print("[red]error:[/]", escape(str(message)))
 
 
 def _progress() -> Progress:
@@ -50,7 +57,7 @@ def _open_index() -> ClaimIndex:
     try:
         return ClaimIndex(settings)
     except Exception as exc:  # a bad DATABASE_URL or unreadable CLAIMBOT_HOME: say so in one line
-        err.print(f"[red]error:[/] cannot open the claim index: {exc}")
+        _error(f"cannot open the claim index: {exc}")
         raise typer.Exit(2) from exc
 
 
@@ -63,8 +70,11 @@ def _count_units(inputs: list[str]) -> int | None:
         for f in files:
             suffix = f.suffix.lower()
             if suffix in JSONL_SUFFIXES and f.is_file():
-                with f.open("rb") as handle:
-                    total += sum(1 for line in handle if line.strip())
+                try:
+                    with f.open("rb") as handle:
+                        total += sum(1 for line in handle if line.strip())
+                except OSError:  # the ingest itself reports the file in one line and goes on
+                    total += 1
             elif suffix in SUPPORTED_SUFFIXES or not path.is_dir():
                 total += 1
     return total or None
@@ -87,13 +97,14 @@ def ingest(
         try:
             dt.date.fromisoformat(published)
         except ValueError:
-            err.print(f"[red]error:[/] --published must be YYYY-MM-DD, got {published!r}")
+            _error(f"--published must be YYYY-MM-DD, got {published!r}")
             raise typer.Exit(2) from None
     overrides: dict[str, Any] = {
         "title": title, "outlet": outlet, "url": url, "author": author, "published": published, "language": language,
     }
-    if url and len(inputs) > 1:
-        err.print("[red]error:[/] --url names one article; give exactly one input with it")
+    # Articles that share a URL replace each other: --url must not reach more than one.
+    if url and (len(inputs) > 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() in JSONL_SUFFIXES):
+        _error("--url names one article; give exactly one article file or URL with it")
         raise typer.Exit(2)
     settings = Settings()
     index = _open_index()
@@ -109,10 +120,10 @@ def ingest(
     def on_event(event) -> None:  # noqa: ANN001
         progress.advance(task)
         if event.outcome == "failed":
-            progress.console.print(f"[red]failed:[/] {event.origin}: {event.detail}")
+            progress.console.print("[red]failed:[/]", escape(f"{event.origin}: {event.detail}"))
         elif verbose:
             extra = f", {event.passages} passages" if event.passages else ""
-            progress.console.print(f"{event.outcome}: {event.origin} ({event.detail}{extra})")
+            progress.console.print(escape(f"{event.outcome}: {event.origin} ({event.detail}{extra})"))
         if verbose:
             sys.stderr.flush()
 
@@ -121,7 +132,7 @@ def ingest(
             task = progress.add_task("ingesting", total=_count_units(inputs))
             report = index.ingest(read_inputs(inputs, options), collection=collection, on_event=on_event)
     except IndexMismatch as exc:
-        err.print(f"[red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(2) from exc
     finally:
         index.close()
@@ -148,8 +159,8 @@ def check(
     index = _open_index()
     try:
         result = index.check(claim, top=top, collection=collection)
-    except (ClaimError, IndexMismatch) as exc:
-        err.print(f"[red]error:[/] {exc}")
+    except (ClaimError, IndexMismatch, StanceModelError) as exc:
+        _error(exc)
         raise typer.Exit(2) from exc
     finally:
         index.close()
@@ -176,10 +187,10 @@ def _stance_tag(p: PassageResult) -> str:
 
 
 def _print_check(result: CheckResult) -> None:
-    out.print(f"[bold]Claim:[/] {result.claim}")
+    out.print("[bold]Claim:[/]", escape(result.claim))
     if result.verdict:
         style = _VERDICT_STYLE.get(result.verdict, "bold")
-        out.print(f"[bold]Verdict:[/] [{style}]{result.verdict}[/] — {result.reason or ''}")
+        out.print(f"[bold]Verdict:[/] [{style}]{result.verdict}[/] —", escape(result.reason or ""))
     if not result.passages:
         out.print("No indexed passage matches this claim. Ingest articles with `claimbot ingest`.")
         return
@@ -188,13 +199,13 @@ def _print_check(result: CheckResult) -> None:
         source = " — ".join(x for x in (a.outlet, a.title) if x) or f"article {a.id}"
         if a.published:
             source += f" ({a.published})"
-        out.print(f"\n{n}. {_stance_tag(p)} [dim]relevance {p.relevance:.2f}[/]  {p.text}")
+        out.print(f"\n{n}. {_stance_tag(p)} [dim]relevance {p.relevance:.2f}[/]  {escape(p.text)}")
         if p.attribution or p.speaker:
             said = p.attribution or p.speaker
-            out.print(f"   [magenta]said by {said}[/]" + (f" [dim]({p.cue})[/]" if p.cue else ""))
-        out.print(f"   [cyan]{source}[/]")
+            out.print(f"   [magenta]said by {escape(said)}[/]" + (f" [dim]({escape(p.cue)})[/]" if p.cue else ""))
+        out.print(f"   [cyan]{escape(source)}[/]")
         where = f"characters {p.char_start}–{p.char_end}"
-        out.print(f"   {a.url + ' · ' if a.url else ''}{where}")
+        out.print("  ", escape(f"{a.url + ' · ' if a.url else ''}{where}"))
 
 
 @app.command()
@@ -209,7 +220,7 @@ def reindex(
         if reembed:  # moderators' corrections are found by the similarity of their claims' vectors too
             corrections = ReviewService(index.store.engine, embed=index.embedder.encode).reembed_corrections()
     except IndexMismatch as exc:
-        err.print(f"[red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(2) from exc
     finally:
         index.close()
@@ -225,7 +236,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         try:
             _ = index.vectors
         except IndexMismatch as exc:  # still show what the database holds: this is how one looks
-            err.print(f"[yellow]warning:[/] vector index not loaded: {exc}")
+            err.print("[yellow]warning:[/]", escape(f"vector index not loaded: {exc}"))
         s = index.stats()
     finally:
         index.close()
@@ -252,16 +263,16 @@ def attribute(
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            err.print(f"[red]error:[/] {path}: {exc}")
+            _error(f"{path}: {exc}")
             failed = True
             continue
         result = attribute_text(text, outlet=outlet, attributor=attributor)
         if as_json:
             sys.stdout.write(json.dumps({"file": str(path), **result}, ensure_ascii=False) + "\n")
             continue
-        out.print(f"[bold]{path}[/]")
+        out.print(f"[bold]{escape(str(path))}[/]")
         for sentence in result["sentences"]:
-            out.print(f"  [cyan]{sentence['attribution']}[/]: {sentence['text']}")
+            out.print(f"  [cyan]{escape(sentence['attribution'])}[/]:", escape(sentence["text"]))
     if failed:
         raise typer.Exit(1)
 
@@ -277,21 +288,22 @@ def stance(
 ) -> None:
     """Label (claim, evidence) pairs with the stance model: supports, refutes or neutral."""
     from index.stance import shared_stance_model
-    from index.stance_io import count_lines, label_file
+    from index.stance_io import check_paths, count_lines, label_file
 
     settings = Settings()
     try:
+        check_paths(input_file, output_file)
         total = count_lines(input_file)
         model = shared_stance_model(settings.stance_model, settings.stance_threads)
         with _progress() as progress:
             task = progress.add_task("stance", total=total)
             report = label_file(model, input_file, output_file, on_progress=lambda n: progress.advance(task, n))
-    except (OSError, UnicodeDecodeError) as exc:
-        err.print(f"[red]error:[/] {exc}")
+    except (OSError, ValueError, StanceModelError) as exc:
+        _error(exc)
         raise typer.Exit(2) from exc
     for message in report.errors:
-        err.print(f"[red]error:[/] {input_file}: {message}")
-    out.print(f"{report.written} of {report.read} pairs labelled -> {output_file}")
+        _error(f"{input_file}: {message}")
+    out.print(escape(f"{report.written} of {report.read} pairs labelled -> {output_file}"))
     if report.errors:
         raise typer.Exit(1)
 
@@ -301,7 +313,7 @@ def eval_stance(
     sets: Annotated[str, typer.Option(help="Comma-separated evaluation sets.")] = ",".join(
         ("fever-symmetric", "fever-adversarial", "scifact", "climate-fever", "fever-triggers")
     ),
-    limit: Annotated[int, typer.Option(help="Score only N pairs per set (a quick look).")] = 0,
+    limit: Annotated[int, typer.Option(min=0, help="Score only N pairs per set (a quick look; 0: all).")] = 0,
     views: Annotated[bool, typer.Option(
         "--views", help="Score each evidence in the views `check` uses (clauses, core) instead of whole.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
@@ -312,38 +324,41 @@ def eval_stance(
 
     settings = Settings()
     names = tuple(n.strip() for n in sets.split(",") if n.strip())
-    model = shared_stance_model(settings.stance_model, settings.stance_threads)
     try:
+        model = shared_stance_model(settings.stance_model, settings.stance_threads)
         with _progress() as progress:
             report = evaluate(
                 model, settings.data_dir, names, limit=limit, views=views, on_progress=_bar_per_name(progress)
             )
-    except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[red]error:[/] {exc}")
+    except (OSError, ValueError, StanceModelError) as exc:
+        _error(exc)
         raise typer.Exit(2) from exc
     if as_json:
         sys.stdout.write(json.dumps(report) + "\n")
     else:
-        out.print(format_report(report))
+        out.print(escape(format_report(report)))
 
 
 @eval_app.command("attribution")
 def eval_attribution(
     split: Annotated[str, typer.Option(help="PolNeAR split: dev (tuning) or test (report once).")] = "dev",
-    limit: Annotated[int | None, typer.Option(help="Only the first N documents.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N documents.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Precision, recall and F1 of source, cue and content spans on PolNeAR."""
     from index.eval_attribution import evaluate, format_report
 
     if split not in ("dev", "test"):
-        err.print("[red]error:[/] --split must be dev or test")
+        _error("--split must be dev or test")
         raise typer.Exit(2)
     settings = Settings()
     if not (settings.data_dir / "polnear").is_dir():
-        err.print(f"[red]error:[/] PolNeAR not found under CLAIMBOT_DATA_DIR={settings.data_dir}")
+        _error(f"PolNeAR not found under CLAIMBOT_DATA_DIR={settings.data_dir}")
         raise typer.Exit(2)
-    result = evaluate(split, settings.data_dir, limit=limit)
+    with _progress() as progress:
+        task = progress.add_task(f"polnear {split}", total=None)
+        result = evaluate(split, settings.data_dir, limit=limit,
+                          on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     sys.stdout.write((json.dumps(result) if as_json else format_report(result)) + "\n")
 
 
@@ -356,10 +371,10 @@ def _discord_errors() -> Iterator[None]:
     try:
         yield
     except BotConfigError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(2) from exc
     except DiscordUnreachable as exc:
-        err.print(f"[red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(1) from exc
 
 
@@ -400,9 +415,9 @@ def migrate(
                 source or Settings().resolved_database_url, to, sample=sample, on_progress=_bar_per_name(bar)
             )
         except MigrationError as exc:
-            err.print(f"[red]error:[/] {exc}")
+            _error(exc)
             raise typer.Exit(2) from exc
-    out.print(format_report(report))
+    out.print(escape(format_report(report)))
     if not report.ok:
         raise typer.Exit(1)
 
@@ -414,7 +429,7 @@ def main() -> None:
         app()
     except ValidationError as exc:  # a bad value in .env or the environment: name it, no traceback
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
-        err.print(f"[red]error:[/] invalid setting: {problems}")
+        _error(f"invalid setting: {problems}")
         sys.exit(2)
 
 

@@ -18,6 +18,7 @@ import discord
 from bot.app import ClaimBot, Services, make_bot
 from index.config import Settings
 from index.service import IndexMismatch
+from index.stance import StanceModelError
 
 log = logging.getLogger("claimbot.discord")
 
@@ -45,10 +46,10 @@ def _token(settings: Settings) -> str:
 async def serve_async(settings: Settings, *, bot_options: dict | None = None) -> None:
     token = _token(settings)
     services = await asyncio.to_thread(Services.open, settings)
-    # Load the model and the vector index before the first /check instead of during it.
+    # Load the models and the vector index before the first /check instead of during it.
     try:
-        await asyncio.to_thread(lambda: services.index.vectors)
-    except IndexMismatch as exc:  # a setup problem: restarting cannot fix it
+        await asyncio.to_thread(lambda: (services.index.vectors, services.index.stance))
+    except (IndexMismatch, StanceModelError) as exc:  # a setup problem: restarting cannot fix it
         await asyncio.to_thread(services.index.close)
         raise BotConfigError(str(exc)) from exc
     bot = make_bot(services, **(bot_options or {}))

@@ -15,6 +15,7 @@ Predicted spans come from `Attributor.attribute` on the text as read, sentences 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,8 +147,10 @@ def _prf(tp: int, pred: int, gold: int) -> dict[str, float]:
 
 
 def evaluate(split: str, data_dir: Path, limit: int | None = None, attributor: Attributor | None = None,
-             keep_errors: bool = False) -> dict:
-    """Precision/recall/F1 of source (exact, overlap), cue (overlap) and content (overlap) spans."""
+             keep_errors: bool = False, on_progress: Callable[[int, int], None] | None = None) -> dict:
+    """Precision/recall/F1 of source (exact, overlap), cue (overlap) and content (overlap) spans.
+
+    `on_progress(documents done, documents)` after each document."""
     docs = load_split(split, data_dir, limit)
     attributor = attributor or Attributor()
     counts = {k: _Counts() for k in KINDS}
@@ -155,13 +158,15 @@ def evaluate(split: str, data_dir: Path, limit: int | None = None, attributor: A
     n_sent = 0
     seconds = 0.0
     n_rel = 0
-    for doc in docs:
+    for number, doc in enumerate(docs, start=1):
         t0 = time.perf_counter()
         sentences = split_sentences(doc.text)
         _, relations = attributor.attribute(doc.text, sentences, None)
         seconds += time.perf_counter() - t0
         n_sent += len(sentences)
         n_rel += len(doc.relations)
+        if on_progress:
+            on_progress(number, len(docs))
         pred = {
             "source": [((r.source.start, r.source.end),) for r in relations if r.source],
             "cue": [((r.cue.start, r.cue.end),) for r in relations if r.cue],

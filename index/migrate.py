@@ -25,6 +25,7 @@ import numpy as np
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 import index.review_schema  # noqa: F401  (registers the review tables in Base.metadata)
 from index import db
@@ -72,6 +73,16 @@ def copied_tables() -> list[Table]:
 
 
 def migrate(source_url: str, target_url: str, *, sample: int = DEFAULT_SAMPLE, on_progress: Progress | None = None) -> MigrationReport:
+    try:
+        return _migrate(source_url, target_url, sample, on_progress)
+    except (ArgumentError, ImportError) as exc:  # postgres://, a driver that is not installed, a typo
+        raise MigrationError(f"not a database URL claimbot can use ({exc}); "
+                             "the target looks like postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB") from exc
+    except OperationalError as exc:  # down, refused, wrong password: the driver's own first line says which
+        raise MigrationError(f"cannot reach the database: {str(exc.orig or exc).strip().splitlines()[0]}") from exc
+
+
+def _migrate(source_url: str, target_url: str, sample: int, on_progress: Progress | None) -> MigrationReport:
     if source_url.startswith("sqlite"):
         path = source_url.split("///", 1)[-1]
         if path and path != ":memory:" and not Path(path).is_file():

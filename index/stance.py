@@ -25,6 +25,10 @@ MAX_TOKENS = 128
 BATCH = 16
 
 
+class StanceModelError(RuntimeError):
+    """The stance model directory cannot be loaded (CLAIMBOT_STANCE_MODEL): a setup problem."""
+
+
 @dataclass(frozen=True)
 class StanceScore:
     label: str  # "supports" | "refutes" | "neutral"
@@ -38,16 +42,24 @@ def packaged_model_dir() -> Path:
 
 class StanceModel:
     def __init__(self, model_dir: Path | None = None, threads: int = 0) -> None:
+        model_dir = model_dir or packaged_model_dir()
+        try:
+            self._load(model_dir, threads)
+        except StanceModelError:
+            raise
+        except Exception as exc:  # a broken file can fail in json, tokenizers or onnxruntime alike
+            raise StanceModelError(f"cannot load the stance model in {model_dir}: {exc}") from exc
+
+    def _load(self, model_dir: Path, threads: int) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        model_dir = model_dir or packaged_model_dir()
         onnx_file = model_dir / "model.onnx"
-        if not onnx_file.exists():
-            raise FileNotFoundError(f"no stance model at {onnx_file}")
+        if not onnx_file.is_file():
+            raise StanceModelError(f"no stance model at {onnx_file} (CLAIMBOT_STANCE_MODEL)")
         config = json.loads((model_dir / "stance.json").read_text(encoding="utf-8"))
         if tuple(config["labels"]) != LABELS:
-            raise ValueError(f"stance model labels {config['labels']} are not {LABELS}")
+            raise StanceModelError(f"stance model labels {config['labels']} are not {LABELS}")
         self.temperature = float(config["temperature"])
         self.side_threshold = float(config["side_threshold"])
         self.confident_threshold = float(config["confident_threshold"])

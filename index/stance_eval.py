@@ -12,7 +12,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +56,9 @@ def read_jsonl(path: Path) -> Iterator[dict]:
 
 def read_zip_jsonl(path: Path, member_suffix: str = "test.jsonl") -> Iterator[dict]:
     with zipfile.ZipFile(path) as zf:
-        name = next(n for n in zf.namelist() if n.endswith(member_suffix))
+        name = next((n for n in zf.namelist() if n.endswith(member_suffix)), None)
+        if name is None:
+            raise FileNotFoundError(f"{path} holds no file ending in {member_suffix}")
         with zf.open(name) as f:
             for line in io.TextIOWrapper(f, encoding="utf-8"):
                 line = line.strip()
@@ -64,38 +66,45 @@ def read_zip_jsonl(path: Path, member_suffix: str = "test.jsonl") -> Iterator[di
                     yield json.loads(line)
 
 
-def eval_pairs(data: Path) -> dict[str, list[dict]]:
-    """Every evaluation-only set as {name: [{claim, evidence, label}]}, labels in LABELS."""
+_FEVER_LABELS = {"SUPPORTS": "supports", "REFUTES": "refutes", "NOT ENOUGH INFO": "neutral", "NOT_ENOUGH_INFO": "neutral"}
+
+
+def _fever(rows: Iterable[dict]) -> list[dict]:
+    return [{"claim": r["claim"], "evidence": r["evidence"], "label": _FEVER_LABELS[r["label"]]} for r in rows]
+
+
+def _fever_symmetric(data: Path) -> list[dict]:
+    return [row for split in ("dev", "test")
+            for row in _fever(read_jsonl(data / "fever-symmetric" / f"fever_symmetric_{split}.jsonl"))]
+
+
+def _climate_fever(data: Path) -> list[dict]:
+    return [{"claim": r["claim"], "evidence": e["evidence"], "label": _FEVER_LABELS[e["evidence_label"]]}
+            for r in read_jsonl(data / "climate-fever" / "climate-fever.jsonl") for e in r["evidences"]]
+
+
+def _scifact(data: Path) -> list[dict]:
+    with open(data / "scifact" / "rte-pairs" / "dev.tsv", encoding="utf-8") as f:
+        # sentence1 = rationale sentences from the abstract (evidence), sentence2 = the claim
+        return [{"claim": r["sentence2"], "evidence": r["sentence1"],
+                 "label": "supports" if r["entailment"] == "entailment" else "refutes"}
+                for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+
+
+_READERS: dict[str, Callable[[Path], list[dict]]] = {
+    "fever-symmetric": _fever_symmetric,
+    "fever-adversarial": lambda data: _fever(read_zip_jsonl(data / "fever-adversarial" / "fever_adversarial.zip")),
+    "scifact": _scifact,
+    "climate-fever": _climate_fever,
+    "fever-triggers": lambda data: _fever(read_zip_jsonl(data / "nli-train" / "fever-triggers" / "fever_triggers.zip")),
+}
+
+
+def eval_pairs(data: Path, sets: Iterable[str] = SETS) -> dict[str, list[dict]]:
+    """The chosen evaluation-only sets as {name: [{claim, evidence, label}]}, labels in LABELS."""
     if not data.is_dir():
         raise FileNotFoundError(f"data directory {data} not found (set CLAIMBOT_DATA_DIR)")
-    fm = {"SUPPORTS": "supports", "REFUTES": "refutes", "NOT ENOUGH INFO": "neutral", "NOT_ENOUGH_INFO": "neutral"}
-    out: dict[str, list[dict]] = {}
-    rows = []
-    for split in ("dev", "test"):
-        for r in read_jsonl(data / "fever-symmetric" / f"fever_symmetric_{split}.jsonl"):
-            rows.append({"claim": r["claim"], "evidence": r["evidence"], "label": fm[r["label"]]})
-    out["fever-symmetric"] = rows
-    out["fever-adversarial"] = [
-        {"claim": r["claim"], "evidence": r["evidence"], "label": fm[r["label"]]}
-        for r in read_zip_jsonl(data / "fever-adversarial" / "fever_adversarial.zip")
-    ]
-    out["fever-triggers"] = [
-        {"claim": r["claim"], "evidence": r["evidence"], "label": fm[r["label"]]}
-        for r in read_zip_jsonl(data / "nli-train" / "fever-triggers" / "fever_triggers.zip")
-    ]
-    rows = []
-    for r in read_jsonl(data / "climate-fever" / "climate-fever.jsonl"):
-        for e in r["evidences"]:
-            rows.append({"claim": r["claim"], "evidence": e["evidence"], "label": fm[e["evidence_label"]]})
-    out["climate-fever"] = rows
-    rows = []
-    with open(data / "scifact" / "rte-pairs" / "dev.tsv", encoding="utf-8") as f:
-        for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            # sentence1 = rationale sentences from the abstract (evidence), sentence2 = the claim
-            rows.append({"claim": r["sentence2"], "evidence": r["sentence1"],
-                         "label": "supports" if r["entailment"] == "entailment" else "refutes"})
-    out["scifact"] = rows
-    return out
+    return {name: _READERS[name](data) for name in sets}
 
 
 # -- metrics ---------------------------------------------------------------------------------
@@ -164,7 +173,7 @@ def evaluate(
     unknown = set(sets) - set(SETS)
     if unknown:
         raise ValueError(f"unknown evaluation set(s): {', '.join(sorted(unknown))}; known: {', '.join(SETS)}")
-    every = eval_pairs(data)
+    every = eval_pairs(data, sets)
     report: dict = {"model": model.version, "temperature": model.temperature,
                     "side_threshold": model.side_threshold, "views": views, "sets": {}}
     for name in sets:

@@ -25,7 +25,11 @@ class StanceFileReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _parse(line: str, number: int) -> tuple[object, str, str]:
+def _parse(raw: bytes, number: int, seen: set[object]) -> tuple[object, str, str]:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"line {number}: not UTF-8") from None
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -35,10 +39,29 @@ def _parse(line: str, number: int) -> tuple[object, str, str]:
     missing = [k for k in ("id", "claim", "evidence") if k not in row]
     if missing:
         raise ValueError(f"line {number}: missing {', '.join(missing)}")
-    claim, evidence = row["claim"], row["evidence"]
+    row_id, claim, evidence = row["id"], row["claim"], row["evidence"]
+    # The id is how a caller joins the labels back to its pairs: it must be a key, and one only once.
+    if isinstance(row_id, bool) or not isinstance(row_id, str | int):
+        raise ValueError(f"line {number}: id must be a string or an integer")
+    if row_id in seen:
+        raise ValueError(f"line {number}: id {row_id!r} repeats an earlier line")
     if not isinstance(claim, str) or not claim.strip() or not isinstance(evidence, str) or not evidence.strip():
         raise ValueError(f"line {number}: claim and evidence must be non-empty strings")
-    return row["id"], claim, evidence
+    seen.add(row_id)
+    return row_id, claim, evidence
+
+
+def check_paths(source: Path, target: Path) -> None:
+    """Refuse, before the model loads, what would fail only after every pair was scored, or
+    would overwrite the input with its own labels."""
+    if not source.is_file():
+        raise ValueError(f"{source}: no such file" if not source.exists() else f"{source}: not a file")
+    if target.is_dir():
+        raise ValueError(f"{target}: is a directory; give a file name for the labels")
+    if not target.parent.is_dir():
+        raise ValueError(f"{target.parent}: no such directory for the output")
+    if target.exists() and target.samefile(source):
+        raise ValueError(f"{target}: the output would overwrite the input; choose another file")
 
 
 def count_lines(path: Path) -> int:
@@ -56,8 +79,9 @@ def label_file(
     report = StanceFileReport()
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with open(source, encoding="utf-8") as inp, open(tmp, "w", encoding="utf-8") as out:
+        with open(source, "rb") as inp, open(tmp, "w", encoding="utf-8") as out:
             batch: list[tuple[object, str, str]] = []
+            seen: set[object] = set()
 
             def flush() -> None:
                 scores = model.score([(claim, evidence) for _, claim, evidence in batch])
@@ -73,7 +97,7 @@ def label_file(
                     continue
                 report.read += 1
                 try:
-                    batch.append(_parse(line, number))
+                    batch.append(_parse(line, number, seen))
                 except ValueError as exc:
                     report.errors.append(str(exc))
                     if on_progress:

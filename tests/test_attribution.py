@@ -200,7 +200,10 @@ def test_polnear_dev_smoke(attributor: Attributor) -> None:
                 (a, b), = r.source.fragments
                 assert doc.text[a:b] == r.source.text
 
-    result = evaluate("dev", Settings().data_dir, limit=3, attributor=attributor)
+    seen: list[tuple[int, int]] = []
+    result = evaluate("dev", Settings().data_dir, limit=3, attributor=attributor,
+                      on_progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]  # the progress bar of `claimbot eval attribution`
     assert result["documents"] == 3 and result["gold_relations"] > 0
     for kind in ("source", "cue", "content"):
         assert result[kind]["gold"] > 0
@@ -208,3 +211,12 @@ def test_polnear_dev_smoke(attributor: Attributor) -> None:
     assert result["source"]["overlap"]["f1"] > 0.3  # the rules find most sources on any article set
     assert 0.0 <= result["source"]["exact"]["f1"] <= result["source"]["overlap"]["f1"]
     assert "source overlap" in format_report(result)
+
+
+def test_eval_attribution_limit_must_be_positive() -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, ["eval", "attribution", "--limit", "0"])
+    assert result.exit_code == 2 and "--limit" in result.output

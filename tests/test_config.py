@@ -35,6 +35,14 @@ def test_paths_may_start_with_a_tilde(tmp_path, monkeypatch):
     assert Settings().stance_model is None  # blank: the packaged model
 
 
+def test_a_blank_data_dir_is_the_default_not_the_working_directory(monkeypatch):
+    monkeypatch.delenv("CLAIMBOT_DATA_DIR", raising=False)
+    default = Settings(_env_file=None).data_dir
+    assert default.is_absolute() and default.parts[-2:] == ("shared", "data")
+    monkeypatch.setenv("CLAIMBOT_DATA_DIR", " ")
+    assert Settings(_env_file=None).data_dir == default
+
+
 def test_shard_settings_parse_comma_lists_and_refuse_impossible_splits(monkeypatch):
     import pytest
     from pydantic import ValidationError

@@ -156,6 +156,21 @@ def test_migrate_refuses_a_sqlite_target(tmp_path: Path):
         migrate(f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}")
 
 
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("postgres://u:p@127.0.0.1:1/db", "not a database URL claimbot can use"),  # SQLAlchemy has no "postgres"
+    ("mysql://u:p@127.0.0.1:1/db", "postgresql\\+psycopg://"),  # its driver is not installed
+    ("postgresql+psycopg://u:secret@127.0.0.1:1/db", "cannot reach the database"),  # nothing listens on port 1
+])
+def test_migrate_names_a_bad_target_in_one_line(tmp_path: Path, target: str, message: str):
+    from index.migrate import MigrationError
+
+    (tmp_path / "a.db").touch()
+    with pytest.raises(MigrationError, match=message) as caught:
+        migrate(f"sqlite:///{tmp_path / 'a.db'}", target)
+    assert "secret" not in str(caught.value)
+
+
 # -- processes racing on one database ------------------------------------------------------------
 def _wait_for_lock_waiters(c: Connection, relation: str, n: int) -> None:
     """Block until `n` other sessions wait for a lock on `relation` (or an advisory lock, for

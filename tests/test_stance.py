@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from index.config import Settings
-from index.stance import LABELS, shared_stance_model
+from index.stance import LABELS, StanceModel, StanceModelError, shared_stance_model
 from index.stance_eval import (
     _picked_view_probs,
     decisions,
@@ -68,6 +68,20 @@ def test_label_file_keeps_order_reports_bad_lines_and_leaves_no_temp_file(model,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
+def test_label_file_refuses_ids_that_cannot_be_joined_back_and_lines_that_are_not_utf8(model, tmp_path: Path):
+    pair = {"claim": INJURED[0], "evidence": INJURED[1]}
+    lines = [json.dumps({"id": 1, **pair}).encode(), json.dumps({"id": 1, **pair}).encode(),
+             json.dumps({"id": None, **pair}).encode(), json.dumps({"id": True, **pair}).encode(),
+             json.dumps({"id": "b", "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."},
+                        ensure_ascii=False).encode("latin-1"),
+             json.dumps({"id": "c", "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."}).encode()]
+    (tmp_path / "in.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    report = label_file(model, tmp_path / "in.jsonl", tmp_path / "out.jsonl")
+    assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()] == [1, "c"]
+    assert report.errors == ["line 2: id 1 repeats an earlier line", "line 3: id must be a string or an integer",
+                             "line 4: id must be a string or an integer", "line 5: not UTF-8"]
+
+
 def test_cli_stance_round_trip_and_errors(tmp_path: Path):
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": 1, "claim": INJURED[0], "evidence": INJURED[1]}) + "\n", encoding="utf-8")
@@ -76,6 +90,38 @@ def test_cli_stance_round_trip_and_errors(tmp_path: Path):
     assert json.loads((tmp_path / "o.jsonl").read_text())["label"] == "supports"
     missing = runner.invoke(app, ["stance", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "x")])
     assert missing.exit_code == 2 and "nope.jsonl" in missing.output
+    # refused before the model loads: what would fail after scoring, or overwrite the input
+    for output, message in ((src, "would overwrite the input"), (tmp_path, "is a directory"),
+                            (tmp_path / "no" / "o.jsonl", "no such directory")):
+        result = runner.invoke(app, ["stance", "--input", str(src), "--output", str(output)])
+        assert result.exit_code == 2 and message in result.output, result.output
+    assert json.loads(src.read_text())["id"] == 1  # the input is untouched
+
+
+def test_a_stance_model_directory_that_cannot_load_is_one_line(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("CLAIMBOT_STANCE_MODEL", str(tmp_path / "nowhere"))
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "claim": INJURED[0], "evidence": INJURED[1]}) + "\n", encoding="utf-8")
+    for args in (["stance", "--input", str(src), "--output", str(tmp_path / "o.jsonl")],
+                 ["eval", "stance", "--sets", "scifact", "--limit", "5"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "no stance model at" in result.output and "Traceback" not in result.output
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "model.onnx").write_bytes(b"not a model")
+    (tmp_path / "broken" / "stance.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(StanceModelError, match="cannot load the stance model"):
+        StanceModel(tmp_path / "broken")
+
+
+def test_eval_reads_only_the_sets_it_is_asked_for(model, tmp_path: Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "scifact").symlink_to(Settings().data_dir / "scifact")  # FEVER, Climate-FEVER and the rest are absent
+    report = evaluate(model, data, ("scifact",), limit=8)
+    assert list(report["sets"]) == ["scifact"] and report["sets"]["scifact"]["n"] == 8
+    with pytest.raises(FileNotFoundError, match="fever_symmetric_dev.jsonl"):
+        evaluate(model, data, ("fever-symmetric",))
 
 
 def test_metrics():
