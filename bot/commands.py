@@ -150,6 +150,12 @@ class ClaimCommands(commands.Cog):
     async def ingest(self, interaction: discord.Interaction, url: str) -> None:
         # Acknowledge first: the moderator check may read the database. Refusals follow privately.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        allowed = services(interaction).settings.ingest_guilds
+        if allowed is not None and interaction.guild_id not in allowed:
+            # Every server reads the one corpus: its operator decides which servers may add to it.
+            await reply_private(interaction, "Adding articles is limited to the servers the bot's operator chose "
+                                             "(the article corpus is shared by every server the bot is in).")
+            return
         if not await require_moderator(interaction):
             return
         url = url.strip()

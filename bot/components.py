@@ -16,6 +16,7 @@ from bot.embeds import (
     PAGE_PASSAGES,
     answer_embed,
     card_embed,
+    md,
     more_pages,
     rest_indices,
 )
@@ -70,7 +71,18 @@ class FlagButton(AnswerButton, template=r"flag:(?P<answer_id>\d+)"):
         if interaction.guild_id is None:
             await reply_private(interaction, "This only works in a server.")
             return
-        await interaction.response.send_modal(FlagModal(self.answer_id))
+        await interaction.response.send_modal(FlagModal(self.answer_id, interaction.id))
+
+
+# discord.py finds an open form by its custom_id alone and forgets it at the first submit: two
+# people with the same form open would share one instance (and the second submit would be lost),
+# so every opening gets its own id. A form Discord no longer accepts (its interaction expired) is dropped.
+FORM_TIMEOUT_S = 15 * 60
+
+
+def form_id(kind: str, target_id: int, opened_by: int) -> str:
+    """`kind:target:interaction` — the interaction that opened the form makes it unique."""
+    return f"{kind}:{target_id}:{opened_by}"
 
 
 class FlagModal(discord.ui.Modal, title="Flag this answer"):
@@ -79,16 +91,17 @@ class FlagModal(discord.ui.Modal, title="Flag this answer"):
         placeholder="e.g. the passage is about another person; the verdict contradicts the article",
     )
 
-    def __init__(self, answer_id: int) -> None:
-        super().__init__(custom_id=f"flag-modal:{answer_id}")
+    def __init__(self, answer_id: int, opened_by: int) -> None:
+        super().__init__(custom_id=form_id("flag-modal", answer_id, opened_by), timeout=FORM_TIMEOUT_S)
         self.answer_id = answer_id
 
     @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        reason = self.reason.value
         await interaction.response.defer(ephemeral=True, thinking=True)
         svc = services(interaction)
         outcome = await asyncio.to_thread(
-            svc.review.flag, interaction.guild_id, self.answer_id, interaction.user.id, self.reason.value
+            svc.review.flag, interaction.guild_id, self.answer_id, interaction.user.id, reason
         )
         flag = outcome.flag
         if outcome.duplicate:
@@ -234,7 +247,8 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:
         # holders, one primary-key read for the moderator role (never queued behind model work).
         if not await require_moderator(interaction):
             return
-        modal = CorrectModal(self.flag_id) if self.action == "correct" else DismissModal(self.flag_id)
+        form = CorrectModal if self.action == "correct" else DismissModal
+        modal = form(self.flag_id, interaction.id)
         await interaction.response.send_modal(modal)
 
 
@@ -244,39 +258,43 @@ class CorrectModal(discord.ui.Modal, title="Correct this answer"):
     note = discord.ui.TextInput(label="Note shown to users", style=discord.TextStyle.paragraph, max_length=1000,
                                 required=False, placeholder="What is right, with a source if you have one")
 
-    def __init__(self, flag_id: int) -> None:
-        super().__init__(custom_id=f"review-correct:{flag_id}")
+    def __init__(self, flag_id: int, opened_by: int) -> None:
+        super().__init__(custom_id=form_id("review-correct", flag_id, opened_by), timeout=FORM_TIMEOUT_S)
         self.flag_id = flag_id
 
     @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        verdict, note = self.verdict.value, self.note.value
         await interaction.response.defer()
         if await require_moderator(interaction):  # again: the role may have gone while the form was open
-            await decide(interaction, self.flag_id, "correct", verdict=self.verdict.value, note=self.note.value)
+            await decide(interaction, self.flag_id, "correct", verdict=verdict, note=note)
 
 
 class DismissModal(discord.ui.Modal, title="Dismiss this flag"):
     reason = discord.ui.TextInput(label="Why is the answer fine?", style=discord.TextStyle.paragraph,
                                   max_length=1000, min_length=3, required=True)
 
-    def __init__(self, flag_id: int) -> None:
-        super().__init__(custom_id=f"review-dismiss:{flag_id}")
+    def __init__(self, flag_id: int, opened_by: int) -> None:
+        super().__init__(custom_id=form_id("review-dismiss", flag_id, opened_by), timeout=FORM_TIMEOUT_S)
         self.flag_id = flag_id
 
     @guarded
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        reason = self.reason.value
         await interaction.response.defer()
         if await require_moderator(interaction):
-            await decide(interaction, self.flag_id, "dismiss", reason=self.reason.value)
+            await decide(interaction, self.flag_id, "dismiss", reason=reason)
 
 
 async def decide(interaction: discord.Interaction, flag_id: int, action: str, **kwargs: Any) -> None:
     """Claim and decide (atomically, off the loop), then edit the card and tell the flaggers."""
     svc = services(interaction)
+    args = (svc.review.review, interaction.guild_id, flag_id, interaction.user.id, action)
     try:
-        # a correction embeds the claim (for later near-duplicates): model work
-        decision: Decision = await run_heavy(
-            interaction.client, svc.review.review, interaction.guild_id, flag_id, interaction.user.id, action, **kwargs)
+        # A correction embeds the claim (for later near-duplicates): model work, on the model pool.
+        # Approve and dismiss are database work only and must not queue behind running checks.
+        decision: Decision = await (run_heavy(interaction.client, *args, **kwargs) if action == "correct"
+                                    else asyncio.to_thread(*args, **kwargs))
     except AlreadyTaken as taken:
         f = taken.flag
         who = f.claimed_by if f.status == "in_review" else f.decided_by
@@ -309,12 +327,14 @@ OUTCOME_TEXT = {
 
 async def notify_flaggers(client: discord.Client, flag: FlagView, correction: CorrectionView | None = None) -> None:
     """Tell each flagger the outcome by DM; users with closed DMs are skipped."""
-    claim = flag.answer.claim if len(flag.answer.claim) <= 200 else flag.answer.claim[:199] + "…"
+    # The asker's claim is shown as text: a masked link in it must not become a link in a DM the
+    # bot sends to other people.
+    claim = md(flag.answer.claim if len(flag.answer.claim) <= 200 else flag.answer.claim[:199] + "…")
     text = f"Your flag on the answer to “{claim}” (flag #{flag.id}): {OUTCOME_TEXT.get(flag.status, flag.status)}"
     if correction is not None:
-        text += f" Corrected verdict: **{correction.verdict}**."
+        text += f" Corrected verdict: **{md(correction.verdict)}**."
     if flag.decision_note:
-        text += f"\n> {flag.decision_note[:1500]}"
+        text += f"\n> {md(flag.decision_note[:1500])}"
     for flagger in {r.flagger_id for r in flag.reports}:
         try:
             dm = await client.create_dm(discord.Object(flagger))

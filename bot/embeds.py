@@ -184,11 +184,15 @@ def answer_embed(answer: AnswerView, corpus: str, *, indices: list[int] | None =
     return fit(embed)
 
 
-def fit(embed: discord.Embed) -> discord.Embed:
-    """Shrink field values (longest first) until the embed is within the 6000-character total."""
+def fit(embed: discord.Embed, keep: frozenset[str] = frozenset()) -> discord.Embed:
+    """Shrink field values (longest first) until the embed is within the 6000-character total.
+
+    Fields named in `keep` are shrunk only once every other field is down to a stub."""
     while len(embed) > TOTAL_MAX and embed.fields:
         over = len(embed) - TOTAL_MAX
-        i = max(range(len(embed.fields)), key=lambda k: len(embed.fields[k].value or ""))
+        values = [len(f.value or "") for f in embed.fields]
+        spare = [k for k, f in enumerate(embed.fields) if f.name not in keep and values[k] > 40]
+        i = max(spare or range(len(embed.fields)), key=lambda k: values[k])
         f = embed.fields[i]
         value = f.value or ""
         if len(value) <= 40:
@@ -251,7 +255,7 @@ def card_embed(flag: FlagView) -> discord.Embed:
     elif flag.status == "in_review":
         embed.add_field(name="Status", value=f"Being reviewed by <@{flag.claimed_by}>", inline=False)
     embed.set_footer(text=f"flag #{flag.id} · answer #{a.id}")
-    return fit(embed)
+    return fit(embed, keep=frozenset({"Decision"}))  # who decided and why outweighs the tenth report
 
 
 def queue_embed(flags: list[FlagView], total: int) -> discord.Embed:

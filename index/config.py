@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Off: article URLs whose host resolves to a loopback, private, link-local, multicast or reserved
     # address are refused (each redirect hop too), so /ingest cannot probe the bot's own network.
     fetch_allow_private: bool = Field(default=False, validation_alias="CLAIMBOT_FETCH_ALLOW_PRIVATE")
+    # The article corpus is shared by every server the bot is in: a list of guild ids limits the
+    # Discord /ingest command to those servers' moderators. Unset: every server's moderators.
+    ingest_guilds: Annotated[list[int] | None, NoDecode] = Field(default=None, validation_alias="CLAIMBOT_INGEST_GUILDS")
 
     discord_token: str | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "CLAIMBOT_DISCORD_TOKEN")
@@ -67,6 +70,14 @@ class Settings(BaseSettings):
     rate_guild_window_s: float = Field(default=60.0, gt=0, validation_alias="CLAIMBOT_RATE_GUILD_WINDOW")
     correction_threshold: float = Field(default=0.80, ge=0, le=1, validation_alias="CLAIMBOT_CORRECTION_THRESHOLD")
 
+    @field_validator("home", "data_dir", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object, info) -> object:  # noqa: ANN001
+        # `CLAIMBOT_DATA_DIR=` in .env means "the default", not the current directory.
+        if isinstance(value, str) and not value.strip():
+            return _default_home() if info.field_name == "home" else _default_data_dir()
+        return value
+
     @field_validator("home", "data_dir", mode="after")
     @classmethod
     def _expand_user(cls, value: Path) -> Path:
@@ -84,7 +95,7 @@ class Settings(BaseSettings):
         # `CLAIMBOT_SHARD_COUNT=` means "not sharded"
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("shard_ids", mode="before")
+    @field_validator("shard_ids", "ingest_guilds", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):

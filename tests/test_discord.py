@@ -329,6 +329,25 @@ async def _flagged_card(h: Harness, bot: ClaimBot, guild: Guild, claim: str = "P
     return card_post(h, guild)[-1].response, flagger
 
 
+async def test_approve_is_not_queued_behind_running_checks(harness):
+    from bot.app import HEAVY_WORKERS
+
+    bot = await harness.bot()
+    guild = Guild()
+    card, _ = await _flagged_card(harness, bot, guild)
+    approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
+    busy = threading.Event()
+    for _ in range(HEAVY_WORKERS):  # every model worker is busy with a long check
+        bot.heavy.submit(busy.wait, 60)
+    try:
+        p = click(guild, Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), card, approve)
+        reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    finally:
+        busy.set()
+    assert "approved" in followups(reqs)[0].json["content"]
+    assert harness.services.review.get_flag(guild.id, int(approve.split(":")[2])).status == "approved"
+
+
 async def test_review_buttons_refuse_non_moderators_privately(harness):
     bot = await harness.bot()
     guild = Guild()
@@ -391,7 +410,7 @@ async def _correct_then_check_a_paraphrase(harness: Harness, paraphrase: str) ->
     mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
     reqs = await harness.run(bot, click(guild, mod, card, correct))
     modal = callback(reqs)
-    assert modal["type"] == 9 and modal["data"]["custom_id"] == f"review-correct:{correct.split(':')[2]}"
+    assert modal["type"] == 9 and modal["data"]["custom_id"].startswith(f"review-correct:{correct.split(':')[2]}:")
     p = submit(guild, mod, modal["data"], ["true", "Confirmed by the government and two outlets."], message=card)
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
     assert callback(reqs) == {"type": 6}
@@ -569,6 +588,20 @@ async def test_ingest_is_for_moderators_and_reports_failures(harness):
     assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
     assert "Could not index" in followups(reqs)[0].json["content"] and "404" in followups(reqs)[0].json["content"]
     assert harness.services.review.audit_log(guild.id)[0].action == "ingest"
+
+
+async def test_ingest_is_limited_to_the_servers_the_operator_lists(harness, monkeypatch):
+    bot = await harness.bot()
+    guild, mod = Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    monkeypatch.setattr(harness.services.settings, "ingest_guilds", [guild.id + 1])
+    p = slash(guild, mod, "ingest", url="https://example.org/a")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert "limited to the servers" in followups(reqs)[0].json["content"]
+    assert [e.action for e in harness.services.review.audit_log(guild.id)] == []  # nothing was fetched
+    monkeypatch.setattr(harness.services.settings, "ingest_guilds", [guild.id])
+    p = slash(guild, mod, "ingest", url="not a url")  # a listed server gets past the gate
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert "http(s) URL" in followups(reqs)[0].json["content"]
 
 
 async def test_ingest_adds_an_article(fake, settings):
@@ -826,6 +859,28 @@ async def test_two_first_flaggers_at_once_post_one_card(harness):
     assert flag.count == 2 and flag.card_message_id == int(cards[0].response["id"])
 
 
+async def test_two_members_with_the_flag_form_open_are_both_recorded_with_their_own_reasons(harness):
+    # discord.py dispatches a submitted form by its custom_id and forgets the id at the first submit:
+    # with one id per answer the second member's form was dropped ("Something went wrong").
+    bot = await harness.bot()
+    guild = Guild()
+    await setup_guild(harness, bot, guild)
+    _, reqs = await ask(harness, bot, guild, Member(), "Pérez was killed")
+    msg = followups(reqs)[0].response
+    flag_id = next(c for c in custom_ids(msg) if c.startswith("flag:"))
+    alice, bob = Member(name="alice"), Member(name="bob")
+    form_a = callback(await harness.run(bot, click(guild, alice, msg, flag_id)))["data"]
+    form_b = callback(await harness.run(bot, click(guild, bob, msg, flag_id)))["data"]
+    assert form_a["custom_id"] != form_b["custom_id"]
+    for member, form, reason in ((bob, form_b, "The verdict is wrong"), (alice, form_a, "Wrong person")):
+        p = submit(guild, member, form, [reason], message=msg)
+        answer = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0]
+        assert "your flag is recorded" in answer.json["content"]
+    flag = harness.services.review.open_flags(guild.id)[0][0]
+    assert sorted((r.flagger_id, r.reason) for r in flag.reports) == sorted(
+        [(bob.id, "The verdict is wrong"), (alice.id, "Wrong person")])
+
+
 async def test_moderator_actions_acknowledge_before_reading_the_database(harness, monkeypatch):
     bot = await harness.bot()
     guild = Guild()
@@ -908,6 +963,21 @@ async def test_review_keeps_its_jump_links_with_15_long_flags(harness):
     for field, (card_link, answer_link) in zip(embed["fields"], links):
         assert card_link in field["value"] and answer_link in field["value"], field["value"]
         assert "Claim" in field["value"] and "wrong" in field["value"]
+
+
+async def test_a_full_review_card_cuts_the_reports_before_the_decision():
+    from bot.embeds import TOTAL_MAX, fit
+
+    embed = discord.Embed(title="Flag #1 · 10 reports", description="d" * 2500)
+    for i in range(10):
+        embed.add_field(name=f"Flagged 2026-11-26 10:0{i} UTC", value=f"<@{i}>: " + "r" * 390, inline=False)
+    decision = "✏️ Corrected by <@99> 5 minutes ago\n**Corrected verdict: false**\n" + "n" * 950
+    embed.add_field(name="Decision", value=decision, inline=False)
+    assert len(embed) > TOTAL_MAX
+    fitted = fit(embed, keep=frozenset({"Decision"}))
+    assert len(fitted) <= TOTAL_MAX
+    assert fitted.fields[-1].value == decision  # who decided, the verdict and the note, whole
+    assert all(f.value.startswith(f"<@{i}>: r") for i, f in enumerate(fitted.fields[:10]))
 
 
 async def test_a_very_long_url_is_shown_without_a_broken_link(harness, monkeypatch):
@@ -1064,7 +1134,7 @@ async def test_sources_pager_previous_goes_back_for_the_invoker_only(harness, mo
 async def _open_form(h: Harness, bot: ClaimBot, guild: Guild, card: dict, action: str, mod: Member) -> tuple[str, dict]:
     button = next(c for c in custom_ids(card) if c.startswith(f"review:{action}"))
     modal = callback(await h.run(bot, click(guild, mod, card, button)))
-    assert modal["type"] == 9 and modal["data"]["custom_id"] == f"review-{action}:{button.split(':')[2]}"
+    assert modal["type"] == 9 and modal["data"]["custom_id"].startswith(f"review-{action}:{button.split(':')[2]}:")
     return button, modal["data"]
 
 
