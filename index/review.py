@@ -58,6 +58,8 @@ RATE_LOCK_CLASS = 0x7261
 STALE_CLAIM_S = 300.0
 
 _MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
+# Whom a claim is about, when it names people by mention: "<@111> is a scammer" is not "<@222> is a scammer".
+_SUBJECT_MENTION = re.compile(r"<@!?(\d+)>|<@&(\d+)>|<#(\d+)>")
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 
 
@@ -97,13 +99,21 @@ def normalise_claim(text: str) -> str:
     return " ".join(_MENTION.sub(" ", text).split())
 
 
+def mentioned(text: str) -> frozenset[str]:
+    """The users, roles and channels a claim mentions (`<@!1>` and `<@1>` are the same user)."""
+    return frozenset(f"{'@#'[bool(m[3])]}{'&' if m[2] else ''}{m[1] or m[2] or m[3]}"
+                     for m in _SUBJECT_MENTION.finditer(text))
+
+
 def claim_key(text: str) -> str:
     """Exact-match key: normalised, case-folded, surrounding punctuation removed."""
     return _EDGE_PUNCT.sub("", normalise_claim(text).casefold())
 
 
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|false|untrue|fake|denie[sd]|deny)\b|n't\b|n’t\b",
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|false|untrue|fake|denie[sd]|deny|cannot)\b|n't\b|n’t\b"
+    # contractions typed without the apostrophe, as chat often has them
+    r"|\b(?:is|was|are|were|do|does|did|ca|could|wo|would|should|has|have|had|ai)nt\b",
     re.IGNORECASE,
 )
 
@@ -557,8 +567,12 @@ class ReviewService:
         verdict: str | None = None,
         note: str | None = None,
         reason: str | None = None,
+        previous: FlagView | None = None,
     ) -> Decision:
-        """Decide a flag this moderator has claimed: the action, the status and the audit row commit together."""
+        """Decide a flag this moderator has claimed: the action, the status and the audit row commit together.
+
+        `previous` is the flag as it was before the claim, for the audit row's "before" (the flag
+        read here is already "in_review")."""
         if action not in ACTIONS:
             raise ReviewError(f"Unknown action {action!r}.")
         verdict = " ".join((verdict or "").split())[:MAX_VERDICT_CHARS] or None
@@ -593,8 +607,11 @@ class ReviewService:
             )
             if result.rowcount != 1:
                 raise ReviewError("This flag is not claimed by you any more; it may have been decided already.")
-            before = {"status": flag.status, "verdict": flag.answer.verdict,
+            was = previous or flag
+            before = {"status": was.status, "verdict": flag.answer.verdict,
                       "correction": flag.answer.correction.verdict if flag.answer.correction else None}
+            if was.status == "in_review" and was.claimed_by != moderator_id:
+                before["claimed_by"] = was.claimed_by  # a stale claim this decision took over
             after: dict = {"status": new_status}
             if correction_row is not None:
                 after |= {"verdict": verdict, "note": note, "correction_id": correction_row.id}
@@ -604,6 +621,7 @@ class ReviewService:
 
     def review(self, guild_id: int, flag_id: int, moderator_id: int, action: str, **kwargs) -> Decision:
         """Claim then decide; a lost race raises `ReviewError` naming who has the flag."""
+        previous = self.get_flag(guild_id, flag_id)
         outcome = self.claim(guild_id, flag_id, moderator_id)
         if not outcome.won:
             f = outcome.flag
@@ -611,7 +629,7 @@ class ReviewService:
                 raise AlreadyTaken("Another moderator is already reviewing this flag.", f)
             raise AlreadyTaken(f"This flag was already {f.status}.", f)
         try:
-            return self.decide(guild_id, flag_id, moderator_id, action, **kwargs)
+            return self.decide(guild_id, flag_id, moderator_id, action, previous=previous, **kwargs)
         except Exception:
             self.release(guild_id, flag_id, moderator_id)
             raise
@@ -620,11 +638,14 @@ class ReviewService:
     def find_correction(self, guild_id: int, claim: str) -> CorrectionView | None:
         """The guild's latest correction of this claim or the most similar one above the threshold."""
         key = claim_key(claim)
+        # The key and the embedded text leave mentions out, so a correction about one mentioned
+        # person must not be shown for the same words about another.
+        subjects = mentioned(claim)
         with self._session() as s:
-            exact = s.scalar(
+            exact = next((row for row in s.scalars(
                 select(CorrectionRow).where(CorrectionRow.guild_id == guild_id, CorrectionRow.claim_key == key)
-                .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc()).limit(1)
-            )
+                .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc())
+            ) if mentioned(row.claim) == subjects), None)
             if exact is not None:
                 return _correction_view(exact, 1.0)
             if self._embed is None:
@@ -644,7 +665,7 @@ class ReviewService:
         matrix = from_blobs([r.embedding for r in rows], query.shape[0])
         sims = matrix @ query
         for i, row in enumerate(rows):
-            if negation_mismatch(row.claim, claim):
+            if negation_mismatch(row.claim, claim) or mentioned(row.claim) != subjects:
                 sims[i] = -1.0
         best = int(np.argmax(sims))  # first maximum = newest among equals
         if float(sims[best]) < self.limits.correction_threshold:

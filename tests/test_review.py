@@ -104,6 +104,10 @@ def test_claim_key_and_negation_guard():
     assert negation_mismatch("Pérez was killed", "Pérez was not killed")
     assert negation_mismatch("Pérez wasn't killed", "Pérez was killed")
     assert not negation_mismatch("Pérez was killed", "The police killed Pérez")
+    # as chat types them: no apostrophe, "cannot"
+    assert negation_mismatch("Perez wasnt killed", "Perez was killed")
+    assert negation_mismatch("Perez didnt resign", "Perez resigned")
+    assert negation_mismatch("Perez cannot vote", "Perez can vote")
 
 
 # -- answers and flags ----------------------------------------------------------------------
@@ -192,7 +196,7 @@ def test_correct_writes_the_correction_and_the_audit_row(svc):
     assert decision.flag.correction == decision.correction
     entry = svc.audit_log(G1)[0]
     assert (entry.actor_id, entry.action, entry.target) == (MOD, "correct", f"flag:{fid}")
-    assert entry.before == {"status": "in_review", "verdict": None, "correction": None}
+    assert entry.before == {"status": "open", "verdict": None, "correction": None}  # as it was before the review
     assert entry.after == {"status": "corrected", "verdict": "false", "note": "He surrendered first.",
                            "correction_id": decision.correction.id}
 
@@ -280,6 +284,15 @@ def test_corrections_apply_to_the_same_or_similar_claims_in_the_guild_only(svc):
     assert svc.find_correction(G1, "Pérez was not killed by the police") is None  # negation guard
     assert svc.find_correction(G1, "Bananas are radioactive") is None
     assert svc.find_correction(G2, "Pérez was killed by the police") is None  # another guild
+
+
+def test_a_correction_about_one_mentioned_member_is_not_shown_for_another(svc):
+    fid = svc.flag(G1, answer(svc, claim="<@111> is a scammer").id, FLAGGER, "wrong").flag.id
+    svc.review(G1, fid, MOD, "correct", verdict="false")
+    assert svc.find_correction(G1, "<@!111> is a scammer").verdict == "false"  # the same member
+    assert svc.find_correction(G1, "<@222> is a scammer") is None
+    assert svc.find_correction(G1, "<@222> is really a scammer") is None  # not by similarity either
+    assert svc.find_correction(G1, "is a scammer") is None
 
 
 def test_the_newest_correction_wins(svc, clock):
