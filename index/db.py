@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -50,17 +53,32 @@ def upgrade(engine: Engine) -> None:
     with engine.connect() as connection:
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
-    with engine.begin() as connection:
+    # Several processes (bot shards, `serve` beside an ingest) may start at once against a new
+    # database: serialise them, and let the later ones find the work done.
+    with _sqlite_migration_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            # Several processes (bot shards, an ingest worker) may start at once against a new
-            # database: serialise them, and let the later ones find the work done. The lock is
-            # released when this transaction ends; PostgreSQL's DDL is transactional, so a failed
+            # Released when this transaction ends; PostgreSQL's DDL is transactional, so a failed
             # migration leaves nothing behind.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-            if MigrationContext.configure(connection).get_current_revision() == head:
-                return
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+@contextmanager
+def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive lock on a file beside a SQLite database for the length of a migration.
+
+    SQLite has no advisory locks, and pysqlite commits each CREATE TABLE on its own, so two
+    processes migrating at once both create the same tables and one fails."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the process dies
+        yield
 
 
 def session_factory(engine: Engine) -> sessionmaker:
