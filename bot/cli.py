@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,6 +62,16 @@ def _open_index() -> ClaimIndex:
         raise typer.Exit(2) from exc
 
 
+def _count_lines(path: Path) -> int:
+    """Lines of a file, read in blocks (a JSONL "line" may be gigabytes long)."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
+
+
 def _count_units(inputs: list[str]) -> int | None:
     """Articles the inputs will yield, for the progress bar (JSONL: non-blank lines)."""
     total = 0
@@ -71,8 +82,7 @@ def _count_units(inputs: list[str]) -> int | None:
             suffix = f.suffix.lower()
             if suffix in JSONL_SUFFIXES and f.is_file():
                 try:
-                    with f.open("rb") as handle:
-                        total += sum(1 for line in handle if line.strip())
+                    total += _count_lines(f)
                 except OSError:  # the ingest itself reports the file in one line and goes on
                     total += 1
             elif suffix in SUPPORTED_SUFFIXES or not path.is_dir():
@@ -95,6 +105,8 @@ def ingest(
     """Index articles. Re-ingesting an article changes nothing; a changed article at the same URL is replaced."""
     if published is not None:
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", published):  # fromisoformat also takes 20180115
+                raise ValueError(published)
             dt.date.fromisoformat(published)
         except ValueError:
             _error(f"--published must be YYYY-MM-DD, got {published!r}")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from index import text as textmod
 from index.embed import Embedder
@@ -136,6 +136,13 @@ class Ingestor:
         if isinstance(item, SourceError):
             self._emit(IngestEvent("failed", item.origin, item.reason))
             return
+        try:
+            self._prepare(item)
+        except Exception as error:  # noqa: BLE001 - one odd article must not end a long ingest
+            log.exception("could not index %s", item.origin)
+            self._emit(IngestEvent("failed", item.origin, f"could not be indexed ({type(error).__name__}: {error})"))
+
+    def _prepare(self, item: ArticleInput) -> None:
         article = item.model_copy(update={"text": textmod.normalise(item.text)})
         if not article.text:
             self._emit(IngestEvent("failed", article.origin, "no extractable text"))
@@ -207,6 +214,13 @@ class Ingestor:
                 except IntegrityError:
                     # Another process stored the same URL or text since we looked: nothing was written.
                     self._emit(IngestEvent("unchanged", p.article.origin, "stored concurrently by another ingest"))
+                    continue
+                except SQLAlchemyError as error:
+                    # e.g. a value longer than its PostgreSQL column: this article's transaction
+                    # rolled back, nothing of it was written; the others go on.
+                    log.exception("could not store %s", p.article.origin)
+                    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+                    self._emit(IngestEvent("failed", p.article.origin, f"could not be stored ({reason})"))
                     continue
                 self.vectors.remove(np.asarray(p.replace_passages, dtype=np.int64))
                 self.vectors.add(np.asarray(passage_ids, dtype=np.int64), article_vectors)

@@ -7,6 +7,7 @@ stages (stance, attribution) and tools depend on.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -15,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, field_validator
 Stance = Literal["supports", "refutes", "neutral"]
 Verdict = Literal["supported", "refuted", "disputed", "unverified"]
 PassageKind = Literal["text", "caption"]
+
+
+_DATE_FORMS = ("%Y/%m/%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")
 
 
 class ArticleInput(BaseModel):
@@ -34,16 +38,31 @@ class ArticleInput(BaseModel):
     @field_validator("published", mode="before")
     @classmethod
     def _parse_date(cls, value: object) -> object:
-        # Sources give full timestamps ("2018-01-15T10:00:00Z"); only the day is kept.
-        if isinstance(value, str) and len(value) > 10 and value[4] == "-":
-            return value[:10]
         if isinstance(value, dt.datetime):
             return value.date()
-        return value
+        if isinstance(value, int | float):
+            # pydantic would read a number as a Unix timestamp: 0 became 1970-01-01 unnoticed
+            raise ValueError("a date is written YYYY-MM-DD")
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            return None
+        # Sources give full timestamps ("2018-01-15T10:00:00Z"); only the day is kept.
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", value):
+            return value[:10]
+        for form in _DATE_FORMS:  # the spellings news metadata uses besides ISO 8601
+            try:
+                return dt.datetime.strptime(value, form).date()
+            except ValueError:
+                continue
+        raise ValueError(f"not a date: {value!r} (write YYYY-MM-DD)")
 
     @field_validator("title", "url", "outlet", "author", "language", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)  # a title such as 1984 given as a JSON number
         if isinstance(value, str) and not value.strip():
             return None
         return value.strip() if isinstance(value, str) else value

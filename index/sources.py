@@ -6,10 +6,12 @@ so one bad file never stops a run.
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import json
 import re
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +96,7 @@ def read_file(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
     except OSError as exc:
         yield SourceError(origin, f"cannot read ({exc.strerror})")
         return
-    decoded = _decode(raw)
+    decoded = _decode(raw, html_charset(raw) if suffix in HTML_SUFFIXES else None)
     if isinstance(decoded, str) and not decoded.strip():
         yield SourceError(origin, "empty file")
         return
@@ -111,13 +113,34 @@ def read_file(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
         yield _from_plain_text(decoded, origin, meta, options, markdown=suffix != ".txt")
 
 
-def _decode(raw: bytes) -> str | SourceError:
+def _decode(raw: bytes, charset: str | None = None) -> str | SourceError:
     if b"\x00" in raw[:8192]:
         return SourceError("", "binary file (contains NUL bytes)")
+    if charset and codecs_name(charset) not in (None, "utf-8"):
+        try:
+            return raw.decode(charset)
+        except (UnicodeDecodeError, LookupError):
+            pass  # the page's declaration is wrong: try UTF-8, and say so if that fails too
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return SourceError("", f"not UTF-8 text (invalid byte at position {exc.start})")
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def html_charset(raw: bytes) -> str | None:
+    """The charset a page declares in a <meta> tag, as browsers look for it (in its first 4 KB)."""
+    m = _META_CHARSET.search(raw[:4096])
+    return m.group(1).decode("ascii") if m else None
+
+
+def codecs_name(charset: str) -> str | None:
+    try:
+        return codecs.lookup(charset).name
+    except LookupError:
+        return None
 
 
 def _sidecar_meta(path: Path) -> dict[str, Any] | SourceError:
@@ -128,7 +151,7 @@ def _sidecar_meta(path: Path) -> dict[str, Any] | SourceError:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
     except OSError as exc:
         return SourceError(str(sidecar), f"cannot read ({exc.strerror})")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return SourceError(str(sidecar), f"invalid metadata JSON ({exc})")
     if not isinstance(meta, dict):
         return SourceError(str(sidecar), "metadata must be a JSON object")
@@ -138,8 +161,13 @@ def _sidecar_meta(path: Path) -> dict[str, Any] | SourceError:
     return meta
 
 
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def _build(fields: dict[str, Any], origin: str, options: SourceOptions) -> SourceItem:
     merged = {**fields, **{k: v for k, v in (options.overrides or {}).items() if v is not None}}
+    # JSON may escape half an emoji ("\ud83d" cut off by a scraper): not encodable as UTF-8.
+    merged = {k: _LONE_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for k, v in merged.items()}
     if not str(merged.get("text") or "").strip():
         return SourceError(origin, "no extractable text")
     try:
@@ -151,7 +179,8 @@ def _build(fields: dict[str, Any], origin: str, options: SourceOptions) -> Sourc
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+# Emphasis markers open and close at word edges, as in CommonMark: "my_big_file" and "2*3*4" stay.
+_MD_EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
 
 
 def _strip_markdown(text: str) -> str:
@@ -169,8 +198,15 @@ def _from_plain_text(
 ) -> SourceItem:
     if markdown:
         text = _strip_markdown(text)
-    title, _, body = text.strip().partition("\n")
-    return _build({**meta, "title": meta.get("title") or title.strip(), "text": body}, origin, options)
+    first, _, rest = text.strip().partition("\n")
+    given = (options.overrides or {}).get("title") or meta.get("title")
+    if not given:
+        title, body = first.strip(), rest
+    elif " ".join(first.split()).casefold() == " ".join(str(given).split()).casefold():
+        title, body = given, rest  # the file starts with the title it is given
+    else:
+        title, body = given, text  # the first line is text, not a title: keep it
+    return _build({**meta, "title": title, "text": body}, origin, options)
 
 
 def _from_html(html: str, origin: str, meta: dict[str, Any], options: SourceOptions) -> SourceItem:
@@ -202,14 +238,21 @@ def _read_jsonl(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
         return
     with handle:
         any_line = False
-        for number, raw in enumerate(handle, start=1):
+        number = 0
+        # readline with a bound: a line of gigabytes (a JSON array saved as .jsonl) is skipped
+        # without being held in memory.
+        while raw := handle.readline(options.max_bytes + 1):
+            number += 1
             origin = f"{path}:{number}"
+            if len(raw) > options.max_bytes:
+                while raw and not raw.endswith(b"\n"):
+                    raw = handle.readline(1 << 20)
+                any_line = True
+                yield SourceError(origin, f"line too large (over {options.max_bytes:,} bytes)")
+                continue
             if not raw.strip():
                 continue
             any_line = True
-            if len(raw) > options.max_bytes:
-                yield SourceError(origin, f"line too large ({len(raw):,} bytes)")
-                continue
             decoded = _decode(raw)
             if isinstance(decoded, SourceError):
                 yield SourceError(origin, decoded.reason)
@@ -218,6 +261,9 @@ def _read_jsonl(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
                 record = json.loads(decoded)
             except json.JSONDecodeError as exc:
                 yield SourceError(origin, f"invalid JSON ({exc.msg})")
+                continue
+            except RecursionError:
+                yield SourceError(origin, "invalid JSON (nested too deeply)")
                 continue
             if not isinstance(record, dict):
                 yield SourceError(origin, "each line must be a JSON object")
@@ -288,9 +334,17 @@ def _peer_refusal(response: httpx.Response, options: SourceOptions) -> str | Non
     return None
 
 
+# A whole fetch (redirects and body) may take this many times CLAIMBOT_FETCH_TIMEOUT, which bounds
+# each network read.
+FETCH_DEADLINE_FACTOR = 4
+
+
 def fetch_url(url: str, options: SourceOptions) -> SourceItem:
     """Fetch one article page and extract it; the size cap holds even without Content-Length.
     Redirects are followed by hand so that every hop's host is checked (`_host_refusal`)."""
+    # httpx's timeout bounds each read, not the whole download: a server sending a byte every few
+    # seconds would hold a worker for as long as it liked.
+    deadline = time.monotonic() + FETCH_DEADLINE_FACTOR * options.timeout_s
     try:
         with httpx.Client(
             follow_redirects=False,
@@ -300,6 +354,8 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
             request = client.build_request("GET", url)
             hops = 0
             while True:
+                if time.monotonic() > deadline:
+                    raise httpx.TimeoutException("the whole fetch took too long", request=request)
                 refusal = _host_refusal(request.url, options)
                 if refusal:
                     return SourceError(url, refusal)
@@ -327,13 +383,19 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
                         body.extend(chunk)
                         if len(body) > options.max_bytes:
                             return SourceError(url, f"too large (over {options.max_bytes:,} bytes)")
+                        if time.monotonic() > deadline:
+                            return SourceError(url, f"too slow (not downloaded within "
+                                                    f"{FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)")
                     final_url = str(response.url)
-                    encoding = response.encoding or "utf-8"
+                    # No charset in the header: a page may declare it in a <meta> tag instead.
+                    encoding = response.charset_encoding or (
+                        content_type in HTML_CONTENT_TYPES and html_charset(bytes(body))) or "utf-8"
                     break
                 finally:
                     response.close()
     except httpx.TimeoutException:
-        return SourceError(url, f"timed out after {options.timeout_s:g} s")
+        return SourceError(url, f"timed out (no answer within {options.timeout_s:g} s, or the whole fetch over "
+                                f"{FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)")
     except httpx.HTTPError as exc:
         return SourceError(url, f"request failed ({type(exc).__name__}: {exc})")
     except httpx.InvalidURL as exc:  # not an HTTPError: a malformed URL fails before any request

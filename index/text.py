@@ -51,6 +51,9 @@ def paragraphs(text: str) -> Iterator[tuple[int, int]]:
             pos = match.end()
 
 
+_NON_SPACE = re.compile(r"\S")
+
+
 def _split_block(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     para_start = start
     line_start = start
@@ -58,7 +61,9 @@ def _split_block(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         nl = text.find("\n", line_start, end)
         line_end = end if nl == -1 else nl
         line = text[line_start:line_end].strip()
-        next_line = text[nl + 1 : end].lstrip()[:1] if nl != -1 else ""
+        # the next non-space character, found without copying the rest of the block for every line
+        following = _NON_SPACE.search(text, nl + 1, end) if nl != -1 else None
+        next_line = following.group() if following else ""
         if (
             next_line
             and not next_line.islower()  # a wrapped line continues in lower case

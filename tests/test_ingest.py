@@ -246,6 +246,29 @@ BAD_INPUTS = {
 }
 
 
+def test_an_article_that_breaks_indexing_fails_alone(claim_index: ClaimIndex, tmp_path: Path, monkeypatch):
+    real = textmod.split_sentences
+
+    def split(text: str):
+        if "BOOM" in text:
+            raise RuntimeError("a rule bug on this article")
+        return real(text)
+
+    monkeypatch.setattr(textmod, "split_sentences", split)
+    lines = [json.dumps({"text": t}) for t in ("First story. It went well.", "BOOM goes this one.", "Third story. Fine.")]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = _ingest(claim_index, str(tmp_path / "a.jsonl"))
+    assert (report.added, report.failed) == (2, 1)
+    assert report.errors == [f"{tmp_path / 'a.jsonl'}:2: could not be indexed (RuntimeError: a rule bug on this article)"]
+    _consistent(claim_index)
+
+
+def test_published_must_be_written_as_a_calendar_date(home: Path, tmp_path: Path):
+    (tmp_path / "a.txt").write_text("Title\nBody.", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", "20180115"])
+    assert result.exit_code == 2 and "--published must be YYYY-MM-DD" in result.output
+
+
 def test_url_is_refused_for_an_input_that_holds_several_articles(home: Path, tmp_path: Path):
     # Articles with the same URL replace each other: all but the last would be lost.
     lines = [json.dumps({"text": f"Story {n}. It happened.", "url": f"https://news.example/{n}"}) for n in (1, 2)]

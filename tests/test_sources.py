@@ -96,6 +96,47 @@ def test_jsonl_reads_each_line_and_reports_bad_lines(tmp_path: Path):
     assert any(":7: invalid article (published" in b for b in bad)
 
 
+def test_a_given_title_keeps_a_first_line_that_is_text(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("Pérez was seen in Caracas on Monday.\nHe left the next day.", encoding="utf-8")
+    (tmp_path / "a.meta.json").write_text(json.dumps({"title": "Sighting"}), encoding="utf-8")
+    [item] = _items(str(tmp_path / "a.txt"))
+    assert item.title == "Sighting" and item.text.startswith("Pérez was seen in Caracas on Monday.")
+    # a file that starts with the title it is given (as the demo corpus does) loses only that line
+    (tmp_path / "a.txt").write_text("Sighting\n\nHe left the next day.", encoding="utf-8")
+    [item] = _items(str(tmp_path / "a.txt"))
+    assert item.title == "Sighting" and item.text.strip() == "He left the next day."
+
+
+def test_markdown_markers_inside_words_are_text(tmp_path: Path):
+    (tmp_path / "a.md").write_text("Title\n\nSee @real_donald_trump and my_big_file: 2*3*4 = 24, *really*.", encoding="utf-8")
+    [item] = _items(str(tmp_path / "a.md"))
+    assert item.text.strip() == "See @real_donald_trump and my_big_file: 2*3*4 = 24, really."
+
+
+def test_jsonl_half_an_emoji_deep_nesting_and_a_huge_line_each_stay_in_their_line(tmp_path: Path):
+    lines = [b'{"text": "Hello \\ud83d world."}', b"[" * 15_000, b'{"text": "' + b"x" * (OPTIONS.max_bytes + 10) + b'"}',
+             b'{"text": "Last one.", "title": 1984, "published": "January 15, 2018"}',
+             b'{"text": "Blank date.", "published": ""}', b'{"text": "Epoch.", "published": 0}']
+    (tmp_path / "a.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    items = _items(str(tmp_path / "a.jsonl"))
+    assert [type(i).__name__ for i in items] == ["ArticleInput", "SourceError", "SourceError", "ArticleInput",
+                                                 "ArticleInput", "SourceError"]
+    assert items[0].text == "Hello \ufffd world."  # encodable: it can be hashed and stored
+    assert "nested too deeply" in items[1].reason and "line too large" in items[2].reason
+    assert (items[3].title, items[3].published) == ("1984", dt.date(2018, 1, 15))
+    assert items[4].published is None and "YYYY-MM-DD" in items[5].reason
+
+
+def test_an_html_file_is_read_in_the_charset_it_declares(tmp_path: Path):
+    html = "<html><head><meta charset=\"windows-1252\"><title>Café</title></head><body><article>" \
+           "<p>The café on the square reopened on Monday after a long renovation, its owner said.</p>" \
+           "<p>Customers queued outside before the doors opened at eight in the morning.</p></article></body></html>"
+    (tmp_path / "a.html").write_bytes(html.encode("windows-1252"))
+    [item] = _items(str(tmp_path / "a.html"))
+    assert isinstance(item, ArticleInput), item
+    assert "The café on the square reopened" in item.text
+
+
 def test_folders_are_read_recursively(tmp_path: Path):
     (tmp_path / "sub" / "deeper").mkdir(parents=True)
     (tmp_path / "a.txt").write_text("A\nAlpha.", encoding="utf-8")
@@ -187,6 +228,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/html")
             self.end_headers()  # no Content-Length: the client must count
             self.wfile.write(b"<p>" + b"x" * 50_000 + b"</p>")
+        elif self.path == "/drip":
+            # A server that never stops sending, one byte at a time: each read is quick, the whole is not.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            try:
+                while not self.release.wait(0.1):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+            except OSError:  # the client gave up
+                pass
         elif self.path == "/slow":
             # Answers only when the test is over: the client's timeout must fire first.
             self.release.wait(10)
@@ -220,7 +272,8 @@ def test_url_is_fetched_and_extracted(server: str):
         ("/pdf", "unsupported content type application/pdf"),
         ("/huge", "too large"),
         ("/huge-chunked", "too large"),
-        ("/slow", "timed out after 0.5 s"),
+        ("/slow", "timed out (no answer within 0.5 s"),
+        ("/drip", "too slow (not downloaded within 2 s)"),
     ],
 )
 def test_bad_urls_get_a_one_line_reason(server: str, path: str, reason: str):
