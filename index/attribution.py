@@ -174,6 +174,7 @@ PRONOUNS = {
     "you": "x",
 }
 RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
+UNNAMED_QUOTE = "an unnamed speaker (quoted)"
 TITLES = {
     "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "dr", "dr.", "prof", "prof.", "sen", "sen.",
     "rep", "rep.", "gov", "gov.", "gen", "gen.", "lt", "lt.", "col", "col.", "sgt", "sgt.",
@@ -315,6 +316,10 @@ class _Rel:
 
     def attribution(self) -> str:
         text = self.speaker or (self.source.text if self.source else "an unnamed source")
+        if self.speaker is None and (text.casefold() in PRONOUNS or text.casefold() in RELATIVE_PRONOUNS):
+            # "It said …" with nobody to resolve "it" to: a bare "It" would read as a name.
+            # "I"/"we" outside a quote is the writer.
+            text = "the author" if text.casefold() in ("i", "we") else f"an unidentified speaker (“{text.casefold()}”)"
         if self.description:
             text = f"{text} ({self.description})"
         extras = [e for e in ([self.medium] if self.medium else []) + self.extras if e]
@@ -387,7 +392,10 @@ class Attributor:
         out: list[SentenceAttribution] = []
         for i, s in enumerate(sentences):
             rel = state.sentence_relation(i, rels) if is_text[i] else None
-            if rel is None:
+            if rel is None and state.mostly_quoted(i):
+                # Someone's words that no cue names: not the outlet's own voice.
+                out.append(SentenceAttribution(speaker=None, cue=None, attribution=UNNAMED_QUOTE))
+            elif rel is None:
                 out.append(SentenceAttribution(speaker=None, cue=None, attribution=outlet_voice))
             else:
                 out.append(
@@ -921,6 +929,12 @@ class _ArticleState:
             return None
         return self._trim_content(self._span(base + side[0].idx, base + side[-1].idx + len(side[-1].text)))
 
+    def mostly_quoted(self, i: int) -> bool:
+        """At least half of sentence i lies inside speech quotes."""
+        sent = self.sentences[i]
+        inside = sum(max(0, min(q.end, sent.char_end) - max(q.start, sent.char_start)) for q in self.speech_quotes)
+        return inside * 2 >= sent.char_end - sent.char_start > 0
+
     def _adjacent_quotes(self, i: int, doc: Any, tok: Any, subj: Any, used: set[int]) -> list[_Quote]:
         """Speech quotes that the cue clause introduces or closes: the clause is the run of
         words around the cue outside quotes; a quote touching it (only punctuation between)
@@ -943,6 +957,7 @@ class _ArticleState:
         c_lo = base + words[0].idx
         c_hi = base + words[-1].idx + len(words[-1].text)
         para = sent.paragraph
+        own_content = any(c.dep_ in ("dobj", "obj", "ccomp", "xcomp", "attr", "oprd") for c in tok.children)
         found: list[_Quote] = []
         for q in self.speech_quotes:
             if id(q) in used or q.relation is not None or q.paragraph != para:
@@ -950,6 +965,12 @@ class _ArticleState:
             if q.start <= cue_pos < q.end:
                 continue
             if q.end <= c_lo:
+                # “…,” X said: a quote that ends its own sentence ("…regime.”) before a clause
+                # that starts the next one and has content of its own ("The army denied the
+                # claim.") is not what that clause says; before a bare "Pérez said." it still is.
+                ends_sentence = q.closed and self.shadow[q.start : q.end - 1].rstrip()[-1:] == "."
+                if ends_sentence and q.end <= sent.char_start and own_content:
+                    continue
                 if not self.shadow[q.end : c_lo].strip(" ,—–-:;\n\u00a0"):
                     found.append(q)
             elif q.start >= c_hi:

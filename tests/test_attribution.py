@@ -180,6 +180,24 @@ def test_according_to(attributor: Attributor) -> None:
     assert s["speaker"] == "the Venezuelan intelligence service"
 
 
+def test_a_quote_that_ends_its_sentence_is_not_the_next_clause_s_content(attributor: Attributor) -> None:
+    out = attribute_text("Pérez hid in a house near Caracas on Monday. “We will never surrender to the regime.” "
+                         "The army denied the claim.", outlet=OUTLET, attributor=attributor)
+    assert sentence(out, "“We will never")["speaker"] != "the army"
+    # a bare "X said." after it still credits X
+    out = attribute_text("“We will never surrender to the regime.” Pérez said in a video.", attributor=attributor)
+    assert sentence(out, "“We will never")["speaker"] == "Pérez"
+
+
+def test_unattributed_quotes_and_unresolved_pronouns_are_not_shown_as_names_or_the_outlet(attributor: Attributor) -> None:
+    out = attribute_text("The ministry spoke on Monday.\n\n“We will never surrender to the regime, never, ever.”\n\n"
+                         "It said the economy was growing fast.", outlet=OUTLET, attributor=attributor)
+    assert sentence(out, "The ministry spoke")["attribution"] == OUTLET
+    quote = sentence(out, "“We will never")
+    assert quote["attribution"] == "an unnamed speaker (quoted)" and quote["speaker"] is None
+    assert sentence(out, "It said")["attribution"] != "It"
+
+
 # -- PolNeAR smoke test -----------------------------------------------------------------------
 
 POLNEAR = Settings().data_dir / "polnear"
