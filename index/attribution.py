@@ -246,7 +246,11 @@ _COLON_SPEAKER = re.compile(
 _NOT_SPEAKERS = {"note", "update", "editor's note", "editor’s note", "photo", "related", "read",
                  "watch", "caption", "correction", "q", "a", "question", "answer", "warning",
                  "breaking", "exclusive", "listen", "see", "video", "source", "sources", "pictured",
-                 "click", "full story", "background", "disclosure", "clarification", "image"}
+                 "click", "full story", "background", "disclosure", "clarification", "image", "context",
+                 "more", "also", "previously", "earlier", "latest", "opinion", "analysis", "explainer"}
+# "In Caracas: protesters blocked …" sets a scene; a speaker's name does not start with a preposition.
+_NOT_SPEAKER_FIRST = {"in", "at", "on", "from", "for", "by", "with", "after", "before", "during", "near",
+                      "inside", "outside", "across", "around", "over", "under", "to", "into", "as"}
 _NOT_SPEAKER_WORDS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
                       "january", "february", "march", "april", "may", "june", "july", "august",
                       "september", "october", "november", "december", "the", "update", "updated"}
@@ -1074,12 +1078,13 @@ class _ArticleState:
         for i, s in enumerate(self.sentences):
             if not self.is_text[i] or s.paragraph in done_paras:
                 continue
+            done_paras.add(s.paragraph)  # a speaker's turn opens its paragraph
             m = _COLON_SPEAKER.match(self.shadow, s.char_start, s.char_end)
             if not m or m.group(1).strip().lower() in _NOT_SPEAKERS:
                 continue
-            if any(w.lower() in _NOT_SPEAKER_WORDS for w in m.group(1).split()):
+            words = m.group(1).split()
+            if words[0].lower() in _NOT_SPEAKER_FIRST or any(w.lower() in _NOT_SPEAKER_WORDS for w in words):
                 continue
-            done_paras.add(s.paragraph)
             source = self._span(m.start(1), m.end(1))
             cue = self._span(m.start(2), m.end(2))
             content = self._trim_content(self._span(m.end(2), para_end[s.paragraph]))

@@ -198,6 +198,16 @@ def test_unattributed_quotes_and_unresolved_pronouns_are_not_shown_as_names_or_t
     assert sentence(out, "It said")["attribution"] != "It"
 
 
+def test_a_scene_or_label_before_a_colon_is_not_a_speaker(attributor: Attributor) -> None:
+    out = attribute_text("In Caracas: protesters blocked the main roads. The police used tear gas.\n\n"
+                         "Context: Maduro won the election in 2018.\n\nPENCE: We will win this election.",
+                         outlet=OUTLET, attributor=attributor)
+    assert sentence(out, "In Caracas")["attribution"] == OUTLET
+    assert sentence(out, "The police used")["attribution"] == OUTLET
+    assert sentence(out, "Context:")["attribution"] == OUTLET
+    assert sentence(out, "PENCE:")["speaker"] == "Pence"  # a transcript turn still is
+
+
 # -- PolNeAR smoke test -----------------------------------------------------------------------
 
 POLNEAR = Settings().data_dir / "polnear"
