@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Arbitrary constant naming claimbot's schema-migration lock among PostgreSQL advisory locks.
 MIGRATION_LOCK_KEY = 0x636C61696D  # "claim"
+WAL_SWITCH_TRIES = 40  # about 8 s of backing off in all
 
 
 def make_engine(url: str) -> Engine:
@@ -30,13 +33,29 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
             cursor = dbapi_connection.cursor()
             # WAL lets `check` read while an ingest writes; foreign keys make deletes cascade.
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch a database to WAL once (the mode is stored in the file).
+
+    The switch needs the database to itself and SQLite answers "database is locked" at once
+    instead of waiting (no busy handler): processes opening a new database together retry."""
+    for attempt in range(WAL_SWITCH_TRIES):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_SWITCH_TRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))  # back off: the other process's switch takes milliseconds
 
 
 def alembic_config(url: str) -> Config:
