@@ -76,13 +76,14 @@ class FlagButton(AnswerButton, template=r"flag:(?P<answer_id>\d+)"):
 
 # discord.py finds an open form by its custom_id alone and forgets it at the first submit: two
 # people with the same form open would share one instance (and the second submit would be lost),
-# so every opening gets its own id. A form Discord no longer accepts (its interaction expired) is dropped.
+# so every opening gets its own id. A form left open longer than this is forgotten, so abandoned
+# forms do not pile up.
 FORM_TIMEOUT_S = 15 * 60
 
 
-def form_id(kind: str, target_id: int, opened_by: int) -> str:
+def form_id(kind: str, target_id: int, opening_id: int) -> str:
     """`kind:target:interaction` — the interaction that opened the form makes it unique."""
-    return f"{kind}:{target_id}:{opened_by}"
+    return f"{kind}:{target_id}:{opening_id}"
 
 
 class FlagModal(discord.ui.Modal, title="Flag this answer"):
@@ -91,8 +92,8 @@ class FlagModal(discord.ui.Modal, title="Flag this answer"):
         placeholder="e.g. the passage is about another person; the verdict contradicts the article",
     )
 
-    def __init__(self, answer_id: int, opened_by: int) -> None:
-        super().__init__(custom_id=form_id("flag-modal", answer_id, opened_by), timeout=FORM_TIMEOUT_S)
+    def __init__(self, answer_id: int, opening_id: int) -> None:
+        super().__init__(custom_id=form_id("flag-modal", answer_id, opening_id), timeout=FORM_TIMEOUT_S)
         self.answer_id = answer_id
 
     @guarded
@@ -258,8 +259,8 @@ class CorrectModal(discord.ui.Modal, title="Correct this answer"):
     note = discord.ui.TextInput(label="Note shown to users", style=discord.TextStyle.paragraph, max_length=1000,
                                 required=False, placeholder="What is right, with a source if you have one")
 
-    def __init__(self, flag_id: int, opened_by: int) -> None:
-        super().__init__(custom_id=form_id("review-correct", flag_id, opened_by), timeout=FORM_TIMEOUT_S)
+    def __init__(self, flag_id: int, opening_id: int) -> None:
+        super().__init__(custom_id=form_id("review-correct", flag_id, opening_id), timeout=FORM_TIMEOUT_S)
         self.flag_id = flag_id
 
     @guarded
@@ -274,8 +275,8 @@ class DismissModal(discord.ui.Modal, title="Dismiss this flag"):
     reason = discord.ui.TextInput(label="Why is the answer fine?", style=discord.TextStyle.paragraph,
                                   max_length=1000, min_length=3, required=True)
 
-    def __init__(self, flag_id: int, opened_by: int) -> None:
-        super().__init__(custom_id=form_id("review-dismiss", flag_id, opened_by), timeout=FORM_TIMEOUT_S)
+    def __init__(self, flag_id: int, opening_id: int) -> None:
+        super().__init__(custom_id=form_id("review-dismiss", flag_id, opening_id), timeout=FORM_TIMEOUT_S)
         self.flag_id = flag_id
 
     @guarded

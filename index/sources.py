@@ -114,16 +114,18 @@ def read_file(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
 
 
 def _decode(raw: bytes, charset: str | None = None) -> str | SourceError:
+    """UTF-8 first (a stale <meta> on a UTF-8 page is common, and real legacy text is almost never
+    valid UTF-8), then the charset the document declares."""
     if b"\x00" in raw[:8192]:
         return SourceError("", "binary file (contains NUL bytes)")
-    if charset and codecs_name(charset) not in (None, "utf-8"):
-        try:
-            return raw.decode(charset)
-        except (UnicodeDecodeError, LookupError):
-            pass  # the page's declaration is wrong: try UTF-8, and say so if that fails too
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if charset and codecs_name(charset) not in (None, "utf-8"):
+            try:
+                return raw.decode(charset)
+            except UnicodeDecodeError:
+                pass
         return SourceError("", f"not UTF-8 text (invalid byte at position {exc.start})")
 
 
@@ -387,9 +389,7 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
                             return SourceError(url, f"too slow (not downloaded within "
                                                     f"{FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)")
                     final_url = str(response.url)
-                    # No charset in the header: a page may declare it in a <meta> tag instead.
-                    encoding = response.charset_encoding or (
-                        content_type in HTML_CONTENT_TYPES and html_charset(bytes(body))) or "utf-8"
+                    encoding = response.charset_encoding
                     break
                 finally:
                     response.close()
@@ -400,10 +400,16 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
         return SourceError(url, f"request failed ({type(exc).__name__}: {exc})")
     except httpx.InvalidURL as exc:  # not an HTTPError: a malformed URL fails before any request
         return SourceError(url, f"invalid URL ({exc})")
-    try:
-        text = bytes(body).decode(encoding)
-    except (UnicodeDecodeError, LookupError):
-        return SourceError(url, f"response is not decodable as {encoding}")
+    if encoding:
+        try:
+            text = bytes(body).decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            return SourceError(url, f"response is not decodable as {encoding}")
+    else:  # no charset in the header: UTF-8, else what a <meta> tag declares
+        decoded = _decode(bytes(body), html_charset(bytes(body)) if content_type in HTML_CONTENT_TYPES else None)
+        if isinstance(decoded, SourceError):
+            return SourceError(url, decoded.reason)
+        text = decoded
     if not text.strip():
         return SourceError(url, "empty response")
     meta = {"url": final_url}

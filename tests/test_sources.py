@@ -135,6 +135,15 @@ def test_an_html_file_is_read_in_the_charset_it_declares(tmp_path: Path):
     [item] = _items(str(tmp_path / "a.html"))
     assert isinstance(item, ArticleInput), item
     assert "The café on the square reopened" in item.text
+    (tmp_path / "a.html").write_bytes(html.encode("utf-8"))  # a stale declaration on a UTF-8 file
+    [item] = _items(str(tmp_path / "a.html"))
+    assert "The café on the square reopened" in item.text
+
+
+def test_a_page_without_a_charset_header_is_read_in_its_meta_charset(server: str):
+    [item] = _items(f"{server}/latin1")
+    assert isinstance(item, ArticleInput), item
+    assert "The café on the square reopened" in item.text
 
 
 def test_folders_are_read_recursively(tmp_path: Path):
@@ -228,6 +237,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/html")
             self.end_headers()  # no Content-Length: the client must count
             self.wfile.write(b"<p>" + b"x" * 50_000 + b"</p>")
+        elif self.path == "/latin1":
+            html = ("<html><head><meta charset='windows-1252'><title>Café</title></head><body><article><p>The café "
+                    "on the square reopened on Monday after a long renovation, its owner said.</p><p>Customers "
+                    "queued outside before the doors opened at eight in the morning.</p></article></body></html>")
+            self._send(200, html.encode("windows-1252"), "text/html")
         elif self.path == "/drip":
             # A server that never stops sending, one byte at a time: each read is quick, the whole is not.
             self.send_response(200)
