@@ -139,7 +139,9 @@ class Ingestor:
         try:
             self._prepare(item)
         except Exception as error:  # noqa: BLE001 - one odd article must not end a long ingest
-            log.exception("could not index %s", item.origin)
+            # The event line is what the user sees; the traceback is for a service's log (INFO),
+            # not for the command line, which would print it under Python's last-resort handler.
+            log.info("could not index %s", item.origin, exc_info=True)
             self._emit(IngestEvent("failed", item.origin, f"could not be indexed ({type(error).__name__}: {error})"))
 
     def _prepare(self, item: ArticleInput) -> None:
@@ -192,7 +194,7 @@ class Ingestor:
             per_sentence, _relations = self._attributor.attribute(article.text, sentences, article.outlet)
         except Exception as error:  # noqa: BLE001 - a rule bug on one article must not stop a long ingest
             # Indexed without speakers (shown as unknown, never as a wrong speaker), and said so.
-            log.exception("attribution failed for %s", article.origin)
+            log.info("attribution failed for %s", article.origin, exc_info=True)
             return None, f" (attribution failed: {type(error).__name__}: {error})"
         return per_sentence, ""
 
@@ -218,7 +220,7 @@ class Ingestor:
                 except SQLAlchemyError as error:
                     # e.g. a value longer than its PostgreSQL column: this article's transaction
                     # rolled back, nothing of it was written; the others go on.
-                    log.exception("could not store %s", p.article.origin)
+                    log.info("could not store %s", p.article.origin, exc_info=True)
                     reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
                     self._emit(IngestEvent("failed", p.article.origin, f"could not be stored ({reason})"))
                     continue

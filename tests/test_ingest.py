@@ -263,6 +263,7 @@ def test_an_article_that_breaks_indexing_fails_alone(claim_index: ClaimIndex, tm
     _consistent(claim_index)
 
 
+
 def test_published_must_be_written_as_a_calendar_date(home: Path, tmp_path: Path):
     (tmp_path / "a.txt").write_text("Title\nBody.", encoding="utf-8")
     result = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", "20180115"])
