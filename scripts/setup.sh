@@ -8,7 +8,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # torch first, pinned: this machine's pip takes the CPU build from local disk, while an
 # unpinned torch pulled in by sentence-transformers would be a multi-GB CUDA build.
-.venv/bin/pip install --quiet --disable-pip-version-check "torch==2.13.0" 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "^WARNING: Location" || true
+# Only grep's "no lines left" status is ignored: with pipefail a failed pip install stops the script.
+.venv/bin/pip install --quiet --disable-pip-version-check "torch==2.13.0" 2>&1 | { grep -v "^WARNING: Location" || true; }
+.venv/bin/pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
 .venv/bin/python -c "import torch, sentence_transformers, faiss, spacy, index, bot" \
   || { echo "setup failed: claimbot's dependencies did not install" >&2; exit 1; }

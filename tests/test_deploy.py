@@ -69,7 +69,7 @@ def test_systemd_unit_runs_serve_as_an_unprivileged_user():
     unit = systemd_unit()
     service = unit["Service"]
     assert service["ExecStart"] == "/opt/claimbot/.venv/bin/claimbot serve"
-    assert service["User"] == "claimbot" and service["User"] != "root"
+    assert service["User"] == "claimbot"
     assert service["EnvironmentFile"] == "/etc/claimbot/claimbot.env"
     assert service["Restart"] == "on-failure"
     assert unit["Install"]["WantedBy"] == "multi-user.target"

@@ -27,6 +27,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from bot.app import ClaimBot, Services
+from bot.embeds import md
 from index.config import Settings
 from index.review import ReviewLimits, ReviewService
 from tests.fake_discord import (
@@ -53,7 +54,8 @@ from tests.fake_discord import (
 )
 from tests.hash_embedder import HashEmbedder
 
-pytestmark = pytest.mark.asyncio
+# Every test here runs the bot on an index built with attribution (spaCy) and the stance model.
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
 assert discord.__version__ == "2.7.1", "the fake relies on discord.py 2.7.1 internals; re-verify before upgrading"
 
@@ -75,7 +77,7 @@ async def fake():
 
 @pytest.fixture(scope="module")
 def small_index(tmp_path_factory):
-    """The demo corpus indexed with `HashEmbedder`: ready in well under a second."""
+    """The demo corpus indexed with `HashEmbedder` (attribution and the stance model are real)."""
     from index.service import ClaimIndex
     from index.sources import SourceOptions, read_inputs
     from tests.conftest import DEMO_CORPUS, fresh_database_url
@@ -179,9 +181,10 @@ async def test_check_defers_then_answers_with_embed_and_buttons(harness):
     fu = followups(reqs)[0]
     embed = fu.json["embeds"][0]
     assert embed["title"] == "Claim: Pérez was killed"
-    # the verdict comes from the stance model, with its one-sentence reason
-    verdict = embed["description"].split("\n")[0]
-    assert verdict.removeprefix("**Verdict:** ") in ("supported", "refuted", "disputed", "unverified"), verdict
+    # the verdict and its one-sentence reason are the ones the service computes for the claim
+    expected = harness.services.index.check("Pérez was killed", top=5)
+    assert embed["description"].split("\n")[0] == f"**Verdict:** {expected.verdict}"
+    assert md(expected.reason) in embed["description"]
     assert len(embed["description"].split("\n\n")) >= 2
     assert 1 <= len(embed["fields"]) <= 4 and "Pérez" in json.dumps(embed["fields"], ensure_ascii=False)
     assert "Herald" in embed["fields"][0]["name"] or "2018" in embed["fields"][0]["name"]
@@ -248,11 +251,15 @@ async def test_context_menu_answers_privately_with_a_post_publicly_button(harnes
 async def settle(timeout: float = 10.0) -> None:
     """Wait until every interaction handler discord.py started has finished (no fixed sleeps)."""
     prefixes = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord-ui-dynamic-item", "discord-ui-modal-dispatch")
+    deadline = asyncio.get_running_loop().time() + timeout
     while True:
         pending = [t for t in asyncio.all_tasks() if not t.done() and t.get_name().startswith(prefixes)]
         if not pending:
             return
-        await asyncio.wait(pending, timeout=timeout)
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise AssertionError(f"interaction handlers still running after {timeout} s: {[t.get_name() for t in pending]}")
+        await asyncio.wait(pending, timeout=left)
 
 
 async def test_context_menu_on_a_message_without_text(harness):

@@ -277,7 +277,7 @@ def test_url_is_refused_for_an_input_that_holds_several_articles(home: Path, tmp
     for target in (tmp_path / "feed.jsonl", tmp_path):
         result = runner.invoke(app, ["ingest", str(target), "--url", "https://news.example/one"])
         assert result.exit_code == 2 and "--url names one article" in result.output, result.output
-    assert not (home / "claimbot.db").exists()  # refused before anything was opened
+    assert not home.exists()  # refused before the index (either database) was opened
 
 
 def test_bad_inputs_write_nothing_and_exit_nonzero(home: Path, tmp_path: Path):

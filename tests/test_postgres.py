@@ -30,7 +30,10 @@ from index.sources import SourceOptions, read_inputs
 from tests.conftest import DEMO_CORPUS, ON_POSTGRES, drop_database, fresh_database_url
 from tests.hash_embedder import HashEmbedder, SmallHashEmbedder
 
-pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="needs CLAIMBOT_TEST_DATABASE_URL (scripts/pg.sh start)")
+pytestmark = [
+    pytest.mark.skipif(not ON_POSTGRES, reason="needs CLAIMBOT_TEST_DATABASE_URL (scripts/pg.sh start)"),
+    pytest.mark.slow,  # a PostgreSQL server, and ingests that load spaCy
+]
 
 GUILD = 77
 LOCK_WAIT_S = 60.0

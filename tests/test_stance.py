@@ -23,6 +23,7 @@ from index.stance_eval import (
 from index.stance_views import stance_views
 from index.stance_io import label_file
 
+pytestmark = pytest.mark.slow  # the packaged stance model (and, for the demo checks, spaCy)
 runner = CliRunner()
 INJURED = ("Nobody was injured in the attack.", "No one was injured and the building suffered minor damage.")
 
@@ -151,7 +152,6 @@ def test_eval_with_views_scores_the_view_check_picks(model):
     assert probs[1].tolist() == pytest.approx([whole_plain.probs[label] for label in LABELS], abs=1e-4)
 
 
-@pytest.mark.slow
 def test_evaluate_reads_every_evaluation_set(model):
     data = Settings().data_dir
     if not (data / "fever-symmetric").is_dir():
@@ -173,7 +173,6 @@ def _by_text(result, fragment: str):
     return next(p for p in result.passages if fragment in p.text)
 
 
-@pytest.mark.slow
 def test_killed_is_supported_by_the_cnn_report_despite_the_hedge(demo_index):
     # "It was not clear if Pérez survived, but CNN reported … that he had been killed":
     # the reporting clause decides, the hedge does not hide it
@@ -183,21 +182,18 @@ def test_killed_is_supported_by_the_cnn_report_despite_the_hedge(demo_index):
     assert result.verdict in ("supported", "disputed")
 
 
-@pytest.mark.slow
 def test_killed_is_disputed_by_perez_saying_he_is_still_alive(demo_index):
     result = demo_index.check("Pérez was killed", top=5)
     assert result.verdict == "disputed", result.reason
     assert _by_text(result, "still alive").stance == "refutes"
 
 
-@pytest.mark.slow
 def test_nobody_injured_is_supported_by_the_2017_sentence(demo_index):
     result = demo_index.check("Nobody was injured in the 2017 helicopter attack", top=5)
     assert _by_text(result, "No one was injured").stance == "supports"
     assert result.verdict in ("supported", "disputed")
 
 
-@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="known weakness (docs/stance-model.md): 'No one was injured' without the "
                    "event named in it is read as neutral to a claim about that event")
 def test_dozens_injured_is_refuted_by_the_same_sentence(demo_index):
@@ -206,7 +202,6 @@ def test_dozens_injured_is_refuted_by_the_same_sentence(demo_index):
     assert result.verdict in ("refuted", "disputed")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("claim", ["The Eiffel Tower is made of chocolate", "Bitcoin rose above 100,000 dollars in March"])
 def test_unrelated_claims_are_unverified(demo_index, claim: str):
     result = demo_index.check(claim, top=5)
