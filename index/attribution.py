@@ -475,6 +475,8 @@ def _find_quotes(text: str, sentences: list[Sentence]) -> list[_Quote]:
         open_at: int | None = None
         for pos in range(p_start, p_end):
             ch = text[pos]
+            if ch == '"' and open_at is None and pos > p_start and text[pos - 1].isdigit():
+                continue  # an inch mark (a 55" television), not an opening quote
             if ch == "“" or (ch == '"' and open_at is None):
                 if open_at is not None:  # a reopened quote: close the previous one here
                     quotes.append(_make_quote(text, open_at, pos, para, False))

@@ -248,3 +248,9 @@ def test_eval_attribution_limit_must_be_positive() -> None:
 
     result = CliRunner().invoke(app, ["eval", "attribution", "--limit", "0"])
     assert result.exit_code == 2 and "--limit" in result.output
+
+
+def test_an_inch_mark_does_not_open_a_quote(attributor: Attributor) -> None:
+    out = attribute_text("“We are fine and we will stay,” Pérez said. A 55\" television was stolen from the house, "
+                         "police said.", outlet=OUTLET, attributor=attributor)
+    assert sentence(out, "A 55")["speaker"] == "police"
