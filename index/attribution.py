@@ -318,12 +318,12 @@ class _Rel:
     medium: str | None = None
     propositional: bool = True  # False for a noun-phrase content ("condemned the attack")
 
-    def attribution(self) -> str:
+    def attribution(self, writer: str = "the author") -> str:
         text = self.speaker or (self.source.text if self.source else "an unnamed source")
         if self.speaker is None and (text.casefold() in PRONOUNS or text.casefold() in RELATIVE_PRONOUNS):
             # "It said …" with nobody to resolve "it" to: a bare "It" would read as a name.
-            # "I"/"we" outside a quote is the writer.
-            text = "the author" if text.casefold() in ("i", "we") else f"an unidentified speaker (“{text.casefold()}”)"
+            # "I"/"we" left unresolved is the writer ("as we reported"): the outlet.
+            text = writer if text.casefold() in ("i", "we") else f"an unidentified speaker (“{text.casefold()}”)"
         if self.description:
             text = f"{text} ({self.description})"
         extras = [e for e in ([self.medium] if self.medium else []) + self.extras if e]
@@ -404,7 +404,8 @@ class Attributor:
             else:
                 out.append(
                     SentenceAttribution(
-                        speaker=rel.speaker, cue=rel.cue.text if rel.cue else None, attribution=rel.attribution()
+                        speaker=rel.speaker, cue=rel.cue.text if rel.cue else None,
+                        attribution=rel.attribution(writer=outlet_voice),
                     )
                 )
         relations = [Relation(source=r.source, cue=r.cue, content=r.content, speaker=r.speaker) for r in rels]
@@ -1226,6 +1227,8 @@ class _PronounResolver:
         gender = PRONOUNS.get(pronoun)
         if pronoun in ("i", "you"):
             return None
+        if pronoun == "we" and self.state._in_speech_quote(offset) is None:
+            return None  # "as we reported" outside quotes is the outlet writing, not a nearby organisation
         want_kind = {"m": "person", "f": "person", "n": "org", "p": "org"}.get(gender or "", "person")
         prev = i - 1
         while prev >= 0 and not self.state.is_text[prev]:

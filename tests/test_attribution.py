@@ -196,6 +196,9 @@ def test_unattributed_quotes_and_unresolved_pronouns_are_not_shown_as_names_or_t
     quote = sentence(out, "“We will never")
     assert quote["attribution"] == "an unnamed speaker (quoted)" and quote["speaker"] is None
     assert sentence(out, "It said")["attribution"] != "It"
+    out = attribute_text("The Ministry of Interior opened an inquiry on Monday. As we reported last week, the "
+                         "rebels fled to the hills.", outlet=OUTLET, attributor=attributor)
+    assert sentence(out, "As we reported")["attribution"] == OUTLET  # the outlet's "we", not the ministry
 
 
 def test_a_scene_or_label_before_a_colon_is_not_a_speaker(attributor: Attributor) -> None:
