@@ -32,6 +32,7 @@ CHECK_TOP = 16  # passages fetched per check: the first page plus the "More pass
 # Threads for model work. The models already use every core per call (torch/onnxruntime threads), so
 # more concurrent checks only queue inside them; 2 keeps one check going while another waits on the DB.
 HEAVY_WORKERS = 2
+PRUNE_EVERY_S = 24 * 3600
 T = TypeVar("T")
 
 
@@ -75,8 +76,11 @@ class ClaimBot(commands.Bot):
         )
         self.services = services
         self.heavy = ThreadPoolExecutor(max_workers=HEAVY_WORKERS, thread_name_prefix="claimbot-heavy")
+        self._pruner: asyncio.Task | None = None
 
     async def close(self) -> None:
+        if self._pruner is not None:
+            self._pruner.cancel()
         await super().close()
         # Checks still running finish in their threads; their answers have nowhere to go.
         self.heavy.shutdown(wait=False, cancel_futures=True)
@@ -93,6 +97,20 @@ class ClaimBot(commands.Bot):
         reopened = await asyncio.to_thread(self.services.review.release_stale, self.services.review.limits.stale_claim_s)
         if reopened:
             log.info("reopened %d flags left in review", reopened)
+        self._pruner = asyncio.create_task(self._prune_answers_daily(), name="claimbot-prune-answers")
+
+    async def _prune_answers_daily(self) -> None:
+        """Old unflagged answers go (CLAIMBOT_ANSWER_RETENTION_DAYS): at start, then once a day."""
+        while True:
+            try:
+                removed = await asyncio.to_thread(self.services.review.prune_answers)
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the daily pass
+                log.exception("pruning old answers failed")
+            else:
+                if removed:
+                    log.info("deleted %d answers older than %d days", removed,
+                             self.services.review.limits.answer_retention_days)
+            await asyncio.sleep(PRUNE_EVERY_S)
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         original = getattr(error, "original", error)

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     rate_guild_checks: int = Field(default=60, ge=0, validation_alias="CLAIMBOT_RATE_GUILD_CHECKS")
     rate_guild_window_s: float = Field(default=60.0, gt=0, validation_alias="CLAIMBOT_RATE_GUILD_WINDOW")
     correction_threshold: float = Field(default=0.80, ge=0, le=1, validation_alias="CLAIMBOT_CORRECTION_THRESHOLD")
+    # Every /check stores its answer (for flags and paging); answers older than this many days that
+    # nobody flagged are deleted by the bot (at start and daily). 0 keeps them forever.
+    answer_retention_days: int = Field(default=90, ge=0, validation_alias="CLAIMBOT_ANSWER_RETENTION_DAYS")
 
     @field_validator("home", "data_dir", mode="before")
     @classmethod

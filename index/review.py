@@ -271,6 +271,7 @@ class ReviewLimits:
     rate_guild_window_s: float = 60.0
     correction_threshold: float = 0.80
     stale_claim_s: float = STALE_CLAIM_S
+    answer_retention_days: int = 90
 
     @classmethod
     def from_settings(cls, s: Settings) -> ReviewLimits:
@@ -281,6 +282,7 @@ class ReviewLimits:
             rate_guild_checks=s.rate_guild_checks,
             rate_guild_window_s=s.rate_guild_window_s,
             correction_threshold=s.correction_threshold,
+            answer_retention_days=s.answer_retention_days,
         )
 
 
@@ -393,6 +395,28 @@ class ReviewService:
             s.flush()
             return self._answer_view(s, row)
 
+    def prune_answers(self) -> int:
+        """Delete answers older than the retention that nobody flagged; returns how many.
+
+        The newest answer always stays: SQLite gives a new row the highest id plus one, so an
+        emptied table would hand out old ids again, and a button on an old message would open
+        another answer."""
+        days = self.limits.answer_retention_days
+        if days <= 0:
+            return 0
+        cutoff = self.now() - dt.timedelta(days=days)
+        with self._session() as s, s.begin():
+            newest = s.scalar(select(func.max(AnswerRow.id)))
+            if newest is None:
+                return 0
+            result = s.execute(
+                delete(AnswerRow)
+                .where(AnswerRow.created_at < cutoff, AnswerRow.id != newest,
+                       AnswerRow.id.not_in(select(FlagRow.answer_id)))
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount or 0
+
     def set_answer_message(self, guild_id: int, answer_id: int, *, channel_id: int | None, message_id: int, private: bool | None = None) -> None:
         values: dict = {"channel_id": channel_id, "message_id": message_id}
         if private is not None:
@@ -404,7 +428,7 @@ class ReviewService:
         with self._session() as s:
             row = s.scalar(select(AnswerRow).where(AnswerRow.id == answer_id, AnswerRow.guild_id == guild_id))
             if row is None:
-                raise NotFound("That answer is not known here.")
+                raise NotFound("That answer is not known here: it may be older than the answers claimbot keeps.")
             return self._answer_view(s, row)
 
     def _answer_view(self, s: Session, row: AnswerRow) -> AnswerView:
@@ -440,7 +464,7 @@ class ReviewService:
         with self._session() as s, s.begin():
             answer = s.scalar(select(AnswerRow).where(AnswerRow.id == answer_id, AnswerRow.guild_id == guild_id))
             if answer is None:
-                raise NotFound("That answer is not known here.")
+                raise NotFound("That answer is not known here: it may be older than the answers claimbot keeps.")
             flag = s.scalar(select(FlagRow).where(FlagRow.open_key == answer_id, FlagRow.guild_id == guild_id))
             if flag is None:
                 flag = FlagRow(guild_id=guild_id, answer_id=answer_id, open_key=answer_id, status="open", count=1, created_at=now)

@@ -336,6 +336,19 @@ async def _flagged_card(h: Harness, bot: ClaimBot, guild: Guild, claim: str = "P
     return card_post(h, guild)[-1].response, flagger
 
 
+async def test_the_bot_prunes_old_answers_when_it_starts(harness, monkeypatch):
+    pruned = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def prune() -> int:  # runs in a worker thread
+        loop.call_soon_threadsafe(pruned.set)
+        return 0
+
+    monkeypatch.setattr(harness.services.review, "prune_answers", prune)
+    await harness.bot()
+    await asyncio.wait_for(pruned.wait(), 10)
+
+
 async def test_approve_is_not_queued_behind_running_checks(harness):
     from bot.app import HEAVY_WORKERS
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import zlib
@@ -270,6 +271,24 @@ def test_stale_claims_are_released(svc, clock):
     clock.advance(901)
     assert svc.release_stale(900) == 1
     assert svc.claim(G1, fid, MOD2).won
+
+
+def test_old_unflagged_answers_are_pruned_and_the_newest_always_stays(svc, clock):
+    old = [answer(svc, claim=f"Claim {n}") for n in range(3)]
+    fid = svc.flag(G1, old[1].id, FLAGGER, "wrong").flag.id
+    clock.advance(91 * 86400)
+    assert svc.prune_answers() == 1  # old[0]; old[1] is flagged; old[2] is the newest answer
+    with pytest.raises(NotFound, match="older than the answers claimbot keeps"):
+        svc.get_answer(G1, old[0].id)
+    assert svc.get_flag(G1, fid).answer.id == old[1].id
+    fresh = answer(svc, claim="Claim 3")
+    assert svc.prune_answers() == 1  # now old[2] is not the newest any more
+    assert [svc.get_answer(G1, a.id).id for a in (old[1], fresh)] == [old[1].id, fresh.id]
+    # SQLite numbers a new row after the highest id: the kept newest answer keeps ids from coming back
+    assert answer(svc, claim="Claim 4").id > fresh.id
+    svc.limits = dataclasses.replace(svc.limits, answer_retention_days=0)  # 0: keep everything
+    clock.advance(365 * 86400)
+    assert svc.prune_answers() == 0
 
 
 # -- corrections ----------------------------------------------------------------------------
