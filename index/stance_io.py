@@ -34,6 +34,8 @@ def _parse(raw: bytes, number: int, seen: set[object]) -> tuple[object, str, str
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ValueError(f"line {number}: not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ValueError(f"line {number}: not JSON (nested too deeply)") from None
     if not isinstance(row, dict):
         raise ValueError(f"line {number}: expected an object with id, claim, evidence")
     missing = [k for k in ("id", "claim", "evidence") if k not in row]

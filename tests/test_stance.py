@@ -75,12 +75,14 @@ def test_label_file_refuses_ids_that_cannot_be_joined_back_and_lines_that_are_no
              json.dumps({"id": None, **pair}).encode(), json.dumps({"id": True, **pair}).encode(),
              json.dumps({"id": "b", "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."},
                         ensure_ascii=False).encode("latin-1"),
-             json.dumps({"id": "c", "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."}).encode()]
+             json.dumps({"id": "c", "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."}).encode(),
+             b"[" * 15_000]
     (tmp_path / "in.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     report = label_file(model, tmp_path / "in.jsonl", tmp_path / "out.jsonl")
     assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()] == [1, "c"]
     assert report.errors == ["line 2: id 1 repeats an earlier line", "line 3: id must be a string or an integer",
-                             "line 4: id must be a string or an integer", "line 5: not UTF-8"]
+                             "line 4: id must be a string or an integer", "line 5: not UTF-8",
+                             "line 7: not JSON (nested too deeply)"]
 
 
 def test_cli_stance_round_trip_and_errors(tmp_path: Path):
