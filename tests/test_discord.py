@@ -835,16 +835,23 @@ async def test_an_unreachable_discord_is_one_retryable_error(home, monkeypatch):
 
 
 # -- review fixes: one card per flag, acknowledgement before the database, side effects ------
+async def _answer_with_two_flag_forms_open(
+    h: Harness, bot: ClaimBot, guild: Guild, first: Member, second: Member
+) -> tuple[dict, dict, dict]:
+    """An answer in a set-up guild, and the Flag form as each of two members opened it."""
+    await setup_guild(h, bot, guild)
+    _, reqs = await ask(h, bot, guild, Member(), "Pérez was killed")
+    msg = followups(reqs)[0].response
+    flag_id = next(c for c in custom_ids(msg) if c.startswith("flag:"))
+    forms = [callback(await h.run(bot, click(guild, m, msg, flag_id)))["data"] for m in (first, second)]
+    return msg, forms[0], forms[1]
+
+
 async def test_two_first_flaggers_at_once_post_one_card(harness):
     bot = await harness.bot()
     guild = Guild()
-    await setup_guild(harness, bot, guild)
-    _, reqs = await ask(harness, bot, guild, Member(), "Pérez was killed")
-    msg = followups(reqs)[0].response
-    flag_id = next(c for c in custom_ids(msg) if c.startswith("flag:"))
     f1, f2 = Member(name="alice"), Member(name="bob")
-    modal1 = callback(await harness.run(bot, click(guild, f1, msg, flag_id)))["data"]
-    modal2 = callback(await harness.run(bot, click(guild, f2, msg, flag_id)))["data"]
+    msg, modal1, modal2 = await _answer_with_two_flag_forms_open(harness, bot, guild, f1, f2)
     fake = harness.fake
 
     def is_card(r: Recorded) -> bool:
@@ -884,13 +891,8 @@ async def test_two_members_with_the_flag_form_open_are_both_recorded_with_their_
     # with one id per answer the second member's form was dropped ("Something went wrong").
     bot = await harness.bot()
     guild = Guild()
-    await setup_guild(harness, bot, guild)
-    _, reqs = await ask(harness, bot, guild, Member(), "Pérez was killed")
-    msg = followups(reqs)[0].response
-    flag_id = next(c for c in custom_ids(msg) if c.startswith("flag:"))
     alice, bob = Member(name="alice"), Member(name="bob")
-    form_a = callback(await harness.run(bot, click(guild, alice, msg, flag_id)))["data"]
-    form_b = callback(await harness.run(bot, click(guild, bob, msg, flag_id)))["data"]
+    msg, form_a, form_b = await _answer_with_two_flag_forms_open(harness, bot, guild, alice, bob)
     assert form_a["custom_id"] != form_b["custom_id"]
     for member, form, reason in ((bob, form_b, "The verdict is wrong"), (alice, form_a, "Wrong person")):
         p = submit(guild, member, form, [reason], message=msg)
