@@ -20,7 +20,7 @@ from index.config import Settings
 from index.models import CheckResult, PassageResult
 from index.review import ReviewService
 from index.service import ClaimError, ClaimIndex, IndexMismatch
-from index.sources import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, SourceOptions, read_inputs
+from index.sources import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, SourceOptions, count_nonblank_lines, read_inputs
 from index.stance import StanceModelError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -62,16 +62,6 @@ def _open_index() -> ClaimIndex:
         raise typer.Exit(2) from exc
 
 
-def _count_lines(path: Path) -> int:
-    """Lines of a file, read in blocks (a JSONL "line" may be gigabytes long)."""
-    lines, last = 0, b"\n"
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            lines += block.count(b"\n")
-            last = block[-1:]
-    return lines + (last != b"\n")
-
-
 def _count_units(inputs: list[str]) -> int | None:
     """Articles the inputs will yield, for the progress bar (JSONL: non-blank lines)."""
     total = 0
@@ -82,7 +72,7 @@ def _count_units(inputs: list[str]) -> int | None:
             suffix = f.suffix.lower()
             if suffix in JSONL_SUFFIXES and f.is_file():
                 try:
-                    total += _count_lines(f)
+                    total += count_nonblank_lines(f)
                 except OSError:  # the ingest itself reports the file in one line and goes on
                     total += 1
             elif suffix in SUPPORTED_SUFFIXES or not path.is_dir():
@@ -300,12 +290,12 @@ def stance(
 ) -> None:
     """Label (claim, evidence) pairs with the stance model: supports, refutes or neutral."""
     from index.stance import shared_stance_model
-    from index.stance_io import check_paths, count_lines, label_file
+    from index.stance_io import check_paths, label_file
 
     settings = Settings()
     try:
         check_paths(input_file, output_file)
-        total = count_lines(input_file)
+        total = count_nonblank_lines(input_file)
         model = shared_stance_model(settings.stance_model, settings.stance_threads)
         with _progress() as progress:
             task = progress.add_task("stance", total=total)

@@ -6,7 +6,6 @@ so one bad file never stops a run.
 
 from __future__ import annotations
 
-import codecs
 import ipaddress
 import json
 import re
@@ -121,10 +120,10 @@ def _decode(raw: bytes, charset: str | None = None) -> str | SourceError:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if charset and codecs_name(charset) not in (None, "utf-8"):
+        if charset:
             try:
                 return raw.decode(charset)
-            except UnicodeDecodeError:
+            except (UnicodeDecodeError, LookupError):  # wrong, or no codec of that name
                 pass
         return SourceError("", f"not UTF-8 text (invalid byte at position {exc.start})")
 
@@ -136,13 +135,6 @@ def html_charset(raw: bytes) -> str | None:
     """The charset a page declares in a <meta> tag, as browsers look for it (in its first 4 KB)."""
     m = _META_CHARSET.search(raw[:4096])
     return m.group(1).decode("ascii") if m else None
-
-
-def codecs_name(charset: str) -> str | None:
-    try:
-        return codecs.lookup(charset).name
-    except LookupError:
-        return None
 
 
 def _sidecar_meta(path: Path) -> dict[str, Any] | SourceError:
@@ -230,6 +222,19 @@ def _from_html(html: str, origin: str, meta: dict[str, Any], options: SourceOpti
         "language": doc.get("language"),
     }
     return _build({**{k: v for k, v in fields.items() if v}, **meta}, origin, options)
+
+
+def count_nonblank_lines(path: Path) -> int:
+    """Lines with something on them, read in blocks: a JSONL "line" may be gigabytes long."""
+    count, filled = 0, False  # `filled`: the line being read so far has a non-space byte
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            *ended, rest = block.split(b"\n")
+            for part in ended:
+                count += filled or bool(part.strip())
+                filled = False
+            filled = filled or bool(rest.strip())
+    return count + filled
 
 
 def _read_jsonl(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
@@ -406,7 +411,8 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
         except (UnicodeDecodeError, LookupError):
             return SourceError(url, f"response is not decodable as {encoding}")
     else:  # no charset in the header: UTF-8, else what a <meta> tag declares
-        decoded = _decode(bytes(body), html_charset(bytes(body)) if content_type in HTML_CONTENT_TYPES else None)
+        raw = bytes(body)
+        decoded = _decode(raw, html_charset(raw) if content_type in HTML_CONTENT_TYPES else None)
         if isinstance(decoded, SourceError):
             return SourceError(url, decoded.reason)
         text = decoded

@@ -66,11 +66,6 @@ def check_paths(source: Path, target: Path) -> None:
         raise ValueError(f"{target}: the output would overwrite the input; choose another file")
 
 
-def count_lines(path: Path) -> int:
-    with open(path, "rb") as f:
-        return sum(1 for line in f if line.strip())
-
-
 def label_file(
     model: StanceModel,
     source: Path,
