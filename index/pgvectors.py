@@ -26,7 +26,7 @@ HNSW_INDEX_DDL = (
 )
 WRITE_BATCH = 1000
 
-# Only the two columns this module touches: `embedding_vec` is not in the ORM model because SQLite
+# Only the columns this module touches: `embedding_vec` is not in the ORM model because SQLite
 # has no such column.
 passage_vectors = table(
     "passages", column("id", Integer), column("embedding_vec", Vector()), column("collection", String)

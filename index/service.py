@@ -136,7 +136,8 @@ class ClaimIndex:
     def _open_vectors(self, dim: int) -> VectorBackend:
         # A faiss file in CLAIMBOT_HOME, or pgvector inside the database when DATABASE_URL is PostgreSQL.
         return open_vector_index(
-            self.store.engine, self.settings.vector_dir / "passages.faiss", dim, self.settings.hnsw_threshold
+            self.store.engine, self.settings.vector_dir / "passages.faiss", dim, self.settings.hnsw_threshold,
+            collection_ids=self.store.passage_ids,
         )
 
     def _check_model(self, embedder: Embedder) -> None:

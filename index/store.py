@@ -168,9 +168,13 @@ class Store:
             )
             return {r.id: _stored(r) for r in rows}
 
-    def passage_ids(self) -> np.ndarray:
+    def passage_ids(self, collection: str | None = None) -> np.ndarray:
+        """Every passage's id in order, or only a collection's."""
+        query = select(PassageRow.id).order_by(PassageRow.id)
+        if collection is not None:
+            query = query.where(PassageRow.collection == collection)
         with self.engine.connect() as c:
-            ids = c.execute(select(PassageRow.id).order_by(PassageRow.id)).scalars().all()
+            ids = c.execute(query).scalars().all()
         return np.asarray(ids, dtype=np.int64)
 
     def embeddings(self, ids: np.ndarray, dim: int) -> np.ndarray:

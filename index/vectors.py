@@ -17,10 +17,9 @@ from typing import Protocol
 
 import faiss
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from index.pgvectors import PgVectorIndex
-from index.schema import PassageRow
 
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 200
@@ -48,16 +47,13 @@ class VectorBackend(Protocol):
     def save(self) -> None: ...
 
 
-def open_vector_index(engine: Engine, path: Path, dim: int, hnsw_threshold: int) -> VectorBackend:
-    """The dense index that goes with this database: pgvector inside PostgreSQL, else a faiss file."""
+def open_vector_index(
+    engine: Engine, path: Path, dim: int, hnsw_threshold: int, collection_ids: Callable[[str], np.ndarray]
+) -> VectorBackend:
+    """The dense index that goes with this database: pgvector inside PostgreSQL, else a faiss file
+    (which asks `collection_ids` which passages a collection holds)."""
     if engine.dialect.name == "postgresql":
         return PgVectorIndex(engine, dim)
-
-    def collection_ids(collection: str) -> np.ndarray:
-        with engine.connect() as c:
-            ids = c.execute(select(PassageRow.id).where(PassageRow.collection == collection)).scalars().all()
-        return np.asarray(ids, dtype=np.int64)
-
     return VectorIndex(path, dim, hnsw_threshold, collection_ids=collection_ids)
 
 
@@ -189,21 +185,22 @@ class VectorIndex:
             if self._index.ntotal == 0:
                 return []
             q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-            # faiss keeps only a raw pointer to a selector's parts: they stay referenced here.
-            parts: list[faiss.IDSelector] = []
+            # faiss keeps only a raw pointer to a selector's parts: `keep` holds them until the search ends.
+            sel, keep = None, []
             if self._tombstones:
-                parts.append(faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64)))
-                parts.append(faiss.IDSelectorNot(parts[-1]))
+                masked = faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64))
+                sel = faiss.IDSelectorNot(masked)
+                keep += [masked, sel]
             if within is not None:
-                parts.append(faiss.IDSelectorBatch(within))
-                if self._tombstones:
-                    parts.append(faiss.IDSelectorAnd(parts[1], parts[2]))
+                allowed = faiss.IDSelectorBatch(within)
+                keep.append(allowed)
+                sel = allowed if sel is None else faiss.IDSelectorAnd(allowed, sel)
             params = None
-            if parts:
+            if sel is not None:
                 if self.is_hnsw:
-                    params = faiss.SearchParametersHNSW(sel=parts[-1], efSearch=max(HNSW_EF_SEARCH, k))
+                    params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, k))
                 else:
-                    params = faiss.SearchParameters(sel=parts[-1])
+                    params = faiss.SearchParameters(sel=sel)
             scores, ids = self._index.search(q, min(k, self._index.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
