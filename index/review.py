@@ -59,7 +59,7 @@ STALE_CLAIM_S = 300.0
 
 _MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
 # Whom a claim is about, when it names people by mention: "<@111> is a scammer" is not "<@222> is a scammer".
-_SUBJECT_MENTION = re.compile(r"<@!?(\d+)>|<@&(\d+)>|<#(\d+)>")
+_SUBJECT_MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>")
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 
 
@@ -69,6 +69,9 @@ class ReviewError(ValueError):
 
 class NotFound(ReviewError):
     """No such answer or flag in this guild (ids from another guild land here too)."""
+
+
+ANSWER_GONE = "That answer is not known here: it may be older than the answers claimbot keeps."
 
 
 class AlreadyTaken(ReviewError):
@@ -101,8 +104,7 @@ def normalise_claim(text: str) -> str:
 
 def mentioned(text: str) -> frozenset[str]:
     """The users, roles and channels a claim mentions (`<@!1>` and `<@1>` are the same user)."""
-    return frozenset(f"{'@#'[bool(m[3])]}{'&' if m[2] else ''}{m[1] or m[2] or m[3]}"
-                     for m in _SUBJECT_MENTION.finditer(text))
+    return frozenset(m.group().replace("<@!", "<@") for m in _SUBJECT_MENTION.finditer(text))
 
 
 def claim_key(text: str) -> str:
@@ -428,7 +430,7 @@ class ReviewService:
         with self._session() as s:
             row = s.scalar(select(AnswerRow).where(AnswerRow.id == answer_id, AnswerRow.guild_id == guild_id))
             if row is None:
-                raise NotFound("That answer is not known here: it may be older than the answers claimbot keeps.")
+                raise NotFound(ANSWER_GONE)
             return self._answer_view(s, row)
 
     def _answer_view(self, s: Session, row: AnswerRow) -> AnswerView:
@@ -464,7 +466,7 @@ class ReviewService:
         with self._session() as s, s.begin():
             answer = s.scalar(select(AnswerRow).where(AnswerRow.id == answer_id, AnswerRow.guild_id == guild_id))
             if answer is None:
-                raise NotFound("That answer is not known here: it may be older than the answers claimbot keeps.")
+                raise NotFound(ANSWER_GONE)
             flag = s.scalar(select(FlagRow).where(FlagRow.open_key == answer_id, FlagRow.guild_id == guild_id))
             if flag is None:
                 flag = FlagRow(guild_id=guild_id, answer_id=answer_id, open_key=answer_id, status="open", count=1, created_at=now)
