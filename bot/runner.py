@@ -48,7 +48,7 @@ async def serve_async(settings: Settings, *, bot_options: dict | None = None) ->
     services = await asyncio.to_thread(Services.open, settings)
     # Load the models and the vector index before the first /check instead of during it.
     try:
-        await asyncio.to_thread(lambda: (services.index.vectors, services.index.stance))
+        await asyncio.to_thread(services.index.warm_up)
     except (IndexMismatch, StanceModelError) as exc:  # a setup problem: restarting cannot fix it
         await asyncio.to_thread(services.index.close)
         raise BotConfigError(str(exc)) from exc

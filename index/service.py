@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.attribution import shared_attributor
+from index.coordination import shared_clause_splitter
 from index.config import Settings
 from index.db import make_engine
 from index.embed import Embedder, shared_embedder
@@ -81,6 +82,11 @@ class ClaimIndex:
             if self._stance is None:
                 self._stance = shared_stance_model(self.settings.stance_model, self.settings.stance_threads)
             return self._stance
+
+    def warm_up(self) -> None:
+        """Load the models and the vector index now, so the first check does not wait for them."""
+        _ = self.vectors, self.stance  # properties that load on first use (the vectors load the embedder)
+        shared_clause_splitter().load()
 
     @property
     def vectors(self) -> VectorBackend:
@@ -217,7 +223,7 @@ class ClaimIndex:
         return CheckResult(claim=claim, verdict=verdict, reason=reason, passages=side_first(results)[:top])
 
     def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
-        options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages])
+        options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages], shared_clause_splitter())
         for passage, views in zip(passages, options, strict=True):
             chosen = pick_view(views)
             passage.stance = chosen.label

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from index.stance import LABELS, StanceModel, softmax
+from index.coordination import shared_clause_splitter
 from index.stance_views import pick_view, score_views
 
 L2I = {label: i for i, label in enumerate(LABELS)}
@@ -199,7 +200,7 @@ def evaluate(
 
 
 def _picked_view_probs(model: StanceModel, pairs: list[tuple[str, str]]) -> np.ndarray:
-    options = score_views(model, [(claim, evidence, None) for claim, evidence in pairs])
+    options = score_views(model, [(claim, evidence, None) for claim, evidence in pairs], shared_clause_splitter())
     picked = [pick_view(o) for o in options]
     return np.array([[sc.probs[label] for label in LABELS] for sc in picked], dtype=np.float32)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from index.coordination import ClauseSplitter
 from index.stance import StanceModel, StanceScore
 
 # Clause boundaries where a news sentence often joins two statements with different stances.
@@ -93,12 +94,15 @@ def said_by(text: str, speaker: str | None) -> str:
     return f"{speaker} said: "
 
 
-def stance_views(text: str, speaker: str | None = None) -> list[str]:
+def stance_views(text: str, speaker: str | None = None, joined: list[str] | None = None) -> list[str]:
     """The whole sentence first, then its clauses and its core, each carrying the speaker when
-    the sentence leaves it implicit (sentences in the outlet's own voice have none)."""
+    the sentence leaves it implicit (sentences in the outlet's own voice have none).
+
+    `joined`: the independent clauses the parser found (`index.coordination`), read like the
+    clauses split at ", but"."""
     prefix = said_by(text, speaker)
     views = [text]
-    for part in clauses(text):
+    for part in clauses(text) + [as_sentence(j) for j in joined or [] if len(j.split()) >= _MIN_CLAUSE_WORDS]:
         views.append(part)
         simpler = core(part)
         if simpler:
@@ -111,12 +115,16 @@ def stance_views(text: str, speaker: str | None = None) -> list[str]:
     return [prefix + v for v in unique]
 
 
-def score_views(model: StanceModel, items: list[tuple[str, str, str | None]]) -> list[list[StanceScore]]:
+def score_views(
+    model: StanceModel, items: list[tuple[str, str, str | None]], splitter: ClauseSplitter | None = None
+) -> list[list[StanceScore]]:
     """For each (claim, passage text, speaker): the scores of its views, whole sentence first.
 
     All views of all passages go to the model in one call, so they share its length-sorted batches.
+    Without a `splitter`, clauses joined by "and" are not read apart.
     """
-    views = [stance_views(text, speaker) for _, text, speaker in items]
+    joined = splitter.split([text for _, text, _ in items]) if splitter else [[] for _ in items]
+    views = [stance_views(text, speaker, j) for (_, text, speaker), j in zip(items, joined, strict=True)]
     scores = iter(model.score([(claim, v) for (claim, _, _), vs in zip(items, views, strict=True) for v in vs]))
     return [[next(scores) for _ in vs] for vs in views]
 

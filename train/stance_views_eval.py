@@ -27,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from index.coordination import ClauseSplitter, shared_clause_splitter  # noqa: E402
 from index.stance import StanceScore, shared_stance_model  # noqa: E402
 from index.stance_eval import L2I, f1_per_label, read_jsonl  # noqa: E402
 from index.stance_views import _DATE, _FRONTED, _TRAILING, pick_view, score_views  # noqa: E402
@@ -74,9 +75,11 @@ def macro_f1(gold: list[str], pred: list[str]) -> float:
     return float(np.mean(list(f1.values())))
 
 
-def whole_and_picked(model, claims: list[str], evidences: list[str]) -> tuple[list[StanceScore], list[StanceScore]]:
+def whole_and_picked(
+    model, claims: list[str], evidences: list[str], splitter: ClauseSplitter | None = None
+) -> tuple[list[StanceScore], list[StanceScore]]:
     """(whole sentence alone, most decided view) per pair."""
-    options = score_views(model, [(c, e, None) for c, e in zip(claims, evidences, strict=True)])
+    options = score_views(model, [(c, e, None) for c, e in zip(claims, evidences, strict=True)], splitter)
     return [o[0] for o in options], [pick_view(o) for o in options]
 
 
@@ -109,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pool", type=Path, default=Path("/work/claimbot-runs/stance/pool.jsonl"))
     ap.add_argument("--limit", type=int, default=0, help="score only the first N dev pairs")
+    ap.add_argument("--no-coordination", action="store_true",
+                    help="views without the parser's clauses joined by \"and\" (as check read them before)")
     ap.add_argument("--model-dir", type=Path, default=None, help="a stance model directory (default: the packaged one)")
     a = ap.parse_args(argv)
     rows = list(read_jsonl(a.pool))
@@ -118,15 +123,16 @@ def main(argv: list[str] | None = None) -> None:
     fronted, trailing = harvest([r["evidence"] for r in rows if r["split"] == "train"])
     print(f"dev pairs {len(dev)}; harvested {len(fronted)} fronted phrases, {len(trailing)} trailing adjuncts")
     model = shared_stance_model(a.model_dir)
+    splitter = None if a.no_coordination else shared_clause_splitter()
     t = time.perf_counter()
     gold = [r["label"] for r in dev]
-    whole, picked = whole_and_picked(model, [r["claim"] for r in dev], [r["evidence"] for r in dev])
+    whole, picked = whole_and_picked(model, [r["claim"] for r in dev], [r["evidence"] for r in dev], splitter)
     report("plain", gold, whole, picked)
     rng = random.Random(13)
     decorated = [(r, decorate(r["evidence"], fronted, trailing, rng)) for r in dev]
     decorated = [(r, e) for r, e in decorated if e]
     g2 = [r["label"] for r, _ in decorated]
-    w2, p2 = whole_and_picked(model, [r["claim"] for r, _ in decorated], [e for _, e in decorated])
+    w2, p2 = whole_and_picked(model, [r["claim"] for r, _ in decorated], [e for _, e in decorated], splitter)
     report("fronted", g2, w2, p2)
     by_source = collections.Counter(r["source"] for r, _ in decorated)
     print("decorated pairs by source:", dict(by_source.most_common()))
