@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 from pydantic import ValidationError
 
@@ -319,26 +320,51 @@ def _host_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
     for ip in addresses:
         kind = address_refusal(ip)
         if kind:
-            return (f"refused {url}: host {host} is a {kind} address ({ip}); only public addresses are "
-                    "fetched (CLAIMBOT_FETCH_ALLOW_PRIVATE=true allows others)")
+            return _refusal_message(url, host, ip, kind)
     return None
 
 
-def _peer_refusal(response: httpx.Response, options: SourceOptions) -> str | None:
-    # The address actually connected to: a DNS answer that changed after the check above
-    # (rebinding) is caught here, before any of the body is read.
-    if options.allow_private:
-        return None
-    stream = response.extensions.get("network_stream")
-    peer = stream.get_extra_info("server_addr") if stream is not None else None
-    if not peer:
-        return None
-    ip = ipaddress.ip_address(str(peer[0]).split("%", 1)[0])
-    kind = address_refusal(ip)
-    if kind:
-        return (f"refused {response.url}: connected to a {kind} address ({ip}); only public addresses are "
-                "fetched (CLAIMBOT_FETCH_ALLOW_PRIVATE=true allows others)")
-    return None
+def _refusal_message(url: httpx.URL, host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, kind: str) -> str:
+    return (f"refused {url}: host {host} is a {kind} address ({ip}); only public addresses are "
+            "fetched (CLAIMBOT_FETCH_ALLOW_PRIVATE=true allows others)")
+
+
+class _AddressRefused(httpcore.ConnectError):
+    def __init__(self, host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, kind: str) -> None:
+        super().__init__(f"{host} is a {kind} address ({ip})")
+        self.host, self.ip, self.kind = host, ip, kind
+
+
+class _PublicOnlyBackend(httpcore.SyncBackend):
+    """Connects to the very addresses it has checked. `_host_refusal` alone is not enough: the name
+    is resolved again at connect time, and a DNS answer that changes in between (rebinding) would
+    send the request into the host's own network."""
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        try:
+            addresses = _resolve(host, port)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve host {host} ({getattr(exc, 'strerror', None) or exc})") from exc
+        for ip in addresses:
+            kind = address_refusal(ip)
+            if kind:
+                raise _AddressRefused(host, ip, kind)
+        failure: httpcore.ConnectError | None = None
+        for ip in addresses:  # as socket.create_connection does: the next address if one fails
+            try:
+                return super().connect_tcp(str(ip), port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                failure = exc
+        raise failure or httpcore.ConnectError(f"no address for host {host}")
+
+
+def _public_only_transport() -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport()
+    # httpx builds its connection pool without a way to pass a network backend (httpx is pinned < 0.29).
+    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
+                                              network_backend=_PublicOnlyBackend())
+    return transport
 
 
 # A whole fetch (redirects and body) may take this many times CLAIMBOT_FETCH_TIMEOUT, which bounds
@@ -354,6 +380,7 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
     deadline = time.monotonic() + FETCH_DEADLINE_FACTOR * options.timeout_s
     try:
         with httpx.Client(
+            transport=None if options.allow_private else _public_only_transport(),
             follow_redirects=False,
             timeout=options.timeout_s,
             headers={"User-Agent": "claimbot/0.1 (+claim verification bot)"},
@@ -366,11 +393,14 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
                 refusal = _host_refusal(request.url, options)
                 if refusal:
                     return SourceError(url, refusal)
-                response = client.send(request, stream=True)
                 try:
-                    refusal = _peer_refusal(response, options)
-                    if refusal:
-                        return SourceError(url, refusal)
+                    response = client.send(request, stream=True)
+                except httpx.ConnectError as exc:
+                    refused = exc.__cause__
+                    if isinstance(refused, _AddressRefused):
+                        return SourceError(url, _refusal_message(request.url, refused.host, refused.ip, refused.kind))
+                    raise
+                try:
                     if response.next_request is not None:
                         hops += 1
                         if hops > options.max_redirects:

@@ -202,6 +202,7 @@ def test_an_unreadable_file_is_reported_and_the_next_input_still_read(tmp_path: 
 
 class _Handler(BaseHTTPRequestHandler):
     release = threading.Event()
+    requests: list[str] = []  # every path asked for, in order
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
@@ -216,6 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:  # noqa: N802
+        self.requests.append(self.path)
         if self.path == "/article":
             self._send(200, ARTICLE_HTML.encode())
         elif self.path == "/moved":
@@ -335,14 +337,34 @@ def test_a_redirect_to_a_private_address_is_refused(server: str, monkeypatch):
     assert isinstance(ok, ArticleInput), ok  # a redirect that stays on the allowed host still works
 
 
-def test_the_connected_address_is_checked_too(server: str, monkeypatch):
-    """A name that resolved to a public address at check time but connects to a private one (DNS
-    rebinding) is refused before the body is read."""
+def test_a_name_that_turns_private_after_the_check_never_gets_the_request(server: str, monkeypatch):
+    """DNS rebinding: the name answers a public address to the check and a loopback one when the
+    connection is made. The fetch connects only to addresses it has just checked, so the request
+    never reaches the host's own network."""
     from index import sources
 
-    monkeypatch.setattr(sources, "_resolve", lambda host, port: [sources.ipaddress.ip_address("93.184.216.34")])
-    [item] = _items(f"{server}/article", options=SourceOptions(timeout_s=0.5))
-    assert isinstance(item, SourceError) and "connected to a loopback address (127.0.0.1)" in item.reason
+    port = server.rsplit(":", 1)[1]
+    answers = iter([[sources.ipaddress.ip_address("93.184.216.34")], [sources.ipaddress.ip_address("127.0.0.1")]])
+    monkeypatch.setattr(sources, "_resolve", lambda host, port: next(answers))
+    before = len(_Handler.requests)
+    url = f"http://rebind.invalid:{port}/article"
+    [item] = _items(url, options=SourceOptions(timeout_s=0.5))
+    assert isinstance(item, SourceError) and item.origin == url
+    assert item.reason.startswith(f"refused {url}: host rebind.invalid is a loopback address (127.0.0.1)")
+    assert len(_Handler.requests) == before
+
+
+def test_the_connection_goes_to_the_checked_address(server: str, monkeypatch):
+    """Not to a second answer of the system resolver: `.invalid` names never resolve, so this fetch
+    works only if it connects to the address the check was given."""
+    from index import sources
+
+    port = server.rsplit(":", 1)[1]
+    monkeypatch.setattr(sources, "_resolve", lambda host, port: [sources.ipaddress.ip_address("127.0.0.1")])
+    monkeypatch.setattr(sources, "address_refusal", lambda ip: None)  # the test server stands for a public host
+    [item] = _items(f"http://pinned.invalid:{port}/article", options=SourceOptions(timeout_s=0.5))
+    assert isinstance(item, ArticleInput), item
+    assert "Rescue teams evacuated 300 people." in item.text
 
 
 def test_the_setting_defaults_to_refusing(monkeypatch):
