@@ -33,6 +33,7 @@ outlet's voice. Captions are never statements.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from dataclasses import dataclass, field
@@ -393,9 +394,10 @@ class Attributor:
         state.chain_quotes(rels)
         rels.sort(key=lambda r: (r.content.start, r.cue.start if r.cue else 0))
 
+        touching = _relations_by_sentence(sentences, rels)
         out: list[SentenceAttribution] = []
         for i, s in enumerate(sentences):
-            rel = state.sentence_relation(i, rels) if is_text[i] else None
+            rel = state.sentence_relation(i, touching.get(i, [])) if is_text[i] else None
             if rel is None and state.mostly_quoted(i):
                 # Someone's words that no cue names: not the outlet's own voice.
                 out.append(SentenceAttribution(speaker=None, cue=None, attribution=UNNAMED_QUOTE))
@@ -422,6 +424,23 @@ class Attributor:
                 return True
             prev = w
         return False
+
+
+def _relations_by_sentence(sentences: list[Sentence], rels: list[_Rel]) -> dict[int, list[_Rel]]:
+    """Per sentence, in the order of `rels`, the relations whose content overlaps it or whose cue
+    is in it: the only ones `sentence_relation` can pick (the rest score 0)."""
+    starts = [s.char_start for s in sentences]
+    ends = [s.char_end for s in sentences]
+    out: dict[int, list[_Rel]] = {}
+    for r in rels:
+        touched = set(range(bisect.bisect_right(ends, r.content.start), bisect.bisect_left(starts, r.content.end)))
+        if r.cue is not None:
+            k = bisect.bisect_right(starts, r.cue.start) - 1
+            if k >= 0 and r.cue.start < ends[k]:
+                touched.add(k)
+        for k in touched:
+            out.setdefault(k, []).append(r)
+    return out
 
 
 def _cue_forms() -> set[str]:
@@ -505,7 +524,13 @@ class _ArticleState:
         self.shadow = shadow  # the text with typewriter quotes ('' ``) as curly quotes, same offsets
         self.sentences = sentences
         self.quotes = quotes
-        self.speech_quotes = [q for q in quotes if q.speech]
+        # In text order and never overlapping (`_find_quotes`): lookups by offset bisect these,
+        # so that a book-length text costs no more per sentence than an article.
+        self.speech_quotes = sorted((q for q in quotes if q.speech), key=lambda q: q.start)
+        self._quote_starts = [q.start for q in self.speech_quotes]
+        self.speech_by_para: dict[int, list[_Quote]] = {}
+        for q in self.speech_quotes:
+            self.speech_by_para.setdefault(q.paragraph, []).append(q)
         self.docs = docs
         self.mentions: list[_Mention] = []
         self.full_names: dict[str, str] = {}  # surname (casefolded, accents kept) -> first full name
@@ -655,10 +680,19 @@ class _ArticleState:
     # -- quotes --------------------------------------------------------------------------------
 
     def _in_speech_quote(self, offset: int) -> _Quote | None:
-        for q in self.speech_quotes:
-            if q.start <= offset < q.end:
-                return q
+        k = bisect.bisect_right(self._quote_starts, offset) - 1
+        if k >= 0 and offset < self.speech_quotes[k].end:
+            return self.speech_quotes[k]
         return None
+
+    def _speech_quotes_overlapping(self, start: int, end: int) -> list[_Quote]:
+        k = max(0, bisect.bisect_right(self._quote_starts, start) - 1)
+        out = []
+        while k < len(self.speech_quotes) and self.speech_quotes[k].start < end:
+            if self.speech_quotes[k].end > start:
+                out.append(self.speech_quotes[k])
+            k += 1
+        return out
 
     # -- extraction ----------------------------------------------------------------------------
 
@@ -939,7 +973,8 @@ class _ArticleState:
     def mostly_quoted(self, i: int) -> bool:
         """At least half of sentence i lies inside speech quotes."""
         sent = self.sentences[i]
-        inside = sum(max(0, min(q.end, sent.char_end) - max(q.start, sent.char_start)) for q in self.speech_quotes)
+        inside = sum(min(q.end, sent.char_end) - max(q.start, sent.char_start)
+                     for q in self._speech_quotes_overlapping(sent.char_start, sent.char_end))
         return inside * 2 >= sent.char_end - sent.char_start > 0
 
     def _adjacent_quotes(self, i: int, doc: Any, tok: Any, subj: Any, used: set[int]) -> list[_Quote]:
@@ -966,8 +1001,8 @@ class _ArticleState:
         para = sent.paragraph
         own_content = any(c.dep_ in ("dobj", "obj", "ccomp", "xcomp", "attr", "oprd") for c in tok.children)
         found: list[_Quote] = []
-        for q in self.speech_quotes:
-            if id(q) in used or q.relation is not None or q.paragraph != para:
+        for q in self.speech_by_para.get(para, []):
+            if id(q) in used or q.relation is not None:
                 continue
             if q.start <= cue_pos < q.end:
                 continue
