@@ -217,10 +217,14 @@ def reindex(
     """Rebuild the vector index from the database, which holds every passage and embedding."""
     index = _open_index()
     try:
-        stats = index.reindex(reembed=reembed)
         corrections = 0
-        if reembed:  # moderators' corrections are found by the similarity of their claims' vectors too
+        if reembed:
+            # Moderators' corrections are found by the similarity of their claims' vectors too. They
+            # go first: the stored model name changes only once the passages are done, so a run cut
+            # short leaves an index that refuses to answer until it is rerun, never one that
+            # matches corrections in another model's vector space.
             corrections = ReviewService(index.store.engine, embed=index.embedder.encode).reembed_corrections()
+        stats = index.reindex(reembed=reembed)
     except IndexMismatch as exc:
         _error(exc)
         raise typer.Exit(2) from exc

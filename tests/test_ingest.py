@@ -345,6 +345,28 @@ def test_changing_the_embedding_model_requires_reembedding(home: Path, monkeypat
     assert result.exit_code == 2 and "reindex --reembed" in result.output
 
 
+def test_a_reembedding_cut_short_leaves_an_index_that_asks_for_it_again(home: Path, monkeypatch: pytest.MonkeyPatch):
+    from index.review import ReviewService
+
+    index = ClaimIndex(Settings())
+    _ingest(index, str(DEMO_CORPUS))
+    index.close()
+    index.store.set_meta("embed_model", "some/other-model")
+
+    def cut_short(self, batch: int = 256) -> int:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ReviewService, "reembed_corrections", cut_short)
+        result = runner.invoke(app, ["reindex", "--reembed"])
+    assert result.exit_code != 0
+    # the passages were not marked as re-embedded while the corrections were not
+    result = runner.invoke(app, ["check", "Pérez was killed"])
+    assert result.exit_code == 2 and "reindex --reembed" in result.output
+    assert runner.invoke(app, ["reindex", "--reembed"]).exit_code == 0
+    assert runner.invoke(app, ["check", "Pérez was killed"]).exit_code == 0
+
+
 def test_reembedding_redoes_the_corrections_vectors_too(home: Path):
     from index.review import ReviewService
     from index.review_schema import CorrectionRow
