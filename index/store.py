@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from index import db
@@ -241,8 +243,12 @@ class Store:
             return row.value if row else None
 
     def set_meta(self, key: str, value: str) -> None:
+        # One upsert statement, not a read then an insert: two processes opening a new index at
+        # once (serve beside an ingest) both find no row, and the second insert would fail.
+        insert = pg_insert if self.is_postgres else sqlite_insert
+        statement = insert(MetaRow).values(key=key, value=value)
         with self.session() as s, s.begin():
-            s.merge(MetaRow(key=key, value=value))
+            s.execute(statement.on_conflict_do_update(index_elements=[MetaRow.key], set_={"value": value}))
 
 
 def _fresh_ids(s: Session, model: type[ArticleRow] | type[PassageRow], n: int) -> int:

@@ -175,12 +175,16 @@ def test_migrate_names_a_bad_target_in_one_line(tmp_path: Path, target: str, mes
 
 
 # -- processes racing on one database ------------------------------------------------------------
-def _wait_for_lock_waiters(c: Connection, relation: str, n: int) -> None:
+def _wait_for_lock_waiters(c: Connection, relation: str, n: int, jobs=()) -> None:
     """Block until `n` other sessions wait for a lock on `relation` (or an advisory lock, for
     relation "advisory"): both racers are then past their reads and queued on their writes. A
-    condition observed in pg_locks, not a guess at timing."""
+    condition observed in pg_locks, not a guess at timing. A racer that finished instead (it
+    failed, or never reached the write) ends the wait with its outcome."""
     deadline = time.monotonic() + LOCK_WAIT_S
     while time.monotonic() < deadline:
+        for job in jobs:
+            if job.ready():
+                raise AssertionError(f"a racing process ended before queuing on {relation}: {job.get()!r}")
         waiting = c.execute(
             text(
                 "SELECT count(*) FROM pg_locks WHERE NOT granted AND (relation = to_regclass(:r) "
@@ -203,10 +207,38 @@ def _ingest_worker(home: str, url: str, path: str) -> tuple[int, int]:
         index.close()
 
 
+def _open_worker(home: str, url: str) -> str | None:
+    index = ClaimIndex(_settings(Path(home), url), embedder=HashEmbedder())
+    try:
+        _ = index.vectors  # records the embedding model of a new index
+        return index.store.get_meta("embed_model")
+    finally:
+        index.close()
+
+
+def test_two_processes_opening_a_new_index_both_record_its_model(tmp_path: Path, pg_url: str):
+    ClaimIndex(_settings(tmp_path / "h0", pg_url), embedder=HashEmbedder()).close()  # schema only
+    engine = create_engine(pg_url)
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        with engine.connect() as holder, ctx.Pool(2) as pool:
+            # `serve` and an ingest starting together on a new database: both read "no model
+            # recorded yet" and write it; the second write must not fail on the first one's row.
+            holder.execute(text("LOCK TABLE index_meta IN EXCLUSIVE MODE"))
+            jobs = [pool.apply_async(_open_worker, (str(tmp_path / f"h{i}"), pg_url)) for i in (1, 2)]
+            with engine.connect() as watcher:
+                _wait_for_lock_waiters(watcher, "index_meta", 2, jobs)
+            holder.rollback()
+            recorded = [job.get(timeout=120) for job in jobs]
+        assert recorded == [HashEmbedder.name, HashEmbedder.name]
+    finally:
+        engine.dispose()
+
+
 def test_two_processes_ingesting_the_same_article_store_it_once(tmp_path: Path, pg_url: str):
     article = tmp_path / "same.txt"
     article.write_text("Storm hits the coast\n\nA storm flooded the harbour of Porto on Tuesday night.\n", encoding="utf-8")
-    ClaimIndex(_settings(tmp_path / "h0", pg_url), embedder=HashEmbedder()).close()  # schema and meta ready
+    ClaimIndex(_settings(tmp_path / "h0", pg_url), embedder=HashEmbedder()).close()  # schema ready
     engine = create_engine(pg_url)
     ctx = multiprocessing.get_context("spawn")
     try:
@@ -216,7 +248,7 @@ def test_two_processes_ingesting_the_same_article_store_it_once(tmp_path: Path, 
             holder.execute(text("LOCK TABLE articles IN EXCLUSIVE MODE"))
             jobs = [pool.apply_async(_ingest_worker, (str(tmp_path / f"h{i}"), pg_url, str(article))) for i in (1, 2)]
             with engine.connect() as watcher:
-                _wait_for_lock_waiters(watcher, "articles", 2)
+                _wait_for_lock_waiters(watcher, "articles", 2, jobs)
             holder.rollback()  # release: one INSERT commits, the other hits the unique constraint
             outcomes = sorted(job.get(timeout=120) for job in jobs)
         assert outcomes == [(0, 1), (1, 0)]  # one added, one told it was stored concurrently
@@ -256,7 +288,7 @@ def test_two_processes_flagging_then_claiming_the_same_answer(pg_url: str):
                 holder.execute(text("LOCK TABLE flags IN EXCLUSIVE MODE"))
                 jobs = [pool.apply_async(_flag_worker, (pg_url, answer.id, flagger)) for flagger in (101, 102)]
                 with engine.connect() as watcher:
-                    _wait_for_lock_waiters(watcher, "flags", 2)
+                    _wait_for_lock_waiters(watcher, "flags", 2, jobs)
                 holder.rollback()
                 created = sorted(job.get(timeout=120) for job in jobs)
             assert created == [False, True]
@@ -270,7 +302,7 @@ def test_two_processes_flagging_then_claiming_the_same_answer(pg_url: str):
                 holder.execute(text("SELECT id FROM flags WHERE id = :id FOR UPDATE"), {"id": flag_id})
                 jobs = [pool.apply_async(_claim_worker, (pg_url, flag_id, moderator)) for moderator in (201, 202)]
                 with engine.connect() as watcher:
-                    _wait_for_lock_waiters(watcher, "flags", 2)
+                    _wait_for_lock_waiters(watcher, "flags", 2, jobs)
                 holder.rollback()
                 won = [job.get(timeout=120) for job in jobs]
         assert sorted(won) == [False, True]
@@ -303,7 +335,7 @@ def test_two_bot_processes_share_one_rate_limit_window(pg_url: str):
             holder.execute(text("SELECT pg_advisory_xact_lock(:c, :k)"), {"c": RATE_LOCK_CLASS, "k": GUILD})
             jobs = [pool.apply_async(_rate_worker, (pg_url, 555)) for _ in range(2)]
             with engine.connect() as watcher:
-                _wait_for_lock_waiters(watcher, "advisory", 2)
+                _wait_for_lock_waiters(watcher, "advisory", 2, jobs)
             holder.rollback()
             allowed = sorted(job.get(timeout=120) for job in jobs)
         assert allowed == [False, True]  # a limit of one check per window, across processes
