@@ -146,7 +146,8 @@ class ClaimCommands(commands.Cog):
     @app_commands.command(name="ingest", description="Moderators: fetch, extract and index one article")
     @app_commands.describe(url="The article's http(s) URL")
     @app_commands.guild_only()
-    @app_commands.default_permissions(manage_messages=True)
+    # No default_permissions: Discord would hide the command from members who are moderators
+    # only by the role chosen in /claimbot setup. require_moderator decides, on every use.
     async def ingest(self, interaction: discord.Interaction, url: str) -> None:
         # Acknowledge first: the moderator check may read the database. Refusals follow privately.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -186,7 +187,6 @@ class ClaimCommands(commands.Cog):
 
     @app_commands.command(name="review", description="Moderators: the open flags, oldest first")
     @app_commands.guild_only()
-    @app_commands.default_permissions(manage_messages=True)
     async def review(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)  # before the moderator check's read
         if not await require_moderator(interaction):
