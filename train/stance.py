@@ -5,6 +5,7 @@ Input order: ``[CLS] evidence [SEP] claim [SEP]`` (premise first, claim = hypoth
 max 128 tokens, truncating the longer side first.  Label order is fixed: LABELS.
 
     python -m train.stance --end-by 21:40            # real run, sized to end by 21:40 UTC
+    python -m train.stance --epochs 3 --hard-stop 22:00   # fixed length, checkpointed at 22:00 if not done
     python -m train.stance --resume                  # continue from the newest checkpoint
     python -m train.stance --limit 200 --max-steps 6 --ckpt-every-steps 3 --out-dir /tmp/t   # smoke test
 
@@ -185,10 +186,10 @@ def main(argv=None):
                     help="bf16 autocast (slow without native bf16: 1 pair/s on this AVX2-only EPYC; fp32 ~30)")
     ap.add_argument("--max-steps", type=int, default=0, help="fixed total optimizer steps (overrides --end-by)")
     ap.add_argument("--epochs", type=float, default=0, help="fixed number of epochs (if no --max-steps)")
-    ap.add_argument("--end-by", default="21:40",
+    ap.add_argument("--end-by", default="",
                     help="UTC HH:MM: size the schedule from measured throughput to finish by then")
     ap.add_argument("--measure-steps", type=int, default=120, help="steps used to measure throughput")
-    ap.add_argument("--hard-stop", default="22:00",
+    ap.add_argument("--hard-stop", default="",
                     help="UTC HH:MM: checkpoint and exit (resumable) if still running then; '' = never")
     ap.add_argument("--ckpt-minutes", type=float, default=20.0)
     ap.add_argument("--replan-minutes", type=float, default=8.0,
@@ -205,6 +206,8 @@ def main(argv=None):
                     help="cap on the time-sized schedule (--end-by) when the machine is fast")
     ap.add_argument("--pool", type=Path, default=None, help="read the pair pool from this file instead of building it")
     a = ap.parse_args(argv)
+    if not (a.max_steps or a.epochs or a.end_by or a.resume):
+        ap.error("say how long to train: --epochs, --max-steps or --end-by (or --resume a run)")
 
     out = a.out_dir
     setup_logging(out)
