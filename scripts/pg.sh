@@ -36,6 +36,11 @@ install_packages() {
     apt-get install -y -q postgresql-15 postgresql-server-dev-15 >/dev/null
   fi
   if [ ! -f "$(pg_config --sharedir)/extension/vector.control" ]; then
+    # pgvector is compiled: a compiler and make (a slim image has neither).
+    if ! command -v make >/dev/null || ! command -v gcc >/dev/null; then
+      apt-get update -q >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q build-essential >/dev/null
+    fi
     local work mirror
     work=$(mktemp -d)
     mirror=$(apt-get indextargets --format '$(REPO_URI)' | grep -v -- '-security' | head -1)
