@@ -350,11 +350,11 @@ class _PublicOnlyBackend(httpcore.SyncBackend):
             kind = address_refusal(ip)
             if kind:
                 raise _AddressRefused(host, ip, kind)
-        failure: httpcore.ConnectError | None = None
+        failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for ip in addresses:  # as socket.create_connection does: the next address if one fails
             try:
                 return super().connect_tcp(str(ip), port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:  # e.g. an unrouted IPv6 address
                 failure = exc
         raise failure or httpcore.ConnectError(f"no address for host {host}")
 

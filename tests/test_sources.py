@@ -367,6 +367,33 @@ def test_the_connection_goes_to_the_checked_address(server: str, monkeypatch):
     assert "Rescue teams evacuated 300 people." in item.text
 
 
+@pytest.mark.parametrize("failure", ["refused", "timeout"])
+def test_an_address_that_cannot_be_reached_gives_way_to_the_next(server: str, monkeypatch, failure: str):
+    """A host with several addresses, the first unreachable (an IPv6 address without a route, a
+    server down): the fetch goes on to the next checked address, as socket.create_connection does."""
+    import httpcore
+
+    from index import sources
+
+    port = server.rsplit(":", 1)[1]
+    ips = [sources.ipaddress.ip_address(a) for a in ("127.0.0.2", "127.0.0.1")]  # nothing listens on .2
+    monkeypatch.setattr(sources, "_resolve", lambda host, port: ips)
+    monkeypatch.setattr(sources, "address_refusal", lambda ip: None)
+    tried = []
+    connect = httpcore.SyncBackend.connect_tcp
+
+    def recording(self, host, *args, **kwargs):
+        tried.append(host)
+        if host == "127.0.0.2" and failure == "timeout":
+            raise httpcore.ConnectTimeout("timed out")
+        return connect(self, host, *args, **kwargs)
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", recording)
+    [item] = _items(f"http://two.invalid:{port}/article", options=SourceOptions(timeout_s=0.5))
+    assert isinstance(item, ArticleInput), item
+    assert tried == ["127.0.0.2", "127.0.0.1"]
+
+
 def test_the_setting_defaults_to_refusing(monkeypatch):
     from index.config import Settings
 
