@@ -9,8 +9,10 @@ small group of men") without a parser, and a pattern that guessed measured worse
 Only conjuncts of the sentence's root that have their own subject are split: a statement inside a
 reported clause ("Police said the suspect fled and officers searched the area") keeps its
 reporting frame, a shared subject ("He was arrested and charged") is not a sentence on its own,
-and an alternative ("killed or captured") or a condition on the whole ("If …, X and Y") asserts
-neither part, so those sentences are left whole.
+and an alternative ("killed or captured") or a condition ("If …, X and Y", "X and Y unless …")
+asserts neither part, so those sentences are left whole. So are sentences whose source or hedge
+may cover both parts and would stay with one of them: a quotation, "according to …", a
+parenthetical "officials said", "allegedly".
 """
 
 from __future__ import annotations
@@ -26,8 +28,23 @@ _ASSERTING = {"and", "but", "yet"}
 # A clause cannot end in these ("It remained unclear if", "you will need to"): a broken parse.
 _DANGLING = {"mark", "cc", "prep", "aux", "auxpass", "det", "poss"}
 _COMPLEMENTIZERS = {"that", "if", "whether"}
-_CONDITIONS = {"if", "unless", "whether", "when", "once", "until"}
-# Cheap test before parsing: only a sentence with one of these words can be split.
+_TRAILING_MARKS = {",", ";", ":", "—", "–", "-"}
+# Words that make a clause a condition wherever they stand ("provided the ceasefire holds").
+_CONDITIONAL_WORDS = {"if", "unless", "whether", "whenever", "provided", "providing"}
+# Words that do so only when they introduce a clause ("once the ceasefire holds", not "he once said").
+_CONDITION_MARKS = {"when", "once", "until"}
+_CONDITIONAL_PHRASE = re.compile(r"\b(?:as long as|so long as|in case|on condition)\b", re.IGNORECASE)
+# A source or hedge that may cover every part of the sentence but would stay with one clause.
+_FRAMED = re.compile(
+    r"[\"“”]|\baccording to\b|\b(?:allegedly|reportedly|supposedly|apparently|purportedly|reputedly)\b",
+    re.IGNORECASE,
+)
+_STAYS_WHOLE = re.compile(
+    "|".join([_FRAMED.pattern, _CONDITIONAL_PHRASE.pattern, rf"\b(?:{'|'.join(sorted(_CONDITIONAL_WORDS))})\b"]),
+    re.IGNORECASE,
+)
+# Cheap tests before parsing: only a sentence with one of these words can be split, and one with
+# a source, hedge or condition that the parse would find (`_clause_heads`) is not worth parsing.
 _MAY_JOIN = re.compile(r"\b(?:and|but|yet)\b", re.IGNORECASE)
 # The parser alone is needed (no tagger, lemmas or entities): a third of the pipeline's time.
 _PIPES_NOT_NEEDED = ("tagger", "attribute_ruler", "lemmatizer", "ner")
@@ -52,10 +69,16 @@ def _joining_word(head: Any, conjunct: Any) -> Any | None:
 def _clause_heads(sent: Any) -> list[Any] | None:
     """The root and its conjuncts with their own subject, or None if splitting would change
     what the sentence asserts."""
-    root = sent.root
-    if any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in _CONDITIONS for m in c.children)
-           for c in root.children):
+    if _CONDITIONAL_PHRASE.search(sent.text) or _FRAMED.search(sent.text):
         return None
+    for token in sent:
+        if token.lower_ in _CONDITIONAL_WORDS:
+            return None
+        if token.lower_ in _CONDITION_MARKS and (token.dep_ == "mark" or token.head.dep_ == "advcl"):
+            return None
+        if token.dep_ == "parataxis":  # "…, officials said, and …"
+            return None
+    root = sent.root
     heads, todo = [root], [root]
     while todo:
         head = todo.pop()
@@ -96,6 +119,9 @@ def coordinated_clauses(doc: Any) -> list[str]:
         # The joining words and commas between clauses belong to none of them.
         own = [t.i for t in sent if owner[t.i] == head.i
                and not (t.dep_ in ("cc", "punct") and t.head.i in head_ids)]
+        # A dash or comma that set off a phrase inside the clause is no part of its end.
+        while own and doc[own[-1]].is_punct and doc[own[-1]].text in _TRAILING_MARKS:
+            own.pop()
         lo, hi = min(own), max(own)
         if doc[hi].dep_ in _DANGLING or doc[hi].lower_ in _COMPLEMENTIZERS:
             return []
@@ -121,7 +147,7 @@ class ClauseSplitter:
 
     def split(self, texts: list[str]) -> list[list[str]]:
         """Per text, its independent clauses (empty when it is one statement)."""
-        todo = [i for i, t in enumerate(texts) if _MAY_JOIN.search(t)]
+        todo = [i for i, t in enumerate(texts) if _MAY_JOIN.search(t) and not _STAYS_WHOLE.search(t)]
         out: list[list[str]] = [[] for _ in texts]
         if not todo:
             return out

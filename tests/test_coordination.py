@@ -38,12 +38,38 @@ def test_statements_joined_under_the_root_are_read_apart(splitter: ClauseSplitte
         # an alternative or a condition asserts neither part
         "He was killed or he escaped to Colombia.",
         "If the dam breaks, the village floods and the road is cut.",
+        "The strike continues and the ports stay closed unless the talks succeed.",  # on the second part
+        "Unless the talks succeed, the strike continues and the ports stay closed.",
+        "As long as the ceasefire holds, the aid arrives and the refugees return.",
+        "Provided the ceasefire holds, the aid arrives and the refugees return.",
+        "When the army arrives, the rebels flee and the town falls.",
+        # a source or hedge over both parts would stay with one of them
+        "The rebels captured the town, officials said, and the army retreated.",
+        "Pérez was killed, according to CNN, and his men were captured.",
+        "Allegedly, Pérez was killed and his men were captured.",
+        "\"Pérez was killed and his men were captured,\" the minister said.",
         # no joining word: not parsed at all
         "The minister resigned on Tuesday.",
     ],
 )
 def test_sentences_whose_parts_are_not_statements_stay_whole(splitter: ClauseSplitter, sentence: str):
     assert splitter.split([sentence]) == [[]]
+
+
+def test_a_clause_ends_at_its_last_word_not_at_a_comma_it_owns():
+    """A parse that hangs the comma closing an apposition on the apposition, not on the root: the
+    clause must not become "The rebels captured Porto, the capital,." (a view the model misreads)."""
+    import spacy
+    from spacy.tokens import Doc
+
+    from index.coordination import coordinated_clauses
+
+    words = ["The", "rebels", "captured", "Porto", ",", "the", "capital", ",", "and", "the", "army", "retreated", "."]
+    heads = [1, 2, 2, 2, 3, 6, 3, 6, 2, 10, 11, 2, 11]
+    deps = ["det", "nsubj", "ROOT", "dobj", "punct", "det", "appos", "punct", "cc", "det", "nsubj", "conj", "punct"]
+    doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, spaces=[n + 1 < len(words) and words[n + 1] not in (",", ".")
+              for n in range(len(words))])
+    assert coordinated_clauses(doc) == ["The rebels captured Porto, the capital", "the army retreated"]
 
 
 def test_joined_clauses_become_views_after_the_pattern_clauses(splitter: ClauseSplitter):
