@@ -69,11 +69,9 @@ def _joining_word(head: Any, conjunct: Any) -> Any | None:
 def _clause_heads(sent: Any) -> list[Any] | None:
     """The root and its conjuncts with their own subject, or None if splitting would change
     what the sentence asserts."""
-    if _CONDITIONAL_PHRASE.search(sent.text) or _FRAMED.search(sent.text):
+    if _STAYS_WHOLE.search(sent.text):
         return None
     for token in sent:
-        if token.lower_ in _CONDITIONAL_WORDS:
-            return None
         if token.lower_ in _CONDITION_MARKS and (token.dep_ == "mark" or token.head.dep_ == "advcl"):
             return None
         if token.dep_ == "parataxis":  # "…, officials said, and …"
