@@ -198,6 +198,19 @@ def _wait_for_lock_waiters(c: Connection, relation: str, n: int, jobs=()) -> Non
     raise AssertionError(f"the racing processes never queued on {relation}")
 
 
+def _race_on_writes(engine: Engine, pool, table: str, worker, args: list[tuple]) -> list:
+    """Run `worker` once per args while `table` is held against writes (reads still pass): every
+    racer looks, finds nothing, and queues on its write, the worst interleaving. Then release, and
+    return their results in order."""
+    with engine.connect() as holder:
+        holder.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
+        jobs = [pool.apply_async(worker, a) for a in args]
+        with engine.connect() as watcher:
+            _wait_for_lock_waiters(watcher, table, len(jobs), jobs)
+        holder.rollback()
+    return [job.get(timeout=120) for job in jobs]
+
+
 def _ingest_worker(home: str, url: str, path: str) -> tuple[int, int]:
     index = ClaimIndex(_settings(Path(home), url), embedder=HashEmbedder())
     try:
@@ -221,15 +234,11 @@ def test_two_processes_opening_a_new_index_both_record_its_model(tmp_path: Path,
     engine = create_engine(pg_url)
     ctx = multiprocessing.get_context("spawn")
     try:
-        with engine.connect() as holder, ctx.Pool(2) as pool:
+        with ctx.Pool(2) as pool:
             # `serve` and an ingest starting together on a new database: both read "no model
             # recorded yet" and write it; the second write must not fail on the first one's row.
-            holder.execute(text("LOCK TABLE index_meta IN EXCLUSIVE MODE"))
-            jobs = [pool.apply_async(_open_worker, (str(tmp_path / f"h{i}"), pg_url)) for i in (1, 2)]
-            with engine.connect() as watcher:
-                _wait_for_lock_waiters(watcher, "index_meta", 2, jobs)
-            holder.rollback()
-            recorded = [job.get(timeout=120) for job in jobs]
+            recorded = _race_on_writes(engine, pool, "index_meta", _open_worker,
+                                       [(str(tmp_path / f"h{i}"), pg_url) for i in (1, 2)])
         assert recorded == [HashEmbedder.name, HashEmbedder.name]
     finally:
         engine.dispose()
@@ -242,15 +251,11 @@ def test_two_processes_ingesting_the_same_article_store_it_once(tmp_path: Path, 
     engine = create_engine(pg_url)
     ctx = multiprocessing.get_context("spawn")
     try:
-        with engine.connect() as holder, ctx.Pool(2) as pool:
-            # Hold the articles table against writes (reads still pass): both processes look, find
-            # nothing, embed, and queue on their INSERT, the worst interleaving for deduplication.
-            holder.execute(text("LOCK TABLE articles IN EXCLUSIVE MODE"))
-            jobs = [pool.apply_async(_ingest_worker, (str(tmp_path / f"h{i}"), pg_url, str(article))) for i in (1, 2)]
-            with engine.connect() as watcher:
-                _wait_for_lock_waiters(watcher, "articles", 2, jobs)
-            holder.rollback()  # release: one INSERT commits, the other hits the unique constraint
-            outcomes = sorted(job.get(timeout=120) for job in jobs)
+        with ctx.Pool(2) as pool:
+            # Both processes look, find nothing, embed, and queue on their INSERT; on release one
+            # commits and the other hits the unique constraint.
+            outcomes = sorted(_race_on_writes(engine, pool, "articles", _ingest_worker,
+                                              [(str(tmp_path / f"h{i}"), pg_url, str(article)) for i in (1, 2)]))
         assert outcomes == [(0, 1), (1, 0)]  # one added, one told it was stored concurrently
         with engine.connect() as c:
             assert c.execute(text("SELECT count(*) FROM articles")).scalar() == 1
@@ -284,13 +289,8 @@ def test_two_processes_flagging_then_claiming_the_same_answer(pg_url: str):
     try:
         with ctx.Pool(2) as pool:
             # Flags: both find no open flag and queue on creating one; the loser must merge, not be lost.
-            with engine.connect() as holder:
-                holder.execute(text("LOCK TABLE flags IN EXCLUSIVE MODE"))
-                jobs = [pool.apply_async(_flag_worker, (pg_url, answer.id, flagger)) for flagger in (101, 102)]
-                with engine.connect() as watcher:
-                    _wait_for_lock_waiters(watcher, "flags", 2, jobs)
-                holder.rollback()
-                created = sorted(job.get(timeout=120) for job in jobs)
+            created = sorted(_race_on_writes(engine, pool, "flags", _flag_worker,
+                                             [(pg_url, answer.id, flagger) for flagger in (101, 102)]))
             assert created == [False, True]
             flags, total = review.open_flags(GUILD)
             assert total == 1 and flags[0].count == 2
