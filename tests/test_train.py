@@ -90,21 +90,17 @@ def test_a_run_must_say_how_long_it_trains(tmp_path: Path):
 def test_the_shipped_model_rebuilt_for_training_gives_the_shipped_logits(tmp_path: Path):
     """train/stance_from_onnx.py: a later run can start from the model the product ships, whose
     training checkpoints are not in the repository."""
-    import numpy as np
-    import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from index.stance import shared_stance_model
     from train import stance_from_onnx
 
     stance_from_onnx.main(["--out", str(tmp_path / "shipped")])
+    # Read back from the saved folder, as `train.stance --base-model` does, on pairs the script's
+    # own check did not use.
     model = AutoModelForSequenceClassification.from_pretrained(tmp_path / "shipped").eval()
     tokenizer = AutoTokenizer.from_pretrained(tmp_path / "shipped")
     assert model.config.id2label == {0: "supports", 1: "refutes", 2: "neutral"}
     pairs = [("The helicopter attack injured dozens of people", "No one was injured."),
              ("Pérez is a trained pilot", "Pérez is an actor, pilot and dog trainer who starred in a 2015 film.")]
-    want = shared_stance_model().logits(pairs)
-    for (claim, evidence), expected in zip(pairs, want, strict=True):
-        with torch.no_grad():
-            got = model(**tokenizer(evidence, claim, return_tensors="pt")).logits[0].numpy()
-        assert np.abs(got - expected).max() < 1e-3
+    assert stance_from_onnx.max_logit_difference(model, tokenizer, shared_stance_model(), pairs) < 1e-3
