@@ -51,7 +51,11 @@ class Services:
             index.store.engine,
             limits=ReviewLimits.from_settings(settings),
             embed=lambda texts: index.embedder.encode(texts),
+            embed_model=index.embedder.name,
         )
+        # Corrections made under another embedding model (switched on an empty corpus, where
+        # nothing asks for `reindex --reembed`) are redone here rather than never matched again.
+        review.reembed_corrections(only_stale=True)
         return cls(index, review, settings)
 
     # Counts only: `index.stats()` would also count the vectors, a scan of every passage row on

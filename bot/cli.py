@@ -223,7 +223,8 @@ def reindex(
             # go first: the stored model name changes only once the passages are done, so a run cut
             # short leaves an index that refuses to answer until it is rerun, never one that
             # matches corrections in another model's vector space.
-            corrections = ReviewService(index.store.engine, embed=index.embedder.encode).reembed_corrections()
+            corrections = ReviewService(index.store.engine, embed=index.embedder.encode,
+                                        embed_model=index.embedder.name).reembed_corrections()
         stats = index.reindex(reembed=reembed)
     except IndexMismatch as exc:
         _error(exc)

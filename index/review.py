@@ -297,13 +297,17 @@ class ReviewService:
         *,
         limits: ReviewLimits | None = None,
         embed: Embed | None = None,
+        embed_model: str | None = None,
         now: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
+        """`embed_model` names the model behind `embed`: a correction's vector is compared only with
+        vectors of the model that made it."""
         db.upgrade(engine)
         self.engine = engine
         self._sessions = db.session_factory(engine)
         self.limits = limits or ReviewLimits()
         self._embed = embed
+        self._embed_model = embed_model
         self.now = now
         self._rate_lock = threading.Lock()
 
@@ -619,7 +623,8 @@ class ReviewService:
             if action == "correct":
                 correction_row = CorrectionRow(
                     guild_id=guild_id, flag_id=flag_id, claim=flag.answer.claim, claim_key=claim_key(flag.answer.claim),
-                    embedding=vector, verdict=verdict, note=note, moderator_id=moderator_id, created_at=now,
+                    embedding=vector, embed_model=self._embed_model if vector is not None else None,
+                    verdict=verdict, note=note, moderator_id=moderator_id, created_at=now,
                 )
                 s.add(correction_row)
                 s.flush()
@@ -684,8 +689,8 @@ class ReviewService:
             return None
         text = normalise_claim(claim) or claim
         query = self._embed([text])[0]
-        # Vectors of another size come from an earlier embedding model (`reembed_corrections` redoes them).
-        rows = [r for r in rows if len(r.embedding) == 4 * query.shape[0]]  # float32 blobs
+        # Vectors of another model (`reembed_corrections` redoes them) live in another space.
+        rows = [r for r in rows if r.embed_model == self._embed_model and len(r.embedding) == 4 * query.shape[0]]
         if not rows:
             return None
         matrix = from_blobs([r.embedding for r in rows], query.shape[0])
@@ -698,18 +703,25 @@ class ReviewService:
             return None
         return _correction_view(rows[best], float(sims[best]))
 
-    def reembed_corrections(self, batch: int = 256) -> int:
-        """Embed every stored correction's claim again (after the embedding model changed); returns how many."""
+    def reembed_corrections(self, batch: int = 256, *, only_stale: bool = False) -> int:
+        """Embed stored corrections' claims again (after the embedding model changed); returns how many.
+
+        `only_stale` leaves those this service's model already made (a start-up check: usually none)."""
         if self._embed is None:
             return 0
         done = 0
         with self._session() as s, s.begin():
-            rows = list(s.scalars(select(CorrectionRow).order_by(CorrectionRow.id)))
+            query = select(CorrectionRow).order_by(CorrectionRow.id)
+            if only_stale:
+                query = query.where(or_(CorrectionRow.embedding.is_(None),
+                                        CorrectionRow.embed_model.is_distinct_from(self._embed_model)))
+            rows = list(s.scalars(query))
             for start in range(0, len(rows), batch):
                 chunk = rows[start:start + batch]
                 vectors = self._embed([normalise_claim(r.claim) or r.claim for r in chunk])
                 for row, vector in zip(chunk, vectors, strict=True):
                     row.embedding = to_blob(vector)
+                    row.embed_model = self._embed_model
                 done += len(chunk)
         return done
 

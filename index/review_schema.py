@@ -92,6 +92,7 @@ class CorrectionRow(Base):
     claim: Mapped[str] = mapped_column(Text)
     claim_key: Mapped[str] = mapped_column(Text)  # normalised text, for exact matches
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32 unit vector of the claim
+    embed_model: Mapped[str | None] = mapped_column(Text)  # the model that made `embedding`
     verdict: Mapped[str] = mapped_column(String(100))
     note: Mapped[str] = mapped_column(Text, default="")
     moderator_id: Mapped[int] = mapped_column(BigInteger)

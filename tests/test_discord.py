@@ -93,7 +93,7 @@ def small_index(tmp_path_factory):
 
 def make_services(index, **limits: Any) -> Services:
     lim = ReviewLimits(**{"rate_user_checks": 20, "rate_guild_checks": 200, **limits})
-    review = ReviewService(index.store.engine, limits=lim, embed=index.embedder.encode)
+    review = ReviewService(index.store.engine, limits=lim, embed=index.embedder.encode, embed_model=index.embedder.name)
     return Services(index, review, index.settings)
 
 

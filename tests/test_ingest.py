@@ -383,14 +383,40 @@ def test_reembedding_redoes_the_corrections_vectors_too(home: Path):
     assert "re-embedded 1 corrections" in result.output
     index = ClaimIndex(Settings())
     try:
-        review = ReviewService(index.store.engine, embed=index.embedder.encode)
+        review = ReviewService(index.store.engine, embed=index.embedder.encode, embed_model=index.embedder.name)
         with index.store.session() as s:
             [stored] = s.scalars(select(CorrectionRow)).all()
-        assert len(stored.embedding) == 4 * index.embedder.dim
+        assert len(stored.embedding) == 4 * index.embedder.dim and stored.embed_model == index.embedder.name
         found = review.find_correction(1, "Óscar Pérez has been killed")
         assert found is not None and found.verdict == "false"
     finally:
         index.close()
+
+
+def test_corrections_of_another_model_of_the_same_size_are_redone_when_the_bot_starts(home: Path):
+    # A model switched while the corpus was empty: nothing asked for `reindex --reembed`, and the
+    # old vectors have the new model's size, so only their recorded model tells them apart.
+    from bot.app import Services
+    from index.review_schema import CorrectionRow
+
+    index = ClaimIndex(Settings())
+    _ingest(index, str(DEMO_CORPUS))
+    old_space = index.embedder.encode(["Bananas are radioactive"])[0]  # far from the claim below
+    with index.store.session() as s, s.begin():
+        s.add(CorrectionRow(guild_id=1, claim="Pérez was killed", claim_key="pérez was killed",
+                            embedding=old_space.tobytes(), embed_model="some/other-384d-model",
+                            verdict="false", moderator_id=2))
+    index.close()
+    services = Services.open(Settings())
+    try:
+        with services.index.store.session() as s:
+            [stored] = s.scalars(select(CorrectionRow)).all()
+        assert stored.embed_model == services.index.embedder.name
+        found = services.review.find_correction(1, "Óscar Pérez has been killed")
+        assert found is not None and found.verdict == "false"
+        assert services.review.reembed_corrections(only_stale=True) == 0
+    finally:
+        services.index.close()
 
 
 def _write_big_jsonl(path: Path, n: int) -> None:

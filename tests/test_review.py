@@ -338,6 +338,47 @@ def test_corrections_survive_a_change_of_embedding_model(engine, svc):
     assert similar is not None and similar.verdict == "true" and similar.similarity >= 0.8
 
 
+def test_vectors_of_another_model_of_the_same_size_are_not_compared(engine, clock):
+    named = ReviewService(engine, limits=ReviewLimits(correction_threshold=0.8), embed=bag_of_words,
+                          embed_model="model-a", now=clock)
+    fid = named.flag(G1, answer(named, claim="Pérez was killed by the police").id, FLAGGER, "r").flag.id
+    named.review(G1, fid, MOD, "correct", verdict="true")
+    assert named.find_correction(G1, "the police killed Pérez").verdict == "true"
+
+    # Same size, another space: the stored vector would look like a match to a size check alone.
+    switched = ReviewService(engine, limits=named.limits, embed=bag_of_words, embed_model="model-b", now=clock)
+    assert switched.find_correction(G1, "the police killed Pérez") is None
+    assert switched.find_correction(G1, "Pérez was killed by the police").verdict == "true"  # by its key
+    assert switched.reembed_corrections(only_stale=True) == 1
+    assert switched.reembed_corrections(only_stale=True) == 0
+    assert switched.find_correction(G1, "the police killed Pérez").verdict == "true"
+    assert named.find_correction(G1, "the police killed Pérez") is None  # now model-b's vector
+
+
+def test_migration_0005_names_the_model_of_existing_correction_vectors(engine):
+    from sqlalchemy import text
+
+    cfg = db.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0004")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO index_meta (key, value) VALUES ('embed_model', 'model-a')"))
+        for key, blob in (("with vector", b"\0\0\x80?"), ("without", None)):
+            c.execute(text("INSERT INTO corrections (guild_id, claim, claim_key, embedding, verdict, note, "
+                           "moderator_id, created_at) VALUES (1, :k, :k, :b, 'true', '', 2, CURRENT_TIMESTAMP)"),
+                      {"k": key, "b": blob})
+    db.upgrade(engine)
+    with engine.connect() as c:
+        rows = dict(c.execute(text("SELECT claim, embed_model FROM corrections")).all())
+    assert rows == {"with vector": "model-a", "without": None}
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0004")
+    assert "embed_model" not in {col["name"] for col in inspect(engine).get_columns("corrections")}
+    db.upgrade(engine)
+
+
 def test_sources_matches_percent_and_underscore_literally(engine, svc):
     from sqlalchemy.orm import Session
 
