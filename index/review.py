@@ -681,16 +681,18 @@ class ReviewService:
                 return _correction_view(exact, 1.0)
             if self._embed is None:
                 return None
+            # Vectors of another model (`reembed_corrections` redoes them) live in another space.
             rows = list(s.scalars(
-                select(CorrectionRow).where(CorrectionRow.guild_id == guild_id, CorrectionRow.embedding.is_not(None))
+                select(CorrectionRow).where(CorrectionRow.guild_id == guild_id, CorrectionRow.embedding.is_not(None),
+                                            CorrectionRow.embed_model.is_not_distinct_from(self._embed_model))
                 .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc())
             ))
         if not rows:
             return None
         text = normalise_claim(claim) or claim
         query = self._embed([text])[0]
-        # Vectors of another model (`reembed_corrections` redoes them) live in another space.
-        rows = [r for r in rows if r.embed_model == self._embed_model and len(r.embedding) == 4 * query.shape[0]]
+        # An unnamed embedder (`embed_model` None) is told from another only by its vectors' size.
+        rows = [r for r in rows if len(r.embedding) == 4 * query.shape[0]]  # float32 blobs
         if not rows:
             return None
         matrix = from_blobs([r.embedding for r in rows], query.shape[0])
