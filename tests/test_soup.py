@@ -48,3 +48,15 @@ def test_a_single_checkpoint_is_not_a_soup(tmp_path: Path, capsys):
     with pytest.raises(SystemExit):
         main(["--out", str(tmp_path / "soup"), str(tmp_path)])
     assert "at least two" in capsys.readouterr().err
+
+
+def test_a_missing_checkpoint_or_a_mismatch_is_a_clear_error_and_writes_nothing(tmp_path: Path, capsys):
+    a = _ckpt(tmp_path / "a", torch.zeros(2, 2))
+    b = _ckpt(tmp_path / "b", torch.zeros(3, 2))
+    with pytest.raises(SystemExit) as missing:
+        main(["--out", str(tmp_path / "soup"), str(a), str(tmp_path / "nowhere")])
+    assert missing.value.code == 2 and "nowhere/model.safetensors not found" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as mismatch:
+        main(["--out", str(tmp_path / "soup"), str(a), str(b)])
+    assert mismatch.value.code == 2 and "shapes differ" in capsys.readouterr().err
+    assert not (tmp_path / "soup").exists()

@@ -71,7 +71,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if len(args.checkpoints) < 2:
         ap.error("give at least two checkpoints to average")
-    soup(args.checkpoints, args.out)
+    try:
+        soup(args.checkpoints, args.out)
+    except (FileNotFoundError, ValueError) as exc:  # a wrong path or checkpoints that do not line up
+        ap.exit(2, f"stance_soup: error: {exc}\n")
     print(f"averaged {len(args.checkpoints)} checkpoints into {args.out}")
     return 0
 
