@@ -1,0 +1,118 @@
+"""Training pairs where a hedge and a report share one sentence (issue 3, hedge scope).
+
+The pool teaches "It was not clear whether X." as neutral and "Officials said that X." as
+supporting X, but never both in one sentence. Read whole, "It was not clear whether Y, but
+officials said that X" is neutral to every model trained so far: the hedge takes the whole
+sentence (the news selection set of `train/stance_news.py`, kind `hedged`). The demo's CNN sentence
+has that shape. This copies a pool and adds, from training sentences only, compound evidence with
+a hedged statement Y and a reported statement X, each evidence paired three ways:
+
+* X (the report) → ``supports``;
+* Y (the hedged statement) → ``neutral``;
+* X perturbed (negation, antonym, number, swapped actors) → ``refutes``.
+
+The same evidence with three claims makes the model find which clause the claim is about instead of
+reacting to the hedge word. Dev pairs are copied unchanged.
+
+    python -m train.stance_hedged --pool RUN/pool-decorated.jsonl --out RUN/pool-hedged.jsonl --n 6000
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from index.stance_eval import read_jsonl  # noqa: E402
+from train.stance_data import (  # noqa: E402
+    CUES,
+    SPEAKERS,
+    clause,
+    n_words,
+    perturb,
+    perturb_antonym,
+    perturb_negation,
+    perturb_number,
+    perturb_swap,
+)
+
+HEDGES = ["it was not clear whether {y}", "it remained unclear if {y}", "it is not known whether {y}",
+          "it could not be confirmed that {y}", "there were unconfirmed reports that {y}"]
+# {h}: a hedge clause, {r}: a report clause.
+FORMS = ["{H}, but {r}.", "{R}, but {h}.", "{H}; {r}.", "While {h}, {r}.", "{R}, although {h}."]
+
+
+_COMMON_START = {"It", "He", "She", "They", "We", "There", "This", "That", "These", "Those", "His", "Her",
+                 "Their", "Its", "Some", "Many", "Most", "All", "One", "No", "A", "An", "The", "In", "On", "At"}
+
+
+def mid_sentence(s: str) -> str:
+    """A statement or speaker as it reads after "but" or "that": common first words lose their capital
+    ("It’s", "The ministry"), names keep it ("Reuters", "Sejong")."""
+    first = re.split(r"[^\w]", s, maxsplit=1)[0]
+    return s[0].lower() + s[1:] if first in _COMMON_START or first in ("Officials", "Police", "Witnesses",
+                                                                       "Authorities", "Researchers", "Local", "State") \
+        else s
+
+
+def report(x: str, rng: random.Random) -> str:
+    speaker = mid_sentence(rng.choice(SPEAKERS))
+    if rng.random() < 0.3:
+        return f"according to {speaker}, {x}"
+    return f"{speaker} {rng.choice(CUES)} that {x}"
+
+
+def compound(x: str, y: str, rng: random.Random) -> str:
+    h = rng.choice(HEDGES).format(y=mid_sentence(y))
+    r = report(mid_sentence(x), rng)
+    return rng.choice(FORMS).format(H=h[0].upper() + h[1:], h=h, R=r[0].upper() + r[1:], r=r)
+
+
+def hedged_pairs(claims: list[tuple[str, str]], n: int, rng: random.Random) -> list[dict]:
+    """`claims`: (statement without final period, group) from training pairs."""
+    out = []
+    for _ in range(n):
+        (x, gx), (y, gy) = rng.sample(claims, 2)
+        if gx == gy:
+            continue
+        evidence = compound(x, y, rng)
+        group = "hedged:" + gx
+        out.append(dict(claim=x + ".", evidence=evidence, label="supports", source="hedged-report", group=group))
+        out.append(dict(claim=y + ".", evidence=evidence, label="neutral", source="hedged-report", group=group))
+        pert, _ = perturb(x, [perturb_antonym, perturb_number, perturb_negation, perturb_swap], rng)
+        if pert:
+            out.append(dict(claim=pert + ".", evidence=evidence, label="refutes", source="hedged-report", group=group))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pool", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--n", type=int, default=6000, help="compound sentences to add (up to three pairs each)")
+    ap.add_argument("--seed", type=int, default=37)
+    a = ap.parse_args(argv)
+    rows = list(read_jsonl(a.pool))
+    # Statements of the synthetic news pairs: real news sentences, training split only.
+    claims = sorted({(clause(r["claim"]), r["group"]) for r in rows
+                     if r["split"] == "train" and r["source"] == "synthetic" and r["label"] == "supports"
+                     and 6 <= n_words(r["claim"]) <= 25 and '"' not in r["claim"]})
+    rng = random.Random(a.seed)
+    added = hedged_pairs(claims, a.n, rng)
+    counts = collections.Counter(r["label"] for r in added)
+    with a.out.open("w", encoding="utf-8") as out:
+        for r in rows:
+            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        for r in added:
+            out.write(json.dumps({**r, "split": "train"}, ensure_ascii=False) + "\n")
+    print(f"{len(claims)} statements; added {len(added)} pairs {dict(counts)} -> {a.out}")
+
+
+if __name__ == "__main__":
+    main()

