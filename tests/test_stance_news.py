@@ -170,3 +170,19 @@ def test_score_reads_each_pair_as_check_does(polnear: Path, tmp_path: Path, caps
         assert 0.0 <= result[view]["macro_f1"] <= 1.0
     # Through the views (the clause after ", but"), the shipped model finds each report behind the hedge.
     assert result["views"]["accuracy"]["hedged:supports"] == 1.0
+
+
+def test_drop_reported_neutral_removes_only_fnc_discuss_pairs_that_report_their_claim(tmp_path: Path):
+    report = dict(claim="Journalist Steven Sotloff executed by ISIS.",
+                  evidence="According to the SITE Intel Group, ISIS has executed journalist Steven Sotloff.",
+                  label="neutral", source="fnc1-train", group="f1", split="train")
+    ontopic = {**report, "evidence": "Sotloff had worked in the region for years, his family said.", "group": "f2"}
+    unreported = {**report, "evidence": "ISIS has executed journalist Steven Sotloff.", "group": "f3"}
+    synthetic = {**report, "source": "synthetic", "group": "f4"}
+    dev = {**report, "split": "dev", "group": "f5"}
+    rows = [report, ontopic, unreported, synthetic, dev]
+    pool, out = tmp_path / "pool.jsonl", tmp_path / "out.jsonl"
+    pool.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    hedged_main(["--pool", str(pool), "--out", str(out), "--n", "0", "--drop-reported-neutral"])
+    kept = [json.loads(line) for line in out.read_text().splitlines()]
+    assert kept == [ontopic, unreported, synthetic, dev]

@@ -14,7 +14,14 @@ a hedged statement Y and a reported statement X, each evidence paired three ways
 The same evidence with three claims makes the model find which clause the claim is about instead of
 reacting to the hedge word. Dev pairs are copied unchanged.
 
-    python -m train.stance_hedged --pool RUN/pool-decorated.jsonl --out RUN/pool-hedged.jsonl --n 6000
+`--drop-reported-neutral` also drops the training pairs that teach the opposite of the product's
+reading of a report: FNC-1 "discuss" pairs (mapped to neutral) whose evidence attributes the
+headline's content to a source ("According to the SITE Intel Group, ISIS has executed …" against
+"Journalist Steven Sotloff reportedly executed by ISIS"). The synthetic pairs call such a sentence
+supporting; about 1,100 FNC pairs call it neutral.
+
+    python -m train.stance_hedged --pool RUN/pool-decorated.jsonl --out RUN/pool-hedged.jsonl --n 6000 \
+        --drop-reported-neutral
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from train.stance_data import (  # noqa: E402
     CUES,
     SPEAKERS,
     clause,
+    content_tokens,
     n_words,
     perturb,
     perturb_antonym,
@@ -44,6 +52,8 @@ from train.stance_data import (  # noqa: E402
 
 HEDGES = ["it was not clear whether {y}", "it remained unclear if {y}", "it is not known whether {y}",
           "it could not be confirmed that {y}", "there were unconfirmed reports that {y}"]
+_REPORTING = re.compile(r"\b(?:said|says|reported|reports|according to|told|claimed|claims|announced)\b", re.I)
+
 # {h}: a hedge clause, {r}: a report clause.
 FORMS = ["{H}, but {r}.", "{R}, but {h}.", "{H}; {r}.", "While {h}, {r}.", "{R}, although {h}."]
 
@@ -91,14 +101,28 @@ def hedged_pairs(claims: list[tuple[str, str]], n: int, rng: random.Random) -> l
     return out
 
 
+def reports_its_claim(row: dict) -> bool:
+    """An FNC-1 neutral ("discuss") pair whose evidence attributes nearly all of the claim's content."""
+    if not (row["source"].startswith("fnc") and row["label"] == "neutral" and _REPORTING.search(row["evidence"])):
+        return False
+    claim = content_tokens(row["claim"])
+    return bool(claim) and len(claim & content_tokens(row["evidence"])) >= 0.8 * len(claim)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pool", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--n", type=int, default=6000, help="compound sentences to add (up to three pairs each)")
+    ap.add_argument("--drop-reported-neutral", action="store_true",
+                    help="drop FNC-1 discuss (neutral) training pairs whose evidence reports the claim")
     ap.add_argument("--seed", type=int, default=37)
     a = ap.parse_args(argv)
     rows = list(read_jsonl(a.pool))
+    dropped = 0
+    if a.drop_reported_neutral:
+        kept = [r for r in rows if r["split"] != "train" or not reports_its_claim(r)]
+        dropped, rows = len(rows) - len(kept), kept
     # Statements of the synthetic news pairs: real news sentences, training split only.
     claims = sorted({(clause(r["claim"]), r["group"]) for r in rows
                      if r["split"] == "train" and r["source"] == "synthetic" and r["label"] == "supports"
@@ -111,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
         for r in added:
             out.write(json.dumps({**r, "split": "train"}, ensure_ascii=False) + "\n")
-    print(f"{len(claims)} statements; added {len(added)} pairs {dict(counts)} -> {a.out}")
+    print(f"{len(claims)} statements; added {len(added)} pairs {dict(counts)}; dropped {dropped} -> {a.out}")
 
 
 if __name__ == "__main__":
