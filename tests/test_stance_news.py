@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from train.stance_hedged import compound, hedged_pairs
+from train.stance_hedged import NEWS_CUES, compound, hedged_pairs, report_pairs
 from train.stance_hedged import main as hedged_main
 from train.stance_news import as_claim, build, read_ann
 from train.stance_news import main as news_main
@@ -186,3 +186,30 @@ def test_drop_reported_neutral_removes_only_fnc_discuss_pairs_that_report_their_
     hedged_main(["--pool", str(pool), "--out", str(out), "--n", "0", "--drop-reported-neutral"])
     kept = [json.loads(line) for line in out.read_text().splitlines()]
     assert kept == [ontopic, unreported, synthetic, dev]
+
+
+def test_report_pairs_vary_the_cue_and_keep_the_statement():
+    claims = [(f"The council approved {i} new parks in the city", f"g{i}") for i in range(1, 40)]
+    pairs = report_pairs(claims, 30, random.Random(2), names=["Maria Lopez"], cues=NEWS_CUES)
+    supports = [p for p in pairs if p["label"] == "supports"]
+    assert len(supports) == 30
+    for p in supports:
+        assert p["claim"].rstrip(".").lower() in p["evidence"].lower()
+    assert len({p["evidence"].split(" that ")[0] for p in supports}) > 10  # many speaker + cue pairs
+    assert any(p["evidence"].startswith("Maria Lopez ") for p in supports)
+    for p in pairs:
+        if p["label"] == "refutes":
+            assert p["claim"].rstrip(".").lower() not in p["evidence"].lower()
+
+
+def test_news_cues_option_adds_one_clause_reports(tmp_path: Path):
+    rows = [dict(claim=f"But the council approved {i} new parks in the city.", evidence="x", label="supports",
+                 source="synthetic", group=f"g{i}", split="train") for i in range(8)]
+    pool, out = tmp_path / "pool.jsonl", tmp_path / "out.jsonl"
+    pool.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    hedged_main(["--pool", str(pool), "--out", str(out), "--n", "4", "--news-cues", "5"])
+    added = [json.loads(line) for line in out.read_text().splitlines()][len(rows):]
+    reports = [r for r in added if r["source"] == "news-report"]
+    assert len([r for r in reports if r["label"] == "supports"]) == 5
+    # A statement cut from a sentence does not keep its leading conjunction.
+    assert not any(" that but " in r["evidence"].lower() or r["claim"].startswith("But ") for r in added)

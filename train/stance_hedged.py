@@ -52,6 +52,18 @@ from train.stance_data import (  # noqa: E402
 
 HEDGES = ["it was not clear whether {y}", "it remained unclear if {y}", "it is not known whether {y}",
           "it could not be confirmed that {y}", "there were unconfirmed reports that {y}"]
+# The pool's attribution templates use seven cues ("said", "reported", "announced", …). News reports
+# with any other verb ("Mike Pence says …", "Trump is warning voters that …") drifted towards
+# `refutes` in every continuation, the way the denial templates ("denied reports that …") read:
+# a general list of reporting verbs, so that the cue word is not what decides.
+NEWS_CUES = ["says", "said", "warned", "warns", "argued", "argues", "insisted", "stressed", "noted",
+             "added", "claimed", "claims", "believes", "thinks", "acknowledged", "explained", "told CNN",
+             "told the newspaper", "testified", "tweeted", "wrote in a statement", "maintains",
+             "alleged", "suggested", "estimated", "found", "concluded", "recalled", "emphasized",
+             "pointed out", "is warning voters", "made the case", "agreed", "asserted", "contends",
+             "reiterated", "admitted", "revealed", "disclosed", "predicted", "observed", "remarked"]
+_NAME = re.compile(r"\b([A-Z][a-z]+ [A-Z][a-z]+)\b")
+
 _REPORTING = re.compile(r"\b(?:said|says|reported|reports|according to|told|claimed|claims|announced)\b", re.I)
 
 # {h}: a hedge clause, {r}: a report clause.
@@ -71,27 +83,47 @@ def mid_sentence(s: str) -> str:
         else s
 
 
-def report(x: str, rng: random.Random) -> str:
-    speaker = mid_sentence(rng.choice(SPEAKERS))
+def report(x: str, rng: random.Random, names: list[str] | None = None, cues: list[str] | None = None) -> str:
+    """"<speaker> <cue> that x" or "according to <speaker>, x"; speakers are the templates' or, given
+    `names`, half the time a person or organisation named in another training sentence."""
+    speaker = rng.choice(names) if names and rng.random() < 0.5 else mid_sentence(rng.choice(SPEAKERS))
     if rng.random() < 0.3:
         return f"according to {speaker}, {x}"
-    return f"{speaker} {rng.choice(CUES)} that {x}"
+    return f"{speaker} {rng.choice(cues or CUES)} that {x}"
 
 
-def compound(x: str, y: str, rng: random.Random) -> str:
+def compound(x: str, y: str, rng: random.Random, names: list[str] | None = None,
+             cues: list[str] | None = None) -> str:
     h = rng.choice(HEDGES).format(y=mid_sentence(y))
-    r = report(mid_sentence(x), rng)
+    r = report(mid_sentence(x), rng, names, cues)
     return rng.choice(FORMS).format(H=h[0].upper() + h[1:], h=h, R=r[0].upper() + r[1:], r=r)
 
 
-def hedged_pairs(claims: list[tuple[str, str]], n: int, rng: random.Random) -> list[dict]:
+def report_pairs(claims: list[tuple[str, str]], n: int, rng: random.Random, names: list[str],
+                 cues: list[str]) -> list[dict]:
+    """One-clause reports with varied cues and speakers: the report supports its statement, and
+    refutes the statement perturbed."""
+    out = []
+    for x, gx in rng.sample(claims, min(n, len(claims))):
+        r = report(mid_sentence(x), rng, names, cues)
+        evidence = r[0].upper() + r[1:] + "."
+        group = "report:" + gx
+        out.append(dict(claim=x + ".", evidence=evidence, label="supports", source="news-report", group=group))
+        pert, _ = perturb(x, [perturb_antonym, perturb_number, perturb_negation, perturb_swap], rng)
+        if pert:
+            out.append(dict(claim=pert + ".", evidence=evidence, label="refutes", source="news-report", group=group))
+    return out
+
+
+def hedged_pairs(claims: list[tuple[str, str]], n: int, rng: random.Random, names: list[str] | None = None,
+                 cues: list[str] | None = None) -> list[dict]:
     """`claims`: (statement without final period, group) from training pairs."""
     out = []
     for _ in range(n):
         (x, gx), (y, gy) = rng.sample(claims, 2)
         if gx == gy:
             continue
-        evidence = compound(x, y, rng)
+        evidence = compound(x, y, rng, names, cues)
         group = "hedged:" + gx
         out.append(dict(claim=x + ".", evidence=evidence, label="supports", source="hedged-report", group=group))
         out.append(dict(claim=y + ".", evidence=evidence, label="neutral", source="hedged-report", group=group))
@@ -116,6 +148,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=6000, help="compound sentences to add (up to three pairs each)")
     ap.add_argument("--drop-reported-neutral", action="store_true",
                     help="drop FNC-1 discuss (neutral) training pairs whose evidence reports the claim")
+    ap.add_argument("--news-cues", type=int, default=0, metavar="N",
+                    help="also add N one-clause reports, and give every report a cue from a general list of "
+                         "reporting verbs and half of them a speaker named in the training sentences")
     ap.add_argument("--seed", type=int, default=37)
     a = ap.parse_args(argv)
     rows = list(read_jsonl(a.pool))
@@ -124,11 +159,17 @@ def main(argv: list[str] | None = None) -> None:
         kept = [r for r in rows if r["split"] != "train" or not reports_its_claim(r)]
         dropped, rows = len(rows) - len(kept), kept
     # Statements of the synthetic news pairs: real news sentences, training split only.
-    claims = sorted({(clause(r["claim"]), r["group"]) for r in rows
+    claims = sorted({(re.sub(r"^(?:But|And|So|Yet)\s+", "", clause(r["claim"])), r["group"]) for r in rows
                      if r["split"] == "train" and r["source"] == "synthetic" and r["label"] == "supports"
                      and 6 <= n_words(r["claim"]) <= 25 and '"' not in r["claim"]})
     rng = random.Random(a.seed)
-    added = hedged_pairs(claims, a.n, rng)
+    names, cues = None, None
+    if a.news_cues:
+        names = sorted({m for c, _ in claims for m in _NAME.findall(c)})
+        cues = NEWS_CUES
+    added = hedged_pairs(claims, a.n, rng, names, cues)
+    if a.news_cues:
+        added += report_pairs(claims, a.news_cues, rng, names, cues)
     counts = collections.Counter(r["label"] for r in added)
     with a.out.open("w", encoding="utf-8") as out:
         for r in rows:
