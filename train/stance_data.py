@@ -445,6 +445,11 @@ def clause(sent: str) -> str:
     return sent.strip().rstrip(".!?;:").strip()
 
 
+def drop_conjunction(s: str) -> str:
+    """A sentence cut out to stand alone, or put after "but"/"that", loses its leading "But"/"And"."""
+    return re.sub(r"^(?:But|And|Yet|So)\s+", "", s)
+
+
 def perturb_negation(s: str, rng):
     m = _NEG.search(s)
     if m:

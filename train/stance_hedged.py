@@ -20,8 +20,8 @@ headline's content to a source ("According to the SITE Intel Group, ISIS has exe
 "Journalist Steven Sotloff reportedly executed by ISIS"). The synthetic pairs call such a sentence
 supporting; about 1,100 FNC pairs call it neutral.
 
-    python -m train.stance_hedged --pool RUN/pool-decorated.jsonl --out RUN/pool-hedged.jsonl --n 6000 \
-        --drop-reported-neutral
+    python -m train.stance_hedged --pool RUN/pool-decorated.jsonl --out RUN/pool-cues.jsonl --n 6000 \
+        --drop-reported-neutral --news-cues 3500      # the pool of cont4 (docs/stance-model.md)
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from train.stance_data import (  # noqa: E402
     SPEAKERS,
     clause,
     content_tokens,
+    drop_conjunction,
     n_words,
     perturb,
     perturb_antonym,
@@ -71,16 +72,15 @@ FORMS = ["{H}, but {r}.", "{R}, but {h}.", "{H}; {r}.", "While {h}, {r}.", "{R},
 
 
 _COMMON_START = {"It", "He", "She", "They", "We", "There", "This", "That", "These", "Those", "His", "Her",
-                 "Their", "Its", "Some", "Many", "Most", "All", "One", "No", "A", "An", "The", "In", "On", "At"}
+                 "Their", "Its", "Some", "Many", "Most", "All", "One", "No", "A", "An", "The", "In", "On", "At",
+                 "Officials", "Police", "Witnesses", "Authorities", "Researchers", "Local", "State"}
 
 
 def mid_sentence(s: str) -> str:
     """A statement or speaker as it reads after "but" or "that": common first words lose their capital
     ("It’s", "The ministry"), names keep it ("Reuters", "Sejong")."""
     first = re.split(r"[^\w]", s, maxsplit=1)[0]
-    return s[0].lower() + s[1:] if first in _COMMON_START or first in ("Officials", "Police", "Witnesses",
-                                                                       "Authorities", "Researchers", "Local", "State") \
-        else s
+    return s[0].lower() + s[1:] if first in _COMMON_START else s
 
 
 def report(x: str, rng: random.Random, names: list[str] | None = None, cues: list[str] | None = None) -> str:
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         kept = [r for r in rows if r["split"] != "train" or not reports_its_claim(r)]
         dropped, rows = len(rows) - len(kept), kept
     # Statements of the synthetic news pairs: real news sentences, training split only.
-    claims = sorted({(re.sub(r"^(?:But|And|So|Yet)\s+", "", clause(r["claim"])), r["group"]) for r in rows
+    claims = sorted({(drop_conjunction(clause(r["claim"])), r["group"]) for r in rows
                      if r["split"] == "train" and r["source"] == "synthetic" and r["label"] == "supports"
                      and 6 <= n_words(r["claim"]) <= 25 and '"' not in r["claim"]})
     rng = random.Random(a.seed)

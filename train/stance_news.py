@@ -39,6 +39,7 @@ from syntok import segmenter  # noqa: E402
 from train.stance_data import (  # noqa: E402
     content_tokens,
     default_data_dir,
+    drop_conjunction,
     lower_first,
     n_words,
     perturb,
@@ -165,8 +166,8 @@ def build(data: Path, seed: int = 17) -> list[dict]:
                 continue
             other = rng.choice(others)
             rows.append(dict(claim=other, evidence=sentence, label="neutral", kind="other", group=group))
-            report = re.sub(r"^(?:But|And|Yet|So)\s+", "", sentence)
-            hedged = f"It was not clear whether {lower_first(other.rstrip('.'))}, but {lower_first(report)}"
+            hedged = (f"It was not clear whether {lower_first(other.rstrip('.'))}, "
+                      f"but {lower_first(drop_conjunction(sentence))}")
             rows.append(dict(claim=claim, evidence=hedged, label="supports", kind="hedged", group=group))
             rows.append(dict(claim=other, evidence=hedged, label="neutral", kind="hedged", group=group))
     seen: set[tuple[str, str]] = set()
