@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from train.stance_data import write_jsonl
 from train.stance_hedged import NEWS_CUES, compound, hedged_pairs, report_pairs
 from train.stance_hedged import main as hedged_main
 from train.stance_news import as_claim, build, read_ann
@@ -213,3 +214,12 @@ def test_news_cues_option_adds_one_clause_reports(tmp_path: Path):
     assert len([r for r in reports if r["label"] == "supports"]) == 5
     # A statement cut from a sentence does not keep its leading conjunction.
     assert not any(" that but " in r["evidence"].lower() or r["claim"].startswith("But ") for r in added)
+
+
+def test_write_jsonl_leaves_the_old_file_whole_when_a_write_fails(tmp_path: Path):
+    out = tmp_path / "pool.jsonl"
+    write_jsonl(out, [{"a": 1}])
+    with pytest.raises(TypeError):
+        write_jsonl(out, [{"a": 2}, {"b": object()}])  # the second row cannot be written
+    assert out.read_text() == '{"a": 1}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["pool.jsonl"]  # no temporary file left behind

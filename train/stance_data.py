@@ -743,6 +743,19 @@ def pool_path(out_dir: Path) -> Path:
     return out_dir / "pool.jsonl"
 
 
+def write_jsonl(path: Path, rows) -> None:
+    """Write rows as JSON lines through a temporary file, so that a run stopped halfway leaves no
+    truncated file that a later run would take for a complete one."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def load_or_build(data: Path, out_dir: Path, rebuild: bool = False, log=print) -> list[dict]:
     out_dir.mkdir(parents=True, exist_ok=True)
     pp = pool_path(out_dir)
@@ -750,11 +763,7 @@ def load_or_build(data: Path, out_dir: Path, rebuild: bool = False, log=print) -
         log(f"loading cached pool {pp}")
         return list(read_jsonl(pp))
     pool, stats = build_pool(data, log)
-    tmp = pp.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for p in pool:
-            f.write(json.dumps(p, ensure_ascii=False) + "\n")
-    os.replace(tmp, pp)
+    write_jsonl(pp, pool)
     with open(out_dir / "pool_stats.json", "w") as f:
         json.dump(stats, f, indent=1)
     txt = format_stats(stats)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import random
 import re
 import sys
@@ -49,6 +48,7 @@ from train.stance_data import (  # noqa: E402
     perturb_negation,
     perturb_number,
     perturb_swap,
+    write_jsonl,
 )
 
 HEDGES = ["it was not clear whether {y}", "it remained unclear if {y}", "it is not known whether {y}",
@@ -171,11 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.news_cues:
         added += report_pairs(claims, a.news_cues, rng, names, cues)
     counts = collections.Counter(r["label"] for r in added)
-    with a.out.open("w", encoding="utf-8") as out:
-        for r in rows:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-        for r in added:
-            out.write(json.dumps({**r, "split": "train"}, ensure_ascii=False) + "\n")
+    write_jsonl(a.out, rows + [{**r, "split": "train"} for r in added])
     print(f"{len(claims)} statements; added {len(added)} pairs {dict(counts)}; dropped {dropped} -> {a.out}")
 
 

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from syntok import segmenter  # noqa: E402
 
+from index.stance_eval import read_jsonl  # noqa: E402
 from train.stance_data import (  # noqa: E402
     content_tokens,
     default_data_dir,
@@ -46,6 +47,7 @@ from train.stance_data import (  # noqa: E402
     perturb_antonym,
     perturb_negation,
     perturb_number,
+    write_jsonl,
 )
 
 # Content that is not a statement: a question, an instruction, a bare noun phrase after "to".
@@ -211,14 +213,11 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(f"error: no PolNeAR dev compartment under {data} (set --data-dir or CLAIMBOT_DATA_DIR)")
         rows = build(data)
         a.out.parent.mkdir(parents=True, exist_ok=True)
-        with a.out.open("w", encoding="utf-8") as f:
-            for r in rows:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        write_jsonl(a.out, rows)
         counts = collections.Counter(f"{r['kind']}:{r['label']}" for r in rows)
         print(f"{len(rows)} pairs -> {a.out}: {dict(sorted(counts.items()))}")
     if a.score:
-        rows = [json.loads(line) for line in a.out.read_text(encoding="utf-8").splitlines() if line.strip()]
-        print(json.dumps(score(rows, a.model_dir)))
+        print(json.dumps(score(list(read_jsonl(a.out)), a.model_dir)))
 
 
 if __name__ == "__main__":
