@@ -223,3 +223,14 @@ def test_write_jsonl_leaves_the_old_file_whole_when_a_write_fails(tmp_path: Path
         write_jsonl(out, [{"a": 2}, {"b": object()}])  # the second row cannot be written
     assert out.read_text() == '{"a": 1}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["pool.jsonl"]  # no temporary file left behind
+
+
+def test_a_missing_pool_or_model_ends_in_a_one_line_error_and_writes_nothing(tmp_path: Path, capsys):
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(SystemExit) as exit_info:
+        hedged_main(["--pool", str(tmp_path / "missing.jsonl"), "--out", str(out)])
+    assert exit_info.value.code == 2 and "no pool at" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        news_main(["--out", str(out), "--score", "--model-dir", str(tmp_path)])
+    assert exit_info.value.code == 2 and "no stance model at" in capsys.readouterr().err
+    assert not out.exists()

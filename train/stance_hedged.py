@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> None:
                          "reporting verbs and half of them a speaker named in the training sentences")
     ap.add_argument("--seed", type=int, default=37)
     a = ap.parse_args(argv)
+    if not a.pool.is_file():
+        ap.error(f"no pool at {a.pool} (python -m train.stance_data writes one)")
     rows = list(read_jsonl(a.pool))
     dropped = 0
     if a.drop_reported_neutral:

@@ -207,6 +207,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--score", action="store_true", help="score a stance model on the set")
     ap.add_argument("--model-dir", type=Path, default=None, help="a stance model directory (default: the packaged one)")
     a = ap.parse_args(argv)
+    if a.score and a.model_dir and not (a.model_dir / "model.onnx").is_file():
+        ap.error(f"no stance model at {a.model_dir / 'model.onnx'}")
     if not a.out.exists():
         data = a.data_dir or default_data_dir()
         if not (data / "polnear" / "dev" / "text").is_dir():
