@@ -10,7 +10,13 @@ decided view wins, as `claimbot check` does):
   adjunct (", despite the protests.") taken from the training split's own sentences: the
   sentence says the same, so the gold label stands.
 
-    python -m train.stance_views_eval --pool /work/claimbot-runs/stance/pool.jsonl
+    python -m train.stance_views_eval --pool /work/claimbot-runs/stance/pool.jsonl [--news NEWS.jsonl]
+
+With ``--news`` (the PolNeAR selection set of `train/stance_news.py`, training-allowed) it also
+scores the news pairs and prints the confident threshold fitted on dev and news together. That
+threshold is reported, not used: the news set's templated shapes are easier than the dev slice, and
+the lower threshold they give turned safe `unverified` answers on the demo corpus into confident
+nonsense (`train/demo_verdicts.py`, docs/stance-model.md).
 """
 
 from __future__ import annotations
@@ -115,7 +121,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-coordination", action="store_true",
                     help="views without the parser's clauses joined by \"and\" (as check read them before)")
     ap.add_argument("--model-dir", type=Path, default=None, help="a stance model directory (default: the packaged one)")
+    ap.add_argument("--no-decorated", action="store_true", help="skip the decorated (fronted) dev pairs")
+    ap.add_argument("--news", type=Path, default=None,
+                    help="also fit the confident threshold on dev + this news set (train/stance_news.py --out)")
     a = ap.parse_args(argv)
+    if a.news and not a.news.is_file():
+        ap.error(f"no news set at {a.news} (build it with: python -m train.stance_news --out {a.news})")
     rows = list(read_jsonl(a.pool))
     dev = [r for r in rows if r["split"] == "dev"]
     if a.limit:
@@ -128,6 +139,18 @@ def main(argv: list[str] | None = None) -> None:
     gold = [r["label"] for r in dev]
     whole, picked = whole_and_picked(model, [r["claim"] for r in dev], [r["evidence"] for r in dev], splitter)
     report("plain", gold, whole, picked)
+    if a.news:
+        news = list(read_jsonl(a.news))
+        news_gold = [r["label"] for r in news]
+        news_whole, news_picked = whole_and_picked(
+            model, [r["claim"] for r in news], [r["evidence"] for r in news], splitter)
+        report("news", news_gold, news_whole, news_picked)
+        print(f"{'dev+news':>8}  90 % accuracy from confidence: "
+              f"whole {confidence_for(gold + news_gold, whole + news_whole)}, "
+              f"views {confidence_for(gold + news_gold, picked + news_picked)}")
+    if a.no_decorated:
+        print(f"({time.perf_counter() - t:.0f} s)")
+        return
     rng = random.Random(13)
     decorated = [(r, decorate(r["evidence"], fronted, trailing, rng)) for r in dev]
     decorated = [(r, e) for r, e in decorated if e]
