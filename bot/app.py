@@ -150,6 +150,15 @@ async def reply_private(interaction: discord.Interaction, message: str, **kwargs
         log.exception("could not answer interaction %s", interaction.id)
 
 
+async def refuse_after_public_defer(interaction: discord.Interaction, message: str) -> None:
+    """After a public "thinking" defer, the refusal is private: the thinking message goes away."""
+    try:
+        await interaction.delete_original_response()
+    except discord.HTTPException:
+        log.info("could not delete the thinking message of %s", interaction.id)
+    await reply_private(interaction, message)
+
+
 def guarded(func: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
     """Component and modal callbacks: an error is answered privately instead of "This interaction failed"."""
 

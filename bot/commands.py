@@ -9,7 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import NO_MENTIONS, CHECK_TOP, reply_private, require_moderator, run_heavy, services
+from bot.app import (
+    CHECK_TOP,
+    NO_MENTIONS,
+    refuse_after_public_defer,
+    reply_private,
+    require_moderator,
+    run_heavy,
+    services,
+)
 from bot.components import answer_view
 from bot.embeds import answer_embed, first_page_indices, queue_embed, sources_embed
 from index.review import ClaimInvalid, normalise_claim
@@ -36,13 +44,10 @@ async def run_check(interaction: discord.Interaction, text: str | None, *, priva
     if not decision.allowed:
         who = "You have" if decision.scope == "user" else "This server has"
         message = f"{who} reached the limit of checks for now; try again in {decision.retry_after_s:.0f} s."
-        if not private:
-            # The public "thinking" message goes away and the refusal is private.
-            try:
-                await interaction.delete_original_response()
-            except discord.HTTPException:
-                log.info("could not delete the thinking message of %s", interaction.id)
-        await interaction.followup.send(message, ephemeral=True)
+        if private:
+            await reply_private(interaction, message)
+        else:
+            await refuse_after_public_defer(interaction, message)
         return
     try:
         result = await run_heavy(interaction.client, svc.index.check, claim, top=CHECK_TOP)

@@ -11,7 +11,15 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.app import NO_MENTIONS, guarded, reply_private, require_moderator, run_heavy, services
+from bot.app import (
+    NO_MENTIONS,
+    guarded,
+    refuse_after_public_defer,
+    reply_private,
+    require_moderator,
+    run_heavy,
+    services,
+)
 from bot.embeds import (
     PAGE_PASSAGES,
     answer_embed,
@@ -20,7 +28,7 @@ from bot.embeds import (
     more_pages,
     rest_indices,
 )
-from index.review import AlreadyTaken, AnswerView, CorrectionView, Decision, FlagView
+from index.review import AlreadyTaken, AnswerView, CorrectionView, Decision, FlagView, ReviewError
 
 log = logging.getLogger("claimbot.discord")
 
@@ -173,6 +181,12 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<kind>
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
+        # Acknowledge before the answer is read in a worker thread: Discord drops a click that is
+        # not acknowledged within 3 s, and a busy database can take that long.
+        if self.kind == "more":
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        else:
+            await interaction.response.defer()  # the pager's own message is edited below
         answer = await asyncio.to_thread(services(interaction).review.get_answer, interaction.guild_id, self.answer_id)
         if not await asker_only(interaction, answer, "Only the person who asked can page through these passages; "
                                                      "run `/check` with the claim to get your own answer."):
@@ -187,9 +201,9 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<kind>
         view.add_item(MoreButton(answer.id, "mpage", page - 1, label="Previous", disabled=page <= 1))
         view.add_item(MoreButton(answer.id, "mpage", page + 1, label="Next", disabled=page >= pages))
         if self.kind == "more":
-            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            await interaction.followup.send(embed=embed, view=view, ephemeral=True)
         else:
-            await interaction.response.edit_message(embed=embed, view=view)
+            await interaction.edit_original_response(embed=embed, view=view)
 
 
 class PublishButton(AnswerButton, template=r"publish:(?P<answer_id>\d+)"):
@@ -198,16 +212,21 @@ class PublishButton(AnswerButton, template=r"publish:(?P<answer_id>\d+)"):
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         svc = services(interaction)
-        answer = await asyncio.to_thread(svc.review.get_answer, interaction.guild_id, self.answer_id)
-        if not await asker_only(interaction, answer, "Only the person who asked can post this answer."):
+        await interaction.response.defer(thinking=True)  # public: the answer is posted here
+        try:
+            answer = await asyncio.to_thread(svc.review.get_answer, interaction.guild_id, self.answer_id)
+        except ReviewError as exc:  # e.g. pruned: said privately, not in the public thinking message
+            await refuse_after_public_defer(interaction, str(exc))
+            return
+        if interaction.user.id != answer.asker_id:
+            await refuse_after_public_defer(interaction, "Only the person who asked can post this answer.")
             return
         if not answer.private:
-            await reply_private(interaction, "This answer is already posted.")
+            await refuse_after_public_defer(interaction, "This answer is already posted.")
             return
         corpus = await asyncio.to_thread(svc.corpus_line)
-        response = await interaction.response.send_message(
-            embed=answer_embed(answer, corpus), view=answer_view(answer), allowed_mentions=NO_MENTIONS)
-        message = response.resource if isinstance(response.resource, discord.Message) else await interaction.original_response()
+        message = await interaction.followup.send(
+            embed=answer_embed(answer, corpus), view=answer_view(answer), allowed_mentions=NO_MENTIONS, wait=True)
         await asyncio.to_thread(svc.review.set_answer_message, interaction.guild_id, answer.id,
                                 channel_id=interaction.channel_id, message_id=message.id, private=False)
 

@@ -126,6 +126,11 @@ class Harness:
     def followup_of(payload: dict) -> Callable[[Recorded], bool]:
         return lambda r: r.method == "POST" and r.path == f"/webhooks/{APP_ID}/{payload['token']}"
 
+    @staticmethod
+    def edit_of(payload: dict) -> Callable[[Recorded], bool]:
+        """The edit of the interaction's original message (after a deferred component update)."""
+        return lambda r: r.method == "PATCH" and r.path == f"/webhooks/{APP_ID}/{payload['token']}/messages/@original"
+
 
 @pytest_asyncio.fixture
 async def harness(fake, small_index):
@@ -144,6 +149,10 @@ def callback(reqs: list[Recorded]) -> dict:
 
 def followups(reqs: list[Recorded]) -> list[Recorded]:
     return [r for r in reqs if r.method == "POST" and r.path.startswith("/webhooks/")]
+
+
+def original_edits(reqs: list[Recorded]) -> list[Recorded]:
+    return [r for r in reqs if r.method == "PATCH" and r.path.endswith("/messages/@original")]
 
 
 async def ask(h: Harness, bot: ClaimBot, guild: Guild, member: Member, claim: str, **opts: Any) -> tuple[dict, list[Recorded]]:
@@ -234,18 +243,49 @@ async def test_context_menu_answers_privately_with_a_post_publicly_button(harnes
     fu = followups(reqs)[0]
     assert fu.json["flags"] & 64
     publish = next(c for c in custom_ids(fu.response) if c.startswith("publish:"))
-    other = await harness.run(bot, click(guild, Member(), fu.response, publish))
-    assert "Only the person who asked" in callback(other)["data"]["content"]
-    reqs = await harness.run(bot, click(guild, user, fu.response, publish))
-    cb = callback(reqs)
-    assert cb["type"] == 4 and not cb["data"].get("flags") and cb["data"]["allowed_mentions"] == {"parse": []}
-    assert cb["data"]["embeds"][0]["title"].startswith("Claim: I read that Pérez")
-    assert not any(c.startswith("publish:") for c in custom_ids(cb["data"]))
+    p_other = click(guild, Member(), fu.response, publish)
+    other = await harness.run(bot, p_other, until=harness.followup_of(p_other))
+    assert callback(other)["type"] == 5 and not (callback(other).get("data") or {}).get("flags")
+    # the public "thinking" message goes away and the refusal is private
+    assert [r.method for r in other if r.path.endswith("/messages/@original")] == ["DELETE"]
+    refusal = followups(other)[0].json
+    assert "Only the person who asked" in refusal["content"] and refusal["flags"] & 64
+    p = click(guild, user, fu.response, publish)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(reqs)["type"] == 5 and not (callback(reqs).get("data") or {}).get("flags")
+    posted = followups(reqs)[0]
+    assert not posted.json.get("flags") and posted.json["allowed_mentions"] == {"parse": []}
+    assert posted.json["embeds"][0]["title"].startswith("Claim: I read that Pérez")
+    assert not any(c.startswith("publish:") for c in custom_ids(posted.json))
     answer_id = int(publish.split(":")[1])
-    # the answer row now points at the public message (set right after the callback returns)
-    public_id = int(next(r for r in reqs if r.path.endswith("/callback")).response["resource"]["message"]["id"])
+    # the answer row now points at the public message (set right after the followup returns)
     await settle()
-    assert harness.services.review.get_answer(guild.id, answer_id).message_id == public_id
+    assert harness.services.review.get_answer(guild.id, answer_id).message_id == int(posted.response["id"])
+    # the private answer still shows its button: a second click is refused privately
+    p = click(guild, user, fu.response, publish)
+    again = await harness.run(bot, p, until=harness.followup_of(p))
+    assert "already posted" in followups(again)[0].json["content"] and followups(again)[0].json["flags"] & 64
+    assert [r.method for r in again if r.path.endswith("/messages/@original")] == ["DELETE"]
+
+
+async def test_post_publicly_on_a_pruned_answer_says_so_privately(harness, monkeypatch):
+    from index.review import ANSWER_GONE, NotFound
+
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    p = context_menu(guild, user, "I read that Pérez was killed by the police")
+    private_msg = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].response
+    publish = next(c for c in custom_ids(private_msg) if c.startswith("publish:"))
+
+    def pruned(guild_id: int, answer_id: int):
+        raise NotFound(ANSWER_GONE)
+
+    monkeypatch.setattr(harness.services.review, "get_answer", pruned)
+    p = click(guild, user, private_msg, publish)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert [r.method for r in reqs if r.path.endswith("/messages/@original")] == ["DELETE"]
+    refusal = followups(reqs)[0].json
+    assert refusal["content"] == ANSWER_GONE and refusal["flags"] & 64
 
 
 async def settle(timeout: float = 10.0) -> None:
@@ -274,20 +314,26 @@ async def test_more_passages_pages_only_for_the_asker(harness):
     _, reqs = await ask(harness, bot, guild, user, "Pérez was killed")
     msg = followups(reqs)[0].response
     more = next(c for c in custom_ids(msg) if c.startswith("more:"))
-    stranger = await harness.run(bot, click(guild, Member(), msg, more))
-    assert "Only the person who asked" in callback(stranger)["data"]["content"]
-    reqs = await harness.run(bot, click(guild, user, msg, more))
-    page1 = callback(reqs)
-    assert page1["type"] == 4 and page1["data"]["flags"] == 64
-    assert "page 1 of" in page1["data"]["embeds"][0]["description"]
-    first_numbers = [f["name"].split(".")[0] for f in page1["data"]["embeds"][0]["fields"]]
+    p = click(guild, Member(), msg, more)
+    stranger = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(stranger) == {"type": 5, "data": {"flags": 64}}
+    assert "Only the person who asked" in followups(stranger)[0].json["content"]
+    p = click(guild, user, msg, more)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
+    page1 = followups(reqs)[0]
+    assert page1.json["flags"] & 64
+    assert "page 1 of" in page1.json["embeds"][0]["description"]
+    first_numbers = [f["name"].split(".")[0] for f in page1.json["embeds"][0]["fields"]]
     assert first_numbers[0] == "5"  # the answer showed passages 1-4
-    pager = next(r for r in reqs if r.path.endswith("/callback")).response["resource"]["message"]
+    pager = page1.response
     nxt = [c for c in custom_ids(pager) if c.startswith("mpage:")][1]
-    reqs = await harness.run(bot, click(guild, user, pager, nxt))
-    page2 = callback(reqs)
-    assert page2["type"] == 7 and "page 2 of" in page2["data"]["embeds"][0]["description"]
-    assert page2["data"]["embeds"][0]["fields"][0]["name"].startswith("9.")
+    p = click(guild, user, pager, nxt)
+    reqs = await harness.run(bot, p, until=harness.edit_of(p))
+    assert callback(reqs) == {"type": 6}
+    page2 = original_edits(reqs)[0].json
+    assert "page 2 of" in page2["embeds"][0]["description"]
+    assert page2["embeds"][0]["fields"][0]["name"].startswith("9.")
 
 
 async def test_flag_posts_a_review_card_and_merges_later_flags(harness):
@@ -931,6 +977,35 @@ async def test_moderator_actions_acknowledge_before_reading_the_database(harness
     assert "http(s) URL" in (await harness.fake.wait_for(harness.followup_of(ingest))).json["content"]
 
 
+async def test_answer_buttons_acknowledge_before_reading_the_answer(harness, monkeypatch):
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    _, reqs = await ask(harness, bot, guild, user, "Pérez was killed")
+    answer_msg = followups(reqs)[0].response
+    p = context_menu(guild, user, "I read that Pérez was killed by the police")
+    private_msg = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].response
+    gate = threading.Event()
+    real = harness.services.review.get_answer
+
+    def slow_answer(guild_id: int, answer_id: int):
+        assert gate.wait(10)
+        return real(guild_id, answer_id)
+
+    monkeypatch.setattr(harness.services.review, "get_answer", slow_answer)
+    more = click(guild, user, answer_msg, next(c for c in custom_ids(answer_msg) if c.startswith("more:")))
+    assert callback(await harness.run(bot, more)) == {"type": 5, "data": {"flags": 64}}  # while the read waits
+    publish = click(guild, user, private_msg, next(c for c in custom_ids(private_msg) if c.startswith("publish:")))
+    assert callback(await harness.run(bot, publish))["type"] == 5
+    gate.set()
+    pager = (await harness.fake.wait_for(harness.followup_of(more))).response
+    assert (await harness.fake.wait_for(harness.followup_of(publish))).json["embeds"][0]["title"].startswith("Claim:")
+    gate.clear()
+    turn = click(guild, user, pager, next(c for c in custom_ids(pager) if c.startswith("mpage:") and not c.endswith(":0")))
+    assert callback(await harness.run(bot, turn)) == {"type": 6}
+    gate.set()
+    assert "page 2 of" in (await harness.fake.wait_for(harness.edit_of(turn))).json["embeds"][0]["description"]
+
+
 async def test_checks_run_on_the_bots_own_pool(harness, monkeypatch):
     threads = []
     real = harness.services.index.check
@@ -1095,27 +1170,31 @@ async def test_more_passages_previous_shows_the_earlier_page_for_the_asker_only(
     answer_msg = followups(reqs)[0].response
     more = next(c for c in custom_ids(answer_msg) if c.startswith("more:"))
     answer_id = more.split(":")[1]
-    reqs = await harness.run(bot, click(guild, user, answer_msg, more))
-    page1 = callback(reqs)["data"]["embeds"][0]
-    pager = next(r for r in reqs if r.path.endswith("/callback")).response["resource"]["message"]
+    p = click(guild, user, answer_msg, more)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    page1 = followups(reqs)[0].json["embeds"][0]
+    pager = followups(reqs)[0].response
     assert _button(pager, f"mpage:{answer_id}:0")["disabled"] is True  # no page before the first
-    reqs = await harness.run(bot, click(guild, user, pager, f"mpage:{answer_id}:2"))
-    page2 = callback(reqs)
-    assert page2["type"] == 7 and "page 2 of" in page2["data"]["embeds"][0]["description"]
+    p = click(guild, user, pager, f"mpage:{answer_id}:2")
+    reqs = await harness.run(bot, p, until=harness.edit_of(p))
+    assert callback(reqs) == {"type": 6} and "page 2 of" in original_edits(reqs)[0].json["embeds"][0]["description"]
     pager = harness.fake.messages[int(pager["id"])]  # the pager as Discord now shows it
     assert custom_ids(pager)[0] == f"mpage:{answer_id}:1" and not _button(pager, f"mpage:{answer_id}:1").get("disabled")
     # someone else cannot turn it back
-    reqs = await harness.run(bot, click(guild, Member(), pager, f"mpage:{answer_id}:1"))
-    refused = callback(reqs)
-    assert refused["type"] == 4 and refused["data"]["flags"] == 64 and "Only the person who asked" in refused["data"]["content"]
+    p = click(guild, Member(), pager, f"mpage:{answer_id}:1")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    refused = followups(reqs)[0].json
+    assert callback(reqs) == {"type": 6} and not original_edits(reqs)
+    assert refused["flags"] == 64 and "Only the person who asked" in refused["content"]
     assert "page 2 of" in harness.fake.messages[int(pager["id"])]["embeds"][0]["description"]  # untouched
     # the asker goes back: the first page again, exactly as before
-    reqs = await harness.run(bot, click(guild, user, pager, f"mpage:{answer_id}:1"))
-    back = callback(reqs)
-    assert back["type"] == 7 and back["data"]["embeds"][0] == page1
-    assert "page 1 of" in back["data"]["embeds"][0]["description"]
-    assert _button(back["data"], f"mpage:{answer_id}:0")["disabled"] is True
-    assert not _button(back["data"], f"mpage:{answer_id}:2").get("disabled")
+    p = click(guild, user, pager, f"mpage:{answer_id}:1")
+    reqs = await harness.run(bot, p, until=harness.edit_of(p))
+    back = original_edits(reqs)[0].json
+    assert back["embeds"][0] == page1
+    assert "page 1 of" in back["embeds"][0]["description"]
+    assert _button(back, f"mpage:{answer_id}:0")["disabled"] is True
+    assert not _button(back, f"mpage:{answer_id}:2").get("disabled")
 
 
 async def test_sources_pager_previous_goes_back_for_the_invoker_only(harness, monkeypatch):
