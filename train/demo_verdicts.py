@@ -1,7 +1,7 @@
 """Verdicts on the demo corpus for 24 hand-written claims, against the verdicts a careful reader accepts.
 
 The selection sets (dev slice, news set) score single pairs; this scores what a user sees: the
-verdict `claimbot check` gives over the passages it retrieves. Each answer is one of
+verdict `claimbot check` gives over the passages it retrieves (its default of 5). Each answer is one of
 
 * ``right``: a verdict the reader accepts;
 * ``missed``: `unverified` where the article does take a side (safe, but unhelpful);
