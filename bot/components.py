@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -63,11 +64,12 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
         return cls(int(match["answer_id"]))
 
 
-async def asker_only(interaction: discord.Interaction, answer: AnswerView, refusal: str) -> bool:
-    """True for the member who asked; anyone else gets `refusal` privately."""
+async def asker_only(interaction: discord.Interaction, answer: AnswerView, refusal: str,
+                     refuse: Callable[[discord.Interaction, str], Awaitable[None]] = reply_private) -> bool:
+    """True for the member who asked; anyone else gets `refusal` privately (through `refuse`)."""
     if interaction.user.id == answer.asker_id:
         return True
-    await reply_private(interaction, refusal)
+    await refuse(interaction, refusal)
     return False
 
 
@@ -218,8 +220,8 @@ class PublishButton(AnswerButton, template=r"publish:(?P<answer_id>\d+)"):
         except ReviewError as exc:  # e.g. pruned: said privately, not in the public thinking message
             await refuse_after_public_defer(interaction, str(exc))
             return
-        if interaction.user.id != answer.asker_id:
-            await refuse_after_public_defer(interaction, "Only the person who asked can post this answer.")
+        if not await asker_only(interaction, answer, "Only the person who asked can post this answer.",
+                                refuse=refuse_after_public_defer):
             return
         if not answer.private:
             await refuse_after_public_defer(interaction, "This answer is already posted.")
