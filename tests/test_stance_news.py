@@ -11,15 +11,18 @@ import pytest
 from train.stance_data import write_jsonl
 from train.stance_hedged import NEWS_CUES, compound, hedged_pairs, report_pairs
 from train.stance_hedged import main as hedged_main
-from train.stance_news import as_claim, build, read_ann
+from train.stance_news import article_half, as_claim, build, read_ann
 from train.stance_news import main as news_main
+from train.stance_news_pairs import main as pairs_main
 
 ARTICLE = (
     "Senate Passes Budget Bill After Long Night.\n\n"
     "The Senate passed the budget bill early on Friday, the majority leader said. "
     "Officials said that the new bridge would open to traffic in May. "
     "A spokesman told reporters that his remarks about the governor had been taken out of context. "
-    "Critics said the plan's real cost to taxpayers.\n"
+    "Critics said the plan's real cost to taxpayers. "
+    "Senator Maria Lopez voted against the bill, her office said. "
+    "Lopez, a former teacher, was elected to the Senate in 2010.\n"
 )
 
 
@@ -32,8 +35,9 @@ def ann_line(tid: str, kind: str, part: str, within: str | None = None) -> str:
 
 @pytest.fixture()
 def polnear(tmp_path: Path) -> Path:
-    """A PolNeAR-shaped data dir: one dev article with four attributions, and a test compartment that
-    must never be read."""
+    """A PolNeAR-shaped data dir: a dev article with five attributions in each half of the articles
+    (`article_half`: "budget" is in the selection half, "bridge" in the training half), and a test
+    compartment that must never be read."""
     lines = [
         ann_line("T1", "Content", "The Senate passed the budget bill early on Friday"),
         ann_line("T2", "Source", "the majority leader"),
@@ -51,6 +55,10 @@ def polnear(tmp_path: Path) -> Path:
         "E2\tAttribution:T5 Content:T6 Cue:T5 Source:T4",
         "E3\tAttribution:T8 Content:T9 Cue:T8 Source:T7",
         "E4\tAttribution:T11 Content:T12 Cue:T11 Source:T10",
+        ann_line("T13", "Content", "Senator Maria Lopez voted against the bill"),
+        ann_line("T14", "Source", "her office"),
+        ann_line("T15", "Cue", "said", "her office said"),
+        "E5\tAttribution:T15 Content:T13 Cue:T15 Source:T14",
     ]
     root = tmp_path / "polnear"
     for comp in ("dev", "test"):
@@ -58,6 +66,8 @@ def polnear(tmp_path: Path) -> Path:
         (root / comp / "attributions").mkdir(parents=True)
     (root / "dev" / "text" / "nyt_2016-10-01_budget.txt").write_text(ARTICLE, encoding="utf-8")
     (root / "dev" / "attributions" / "nyt_2016-10-01_budget_ab12.ann").write_text("\n".join(lines) + "\n")
+    (root / "dev" / "text" / "nyt_2016-10-03_bridge.txt").write_text(ARTICLE, encoding="utf-8")
+    (root / "dev" / "attributions" / "nyt_2016-10-03_bridge_ab12.ann").write_text("\n".join(lines) + "\n")
     # Evaluation-only compartment: a build that read it would add pairs of another group.
     (root / "test" / "text" / "nyt_2016-10-02_other.txt").write_text(ARTICLE, encoding="utf-8")
     (root / "test" / "attributions" / "nyt_2016-10-02_other_ab12.ann").write_text("\n".join(lines) + "\n")
@@ -85,9 +95,9 @@ def test_content_spans_become_statements(content: str, claim: str | None):
 
 
 @pytest.mark.slow  # loads the spaCy parser
-def test_build_pairs_each_report_four_ways_from_dev_only(polnear: Path):
+def test_build_pairs_each_report_five_ways_from_one_half_of_dev_only(polnear: Path):
     rows = build(polnear)
-    assert all(r["group"] == "nyt_2016-10-01_budget" for r in rows)  # nothing from test/
+    assert all(r["group"] == "nyt_2016-10-01_budget" for r in rows)  # nothing from test/ or the training half
     by_kind = {(r["kind"], r["label"], r["claim"], r["evidence"]) for r in rows}
     bridge = "Officials said that the new bridge would open to traffic in May."
     assert ("report", "supports", "The new bridge would open to traffic in May.", bridge) in by_kind
@@ -109,7 +119,35 @@ def test_build_pairs_each_report_four_ways_from_dev_only(polnear: Path):
             assert stated[1:] in hedge
         else:
             assert r["label"] == "supports" and stated[1:] in report
+    # The profile sentence names Lopez (and the Senate) but says nothing of her vote or of the
+    # budget: on topic, neutral. A claim's own sentence is never its on-topic neutral.
+    entity = {(r["claim"], r["evidence"]) for r in rows if r["kind"] == "entity"}
+    profile = "Lopez, a former teacher, was elected to the Senate in 2010."
+    assert entity == {("Senator Maria Lopez voted against the bill.", profile),
+                      ("The Senate passed the budget bill early on Friday.", profile)}
+    assert all(r["label"] == "neutral" for r in rows if r["kind"] == "entity")
     assert len({r["id"] for r in rows}) == len(rows)
+
+
+def test_article_halves_are_fixed_by_name_and_both_used():
+    names = [f"outlet_2016-10-{d:02d}_story" for d in range(1, 31)]
+    assert [article_half(n) for n in names] == [article_half(n) for n in reversed(names)][::-1]
+    assert {article_half(n) for n in names} == {"train", "selection"}
+
+
+@pytest.mark.slow  # loads the spaCy parser
+def test_training_pairs_come_from_the_other_half_repeated(polnear: Path, tmp_path: Path):
+    assert {r["group"] for r in build(polnear, articles="train")} == {"nyt_2016-10-03_bridge"}
+    dev_row = dict(claim="A dev claim.", evidence="y", label="neutral", source="snli", group="d", split="dev")
+    pool, out = tmp_path / "pool.jsonl", tmp_path / "out.jsonl"
+    pool.write_text(json.dumps(dev_row) + "\n")
+    pairs_main(["--data-dir", str(polnear), "--pool", str(pool), "--out", str(out), "--repeat", "2"])
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert written[0] == dev_row
+    added = written[1:]
+    assert added and len(added) % 2 == 0 and added[: len(added) // 2] == added[len(added) // 2:]
+    assert all(r["split"] == "train" and r["group"] == "polnear:nyt_2016-10-03_bridge" for r in added)
+    assert {r["source"] for r in added} >= {"polnear-report", "polnear-negated", "polnear-entity"}
 
 
 def test_compound_puts_the_hedge_and_the_report_in_one_sentence():
@@ -155,6 +193,11 @@ def test_build_without_polnear_ends_in_a_clear_error(tmp_path: Path):
     with pytest.raises(SystemExit, match="no PolNeAR dev compartment"):
         news_main(["--data-dir", str(tmp_path), "--out", str(tmp_path / "news.jsonl")])
     assert not (tmp_path / "news.jsonl").exists()
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text("")
+    with pytest.raises(SystemExit, match="no PolNeAR dev compartment"):
+        pairs_main(["--data-dir", str(tmp_path), "--pool", str(pool), "--out", str(tmp_path / "out.jsonl")])
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 @pytest.mark.slow  # loads the parser and the stance model

