@@ -30,9 +30,12 @@ _MIN_CORE_WORDS = 5
 
 # A fronted phrase that sets the scene ("In the first of several videos released Monday, …",
 # "Speaking to reporters on Tuesday, …"): a preposition or time adverb, up to the first comma.
-# Phrases with numbers or month names are kept: a date can be what a claim is about.
+# Phrases with numbers or month names are kept: a date can be what a claim is about. An additive
+# phrase is a statement, not a scene: "In addition to being a trained officer, Pérez is an actor"
+# says he is an officer, and without it the rest reads as denying that he is one.
 _FRONTED = re.compile(
-    r"^(?:In|On|At|During|After|Before|Following|Amid|Since|Later|Earlier|Speaking|Writing|"
+    r"^(?!In addition\b|On top of\b)"
+    r"(?:In|On|At|During|After|Before|Following|Amid|Since|Later|Earlier|Speaking|Writing|"
     r"Asked|Shortly|Meanwhile|Overnight|Throughout|Within|Upon|Through|Despite|Hours|Days|Moments)"
     r"\b[^,;:\"“”]{0,160}?,\s+"
 )

@@ -38,6 +38,9 @@ def test_core_of_other_news_sentences(sentence: str, expected: str):
         "Police said he was dead, after the raid in January.",
         # the comma belongs to a place name, not to a fronted phrase
         "In Caracas, Venezuela, police said the man was dead.",
+        # an additive phrase states something too: without it the rest can read as a denial
+        "In addition to being a trained officer, Pérez is an actor, pilot and dog trainer.",
+        "On top of his job at the bank, the mayor runs a small farm outside the town.",
         # nothing to drop, or too little left
         "Police said the man had been shot dead by soldiers.",
         "In the end, he left.",
