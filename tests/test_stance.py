@@ -203,8 +203,6 @@ def test_a_clause_joined_by_and_is_read_on_its_own(demo_index):
     assert _by_text(result, "No one was injured").stance == "refutes"
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness (docs/stance-model.md): 'No one was injured.' without the "
-                   "event named in it only leans refutes (0.67) against a claim about that event")
 def test_dozens_injured_is_refuted_by_the_same_sentence(demo_index):
     result = demo_index.check("The helicopter attack on the Supreme Court injured dozens of people", top=5)
     assert _by_text(result, "No one was injured").stance == "refutes"
