@@ -115,10 +115,9 @@ def as_claim(content: str) -> str | None:
 _NEGATIVE = re.compile(r"\b(?:no|not|never|none|nothing|nobody|neither|nor)\b|n't\b", re.I)
 
 
-def is_statement(nlp, claim: str) -> bool:
+def is_statement(doc) -> bool:
     """A clause with a finite verb and its subject ("the van was escorted"), not a noun phrase
-    ("his microphone problems") that reads as a claim only inside its sentence."""
-    doc = nlp(claim)
+    ("his microphone problems") that reads as a claim only inside its sentence (`doc`: the claim parsed)."""
     root = next(t for t in doc if t.head == t)
     finite = [root] + [c for c in root.children if c.dep_ in ("aux", "auxpass")]
     return (root.pos_ in ("VERB", "AUX") and any("Fin" in t.morph.get("VerbForm") for t in finite)
@@ -210,11 +209,11 @@ def build(data: Path, seed: int = 17, articles: str = "selection", entity_per_cl
         if not anns or articles not in ("all", article_half(text_path.stem)):
             continue
         text = text_path.read_text(encoding="utf-8")
-        items = [(s, c) for s, c in article_items(text, read_ann(anns[0]))  # one annotator per article
-                 if is_statement(nlp, c)]
+        items = article_items(text, read_ann(anns[0]))  # one annotator per article
+        docs = {c: nlp(c) for c in sorted({c for _, c in items})}
+        items = [(s, c) for s, c in items if is_statement(docs[c])]
         claims = sorted({c for _, c in items})
         body = [sentence for _, _, sentence in article_sentences(text)]
-        docs = {c: nlp(c) for c in claims}
         for sentence, claim in items:
             group = text_path.stem
             same_entity = same_entity_others(docs[claim], sentence, body)
