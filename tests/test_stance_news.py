@@ -189,7 +189,7 @@ def test_hedged_main_keeps_dev_and_adds_training_pairs_only(tmp_path: Path):
     assert added and all(r["split"] == "train" and r["source"] == "hedged-report" for r in added)
 
 
-def test_build_without_polnear_ends_in_a_clear_error(tmp_path: Path):
+def test_build_without_polnear_ends_in_a_clear_error(tmp_path: Path, capsys):
     with pytest.raises(SystemExit, match="no PolNeAR dev compartment"):
         news_main(["--data-dir", str(tmp_path), "--out", str(tmp_path / "news.jsonl")])
     assert not (tmp_path / "news.jsonl").exists()
@@ -197,6 +197,11 @@ def test_build_without_polnear_ends_in_a_clear_error(tmp_path: Path):
     pool.write_text("")
     with pytest.raises(SystemExit, match="no PolNeAR dev compartment"):
         pairs_main(["--data-dir", str(tmp_path), "--pool", str(pool), "--out", str(tmp_path / "out.jsonl")])
+    assert not (tmp_path / "out.jsonl").exists()
+    with pytest.raises(SystemExit):
+        pairs_main(["--data-dir", str(tmp_path), "--pool", str(pool), "--out", str(tmp_path / "out.jsonl"),
+                    "--entity-per-claim", "-1"])
+    assert "--entity-per-claim must be 0 or more" in capsys.readouterr().err
     assert not (tmp_path / "out.jsonl").exists()
 
 

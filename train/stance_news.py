@@ -194,6 +194,14 @@ def same_entity_others(claim_doc, sentence: str, sentences: list[str]) -> list[s
     return out
 
 
+def polnear_dev_or_exit(data_dir: Path | None) -> Path:
+    """The data directory, once it holds PolNeAR's dev compartment; otherwise a clear exit."""
+    data = data_dir or default_data_dir()
+    if not (data / "polnear" / "dev" / "text").is_dir():
+        sys.exit(f"error: no PolNeAR dev compartment under {data} (set --data-dir or CLAIMBOT_DATA_DIR)")
+    return data
+
+
 def build(data: Path, seed: int = 17, articles: str = "selection", entity_per_claim: int = 2) -> list[dict]:
     """The pairs of the PolNeAR dev articles of one half (`article_half`), or of all with "all"."""
     import spacy
@@ -276,10 +284,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.score and a.model_dir and not (a.model_dir / "model.onnx").is_file():
         ap.error(f"no stance model at {a.model_dir / 'model.onnx'}")
     if not a.out.exists():
-        data = a.data_dir or default_data_dir()
-        if not (data / "polnear" / "dev" / "text").is_dir():
-            sys.exit(f"error: no PolNeAR dev compartment under {data} (set --data-dir or CLAIMBOT_DATA_DIR)")
-        rows = build(data, articles=a.articles)
+        rows = build(polnear_dev_or_exit(a.data_dir), articles=a.articles)
         a.out.parent.mkdir(parents=True, exist_ok=True)
         write_jsonl(a.out, rows)
         counts = collections.Counter(f"{r['kind']}:{r['label']}" for r in rows)

@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.stance_eval import read_jsonl  # noqa: E402
-from train.stance_data import default_data_dir, write_jsonl  # noqa: E402
-from train.stance_news import build  # noqa: E402
+from train.stance_data import write_jsonl  # noqa: E402
+from train.stance_news import build, polnear_dev_or_exit  # noqa: E402
 
 
 def training_rows(data: Path, repeat: int, entity_per_claim: int) -> list[dict]:
@@ -44,10 +44,9 @@ def main(argv: list[str] | None = None) -> None:
         ap.error(f"no pool at {a.pool} (python -m train.stance_data writes one)")
     if a.repeat < 1:
         ap.error("--repeat must be at least 1")
-    data = a.data_dir or default_data_dir()
-    if not (data / "polnear" / "dev" / "text").is_dir():
-        sys.exit(f"error: no PolNeAR dev compartment under {data} (set --data-dir or CLAIMBOT_DATA_DIR)")
-    added = training_rows(data, a.repeat, a.entity_per_claim)
+    if a.entity_per_claim < 0:
+        ap.error("--entity-per-claim must be 0 or more")
+    added = training_rows(polnear_dev_or_exit(a.data_dir), a.repeat, a.entity_per_claim)
     write_jsonl(a.out, [*read_jsonl(a.pool), *added])
     counts = collections.Counter(f"{r['source']}:{r['label']}" for r in added)
     print(f"added {len(added)} pairs ({len(added) // a.repeat} distinct) {dict(sorted(counts.items()))} -> {a.out}")
