@@ -93,9 +93,9 @@ def similarities(embed, pairs, guard):
 
 
 def main() -> None:
-    from index.config import Settings
-    from index.embed import shared_embedder
-    from index.review import negation_mismatch, normalise_claim
+    from claimbot.index.config import Settings
+    from claimbot.index.search.embed import shared_embedder
+    from claimbot.index.review.service import negation_mismatch, normalise_claim
 
     settings = Settings()
     model = shared_embedder(settings.embed_model, settings.embed_batch_size, settings.torch_threads)

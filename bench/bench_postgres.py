@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
 from bench_index import articles, claims, write_batch  # noqa: E402
-from index.config import Settings  # noqa: E402
-from index.service import ClaimIndex  # noqa: E402
-from index.sources import SourceOptions, read_inputs  # noqa: E402
+from claimbot.index.config import Settings  # noqa: E402
+from claimbot.index.service import ClaimIndex  # noqa: E402
+from claimbot.index.corpus.sources import SourceOptions, read_inputs  # noqa: E402
 
 
 def timings(fn: Callable[[str], object], queries: list[str], warmup: int = 10) -> dict[str, float]:
@@ -96,7 +96,7 @@ def main() -> None:
 
     rows: list[dict] = []
     if args.migrate_from:
-        from index.migrate import format_report, migrate
+        from claimbot.index.storage.migrate import format_report, migrate
 
         if not args.database_url:
             parser.error("--migrate-from needs --database-url")

@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.config import Settings  # noqa: E402
-from index.service import ClaimIndex  # noqa: E402
-from index.sources import SourceOptions, read_inputs  # noqa: E402
-from index.stance import BATCH, shared_stance_model  # noqa: E402
-from index.stance_eval import eval_pairs  # noqa: E402
+from claimbot.index.config import Settings  # noqa: E402
+from claimbot.index.service import ClaimIndex  # noqa: E402
+from claimbot.index.corpus.sources import SourceOptions, read_inputs  # noqa: E402
+from claimbot.index.stance.model import BATCH, shared_stance_model  # noqa: E402
+from claimbot.index.evaluation.stance import eval_pairs  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 CLAIMS = ["Pérez was killed", "Óscar Pérez survived the assault", "Pérez was captured by the government",

@@ -16,12 +16,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from index.config import Settings
-from index.models import CheckResult, PassageResult
-from index.review import ReviewService
-from index.service import ClaimError, ClaimIndex, IndexMismatch
-from index.sources import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, SourceOptions, count_nonblank_lines, read_inputs
-from index.stance import StanceModelError
+from claimbot.index.config import Settings
+from claimbot.index.records import CheckResult, PassageResult
+from claimbot.index.review.service import ReviewService
+from claimbot.index.service import ClaimError, ClaimIndex, IndexMismatch
+from claimbot.index.corpus.sources import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, SourceOptions, count_nonblank_lines, read_inputs
+from claimbot.index.stance.model import StanceModelError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 out = Console(highlight=False, soft_wrap=True)
@@ -262,7 +262,7 @@ def attribute(
     outlet: Annotated[str | None, typer.Option(help="Outlet whose own voice unattributed sentences are in.")] = None,
 ) -> None:
     """Who says each sentence: speaker, cue and content spans with character offsets."""
-    from index.attribution import Attributor, attribute_text
+    from claimbot.index.corpus.attribution import Attributor, attribute_text
 
     attributor = Attributor()
     failed = False
@@ -294,8 +294,8 @@ def stance(
     output_file: Annotated[Path, typer.Option("--output", help='JSONL lines {"id", "label", "probs"}.')],
 ) -> None:
     """Label (claim, evidence) pairs with the stance model: supports, refutes or neutral."""
-    from index.stance import shared_stance_model
-    from index.stance_io import check_paths, label_file
+    from claimbot.index.stance.model import shared_stance_model
+    from claimbot.index.stance.batch import check_paths, label_file
 
     settings = Settings()
     try:
@@ -326,8 +326,8 @@ def eval_stance(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
 ) -> None:
     """Stance accuracy and macro-F1 on the evaluation-only sets (never trained or tuned on)."""
-    from index.stance import shared_stance_model
-    from index.stance_eval import evaluate, format_report
+    from claimbot.index.stance.model import shared_stance_model
+    from claimbot.index.evaluation.stance import evaluate, format_report
 
     settings = Settings()
     names = tuple(n.strip() for n in sets.split(",") if n.strip())
@@ -353,7 +353,7 @@ def eval_attribution(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Precision, recall and F1 of source, cue and content spans on PolNeAR."""
-    from index.eval_attribution import evaluate, format_report
+    from claimbot.index.evaluation.attribution import evaluate, format_report
 
     if split not in ("dev", "test"):
         _error("--split must be dev or test")
@@ -373,7 +373,7 @@ def eval_attribution(
 def _discord_errors() -> Iterator[None]:
     """One line for what stops the bot before it runs: exit 2 for setup problems, exit 1 when
     Discord cannot be reached (a supervisor's restart may succeed)."""
-    from bot.runner import BotConfigError, DiscordUnreachable
+    from claimbot.bot.runner import BotConfigError, DiscordUnreachable
 
     try:
         yield
@@ -388,7 +388,7 @@ def _discord_errors() -> Iterator[None]:
 @app.command()
 def serve() -> None:
     """Run the Discord bot (DISCORD_TOKEN from the environment or .env)."""
-    from bot.runner import serve as run_bot
+    from claimbot.bot.runner import serve as run_bot
 
     with _discord_errors():
         run_bot(Settings())
@@ -399,7 +399,7 @@ def sync_commands(
     guild: Annotated[int | None, typer.Option(help="Register in this server only (instant).")] = None,
 ) -> None:
     """Register the slash commands with Discord (once per release, not on every start)."""
-    from bot.runner import sync_commands as sync
+    from claimbot.bot.runner import sync_commands as sync
 
     with _discord_errors():
         names = sync(Settings(), guild)
@@ -413,8 +413,8 @@ def migrate(
     sample: Annotated[int, typer.Option(help="Passages whose vectors are compared after the copy.")] = 200,
 ) -> None:
     """Copy this installation to PostgreSQL (articles, passages and vectors, review tables); safe to rerun."""
-    from index.migrate import MigrationError, format_report
-    from index.migrate import migrate as run_migration
+    from claimbot.index.storage.migrate import MigrationError, format_report
+    from claimbot.index.storage.migrate import migrate as run_migration
 
     with _progress() as bar:
         try:

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import (
+from claimbot.bot.interactions import (
     CHECK_TOP,
     NO_MENTIONS,
     refuse_after_public_defer,
@@ -18,11 +18,11 @@ from bot.app import (
     run_heavy,
     services,
 )
-from bot.components import answer_view
-from bot.embeds import answer_embed, first_page_indices, queue_embed, sources_embed
-from index.review import ClaimInvalid, normalise_claim
-from index.service import ClaimError
-from index.sources import SourceOptions, read_inputs
+from claimbot.bot.components import answer_view
+from claimbot.bot.embeds import answer_embed, first_page_indices, queue_embed, sources_embed
+from claimbot.index.review.service import ClaimInvalid, normalise_claim
+from claimbot.index.service import ClaimError
+from claimbot.index.corpus.sources import SourceOptions, read_inputs
 
 log = logging.getLogger("claimbot.discord")
 

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.app import (
+from claimbot.bot.interactions import (
     NO_MENTIONS,
     guarded,
     refuse_after_public_defer,
@@ -21,7 +21,7 @@ from bot.app import (
     run_heavy,
     services,
 )
-from bot.embeds import (
+from claimbot.bot.embeds import (
     PAGE_PASSAGES,
     answer_embed,
     card_embed,
@@ -29,7 +29,7 @@ from bot.embeds import (
     more_pages,
     rest_indices,
 )
-from index.review import AlreadyTaken, AnswerView, CorrectionView, Decision, FlagView, ReviewError
+from claimbot.index.review.service import AlreadyTaken, AnswerView, CorrectionView, Decision, FlagView, ReviewError
 
 log = logging.getLogger("claimbot.discord")
 

@@ -10,8 +10,8 @@ import datetime as dt
 
 import discord
 
-from index.models import CheckResult, PassageResult
-from index.review import AnswerView, CorrectionView, FlagView, SourcesPage
+from claimbot.index.records import CheckResult, PassageResult
+from claimbot.index.review.service import AnswerView, CorrectionView, FlagView, SourcesPage
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096

@@ -15,10 +15,11 @@ import signal
 import aiohttp
 import discord
 
-from bot.app import ClaimBot, Services, make_bot
-from index.config import Settings
-from index.service import IndexMismatch
-from index.stance import StanceModelError
+from claimbot.bot.app import ClaimBot, make_bot
+from claimbot.bot.services import Services
+from claimbot.index.config import Settings
+from claimbot.index.service import IndexMismatch
+from claimbot.index.stance.model import StanceModelError
 
 log = logging.getLogger("claimbot.discord")
 

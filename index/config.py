@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     # Who says each sentence, found at ingest time (index/attribution.py); off = faster ingest,
     # passages stored and embedded without speakers.
     attribution: bool = Field(default=True, validation_alias="CLAIMBOT_ATTRIBUTION")
-    # None: the model packaged in index/models/stance
+    # None: the model packaged in index/stance/weights
     stance_model: Path | None = Field(default=None, validation_alias="CLAIMBOT_STANCE_MODEL")
     stance_candidates: int = Field(default=20, ge=1, le=200, validation_alias="CLAIMBOT_STANCE_CANDIDATES")
     stance_threads: int = Field(default=0, ge=0, validation_alias="CLAIMBOT_STANCE_THREADS")

@@ -10,21 +10,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.attribution import shared_attributor
-from index.coordination import shared_clause_splitter
-from index.config import Settings
-from index.db import make_engine
-from index.embed import Embedder, shared_embedder
-from index.ingest import IngestEvent, Ingestor
-from index.models import ArticleRef, CheckResult, IngestReport, PassageResult, StanceProbs
-from index.retrieve import reciprocal_rank_fusion
-from index.schema import DEFAULT_COLLECTION
-from index.sources import SourceItem
-from index.stance import StanceModel, shared_stance_model
-from index.stance_views import pick_view, score_views
-from index.store import PASSAGE_ID_MARK, StoredPassage, Store, query_words
-from index.vectors import VectorBackend, open_vector_index
-from index.verdict import decide, side_first
+from claimbot.index.corpus.attribution import shared_attributor
+from claimbot.index.stance.clauses import shared_clause_splitter
+from claimbot.index.config import Settings
+from claimbot.index.storage.db import make_engine
+from claimbot.index.search.embed import Embedder, shared_embedder
+from claimbot.index.corpus.ingest import IngestEvent, Ingestor
+from claimbot.index.records import ArticleRef, CheckResult, IngestReport, PassageResult, StanceProbs
+from claimbot.index.search.retrieve import reciprocal_rank_fusion
+from claimbot.index.storage.schema import DEFAULT_COLLECTION
+from claimbot.index.corpus.sources import SourceItem
+from claimbot.index.stance.model import StanceModel, shared_stance_model
+from claimbot.index.stance.views import pick_view, score_views
+from claimbot.index.storage.store import PASSAGE_ID_MARK, StoredPassage, Store, query_words
+from claimbot.index.search.vectors import VectorBackend, open_vector_index
+from claimbot.index.stance.verdict import decide, side_first
 
 log = logging.getLogger(__name__)
 

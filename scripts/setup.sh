@@ -15,5 +15,5 @@ torch_index=()
 if [ -n "${TORCH_INDEX_URL:-}" ]; then torch_index=(--index-url "$TORCH_INDEX_URL"); fi
 .venv/bin/pip install --quiet --disable-pip-version-check "${torch_index[@]}" "torch==2.13.0" 2>&1 | { grep -v "^WARNING: Location" || true; }
 .venv/bin/pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
-.venv/bin/python -c "import torch, sentence_transformers, faiss, spacy, index, bot" \
+.venv/bin/python -c "import torch, sentence_transformers, faiss, spacy, claimbot.index, claimbot.bot" \
   || { echo "setup failed: claimbot's dependencies did not install" >&2; exit 1; }

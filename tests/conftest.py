@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from index import db
-from index.config import Settings
-from index.service import ClaimIndex
+from claimbot.index.storage import db
+from claimbot.index.config import Settings
+from claimbot.index.service import ClaimIndex
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CORPUS = REPO / "examples" / "corpus"
@@ -138,7 +138,7 @@ def demo_index(tmp_path_factory: pytest.TempPathFactory):
     """The demo corpus ingested once for the tests that only read it."""
     home = tmp_path_factory.mktemp("demo-home")
     index = ClaimIndex(Settings(CLAIMBOT_HOME=home, DATABASE_URL=fresh_database_url()))
-    from index.sources import SourceOptions, read_inputs
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
 
     report = index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions()))
     assert report.added == 1 and report.failed == 0

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from index.attribution import Attributor, attribute_text
-from index.config import Settings
-from index.text import normalise, split_sentences
+from claimbot.index.corpus.attribution import Attributor, attribute_text
+from claimbot.index.config import Settings
+from claimbot.index.corpus.text import normalise, split_sentences
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus" / "venezuela-perez-2018-01-15.txt"
 OUTLET = "el Nuevo Herald"
@@ -218,7 +218,7 @@ POLNEAR = Settings().data_dir / "polnear"
 
 @pytest.mark.skipif(not (POLNEAR / "dev" / "attributions").is_dir(), reason="PolNeAR data not present")
 def test_polnear_dev_smoke(attributor: Attributor) -> None:
-    from index.eval_attribution import evaluate, format_report, load_split, parse_ann
+    from claimbot.index.evaluation.attribution import evaluate, format_report, load_split, parse_ann
 
     ann = next(iter(sorted((POLNEAR / "dev" / "attributions").glob("*.ann"))))
     relations = parse_ann(ann.read_text(encoding="utf-8"))
@@ -247,7 +247,7 @@ def test_polnear_dev_smoke(attributor: Attributor) -> None:
 def test_eval_attribution_limit_must_be_positive() -> None:
     from typer.testing import CliRunner
 
-    from bot.cli import app
+    from claimbot.bot.cli import app
 
     result = CliRunner().invoke(app, ["eval", "attribution", "--limit", "0"])
     assert result.exit_code == 2 and "--limit" in result.output

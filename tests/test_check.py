@@ -8,8 +8,8 @@ import unicodedata
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from index.service import ClaimError
+from claimbot.bot.cli import app
+from claimbot.index.service import ClaimError
 from tests.conftest import DEMO_CORPUS
 
 pytestmark = pytest.mark.slow
@@ -66,8 +66,8 @@ def test_a_claim_typed_with_combining_accents_finds_the_same_words(demo_index):
 
 
 def test_full_text_search_keeps_words_that_casefold_would_split(tmp_path):
-    from index.db import make_engine
-    from index.store import Store, query_words
+    from claimbot.index.storage.db import make_engine
+    from claimbot.index.storage.store import Store, query_words
 
     assert query_words("The İstanbul Straße was closed") == ["İstanbul", "Straße", "closed"]
     store = Store(make_engine(f"sqlite:///{tmp_path / 'c.db'}"))
@@ -151,9 +151,9 @@ def test_a_collection_is_searched_within_itself(home, tmp_path, monkeypatch):
     # One dense candidate: the corpus-wide nearest passage is the demo's, outside the collection.
     monkeypatch.setenv("CLAIMBOT_RETRIEVAL_CANDIDATES", "1")
     monkeypatch.setenv("CLAIMBOT_STANCE_CANDIDATES", "1")
-    from index.config import Settings
-    from index.service import ClaimIndex
-    from index.sources import SourceOptions, read_inputs
+    from claimbot.index.config import Settings
+    from claimbot.index.service import ClaimIndex
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
 
     index = ClaimIndex(Settings())
     try:

@@ -1,7 +1,7 @@
 import re
 from pathlib import Path
 
-from index.config import Settings
+from claimbot.index.config import Settings
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.coordination import ClauseSplitter
-from index.stance_views import stance_views
+from claimbot.index.stance.clauses import ClauseSplitter
+from claimbot.index.stance.views import stance_views
 
 pytestmark = pytest.mark.slow  # loads the spaCy model
 
@@ -62,7 +62,7 @@ def test_a_clause_ends_at_its_last_word_not_at_a_comma_it_owns():
     import spacy
     from spacy.tokens import Doc
 
-    from index.coordination import coordinated_clauses
+    from claimbot.index.stance.clauses import coordinated_clauses
 
     words = ["The", "rebels", "captured", "Porto", ",", "the", "capital", ",", "and", "the", "army", "retreated", "."]
     heads = [1, 2, 2, 2, 3, 6, 3, 6, 2, 10, 11, 2, 11]

@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from index.db import alembic_config, make_engine, upgrade
+from claimbot.index.storage.db import alembic_config, make_engine, upgrade
 
 
 def _upgrade_at(url: str, barrier) -> None:  # noqa: ANN001

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.stance import packaged_model_dir
+from claimbot.index.stance.model import packaged_model_dir
 from train.demo_verdicts import ACCEPTED, grade, run, with_threshold
 from train.demo_verdicts import main as verdicts_main
 

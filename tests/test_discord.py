@@ -26,10 +26,11 @@ import pytest_asyncio
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from bot.app import ClaimBot, Services
-from bot.embeds import md
-from index.config import Settings
-from index.review import ReviewLimits, ReviewService
+from claimbot.bot.app import ClaimBot
+from claimbot.bot.services import Services
+from claimbot.bot.embeds import md
+from claimbot.index.config import Settings
+from claimbot.index.review.service import ReviewLimits, ReviewService
 from tests.fake_discord import (
     APP_ID,
     DEADLINE_S,
@@ -78,8 +79,8 @@ async def fake():
 @pytest.fixture(scope="module")
 def small_index(tmp_path_factory):
     """The demo corpus indexed with `HashEmbedder` (attribution and the stance model are real)."""
-    from index.service import ClaimIndex
-    from index.sources import SourceOptions, read_inputs
+    from claimbot.index.service import ClaimIndex
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
     from tests.conftest import DEMO_CORPUS, fresh_database_url
 
     home = tmp_path_factory.mktemp("discord-home")
@@ -269,7 +270,7 @@ async def test_context_menu_answers_privately_with_a_post_publicly_button(harnes
 
 
 async def test_post_publicly_on_a_pruned_answer_says_so_privately(harness, monkeypatch):
-    from index.review import ANSWER_GONE, NotFound
+    from claimbot.index.review.service import ANSWER_GONE, NotFound
 
     bot = await harness.bot()
     guild, user = Guild(), Member()
@@ -396,7 +397,7 @@ async def test_the_bot_prunes_old_answers_when_it_starts(harness, monkeypatch):
 
 
 async def test_approve_is_not_queued_behind_running_checks(harness):
-    from bot.app import HEAVY_WORKERS
+    from claimbot.bot.app import HEAVY_WORKERS
 
     bot = await harness.bot()
     guild = Guild()
@@ -620,7 +621,7 @@ async def test_sources_lists_articles(harness):
 
 
 async def test_sources_pager_turns_pages_for_the_invoker_only(harness, monkeypatch):
-    from index.review import SourceEntry, SourcesPage
+    from claimbot.index.review.service import SourceEntry, SourcesPage
 
     bot = await harness.bot()
     pages = [SourcesPage([SourceEntry(i, f"Article {i}", "Herald", None, "2018-01-15", 3)], i, 2, 2) for i in range(2)]
@@ -673,7 +674,7 @@ async def test_ingest_is_limited_to_the_servers_the_operator_lists(harness, monk
 async def test_ingest_adds_an_article(fake, settings):
     from aiohttp import web as aweb
 
-    from index.service import ClaimIndex
+    from claimbot.index.service import ClaimIndex
 
     app = aweb.Application()
     text = "Town council approves new bridge\n\nThe council voted on Monday to build a new bridge over the river. " \
@@ -726,7 +727,7 @@ async def test_rate_limit_is_answered_privately_with_the_retry_time(fake, small_
 
 
 async def test_a_4000_character_passage_stays_within_embed_limits(harness, monkeypatch):
-    from index.models import ArticleRef, CheckResult, PassageResult
+    from claimbot.index.records import ArticleRef, CheckResult, PassageResult
 
     words = ("Pérez said @everyone the raid was planned " * 200)[:4000]
     passages = [PassageResult(text=words, relevance=1.0 - i / 10, stance=("supports", "refutes")[i % 2],
@@ -830,7 +831,7 @@ async def test_smoke_bot_start_over_the_fake_gateway(fake, small_index):
 
 
 async def test_sharded_bot_answers_on_every_shard(fake, small_index, monkeypatch):
-    from bot.app import ShardedClaimBot, make_bot
+    from claimbot.bot.app import ShardedClaimBot, make_bot
 
     monkeypatch.setenv("CLAIMBOT_SHARD_COUNT", "2")
     services = make_services(small_index)
@@ -852,7 +853,7 @@ async def test_sharded_bot_answers_on_every_shard(fake, small_index, monkeypatch
 
 
 async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home, monkeypatch):
-    from bot.runner import BotConfigError, serve_async, sync_commands_async
+    from claimbot.bot.runner import BotConfigError, serve_async, sync_commands_async
 
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     monkeypatch.delenv("CLAIMBOT_DISCORD_TOKEN", raising=False)
@@ -871,7 +872,7 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
 async def test_an_unreachable_discord_is_one_retryable_error(home, monkeypatch):
     import socket
 
-    from bot.runner import DiscordUnreachable, sync_commands_async
+    from claimbot.bot.runner import DiscordUnreachable, sync_commands_async
 
     with socket.socket() as s:  # a loopback port with nothing listening
         s.bind(("127.0.0.1", 0))
@@ -1038,7 +1039,7 @@ async def test_flaggers_are_told_even_if_the_card_cannot_be_updated(harness):
 
 
 async def test_review_keeps_its_jump_links_with_15_long_flags(harness):
-    from index.models import CheckResult
+    from claimbot.index.records import CheckResult
 
     svc = harness.services.review
     guild = Guild()
@@ -1065,7 +1066,7 @@ async def test_review_keeps_its_jump_links_with_15_long_flags(harness):
 
 
 async def test_a_full_review_card_cuts_the_reports_before_the_decision():
-    from bot.embeds import TOTAL_MAX, fit
+    from claimbot.bot.embeds import TOTAL_MAX, fit
 
     embed = discord.Embed(title="Flag #1 · 10 reports", description="d" * 2500)
     for i in range(10):
@@ -1080,8 +1081,8 @@ async def test_a_full_review_card_cuts_the_reports_before_the_decision():
 
 
 async def test_a_very_long_url_is_shown_without_a_broken_link(harness, monkeypatch):
-    from bot.embeds import cut
-    from index.models import ArticleRef, CheckResult, PassageResult
+    from claimbot.bot.embeds import cut
+    from claimbot.index.records import ArticleRef, CheckResult, PassageResult
 
     url = "https://example.org/" + "p" * 2000
     passage = PassageResult(text="Pérez was killed in the raid, officials said. " * 40, relevance=1.0,
@@ -1099,8 +1100,8 @@ async def test_a_very_long_url_is_shown_without_a_broken_link(harness, monkeypat
 
 
 async def test_answer_and_card_share_stance_labels_and_the_card_shows_the_reason(harness, monkeypatch):
-    from bot.embeds import stance_label
-    from index.models import ArticleRef, CheckResult, PassageResult
+    from claimbot.bot.embeds import stance_label
+    from claimbot.index.records import ArticleRef, CheckResult, PassageResult
 
     def passage(text: str, stance: str | None, confident: bool) -> PassageResult:
         return PassageResult(text=text, relevance=1.0, stance=stance, confident=confident,
@@ -1198,7 +1199,7 @@ async def test_more_passages_previous_shows_the_earlier_page_for_the_asker_only(
 
 
 async def test_sources_pager_previous_goes_back_for_the_invoker_only(harness, monkeypatch):
-    from index.review import SourceEntry, SourcesPage
+    from claimbot.index.review.service import SourceEntry, SourcesPage
 
     bot = await harness.bot()
     asked: list[int] = []
@@ -1242,7 +1243,7 @@ async def _open_form(h: Harness, bot: ClaimBot, guild: Guild, card: dict, action
 
 
 def _assert_flag_untouched(h: Harness, guild: Guild, flag_id: int, reqs: list[Recorded]) -> None:
-    from index.review_schema import AuditRow, CorrectionRow
+    from claimbot.index.storage.review_tables import AuditRow, CorrectionRow
 
     assert callback(reqs) == {"type": 6}
     refusal = followups(reqs)[0].json
@@ -1294,7 +1295,7 @@ async def test_dismiss_form_submitted_by_a_non_moderator_is_refused(harness):
 
 
 async def test_guild_rate_limit_through_discord_is_private_with_the_retry_time(fake, small_index):
-    from index.review_schema import AnswerRow, RateEventRow
+    from claimbot.index.storage.review_tables import AnswerRow, RateEventRow
 
     services = make_services(small_index, rate_user_checks=20, rate_guild_checks=2, rate_guild_window_s=600)
     h = Harness(fake, services)

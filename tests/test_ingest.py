@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.cli import app
-from index import text as textmod
-from index.config import Settings
-from index.ingest import IngestEvent, Ingestor
-from index.service import ClaimIndex
-from index.sources import SourceOptions, read_inputs
+from claimbot.bot.cli import app
+from claimbot.index.corpus import text as textmod
+from claimbot.index.config import Settings
+from claimbot.index.corpus.ingest import IngestEvent, Ingestor
+from claimbot.index.service import ClaimIndex
+from claimbot.index.corpus.sources import SourceOptions, read_inputs
 from tests.conftest import DEMO_CORPUS, sqlite_only
 
 pytestmark = pytest.mark.slow
@@ -47,7 +47,7 @@ def test_demo_corpus_ingests_with_metadata_and_offsets(claim_index: ClaimIndex):
     p = result.passages[0]
     assert p.article.outlet == "el Nuevo Herald" and p.article.published == "2018-01-15"
     with claim_index.store.session() as s:
-        from index.schema import ArticleRow
+        from claimbot.index.storage.schema import ArticleRow
 
         text = s.get(ArticleRow, p.article.id).text
     assert text[p.char_start : p.char_end] == p.text
@@ -92,9 +92,9 @@ def test_replacing_the_newest_article_gives_its_passages_new_ids(claim_index: Cl
 
 def test_concurrent_writers_never_get_the_same_ids(tmp_path: Path):
 
-    from index.db import make_engine
-    from index.schema import PassageRow
-    from index.store import Store, _fresh_ids
+    from claimbot.index.storage.db import make_engine
+    from claimbot.index.storage.schema import PassageRow
+    from claimbot.index.storage.store import Store, _fresh_ids
 
     url = f"sqlite:///{tmp_path / 'ids.db'}"
     Store(make_engine(url))  # the schema
@@ -346,7 +346,7 @@ def test_changing_the_embedding_model_requires_reembedding(home: Path, monkeypat
 
 
 def test_a_reembedding_cut_short_leaves_an_index_that_asks_for_it_again(home: Path, monkeypatch: pytest.MonkeyPatch):
-    from index.review import ReviewService
+    from claimbot.index.review.service import ReviewService
 
     index = ClaimIndex(Settings())
     _ingest(index, str(DEMO_CORPUS))
@@ -368,8 +368,8 @@ def test_a_reembedding_cut_short_leaves_an_index_that_asks_for_it_again(home: Pa
 
 
 def test_reembedding_redoes_the_corrections_vectors_too(home: Path):
-    from index.review import ReviewService
-    from index.review_schema import CorrectionRow
+    from claimbot.index.review.service import ReviewService
+    from claimbot.index.storage.review_tables import CorrectionRow
 
     index = ClaimIndex(Settings())
     _ingest(index, str(DEMO_CORPUS))
@@ -396,8 +396,8 @@ def test_reembedding_redoes_the_corrections_vectors_too(home: Path):
 def test_corrections_of_another_model_of_the_same_size_are_redone_when_the_bot_starts(home: Path):
     # A model switched while the corpus was empty: nothing asked for `reindex --reembed`, and the
     # old vectors have the new model's size, so only their recorded model tells them apart.
-    from bot.app import Services
-    from index.review_schema import CorrectionRow
+    from claimbot.bot.services import Services
+    from claimbot.index.storage.review_tables import CorrectionRow
 
     index = ClaimIndex(Settings())
     _ingest(index, str(DEMO_CORPUS))
@@ -431,7 +431,7 @@ def test_killed_ingest_leaves_a_consistent_index_and_a_rerun_completes(home: Pat
     _write_big_jsonl(big, 300)
     env = {**os.environ, "CLAIMBOT_HOME": str(home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "ingest", "--verbose", str(big)],
+        [sys.executable, "-m", "claimbot.bot.cli", "ingest", "--verbose", str(big)],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True,
     )
     added_lines = 0
@@ -482,7 +482,7 @@ def test_many_passages_switch_to_hnsw_and_stay_searchable(home: Path, tmp_path: 
 # -- attribution at ingest time (issue 4) -------------------------------------------------------
 
 def _stored_passages(index: ClaimIndex) -> list:
-    from index.schema import PassageRow
+    from claimbot.index.storage.schema import PassageRow
 
     with index.store.session() as s:
         return list(s.scalars(select(PassageRow).order_by(PassageRow.position)))
@@ -582,7 +582,7 @@ def test_ingesting_into_an_index_of_older_passages_warns(claim_index: ClaimIndex
     (tmp_path / "b.txt").write_text("River story\nThe river rose.", encoding="utf-8")
     _ingest(claim_index, str(tmp_path / "a.txt"))
     claim_index.store.set_meta("passage_format", "1")  # as if built before speakers were embedded
-    with caplog.at_level("WARNING", logger="index.ingest"):
+    with caplog.at_level("WARNING", logger="claimbot.index.corpus.ingest"):
         assert _ingest(claim_index, str(tmp_path / "b.txt")).added == 1
     assert "passage format 1" in caplog.text and "re-ingest" in caplog.text
     assert claim_index.store.get_meta("passage_format") == "1"  # it still holds passages of format 1

@@ -18,15 +18,15 @@ import pytest
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import Connection
 
-from index import db
-from index.config import Settings
-from index.embed import from_blobs
-from index.migrate import copied_tables, migrate
-from index.models import ArticleRef, CheckResult, PassageResult
-from index.retrieve import reciprocal_rank_fusion
-from index.review import ReviewService
-from index.service import ClaimIndex
-from index.sources import SourceOptions, read_inputs
+from claimbot.index.storage import db
+from claimbot.index.config import Settings
+from claimbot.index.search.embed import from_blobs
+from claimbot.index.storage.migrate import copied_tables, migrate
+from claimbot.index.records import ArticleRef, CheckResult, PassageResult
+from claimbot.index.search.retrieve import reciprocal_rank_fusion
+from claimbot.index.review.service import ReviewService
+from claimbot.index.service import ClaimIndex
+from claimbot.index.corpus.sources import SourceOptions, read_inputs
 from tests.conftest import DEMO_CORPUS, ON_POSTGRES, drop_database, fresh_database_url
 from tests.hash_embedder import HashEmbedder, SmallHashEmbedder
 
@@ -152,7 +152,7 @@ def test_sqlite_installation_migrates_to_postgresql_and_a_rerun_copies_nothing(t
 
 
 def test_migrate_refuses_a_sqlite_target(tmp_path: Path):
-    from index.migrate import MigrationError
+    from claimbot.index.storage.migrate import MigrationError
 
     (tmp_path / "a.db").touch()
     with pytest.raises(MigrationError, match="PostgreSQL"):
@@ -166,7 +166,7 @@ def test_migrate_refuses_a_sqlite_target(tmp_path: Path):
     ("postgresql+psycopg://u:secret@127.0.0.1:1/db", "cannot reach the database"),  # nothing listens on port 1
 ])
 def test_migrate_names_a_bad_target_in_one_line(tmp_path: Path, target: str, message: str):
-    from index.migrate import MigrationError
+    from claimbot.index.storage.migrate import MigrationError
 
     (tmp_path / "a.db").touch()
     with pytest.raises(MigrationError, match=message) as caught:
@@ -313,7 +313,7 @@ def test_two_processes_flagging_then_claiming_the_same_answer(pg_url: str):
 
 
 def _rate_worker(url: str, user: int) -> bool:
-    from index.review import ReviewLimits
+    from claimbot.index.review.service import ReviewLimits
 
     engine = db.make_engine(url)
     try:
@@ -324,7 +324,7 @@ def _rate_worker(url: str, user: int) -> bool:
 
 
 def test_two_bot_processes_share_one_rate_limit_window(pg_url: str):
-    from index.review import RATE_LOCK_CLASS
+    from claimbot.index.review.service import RATE_LOCK_CLASS
 
     engine = db.make_engine(pg_url)
     ctx = multiprocessing.get_context("spawn")
@@ -366,7 +366,7 @@ def _top(index: ClaimIndex, claim: str, k: int = 5) -> list[int]:
 
 @pytest.mark.slow
 def test_the_same_corpus_gives_the_same_passages_on_both_backends(tmp_path: Path, pg_url: str):
-    from index.embed import shared_embedder
+    from claimbot.index.search.embed import shared_embedder
 
     embedder = shared_embedder(Settings(_env_file=None).embed_model, 64, 0)
     lite = ClaimIndex(_settings(tmp_path / "lite", None), embedder=embedder)
@@ -390,7 +390,7 @@ def test_the_same_corpus_gives_the_same_passages_on_both_backends(tmp_path: Path
 def test_claimbot_migrate_command_copies_verifies_and_reruns(tmp_path: Path, pg_url: str):
     from typer.testing import CliRunner
 
-    from bot.cli import app
+    from claimbot.bot.cli import app
 
     source = ClaimIndex(_settings(tmp_path / "home", None), embedder=HashEmbedder())
     assert source.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
@@ -408,7 +408,7 @@ def test_claimbot_migrate_command_copies_verifies_and_reruns(tmp_path: Path, pg_
 
 
 def test_reembedding_with_another_dimension_retypes_the_vector_column(tmp_path: Path, pg_url: str):
-    from index.pgvectors import column_dim
+    from claimbot.index.storage.pgvectors import column_dim
 
     index = ClaimIndex(_settings(tmp_path / "home", pg_url), embedder=HashEmbedder())
     try:
@@ -430,7 +430,7 @@ def test_reembedding_with_another_dimension_retypes_the_vector_column(tmp_path: 
 
 
 def test_full_text_ranking_with_estimated_statistics_matches_the_exact_one(tmp_path: Path, pg_url: str, monkeypatch):
-    import index.pgtext as pgtext
+    import claimbot.index.storage.pgtext as pgtext
 
     index = ClaimIndex(_settings(tmp_path / "home", pg_url), embedder=HashEmbedder())
     try:

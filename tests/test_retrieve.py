@@ -1,4 +1,4 @@
-from index.retrieve import reciprocal_rank_fusion
+from claimbot.index.search.retrieve import reciprocal_rank_fusion
 
 
 def test_passages_found_by_both_rankings_come_first():

@@ -12,9 +12,9 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect
 
-from index import db
-from index.models import ArticleRef, CheckResult, PassageResult
-from index.review import (
+from claimbot.index.storage import db
+from claimbot.index.records import ArticleRef, CheckResult, PassageResult
+from claimbot.index.review.service import (
     AlreadyTaken,
     ClaimInvalid,
     NotFound,
@@ -384,7 +384,7 @@ def test_migration_0005_names_the_model_of_existing_correction_vectors(engine):
 def test_sources_matches_percent_and_underscore_literally(engine, svc):
     from sqlalchemy.orm import Session
 
-    from index.schema import ArticleRow
+    from claimbot.index.storage.schema import ArticleRow
 
     with Session(engine) as s, s.begin():
         for n, (title, outlet) in enumerate([("Inflation hits 5% in May", "Herald"), ("Rates rise", "Daily_News"),
@@ -464,14 +464,14 @@ def test_migration_0002_matches_the_orm_tables(engine):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from index import review_schema
-    from index.schema import Base
+    from claimbot.index.storage import review_tables
+    from claimbot.index.storage.schema import Base
 
     ours = {t.name for t in Base.metadata.sorted_tables if t.name in {
-        review_schema.GuildSettingsRow.__tablename__, review_schema.AnswerRow.__tablename__,
-        review_schema.FlagRow.__tablename__, review_schema.FlagReportRow.__tablename__,
-        review_schema.CorrectionRow.__tablename__, review_schema.AuditRow.__tablename__,
-        review_schema.RateEventRow.__tablename__}}
+        review_tables.GuildSettingsRow.__tablename__, review_tables.AnswerRow.__tablename__,
+        review_tables.FlagRow.__tablename__, review_tables.FlagReportRow.__tablename__,
+        review_tables.CorrectionRow.__tablename__, review_tables.AuditRow.__tablename__,
+        review_tables.RateEventRow.__tablename__}}
     assert len(ours) == 7
     db.upgrade(engine)
     with engine.connect() as connection:

@@ -21,7 +21,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import create_engine, select
 
-from index.review_schema import AnswerRow
+from claimbot.index.storage.review_tables import AnswerRow
 from tests.conftest import ON_POSTGRES
 from tests.test_deploy import systemd_unit
 from tests.fake_discord import FakeDiscord, Member, guild_on_shard, slash

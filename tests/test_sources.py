@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from index.models import ArticleInput
-from index.sources import SourceError, SourceOptions, read_inputs
+from claimbot.index.records import ArticleInput
+from claimbot.index.corpus.sources import SourceError, SourceOptions, read_inputs
 
 # The local test server is on 127.0.0.1, which the default options refuse (see the SSRF tests).
 OPTIONS = SourceOptions(max_bytes=20_000, timeout_s=0.5, max_redirects=3, allow_private=True)
@@ -323,7 +323,7 @@ def test_urls_on_private_addresses_are_refused_by_default(url: str):
 
 
 def test_a_redirect_to_a_private_address_is_refused(server: str, monkeypatch):
-    from index import sources
+    from claimbot.index.corpus import sources
 
     # Pretend the test server's own address (127.0.0.1) is public, so the first hop is fetched and
     # only the redirect target (127.0.0.2, loopback) is judged private.
@@ -341,7 +341,7 @@ def test_a_name_that_turns_private_after_the_check_never_gets_the_request(server
     """DNS rebinding: the name answers a public address to the check and a loopback one when the
     connection is made. The fetch connects only to addresses it has just checked, so the request
     never reaches the host's own network."""
-    from index import sources
+    from claimbot.index.corpus import sources
 
     port = server.rsplit(":", 1)[1]
     answers = iter([[sources.ipaddress.ip_address("93.184.216.34")], [sources.ipaddress.ip_address("127.0.0.1")]])
@@ -357,7 +357,7 @@ def test_a_name_that_turns_private_after_the_check_never_gets_the_request(server
 def test_the_connection_goes_to_the_checked_address(server: str, monkeypatch):
     """Not to a second answer of the system resolver: `.invalid` names never resolve, so this fetch
     works only if it connects to the address the check was given."""
-    from index import sources
+    from claimbot.index.corpus import sources
 
     port = server.rsplit(":", 1)[1]
     monkeypatch.setattr(sources, "_resolve", lambda host, port: [sources.ipaddress.ip_address("127.0.0.1")])
@@ -373,7 +373,7 @@ def test_an_address_that_cannot_be_reached_gives_way_to_the_next(server: str, mo
     server down): the fetch goes on to the next checked address, as socket.create_connection does."""
     import httpcore
 
-    from index import sources
+    from claimbot.index.corpus import sources
 
     port = server.rsplit(":", 1)[1]
     ips = [sources.ipaddress.ip_address(a) for a in ("127.0.0.2", "127.0.0.1")]  # nothing listens on .2
@@ -395,7 +395,7 @@ def test_an_address_that_cannot_be_reached_gives_way_to_the_next(server: str, mo
 
 
 def test_the_setting_defaults_to_refusing(monkeypatch):
-    from index.config import Settings
+    from claimbot.index.config import Settings
 
     monkeypatch.delenv("CLAIMBOT_FETCH_ALLOW_PRIVATE", raising=False)
     assert Settings(_env_file=None).fetch_allow_private is False

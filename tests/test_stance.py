@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from index.config import Settings
-from index.stance import LABELS, StanceModel, StanceModelError, shared_stance_model
-from index.stance_eval import (
+from claimbot.bot.cli import app
+from claimbot.index.config import Settings
+from claimbot.index.stance.model import LABELS, StanceModel, StanceModelError, shared_stance_model
+from claimbot.index.evaluation.stance import (
     _picked_view_probs,
     decisions,
     evaluate,
@@ -20,8 +20,8 @@ from index.stance_eval import (
     f1_per_label,
     format_report,
 )
-from index.stance_views import stance_views
-from index.stance_io import label_file
+from claimbot.index.stance.views import stance_views
+from claimbot.index.stance.batch import label_file
 
 pytestmark = pytest.mark.slow  # the packaged stance model (and, for the demo checks, spaCy)
 runner = CliRunner()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.stance import StanceScore
-from index.stance_views import as_sentence, clauses, core, pick_view, said_by, stance_views
+from claimbot.index.stance.model import StanceScore
+from claimbot.index.stance.views import as_sentence, clauses, core, pick_view, said_by, stance_views
 
 STILL_ALIVE = ("In the first of several videos released via social media Monday morning, Pérez announced that he "
                "and a small group of men were still alive, despite the early-morning assault.")

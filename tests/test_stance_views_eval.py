@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.stance import StanceScore
+from claimbot.index.stance.model import StanceScore
 from train.stance_views_eval import confidence_for
 from train.stance_views_eval import main as views_main
 

@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from index import text
+from claimbot.index.corpus import text
 from tests.conftest import DEMO_ARTICLE
 
 

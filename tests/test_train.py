@@ -92,7 +92,7 @@ def test_the_shipped_model_rebuilt_for_training_gives_the_shipped_logits(tmp_pat
     training checkpoints are not in the repository."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from index.stance import shared_stance_model
+    from claimbot.index.stance.model import shared_stance_model
     from train import stance_from_onnx
 
     stance_from_onnx.main(["--out", str(tmp_path / "shipped")])

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from index.vectors import VectorIndex
+from claimbot.index.search.vectors import VectorIndex
 
 DIM = 16
 

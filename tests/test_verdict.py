@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from index.models import ArticleRef, PassageResult, StanceProbs
-from index.verdict import decide, side_first
+from claimbot.index.records import ArticleRef, PassageResult, StanceProbs
+from claimbot.index.stance.verdict import decide, side_first
 
 
 def passage(stance: str, prob: float, *, confident: bool = True, relevance: float = 0.5, **who) -> PassageResult:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.stance import packaged_model_dir  # noqa: E402
+from claimbot.index.stance.model import packaged_model_dir  # noqa: E402
 
 DEMO_CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 
@@ -91,9 +91,9 @@ def with_threshold(model_dir: Path, confident: float, into: Path) -> Path:
 
 
 def run(model_dir: Path | None, confident: float | None) -> list[Outcome]:
-    from index.config import Settings
-    from index.service import ClaimIndex
-    from index.sources import SourceOptions, read_inputs
+    from claimbot.index.config import Settings
+    from claimbot.index.service import ClaimIndex
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
 
     with tempfile.TemporaryDirectory() as tmp:
         model = model_dir or packaged_model_dir()

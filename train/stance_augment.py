@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.stance_eval import read_jsonl  # noqa: E402
+from claimbot.index.evaluation.stance import read_jsonl  # noqa: E402
 from train.stance_views_eval import decorate, harvest  # noqa: E402
 
 

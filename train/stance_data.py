@@ -3,7 +3,7 @@
 Every pair is ``{"claim", "evidence", "label", "source", "group"}`` with label in
 # Shared with the packaged product, so that training, the overlap filter and `claimbot eval
 # stance` read the evaluation sets and undo PTB tokenisation the same way.
-from index.stance_eval import PTB, detok, eval_pairs, read_jsonl, read_zip_jsonl  # noqa: E402,F401
+from claimbot.index.evaluation.stance import PTB, detok, eval_pairs, read_jsonl, read_zip_jsonl  # noqa: E402,F401
 
 LABELS = ["supports", "refutes", "neutral"].  ``group`` keys the held-out dev
 split (all pairs of one group go to the same side, so no claim leaks).
@@ -30,7 +30,7 @@ from pathlib import Path
 
 # Shared with the packaged product, so that training, the overlap filter and `claimbot eval
 # stance` read the evaluation sets and undo PTB tokenisation the same way.
-from index.stance_eval import PTB, detok, eval_pairs, read_jsonl, read_zip_jsonl  # noqa: E402,F401
+from claimbot.index.evaluation.stance import PTB, detok, eval_pairs, read_jsonl, read_zip_jsonl  # noqa: E402,F401
 
 LABELS = ["supports", "refutes", "neutral"]
 DEFAULT_OUT = "/work/claimbot-runs/stance"

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.stance_eval import decisions as decide
-from index.stance_eval import expected_calibration_error as ece
-from index.stance_eval import f1_per_label as f1_table
-from index.stance_eval import score_set
+from claimbot.index.evaluation.stance import decisions as decide
+from claimbot.index.evaluation.stance import expected_calibration_error as ece
+from claimbot.index.evaluation.stance import f1_per_label as f1_table
+from claimbot.index.evaluation.stance import score_set
 from train.stance_data import DEFAULT_OUT, LABELS, default_data_dir, detok, eval_pairs, read_jsonl
 
 L2I = {l: i for i, l in enumerate(LABELS)}

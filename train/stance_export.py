@@ -11,7 +11,7 @@ when present beside the checkpoint), export_report.json.  With --int8 also model
 --quantize-classifier) and its agreement with fp32 on a verification sample.
 
 Input order: [CLS] evidence [SEP] claim [SEP], max 128 tokens (same as training).
-This script never writes into the repository; copy the folder to index/models/stance/ yourself.
+This script never writes into the repository; copy the folder to index/stance/weights/ yourself.
 """
 from __future__ import annotations
 

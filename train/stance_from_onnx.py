@@ -1,6 +1,6 @@
 """Rebuild a trainable checkpoint of the shipped stance model from its ONNX file.
 
-The repository ships only the inference artifact (`index/models/stance/model.onnx`, fp16-stored
+The repository ships only the inference artifact (`index/stance/weights/model.onnx`, fp16-stored
 weights); the training runs' checkpoints stay on the machine that made them. Every weight is in the
 ONNX file, though: the named ones under their PyTorch names, and the Linear layers' matrices
 transposed under names like `onnx::MatMul_892`, each feeding an Add with its named bias. This
@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.stance import StanceModel, packaged_model_dir  # noqa: E402
+from claimbot.index.stance.model import StanceModel, packaged_model_dir  # noqa: E402
 from train.stance import L2I, base_model_path  # noqa: E402
 from train.stance_data import LABELS  # noqa: E402
 

@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from syntok import segmenter  # noqa: E402
 
-from index.stance_eval import read_jsonl  # noqa: E402
+from claimbot.index.evaluation.stance import read_jsonl  # noqa: E402
 from train.stance_data import (  # noqa: E402
     content_tokens,
     default_data_dir,
@@ -253,8 +253,8 @@ def build(data: Path, seed: int = 17, articles: str = "selection", entity_per_cl
 
 def score(rows: list[dict], model_dir: Path | None) -> dict:
     """Macro-F1 and per-kind accuracy, for the whole sentence and for the view `claimbot check` picks."""
-    from index.coordination import shared_clause_splitter
-    from index.stance import shared_stance_model
+    from claimbot.index.stance.clauses import shared_clause_splitter
+    from claimbot.index.stance.model import shared_stance_model
     from train.stance_views_eval import macro_f1, whole_and_picked
 
     model = shared_stance_model(model_dir)

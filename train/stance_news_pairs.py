@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.stance_eval import read_jsonl  # noqa: E402
+from claimbot.index.evaluation.stance import read_jsonl  # noqa: E402
 from train.stance_data import write_jsonl  # noqa: E402
 from train.stance_news import build, polnear_dev_or_exit  # noqa: E402
 

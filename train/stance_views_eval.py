@@ -33,10 +33,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.coordination import ClauseSplitter, shared_clause_splitter  # noqa: E402
-from index.stance import StanceScore, shared_stance_model  # noqa: E402
-from index.stance_eval import L2I, f1_per_label, read_jsonl  # noqa: E402
-from index.stance_views import _DATE, _FRONTED, _TRAILING, pick_view, score_views  # noqa: E402
+from claimbot.index.stance.clauses import ClauseSplitter, shared_clause_splitter  # noqa: E402
+from claimbot.index.stance.model import StanceScore, shared_stance_model  # noqa: E402
+from claimbot.index.evaluation.stance import L2I, f1_per_label, read_jsonl  # noqa: E402
+from claimbot.index.stance.views import _DATE, _FRONTED, _TRAILING, pick_view, score_views  # noqa: E402
 from train.stance_data import stable_hash  # noqa: E402
 
 _LOWERABLE = {"the", "a", "an", "it", "he", "she", "they", "we", "there", "this", "that", "these",

@@ -1,0 +1,40 @@
+"""What the bot serves from: the claim index, the review workflow and the settings, opened once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from claimbot.index.config import Settings
+from claimbot.index.review.service import ReviewLimits, ReviewService
+from claimbot.index.service import ClaimIndex
+
+
+@dataclass
+class Services:
+    index: ClaimIndex
+    review: ReviewService
+    settings: Settings
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        index = ClaimIndex(settings)
+        review = ReviewService(
+            index.store.engine,
+            limits=ReviewLimits.from_settings(settings),
+            embed=lambda texts: index.embedder.encode(texts),
+            embed_model=index.embedder.name,
+        )
+        # Corrections made under another embedding model (switched on an empty corpus, where
+        # nothing asks for `reindex --reembed`) are redone here rather than never matched again.
+        review.reembed_corrections(only_stale=True)
+        return cls(index, review, settings)
+
+    # Counts only: `index.stats()` would also count the vectors, a scan of every passage row on
+    # PostgreSQL, for a figure the footer does not show.
+    def corpus_line(self) -> str:
+        articles, passages = self.index.store.counts()
+        return f"Corpus: {articles} articles, {passages} passages"
+
+    def corpus_version(self) -> str:
+        articles, passages = self.index.store.counts()
+        return f"{articles}a/{passages}p"

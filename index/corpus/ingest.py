@@ -1,0 +1,233 @@
+"""Ingestion: articles in, passages with embeddings out, one transaction per article.
+
+Passages of several articles are embedded together (the embedder is the slow part and wants
+full batches); each article is then committed on its own, so a crash or a bad input never
+leaves half an article. The vector index is updated after each commit and saved at the end
+and every `SAVE_EVERY_S`; if the process dies in between, the next open syncs it from the
+database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from claimbot.index.corpus import text as textmod
+from claimbot.index.search.embed import Embedder
+from claimbot.index.records import ArticleInput, IngestReport, PassageDraft, Sentence
+from claimbot.index.corpus.sources import SourceError, SourceItem
+from claimbot.index.storage.store import Store
+from claimbot.index.search.vectors import VectorBackend
+
+if TYPE_CHECKING:  # spaCy loads only when an attributor is made
+    from claimbot.index.corpus.attribution import Attributor, SentenceAttribution
+
+log = logging.getLogger(__name__)
+
+EMBED_CHUNK_SENTENCES = 256
+SAVE_EVERY_S = 60.0
+
+Outcome = Literal["added", "replaced", "unchanged", "failed"]
+
+
+@dataclass(frozen=True)
+class IngestEvent:
+    outcome: Outcome
+    origin: str
+    detail: str
+    passages: int = 0
+
+
+@dataclass
+class _Pending:
+    article: ArticleInput
+    content_hash: str
+    drafts: list[PassageDraft]
+    replace_id: int | None
+    replace_passages: list[int]
+    note: str = ""  # appended to the article's event line
+
+
+Annotator = Callable[[ArticleInput, list[PassageDraft]], list[PassageDraft]]
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: Store,
+        vectors: VectorBackend,
+        embedder: Embedder,
+        *,
+        collection: str,
+        load_attributor: Callable[[], Attributor] | None = None,
+        annotate: Annotator | None = None,
+        on_event: Callable[[IngestEvent], None] | None = None,
+        write_lock: AbstractContextManager | None = None,
+    ) -> None:
+        """`load_attributor` (e.g. `claimbot.index.corpus.attribution.shared_attributor`) gives every passage its
+        speaker, cue and attribution and embeds it with them; None stores them empty. `write_lock`
+        is held from an article's commit until its vectors are in the index, so that nothing syncing
+        the index with the database meanwhile adds them a second time."""
+        self.store = store
+        self.vectors = vectors
+        self.write_lock = write_lock or contextlib.nullcontext()
+        self.embedder = embedder
+        self.collection = collection
+        self.annotate = annotate
+        self._load_attributor = load_attributor
+        self._attributor: Attributor | None = None
+        self.on_event = on_event or (lambda _event: None)
+        self.report = IngestReport()
+        self._pending: list[_Pending] = []
+        self._pending_keys: set[str] = set()
+        self._last_save = time.monotonic()
+
+    def run(self, items: Iterable[SourceItem]) -> IngestReport:
+        started = time.perf_counter()
+        self._record_passage_format()
+        try:
+            for item in items:
+                self._take(item)
+            self._flush()
+        finally:
+            if self.vectors.dirty:
+                self.vectors.save()
+            self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _record_passage_format(self) -> None:
+        """Note in the index which `text.PASSAGE_FORMAT` its passages were embedded in.
+
+        An index built before (no note, or another one) keeps working, but its passages lack
+        speakers and were embedded without them: re-ingesting into a fresh CLAIMBOT_HOME is what
+        brings them up to date (`reindex --reembed` re-embeds the stored texts as they are)."""
+        stored = self.store.get_meta("passage_format")
+        if stored == textmod.PASSAGE_FORMAT:
+            return
+        if self.store.counts()[1] == 0:
+            self.store.set_meta("passage_format", textmod.PASSAGE_FORMAT)
+        else:
+            log.warning(
+                "this index holds passages in passage format %s, new ones are in format %s: "
+                "re-ingest the articles into a fresh CLAIMBOT_HOME to give all of them speakers",
+                stored or "1", textmod.PASSAGE_FORMAT,
+            )
+
+    def _emit(self, event: IngestEvent) -> None:
+        if event.outcome == "failed":
+            self.report.failed += 1
+            self.report.errors.append(f"{event.origin}: {event.detail}")
+        elif event.outcome == "unchanged":
+            self.report.unchanged += 1
+        else:
+            setattr(self.report, event.outcome, getattr(self.report, event.outcome) + 1)
+            self.report.passages += event.passages
+        self.on_event(event)
+
+    def _take(self, item: SourceItem) -> None:
+        if isinstance(item, SourceError):
+            self._emit(IngestEvent("failed", item.origin, item.reason))
+            return
+        try:
+            self._prepare(item)
+        except Exception as error:  # noqa: BLE001 - one odd article must not end a long ingest
+            # The event line is what the user sees; the traceback is for a service's log (INFO),
+            # not for the command line, which would print it under Python's last-resort handler.
+            log.info("could not index %s", item.origin, exc_info=True)
+            self._emit(IngestEvent("failed", item.origin, f"could not be indexed ({type(error).__name__}: {error})"))
+
+    def _prepare(self, item: ArticleInput) -> None:
+        article = item.model_copy(update={"text": textmod.normalise(item.text)})
+        if not article.text:
+            self._emit(IngestEvent("failed", article.origin, "no extractable text"))
+            return
+        content_hash = textmod.content_hash(article.text)
+        keys = {f"hash:{content_hash}"} | ({f"url:{article.url}"} if article.url else set())
+        if keys & self._pending_keys:
+            self._flush()  # the same article twice in one run: let the first commit decide
+        by_url, by_hash = self.store.find_existing(article.url, content_hash, self.collection)
+        if by_url is not None and by_url.content_hash == content_hash:
+            self._emit(IngestEvent("unchanged", article.origin, f"already indexed as article {by_url.id}"))
+            return
+        if by_hash is not None and (by_url is None or by_hash.id != by_url.id):
+            self._emit(IngestEvent("unchanged", article.origin, f"same text as article {by_hash.id}"))
+            return
+        sentences = textmod.split_sentences(article.text)
+        if not any(s.kind == "text" for s in sentences):
+            self._emit(IngestEvent("failed", article.origin, "no extractable text (only headings or captions)"))
+            return
+        attributions, attribution_note = self._attribute(article, sentences)
+        drafts = textmod.passage_drafts(sentences, article.title, attributions)
+        if self.annotate is not None:
+            drafts = self.annotate(article, drafts)
+        self._pending.append(
+            _Pending(
+                article,
+                content_hash,
+                drafts,
+                replace_id=by_url.id if by_url else None,
+                replace_passages=by_url.passage_ids if by_url else [],
+                note=attribution_note,
+            )
+        )
+        self._pending_keys |= keys
+        if sum(len(p.drafts) for p in self._pending) >= EMBED_CHUNK_SENTENCES:
+            self._flush()
+
+    def _attribute(
+        self, article: ArticleInput, sentences: list[Sentence]
+    ) -> tuple[list[SentenceAttribution] | None, str]:
+        """Who says each sentence, and a note for the article's event line if that failed."""
+        if self._load_attributor is None:
+            return None, ""
+        if self._attributor is None:
+            self._attributor = self._load_attributor()
+        try:
+            per_sentence, _relations = self._attributor.attribute(article.text, sentences, article.outlet)
+        except Exception as error:  # noqa: BLE001 - a rule bug on one article must not stop a long ingest
+            # Indexed without speakers (shown as unknown, never as a wrong speaker), and said so.
+            log.info("attribution failed for %s", article.origin, exc_info=True)
+            return None, f" (attribution failed: {type(error).__name__}: {error})"
+        return per_sentence, ""
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending, self._pending_keys = self._pending, [], set()
+        vectors = self.embedder.encode([d.embed_text for p in pending for d in p.drafts])
+        offset = 0
+        for p in pending:
+            article_vectors = vectors[offset : offset + len(p.drafts)]
+            offset += len(p.drafts)
+            with self.write_lock:
+                try:
+                    article_id, passage_ids = self.store.write_article(
+                        p.article, p.content_hash, p.drafts, article_vectors,
+                        replace_id=p.replace_id, collection=self.collection,
+                    )
+                except IntegrityError:
+                    # Another process stored the same URL or text since we looked: nothing was written.
+                    self._emit(IngestEvent("unchanged", p.article.origin, "stored concurrently by another ingest"))
+                    continue
+                except SQLAlchemyError as error:
+                    # e.g. a value longer than its PostgreSQL column: this article's transaction
+                    # rolled back, nothing of it was written; the others go on.
+                    log.info("could not store %s", p.article.origin, exc_info=True)
+                    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+                    self._emit(IngestEvent("failed", p.article.origin, f"could not be stored ({reason})"))
+                    continue
+                self.vectors.remove(np.asarray(p.replace_passages, dtype=np.int64))
+                self.vectors.add(np.asarray(passage_ids, dtype=np.int64), article_vectors)
+            outcome: Outcome = "replaced" if p.replace_id is not None else "added"
+            self._emit(IngestEvent(outcome, p.article.origin, f"article {article_id}{p.note}", len(passage_ids)))
+        if time.monotonic() - self._last_save > SAVE_EVERY_S:
+            self.vectors.save()
+            self._last_save = time.monotonic()

@@ -1,0 +1,454 @@
+"""Read articles from files, folders, JSONL and URLs.
+
+Every input yields either an `ArticleInput` or a `SourceError` naming the input and the reason,
+so one bad file never stops a run.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpcore
+import httpx
+from pydantic import ValidationError
+
+from claimbot.index.records import ArticleInput
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
+META_FIELDS = ("title", "url", "outlet", "author", "published", "language")
+
+
+@dataclass(frozen=True)
+class SourceError:
+    origin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"
+
+
+SourceItem = ArticleInput | SourceError
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    max_bytes: int = 5_000_000
+    timeout_s: float = 15.0
+    max_redirects: int = 5
+    # Fetch from loopback, private, link-local... addresses too (tests, an intranet news archive).
+    allow_private: bool = False
+    overrides: dict[str, Any] | None = None  # metadata given on the command line
+
+
+def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceItem]:
+    for raw in inputs:
+        if raw.startswith(("http://", "https://")):
+            yield fetch_url(raw, options)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not p.name.endswith(".meta.json")
+            )
+            if not files:
+                yield SourceError(raw, "folder holds no .txt, .md, .html or .jsonl files")
+            for file in files:
+                yield from read_file(file, options)
+        elif path.exists():
+            yield from read_file(path, options)
+        else:
+            yield SourceError(raw, "no such file, folder or http(s) URL")
+
+
+def read_file(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
+    origin = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        yield SourceError(origin, f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")
+        return
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        yield SourceError(origin, f"cannot read ({exc.strerror})")
+        return
+    if size > options.max_bytes and suffix not in JSONL_SUFFIXES:
+        yield SourceError(origin, f"too large ({size:,} bytes; the limit is {options.max_bytes:,})")
+        return
+    if suffix in JSONL_SUFFIXES:
+        yield from _read_jsonl(path, options)
+        return
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield SourceError(origin, f"cannot read ({exc.strerror})")
+        return
+    decoded = _decode(raw, html_charset(raw) if suffix in HTML_SUFFIXES else None)
+    if isinstance(decoded, str) and not decoded.strip():
+        yield SourceError(origin, "empty file")
+        return
+    if not isinstance(decoded, str):
+        yield SourceError(origin, decoded.reason)
+        return
+    meta = _sidecar_meta(path)
+    if isinstance(meta, SourceError):
+        yield meta
+        return
+    if suffix in HTML_SUFFIXES:
+        yield _from_html(decoded, origin, meta, options)
+    else:
+        yield _from_plain_text(decoded, origin, meta, options, markdown=suffix != ".txt")
+
+
+def _decode(raw: bytes, charset: str | None = None) -> str | SourceError:
+    """UTF-8 first (a stale <meta> on a UTF-8 page is common, and real legacy text is almost never
+    valid UTF-8), then the charset the document declares."""
+    if b"\x00" in raw[:8192]:
+        return SourceError("", "binary file (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if charset:
+            try:
+                return raw.decode(charset)
+            except (UnicodeDecodeError, LookupError):  # wrong, or no codec of that name
+                pass
+        return SourceError("", f"not UTF-8 text (invalid byte at position {exc.start})")
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def html_charset(raw: bytes) -> str | None:
+    """The charset a page declares in a <meta> tag, as browsers look for it (in its first 4 KB)."""
+    m = _META_CHARSET.search(raw[:4096])
+    return m.group(1).decode("ascii") if m else None
+
+
+def _sidecar_meta(path: Path) -> dict[str, Any] | SourceError:
+    sidecar = path.with_name(path.stem + ".meta.json")
+    if not sidecar.exists():
+        return {}
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return SourceError(str(sidecar), f"cannot read ({exc.strerror})")
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        return SourceError(str(sidecar), f"invalid metadata JSON ({exc})")
+    if not isinstance(meta, dict):
+        return SourceError(str(sidecar), "metadata must be a JSON object")
+    unknown = set(meta) - set(META_FIELDS)
+    if unknown:
+        return SourceError(str(sidecar), f"unknown metadata keys: {', '.join(sorted(unknown))}")
+    return meta
+
+
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _build(fields: dict[str, Any], origin: str, options: SourceOptions) -> SourceItem:
+    merged = {**fields, **{k: v for k, v in (options.overrides or {}).items() if v is not None}}
+    # JSON may escape half an emoji ("\ud83d" cut off by a scraper): not encodable as UTF-8.
+    merged = {k: _LONE_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for k, v in merged.items()}
+    if not str(merged.get("text") or "").strip():
+        return SourceError(origin, "no extractable text")
+    try:
+        return ArticleInput(**merged, origin=origin)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return SourceError(origin, f"invalid article ({problems})")
+
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# Emphasis markers open and close at word edges, as in CommonMark: "my_big_file" and "2*3*4" stay.
+_MD_EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
+
+
+def _strip_markdown(text: str) -> str:
+    lines = []
+    for line in text.split("\n"):
+        line = _MD_HEADING.sub("", line)
+        line = _MD_LINK.sub(r"\1", line)
+        line = _MD_EMPHASIS.sub(r"\2", line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _from_plain_text(
+    text: str, origin: str, meta: dict[str, Any], options: SourceOptions, *, markdown: bool
+) -> SourceItem:
+    if markdown:
+        text = _strip_markdown(text)
+    first, _, rest = text.strip().partition("\n")
+    given = (options.overrides or {}).get("title") or meta.get("title")
+    if not given:
+        title, body = first.strip(), rest
+    elif " ".join(first.split()).casefold() == " ".join(str(given).split()).casefold():
+        title, body = given, rest  # the file starts with the title it is given
+    else:
+        title, body = given, text  # the first line is text, not a title: keep it
+    return _build({**meta, "title": title, "text": body}, origin, options)
+
+
+def _from_html(html: str, origin: str, meta: dict[str, Any], options: SourceOptions) -> SourceItem:
+    import trafilatura
+
+    raw = trafilatura.extract(
+        html, output_format="json", with_metadata=True, include_comments=False, url=meta.get("url")
+    )
+    if not raw:
+        return SourceError(origin, "no extractable text")
+    doc = json.loads(raw)
+    fields = {
+        "text": doc.get("text") or doc.get("raw_text") or "",
+        "title": doc.get("title"),
+        "url": doc.get("source") if str(doc.get("source") or "").startswith("http") else None,
+        "outlet": doc.get("sitename") or doc.get("source-hostname"),
+        "author": doc.get("author"),
+        "published": doc.get("date"),
+        "language": doc.get("language"),
+    }
+    return _build({**{k: v for k, v in fields.items() if v}, **meta}, origin, options)
+
+
+def count_nonblank_lines(path: Path) -> int:
+    """Lines with something on them, read in blocks: a JSONL "line" may be gigabytes long."""
+    count, filled = 0, False  # `filled`: the line being read so far has a non-space byte
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            *ended, rest = block.split(b"\n")
+            for part in ended:
+                count += filled or bool(part.strip())
+                filled = False
+            filled = filled or bool(rest.strip())
+    return count + filled
+
+
+def _read_jsonl(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        yield SourceError(str(path), f"cannot open ({exc.strerror})")
+        return
+    with handle:
+        any_line = False
+        number = 0
+        # readline with a bound: a line of gigabytes (a JSON array saved as .jsonl) is skipped
+        # without being held in memory.
+        while raw := handle.readline(options.max_bytes + 1):
+            number += 1
+            origin = f"{path}:{number}"
+            if len(raw) > options.max_bytes:
+                while raw and not raw.endswith(b"\n"):
+                    raw = handle.readline(1 << 20)
+                any_line = True
+                yield SourceError(origin, f"line too large (over {options.max_bytes:,} bytes)")
+                continue
+            if not raw.strip():
+                continue
+            any_line = True
+            decoded = _decode(raw)
+            if isinstance(decoded, SourceError):
+                yield SourceError(origin, decoded.reason)
+                continue
+            try:
+                record = json.loads(decoded)
+            except json.JSONDecodeError as exc:
+                yield SourceError(origin, f"invalid JSON ({exc.msg})")
+                continue
+            except RecursionError:
+                yield SourceError(origin, "invalid JSON (nested too deeply)")
+                continue
+            if not isinstance(record, dict):
+                yield SourceError(origin, "each line must be a JSON object")
+                continue
+            if "text" not in record:
+                yield SourceError(origin, "missing required field 'text'")
+                continue
+            unknown = set(record) - {"text", *META_FIELDS}
+            fields = {k: v for k, v in record.items() if k not in unknown}
+            yield _build(fields, origin, options)
+        if not any_line:
+            yield SourceError(str(path), "empty file")
+
+
+def address_refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why an address must not be fetched from (None: a global unicast address).
+
+    /ingest lets a moderator make the bot's host send requests; without this, an article URL could
+    reach the host's loopback services, the LAN or a cloud metadata endpoint (169.254.169.254)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+        if getattr(ip, f"is_{kind}"):
+            return kind.replace("_", "-")
+    if not ip.is_global:
+        return "non-global"
+    return None
+
+
+def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+
+
+def _host_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
+    """Why `url` must not be fetched: not http(s), or its host resolves to a non-global address."""
+    if url.scheme not in ("http", "https"):
+        return f"refused {url}: only http(s) URLs are fetched"
+    if options.allow_private:
+        return None
+    host = url.host
+    try:
+        addresses = _resolve(host, url.port or (443 if url.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"cannot resolve host {host} ({getattr(exc, 'strerror', None) or exc})"
+    for ip in addresses:
+        kind = address_refusal(ip)
+        if kind:
+            return _refusal_message(url, host, ip, kind)
+    return None
+
+
+def _refusal_message(url: httpx.URL, host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, kind: str) -> str:
+    return (f"refused {url}: host {host} is a {kind} address ({ip}); only public addresses are "
+            "fetched (CLAIMBOT_FETCH_ALLOW_PRIVATE=true allows others)")
+
+
+class _AddressRefused(httpcore.ConnectError):
+    def __init__(self, host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, kind: str) -> None:
+        super().__init__(f"{host} is a {kind} address ({ip})")
+        self.host, self.ip, self.kind = host, ip, kind
+
+
+class _PublicOnlyBackend(httpcore.SyncBackend):
+    """Connects to the very addresses it has checked. `_host_refusal` alone is not enough: the name
+    is resolved again at connect time, and a DNS answer that changes in between (rebinding) would
+    send the request into the host's own network."""
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        try:
+            addresses = _resolve(host, port)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve host {host} ({getattr(exc, 'strerror', None) or exc})") from exc
+        for ip in addresses:
+            kind = address_refusal(ip)
+            if kind:
+                raise _AddressRefused(host, ip, kind)
+        failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
+        for ip in addresses:  # as socket.create_connection does: the next address if one fails
+            try:
+                return super().connect_tcp(str(ip), port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:  # e.g. an unrouted IPv6 address
+                failure = exc
+        raise failure or httpcore.ConnectError(f"no address for host {host}")
+
+
+def _public_only_transport() -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport()
+    # httpx builds its connection pool without a way to pass a network backend (httpx is pinned < 0.29).
+    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
+                                              network_backend=_PublicOnlyBackend())
+    return transport
+
+
+# A whole fetch (redirects and body) may take this many times CLAIMBOT_FETCH_TIMEOUT, which bounds
+# each network read.
+FETCH_DEADLINE_FACTOR = 4
+
+
+def fetch_url(url: str, options: SourceOptions) -> SourceItem:
+    """Fetch one article page and extract it; the size cap holds even without Content-Length.
+    Redirects are followed by hand so that every hop's host is checked (`_host_refusal`)."""
+    # httpx's timeout bounds each read, not the whole download: a server sending a byte every few
+    # seconds would hold a worker for as long as it liked.
+    deadline = time.monotonic() + FETCH_DEADLINE_FACTOR * options.timeout_s
+    try:
+        with httpx.Client(
+            transport=None if options.allow_private else _public_only_transport(),
+            follow_redirects=False,
+            timeout=options.timeout_s,
+            headers={"User-Agent": "claimbot/0.1 (+claim verification bot)"},
+        ) as client:
+            request = client.build_request("GET", url)
+            hops = 0
+            while True:
+                if time.monotonic() > deadline:
+                    raise httpx.TimeoutException("the whole fetch took too long", request=request)
+                refusal = _host_refusal(request.url, options)
+                if refusal:
+                    return SourceError(url, refusal)
+                try:
+                    response = client.send(request, stream=True)
+                except httpx.ConnectError as exc:
+                    refused = exc.__cause__
+                    if isinstance(refused, _AddressRefused):
+                        return SourceError(url, _refusal_message(request.url, refused.host, refused.ip, refused.kind))
+                    raise
+                try:
+                    if response.next_request is not None:
+                        hops += 1
+                        if hops > options.max_redirects:
+                            return SourceError(url, f"too many redirects (more than {options.max_redirects})")
+                        request = response.next_request
+                        continue
+                    if response.status_code >= 400:
+                        return SourceError(url, f"HTTP error {response.status_code} {response.reason_phrase}")
+                    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                    if content_type not in (*HTML_CONTENT_TYPES, "text/plain"):
+                        return SourceError(url, f"unsupported content type {content_type or '(none)'}")
+                    declared = int(response.headers.get("content-length") or 0)
+                    if declared > options.max_bytes:
+                        return SourceError(url, f"too large ({declared:,} bytes; the limit is {options.max_bytes:,})")
+                    body = bytearray()
+                    for chunk in response.iter_bytes():
+                        body.extend(chunk)
+                        if len(body) > options.max_bytes:
+                            return SourceError(url, f"too large (over {options.max_bytes:,} bytes)")
+                        if time.monotonic() > deadline:
+                            return SourceError(url, f"too slow (not downloaded within "
+                                                    f"{FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)")
+                    final_url = str(response.url)
+                    encoding = response.charset_encoding
+                    break
+                finally:
+                    response.close()
+    except httpx.TimeoutException:
+        return SourceError(url, f"timed out (no answer within {options.timeout_s:g} s, or the whole fetch over "
+                                f"{FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)")
+    except httpx.HTTPError as exc:
+        return SourceError(url, f"request failed ({type(exc).__name__}: {exc})")
+    except httpx.InvalidURL as exc:  # not an HTTPError: a malformed URL fails before any request
+        return SourceError(url, f"invalid URL ({exc})")
+    if encoding:
+        try:
+            text = bytes(body).decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            return SourceError(url, f"response is not decodable as {encoding}")
+    else:  # no charset in the header: UTF-8, else what a <meta> tag declares
+        raw = bytes(body)
+        decoded = _decode(raw, html_charset(raw) if content_type in HTML_CONTENT_TYPES else None)
+        if isinstance(decoded, SourceError):
+            return SourceError(url, decoded.reason)
+        text = decoded
+    if not text.strip():
+        return SourceError(url, "empty response")
+    meta = {"url": final_url}
+    if content_type == "text/plain":
+        return _from_plain_text(text, url, meta, options, markdown=False)
+    return _from_html(text, url, meta, options)

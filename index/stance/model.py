@@ -1,0 +1,136 @@
+"""claimbot's own stance model: does a passage support, refute or not decide a claim?
+
+A 6-layer MiniLM cross-encoder trained by `train/stance.py`, shipped as ONNX with its
+tokenizer in `index/stance/weights/` and run with onnxruntime. Input order, as in training:
+``[CLS] evidence [SEP] claim [SEP]``, at most 128 tokens.  `stance.json` beside the model holds
+what was fitted on a held-out slice of the training pool (never on the evaluation sets):
+the temperature that calibrates the probabilities, the side threshold below which a
+supports/refutes answer becomes neutral (best macro-F1), and the confidence from which a side
+counts towards a verdict (the calibrated probability from which dev accuracy reaches 90 % for the
+view `claimbot check` picks: index/stance_views.py, train/stance_views_eval.py).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+LABELS = ("supports", "refutes", "neutral")
+MAX_TOKENS = 128
+BATCH = 16
+
+
+class StanceModelError(RuntimeError):
+    """The stance model directory cannot be loaded (CLAIMBOT_STANCE_MODEL): a setup problem."""
+
+
+@dataclass(frozen=True)
+class StanceScore:
+    label: str  # "supports" | "refutes" | "neutral"
+    probs: dict[str, float]
+    confident: bool  # a side (supports/refutes) whose calibrated probability reaches the verdict threshold
+
+
+def packaged_model_dir() -> Path:
+    return Path(str(resources.files("claimbot.index.stance") / "weights"))
+
+
+class StanceModel:
+    def __init__(self, model_dir: Path | None = None, threads: int = 0) -> None:
+        model_dir = model_dir or packaged_model_dir()
+        try:
+            self._load(model_dir, threads)
+        except StanceModelError:
+            raise
+        except Exception as exc:  # a broken file can fail in json, tokenizers or onnxruntime alike
+            raise StanceModelError(f"cannot load the stance model in {model_dir}: {exc}") from exc
+
+    def _load(self, model_dir: Path, threads: int) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        onnx_file = model_dir / "model.onnx"
+        if not onnx_file.is_file():
+            raise StanceModelError(f"no stance model at {onnx_file} (CLAIMBOT_STANCE_MODEL)")
+        config = json.loads((model_dir / "stance.json").read_text(encoding="utf-8"))
+        if tuple(config["labels"]) != LABELS:
+            raise StanceModelError(f"stance model labels {config['labels']} are not {LABELS}")
+        self.temperature = float(config["temperature"])
+        self.side_threshold = float(config["side_threshold"])
+        self.confident_threshold = float(config["confident_threshold"])
+        self.version = str(config.get("version", onnx_file.stat().st_mtime_ns))
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="longest_first")
+        self.tokenizer.no_padding()
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._lock = threading.Lock()
+
+    def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        """Raw logits for (claim, evidence) pairs, in LABELS order.
+
+        Pairs are grouped by length into batches and padded with a zero attention mask, in fp32,
+        so a pair's scores do not depend on its batch beyond float rounding.
+        """
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        if not pairs:
+            return out
+        encodings = self.tokenizer.encode_batch([(evidence, claim) for claim, evidence in pairs])
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(order), BATCH):
+            idx = order[start : start + BATCH]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            types = np.zeros_like(ids)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(idx):
+                e = encodings[i]
+                n = len(e.ids)
+                ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, 1
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            with self._lock:
+                out[idx] = self._session.run(["logits"], {k: v for k, v in feed.items() if k in self._inputs})[0]
+        return out
+
+    def score(self, pairs: list[tuple[str, str]]) -> list[StanceScore]:
+        """Calibrated stance of each (claim, evidence) pair."""
+        probs = softmax(self.logits(pairs) / self.temperature)
+        scores = []
+        for row in probs:
+            best = int(np.argmax(row))
+            side = LABELS[best] != "neutral" and row[best] >= self.side_threshold
+            scores.append(
+                StanceScore(
+                    label=LABELS[best] if side else "neutral",
+                    probs={label: round(float(p), 4) for label, p in zip(LABELS, row, strict=True)},
+                    confident=side and row[best] >= self.confident_threshold,
+                )
+            )
+        return scores
+
+
+_shared: dict[tuple[str, int], StanceModel] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_stance_model(model_dir: Path | None = None, threads: int = 0) -> StanceModel:
+    """One loaded model per process: the bot, the CLI and the tests share it."""
+    key = (str(model_dir or packaged_model_dir()), threads)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = StanceModel(model_dir, threads)
+        return _shared[key]
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)

@@ -1,0 +1,63 @@
+"""A verdict over the passages that take a side, and the one-sentence reason for it."""
+
+from __future__ import annotations
+
+from claimbot.index.records import PassageResult, Verdict
+
+SUPPORTED: Verdict = "supported"
+REFUTED: Verdict = "refuted"
+DISPUTED: Verdict = "disputed"
+UNVERIFIED: Verdict = "unverified"
+
+
+def who(p: PassageResult) -> str:
+    """Who says a passage, as a reader would name it."""
+    if p.attribution:
+        return p.attribution
+    if p.speaker:
+        return p.speaker
+    return p.article.outlet or p.article.title or "an indexed article"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} passage {one}" if n == 1 else f"{n} passages {many}"
+
+
+def _voices(passages: list[PassageResult], limit: int = 2) -> str:
+    names: list[str] = []
+    for p in passages:
+        name = who(p)
+        if name not in names:
+            names.append(name)
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def decide(passages: list[PassageResult]) -> tuple[Verdict, str]:
+    """(verdict, reason) from stance-labelled passages; only confident sides count."""
+    support = [p for p in passages if p.stance == "supports" and p.confident]
+    refute = [p for p in passages if p.stance == "refutes" and p.confident]
+    if support and refute:
+        return DISPUTED, (
+            f"{_count(len(support), 'supports', 'support')} it, {_count(len(refute), 'conflicts', 'conflict')}: "
+            f"{_voices(support)} vs {_voices(refute)}."
+        )
+    if support:
+        return SUPPORTED, f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}) and none conflicts."
+    if refute:
+        return REFUTED, f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}) and none supports it."
+    if any(p.stance in ("supports", "refutes") for p in passages):
+        return UNVERIFIED, "Some passages lean one way, but none is confident enough to decide."
+    if passages:
+        return UNVERIFIED, "No indexed passage supports or conflicts with it; the closest ones are shown."
+    return UNVERIFIED, "No indexed passage matches it."
+
+
+def takes_side(p: PassageResult) -> bool:
+    return p.confident and p.stance in ("supports", "refutes")
+
+
+def side_first(passages: list[PassageResult]) -> list[PassageResult]:
+    """Passages that confidently take a side first (most relevant first), then the merely
+    relevant ones, leaning or not, in relevance order."""
+    return sorted(passages, key=lambda p: (not takes_side(p), -p.relevance))

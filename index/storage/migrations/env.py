@@ -1,0 +1,20 @@
+"""Alembic environment: runs on the connection that `claimbot.index.storage.db.upgrade` hands over."""
+
+from alembic import context
+
+from claimbot.index.storage.schema import Base
+
+config = context.config
+connection = config.attributes.get("connection")
+if connection is None:  # `alembic` run by hand: build an engine from the configured URL
+    from sqlalchemy import create_engine
+
+    connection = create_engine(config.get_main_option("sqlalchemy.url")).connect()
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

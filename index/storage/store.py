@@ -1,0 +1,291 @@
+"""SQL storage of articles and passages, and full-text (BM25) search over passages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
+
+from claimbot.index.storage import db
+from claimbot.index.search.embed import from_blobs, to_blob
+from claimbot.index.records import ArticleInput, PassageDraft
+from claimbot.index.storage.pgtext import lexical_search as pg_lexical_search
+from claimbot.index.storage.pgvectors import write_vectors
+from claimbot.index.storage.schema import DEFAULT_COLLECTION, ArticleRow, MetaRow, PassageRow
+
+# Words so common that a BM25 OR-query over them only costs time.
+_STOPWORDS = frozenset(
+    "a an and are as at be been but by for from had has have he her his i in is it its of on or "
+    "she that the their them they this to was we were what when which who will with you".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a claim the full-text search looks for: no stopwords.
+
+    Words keep their case: FTS5 and PostgreSQL fold it themselves, and Python's casefold() would
+    split "İstanbul" (a combining dot) and turn "Straße" into "strasse", which the index never holds."""
+    return [w for w in _WORD.findall(query) if w.casefold() not in _STOPWORDS]
+
+
+# index_meta keys of the id high-water marks (SQLite): `next_id:passages` moves with every article written.
+ID_MARK_PREFIX = "next_id:"
+PASSAGE_ID_MARK = ID_MARK_PREFIX + PassageRow.__tablename__
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    id: int
+    collection: str
+    text: str
+    char_start: int
+    char_end: int
+    paragraph: int
+    position: int
+    kind: str
+    speaker: str | None
+    cue: str | None
+    attribution: str | None
+    article_id: int
+    article_title: str | None
+    article_outlet: str | None
+    article_url: str | None
+    article_published: str | None
+
+
+@dataclass(frozen=True)
+class ExistingArticle:
+    id: int
+    content_hash: str
+    passage_ids: list[int]
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        # On PostgreSQL the database is also the vector and full-text index (migration 0003).
+        self.is_postgres = engine.dialect.name == "postgresql"
+        db.upgrade(engine)
+        self._sessions = db.session_factory(engine)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # -- articles ---------------------------------------------------------------------------
+    def find_existing(
+        self, url: str | None, content_hash: str, collection: str = DEFAULT_COLLECTION
+    ) -> tuple[ExistingArticle | None, ExistingArticle | None]:
+        """(article with this URL, article with this text), either may be None."""
+        with self.session() as s:
+            by_url = None
+            if url:
+                by_url = s.scalar(select(ArticleRow).where(ArticleRow.collection == collection, ArticleRow.url == url))
+            by_hash = s.scalar(
+                select(ArticleRow).where(ArticleRow.collection == collection, ArticleRow.content_hash == content_hash)
+            )
+            return self._existing(s, by_url), self._existing(s, by_hash)
+
+    @staticmethod
+    def _existing(s: Session, row: ArticleRow | None) -> ExistingArticle | None:
+        if row is None:
+            return None
+        ids = list(s.scalars(select(PassageRow.id).where(PassageRow.article_id == row.id)))
+        return ExistingArticle(row.id, row.content_hash, ids)
+
+    def write_article(
+        self,
+        article: ArticleInput,
+        content_hash: str,
+        drafts: Sequence[PassageDraft],
+        embeddings: np.ndarray,
+        *,
+        replace_id: int | None = None,
+        collection: str = DEFAULT_COLLECTION,
+    ) -> tuple[int, list[int]]:
+        """Insert an article and its passages in one transaction, replacing `replace_id` if given."""
+        with self.session() as s, s.begin():
+            article_id = passage_id = None
+            if not self.is_postgres:  # before the delete: the replaced rows' ids count as used
+                article_id, passage_id = _fresh_ids(s, ArticleRow, 1), _fresh_ids(s, PassageRow, len(drafts))
+            if replace_id is not None:
+                s.execute(delete(PassageRow).where(PassageRow.article_id == replace_id))
+                s.execute(delete(ArticleRow).where(ArticleRow.id == replace_id))
+            row = ArticleRow(
+                id=article_id,
+                collection=collection,
+                url=article.url,
+                title=article.title,
+                outlet=article.outlet,
+                author=article.author,
+                published=article.published,
+                language=article.language,
+                text=article.text,
+                content_hash=content_hash,
+                origin=article.origin,
+            )
+            s.add(row)
+            s.flush()
+            passages = [
+                PassageRow(
+                    id=None if passage_id is None else passage_id + n,
+                    article_id=row.id,
+                    collection=collection,
+                    paragraph=d.sentence.paragraph,
+                    position=d.sentence.position,
+                    kind=d.sentence.kind,
+                    text=d.sentence.text,
+                    context=d.context,
+                    embed_text=d.embed_text,
+                    char_start=d.sentence.char_start,
+                    char_end=d.sentence.char_end,
+                    speaker=d.speaker,
+                    cue=d.cue,
+                    attribution=d.attribution,
+                    embedding=to_blob(vector),
+                )
+                for n, (d, vector) in enumerate(zip(drafts, embeddings, strict=True))
+            ]
+            s.add_all(passages)
+            s.flush()
+            ids = [p.id for p in passages]
+            if self.is_postgres:
+                # The pgvector column commits with its passages: no process ever sees one without the other.
+                write_vectors(s.connection(), ids, embeddings)
+            return row.id, ids
+
+    # -- passages ---------------------------------------------------------------------------
+    def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
+        if not ids:
+            return {}
+        with self.session() as s:
+            rows = s.scalars(
+                select(PassageRow).where(PassageRow.id.in_(list(ids))).options(selectinload(PassageRow.article))
+            )
+            return {r.id: _stored(r) for r in rows}
+
+    def passage_ids(self, collection: str | None = None) -> np.ndarray:
+        """Every passage's id in order, or only a collection's."""
+        query = select(PassageRow.id).order_by(PassageRow.id)
+        if collection is not None:
+            query = query.where(PassageRow.collection == collection)
+        with self.engine.connect() as c:
+            ids = c.execute(query).scalars().all()
+        return np.asarray(ids, dtype=np.int64)
+
+    def embeddings(self, ids: np.ndarray, dim: int) -> np.ndarray:
+        """Stored vectors for `ids`, in the order given."""
+        found: dict[int, bytes] = {}
+        id_list = [int(i) for i in ids]
+        with self.engine.connect() as c:
+            for start in range(0, len(id_list), 900):  # SQLite's bound-parameter limit
+                chunk = id_list[start : start + 900]
+                found.update(c.execute(select(PassageRow.id, PassageRow.embedding).where(PassageRow.id.in_(chunk))).all())
+        return from_blobs([found[i] for i in id_list], dim)
+
+    def iter_embed_texts(self, batch: int = 1000):
+        """(ids, embedded texts) in batches, for re-embedding every passage."""
+        last = 0
+        while True:
+            with self.engine.connect() as c:
+                rows = c.execute(
+                    select(PassageRow.id, PassageRow.embed_text).where(PassageRow.id > last).order_by(PassageRow.id).limit(batch)
+                ).all()
+            if not rows:
+                return
+            yield [r[0] for r in rows], [r[1] for r in rows]
+            last = rows[-1][0]
+
+    def update_embeddings(self, ids: list[int], embeddings: np.ndarray) -> None:
+        with self.session() as s, s.begin():
+            for passage_id, vector in zip(ids, embeddings, strict=True):
+                s.execute(
+                    PassageRow.__table__.update().where(PassageRow.id == passage_id).values(embedding=to_blob(vector))
+                )
+            if self.is_postgres:
+                # The new model may have another dimension than the pgvector column: clear the stale
+                # vectors, and `ClaimIndex.reindex` writes the new ones once the column fits them.
+                s.execute(text("UPDATE passages SET embedding_vec = NULL WHERE id = ANY(:ids)"), {"ids": list(ids)})
+
+    def lexical_search(self, query: str, k: int, collection: str | None = None) -> list[int]:
+        """Passage ids by BM25 over the passage text (context weighted lower), best first."""
+        words = query_words(query)
+        if not words:
+            return []
+        if self.is_postgres:
+            with self.engine.connect() as c:
+                return pg_lexical_search(c, words, k, collection)
+        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(words))
+        sql = (
+            "SELECT f.rowid FROM passages_fts f "
+            + ("JOIN passages p ON p.id = f.rowid " if collection else "")
+            + "WHERE passages_fts MATCH :match "
+            + ("AND p.collection = :collection " if collection else "")
+            + "ORDER BY bm25(passages_fts, 1.0, 0.3) LIMIT :k"
+        )
+        with self.engine.connect() as c:
+            return [r[0] for r in c.execute(text(sql), {"match": match, "k": k, "collection": collection})]
+
+    # -- facts ------------------------------------------------------------------------------
+    def counts(self) -> tuple[int, int]:
+        with self.session() as s:
+            return (s.scalar(select(func.count(ArticleRow.id))) or 0, s.scalar(select(func.count(PassageRow.id))) or 0)
+
+    def get_meta(self, key: str) -> str | None:
+        with self.session() as s:
+            row = s.get(MetaRow, key)
+            return row.value if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        # One upsert statement, not a read then an insert: two processes opening a new index at
+        # once (serve beside an ingest) both find no row, and the second insert would fail.
+        insert = pg_insert if self.is_postgres else sqlite_insert
+        statement = insert(MetaRow).values(key=key, value=value)
+        with self.session() as s, s.begin():
+            s.execute(statement.on_conflict_do_update(index_elements=[MetaRow.key], set_={"value": value}))
+
+
+def _fresh_ids(s: Session, model: type[ArticleRow] | type[PassageRow], n: int) -> int:
+    """The first of `n` ids no row of `model` has ever had (SQLite; PostgreSQL's sequences never reuse).
+
+    SQLite gives a new row max(id) + 1, so replacing the newest article would give its old ids to
+    the new passages: the HNSW vector index only masks a removed id, and a stored answer that names
+    a passage would come to name another one. A high-water mark in index_meta prevents the reuse.
+    """
+    key = ID_MARK_PREFIX + model.__tablename__
+    # A write comes first so that the transaction holds SQLite's write lock before it reads the mark:
+    # a concurrent writer then waits (busy timeout) instead of reading the same mark and taking the
+    # same ids. (pysqlite begins the transaction at the first write, not at a read.)
+    s.execute(text("INSERT OR IGNORE INTO index_meta (key, value) VALUES (:key, '1')"), {"key": key})
+    first = max(int(s.scalar(select(MetaRow.value).where(MetaRow.key == key))),
+                (s.scalar(select(func.max(model.id))) or 0) + 1)
+    s.execute(text("UPDATE index_meta SET value = :value WHERE key = :key"), {"value": str(first + n), "key": key})
+    return first
+
+
+def _stored(r: PassageRow) -> StoredPassage:
+    a = r.article
+    return StoredPassage(
+        id=r.id,
+        collection=r.collection,
+        text=r.text,
+        char_start=r.char_start,
+        char_end=r.char_end,
+        paragraph=r.paragraph,
+        position=r.position,
+        kind=r.kind,
+        speaker=r.speaker,
+        cue=r.cue,
+        attribution=r.attribution,
+        article_id=a.id,
+        article_title=a.title,
+        article_outlet=a.outlet,
+        article_url=a.url,
+        article_published=a.published.isoformat() if a.published else None,
+    )
