@@ -26,7 +26,10 @@ PARAPHRASE = [
     ("Pérez was killed", "pérez was killed!!"),
     ("Pérez was killed", "The police killed Pérez"),
     ("Oscar Pérez was killed by Venezuelan security forces", "Venezuelan forces killed Óscar Pérez"),
-    ("The pilot who attacked the Supreme Court died in a police raid", "The helicopter pilot who attacked the court was killed in a raid"),
+    (
+        "The pilot who attacked the Supreme Court died in a police raid",
+        "The helicopter pilot who attacked the court was killed in a raid",
+    ),
     ("Maduro ordered the raid on El Junquito", "The El Junquito raid was ordered by Maduro"),
     ("The government says Pérez was a terrorist", "Venezuela's government called Pérez a terrorist"),
     ("Vaccines cause autism", "Vaccination leads to autism in children"),
@@ -94,8 +97,8 @@ def similarities(embed, pairs, guard):
 
 def main() -> None:
     from claimbot.index.config import Settings
-    from claimbot.index.search.embed import shared_embedder
     from claimbot.index.review.service import negation_mismatch, normalise_claim
+    from claimbot.index.search.embed import shared_embedder
 
     settings = Settings()
     model = shared_embedder(settings.embed_model, settings.embed_batch_size, settings.torch_threads)
@@ -110,7 +113,9 @@ def report(embed, groups, guard) -> None:
     sims = {name: similarities(embed, pairs, guard) for name, pairs in groups.items()}
     for name, values in sims.items():
         q = np.percentile(values, [0, 25, 50, 75, 100])
-        print(f"{name:10s} n={len(values):2d}  min {q[0]:.3f}  q1 {q[1]:.3f}  median {q[2]:.3f}  q3 {q[3]:.3f}  max {q[4]:.3f}")
+        print(
+            f"{name:10s} n={len(values):2d}  min {q[0]:.3f}  q1 {q[1]:.3f}  median {q[2]:.3f}  q3 {q[3]:.3f}  max {q[4]:.3f}"
+        )
     negatives = np.concatenate([sims["related"], sims["unrelated"]])
     print("\nthreshold  paraphrases shown  related shown  unrelated shown")
     for t in np.arange(0.50, 0.96, 0.05):

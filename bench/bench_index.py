@@ -27,10 +27,10 @@ from pathlib import Path
 csv.field_size_limit(sys.maxsize)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from claimbot.index.corpus.attribution import shared_attributor  # noqa: E402
 from claimbot.index.config import Settings  # noqa: E402
-from claimbot.index.service import ClaimIndex  # noqa: E402
+from claimbot.index.corpus.attribution import shared_attributor  # noqa: E402
 from claimbot.index.corpus.sources import SourceOptions, read_inputs  # noqa: E402
+from claimbot.index.service import ClaimIndex  # noqa: E402
 
 
 def articles(data: Path):
@@ -101,11 +101,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument(
-        "--no-attribution", action="store_true",
+        "--no-attribution",
+        action="store_true",
         help="ingest without speaker attribution (CLAIMBOT_ATTRIBUTION=false), to measure what it costs",
     )
     parser.add_argument(
-        "--latency-only", action="store_true",
+        "--latency-only",
+        action="store_true",
         help="time `check` on the index an earlier run left in --out, without ingesting (build a large "
         "index once, then take latency figures on a quiet machine)",
     )
@@ -119,9 +121,13 @@ def main() -> None:
         if not passages:
             raise SystemExit(f"no index in {home}: run without --latency-only first")
         lat = latency(index, claims(settings.data_dir, args.queries))
-        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
-        print(f"{passages:,} passages ({'hnsw' if index.vectors.is_hnsw else 'exact'}): check p50 {lat['p50_ms']:.1f} ms, "
-              f"p95 {lat['p95_ms']:.1f} ms, max {lat['max_ms']:.1f} ms over {args.queries} claims")
+        print(
+            f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
+        )
+        print(
+            f"{passages:,} passages ({'hnsw' if index.vectors.is_hnsw else 'exact'}): check p50 {lat['p50_ms']:.1f} ms, "
+            f"p95 {lat['p95_ms']:.1f} ms, max {lat['max_ms']:.1f} ms over {args.queries} claims"
+        )
         index.close()
         return
     shutil.rmtree(home, ignore_errors=True)
@@ -132,7 +138,9 @@ def main() -> None:
         shared_attributor()
     queries = claims(settings.data_dir, args.queries)
     source = articles(settings.data_dir)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
+    )
     print(f"attribution: {'off' if args.no_attribution else 'on'}")
     print(f"{'passages':>9} {'ingest s':>9} {'sent/s':>8} {'vector':>7} {'check p50':>10} {'p95':>8} {'max':>8}")
     workdir = args.out / "batches"

@@ -31,12 +31,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_index import articles, claims, write_batch  # noqa: E402
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
-from bench_index import articles, claims, write_batch  # noqa: E402
 from claimbot.index.config import Settings  # noqa: E402
-from claimbot.index.service import ClaimIndex  # noqa: E402
 from claimbot.index.corpus.sources import SourceOptions, read_inputs  # noqa: E402
+from claimbot.index.service import ClaimIndex  # noqa: E402
 
 
 def timings(fn: Callable[[str], object], queries: list[str], warmup: int = 10) -> dict[str, float]:
@@ -55,8 +55,19 @@ def reset_database(url: str) -> None:
     """Drop claimbot's tables (only with --reset): each run starts from an empty database."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as c:
-        for table in ("rate_events", "audit_log", "corrections", "flag_reports", "flags", "answers",
-                      "guild_settings", "passages", "articles", "index_meta", "alembic_version"):
+        for table in (
+            "rate_events",
+            "audit_log",
+            "corrections",
+            "flag_reports",
+            "flags",
+            "answers",
+            "guild_settings",
+            "passages",
+            "articles",
+            "index_meta",
+            "alembic_version",
+        ):
             c.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     engine.dispose()
 
@@ -91,8 +102,10 @@ def main() -> None:
     settings = Settings(CLAIMBOT_HOME=home, DATABASE_URL=args.database_url)
     queries = claims(settings.data_dir, args.queries)
     backend = f"postgresql ({make_url(args.database_url).database})" if args.database_url else "sqlite + faiss"
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}, backend: {backend}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}, backend: {backend}"
+    )
 
     rows: list[dict] = []
     if args.migrate_from:
@@ -105,7 +118,9 @@ def main() -> None:
         seconds = time.perf_counter() - started
         print(format_report(report))
         passages = next(t.target_rows for t in report.tables if t.table == "passages")
-        print(f"migrated {passages:,} passages in {seconds:.1f} s ({passages / seconds:.0f} passages/s, HNSW build included)")
+        print(
+            f"migrated {passages:,} passages in {seconds:.1f} s ({passages / seconds:.0f} passages/s, HNSW build included)"
+        )
         rows.append({"phase": "migrate", "passages": passages, "seconds": seconds})
         sizes: list[int] = []
         index = ClaimIndex(settings)
@@ -116,8 +131,10 @@ def main() -> None:
     workdir = args.out / "batches"
     workdir.mkdir(parents=True, exist_ok=True)
     total_passages = index.store.counts()[1]
-    print(f"{'passages':>9} {'ingest s':>9} {'sent/s':>8} {'check p50':>10} {'p95':>8} "
-          f"{'dense p50':>10} {'p95':>7} {'text p50':>9} {'p95':>7} {'table+idx':>10}")
+    print(
+        f"{'passages':>9} {'ingest s':>9} {'sent/s':>8} {'check p50':>10} {'p95':>8} "
+        f"{'dense p50':>10} {'p95':>7} {'text p50':>9} {'p95':>7} {'table+idx':>10}"
+    )
 
     def measure(ingest_s: float, ingested: int) -> None:
         k = settings.candidates
@@ -127,9 +144,13 @@ def main() -> None:
         lexical = timings(lambda q: index.store.lexical_search(q, k), queries)
         check = None if args.no_stance else timings(lambda q: index.check(q), queries)
         row = {
-            "backend": backend, "passages": total_passages, "ingest_s": ingest_s,
+            "backend": backend,
+            "passages": total_passages,
+            "ingest_s": ingest_s,
             "sentences_per_s": (ingested / ingest_s) if ingest_s else None,
-            "check": check, "dense_search": dense_search, "lexical_search": lexical,
+            "check": check,
+            "dense_search": dense_search,
+            "lexical_search": lexical,
             "passages_table_size": database_size(index),
         }
         rows.append(row)

@@ -24,17 +24,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from claimbot.index.config import Settings  # noqa: E402
-from claimbot.index.service import ClaimIndex  # noqa: E402
 from claimbot.index.corpus.sources import SourceOptions, read_inputs  # noqa: E402
-from claimbot.index.stance.model import BATCH, shared_stance_model  # noqa: E402
 from claimbot.index.evaluation.stance import eval_pairs  # noqa: E402
+from claimbot.index.service import ClaimIndex  # noqa: E402
+from claimbot.index.stance.model import BATCH, shared_stance_model  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus"
-CLAIMS = ["Pérez was killed", "Óscar Pérez survived the assault", "Pérez was captured by the government",
-          "Nobody was injured in the 2017 helicopter attack", "The government killed two officers",
-          "Diosdado Cabello called Pérez a terrorist", "Pérez's mother asked the government to spare him",
-          "The assault took place outside Caracas", "Pérez stole a police helicopter",
-          "The Eiffel Tower is made of chocolate"]
+CLAIMS = [
+    "Pérez was killed",
+    "Óscar Pérez survived the assault",
+    "Pérez was captured by the government",
+    "Nobody was injured in the 2017 helicopter attack",
+    "The government killed two officers",
+    "Diosdado Cabello called Pérez a terrorist",
+    "Pérez's mother asked the government to spare him",
+    "The assault took place outside Caracas",
+    "Pérez stole a police helicopter",
+    "The Eiffel Tower is made of chocolate",
+]
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -48,7 +55,9 @@ def main() -> None:
     ap.add_argument("--claims", type=int, default=40, help="check calls per variant")
     a = ap.parse_args()
     settings = Settings()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
+    )
     model = shared_stance_model(settings.stance_model, settings.stance_threads)
     rows = eval_pairs(settings.data_dir, ["climate-fever"])["climate-fever"][: a.pairs]
     pairs = [(r["claim"], r["evidence"]) for r in rows]
@@ -79,8 +88,10 @@ def main() -> None:
             timings["retrieval only"].append(time.perf_counter() - t)
         index.close()
     for name, xs in timings.items():
-        print(f"check ({name}, {settings.stance_candidates} candidates): p50 {1000 * percentile(xs, 0.5):.0f} ms, "
-              f"p95 {1000 * percentile(xs, 0.95):.0f} ms over {len(xs)} claims")
+        print(
+            f"check ({name}, {settings.stance_candidates} candidates): p50 {1000 * percentile(xs, 0.5):.0f} ms, "
+            f"p95 {1000 * percentile(xs, 0.95):.0f} ms over {len(xs)} claims"
+        )
 
 
 if __name__ == "__main__":

@@ -57,7 +57,9 @@ class ClaimBot(commands.Bot):
         self.tree.on_error = self.on_app_command_error
         # Recovery pass: flags claimed by a moderator when the bot died go back to the queue (claim()
         # also lets a moderator take over such a flag once it is STALE_CLAIM_S old, without a restart).
-        reopened = await asyncio.to_thread(self.services.review.release_stale, self.services.review.limits.stale_claim_s)
+        reopened = await asyncio.to_thread(
+            self.services.review.release_stale, self.services.review.limits.stale_claim_s
+        )
         if reopened:
             log.info("reopened %d flags left in review", reopened)
         self._pruner = asyncio.create_task(self._prune_answers_daily(), name="claimbot-prune-answers")
@@ -71,8 +73,11 @@ class ClaimBot(commands.Bot):
                 log.exception("pruning old answers failed")
             else:
                 if removed:
-                    log.info("deleted %d answers older than %d days", removed,
-                             self.services.review.limits.answer_retention_days)
+                    log.info(
+                        "deleted %d answers older than %d days",
+                        removed,
+                        self.services.review.limits.answer_retention_days,
+                    )
             await asyncio.sleep(PRUNE_EVERY_S)
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

@@ -17,10 +17,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from claimbot.index.config import Settings
+from claimbot.index.corpus.sources import (
+    JSONL_SUFFIXES,
+    SUPPORTED_SUFFIXES,
+    SourceOptions,
+    count_nonblank_lines,
+    read_inputs,
+)
 from claimbot.index.records import CheckResult, PassageResult
 from claimbot.index.review.service import ReviewService
 from claimbot.index.service import ClaimError, ClaimIndex, IndexMismatch
-from claimbot.index.corpus.sources import JSONL_SUFFIXES, SUPPORTED_SUFFIXES, SourceOptions, count_nonblank_lines, read_inputs
 from claimbot.index.stance.model import StanceModelError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -36,8 +42,12 @@ def _error(message: object) -> None:
 def _progress() -> Progress:
     """A progress bar on stderr, so `--json` output on stdout stays clean."""
     return Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=True,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     )
 
 
@@ -102,7 +112,12 @@ def ingest(
             _error(f"--published must be YYYY-MM-DD, got {published!r}")
             raise typer.Exit(2) from None
     overrides: dict[str, Any] = {
-        "title": title, "outlet": outlet, "url": url, "author": author, "published": published, "language": language,
+        "title": title,
+        "outlet": outlet,
+        "url": url,
+        "author": author,
+        "published": published,
+        "language": language,
     }
     # Articles that share a URL replace each other: --url must not reach more than one.
     if url and (len(inputs) > 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() in JSONL_SUFFIXES):
@@ -223,16 +238,19 @@ def reindex(
             # go first: the stored model name changes only once the passages are done, so a run cut
             # short leaves an index that refuses to answer until it is rerun, never one that
             # matches corrections in another model's vector space.
-            corrections = ReviewService(index.store.engine, embed=index.embedder.encode,
-                                        embed_model=index.embedder.name).reembed_corrections()
+            corrections = ReviewService(
+                index.store.engine, embed=index.embedder.encode, embed_model=index.embedder.name
+            ).reembed_corrections()
         stats = index.reindex(reembed=reembed)
     except IndexMismatch as exc:
         _error(exc)
         raise typer.Exit(2) from exc
     finally:
         index.close()
-    out.print(f"reindexed {stats.vectors} passages of {stats.articles} articles ({stats.vector_kind} index)"
-              + (f"; re-embedded {corrections} corrections" if corrections else ""))
+    out.print(
+        f"reindexed {stats.vectors} passages of {stats.articles} articles ({stats.vector_kind} index)"
+        + (f"; re-embedded {corrections} corrections" if corrections else "")
+    )
 
 
 @app.command()
@@ -294,8 +312,8 @@ def stance(
     output_file: Annotated[Path, typer.Option("--output", help='JSONL lines {"id", "label", "probs"}.')],
 ) -> None:
     """Label (claim, evidence) pairs with the stance model: supports, refutes or neutral."""
-    from claimbot.index.stance.model import shared_stance_model
     from claimbot.index.stance.batch import check_paths, label_file
+    from claimbot.index.stance.model import shared_stance_model
 
     settings = Settings()
     try:
@@ -321,13 +339,15 @@ def eval_stance(
         ("fever-symmetric", "fever-adversarial", "scifact", "climate-fever", "fever-triggers")
     ),
     limit: Annotated[int, typer.Option(min=0, help="Score only N pairs per set (a quick look; 0: all).")] = 0,
-    views: Annotated[bool, typer.Option(
-        "--views", help="Score each evidence in the views `check` uses (clauses, core) instead of whole.")] = False,
+    views: Annotated[
+        bool,
+        typer.Option("--views", help="Score each evidence in the views `check` uses (clauses, core) instead of whole."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
 ) -> None:
     """Stance accuracy and macro-F1 on the evaluation-only sets (never trained or tuned on)."""
-    from claimbot.index.stance.model import shared_stance_model
     from claimbot.index.evaluation.stance import evaluate, format_report
+    from claimbot.index.stance.model import shared_stance_model
 
     settings = Settings()
     names = tuple(n.strip() for n in sets.split(",") if n.strip())
@@ -364,8 +384,12 @@ def eval_attribution(
         raise typer.Exit(2)
     with _progress() as progress:
         task = progress.add_task(f"polnear {split}", total=None)
-        result = evaluate(split, settings.data_dir, limit=limit,
-                          on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+        result = evaluate(
+            split,
+            settings.data_dir,
+            limit=limit,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
     sys.stdout.write((json.dumps(result) if as_json else format_report(result)) + "\n")
 
 
@@ -409,7 +433,9 @@ def sync_commands(
 @app.command()
 def migrate(
     to: Annotated[str, typer.Option("--to", help="Target database: postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB")],
-    source: Annotated[str | None, typer.Option("--from", help="Source database (default: this installation's).")] = None,
+    source: Annotated[
+        str | None, typer.Option("--from", help="Source database (default: this installation's).")
+    ] = None,
     sample: Annotated[int, typer.Option(help="Passages whose vectors are compared after the copy.")] = 200,
 ) -> None:
     """Copy this installation to PostgreSQL (articles, passages and vectors, review tables); safe to rerun."""

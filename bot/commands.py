@@ -9,6 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from claimbot.bot.components import answer_view
+from claimbot.bot.embeds import answer_embed, first_page_indices, queue_embed, sources_embed
 from claimbot.bot.interactions import (
     CHECK_TOP,
     NO_MENTIONS,
@@ -18,11 +20,9 @@ from claimbot.bot.interactions import (
     run_heavy,
     services,
 )
-from claimbot.bot.components import answer_view
-from claimbot.bot.embeds import answer_embed, first_page_indices, queue_embed, sources_embed
+from claimbot.index.corpus.sources import SourceOptions, read_inputs
 from claimbot.index.review.service import ClaimInvalid, normalise_claim
 from claimbot.index.service import ClaimError
-from claimbot.index.corpus.sources import SourceOptions, read_inputs
 
 log = logging.getLogger("claimbot.discord")
 
@@ -37,7 +37,9 @@ async def run_check(interaction: discord.Interaction, text: str | None, *, priva
         claim = svc.review.validate_claim(text)
     except ClaimInvalid as exc:
         empty = from_message and not normalise_claim(text or "")
-        await reply_private(interaction, "That message has no claim I can check: it has no text." if empty else str(exc))
+        await reply_private(
+            interaction, "That message has no claim I can check: it has no text." if empty else str(exc)
+        )
         return
     await interaction.response.defer(ephemeral=private, thinking=True)
     decision = await asyncio.to_thread(svc.review.hit_rate_limit, interaction.guild_id, interaction.user.id)
@@ -55,9 +57,15 @@ async def run_check(interaction: discord.Interaction, text: str | None, *, priva
         correction = await run_heavy(interaction.client, svc.review.find_correction, interaction.guild_id, claim)
         answer = await asyncio.to_thread(
             lambda: svc.review.record_answer(
-                interaction.guild_id, channel_id=interaction.channel_id, asker_id=interaction.user.id, result=result,
-                shown=len(first_page_indices(result)), correction=correction, private=private,
-                model=svc.settings.embed_model, corpus_version=svc.corpus_version(),
+                interaction.guild_id,
+                channel_id=interaction.channel_id,
+                asker_id=interaction.user.id,
+                result=result,
+                shown=len(first_page_indices(result)),
+                correction=correction,
+                private=private,
+                model=svc.settings.embed_model,
+                corpus_version=svc.corpus_version(),
             )
         )
         corpus = await asyncio.to_thread(svc.corpus_line)
@@ -67,14 +75,23 @@ async def run_check(interaction: discord.Interaction, text: str | None, *, priva
     except Exception as exc:  # noqa: BLE001 - the user gets an answer, not "This interaction failed"
         log.exception("check failed for %r", claim)
         await interaction.followup.send(
-            f"Sorry, the check failed ({type(exc).__name__}). Please try again later.", ephemeral=True)
+            f"Sorry, the check failed ({type(exc).__name__}). Please try again later.", ephemeral=True
+        )
         return
     message = await interaction.followup.send(
-        embed=answer_embed(answer, corpus), view=answer_view(answer, publishable=private and from_message),
-        ephemeral=private, allowed_mentions=NO_MENTIONS, wait=True,
+        embed=answer_embed(answer, corpus),
+        view=answer_view(answer, publishable=private and from_message),
+        ephemeral=private,
+        allowed_mentions=NO_MENTIONS,
+        wait=True,
     )
-    await asyncio.to_thread(svc.review.set_answer_message, interaction.guild_id, answer.id,
-                            channel_id=interaction.channel_id, message_id=message.id)
+    await asyncio.to_thread(
+        svc.review.set_answer_message,
+        interaction.guild_id,
+        answer.id,
+        channel_id=interaction.channel_id,
+        message_id=message.id,
+    )
 
 
 class OwnerPager(discord.ui.View):
@@ -112,7 +129,9 @@ class OwnerPager(discord.ui.View):
 
 class ClaimCommands(commands.Cog):
     claimbot = app_commands.Group(
-        name="claimbot", description="claimbot settings for this server", guild_only=True,
+        name="claimbot",
+        description="claimbot settings for this server",
+        guild_only=True,
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
@@ -145,8 +164,9 @@ class ClaimCommands(commands.Cog):
         page = await asyncio.to_thread(fetch, 0)
         render = lambda p: sources_embed(p, query)  # noqa: E731
         view = OwnerPager(interaction.user.id, fetch, render, page.page, page.pages)
-        await interaction.followup.send(embed=render(page), view=view if page.pages > 1 else discord.utils.MISSING,
-                                        ephemeral=True)
+        await interaction.followup.send(
+            embed=render(page), view=view if page.pages > 1 else discord.utils.MISSING, ephemeral=True
+        )
 
     @app_commands.command(name="ingest", description="Moderators: fetch, extract and index one article")
     @app_commands.describe(url="The article's http(s) URL")
@@ -159,8 +179,11 @@ class ClaimCommands(commands.Cog):
         allowed = services(interaction).settings.ingest_guilds
         if allowed is not None and interaction.guild_id not in allowed:
             # Every server reads the one corpus: its operator decides which servers may add to it.
-            await reply_private(interaction, "Adding articles is limited to the servers the bot's operator chose "
-                                             "(the article corpus is shared by every server the bot is in).")
+            await reply_private(
+                interaction,
+                "Adding articles is limited to the servers the bot's operator chose "
+                "(the article corpus is shared by every server the bot is in).",
+            )
             return
         if not await require_moderator(interaction):
             return
@@ -170,16 +193,32 @@ class ClaimCommands(commands.Cog):
             return
         svc = services(interaction)
         s = svc.settings
-        options = SourceOptions(max_bytes=s.max_article_bytes, timeout_s=s.fetch_timeout_s,
-                                max_redirects=s.fetch_max_redirects, allow_private=s.fetch_allow_private)
+        options = SourceOptions(
+            max_bytes=s.max_article_bytes,
+            timeout_s=s.fetch_timeout_s,
+            max_redirects=s.fetch_max_redirects,
+            allow_private=s.fetch_allow_private,
+        )
         events = []
-        report = await run_heavy(interaction.client, lambda: svc.index.ingest(read_inputs([url], options), on_event=events.append))
+        report = await run_heavy(
+            interaction.client, lambda: svc.index.ingest(read_inputs([url], options), on_event=events.append)
+        )
         details = "; ".join(f"{e.outcome}: {e.detail}" for e in events) or ""
         errors = "; ".join(report.errors)
         await asyncio.to_thread(
-            svc.review.log, interaction.guild_id, interaction.user.id, "ingest", f"url:{url[:90]}",
-            after={"added": report.added, "replaced": report.replaced, "unchanged": report.unchanged,
-                   "failed": report.failed, "passages": report.passages, "errors": report.errors[:3]},
+            svc.review.log,
+            interaction.guild_id,
+            interaction.user.id,
+            "ingest",
+            f"url:{url[:90]}",
+            after={
+                "added": report.added,
+                "replaced": report.replaced,
+                "unchanged": report.unchanged,
+                "failed": report.failed,
+                "passages": report.passages,
+                "errors": report.errors[:3],
+            },
         )
         if report.failed:
             text = f"Could not index {url}: {errors or details}"
@@ -200,12 +239,20 @@ class ClaimCommands(commands.Cog):
         await interaction.followup.send(embed=queue_embed(flags, total), ephemeral=True)
 
     @claimbot.command(name="setup", description="Set the review channel and the moderator role")
-    @app_commands.describe(review_channel="Where review cards are posted", moderator_role="Who may review flags and ingest")
-    async def setup(self, interaction: discord.Interaction, review_channel: app_commands.AppCommandChannel,
-                    moderator_role: discord.Role) -> None:
+    @app_commands.describe(
+        review_channel="Where review cards are posted", moderator_role="Who may review flags and ingest"
+    )
+    async def setup(
+        self,
+        interaction: discord.Interaction,
+        review_channel: app_commands.AppCommandChannel,
+        moderator_role: discord.Role,
+    ) -> None:
         perms = interaction.permissions
         if not (perms.manage_guild or perms.administrator):
-            await reply_private(interaction, "Only members with the Manage Server permission can change claimbot's settings.")
+            await reply_private(
+                interaction, "Only members with the Manage Server permission can change claimbot's settings."
+            )
             return
         if review_channel.type not in (discord.ChannelType.text, discord.ChannelType.news):
             await reply_private(interaction, "The review channel must be a text channel.")
@@ -213,16 +260,27 @@ class ClaimCommands(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         svc = services(interaction)
         await asyncio.to_thread(
-            lambda: svc.review.configure_guild(interaction.guild_id, interaction.user.id,
-                                               review_channel_id=review_channel.id, moderator_role_id=moderator_role.id))
+            lambda: svc.review.configure_guild(
+                interaction.guild_id,
+                interaction.user.id,
+                review_channel_id=review_channel.id,
+                moderator_role_id=moderator_role.id,
+            )
+        )
         try:
             channel = self.bot.get_partial_messageable(review_channel.id, guild_id=interaction.guild_id)
-            await channel.send(f"claimbot will post review cards for flagged answers here. Moderators: <@&{moderator_role.id}>.",
-                               allowed_mentions=NO_MENTIONS)
+            await channel.send(
+                f"claimbot will post review cards for flagged answers here. Moderators: <@&{moderator_role.id}>.",
+                allowed_mentions=NO_MENTIONS,
+            )
             posted = ""
         except discord.HTTPException as exc:
-            posted = (f"\n⚠️ I could not post in {review_channel.mention} ({exc.status}): give me View Channel, "
-                      "Send Messages and Embed Links there.")
+            posted = (
+                f"\n⚠️ I could not post in {review_channel.mention} ({exc.status}): give me View Channel, "
+                "Send Messages and Embed Links there."
+            )
         await interaction.followup.send(
             f"Saved: review cards go to {review_channel.mention}; moderators are <@&{moderator_role.id}> "
-            f"(and anyone with Manage Messages).{posted}", ephemeral=True)
+            f"(and anyone with Manage Messages).{posted}",
+            ephemeral=True,
+        )

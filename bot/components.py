@@ -12,6 +12,14 @@ from typing import Any
 import aiohttp
 import discord
 
+from claimbot.bot.embeds import (
+    PAGE_PASSAGES,
+    answer_embed,
+    card_embed,
+    md,
+    more_pages,
+    rest_indices,
+)
 from claimbot.bot.interactions import (
     NO_MENTIONS,
     guarded,
@@ -20,14 +28,6 @@ from claimbot.bot.interactions import (
     require_moderator,
     run_heavy,
     services,
-)
-from claimbot.bot.embeds import (
-    PAGE_PASSAGES,
-    answer_embed,
-    card_embed,
-    md,
-    more_pages,
-    rest_indices,
 )
 from claimbot.index.review.service import AlreadyTaken, AnswerView, CorrectionView, Decision, FlagView, ReviewError
 
@@ -55,8 +55,11 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
     STYLE = discord.ButtonStyle.secondary
 
     def __init__(self, answer_id: int) -> None:
-        super().__init__(discord.ui.Button(label=self.LABEL, emoji=self.EMOJI, style=self.STYLE,
-                                           custom_id=f"{self.PREFIX}:{answer_id}"))
+        super().__init__(
+            discord.ui.Button(
+                label=self.LABEL, emoji=self.EMOJI, style=self.STYLE, custom_id=f"{self.PREFIX}:{answer_id}"
+            )
+        )
         self.answer_id = answer_id
 
     @classmethod
@@ -64,8 +67,12 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
         return cls(int(match["answer_id"]))
 
 
-async def asker_only(interaction: discord.Interaction, answer: AnswerView, refusal: str,
-                     refuse: Callable[[discord.Interaction, str], Awaitable[None]] = reply_private) -> bool:
+async def asker_only(
+    interaction: discord.Interaction,
+    answer: AnswerView,
+    refusal: str,
+    refuse: Callable[[discord.Interaction, str], Awaitable[None]] = reply_private,
+) -> bool:
     """True for the member who asked; anyone else gets `refusal` privately (through `refuse`)."""
     if interaction.user.id == answer.asker_id:
         return True
@@ -98,7 +105,10 @@ def form_id(kind: str, target_id: int, opening_id: int) -> str:
 
 class FlagModal(discord.ui.Modal, title="Flag this answer"):
     reason = discord.ui.TextInput(
-        label="What is wrong with this answer?", style=discord.TextStyle.paragraph, max_length=1000, min_length=3,
+        label="What is wrong with this answer?",
+        style=discord.TextStyle.paragraph,
+        max_length=1000,
+        min_length=3,
         placeholder="e.g. the passage is about another person; the verdict contradicts the article",
     )
 
@@ -118,7 +128,9 @@ class FlagModal(discord.ui.Modal, title="Flag this answer"):
         if outcome.duplicate:
             await interaction.followup.send(
                 f"You already flagged this answer; it is waiting for a moderator (flag #{flag.id}, "
-                f"{flag.count} report{'s' if flag.count != 1 else ''}).", ephemeral=True)
+                f"{flag.count} report{'s' if flag.count != 1 else ''}).",
+                ephemeral=True,
+            )
             return
         if outcome.created:
             carded = await post_card(interaction.client, flag)
@@ -126,12 +138,14 @@ class FlagModal(discord.ui.Modal, title="Flag this answer"):
             # Only the flagger who created the flag posts its card: a merged report edits the card
             # if it is there already, and otherwise the creator's refresh after posting shows it.
             carded = await edit_card(interaction.client, flag) or await asyncio.to_thread(
-                lambda: svc.review.guild_config(flag.guild_id).review_channel_id is not None)
+                lambda: svc.review.guild_config(flag.guild_id).review_channel_id is not None
+            )
         text = f"Thanks, your flag is recorded (flag #{flag.id})."
         if not outcome.created:
             text += f" Others flagged this answer too; it now has {flag.count} reports."
-        text += " Moderators will review it" + (" and you will get a DM with the outcome." if carded else
-                                                   "; they see it with `/review`.")
+        text += " Moderators will review it" + (
+            " and you will get a DM with the outcome." if carded else "; they see it with `/review`."
+        )
         await interaction.followup.send(text, ephemeral=True)
 
 
@@ -169,12 +183,22 @@ async def edit_card(client: discord.Client, flag: FlagView) -> bool:
         return False
 
 
-class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<kind>more|mpage):(?P<answer_id>\d+):(?P<page>\d+)"):
+class MoreButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<kind>more|mpage):(?P<answer_id>\d+):(?P<page>\d+)"
+):
     """`more:<answer>:1` on the answer opens a private pager; `mpage:<answer>:<n>` turns its pages."""
 
-    def __init__(self, answer_id: int, kind: str, page: int, *, label: str = "More passages", disabled: bool = False) -> None:
-        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
-                                           custom_id=f"{kind}:{answer_id}:{page}"))
+    def __init__(
+        self, answer_id: int, kind: str, page: int, *, label: str = "More passages", disabled: bool = False
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"{kind}:{answer_id}:{page}",
+            )
+        )
         self.answer_id, self.kind, self.page = answer_id, kind, page
 
     @classmethod
@@ -190,13 +214,17 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<kind>
         else:
             await interaction.response.defer()  # the pager's own message is edited below
         answer = await asyncio.to_thread(services(interaction).review.get_answer, interaction.guild_id, self.answer_id)
-        if not await asker_only(interaction, answer, "Only the person who asked can page through these passages; "
-                                                     "run `/check` with the claim to get your own answer."):
+        if not await asker_only(
+            interaction,
+            answer,
+            "Only the person who asked can page through these passages; "
+            "run `/check` with the claim to get your own answer.",
+        ):
             return
         pages = more_pages(answer.result)
         page = min(max(self.page, 1), max(pages, 1))
         rest = rest_indices(answer.result)
-        indices = rest[(page - 1) * PAGE_PASSAGES: page * PAGE_PASSAGES]
+        indices = rest[(page - 1) * PAGE_PASSAGES : page * PAGE_PASSAGES]
         corpus = await asyncio.to_thread(services(interaction).corpus_line)
         embed = answer_embed(answer, corpus, indices=indices, page=page)
         view = discord.ui.View(timeout=None)
@@ -220,17 +248,25 @@ class PublishButton(AnswerButton, template=r"publish:(?P<answer_id>\d+)"):
         except ReviewError as exc:  # e.g. pruned: said privately, not in the public thinking message
             await refuse_after_public_defer(interaction, str(exc))
             return
-        if not await asker_only(interaction, answer, "Only the person who asked can post this answer.",
-                                refuse=refuse_after_public_defer):
+        if not await asker_only(
+            interaction, answer, "Only the person who asked can post this answer.", refuse=refuse_after_public_defer
+        ):
             return
         if not answer.private:
             await refuse_after_public_defer(interaction, "This answer is already posted.")
             return
         corpus = await asyncio.to_thread(svc.corpus_line)
         message = await interaction.followup.send(
-            embed=answer_embed(answer, corpus), view=answer_view(answer), allowed_mentions=NO_MENTIONS, wait=True)
-        await asyncio.to_thread(svc.review.set_answer_message, interaction.guild_id, answer.id,
-                                channel_id=interaction.channel_id, message_id=message.id, private=False)
+            embed=answer_embed(answer, corpus), view=answer_view(answer), allowed_mentions=NO_MENTIONS, wait=True
+        )
+        await asyncio.to_thread(
+            svc.review.set_answer_message,
+            interaction.guild_id,
+            answer.id,
+            channel_id=interaction.channel_id,
+            message_id=message.id,
+            private=False,
+        )
 
 
 # -- the review card ------------------------------------------------------------------------
@@ -248,10 +284,14 @@ _REVIEW_LOOK = {
 }
 
 
-class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?P<action>approve|correct|dismiss):(?P<flag_id>\d+)"):
+class ReviewButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?P<action>approve|correct|dismiss):(?P<flag_id>\d+)"
+):
     def __init__(self, action: str, flag_id: int) -> None:
         label, emoji, style = _REVIEW_LOOK[action]
-        super().__init__(discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=f"review:{action}:{flag_id}"))
+        super().__init__(
+            discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=f"review:{action}:{flag_id}")
+        )
         self.action, self.flag_id = action, flag_id
 
     @classmethod
@@ -275,10 +315,16 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:
 
 
 class CorrectModal(discord.ui.Modal, title="Correct this answer"):
-    verdict = discord.ui.TextInput(label="Corrected verdict", max_length=60, min_length=2,
-                                   placeholder="e.g. false, true, misleading, unproven")
-    note = discord.ui.TextInput(label="Note shown to users", style=discord.TextStyle.paragraph, max_length=1000,
-                                required=False, placeholder="What is right, with a source if you have one")
+    verdict = discord.ui.TextInput(
+        label="Corrected verdict", max_length=60, min_length=2, placeholder="e.g. false, true, misleading, unproven"
+    )
+    note = discord.ui.TextInput(
+        label="Note shown to users",
+        style=discord.TextStyle.paragraph,
+        max_length=1000,
+        required=False,
+        placeholder="What is right, with a source if you have one",
+    )
 
     def __init__(self, flag_id: int, opening_id: int) -> None:
         super().__init__(custom_id=form_id("review-correct", flag_id, opening_id), timeout=FORM_TIMEOUT_S)
@@ -293,8 +339,9 @@ class CorrectModal(discord.ui.Modal, title="Correct this answer"):
 
 
 class DismissModal(discord.ui.Modal, title="Dismiss this flag"):
-    reason = discord.ui.TextInput(label="Why is the answer fine?", style=discord.TextStyle.paragraph,
-                                  max_length=1000, min_length=3, required=True)
+    reason = discord.ui.TextInput(
+        label="Why is the answer fine?", style=discord.TextStyle.paragraph, max_length=1000, min_length=3, required=True
+    )
 
     def __init__(self, flag_id: int, opening_id: int) -> None:
         super().__init__(custom_id=form_id("review-dismiss", flag_id, opening_id), timeout=FORM_TIMEOUT_S)
@@ -315,8 +362,11 @@ async def decide(interaction: discord.Interaction, flag_id: int, action: str, **
     try:
         # A correction embeds the claim (for later near-duplicates): model work, on the model pool.
         # Approve and dismiss are database work only and must not queue behind running checks.
-        decision: Decision = await (run_heavy(interaction.client, *args, **kwargs) if action == "correct"
-                                    else asyncio.to_thread(*args, **kwargs))
+        decision: Decision = await (
+            run_heavy(interaction.client, *args, **kwargs)
+            if action == "correct"
+            else asyncio.to_thread(*args, **kwargs)
+        )
     except AlreadyTaken as taken:
         f = taken.flag
         who = f.claimed_by if f.status == "in_review" else f.decided_by
@@ -361,7 +411,7 @@ async def notify_flaggers(client: discord.Client, flag: FlagView, correction: Co
         try:
             dm = await client.create_dm(discord.Object(flagger))
             await dm.send(text[:2000], allowed_mentions=NO_MENTIONS)
-        except (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError):
             log.info("could not DM flagger %s about flag %s", flagger, flag.id)
 
 

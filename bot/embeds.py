@@ -87,8 +87,13 @@ def md(text: str | None) -> str:
 
 
 def linkable(url: str | None) -> bool:
-    return bool(url and url.startswith(("http://", "https://")) and ")" not in url and " " not in url
-                and len(url) <= LINK_URL_MAX)
+    return bool(
+        url
+        and url.startswith(("http://", "https://"))
+        and ")" not in url
+        and " " not in url
+        and len(url) <= LINK_URL_MAX
+    )
 
 
 def _link(title: str, url: str | None) -> str:
@@ -155,7 +160,9 @@ def correction_text(c: CorrectionView, claim: str) -> str:
     return text
 
 
-def answer_embed(answer: AnswerView, corpus: str, *, indices: list[int] | None = None, page: int | None = None) -> discord.Embed:
+def answer_embed(
+    answer: AnswerView, corpus: str, *, indices: list[int] | None = None, page: int | None = None
+) -> discord.Embed:
     """The answer as shown. `indices` picks passages (the first page by default)."""
     result = answer.result
     correction = answer.correction
@@ -225,8 +232,10 @@ def card_embed(flag: FlagView) -> discord.Embed:
         lines.append(f"**Reason shown:** {md(cut(a.result.reason, 400))}")
     if a.correction:
         lines.append(f"**Correction shown:** {md(a.correction.verdict)} (correction #{a.correction.id})")
-    lines.append(f"**Asked by** <@{a.asker_id}> {discord.utils.format_dt(a.created_at, 'R')}"
-                 + (" (private answer)" if a.private else ""))
+    lines.append(
+        f"**Asked by** <@{a.asker_id}> {discord.utils.format_dt(a.created_at, 'R')}"
+        + (" (private answer)" if a.private else "")
+    )
     link = jump(flag.guild_id, a.channel_id, a.message_id)
     if link:
         lines.append(f"[Jump to the answer]({link})")
@@ -240,7 +249,8 @@ def card_embed(flag: FlagView) -> discord.Embed:
     for r in flag.reports[:10]:
         embed.add_field(
             name=cut(f"Flagged {r.created_at:%Y-%m-%d %H:%M} UTC", FIELD_NAME_MAX),
-            value=cut(f"<@{r.flagger_id}>: {md(r.reason)}", 400), inline=False,
+            value=cut(f"<@{r.flagger_id}>: {md(r.reason)}", 400),
+            inline=False,
         )
     if len(flag.reports) > 10:
         embed.add_field(name="More reports", value=f"{len(flag.reports) - 10} more", inline=False)
@@ -267,7 +277,7 @@ def queue_embed(flags: list[FlagView], total: int) -> discord.Embed:
         embed.description = "Nothing to review. 🎉"
         return embed
     embed.description = "Oldest first."
-    shown = flags[:FIELDS_MAX - 1]
+    shown = flags[: FIELDS_MAX - 1]
     if total > len(shown):
         embed.set_footer(text=f"showing the oldest {len(shown)} of {total}")
     fixed = len(embed.title or "") + len(embed.description) + len(embed.footer.text or "")
@@ -282,8 +292,10 @@ def queue_embed(flags: list[FlagView], total: int) -> discord.Embed:
             links.append(f"[answer]({ans})")
         status = "" if f.status == "open" else f" · being reviewed by <@{f.claimed_by}>"
         tail = f"{' · '.join(links) or 'no card posted (no review channel)'}{status}"
-        name = cut(f"#{f.id} · {f.count} report{'s' if f.count != 1 else ''} · {discord.utils.format_dt(f.created_at, 'R')}",
-                   FIELD_NAME_MAX)
+        name = cut(
+            f"#{f.id} · {f.count} report{'s' if f.count != 1 else ''} · {discord.utils.format_dt(f.created_at, 'R')}",
+            FIELD_NAME_MAX,
+        )
         # what is left for the quoted claim and the reason: "“" + claim + "”\n" + reason + "\n" + tail
         room = max(0, min(FIELD_VALUE_MAX, share - len(name)) - len(tail) - 4)
         claim_room = min(200, room // 2)

@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     fetch_allow_private: bool = Field(default=False, validation_alias="CLAIMBOT_FETCH_ALLOW_PRIVATE")
     # The article corpus is shared by every server the bot is in: a list of guild ids limits the
     # Discord /ingest command to those servers' moderators. Unset: every server's moderators.
-    ingest_guilds: Annotated[list[int] | None, NoDecode] = Field(default=None, validation_alias="CLAIMBOT_INGEST_GUILDS")
+    ingest_guilds: Annotated[list[int] | None, NoDecode] = Field(
+        default=None, validation_alias="CLAIMBOT_INGEST_GUILDS"
+    )
 
     discord_token: str | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "CLAIMBOT_DISCORD_TOKEN")

@@ -8,23 +8,21 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import numpy as np
-
-from claimbot.index.corpus.attribution import shared_attributor
-from claimbot.index.stance.clauses import shared_clause_splitter
 from claimbot.index.config import Settings
-from claimbot.index.storage.db import make_engine
-from claimbot.index.search.embed import Embedder, shared_embedder
+from claimbot.index.corpus.attribution import shared_attributor
 from claimbot.index.corpus.ingest import IngestEvent, Ingestor
-from claimbot.index.records import ArticleRef, CheckResult, IngestReport, PassageResult, StanceProbs
-from claimbot.index.search.retrieve import reciprocal_rank_fusion
-from claimbot.index.storage.schema import DEFAULT_COLLECTION
 from claimbot.index.corpus.sources import SourceItem
-from claimbot.index.stance.model import StanceModel, shared_stance_model
-from claimbot.index.stance.views import pick_view, score_views
-from claimbot.index.storage.store import PASSAGE_ID_MARK, StoredPassage, Store, query_words
+from claimbot.index.records import ArticleRef, CheckResult, IngestReport, PassageResult, StanceProbs
+from claimbot.index.search.embed import Embedder, shared_embedder
+from claimbot.index.search.retrieve import reciprocal_rank_fusion
 from claimbot.index.search.vectors import VectorBackend, open_vector_index
+from claimbot.index.stance.clauses import shared_clause_splitter
+from claimbot.index.stance.model import StanceModel, shared_stance_model
 from claimbot.index.stance.verdict import decide, side_first
+from claimbot.index.stance.views import pick_view, score_views
+from claimbot.index.storage.db import make_engine
+from claimbot.index.storage.schema import DEFAULT_COLLECTION
+from claimbot.index.storage.store import PASSAGE_ID_MARK, Store, StoredPassage, query_words
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +50,7 @@ class IndexStats:
 
 
 class ClaimIndex:
-    def __init__(
-        self, settings: Settings, embedder: Embedder | None = None, stance: StanceModel | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, stance: StanceModel | None = None) -> None:
         settings.ensure_home()
         self.settings = settings
         self.store = Store(make_engine(settings.resolved_database_url))
@@ -142,7 +138,10 @@ class ClaimIndex:
     def _open_vectors(self, dim: int) -> VectorBackend:
         # A faiss file in CLAIMBOT_HOME, or pgvector inside the database when DATABASE_URL is PostgreSQL.
         return open_vector_index(
-            self.store.engine, self.settings.vector_dir / "passages.faiss", dim, self.settings.hnsw_threshold,
+            self.store.engine,
+            self.settings.vector_dir / "passages.faiss",
+            dim,
+            self.settings.hnsw_threshold,
             collection_ids=self.store.passage_ids,
         )
 
@@ -167,15 +166,17 @@ class ClaimIndex:
         on_event: Callable[[IngestEvent], None] | None = None,
     ) -> IngestReport:
         ingestor = Ingestor(
-            self.store, self.vectors, self.embedder, collection=collection, on_event=on_event,
+            self.store,
+            self.vectors,
+            self.embedder,
+            collection=collection,
+            on_event=on_event,
             load_attributor=shared_attributor if self.settings.attribution else None,
             write_lock=self._vector_write_lock,
         )
         return ingestor.run(items)
 
-    def check(
-        self, claim: str, *, top: int = 5, collection: str | None = None, stance: bool = True
-    ) -> CheckResult:
+    def check(self, claim: str, *, top: int = 5, collection: str | None = None, stance: bool = True) -> CheckResult:
         """The passages that bear on a claim, with their stance and a verdict.
 
         `stance=False` skips the stance model: passages in relevance order, no verdict.
@@ -194,7 +195,7 @@ class ClaimIndex:
         if not query_words(claim):
             # Nothing to search for ("it was the", "🔥🔥"): the nearest vectors would be noise,
             # and the stance model would judge passages that have nothing to do with it.
-            raise ClaimError("the claim has no words to search for; say what happened, e.g. \"Pérez was killed\"")
+            raise ClaimError('the claim has no words to search for; say what happened, e.g. "Pérez was killed"')
         if not 1 <= top <= MAX_TOP:
             raise ClaimError(f"--top must be between 1 and {MAX_TOP}")
         # The stance model reads more passages than are shown, so that a passage taking a side
@@ -276,7 +277,10 @@ def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:
         cue=p.cue,
         attribution=p.attribution,
         article=ArticleRef(
-            id=p.article_id, title=p.article_title, outlet=p.article_outlet, url=p.article_url,
+            id=p.article_id,
+            title=p.article_title,
+            outlet=p.article_outlet,
+            url=p.article_url,
             published=p.article_published,
         ),
         char_start=p.char_start,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from claimbot.index.storage import db
 from claimbot.index.config import Settings
 from claimbot.index.service import ClaimIndex
+from claimbot.index.storage import db
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CORPUS = REPO / "examples" / "corpus"
@@ -88,10 +88,14 @@ def _drop_test_databases() -> Iterator[None]:
     if PG_TEST_URL is None:
         return
     with _admin_engine().connect() as c:
-        names = c.execute(
-            text("SELECT datname FROM pg_database WHERE datname LIKE :p OR datname = :t"),
-            {"p": _PREFIX.replace("_", r"\_") + "%", "t": _TEMPLATE},
-        ).scalars().all()
+        names = (
+            c.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :p OR datname = :t"),
+                {"p": _PREFIX.replace("_", r"\_") + "%", "t": _TEMPLATE},
+            )
+            .scalars()
+            .all()
+        )
     for name in sorted(names, key=lambda n: n == _TEMPLATE):  # the template last
         drop_database(_pg_url(name))
     _admin_engine().dispose()

@@ -14,15 +14,24 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import discord
 from aiohttp import WSMsgType, web
 
 APP_ID = 900000000000000001
-BOT_USER = {"id": str(APP_ID), "username": "claimbot", "discriminator": "0", "global_name": "claimbot",
-            "avatar": None, "bot": True, "public_flags": 0, "flags": 0}
+BOT_USER = {
+    "id": str(APP_ID),
+    "username": "claimbot",
+    "discriminator": "0",
+    "global_name": "claimbot",
+    "avatar": None,
+    "bot": True,
+    "public_flags": 0,
+    "flags": 0,
+}
 DEADLINE_S = 3.0
 MANAGE_MESSAGES = 1 << 13
 MANAGE_GUILD = 1 << 5
@@ -93,8 +102,13 @@ def limit_problems(body: dict) -> list[str]:
                 problems.append(f"field value {len(f.get('value') or '')} empty or over 1024")
         if len(footer) > 2048:
             problems.append("footer over 2048")
-        total += len(title) + len(desc) + len(footer) + len(author) + sum(
-            len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+        total += (
+            len(title)
+            + len(desc)
+            + len(footer)
+            + len(author)
+            + sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+        )
     if total > 6000:
         problems.append(f"embeds total {total} > 6000")
     problems += component_problems(body.get("components") or [])
@@ -163,6 +177,7 @@ class FakeDiscord:
 
     async def wait_for(self, pred: Callable[[Recorded], bool], timeout: float = 10.0, start: int = 0) -> Recorded:
         """The first recorded request (from index `start`) matching `pred`; waits for it."""
+
         async def found() -> Recorded:
             async with self._changed:
                 while True:
@@ -170,6 +185,7 @@ class FakeDiscord:
                         if pred(r):
                             return r
                     await self._changed.wait()
+
         return await asyncio.wait_for(found(), timeout)
 
     def find(self, pred: Callable[[Recorded], bool]) -> list[Recorded]:
@@ -178,19 +194,32 @@ class FakeDiscord:
     # -- interactions ---------------------------------------------------------------------
     def feed(self, bot: discord.Client, payload: dict) -> dict:
         self.tokens[payload["token"]] = Token(
-            asyncio.get_running_loop().time(), int(payload["id"]), int(payload["channel_id"]), payload.get("message"))
+            asyncio.get_running_loop().time(), int(payload["id"]), int(payload["channel_id"]), payload.get("message")
+        )
         bot._connection.parse_interaction_create(payload)
         return payload
 
-    def message_json(self, channel_id: int, body: dict, *, flags: int = 0, mid: int | None = None,
-                     interaction: bool = False) -> dict:
+    def message_json(
+        self, channel_id: int, body: dict, *, flags: int = 0, mid: int | None = None, interaction: bool = False
+    ) -> dict:
         mid = mid or snowflake()
         msg = {
-            "id": str(mid), "channel_id": str(channel_id), "type": 20 if interaction else 0,
-            "content": body.get("content") or "", "author": BOT_USER, "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [], "attachments": [], "mentions": [], "mention_roles": [],
-            "mention_everyone": False, "pinned": False, "tts": False, "flags": flags | (body.get("flags") or 0),
-            "timestamp": discord.utils.utcnow().isoformat(), "edited_timestamp": None,
+            "id": str(mid),
+            "channel_id": str(channel_id),
+            "type": 20 if interaction else 0,
+            "content": body.get("content") or "",
+            "author": BOT_USER,
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "flags": flags | (body.get("flags") or 0),
+            "timestamp": discord.utils.utcnow().isoformat(),
+            "edited_timestamp": None,
         }
         self.messages[mid] = msg
         return msg
@@ -198,7 +227,9 @@ class FakeDiscord:
     def _check_body(self, body: dict, creates: bool, where: str) -> list[str]:
         problems = limit_problems(body)
         if creates and (body.get("content") or body.get("embeds")) and body.get("allowed_mentions") != {"parse": []}:
-            problems.append(f"{where}: message created without allowed_mentions parse [] ({body.get('allowed_mentions')})")
+            problems.append(
+                f"{where}: message created without allowed_mentions parse [] ({body.get('allowed_mentions')})"
+            )
         return problems
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
@@ -212,7 +243,9 @@ class FakeDiscord:
                 async for part in reader:
                     if part.name == "payload_json":
                         body = json.loads(await part.text())
-        rec = Recorded(request.method, "/" + request.match_info["tail"], dict(request.query), dict(request.headers), body)
+        rec = Recorded(
+            request.method, "/" + request.match_info["tail"], dict(request.query), dict(request.headers), body
+        )
         held = self.hold is not None and self.hold(rec)
         if held:
             async with self._changed:
@@ -234,8 +267,19 @@ class FakeDiscord:
         if r.path == "/users/@me":
             return jresp(BOT_USER)
         if r.path == "/oauth2/applications/@me":
-            return jresp({"id": str(APP_ID), "name": "claimbot", "icon": None, "description": "", "bot_public": True,
-                          "bot_require_code_grant": False, "owner": BOT_USER, "verify_key": "00", "flags": 0})
+            return jresp(
+                {
+                    "id": str(APP_ID),
+                    "name": "claimbot",
+                    "icon": None,
+                    "description": "",
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "owner": BOT_USER,
+                    "verify_key": "00",
+                    "flags": 0,
+                }
+            )
         if parts[0] == "interactions" and parts[-1] == "callback":
             return self._callback(r, parts[1], parts[2], body)
         if parts[0] == "webhooks":
@@ -261,7 +305,10 @@ class FakeDiscord:
             r.response = {"id": str(snowflake()), "type": 1, "recipients": [user], "last_message_id": None}
             return jresp(r.response)
         if parts[0] == "applications" and parts[-1] == "commands" and r.method == "PUT":
-            r.response = [{"description": "", **c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1"} for c in body]
+            r.response = [
+                {"description": "", **c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1"}
+                for c in body
+            ]
             return jresp(r.response)
         return error(404, 10000, f"404: unknown route {r.method} {r.path}")
 
@@ -277,8 +324,11 @@ class FakeDiscord:
             return error(400, 40060, "Interaction has already been acknowledged.")
         kind = body.get("type")
         data = body.get("data") or {}
-        problems = self._check_body(data, kind == 4, "callback") if kind in (4, 7) else (
-            component_problems(data.get("components") or []) if kind == 9 else [])
+        problems = (
+            self._check_body(data, kind == 4, "callback")
+            if kind in (4, 7)
+            else (component_problems(data.get("components") or []) if kind == 9 else [])
+        )
         if kind == 9 and not 1 <= len(data.get("custom_id", "")) <= 100:
             problems.append("modal custom_id")
         if problems:
@@ -288,16 +338,24 @@ class FakeDiscord:
         flags = data.get("flags") or 0
         resource: dict = {"type": kind}
         if kind in (4, 5):
-            t.original = self.message_json(t.channel_id, data if kind == 4 else {}, flags=flags | (128 if kind == 5 else 0),
-                                           interaction=True)
+            t.original = self.message_json(
+                t.channel_id, data if kind == 4 else {}, flags=flags | (128 if kind == 5 else 0), interaction=True
+            )
             resource["message"] = t.original
         elif kind in (6, 7) and t.message is not None:
             t.original = self.messages.get(int(t.message["id"]), t.message)
             if kind == 7:
                 t.original.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
                 resource["message"] = t.original
-        r.response = {"interaction": {"id": interaction_id, "type": 2, "response_message_loading": kind == 5,
-                                      "response_message_ephemeral": bool(flags & 64)}, "resource": resource}
+        r.response = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(flags & 64),
+            },
+            "resource": resource,
+        }
         return jresp(r.response)
 
     def _webhook(self, r: Recorded, parts: list[str], body: dict) -> web.Response:
@@ -349,11 +407,24 @@ class FakeDiscord:
                 if data["op"] == 2:
                     shard, count = data["d"].get("shard", [0, 1])
                     self._seq += 1
-                    await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self._seq, "d": {
-                        "v": 10, "user": BOT_USER, "guilds": [], "session_id": f"fake-session-{shard}",
-                        "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway", "shard": [shard, count],
-                        "application": {"id": str(APP_ID), "flags": 0},
-                    }}))
+                    await ws.send_str(
+                        json.dumps(
+                            {
+                                "op": 0,
+                                "t": "READY",
+                                "s": self._seq,
+                                "d": {
+                                    "v": 10,
+                                    "user": BOT_USER,
+                                    "guilds": [],
+                                    "session_id": f"fake-session-{shard}",
+                                    "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+                                    "shard": [shard, count],
+                                    "application": {"id": str(APP_ID), "flags": 0},
+                                },
+                            }
+                        )
+                    )
                     async with self._changed:
                         self.identifies.append(data["d"])
                         self.gateways[shard] = ws
@@ -369,9 +440,11 @@ class FakeDiscord:
 
     async def wait_for_shards(self, shards: set[int], timeout: float = 10.0) -> None:
         """Until exactly these shards have an identified gateway connection (empty: all closed)."""
+
         async def connected() -> None:
             async with self._changed:
                 await self._changed.wait_for(lambda: set(self.gateways) == shards)
+
         await asyncio.wait_for(connected(), timeout)
 
     def shard_of(self, guild_id: int) -> int:
@@ -382,7 +455,8 @@ class FakeDiscord:
     async def dispatch_interaction(self, payload: dict) -> dict:
         """An INTERACTION_CREATE over the gateway, its token registered for the callback."""
         self.tokens[payload["token"]] = Token(
-            asyncio.get_running_loop().time(), int(payload["id"]), int(payload["channel_id"]), payload.get("message"))
+            asyncio.get_running_loop().time(), int(payload["id"]), int(payload["channel_id"]), payload.get("message")
+        )
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
@@ -403,11 +477,25 @@ class Member:
 
     def json(self) -> dict:
         return {
-            "user": {"id": str(self.id), "username": self.name, "discriminator": "0", "global_name": self.name,
-                     "avatar": None, "public_flags": 0},
-            "roles": [str(r) for r in self.roles], "permissions": str(self.permissions), "nick": None, "avatar": None,
-            "joined_at": "2025-01-01T00:00:00+00:00", "premium_since": None, "deaf": False, "mute": False,
-            "flags": 0, "pending": False, "communication_disabled_until": None,
+            "user": {
+                "id": str(self.id),
+                "username": self.name,
+                "discriminator": "0",
+                "global_name": self.name,
+                "avatar": None,
+                "public_flags": 0,
+            },
+            "roles": [str(r) for r in self.roles],
+            "permissions": str(self.permissions),
+            "nick": None,
+            "avatar": None,
+            "joined_at": "2025-01-01T00:00:00+00:00",
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "communication_disabled_until": None,
         }
 
 
@@ -428,13 +516,32 @@ def guild_on_shard(shard: int, count: int) -> Guild:
 
 def interaction(guild: Guild, member: Member, itype: int, data: dict, message: dict | None = None) -> dict:
     p = {
-        "id": str(snowflake()), "application_id": str(APP_ID), "type": itype, "token": f"itok-{snowflake()}",
-        "version": 1, "data": data, "guild_id": str(guild.id), "channel_id": str(guild.channel_id),
-        "channel": {"id": str(guild.channel_id), "type": 0, "guild_id": str(guild.id), "name": "general",
-                    "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
-        "member": member.json(), "app_permissions": str((1 << 11) | (1 << 14) | (1 << 10)), "locale": "en-US",
-        "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(guild.id)},
-        "context": 0, "attachment_size_limit": 10485760,
+        "id": str(snowflake()),
+        "application_id": str(APP_ID),
+        "type": itype,
+        "token": f"itok-{snowflake()}",
+        "version": 1,
+        "data": data,
+        "guild_id": str(guild.id),
+        "channel_id": str(guild.channel_id),
+        "channel": {
+            "id": str(guild.channel_id),
+            "type": 0,
+            "guild_id": str(guild.id),
+            "name": "general",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+        },
+        "member": member.json(),
+        "app_permissions": str((1 << 11) | (1 << 14) | (1 << 10)),
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": str(guild.id)},
+        "context": 0,
+        "attachment_size_limit": 10485760,
     }
     if message is not None:
         p["message"] = message
@@ -452,14 +559,42 @@ def slash(guild: Guild, member: Member, name: str, **options: Any) -> dict:
 def setup_payload(guild: Guild, member: Member, channel_type: int = 0) -> dict:
     cid, rid = str(guild.review_channel_id), str(guild.mod_role_id)
     data = {
-        "id": str(snowflake()), "name": "claimbot", "type": 1,
-        "options": [{"name": "setup", "type": 1, "options": [
-            {"name": "review_channel", "type": 7, "value": cid}, {"name": "moderator_role", "type": 8, "value": rid}]}],
+        "id": str(snowflake()),
+        "name": "claimbot",
+        "type": 1,
+        "options": [
+            {
+                "name": "setup",
+                "type": 1,
+                "options": [
+                    {"name": "review_channel", "type": 7, "value": cid},
+                    {"name": "moderator_role", "type": 8, "value": rid},
+                ],
+            }
+        ],
         "resolved": {
-            "channels": {cid: {"id": cid, "type": channel_type, "name": "claim-review", "permissions": "0",
-                               "guild_id": str(guild.id)}},
-            "roles": {rid: {"id": rid, "name": "fact-checkers", "color": 0, "hoist": False, "position": 1,
-                            "permissions": "0", "managed": False, "mentionable": True, "flags": 0}},
+            "channels": {
+                cid: {
+                    "id": cid,
+                    "type": channel_type,
+                    "name": "claim-review",
+                    "permissions": "0",
+                    "guild_id": str(guild.id),
+                }
+            },
+            "roles": {
+                rid: {
+                    "id": rid,
+                    "name": "fact-checkers",
+                    "color": 0,
+                    "hoist": False,
+                    "position": 1,
+                    "permissions": "0",
+                    "managed": False,
+                    "mentionable": True,
+                    "flags": 0,
+                }
+            },
         },
     }
     return interaction(guild, member, 2, data)
@@ -468,12 +603,31 @@ def setup_payload(guild: Guild, member: Member, channel_type: int = 0) -> dict:
 def context_menu(guild: Guild, member: Member, content: str) -> dict:
     mid = str(snowflake())
     author = Member(name="poster").json()["user"]
-    target = {"id": mid, "channel_id": str(guild.channel_id), "type": 0, "content": content, "author": author,
-              "embeds": [], "components": [], "attachments": [], "mentions": [], "mention_roles": [],
-              "mention_everyone": False, "pinned": False, "tts": False, "flags": 0,
-              "timestamp": discord.utils.utcnow().isoformat(), "edited_timestamp": None}
-    data = {"id": str(snowflake()), "name": "Check this claim", "type": 3, "target_id": mid,
-            "resolved": {"messages": {mid: target}}}
+    target = {
+        "id": mid,
+        "channel_id": str(guild.channel_id),
+        "type": 0,
+        "content": content,
+        "author": author,
+        "embeds": [],
+        "components": [],
+        "attachments": [],
+        "mentions": [],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "pinned": False,
+        "tts": False,
+        "flags": 0,
+        "timestamp": discord.utils.utcnow().isoformat(),
+        "edited_timestamp": None,
+    }
+    data = {
+        "id": str(snowflake()),
+        "name": "Check this claim",
+        "type": 3,
+        "target_id": mid,
+        "resolved": {"messages": {mid: target}},
+    }
     return interaction(guild, member, 2, data)
 
 
@@ -484,9 +638,14 @@ def click(guild: Guild, member: Member, message: dict, custom_id: str) -> dict:
 
 def submit(guild: Guild, member: Member, modal: dict, values: list[str], message: dict | None = None) -> dict:
     inputs = [c for row in modal["components"] for c in row.get("components", [row.get("component", row)])]
-    rows = [{"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": v}]} for c, v in zip(inputs, values)]
+    rows = [
+        {"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": v}]}
+        for c, v in zip(inputs, values)
+    ]
     return interaction(guild, member, 5, {"custom_id": modal["custom_id"], "components": rows}, message=message)
 
 
 def custom_ids(message: dict) -> list[str]:
-    return [c["custom_id"] for row in message.get("components", []) for c in row.get("components", []) if "custom_id" in c]
+    return [
+        c["custom_id"] for row in message.get("components", []) for c in row.get("components", []) if "custom_id" in c
+    ]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from claimbot.index.corpus.attribution import Attributor, attribute_text
 from claimbot.index.config import Settings
+from claimbot.index.corpus.attribution import Attributor, attribute_text
 from claimbot.index.corpus.text import normalise, split_sentences
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus" / "venezuela-perez-2018-01-15.txt"
@@ -72,7 +72,12 @@ EXPECTED = [
     ("“Spare his life.", "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
     ("If anything happens to him", "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
     # colon-introduced quote running over four sentences
-    ("Penitentiary Service Minister María Iris Varela", "María Iris Varela", "took to Twitter", "María Iris Varela, on Twitter"),
+    (
+        "Penitentiary Service Minister María Iris Varela",
+        "María Iris Varela",
+        "took to Twitter",
+        "María Iris Varela, on Twitter",
+    ),
     ("How cowardly he looks", "María Iris Varela", "took to Twitter", "on Twitter"),
     ("Where was his courage", "María Iris Varela", "took to Twitter", "on Twitter"),
     ("… Those bandits must contend", "María Iris Varela", "took to Twitter", "on Twitter"),
@@ -104,7 +109,9 @@ def test_outlet_voice(demo: dict, prefix: str) -> None:
     assert s["attribution"] == OUTLET
 
 
-@pytest.mark.parametrize("prefix", ["Venezuela Political Crisis (5)", "Members of the Venezuelan Bolivarian", "Fernando Llano AP"])
+@pytest.mark.parametrize(
+    "prefix", ["Venezuela Political Crisis (5)", "Members of the Venezuelan Bolivarian", "Fernando Llano AP"]
+)
 def test_captions_are_not_statements(demo: dict, prefix: str) -> None:
     s = sentence(demo, prefix)
     assert s["speaker"] is None and s["cue"] is None
@@ -116,7 +123,11 @@ def test_captions_are_not_statements(demo: dict, prefix: str) -> None:
 
 def test_relations(demo: dict) -> None:
     def rel_with(cue: str, content_part: str) -> dict:
-        found = [r for r in demo["attributions"] if r["cue"] and r["cue"]["text"] == cue and content_part in r["content"]["text"]]
+        found = [
+            r
+            for r in demo["attributions"]
+            if r["cue"] and r["cue"]["text"] == cue and content_part in r["content"]["text"]
+        ]
         assert found, (cue, content_part)
         return found[0]
 
@@ -129,7 +140,9 @@ def test_relations(demo: dict) -> None:
     he = rel_with("said", "Here come the government people")
     assert he["source"]["text"] == "he"
     plea = rel_with("said", "He is trying to give himself up")
-    assert plea["content"]["text"].startswith("“He is trying") and plea["content"]["text"].endswith("Let him surrender,”")
+    assert plea["content"]["text"].startswith("“He is trying") and plea["content"]["text"].endswith(
+        "Let him surrender,”"
+    )
     rel_with("announced", "had been captured")
 
 
@@ -173,38 +186,56 @@ def test_pronoun_gender_and_typewriter_quotes(attributor: Attributor) -> None:
 
 
 def test_according_to(attributor: Attributor) -> None:
-    out = attribute_text("According to the Venezuelan intelligence service, five members of the band were captured.",
-                         attributor=attributor)
+    out = attribute_text(
+        "According to the Venezuelan intelligence service, five members of the band were captured.",
+        attributor=attributor,
+    )
     s = out["sentences"][0]
     assert s["cue"] == "According to"
     assert s["speaker"] == "the Venezuelan intelligence service"
 
 
 def test_a_quote_that_ends_its_sentence_is_not_the_next_clause_s_content(attributor: Attributor) -> None:
-    out = attribute_text("Pérez hid in a house near Caracas on Monday. “We will never surrender to the regime.” "
-                         "The army denied the claim.", outlet=OUTLET, attributor=attributor)
+    out = attribute_text(
+        "Pérez hid in a house near Caracas on Monday. “We will never surrender to the regime.” "
+        "The army denied the claim.",
+        outlet=OUTLET,
+        attributor=attributor,
+    )
     assert sentence(out, "“We will never")["speaker"] != "the army"
     # a bare "X said." after it still credits X
     out = attribute_text("“We will never surrender to the regime.” Pérez said in a video.", attributor=attributor)
     assert sentence(out, "“We will never")["speaker"] == "Pérez"
 
 
-def test_unattributed_quotes_and_unresolved_pronouns_are_not_shown_as_names_or_the_outlet(attributor: Attributor) -> None:
-    out = attribute_text("The ministry spoke on Monday.\n\n“We will never surrender to the regime, never, ever.”\n\n"
-                         "It said the economy was growing fast.", outlet=OUTLET, attributor=attributor)
+def test_unattributed_quotes_and_unresolved_pronouns_are_not_shown_as_names_or_the_outlet(
+    attributor: Attributor,
+) -> None:
+    out = attribute_text(
+        "The ministry spoke on Monday.\n\n“We will never surrender to the regime, never, ever.”\n\n"
+        "It said the economy was growing fast.",
+        outlet=OUTLET,
+        attributor=attributor,
+    )
     assert sentence(out, "The ministry spoke")["attribution"] == OUTLET
     quote = sentence(out, "“We will never")
     assert quote["attribution"] == "an unnamed speaker (quoted)" and quote["speaker"] is None
     assert sentence(out, "It said")["attribution"] != "It"
-    out = attribute_text("The Ministry of Interior opened an inquiry on Monday. As we reported last week, the "
-                         "rebels fled to the hills.", outlet=OUTLET, attributor=attributor)
+    out = attribute_text(
+        "The Ministry of Interior opened an inquiry on Monday. As we reported last week, the rebels fled to the hills.",
+        outlet=OUTLET,
+        attributor=attributor,
+    )
     assert sentence(out, "As we reported")["attribution"] == OUTLET  # the outlet's "we", not the ministry
 
 
 def test_a_scene_or_label_before_a_colon_is_not_a_speaker(attributor: Attributor) -> None:
-    out = attribute_text("In Caracas: protesters blocked the main roads. The police used tear gas.\n\n"
-                         "Context: Maduro won the election in 2018.\n\nPENCE: We will win this election.",
-                         outlet=OUTLET, attributor=attributor)
+    out = attribute_text(
+        "In Caracas: protesters blocked the main roads. The police used tear gas.\n\n"
+        "Context: Maduro won the election in 2018.\n\nPENCE: We will win this election.",
+        outlet=OUTLET,
+        attributor=attributor,
+    )
     assert sentence(out, "In Caracas")["attribution"] == OUTLET
     assert sentence(out, "The police used")["attribution"] == OUTLET
     assert sentence(out, "Context:")["attribution"] == OUTLET
@@ -228,12 +259,17 @@ def test_polnear_dev_smoke(attributor: Attributor) -> None:
     for doc in docs:  # gold offsets point into the text as read
         for r in doc.relations:
             if r.source and len(r.source.fragments) == 1:
-                (a, b), = r.source.fragments
+                ((a, b),) = r.source.fragments
                 assert doc.text[a:b] == r.source.text
 
     seen: list[tuple[int, int]] = []
-    result = evaluate("dev", Settings().data_dir, limit=3, attributor=attributor,
-                      on_progress=lambda done, total: seen.append((done, total)))
+    result = evaluate(
+        "dev",
+        Settings().data_dir,
+        limit=3,
+        attributor=attributor,
+        on_progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen == [(1, 3), (2, 3), (3, 3)]  # the progress bar of `claimbot eval attribution`
     assert result["documents"] == 3 and result["gold_relations"] > 0
     for kind in ("source", "cue", "content"):
@@ -254,6 +290,9 @@ def test_eval_attribution_limit_must_be_positive() -> None:
 
 
 def test_an_inch_mark_does_not_open_a_quote(attributor: Attributor) -> None:
-    out = attribute_text("“We are fine and we will stay,” Pérez said. A 55\" television was stolen from the house, "
-                         "police said.", outlet=OUTLET, attributor=attributor)
+    out = attribute_text(
+        '“We are fine and we will stay,” Pérez said. A 55" television was stolen from the house, police said.',
+        outlet=OUTLET,
+        attributor=attributor,
+    )
     assert sentence(out, "A 55")["speaker"] == "police"

@@ -20,7 +20,10 @@ runner = CliRunner()
     ("claim", "expected"),
     [
         ("Pérez was killed", "CNN reported — citing a high government source — that he had been killed."),
-        ("Nobody was injured in the 2017 helicopter attack", "No one was injured and the building suffered minor damage"),
+        (
+            "Nobody was injured in the 2017 helicopter attack",
+            "No one was injured and the building suffered minor damage",
+        ),
         ("Óscar Pérez survived the assault", "Pérez announced that he and a small group of men were still alive"),
         ("Pérez is a trained pilot", "Pérez is an actor, pilot and dog trainer."),
     ],
@@ -42,10 +45,16 @@ def test_results_are_ordered_and_scoped(demo_index):
     assert demo_index.check("Pérez was killed", collection="another-guild").passages == []
 
 
-@pytest.mark.parametrize(("claim", "message"), [
-    ("   ", "empty"), ("x" * 1001, "limit is 1000"), ("it was the", "no words to search for"),
-    ("🔥🔥 ???", "no words to search for"), ("\udcff was killed", "not valid text"),
-])
+@pytest.mark.parametrize(
+    ("claim", "message"),
+    [
+        ("   ", "empty"),
+        ("x" * 1001, "limit is 1000"),
+        ("it was the", "no words to search for"),
+        ("🔥🔥 ???", "no words to search for"),
+        ("\udcff was killed", "not valid text"),
+    ],
+)
 def test_unusable_claims_are_refused(demo_index, claim: str, message: str):
     with pytest.raises(ClaimError, match=message):
         demo_index.check(claim)
@@ -62,7 +71,9 @@ def test_a_claim_typed_with_combining_accents_finds_the_same_words(demo_index):
     assert demo_index.store.lexical_search(unicodedata.normalize("NFD", "Pérez"), 5) == []  # "Pe", "rez"
     result = demo_index.check(decomposed, top=3, stance=False)
     assert result.claim == "Pérez pilot"
-    assert [p.text for p in result.passages] == [p.text for p in demo_index.check("Pérez pilot", top=3, stance=False).passages]
+    assert [p.text for p in result.passages] == [
+        p.text for p in demo_index.check("Pérez pilot", top=3, stance=False).passages
+    ]
 
 
 def test_full_text_search_keeps_words_that_casefold_would_split(tmp_path):
@@ -72,7 +83,9 @@ def test_full_text_search_keeps_words_that_casefold_would_split(tmp_path):
     assert query_words("The İstanbul Straße was closed") == ["İstanbul", "Straße", "closed"]
     store = Store(make_engine(f"sqlite:///{tmp_path / 'c.db'}"))
     with store.engine.begin() as c:  # the FTS table only: what lexical_search reads
-        c.exec_driver_sql("INSERT INTO passages_fts(rowid, text, context) VALUES (7, 'Traffic on the İstanbul Straße', '')")
+        c.exec_driver_sql(
+            "INSERT INTO passages_fts(rowid, text, context) VALUES (7, 'Traffic on the İstanbul Straße', '')"
+        )
     assert store.lexical_search("İstanbul", 5) == [7] and store.lexical_search("Straße", 5) == [7]
 
 
@@ -85,8 +98,19 @@ def test_cli_json_follows_the_schema(home):
     assert doc["verdict"] in ("supported", "refuted", "disputed", "unverified") and doc["reason"]
     assert len(doc["passages"]) == 3
     for p in doc["passages"]:
-        assert set(p) == {"text", "relevance", "stance", "probs", "confident", "speaker", "cue", "attribution", "article",
-                          "char_start", "char_end"}
+        assert set(p) == {
+            "text",
+            "relevance",
+            "stance",
+            "probs",
+            "confident",
+            "speaker",
+            "cue",
+            "attribution",
+            "article",
+            "char_start",
+            "char_end",
+        }
         assert p["stance"] in ("supports", "refutes", "neutral") and abs(sum(p["probs"].values()) - 1) < 1e-3
         assert set(p["article"]) == {"id", "title", "outlet", "url", "published"}
         assert p["article"]["published"] == "2018-01-15"
@@ -98,7 +122,9 @@ def test_cli_text_output_names_the_source(home):
     result = runner.invoke(app, ["check", "Pérez is a trained pilot", "--top", "1"])
     assert result.exit_code == 0
     assert "actor, pilot and dog trainer" in result.output
-    assert "el Nuevo Herald — Venezuela forces launch deadly assault" in result.output and "(2018-01-15)" in result.output
+    assert (
+        "el Nuevo Herald — Venezuela forces launch deadly assault" in result.output and "(2018-01-15)" in result.output
+    )
 
 
 def test_cli_text_output_prints_brackets_as_text(home, tmp_path):
@@ -131,12 +157,22 @@ def test_an_unnamed_quote_is_found_through_its_speaker(demo_index):
 def test_cli_json_says_who_says_each_passage(home):
     assert runner.invoke(app, ["ingest", str(DEMO_CORPUS)]).exit_code == 0
     expected = {
-        ("Óscar Pérez survived the assault", "“Here we are, here we are"): ("Óscar Pérez", "said", "Óscar Pérez, in a video"),
+        ("Óscar Pérez survived the assault", "“Here we are, here we are"): (
+            "Óscar Pérez",
+            "said",
+            "Óscar Pérez, in a video",
+        ),
         ("Pérez was killed", "It was not clear if"): ("CNN", "reported", "CNN, citing a high government source"),
         ("Cabello says Pérez attacked those around him", "“The terrorist Oscar Pérez attacked"): (
-            "Diosdado Cabello", "posted", "Diosdado Cabello, on Twitter"),
+            "Diosdado Cabello",
+            "posted",
+            "Diosdado Cabello, on Twitter",
+        ),
         ("Pérez's mother asked them to spare his life", "“Spare his life."): (
-            "Aminta Pérez", "said", "Aminta Pérez (Pérez's mother), in a video"),
+            "Aminta Pérez",
+            "said",
+            "Aminta Pérez (Pérez's mother), in a video",
+        ),
         ("Pérez is a trained pilot", "In addition to being a trained officer"): (None, None, "el Nuevo Herald"),
     }
     for (claim, prefix), said in expected.items():
@@ -152,8 +188,8 @@ def test_a_collection_is_searched_within_itself(home, tmp_path, monkeypatch):
     monkeypatch.setenv("CLAIMBOT_RETRIEVAL_CANDIDATES", "1")
     monkeypatch.setenv("CLAIMBOT_STANCE_CANDIDATES", "1")
     from claimbot.index.config import Settings
-    from claimbot.index.service import ClaimIndex
     from claimbot.index.corpus.sources import SourceOptions, read_inputs
+    from claimbot.index.service import ClaimIndex
 
     index = ClaimIndex(Settings())
     try:

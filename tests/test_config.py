@@ -55,8 +55,12 @@ def test_shard_settings_parse_comma_lists_and_refuse_impossible_splits(monkeypat
     monkeypatch.setenv("CLAIMBOT_SHARD_COUNT", "")  # blank lines in .env mean "unset"
     monkeypatch.setenv("CLAIMBOT_SHARD_IDS", "")
     assert (Settings(_env_file=None).shard_count, Settings(_env_file=None).shard_ids) == (None, None)
-    for count, ids, message in [("", "1", "needs CLAIMBOT_SHARD_COUNT"), ("2", "2", "from 0 to 1"),
-                                ("2", "0,0", "distinct"), ("0", "", "greater than or equal to 1")]:
+    for count, ids, message in [
+        ("", "1", "needs CLAIMBOT_SHARD_COUNT"),
+        ("2", "2", "from 0 to 1"),
+        ("2", "0,0", "distinct"),
+        ("0", "", "greater than or equal to 1"),
+    ]:
         monkeypatch.setenv("CLAIMBOT_SHARD_COUNT", count)
         monkeypatch.setenv("CLAIMBOT_SHARD_IDS", ids)
         with pytest.raises(ValidationError, match=message):
@@ -69,7 +73,9 @@ def test_a_bad_setting_is_one_line_on_the_command_line(tmp_path):
 
     claimbot = Path(sys.executable).parent / "claimbot"
     env = {"PATH": "/usr/bin:/bin", "CLAIMBOT_HOME": str(tmp_path), "CLAIMBOT_SHARD_IDS": "1"}
-    result = subprocess.run([str(claimbot), "stats"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(claimbot), "stats"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: invalid setting: settings: Value error, CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT (the total number of shards)"

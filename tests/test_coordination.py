@@ -9,8 +9,10 @@ from claimbot.index.stance.views import stance_views
 
 pytestmark = pytest.mark.slow  # loads the spaCy model
 
-INJURED = ("No one was injured and the building suffered minor damage, but his name became known to the "
-           "people — and to authorities.")
+INJURED = (
+    "No one was injured and the building suffered minor damage, but his name became known to the "
+    "people — and to authorities."
+)
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +22,11 @@ def splitter() -> ClauseSplitter:
 
 def test_statements_joined_under_the_root_are_read_apart(splitter: ClauseSplitter):
     assert splitter.split([INJURED, "A man is playing guitar and a woman is singing."]) == [
-        ["No one was injured", "the building suffered minor damage",
-         "his name became known to the people — and to authorities"],
+        [
+            "No one was injured",
+            "the building suffered minor damage",
+            "his name became known to the people — and to authorities",
+        ],
         ["A man is playing guitar", "a woman is singing"],
     ]
 
@@ -47,7 +52,7 @@ def test_statements_joined_under_the_root_are_read_apart(splitter: ClauseSplitte
         "The rebels captured the town, officials said, and the army retreated.",
         "Pérez was killed, according to CNN, and his men were captured.",
         "Allegedly, Pérez was killed and his men were captured.",
-        "\"Pérez was killed and his men were captured,\" the minister said.",
+        '"Pérez was killed and his men were captured," the minister said.',
         # no joining word: not parsed at all
         "The minister resigned on Tuesday.",
     ],
@@ -67,8 +72,13 @@ def test_a_clause_ends_at_its_last_word_not_at_a_comma_it_owns():
     words = ["The", "rebels", "captured", "Porto", ",", "the", "capital", ",", "and", "the", "army", "retreated", "."]
     heads = [1, 2, 2, 2, 3, 6, 3, 6, 2, 10, 11, 2, 11]
     deps = ["det", "nsubj", "ROOT", "dobj", "punct", "det", "appos", "punct", "cc", "det", "nsubj", "conj", "punct"]
-    doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, spaces=[n + 1 < len(words) and words[n + 1] not in (",", ".")
-              for n in range(len(words))])
+    doc = Doc(
+        spacy.blank("en").vocab,
+        words=words,
+        heads=heads,
+        deps=deps,
+        spaces=[n + 1 < len(words) and words[n + 1] not in (",", ".") for n in range(len(words))],
+    )
     assert coordinated_clauses(doc) == ["The rebels captured Porto, the capital", "the army retreated"]
 
 

@@ -38,8 +38,10 @@ def test_a_threshold_copy_changes_only_the_confident_threshold(tmp_path: Path):
 
 
 def test_bad_arguments_are_usage_errors(tmp_path: Path, capsys):
-    for argv, message in ((["--model-dir", str(tmp_path)], "no stance model at"),
-                          (["--confident", "1.5"], "between 0 and 1")):
+    for argv, message in (
+        (["--model-dir", str(tmp_path)], "no stance model at"),
+        (["--confident", "1.5"], "between 0 and 1"),
+    ):
         with pytest.raises(SystemExit) as exc:
             verdicts_main(argv)
         assert exc.value.code == 2 and message in capsys.readouterr().err

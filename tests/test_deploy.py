@@ -80,7 +80,9 @@ def test_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path):
     # The unit names /opt/claimbot; verify a copy that points at this checkout's claimbot command.
     claimbot = Path(sys.executable).parent / "claimbot"
     unit = (DEPLOY / "claimbot.service").read_text(encoding="utf-8")
-    (tmp_path / "claimbot.service").write_text(unit.replace("/opt/claimbot/.venv/bin/claimbot", str(claimbot)), encoding="utf-8")
+    (tmp_path / "claimbot.service").write_text(
+        unit.replace("/opt/claimbot/.venv/bin/claimbot", str(claimbot)), encoding="utf-8"
+    )
     result = subprocess.run(
         ["systemd-analyze", "verify", str(tmp_path / "claimbot.service")], capture_output=True, text=True, timeout=60
     )

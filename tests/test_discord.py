@@ -18,7 +18,8 @@ import asyncio
 import json
 import re
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import discord
 import pytest
@@ -27,8 +28,8 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from claimbot.bot.app import ClaimBot
-from claimbot.bot.services import Services
 from claimbot.bot.embeds import md
+from claimbot.bot.services import Services
 from claimbot.index.config import Settings
 from claimbot.index.review.service import ReviewLimits, ReviewService
 from tests.fake_discord import (
@@ -41,13 +42,11 @@ from tests.fake_discord import (
     Guild,
     Member,
     Recorded,
-    Token,
     click,
     context_menu,
     custom_ids,
     error,
     guild_on_shard,
-    interaction,
     setup_payload,
     slash,
     snowflake,
@@ -59,6 +58,7 @@ from tests.hash_embedder import HashEmbedder
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
 assert discord.__version__ == "2.7.1", "the fake relies on discord.py 2.7.1 internals; re-verify before upgrading"
+
 
 # -- fixtures -------------------------------------------------------------------------------
 @pytest_asyncio.fixture
@@ -79,8 +79,8 @@ async def fake():
 @pytest.fixture(scope="module")
 def small_index(tmp_path_factory):
     """The demo corpus indexed with `HashEmbedder` (attribution and the stance model are real)."""
-    from claimbot.index.service import ClaimIndex
     from claimbot.index.corpus.sources import SourceOptions, read_inputs
+    from claimbot.index.service import ClaimIndex
     from tests.conftest import DEMO_CORPUS, fresh_database_url
 
     home = tmp_path_factory.mktemp("discord-home")
@@ -114,7 +114,9 @@ class Harness:
         for bot in self.bots:
             await bot.close()
 
-    async def run(self, bot: ClaimBot, payload: dict, *, until: Callable[[Recorded], bool] | None = None) -> list[Recorded]:
+    async def run(
+        self, bot: ClaimBot, payload: dict, *, until: Callable[[Recorded], bool] | None = None
+    ) -> list[Recorded]:
         """Feed one interaction; return its requests once `until` (default: the callback) is seen."""
         start = len(self.fake.requests)
         self.fake.feed(bot, payload)
@@ -156,7 +158,9 @@ def original_edits(reqs: list[Recorded]) -> list[Recorded]:
     return [r for r in reqs if r.method == "PATCH" and r.path.endswith("/messages/@original")]
 
 
-async def ask(h: Harness, bot: ClaimBot, guild: Guild, member: Member, claim: str, **opts: Any) -> tuple[dict, list[Recorded]]:
+async def ask(
+    h: Harness, bot: ClaimBot, guild: Guild, member: Member, claim: str, **opts: Any
+) -> tuple[dict, list[Recorded]]:
     p = slash(guild, member, "check", claim=claim, **opts)
     reqs = await h.run(bot, p, until=h.followup_of(p))
     return p, reqs
@@ -168,7 +172,9 @@ async def setup_guild(h: Harness, bot: ClaimBot, guild: Guild) -> None:
     await h.run(bot, p, until=h.followup_of(p))
 
 
-async def flag_answer(h: Harness, bot: ClaimBot, guild: Guild, member: Member, answer_msg: dict, reason: str) -> list[Recorded]:
+async def flag_answer(
+    h: Harness, bot: ClaimBot, guild: Guild, member: Member, answer_msg: dict, reason: str
+) -> list[Recorded]:
     cid = next(c for c in custom_ids(answer_msg) if c.startswith("flag:"))
     reqs = await h.run(bot, click(guild, member, answer_msg, cid))
     modal = callback(reqs)
@@ -178,8 +184,11 @@ async def flag_answer(h: Harness, bot: ClaimBot, guild: Guild, member: Member, a
 
 
 def card_post(h: Harness, guild: Guild) -> list[Recorded]:
-    return h.fake.find(lambda r: r.method == "POST" and r.path == f"/channels/{guild.review_channel_id}/messages"
-                       and r.json.get("embeds"))
+    return h.fake.find(
+        lambda r: (
+            r.method == "POST" and r.path == f"/channels/{guild.review_channel_id}/messages" and r.json.get("embeds")
+        )
+    )
 
 
 # -- tests ----------------------------------------------------------------------------------
@@ -217,9 +226,14 @@ async def test_private_check_is_ephemeral(harness):
     assert followups(reqs)[0].json["flags"] & 64
 
 
-@pytest.mark.parametrize("claim,expected", [
-    ("   ", "empty"), ("<@123> <@&456> @everyone", "only contains mentions"), ("x" * 501, "the limit is 500"),
-])
+@pytest.mark.parametrize(
+    "claim,expected",
+    [
+        ("   ", "empty"),
+        ("<@123> <@&456> @everyone", "only contains mentions"),
+        ("x" * 501, "the limit is 500"),
+    ],
+)
 async def test_invalid_claims_get_a_private_error(harness, claim, expected):
     bot = await harness.bot()
     reqs = await harness.run(bot, slash(Guild(), Member(), "check", claim=claim))
@@ -291,7 +305,12 @@ async def test_post_publicly_on_a_pruned_answer_says_so_privately(harness, monke
 
 async def settle(timeout: float = 10.0) -> None:
     """Wait until every interaction handler discord.py started has finished (no fixed sleeps)."""
-    prefixes = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord-ui-dynamic-item", "discord-ui-modal-dispatch")
+    prefixes = (
+        "CommandTree-invoker",
+        "discord-ui-view-dispatch",
+        "discord-ui-dynamic-item",
+        "discord-ui-modal-dispatch",
+    )
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         pending = [t for t in asyncio.all_tasks() if not t.done() and t.get_name().startswith(prefixes)]
@@ -299,7 +318,9 @@ async def settle(timeout: float = 10.0) -> None:
             return
         left = deadline - asyncio.get_running_loop().time()
         if left <= 0:
-            raise AssertionError(f"interaction handlers still running after {timeout} s: {[t.get_name() for t in pending]}")
+            raise AssertionError(
+                f"interaction handlers still running after {timeout} s: {[t.get_name() for t in pending]}"
+            )
         await asyncio.wait(pending, timeout=left)
 
 
@@ -359,7 +380,11 @@ async def test_flag_posts_a_review_card_and_merges_later_flags(harness):
     reqs = await flag_answer(harness, bot, guild, f2, msg, "Wrong verdict")
     assert "now has 2 reports" in followups(reqs)[0].json["content"]
     assert len(card_post(harness, guild)) == 1
-    edit = await harness.fake.wait_for(lambda r: r.method == "PATCH" and r.path == f"/channels/{guild.review_channel_id}/messages/{card.response['id']}")
+    edit = await harness.fake.wait_for(
+        lambda r: (
+            r.method == "PATCH" and r.path == f"/channels/{guild.review_channel_id}/messages/{card.response['id']}"
+        )
+    )
     assert "2 reports" in edit.json["embeds"][0]["title"]
     # the first flagger again: told it is already flagged
     reqs = await flag_answer(harness, bot, guild, f1, msg, "again")
@@ -375,7 +400,9 @@ async def test_flag_without_review_channel_points_moderators_to_review(harness):
     assert card_post(harness, guild) == []
 
 
-async def _flagged_card(h: Harness, bot: ClaimBot, guild: Guild, claim: str = "Pérez was killed") -> tuple[dict, Member]:
+async def _flagged_card(
+    h: Harness, bot: ClaimBot, guild: Guild, claim: str = "Pérez was killed"
+) -> tuple[dict, Member]:
     await setup_guild(h, bot, guild)
     flagger = Member()
     _, reqs = await ask(h, bot, guild, Member(), claim)
@@ -448,8 +475,16 @@ async def test_approve_by_role_edits_the_card_audits_and_tells_the_flagger(harne
     assert edit.path.endswith("/messages/@original") and edit.json["components"] == []
     decision = next(f for f in edit.json["embeds"][0]["fields"] if f["name"] == "Decision")
     assert f"Approved by <@{mod.id}>" in decision["value"]
-    dm_channel = await harness.fake.wait_for(lambda r: r.path == "/users/@me/channels" and str(r.json["recipient_id"]) == str(flagger.id))
-    dm = await harness.fake.wait_for(lambda r: r.method == "POST" and r.path.endswith("/messages") and "answer stands" in ((r.json or {}).get("content") or ""))
+    dm_channel = await harness.fake.wait_for(
+        lambda r: r.path == "/users/@me/channels" and str(r.json["recipient_id"]) == str(flagger.id)
+    )
+    dm = await harness.fake.wait_for(
+        lambda r: (
+            r.method == "POST"
+            and r.path.endswith("/messages")
+            and "answer stands" in ((r.json or {}).get("content") or "")
+        )
+    )
     assert dm.path == f"/channels/{dm_channel.response['id']}/messages" and str(flagger.id) not in dm.json["content"]
     flag_id = int(approve.split(":")[2])
     entry = harness.services.review.audit_log(guild.id)[0]
@@ -483,7 +518,11 @@ async def _correct_then_check_a_paraphrase(harness: Harness, paraphrase: str) ->
     assert callback(reqs) == {"type": 6}
     edit = next(r for r in reqs if r.method == "PATCH")
     decided = next(f for f in edit.json["embeds"][0]["fields"] if f["name"] == "Decision")["value"]
-    assert f"Corrected by <@{mod.id}>" in decided and "Corrected verdict: true" in decided and edit.json["components"] == []
+    assert (
+        f"Corrected by <@{mod.id}>" in decided
+        and "Corrected verdict: true" in decided
+        and edit.json["components"] == []
+    )
     await harness.fake.wait_for(lambda r: "Corrected verdict: **true**" in ((r.json or {}).get("content") or ""))
     # a paraphrase, asked later by someone else in the same guild
     _, reqs = await ask(harness, bot, guild, Member(), paraphrase)
@@ -677,8 +716,11 @@ async def test_ingest_adds_an_article(fake, settings):
     from claimbot.index.service import ClaimIndex
 
     app = aweb.Application()
-    text = "Town council approves new bridge\n\nThe council voted on Monday to build a new bridge over the river. " \
-           "The mayor said construction starts in spring."
+    text = (
+        "Town council approves new bridge\n\nThe council voted on Monday to build a new bridge over the river. "
+        "The mayor said construction starts in spring."
+    )
+
     async def article(_request):
         return aweb.Response(text=text, content_type="text/plain")
 
@@ -693,12 +735,22 @@ async def test_ingest_adds_an_article(fake, settings):
     h = Harness(fake, make_services(claim_index))
     try:
         bot = await h.bot()
-        p = slash(Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), "ingest", url=f"http://127.0.0.1:{port}/article")
+        p = slash(
+            Guild(),
+            Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES),
+            "ingest",
+            url=f"http://127.0.0.1:{port}/article",
+        )
         reqs = await h.run(bot, p, until=h.followup_of(p))
         content = followups(reqs)[0].json["content"]
         assert content.startswith("Added http://127.0.0.1") and "passages indexed" in content
         assert claim_index.stats().articles == 1
-        p = slash(Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), "ingest", url=f"http://127.0.0.1:{port}/article")
+        p = slash(
+            Guild(),
+            Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES),
+            "ingest",
+            url=f"http://127.0.0.1:{port}/article",
+        )
         reqs = await h.run(bot, p, until=h.followup_of(p))
         assert followups(reqs)[0].json["content"].startswith("Nothing changed")
     finally:
@@ -719,7 +771,9 @@ async def test_rate_limit_is_answered_privately_with_the_retry_time(fake, small_
         deleted = await fake.wait_for(lambda r: r.method == "DELETE" and p["token"] in r.path)
         assert deleted.path.endswith("/messages/@original")
         refusal = followups(reqs)[0].json
-        assert refusal["flags"] & 64 and "try again in" in refusal["content"] and "You have reached" in refusal["content"]
+        assert (
+            refusal["flags"] & 64 and "try again in" in refusal["content"] and "You have reached" in refusal["content"]
+        )
         _, reqs = await ask(h, bot, guild, Member(), "Pérez was killed")  # another user still may
         assert followups(reqs)[0].json.get("embeds")
     finally:
@@ -730,11 +784,20 @@ async def test_a_4000_character_passage_stays_within_embed_limits(harness, monke
     from claimbot.index.records import ArticleRef, CheckResult, PassageResult
 
     words = ("Pérez said @everyone the raid was planned " * 200)[:4000]
-    passages = [PassageResult(text=words, relevance=1.0 - i / 10, stance=("supports", "refutes")[i % 2],
-                              attribution="according to " + "a very long attribution " * 20,
-                              article=ArticleRef(id=1, title="T" * 300, outlet="O" * 300, url="https://example.org/" + "p" * 200,
-                                                 published="2018-01-15"), char_start=0, char_end=4000)
-                for i in range(12)]
+    passages = [
+        PassageResult(
+            text=words,
+            relevance=1.0 - i / 10,
+            stance=("supports", "refutes")[i % 2],
+            attribution="according to " + "a very long attribution " * 20,
+            article=ArticleRef(
+                id=1, title="T" * 300, outlet="O" * 300, url="https://example.org/" + "p" * 200, published="2018-01-15"
+            ),
+            char_start=0,
+            char_end=4000,
+        )
+        for i in range(12)
+    ]
     result = CheckResult(claim="c" * 499, verdict="refuted", passages=passages)
     monkeypatch.setattr(harness.services.index, "check", lambda claim, top=5, collection=None: result)
     bot = await harness.bot()
@@ -744,7 +807,13 @@ async def test_a_4000_character_passage_stays_within_embed_limits(harness, monke
     value = embed["fields"][0]["value"]
     assert len(value) <= 1024 and "…" in value and "(https://example.org/" in value
     assert len(embed["title"]) <= 256 and embed["title"].endswith("…")
-    assert sum(len(f["name"]) + len(f["value"]) for f in embed["fields"]) + len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"]) <= 6000
+    assert (
+        sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
+        + len(embed["title"])
+        + len(embed["description"])
+        + len(embed["footer"]["text"])
+        <= 6000
+    )
 
 
 async def test_a_slow_check_is_deferred_and_still_answers(harness, monkeypatch):
@@ -844,7 +913,9 @@ async def test_sharded_bot_answers_on_every_shard(fake, small_index, monkeypatch
         await fake.wait_for_shards({0, 1})
         assert sorted(tuple(i["shard"]) for i in fake.identifies) == [(0, 2), (1, 2)]
         for shard in (0, 1):
-            p = await fake.dispatch_interaction(slash(guild_on_shard(shard, 2), Member(), "check", claim="Pérez was killed"))
+            p = await fake.dispatch_interaction(
+                slash(guild_on_shard(shard, 2), Member(), "check", claim="Pérez was killed")
+            )
             fu = await fake.wait_for(Harness.followup_of(p))
             assert fu.json["embeds"][0]["title"] == "Claim: Pérez was killed"
     finally:
@@ -949,7 +1020,8 @@ async def test_two_members_with_the_flag_form_open_are_both_recorded_with_their_
         assert "your flag is recorded" in answer.json["content"]
     flag = harness.services.review.open_flags(guild.id)[0][0]
     assert sorted((r.flagger_id, r.reason) for r in flag.reports) == sorted(
-        [(bob.id, "The verdict is wrong"), (alice.id, "Wrong person")])
+        [(bob.id, "The verdict is wrong"), (alice.id, "Wrong person")]
+    )
 
 
 async def test_moderator_actions_acknowledge_before_reading_the_database(harness, monkeypatch):
@@ -973,7 +1045,9 @@ async def test_moderator_actions_acknowledge_before_reading_the_database(harness
     ingest = slash(guild, mod, "ingest", url="not a url")
     assert callback(await harness.run(bot, ingest)) == {"type": 5, "data": {"flags": 64}}
     gate.set()
-    assert (await harness.fake.wait_for(harness.followup_of(review))).json["embeds"][0]["title"].startswith("Open flags:")
+    assert (
+        (await harness.fake.wait_for(harness.followup_of(review))).json["embeds"][0]["title"].startswith("Open flags:")
+    )
     assert "approved" in (await harness.fake.wait_for(harness.followup_of(approve))).json["content"]
     assert "http(s) URL" in (await harness.fake.wait_for(harness.followup_of(ingest))).json["content"]
 
@@ -1001,7 +1075,9 @@ async def test_answer_buttons_acknowledge_before_reading_the_answer(harness, mon
     pager = (await harness.fake.wait_for(harness.followup_of(more))).response
     assert (await harness.fake.wait_for(harness.followup_of(publish))).json["embeds"][0]["title"].startswith("Claim:")
     gate.clear()
-    turn = click(guild, user, pager, next(c for c in custom_ids(pager) if c.startswith("mpage:") and not c.endswith(":0")))
+    turn = click(
+        guild, user, pager, next(c for c in custom_ids(pager) if c.startswith("mpage:") and not c.endswith(":0"))
+    )
     assert callback(await harness.run(bot, turn)) == {"type": 6}
     gate.set()
     assert "page 2 of" in (await harness.fake.wait_for(harness.edit_of(turn))).json["embeds"][0]["description"]
@@ -1028,12 +1104,15 @@ async def test_flaggers_are_told_even_if_the_card_cannot_be_updated(harness):
     approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
     p = click(guild, Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), card, approve)
     # the card was deleted meanwhile: editing it fails
-    harness.fake.fail = lambda r: error(404, 10008, "Unknown Message") if (
-        r.method == "PATCH" and p["token"] in r.path) else None
+    harness.fake.fail = lambda r: (
+        error(404, 10008, "Unknown Message") if (r.method == "PATCH" and p["token"] in r.path) else None
+    )
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
     confirmation = followups(reqs)[0].json["content"]
     assert "approved" in confirmation and "could not be updated" in confirmation
-    await harness.fake.wait_for(lambda r: r.path == "/users/@me/channels" and str(r.json["recipient_id"]) == str(flagger.id))
+    await harness.fake.wait_for(
+        lambda r: r.path == "/users/@me/channels" and str(r.json["recipient_id"]) == str(flagger.id)
+    )
     await harness.fake.wait_for(lambda r: "answer stands" in ((r.json or {}).get("content") or ""))
     assert harness.services.review.get_flag(guild.id, int(approve.split(":")[2])).status == "approved"
 
@@ -1046,15 +1125,24 @@ async def test_review_keeps_its_jump_links_with_15_long_flags(harness):
     links = []
     for i in range(15):
         claim = f"Claim {i}: " + "a*b_c `d` " * 48  # markdown to escape makes it longer still
-        a = svc.record_answer(guild.id, channel_id=guild.channel_id, asker_id=1, shown=0,
-                              result=CheckResult(claim=claim, verdict=None, passages=[]))
+        a = svc.record_answer(
+            guild.id,
+            channel_id=guild.channel_id,
+            asker_id=1,
+            shown=0,
+            result=CheckResult(claim=claim, verdict=None, passages=[]),
+        )
         answer_msg = snowflake()
         svc.set_answer_message(guild.id, a.id, channel_id=guild.channel_id, message_id=answer_msg)
         f = svc.flag(guild.id, a.id, 2, "wrong_*reason* " * 66).flag
         card_msg = snowflake()
         svc.set_card(guild.id, f.id, channel_id=guild.review_channel_id, message_id=card_msg)
-        links.append((f"https://discord.com/channels/{guild.id}/{guild.review_channel_id}/{card_msg})",
-                      f"https://discord.com/channels/{guild.id}/{guild.channel_id}/{answer_msg})"))
+        links.append(
+            (
+                f"https://discord.com/channels/{guild.id}/{guild.review_channel_id}/{card_msg})",
+                f"https://discord.com/channels/{guild.id}/{guild.channel_id}/{answer_msg})",
+            )
+        )
     bot = await harness.bot()
     p = slash(guild, Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), "review")
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
@@ -1085,10 +1173,16 @@ async def test_a_very_long_url_is_shown_without_a_broken_link(harness, monkeypat
     from claimbot.index.records import ArticleRef, CheckResult, PassageResult
 
     url = "https://example.org/" + "p" * 2000
-    passage = PassageResult(text="Pérez was killed in the raid, officials said. " * 40, relevance=1.0,
-                            stance="supports", confident=True, attribution="according to the government",
-                            article=ArticleRef(id=1, title="Raid", outlet="Herald", url=url, published="2018-01-15"),
-                            char_start=0, char_end=10)
+    passage = PassageResult(
+        text="Pérez was killed in the raid, officials said. " * 40,
+        relevance=1.0,
+        stance="supports",
+        confident=True,
+        attribution="according to the government",
+        article=ArticleRef(id=1, title="Raid", outlet="Herald", url=url, published="2018-01-15"),
+        char_start=0,
+        char_end=10,
+    )
     result = CheckResult(claim="Pérez was killed", verdict="supported", passages=[passage])
     monkeypatch.setattr(harness.services.index, "check", lambda claim, top=5, collection=None: result)
     bot = await harness.bot()
@@ -1104,18 +1198,34 @@ async def test_answer_and_card_share_stance_labels_and_the_card_shows_the_reason
     from claimbot.index.records import ArticleRef, CheckResult, PassageResult
 
     def passage(text: str, stance: str | None, confident: bool) -> PassageResult:
-        return PassageResult(text=text, relevance=1.0, stance=stance, confident=confident,
-                             article=ArticleRef(id=1, title="Raid", outlet="Herald", url="https://example.org/a",
-                                                published="2018-01-15"), char_start=0, char_end=len(text))
+        return PassageResult(
+            text=text,
+            relevance=1.0,
+            stance=stance,
+            confident=confident,
+            article=ArticleRef(
+                id=1, title="Raid", outlet="Herald", url="https://example.org/a", published="2018-01-15"
+            ),
+            char_start=0,
+            char_end=len(text),
+        )
 
-    passages = [passage("Pérez was killed.", "supports", True), passage("Pérez is alive.", "refutes", True),
-                passage("Pérez may be dead.", "supports", False), passage("Pérez may be alive.", "refutes", False),
-                passage("The raid was in El Junquito.", "neutral", False)]
+    passages = [
+        passage("Pérez was killed.", "supports", True),
+        passage("Pérez is alive.", "refutes", True),
+        passage("Pérez may be dead.", "supports", False),
+        passage("Pérez may be alive.", "refutes", False),
+        passage("The raid was in El Junquito.", "neutral", False),
+    ]
     expected = ["Supports", "Conflicts", "Related (leans support)", "Related (leans conflict)", "Related"]
     assert [stance_label(p) for p in passages] == expected
     assert stance_label(passage("x", None, False)) == "Related"
-    result = CheckResult(claim="Pérez was killed", verdict="disputed", reason="One article says he was killed; another that he survived.",
-                         passages=passages)
+    result = CheckResult(
+        claim="Pérez was killed",
+        verdict="disputed",
+        reason="One article says he was killed; another that he survived.",
+        passages=passages,
+    )
     monkeypatch.setattr(harness.services.index, "check", lambda claim, top=5, collection=None: result)
     bot = await harness.bot()
     guild = Guild()
@@ -1225,7 +1335,11 @@ async def test_sources_pager_previous_goes_back_for_the_invoker_only(harness, mo
     # a stranger pressing Previous is refused privately and the page does not change
     reqs = await harness.run(bot, click(guild, Member(), msg, previous))
     refused = callback(reqs)
-    assert refused["type"] == 4 and refused["data"]["flags"] == 64 and "Only the person who ran" in refused["data"]["content"]
+    assert (
+        refused["type"] == 4
+        and refused["data"]["flags"] == 64
+        and "Only the person who ran" in refused["data"]["content"]
+    )
     assert "Article 1" in harness.fake.messages[int(msg["id"])]["embeds"][0]["description"]
     # the invoker goes back to the first page
     reqs = await harness.run(bot, click(guild, user, msg, previous))

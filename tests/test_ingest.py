@@ -16,11 +16,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
-from claimbot.index.corpus import text as textmod
 from claimbot.index.config import Settings
+from claimbot.index.corpus import text as textmod
 from claimbot.index.corpus.ingest import IngestEvent, Ingestor
-from claimbot.index.service import ClaimIndex
 from claimbot.index.corpus.sources import SourceOptions, read_inputs
+from claimbot.index.service import ClaimIndex
 from tests.conftest import DEMO_CORPUS, sqlite_only
 
 pytestmark = pytest.mark.slow
@@ -255,13 +255,16 @@ def test_an_article_that_breaks_indexing_fails_alone(claim_index: ClaimIndex, tm
         return real(text)
 
     monkeypatch.setattr(textmod, "split_sentences", split)
-    lines = [json.dumps({"text": t}) for t in ("First story. It went well.", "BOOM goes this one.", "Third story. Fine.")]
+    lines = [
+        json.dumps({"text": t}) for t in ("First story. It went well.", "BOOM goes this one.", "Third story. Fine.")
+    ]
     (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = _ingest(claim_index, str(tmp_path / "a.jsonl"))
     assert (report.added, report.failed) == (2, 1)
-    assert report.errors == [f"{tmp_path / 'a.jsonl'}:2: could not be indexed (RuntimeError: a rule bug on this article)"]
+    assert report.errors == [
+        f"{tmp_path / 'a.jsonl'}:2: could not be indexed (RuntimeError: a rule bug on this article)"
+    ]
     _consistent(claim_index)
-
 
 
 def test_published_must_be_written_as_a_calendar_date(home: Path, tmp_path: Path):
@@ -321,7 +324,9 @@ def test_a_lost_vector_file_is_resynced_on_open(home: Path):
     reopened = ClaimIndex(Settings())
     try:
         _consistent(reopened)
-        assert reopened.check("Pérez is a trained pilot", top=1).passages[0].text.endswith("actor, pilot and dog trainer.")
+        assert (
+            reopened.check("Pérez is a trained pilot", top=1).passages[0].text.endswith("actor, pilot and dog trainer.")
+        )
     finally:
         reopened.close()
 
@@ -375,8 +380,16 @@ def test_reembedding_redoes_the_corrections_vectors_too(home: Path):
     _ingest(index, str(DEMO_CORPUS))
     # a correction stored under an earlier, 64-d embedding model
     with index.store.session() as s, s.begin():
-        s.add(CorrectionRow(guild_id=1, claim="Pérez was killed", claim_key="pérez was killed",
-                            embedding=np.ones(64, dtype=np.float32).tobytes(), verdict="false", moderator_id=2))
+        s.add(
+            CorrectionRow(
+                guild_id=1,
+                claim="Pérez was killed",
+                claim_key="pérez was killed",
+                embedding=np.ones(64, dtype=np.float32).tobytes(),
+                verdict="false",
+                moderator_id=2,
+            )
+        )
     index.close()
     result = runner.invoke(app, ["reindex", "--reembed"])
     assert result.exit_code == 0, result.output
@@ -403,9 +416,17 @@ def test_corrections_of_another_model_of_the_same_size_are_redone_when_the_bot_s
     _ingest(index, str(DEMO_CORPUS))
     old_space = index.embedder.encode(["Bananas are radioactive"])[0]  # far from the claim below
     with index.store.session() as s, s.begin():
-        s.add(CorrectionRow(guild_id=1, claim="Pérez was killed", claim_key="pérez was killed",
-                            embedding=old_space.tobytes(), embed_model="some/other-384d-model",
-                            verdict="false", moderator_id=2))
+        s.add(
+            CorrectionRow(
+                guild_id=1,
+                claim="Pérez was killed",
+                claim_key="pérez was killed",
+                embedding=old_space.tobytes(),
+                embed_model="some/other-384d-model",
+                verdict="false",
+                moderator_id=2,
+            )
+        )
     index.close()
     services = Services.open(Settings())
     try:
@@ -432,7 +453,10 @@ def test_killed_ingest_leaves_a_consistent_index_and_a_rerun_completes(home: Pat
     env = {**os.environ, "CLAIMBOT_HOME": str(home)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "claimbot.bot.cli", "ingest", "--verbose", str(big)],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env=env,
+        text=True,
     )
     added_lines = 0
     assert proc.stderr is not None
@@ -481,6 +505,7 @@ def test_many_passages_switch_to_hnsw_and_stay_searchable(home: Path, tmp_path: 
 
 # -- attribution at ingest time (issue 4) -------------------------------------------------------
 
+
 def _stored_passages(index: ClaimIndex) -> list:
     from claimbot.index.storage.schema import PassageRow
 
@@ -519,7 +544,11 @@ def test_ingest_stores_who_says_each_passage(claim_index: ClaimIndex):
         p = _one(passages, prefix)
         assert (p.speaker, p.cue, p.attribution) == (speaker, cue, attribution), prefix
     # every other passage is in the outlet's own voice, captions included
-    for prefix in ["Venezuelan special forces on Monday", "Fernando Llano AP", "In addition to being a trained officer"]:
+    for prefix in [
+        "Venezuelan special forces on Monday",
+        "Fernando Llano AP",
+        "In addition to being a trained officer",
+    ]:
         p = _one(passages, prefix)
         assert (p.speaker, p.cue, p.attribution) == (None, None, "el Nuevo Herald")
     assert all(p.attribution for p in passages)
@@ -551,15 +580,23 @@ class _BrokenAttributor:
 
 def _ingestor(index: ClaimIndex, load_attributor, events: list[IngestEvent]) -> Ingestor:
     return Ingestor(
-        index.store, index.vectors, index.embedder, collection="default",
-        load_attributor=load_attributor, on_event=events.append,
+        index.store,
+        index.vectors,
+        index.embedder,
+        collection="default",
+        load_attributor=load_attributor,
+        on_event=events.append,
     )
 
 
-def test_a_failing_attribution_indexes_the_article_without_speakers_and_says_so(claim_index: ClaimIndex, tmp_path: Path):
+def test_a_failing_attribution_indexes_the_article_without_speakers_and_says_so(
+    claim_index: ClaimIndex, tmp_path: Path
+):
     (tmp_path / "a.txt").write_text("Bridge story\n“It will reopen,” the mayor said.", encoding="utf-8")
     events: list[IngestEvent] = []
-    report = _ingestor(claim_index, _BrokenAttributor, events).run(read_inputs([str(tmp_path / "a.txt")], SourceOptions()))
+    report = _ingestor(claim_index, _BrokenAttributor, events).run(
+        read_inputs([str(tmp_path / "a.txt")], SourceOptions())
+    )
     assert (report.added, report.failed) == (1, 0)
     assert "attribution failed: RuntimeError: rule bug" in events[0].detail
     assert [(p.speaker, p.attribution) for p in _stored_passages(claim_index)] == [(None, None)]

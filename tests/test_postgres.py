@@ -18,15 +18,15 @@ import pytest
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import Connection
 
-from claimbot.index.storage import db
 from claimbot.index.config import Settings
-from claimbot.index.search.embed import from_blobs
-from claimbot.index.storage.migrate import copied_tables, migrate
-from claimbot.index.records import ArticleRef, CheckResult, PassageResult
-from claimbot.index.search.retrieve import reciprocal_rank_fusion
-from claimbot.index.review.service import ReviewService
-from claimbot.index.service import ClaimIndex
 from claimbot.index.corpus.sources import SourceOptions, read_inputs
+from claimbot.index.records import ArticleRef, CheckResult, PassageResult
+from claimbot.index.review.service import ReviewService
+from claimbot.index.search.retrieve import reciprocal_rank_fusion
+from claimbot.index.service import ClaimIndex
+from claimbot.index.storage import db
+from claimbot.index.storage.blobs import from_blobs
+from claimbot.index.storage.migrate import copied_tables, migrate
 from tests.conftest import DEMO_CORPUS, ON_POSTGRES, drop_database, fresh_database_url
 from tests.hash_embedder import HashEmbedder, SmallHashEmbedder
 
@@ -54,10 +54,12 @@ def _rows(engine: Engine, table) -> list[tuple]:
     """A table's rows in key order, timestamps as UTC (SQLite hands them back naive)."""
     with engine.connect() as c:
         rows = c.execute(select(table).order_by(*table.primary_key.columns)).all()
+
     def norm(v):
         if isinstance(v, dt.datetime):
             return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v.astimezone(dt.UTC)
         return bytes(v) if isinstance(v, memoryview) else v
+
     return [tuple(norm(v) for v in row) for row in rows]
 
 
@@ -72,10 +74,21 @@ def _retrieve(index: ClaimIndex, claim: str, top: int = 5) -> list[tuple[int, in
 
 
 def _result(claim: str) -> CheckResult:
-    return CheckResult(claim=claim, verdict=None, passages=[PassageResult(
-        text="Pérez was killed in the raid.", relevance=1.0, char_start=0, char_end=10,
-        article=ArticleRef(id=1, title="Raid", outlet="Herald", url="https://example.org/a", published="2018-01-15"),
-    )])
+    return CheckResult(
+        claim=claim,
+        verdict=None,
+        passages=[
+            PassageResult(
+                text="Pérez was killed in the raid.",
+                relevance=1.0,
+                char_start=0,
+                char_end=10,
+                article=ArticleRef(
+                    id=1, title="Raid", outlet="Herald", url="https://example.org/a", published="2018-01-15"
+                ),
+            )
+        ],
+    )
 
 
 # -- migration ----------------------------------------------------------------------------------
@@ -100,8 +113,18 @@ def test_sqlite_installation_migrates_to_postgresql_and_a_rerun_copies_nothing(t
     report = migrate(sqlite_url, pg_url, sample=1000)
     assert report.ok, report.problems
     copied = {t.table: t for t in report.tables}
-    for name in ("articles", "passages", "index_meta", "guild_settings", "answers", "flags", "flag_reports",
-                 "corrections", "audit_log", "rate_events"):
+    for name in (
+        "articles",
+        "passages",
+        "index_meta",
+        "guild_settings",
+        "answers",
+        "flags",
+        "flag_reports",
+        "corrections",
+        "audit_log",
+        "rate_events",
+    ):
         assert copied[name].source_rows == copied[name].target_rows == copied[name].copied > 0, name
     assert report.vectors_checked == copied["passages"].source_rows  # sample > rows: every vector compared
 
@@ -138,7 +161,9 @@ def test_sqlite_installation_migrates_to_postgresql_and_a_rerun_copies_nothing(t
             a3 = moved.record_answer(GUILD, channel_id=5, asker_id=2, result=_result("new"), shown=1)
             assert a3.id == a2.id + 1
             extra = tmp_path / "extra.txt"
-            extra.write_text("A new article\n\nThe mayor opened a new bridge over the river on Monday.\n", encoding="utf-8")
+            extra.write_text(
+                "A new article\n\nThe mayor opened a new bridge over the river on Monday.\n", encoding="utf-8"
+            )
             assert target.ingest(read_inputs([str(extra)], SourceOptions())).added == 1
             ids = target.store.passage_ids()
             assert len(ids) == copied["passages"].source_rows + 1 and ids.max() == copied["passages"].source_rows + 1
@@ -159,12 +184,14 @@ def test_migrate_refuses_a_sqlite_target(tmp_path: Path):
         migrate(f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}")
 
 
-
-@pytest.mark.parametrize(("target", "message"), [
-    ("postgres://u:p@127.0.0.1:1/db", "not a database URL claimbot can use"),  # SQLAlchemy has no "postgres"
-    ("mysql://u:p@127.0.0.1:1/db", "postgresql\\+psycopg://"),  # its driver is not installed
-    ("postgresql+psycopg://u:secret@127.0.0.1:1/db", "cannot reach the database"),  # nothing listens on port 1
-])
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("postgres://u:p@127.0.0.1:1/db", "not a database URL claimbot can use"),  # SQLAlchemy has no "postgres"
+        ("mysql://u:p@127.0.0.1:1/db", "postgresql\\+psycopg://"),  # its driver is not installed
+        ("postgresql+psycopg://u:secret@127.0.0.1:1/db", "cannot reach the database"),  # nothing listens on port 1
+    ],
+)
 def test_migrate_names_a_bad_target_in_one_line(tmp_path: Path, target: str, message: str):
     from claimbot.index.storage.migrate import MigrationError
 
@@ -237,8 +264,9 @@ def test_two_processes_opening_a_new_index_both_record_its_model(tmp_path: Path,
         with ctx.Pool(2) as pool:
             # `serve` and an ingest starting together on a new database: both read "no model
             # recorded yet" and write it; the second write must not fail on the first one's row.
-            recorded = _race_on_writes(engine, pool, "index_meta", _open_worker,
-                                       [(str(tmp_path / f"h{i}"), pg_url) for i in (1, 2)])
+            recorded = _race_on_writes(
+                engine, pool, "index_meta", _open_worker, [(str(tmp_path / f"h{i}"), pg_url) for i in (1, 2)]
+            )
         assert recorded == [HashEmbedder.name, HashEmbedder.name]
     finally:
         engine.dispose()
@@ -246,7 +274,9 @@ def test_two_processes_opening_a_new_index_both_record_its_model(tmp_path: Path,
 
 def test_two_processes_ingesting_the_same_article_store_it_once(tmp_path: Path, pg_url: str):
     article = tmp_path / "same.txt"
-    article.write_text("Storm hits the coast\n\nA storm flooded the harbour of Porto on Tuesday night.\n", encoding="utf-8")
+    article.write_text(
+        "Storm hits the coast\n\nA storm flooded the harbour of Porto on Tuesday night.\n", encoding="utf-8"
+    )
     ClaimIndex(_settings(tmp_path / "h0", pg_url), embedder=HashEmbedder()).close()  # schema ready
     engine = create_engine(pg_url)
     ctx = multiprocessing.get_context("spawn")
@@ -254,8 +284,15 @@ def test_two_processes_ingesting_the_same_article_store_it_once(tmp_path: Path, 
         with ctx.Pool(2) as pool:
             # Both processes look, find nothing, embed, and queue on their INSERT; on release one
             # commits and the other hits the unique constraint.
-            outcomes = sorted(_race_on_writes(engine, pool, "articles", _ingest_worker,
-                                              [(str(tmp_path / f"h{i}"), pg_url, str(article)) for i in (1, 2)]))
+            outcomes = sorted(
+                _race_on_writes(
+                    engine,
+                    pool,
+                    "articles",
+                    _ingest_worker,
+                    [(str(tmp_path / f"h{i}"), pg_url, str(article)) for i in (1, 2)],
+                )
+            )
         assert outcomes == [(0, 1), (1, 0)]  # one added, one told it was stored concurrently
         with engine.connect() as c:
             assert c.execute(text("SELECT count(*) FROM articles")).scalar() == 1
@@ -289,8 +326,11 @@ def test_two_processes_flagging_then_claiming_the_same_answer(pg_url: str):
     try:
         with ctx.Pool(2) as pool:
             # Flags: both find no open flag and queue on creating one; the loser must merge, not be lost.
-            created = sorted(_race_on_writes(engine, pool, "flags", _flag_worker,
-                                             [(pg_url, answer.id, flagger) for flagger in (101, 102)]))
+            created = sorted(
+                _race_on_writes(
+                    engine, pool, "flags", _flag_worker, [(pg_url, answer.id, flagger) for flagger in (101, 102)]
+                )
+            )
             assert created == [False, True]
             flags, total = review.open_flags(GUILD)
             assert total == 1 and flags[0].count == 2
@@ -422,7 +462,9 @@ def test_reembedding_with_another_dimension_retypes_the_vector_column(tmp_path: 
         assert (stats.passages, stats.vectors, stats.embed_model) == (45, 45, "test:hashed-256")
         with index.store.engine.connect() as c:
             assert column_dim(c) == 256
-            assert c.execute(text("SELECT count(*) FROM passages WHERE vector_dims(embedding_vec) = 256")).scalar() == 45
+            assert (
+                c.execute(text("SELECT count(*) FROM passages WHERE vector_dims(embedding_vec) = 256")).scalar() == 45
+            )
         # Both hashers put the same words into buckets of one passage: the same passages come first.
         assert _top(index, "Pérez is a trained pilot", 1) == before[:1]
     finally:
@@ -459,8 +501,12 @@ _RECOMPUTED_POSTINGS = """
 
 def _postings(engine: Engine) -> list[tuple]:
     with engine.connect() as c:
-        return [tuple(r) for r in c.execute(text(
-            "SELECT lexeme, passage_id, collection, dl, f FROM passage_terms ORDER BY passage_id, lexeme"))]
+        return [
+            tuple(r)
+            for r in c.execute(
+                text("SELECT lexeme, passage_id, collection, dl, f FROM passage_terms ORDER BY passage_id, lexeme")
+            )
+        ]
 
 
 def _recomputed(engine: Engine) -> list[tuple]:
@@ -502,11 +548,16 @@ def test_postings_follow_inserts_replacements_updates_and_deletes(tmp_path: Path
 
         # Re-embedding rewrites every vector but no text: the postings stay as they are (same row versions).
         with engine.connect() as c:
-            versions = c.execute(text("SELECT xmin::text FROM passage_terms ORDER BY passage_id, lexeme")).scalars().all()
+            versions = (
+                c.execute(text("SELECT xmin::text FROM passage_terms ORDER BY passage_id, lexeme")).scalars().all()
+            )
         with engine.begin() as c:
             c.execute(text("UPDATE passages SET embedding_vec = embedding_vec"))
         with engine.connect() as c:
-            assert c.execute(text("SELECT xmin::text FROM passage_terms ORDER BY passage_id, lexeme")).scalars().all() == versions
+            assert (
+                c.execute(text("SELECT xmin::text FROM passage_terms ORDER BY passage_id, lexeme")).scalars().all()
+                == versions
+            )
 
         with engine.begin() as c:
             c.execute(text("DELETE FROM passages WHERE text LIKE 'Soldiers stormed%'"))

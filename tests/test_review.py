@@ -12,7 +12,6 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect
 
-from claimbot.index.storage import db
 from claimbot.index.records import ArticleRef, CheckResult, PassageResult
 from claimbot.index.review.service import (
     AlreadyTaken,
@@ -25,6 +24,7 @@ from claimbot.index.review.service import (
     negation_mismatch,
     validate_claim,
 )
+from claimbot.index.storage import db
 
 G1, G2 = 1001, 2002
 ASKER, FLAGGER, FLAGGER2, MOD, MOD2 = 11, 12, 13, 21, 22
@@ -65,23 +65,27 @@ def clock() -> Clock:
 
 @pytest.fixture
 def svc(engine, clock) -> ReviewService:
-    limits = ReviewLimits(rate_user_checks=3, rate_user_window_s=60, rate_guild_checks=5, rate_guild_window_s=60,
-                          correction_threshold=0.8)
+    limits = ReviewLimits(
+        rate_user_checks=3, rate_user_window_s=60, rate_guild_checks=5, rate_guild_window_s=60, correction_threshold=0.8
+    )
     return ReviewService(engine, limits=limits, embed=bag_of_words, now=clock)
 
 
 def result(claim: str, verdict: str | None = None) -> CheckResult:
     passage = PassageResult(
-        text="Pérez was killed in the raid.", relevance=1.0,
+        text="Pérez was killed in the raid.",
+        relevance=1.0,
         article=ArticleRef(id=1, title="Raid", outlet="Herald", url="https://example.org/a", published="2018-01-15"),
-        char_start=0, char_end=29,
+        char_start=0,
+        char_end=29,
     )
     return CheckResult(claim=claim, verdict=verdict, passages=[passage])
 
 
 def answer(svc: ReviewService, guild: int = G1, claim: str = "Pérez was killed", asker: int = ASKER):
-    return svc.record_answer(guild, channel_id=5, asker_id=asker, result=result(claim), shown=1,
-                             model="m", corpus_version="1a/1p")
+    return svc.record_answer(
+        guild, channel_id=5, asker_id=asker, result=result(claim), shown=1, model="m", corpus_version="1a/1p"
+    )
 
 
 # -- claims ---------------------------------------------------------------------------------
@@ -130,7 +134,9 @@ def test_flags_on_one_answer_merge_with_a_count(svc):
     again = svc.flag(G1, a.id, FLAGGER, "still wrong")
     assert again.duplicate and again.flag.count == 2
     assert [(r.flagger_id, r.reason) for r in again.flag.reports] == [
-        (FLAGGER, "wrong person"), (FLAGGER2, "the verdict is wrong")]
+        (FLAGGER, "wrong person"),
+        (FLAGGER2, "the verdict is wrong"),
+    ]
     flags, total = svc.open_flags(G1)
     assert total == 1 and flags[0].count == 2
 
@@ -198,8 +204,12 @@ def test_correct_writes_the_correction_and_the_audit_row(svc):
     entry = svc.audit_log(G1)[0]
     assert (entry.actor_id, entry.action, entry.target) == (MOD, "correct", f"flag:{fid}")
     assert entry.before == {"status": "open", "verdict": None, "correction": None}  # as it was before the review
-    assert entry.after == {"status": "corrected", "verdict": "false", "note": "He surrendered first.",
-                           "correction_id": decision.correction.id}
+    assert entry.after == {
+        "status": "corrected",
+        "verdict": "false",
+        "note": "He surrendered first.",
+        "correction_id": decision.correction.id,
+    }
 
 
 def test_dismiss_needs_a_reason_and_a_failed_decision_releases_the_claim(svc):
@@ -339,8 +349,9 @@ def test_corrections_survive_a_change_of_embedding_model(engine, svc):
 
 
 def test_vectors_of_another_model_of_the_same_size_are_not_compared(engine, clock):
-    named = ReviewService(engine, limits=ReviewLimits(correction_threshold=0.8), embed=bag_of_words,
-                          embed_model="model-a", now=clock)
+    named = ReviewService(
+        engine, limits=ReviewLimits(correction_threshold=0.8), embed=bag_of_words, embed_model="model-a", now=clock
+    )
     fid = named.flag(G1, answer(named, claim="Pérez was killed by the police").id, FLAGGER, "r").flag.id
     named.review(G1, fid, MOD, "correct", verdict="true")
     assert named.find_correction(G1, "the police killed Pérez").verdict == "true"
@@ -367,9 +378,13 @@ def test_migration_0005_names_the_model_of_existing_correction_vectors(engine):
     with engine.begin() as c:
         c.execute(text("INSERT INTO index_meta (key, value) VALUES ('embed_model', 'model-a')"))
         for key, blob in (("with vector", b"\0\0\x80?"), ("without", None)):
-            c.execute(text("INSERT INTO corrections (guild_id, claim, claim_key, embedding, verdict, note, "
-                           "moderator_id, created_at) VALUES (1, :k, :k, :b, 'true', '', 2, CURRENT_TIMESTAMP)"),
-                      {"k": key, "b": blob})
+            c.execute(
+                text(
+                    "INSERT INTO corrections (guild_id, claim, claim_key, embedding, verdict, note, "
+                    "moderator_id, created_at) VALUES (1, :k, :k, :b, 'true', '', 2, CURRENT_TIMESTAMP)"
+                ),
+                {"k": key, "b": blob},
+            )
     db.upgrade(engine)
     with engine.connect() as c:
         rows = dict(c.execute(text("SELECT claim, embed_model FROM corrections")).all())
@@ -387,10 +402,19 @@ def test_sources_matches_percent_and_underscore_literally(engine, svc):
     from claimbot.index.storage.schema import ArticleRow
 
     with Session(engine) as s, s.begin():
-        for n, (title, outlet) in enumerate([("Inflation hits 5% in May", "Herald"), ("Rates rise", "Daily_News"),
-                                             ("Rain all week", "Courier")]):
-            s.add(ArticleRow(title=title, outlet=outlet, url=f"https://news.example/{n}", text="t",
-                             content_hash=str(n), origin="test"))
+        for n, (title, outlet) in enumerate(
+            [("Inflation hits 5% in May", "Herald"), ("Rates rise", "Daily_News"), ("Rain all week", "Courier")]
+        ):
+            s.add(
+                ArticleRow(
+                    title=title,
+                    outlet=outlet,
+                    url=f"https://news.example/{n}",
+                    text="t",
+                    content_hash=str(n),
+                    origin="test",
+                )
+            )
     assert [e.title for e in svc.sources("5%").entries] == ["Inflation hits 5% in May"]
     assert [e.title for e in svc.sources("_").entries] == ["Rates rise"]
     assert svc.sources("%").total == 1
@@ -467,18 +491,27 @@ def test_migration_0002_matches_the_orm_tables(engine):
     from claimbot.index.storage import review_tables
     from claimbot.index.storage.schema import Base
 
-    ours = {t.name for t in Base.metadata.sorted_tables if t.name in {
-        review_tables.GuildSettingsRow.__tablename__, review_tables.AnswerRow.__tablename__,
-        review_tables.FlagRow.__tablename__, review_tables.FlagReportRow.__tablename__,
-        review_tables.CorrectionRow.__tablename__, review_tables.AuditRow.__tablename__,
-        review_tables.RateEventRow.__tablename__}}
+    ours = {
+        t.name
+        for t in Base.metadata.sorted_tables
+        if t.name
+        in {
+            review_tables.GuildSettingsRow.__tablename__,
+            review_tables.AnswerRow.__tablename__,
+            review_tables.FlagRow.__tablename__,
+            review_tables.FlagReportRow.__tablename__,
+            review_tables.CorrectionRow.__tablename__,
+            review_tables.AuditRow.__tablename__,
+            review_tables.RateEventRow.__tablename__,
+        }
+    }
     assert len(ours) == 7
     db.upgrade(engine)
     with engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
 
     def table_of(diff) -> str | None:
-        for item in (diff if isinstance(diff, list) else [diff]):
+        for item in diff if isinstance(diff, list) else [diff]:
             for part in item[1:]:
                 name = getattr(part, "name", None) if not isinstance(part, str) else None
                 table = getattr(part, "table", None)

@@ -23,8 +23,8 @@ from sqlalchemy import create_engine, select
 
 from claimbot.index.storage.review_tables import AnswerRow
 from tests.conftest import ON_POSTGRES
-from tests.test_deploy import systemd_unit
 from tests.fake_discord import FakeDiscord, Member, guild_on_shard, slash
+from tests.test_deploy import systemd_unit
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio]
 
@@ -33,7 +33,7 @@ UNIT_CLAIMBOT = "/opt/claimbot/.venv/bin/claimbot"
 START_TIMEOUT_S = 300
 ANSWER_TIMEOUT_S = 120
 
-SITECUSTOMIZE = '''\
+SITECUSTOMIZE = """\
 import os
 
 if os.environ.get("CLAIMBOT_TEST_FAKE_DISCORD"):
@@ -44,7 +44,7 @@ if os.environ.get("CLAIMBOT_TEST_FAKE_DISCORD"):
     _base = os.environ["CLAIMBOT_TEST_FAKE_DISCORD"]
     discord.http.Route.BASE = _base + "/api/v10"
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(_base.replace("http://", "ws://") + "/gateway")
-'''
+"""
 
 
 def unit_command_and_environment() -> tuple[list[str], dict[str, str]]:
@@ -100,8 +100,11 @@ async def test_serve_processes_from_the_systemd_unit_answer_and_stop_on_sigterm(
             logs.append(log)
             with log.open("wb") as out:
                 # The unit's WorkingDirectory is the bot's home: no stray .env is read from elsewhere.
-                procs.append(await asyncio.create_subprocess_exec(
-                    *command, env=env, cwd=settings.home, stdout=out, stderr=asyncio.subprocess.STDOUT))
+                procs.append(
+                    await asyncio.create_subprocess_exec(
+                        *command, env=env, cwd=settings.home, stdout=out, stderr=asyncio.subprocess.STDOUT
+                    )
+                )
 
         def output() -> str:
             return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in logs)
@@ -123,7 +126,8 @@ async def test_serve_processes_from_the_systemd_unit_answer_and_stop_on_sigterm(
             try:
                 fu = await fake.wait_for(
                     lambda r, token=p["token"]: r.method == "POST" and r.path.endswith(f"/{token}"),
-                    timeout=ANSWER_TIMEOUT_S)
+                    timeout=ANSWER_TIMEOUT_S,
+                )
             except TimeoutError:
                 seen = [(r.method, r.path, r.status) for r in fake.requests]
                 pytest.fail(f"no answer from the shard of guild {guild.id} (requests seen: {seen}): {output()}")
@@ -133,7 +137,11 @@ async def test_serve_processes_from_the_systemd_unit_answer_and_stop_on_sigterm(
         engine = create_engine(settings.resolved_database_url)
         try:
             with engine.connect() as c:
-                stored = set(c.execute(select(AnswerRow.guild_id).where(AnswerRow.guild_id.in_([g.id for g in guilds]))).scalars())
+                stored = set(
+                    c.execute(
+                        select(AnswerRow.guild_id).where(AnswerRow.guild_id.in_([g.id for g in guilds]))
+                    ).scalars()
+                )
         finally:
             engine.dispose()
         assert stored == {g.id for g in guilds}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from claimbot.index.records import ArticleInput
 from claimbot.index.corpus.sources import SourceError, SourceOptions, read_inputs
+from claimbot.index.records import ArticleInput
 
 # The local test server is on 127.0.0.1, which the default options refuse (see the SSRF tests).
 OPTIONS = SourceOptions(max_bytes=20_000, timeout_s=0.5, max_redirects=3, allow_private=True)
@@ -48,7 +48,9 @@ def test_plain_text_first_line_is_title_and_sidecar_sets_metadata(tmp_path: Path
 
 
 def test_markdown_is_stripped_of_markup(tmp_path: Path):
-    (tmp_path / "a.md").write_text("# A *bold* title\n\nSee [the report](https://x.example) for **details**.\n", encoding="utf-8")
+    (tmp_path / "a.md").write_text(
+        "# A *bold* title\n\nSee [the report](https://x.example) for **details**.\n", encoding="utf-8"
+    )
     [item] = _items(str(tmp_path / "a.md"))
     assert item.title == "A bold title"
     assert item.text.strip() == "See the report for details."
@@ -76,7 +78,16 @@ def test_html_main_text_and_metadata(tmp_path: Path):
 
 def test_jsonl_reads_each_line_and_reports_bad_lines(tmp_path: Path):
     lines = [
-        json.dumps({"text": "One. Two.", "title": "A", "url": "https://x.example/a", "outlet": "X", "published": "2021-05-06", "language": "en"}),
+        json.dumps(
+            {
+                "text": "One. Two.",
+                "title": "A",
+                "url": "https://x.example/a",
+                "outlet": "X",
+                "published": "2021-05-06",
+                "language": "en",
+            }
+        ),
         "",
         json.dumps({"title": "no text"}),
         "{not json",
@@ -108,19 +119,32 @@ def test_a_given_title_keeps_a_first_line_that_is_text(tmp_path: Path):
 
 
 def test_markdown_markers_inside_words_are_text(tmp_path: Path):
-    (tmp_path / "a.md").write_text("Title\n\nSee @real_donald_trump and my_big_file: 2*3*4 = 24, *really*.", encoding="utf-8")
+    (tmp_path / "a.md").write_text(
+        "Title\n\nSee @real_donald_trump and my_big_file: 2*3*4 = 24, *really*.", encoding="utf-8"
+    )
     [item] = _items(str(tmp_path / "a.md"))
     assert item.text.strip() == "See @real_donald_trump and my_big_file: 2*3*4 = 24, really."
 
 
 def test_jsonl_half_an_emoji_deep_nesting_and_a_huge_line_each_stay_in_their_line(tmp_path: Path):
-    lines = [b'{"text": "Hello \\ud83d world."}', b"[" * 15_000, b'{"text": "' + b"x" * (OPTIONS.max_bytes + 10) + b'"}',
-             b'{"text": "Last one.", "title": 1984, "published": "January 15, 2018"}',
-             b'{"text": "Blank date.", "published": ""}', b'{"text": "Epoch.", "published": 0}']
+    lines = [
+        b'{"text": "Hello \\ud83d world."}',
+        b"[" * 15_000,
+        b'{"text": "' + b"x" * (OPTIONS.max_bytes + 10) + b'"}',
+        b'{"text": "Last one.", "title": 1984, "published": "January 15, 2018"}',
+        b'{"text": "Blank date.", "published": ""}',
+        b'{"text": "Epoch.", "published": 0}',
+    ]
     (tmp_path / "a.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     items = _items(str(tmp_path / "a.jsonl"))
-    assert [type(i).__name__ for i in items] == ["ArticleInput", "SourceError", "SourceError", "ArticleInput",
-                                                 "ArticleInput", "SourceError"]
+    assert [type(i).__name__ for i in items] == [
+        "ArticleInput",
+        "SourceError",
+        "SourceError",
+        "ArticleInput",
+        "ArticleInput",
+        "SourceError",
+    ]
     assert items[0].text == "Hello \ufffd world."  # encodable: it can be hashed and stored
     assert "nested too deeply" in items[1].reason and "line too large" in items[2].reason
     assert (items[3].title, items[3].published) == ("1984", dt.date(2018, 1, 15))
@@ -128,9 +152,11 @@ def test_jsonl_half_an_emoji_deep_nesting_and_a_huge_line_each_stay_in_their_lin
 
 
 def test_an_html_file_is_read_in_the_charset_it_declares(tmp_path: Path):
-    html = "<html><head><meta charset=\"windows-1252\"><title>Café</title></head><body><article>" \
-           "<p>The café on the square reopened on Monday after a long renovation, its owner said.</p>" \
-           "<p>Customers queued outside before the doors opened at eight in the morning.</p></article></body></html>"
+    html = (
+        '<html><head><meta charset="windows-1252"><title>Café</title></head><body><article>'
+        "<p>The café on the square reopened on Monday after a long renovation, its owner said.</p>"
+        "<p>Customers queued outside before the doors opened at eight in the morning.</p></article></body></html>"
+    )
     (tmp_path / "a.html").write_bytes(html.encode("windows-1252"))
     [item] = _items(str(tmp_path / "a.html"))
     assert isinstance(item, ArticleInput), item
@@ -200,6 +226,7 @@ def test_an_unreadable_file_is_reported_and_the_next_input_still_read(tmp_path: 
 
 # -- URLs against a local server ------------------------------------------------------------
 
+
 class _Handler(BaseHTTPRequestHandler):
     release = threading.Event()
     requests: list[str] = []  # every path asked for, in order
@@ -240,9 +267,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()  # no Content-Length: the client must count
             self.wfile.write(b"<p>" + b"x" * 50_000 + b"</p>")
         elif self.path == "/latin1":
-            html = ("<html><head><meta charset='windows-1252'><title>Café</title></head><body><article><p>The café "
-                    "on the square reopened on Monday after a long renovation, its owner said.</p><p>Customers "
-                    "queued outside before the doors opened at eight in the morning.</p></article></body></html>")
+            html = (
+                "<html><head><meta charset='windows-1252'><title>Café</title></head><body><article><p>The café "
+                "on the square reopened on Monday after a long renovation, its owner said.</p><p>Customers "
+                "queued outside before the doors opened at eight in the morning.</p></article></body></html>"
+            )
             self._send(200, html.encode("windows-1252"), "text/html")
         elif self.path == "/drip":
             # A server that never stops sending, one byte at a time: each read is quick, the whole is not.
@@ -310,11 +339,22 @@ def test_unreachable_host_is_an_error():
 
 
 # -- SSRF: no fetching from the bot host's own network --------------------------------------
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:9/a", "http://localhost:9/a", "http://10.1.2.3/a", "http://192.168.0.10/a",
-    "http://169.254.169.254/latest/meta-data/", "http://[::1]:9/a", "http://[fe80::1]/a", "http://224.0.0.1/a",
-    "http://0.0.0.0:9/a", "http://240.0.0.1/a", "http://[::ffff:127.0.0.1]:9/a",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/a",
+        "http://localhost:9/a",
+        "http://10.1.2.3/a",
+        "http://192.168.0.10/a",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:9/a",
+        "http://[fe80::1]/a",
+        "http://224.0.0.1/a",
+        "http://0.0.0.0:9/a",
+        "http://240.0.0.1/a",
+        "http://[::ffff:127.0.0.1]:9/a",
+    ],
+)
 def test_urls_on_private_addresses_are_refused_by_default(url: str):
     [item] = _items(url, options=SourceOptions(timeout_s=0.5))
     assert isinstance(item, SourceError) and item.origin == url

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
 from claimbot.index.config import Settings
-from claimbot.index.stance.model import LABELS, StanceModel, StanceModelError, shared_stance_model
 from claimbot.index.evaluation.stance import (
     _picked_view_probs,
     decisions,
@@ -20,8 +19,9 @@ from claimbot.index.evaluation.stance import (
     f1_per_label,
     format_report,
 )
-from claimbot.index.stance.views import stance_views
 from claimbot.index.stance.batch import label_file
+from claimbot.index.stance.model import LABELS, StanceModel, StanceModelError, shared_stance_model
+from claimbot.index.stance.views import stance_views
 
 pytestmark = pytest.mark.slow  # the packaged stance model (and, for the demo checks, spaCy)
 runner = CliRunner()
@@ -52,10 +52,13 @@ def test_a_score_does_not_depend_on_the_rest_of_the_batch(model):
 def test_label_file_keeps_order_reports_bad_lines_and_leaves_no_temp_file(model, tmp_path: Path):
     src = tmp_path / "in.jsonl"
     src.write_text(
-        json.dumps({"id": "a", "claim": INJURED[0], "evidence": INJURED[1]}) + "\n"
+        json.dumps({"id": "a", "claim": INJURED[0], "evidence": INJURED[1]})
+        + "\n"
         + "{broken\n\n"
-        + json.dumps({"id": 7, "claim": "x"}) + "\n"
-        + json.dumps({"id": 8, "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."}) + "\n",
+        + json.dumps({"id": 7, "claim": "x"})
+        + "\n"
+        + json.dumps({"id": 8, "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."})
+        + "\n",
         encoding="utf-8",
     )
     out = tmp_path / "out.jsonl"
@@ -64,25 +67,36 @@ def test_label_file_keeps_order_reports_bad_lines_and_leaves_no_temp_file(model,
     assert [r["id"] for r in rows] == ["a", 8]
     assert rows[0]["label"] == "supports" and set(rows[0]["probs"]) == set(LABELS)
     assert report.read == 4 and report.written == 2
-    assert report.errors == ["line 2: not JSON (Expecting property name enclosed in double quotes)",
-                             "line 4: missing evidence"]
+    assert report.errors == [
+        "line 2: not JSON (Expecting property name enclosed in double quotes)",
+        "line 4: missing evidence",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
 def test_label_file_refuses_ids_that_cannot_be_joined_back_and_lines_that_are_not_utf8(model, tmp_path: Path):
     pair = {"claim": INJURED[0], "evidence": INJURED[1]}
-    lines = [json.dumps({"id": 1, **pair}).encode(), json.dumps({"id": 1, **pair}).encode(),
-             json.dumps({"id": None, **pair}).encode(), json.dumps({"id": True, **pair}).encode(),
-             json.dumps({"id": "b", "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."},
-                        ensure_ascii=False).encode("latin-1"),
-             json.dumps({"id": "c", "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."}).encode(),
-             b"[" * 15_000]
+    lines = [
+        json.dumps({"id": 1, **pair}).encode(),
+        json.dumps({"id": 1, **pair}).encode(),
+        json.dumps({"id": None, **pair}).encode(),
+        json.dumps({"id": True, **pair}).encode(),
+        json.dumps(
+            {"id": "b", "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."}, ensure_ascii=False
+        ).encode("latin-1"),
+        json.dumps({"id": "c", "claim": "Pérez was killed.", "evidence": "Pérez is a pilot."}).encode(),
+        b"[" * 15_000,
+    ]
     (tmp_path / "in.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     report = label_file(model, tmp_path / "in.jsonl", tmp_path / "out.jsonl")
     assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()] == [1, "c"]
-    assert report.errors == ["line 2: id 1 repeats an earlier line", "line 3: id must be a string or an integer",
-                             "line 4: id must be a string or an integer", "line 5: not UTF-8",
-                             "line 7: not JSON (nested too deeply)"]
+    assert report.errors == [
+        "line 2: id 1 repeats an earlier line",
+        "line 3: id must be a string or an integer",
+        "line 4: id must be a string or an integer",
+        "line 5: not UTF-8",
+        "line 7: not JSON (nested too deeply)",
+    ]
 
 
 def test_cli_stance_round_trip_and_errors(tmp_path: Path):
@@ -94,8 +108,11 @@ def test_cli_stance_round_trip_and_errors(tmp_path: Path):
     missing = runner.invoke(app, ["stance", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "x")])
     assert missing.exit_code == 2 and "nope.jsonl" in missing.output
     # refused before the model loads: what would fail after scoring, or overwrite the input
-    for output, message in ((src, "would overwrite the input"), (tmp_path, "is a directory"),
-                            (tmp_path / "no" / "o.jsonl", "no such directory")):
+    for output, message in (
+        (src, "would overwrite the input"),
+        (tmp_path, "is a directory"),
+        (tmp_path / "no" / "o.jsonl", "no such directory"),
+    ):
         result = runner.invoke(app, ["stance", "--input", str(src), "--output", str(output)])
         assert result.exit_code == 2 and message in result.output, result.output
     assert json.loads(src.read_text())["id"] == 1  # the input is untouched
@@ -105,8 +122,10 @@ def test_a_stance_model_directory_that_cannot_load_is_one_line(tmp_path: Path, m
     monkeypatch.setenv("CLAIMBOT_STANCE_MODEL", str(tmp_path / "nowhere"))
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": 1, "claim": INJURED[0], "evidence": INJURED[1]}) + "\n", encoding="utf-8")
-    for args in (["stance", "--input", str(src), "--output", str(tmp_path / "o.jsonl")],
-                 ["eval", "stance", "--sets", "scifact", "--limit", "5"]):
+    for args in (
+        ["stance", "--input", str(src), "--output", str(tmp_path / "o.jsonl")],
+        ["eval", "stance", "--sets", "scifact", "--limit", "5"],
+    ):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, result.output
         assert "no stance model at" in result.output and "Traceback" not in result.output
@@ -141,13 +160,16 @@ def test_metrics():
 
 
 def test_eval_with_views_scores_the_view_check_picks(model):
-    alive = ("In the first of several videos released via social media Monday morning, Pérez announced that he "
-             "and a small group of men were still alive, despite the early-morning assault.")
+    alive = (
+        "In the first of several videos released via social media Monday morning, Pérez announced that he "
+        "and a small group of men were still alive, despite the early-morning assault."
+    )
     plain = "Pérez was killed by security forces."
     assert stance_views(plain) == [plain]
     probs = _picked_view_probs(model, [("Pérez was killed", alive), ("Pérez was killed", plain)])
     whole_alive, core_alive, whole_plain = model.score(
-        [("Pérez was killed", alive), ("Pérez was killed", stance_views(alive)[1]), ("Pérez was killed", plain)])
+        [("Pérez was killed", alive), ("Pérez was killed", stance_views(alive)[1]), ("Pérez was killed", plain)]
+    )
     # the fronted sentence alone is neutral; its core view refutes and is what check shows
     assert whole_alive.label == "neutral" and core_alive.label == "refutes"
     assert probs[0].tolist() == pytest.approx([core_alive.probs[label] for label in LABELS], abs=1e-4)
@@ -209,7 +231,9 @@ def test_dozens_injured_is_refuted_by_the_same_sentence(demo_index):
     assert result.verdict in ("refuted", "disputed")
 
 
-@pytest.mark.parametrize("claim", ["The Eiffel Tower is made of chocolate", "Bitcoin rose above 100,000 dollars in March"])
+@pytest.mark.parametrize(
+    "claim", ["The Eiffel Tower is made of chocolate", "Bitcoin rose above 100,000 dollars in March"]
+)
 def test_unrelated_claims_are_unverified(demo_index, claim: str):
     result = demo_index.check(claim, top=5)
     assert result.verdict == "unverified"

@@ -76,20 +76,25 @@ def polnear(tmp_path: Path) -> Path:
 
 def test_read_ann_ties_cue_and_content_and_notes_a_missing_source(tmp_path: Path):
     ann = tmp_path / "a.ann"
-    ann.write_text("T1\tCue 10 14\tsaid\nT2\tContent 15 40\tx\nT3\tSource 0 9\ty\n"
-                   "E1\tAttribution:T1 Cue:T1 Content:T2 Source:T3\nE2\tAttribution:T1 Cue:T1 Content:T2\n")
+    ann.write_text(
+        "T1\tCue 10 14\tsaid\nT2\tContent 15 40\tx\nT3\tSource 0 9\ty\n"
+        "E1\tAttribution:T1 Cue:T1 Content:T2 Source:T3\nE2\tAttribution:T1 Cue:T1 Content:T2\n"
+    )
     first, second = read_ann(ann)
     assert (first.cue, first.content, first.has_source) == ((10, 14), (15, 40), True)
     assert second.has_source is False
 
 
-@pytest.mark.parametrize(("content", "claim"), [
-    ("that the new bridge would open to traffic in May,", "The new bridge would open to traffic in May."),
-    ("“We will win this state”", "We will win this state."),  # a whole quotation is the statement
-    ("that the plan was “a disaster for workers”", None),  # a partial one loses its frame once cut out
-    ("whether the talks would resume", None),
-    ("to resign", None),
-])
+@pytest.mark.parametrize(
+    ("content", "claim"),
+    [
+        ("that the new bridge would open to traffic in May,", "The new bridge would open to traffic in May."),
+        ("“We will win this state”", "We will win this state."),  # a whole quotation is the statement
+        ("that the plan was “a disaster for workers”", None),  # a partial one loses its frame once cut out
+        ("whether the talks would resume", None),
+        ("to resign", None),
+    ],
+)
 def test_content_spans_become_statements(content: str, claim: str | None):
     assert as_claim(content) == claim
 
@@ -123,8 +128,10 @@ def test_build_pairs_each_report_five_ways_from_one_half_of_dev_only(polnear: Pa
     # budget: on topic, neutral. A claim's own sentence is never its on-topic neutral.
     entity = {(r["claim"], r["evidence"]) for r in rows if r["kind"] == "entity"}
     profile = "Lopez, a former teacher, was elected to the Senate in 2010."
-    assert entity == {("Senator Maria Lopez voted against the bill.", profile),
-                      ("The Senate passed the budget bill early on Friday.", profile)}
+    assert entity == {
+        ("Senator Maria Lopez voted against the bill.", profile),
+        ("The Senate passed the budget bill early on Friday.", profile),
+    }
     assert all(r["label"] == "neutral" for r in rows if r["kind"] == "entity")
     assert len({r["id"] for r in rows}) == len(rows)
 
@@ -145,7 +152,7 @@ def test_training_pairs_come_from_the_other_half_repeated(polnear: Path, tmp_pat
     written = [json.loads(line) for line in out.read_text().splitlines()]
     assert written[0] == dev_row
     added = written[1:]
-    assert added and len(added) % 2 == 0 and added[: len(added) // 2] == added[len(added) // 2:]
+    assert added and len(added) % 2 == 0 and added[: len(added) // 2] == added[len(added) // 2 :]
     assert all(r["split"] == "train" and r["group"] == "polnear:nyt_2016-10-03_bridge" for r in added)
     assert {r["source"] for r in added} >= {"polnear-report", "polnear-negated", "polnear-entity"}
 
@@ -162,8 +169,11 @@ def test_compound_puts_the_hedge_and_the_report_in_one_sentence():
 
 
 def test_hedged_pairs_give_one_evidence_three_claims():
-    claims = [("The bridge opened to traffic in May", "g1"), ("The army built 3 new roads", "g2"),
-              ("Police arrested the driver on Monday", "g3")]
+    claims = [
+        ("The bridge opened to traffic in May", "g1"),
+        ("The army built 3 new roads", "g2"),
+        ("Police arrested the driver on Monday", "g3"),
+    ]
     pairs = hedged_pairs(claims, 30, random.Random(1))
     by_evidence: dict[str, dict[str, str]] = {}
     for p in pairs:
@@ -177,15 +187,24 @@ def test_hedged_pairs_give_one_evidence_three_claims():
 
 
 def test_hedged_main_keeps_dev_and_adds_training_pairs_only(tmp_path: Path):
-    rows = [dict(claim=f"The council approved {i} new parks in the city.", evidence="x", label="supports",
-                 source="synthetic", group=f"g{i}", split="train") for i in range(6)]
+    rows = [
+        dict(
+            claim=f"The council approved {i} new parks in the city.",
+            evidence="x",
+            label="supports",
+            source="synthetic",
+            group=f"g{i}",
+            split="train",
+        )
+        for i in range(6)
+    ]
     rows.append(dict(claim="A dev claim.", evidence="y", label="neutral", source="snli", group="d", split="dev"))
     pool, out = tmp_path / "pool.jsonl", tmp_path / "out.jsonl"
     pool.write_text("".join(json.dumps(r) + "\n" for r in rows))
     hedged_main(["--pool", str(pool), "--out", str(out), "--n", "5"])
     written = [json.loads(line) for line in out.read_text().splitlines()]
     assert written[: len(rows)] == rows
-    added = written[len(rows):]
+    added = written[len(rows) :]
     assert added and all(r["split"] == "train" and r["source"] == "hedged-report" for r in added)
 
 
@@ -199,8 +218,18 @@ def test_build_without_polnear_ends_in_a_clear_error(tmp_path: Path, capsys):
         pairs_main(["--data-dir", str(tmp_path), "--pool", str(pool), "--out", str(tmp_path / "out.jsonl")])
     assert not (tmp_path / "out.jsonl").exists()
     with pytest.raises(SystemExit):
-        pairs_main(["--data-dir", str(tmp_path), "--pool", str(pool), "--out", str(tmp_path / "out.jsonl"),
-                    "--entity-per-claim", "-1"])
+        pairs_main(
+            [
+                "--data-dir",
+                str(tmp_path),
+                "--pool",
+                str(pool),
+                "--out",
+                str(tmp_path / "out.jsonl"),
+                "--entity-per-claim",
+                "-1",
+            ]
+        )
     assert "--entity-per-claim must be 0 or more" in capsys.readouterr().err
     assert not (tmp_path / "out.jsonl").exists()
 
@@ -222,9 +251,14 @@ def test_score_reads_each_pair_as_check_does(polnear: Path, tmp_path: Path, caps
 
 
 def test_drop_reported_neutral_removes_only_fnc_discuss_pairs_that_report_their_claim(tmp_path: Path):
-    report = dict(claim="Journalist Steven Sotloff executed by ISIS.",
-                  evidence="According to the SITE Intel Group, ISIS has executed journalist Steven Sotloff.",
-                  label="neutral", source="fnc1-train", group="f1", split="train")
+    report = dict(
+        claim="Journalist Steven Sotloff executed by ISIS.",
+        evidence="According to the SITE Intel Group, ISIS has executed journalist Steven Sotloff.",
+        label="neutral",
+        source="fnc1-train",
+        group="f1",
+        split="train",
+    )
     ontopic = {**report, "evidence": "Sotloff had worked in the region for years, his family said.", "group": "f2"}
     unreported = {**report, "evidence": "ISIS has executed journalist Steven Sotloff.", "group": "f3"}
     synthetic = {**report, "source": "synthetic", "group": "f4"}
@@ -252,12 +286,21 @@ def test_report_pairs_vary_the_cue_and_keep_the_statement():
 
 
 def test_news_cues_option_adds_one_clause_reports(tmp_path: Path):
-    rows = [dict(claim=f"But the council approved {i} new parks in the city.", evidence="x", label="supports",
-                 source="synthetic", group=f"g{i}", split="train") for i in range(8)]
+    rows = [
+        dict(
+            claim=f"But the council approved {i} new parks in the city.",
+            evidence="x",
+            label="supports",
+            source="synthetic",
+            group=f"g{i}",
+            split="train",
+        )
+        for i in range(8)
+    ]
     pool, out = tmp_path / "pool.jsonl", tmp_path / "out.jsonl"
     pool.write_text("".join(json.dumps(r) + "\n" for r in rows))
     hedged_main(["--pool", str(pool), "--out", str(out), "--n", "4", "--news-cues", "5"])
-    added = [json.loads(line) for line in out.read_text().splitlines()][len(rows):]
+    added = [json.loads(line) for line in out.read_text().splitlines()][len(rows) :]
     reports = [r for r in added if r["source"] == "news-report"]
     assert len([r for r in reports if r["label"] == "supports"]) == 5
     # A statement cut from a sentence does not keep its leading conjunction.

@@ -7,8 +7,10 @@ import pytest
 from claimbot.index.stance.model import StanceScore
 from claimbot.index.stance.views import as_sentence, clauses, core, pick_view, said_by, stance_views
 
-STILL_ALIVE = ("In the first of several videos released via social media Monday morning, Pérez announced that he "
-               "and a small group of men were still alive, despite the early-morning assault.")
+STILL_ALIVE = (
+    "In the first of several videos released via social media Monday morning, Pérez announced that he "
+    "and a small group of men were still alive, despite the early-morning assault."
+)
 
 
 def test_core_drops_the_fronted_scene_and_the_trailing_adjunct():
@@ -18,8 +20,10 @@ def test_core_drops_the_fronted_scene_and_the_trailing_adjunct():
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("Speaking to reporters on Tuesday, the minister said the border would stay closed.",
-         "The minister said the border would stay closed."),
+        (
+            "Speaking to reporters on Tuesday, the minister said the border would stay closed.",
+            "The minister said the border would stay closed.",
+        ),
         ("The army withdrew from the town, amid growing international pressure!", "The army withdrew from the town!"),
         ("After the meeting, he resigned from the board of directors.", "He resigned from the board of directors."),
     ],
@@ -53,30 +57,42 @@ def test_core_keeps_what_may_matter(sentence: str):
 def test_views_end_like_sentences_and_start_capitalised():
     assert as_sentence("no one was injured") == "No one was injured."
     assert as_sentence("“We are alive,” he said”") == "“We are alive,” he said”"
-    sentence = ("No one was injured and the building suffered minor damage, but his name became known to the "
-                "people — and to authorities.")
-    assert clauses(sentence) == ["No one was injured and the building suffered minor damage.",
-                                 "His name became known to the people — and to authorities."]
+    sentence = (
+        "No one was injured and the building suffered minor damage, but his name became known to the "
+        "people — and to authorities."
+    )
+    assert clauses(sentence) == [
+        "No one was injured and the building suffered minor damage.",
+        "His name became known to the people — and to authorities.",
+    ]
     assert clauses("Police said the man had been shot dead by soldiers.") == []
 
 
 def test_stance_views_order_prefix_and_no_duplicates():
     assert stance_views(STILL_ALIVE, "Óscar Pérez") == [
-        STILL_ALIVE, "Pérez announced that he and a small group of men were still alive."]
+        STILL_ALIVE,
+        "Pérez announced that he and a small group of men were still alive.",
+    ]
     views = stance_views("“Spare his life.”", "his mother")
     assert views == ["his mother said: “Spare his life.”"]
-    hedge = ("It was not clear if Pérez survived the assault, but CNN reported — citing a high government "
-             "source — that he had been killed.")
+    hedge = (
+        "It was not clear if Pérez survived the assault, but CNN reported — citing a high government "
+        "source — that he had been killed."
+    )
     views = stance_views(hedge)
     assert views[0] == hedge
-    assert views[1:] == ["It was not clear if Pérez survived the assault.",
-                         "CNN reported — citing a high government source — that he had been killed."]
+    assert views[1:] == [
+        "It was not clear if Pérez survived the assault.",
+        "CNN reported — citing a high government source — that he had been killed.",
+    ]
     assert len(set(views)) == len(views)
 
 
 def _score(label: str, supports: float, refutes: float) -> StanceScore:
     neutral = 1 - supports - refutes
-    return StanceScore(label, {"supports": supports, "refutes": refutes, "neutral": neutral}, max(supports, refutes) >= 0.76)
+    return StanceScore(
+        label, {"supports": supports, "refutes": refutes, "neutral": neutral}, max(supports, refutes) >= 0.76
+    )
 
 
 def test_pick_view_prefers_the_most_decided_side_and_falls_back_to_the_whole_sentence():

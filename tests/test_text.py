@@ -27,7 +27,9 @@ def test_news_typography_is_split_where_a_reader_would():
 
 
 def test_abbreviations_do_not_end_sentences():
-    sentences = text.split_sentences("Dr. Smith arrived at 5 p.m. on Jan. 5. The U.S. Army said 3.5 million people were affected. He left.")
+    sentences = text.split_sentences(
+        "Dr. Smith arrived at 5 p.m. on Jan. 5. The U.S. Army said 3.5 million people were affected. He left."
+    )
     assert [s.text for s in sentences] == [
         "Dr. Smith arrived at 5 p.m. on Jan. 5.",
         "The U.S. Army said 3.5 million people were affected.",
@@ -46,7 +48,10 @@ def test_photo_captions_and_credits_are_marked():
 def test_wrapped_lines_stay_one_paragraph():
     body = "The minister said on Monday that the\nbridge would reopen in May.\n\nA second paragraph."
     sentences = text.split_sentences(body)
-    assert [s.text for s in sentences] == ["The minister said on Monday that the\nbridge would reopen in May.", "A second paragraph."]
+    assert [s.text for s in sentences] == [
+        "The minister said on Monday that the\nbridge would reopen in May.",
+        "A second paragraph.",
+    ]
     assert [s.paragraph for s in sentences] == [0, 1]
 
 

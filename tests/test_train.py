@@ -35,17 +35,39 @@ def _write_pool(path: Path) -> None:
         for n in range(12):
             for i, (claim, evidence, label) in enumerate(FACTS):
                 split = "dev" if n >= 9 else "train"
-                pair = {"claim": f"{claim} ({n})", "evidence": evidence, "label": label, "source": "test",
-                        "group": f"test:{n}:{i}", "split": split}
+                pair = {
+                    "claim": f"{claim} ({n})",
+                    "evidence": evidence,
+                    "label": label,
+                    "source": "test",
+                    "group": f"test:{n}:{i}",
+                    "split": split,
+                }
                 f.write(json.dumps(pair, ensure_ascii=False) + "\n")
 
 
 def _train(out: Path, pool: Path, *extra: str) -> subprocess.CompletedProcess:
-    args = ["--pool", str(pool), "--out-dir", str(out), "--batch-size", "8", "--max-steps", "4",
-            "--warmup-steps", "2", "--dev-max", "18", "--seed", "7", *extra]
+    args = [
+        "--pool",
+        str(pool),
+        "--out-dir",
+        str(out),
+        "--batch-size",
+        "8",
+        "--max-steps",
+        "4",
+        "--warmup-steps",
+        "2",
+        "--dev-max",
+        "18",
+        "--seed",
+        "7",
+        *extra,
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "train.stance", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "train.stance", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def _weights(run: Path) -> dict:
@@ -82,8 +104,13 @@ def test_a_run_stopped_and_resumed_ends_where_an_unbroken_run_does(tmp_path: Pat
 def test_a_run_must_say_how_long_it_trains(tmp_path: Path):
     pool = tmp_path / "pool.jsonl"
     _write_pool(pool)
-    result = subprocess.run([sys.executable, "-m", "train.stance", "--pool", str(pool), "--out-dir", str(tmp_path / "r")],
-                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "train.stance", "--pool", str(pool), "--out-dir", str(tmp_path / "r")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "--epochs, --max-steps or --end-by" in result.stderr
 
 
@@ -101,6 +128,8 @@ def test_the_shipped_model_rebuilt_for_training_gives_the_shipped_logits(tmp_pat
     model = AutoModelForSequenceClassification.from_pretrained(tmp_path / "shipped").eval()
     tokenizer = AutoTokenizer.from_pretrained(tmp_path / "shipped")
     assert model.config.id2label == {0: "supports", 1: "refutes", 2: "neutral"}
-    pairs = [("The helicopter attack injured dozens of people", "No one was injured."),
-             ("Pérez is a trained pilot", "Pérez is an actor, pilot and dog trainer who starred in a 2015 film.")]
+    pairs = [
+        ("The helicopter attack injured dozens of people", "No one was injured."),
+        ("Pérez is a trained pilot", "Pérez is an actor, pilot and dog trainer who starred in a 2015 film."),
+    ]
     assert stance_from_onnx.max_logit_difference(model, tokenizer, shared_stance_model(), pairs) < 1e-3

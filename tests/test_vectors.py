@@ -91,8 +91,12 @@ def test_a_collection_search_returns_only_its_live_passages_nearest_first(tmp_pa
     vectors = _unit(200, seed=3)
     ids = np.arange(200, dtype=np.int64)
     small = np.arange(0, 200, 20, dtype=np.int64)  # a 10-passage collection spread over the index
-    index = VectorIndex(tmp_path / "v.faiss", DIM, hnsw_threshold=threshold,
-                        collection_ids=lambda name: small if name == "small" else np.empty(0, np.int64))
+    index = VectorIndex(
+        tmp_path / "v.faiss",
+        DIM,
+        hnsw_threshold=threshold,
+        collection_ids=lambda name: small if name == "small" else np.empty(0, np.int64),
+    )
     index.add(ids, vectors)
     index.remove(np.array([40], dtype=np.int64))  # under HNSW a mask, combined with the collection's
     query = vectors[60] + 0.3 * vectors[61]

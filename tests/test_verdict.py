@@ -10,21 +10,30 @@ def passage(stance: str, prob: float, *, confident: bool = True, relevance: floa
     rest = (1 - prob) / 2
     probs = {"supports": rest, "refutes": rest, "neutral": rest} | {stance: prob}
     return PassageResult(
-        text=f"{stance} {prob}", relevance=relevance, stance=stance, probs=StanceProbs(**probs), confident=confident,
+        text=f"{stance} {prob}",
+        relevance=relevance,
+        stance=stance,
+        probs=StanceProbs(**probs),
+        confident=confident,
         article=ArticleRef(id=1, title="Assault", outlet="AP", url=None, published=None),
-        char_start=0, char_end=1, **who,
+        char_start=0,
+        char_end=1,
+        **who,
     )
 
 
 def test_both_sides_confident_is_disputed_and_names_who_says_what():
-    verdict, reason = decide([
-        passage("supports", 0.9, attribution="CNN, citing a high government source"),
-        passage("refutes", 0.8, attribution="Óscar Pérez, in a video"),
-        passage("neutral", 0.9),
-    ])
+    verdict, reason = decide(
+        [
+            passage("supports", 0.9, attribution="CNN, citing a high government source"),
+            passage("refutes", 0.8, attribution="Óscar Pérez, in a video"),
+            passage("neutral", 0.9),
+        ]
+    )
     assert verdict == "disputed"
-    assert reason == ("1 passage supports it, 1 passage conflicts: "
-                      "CNN, citing a high government source vs Óscar Pérez, in a video.")
+    assert reason == (
+        "1 passage supports it, 1 passage conflicts: CNN, citing a high government source vs Óscar Pérez, in a video."
+    )
 
 
 def test_one_side_only():

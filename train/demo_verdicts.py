@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -36,33 +35,36 @@ DEMO_CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 S, R, D, U = "supported", "refuted", "disputed", "unverified"
 
 # claim -> verdicts a careful reader of the demo article accepts
-ACCEPTED: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
-    "Pérez was killed": {D},                                   # CNN's source vs his own videos
-    "Pérez survived the assault": {S, D},                      # "still alive, despite the early-morning assault"
-    "Pérez is alive": {S, D},
-    "Pérez was captured": {S, D},                              # "the government announced ... captured"
-    "Pérez escaped": {U, R},
-    "Pérez surrendered": {R, D},                               # "they don't want to let us surrender"
-    "Five members of the band were captured": {S},
-    "At least two officers were killed in the assault": {S},
-    "Nobody was killed in the assault": {R},
-    "Pérez is a former police officer": {S},
-    "Pérez stole a police helicopter": {S},
-    # "No one was injured and the building suffered minor damage"
-    "The helicopter attack on the Supreme Court injured dozens of people": {R},
-    "Nobody was injured in the 2017 helicopter attack": {S},
-    "Pérez's mother asked the government to let him surrender": {S},
-    "Maduro vowed to meet Pérez with bullets": {S},
-    "Pérez is a pilot": {S},
-    "Pérez was arrested in December": {U},
-    "Pérez supports Maduro": {R, U},                           # "a fighter against the Nicolás Maduro regime"
-    "The assault took place in Bogotá": {R, U},                # "a village outside Caracas"
-    "Pérez appeared with a bloodied face in a video": {S},
-    "The government said Pérez had been captured": {S},
-    "Pérez was never a police officer": {R},
-    "The Eiffel Tower is made of chocolate": {U},
-    "Bitcoin rose above 100,000 dollars in March": {U},
-}.items()}
+ACCEPTED: dict[str, frozenset[str]] = {
+    k: frozenset(v)
+    for k, v in {
+        "Pérez was killed": {D},  # CNN's source vs his own videos
+        "Pérez survived the assault": {S, D},  # "still alive, despite the early-morning assault"
+        "Pérez is alive": {S, D},
+        "Pérez was captured": {S, D},  # "the government announced ... captured"
+        "Pérez escaped": {U, R},
+        "Pérez surrendered": {R, D},  # "they don't want to let us surrender"
+        "Five members of the band were captured": {S},
+        "At least two officers were killed in the assault": {S},
+        "Nobody was killed in the assault": {R},
+        "Pérez is a former police officer": {S},
+        "Pérez stole a police helicopter": {S},
+        # "No one was injured and the building suffered minor damage"
+        "The helicopter attack on the Supreme Court injured dozens of people": {R},
+        "Nobody was injured in the 2017 helicopter attack": {S},
+        "Pérez's mother asked the government to let him surrender": {S},
+        "Maduro vowed to meet Pérez with bullets": {S},
+        "Pérez is a pilot": {S},
+        "Pérez was arrested in December": {U},
+        "Pérez supports Maduro": {R, U},  # "a fighter against the Nicolás Maduro regime"
+        "The assault took place in Bogotá": {R, U},  # "a village outside Caracas"
+        "Pérez appeared with a bloodied face in a video": {S},
+        "The government said Pérez had been captured": {S},
+        "Pérez was never a police officer": {R},
+        "The Eiffel Tower is made of chocolate": {U},
+        "Bitcoin rose above 100,000 dollars in March": {U},
+    }.items()
+}
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,8 @@ def with_threshold(model_dir: Path, confident: float, into: Path) -> Path:
 
 def run(model_dir: Path | None, confident: float | None) -> list[Outcome]:
     from claimbot.index.config import Settings
-    from claimbot.index.service import ClaimIndex
     from claimbot.index.corpus.sources import SourceOptions, read_inputs
+    from claimbot.index.service import ClaimIndex
 
     with tempfile.TemporaryDirectory() as tmp:
         model = model_dir or packaged_model_dir()

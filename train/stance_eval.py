@@ -17,6 +17,7 @@ training text (--no-detok to feed raw text).
     python -m train.stance_eval --model best --calibrate      # temperature + neutral threshold on dev slice
     python -m train.stance_eval --model export/model.onnx --calibration best/calibration.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,14 +48,18 @@ class StancePredictor:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from transformers import AutoTokenizer
+
         path = Path(path)
         self.max_len, self.batch_size = max_len, batch_size
-        onnx_file = path if path.suffix == ".onnx" else (path / "model.onnx" if (path / "model.onnx").exists() else None)
+        onnx_file = (
+            path if path.suffix == ".onnx" else (path / "model.onnx" if (path / "model.onnx").exists() else None)
+        )
         tok_dir = onnx_file.parent if onnx_file else path
         self.tok = AutoTokenizer.from_pretrained(tok_dir)
         self.kind = "onnx" if onnx_file else "torch"
         if onnx_file:
             import onnxruntime as ort
+
             so = ort.SessionOptions()
             so.intra_op_num_threads = threads
             so.inter_op_num_threads = 1
@@ -65,6 +70,7 @@ class StancePredictor:
         else:
             import torch
             from transformers import AutoModelForSequenceClassification
+
             torch.set_num_threads(threads)
             self.torch = torch
             self.model = AutoModelForSequenceClassification.from_pretrained(path, dtype=torch.float32).eval()
@@ -75,8 +81,14 @@ class StancePredictor:
                 raise ValueError(f"model labels {got} != {LABELS}")
 
     def encode(self, claims, evidences):
-        return self.tok(list(evidences), list(claims), truncation="longest_first", max_length=self.max_len,
-                        padding=True, return_tensors="np")
+        return self.tok(
+            list(evidences),
+            list(claims),
+            truncation="longest_first",
+            max_length=self.max_len,
+            padding=True,
+            return_tensors="np",
+        )
 
     def logits(self, claims, evidences, progress=False):
         claims, evidences = list(claims), list(evidences)
@@ -86,20 +98,30 @@ class StancePredictor:
         order = np.argsort(lens, kind="stable")
         t0 = time.time()
         for s in range(0, n, self.batch_size):
-            idx = order[s:s + self.batch_size]
+            idx = order[s : s + self.batch_size]
             enc = self.encode([claims[i] for i in idx], [evidences[i] for i in idx])
             if self.kind == "onnx":
-                feed = {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")
-                        if k in self.inputs}
+                feed = {
+                    k: enc[k].astype(np.int64)
+                    for k in ("input_ids", "attention_mask", "token_type_ids")
+                    if k in self.inputs
+                }
                 lg = self.sess.run(None, feed)[0]
             else:
                 with self.torch.no_grad():
-                    lg = self.model(**{k: self.torch.from_numpy(enc[k].astype(np.int64))
-                                       for k in ("input_ids", "attention_mask", "token_type_ids")}).logits.numpy()
+                    lg = self.model(
+                        **{
+                            k: self.torch.from_numpy(enc[k].astype(np.int64))
+                            for k in ("input_ids", "attention_mask", "token_type_ids")
+                        }
+                    ).logits.numpy()
             out[idx] = lg
             if progress and (s // self.batch_size) % 20 == 0:
-                print(f"  {s + len(idx)}/{n} ({(s + len(idx)) / (time.time() - t0):.0f} pairs/s)",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"  {s + len(idx)}/{n} ({(s + len(idx)) / (time.time() - t0):.0f} pairs/s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
         return out
 
 
@@ -119,8 +141,11 @@ def load_sets(data: Path, names, limit=0, do_detok=True):
             rng = np.random.default_rng(0)
             rows = [rows[i] for i in sorted(rng.choice(len(rows), min(limit, len(rows)), replace=False))]
         fx = detok if (do_detok and n.startswith("fever")) else (lambda s: s)
-        out[n] = ([fx(r["claim"]) for r in rows], [fx(r["evidence"]) for r in rows],
-                  np.array([L2I[r["label"]] for r in rows]))
+        out[n] = (
+            [fx(r["claim"]) for r in rows],
+            [fx(r["evidence"]) for r in rows],
+            np.array([L2I[r["label"]] for r in rows]),
+        )
     return out
 
 
@@ -156,12 +181,20 @@ def calibrate(pred: StancePredictor, pool_file: Path, limit=0):
     for s in sorted(set(srcs)):
         m = srcs == s
         per_source[s] = {"n": int(m.sum()), "acc": float((predT[m] == y[m]).mean())}
-    return {"dev_pairs": int(len(y)), "temperature": T, "nll_T1": nll(1.0), "nll_T": nll(T),
-            "ece_T1": ece(p1, y), "ece_T": ece(pT, y), "neutral_threshold": best_t,
-            "dev_macro_f1_argmax": float(np.mean(list(f1_table(y, lg.argmax(1)).values()))),
-            "dev_acc_argmax": float((lg.argmax(1) == y).mean()),
-            "dev_macro_f1_thresholded": best_f1, "confidence_for_accuracy": conf_at,
-            "per_source_acc": per_source}
+    return {
+        "dev_pairs": int(len(y)),
+        "temperature": T,
+        "nll_T1": nll(1.0),
+        "nll_T": nll(T),
+        "ece_T1": ece(p1, y),
+        "ece_T": ece(pT, y),
+        "neutral_threshold": best_t,
+        "dev_macro_f1_argmax": float(np.mean(list(f1_table(y, lg.argmax(1)).values()))),
+        "dev_acc_argmax": float((lg.argmax(1) == y).mean()),
+        "dev_macro_f1_thresholded": best_f1,
+        "confidence_for_accuracy": conf_at,
+        "per_source_acc": per_source,
+    }
 
 
 def main(argv=None):
@@ -181,8 +214,13 @@ def main(argv=None):
     a = ap.parse_args(argv)
 
     pred = StancePredictor(a.model, threads=a.threads, batch_size=a.batch_size)
-    result = {"model": str(a.model), "kind": pred.kind, "labels": LABELS,
-              "input_order": "evidence first, claim second", "sets": {}}
+    result = {
+        "model": str(a.model),
+        "kind": pred.kind,
+        "labels": LABELS,
+        "input_order": "evidence first, claim second",
+        "sets": {},
+    }
     T, thr = 1.0, 0.0
     if a.calibrate:
         cal = calibrate(pred, a.pool, a.limit)
@@ -217,12 +255,23 @@ def main(argv=None):
             r["calibrated"] = score_set(n, y, softmax(lg, T), thr)
         result["sets"][n] = r
         main_metric = "macro_f1" if n == "climate-fever" else "acc"
-        rows.append((n, len(y), main_metric, raw[main_metric],
-                     r.get("calibrated", {}).get(main_metric), raw.get("acc_forced_2way"), raw["neutral_rate"]))
+        rows.append(
+            (
+                n,
+                len(y),
+                main_metric,
+                raw[main_metric],
+                r.get("calibrated", {}).get(main_metric),
+                raw.get("acc_forced_2way"),
+                raw["neutral_rate"],
+            )
+        )
     print(f"\n{'set':18s} {'n':>5s} {'metric':9s} {'argmax':>7s} {'calib':>7s} {'forced2':>7s} {'neutral%':>8s}")
     for n, k, m, v, c, f2, nr in rows:
-        print(f"{n:18s} {k:5d} {m:9s} {v:7.4f} {('%.4f' % c) if c is not None else '-':>7s} "
-              f"{('%.4f' % f2) if f2 is not None else '-':>7s} {nr * 100:7.1f}%")
+        print(
+            f"{n:18s} {k:5d} {m:9s} {v:7.4f} {('%.4f' % c) if c is not None else '-':>7s} "
+            f"{('%.4f' % f2) if f2 is not None else '-':>7s} {nr * 100:7.1f}%"
+        )
     if a.output:
         a.output.write_text(json.dumps(result, indent=1))
         print(f"wrote {a.output}")

@@ -13,6 +13,7 @@ when present beside the checkpoint), export_report.json.  With --int8 also model
 Input order: [CLS] evidence [SEP] claim [SEP], max 128 tokens (same as training).
 This script never writes into the repository; copy the folder to index/stance/weights/ yourself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from train.stance_data import DEFAULT_OUT, LABELS, default_data_dir, read_jsonl
+from train.stance_data import DEFAULT_OUT, LABELS, read_jsonl
 
 L2I = {l: i for i, l in enumerate(LABELS)}
 
@@ -37,11 +38,13 @@ def export_onnx(ckpt: Path, out: Path, opset: int = 17, attention: str = "sdpa")
     # "eager" exports attention as plain MatMul/Softmax, a pattern onnxruntime's transformer
     # optimizer can fuse into its Attention op; the SDPA export it does not recognise.
     model = AutoModelForSequenceClassification.from_pretrained(
-        ckpt, dtype=torch.float32, attn_implementation=attention).eval()
+        ckpt, dtype=torch.float32, attn_implementation=attention
+    ).eval()
     model.config.return_dict = False
     tok = AutoTokenizer.from_pretrained(ckpt)
-    enc = tok(["The building suffered minor damage and no one was injured."], ["Nobody was injured."],
-              return_tensors="pt")
+    enc = tok(
+        ["The building suffered minor damage and no one was injured."], ["Nobody was injured."], return_tensors="pt"
+    )
 
     class Wrap(torch.nn.Module):
         def __init__(self, m):
@@ -49,24 +52,35 @@ def export_onnx(ckpt: Path, out: Path, opset: int = 17, attention: str = "sdpa")
             self.m = m
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.m(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids, return_dict=False)[0]
+            return self.m(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, return_dict=False
+            )[0]
 
     out.mkdir(parents=True, exist_ok=True)
     dest = out / "model.onnx"
     args = (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
-    dyn = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-           "token_type_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch"}}
-    kw = dict(input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["logits"],
-              dynamic_axes=dyn, opset_version=opset, do_constant_folding=True)
+    dyn = {
+        "input_ids": {0: "batch", 1: "sequence"},
+        "attention_mask": {0: "batch", 1: "sequence"},
+        "token_type_ids": {0: "batch", 1: "sequence"},
+        "logits": {0: "batch"},
+    }
+    kw = dict(
+        input_names=["input_ids", "attention_mask", "token_type_ids"],
+        output_names=["logits"],
+        dynamic_axes=dyn,
+        opset_version=opset,
+        do_constant_folding=True,
+    )
     try:
         torch.onnx.export(Wrap(model), args, str(dest), dynamo=False, **kw)
-    except TypeError:          # older torch without the dynamo switch
+    except TypeError:  # older torch without the dynamo switch
         torch.onnx.export(Wrap(model), args, str(dest), **kw)
     # a single self-contained file (no external .data) so it can ship as one resource
     ext = list(out.glob("model.onnx*.data"))
     if ext:
-        import onnx      # only needed when the exporter wrote external weights
+        import onnx  # only needed when the exporter wrote external weights
+
         m = onnx.load(str(dest), load_external_data=True)
         for f in ext:
             f.unlink()
@@ -82,15 +96,20 @@ def export_onnx(ckpt: Path, out: Path, opset: int = 17, attention: str = "sdpa")
 def quantize(src: Path, dst: Path, per_channel: bool, keep_classifier: bool):
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
     exclude = []
     if keep_classifier:
         m = onnx.load(str(src))
-        exclude = [n.name for n in m.graph.node if n.op_type in ("MatMul", "Gemm")
-                   and any("classifier" in x or "pooler" in x for x in [n.name, *n.input])]
+        exclude = [
+            n.name
+            for n in m.graph.node
+            if n.op_type in ("MatMul", "Gemm") and any("classifier" in x or "pooler" in x for x in [n.name, *n.input])
+        ]
         # onnxruntime rewrites Gemm as MatMul+Add before quantising, renaming the node "<name>_MatMul"
         exclude += [e + "_MatMul" for e in exclude]
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel,
-                     nodes_to_exclude=exclude or None)
+    quantize_dynamic(
+        str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel, nodes_to_exclude=exclude or None
+    )
     return exclude
 
 
@@ -116,8 +135,9 @@ def fp16_storage(src: Path, dst: Path, min_elements: int = 1024) -> int:
         half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + "__fp16")
         graph.initializer.remove(init)
         graph.initializer.append(half)
-        casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT,
-                                      name=init.name + "__to_fp32"))
+        casts.append(
+            helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT, name=init.name + "__to_fp32")
+        )
         converted += 1
     nodes = casts + list(graph.node)
     del graph.node[:]
@@ -138,10 +158,15 @@ def sample_pairs(pool: Path, n: int, seed: int = 0):
     """Verification pairs: the pool's dev slice (never trained on), or fixed examples."""
     if pool.exists():
         return pool_pairs(pool, "dev", n, seed)
-    return [("Pérez was killed.", "CNN reported, citing a high government source, that he had been killed.", 0),
-            ("Pérez was killed.", "Here we are, alive and well, the whole team, Pérez said.", 1),
-            ("Nobody was injured in the 2017 helicopter attack.", "No one was injured and the building suffered "
-             "minor damage.", 0)]
+    return [
+        ("Pérez was killed.", "CNN reported, citing a high government source, that he had been killed.", 0),
+        ("Pérez was killed.", "Here we are, alive and well, the whole team, Pérez said.", 1),
+        (
+            "Nobody was injured in the 2017 helicopter attack.",
+            "No one was injured and the building suffered minor damage.",
+            0,
+        ),
+    ]
 
 
 def main(argv=None):
@@ -156,28 +181,42 @@ def main(argv=None):
     ap.add_argument("--int8", action="store_true", help="also write model.int8.onnx and compare")
     ap.add_argument("--no-per-channel", action="store_true")
     ap.add_argument("--quantize-classifier", action="store_true")
-    ap.add_argument("--fp16-storage", action="store_true",
-                    help="also write model.fp16w.onnx: fp16-stored weights cast to fp32 at load (half the size)")
+    ap.add_argument(
+        "--fp16-storage",
+        action="store_true",
+        help="also write model.fp16w.onnx: fp16-stored weights cast to fp32 at load (half the size)",
+    )
     a = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
+
     torch.set_num_threads(a.threads)
     from train.stance_eval import StancePredictor, softmax
 
     t0 = time.time()
     dest = export_onnx(a.checkpoint, a.out, a.opset, a.attention)
-    report = {"checkpoint": str(a.checkpoint.resolve()), "labels": LABELS,
-              "input_order": "evidence first, claim second", "max_len": 128,
-              "fp32_onnx": dest.name, "fp32_bytes": dest.stat().st_size, "export_seconds": round(time.time() - t0, 1)}
+    report = {
+        "checkpoint": str(a.checkpoint.resolve()),
+        "labels": LABELS,
+        "input_order": "evidence first, claim second",
+        "max_len": 128,
+        "fp32_onnx": dest.name,
+        "fp32_bytes": dest.stat().st_size,
+        "export_seconds": round(time.time() - t0, 1),
+    }
     print(f"exported {dest} ({dest.stat().st_size / 1e6:.1f} MB)")
 
     pairs = sample_pairs(a.pool, a.verify_n)
     claims, evs, y = [p[0] for p in pairs], [p[1] for p in pairs], np.array([p[2] for p in pairs])
     pt = StancePredictor(a.checkpoint, threads=a.threads)
     ox = StancePredictor(dest, threads=a.threads)
-    t = time.time(); lg_t = pt.logits(claims, evs); s_t = time.time() - t
-    t = time.time(); lg_o = ox.logits(claims, evs); s_o = time.time() - t
+    t = time.time()
+    lg_t = pt.logits(claims, evs)
+    s_t = time.time() - t
+    t = time.time()
+    lg_o = ox.logits(claims, evs)
+    s_o = time.time() - t
     # batch independence: the first 16 pairs scored one at a time vs in a batch
     single = np.concatenate([ox.logits([c], [e]) for c, e in zip(claims[:16], evs[:16])])
     report["verify"] = {
@@ -186,8 +225,11 @@ def main(argv=None):
         "max_abs_prob_diff": float(np.abs(softmax(lg_t) - softmax(lg_o)).max()),
         "decision_agreement": float((lg_t.argmax(1) == lg_o.argmax(1)).mean()),
         "max_abs_logit_diff_single_vs_batch": float(np.abs(single - lg_o[:16]).max()),
-        "acc_torch": float((lg_t.argmax(1) == y).mean()), "acc_onnx_fp32": float((lg_o.argmax(1) == y).mean()),
-        "pairs_per_s_torch_b32": round(len(pairs) / s_t, 1), "pairs_per_s_onnx_fp32_b32": round(len(pairs) / s_o, 1)}
+        "acc_torch": float((lg_t.argmax(1) == y).mean()),
+        "acc_onnx_fp32": float((lg_o.argmax(1) == y).mean()),
+        "pairs_per_s_torch_b32": round(len(pairs) / s_t, 1),
+        "pairs_per_s_onnx_fp32_b32": round(len(pairs) / s_o, 1),
+    }
     print(json.dumps(report["verify"], indent=1))
     if report["verify"]["max_abs_logit_diff_onnx_vs_torch"] > 1e-3:
         print("WARNING: ONNX and torch logits differ by more than 1e-3")
@@ -196,24 +238,33 @@ def main(argv=None):
         h = a.out / "model.fp16w.onnx"
         n_conv = fp16_storage(dest, h)
         hx = StancePredictor(h, threads=a.threads)
-        t = time.time(); lg_h = hx.logits(claims, evs); s_h = time.time() - t
+        t = time.time()
+        lg_h = hx.logits(claims, evs)
+        s_h = time.time() - t
         single_h = np.concatenate([hx.logits([c], [e]) for c, e in zip(claims[:16], evs[:16])])
         report["fp16_storage"] = {
-            "file": h.name, "bytes": h.stat().st_size, "tensors_converted": n_conv,
+            "file": h.name,
+            "bytes": h.stat().st_size,
+            "tensors_converted": n_conv,
             "decision_agreement_with_fp32": float((lg_h.argmax(1) == lg_o.argmax(1)).mean()),
             "max_abs_logit_diff_vs_fp32": float(np.abs(lg_h - lg_o).max()),
             "max_abs_logit_diff_single_vs_batch": float(np.abs(single_h - lg_h[:16]).max()),
-            "pairs_per_s_b32": round(len(pairs) / s_h, 1)}
+            "pairs_per_s_b32": round(len(pairs) / s_h, 1),
+        }
         print(json.dumps(report["fp16_storage"], indent=1))
 
     if a.int8:
         q = a.out / "model.int8.onnx"
         excl = quantize(dest, q, per_channel=not a.no_per_channel, keep_classifier=not a.quantize_classifier)
         qx = StancePredictor(q, threads=a.threads)
-        t = time.time(); lg_q = qx.logits(claims, evs); s_q = time.time() - t
+        t = time.time()
+        lg_q = qx.logits(claims, evs)
+        s_q = time.time() - t
         single_q = np.concatenate([qx.logits([c], [e]) for c, e in zip(claims[:16], evs[:16])])
         report["int8"] = {
-            "file": q.name, "bytes": q.stat().st_size, "per_channel": not a.no_per_channel,
+            "file": q.name,
+            "bytes": q.stat().st_size,
+            "per_channel": not a.no_per_channel,
             "nodes_kept_fp32": excl,
             "decision_agreement_with_fp32": float((lg_q.argmax(1) == lg_o.argmax(1)).mean()),
             "changed_decisions_pct": float(100 * (lg_q.argmax(1) != lg_o.argmax(1)).mean()),
@@ -221,7 +272,8 @@ def main(argv=None):
             "acc_delta_points_vs_fp32": float(100 * ((lg_q.argmax(1) == y).mean() - (lg_o.argmax(1) == y).mean())),
             "max_abs_prob_diff": float(np.abs(softmax(lg_q) - softmax(lg_o)).max()),
             "max_abs_logit_diff_single_vs_batch": float(np.abs(single_q - lg_q[:16]).max()),
-            "pairs_per_s_int8_b32": round(len(pairs) / s_q, 1)}
+            "pairs_per_s_int8_b32": round(len(pairs) / s_q, 1),
+        }
         print(json.dumps(report["int8"], indent=1))
     (a.out / "export_report.json").write_text(json.dumps(report, indent=1))
     print(f"wrote {a.out / 'export_report.json'}")

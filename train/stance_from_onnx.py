@@ -77,13 +77,16 @@ def rebuild(onnx_file: Path, base: str):
 
     hf_logging.set_verbosity_error()  # not "classifier newly initialized": the ONNX weights replace it below
     model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=L2I, dtype=torch.float32)
+        base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=L2I, dtype=torch.float32
+    )
     state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in onnx_state_dict(onnx_file).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     buffers = {name for name, _ in model.named_buffers()}
     if unexpected or set(missing) - buffers:
-        raise ValueError(f"the ONNX weights do not fit the model: missing {sorted(set(missing) - buffers)}, "
-                         f"unexpected {sorted(unexpected)}")
+        raise ValueError(
+            f"the ONNX weights do not fit the model: missing {sorted(set(missing) - buffers)}, "
+            f"unexpected {sorted(unexpected)}"
+        )
     return model.eval()
 
 

@@ -51,18 +51,61 @@ from train.stance_data import (  # noqa: E402
     write_jsonl,
 )
 
-HEDGES = ["it was not clear whether {y}", "it remained unclear if {y}", "it is not known whether {y}",
-          "it could not be confirmed that {y}", "there were unconfirmed reports that {y}"]
+HEDGES = [
+    "it was not clear whether {y}",
+    "it remained unclear if {y}",
+    "it is not known whether {y}",
+    "it could not be confirmed that {y}",
+    "there were unconfirmed reports that {y}",
+]
 # The pool's attribution templates use seven cues ("said", "reported", "announced", …). News reports
 # with any other verb ("Mike Pence says …", "Trump is warning voters that …") drifted towards
 # `refutes` in every continuation, the way the denial templates ("denied reports that …") read:
 # a general list of reporting verbs, so that the cue word is not what decides.
-NEWS_CUES = ["says", "said", "warned", "warns", "argued", "argues", "insisted", "stressed", "noted",
-             "added", "claimed", "claims", "believes", "thinks", "acknowledged", "explained", "told CNN",
-             "told the newspaper", "testified", "tweeted", "wrote in a statement", "maintains",
-             "alleged", "suggested", "estimated", "found", "concluded", "recalled", "emphasized",
-             "pointed out", "is warning voters", "made the case", "agreed", "asserted", "contends",
-             "reiterated", "admitted", "revealed", "disclosed", "predicted", "observed", "remarked"]
+NEWS_CUES = [
+    "says",
+    "said",
+    "warned",
+    "warns",
+    "argued",
+    "argues",
+    "insisted",
+    "stressed",
+    "noted",
+    "added",
+    "claimed",
+    "claims",
+    "believes",
+    "thinks",
+    "acknowledged",
+    "explained",
+    "told CNN",
+    "told the newspaper",
+    "testified",
+    "tweeted",
+    "wrote in a statement",
+    "maintains",
+    "alleged",
+    "suggested",
+    "estimated",
+    "found",
+    "concluded",
+    "recalled",
+    "emphasized",
+    "pointed out",
+    "is warning voters",
+    "made the case",
+    "agreed",
+    "asserted",
+    "contends",
+    "reiterated",
+    "admitted",
+    "revealed",
+    "disclosed",
+    "predicted",
+    "observed",
+    "remarked",
+]
 _NAME = re.compile(r"\b([A-Z][a-z]+ [A-Z][a-z]+)\b")
 
 _REPORTING = re.compile(r"\b(?:said|says|reported|reports|according to|told|claimed|claims|announced)\b", re.I)
@@ -71,9 +114,41 @@ _REPORTING = re.compile(r"\b(?:said|says|reported|reports|according to|told|clai
 FORMS = ["{H}, but {r}.", "{R}, but {h}.", "{H}; {r}.", "While {h}, {r}.", "{R}, although {h}."]
 
 
-_COMMON_START = {"It", "He", "She", "They", "We", "There", "This", "That", "These", "Those", "His", "Her",
-                 "Their", "Its", "Some", "Many", "Most", "All", "One", "No", "A", "An", "The", "In", "On", "At",
-                 "Officials", "Police", "Witnesses", "Authorities", "Researchers", "Local", "State"}
+_COMMON_START = {
+    "It",
+    "He",
+    "She",
+    "They",
+    "We",
+    "There",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "His",
+    "Her",
+    "Their",
+    "Its",
+    "Some",
+    "Many",
+    "Most",
+    "All",
+    "One",
+    "No",
+    "A",
+    "An",
+    "The",
+    "In",
+    "On",
+    "At",
+    "Officials",
+    "Police",
+    "Witnesses",
+    "Authorities",
+    "Researchers",
+    "Local",
+    "State",
+}
 
 
 def mid_sentence(s: str) -> str:
@@ -84,7 +159,7 @@ def mid_sentence(s: str) -> str:
 
 
 def report(x: str, rng: random.Random, names: list[str] | None = None, cues: list[str] | None = None) -> str:
-    """"<speaker> <cue> that x" or "according to <speaker>, x"; speakers are the templates' or, given
+    """ "<speaker> <cue> that x" or "according to <speaker>, x"; speakers are the templates' or, given
     `names`, half the time a person or organisation named in another training sentence."""
     speaker = rng.choice(names) if names and rng.random() < 0.5 else mid_sentence(rng.choice(SPEAKERS))
     if rng.random() < 0.3:
@@ -92,15 +167,15 @@ def report(x: str, rng: random.Random, names: list[str] | None = None, cues: lis
     return f"{speaker} {rng.choice(cues or CUES)} that {x}"
 
 
-def compound(x: str, y: str, rng: random.Random, names: list[str] | None = None,
-             cues: list[str] | None = None) -> str:
+def compound(x: str, y: str, rng: random.Random, names: list[str] | None = None, cues: list[str] | None = None) -> str:
     h = rng.choice(HEDGES).format(y=mid_sentence(y))
     r = report(mid_sentence(x), rng, names, cues)
     return rng.choice(FORMS).format(H=h[0].upper() + h[1:], h=h, R=r[0].upper() + r[1:], r=r)
 
 
-def report_pairs(claims: list[tuple[str, str]], n: int, rng: random.Random, names: list[str],
-                 cues: list[str]) -> list[dict]:
+def report_pairs(
+    claims: list[tuple[str, str]], n: int, rng: random.Random, names: list[str], cues: list[str]
+) -> list[dict]:
     """One-clause reports with varied cues and speakers: the report supports its statement, and
     refutes the statement perturbed."""
     out = []
@@ -115,8 +190,13 @@ def report_pairs(claims: list[tuple[str, str]], n: int, rng: random.Random, name
     return out
 
 
-def hedged_pairs(claims: list[tuple[str, str]], n: int, rng: random.Random, names: list[str] | None = None,
-                 cues: list[str] | None = None) -> list[dict]:
+def hedged_pairs(
+    claims: list[tuple[str, str]],
+    n: int,
+    rng: random.Random,
+    names: list[str] | None = None,
+    cues: list[str] | None = None,
+) -> list[dict]:
     """`claims`: (statement without final period, group) from training pairs."""
     out = []
     for _ in range(n):
@@ -146,11 +226,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pool", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--n", type=int, default=6000, help="compound sentences to add (up to three pairs each)")
-    ap.add_argument("--drop-reported-neutral", action="store_true",
-                    help="drop FNC-1 discuss (neutral) training pairs whose evidence reports the claim")
-    ap.add_argument("--news-cues", type=int, default=0, metavar="N",
-                    help="also add N one-clause reports, and give every report a cue from a general list of "
-                         "reporting verbs and half of them a speaker named in the training sentences")
+    ap.add_argument(
+        "--drop-reported-neutral",
+        action="store_true",
+        help="drop FNC-1 discuss (neutral) training pairs whose evidence reports the claim",
+    )
+    ap.add_argument(
+        "--news-cues",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also add N one-clause reports, and give every report a cue from a general list of "
+        "reporting verbs and half of them a speaker named in the training sentences",
+    )
     ap.add_argument("--seed", type=int, default=37)
     a = ap.parse_args(argv)
     if not a.pool.is_file():
@@ -161,9 +249,17 @@ def main(argv: list[str] | None = None) -> None:
         kept = [r for r in rows if r["split"] != "train" or not reports_its_claim(r)]
         dropped, rows = len(rows) - len(kept), kept
     # Statements of the synthetic news pairs: real news sentences, training split only.
-    claims = sorted({(drop_conjunction(clause(r["claim"])), r["group"]) for r in rows
-                     if r["split"] == "train" and r["source"] == "synthetic" and r["label"] == "supports"
-                     and 6 <= n_words(r["claim"]) <= 25 and '"' not in r["claim"]})
+    claims = sorted(
+        {
+            (drop_conjunction(clause(r["claim"])), r["group"])
+            for r in rows
+            if r["split"] == "train"
+            and r["source"] == "synthetic"
+            and r["label"] == "supports"
+            and 6 <= n_words(r["claim"]) <= 25
+            and '"' not in r["claim"]
+        }
+    )
     rng = random.Random(a.seed)
     names, cues = None, None
     if a.news_cues:

@@ -120,8 +120,11 @@ def is_statement(doc) -> bool:
     ("his microphone problems") that reads as a claim only inside its sentence (`doc`: the claim parsed)."""
     root = next(t for t in doc if t.head == t)
     finite = [root] + [c for c in root.children if c.dep_ in ("aux", "auxpass")]
-    return (root.pos_ in ("VERB", "AUX") and any("Fin" in t.morph.get("VerbForm") for t in finite)
-            and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in root.children))
+    return (
+        root.pos_ in ("VERB", "AUX")
+        and any("Fin" in t.morph.get("VerbForm") for t in finite)
+        and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in root.children)
+    )
 
 
 def is_headline(sentence: str) -> bool:
@@ -155,7 +158,7 @@ def article_items(text: str, attributions: list[Attribution]) -> list[tuple[str,
     for start, end, sentence in article_sentences(text):
         for a in attributions:
             if a.has_source and start <= a.cue[0] and a.cue[1] <= end and start <= a.content[0] and a.content[1] <= end:
-                claim = as_claim(text[a.content[0]:a.content[1]])
+                claim = as_claim(text[a.content[0] : a.content[1]])
                 if claim:
                     items.append((sentence, claim))
     return items
@@ -234,14 +237,17 @@ def build(data: Path, seed: int = 17, articles: str = "selection", entity_per_cl
             if pert:
                 rows.append(dict(claim=pert + ".", evidence=sentence, label="refutes", kind="negated", group=group))
             sent_words = content_tokens(sentence)
-            others = [c for c in claims if c != claim
-                      and len(content_tokens(c) & sent_words) <= len(content_tokens(c)) / 3]
+            others = [
+                c for c in claims if c != claim and len(content_tokens(c) & sent_words) <= len(content_tokens(c)) / 3
+            ]
             if not others:
                 continue
             other = rng.choice(others)
             rows.append(dict(claim=other, evidence=sentence, label="neutral", kind="other", group=group))
-            hedged = (f"It was not clear whether {lower_first(other.rstrip('.'))}, "
-                      f"but {lower_first(drop_conjunction(sentence))}")
+            hedged = (
+                f"It was not clear whether {lower_first(other.rstrip('.'))}, "
+                f"but {lower_first(drop_conjunction(sentence))}"
+            )
             rows.append(dict(claim=claim, evidence=hedged, label="supports", kind="hedged", group=group))
             rows.append(dict(claim=other, evidence=hedged, label="neutral", kind="hedged", group=group))
     seen: set[tuple[str, str]] = set()
@@ -258,8 +264,9 @@ def score(rows: list[dict], model_dir: Path | None) -> dict:
     from train.stance_views_eval import macro_f1, whole_and_picked
 
     model = shared_stance_model(model_dir)
-    whole, picked = whole_and_picked(model, [r["claim"] for r in rows], [r["evidence"] for r in rows],
-                                     shared_clause_splitter())
+    whole, picked = whole_and_picked(
+        model, [r["claim"] for r in rows], [r["evidence"] for r in rows], shared_clause_splitter()
+    )
     gold = [r["label"] for r in rows]
     out: dict = {"pairs": len(rows)}
     for name, scores in (("whole", whole), ("views", picked)):
@@ -267,8 +274,10 @@ def score(rows: list[dict], model_dir: Path | None) -> dict:
         by_kind: dict[str, list[bool]] = collections.defaultdict(list)
         for r, p in zip(rows, pred, strict=True):
             by_kind[f"{r['kind']}:{r['label']}"].append(p == r["label"])
-        out[name] = {"macro_f1": round(macro_f1(gold, pred), 4),
-                     "accuracy": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_kind.items())}}
+        out[name] = {
+            "macro_f1": round(macro_f1(gold, pred), 4),
+            "accuracy": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_kind.items())},
+        }
     return out
 
 
@@ -276,8 +285,12 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=None, help="default: CLAIMBOT_DATA_DIR or ../shared/data")
     ap.add_argument("--out", type=Path, required=True, help="the set, as JSONL (rebuilt when missing)")
-    ap.add_argument("--articles", choices=(*HALVES, "all"), default="selection",
-                    help="which half of the articles (default: selection; `train` is for training pairs)")
+    ap.add_argument(
+        "--articles",
+        choices=(*HALVES, "all"),
+        default="selection",
+        help="which half of the articles (default: selection; `train` is for training pairs)",
+    )
     ap.add_argument("--score", action="store_true", help="score a stance model on the set")
     ap.add_argument("--model-dir", type=Path, default=None, help="a stance model directory (default: the packaged one)")
     a = ap.parse_args(argv)

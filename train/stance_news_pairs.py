@@ -27,8 +27,17 @@ from train.stance_news import build, polnear_dev_or_exit  # noqa: E402
 
 def training_rows(data: Path, repeat: int, entity_per_claim: int) -> list[dict]:
     pairs = build(data, articles="train", entity_per_claim=entity_per_claim)
-    rows = [dict(claim=p["claim"], evidence=p["evidence"], label=p["label"], source=f"polnear-{p['kind']}",
-                 group=f"polnear:{p['group']}", split="train") for p in pairs]
+    rows = [
+        dict(
+            claim=p["claim"],
+            evidence=p["evidence"],
+            label=p["label"],
+            source=f"polnear-{p['kind']}",
+            group=f"polnear:{p['group']}",
+            split="train",
+        )
+        for p in pairs
+    ]
     return rows * repeat
 
 

@@ -14,6 +14,7 @@ softmax, the pooler and the classifier stay fp32. Calibration uses the pool's `t
 split, never on an evaluation set. Writes into --out: model.onnx (the int8 model), the tokenizer
 and config files copied from beside --model, and quantize_report.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,9 +39,13 @@ def weight_matmuls(model_path: Path) -> list[str]:
     graph = model.graph
     weights = {i.name for i in graph.initializer}
     weights |= {n.output[0] for n in graph.node if n.op_type == "Cast" and n.input[0] in weights}
-    return [n.name for n in graph.node
-            if n.op_type == "MatMul" and n.input[1] in weights
-            and not any(k in n.name or k in n.input[1] for k in ("pooler", "classifier"))]
+    return [
+        n.name
+        for n in graph.node
+        if n.op_type == "MatMul"
+        and n.input[1] in weights
+        and not any(k in n.name or k in n.input[1] for k in ("pooler", "classifier"))
+    ]
 
 
 class PairReader:
@@ -49,10 +54,15 @@ class PairReader:
     def __init__(self, predictor, pairs: list[tuple[str, str, int]], batch: int = 16) -> None:
         self.feeds = []
         for s in range(0, len(pairs), batch):
-            chunk = pairs[s:s + batch]
+            chunk = pairs[s : s + batch]
             enc = predictor.encode([c for c, _, _ in chunk], [e for _, e, _ in chunk])
-            self.feeds.append({k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")
-                               if k in predictor.inputs})
+            self.feeds.append(
+                {
+                    k: enc[k].astype(np.int64)
+                    for k in ("input_ids", "attention_mask", "token_type_ids")
+                    if k in predictor.inputs
+                }
+            )
         self._it = iter(self.feeds)
 
     def get_next(self):
@@ -78,12 +88,20 @@ def main(argv=None) -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--calib-n", type=int, default=256, help="train-split pairs for the activation ranges")
     ap.add_argument("--verify-n", type=int, default=2000, help="dev-split pairs for agreement and accuracy")
-    ap.add_argument("--method", choices=("minmax", "percentile", "entropy"), default="minmax",
-                    help="percentile and entropy keep every activation: 512 pairs ran out of 24 GiB")
+    ap.add_argument(
+        "--method",
+        choices=("minmax", "percentile", "entropy"),
+        default="minmax",
+        help="percentile and entropy keep every activation: 512 pairs ran out of 24 GiB",
+    )
     ap.add_argument("--percentile", type=float, default=99.999)
     ap.add_argument("--activations", choices=("uint8", "int8"), default="uint8")
-    ap.add_argument("--format", choices=("qdq", "qoperator"), default="qoperator",
-                    help="qoperator writes QLinearMatMul nodes (integer kernels) instead of Q/DQ pairs")
+    ap.add_argument(
+        "--format",
+        choices=("qdq", "qoperator"),
+        default="qoperator",
+        help="qoperator writes QLinearMatMul nodes (integer kernels) instead of Q/DQ pairs",
+    )
     ap.add_argument("--no-per-channel", action="store_true")
     ap.add_argument("--reduce-range", action="store_true", help="7-bit weights (avoids AVX2 u8s8 saturation)")
     ap.add_argument("--threads", type=int, default=2)
@@ -104,15 +122,20 @@ def main(argv=None) -> None:
     dest = a.out / "model.onnx"
     t0 = time.time()
     quantize_static(
-        str(a.model), str(dest), PairReader(fp32, calib),
+        str(a.model),
+        str(dest),
+        PairReader(fp32, calib),
         quant_format=QuantFormat.QDQ if a.format == "qdq" else QuantFormat.QOperator,
         activation_type=QuantType.QUInt8 if a.activations == "uint8" else QuantType.QInt8,
         weight_type=QuantType.QInt8,
         per_channel=not a.no_per_channel,
         reduce_range=a.reduce_range,
         nodes_to_quantize=nodes,
-        calibrate_method={"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
-                          "entropy": CalibrationMethod.Entropy}[a.method],
+        calibrate_method={
+            "minmax": CalibrationMethod.MinMax,
+            "percentile": CalibrationMethod.Percentile,
+            "entropy": CalibrationMethod.Entropy,
+        }[a.method],
         extra_options={"CalibPercentile": a.percentile, "ActivationSymmetric": a.activations == "int8"},
     )
     seconds = time.time() - t0
@@ -126,16 +149,26 @@ def main(argv=None) -> None:
     batched = lg_q[:64]
     acc_f, acc_q = float((lg_f.argmax(1) == y).mean()), float((lg_q.argmax(1) == y).mean())
     report = {
-        "source": str(a.model.resolve()), "method": a.method, "percentile": a.percentile,
-        "activations": a.activations, "format": a.format, "per_channel": not a.no_per_channel, "reduce_range": a.reduce_range,
-        "calibration_pairs": len(calib), "quantised_matmuls": len(nodes), "quantize_seconds": round(seconds, 1),
-        "bytes": dest.stat().st_size, "dev_pairs": len(dev),
+        "source": str(a.model.resolve()),
+        "method": a.method,
+        "percentile": a.percentile,
+        "activations": a.activations,
+        "format": a.format,
+        "per_channel": not a.no_per_channel,
+        "reduce_range": a.reduce_range,
+        "calibration_pairs": len(calib),
+        "quantised_matmuls": len(nodes),
+        "quantize_seconds": round(seconds, 1),
+        "bytes": dest.stat().st_size,
+        "dev_pairs": len(dev),
         "decision_agreement_with_fp32": float((lg_q.argmax(1) == lg_f.argmax(1)).mean()),
-        "dev_accuracy_fp32": acc_f, "dev_accuracy_int8": acc_q,
+        "dev_accuracy_fp32": acc_f,
+        "dev_accuracy_int8": acc_q,
         "accuracy_delta_points": round(100 * (acc_q - acc_f), 2),
         "max_abs_logit_diff_vs_fp32": float(np.abs(lg_q - lg_f).max()),
         "max_abs_logit_diff_single_vs_batch": float(np.abs(single - batched).max()),
-        "pairs_per_s_b16_fp32": round(speed_f, 1), "pairs_per_s_b16_int8": round(speed_q, 1),
+        "pairs_per_s_b16_fp32": round(speed_f, 1),
+        "pairs_per_s_b16_int8": round(speed_q, 1),
     }
     (a.out / "quantize_report.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))

@@ -33,8 +33,9 @@ def average_state_dicts(states: list[dict[str, torch.Tensor]]) -> dict[str, torc
     for i, state in enumerate(states[1:], start=2):
         if set(state) != keys:
             missing, extra = sorted(keys - set(state)), sorted(set(state) - keys)
-            raise ValueError(f"checkpoint {i} has other parameters than the first: "
-                             f"missing {missing[:3]}, extra {extra[:3]}")
+            raise ValueError(
+                f"checkpoint {i} has other parameters than the first: missing {missing[:3]}, extra {extra[:3]}"
+            )
     out = {}
     for key in states[0]:
         tensors = [s[key] for s in states]

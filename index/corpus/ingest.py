@@ -21,11 +21,11 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from claimbot.index.corpus import text as textmod
-from claimbot.index.search.embed import Embedder
-from claimbot.index.records import ArticleInput, IngestReport, PassageDraft, Sentence
 from claimbot.index.corpus.sources import SourceError, SourceItem
-from claimbot.index.storage.store import Store
+from claimbot.index.records import ArticleInput, IngestReport, PassageDraft, Sentence
+from claimbot.index.search.embed import Embedder
 from claimbot.index.search.vectors import VectorBackend
+from claimbot.index.storage.store import Store
 
 if TYPE_CHECKING:  # spaCy loads only when an attributor is made
     from claimbot.index.corpus.attribution import Attributor, SentenceAttribution
@@ -118,7 +118,8 @@ class Ingestor:
             log.warning(
                 "this index holds passages in passage format %s, new ones are in format %s: "
                 "re-ingest the articles into a fresh CLAIMBOT_HOME to give all of them speakers",
-                stored or "1", textmod.PASSAGE_FORMAT,
+                stored or "1",
+                textmod.PASSAGE_FORMAT,
             )
 
     def _emit(self, event: IngestEvent) -> None:
@@ -210,8 +211,12 @@ class Ingestor:
             with self.write_lock:
                 try:
                     article_id, passage_ids = self.store.write_article(
-                        p.article, p.content_hash, p.drafts, article_vectors,
-                        replace_id=p.replace_id, collection=self.collection,
+                        p.article,
+                        p.content_hash,
+                        p.drafts,
+                        article_vectors,
+                        replace_id=p.replace_id,
+                        collection=self.collection,
                     )
                 except IntegrityError:
                     # Another process stored the same URL or text since we looked: nothing was written.

@@ -60,9 +60,9 @@ def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceIte
         path = Path(raw)
         if path.is_dir():
             files = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not p.name.endswith(".meta.json")
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.endswith(".meta.json")
             )
             if not files:
                 yield SourceError(raw, "folder holds no .txt, .md, .html or .jsonl files")
@@ -325,8 +325,10 @@ def _host_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
 
 
 def _refusal_message(url: httpx.URL, host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, kind: str) -> str:
-    return (f"refused {url}: host {host} is a {kind} address ({ip}); only public addresses are "
-            "fetched (CLAIMBOT_FETCH_ALLOW_PRIVATE=true allows others)")
+    return (
+        f"refused {url}: host {host} is a {kind} address ({ip}); only public addresses are "
+        "fetched (CLAIMBOT_FETCH_ALLOW_PRIVATE=true allows others)"
+    )
 
 
 class _AddressRefused(httpcore.ConnectError):
@@ -340,12 +342,20 @@ class _PublicOnlyBackend(httpcore.SyncBackend):
     is resolved again at connect time, and a DNS answer that changes in between (rebinding) would
     send the request into the host's own network."""
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Any = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
         try:
             addresses = _resolve(host, port)
         except (socket.gaierror, UnicodeError) as exc:
-            raise httpcore.ConnectError(f"cannot resolve host {host} ({getattr(exc, 'strerror', None) or exc})") from exc
+            raise httpcore.ConnectError(
+                f"cannot resolve host {host} ({getattr(exc, 'strerror', None) or exc})"
+            ) from exc
         for ip in addresses:
             kind = address_refusal(ip)
             if kind:
@@ -362,8 +372,9 @@ class _PublicOnlyBackend(httpcore.SyncBackend):
 def _public_only_transport() -> httpx.HTTPTransport:
     transport = httpx.HTTPTransport()
     # httpx builds its connection pool without a way to pass a network backend (httpx is pinned < 0.29).
-    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
-                                              network_backend=_PublicOnlyBackend())
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), network_backend=_PublicOnlyBackend()
+    )
     return transport
 
 
@@ -421,16 +432,20 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
                         if len(body) > options.max_bytes:
                             return SourceError(url, f"too large (over {options.max_bytes:,} bytes)")
                         if time.monotonic() > deadline:
-                            return SourceError(url, f"too slow (not downloaded within "
-                                                    f"{FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)")
+                            return SourceError(
+                                url, f"too slow (not downloaded within {FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)"
+                            )
                     final_url = str(response.url)
                     encoding = response.charset_encoding
                     break
                 finally:
                     response.close()
     except httpx.TimeoutException:
-        return SourceError(url, f"timed out (no answer within {options.timeout_s:g} s, or the whole fetch over "
-                                f"{FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)")
+        return SourceError(
+            url,
+            f"timed out (no answer within {options.timeout_s:g} s, or the whole fetch over "
+            f"{FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)",
+        )
     except httpx.HTTPError as exc:
         return SourceError(url, f"request failed ({type(exc).__name__}: {exc})")
     except httpx.InvalidURL as exc:  # not an HTTPError: a malformed URL fails before any request

@@ -16,7 +16,7 @@ import syntok.segmenter as syntok
 
 from claimbot.index.records import PassageDraft, Sentence
 
-_TERMINAL = tuple(".!?…:;\"”’»")
+_TERMINAL = tuple('.!?…:;"”’»')
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n+")
 _HEADING_MAX_CHARS = 60
 
@@ -243,7 +243,11 @@ def passage_drafts(
         body = sentence.text
         context_parts = [title] if title else []
         if speaker is not None and facts is not None:
-            if previous is not None and previous_speaker == speaker and _fits(title, facts.attribution, previous.text, body):
+            if (
+                previous is not None
+                and previous_speaker == speaker
+                and _fits(title, facts.attribution, previous.text, body)
+            ):
                 body = f"{previous.text} {body}"
             body = f"{facts.attribution or speaker}: {body}"
             context_parts.append(facts.attribution or speaker)

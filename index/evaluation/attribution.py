@@ -117,7 +117,9 @@ class _Counts:
     overlap: int = 0
 
 
-def _score(text: str, pred: list[tuple[tuple[int, int], ...]], gold: list[tuple[tuple[int, int], ...]], c: _Counts) -> list:
+def _score(
+    text: str, pred: list[tuple[tuple[int, int], ...]], gold: list[tuple[tuple[int, int], ...]], c: _Counts
+) -> list:
     pred = sorted(set(pred))
     gold = sorted(set(gold))
     c.pred += len(pred)
@@ -136,7 +138,9 @@ def _score(text: str, pred: list[tuple[tuple[int, int], ...]], gold: list[tuple[
         used_p.add(pi)
         used_g.add(gi)
     c.overlap += len(used_p)
-    return [gold[gi] for gi in range(len(gold)) if gi not in used_g], [pred[pi] for pi in range(len(pred)) if pi not in used_p]
+    return [gold[gi] for gi in range(len(gold)) if gi not in used_g], [
+        pred[pi] for pi in range(len(pred)) if pi not in used_p
+    ]
 
 
 def _prf(tp: int, pred: int, gold: int) -> dict[str, float]:
@@ -146,8 +150,14 @@ def _prf(tp: int, pred: int, gold: int) -> dict[str, float]:
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
 
 
-def evaluate(split: str, data_dir: Path, limit: int | None = None, attributor: Attributor | None = None,
-             keep_errors: bool = False, on_progress: Callable[[int, int], None] | None = None) -> dict:
+def evaluate(
+    split: str,
+    data_dir: Path,
+    limit: int | None = None,
+    attributor: Attributor | None = None,
+    keep_errors: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict:
     """Precision/recall/F1 of source (exact, overlap), cue (overlap) and content (overlap) spans.
 
     `on_progress(documents done, documents)` after each document."""
@@ -181,11 +191,23 @@ def evaluate(split: str, data_dir: Path, limit: int | None = None, attributor: A
             missed, spurious = _score(doc.text, pred[kind], gold[kind], counts[kind])
             if keep_errors:
                 for m in missed:
-                    errors.append({"doc": doc.name, "kind": kind, "type": "missed",
-                                   "text": " … ".join(doc.text[a:b] for a, b in m)})
+                    errors.append(
+                        {
+                            "doc": doc.name,
+                            "kind": kind,
+                            "type": "missed",
+                            "text": " … ".join(doc.text[a:b] for a, b in m),
+                        }
+                    )
                 for s in spurious:
-                    errors.append({"doc": doc.name, "kind": kind, "type": "spurious",
-                                   "text": " … ".join(doc.text[a:b] for a, b in s)})
+                    errors.append(
+                        {
+                            "doc": doc.name,
+                            "kind": kind,
+                            "type": "spurious",
+                            "text": " … ".join(doc.text[a:b] for a, b in s),
+                        }
+                    )
     result: dict = {
         "split": split,
         "documents": len(docs),
@@ -215,12 +237,18 @@ def format_report(result: dict) -> str:
         f"({result['sentences_per_s']} sentences/s)",
         f"{'span':<18}{'pred':>6}{'gold':>6}{'P':>8}{'R':>8}{'F1':>8}",
     ]
-    rows = [("source exact", "source", "exact"), ("source overlap", "source", "overlap"),
-            ("cue overlap", "cue", "overlap"), ("content overlap", "content", "overlap")]
+    rows = [
+        ("source exact", "source", "exact"),
+        ("source overlap", "source", "overlap"),
+        ("cue overlap", "cue", "overlap"),
+        ("content overlap", "content", "overlap"),
+    ]
     for label, kind, metric in rows:
         m = result[kind][metric]
-        lines.append(f"{label:<18}{result[kind]['pred']:>6}{result[kind]['gold']:>6}"
-                     f"{m['precision']:>8.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}")
+        lines.append(
+            f"{label:<18}{result[kind]['pred']:>6}{result[kind]['gold']:>6}"
+            f"{m['precision']:>8.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}"
+        )
     return "\n".join(lines)
 
 

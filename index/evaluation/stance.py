@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from claimbot.index.stance.model import LABELS, StanceModel, softmax
 from claimbot.index.stance.clauses import shared_clause_splitter
+from claimbot.index.stance.model import LABELS, StanceModel, softmax
 from claimbot.index.stance.views import pick_view, score_views
 
 L2I = {label: i for i, label in enumerate(LABELS)}
@@ -32,8 +32,17 @@ TARGETS = {  # issue 3's targets, printed beside the figures
     "climate-fever": ("macro_f1", 0.60),
 }
 
-PTB = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}",
-        "``": '"', "''": '"', "--": "-"}
+PTB = {
+    "-LRB-": "(",
+    "-RRB-": ")",
+    "-LSB-": "[",
+    "-RSB-": "]",
+    "-LCB-": "{",
+    "-RCB-": "}",
+    "``": '"',
+    "''": '"',
+    "--": "-",
+}
 
 
 def detok(s: str) -> str:
@@ -67,7 +76,12 @@ def read_zip_jsonl(path: Path, member_suffix: str = "test.jsonl") -> Iterator[di
                     yield json.loads(line)
 
 
-_FEVER_LABELS = {"SUPPORTS": "supports", "REFUTES": "refutes", "NOT ENOUGH INFO": "neutral", "NOT_ENOUGH_INFO": "neutral"}
+_FEVER_LABELS = {
+    "SUPPORTS": "supports",
+    "REFUTES": "refutes",
+    "NOT ENOUGH INFO": "neutral",
+    "NOT_ENOUGH_INFO": "neutral",
+}
 
 
 def _fever(rows: Iterable[dict]) -> list[dict]:
@@ -75,21 +89,32 @@ def _fever(rows: Iterable[dict]) -> list[dict]:
 
 
 def _fever_symmetric(data: Path) -> list[dict]:
-    return [row for split in ("dev", "test")
-            for row in _fever(read_jsonl(data / "fever-symmetric" / f"fever_symmetric_{split}.jsonl"))]
+    return [
+        row
+        for split in ("dev", "test")
+        for row in _fever(read_jsonl(data / "fever-symmetric" / f"fever_symmetric_{split}.jsonl"))
+    ]
 
 
 def _climate_fever(data: Path) -> list[dict]:
-    return [{"claim": r["claim"], "evidence": e["evidence"], "label": _FEVER_LABELS[e["evidence_label"]]}
-            for r in read_jsonl(data / "climate-fever" / "climate-fever.jsonl") for e in r["evidences"]]
+    return [
+        {"claim": r["claim"], "evidence": e["evidence"], "label": _FEVER_LABELS[e["evidence_label"]]}
+        for r in read_jsonl(data / "climate-fever" / "climate-fever.jsonl")
+        for e in r["evidences"]
+    ]
 
 
 def _scifact(data: Path) -> list[dict]:
     with open(data / "scifact" / "rte-pairs" / "dev.tsv", encoding="utf-8") as f:
         # sentence1 = rationale sentences from the abstract (evidence), sentence2 = the claim
-        return [{"claim": r["sentence2"], "evidence": r["sentence1"],
-                 "label": "supports" if r["entailment"] == "entailment" else "refutes"}
-                for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+        return [
+            {
+                "claim": r["sentence2"],
+                "evidence": r["sentence1"],
+                "label": "supports" if r["entailment"] == "entailment" else "refutes",
+            }
+            for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        ]
 
 
 _READERS: dict[str, Callable[[Path], list[dict]]] = {
@@ -175,8 +200,13 @@ def evaluate(
     if unknown:
         raise ValueError(f"unknown evaluation set(s): {', '.join(sorted(unknown))}; known: {', '.join(SETS)}")
     every = eval_pairs(data, sets)
-    report: dict = {"model": model.version, "temperature": model.temperature,
-                    "side_threshold": model.side_threshold, "views": views, "sets": {}}
+    report: dict = {
+        "model": model.version,
+        "temperature": model.temperature,
+        "side_threshold": model.side_threshold,
+        "views": views,
+        "sets": {},
+    }
     for name in sets:
         rows = every[name]
         if limit and limit < len(rows):
@@ -206,10 +236,12 @@ def _picked_view_probs(model: StanceModel, pairs: list[tuple[str, str]]) -> np.n
 
 
 def format_report(report: dict) -> str:
-    lines = [f"stance model {report['model']} (temperature {report['temperature']:.2f}, "
-             f"side threshold {report['side_threshold']:.2f}"
-             f"{', views as in check' if report.get('views') else ''})",
-             f"{'set':<20}{'pairs':>7}{'acc':>8}{'macro-F1':>10}{'ECE':>8}  target"]
+    lines = [
+        f"stance model {report['model']} (temperature {report['temperature']:.2f}, "
+        f"side threshold {report['side_threshold']:.2f}"
+        f"{', views as in check' if report.get('views') else ''})",
+        f"{'set':<20}{'pairs':>7}{'acc':>8}{'macro-F1':>10}{'ECE':>8}  target",
+    ]
     for name, r in report["sets"].items():
         metric, target = TARGETS.get(name, (None, None))
         tgt = f"{metric} >= {target:.2f}: {'met' if r[metric] >= target else 'not met'}" if metric else ""

@@ -28,10 +28,10 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from claimbot.index.storage import db
 from claimbot.index.config import Settings
-from claimbot.index.search.embed import from_blobs, to_blob
 from claimbot.index.records import CheckResult
+from claimbot.index.storage import db
+from claimbot.index.storage.blobs import from_blobs, to_blob
 from claimbot.index.storage.review_tables import (
     AnswerRow,
     AuditRow,
@@ -131,7 +131,9 @@ def validate_claim(text: str | None, max_chars: int = 500) -> str:
     """The claim with whitespace collapsed, or `ClaimInvalid` with a message for the user."""
     claim = " ".join((text or "").split())
     if not claim:
-        raise ClaimInvalid("The claim is empty. Write the claim you want checked, e.g. `/check claim: Pérez was killed`.")
+        raise ClaimInvalid(
+            "The claim is empty. Write the claim you want checked, e.g. `/check claim: Pérez was killed`."
+        )
     if not normalise_claim(claim):
         raise ClaimInvalid("The claim only contains mentions. Write the claim itself in words.")
     if len(claim) > max_chars:
@@ -350,12 +352,18 @@ class ReviewService:
         """Count one `action` for the user unless a limit is reached; persisted sliding windows."""
         lim = self.limits
         now = self.now()
-        windows = [("user", lim.rate_user_checks, lim.rate_user_window_s), ("guild", lim.rate_guild_checks, lim.rate_guild_window_s)]
+        windows = [
+            ("user", lim.rate_user_checks, lim.rate_user_window_s),
+            ("guild", lim.rate_guild_checks, lim.rate_guild_window_s),
+        ]
         with self._rate_lock, self._session() as s, s.begin():
             if self.engine.dialect.name == "postgresql":
                 # The thread lock serialises this process only; bot processes sharing one PostgreSQL
                 # database share the windows too, so count-then-insert is serialised per guild there.
-                s.execute(sql_text("SELECT pg_advisory_xact_lock(:cls, :key)"), {"cls": RATE_LOCK_CLASS, "key": guild_id % 2**31})
+                s.execute(
+                    sql_text("SELECT pg_advisory_xact_lock(:cls, :key)"),
+                    {"cls": RATE_LOCK_CLASS, "key": guild_id % 2**31},
+                )
             for scope, limit, window in windows:
                 if limit <= 0:
                     continue
@@ -392,10 +400,18 @@ class ReviewService:
     ) -> AnswerView:
         with self._session() as s, s.begin():
             row = AnswerRow(
-                guild_id=guild_id, channel_id=channel_id, asker_id=asker_id, claim=result.claim,
-                verdict=result.verdict, result_json=result.model_dump_json(), shown=shown,
-                correction_id=correction.id if correction else None, private=int(private), model=model,
-                corpus_version=corpus_version, created_at=self.now(),
+                guild_id=guild_id,
+                channel_id=channel_id,
+                asker_id=asker_id,
+                claim=result.claim,
+                verdict=result.verdict,
+                result_json=result.model_dump_json(),
+                shown=shown,
+                correction_id=correction.id if correction else None,
+                private=int(private),
+                model=model,
+                corpus_version=corpus_version,
+                created_at=self.now(),
             )
             s.add(row)
             s.flush()
@@ -417,18 +433,25 @@ class ReviewService:
                 return 0
             result = s.execute(
                 delete(AnswerRow)
-                .where(AnswerRow.created_at < cutoff, AnswerRow.id != newest,
-                       AnswerRow.id.not_in(select(FlagRow.answer_id)))
+                .where(
+                    AnswerRow.created_at < cutoff,
+                    AnswerRow.id != newest,
+                    AnswerRow.id.not_in(select(FlagRow.answer_id)),
+                )
                 .execution_options(synchronize_session=False)
             )
             return result.rowcount or 0
 
-    def set_answer_message(self, guild_id: int, answer_id: int, *, channel_id: int | None, message_id: int, private: bool | None = None) -> None:
+    def set_answer_message(
+        self, guild_id: int, answer_id: int, *, channel_id: int | None, message_id: int, private: bool | None = None
+    ) -> None:
         values: dict = {"channel_id": channel_id, "message_id": message_id}
         if private is not None:
             values["private"] = int(private)
         with self._session() as s, s.begin():
-            s.execute(update(AnswerRow).where(AnswerRow.id == answer_id, AnswerRow.guild_id == guild_id).values(**values))
+            s.execute(
+                update(AnswerRow).where(AnswerRow.id == answer_id, AnswerRow.guild_id == guild_id).values(**values)
+            )
 
     def get_answer(self, guild_id: int, answer_id: int) -> AnswerView:
         with self._session() as s:
@@ -440,13 +463,26 @@ class ReviewService:
     def _answer_view(self, s: Session, row: AnswerRow) -> AnswerView:
         correction = None
         if row.correction_id is not None:
-            c = s.scalar(select(CorrectionRow).where(CorrectionRow.id == row.correction_id, CorrectionRow.guild_id == row.guild_id))
+            c = s.scalar(
+                select(CorrectionRow).where(
+                    CorrectionRow.id == row.correction_id, CorrectionRow.guild_id == row.guild_id
+                )
+            )
             correction = _correction_view(c, 1.0) if c else None
         return AnswerView(
-            id=row.id, guild_id=row.guild_id, channel_id=row.channel_id, message_id=row.message_id,
-            asker_id=row.asker_id, claim=row.claim, verdict=row.verdict,
-            result=CheckResult.model_validate_json(row.result_json), shown=row.shown, correction=correction,
-            private=bool(row.private), model=row.model, corpus_version=row.corpus_version,
+            id=row.id,
+            guild_id=row.guild_id,
+            channel_id=row.channel_id,
+            message_id=row.message_id,
+            asker_id=row.asker_id,
+            claim=row.claim,
+            verdict=row.verdict,
+            result=CheckResult.model_validate_json(row.result_json),
+            shown=row.shown,
+            correction=correction,
+            private=bool(row.private),
+            model=row.model,
+            corpus_version=row.corpus_version,
             created_at=_aware(row.created_at),
         )
 
@@ -473,10 +509,16 @@ class ReviewService:
                 raise NotFound(ANSWER_GONE)
             flag = s.scalar(select(FlagRow).where(FlagRow.open_key == answer_id, FlagRow.guild_id == guild_id))
             if flag is None:
-                flag = FlagRow(guild_id=guild_id, answer_id=answer_id, open_key=answer_id, status="open", count=1, created_at=now)
+                flag = FlagRow(
+                    guild_id=guild_id, answer_id=answer_id, open_key=answer_id, status="open", count=1, created_at=now
+                )
                 s.add(flag)
                 s.flush()
-                s.add(FlagReportRow(flag_id=flag.id, guild_id=guild_id, flagger_id=flagger_id, reason=reason, created_at=now))
+                s.add(
+                    FlagReportRow(
+                        flag_id=flag.id, guild_id=guild_id, flagger_id=flagger_id, reason=reason, created_at=now
+                    )
+                )
                 s.flush()
                 return FlagOutcome(self._flag_view(s, flag), created=True)
             already = s.scalar(
@@ -489,13 +531,16 @@ class ReviewService:
             # in flight on the same row (PostgreSQL re-checks the WHERE on the row it commits), so a
             # report never lands on a decided flag; with no row, the next attempt opens a new flag.
             merged = s.execute(
-                update(FlagRow).where(FlagRow.id == flag.id, FlagRow.open_key == answer_id)
+                update(FlagRow)
+                .where(FlagRow.id == flag.id, FlagRow.open_key == answer_id)
                 .values(count=FlagRow.count + 1)
                 .execution_options(synchronize_session=False)
             )
             if merged.rowcount != 1:
                 raise _FlagClosed()
-            s.add(FlagReportRow(flag_id=flag.id, guild_id=guild_id, flagger_id=flagger_id, reason=reason, created_at=now))
+            s.add(
+                FlagReportRow(flag_id=flag.id, guild_id=guild_id, flagger_id=flagger_id, reason=reason, created_at=now)
+            )
             s.flush()
             s.refresh(flag)  # read after the UPDATE: the count and card ids as committed now
             return FlagOutcome(self._flag_view(s, flag), created=False)
@@ -503,7 +548,8 @@ class ReviewService:
     def set_card(self, guild_id: int, flag_id: int, *, channel_id: int, message_id: int) -> None:
         with self._session() as s, s.begin():
             s.execute(
-                update(FlagRow).where(FlagRow.id == flag_id, FlagRow.guild_id == guild_id)
+                update(FlagRow)
+                .where(FlagRow.id == flag_id, FlagRow.guild_id == guild_id)
                 .values(card_channel_id=channel_id, card_message_id=message_id)
             )
 
@@ -519,7 +565,9 @@ class ReviewService:
         cond = (FlagRow.guild_id == guild_id, FlagRow.status.in_(("open", "in_review")))
         with self._session() as s:
             total = s.scalar(select(func.count()).select_from(FlagRow).where(*cond)) or 0
-            rows = s.scalars(select(FlagRow).where(*cond).order_by(FlagRow.created_at, FlagRow.id).offset(offset).limit(limit))
+            rows = s.scalars(
+                select(FlagRow).where(*cond).order_by(FlagRow.created_at, FlagRow.id).offset(offset).limit(limit)
+            )
             return [self._flag_view(s, r) for r in rows], total
 
     def _flag_view(self, s: Session, row: FlagRow) -> FlagView:
@@ -527,20 +575,36 @@ class ReviewService:
         reports = [
             Report(r.flagger_id, r.reason, _aware(r.created_at))
             for r in s.scalars(
-                select(FlagReportRow).where(FlagReportRow.flag_id == row.id, FlagReportRow.guild_id == row.guild_id)
+                select(FlagReportRow)
+                .where(FlagReportRow.flag_id == row.id, FlagReportRow.guild_id == row.guild_id)
                 .order_by(FlagReportRow.created_at, FlagReportRow.id)
             )
         ]
-        correction = s.scalar(
-            select(CorrectionRow).where(CorrectionRow.flag_id == row.id, CorrectionRow.guild_id == row.guild_id)
-            .order_by(CorrectionRow.id.desc()).limit(1)
-        ) if row.status == "corrected" else None
+        correction = (
+            s.scalar(
+                select(CorrectionRow)
+                .where(CorrectionRow.flag_id == row.id, CorrectionRow.guild_id == row.guild_id)
+                .order_by(CorrectionRow.id.desc())
+                .limit(1)
+            )
+            if row.status == "corrected"
+            else None
+        )
         return FlagView(
             correction=_correction_view(correction, 1.0) if correction else None,
-            id=row.id, guild_id=row.guild_id, answer=self._answer_view(s, answer), status=row.status, count=row.count,
-            reports=reports, card_channel_id=row.card_channel_id, card_message_id=row.card_message_id,
-            claimed_by=row.claimed_by, decided_by=row.decided_by, decided_at=_aware(row.decided_at),
-            decision_note=row.decision_note, created_at=_aware(row.created_at),
+            id=row.id,
+            guild_id=row.guild_id,
+            answer=self._answer_view(s, answer),
+            status=row.status,
+            count=row.count,
+            reports=reports,
+            card_channel_id=row.card_channel_id,
+            card_message_id=row.card_message_id,
+            claimed_by=row.claimed_by,
+            decided_by=row.decided_by,
+            decided_at=_aware(row.decided_at),
+            decision_note=row.decision_note,
+            created_at=_aware(row.created_at),
         )
 
     # -- review -----------------------------------------------------------------------------
@@ -553,7 +617,8 @@ class ReviewService:
             result = s.execute(
                 update(FlagRow)
                 .where(
-                    FlagRow.id == flag_id, FlagRow.guild_id == guild_id,
+                    FlagRow.id == flag_id,
+                    FlagRow.guild_id == guild_id,
                     or_(
                         (FlagRow.status == "open") & FlagRow.claimed_by.is_(None),
                         (FlagRow.status == "in_review") & (FlagRow.claimed_at < stale),
@@ -570,8 +635,12 @@ class ReviewService:
         with self._session() as s, s.begin():
             s.execute(
                 update(FlagRow)
-                .where(FlagRow.id == flag_id, FlagRow.guild_id == guild_id, FlagRow.status == "in_review",
-                       FlagRow.claimed_by == moderator_id)
+                .where(
+                    FlagRow.id == flag_id,
+                    FlagRow.guild_id == guild_id,
+                    FlagRow.status == "in_review",
+                    FlagRow.claimed_by == moderator_id,
+                )
                 .values(status="open", claimed_by=None, claimed_at=None)
                 .execution_options(synchronize_session=False)
             )
@@ -581,7 +650,8 @@ class ReviewService:
         cutoff = self.now() - dt.timedelta(seconds=older_than_s)
         with self._session() as s, s.begin():
             result = s.execute(
-                update(FlagRow).where(FlagRow.status == "in_review", FlagRow.claimed_at < cutoff)
+                update(FlagRow)
+                .where(FlagRow.status == "in_review", FlagRow.claimed_at < cutoff)
                 .values(status="open", claimed_by=None, claimed_at=None)
                 .execution_options(synchronize_session=False)
             )
@@ -622,25 +692,44 @@ class ReviewService:
             correction_row = None
             if action == "correct":
                 correction_row = CorrectionRow(
-                    guild_id=guild_id, flag_id=flag_id, claim=flag.answer.claim, claim_key=claim_key(flag.answer.claim),
-                    embedding=vector, embed_model=self._embed_model if vector is not None else None,
-                    verdict=verdict, note=note, moderator_id=moderator_id, created_at=now,
+                    guild_id=guild_id,
+                    flag_id=flag_id,
+                    claim=flag.answer.claim,
+                    claim_key=claim_key(flag.answer.claim),
+                    embedding=vector,
+                    embed_model=self._embed_model if vector is not None else None,
+                    verdict=verdict,
+                    note=note,
+                    moderator_id=moderator_id,
+                    created_at=now,
                 )
                 s.add(correction_row)
                 s.flush()
             result = s.execute(
                 update(FlagRow)
-                .where(FlagRow.id == flag_id, FlagRow.guild_id == guild_id, FlagRow.status == "in_review",
-                       FlagRow.claimed_by == moderator_id)
-                .values(status=new_status, open_key=None, decided_by=moderator_id, decided_at=now,
-                        decision_note=note or reason)
+                .where(
+                    FlagRow.id == flag_id,
+                    FlagRow.guild_id == guild_id,
+                    FlagRow.status == "in_review",
+                    FlagRow.claimed_by == moderator_id,
+                )
+                .values(
+                    status=new_status,
+                    open_key=None,
+                    decided_by=moderator_id,
+                    decided_at=now,
+                    decision_note=note or reason,
+                )
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:
                 raise ReviewError("This flag is not claimed by you any more; it may have been decided already.")
             was = previous or flag
-            before = {"status": was.status, "verdict": flag.answer.verdict,
-                      "correction": flag.answer.correction.verdict if flag.answer.correction else None}
+            before = {
+                "status": was.status,
+                "verdict": flag.answer.verdict,
+                "correction": flag.answer.correction.verdict if flag.answer.correction else None,
+            }
             if was.status == "in_review" and was.claimed_by != moderator_id:
                 before["claimed_by"] = was.claimed_by  # a stale claim this decision took over
             after: dict = {"status": new_status}
@@ -673,20 +762,34 @@ class ReviewService:
         # person must not be shown for the same words about another.
         subjects = mentioned(claim)
         with self._session() as s:
-            exact = next((row for row in s.scalars(
-                select(CorrectionRow).where(CorrectionRow.guild_id == guild_id, CorrectionRow.claim_key == key)
-                .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc())
-            ) if mentioned(row.claim) == subjects), None)
+            exact = next(
+                (
+                    row
+                    for row in s.scalars(
+                        select(CorrectionRow)
+                        .where(CorrectionRow.guild_id == guild_id, CorrectionRow.claim_key == key)
+                        .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc())
+                    )
+                    if mentioned(row.claim) == subjects
+                ),
+                None,
+            )
             if exact is not None:
                 return _correction_view(exact, 1.0)
             if self._embed is None:
                 return None
             # Vectors of another model (`reembed_corrections` redoes them) live in another space.
-            rows = list(s.scalars(
-                select(CorrectionRow).where(CorrectionRow.guild_id == guild_id, CorrectionRow.embedding.is_not(None),
-                                            CorrectionRow.embed_model.is_not_distinct_from(self._embed_model))
-                .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc())
-            ))
+            rows = list(
+                s.scalars(
+                    select(CorrectionRow)
+                    .where(
+                        CorrectionRow.guild_id == guild_id,
+                        CorrectionRow.embedding.is_not(None),
+                        CorrectionRow.embed_model.is_not_distinct_from(self._embed_model),
+                    )
+                    .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc())
+                )
+            )
         if not rows:
             return None
         text = normalise_claim(claim) or claim
@@ -715,11 +818,14 @@ class ReviewService:
         with self._session() as s, s.begin():
             query = select(CorrectionRow).order_by(CorrectionRow.id)
             if only_stale:
-                query = query.where(or_(CorrectionRow.embedding.is_(None),
-                                        CorrectionRow.embed_model.is_distinct_from(self._embed_model)))
+                query = query.where(
+                    or_(
+                        CorrectionRow.embedding.is_(None), CorrectionRow.embed_model.is_distinct_from(self._embed_model)
+                    )
+                )
             rows = list(s.scalars(query))
             for start in range(0, len(rows), batch):
-                chunk = rows[start:start + batch]
+                chunk = rows[start : start + batch]
                 vectors = self._embed([normalise_claim(r.claim) or r.claim for r in chunk])
                 for row, vector in zip(chunk, vectors, strict=True):
                     row.embedding = to_blob(vector)
@@ -728,19 +834,43 @@ class ReviewService:
         return done
 
     # -- audit ------------------------------------------------------------------------------
-    def log(self, guild_id: int, actor_id: int, action: str, target: str, *, reason: str | None = None,
-            before: dict | None = None, after: dict | None = None) -> None:
+    def log(
+        self,
+        guild_id: int,
+        actor_id: int,
+        action: str,
+        target: str,
+        *,
+        reason: str | None = None,
+        before: dict | None = None,
+        after: dict | None = None,
+    ) -> None:
         with self._session() as s, s.begin():
             self._audit(s, guild_id, actor_id, action, target, reason, before, after)
 
-    def _audit(self, s: Session, guild_id: int, actor_id: int, action: str, target: str,
-               reason: str | None, before: dict | None, after: dict | None) -> None:
-        s.add(AuditRow(
-            guild_id=guild_id, actor_id=actor_id, action=action, target=target[:100], reason=reason,
-            before=json.dumps(before, ensure_ascii=False) if before is not None else None,
-            after=json.dumps(after, ensure_ascii=False) if after is not None else None,
-            created_at=self.now(),
-        ))
+    def _audit(
+        self,
+        s: Session,
+        guild_id: int,
+        actor_id: int,
+        action: str,
+        target: str,
+        reason: str | None,
+        before: dict | None,
+        after: dict | None,
+    ) -> None:
+        s.add(
+            AuditRow(
+                guild_id=guild_id,
+                actor_id=actor_id,
+                action=action,
+                target=target[:100],
+                reason=reason,
+                before=json.dumps(before, ensure_ascii=False) if before is not None else None,
+                after=json.dumps(after, ensure_ascii=False) if after is not None else None,
+                created_at=self.now(),
+            )
+        )
 
     def audit_log(self, guild_id: int, limit: int = 50) -> list[AuditEntry]:
         with self._session() as s:
@@ -748,9 +878,16 @@ class ReviewService:
                 select(AuditRow).where(AuditRow.guild_id == guild_id).order_by(AuditRow.id.desc()).limit(limit)
             )
             return [
-                AuditEntry(r.id, r.actor_id, r.action, r.target, r.reason,
-                           json.loads(r.before) if r.before else None, json.loads(r.after) if r.after else None,
-                           _aware(r.created_at))
+                AuditEntry(
+                    r.id,
+                    r.actor_id,
+                    r.action,
+                    r.target,
+                    r.reason,
+                    json.loads(r.before) if r.before else None,
+                    json.loads(r.after) if r.after else None,
+                    _aware(r.created_at),
+                )
                 for r in rows
             ]
 
@@ -759,33 +896,51 @@ class ReviewService:
         """Indexed articles, newest first, optionally filtered by title, outlet or URL."""
         counts = (
             select(PassageRow.article_id, func.count(PassageRow.id).label("n"))
-            .group_by(PassageRow.article_id).subquery()
+            .group_by(PassageRow.article_id)
+            .subquery()
         )
         cond = []
         if query and query.strip():
             needle = query.strip().lower()
             # autoescape: a "%" or "_" in the query is that character, not a LIKE wildcard
-            cond.append(or_(*(func.lower(column).contains(needle, autoescape=True)
-                              for column in (ArticleRow.title, ArticleRow.outlet, ArticleRow.url))))
+            cond.append(
+                or_(
+                    *(
+                        func.lower(column).contains(needle, autoescape=True)
+                        for column in (ArticleRow.title, ArticleRow.outlet, ArticleRow.url)
+                    )
+                )
+            )
         with self._session() as s:
             total = s.scalar(select(func.count()).select_from(ArticleRow).where(*cond)) or 0
             pages = max(1, -(-total // per_page))
             page = min(max(page, 0), pages - 1)
             rows = s.execute(
-                select(ArticleRow.id, ArticleRow.title, ArticleRow.outlet, ArticleRow.url, ArticleRow.published,
-                       func.coalesce(counts.c.n, 0))
-                .outerjoin(counts, counts.c.article_id == ArticleRow.id).where(*cond)
+                select(
+                    ArticleRow.id,
+                    ArticleRow.title,
+                    ArticleRow.outlet,
+                    ArticleRow.url,
+                    ArticleRow.published,
+                    func.coalesce(counts.c.n, 0),
+                )
+                .outerjoin(counts, counts.c.article_id == ArticleRow.id)
+                .where(*cond)
                 .order_by(ArticleRow.published.desc(), ArticleRow.id.desc())
-                .offset(page * per_page).limit(per_page)
+                .offset(page * per_page)
+                .limit(per_page)
             )
-            entries = [
-                SourceEntry(i, t, o, u, p.isoformat() if p else None, int(n)) for i, t, o, u, p, n in rows
-            ]
+            entries = [SourceEntry(i, t, o, u, p.isoformat() if p else None, int(n)) for i, t, o, u, p, n in rows]
         return SourcesPage(entries, page, pages, total)
 
 
 def _correction_view(row: CorrectionRow, similarity: float) -> CorrectionView:
     return CorrectionView(
-        id=row.id, claim=row.claim, verdict=row.verdict, note=row.note, moderator_id=row.moderator_id,
-        created_at=_aware(row.created_at), similarity=similarity,
+        id=row.id,
+        claim=row.claim,
+        verdict=row.verdict,
+        note=row.note,
+        moderator_id=row.moderator_id,
+        created_at=_aware(row.created_at),
+        similarity=similarity,
     )

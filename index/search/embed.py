@@ -68,20 +68,12 @@ _loaded: dict[tuple[str, int], SentenceTransformerEmbedder] = {}
 _loaded_lock = threading.Lock()
 
 
-def shared_embedder(model: str = PACKAGED_EMBED_MODEL, batch_size: int = 64, threads: int = 0) -> SentenceTransformerEmbedder:
+def shared_embedder(
+    model: str = PACKAGED_EMBED_MODEL, batch_size: int = 64, threads: int = 0
+) -> SentenceTransformerEmbedder:
     """The process-wide instance of a model: loading costs seconds and hundreds of MB."""
     with _loaded_lock:
         key = (model, batch_size)
         if key not in _loaded:
             _loaded[key] = SentenceTransformerEmbedder(model, batch_size, threads)
         return _loaded[key]
-
-
-def to_blob(vector: np.ndarray) -> bytes:
-    return np.asarray(vector, dtype="<f4").tobytes()
-
-
-def from_blobs(blobs: list[bytes], dim: int) -> np.ndarray:
-    if not blobs:
-        return np.zeros((0, dim), dtype=np.float32)
-    return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim).astype(np.float32)

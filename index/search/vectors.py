@@ -59,7 +59,10 @@ def open_vector_index(
 
 class VectorIndex:
     def __init__(
-        self, path: Path, dim: int, hnsw_threshold: int,
+        self,
+        path: Path,
+        dim: int,
+        hnsw_threshold: int,
         collection_ids: Callable[[str], np.ndarray] | None = None,
     ) -> None:
         self.path = path

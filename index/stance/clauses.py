@@ -115,8 +115,7 @@ def coordinated_clauses(doc: Any) -> list[str]:
     out: list[str] = []
     for head in heads:
         # The joining words and commas between clauses belong to none of them.
-        own = [t.i for t in sent if owner[t.i] == head.i
-               and not (t.dep_ in ("cc", "punct") and t.head.i in head_ids)]
+        own = [t.i for t in sent if owner[t.i] == head.i and not (t.dep_ in ("cc", "punct") and t.head.i in head_ids)]
         # A dash or comma that set off a phrase inside the clause is no part of its end.
         while own and doc[own[-1]].is_punct and doc[own[-1]].text in _TRAILING_MARKS:
             own.pop()

@@ -45,7 +45,10 @@ def decide(passages: list[PassageResult]) -> tuple[Verdict, str]:
     if support:
         return SUPPORTED, f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}) and none conflicts."
     if refute:
-        return REFUTED, f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}) and none supports it."
+        return (
+            REFUTED,
+            f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}) and none supports it.",
+        )
     if any(p.stance in ("supports", "refutes") for p in passages):
         return UNVERIFIED, "Some passages lean one way, but none is confident enough to decide."
     if passages:

@@ -41,9 +41,7 @@ _FRONTED = re.compile(
 )
 # A trailing adjunct that adds circumstances to the statement (", despite the early-morning assault.").
 _TRAILING = re.compile(r",\s+(?:despite|amid|after|following|before|during)\b[^,;:\"“”]*?(?P<end>[.!?]?)\s*$")
-_DATE = re.compile(
-    r"\d|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
-)
+_DATE = re.compile(r"\d|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b")
 
 
 def as_sentence(text: str) -> str:
@@ -69,7 +67,7 @@ def core(text: str) -> str | None:
     out = text.strip()
     m = _FRONTED.match(out)
     if m and not _DATE.search(m.group(0)):
-        rest = out[m.end():]
+        rest = out[m.end() :]
         # "In Caracas, Venezuela, police …": the comma was inside a place name, not after the phrase.
         if rest and not re.match(r"[A-Z][\w.-]*\s*,", rest):
             out = rest[0].upper() + rest[1:]

@@ -29,7 +29,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 import claimbot.index.storage.review_tables  # noqa: F401  (registers the review tables in Base.metadata)
 from claimbot.index.storage import db
-from claimbot.index.search.embed import from_blobs
+from claimbot.index.storage.blobs import from_blobs
 from claimbot.index.storage.pgvectors import HNSW_INDEX, HNSW_INDEX_DDL, column_dim
 from claimbot.index.storage.schema import Base, MetaRow, PassageRow
 
@@ -72,12 +72,16 @@ def copied_tables() -> list[Table]:
     return list(Base.metadata.sorted_tables)
 
 
-def migrate(source_url: str, target_url: str, *, sample: int = DEFAULT_SAMPLE, on_progress: Progress | None = None) -> MigrationReport:
+def migrate(
+    source_url: str, target_url: str, *, sample: int = DEFAULT_SAMPLE, on_progress: Progress | None = None
+) -> MigrationReport:
     try:
         return _migrate(source_url, target_url, sample, on_progress)
     except (ArgumentError, ImportError) as exc:  # postgres://, a driver that is not installed, a typo
-        raise MigrationError(f"not a database URL claimbot can use ({exc}); "
-                             "the target looks like postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB") from exc
+        raise MigrationError(
+            f"not a database URL claimbot can use ({exc}); "
+            "the target looks like postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
+        ) from exc
     except OperationalError as exc:  # down, refused, wrong password: the driver's own first line says which
         raise MigrationError(f"cannot reach the database: {str(exc.orig or exc).strip().splitlines()[0]}") from exc
 
@@ -91,7 +95,9 @@ def _migrate(source_url: str, target_url: str, sample: int, on_progress: Progres
     target = db.make_engine(target_url)
     try:
         if target.dialect.name != "postgresql":
-            raise MigrationError(f"the target must be a PostgreSQL URL (postgresql+psycopg://...), not {target.dialect.name}")
+            raise MigrationError(
+                f"the target must be a PostgreSQL URL (postgresql+psycopg://...), not {target.dialect.name}"
+            )
         if source.url == target.url:
             raise MigrationError("the source and the target are the same database")
         # Both at the newest schema: the source as any claimbot command would leave it, the target
@@ -149,7 +155,11 @@ def _portable(table: Table, row: dict) -> dict:
     # SQLite hands timestamps back naive; they were written as UTC. Unmarked, PostgreSQL would read
     # them in its session time zone.
     for col in table.columns:
-        if isinstance(col.type, DateTime) and isinstance(row.get(col.name), dt.datetime) and row[col.name].tzinfo is None:
+        if (
+            isinstance(col.type, DateTime)
+            and isinstance(row.get(col.name), dt.datetime)
+            and row[col.name].tzinfo is None
+        ):
             row[col.name] = row[col.name].replace(tzinfo=dt.UTC)
     return row
 
@@ -187,7 +197,8 @@ def _copy_passages(source: Engine, target: Engine, table: Table, dim: int | None
     # The ORM model has no `embedding_vec` (SQLite has no such column): a target-side copy of the
     # table's columns plus that one, without foreign keys (they are enforced by the database).
     wide = Table(
-        table.name, MetaData(),
+        table.name,
+        MetaData(),
         *[Column(col.name, col.type, primary_key=col.primary_key) for col in table.columns],
         Column("embedding_vec", Vector(dim)),
     )

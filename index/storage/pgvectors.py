@@ -41,8 +41,7 @@ def write_vectors(connection: Connection, ids: Sequence[int], vectors: np.ndarra
         .values(embedding_vec=bindparam("vector"))
     )
     rows = [
-        {"passage_id": int(i), "vector": np.asarray(v, dtype=np.float32)}
-        for i, v in zip(ids, vectors, strict=True)
+        {"passage_id": int(i), "vector": np.asarray(v, dtype=np.float32)} for i, v in zip(ids, vectors, strict=True)
     ]
     for start in range(0, len(rows), WRITE_BATCH):
         connection.execute(statement, rows[start : start + WRITE_BATCH])
@@ -91,7 +90,9 @@ class PgVectorIndex:
 
     def ids(self) -> np.ndarray:
         with self.engine.connect() as c:
-            rows = c.execute(text("SELECT id FROM passages WHERE embedding_vec IS NOT NULL ORDER BY id")).scalars().all()
+            rows = (
+                c.execute(text("SELECT id FROM passages WHERE embedding_vec IS NOT NULL ORDER BY id")).scalars().all()
+            )
         return np.asarray(rows, dtype=np.int64)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:

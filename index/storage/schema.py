@@ -49,7 +49,9 @@ class ArticleRow(Base):
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 
     passages: Mapped[list[PassageRow]] = relationship(
-        back_populates="article", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="article",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="PassageRow.position",
     )
 

@@ -12,9 +12,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from claimbot.index.storage import db
-from claimbot.index.search.embed import from_blobs, to_blob
 from claimbot.index.records import ArticleInput, PassageDraft
+from claimbot.index.storage import db
+from claimbot.index.storage.blobs import from_blobs, to_blob
 from claimbot.index.storage.pgtext import lexical_search as pg_lexical_search
 from claimbot.index.storage.pgvectors import write_vectors
 from claimbot.index.storage.schema import DEFAULT_COLLECTION, ArticleRow, MetaRow, PassageRow
@@ -186,7 +186,9 @@ class Store:
         with self.engine.connect() as c:
             for start in range(0, len(id_list), 900):  # SQLite's bound-parameter limit
                 chunk = id_list[start : start + 900]
-                found.update(c.execute(select(PassageRow.id, PassageRow.embedding).where(PassageRow.id.in_(chunk))).all())
+                found.update(
+                    c.execute(select(PassageRow.id, PassageRow.embedding).where(PassageRow.id.in_(chunk))).all()
+                )
         return from_blobs([found[i] for i in id_list], dim)
 
     def iter_embed_texts(self, batch: int = 1000):
@@ -195,7 +197,10 @@ class Store:
         while True:
             with self.engine.connect() as c:
                 rows = c.execute(
-                    select(PassageRow.id, PassageRow.embed_text).where(PassageRow.id > last).order_by(PassageRow.id).limit(batch)
+                    select(PassageRow.id, PassageRow.embed_text)
+                    .where(PassageRow.id > last)
+                    .order_by(PassageRow.id)
+                    .limit(batch)
                 ).all()
             if not rows:
                 return
@@ -263,8 +268,9 @@ def _fresh_ids(s: Session, model: type[ArticleRow] | type[PassageRow], n: int) -
     # a concurrent writer then waits (busy timeout) instead of reading the same mark and taking the
     # same ids. (pysqlite begins the transaction at the first write, not at a read.)
     s.execute(text("INSERT OR IGNORE INTO index_meta (key, value) VALUES (:key, '1')"), {"key": key})
-    first = max(int(s.scalar(select(MetaRow.value).where(MetaRow.key == key))),
-                (s.scalar(select(func.max(model.id))) or 0) + 1)
+    first = max(
+        int(s.scalar(select(MetaRow.value).where(MetaRow.key == key))), (s.scalar(select(func.max(model.id))) or 0) + 1
+    )
     s.execute(text("UPDATE index_meta SET value = :value WHERE key = :key"), {"value": str(first + n), "key": key})
     return first
 

@@ -27,7 +27,9 @@ branch_labels = None
 depends_on = None
 
 # Text occurrences count 1, context occurrences CONTEXT_WEIGHT (claimbot.index.storage.pgtext, FTS5's bm25(1.0, 0.3)).
-_FREQUENCY = "(SELECT count(*) FILTER (WHERE w = 'A') + 0.3 * count(*) FILTER (WHERE w = 'B') FROM unnest(u.weights) AS w)::real"
+_FREQUENCY = (
+    "(SELECT count(*) FILTER (WHERE w = 'A') + 0.3 * count(*) FILTER (WHERE w = 'B') FROM unnest(u.weights) AS w)::real"
+)
 _POSTINGS_OF = f"SELECT u.lexeme, p.id, p.collection, p.fts_tokens, {_FREQUENCY} FROM {{rows}} AS p CROSS JOIN LATERAL unnest(p.fts) AS u"
 
 
@@ -43,10 +45,10 @@ def upgrade() -> None:
         " f real NOT NULL,"
         " PRIMARY KEY (passage_id, lexeme))"
     )
-    op.execute(f"INSERT INTO passage_terms (lexeme, passage_id, collection, dl, f) {_POSTINGS_OF.format(rows='passages')}")
     op.execute(
-        "CREATE INDEX ix_passage_terms_lexeme ON passage_terms (lexeme) INCLUDE (passage_id, f, dl, collection)"
+        f"INSERT INTO passage_terms (lexeme, passage_id, collection, dl, f) {_POSTINGS_OF.format(rows='passages')}"
     )
+    op.execute("CREATE INDEX ix_passage_terms_lexeme ON passage_terms (lexeme) INCLUDE (passage_id, f, dl, collection)")
     # Schema-qualified names: pg_restore runs with an empty search_path.
     op.execute(
         "CREATE FUNCTION claimbot_postings_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
