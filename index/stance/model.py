@@ -103,19 +103,27 @@ class StanceModel:
 
     def score(self, pairs: list[tuple[str, str]]) -> list[StanceScore]:
         """Calibrated stance of each (claim, evidence) pair."""
-        probs = softmax(self.logits(pairs) / self.temperature)
-        scores = []
-        for row in probs:
-            best = int(np.argmax(row))
-            side = LABELS[best] != "neutral" and row[best] >= self.side_threshold
-            scores.append(
-                StanceScore(
-                    label=LABELS[best] if side else "neutral",
-                    probs={label: round(float(p), 4) for label, p in zip(LABELS, row, strict=True)},
-                    confident=side and row[best] >= self.confident_threshold,
-                )
+        return scores_from_logits(self.logits(pairs), self.temperature, self.side_threshold, self.confident_threshold)
+
+
+def scores_from_logits(
+    logits: np.ndarray, temperature: float, side_threshold: float, confident_threshold: float
+) -> list[StanceScore]:
+    """Labels and calibrated probabilities from raw logits: the model's decision rule, kept apart so
+    that evaluation can refit the temperature and thresholds without scoring the pairs again."""
+    probs = softmax(logits / temperature)
+    scores = []
+    for row in probs:
+        best = int(np.argmax(row))
+        side = LABELS[best] != "neutral" and row[best] >= side_threshold
+        scores.append(
+            StanceScore(
+                label=LABELS[best] if side else "neutral",
+                probs={label: round(float(p), 4) for label, p in zip(LABELS, row, strict=True)},
+                confident=bool(side and row[best] >= confident_threshold),
             )
-        return scores
+        )
+    return scores
 
 
 _shared: dict[tuple[str, int], StanceModel] = {}

@@ -1,0 +1,310 @@
+"""Stance on real news: the team's claim / sentence pairs (docs/annotation.md), scored as `check` scores.
+
+The repository keeps the pairs as references (`data/news-pairs/pairs.jsonl`: the written claim, its
+label, kind and voice, and the sentence's source, article id, character offsets and a short hash);
+the sentence text is read here from the data directory, since several sources may not be copied.
+Articles come from training-allowed sources only (PolNeAR ``dev/``, FNC-1 competition bodies, ARC
+bodies) and the split is by article, fixed by its id (`article_split`).
+
+Each sentence is read as `check` reads a passage: its speaker from the attribution of the whole
+article, its views (`claimbot.index.stance.views`), the view `pick_view` chooses, and the model's
+calibrated decision rule. Logits are computed once per view, so the temperature and thresholds can be
+refitted on the dev split without scoring the pairs again (`fit_calibration`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import sys
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from claimbot.index.stance.clauses import ClauseSplitter
+from claimbot.index.stance.model import LABELS, StanceModel, StanceScore, scores_from_logits
+from claimbot.index.stance.views import pick_view, stance_views
+
+DEFAULT_PAIRS = Path(__file__).resolve().parents[2] / "data" / "news-pairs" / "pairs.jsonl"
+
+
+class Split(StrEnum):
+    TRAIN = "train"
+    DEV = "dev"
+    TEST = "test"
+
+
+class NewsSource(StrEnum):
+    POLNEAR_DEV = "polnear-dev"
+    FNC1 = "fnc1"
+    ARC = "arc"
+
+
+@dataclass(frozen=True)
+class NewsPair:
+    """One written claim against one article sentence, by reference (no sentence text)."""
+
+    id: str
+    source: str
+    article: str
+    start: int
+    end: int
+    sha: str
+    claim: str
+    label: str
+    kind: str
+    voice: str
+    split: str
+    annotator: str
+
+
+@dataclass(frozen=True)
+class NewsExample:
+    """A pair with its sentence read from the data directory and the sentence's attributed speaker."""
+
+    pair: NewsPair
+    evidence: str
+    speaker: str | None
+
+
+def sentence_sha(sentence: str) -> str:
+    return hashlib.sha1(sentence.encode("utf-8")).hexdigest()[:12]
+
+
+def article_split(source: str, article: str) -> Split:
+    """PolNeAR dev articles of the half earlier models were trained on (train/stance_news.py's
+    `train` half) and every FNC-1 / ARC body are training articles; the other PolNeAR half, never
+    trained on, is split into dev and test by a second hash of the name."""
+    if source != NewsSource.POLNEAR_DEV:
+        return Split.TRAIN
+    if zlib.crc32(article.encode("utf-8")) % 2 == 0:
+        return Split.TRAIN
+    return (Split.DEV, Split.TEST)[zlib.crc32((article + "/devtest").encode("utf-8")) % 2]
+
+
+def read_articles(data: Path, source: str) -> dict[str, str]:
+    """Article id -> full text, for one training-allowed source (never PolNeAR `test/`)."""
+    if source == NewsSource.POLNEAR_DEV:
+        folder = data / "polnear" / "dev" / "text"
+        return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
+    paths = {
+        NewsSource.FNC1: data / "fnc-1" / "competition_test_bodies.csv",
+        NewsSource.ARC: data / "nli-train" / "arc" / "arc_bodies.csv",
+    }
+    if source not in paths:
+        raise ValueError(f"unknown news source {source!r}")
+    csv.field_size_limit(sys.maxsize)
+    with paths[NewsSource(source)].open(encoding="utf-8", newline="") as f:
+        return {row["Body ID"]: row["articleBody"] for row in csv.DictReader(f)}
+
+
+def load_pairs(path: Path = DEFAULT_PAIRS, splits: Iterable[str] | None = None) -> list[NewsPair]:
+    wanted = set(splits) if splits is not None else None
+    pairs = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                pair = NewsPair(**json.loads(line))
+                if wanted is None or pair.split in wanted:
+                    pairs.append(pair)
+    return pairs
+
+
+def build_examples(pairs: list[NewsPair], data: Path, speakers: bool = True) -> list[NewsExample]:
+    """Read each pair's sentence (checked against its hash) and, with `speakers`, who says it
+    according to the attribution of its whole article, as ingest attributes passages."""
+    texts: dict[str, dict[str, str]] = {}
+    by_article: dict[tuple[str, str], dict[tuple[int, int], str | None]] = {}
+    if speakers:
+        from claimbot.index.corpus.attribution import attribute_text
+
+        for source, article in sorted({(p.source, p.article) for p in pairs}):
+            text = texts.setdefault(source, read_articles(data, source))[article]
+            spans: dict[tuple[int, int], str | None] = {}
+            for s in attribute_text(text)["sentences"]:
+                spans[(s["start"], s["end"])] = s.get("speaker")
+            by_article[(source, article)] = spans
+    out = []
+    for p in pairs:
+        text = texts.setdefault(p.source, read_articles(data, p.source))[p.article]
+        sentence = text[p.start : p.end]
+        if sentence_sha(sentence) != p.sha:
+            raise ValueError(f"pair {p.id}: the sentence at {p.source}/{p.article}#{p.start}-{p.end} changed")
+        speaker = _speaker_at(by_article.get((p.source, p.article), {}), p.start, p.end)
+        out.append(NewsExample(p, re.sub(r"\s+", " ", sentence).strip(), speaker))
+    return out
+
+
+def _speaker_at(spans: dict[tuple[int, int], str | None], start: int, end: int) -> str | None:
+    """The speaker of the attributed sentence that holds most of [start, end): the annotation
+    packets and ingest split sentences the same way (syntok) but not always at the same places."""
+    best, overlap = None, 0
+    for (s, e), speaker in spans.items():
+        o = min(e, end) - max(s, start)
+        if o > overlap:
+            best, overlap = speaker, o
+    return best
+
+
+@dataclass
+class ViewLogits:
+    """Raw logits of every view of every example (whole sentence first), so that calibration can be
+    refitted without scoring again."""
+
+    logits: list[np.ndarray] = field(default_factory=list)
+
+
+def view_logits(model: StanceModel, examples: list[NewsExample], splitter: ClauseSplitter | None) -> ViewLogits:
+    joined = splitter.split([e.evidence for e in examples]) if splitter else [[] for _ in examples]
+    views = [stance_views(e.evidence, e.speaker, j) for e, j in zip(examples, joined, strict=True)]
+    flat = model.logits([(e.pair.claim, v) for e, vs in zip(examples, views, strict=True) for v in vs])
+    out, i = ViewLogits(), 0
+    for vs in views:
+        out.logits.append(flat[i : i + len(vs)])
+        i += len(vs)
+    return out
+
+
+@dataclass(frozen=True)
+class Calibration:
+    temperature: float
+    side_threshold: float
+    confident_threshold: float
+
+
+def picked(vl: ViewLogits, cal: Calibration) -> list[StanceScore]:
+    """The view `check` shows for each example under a calibration."""
+    return [
+        pick_view(scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold))
+        for lg in vl.logits
+    ]
+
+
+def macro_f1(gold: list[str], pred: list[str]) -> float:
+    f1s = []
+    for label in LABELS:
+        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
+        fp = sum(p == label != g for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == label != p for g, p in zip(gold, pred, strict=True))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(f1s))
+
+
+@dataclass(frozen=True)
+class SideCount:
+    confident: int
+    precision: float
+
+
+@dataclass(frozen=True)
+class NewsReport:
+    """The issue's figures for one split: precision of confident supports / refutes, the share of
+    gold supports / refutes pairs with the right confident label, 3-way macro-F1; per kind and voice."""
+
+    n: int
+    gold: dict[str, int]
+    macro_f1: float
+    accuracy: float
+    confident: int
+    confident_precision: float
+    confident_by_side: dict[str, SideCount]
+    gold_sided_right_confident: float
+    by_kind: dict[str, dict[str, float]]
+    by_voice: dict[str, dict[str, float]]
+
+
+def report(examples: list[NewsExample], scores: list[StanceScore]) -> NewsReport:
+    gold = [e.pair.label for e in examples]
+    pred = [s.label for s in scores]
+    confident = [(g, s.label) for g, s in zip(gold, scores, strict=True) if s.confident]
+    n_sided = sum(g != "neutral" for g in gold)
+    right_confident = sum(
+        1 for g, s in zip(gold, scores, strict=True) if g != "neutral" and s.confident and s.label == g
+    )
+    by: dict[str, dict[str, list[bool]]] = {"kind": defaultdict(list), "voice": defaultdict(list)}
+    for e, p in zip(examples, pred, strict=True):
+        by["kind"][f"{e.pair.kind}:{e.pair.label}"].append(p == e.pair.label)
+        by["voice"][f"{e.pair.voice}:{e.pair.label}"].append(p == e.pair.label)
+    per_side = {}
+    for side in ("supports", "refutes"):
+        marked = [g for g, label in confident if label == side]
+        per_side[side] = SideCount(len(marked), round(_ratio(sum(g == side for g in marked), len(marked)), 4))
+
+    def table(groups: dict[str, list[bool]]) -> dict[str, dict[str, float]]:
+        return {k: {"n": len(v), "acc": round(_ratio(sum(v), len(v)), 3)} for k, v in sorted(groups.items())}
+
+    return NewsReport(
+        n=len(examples),
+        gold={label: gold.count(label) for label in LABELS},
+        macro_f1=round(macro_f1(gold, pred), 4),
+        accuracy=round(_ratio(sum(g == p for g, p in zip(gold, pred, strict=True)), len(gold)), 4),
+        confident=len(confident),
+        confident_precision=round(_ratio(sum(g == p for g, p in confident), len(confident)), 4),
+        confident_by_side=per_side,
+        gold_sided_right_confident=round(_ratio(right_confident, n_sided), 4),
+        by_kind=table(by["kind"]),
+        by_voice=table(by["voice"]),
+    )
+
+
+def curve(examples: list[NewsExample], vl: ViewLogits, cal: Calibration) -> list[dict[str, float]]:
+    """Coverage / precision of confident sides as the confident threshold moves (the model card's curve)."""
+    rows = []
+    for t in np.arange(0.40, 1.0, 0.05):
+        r = report(examples, picked(vl, Calibration(cal.temperature, cal.side_threshold, float(t))))
+        rows.append(
+            {
+                "threshold": round(float(t), 2),
+                "confident_share": round(_ratio(r.confident, len(examples)), 4),
+                "precision": r.confident_precision,
+                "gold_sided_right_confident": r.gold_sided_right_confident,
+            }
+        )
+    return rows
+
+
+def fit_calibration(
+    examples: list[NewsExample], vl: ViewLogits, target_precision: float = 0.9, min_confident: int = 20
+) -> Calibration:
+    """Temperature, side threshold and confident threshold fitted on one split (dev): the side
+    threshold and temperature by 3-way macro-F1, then the lowest confident threshold whose confident
+    sides reach `target_precision` with at least `min_confident` of them (1.0, nothing confident,
+    if none does)."""
+    gold = [e.pair.label for e in examples]
+    best: tuple[float, float, float] | None = None
+    for temperature in (1.0, 1.3, 1.6, 2.0, 2.5):
+        for side in (0.34, 0.375, 0.4, 0.45, 0.5, 0.55, 0.6):
+            f1 = macro_f1(gold, [s.label for s in picked(vl, Calibration(temperature, side, 1.0))])
+            if best is None or f1 > best[0] + 1e-9:
+                best = (f1, temperature, side)
+    assert best is not None
+    _, temperature, side = best
+    for t in np.arange(0.40, 1.0, 0.01):
+        r = report(examples, picked(vl, Calibration(temperature, side, float(t))))
+        if r.confident >= min_confident and r.confident_precision >= target_precision:
+            return Calibration(temperature, side, round(float(t), 2))
+    return Calibration(temperature, side, 1.0)
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 0.0
+
+
+def format_report(reports: dict[str, NewsReport]) -> str:
+    lines = []
+    for name, r in reports.items():
+        sup, ref = r.confident_by_side["supports"], r.confident_by_side["refutes"]
+        lines.append(
+            f"{name:<6} n={r.n:<5} macro-F1 {r.macro_f1:.3f}  confident {r.confident:>4} "
+            f"precision {r.confident_precision:.3f} (supports {sup.precision:.2f} of {sup.confident}, "
+            f"refutes {ref.precision:.2f} of {ref.confident})  "
+            f"gold sides right and confident {r.gold_sided_right_confident:.3f}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""The claim's numbers, years and months compared with the passage's, before the model's side is shown.
+
+A 6-layer cross-encoder reads "a budget of about 10 million dollars" as supporting "a 50 million
+dollar budget": the sentences share every other word. When the claim states a quantity of some kind
+(an amount of money, a percentage, a count, a year, a month) and the passage states quantities of
+that kind but none equal to the claim's, the passage cannot support the claim: `check` shows it as
+neutral at most (the model may still find it refutes). Equal means the same value up to rounding
+("2.5 million" and "2,500,000"; "about 10 million" and "10 million").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SlotKind(StrEnum):
+    MONEY = "money"
+    PERCENT = "percent"
+    COUNT = "count"
+    YEAR = "year"
+    MONTH = "month"
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: SlotKind
+    value: float
+
+
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3, "m": 1e6, "bn": 1e9}
+_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+}  # fmt: skip
+_MONTHS = [
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december",
+]  # fmt: skip
+_NUMBER = re.compile(
+    r"(?P<cur>[$£€]\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    + "|".join(sorted(_WORDS, key=len, reverse=True))
+    + r")(?![\w.,]*\d)"
+    r"(?:\s*-?\s*(?P<scale>thousand|million|billion|trillion|bn|k|m)\b)?"
+    r"(?:\s*-?\s*(?P<unit>%|percent(?:age points?)?\b|per cent\b|points?\b|dollars?\b|euros?\b|pounds\b|usd\b))?",
+    re.IGNORECASE,
+)
+# "May" is a month only next to a day or a year, or after in/since/until/by ("may" is mostly a verb).
+_MONTH = re.compile(
+    r"\b(?:(?:in|since|until|by|early|late|mid|last|next|this)\s+(?P<a>" + "|".join(_MONTHS) + r")\b|"
+    r"(?P<b>" + "|".join(_MONTHS) + r")\s+(?:\d{1,2}\b|\d{4}\b))",
+    re.IGNORECASE,
+)
+
+
+def slots(text: str) -> set[Slot]:
+    """The quantities a sentence states, by kind."""
+    found: set[Slot] = set()
+    for m in _NUMBER.finditer(text):
+        raw = m.group("num").lower().replace(",", "")
+        # a word number must stand alone: "one" in "someone" or "no one" is not a count
+        if raw.isalpha() and (_is_inside_word(text, m.start("num"), m.end("num")) or _after_no(text, m.start("num"))):
+            continue
+        if (
+            not raw.isalpha()
+            and not (m.group("scale") or m.group("unit"))
+            and _not_a_quantity(text, m.start(), m.end())
+        ):
+            continue
+        value = float(_WORDS[raw]) if raw.isalpha() else float(raw)
+        scale = m.group("scale")
+        if scale:
+            value *= _SCALE[scale.lower()]
+        unit = (m.group("unit") or "").lower()
+        if unit in ("%", "percent", "per cent") or unit.startswith(("percentage", "point")):
+            found.add(Slot(SlotKind.PERCENT, value))
+        elif m.group("cur") or unit.startswith(("dollar", "euro", "pound", "usd")):
+            found.add(Slot(SlotKind.MONEY, value))
+        elif not scale and raw.isdigit() and len(raw) == 4 and 1800 <= value <= 2100:
+            found.add(Slot(SlotKind.YEAR, value))
+        else:
+            found.add(Slot(SlotKind.COUNT, value))
+    for m in _MONTH.finditer(text):
+        name = (m.group("a") or m.group("b")).lower()
+        found.add(Slot(SlotKind.MONTH, float(_MONTHS.index(name) + 1)))
+    return found
+
+
+_MONTH_BEFORE = re.compile(
+    r"\b(?:" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s*$", re.IGNORECASE
+)
+
+
+def _not_a_quantity(text: str, start: int, end: int) -> bool:
+    """A day of the month ("January 15"), an ordinal ("15th"), a time ("11:05"), a fraction or a
+    date in figures ("9/11"): digits that state no amount."""
+    before, after = text[max(0, start - 12) : start], text[end : end + 1]
+    return (
+        (end - start <= 2 and bool(_MONTH_BEFORE.search(before)))
+        or after.isalpha()
+        or after in ("/", ":")
+        or before.endswith(("/", ":"))
+    )
+
+
+def _is_inside_word(text: str, start: int, end: int) -> bool:
+    return (start > 0 and text[start - 1].isalpha()) or (end < len(text) and text[end].isalpha())
+
+
+def _after_no(text: str, start: int) -> bool:
+    return bool(re.search(r"\b(?:no|any|every|some)\s*$", text[:start], re.IGNORECASE))
+
+
+def _equal(kind: SlotKind, a: float, b: float) -> bool:
+    """Years and months exactly; amounts up to rounding of large figures ("about 2.5 million")."""
+    if kind in (SlotKind.YEAR, SlotKind.MONTH) or max(abs(a), abs(b)) < 1000:
+        return a == b
+    return abs(a - b) <= 0.005 * max(abs(a), abs(b))
+
+
+def mismatched(claim: str, passage: str) -> list[SlotKind]:
+    """The kinds of quantity the claim states and the passage states too, but never with the
+    claim's value: a passage with such a mismatch cannot support the claim."""
+    claim_slots, passage_slots = slots(claim), slots(passage)
+    out = []
+    for kind in SlotKind:
+        wanted = [s.value for s in claim_slots if s.kind == kind]
+        stated = [s.value for s in passage_slots if s.kind == kind]
+        if wanted and stated and not any(_equal(kind, w, s) for w in wanted for s in stated):
+            out.append(kind)
+    return out

@@ -1,0 +1,55 @@
+import pytest
+
+from claimbot.index.corpus.furniture import is_furniture
+
+FURNITURE = [
+    "Related Stories: Senate passes budget | House votes on the bill",
+    "RelatedIsis Offers Cash for Babies: Islamic State Luring American Women",
+    "MORE: Church ministers arrested for feeding the homeless",
+    "SEE ALSO:  UBS: iPhone Sales Are Skyrocketing",
+    "Read more: the mayor's full statement",
+    "Click for more from The Daily Mirror.",
+    "Follow her at Twitter.com/danahull.",
+    "ABSTRACT.",
+    "FULL TEXT.",
+    "Washington (AFP)",
+    "WASHINGTON (Reuters) -",
+    "Tampa, Fla.",
+    "By Jane Doe",
+    "By Jane Doe and John Roe, CNN",
+    "– Jane Doe",
+    "Copyright 2015.",
+    "© Depositphotos.com/ Jean_Nelson",
+    "Getty/Instagram.",
+    "Photo: Fernando Llano",
+    "@casawhitby.",
+    "___.",
+    "*  *  *",
+    "//-->",
+    "Video loading            Watch next        Watch this video again",
+    "This story is developing.",
+]
+
+STATEMENTS = [
+    "By the time the debates began, Trump was at the top of national polls.",
+    "By any definition, the plan failed.",
+    "Photos of the meals appear on the company's website.",
+    "Related charges were dropped in May.",
+    "The mayor said the bridge will reopen on Monday.",
+    "Repairs cost 2 million dollars.",
+    "Video footage later showed that some of the weapons were taken by militants.",
+    "Following the incident, the blog post was removed.",
+    "UPDATE: The league's deputy commissioner denied the report on Wednesday.",
+    "Washington said the sanctions would stay in place.",
+    "Pérez was killed.",
+]
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_page_furniture_is_recognised(line):
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize("line", STATEMENTS)
+def test_statements_are_not_furniture(line):
+    assert not is_furniture(line)

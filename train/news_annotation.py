@@ -1,0 +1,225 @@
+"""Real-news claim / sentence pairs written by annotators (docs/annotation.md).
+
+The repository keeps what the team wrote (claims, labels, kinds) and a reference to each sentence
+(source, article id, character offsets, a short hash of the sentence); the sentence text itself is
+read from ``../shared/data`` when the pairs are built, since several sources may not be copied.
+
+Articles come from training-allowed sources only: PolNeAR ``dev/`` (never ``test/``), FNC-1
+competition bodies and ARC bodies. The split is by article and fixed by the article's id:
+
+* PolNeAR dev articles of the half that earlier models were trained on (``train/stance_news.py``'s
+  ``train`` half), FNC-1 and ARC bodies → ``train``;
+* PolNeAR dev articles of the ``selection`` half (never trained on; earlier used only to pick
+  checkpoints) → ``dev`` or ``test`` by a second hash of the name.
+
+    python -m train.news_annotation packets --out DIR --annotators 6     # numbered sentences per annotator
+    python -m train.news_annotation collect --packets DIR --out data/news-pairs/pairs.jsonl OUT1.jsonl ...
+    python -m train.news_annotation build --pairs data/news-pairs/pairs.jsonl --split test --out test.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from syntok import segmenter  # noqa: E402
+
+from claimbot.index.evaluation.news import (  # noqa: E402
+    NewsPair,
+    article_split,
+    build_examples,
+    load_pairs,
+    read_articles,
+    sentence_sha,
+)
+
+LABELS = ("supports", "refutes", "neutral")
+KINDS = (
+    "paraphrase",  # the sentence states the claim in other words
+    "report",  # the sentence reports someone saying the claim
+    "said",  # the claim is "X said / claimed / denied Y"
+    "denial",  # the sentence reports the claim denied or rejected
+    "number",
+    "date",
+    "place",
+    "antonym",
+    "negation",
+    "subject",  # another actor in the claim's slot
+    "clause",  # another clause of the sentence is about the claim's topic
+    "relative",  # the deciding word sits in a relative clause or an apposition
+    "ontopic",  # same people or topic, says nothing about the claim
+    "hedge",  # the sentence only speculates or reports uncertainty
+    "correction",  # the sentence corrects a misstatement
+    "other",
+)
+VOICES = ("own", "reported")
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class SentenceRef:
+    source: str  # polnear-dev | fnc1 | arc
+    article: str
+    start: int
+    end: int
+    sha: str  # first 12 hex digits of sha1 of the sentence text as read
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}/{self.article}#{self.start}-{self.end}"
+
+
+def default_data_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def sentences(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, sentence) for sentences an annotator may use: 5 to 70 words."""
+    out = []
+    for paragraph in segmenter.analyze(text):
+        for sent in paragraph:
+            start = sent[0].offset
+            end = sent[-1].offset + len(sent[-1].value)
+            s = text[start:end]
+            if 5 <= len(s.split()) <= 70:
+                out.append((start, end, s))
+    return out
+
+
+def packets(data: Path, out: Path, annotators: int, fnc_bodies: int, arc_bodies: int) -> None:
+    """Write one packet per annotator: articles with numbered sentences, and a key map."""
+    out.mkdir(parents=True, exist_ok=True)
+    jobs: list[tuple[str, str, str]] = []
+    for source, limit in (("polnear-dev", None), ("fnc1", fnc_bodies), ("arc", arc_bodies)):
+        arts = read_articles(data, source)
+        ids = sorted(arts, key=lambda a: zlib.crc32(f"{source}/{a}".encode()))
+        if limit is not None:
+            # medium-length bodies read like news articles; very short ones are often fragments
+            ids = [a for a in ids if 1200 <= len(arts[a]) <= 6000][:limit]
+        jobs += [(source, a, arts[a]) for a in ids]
+    keymap: dict[str, dict] = {}
+    for n in range(annotators):
+        lines = []
+        mine = jobs[n::annotators]
+        for ai, (source, article, text) in enumerate(mine, 1):
+            lines.append(f"=== ARTICLE A{ai:02d} ({source}, split {article_split(source, article)}) ===")
+            for si, (s, e, sent) in enumerate(sentences(text), 1):
+                key = f"h{n + 1}a{ai:02d}s{si:03d}"
+                keymap[key] = asdict(SentenceRef(source, article, s, e, sentence_sha(sent)))
+                lines.append(f"[{key}] " + re.sub(r"\s+", " ", sent))
+            lines.append("")
+        (out / f"packet-{n + 1}.txt").write_text("\n".join(lines), encoding="utf-8")
+        print(f"packet-{n + 1}: {len(mine)} articles")
+    (out / "keymap.json").write_text(json.dumps(keymap), encoding="utf-8")
+
+
+def collect(packet_dir: Path, outputs: list[Path], out: Path) -> None:
+    """Check annotators' JSONL lines against the key map and write the repository's reference file."""
+    keymap = json.loads((packet_dir / "keymap.json").read_text(encoding="utf-8"))
+    rows: list[NewsPair] = []
+    seen: set[tuple[str, str]] = set()
+    bad = 0
+    for path in outputs:
+        annotator = path.stem
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+                ref = keymap[r["key"]]
+                claim = re.sub(r"\s+", " ", r["claim"]).strip()
+                label, kind, voice = r["label"], r.get("kind", "other"), r.get("voice", "own")
+                if label not in LABELS or kind not in KINDS or voice not in VOICES or not claim:
+                    raise ValueError(f"label/kind/voice {label!r}/{kind!r}/{voice!r}")
+            except (KeyError, ValueError, TypeError) as exc:
+                bad += 1
+                print(f"{path}:{lineno}: skipped ({exc})", file=sys.stderr)
+                continue
+            pair_key = (ref_key := f"{ref['source']}/{ref['article']}#{ref['start']}-{ref['end']}", claim.lower())
+            if pair_key in seen:
+                continue
+            seen.add(pair_key)
+            pid = hashlib.sha1(f"{ref_key}|{claim}".encode()).hexdigest()[:12]
+            rows.append(
+                NewsPair(
+                    pid,
+                    ref["source"],
+                    ref["article"],
+                    ref["start"],
+                    ref["end"],
+                    ref["sha"],
+                    claim,
+                    label,
+                    kind,
+                    voice,
+                    str(article_split(ref["source"], ref["article"])),
+                    annotator,
+                )
+            )
+    rows.sort(key=lambda p: (p.split, p.source, p.article, p.start, p.id))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as f:
+        for p in rows:
+            f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+    print(f"{len(rows)} pairs written to {out} ({bad} lines skipped)")
+
+
+def build(pairs: list[NewsPair], data: Path) -> list[dict[str, str]]:
+    """Training / scoring rows: the pairs with their sentence text read from the data directory."""
+    return [
+        {
+            "id": e.pair.id,
+            "claim": e.pair.claim,
+            "evidence": e.evidence,
+            "label": e.pair.label,
+            "kind": e.pair.kind,
+            "voice": e.pair.voice,
+            "split": e.pair.split,
+            "article": f"{e.pair.source}/{e.pair.article}",
+        }
+        for e in build_examples(pairs, data, speakers=False)
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=None)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("packets")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--annotators", type=int, default=6)
+    p.add_argument("--fnc-bodies", type=int, default=60)
+    p.add_argument("--arc-bodies", type=int, default=0)
+    c = sub.add_parser("collect")
+    c.add_argument("--packets", type=Path, required=True)
+    c.add_argument("--out", type=Path, required=True)
+    c.add_argument("outputs", type=Path, nargs="+")
+    b = sub.add_parser("build")
+    b.add_argument("--pairs", type=Path, required=True)
+    b.add_argument("--split", choices=SPLITS)
+    b.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+    data = args.data_dir or default_data_dir()
+    if args.cmd == "packets":
+        packets(data, args.out, args.annotators, args.fnc_bodies, args.arc_bodies)
+    elif args.cmd == "collect":
+        collect(args.packets, args.outputs, args.out)
+    else:
+        pairs = load_pairs(args.pairs, None if args.split is None else [args.split])
+        rows = build(pairs, data)
+        with args.out.open("w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print(f"{len(rows)} pairs written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
