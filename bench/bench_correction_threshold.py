@@ -91,14 +91,14 @@ def similarities(embed, pairs, guard):
     b = embed([p[1] for p in pairs])
     sims = np.sum(a * b, axis=1)
     if guard is not None:  # the negation guard find_correction applies before the threshold
-        sims = np.array([-1.0 if guard(x, y) else v for (x, y), v in zip(pairs, sims)])
+        sims = np.array([-1.0 if guard(x, y) else v for (x, y), v in zip(pairs, sims, strict=True)])
     return sims
 
 
 def main() -> None:
     from claimbot.index.config import Settings
-    from claimbot.index.review.service import negation_mismatch, normalise_claim
-    from claimbot.index.search.embed import shared_embedder
+    from claimbot.index.review import negation_mismatch, normalise_claim
+    from claimbot.index.search import shared_embedder
 
     settings = Settings()
     model = shared_embedder(settings.embed_model, settings.embed_batch_size, settings.torch_threads)

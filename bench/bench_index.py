@@ -28,8 +28,7 @@ csv.field_size_limit(sys.maxsize)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from claimbot.index.config import Settings  # noqa: E402
-from claimbot.index.corpus.attribution import shared_attributor  # noqa: E402
-from claimbot.index.corpus.sources import SourceOptions, read_inputs  # noqa: E402
+from claimbot.index.corpus import SourceOptions, read_inputs, shared_attributor  # noqa: E402
 from claimbot.index.service import ClaimIndex  # noqa: E402
 
 

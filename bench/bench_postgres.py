@@ -35,7 +35,7 @@ from bench_index import articles, claims, write_batch  # noqa: E402
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
 from claimbot.index.config import Settings  # noqa: E402
-from claimbot.index.corpus.sources import SourceOptions, read_inputs  # noqa: E402
+from claimbot.index.corpus import SourceOptions, read_inputs  # noqa: E402
 from claimbot.index.service import ClaimIndex  # noqa: E402
 
 
@@ -109,7 +109,8 @@ def main() -> None:
 
     rows: list[dict] = []
     if args.migrate_from:
-        from claimbot.index.storage.migrate import format_report, migrate
+        from claimbot.index.storage import format_migration_report as format_report
+        from claimbot.index.storage import run_migration as migrate
 
         if not args.database_url:
             parser.error("--migrate-from needs --database-url")

@@ -24,10 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from claimbot.index.config import Settings  # noqa: E402
-from claimbot.index.corpus.sources import SourceOptions, read_inputs  # noqa: E402
-from claimbot.index.evaluation.stance import eval_pairs  # noqa: E402
+from claimbot.index.corpus import SourceOptions, read_inputs  # noqa: E402
+from claimbot.index.evaluation import eval_pairs  # noqa: E402
 from claimbot.index.service import ClaimIndex  # noqa: E402
-from claimbot.index.stance.model import BATCH, shared_stance_model  # noqa: E402
+from claimbot.index.stance import BATCH, shared_stance_model  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 CLAIMS = [

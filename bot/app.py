@@ -1,10 +1,11 @@
 """The discord.py client: setup_hook, the worker pool, the error policy.
 
 Everything that is not Discord lives in `claimbot.index` (`ClaimIndex`, `ReviewService`); this package
-only adapts interactions to those services. Nothing blocking runs on the event loop: model work (a
-check, an ingest, embedding a correction) goes to the bot's own small pool (`run_heavy`), short database
-reads and writes to asyncio's default executor (`asyncio.to_thread`), so a queue of slow checks never
-delays the reads that must finish before Discord's 3 s acknowledgement.
+only adapts interactions to those services, one module per feature (bot/features/). Nothing blocking
+runs on the event loop: model work (a check, an ingest, embedding a correction) goes to the bot's own
+small pool (`run_heavy`), short database reads and writes to asyncio's default executor
+(`asyncio.to_thread`), so a queue of slow checks never delays the reads that must finish before
+Discord's 3 s acknowledgement.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from claimbot.bot.commands import ClaimCommands
-from claimbot.bot.components import DYNAMIC_ITEMS
+from claimbot.bot.features import COGS, DYNAMIC_ITEMS
 from claimbot.bot.interactions import NO_MENTIONS, reply_private
 from claimbot.bot.services import Services
 
@@ -31,6 +31,18 @@ HEAVY_WORKERS = 2
 PRUNE_EVERY_S = 24 * 3600
 
 
+class ClaimTree(app_commands.CommandTree["ClaimBot"]):
+    async def on_error(self, interaction: discord.Interaction[ClaimBot], error: app_commands.AppCommandError) -> None:
+        """A failed check is its private refusal; anything else is logged and the user told privately."""
+        original = getattr(error, "original", error)
+        if isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You cannot use this command here."
+        else:
+            log.error("command %s failed", getattr(interaction.command, "qualified_name", "?"), exc_info=original)
+            message = f"Sorry, that failed: {type(original).__name__}. The error was logged; please try again later."
+        await reply_private(interaction, message)
+
+
 class ClaimBot(commands.Bot):
     def __init__(self, services: Services, **options: Any) -> None:
         options.setdefault("intents", discord.Intents(guilds=True))
@@ -38,11 +50,12 @@ class ClaimBot(commands.Bot):
             command_prefix=commands.when_mentioned,
             help_command=None,
             allowed_mentions=NO_MENTIONS,
+            tree_cls=ClaimTree,
             **options,
         )
         self.services = services
         self.heavy = ThreadPoolExecutor(max_workers=HEAVY_WORKERS, thread_name_prefix="claimbot-heavy")
-        self._pruner: asyncio.Task | None = None
+        self._pruner: asyncio.Task[None] | None = None
 
     async def close(self) -> None:
         if self._pruner is not None:
@@ -52,14 +65,12 @@ class ClaimBot(commands.Bot):
         self.heavy.shutdown(wait=False, cancel_futures=True)
 
     async def setup_hook(self) -> None:
-        await self.add_cog(ClaimCommands(self))
+        for cog in COGS:
+            await self.add_cog(cog(self))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        self.tree.on_error = self.on_app_command_error
-        # Recovery pass: flags claimed by a moderator when the bot died go back to the queue (claim()
-        # also lets a moderator take over such a flag once it is STALE_CLAIM_S old, without a restart).
-        reopened = await asyncio.to_thread(
-            self.services.review.release_stale, self.services.review.limits.stale_claim_s
-        )
+        # Recovery pass: flags taken by a moderator when the bot died go back to the queue (take_flag()
+        # also lets a moderator take over such a flag once it is STALE_TAKE_S old, without a restart).
+        reopened = await asyncio.to_thread(self.services.review.release_stale, self.services.review.limits.stale_take_s)
         if reopened:
             log.info("reopened %d flags left in review", reopened)
         self._pruner = asyncio.create_task(self._prune_answers_daily(), name="claimbot-prune-answers")
@@ -79,15 +90,6 @@ class ClaimBot(commands.Bot):
                         self.services.review.limits.answer_retention_days,
                     )
             await asyncio.sleep(PRUNE_EVERY_S)
-
-    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        original = getattr(error, "original", error)
-        if isinstance(error, app_commands.CheckFailure):
-            message = str(error) or "You cannot use this command here."
-        else:
-            log.error("command %s failed", getattr(interaction.command, "qualified_name", "?"), exc_info=original)
-            message = f"Sorry, that failed: {type(original).__name__}. The error was logged; please try again later."
-        await reply_private(interaction, message)
 
 
 class ShardedClaimBot(ClaimBot, commands.AutoShardedBot):

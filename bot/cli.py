@@ -17,17 +17,32 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from claimbot.index.config import Settings
-from claimbot.index.corpus.sources import (
+from claimbot.index.records import CheckResult, PassageResult
+from claimbot.index.review import ReviewService
+from claimbot.index.service import (
     JSONL_SUFFIXES,
     SUPPORTED_SUFFIXES,
-    SourceOptions,
+    Attributor,
+    ClaimError,
+    ClaimIndex,
+    IndexMismatch,
+    IngestEvent,
+    MigrationError,
+    StanceModelError,
+    attribute_text,
+    check_paths,
     count_nonblank_lines,
+    evaluate_attribution,
+    evaluate_stance,
+    format_attribution_report,
+    format_migration_report,
+    format_stance_report,
+    label_file,
     read_inputs,
+    run_migration,
+    shared_stance_model,
+    source_options,
 )
-from claimbot.index.records import CheckResult, PassageResult
-from claimbot.index.review.service import ReviewService
-from claimbot.index.service import ClaimError, ClaimIndex, IndexMismatch
-from claimbot.index.stance.model import StanceModelError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 out = Console(highlight=False, soft_wrap=True)
@@ -125,16 +140,10 @@ def ingest(
         raise typer.Exit(2)
     settings = Settings()
     index = _open_index()
-    options = SourceOptions(
-        max_bytes=settings.max_article_bytes,
-        timeout_s=settings.fetch_timeout_s,
-        max_redirects=settings.fetch_max_redirects,
-        allow_private=settings.fetch_allow_private,
-        overrides=overrides,
-    )
+    options = source_options(settings, overrides)
     progress = _progress()
 
-    def on_event(event) -> None:  # noqa: ANN001
+    def on_event(event: IngestEvent) -> None:
         progress.advance(task)
         if event.outcome == "failed":
             progress.console.print("[red]failed:[/]", escape(f"{event.origin}: {event.detail}"))
@@ -217,8 +226,8 @@ def _print_check(result: CheckResult) -> None:
         if a.published:
             source += f" ({a.published})"
         out.print(f"\n{n}. {_stance_tag(p)} [dim]relevance {p.relevance:.2f}[/]  {escape(p.text)}")
-        if p.attribution or p.speaker:
-            said = p.attribution or p.speaker
+        said = p.attribution or p.speaker
+        if said:
             out.print(f"   [magenta]said by {escape(said)}[/]" + (f" [dim]({escape(p.cue)})[/]" if p.cue else ""))
         out.print(f"   [cyan]{escape(source)}[/]")
         where = f"characters {p.char_start}–{p.char_end}"
@@ -280,8 +289,6 @@ def attribute(
     outlet: Annotated[str | None, typer.Option(help="Outlet whose own voice unattributed sentences are in.")] = None,
 ) -> None:
     """Who says each sentence: speaker, cue and content spans with character offsets."""
-    from claimbot.index.corpus.attribution import Attributor, attribute_text
-
     attributor = Attributor()
     failed = False
     for path in files:
@@ -312,9 +319,6 @@ def stance(
     output_file: Annotated[Path, typer.Option("--output", help='JSONL lines {"id", "label", "probs"}.')],
 ) -> None:
     """Label (claim, evidence) pairs with the stance model: supports, refutes or neutral."""
-    from claimbot.index.stance.batch import check_paths, label_file
-    from claimbot.index.stance.model import shared_stance_model
-
     settings = Settings()
     try:
         check_paths(input_file, output_file)
@@ -346,15 +350,12 @@ def eval_stance(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
 ) -> None:
     """Stance accuracy and macro-F1 on the evaluation-only sets (never trained or tuned on)."""
-    from claimbot.index.evaluation.stance import evaluate, format_report
-    from claimbot.index.stance.model import shared_stance_model
-
     settings = Settings()
     names = tuple(n.strip() for n in sets.split(",") if n.strip())
     try:
         model = shared_stance_model(settings.stance_model, settings.stance_threads)
         with _progress() as progress:
-            report = evaluate(
+            report = evaluate_stance(
                 model, settings.data_dir, names, limit=limit, views=views, on_progress=_bar_per_name(progress)
             )
     except (OSError, ValueError, StanceModelError) as exc:
@@ -363,7 +364,7 @@ def eval_stance(
     if as_json:
         sys.stdout.write(json.dumps(report) + "\n")
     else:
-        out.print(escape(format_report(report)))
+        out.print(escape(format_stance_report(report)))
 
 
 @eval_app.command("attribution")
@@ -373,8 +374,6 @@ def eval_attribution(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Precision, recall and F1 of source, cue and content spans on PolNeAR."""
-    from claimbot.index.evaluation.attribution import evaluate, format_report
-
     if split not in ("dev", "test"):
         _error("--split must be dev or test")
         raise typer.Exit(2)
@@ -384,13 +383,13 @@ def eval_attribution(
         raise typer.Exit(2)
     with _progress() as progress:
         task = progress.add_task(f"polnear {split}", total=None)
-        result = evaluate(
+        result = evaluate_attribution(
             split,
             settings.data_dir,
             limit=limit,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
-    sys.stdout.write((json.dumps(result) if as_json else format_report(result)) + "\n")
+    sys.stdout.write((json.dumps(result) if as_json else format_attribution_report(result)) + "\n")
 
 
 @contextmanager
@@ -439,9 +438,6 @@ def migrate(
     sample: Annotated[int, typer.Option(help="Passages whose vectors are compared after the copy.")] = 200,
 ) -> None:
     """Copy this installation to PostgreSQL (articles, passages and vectors, review tables); safe to rerun."""
-    from claimbot.index.storage.migrate import MigrationError, format_report
-    from claimbot.index.storage.migrate import migrate as run_migration
-
     with _progress() as bar:
         try:
             report = run_migration(
@@ -450,7 +446,7 @@ def migrate(
         except MigrationError as exc:
             _error(exc)
             raise typer.Exit(2) from exc
-    out.print(escape(format_report(report)))
+    out.print(escape(format_migration_report(report)))
     if not report.ok:
         raise typer.Exit(1)
 

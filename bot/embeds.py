@@ -11,7 +11,7 @@ import datetime as dt
 import discord
 
 from claimbot.index.records import CheckResult, PassageResult
-from claimbot.index.review.service import AnswerView, CorrectionView, FlagView, SourcesPage
+from claimbot.index.review import AnswerView, CorrectionView, FlagView, SourcesPage
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -263,7 +263,7 @@ def card_embed(flag: FlagView) -> discord.Embed:
             value += f"\n{md(flag.decision_note)}"
         embed.add_field(name="Decision", value=cut(value, FIELD_VALUE_MAX), inline=False)
     elif flag.status == "in_review":
-        embed.add_field(name="Status", value=f"Being reviewed by <@{flag.claimed_by}>", inline=False)
+        embed.add_field(name="Status", value=f"Being reviewed by <@{flag.taken_by}>", inline=False)
     embed.set_footer(text=f"flag #{flag.id} · answer #{a.id}")
     return fit(embed, keep=frozenset({"Decision"}))  # who decided and why outweighs the tenth report
 
@@ -290,7 +290,7 @@ def queue_embed(flags: list[FlagView], total: int) -> discord.Embed:
         ans = jump(f.guild_id, f.answer.channel_id, f.answer.message_id)
         if ans:
             links.append(f"[answer]({ans})")
-        status = "" if f.status == "open" else f" · being reviewed by <@{f.claimed_by}>"
+        status = "" if f.status == "open" else f" · being reviewed by <@{f.taken_by}>"
         tail = f"{' · '.join(links) or 'no card posted (no review channel)'}{status}"
         name = cut(
             f"#{f.id} · {f.count} report{'s' if f.count != 1 else ''} · {discord.utils.format_dt(f.created_at, 'R')}",

@@ -1,17 +1,20 @@
 """Helpers every Discord feature shares: private replies and refusals, the error guard for buttons
-and modals, the moderator check, and running model work off the event loop."""
+and modals, the moderator check (an `app_commands.check` for commands, `require_moderator` for
+buttons and forms), and running model work off the event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+import re
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar
 
 import discord
+from discord import app_commands
 
-from claimbot.index.review.service import GuildConfig, ReviewError
+from claimbot.index.review import GuildConfig, ReviewError
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
@@ -19,12 +22,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("claimbot.discord")
 
+# An interaction with claimbot's own client (its `services`, its model pool). A string at run time:
+# the features never import the app (it imports them).
+Interaction: TypeAlias = "discord.Interaction[ClaimBot]"
+
 NO_MENTIONS = discord.AllowedMentions.none()
+NOT_IN_A_SERVER = "This only works in a server."
 CHECK_TOP = 16  # passages fetched per check: the first page plus the "More passages" pages
 T = TypeVar("T")
+S = TypeVar("S")
 
 
-async def reply_private(interaction: discord.Interaction, message: str, **kwargs: Any) -> None:
+async def reply_private(interaction: discord.Interaction[Any], message: str, **kwargs: Any) -> None:
     """Answer privately whatever state the interaction is in; never raise."""
     try:
         if interaction.response.is_done():
@@ -35,7 +44,7 @@ async def reply_private(interaction: discord.Interaction, message: str, **kwargs
         log.exception("could not answer interaction %s", interaction.id)
 
 
-async def refuse_after_public_defer(interaction: discord.Interaction, message: str) -> None:
+async def refuse_after_public_defer(interaction: discord.Interaction[Any], message: str) -> None:
     """After a public "thinking" defer, the refusal is private: the thinking message goes away."""
     try:
         await interaction.delete_original_response()
@@ -44,13 +53,18 @@ async def refuse_after_public_defer(interaction: discord.Interaction, message: s
     await reply_private(interaction, message)
 
 
-def guarded(func: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """Component and modal callbacks: an error is answered privately instead of "This interaction failed"."""
+def guarded(
+    func: Callable[[S, Interaction], Awaitable[None]],
+) -> Callable[[S, discord.Interaction[Any]], Coroutine[Any, Any, None]]:
+    """Component and modal callbacks: an error is answered privately instead of "This interaction failed".
+
+    The wrapper has discord.py's signature (any client's interaction); the callback itself is typed
+    with claimbot's client, the only one that dispatches to it."""
 
     @functools.wraps(func)
-    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> None:
+    async def wrapper(self: S, interaction: discord.Interaction[Any]) -> None:
         try:
-            await func(self, interaction, *args)
+            await func(self, interaction)
         except Exception as exc:  # noqa: BLE001 - every failure must reach the user
             if isinstance(exc, ReviewError):
                 await reply_private(interaction, str(exc))
@@ -61,15 +75,46 @@ def guarded(func: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[Non
     return wrapper
 
 
-def services(interaction: discord.Interaction[ClaimBot]) -> Services:
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"(?!)"):
+    """A button on an answer whose `custom_id` is `<PREFIX>:<answer id>`. The base's template never
+    matches; each subclass names its own (discord.py routes clicks by template)."""
+
+    PREFIX = ""
+    LABEL = ""
+    EMOJI = ""
+    STYLE = discord.ButtonStyle.secondary
+
+    def __init__(self, answer_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=self.LABEL, emoji=self.EMOJI, style=self.STYLE, custom_id=f"{self.PREFIX}:{answer_id}"
+            )
+        )
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(int(match["answer_id"]))
+
+
+def services(interaction: Interaction) -> Services:
     return interaction.client.services
 
 
-async def run_heavy(client: discord.Client, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+def guild_id_of(interaction: discord.Interaction[Any]) -> int:
+    """The guild of an interaction that can only come from a server (guild-only commands, buttons
+    on server messages, checks that refused direct messages before)."""
+    if interaction.guild_id is None:
+        raise ReviewError(NOT_IN_A_SERVER)
+    return interaction.guild_id
+
+
+async def run_heavy(client: ClaimBot, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run model work (check, ingest, embedding) on the bot's small pool, off the event loop and out
     of the default executor that the short database calls use."""
-    pool = getattr(client, "heavy", None)
-    return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(func, *args, **kwargs))
+    return await asyncio.get_running_loop().run_in_executor(client.heavy, functools.partial(func, *args, **kwargs))
 
 
 def role_ids(user: discord.abc.User) -> set[int]:
@@ -79,13 +124,13 @@ def role_ids(user: discord.abc.User) -> set[int]:
     return ids
 
 
-def has_moderator_permissions(interaction: discord.Interaction) -> bool:
+def has_moderator_permissions(interaction: discord.Interaction[Any]) -> bool:
     """Administrator, Manage Messages or Manage Server: known from the interaction payload alone."""
     perms = interaction.permissions
     return bool(perms.administrator or perms.manage_messages or perms.manage_guild)
 
 
-def is_moderator(interaction: discord.Interaction, config: GuildConfig) -> bool:
+def is_moderator(interaction: discord.Interaction[Any], config: GuildConfig) -> bool:
     if has_moderator_permissions(interaction):
         return True
     return config.moderator_role_id is not None and config.moderator_role_id in role_ids(interaction.user)
@@ -97,18 +142,50 @@ MODERATOR_REFUSAL = (
 )
 
 
-async def require_moderator(interaction: discord.Interaction) -> bool:
-    """True when the user is a moderator; otherwise a private refusal and False. Checked at run time
-    on every use, so removing the role takes effect at once. Permission holders are recognised from
-    the payload; only the role needs the guild's settings, one primary-key read on the default
-    executor. Callers defer before calling this unless a modal must be the first response."""
+async def _moderator_refusal(interaction: Interaction) -> str | None:
+    """None for a moderator, else the refusal. Permission holders are recognised from the payload;
+    only the role needs the guild's settings, one primary-key read on the default executor."""
     if interaction.guild_id is None:
-        await reply_private(interaction, "This only works in a server.")
-        return False
+        return NOT_IN_A_SERVER
     if has_moderator_permissions(interaction):
-        return True
+        return None
     config = await asyncio.to_thread(services(interaction).review.guild_config, interaction.guild_id)
-    if not is_moderator(interaction, config):
-        await reply_private(interaction, MODERATOR_REFUSAL)
+    return None if is_moderator(interaction, config) else MODERATOR_REFUSAL
+
+
+async def require_moderator(interaction: Interaction) -> bool:
+    """True when the user is a moderator; otherwise a private refusal and False. For buttons and
+    forms, checked at run time on every use, so removing the role takes effect at once. Callers
+    defer before calling this unless a modal must be the first response."""
+    refusal = await _moderator_refusal(interaction)
+    if refusal is not None:
+        await reply_private(interaction, refusal)
         return False
     return True
+
+
+class Refused(app_commands.CheckFailure):
+    """A command's check said no; the message is the private refusal (ClaimBot's error handler sends it)."""
+
+
+async def defer_privately(interaction: discord.Interaction[Any]) -> None:
+    """Acknowledge with a private "thinking" message unless already acknowledged."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+
+def moderator_only() -> Callable[[T], T]:
+    """The moderator check of a slash command, as an `app_commands.check`: the command is acknowledged
+    privately first (the role may need a database read; Discord drops what is not acknowledged within
+    3 s), then a non-moderator gets `MODERATOR_REFUSAL` privately. Checked on every use, so removing
+    the role takes effect at once. discord.py runs a command's checks bottom-up (the decorator
+    nearest the function first)."""
+
+    async def predicate(interaction: Interaction) -> bool:
+        await defer_privately(interaction)
+        refusal = await _moderator_refusal(interaction)
+        if refusal is not None:
+            raise Refused(refusal)
+        return True
+
+    return app_commands.check(predicate)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Any
 
 import aiohttp
 import discord
@@ -18,8 +19,7 @@ import discord
 from claimbot.bot.app import ClaimBot, make_bot
 from claimbot.bot.services import Services
 from claimbot.index.config import Settings
-from claimbot.index.service import IndexMismatch
-from claimbot.index.stance.model import StanceModelError
+from claimbot.index.service import IndexMismatch, StanceModelError
 
 log = logging.getLogger("claimbot.discord")
 
@@ -44,7 +44,7 @@ def _token(settings: Settings) -> str:
     return token
 
 
-async def serve_async(settings: Settings, *, bot_options: dict | None = None) -> None:
+async def serve_async(settings: Settings, *, bot_options: dict[str, Any] | None = None) -> None:
     token = _token(settings)
     services = await asyncio.to_thread(Services.open, settings)
     # Load the models and the vector index before the first /check instead of during it.

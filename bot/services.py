@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from claimbot.index.config import Settings
-from claimbot.index.review.service import ReviewLimits, ReviewService
+from claimbot.index.review import ReviewLimits, ReviewService
 from claimbot.index.service import ClaimIndex
 
 

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_EMBED_MODEL = "packaged:all-MiniLM-L6-v2"
@@ -63,9 +63,11 @@ class Settings(BaseSettings):
     shard_count: int | None = Field(default=None, ge=1, validation_alias="CLAIMBOT_SHARD_COUNT")
     shard_ids: Annotated[list[int] | None, NoDecode] = Field(default=None, validation_alias="CLAIMBOT_SHARD_IDS")
 
-    # Discord front end: claim length, rate limits (sliding windows, persisted) and the similarity
-    # above which a moderator's correction is shown for a later claim (measured: docs/benchmarks-review.md).
+    # The one claim-length limit, of every entry point (`claimbot check`, /check, the service:
+    # claimbot.index.review.validate_claim).
     max_claim_chars: int = Field(default=500, ge=1, le=1000, validation_alias="CLAIMBOT_MAX_CLAIM_CHARS")
+    # Discord front end: rate limits (sliding windows, persisted) and the similarity above which a
+    # moderator's correction is shown for a later claim (measured: docs/benchmarks-review.md).
     rate_user_checks: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_RATE_USER_CHECKS")
     rate_user_window_s: float = Field(default=60.0, gt=0, validation_alias="CLAIMBOT_RATE_USER_WINDOW")
     rate_guild_checks: int = Field(default=60, ge=0, validation_alias="CLAIMBOT_RATE_GUILD_CHECKS")
@@ -77,7 +79,7 @@ class Settings(BaseSettings):
 
     @field_validator("home", "data_dir", mode="before")
     @classmethod
-    def _blank_is_default(cls, value: object, info) -> object:  # noqa: ANN001
+    def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
         # `CLAIMBOT_DATA_DIR=` in .env means "the default", not the current directory.
         if isinstance(value, str) and not value.strip():
             return _default_home() if info.field_name == "home" else _default_data_dir()

@@ -1,39 +1,117 @@
-"""The façade the CLI and the Discord bot call: ingest, check, reindex, stats."""
+"""The façade the CLI and the Discord bot call: `ClaimIndex` (ingest, check, reindex, stats), the one
+claim validator, the fetch options from the settings (`source_options`), and the other jobs the CLI
+runs (attribution, stance labelling, the evaluations, the PostgreSQL migration), named in `__all__`.
+The bot imports `claimbot.index` only through here, `claimbot.index.review`, records and config."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from claimbot.index.config import Settings
-from claimbot.index.corpus.attribution import shared_attributor
-from claimbot.index.corpus.ingest import IngestEvent, Ingestor
-from claimbot.index.corpus.sources import SourceItem
-from claimbot.index.records import ArticleRef, CheckResult, IngestReport, PassageResult, StanceProbs
-from claimbot.index.search.embed import Embedder, shared_embedder
-from claimbot.index.search.retrieve import reciprocal_rank_fusion
-from claimbot.index.search.vectors import VectorBackend, open_vector_index
-from claimbot.index.stance.clauses import shared_clause_splitter
-from claimbot.index.stance.model import StanceModel, shared_stance_model
-from claimbot.index.stance.verdict import decide, side_first
-from claimbot.index.stance.views import pick_view, score_views
-from claimbot.index.storage.db import make_engine
-from claimbot.index.storage.schema import DEFAULT_COLLECTION
-from claimbot.index.storage.store import PASSAGE_ID_MARK, Store, StoredPassage, query_words
+from claimbot.index.corpus import (
+    JSONL_SUFFIXES,
+    SUPPORTED_SUFFIXES,
+    Attributor,
+    IngestEvent,
+    Ingestor,
+    SourceItem,
+    SourceOptions,
+    attribute_text,
+    count_nonblank_lines,
+    read_inputs,
+    shared_attributor,
+)
+from claimbot.index.evaluation import (
+    evaluate_attribution,
+    evaluate_stance,
+    format_attribution_report,
+    format_stance_report,
+)
+from claimbot.index.records import ArticleRef, CheckResult, IngestReport, PassageResult, Stance, StanceProbs
+from claimbot.index.review import ClaimError, validate_claim
+from claimbot.index.search import Embedder, VectorBackend, open_vector_index, reciprocal_rank_fusion, shared_embedder
+from claimbot.index.stance import (
+    StanceModel,
+    StanceModelError,
+    check_paths,
+    decide,
+    label_file,
+    pick_view,
+    score_views,
+    shared_clause_splitter,
+    shared_stance_model,
+    side_first,
+)
+from claimbot.index.storage import (
+    DEFAULT_COLLECTION,
+    PASSAGE_ID_MARK,
+    MigrationError,
+    Store,
+    StoredPassage,
+    format_migration_report,
+    make_engine,
+    query_words,
+    run_migration,
+)
+
+# The jobs the CLI and the bot run, besides `ClaimIndex`: they import these from here, not from the
+# subpackages (tests/test_layering.py).
+__all__ = [
+    "DEFAULT_COLLECTION",
+    "JSONL_SUFFIXES",
+    "MAX_TOP",
+    "SUPPORTED_SUFFIXES",
+    "Attributor",
+    "CheckResult",
+    "ClaimError",
+    "ClaimIndex",
+    "IndexMismatch",
+    "IndexStats",
+    "IngestEvent",
+    "IngestReport",
+    "MigrationError",
+    "SourceItem",
+    "SourceOptions",
+    "StanceModelError",
+    "attribute_text",
+    "check_paths",
+    "count_nonblank_lines",
+    "evaluate_attribution",
+    "evaluate_stance",
+    "format_attribution_report",
+    "format_migration_report",
+    "format_stance_report",
+    "label_file",
+    "read_inputs",
+    "run_migration",
+    "shared_stance_model",
+    "source_options",
+    "validate_claim",
+]
 
 log = logging.getLogger(__name__)
 
-MAX_CLAIM_CHARS = 1000
 _RESYNC = "resync"  # a synced-at mark no database holds (marks are ids), so the next call syncs
 # Every passage shown is read by the stance model (about 10 ms each on 2 cores).
 MAX_TOP = 100
+# The stance model's labels, as the records type them.
+_STANCES: dict[str, Stance] = {"supports": "supports", "refutes": "refutes", "neutral": "neutral"}
 
 
-class ClaimError(ValueError):
-    """A claim that cannot be checked (empty, too long); the message is for the user."""
+def source_options(settings: Settings, overrides: dict[str, Any] | None = None) -> SourceOptions:
+    """How articles are fetched and read, from the settings (the CLI's ingest and the bot's /ingest);
+    `overrides`: metadata given on the command line."""
+    return SourceOptions(
+        max_bytes=settings.max_article_bytes,
+        timeout_s=settings.fetch_timeout_s,
+        max_redirects=settings.fetch_max_redirects,
+        allow_private=settings.fetch_allow_private,
+        overrides=overrides,
+    )
 
 
 class IndexMismatch(RuntimeError):
@@ -101,13 +179,13 @@ class ClaimIndex:
                     self._synced_at = mark
                     self._vectors = vectors
         else:
-            self._catch_up()
+            self._catch_up(self._vectors)
         return self._vectors
 
     def _passages_mark(self) -> str | None:
         return None if self.store.is_postgres else self.store.get_meta(PASSAGE_ID_MARK)
 
-    def _catch_up(self) -> None:
+    def _catch_up(self, vectors: VectorBackend) -> None:
         """Take in passages another process wrote since the last sync (`claimbot ingest` beside `serve`).
 
         Every article written on SQLite moves the passages' id high-water mark, so one key lookup
@@ -122,7 +200,7 @@ class ClaimIndex:
             mark = self._passages_mark()
             if mark == self._synced_at:  # another thread caught up meanwhile
                 return
-            if self._sync(self._vectors, dim) is not None:
+            if self._sync(vectors, dim) is not None:
                 self._synced_at = mark
 
     def _sync(self, vectors: VectorBackend, dim: int) -> tuple[int, int] | None:
@@ -176,22 +254,18 @@ class ClaimIndex:
         )
         return ingestor.run(items)
 
+    def validate_claim(self, text: str | None) -> str:
+        """The claim as it is checked and stored, or `ClaimError` with a message for the user: the one
+        validator (`claimbot check`, the bot's /check and `check` here) with the one limit,
+        CLAIMBOT_MAX_CLAIM_CHARS."""
+        return validate_claim(text, self.settings.max_claim_chars)
+
     def check(self, claim: str, *, top: int = 5, collection: str | None = None, stance: bool = True) -> CheckResult:
         """The passages that bear on a claim, with their stance and a verdict.
 
         `stance=False` skips the stance model: passages in relevance order, no verdict.
         """
-        # NFC as articles are stored: a claim typed with combining accents ("Pe\u0301rez") must
-        # find the same words.
-        claim = " ".join(unicodedata.normalize("NFC", claim).split())
-        if not claim:
-            raise ClaimError("the claim is empty")
-        if len(claim) > MAX_CLAIM_CHARS:
-            raise ClaimError(f"the claim is {len(claim)} characters long; the limit is {MAX_CLAIM_CHARS}")
-        try:
-            claim.encode("utf-8")
-        except UnicodeEncodeError:  # bytes a terminal could not decode arrive as lone surrogates
-            raise ClaimError("the claim is not valid text (it holds bytes that are not UTF-8)") from None
+        claim = self.validate_claim(claim)
         if not query_words(claim):
             # Nothing to search for ("it was the", "🔥🔥"): the nearest vectors would be noise,
             # and the stance model would judge passages that have nothing to do with it.
@@ -227,7 +301,7 @@ class ClaimIndex:
         options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages], shared_clause_splitter())
         for passage, views in zip(passages, options, strict=True):
             chosen = pick_view(views)
-            passage.stance = chosen.label
+            passage.stance = _STANCES[chosen.label]
             passage.probs = StanceProbs(**chosen.probs)
             passage.confident = chosen.confident
 
@@ -245,9 +319,9 @@ class ClaimIndex:
             self.store.set_meta("embed_model", embedder.name)
             self.store.set_meta("embed_dim", str(embedder.dim))
         self._check_model(embedder)
-        ids = self.store.passage_ids()
+        passage_ids = self.store.passage_ids()
         vectors = self._open_vectors(embedder.dim)
-        vectors.rebuild(ids, self.store.embeddings(ids, embedder.dim))
+        vectors.rebuild(passage_ids, self.store.embeddings(passage_ids, embedder.dim))
         vectors.save()
         self._vectors = vectors
         return self.stats()

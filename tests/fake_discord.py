@@ -5,7 +5,7 @@
 `bot.start()`: HELLO, IDENTIFY (one connection per shard), READY, heartbeats and dispatched events. It
 records every REST call and enforces Discord's contract: the 3 s deadline for the first response, no
 double acknowledgement, message/embed/component limits, and (our rule) `allowed_mentions:
-{"parse": []}` on every message that is created. Shared by tests/test_discord.py (bots in the test
+{"parse": []}` on every message that is created. Shared by tests/bot/ (bots in the test
 process) and tests/test_serve.py (`claimbot serve` processes).
 """
 
@@ -640,7 +640,7 @@ def submit(guild: Guild, member: Member, modal: dict, values: list[str], message
     inputs = [c for row in modal["components"] for c in row.get("components", [row.get("component", row)])]
     rows = [
         {"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": v}]}
-        for c, v in zip(inputs, values)
+        for c, v in zip(inputs, values, strict=False)
     ]
     return interaction(guild, member, 5, {"custom_id": modal["custom_id"], "components": rows}, message=message)
 

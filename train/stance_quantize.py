@@ -1,4 +1,5 @@
-"""Static int8 quantisation of the exported stance model, measured against fp32.
+"""Static int8 quantisation of the exported stance model, measured against fp32 (the command line of
+`train.export.quantize_static_int8`; measured, not shipped: docs/stance-model.md, "Quantisation").
 
     python -m train.stance_quantize --model OUT/export/model.onnx --pool OUT/pool.jsonl \
         --out OUT/int8 [--calib-n 256] [--method minmax] [--format qoperator] [--activations uint8]
@@ -19,72 +20,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
-from train.stance_data import DEFAULT_OUT
-from train.stance_export import pool_pairs
-
-COPY = ("tokenizer.json", "tokenizer_config.json", "config.json", "calibration.json", "dev_metrics.json")
-
-
-def weight_matmuls(model_path: Path) -> list[str]:
-    """Encoder MatMul nodes whose second input is a weight (an initializer, or a Cast of one)."""
-    import onnx
-
-    model = onnx.load(str(model_path))
-    graph = model.graph
-    weights = {i.name for i in graph.initializer}
-    weights |= {n.output[0] for n in graph.node if n.op_type == "Cast" and n.input[0] in weights}
-    return [
-        n.name
-        for n in graph.node
-        if n.op_type == "MatMul"
-        and n.input[1] in weights
-        and not any(k in n.name or k in n.input[1] for k in ("pooler", "classifier"))
-    ]
+from train.export import copy_model_files, pool_pairs, quantize_static_int8, timed_logits
+from train.predictor import StancePredictor
+from train.settings import default_run_dir
 
 
-class PairReader:
-    """onnxruntime's CalibrationDataReader protocol: one feed dict per call, then None."""
-
-    def __init__(self, predictor, pairs: list[tuple[str, str, int]], batch: int = 16) -> None:
-        self.feeds = []
-        for s in range(0, len(pairs), batch):
-            chunk = pairs[s : s + batch]
-            enc = predictor.encode([c for c, _, _ in chunk], [e for _, e, _ in chunk])
-            self.feeds.append(
-                {
-                    k: enc[k].astype(np.int64)
-                    for k in ("input_ids", "attention_mask", "token_type_ids")
-                    if k in predictor.inputs
-                }
-            )
-        self._it = iter(self.feeds)
-
-    def get_next(self):
-        return next(self._it, None)
-
-    def rewind(self) -> None:
-        self._it = iter(self.feeds)
-
-
-def timed_logits(predictor, pairs, batch_size: int) -> tuple[np.ndarray, float]:
-    predictor.batch_size = batch_size
-    claims, evidences = [c for c, _, _ in pairs], [e for _, e, _ in pairs]
-    predictor.logits(claims[:32], evidences[:32])  # warm-up
-    t = time.perf_counter()
-    lg = predictor.logits(claims, evidences)
-    return lg, len(pairs) / (time.perf_counter() - t)
-
-
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, required=True, help="fp32 model.onnx (tokenizer files beside it)")
-    ap.add_argument("--pool", type=Path, default=Path(DEFAULT_OUT) / "pool.jsonl")
+    ap.add_argument("--pool", type=Path, default=default_run_dir() / "pool.jsonl")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--calib-n", type=int, default=256, help="train-split pairs for the activation ranges")
     ap.add_argument("--verify-n", type=int, default=2000, help="dev-split pairs for agreement and accuracy")
@@ -108,35 +57,23 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
 
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
-
-    from train.stance_eval import StancePredictor
-
     a.out.mkdir(parents=True, exist_ok=True)
-    for name in COPY:
-        if (a.model.parent / name).exists():
-            shutil.copy(a.model.parent / name, a.out / name)
+    copy_model_files(a.model.parent, a.out)
     fp32 = StancePredictor(a.model, threads=a.threads)
-    nodes = weight_matmuls(a.model)
     calib = pool_pairs(a.pool, "train", a.calib_n, a.seed)
     dest = a.out / "model.onnx"
     t0 = time.time()
-    quantize_static(
-        str(a.model),
-        str(dest),
-        PairReader(fp32, calib),
-        quant_format=QuantFormat.QDQ if a.format == "qdq" else QuantFormat.QOperator,
-        activation_type=QuantType.QUInt8 if a.activations == "uint8" else QuantType.QInt8,
-        weight_type=QuantType.QInt8,
+    nodes = quantize_static_int8(
+        a.model,
+        dest,
+        fp32,
+        calib,
+        method=a.method,
+        percentile=a.percentile,
+        activations=a.activations,
+        fmt=a.format,
         per_channel=not a.no_per_channel,
         reduce_range=a.reduce_range,
-        nodes_to_quantize=nodes,
-        calibrate_method={
-            "minmax": CalibrationMethod.MinMax,
-            "percentile": CalibrationMethod.Percentile,
-            "entropy": CalibrationMethod.Entropy,
-        }[a.method],
-        extra_options={"CalibPercentile": a.percentile, "ActivationSymmetric": a.activations == "int8"},
     )
     seconds = time.time() - t0
 

@@ -10,7 +10,7 @@ decided view wins, as `claimbot check` does):
   adjunct (", despite the protests.") taken from the training split's own sentences: the
   sentence says the same, so the gold label stands.
 
-    python -m train.stance_views_eval --pool /work/claimbot-runs/stance/pool.jsonl [--news NEWS.jsonl]
+    python -m train.stance_views_eval --pool RUN/pool.jsonl [--news NEWS.jsonl]   # RUN: default $CLAIMBOT_RUNS_DIR/stance
 
 With ``--news`` (the PolNeAR selection set of `train/stance_news.py`, training-allowed) it also
 scores the news pairs and prints the confident threshold fitted on dev and news together. That
@@ -25,19 +25,28 @@ import argparse
 import collections
 import random
 import re
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from claimbot.index.evaluation.stance import L2I, f1_per_label, read_jsonl  # noqa: E402
-from claimbot.index.stance.clauses import ClauseSplitter, shared_clause_splitter  # noqa: E402
-from claimbot.index.stance.model import StanceScore, shared_stance_model  # noqa: E402
-from claimbot.index.stance.views import _DATE, _FRONTED, _TRAILING, pick_view, score_views  # noqa: E402
-from train.stance_data import stable_hash  # noqa: E402
+from claimbot.index.evaluation import L2I
+from claimbot.index.evaluation import macro_f1 as shared_macro_f1
+from claimbot.index.stance import DATE_PATTERN as _DATE
+from claimbot.index.stance import FRONTED_PATTERN as _FRONTED
+from claimbot.index.stance import TRAILING_PATTERN as _TRAILING
+from claimbot.index.stance import (
+    ClauseSplitter,
+    StanceModel,
+    StanceScore,
+    pick_view,
+    score_views,
+    shared_clause_splitter,
+    shared_stance_model,
+)
+from train.pairs import read_pairs
+from train.settings import default_run_dir
+from train.text import stable_hash
 
 _LOWERABLE = {
     "the",
@@ -72,16 +81,17 @@ def harvest(train_evidence: list[str], half: int = 0, limit: int = 400) -> tuple
     Half 0 decorates the dev slice here; half 1 is what `train/stance_augment.py` may train on,
     so that a model trained on decorated pairs is still measured on phrases it has not seen.
     """
-    fronted, trailing = set(), set()
+    fronted_seen: set[str] = set()
+    trailing_seen: set[str] = set()
     for text in train_evidence:
         m = _FRONTED.match(text)
         if m and not _DATE.search(m.group(0)) and 3 <= len(m.group(0).split()) <= 14:
-            fronted.add(m.group(0).strip().rstrip(",").strip())
+            fronted_seen.add(m.group(0).strip().rstrip(",").strip())
         m = _TRAILING.search(text)
         if m and not _DATE.search(m.group(0)) and 3 <= len(m.group(0).split()) <= 10:
-            trailing.add(m.group(0)[: len(m.group(0)) - len(m.group("end"))].strip().lstrip(",").strip())
-    fronted = sorted(f for f in fronted if stable_hash(f) % 2 == half)
-    trailing = sorted(t for t in trailing if stable_hash(t) % 2 == half)
+            trailing_seen.add(m.group(0)[: len(m.group(0)) - len(m.group("end"))].strip().lstrip(",").strip())
+    fronted = sorted(f for f in fronted_seen if stable_hash(f) % 2 == half)
+    trailing = sorted(t for t in trailing_seen if stable_hash(t) % 2 == half)
     rng = random.Random(13)
     return rng.sample(fronted, min(limit, len(fronted))), rng.sample(trailing, min(limit, len(trailing)))
 
@@ -100,12 +110,12 @@ def decorate(evidence: str, fronted: list[str], trailing: list[str], rng: random
 
 
 def macro_f1(gold: list[str], pred: list[str]) -> float:
-    f1 = f1_per_label(np.array([L2I[g] for g in gold]), np.array([L2I[p] for p in pred]))
-    return float(np.mean(list(f1.values())))
+    """The shared macro-F1 over label names."""
+    return shared_macro_f1(np.array([L2I[g] for g in gold]), np.array([L2I[p] for p in pred]))
 
 
 def whole_and_picked(
-    model, claims: list[str], evidences: list[str], splitter: ClauseSplitter | None = None
+    model: StanceModel, claims: list[str], evidences: list[str], splitter: ClauseSplitter | None = None
 ) -> tuple[list[StanceScore], list[StanceScore]]:
     """(whole sentence alone, most decided view) per pair."""
     options = score_views(model, [(c, e, None) for c, e in zip(claims, evidences, strict=True)], splitter)
@@ -145,7 +155,7 @@ def report(name: str, gold: list[str], whole: list[StanceScore], picked: list[St
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pool", type=Path, default=Path("/work/claimbot-runs/stance/pool.jsonl"))
+    ap.add_argument("--pool", type=Path, default=default_run_dir() / "pool.jsonl")
     ap.add_argument("--limit", type=int, default=0, help="score only the first N dev pairs")
     ap.add_argument(
         "--no-coordination",
@@ -163,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     if a.news and not a.news.is_file():
         ap.error(f"no news set at {a.news} (build it with: python -m train.stance_news --out {a.news})")
-    rows = list(read_jsonl(a.pool))
+    rows = read_pairs(a.pool)
     dev = [r for r in rows if r["split"] == "dev"]
     if a.limit:
         dev = dev[: a.limit]
@@ -176,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     whole, picked = whole_and_picked(model, [r["claim"] for r in dev], [r["evidence"] for r in dev], splitter)
     report("plain", gold, whole, picked)
     if a.news:
-        news = list(read_jsonl(a.news))
+        news = read_pairs(a.news)
         news_gold = [r["label"] for r in news]
         news_whole, news_picked = whole_and_picked(
             model, [r["claim"] for r in news], [r["evidence"] for r in news], splitter
@@ -191,8 +201,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"({time.perf_counter() - t:.0f} s)")
         return
     rng = random.Random(13)
-    decorated = [(r, decorate(r["evidence"], fronted, trailing, rng)) for r in dev]
-    decorated = [(r, e) for r, e in decorated if e]
+    maybe = [(r, decorate(r["evidence"], fronted, trailing, rng)) for r in dev]
+    decorated = [(r, e) for r, e in maybe if e]
     g2 = [r["label"] for r, _ in decorated]
     w2, p2 = whole_and_picked(model, [r["claim"] for r, _ in decorated], [e for _, e in decorated], splitter)
     report("fronted", g2, w2, p2)

@@ -23,9 +23,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from claimbot.index.corpus import text as textmod
 from claimbot.index.corpus.sources import SourceError, SourceItem
 from claimbot.index.records import ArticleInput, IngestReport, PassageDraft, Sentence
-from claimbot.index.search.embed import Embedder
-from claimbot.index.search.vectors import VectorBackend
-from claimbot.index.storage.store import Store
+from claimbot.index.search import Embedder, VectorBackend
+from claimbot.index.storage import Store
 
 if TYPE_CHECKING:  # spaCy loads only when an attributor is made
     from claimbot.index.corpus.attribution import Attributor, SentenceAttribution
@@ -70,7 +69,7 @@ class Ingestor:
         load_attributor: Callable[[], Attributor] | None = None,
         annotate: Annotator | None = None,
         on_event: Callable[[IngestEvent], None] | None = None,
-        write_lock: AbstractContextManager | None = None,
+        write_lock: AbstractContextManager[object] | None = None,
     ) -> None:
         """`load_attributor` (e.g. `claimbot.index.corpus.attribution.shared_attributor`) gives every passage its
         speaker, cue and attribution and embeds it with them; None stores them empty. `write_lock`

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import syntok.segmenter as syntok
 
-from claimbot.index.records import PassageDraft, Sentence
+from claimbot.index.records import PassageDraft, PassageKind, Sentence
 
 _TERMINAL = tuple('.!?…:;"”’»')
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n+")
@@ -103,7 +103,7 @@ def split_sentences(text: str) -> list[Sentence]:
         spans = [_widen_to_typewriter_quotes(text, p_start + s, p_start + e) for s, e in spans]
         if not spans:
             continue
-        kind = "text" if _closes(shadow[spans[-1][0] : spans[-1][1]]) else "caption"
+        kind: PassageKind = "text" if _closes(shadow[spans[-1][0] : spans[-1][1]]) else "caption"
         for s, e in spans:
             sentences.append(
                 Sentence(

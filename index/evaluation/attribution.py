@@ -18,9 +18,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from claimbot.index.corpus.attribution import Attributor
-from claimbot.index.corpus.text import split_sentences
+from claimbot.index.corpus import Attributor, split_sentences
+from claimbot.index.evaluation.metrics import precision_recall_f1
 
 KINDS = ("source", "cue", "content")
 _TRIM = " \t\n,.;:—–-“”\"'‘’()"
@@ -71,13 +72,19 @@ def parse_ann(ann: str) -> list[GoldRelation]:
     for roles in events:
         if not any(r.startswith("Attribution") for r in roles):
             continue
-
-        def get(role: str) -> GoldSpan | None:
-            ref = roles.get(role)
-            return spans[ref][1] if ref in spans else None
-
-        relations.append(GoldRelation(source=get("Source"), cue=get("Cue"), content=get("Content")))
+        relations.append(
+            GoldRelation(
+                source=_role_span(roles, spans, "Source"),
+                cue=_role_span(roles, spans, "Cue"),
+                content=_role_span(roles, spans, "Content"),
+            )
+        )
     return relations
+
+
+def _role_span(roles: dict[str, str], spans: dict[str, tuple[str, GoldSpan]], role: str) -> GoldSpan | None:
+    ref = roles.get(role)
+    return spans[ref][1] if ref in spans else None
 
 
 def load_split(split: str, data_dir: Path, limit: int | None = None) -> list[Document]:
@@ -119,7 +126,7 @@ class _Counts:
 
 def _score(
     text: str, pred: list[tuple[tuple[int, int], ...]], gold: list[tuple[tuple[int, int], ...]], c: _Counts
-) -> list:
+) -> tuple[list[tuple[tuple[int, int], ...]], list[tuple[tuple[int, int], ...]]]:
     pred = sorted(set(pred))
     gold = sorted(set(gold))
     c.pred += len(pred)
@@ -143,13 +150,6 @@ def _score(
     ]
 
 
-def _prf(tp: int, pred: int, gold: int) -> dict[str, float]:
-    p = tp / pred if pred else 0.0
-    r = tp / gold if gold else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
-
-
 def evaluate(
     split: str,
     data_dir: Path,
@@ -157,14 +157,14 @@ def evaluate(
     attributor: Attributor | None = None,
     keep_errors: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Precision/recall/F1 of source (exact, overlap), cue (overlap) and content (overlap) spans.
 
     `on_progress(documents done, documents)` after each document."""
     docs = load_split(split, data_dir, limit)
     attributor = attributor or Attributor()
     counts = {k: _Counts() for k in KINDS}
-    errors: list[dict] = []
+    errors: list[dict[str, Any]] = []
     n_sent = 0
     seconds = 0.0
     n_rel = 0
@@ -177,7 +177,7 @@ def evaluate(
         n_rel += len(doc.relations)
         if on_progress:
             on_progress(number, len(docs))
-        pred = {
+        pred: dict[str, list[tuple[tuple[int, int], ...]]] = {
             "source": [((r.source.start, r.source.end),) for r in relations if r.source],
             "cue": [((r.cue.start, r.cue.end),) for r in relations if r.cue],
             "content": [((r.content.start, r.content.end),) for r in relations],
@@ -190,25 +190,17 @@ def evaluate(
         for kind in KINDS:
             missed, spurious = _score(doc.text, pred[kind], gold[kind], counts[kind])
             if keep_errors:
-                for m in missed:
-                    errors.append(
+                for error_type, wrong in (("missed", missed), ("spurious", spurious)):
+                    errors.extend(
                         {
                             "doc": doc.name,
                             "kind": kind,
-                            "type": "missed",
-                            "text": " … ".join(doc.text[a:b] for a, b in m),
+                            "type": error_type,
+                            "text": " … ".join(doc.text[a:b] for a, b in fragments),
                         }
+                        for fragments in wrong
                     )
-                for s in spurious:
-                    errors.append(
-                        {
-                            "doc": doc.name,
-                            "kind": kind,
-                            "type": "spurious",
-                            "text": " … ".join(doc.text[a:b] for a, b in s),
-                        }
-                    )
-    result: dict = {
+    result: dict[str, Any] = {
         "split": split,
         "documents": len(docs),
         "sentences": n_sent,
@@ -221,16 +213,16 @@ def evaluate(
         result[kind] = {
             "pred": c.pred,
             "gold": c.gold,
-            "overlap": _prf(c.overlap, c.pred, c.gold),
+            "overlap": precision_recall_f1(c.overlap, c.pred, c.gold),
         }
         if kind == "source":
-            result[kind]["exact"] = _prf(c.exact, c.pred, c.gold)
+            result[kind]["exact"] = precision_recall_f1(c.exact, c.pred, c.gold)
     if keep_errors:
         result["errors"] = errors
     return result
 
 
-def format_report(result: dict) -> str:
+def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"PolNeAR {result['split']}: {result['documents']} documents, {result['sentences']} sentences, "
         f"{result['gold_relations']} gold relations, {result['seconds']} s "

@@ -28,9 +28,17 @@ from pathlib import Path
 
 import numpy as np
 
-from claimbot.index.stance.clauses import ClauseSplitter
-from claimbot.index.stance.model import LABELS, StanceModel, StanceScore, scores_from_logits
-from claimbot.index.stance.views import pick_view, stance_views
+from claimbot.index.corpus import attribute_text
+from claimbot.index.evaluation.metrics import macro_f1
+from claimbot.index.stance import (
+    LABELS,
+    ClauseSplitter,
+    StanceModel,
+    StanceScore,
+    pick_view,
+    scores_from_logits,
+    stance_views,
+)
 
 DEFAULT_PAIRS = Path(__file__).resolve().parents[2] / "data" / "news-pairs" / "pairs.jsonl"
 
@@ -123,8 +131,6 @@ def build_examples(pairs: list[NewsPair], data: Path, speakers: bool = True) -> 
     texts: dict[str, dict[str, str]] = {}
     by_article: dict[tuple[str, str], dict[tuple[int, int], str | None]] = {}
     if speakers:
-        from claimbot.index.corpus.attribution import attribute_text
-
         for source, article in sorted({(p.source, p.article) for p in pairs}):
             text = texts.setdefault(source, read_articles(data, source))[article]
             spans: dict[tuple[int, int], str | None] = {}
@@ -187,14 +193,8 @@ def picked(vl: ViewLogits, cal: Calibration) -> list[StanceScore]:
     ]
 
 
-def macro_f1(gold: list[str], pred: list[str]) -> float:
-    f1s = []
-    for label in LABELS:
-        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
-        fp = sum(p == label != g for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == label != p for g, p in zip(gold, pred, strict=True))
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(f1s))
+def _macro_f1(gold: list[str], pred: list[str]) -> float:
+    return macro_f1(np.array([LABELS.index(g) for g in gold]), np.array([LABELS.index(p) for p in pred]))
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def report(examples: list[NewsExample], scores: list[StanceScore]) -> NewsReport
     return NewsReport(
         n=len(examples),
         gold={label: gold.count(label) for label in LABELS},
-        macro_f1=round(macro_f1(gold, pred), 4),
+        macro_f1=round(_macro_f1(gold, pred), 4),
         accuracy=round(_ratio(sum(g == p for g, p in zip(gold, pred, strict=True)), len(gold)), 4),
         confident=len(confident),
         confident_precision=round(_ratio(sum(g == p for g, p in confident), len(confident)), 4),
@@ -281,7 +281,7 @@ def fit_calibration(
     best: tuple[float, float, float] | None = None
     for temperature in (1.0, 1.3, 1.6, 2.0, 2.5):
         for side in (0.34, 0.375, 0.4, 0.45, 0.5, 0.55, 0.6):
-            f1 = macro_f1(gold, [s.label for s in picked(vl, Calibration(temperature, side, 1.0))])
+            f1 = _macro_f1(gold, [s.label for s in picked(vl, Calibration(temperature, side, 1.0))])
             if best is None or f1 > best[0] + 1e-9:
                 best = (f1, temperature, side)
     assert best is not None
@@ -308,3 +308,31 @@ def format_report(reports: dict[str, NewsReport]) -> str:
             f"gold sides right and confident {r.gold_sided_right_confident:.3f}"
         )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class NewsEvaluation:
+    """`claimbot eval stance --news`: per split, the figures under the model's own calibration, and
+    the coverage / precision curve of its confident threshold."""
+
+    model: str
+    calibration: Calibration
+    reports: dict[str, NewsReport]
+    curves: dict[str, list[dict[str, float]]]
+
+
+def evaluate_news(
+    model: StanceModel,
+    data: Path,
+    splitter: ClauseSplitter | None,
+    pairs_path: Path = DEFAULT_PAIRS,
+    splits: Iterable[str] = (Split.DEV, Split.TEST),
+) -> NewsEvaluation:
+    cal = Calibration(model.temperature, model.side_threshold, model.confident_threshold)
+    reports, curves = {}, {}
+    for split in splits:
+        examples = build_examples(load_pairs(pairs_path, [split]), data)
+        vl = view_logits(model, examples, splitter)
+        reports[str(split)] = report(examples, picked(vl, cal))
+        curves[str(split)] = curve(examples, vl, cal)
+    return NewsEvaluation(model.version, cal, reports, curves)

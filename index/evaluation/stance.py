@@ -8,18 +8,15 @@ appears in them).  FEVER-style PTB tokenisation ("Minogue 's", "-LRB-") is undon
 from __future__ import annotations
 
 import csv
-import io
-import json
 import re
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from claimbot.index.stance.clauses import shared_clause_splitter
-from claimbot.index.stance.model import LABELS, StanceModel, softmax
-from claimbot.index.stance.views import pick_view, score_views
+from claimbot.index.evaluation.metrics import expected_calibration_error, f1_per_label, read_jsonl, read_zip_jsonl
+from claimbot.index.stance import LABELS, StanceModel, pick_view, score_views, shared_clause_splitter, softmax
 
 L2I = {label: i for i, label in enumerate(LABELS)}
 SETS = ("fever-symmetric", "fever-adversarial", "scifact", "climate-fever", "fever-triggers")
@@ -56,26 +53,6 @@ def detok(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-def read_jsonl(path: Path) -> Iterator[dict]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                yield json.loads(line)
-
-
-def read_zip_jsonl(path: Path, member_suffix: str = "test.jsonl") -> Iterator[dict]:
-    with zipfile.ZipFile(path) as zf:
-        name = next((n for n in zf.namelist() if n.endswith(member_suffix)), None)
-        if name is None:
-            raise FileNotFoundError(f"{path} holds no file ending in {member_suffix}")
-        with zf.open(name) as f:
-            for line in io.TextIOWrapper(f, encoding="utf-8"):
-                line = line.strip()
-                if line:
-                    yield json.loads(line)
-
-
 _FEVER_LABELS = {
     "SUPPORTS": "supports",
     "REFUTES": "refutes",
@@ -84,11 +61,11 @@ _FEVER_LABELS = {
 }
 
 
-def _fever(rows: Iterable[dict]) -> list[dict]:
+def _fever(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"claim": r["claim"], "evidence": r["evidence"], "label": _FEVER_LABELS[r["label"]]} for r in rows]
 
 
-def _fever_symmetric(data: Path) -> list[dict]:
+def _fever_symmetric(data: Path) -> list[dict[str, Any]]:
     return [
         row
         for split in ("dev", "test")
@@ -96,7 +73,7 @@ def _fever_symmetric(data: Path) -> list[dict]:
     ]
 
 
-def _climate_fever(data: Path) -> list[dict]:
+def _climate_fever(data: Path) -> list[dict[str, Any]]:
     return [
         {"claim": r["claim"], "evidence": e["evidence"], "label": _FEVER_LABELS[e["evidence_label"]]}
         for r in read_jsonl(data / "climate-fever" / "climate-fever.jsonl")
@@ -104,7 +81,7 @@ def _climate_fever(data: Path) -> list[dict]:
     ]
 
 
-def _scifact(data: Path) -> list[dict]:
+def _scifact(data: Path) -> list[dict[str, Any]]:
     with open(data / "scifact" / "rte-pairs" / "dev.tsv", encoding="utf-8") as f:
         # sentence1 = rationale sentences from the abstract (evidence), sentence2 = the claim
         return [
@@ -117,7 +94,7 @@ def _scifact(data: Path) -> list[dict]:
         ]
 
 
-_READERS: dict[str, Callable[[Path], list[dict]]] = {
+_READERS: dict[str, Callable[[Path], list[dict[str, Any]]]] = {
     "fever-symmetric": _fever_symmetric,
     "fever-adversarial": lambda data: _fever(read_zip_jsonl(data / "fever-adversarial" / "fever_adversarial.zip")),
     "scifact": _scifact,
@@ -126,34 +103,11 @@ _READERS: dict[str, Callable[[Path], list[dict]]] = {
 }
 
 
-def eval_pairs(data: Path, sets: Iterable[str] = SETS) -> dict[str, list[dict]]:
+def eval_pairs(data: Path, sets: Iterable[str] = SETS) -> dict[str, list[dict[str, Any]]]:
     """The chosen evaluation-only sets as {name: [{claim, evidence, label}]}, labels in LABELS."""
     if not data.is_dir():
         raise FileNotFoundError(f"data directory {data} not found (set CLAIMBOT_DATA_DIR)")
     return {name: _READERS[name](data) for name in sets}
-
-
-# -- metrics ---------------------------------------------------------------------------------
-def f1_per_label(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    f1 = {}
-    for i, label in enumerate(LABELS):
-        tp = int(((pred == i) & (y == i)).sum())
-        fp = int(((pred == i) & (y != i)).sum())
-        fn = int(((pred != i) & (y == i)).sum())
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        f1[label] = 2 * p * r / (p + r) if p + r else 0.0
-    return f1
-
-
-def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
-    conf, pred = probs.max(1), probs.argmax(1)
-    e = 0.0
-    for b in range(bins):
-        m = (conf > b / bins) & (conf <= (b + 1) / bins)
-        if m.any():
-            e += m.mean() * abs((pred[m] == y[m]).mean() - conf[m].mean())
-    return float(e)
 
 
 def decisions(probs: np.ndarray, side_threshold: float) -> np.ndarray:
@@ -163,7 +117,7 @@ def decisions(probs: np.ndarray, side_threshold: float) -> np.ndarray:
     return np.where(weak, L2I["neutral"], pred)
 
 
-def score_set(name: str, y: np.ndarray, probs: np.ndarray, side_threshold: float) -> dict:
+def score_set(name: str, y: np.ndarray, probs: np.ndarray, side_threshold: float) -> dict[str, Any]:
     pred = decisions(probs, side_threshold)
     f1 = f1_per_label(y, pred)
     two_way = name in TWO_WAY
@@ -190,7 +144,7 @@ def evaluate(
     limit: int = 0,
     views: bool = False,
     on_progress: Callable[[str, int, int], None] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Score every pair of the chosen sets with the model's calibration and decision rule.
 
     `views=True` scores each evidence as `claimbot check` does (index/stance_views.py: whole
@@ -200,7 +154,7 @@ def evaluate(
     if unknown:
         raise ValueError(f"unknown evaluation set(s): {', '.join(sorted(unknown))}; known: {', '.join(SETS)}")
     every = eval_pairs(data, sets)
-    report: dict = {
+    report: dict[str, Any] = {
         "model": model.version,
         "temperature": model.temperature,
         "side_threshold": model.side_threshold,
@@ -235,7 +189,7 @@ def _picked_view_probs(model: StanceModel, pairs: list[tuple[str, str]]) -> np.n
     return np.array([[sc.probs[label] for label in LABELS] for sc in picked], dtype=np.float32)
 
 
-def format_report(report: dict) -> str:
+def format_report(report: dict[str, Any]) -> str:
     lines = [
         f"stance model {report['model']} (temperature {report['temperature']:.2f}, "
         f"side threshold {report['side_threshold']:.2f}"

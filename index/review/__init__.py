@@ -1,0 +1,72 @@
+"""The review workflow (answers as shown, flags, moderators' decisions, corrections, rate limits,
+audit log, per-guild settings) and the one claim validator. This is the package's public door:
+callers outside it (the bot, the CLI, the façade) import from here."""
+
+from claimbot.index.review.claims import (
+    DEFAULT_MAX_CLAIM_CHARS,
+    ClaimError,
+    claim_key,
+    mentioned,
+    negation_mismatch,
+    normalise_claim,
+    validate_claim,
+)
+from claimbot.index.review.errors import ANSWER_GONE, AlreadyTaken, NotFound, ReviewError
+from claimbot.index.review.models import (
+    STALE_TAKE_S,
+    AnswerView,
+    AuditAction,
+    AuditEntry,
+    CorrectionView,
+    Decision,
+    FlagOutcome,
+    FlagStatus,
+    FlagView,
+    GuildConfig,
+    RateAction,
+    RateDecision,
+    RateScope,
+    Report,
+    ReviewAction,
+    ReviewLimits,
+    SourceEntry,
+    SourcesPage,
+    TakeOutcome,
+)
+from claimbot.index.review.rate_limits import RATE_LOCK_CLASS
+from claimbot.index.review.service import ReviewService
+
+__all__ = [
+    "ANSWER_GONE",
+    "DEFAULT_MAX_CLAIM_CHARS",
+    "RATE_LOCK_CLASS",
+    "STALE_TAKE_S",
+    "AlreadyTaken",
+    "AnswerView",
+    "AuditAction",
+    "AuditEntry",
+    "ClaimError",
+    "CorrectionView",
+    "Decision",
+    "FlagOutcome",
+    "FlagStatus",
+    "FlagView",
+    "GuildConfig",
+    "NotFound",
+    "RateAction",
+    "RateDecision",
+    "RateScope",
+    "Report",
+    "ReviewAction",
+    "ReviewError",
+    "ReviewLimits",
+    "ReviewService",
+    "SourceEntry",
+    "SourcesPage",
+    "TakeOutcome",
+    "claim_key",
+    "mentioned",
+    "negation_mismatch",
+    "normalise_claim",
+    "validate_claim",
+]

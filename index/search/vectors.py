@@ -13,13 +13,13 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import faiss
 import numpy as np
 from sqlalchemy import Engine
 
-from claimbot.index.storage.pgvectors import PgVectorIndex
+from claimbot.index.storage import PgVectorIndex
 
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 200
@@ -76,7 +76,8 @@ class VectorIndex:
         self.dirty = False
         if path.exists():
             try:
-                loaded = faiss.read_index(str(path))
+                # The file is one this class wrote: an IndexIDMap2 (read_index hands it back downcast).
+                loaded = cast(faiss.IndexIDMap2, faiss.read_index(str(path)))
             except RuntimeError:  # unreadable: the file is a cache, and sync rebuilds it from the database
                 loaded = self._index
             if loaded.d == dim:
@@ -84,7 +85,8 @@ class VectorIndex:
             # A file for another dimension (the embedding model changed) is rebuilt by sync.
 
     # -- structure --------------------------------------------------------------------------
-    def _empty(self, *, hnsw: bool) -> faiss.Index:
+    def _empty(self, *, hnsw: bool) -> faiss.IndexIDMap2:
+        inner: faiss.Index
         if hnsw:
             inner = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -133,7 +135,8 @@ class VectorIndex:
                 if len(self._tombstones) > TOMBSTONE_REBUILD_SHARE * self._index.ntotal:
                     self._convert(hnsw=True)
             else:
-                self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))
+                # faiss wraps remove_ids to take an id array as well; its stubs list only an IDSelector.
+                self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))  # type: ignore[arg-type]
             self.dirty = True
 
     def _convert(self, *, hnsw: bool) -> None:
@@ -189,7 +192,8 @@ class VectorIndex:
                 return []
             q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
             # faiss keeps only a raw pointer to a selector's parts: `keep` holds them until the search ends.
-            sel, keep = None, []
+            sel: faiss.IDSelector | None = None
+            keep: list[faiss.IDSelector] = []
             if self._tombstones:
                 masked = faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64))
                 sel = faiss.IDSelectorNot(masked)
@@ -201,9 +205,11 @@ class VectorIndex:
             params = None
             if sel is not None:
                 if self.is_hnsw:
-                    params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, k))
+                    # Both exist at run time with these keywords; faiss's stubs lack SearchParametersHNSW
+                    # and the keyword constructors.
+                    params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, k))  # type: ignore[attr-defined]
                 else:
-                    params = faiss.SearchParameters(sel=sel)
+                    params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
             scores, ids = self._index.search(q, min(k, self._index.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 

@@ -1,0 +1,49 @@
+"""Stance: the stance model and its weights, the views of a passage, clause splitting, the verdict.
+
+The public door of the subpackage: other parts of claimbot import these names from
+`claimbot.index.stance`, not from its modules.
+"""
+
+from claimbot.index.stance.batch import check_paths, label_file
+from claimbot.index.stance.clauses import ClauseSplitter, coordinated_clauses, shared_clause_splitter
+from claimbot.index.stance.model import (
+    BATCH,
+    LABELS,
+    StanceModel,
+    StanceModelError,
+    StanceScore,
+    packaged_model_dir,
+    scores_from_logits,
+    shared_stance_model,
+    softmax,
+)
+from claimbot.index.stance.verdict import decide, side_first
+from claimbot.index.stance.views import _DATE as DATE_PATTERN
+from claimbot.index.stance.views import _FRONTED as FRONTED_PATTERN
+from claimbot.index.stance.views import _TRAILING as TRAILING_PATTERN
+from claimbot.index.stance.views import pick_view, score_views, stance_views
+
+__all__ = [
+    "BATCH",
+    "DATE_PATTERN",
+    "FRONTED_PATTERN",
+    "LABELS",
+    "TRAILING_PATTERN",
+    "ClauseSplitter",
+    "StanceModel",
+    "StanceModelError",
+    "StanceScore",
+    "check_paths",
+    "coordinated_clauses",
+    "decide",
+    "label_file",
+    "packaged_model_dir",
+    "pick_view",
+    "score_views",
+    "scores_from_logits",
+    "shared_clause_splitter",
+    "shared_stance_model",
+    "side_first",
+    "softmax",
+    "stance_views",
+]

@@ -21,7 +21,7 @@ import re
 import threading
 from typing import Any
 
-from claimbot.index.corpus.attribution import SPACY_MODEL
+from claimbot.index.corpus import SPACY_MODEL
 
 _SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
 _ASSERTING = {"and", "but", "yet"}

@@ -141,4 +141,5 @@ def shared_stance_model(model_dir: Path | None = None, threads: int = 0) -> Stan
 
 def softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    probs: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return probs

@@ -111,8 +111,7 @@ def stance_views(text: str, speaker: str | None = None, joined: list[str] | None
     simpler = core(text)
     if simpler:
         views.append(simpler)
-    seen: set[str] = set()
-    unique = [v for v in views if not (v in seen or seen.add(v))]
+    unique = list(dict.fromkeys(views))  # first occurrence of each, in order
     return [prefix + v for v in unique]
 
 

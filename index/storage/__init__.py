@@ -1,0 +1,60 @@
+"""Storage: the database (SQLite or PostgreSQL), its schema and migrations, the passage store.
+
+The public door of the subpackage: other parts of claimbot import these names from
+`claimbot.index.storage`, not from its modules. Storage imports nothing above it (only
+`claimbot.index.config` and `claimbot.index.records`). The backend migration's `migrate` and
+`format_report` are exported as `run_migration` and `format_migration_report`: a `migrate` here
+would hide the `migrate` module.
+"""
+
+from claimbot.index.storage import db
+from claimbot.index.storage.blobs import from_blobs, to_blob
+from claimbot.index.storage.db import alembic_config, make_engine, upgrade
+from claimbot.index.storage.migrate import MigrationError, copied_tables
+from claimbot.index.storage.migrate import format_report as format_migration_report
+from claimbot.index.storage.migrate import migrate as run_migration
+from claimbot.index.storage.pgvectors import PgVectorIndex, column_dim
+from claimbot.index.storage.review_tables import (
+    AnswerRow,
+    AuditRow,
+    CorrectionRow,
+    FlagReportRow,
+    FlagRow,
+    GuildSettingsRow,
+    RateEventRow,
+)
+from claimbot.index.storage.schema import DEFAULT_COLLECTION, ArticleRow, Base, MetaRow, PassageRow
+from claimbot.index.storage.schema import _utcnow as utcnow
+from claimbot.index.storage.store import PASSAGE_ID_MARK, Store, StoredPassage, query_words
+
+__all__ = [
+    "DEFAULT_COLLECTION",
+    "PASSAGE_ID_MARK",
+    "AnswerRow",
+    "ArticleRow",
+    "AuditRow",
+    "Base",
+    "CorrectionRow",
+    "FlagReportRow",
+    "FlagRow",
+    "GuildSettingsRow",
+    "MetaRow",
+    "MigrationError",
+    "PassageRow",
+    "PgVectorIndex",
+    "RateEventRow",
+    "Store",
+    "StoredPassage",
+    "alembic_config",
+    "column_dim",
+    "copied_tables",
+    "db",
+    "format_migration_report",
+    "from_blobs",
+    "make_engine",
+    "query_words",
+    "run_migration",
+    "to_blob",
+    "upgrade",
+    "utcnow",
+]

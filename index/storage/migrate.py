@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
@@ -141,7 +142,7 @@ def _source_dim(source: Engine) -> int | None:
     return len(blob) // 4 if blob else None
 
 
-def _rows(source: Engine, table: Table) -> Iterator[list[dict]]:
+def _rows(source: Engine, table: Table) -> Iterator[list[dict[str, Any]]]:
     """The source table in primary-key order, in batches, streamed (a million passages never sit in memory)."""
     with source.connect() as c:
         result = c.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(
@@ -151,7 +152,7 @@ def _rows(source: Engine, table: Table) -> Iterator[list[dict]]:
             yield [_portable(table, dict(row)) for row in batch]
 
 
-def _portable(table: Table, row: dict) -> dict:
+def _portable(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     # SQLite hands timestamps back naive; they were written as UTC. Unmarked, PostgreSQL would read
     # them in its session time zone.
     for col in table.columns:

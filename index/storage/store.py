@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, Table, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -191,7 +192,7 @@ class Store:
                 )
         return from_blobs([found[i] for i in id_list], dim)
 
-    def iter_embed_texts(self, batch: int = 1000):
+    def iter_embed_texts(self, batch: int = 1000) -> Iterator[tuple[list[int], list[str]]]:
         """(ids, embedded texts) in batches, for re-embedding every passage."""
         last = 0
         while True:
@@ -211,7 +212,10 @@ class Store:
         with self.session() as s, s.begin():
             for passage_id, vector in zip(ids, embeddings, strict=True):
                 s.execute(
-                    PassageRow.__table__.update().where(PassageRow.id == passage_id).values(embedding=to_blob(vector))
+                    cast(Table, PassageRow.__table__)
+                    .update()
+                    .where(PassageRow.id == passage_id)
+                    .values(embedding=to_blob(vector))
                 )
             if self.is_postgres:
                 # The new model may have another dimension than the pgvector column: clear the stale
@@ -269,7 +273,8 @@ def _fresh_ids(s: Session, model: type[ArticleRow] | type[PassageRow], n: int) -
     # same ids. (pysqlite begins the transaction at the first write, not at a read.)
     s.execute(text("INSERT OR IGNORE INTO index_meta (key, value) VALUES (:key, '1')"), {"key": key})
     first = max(
-        int(s.scalar(select(MetaRow.value).where(MetaRow.key == key))), (s.scalar(select(func.max(model.id))) or 0) + 1
+        int(s.execute(select(MetaRow.value).where(MetaRow.key == key)).scalar_one()),
+        (s.scalar(select(func.max(model.id))) or 0) + 1,
     )
     s.execute(text("UPDATE index_meta SET value = :value WHERE key = :key"), {"value": str(first + n), "key": key})
     return first

@@ -9,7 +9,10 @@ connection = config.attributes.get("connection")
 if connection is None:  # `alembic` run by hand: build an engine from the configured URL
     from sqlalchemy import create_engine
 
-    connection = create_engine(config.get_main_option("sqlalchemy.url")).connect()
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic.ini names no sqlalchemy.url")
+    connection = create_engine(url).connect()
 
 context.configure(
     connection=connection,

@@ -1,92 +1,64 @@
-"""Buttons and modals. Buttons that must survive a restart are `DynamicItem`s whose `custom_id`
-carries the answer or flag id; everything else is read from the database when clicked."""
+"""Reviewing answers: the flag button and form on an answer, the review card in the review channel
+with its buttons and forms, `/review` (the open flags), and the flaggers' DMs with the outcome."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
+from discord import app_commands
+from discord.ext import commands
 
-from claimbot.bot.embeds import (
-    PAGE_PASSAGES,
-    answer_embed,
-    card_embed,
-    md,
-    more_pages,
-    rest_indices,
-)
+from claimbot.bot.embeds import card_embed, md, queue_embed
 from claimbot.bot.interactions import (
     NO_MENTIONS,
+    NOT_IN_A_SERVER,
+    AnswerButton,
+    Interaction,
     guarded,
-    refuse_after_public_defer,
+    guild_id_of,
+    moderator_only,
     reply_private,
     require_moderator,
     run_heavy,
     services,
 )
-from claimbot.index.review.service import AlreadyTaken, AnswerView, CorrectionView, Decision, FlagView, ReviewError
+from claimbot.index.review import AlreadyTaken, CorrectionView, Decision, FlagStatus, FlagView, ReviewAction
+
+if TYPE_CHECKING:
+    from claimbot.bot.app import ClaimBot
 
 log = logging.getLogger("claimbot.discord")
 
 
-# -- answer views ---------------------------------------------------------------------------
-def answer_view(answer: AnswerView, *, publishable: bool = False) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(FlagButton(answer.id))
-    if more_pages(answer.result) > 0:
-        view.add_item(MoreButton(answer.id, "more", 1))
-    if publishable:
-        view.add_item(PublishButton(answer.id))
-    return view
+class ReviewCommands(commands.Cog):
+    def __init__(self, bot: ClaimBot) -> None:
+        self.bot = bot
 
-
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
-    """A button on an answer whose `custom_id` is `<PREFIX>:<answer id>`. The base's template never
-    matches; each subclass names its own (discord.py routes clicks by template)."""
-
-    PREFIX = ""
-    LABEL = ""
-    EMOJI = ""
-    STYLE = discord.ButtonStyle.secondary
-
-    def __init__(self, answer_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=self.LABEL, emoji=self.EMOJI, style=self.STYLE, custom_id=f"{self.PREFIX}:{answer_id}"
-            )
+    @app_commands.command(name="review", description="Moderators: the open flags, oldest first")
+    @app_commands.guild_only()
+    # No default_permissions: Discord would hide the command from members who are moderators only by
+    # the role chosen in /claimbot setup. The check decides, on every use.
+    @moderator_only()
+    async def review(self, interaction: Interaction) -> None:
+        flags, total = await asyncio.to_thread(
+            services(interaction).review.open_flags, guild_id_of(interaction), limit=15
         )
-        self.answer_id = answer_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
-        return cls(int(match["answer_id"]))
+        await interaction.followup.send(embed=queue_embed(flags, total), ephemeral=True)
 
 
-async def asker_only(
-    interaction: discord.Interaction,
-    answer: AnswerView,
-    refusal: str,
-    refuse: Callable[[discord.Interaction, str], Awaitable[None]] = reply_private,
-) -> bool:
-    """True for the member who asked; anyone else gets `refusal` privately (through `refuse`)."""
-    if interaction.user.id == answer.asker_id:
-        return True
-    await refuse(interaction, refusal)
-    return False
-
-
+# -- flagging an answer ---------------------------------------------------------------------
 class FlagButton(AnswerButton, template=r"flag:(?P<answer_id>\d+)"):
     PREFIX, LABEL, EMOJI = "flag", "Flag this answer", "🚩"
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: Interaction) -> None:
         if interaction.guild_id is None:
-            await reply_private(interaction, "This only works in a server.")
+            await reply_private(interaction, NOT_IN_A_SERVER)
             return
         await interaction.response.send_modal(FlagModal(self.answer_id, interaction.id))
 
@@ -104,7 +76,7 @@ def form_id(kind: str, target_id: int, opening_id: int) -> str:
 
 
 class FlagModal(discord.ui.Modal, title="Flag this answer"):
-    reason = discord.ui.TextInput(
+    reason: discord.ui.TextInput[FlagModal] = discord.ui.TextInput(
         label="What is wrong with this answer?",
         style=discord.TextStyle.paragraph,
         max_length=1000,
@@ -117,12 +89,12 @@ class FlagModal(discord.ui.Modal, title="Flag this answer"):
         self.answer_id = answer_id
 
     @guarded
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def on_submit(self, interaction: Interaction) -> None:
         reason = self.reason.value
         await interaction.response.defer(ephemeral=True, thinking=True)
         svc = services(interaction)
         outcome = await asyncio.to_thread(
-            svc.review.flag, interaction.guild_id, self.answer_id, interaction.user.id, reason
+            svc.review.flag, guild_id_of(interaction), self.answer_id, interaction.user.id, reason
         )
         flag = outcome.flag
         if outcome.duplicate:
@@ -149,9 +121,10 @@ class FlagModal(discord.ui.Modal, title="Flag this answer"):
         await interaction.followup.send(text, ephemeral=True)
 
 
-async def post_card(client: discord.Client, flag: FlagView) -> bool:
+# -- the review card ------------------------------------------------------------------------
+async def post_card(client: ClaimBot, flag: FlagView) -> bool:
     """Post the review card of a new flag, then refresh it if reports merged while it was posted."""
-    svc = client.services  # type: ignore[attr-defined]
+    svc = client.services
     config = await asyncio.to_thread(svc.review.guild_config, flag.guild_id)
     if config.review_channel_id is None:
         return False
@@ -170,7 +143,7 @@ async def post_card(client: discord.Client, flag: FlagView) -> bool:
     return True
 
 
-async def edit_card(client: discord.Client, flag: FlagView) -> bool:
+async def edit_card(client: ClaimBot, flag: FlagView) -> bool:
     """Show `flag` on its existing card; False when it has none (yet)."""
     if not (flag.card_channel_id and flag.card_message_id):
         return False
@@ -183,111 +156,25 @@ async def edit_card(client: discord.Client, flag: FlagView) -> bool:
         return False
 
 
-class MoreButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<kind>more|mpage):(?P<answer_id>\d+):(?P<page>\d+)"
-):
-    """`more:<answer>:1` on the answer opens a private pager; `mpage:<answer>:<n>` turns its pages."""
-
-    def __init__(
-        self, answer_id: int, kind: str, page: int, *, label: str = "More passages", disabled: bool = False
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                disabled=disabled,
-                custom_id=f"{kind}:{answer_id}:{page}",
-            )
-        )
-        self.answer_id, self.kind, self.page = answer_id, kind, page
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
-        return cls(int(match["answer_id"]), match["kind"], int(match["page"]))
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
-        # Acknowledge before the answer is read in a worker thread: Discord drops a click that is
-        # not acknowledged within 3 s, and a busy database can take that long.
-        if self.kind == "more":
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        else:
-            await interaction.response.defer()  # the pager's own message is edited below
-        answer = await asyncio.to_thread(services(interaction).review.get_answer, interaction.guild_id, self.answer_id)
-        if not await asker_only(
-            interaction,
-            answer,
-            "Only the person who asked can page through these passages; "
-            "run `/check` with the claim to get your own answer.",
-        ):
-            return
-        pages = more_pages(answer.result)
-        page = min(max(self.page, 1), max(pages, 1))
-        rest = rest_indices(answer.result)
-        indices = rest[(page - 1) * PAGE_PASSAGES : page * PAGE_PASSAGES]
-        corpus = await asyncio.to_thread(services(interaction).corpus_line)
-        embed = answer_embed(answer, corpus, indices=indices, page=page)
-        view = discord.ui.View(timeout=None)
-        view.add_item(MoreButton(answer.id, "mpage", page - 1, label="Previous", disabled=page <= 1))
-        view.add_item(MoreButton(answer.id, "mpage", page + 1, label="Next", disabled=page >= pages))
-        if self.kind == "more":
-            await interaction.followup.send(embed=embed, view=view, ephemeral=True)
-        else:
-            await interaction.edit_original_response(embed=embed, view=view)
-
-
-class PublishButton(AnswerButton, template=r"publish:(?P<answer_id>\d+)"):
-    PREFIX, LABEL, EMOJI, STYLE = "publish", "Post publicly", "📢", discord.ButtonStyle.primary
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
-        svc = services(interaction)
-        await interaction.response.defer(thinking=True)  # public: the answer is posted here
-        try:
-            answer = await asyncio.to_thread(svc.review.get_answer, interaction.guild_id, self.answer_id)
-        except ReviewError as exc:  # e.g. pruned: said privately, not in the public thinking message
-            await refuse_after_public_defer(interaction, str(exc))
-            return
-        if not await asker_only(
-            interaction, answer, "Only the person who asked can post this answer.", refuse=refuse_after_public_defer
-        ):
-            return
-        if not answer.private:
-            await refuse_after_public_defer(interaction, "This answer is already posted.")
-            return
-        corpus = await asyncio.to_thread(svc.corpus_line)
-        message = await interaction.followup.send(
-            embed=answer_embed(answer, corpus), view=answer_view(answer), allowed_mentions=NO_MENTIONS, wait=True
-        )
-        await asyncio.to_thread(
-            svc.review.set_answer_message,
-            interaction.guild_id,
-            answer.id,
-            channel_id=interaction.channel_id,
-            message_id=message.id,
-            private=False,
-        )
-
-
-# -- the review card ------------------------------------------------------------------------
 def review_view(flag_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    for action in ("approve", "correct", "dismiss"):
+    for action in ReviewAction:
         view.add_item(ReviewButton(action, flag_id))
     return view
 
 
 _REVIEW_LOOK = {
-    "approve": ("Approve", "✅", discord.ButtonStyle.success),
-    "correct": ("Correct", "✏️", discord.ButtonStyle.primary),
-    "dismiss": ("Dismiss", "🗑️", discord.ButtonStyle.secondary),
+    ReviewAction.APPROVE: ("Approve", "✅", discord.ButtonStyle.success),
+    ReviewAction.CORRECT: ("Correct", "✏️", discord.ButtonStyle.primary),
+    ReviewAction.DISMISS: ("Dismiss", "🗑️", discord.ButtonStyle.secondary),
 }
 
 
 class ReviewButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?P<action>approve|correct|dismiss):(?P<flag_id>\d+)"
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"review:(?P<action>approve|correct|dismiss):(?P<flag_id>\d+)",
 ):
-    def __init__(self, action: str, flag_id: int) -> None:
+    def __init__(self, action: ReviewAction, flag_id: int) -> None:
         label, emoji, style = _REVIEW_LOOK[action]
         super().__init__(
             discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=f"review:{action}:{flag_id}")
@@ -295,30 +182,32 @@ class ReviewButton(
         self.action, self.flag_id = action, flag_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
-        return cls(match["action"], int(match["flag_id"]))
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ReviewButton:
+        return cls(ReviewAction(match["action"]), int(match["flag_id"]))
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
-        if self.action == "approve":
+    async def callback(self, interaction: Interaction) -> None:
+        if self.action is ReviewAction.APPROVE:
             await interaction.response.defer()  # acknowledge before the moderator check's read
             if await require_moderator(interaction):
-                await decide(interaction, self.flag_id, "approve")
+                await decide(interaction, self.flag_id, ReviewAction.APPROVE)
             return
         # A modal must be the first response, so the check comes first here: free for permission
         # holders, one primary-key read for the moderator role (never queued behind model work).
         if not await require_moderator(interaction):
             return
-        form = CorrectModal if self.action == "correct" else DismissModal
+        form = CorrectModal if self.action is ReviewAction.CORRECT else DismissModal
         modal = form(self.flag_id, interaction.id)
         await interaction.response.send_modal(modal)
 
 
 class CorrectModal(discord.ui.Modal, title="Correct this answer"):
-    verdict = discord.ui.TextInput(
+    verdict: discord.ui.TextInput[CorrectModal] = discord.ui.TextInput(
         label="Corrected verdict", max_length=60, min_length=2, placeholder="e.g. false, true, misleading, unproven"
     )
-    note = discord.ui.TextInput(
+    note: discord.ui.TextInput[CorrectModal] = discord.ui.TextInput(
         label="Note shown to users",
         style=discord.TextStyle.paragraph,
         max_length=1000,
@@ -331,15 +220,15 @@ class CorrectModal(discord.ui.Modal, title="Correct this answer"):
         self.flag_id = flag_id
 
     @guarded
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def on_submit(self, interaction: Interaction) -> None:
         verdict, note = self.verdict.value, self.note.value
         await interaction.response.defer()
         if await require_moderator(interaction):  # again: the role may have gone while the form was open
-            await decide(interaction, self.flag_id, "correct", verdict=verdict, note=note)
+            await decide(interaction, self.flag_id, ReviewAction.CORRECT, verdict=verdict, note=note)
 
 
 class DismissModal(discord.ui.Modal, title="Dismiss this flag"):
-    reason = discord.ui.TextInput(
+    reason: discord.ui.TextInput[DismissModal] = discord.ui.TextInput(
         label="Why is the answer fine?", style=discord.TextStyle.paragraph, max_length=1000, min_length=3, required=True
     )
 
@@ -348,28 +237,40 @@ class DismissModal(discord.ui.Modal, title="Dismiss this flag"):
         self.flag_id = flag_id
 
     @guarded
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def on_submit(self, interaction: Interaction) -> None:
         reason = self.reason.value
         await interaction.response.defer()
         if await require_moderator(interaction):
-            await decide(interaction, self.flag_id, "dismiss", reason=reason)
+            await decide(interaction, self.flag_id, ReviewAction.DISMISS, reason=reason)
 
 
-async def decide(interaction: discord.Interaction, flag_id: int, action: str, **kwargs: Any) -> None:
-    """Claim and decide (atomically, off the loop), then edit the card and tell the flaggers."""
+async def decide(
+    interaction: Interaction,
+    flag_id: int,
+    action: ReviewAction,
+    *,
+    verdict: str | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """Take and decide (atomically, off the loop), then edit the card and tell the flaggers."""
     svc = services(interaction)
-    args = (svc.review.review, interaction.guild_id, flag_id, interaction.user.id, action)
+    guild_id = guild_id_of(interaction)
+
+    def review() -> Decision:
+        return svc.review.review(
+            guild_id, flag_id, interaction.user.id, action, verdict=verdict, note=note, reason=reason
+        )
+
     try:
         # A correction embeds the claim (for later near-duplicates): model work, on the model pool.
         # Approve and dismiss are database work only and must not queue behind running checks.
-        decision: Decision = await (
-            run_heavy(interaction.client, *args, **kwargs)
-            if action == "correct"
-            else asyncio.to_thread(*args, **kwargs)
+        decision = await (
+            run_heavy(interaction.client, review) if action is ReviewAction.CORRECT else asyncio.to_thread(review)
         )
     except AlreadyTaken as taken:
         f = taken.flag
-        who = f.claimed_by if f.status == "in_review" else f.decided_by
+        who = f.taken_by if f.status is FlagStatus.IN_REVIEW else f.decided_by
         await interaction.followup.send(f"{taken} (<@{who}>)", ephemeral=True, allowed_mentions=NO_MENTIONS)
         if not f.is_open:
             await interaction.edit_original_response(embed=card_embed(f), view=None)
@@ -391,13 +292,13 @@ async def decide(interaction: discord.Interaction, flag_id: int, action: str, **
 
 
 OUTCOME_TEXT = {
-    "approved": "a moderator reviewed it and the answer stands.",
-    "corrected": "a moderator corrected it.",
-    "dismissed": "a moderator reviewed it and dismissed the flag.",
+    FlagStatus.APPROVED: "a moderator reviewed it and the answer stands.",
+    FlagStatus.CORRECTED: "a moderator corrected it.",
+    FlagStatus.DISMISSED: "a moderator reviewed it and dismissed the flag.",
 }
 
 
-async def notify_flaggers(client: discord.Client, flag: FlagView, correction: CorrectionView | None = None) -> None:
+async def notify_flaggers(client: ClaimBot, flag: FlagView, correction: CorrectionView | None = None) -> None:
     """Tell each flagger the outcome by DM; users with closed DMs are skipped."""
     # The asker's claim is shown as text: a masked link in it must not become a link in a DM the
     # bot sends to other people.
@@ -413,6 +314,3 @@ async def notify_flaggers(client: discord.Client, flag: FlagView, correction: Co
             await dm.send(text[:2000], allowed_mentions=NO_MENTIONS)
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError):
             log.info("could not DM flagger %s about flag %s", flagger, flag.id)
-
-
-DYNAMIC_ITEMS = (FlagButton, MoreButton, PublishButton, ReviewButton)

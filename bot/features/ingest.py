@@ -1,0 +1,97 @@
+"""`/ingest`: moderators add one article by URL to the shared corpus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from discord import app_commands
+from discord.ext import commands
+
+from claimbot.bot.interactions import (
+    Interaction,
+    Refused,
+    defer_privately,
+    guild_id_of,
+    moderator_only,
+    reply_private,
+    run_heavy,
+    services,
+)
+from claimbot.index.review import AuditAction
+from claimbot.index.service import IngestEvent, read_inputs, source_options
+
+if TYPE_CHECKING:
+    from claimbot.bot.app import ClaimBot
+
+T = TypeVar("T")
+
+INGEST_REFUSAL = (
+    "Adding articles is limited to the servers the bot's operator chose "
+    "(the article corpus is shared by every server the bot is in)."
+)
+
+
+def ingest_allowed_here() -> Callable[[T], T]:
+    """Every server reads the one corpus: its operator decides which servers may add to it
+    (CLAIMBOT_INGEST_GUILDS). Acknowledges privately first, as the moderator check does."""
+
+    async def predicate(interaction: Interaction) -> bool:
+        await defer_privately(interaction)
+        allowed = services(interaction).settings.ingest_guilds
+        if allowed is not None and interaction.guild_id not in allowed:
+            raise Refused(INGEST_REFUSAL)
+        return True
+
+    return app_commands.check(predicate)
+
+
+class IngestCommands(commands.Cog):
+    def __init__(self, bot: ClaimBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ingest", description="Moderators: fetch, extract and index one article")
+    @app_commands.describe(url="The article's http(s) URL")
+    @app_commands.guild_only()
+    # No default_permissions: Discord would hide the command from members who are moderators
+    # only by the role chosen in /claimbot setup. The checks decide, on every use: the checks of a
+    # command run bottom-up, so the server gate comes before the moderator check.
+    @moderator_only()
+    @ingest_allowed_here()
+    async def ingest(self, interaction: Interaction, url: str) -> None:
+        url = url.strip()
+        if not url.startswith(("http://", "https://")) or len(url) > 2048:
+            await reply_private(interaction, "Give the article's full http(s) URL.")
+            return
+        svc = services(interaction)
+        options = source_options(svc.settings)
+        events: list[IngestEvent] = []
+        report = await run_heavy(
+            interaction.client, lambda: svc.index.ingest(read_inputs([url], options), on_event=events.append)
+        )
+        details = "; ".join(f"{e.outcome}: {e.detail}" for e in events) or ""
+        errors = "; ".join(report.errors)
+        await asyncio.to_thread(
+            svc.review.log,
+            guild_id_of(interaction),
+            interaction.user.id,
+            AuditAction.INGEST,
+            f"url:{url[:90]}",
+            after={
+                "added": report.added,
+                "replaced": report.replaced,
+                "unchanged": report.unchanged,
+                "failed": report.failed,
+                "passages": report.passages,
+                "errors": report.errors[:3],
+            },
+        )
+        if report.failed:
+            text = f"Could not index {url}: {errors or details}"
+        elif report.added or report.replaced:
+            verb = "Added" if report.added else "Updated"
+            text = f"{verb} {url}: {report.passages} passages indexed. {details}".strip()
+        else:
+            text = f"Nothing changed: {url} is already indexed. {details}".strip()
+        await interaction.followup.send(text[:2000], ephemeral=True, suppress_embeds=True)

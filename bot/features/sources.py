@@ -1,0 +1,82 @@
+"""`/sources`: the indexed articles, in a private pager."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from claimbot.bot.embeds import sources_embed
+from claimbot.bot.interactions import Interaction, reply_private, services
+from claimbot.index.review import SourcesPage
+
+if TYPE_CHECKING:
+    from claimbot.bot.app import ClaimBot
+
+
+class OwnerPager(discord.ui.View):
+    """A short-lived private pager (for /sources): only the user who asked can turn pages."""
+
+    def __init__(
+        self,
+        owner_id: int,
+        fetch: Callable[[int], SourcesPage],
+        render: Callable[[SourcesPage], discord.Embed],
+        page: int,
+        pages: int,
+    ) -> None:
+        super().__init__(timeout=600)
+        self.owner_id, self.fetch, self.render, self.page, self.pages = owner_id, fetch, render, page, pages
+        self._sync()
+
+    def _sync(self) -> None:
+        self.previous.disabled = self.page <= 0
+        self.next.disabled = self.page >= self.pages - 1
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id != self.owner_id:
+            await reply_private(interaction, "Only the person who ran the command can turn these pages.")
+            return False
+        return True
+
+    async def _turn(self, interaction: Interaction, page: int) -> None:
+        result = await asyncio.to_thread(self.fetch, page)
+        self.page, self.pages = result.page, result.pages
+        self._sync()
+        await interaction.response.edit_message(embed=self.render(result), view=self)
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: Interaction, button: discord.ui.Button[OwnerPager]) -> None:
+        await self._turn(interaction, self.page - 1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: Interaction, button: discord.ui.Button[OwnerPager]) -> None:
+        await self._turn(interaction, self.page + 1)
+
+
+class SourcesCommands(commands.Cog):
+    def __init__(self, bot: ClaimBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="sources", description="List the indexed articles")
+    @app_commands.describe(query="Only articles whose title, outlet or URL contains this")
+    @app_commands.guild_only()
+    async def sources(self, interaction: Interaction, query: str | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        review = services(interaction).review
+
+        def fetch(page: int) -> SourcesPage:
+            return review.sources(query, page=page)
+
+        def render(p: SourcesPage) -> discord.Embed:
+            return sources_embed(p, query)
+
+        page = await asyncio.to_thread(fetch, 0)
+        view = OwnerPager(interaction.user.id, fetch, render, page.page, page.pages)
+        await interaction.followup.send(
+            embed=render(page), view=view if page.pages > 1 else discord.utils.MISSING, ephemeral=True
+        )

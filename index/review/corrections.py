@@ -1,0 +1,161 @@
+"""Moderators' corrections and how they feed back: `find_correction` returns the guild's correction
+of the same or a near-duplicate claim (exact normalised text, else embedding similarity at or above
+the measured threshold)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from claimbot.index.review.base import Context, Part, aware
+from claimbot.index.review.claims import claim_key, mentioned, negation_mismatch, normalise_claim
+from claimbot.index.review.models import CorrectionView
+from claimbot.index.storage import CorrectionRow, from_blobs, to_blob
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def correction_view(row: CorrectionRow, similarity: float) -> CorrectionView:
+    return CorrectionView(
+        id=row.id,
+        claim=row.claim,
+        verdict=row.verdict,
+        note=row.note,
+        moderator_id=row.moderator_id,
+        created_at=aware(row.created_at),
+        similarity=similarity,
+    )
+
+
+def stored_correction(s: Session, guild_id: int, correction_id: int) -> CorrectionView | None:
+    """A correction shown above an answer, as stored."""
+    row = s.scalar(select(CorrectionRow).where(CorrectionRow.id == correction_id, CorrectionRow.guild_id == guild_id))
+    return correction_view(row, 1.0) if row else None
+
+
+class Corrections(Part):
+    def __init__(self, ctx: Context, embed: Embed | None, embed_model: str | None) -> None:
+        """`embed_model` names the model behind `embed`: a correction's vector is compared only with
+        vectors of the model that made it."""
+        super().__init__(ctx)
+        self._embed = embed
+        self._embed_model = embed_model
+
+    def add(
+        self,
+        s: Session,
+        guild_id: int,
+        flag_id: int,
+        claim: str,
+        *,
+        vector: bytes | None,
+        verdict: str,
+        note: str,
+        moderator_id: int,
+        at: dt.datetime,
+    ) -> CorrectionRow:
+        """Store a correction of `claim` in `s` (with `vector`, from `vector_of`, made before the transaction)."""
+        row = CorrectionRow(
+            guild_id=guild_id,
+            flag_id=flag_id,
+            claim=claim,
+            claim_key=claim_key(claim),
+            embedding=vector,
+            embed_model=self._embed_model if vector is not None else None,
+            verdict=verdict,
+            note=note,
+            moderator_id=moderator_id,
+            created_at=at,
+        )
+        s.add(row)
+        s.flush()
+        return row
+
+    def vector_of(self, claim: str) -> bytes | None:
+        """The stored vector of a claim to correct; None without an embedder. Model work."""
+        if self._embed is None:
+            return None
+        return to_blob(self._embed([normalise_claim(claim) or claim])[0])
+
+    def find_correction(self, guild_id: int, claim: str) -> CorrectionView | None:
+        """The guild's latest correction of this claim or the most similar one above the threshold."""
+        key = claim_key(claim)
+        # The key and the embedded text leave mentions out, so a correction about one mentioned
+        # person must not be shown for the same words about another.
+        subjects = mentioned(claim)
+        with self._session() as s:
+            exact = next(
+                (
+                    row
+                    for row in s.scalars(
+                        select(CorrectionRow)
+                        .where(CorrectionRow.guild_id == guild_id, CorrectionRow.claim_key == key)
+                        .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc())
+                    )
+                    if mentioned(row.claim) == subjects
+                ),
+                None,
+            )
+            if exact is not None:
+                return correction_view(exact, 1.0)
+            if self._embed is None:
+                return None
+            # Vectors of another model (`reembed_corrections` redoes them) live in another space.
+            rows = list(
+                s.scalars(
+                    select(CorrectionRow)
+                    .where(
+                        CorrectionRow.guild_id == guild_id,
+                        CorrectionRow.embedding.is_not(None),
+                        CorrectionRow.embed_model.is_not_distinct_from(self._embed_model),
+                    )
+                    .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc())
+                )
+            )
+        if not rows:
+            return None
+        text = normalise_claim(claim) or claim
+        query = self._embed([text])[0]
+        # An unnamed embedder (`embed_model` None) is told from another only by its vectors' size.
+        embedded = [(r, r.embedding) for r in rows if r.embedding is not None]
+        same_size = [(r, blob) for r, blob in embedded if len(blob) == 4 * query.shape[0]]  # float32 blobs
+        if not same_size:
+            return None
+        matrix = from_blobs([blob for _, blob in same_size], query.shape[0])
+        sims = matrix @ query
+        for i, (row, _) in enumerate(same_size):
+            if negation_mismatch(row.claim, claim) or mentioned(row.claim) != subjects:
+                sims[i] = -1.0
+        best = int(np.argmax(sims))  # first maximum = newest among equals
+        if float(sims[best]) < self.limits.correction_threshold:
+            return None
+        return correction_view(same_size[best][0], float(sims[best]))
+
+    def reembed_corrections(self, batch: int = 256, *, only_stale: bool = False) -> int:
+        """Embed stored corrections' claims again (after the embedding model changed); returns how many.
+
+        `only_stale` leaves those this service's model already made (a start-up check: usually none)."""
+        if self._embed is None:
+            return 0
+        done = 0
+        with self._session() as s, s.begin():
+            query = select(CorrectionRow).order_by(CorrectionRow.id)
+            if only_stale:
+                query = query.where(
+                    or_(
+                        CorrectionRow.embedding.is_(None), CorrectionRow.embed_model.is_distinct_from(self._embed_model)
+                    )
+                )
+            rows = list(s.scalars(query))
+            for start in range(0, len(rows), batch):
+                chunk = rows[start : start + batch]
+                vectors = self._embed([normalise_claim(r.claim) or r.claim for r in chunk])
+                for row, vector in zip(chunk, vectors, strict=True):
+                    row.embedding = to_blob(vector)
+                    row.embed_model = self._embed_model
+                done += len(chunk)
+        return done

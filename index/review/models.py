@@ -1,0 +1,223 @@
+"""Statuses and actions of the review workflow, its limits, and the views it returns to callers.
+
+The enums are `str`-valued: their values are the strings stored in the database and the audit log,
+unchanged (index/storage/review_tables.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from claimbot.index.config import Settings
+from claimbot.index.records import CheckResult
+
+# A flag is "in_review" only between `take_flag` and `decide` inside one `review` call, a fraction of
+# a second. One taken longer ago than this was left by a process that died mid-decision, so another
+# moderator may take the flag over without waiting for the next restart's `release_stale`.
+STALE_TAKE_S = 300.0
+
+# The audit log's "before" and "after": JSON objects.
+AuditState = dict[str, Any]
+
+
+class FlagStatus(StrEnum):
+    OPEN = "open"
+    IN_REVIEW = "in_review"  # taken by a moderator, being decided
+    APPROVED = "approved"
+    CORRECTED = "corrected"
+    DISMISSED = "dismissed"
+
+    @property
+    def is_open(self) -> bool:
+        return self in UNDECIDED
+
+
+UNDECIDED = (FlagStatus.OPEN, FlagStatus.IN_REVIEW)
+
+
+class ReviewAction(StrEnum):
+    """What a moderator decides about a flag."""
+
+    APPROVE = "approve"
+    CORRECT = "correct"
+    DISMISS = "dismiss"
+
+    @property
+    def status(self) -> FlagStatus:
+        """The status a flag decided this way gets."""
+        return _DECIDED_STATUS[self]
+
+
+_DECIDED_STATUS = {
+    ReviewAction.APPROVE: FlagStatus.APPROVED,
+    ReviewAction.CORRECT: FlagStatus.CORRECTED,
+    ReviewAction.DISMISS: FlagStatus.DISMISSED,
+}
+
+
+class AuditAction(StrEnum):
+    """The audit log's `action` column: the review decisions and the other moderator actions."""
+
+    APPROVE = "approve"
+    CORRECT = "correct"
+    DISMISS = "dismiss"
+    SETUP = "setup"
+    INGEST = "ingest"
+
+
+class RateScope(StrEnum):
+    USER = "user"
+    GUILD = "guild"
+
+
+class RateAction(StrEnum):
+    """What the rate limits count (the `action` column of the rate events)."""
+
+    CHECK = "check"
+
+
+# -- views returned to callers ----------------------------------------------------------------
+@dataclass(frozen=True)
+class GuildConfig:
+    guild_id: int
+    review_channel_id: int | None
+    moderator_role_id: int | None
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    retry_after_s: float = 0.0
+    scope: RateScope | None = None  # which window refused
+
+
+@dataclass(frozen=True)
+class CorrectionView:
+    id: int
+    claim: str
+    verdict: str
+    note: str
+    moderator_id: int
+    created_at: dt.datetime
+    similarity: float
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    id: int
+    guild_id: int
+    channel_id: int | None
+    message_id: int | None
+    asker_id: int
+    claim: str
+    verdict: str | None
+    result: CheckResult
+    shown: int
+    correction: CorrectionView | None
+    private: bool
+    model: str | None
+    corpus_version: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Report:
+    flagger_id: int
+    reason: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class FlagView:
+    id: int
+    guild_id: int
+    answer: AnswerView
+    status: FlagStatus
+    count: int
+    reports: list[Report]
+    card_channel_id: int | None
+    card_message_id: int | None
+    taken_by: int | None  # the moderator deciding it (status "in_review")
+    decided_by: int | None
+    decided_at: dt.datetime | None
+    decision_note: str | None
+    created_at: dt.datetime
+    correction: CorrectionView | None = None  # what a "correct" decision stored
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+
+@dataclass(frozen=True)
+class FlagOutcome:
+    flag: FlagView
+    created: bool  # a new flag (post a card) rather than merged into an open one (edit its card)
+    duplicate: bool = False  # this user had already flagged this answer
+
+
+@dataclass(frozen=True)
+class TakeOutcome:
+    won: bool
+    flag: FlagView
+
+
+@dataclass(frozen=True)
+class Decision:
+    flag: FlagView
+    action: ReviewAction
+    correction: CorrectionView | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    actor_id: int
+    action: str
+    target: str
+    reason: str | None
+    before: AuditState | None
+    after: AuditState | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    article_id: int
+    title: str | None
+    outlet: str | None
+    url: str | None
+    published: str | None
+    passages: int
+
+
+@dataclass(frozen=True)
+class SourcesPage:
+    entries: list[SourceEntry]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass
+class ReviewLimits:
+    rate_user_checks: int = 5
+    rate_user_window_s: float = 60.0
+    rate_guild_checks: int = 60
+    rate_guild_window_s: float = 60.0
+    correction_threshold: float = 0.80
+    stale_take_s: float = STALE_TAKE_S
+    answer_retention_days: int = 90
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> ReviewLimits:
+        return cls(
+            rate_user_checks=s.rate_user_checks,
+            rate_user_window_s=s.rate_user_window_s,
+            rate_guild_checks=s.rate_guild_checks,
+            rate_guild_window_s=s.rate_guild_window_s,
+            correction_threshold=s.correction_threshold,
+            answer_retention_days=s.answer_retention_days,
+        )
