@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -20,6 +21,7 @@ from claimbot.index.config import Settings
 from claimbot.index.records import CheckResult, PassageResult
 from claimbot.index.review import ReviewService
 from claimbot.index.service import (
+    DEFAULT_PAIRS,
     JSONL_SUFFIXES,
     SUPPORTED_SUFFIXES,
     Attributor,
@@ -33,13 +35,16 @@ from claimbot.index.service import (
     check_paths,
     count_nonblank_lines,
     evaluate_attribution,
+    evaluate_news,
     evaluate_stance,
     format_attribution_report,
     format_migration_report,
+    format_news_report,
     format_stance_report,
     label_file,
     read_inputs,
     run_migration,
+    shared_clause_splitter,
     shared_stance_model,
     source_options,
 )
@@ -348,9 +353,24 @@ def eval_stance(
         typer.Option("--views", help="Score each evidence in the views `check` uses (clauses, core) instead of whole."),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    news: Annotated[
+        bool,
+        typer.Option(
+            "--news",
+            help="Instead: the team's real-news pairs (dev and test splits), scored as `check` scores them.",
+        ),
+    ] = False,
+    pairs: Annotated[Path, typer.Option(help="The real-news pairs file (with --news).")] = DEFAULT_PAIRS,
 ) -> None:
-    """Stance accuracy and macro-F1 on the evaluation-only sets (never trained or tuned on)."""
+    """Stance accuracy and macro-F1 on the evaluation-only sets (never trained or tuned on).
+
+    With --news: precision of confident supports / refutes, the share of gold sides labelled right
+    and confidently, 3-way macro-F1 and the coverage / precision curve on data/news-pairs.
+    """
     settings = Settings()
+    if news:
+        _eval_news(settings, pairs, as_json)
+        return
     names = tuple(n.strip() for n in sets.split(",") if n.strip())
     try:
         model = shared_stance_model(settings.stance_model, settings.stance_threads)
@@ -365,6 +385,27 @@ def eval_stance(
         sys.stdout.write(json.dumps(report) + "\n")
     else:
         out.print(escape(format_stance_report(report)))
+
+
+def _eval_news(settings: Settings, pairs: Path, as_json: bool) -> None:
+    if not pairs.is_file():
+        _error(f"no real-news pairs at {pairs}")
+        raise typer.Exit(2)
+    if not (settings.data_dir / "polnear" / "dev").is_dir():
+        _error(f"the news pairs' articles (PolNeAR dev) are not under CLAIMBOT_DATA_DIR={settings.data_dir}")
+        raise typer.Exit(2)
+    try:
+        model = shared_stance_model(settings.stance_model, settings.stance_threads)
+        with _progress() as progress:
+            progress.add_task("news pairs (dev, test)", total=None)
+            result = evaluate_news(model, settings.data_dir, shared_clause_splitter(), pairs)
+    except (OSError, ValueError, StanceModelError) as exc:
+        _error(exc)
+        raise typer.Exit(2) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(dataclasses.asdict(result)) + "\n")
+    else:
+        out.print(escape(f"model {result.model} ({result.calibration})\n" + format_news_report(result.reports)))
 
 
 @eval_app.command("attribution")

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, field_validator
 Stance = Literal["supports", "refutes", "neutral"]
 Verdict = Literal["supported", "refuted", "disputed", "unverified"]
 PassageKind = Literal["text", "caption"]
+# How a passage stands: in the outlet's own voice, or reported from its speaker ("X said …").
+Voice = Literal["own", "reported"]
 
 
 _DATE_FORMS = ("%Y/%m/%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")
@@ -137,6 +139,7 @@ class PassageResult(BaseModel):
     speaker: str | None = None
     cue: str | None = None
     attribution: str | None = None
+    voice: Voice = "own"
     article: ArticleRef
     char_start: int
     char_end: int

@@ -26,9 +26,12 @@ from claimbot.index.corpus import (
     shared_attributor,
 )
 from claimbot.index.evaluation import (
+    DEFAULT_PAIRS,
     evaluate_attribution,
+    evaluate_news,
     evaluate_stance,
     format_attribution_report,
+    format_news_report,
     format_stance_report,
 )
 from claimbot.index.records import ArticleRef, CheckResult, IngestReport, PassageResult, Stance, StanceProbs
@@ -39,6 +42,7 @@ from claimbot.index.stance import (
     StanceModelError,
     check_paths,
     decide,
+    guard_supports,
     label_file,
     pick_view,
     score_views,
@@ -80,14 +84,18 @@ __all__ = [
     "attribute_text",
     "check_paths",
     "count_nonblank_lines",
+    "DEFAULT_PAIRS",
     "evaluate_attribution",
+    "evaluate_news",
     "evaluate_stance",
     "format_attribution_report",
     "format_migration_report",
+    "format_news_report",
     "format_stance_report",
     "label_file",
     "read_inputs",
     "run_migration",
+    "shared_clause_splitter",
     "shared_stance_model",
     "source_options",
     "validate_claim",
@@ -300,7 +308,7 @@ class ClaimIndex:
     def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
         options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages], shared_clause_splitter())
         for passage, views in zip(passages, options, strict=True):
-            chosen = pick_view(views)
+            chosen = guard_supports(claim, passage.text, pick_view(views))
             passage.stance = _STANCES[chosen.label]
             passage.probs = StanceProbs(**chosen.probs)
             passage.confident = chosen.confident
@@ -350,6 +358,7 @@ def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:
         speaker=p.speaker,
         cue=p.cue,
         attribution=p.attribution,
+        voice="reported" if p.speaker else "own",
         article=ArticleRef(
             id=p.article_id,
             title=p.article_title,

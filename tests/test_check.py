@@ -107,12 +107,14 @@ def test_cli_json_follows_the_schema(home):
             "speaker",
             "cue",
             "attribution",
+            "voice",
             "article",
             "char_start",
             "char_end",
         }
         assert p["stance"] in ("supports", "refutes", "neutral") and abs(sum(p["probs"].values()) - 1) < 1e-3
         assert set(p["article"]) == {"id", "title", "outlet", "url", "published"}
+        assert p["voice"] == ("reported" if p["speaker"] else "own")
         assert p["article"]["published"] == "2018-01-15"
         assert isinstance(p["relevance"], float) and p["char_end"] > p["char_start"]
 

@@ -55,3 +55,34 @@ def test_confident_sides_come_first_then_relevance():
     c = passage("supports", 0.9, relevance=0.4)
     d = passage("refutes", 0.9, relevance=0.7)
     assert side_first([a, b, c, d]) == [d, c, a, b]
+
+
+def test_the_outlets_own_correction_outweighs_a_quote_it_corrects():
+    quoted = passage("supports", 0.9, speaker="Ana Ruiz", attribution="Councillor Ana Ruiz", voice="reported")
+    correction = passage("refutes", 0.9)  # the reporter's own words, same article
+    verdict, reason = decide([quoted, correction])
+    assert verdict == "refuted"
+    assert reason == (
+        "1 passage conflicts with it (AP); the report that supports it (Councillor Ana Ruiz) is corrected in the"
+        " same article."
+    )
+
+
+def test_a_quote_in_another_article_is_still_a_dispute():
+    quoted = passage("supports", 0.9, speaker="Ana Ruiz", voice="reported")
+    other = passage("refutes", 0.9).model_copy(
+        update={"article": ArticleRef(id=2, title="Audit", outlet="Ledger", url=None, published=None)}
+    )
+    assert decide([quoted, other])[0] == "disputed"
+
+
+def test_two_reported_sources_in_one_article_stay_a_dispute():
+    assert (
+        decide(
+            [
+                passage("supports", 0.9, speaker="CNN", voice="reported"),
+                passage("refutes", 0.9, speaker="Óscar Pérez", voice="reported"),
+            ]
+        )[0]
+        == "disputed"
+    )

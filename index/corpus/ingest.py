@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from claimbot.index.corpus import text as textmod
+from claimbot.index.corpus.furniture import is_furniture
 from claimbot.index.corpus.sources import SourceError, SourceItem
 from claimbot.index.records import ArticleInput, IngestReport, PassageDraft, Sentence
 from claimbot.index.search import Embedder, VectorBackend
@@ -166,6 +167,9 @@ class Ingestor:
             return
         attributions, attribution_note = self._attribute(article, sentences)
         drafts = textmod.passage_drafts(sentences, article.title, attributions)
+        # Attribution read every line (a byline can name the speaker of what follows); furniture
+        # ("Related Stories …", datelines, credits) is dropped only now, so it is never a passage.
+        drafts = [d for d in drafts if not is_furniture(d.sentence.text)]
         if self.annotate is not None:
             drafts = self.annotate(article, drafts)
         self._pending.append(

@@ -35,6 +35,7 @@ from claimbot.index.stance import (
     ClauseSplitter,
     StanceModel,
     StanceScore,
+    guard_supports,
     pick_view,
     scores_from_logits,
     stance_views,
@@ -165,13 +166,15 @@ class ViewLogits:
     refitted without scoring again."""
 
     logits: list[np.ndarray] = field(default_factory=list)
+    claims: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
 
 
 def view_logits(model: StanceModel, examples: list[NewsExample], splitter: ClauseSplitter | None) -> ViewLogits:
     joined = splitter.split([e.evidence for e in examples]) if splitter else [[] for _ in examples]
     views = [stance_views(e.evidence, e.speaker, j) for e, j in zip(examples, joined, strict=True)]
     flat = model.logits([(e.pair.claim, v) for e, vs in zip(examples, views, strict=True) for v in vs])
-    out, i = ViewLogits(), 0
+    out, i = ViewLogits(claims=[e.pair.claim for e in examples], evidence=[e.evidence for e in examples]), 0
     for vs in views:
         out.logits.append(flat[i : i + len(vs)])
         i += len(vs)
@@ -186,10 +189,14 @@ class Calibration:
 
 
 def picked(vl: ViewLogits, cal: Calibration) -> list[StanceScore]:
-    """The view `check` shows for each example under a calibration."""
+    """The view `check` shows for each example under a calibration, with check's quantity guard."""
     return [
-        pick_view(scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold))
-        for lg in vl.logits
+        guard_supports(
+            claim,
+            evidence,
+            pick_view(scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold)),
+        )
+        for lg, claim, evidence in zip(vl.logits, vl.claims, vl.evidence, strict=True)
     ]
 
 

@@ -17,6 +17,7 @@ from claimbot.index.stance.model import (
     shared_stance_model,
     softmax,
 )
+from claimbot.index.stance.slots import SlotKind, guard_supports, mismatched
 from claimbot.index.stance.verdict import decide, side_first
 from claimbot.index.stance.views import _DATE as DATE_PATTERN
 from claimbot.index.stance.views import _FRONTED as FRONTED_PATTERN
@@ -32,11 +33,14 @@ __all__ = [
     "ClauseSplitter",
     "StanceModel",
     "StanceModelError",
+    "SlotKind",
     "StanceScore",
     "check_paths",
     "coordinated_clauses",
     "decide",
+    "guard_supports",
     "label_file",
+    "mismatched",
     "packaged_model_dir",
     "pick_view",
     "score_views",

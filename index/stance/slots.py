@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from claimbot.index.stance.model import StanceScore
+
 
 class SlotKind(StrEnum):
     MONEY = "money"
@@ -132,3 +134,11 @@ def mismatched(claim: str, passage: str) -> list[SlotKind]:
         if wanted and stated and not any(_equal(kind, w, s) for w in wanted for s in stated):
             out.append(kind)
     return out
+
+
+def guard_supports(claim: str, passage: str, score: StanceScore) -> StanceScore:
+    """The model's score, unless it supports the claim across a quantity mismatch: then neutral
+    (its probabilities kept, for the record)."""
+    if score.label == "supports" and mismatched(claim, passage):
+        return StanceScore(label="neutral", probs=score.probs, confident=False)
+    return score

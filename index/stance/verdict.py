@@ -33,11 +33,31 @@ def _voices(passages: list[PassageResult], limit: int = 2) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+def _outweighed(side: list[PassageResult], other: list[PassageResult]) -> list[PassageResult]:
+    """The passages of `side` that an article contradicts in its own voice: a quoted claim ("Ruiz
+    said the stadium cost 2 million") that the same article corrects in the reporter's words ("It
+    in fact cost 20 million") counts as what that source said, not as the article's evidence.
+    Articles that disagree with each other stay a dispute: showing who says what is the point."""
+    own_voice_articles = {p.article.id for p in other if p.voice == "own"}
+    return [p for p in side if p.voice == "reported" and p.article.id in own_voice_articles]
+
+
 def decide(passages: list[PassageResult]) -> tuple[Verdict, str]:
     """(verdict, reason) from stance-labelled passages; only confident sides count."""
     support = [p for p in passages if p.stance == "supports" and p.confident]
     refute = [p for p in passages if p.stance == "refutes" and p.confident]
     if support and refute:
+        quoted_support, quoted_refute = _outweighed(support, refute), _outweighed(refute, support)
+        if len(quoted_support) == len(support) and not quoted_refute:
+            return REFUTED, (
+                f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}); "
+                f"the report that supports it ({_voices(support)}) is corrected in the same article."
+            )
+        if len(quoted_refute) == len(refute) and not quoted_support:
+            return SUPPORTED, (
+                f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}); "
+                f"the report that conflicts ({_voices(refute)}) is corrected in the same article."
+            )
         return DISPUTED, (
             f"{_count(len(support), 'supports', 'support')} it, {_count(len(refute), 'conflicts', 'conflict')}: "
             f"{_voices(support)} vs {_voices(refute)}."

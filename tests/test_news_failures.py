@@ -1,0 +1,102 @@
+"""The seven kinds of stance failure seen on real news (issue 21), each through `claimbot check --json`
+on a small invented article (tests/fixtures/stadium.txt):
+
+1. another clause decides; 2. a word in a relative clause flips the meaning; 3. a changed number;
+4. reported speech taken as fact; 5. on-topic read as support; 6. page furniture indexed;
+7. right labels left unconfident.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from claimbot.bot.cli import app
+from tests.conftest import drop_database, fresh_database_url
+
+pytestmark = pytest.mark.slow
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "stadium.txt"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    url = fresh_database_url()
+    env = {"CLAIMBOT_HOME": str(tmp_path_factory.mktemp("stadium-home")), "HF_HUB_OFFLINE": "1"}
+    env["DATABASE_URL"] = url or ""
+    result = runner.invoke(app, ["ingest", str(FIXTURE)], env=env)
+    assert result.exit_code == 0, result.output
+    yield env
+    drop_database(url)
+
+
+def check(env: dict[str, str], claim: str, top: int = 8) -> dict:
+    result = runner.invoke(app, ["check", claim, "--json", "--top", str(top)], env=env)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def passage(answer: dict, fragment: str) -> dict:
+    found = [p for p in answer["passages"] if fragment in p["text"]]
+    assert found, [p["text"] for p in answer["passages"]]
+    return found[0]
+
+
+def confidently(p: dict, side: str) -> bool:
+    return p["confident"] and p["stance"] == side
+
+
+def test_1_another_clause_does_not_decide(env):
+    answer = check(env, "The governor backed the stadium plan")
+    assert not confidently(passage(answer, "the governor vowed to veto it"), "supports")
+    assert answer["verdict"] != "supported"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the shipped model (…2ba6403df113) confidently reads 'which a federal judge struck down' as supporting "
+    "'A federal judge upheld the ban'; the news1 candidate gets it right but was not shipped (docs/stance-model.md)",
+)
+def test_2_a_relative_clause_can_flip_the_meaning(env):
+    answer = check(env, "A federal judge upheld the truck ban")
+    assert not confidently(passage(answer, "which a federal judge struck down"), "supports")
+    assert answer["verdict"] != "supported"
+
+
+def test_3_a_changed_number_never_supports(env):
+    answer = check(env, "The stadium had a budget of 50 million dollars")
+    assert passage(answer, "budget of about 10 million dollars")["stance"] != "supports"
+    same = check(env, "The stadium had a budget of 10 million dollars")
+    assert passage(same, "budget of about 10 million dollars")["stance"] != "refutes"
+
+
+def test_4_reported_speech_stands_as_reported_and_the_reporters_correction_wins(env):
+    answer = check(env, "The stadium cost 2 million dollars")
+    quote = passage(answer, "Councillor Ana Ruiz said the stadium cost 2 million dollars")
+    assert quote["voice"] == "reported" and quote["speaker"] == "Councillor Ana Ruiz"
+    correction = passage(answer, "It in fact cost 20 million dollars")
+    assert correction["voice"] == "own"
+    assert correction["stance"] != "supports"
+    assert answer["verdict"] != "supported"
+
+
+def test_5_on_topic_is_not_support(env):
+    answer = check(env, "Governor Reyes opposed the stadium")
+    assert not confidently(passage(answer, "spoke at the opening of the stadium"), "supports")
+
+
+def test_6_page_furniture_is_never_a_passage(env):
+    answer = check(env, "Governor Reyes speaks at the opening of the stadium in Springfield", top=20)
+    texts = [p["text"] for p in answer["passages"]]
+    assert not any("Related Stories" in t or t.startswith("Springfield (AFP)") for t in texts), texts
+    assert any("spoke at the opening" in t for t in texts)
+
+
+def test_7_a_plain_right_label_is_confident(env):
+    answer = check(env, "The governor vowed to veto the stadium plan")
+    assert confidently(passage(answer, "the governor vowed to veto it"), "supports")
+    assert answer["verdict"] == "supported"
