@@ -1,0 +1,81 @@
+"""The real-news pairs: references resolved against the data directory, splits by article, the figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from claimbot.index.evaluation import NewsExample, NewsPair, article_split, build_examples, load_pairs, sentence_sha
+from claimbot.index.evaluation.news import report
+from claimbot.index.stance import StanceScore
+
+PAIRS = Path(__file__).resolve().parents[1] / "data" / "news-pairs" / "pairs.jsonl"
+TEXT = "Budget Vote.\n\nThe council approved a budget of 10 million dollars on Monday. The mayor said it was fair.\n"
+
+
+def _pair(
+    start: int, end: int, sha: str, label: str = "supports", claim: str = "The council passed the budget"
+) -> NewsPair:
+    return NewsPair("p1", "polnear-dev", "art", start, end, sha, claim, label, "paraphrase", "own", "dev", "a1")
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "polnear" / "dev" / "text"
+    folder.mkdir(parents=True)
+    (folder / "art.txt").write_text(TEXT, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_reference_reads_its_sentence_from_the_data_directory(data):
+    sentence = "The council approved a budget of 10 million dollars on Monday."
+    start = TEXT.index(sentence)
+    [example] = build_examples([_pair(start, start + len(sentence), sentence_sha(sentence))], data, speakers=False)
+    assert example.evidence == sentence and example.speaker is None
+
+
+def test_a_reference_whose_text_changed_is_refused(data):
+    with pytest.raises(ValueError, match="changed"):
+        build_examples([_pair(0, 12, sentence_sha("something else"))], data, speakers=False)
+
+
+def test_the_split_follows_the_article_not_the_pair():
+    assert article_split("fnc1", "123") == "train"
+    names = [f"article-{i}" for i in range(40)]
+    splits = {article_split("polnear-dev", n) for n in names}
+    assert splits == {"train", "dev", "test"}
+    assert all(article_split("polnear-dev", n) == article_split("polnear-dev", n) for n in names)
+
+
+@pytest.mark.skipif(not PAIRS.is_file(), reason="data/news-pairs/pairs.jsonl is not in this checkout")
+def test_the_shipped_pairs_keep_each_article_in_one_split():
+    pairs = load_pairs(PAIRS)
+    by_article: dict[tuple[str, str], set[str]] = {}
+    for p in pairs:
+        by_article.setdefault((p.source, p.article), set()).add(p.split)
+        assert p.split == article_split(p.source, p.article)
+        assert p.label in ("supports", "refutes", "neutral") and p.voice in ("own", "reported")
+    assert all(len(s) == 1 for s in by_article.values())
+    counts = {s: sum(p.split == s for p in pairs) for s in ("train", "dev", "test")}
+    assert counts["dev"] >= 600 and counts["test"] >= 600 and sum(counts.values()) >= 6000
+    assert json.loads(PAIRS.read_text(encoding="utf-8").splitlines()[0])["sha"]
+
+
+def test_report_counts_confident_precision_and_coverage():
+    def example(label: str) -> NewsExample:
+        return NewsExample(_pair(0, 1, "x", label=label), "s", None)
+
+    probs = {"supports": 0.9, "refutes": 0.05, "neutral": 0.05}
+    examples = [example("supports"), example("refutes"), example("neutral"), example("supports")]
+    scores = [
+        StanceScore("supports", probs, True),  # right, confident
+        StanceScore("supports", probs, True),  # wrong, confident
+        StanceScore("neutral", probs, False),  # right
+        StanceScore("supports", probs, False),  # right, not confident
+    ]
+    r = report(examples, scores)
+    assert (r.confident, r.confident_precision) == (2, 0.5)
+    assert r.gold_sided_right_confident == round(1 / 3, 4)
+    assert r.confident_by_side["supports"].confident == 2 and r.accuracy == 0.75
