@@ -302,13 +302,13 @@ class ClaimIndex:
         if not stance:
             return CheckResult(claim=claim, passages=results[:top])
         self._label_stances(claim, results)
-        verdict, reason = decide(results)
+        verdict, reason = decide(results, claim)
         return CheckResult(claim=claim, verdict=verdict, reason=reason, passages=side_first(results)[:top])
 
     def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
         options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages], shared_clause_splitter())
         for passage, views in zip(passages, options, strict=True):
-            chosen = guard_supports(claim, passage.text, pick_view(views))
+            chosen = pick_view([guard_supports(claim, passage.text, view) for view in views])
             passage.stance = _STANCES[chosen.label]
             passage.probs = StanceProbs(**chosen.probs)
             passage.confident = chosen.confident

@@ -42,6 +42,13 @@ STATEMENTS = [
     "UPDATE: The league's deputy commissioner denied the report on Wednesday.",
     "Washington said the sanctions would stay in place.",
     "Pérez was killed.",
+    "By Friday, Congress had passed the bill.",
+    "By Tuesday, the death toll had risen.",
+    "Copyright infringement cost the industry billions.",
+    "Getty Images sued the start-up in London.",
+    "More from the poll shows that most voters back the plan.",
+    "Relatedly, the senator denied the report.",
+    "Obama Wins Second Term Again.",
 ]
 
 
@@ -53,3 +60,15 @@ def test_page_furniture_is_recognised(line):
 @pytest.mark.parametrize("line", STATEMENTS)
 def test_statements_are_not_furniture(line):
     assert not is_furniture(line)
+
+
+@pytest.mark.slow
+def test_an_article_of_only_furniture_is_refused_in_one_line(claim_index, tmp_path):
+    from claimbot.index.corpus import SourceOptions, read_inputs
+
+    page = tmp_path / "links.txt"
+    page.write_text("Links\n\nRead more: Senate passes the budget.\n\nCopyright 2015.\n", encoding="utf-8")
+    events = []
+    report = claim_index.ingest(read_inputs([str(page)], SourceOptions()), on_event=events.append)
+    assert report.failed == 1 and report.added == 0
+    assert any("only page furniture" in e.detail for e in events)

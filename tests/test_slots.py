@@ -22,6 +22,15 @@ from claimbot.index.stance.slots import SlotKind, mismatched
         ("Twelve officers were killed", "Two officers were killed and five were wounded.", [SlotKind.COUNT]),
         ("Nobody was hurt", "No one was injured in 2017.", []),
         ("It may rain on the parade", "In May 2016 the parade was cancelled.", []),
+        ("Two hundred people were arrested", "200 people were arrested.", []),
+        ("He is forty-five", "He is 45.", []),
+        ("The tower is 9 metres tall", "The tower is 9 m tall.", []),
+        ("More than 100 people died", "At least 150 people died.", []),
+        ("2,000 people marched", "About two thousand people marched in 2019.", []),
+        ("COVID-19 vaccines are safe for children", "They are safe for children aged 5 to 11, two studies found.", []),
+        ("He resigned in March after two years in office", "He resigned on 15 March.", []),
+        ("The stadium cost 11 million dollars", "It cost about 10 million dollars.", []),
+        ("Clinton won by 3 points", "Clinton won 51% to 48%.", []),
     ],
 )
 def test_quantities_the_claim_states_are_compared_by_kind(claim, passage, kinds):

@@ -86,3 +86,10 @@ def test_two_reported_sources_in_one_article_stay_a_dispute():
         )[0]
         == "disputed"
     )
+
+
+def test_a_claim_about_what_someone_said_is_not_overruled_by_the_correction():
+    quoted = passage("supports", 0.9, speaker="Ana Ruiz", voice="reported")
+    correction = passage("refutes", 0.9)
+    assert decide([quoted, correction], "Ruiz said the stadium cost 2 million dollars")[0] == "disputed"
+    assert decide([quoted, correction], "The stadium cost 2 million dollars")[0] == "refuted"

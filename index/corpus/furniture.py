@@ -17,16 +17,18 @@ import re
 # A teaser or link list: the marker, then a headline (often glued on: "RelatedIsis Offers Cash …").
 _LINK_LIST = re.compile(
     r"^(?:related(?: stories| articles| coverage| content| links| news| posts)?|read more|see also|also read|"
-    r"recommended(?: for you)?|trending(?: now)?|most (?:read|popular)|more from [^:]{1,40}|you may also like)"
-    r"(?:\s*[:|>»-]|\s*$|(?=[A-Z]))",
+    r"recommended(?: for you)?|trending(?: now)?|most (?:read|popular)|you may also like)"
+    r"(?:\s*[:|>»-]|\s*$|(?-i:(?=[A-Z])))",
     re.IGNORECASE,
 )
-_SHOUTED_MORE = re.compile(r"^(?:MORE|READ MORE|SEE ALSO|RELATED|WATCH|LISTEN|PHOTOS|VIDEO)\s*:")
+_SHOUTED_MORE = re.compile(
+    r"^(?:MORE|READ MORE|SEE ALSO|RELATED|WATCH|LISTEN|PHOTOS|VIDEO|[Mm]ore from [^:]{1,40})\s*:"
+)
 _CALLS_TO_ACTION = re.compile(
     r"^(?:click (?:here|for more)|follow (?:him|her|them|us|me|the author)\b|subscribe\b|sign up\b|share this\b|"
     r"like us on\b|email (?:him|her|the author)\b|video loading|poll loading|watch next|advertisement\.?$|"
     r"this (?:story|article) (?:is developing|has been updated|was updated)|developing(?:\s*(?:\.\.\.|…))?$|"
-    r"sources?:\s|copyright\b|\(?tm and ©|©|all rights reserved|getty(?: images)?\b|ap photo\b|"
+    r"sources?:\s|copyright\s*(?:©|\(c\)|\d{4})|\(?tm and ©|©|all rights reserved|getty(?: images)?\s*(?:$|[/.])|ap photo\b|"
     r"(?:photo|image|picture|video) (?:credit|courtesy)\b|(?:photo|image|credit)s?\s*:)",
     re.IGNORECASE,
 )
@@ -45,7 +47,7 @@ _AGENCY_DATELINE = re.compile(rf"\({_AGENCY}\)\s*[-—–:]?\s*$")
 _NAME = r"[A-Z][a-zA-Z'’\-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zA-Z'’\-]+|de|van|von|al|bin|da|del|la)){0,4}"
 # "By Jane Doe", "By Jane Doe and John Roe, CNN", "– Jane Doe", "Jane Doe, Reuters" alone.
 _BYLINE = re.compile(
-    rf"^(?:[Bb][Yy]\s+{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*(?:\s*,\s*[A-Za-z .]{{1,30}})?|[–—]\s*{_NAME})\.?$"
+    rf"^(?:[Bb][Yy]\s+{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*(?:\s*,\s*(?:[A-Z][\w.&'-]*\s?){{1,4}})?|[–—]\s*{_NAME})\.?$"
 )
 _HANDLE = re.compile(r"^@\w{2,30}\.?$")
 _ONLY_MARKS = re.compile(r"^[\W_]+$")
@@ -62,7 +64,13 @@ def is_furniture(line: str) -> bool:
     if _LINK_LIST.match(s) or _SHOUTED_MORE.match(s) or _CALLS_TO_ACTION.match(s) or _SECTION_LABEL.match(s):
         return True
     words = s.split()
-    if len(words) <= 6 and (_AGENCY_DATELINE.search(s) or _DATELINE.match(s) and _looks_like_place(s)):
+    if (
+        len(words) <= 6
+        and _AGENCY_DATELINE.search(s)
+        or len(words) <= 3
+        and _DATELINE.match(s)
+        and _looks_like_place(s)
+    ):
         return True
     return len(words) <= 10 and bool(_BYLINE.match(s))
 

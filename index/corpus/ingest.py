@@ -166,10 +166,18 @@ class Ingestor:
             self._emit(IngestEvent("failed", article.origin, "no extractable text (only headings or captions)"))
             return
         attributions, attribution_note = self._attribute(article, sentences)
-        drafts = textmod.passage_drafts(sentences, article.title, attributions)
-        # Attribution read every line (a byline can name the speaker of what follows); furniture
-        # ("Related Stories …", datelines, credits) is dropped only now, so it is never a passage.
-        drafts = [d for d in drafts if not is_furniture(d.sentence.text)]
+        # Attribution reads every line (a byline can name the speaker of what follows); furniture
+        # ("Related Stories …", datelines, credits) goes before the passages are drafted, so it is
+        # never a passage nor the context or the embedded lead-in of the sentence after it.
+        kept = [i for i, s in enumerate(sentences) if not is_furniture(s.text)]
+        if not any(sentences[i].kind == "text" for i in kept):
+            self._emit(IngestEvent("failed", article.origin, "no extractable text (only page furniture)"))
+            return
+        drafts = textmod.passage_drafts(
+            [sentences[i] for i in kept],
+            article.title,
+            [attributions[i] for i in kept] if attributions is not None else None,
+        )
         if self.annotate is not None:
             drafts = self.annotate(article, drafts)
         self._pending.append(

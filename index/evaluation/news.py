@@ -120,7 +120,10 @@ def load_pairs(path: Path = DEFAULT_PAIRS, splits: Iterable[str] | None = None) 
     with path.open(encoding="utf-8") as f:
         for line in f:
             if line.strip():
-                pair = NewsPair(**json.loads(line))
+                try:
+                    pair = NewsPair(**json.loads(line))
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"{path}: a line is not a news pair ({exc})") from exc
                 if wanted is None or pair.split in wanted:
                     pairs.append(pair)
     return pairs
@@ -133,15 +136,19 @@ def build_examples(pairs: list[NewsPair], data: Path, speakers: bool = True) -> 
     by_article: dict[tuple[str, str], dict[tuple[int, int], str | None]] = {}
     if speakers:
         for source, article in sorted({(p.source, p.article) for p in pairs}):
-            text = texts.setdefault(source, read_articles(data, source))[article]
+            text = texts.setdefault(source, read_articles(data, source)).get(article)
+            if text is None:
+                continue  # reported below, with the pair that names it
             spans: dict[tuple[int, int], str | None] = {}
             for s in attribute_text(text)["sentences"]:
                 spans[(s["start"], s["end"])] = s.get("speaker")
             by_article[(source, article)] = spans
     out = []
     for p in pairs:
-        text = texts.setdefault(p.source, read_articles(data, p.source))[p.article]
-        sentence = text[p.start : p.end]
+        articles = texts.setdefault(p.source, read_articles(data, p.source))
+        if p.article not in articles:
+            raise ValueError(f"pair {p.id}: article {p.source}/{p.article} is not in {data}")
+        sentence = articles[p.article][p.start : p.end]
         if sentence_sha(sentence) != p.sha:
             raise ValueError(f"pair {p.id}: the sentence at {p.source}/{p.article}#{p.start}-{p.end} changed")
         speaker = _speaker_at(by_article.get((p.source, p.article), {}), p.start, p.end)
@@ -191,10 +198,11 @@ class Calibration:
 def picked(vl: ViewLogits, cal: Calibration) -> list[StanceScore]:
     """The view `check` shows for each example under a calibration, with check's quantity guard."""
     return [
-        guard_supports(
-            claim,
-            evidence,
-            pick_view(scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold)),
+        pick_view(
+            [
+                guard_supports(claim, evidence, view)
+                for view in scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold)
+            ]
         )
         for lg, claim, evidence in zip(vl.logits, vl.claims, vl.evidence, strict=True)
     ]

@@ -20,6 +20,7 @@ from claimbot.index.stance.model import StanceScore
 class SlotKind(StrEnum):
     MONEY = "money"
     PERCENT = "percent"
+    POINTS = "points"  # percentage points, a lead or a poll margin: not a share
     COUNT = "count"
     YEAR = "year"
     MONTH = "month"
@@ -29,14 +30,17 @@ class SlotKind(StrEnum):
 class Slot:
     kind: SlotKind
     value: float
+    approximate: bool = False  # "about 10 million": equal to anything within 15 %
 
 
-_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3, "m": 1e6, "bn": 1e9}
+_SCALE = {
+    "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3, "m": 1e6, "bn": 1e9,
+}  # fmt: skip
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
     "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
 _MONTHS = [
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -46,8 +50,8 @@ _NUMBER = re.compile(
     r"(?P<cur>[$£€]\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
     + "|".join(sorted(_WORDS, key=len, reverse=True))
     + r")(?![\w.,]*\d)"
-    r"(?:\s*-?\s*(?P<scale>thousand|million|billion|trillion|bn|k|m)\b)?"
-    r"(?:\s*-?\s*(?P<unit>%|percent(?:age points?)?\b|per cent\b|points?\b|dollars?\b|euros?\b|pounds\b|usd\b))?",
+    r"(?:\s*-?\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|k|m)\b)?"
+    r"(?:\s*-?\s*(?P<unit>%|percentage points?\b|percent\b|per cent\b|points?\b|dollars?\b|euros?\b|pounds\b|usd\b))?",
     re.IGNORECASE,
 )
 # "May" is a month only next to a day or a year, or after in/since/until/by ("may" is mostly a verb).
@@ -62,29 +66,41 @@ def slots(text: str) -> set[Slot]:
     """The quantities a sentence states, by kind."""
     found: set[Slot] = set()
     for m in _NUMBER.finditer(text):
+        grouped = "," in m.group("num")
         raw = m.group("num").lower().replace(",", "")
-        # a word number must stand alone: "one" in "someone" or "no one" is not a count
-        if raw.isalpha() and (_is_inside_word(text, m.start("num"), m.end("num")) or _after_no(text, m.start("num"))):
-            continue
-        if (
-            not raw.isalpha()
-            and not (m.group("scale") or m.group("unit"))
-            and _not_a_quantity(text, m.start(), m.end())
+        start, end = m.start("num"), m.end("num")
+        # a word number must stand alone: "one" in "someone" or "no one" is not a count, and
+        # "forty-five" is not forty and five
+        if raw.isalpha() and (
+            _is_inside_word(text, start, end) or _after_no(text, start) or _hyphenated(text, start, end)
         ):
             continue
+        # a label ("COVID-19", "G7"), a day, a time or a date in figures states no amount
+        if not raw.isalpha() and (
+            _labelled(text, start) or (not (m.group("scale") or m.group("unit")) and _not_a_quantity(text, start, end))
+        ):
+            continue
+        # a bound ("more than 100", "at least 150", "about 2 million") is not the value itself
+        if _bounded(text, m.start()):
+            continue
+        approx = bool(_APPROX.search(text[max(0, m.start() - 24) : m.start()]))
         value = float(_WORDS[raw]) if raw.isalpha() else float(raw)
         scale = m.group("scale")
+        if scale and scale.lower() == "m" and not m.group("cur"):
+            scale = None  # "9 m" is metres, "$9m" is money
         if scale:
             value *= _SCALE[scale.lower()]
         unit = (m.group("unit") or "").lower()
-        if unit in ("%", "percent", "per cent") or unit.startswith(("percentage", "point")):
-            found.add(Slot(SlotKind.PERCENT, value))
+        if unit in ("%", "percent", "per cent"):
+            found.add(Slot(SlotKind.PERCENT, value, approx))
+        elif unit.startswith(("percentage", "point")):
+            found.add(Slot(SlotKind.POINTS, value, approx))
         elif m.group("cur") or unit.startswith(("dollar", "euro", "pound", "usd")):
-            found.add(Slot(SlotKind.MONEY, value))
-        elif not scale and raw.isdigit() and len(raw) == 4 and 1800 <= value <= 2100:
-            found.add(Slot(SlotKind.YEAR, value))
+            found.add(Slot(SlotKind.MONEY, value, approx))
+        elif not scale and not grouped and raw.isdigit() and len(raw) == 4 and 1800 <= value <= 2100:
+            found.add(Slot(SlotKind.YEAR, value, approx))
         else:
-            found.add(Slot(SlotKind.COUNT, value))
+            found.add(Slot(SlotKind.COUNT, value, approx))
     for m in _MONTH.finditer(text):
         name = (m.group("a") or m.group("b")).lower()
         found.add(Slot(SlotKind.MONTH, float(_MONTHS.index(name) + 1)))
@@ -100,12 +116,31 @@ def _not_a_quantity(text: str, start: int, end: int) -> bool:
     """A day of the month ("January 15"), an ordinal ("15th"), a time ("11:05"), a fraction or a
     date in figures ("9/11"): digits that state no amount."""
     before, after = text[max(0, start - 12) : start], text[end : end + 1]
-    return (
-        (end - start <= 2 and bool(_MONTH_BEFORE.search(before)))
-        or after.isalpha()
-        or after in ("/", ":")
-        or before.endswith(("/", ":"))
-    )
+    day = _MONTH_BEFORE.search(before) or _MONTH_AFTER.match(text[end : end + 12])
+    return (end - start <= 2 and bool(day)) or after.isalpha() or after in ("/", ":") or before.endswith(("/", ":"))
+
+
+_BOUND = re.compile(
+    r"\b(?:(?:more|fewer|less|greater|higher|lower) than|over|under|above|below|up to|at least|at most|as many as|"
+    r"as much as|upwards of)\s*$",
+    re.IGNORECASE,
+)
+_APPROX = re.compile(r"\b(?:about|around|almost|nearly|roughly|approximately|some|an estimated|close to)\s*$", re.I)
+_MONTH_AFTER = re.compile(r"^\s*(?:" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
+
+
+def _bounded(text: str, start: int) -> bool:
+    return bool(_BOUND.search(text[max(0, start - 24) : start]))
+
+
+def _labelled(text: str, start: int) -> bool:
+    """Digits glued to a name: "COVID-19", "G7", "F-35"."""
+    before = text[max(0, start - 2) : start]
+    return bool(before) and (before[-1].isalpha() or (before[-1] == "-" and before[:1].isalpha()))
+
+
+def _hyphenated(text: str, start: int, end: int) -> bool:
+    return (start > 0 and text[start - 1] == "-") or (end < len(text) and text[end] == "-")
 
 
 def _is_inside_word(text: str, start: int, end: int) -> bool:
@@ -116,11 +151,15 @@ def _after_no(text: str, start: int) -> bool:
     return bool(re.search(r"\b(?:no|any|every|some)\s*$", text[:start], re.IGNORECASE))
 
 
-def _equal(kind: SlotKind, a: float, b: float) -> bool:
-    """Years and months exactly; amounts up to rounding of large figures ("about 2.5 million")."""
-    if kind in (SlotKind.YEAR, SlotKind.MONTH) or max(abs(a), abs(b)) < 1000:
-        return a == b
-    return abs(a - b) <= 0.005 * max(abs(a), abs(b))
+def _equal(kind: SlotKind, a: Slot, b: Slot) -> bool:
+    """Years and months exactly; amounts up to rounding of large figures, or within 15 % when
+    either is approximate ("about 10 million")."""
+    big = max(abs(a.value), abs(b.value))
+    if a.approximate or b.approximate:
+        return abs(a.value - b.value) <= 0.15 * big
+    if kind in (SlotKind.YEAR, SlotKind.MONTH) or big < 1000:
+        return a.value == b.value
+    return abs(a.value - b.value) <= 0.005 * big
 
 
 def mismatched(claim: str, passage: str) -> list[SlotKind]:
@@ -129,16 +168,17 @@ def mismatched(claim: str, passage: str) -> list[SlotKind]:
     claim_slots, passage_slots = slots(claim), slots(passage)
     out = []
     for kind in SlotKind:
-        wanted = [s.value for s in claim_slots if s.kind == kind]
-        stated = [s.value for s in passage_slots if s.kind == kind]
+        wanted = [s for s in claim_slots if s.kind == kind]
+        stated = [s for s in passage_slots if s.kind == kind]
         if wanted and stated and not any(_equal(kind, w, s) for w in wanted for s in stated):
             out.append(kind)
     return out
 
 
 def guard_supports(claim: str, passage: str, score: StanceScore) -> StanceScore:
-    """The model's score, unless it supports the claim across a quantity mismatch: then neutral
-    (its probabilities kept, for the record)."""
+    """The model's score for one view, unless it supports the claim across a quantity mismatch:
+    then neutral (its probabilities kept, for the record). Applied to each view before the view is
+    picked, so a view that refutes still can."""
     if score.label == "supports" and mismatched(claim, passage):
         return StanceScore(label="neutral", probs=score.probs, confident=False)
     return score

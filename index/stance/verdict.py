@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from claimbot.index.records import PassageResult, Verdict
 
 SUPPORTED: Verdict = "supported"
@@ -23,6 +25,14 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} passage {one}" if n == 1 else f"{n} passages {many}"
 
 
+def _reports(passages: list[PassageResult]) -> str:
+    return "the report" if len(passages) == 1 else f"the {len(passages)} reports"
+
+
+def _verb(passages: list[PassageResult], one: str, many: str) -> str:
+    return one if len(passages) == 1 else many
+
+
 def _voices(passages: list[PassageResult], limit: int = 2) -> str:
     names: list[str] = []
     for p in passages:
@@ -42,22 +52,34 @@ def _outweighed(side: list[PassageResult], other: list[PassageResult]) -> list[P
     return [p for p in side if p.voice == "reported" and p.article.id in own_voice_articles]
 
 
-def decide(passages: list[PassageResult]) -> tuple[Verdict, str]:
+# A claim about what someone said ("Ruiz said the stadium cost 2 million") is true of the quote even
+# where the article corrects its content: the own-voice rule is not for such claims.
+_REPORTING_CLAIM = re.compile(
+    r"\b(?:said|says|say|claimed|claims|told|tells|stated|states|announced|denied|denies|tweeted|wrote|"
+    r"writes|insisted|insists|argued|argues|according to)\b",
+    re.IGNORECASE,
+)
+
+
+def decide(passages: list[PassageResult], claim: str = "") -> tuple[Verdict, str]:
     """(verdict, reason) from stance-labelled passages; only confident sides count."""
     support = [p for p in passages if p.stance == "supports" and p.confident]
     refute = [p for p in passages if p.stance == "refutes" and p.confident]
-    if support and refute:
+    if support and refute and not _REPORTING_CLAIM.search(claim):
         quoted_support, quoted_refute = _outweighed(support, refute), _outweighed(refute, support)
         if len(quoted_support) == len(support) and not quoted_refute:
             return REFUTED, (
                 f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}); "
-                f"the report that supports it ({_voices(support)}) is corrected in the same article."
+                f"{_reports(support)} that {_verb(support, 'supports', 'support')} it ({_voices(support)}) "
+                f"{_verb(support, 'is', 'are')} corrected in the same article."
             )
         if len(quoted_refute) == len(refute) and not quoted_support:
             return SUPPORTED, (
                 f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}); "
-                f"the report that conflicts ({_voices(refute)}) is corrected in the same article."
+                f"{_reports(refute)} that {_verb(refute, 'conflicts', 'conflict')} ({_voices(refute)}) "
+                f"{_verb(refute, 'is', 'are')} corrected in the same article."
             )
+    if support and refute:
         return DISPUTED, (
             f"{_count(len(support), 'supports', 'support')} it, {_count(len(refute), 'conflicts', 'conflict')}: "
             f"{_voices(support)} vs {_voices(refute)}."
