@@ -137,9 +137,12 @@ def test_a_stance_model_directory_that_cannot_load_is_one_line(tmp_path: Path, m
 
 
 def test_eval_reads_only_the_sets_it_is_asked_for(model, tmp_path: Path):
+    scifact = Settings().data_dir / "scifact"
+    if not scifact.is_dir():
+        pytest.skip(f"evaluation data not found under {scifact.parent}")
     data = tmp_path / "data"
     data.mkdir()
-    (data / "scifact").symlink_to(Settings().data_dir / "scifact")  # FEVER, Climate-FEVER and the rest are absent
+    (data / "scifact").symlink_to(scifact)  # FEVER, Climate-FEVER and the rest are absent
     report = evaluate(model, data, ("scifact",), limit=8)
     assert list(report["sets"]) == ["scifact"] and report["sets"]["scifact"]["n"] == 8
     with pytest.raises(FileNotFoundError, match="fever_symmetric_dev.jsonl"):
