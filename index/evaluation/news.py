@@ -133,10 +133,17 @@ def build_examples(pairs: list[NewsPair], data: Path, speakers: bool = True) -> 
     """Read each pair's sentence (checked against its hash) and, with `speakers`, who says it
     according to the attribution of its whole article, as ingest attributes passages."""
     texts: dict[str, dict[str, str]] = {}
+
+    def articles_of(source: str) -> dict[str, str]:
+        # each source is read once: a source is a folder of articles or one large CSV
+        if source not in texts:
+            texts[source] = read_articles(data, source)
+        return texts[source]
+
     by_article: dict[tuple[str, str], dict[tuple[int, int], str | None]] = {}
     if speakers:
         for source, article in sorted({(p.source, p.article) for p in pairs}):
-            text = texts.setdefault(source, read_articles(data, source)).get(article)
+            text = articles_of(source).get(article)
             if text is None:
                 continue  # reported below, with the pair that names it
             spans: dict[tuple[int, int], str | None] = {}
@@ -145,7 +152,7 @@ def build_examples(pairs: list[NewsPair], data: Path, speakers: bool = True) -> 
             by_article[(source, article)] = spans
     out = []
     for p in pairs:
-        articles = texts.setdefault(p.source, read_articles(data, p.source))
+        articles = articles_of(p.source)
         if p.article not in articles:
             raise ValueError(f"pair {p.id}: article {p.source}/{p.article} is not in {data}")
         sentence = articles[p.article][p.start : p.end]
