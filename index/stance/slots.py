@@ -80,7 +80,7 @@ def slots(text: str) -> set[Slot]:
             _labelled(text, start) or (not (m.group("scale") or m.group("unit")) and _not_a_quantity(text, start, end))
         ):
             continue
-        # a bound ("more than 100", "at least 150", "about 2 million") is not the value itself
+        # a bound ("more than 100", "at least 150") is not the value itself; "about" is kept, approximate
         if _bounded(text, m.start()):
             continue
         approx = bool(_APPROX.search(text[max(0, m.start() - 24) : m.start()]))
