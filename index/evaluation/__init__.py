@@ -41,6 +41,7 @@ from claimbot.index.evaluation.news import (
     view_logits,
 )
 from claimbot.index.evaluation.news import format_report as format_news_report
+from claimbot.index.evaluation.news import report as news_report
 from claimbot.index.evaluation.stance import L2I, PTB, SETS, decisions, detok, eval_pairs, score_set
 from claimbot.index.evaluation.stance import evaluate as evaluate_stance
 from claimbot.index.evaluation.stance import format_report as format_stance_report
@@ -58,6 +59,7 @@ __all__ = [
     "evaluate_news",
     "fit_calibration",
     "format_news_report",
+    "news_report",
     "load_pairs",
     "picked",
     "read_articles",
