@@ -3,7 +3,8 @@
 Everything that is not Discord lives in `claimbot.index` (`ClaimIndex`, `ReviewService`); this package
 only adapts interactions to those services, one module per feature (bot/features/). Nothing blocking
 runs on the event loop: model work (a check, an ingest, embedding a correction) goes to the bot's own
-small pool (`run_heavy`), short database reads and writes to asyncio's default executor
+small pool (`run_heavy`, bot/workpool.py: servers take turns, a wait past the interaction token is
+refused with "busy, try again in N s"), short database reads and writes to asyncio's default executor
 (`asyncio.to_thread`), so a queue of slow checks never delays the reads that must finish before
 Discord's 3 s acknowledgement.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import discord
@@ -20,8 +20,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from claimbot.bot.features import COGS, DYNAMIC_ITEMS
-from claimbot.bot.interactions import NO_MENTIONS, reply_private
+from claimbot.bot.interactions import NO_MENTIONS, busy_message, reply_private
 from claimbot.bot.services import Services
+from claimbot.bot.workpool import Busy, FairPool
 
 log = logging.getLogger("claimbot.discord")
 
@@ -37,6 +38,8 @@ class ClaimTree(app_commands.CommandTree["ClaimBot"]):
         original = getattr(error, "original", error)
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You cannot use this command here."
+        elif isinstance(original, Busy):
+            message = busy_message(original)
         else:
             log.error("command %s failed", getattr(interaction.command, "qualified_name", "?"), exc_info=original)
             message = f"Sorry, that failed: {type(original).__name__}. The error was logged; please try again later."
@@ -54,7 +57,11 @@ class ClaimBot(commands.Bot):
             **options,
         )
         self.services = services
-        self.heavy = ThreadPoolExecutor(max_workers=HEAVY_WORKERS, thread_name_prefix="claimbot-heavy")
+        self.heavy = FairPool(
+            HEAVY_WORKERS,
+            max_queued=services.settings.queue_limit,
+            max_wait_s=services.settings.queue_max_wait_s,
+        )
         self._pruner: asyncio.Task[None] | None = None
 
     async def close(self) -> None:
@@ -62,7 +69,7 @@ class ClaimBot(commands.Bot):
             self._pruner.cancel()
         await super().close()
         # Checks still running finish in their threads; their answers have nowhere to go.
-        self.heavy.shutdown(wait=False, cancel_futures=True)
+        self.heavy.close()
 
     async def setup_hook(self) -> None:
         for cog in COGS:

@@ -492,11 +492,41 @@ def migrate(
         raise typer.Exit(1)
 
 
+def claim_after_dashes(argv: list[str]) -> list[str]:
+    """`claimbot check "-5 degrees in Caracas"`: click reads an argument that starts with a dash as
+    an option and answers with a usage box. check has no short options, so an argument that starts
+    with one dash is the claim: it moves behind "--", where nothing is read as an option.
+    A mistyped long option ("--jsn") is left for click to name."""
+    if len(argv) < 2 or argv[0] != "check" or "--" in argv:
+        return argv
+    # typer vendors its own click: the command is read by duck typing, not isinstance
+    group: Any = typer.main.get_command(app)
+    takes_value = {
+        name
+        for param in group.commands["check"].params
+        if param.param_type_name == "option" and not param.is_flag
+        for name in param.opts
+    }
+    rest, claims, i = ["check"], [], 1
+    while i < len(argv):
+        arg = argv[i]
+        if arg in takes_value and i + 1 < len(argv):
+            rest += [arg, argv[i + 1]]
+            i += 2
+            continue
+        if arg.startswith("-") and not arg.startswith("--") and arg != "-":
+            claims.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return [*rest, "--", *claims] if claims else argv
+
+
 def main() -> None:
     from pydantic import ValidationError
 
     try:
-        app()
+        app(args=claim_after_dashes(sys.argv[1:]))
     except ValidationError as exc:  # a bad value in .env or the environment: name it, no traceback
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         _error(f"invalid setting: {problems}")

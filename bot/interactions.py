@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar
 import discord
 from discord import app_commands
 
+from claimbot.bot.workpool import Busy
 from claimbot.index.review import GuildConfig, ReviewError
 
 if TYPE_CHECKING:
@@ -69,6 +70,9 @@ def guarded(
             if isinstance(exc, ReviewError):
                 await reply_private(interaction, str(exc))
                 return
+            if isinstance(exc, Busy):
+                await reply_private(interaction, busy_message(exc))
+                return
             log.exception("interaction %s failed", interaction.id)
             await reply_private(interaction, f"Sorry, that failed: {type(exc).__name__}. Please try again later.")
 
@@ -111,10 +115,17 @@ def guild_id_of(interaction: discord.Interaction[Any]) -> int:
     return interaction.guild_id
 
 
-async def run_heavy(client: ClaimBot, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+async def run_heavy(
+    client: ClaimBot, guild_id: int, func: Callable[..., T], /, *args: Any, kind: str = "check", **kwargs: Any
+) -> T:
     """Run model work (check, ingest, embedding) on the bot's small pool, off the event loop and out
-    of the default executor that the short database calls use."""
-    return await asyncio.get_running_loop().run_in_executor(client.heavy, functools.partial(func, *args, **kwargs))
+    of the default executor that the short database calls use; servers take turns (bot/workpool.py).
+    Raises `Busy` when the work could not start before the interaction's token runs out."""
+    return await client.heavy.run(guild_id, func, *args, kind=kind, **kwargs)
+
+
+def busy_message(busy: Busy) -> str:
+    return f"claimbot is busy right now ({busy}); please try again in {busy.retry_after_s:.0f} s."
 
 
 def role_ids(user: discord.abc.User) -> set[int]:

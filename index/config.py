@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
     fetch_max_redirects: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_FETCH_MAX_REDIRECTS")
     max_article_bytes: int = Field(default=5_000_000, gt=0, validation_alias="CLAIMBOT_MAX_ARTICLE_BYTES")
+    # An article with more sentences is refused in one line (a long report has about 1,500).
+    max_passages_per_article: int = Field(default=2_000, ge=1, validation_alias="CLAIMBOT_MAX_PASSAGES_PER_ARTICLE")
     # Off: article URLs whose host resolves to a loopback, private, link-local, multicast or reserved
     # address are refused (each redirect hop too), so /ingest cannot probe the bot's own network.
     fetch_allow_private: bool = Field(default=False, validation_alias="CLAIMBOT_FETCH_ALLOW_PRIVATE")
@@ -72,6 +74,11 @@ class Settings(BaseSettings):
     rate_user_window_s: float = Field(default=60.0, gt=0, validation_alias="CLAIMBOT_RATE_USER_WINDOW")
     rate_guild_checks: int = Field(default=60, ge=0, validation_alias="CLAIMBOT_RATE_GUILD_CHECKS")
     rate_guild_window_s: float = Field(default=60.0, gt=0, validation_alias="CLAIMBOT_RATE_GUILD_WINDOW")
+    # The bot's model work (bot/workpool.py): at most this many checks wait, and one that would wait
+    # longer than this many seconds is refused with "busy, try again in N s" (an interaction's token
+    # lasts 15 minutes: an answer later than that is lost).
+    queue_limit: int = Field(default=1_000, ge=1, validation_alias="CLAIMBOT_QUEUE_LIMIT")
+    queue_max_wait_s: float = Field(default=780.0, gt=0, le=840, validation_alias="CLAIMBOT_QUEUE_MAX_WAIT")
     correction_threshold: float = Field(default=0.80, ge=0, le=1, validation_alias="CLAIMBOT_CORRECTION_THRESHOLD")
     # Every /check stores its answer (for flags and paging); answers older than this many days that
     # nobody flagged are deleted by the bot (at start and daily). 0 keeps them forever.

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 Stance = Literal["supports", "refutes", "neutral"]
 Verdict = Literal["supported", "refuted", "disputed", "unverified"]
@@ -21,6 +21,11 @@ Voice = Literal["own", "reported"]
 
 
 _DATE_FORMS = ("%Y/%m/%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")
+
+
+# Bounds of an article's metadata, in characters (a real headline is under 200).
+FIELD_MAX_CHARS = {"title": 300, "outlet": 120, "author": 200, "language": 35}
+URL_MAX_CHARS = 2_048
 
 
 class ArticleInput(BaseModel):
@@ -68,6 +73,24 @@ class ArticleInput(BaseModel):
         if isinstance(value, str) and not value.strip():
             return None
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("title", "outlet", "author", "language")
+    @classmethod
+    def _bounded(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # The title is copied into every passage's context and embedded text: a megabyte <title>
+        # would be stored once per passage. Cut, not refused: the article itself may be fine.
+        limit = FIELD_MAX_CHARS[info.field_name or ""]
+        if value is None or len(value) <= limit:
+            return value
+        cut = " ".join(value[: limit + 1].split()[:-1]) or value[:limit]
+        return cut[: limit - 1].rstrip() + "…"
+
+    @field_validator("url")
+    @classmethod
+    def _url_bounded(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > URL_MAX_CHARS:
+            raise ValueError(f"a URL of at most {URL_MAX_CHARS:,} characters")
+        return value
 
 
 @dataclass(frozen=True)

@@ -259,6 +259,7 @@ class ClaimIndex:
             on_event=on_event,
             load_attributor=shared_attributor if self.settings.attribution else None,
             write_lock=self._vector_write_lock,
+            max_passages=self.settings.max_passages_per_article,
         )
         return ingestor.run(items)
 

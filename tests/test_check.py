@@ -203,3 +203,21 @@ def test_a_collection_is_searched_within_itself(home, tmp_path, monkeypatch):
         assert [p.text for p in result.passages] == ["The rebel pilot died in a raid by security forces."]
     finally:
         index.close()
+
+
+def test_a_claim_that_starts_with_a_dash_is_checked_not_read_as_an_option(home, monkeypatch, capsys):
+    """`claimbot check "-5 degrees in Caracas"` used to print a usage box (issue 22)."""
+    from claimbot.bot.cli import main
+
+    assert runner.invoke(app, ["ingest", str(DEMO_CORPUS)]).exit_code == 0
+    for argv in (["-5 degrees in Caracas", "--json"], ["--top", "2", "-5 degrees in Caracas", "--json"]):
+        monkeypatch.setattr("sys.argv", ["claimbot", "check", *argv])
+        with pytest.raises(SystemExit) as done:
+            main()
+        out = capsys.readouterr()
+        assert done.value.code == 0, out.err
+        assert json.loads(out.out)["claim"] == "-5 degrees in Caracas"
+    monkeypatch.setattr("sys.argv", ["claimbot", "check", "--jsn", "Pérez"])  # a mistyped option is still named
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 2 and "--jsn" in capsys.readouterr().err

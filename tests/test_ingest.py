@@ -626,3 +626,56 @@ def test_ingesting_into_an_index_of_older_passages_warns(claim_index: ClaimIndex
         assert _ingest(claim_index, str(tmp_path / "b.txt")).added == 1
     assert "passage format 1" in caplog.text and "re-ingest" in caplog.text
     assert claim_index.store.get_meta("passage_format") == "1"  # it still holds passages of format 1
+
+
+# -- bad input that used to abort or hold an ingest (issue 22) --------------------------------
+def test_a_file_name_that_is_not_utf8_is_ingested_and_the_files_after_it_too(home: Path, tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / os.fsdecode(b"a-caf\xe9.txt")).write_text("Cafe story\nThe cafe reopened on Friday.", encoding="utf-8")
+    (folder / "b.txt").write_text("Bridge story\nThe bridge reopened on Monday.", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "2 added, 0 replaced, 0 unchanged, 0 failed" in result.output
+
+
+def test_an_error_while_storing_one_article_fails_that_article_alone(
+    claim_index: ClaimIndex, tmp_path: Path, monkeypatch
+):
+    real = claim_index.store.write_article
+
+    def write(article, *args, **kwargs):
+        if "BOOM" in article.text:
+            raise UnicodeEncodeError("utf-8", "\udce9", 0, 1, "surrogates not allowed")
+        return real(article, *args, **kwargs)
+
+    monkeypatch.setattr(claim_index.store, "write_article", write)
+    lines = [
+        json.dumps({"text": t}) for t in ("First story. It went well.", "BOOM goes this one.", "Third story. Fine.")
+    ]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = _ingest(claim_index, str(tmp_path / "a.jsonl"))
+    assert (report.added, report.failed) == (2, 1)
+    assert report.errors[0].startswith(f"{tmp_path / 'a.jsonl'}:2: could not be stored (UnicodeEncodeError:")
+    _consistent(claim_index)
+
+
+def test_an_article_of_too_many_paragraphs_or_sentences_is_refused_in_one_line(home: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("CLAIMBOT_MAX_PASSAGES_PER_ARTICLE", "50")
+    (tmp_path / "paragraphs.txt").write_text("Many\n" + "\n\n".join(f"Line {i} here." for i in range(60)))
+    (tmp_path / "sentences.txt").write_text("Long\n" + " ".join(f"Sentence {i} here." for i in range(60)))
+    (tmp_path / "fine.txt").write_text("Fine\n" + " ".join(f"Sentence {i} here." for i in range(40)))
+    result = runner.invoke(app, ["ingest", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "too long to index (60 paragraphs; the limit is 50 passages per article" in result.output
+    assert "too long to index (60 sentences; the limit is 50" in result.output
+    assert "1 added" in result.output
+
+
+def test_a_huge_title_is_not_copied_into_every_passage(claim_index: ClaimIndex, tmp_path: Path):
+    title = "Headline " * 300_000  # 2.7 MB
+    body = " ".join(f"The council met for the {i}th time." for i in range(30))
+    (tmp_path / "a.jsonl").write_text(json.dumps({"text": body, "title": title}) + "\n", encoding="utf-8")
+    assert _ingest(claim_index, str(tmp_path / "a.jsonl")).added == 1
+    passages = _stored_passages(claim_index)
+    assert len(passages) == 30 and max(len(p.context) + len(p.embed_text) for p in passages) < 1_500

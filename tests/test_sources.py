@@ -210,15 +210,15 @@ def test_missing_path_is_an_error(tmp_path: Path):
 def test_an_unreadable_file_is_reported_and_the_next_input_still_read(tmp_path: Path, monkeypatch):
     (tmp_path / "locked.txt").write_text("Locked\nSome text.\n")
     (tmp_path / "fine.txt").write_text("Fine\nOther text.\n")
-    real_read_bytes = Path.read_bytes
+    real_open = Path.open
 
-    def read_bytes(self: Path) -> bytes:
+    def open_(self: Path, *args, **kwargs):
         # permissions cannot lock a file away from root (tests may run as root)
         if self.name == "locked.txt":
             raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+        return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", open_)
     locked, fine = _items(str(tmp_path / "locked.txt"), str(tmp_path / "fine.txt"))
     assert isinstance(locked, SourceError) and locked.reason == "cannot read (Permission denied)"
     assert isinstance(fine, ArticleInput) and fine.title == "Fine"
@@ -353,6 +353,9 @@ def test_unreachable_host_is_an_error():
         "http://0.0.0.0:9/a",
         "http://240.0.0.1/a",
         "http://[::ffff:127.0.0.1]:9/a",
+        "http://[2002:7f00:1::1]:9/a",  # 6to4 around 127.0.0.1
+        "http://[2002:c0a8:0001::1]/a",  # 6to4 around 192.168.0.1
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/a",  # Teredo, client 127.0.0.1
     ],
 )
 def test_urls_on_private_addresses_are_refused_by_default(url: str):
@@ -441,3 +444,66 @@ def test_the_setting_defaults_to_refusing(monkeypatch):
     assert Settings(_env_file=None).fetch_allow_private is False
     monkeypatch.setenv("CLAIMBOT_FETCH_ALLOW_PRIVATE", "true")
     assert Settings(_env_file=None).fetch_allow_private is True
+
+
+def test_6to4_and_teredo_of_public_addresses_stay_fetchable():
+    import ipaddress
+
+    from claimbot.index.corpus.sources import address_refusal
+
+    assert address_refusal(ipaddress.ip_address("2002:0808:0808::1")) is None  # 6to4 around 8.8.8.8
+    assert address_refusal(ipaddress.ip_address("2002:7f00:1::1")) == "loopback"
+    assert address_refusal(ipaddress.ip_address("2606:4700::1111")) is None
+
+
+# -- files that are not what they seem (issue 22) ---------------------------------------------
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path):
+    import os
+
+    fifo = tmp_path / "story.txt"
+    os.mkfifo(fifo)
+    [item] = _items(str(fifo))  # before: open() waited forever for a writer
+    assert isinstance(item, SourceError) and item.reason == "not a regular file (a FIFO)"
+
+
+def test_a_link_to_a_device_is_refused_and_a_growing_file_read_only_to_the_cap(tmp_path: Path):
+    link = tmp_path / "zero.txt"
+    link.symlink_to("/dev/zero")
+    [item] = _items(str(link))  # before: read_bytes() of an endless device until MemoryError
+    assert isinstance(item, SourceError) and item.reason == "not a regular file (a device)"
+    big = tmp_path / "big.txt"
+    big.write_text("Title\n" + "A sentence here. " * 200, encoding="utf-8")
+    [item] = _items(str(big), options=SourceOptions(max_bytes=1000))
+    assert isinstance(item, SourceError) and item.reason.startswith("too large (3,406 bytes; the limit is 1,000)")
+
+
+def test_a_sidecar_that_is_a_fifo_is_refused(tmp_path: Path):
+    import os
+
+    (tmp_path / "a.txt").write_text("Title\nThe council met.", encoding="utf-8")
+    os.mkfifo(tmp_path / "a.meta.json")
+    [item] = _items(str(tmp_path / "a.txt"))
+    assert isinstance(item, SourceError) and item.reason == "not a regular file (a FIFO)"
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_named_printably(tmp_path: Path):
+    import os
+
+    name = os.fsdecode(b"caf\xe9.txt")  # Latin-1 bytes: Python keeps them as a lone surrogate
+    (tmp_path / name).write_text("Title\nThe council met on Tuesday.", encoding="utf-8")
+    [item] = _items(str(tmp_path))
+    assert isinstance(item, ArticleInput) and item.origin.endswith("caf\ufffd.txt")
+    item.origin.encode("utf-8")  # storable and printable
+
+
+def test_huge_metadata_is_cut_and_a_huge_url_refused(tmp_path: Path):
+    title = "Storm " * 600_000  # a 3.6 MB title: it used to be copied into every passage
+    lines = [
+        json.dumps({"text": "The storm hit the coast. Roads closed.", "title": title, "author": "A" * 10_000}),
+        json.dumps({"text": "The storm hit the coast.", "url": "https://news.example/" + "a" * 5000}),
+    ]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cut, refused = _items(str(tmp_path / "a.jsonl"), options=SourceOptions(max_bytes=5_000_000))
+    assert isinstance(cut, ArticleInput) and cut.title is not None and cut.author is not None
+    assert len(cut.title) == 300 and cut.title.endswith("Storm…") and len(cut.author) <= 200
+    assert isinstance(refused, SourceError) and "a URL of at most 2,048 characters" in refused.reason

@@ -146,3 +146,22 @@ def test_a_long_previous_statement_is_left_out_rather_than_cut_the_sentence():
     quote = text.passage_drafts(sentences, "A title", [perez, perez])[1]
     # the embedder reads about 175 words: the quote itself must not be what it cuts
     assert quote.embed_text == "A title\nÓscar Pérez, in a video: “Here we are,” he said."
+
+
+def test_a_byline_on_the_last_line_does_not_make_the_article_captions():
+    """Paragraphs on single newlines ending in a byline were one paragraph whose every sentence
+    was a caption, and the article was refused (issue 22)."""
+    body = "The mayor said the bridge will reopen on Monday.\nRepairs cost 2 million dollars.\n– Jane Doe"
+    sentences = text.split_sentences(body)
+    assert [(s.text, s.kind) for s in sentences] == [
+        ("The mayor said the bridge will reopen on Monday.", "text"),
+        ("Repairs cost 2 million dollars.", "text"),
+        ("– Jane Doe", "caption"),
+    ]
+    # a photo caption ending in its credit on one line stays a caption
+    caption = text.split_sentences("Police arrive at the scene in Caracas. Fernando Llano AP")
+    assert {s.kind for s in caption} == {"caption"}
+
+
+def test_blocks_are_counted_without_splitting():
+    assert text.count_blocks("One.\n\nTwo.\n\n\n  \n\nThree.") == 3 and text.count_blocks("") == 0

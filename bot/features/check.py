@@ -20,6 +20,7 @@ from claimbot.bot.interactions import (
     NO_MENTIONS,
     AnswerButton,
     Interaction,
+    busy_message,
     guarded,
     guild_id_of,
     refuse_after_public_defer,
@@ -27,7 +28,9 @@ from claimbot.bot.interactions import (
     run_heavy,
     services,
 )
-from claimbot.index.review import AnswerView, ClaimError, ReviewError, normalise_claim
+from claimbot.bot.workpool import Busy
+from claimbot.index.records import CheckResult
+from claimbot.index.review import AnswerView, ClaimError, CorrectionView, ReviewError, normalise_claim
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
@@ -61,10 +64,27 @@ async def run_check(interaction: Interaction, text: str | None, *, private: bool
         else:
             await refuse_after_public_defer(interaction, refusal)
         return
+
+    def check_and_correction() -> tuple[CheckResult, CorrectionView | None]:
+        # One pool task: the correction lookup (it embeds the claim) must not queue again behind
+        # every check of a burst, which held each answer until the whole burst was done.
+        return svc.index.check(claim, top=CHECK_TOP), svc.review.find_correction(guild_id, claim)
+
     try:
-        result = await run_heavy(interaction.client, svc.index.check, claim, top=CHECK_TOP)
-        # embeds the claim when no exact correction matches: model work too
-        correction = await run_heavy(interaction.client, svc.review.find_correction, guild_id, claim)
+        result, correction = await run_heavy(interaction.client, guild_id, check_and_correction)
+    except Busy as busy:
+        if private:
+            await reply_private(interaction, busy_message(busy))
+        else:
+            await refuse_after_public_defer(interaction, busy_message(busy))
+        return
+    except ClaimError as exc:
+        await interaction.followup.send(f"I cannot check that claim: {exc}.", ephemeral=True)
+        return
+    except Exception as exc:  # noqa: BLE001 - the user gets an answer, not "This interaction failed"
+        await _check_failed(interaction, claim, exc)
+        return
+    try:
         answer = await asyncio.to_thread(
             lambda: svc.review.record_answer(
                 guild_id,
@@ -79,14 +99,8 @@ async def run_check(interaction: Interaction, text: str | None, *, private: bool
             )
         )
         corpus = await asyncio.to_thread(svc.corpus_line)
-    except ClaimError as exc:
-        await interaction.followup.send(f"I cannot check that claim: {exc}.", ephemeral=True)
-        return
     except Exception as exc:  # noqa: BLE001 - the user gets an answer, not "This interaction failed"
-        log.exception("check failed for %r", claim)
-        await interaction.followup.send(
-            f"Sorry, the check failed ({type(exc).__name__}). Please try again later.", ephemeral=True
-        )
+        await _check_failed(interaction, claim, exc)
         return
     message = await interaction.followup.send(
         embed=answer_embed(answer, corpus),
@@ -101,6 +115,13 @@ async def run_check(interaction: Interaction, text: str | None, *, private: bool
         answer.id,
         channel_id=interaction.channel_id,
         message_id=message.id,
+    )
+
+
+async def _check_failed(interaction: Interaction, claim: str, exc: Exception) -> None:
+    log.error("check failed for %r", claim, exc_info=exc)
+    await interaction.followup.send(
+        f"Sorry, the check failed ({type(exc).__name__}). Please try again later.", ephemeral=True
     )
 
 

@@ -68,7 +68,10 @@ class IngestCommands(commands.Cog):
         options = source_options(svc.settings)
         events: list[IngestEvent] = []
         report = await run_heavy(
-            interaction.client, lambda: svc.index.ingest(read_inputs([url], options), on_event=events.append)
+            interaction.client,
+            guild_id_of(interaction),
+            lambda: svc.index.ingest(read_inputs([url], options), on_event=events.append),
+            kind="ingest",
         )
         details = "; ".join(f"{e.outcome}: {e.detail}" for e in events) or ""
         errors = "; ".join(report.errors)

@@ -266,7 +266,9 @@ async def decide(
         # A correction embeds the claim (for later near-duplicates): model work, on the model pool.
         # Approve and dismiss are database work only and must not queue behind running checks.
         decision = await (
-            run_heavy(interaction.client, review) if action is ReviewAction.CORRECT else asyncio.to_thread(review)
+            run_heavy(interaction.client, guild_id, review, kind="correct")
+            if action is ReviewAction.CORRECT
+            else asyncio.to_thread(review)
         )
     except AlreadyTaken as taken:
         f = taken.flag

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 EMBED_CHUNK_SENTENCES = 256
 SAVE_EVERY_S = 60.0
+# An article of more sentences is refused (CLAIMBOT_MAX_PASSAGES_PER_ARTICLE): a long report has 1,500.
+DEFAULT_MAX_PASSAGES = 2_000
 
 Outcome = Literal["added", "replaced", "unchanged", "failed"]
 
@@ -71,6 +73,7 @@ class Ingestor:
         annotate: Annotator | None = None,
         on_event: Callable[[IngestEvent], None] | None = None,
         write_lock: AbstractContextManager[object] | None = None,
+        max_passages: int = DEFAULT_MAX_PASSAGES,
     ) -> None:
         """`load_attributor` (e.g. `claimbot.index.corpus.attribution.shared_attributor`) gives every passage its
         speaker, cue and attribution and embeds it with them; None stores them empty. `write_lock`
@@ -81,6 +84,7 @@ class Ingestor:
         self.write_lock = write_lock or contextlib.nullcontext()
         self.embedder = embedder
         self.collection = collection
+        self.max_passages = max_passages
         self.annotate = annotate
         self._load_attributor = load_attributor
         self._attributor: Attributor | None = None
@@ -161,7 +165,16 @@ class Ingestor:
         if by_hash is not None and (by_url is None or by_hash.id != by_url.id):
             self._emit(IngestEvent("unchanged", article.origin, f"same text as article {by_hash.id}"))
             return
+        # Blank-line blocks are counted first (cheap): 200,000 one-line paragraphs would otherwise
+        # hold the run for seconds in splitting and minutes in attribution and embedding.
+        blocks = textmod.count_blocks(article.text)
+        if blocks > self.max_passages:
+            self._emit(IngestEvent("failed", article.origin, self._too_many(f"{blocks:,} paragraphs")))
+            return
         sentences = textmod.split_sentences(article.text)
+        if len(sentences) > self.max_passages:
+            self._emit(IngestEvent("failed", article.origin, self._too_many(f"{len(sentences):,} sentences")))
+            return
         if not any(s.kind == "text" for s in sentences):
             self._emit(IngestEvent("failed", article.origin, "no extractable text (only headings or captions)"))
             return
@@ -193,6 +206,12 @@ class Ingestor:
         self._pending_keys |= keys
         if sum(len(p.drafts) for p in self._pending) >= EMBED_CHUNK_SENTENCES:
             self._flush()
+
+    def _too_many(self, found: str) -> str:
+        return (
+            f"too long to index ({found}; the limit is {self.max_passages:,} passages per article, "
+            "CLAIMBOT_MAX_PASSAGES_PER_ARTICLE)"
+        )
 
     def _attribute(
         self, article: ArticleInput, sentences: list[Sentence]
@@ -239,6 +258,12 @@ class Ingestor:
                     log.info("could not store %s", p.article.origin, exc_info=True)
                     reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
                     self._emit(IngestEvent("failed", p.article.origin, f"could not be stored ({reason})"))
+                    continue
+                except Exception as error:  # noqa: BLE001 - one article's odd value must not end the run
+                    # e.g. a value the driver cannot encode; the transaction rolled back as above.
+                    log.info("could not store %s", p.article.origin, exc_info=True)
+                    detail = f"could not be stored ({type(error).__name__}: {error})"
+                    self._emit(IngestEvent("failed", p.article.origin, detail))
                     continue
                 self.vectors.remove(np.asarray(p.replace_passages, dtype=np.int64))
                 self.vectors.add(np.asarray(passage_ids, dtype=np.int64), article_vectors)

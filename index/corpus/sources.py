@@ -10,6 +10,7 @@ import ipaddress
 import json
 import re
 import socket
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
 META_FIELDS = ("title", "url", "outlet", "author", "published", "language")
+# a sidecar holds a few short fields; one of megabytes is a mistake, not metadata
+SIDECAR_MAX_BYTES = 64_000
 
 
 @dataclass(frozen=True)
@@ -65,36 +68,63 @@ def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceIte
                 if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.endswith(".meta.json")
             )
             if not files:
-                yield SourceError(raw, "folder holds no .txt, .md, .html or .jsonl files")
+                yield SourceError(display_path(raw), "folder holds no .txt, .md, .html or .jsonl files")
             for file in files:
                 yield from read_file(file, options)
         elif path.exists():
             yield from read_file(path, options)
         else:
-            yield SourceError(raw, "no such file, folder or http(s) URL")
+            yield SourceError(display_path(raw), "no such file, folder or http(s) URL")
+
+
+def display_path(path: Path | str) -> str:
+    """A path as text that can be printed and stored: a file name that is not UTF-8 (Python keeps
+    its bytes as lone surrogates) gets U+FFFD in their place."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _regular_file_refusal(path: Path) -> str | None:
+    """Why `path` is not read (None: a regular file). A FIFO would block the reader forever and a
+    device (/dev/zero) has no end; both report size 0, so the size cap alone does not stop them."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read ({exc.strerror})"
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special"
+        )
+        return f"not a regular file ({kind})"
+    return None
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    """At most limit + 1 bytes: one more than the cap tells a file grown past it since stat."""
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)
 
 
 def read_file(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
-    origin = str(path)
+    origin = display_path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         yield SourceError(origin, f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")
         return
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        yield SourceError(origin, f"cannot read ({exc.strerror})")
-        return
-    if size > options.max_bytes and suffix not in JSONL_SUFFIXES:
-        yield SourceError(origin, f"too large ({size:,} bytes; the limit is {options.max_bytes:,})")
+    refusal = _regular_file_refusal(path)
+    if refusal:
+        yield SourceError(origin, refusal)
         return
     if suffix in JSONL_SUFFIXES:
         yield from _read_jsonl(path, options)
         return
     try:
-        raw = path.read_bytes()
+        raw = _read_capped(path, options.max_bytes)
     except OSError as exc:
         yield SourceError(origin, f"cannot read ({exc.strerror})")
+        return
+    if len(raw) > options.max_bytes:
+        size = max(path.stat().st_size, len(raw))
+        yield SourceError(origin, f"too large ({size:,} bytes; the limit is {options.max_bytes:,})")
         return
     decoded = _decode(raw, html_charset(raw) if suffix in HTML_SUFFIXES else None)
     if isinstance(decoded, str) and not decoded.strip():
@@ -140,19 +170,27 @@ def html_charset(raw: bytes) -> str | None:
 
 def _sidecar_meta(path: Path) -> dict[str, Any] | SourceError:
     sidecar = path.with_name(path.stem + ".meta.json")
+    origin = display_path(sidecar)
     if not sidecar.exists():
         return {}
+    refusal = _regular_file_refusal(sidecar)
+    if refusal:
+        return SourceError(origin, refusal)
     try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        raw = _read_capped(sidecar, SIDECAR_MAX_BYTES)
     except OSError as exc:
-        return SourceError(str(sidecar), f"cannot read ({exc.strerror})")
+        return SourceError(origin, f"cannot read ({exc.strerror})")
+    if len(raw) > SIDECAR_MAX_BYTES:
+        return SourceError(origin, f"too large for metadata (over {SIDECAR_MAX_BYTES:,} bytes)")
+    try:
+        meta = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        return SourceError(str(sidecar), f"invalid metadata JSON ({exc})")
+        return SourceError(origin, f"invalid metadata JSON ({exc})")
     if not isinstance(meta, dict):
-        return SourceError(str(sidecar), "metadata must be a JSON object")
+        return SourceError(origin, "metadata must be a JSON object")
     unknown = set(meta) - set(META_FIELDS)
     if unknown:
-        return SourceError(str(sidecar), f"unknown metadata keys: {', '.join(sorted(unknown))}")
+        return SourceError(origin, f"unknown metadata keys: {', '.join(sorted(unknown))}")
     return meta
 
 
@@ -242,7 +280,7 @@ def _read_jsonl(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
     try:
         handle = path.open("rb")
     except OSError as exc:
-        yield SourceError(str(path), f"cannot open ({exc.strerror})")
+        yield SourceError(display_path(path), f"cannot open ({exc.strerror})")
         return
     with handle:
         any_line = False
@@ -251,7 +289,7 @@ def _read_jsonl(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
         # without being held in memory.
         while raw := handle.readline(options.max_bytes + 1):
             number += 1
-            origin = f"{path}:{number}"
+            origin = f"{display_path(path)}:{number}"
             if len(raw) > options.max_bytes:
                 while raw and not raw.endswith(b"\n"):
                     raw = handle.readline(1 << 20)
@@ -283,7 +321,7 @@ def _read_jsonl(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
             fields = {k: v for k, v in record.items() if k not in unknown}
             yield _build(fields, origin, options)
         if not any_line:
-            yield SourceError(str(path), "empty file")
+            yield SourceError(display_path(path), "empty file")
 
 
 def address_refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
@@ -291,8 +329,15 @@ def address_refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | 
 
     /ingest lets a moderator make the bot's host send requests; without this, an article URL could
     reach the host's loopback services, the LAN or a cloud metadata endpoint (169.254.169.254)."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # IPv6 forms that carry an IPv4 address (mapped, 6to4 2002::/16, Teredo 2001::/32) reach
+        # that address: Python counts 6to4 and Teredo global whatever they wrap.
+        wrapped = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        for inner in wrapped:
+            if inner is not None and (why := address_refusal(inner)):
+                return why
+        if ip.ipv4_mapped is not None:
+            return None
     for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
         if getattr(ip, f"is_{kind}"):
             return kind.replace("_", "-")

@@ -51,16 +51,36 @@ def paragraphs(text: str) -> Iterator[tuple[int, int]]:
             pos = match.end()
 
 
+def count_blocks(text: str) -> int:
+    """The number of blank-line-separated blocks with text in them: a lower bound on the paragraphs
+    (and sentences) of `text`, found without splitting it."""
+    return sum(1 for block in _BLOCK_BREAK.split(text) if block.strip())
+
+
 _NON_SPACE = re.compile(r"\S")
 
 
 def _split_block(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     para_start = start
     line_start = start
+    previous = ""  # the line before, stripped
     while line_start < end:
         nl = text.find("\n", line_start, end)
         line_end = end if nl == -1 else nl
         line = text[line_start:line_end].strip()
+        if (
+            nl == -1
+            and line
+            and line_start > para_start
+            and len(line) <= _HEADING_MAX_CHARS
+            and not line.endswith(_TERMINAL)
+            and previous.endswith(_TERMINAL)
+        ):
+            # A short unfinished last line after finished ones is a byline or credit ("– Jane Doe"),
+            # a paragraph of its own: else it would make every sentence above it a caption.
+            if text[para_start:line_start].strip():
+                yield _trim(text, para_start, line_start)
+            para_start = line_start
         # the next non-space character, found without copying the rest of the block for every line
         following = _NON_SPACE.search(text, nl + 1, end) if nl != -1 else None
         next_line = following.group() if following else ""
@@ -74,6 +94,8 @@ def _split_block(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
             if text[para_start:line_end].strip():
                 yield _trim(text, para_start, line_end)
             para_start = nl + 1
+        if line:
+            previous = line
         line_start = line_end + 1
     if text[para_start:end].strip():
         yield _trim(text, para_start, end)

@@ -5,6 +5,7 @@ Driven through the real discord.py stack against the local fake Discord (tests/b
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -458,3 +459,68 @@ async def test_guild_rate_limit_through_discord_is_private_with_the_retry_time(f
         assert followups(reqs)[0].json.get("embeds")
     finally:
         await h.close()
+
+
+# -- bursts (issue 22) ------------------------------------------------------------------------
+BURST_CLAIMS = [
+    "Pérez was killed",
+    "Pérez escaped",
+    "Pérez surrendered",
+    "Pérez is a former police officer",
+    "Five members of the band were captured",
+    "Nobody was killed in the assault",
+]
+
+
+def _is_answer(r) -> bool:
+    return r.method == "POST" and r.path.startswith("/webhooks/") and bool((r.json or {}).get("embeds"))
+
+
+async def test_a_burst_answers_its_first_check_before_the_rest_are_checked(harness, monkeypatch):
+    """Each interaction is one pool task (check and correction lookup together): the first answer
+    does not wait for the burst. Before, every correction lookup queued behind every check."""
+    bot = await harness.bot()
+    guild, index = Guild(), harness.services.index
+    first_answer, opened, real_check = threading.Event(), [], index.check
+
+    def check_after_first_answer(claim, **kw):
+        # the first round of checks runs; every later one waits for an answer to have been sent
+        if threading.current_thread().name.startswith("claimbot-heavy") and len(opened) + 1 > bot.heavy.workers:
+            opened.append(first_answer.wait(20))
+        else:
+            opened.append(True)
+        return real_check(claim, **kw)
+
+    monkeypatch.setattr(index, "check", check_after_first_answer)
+    payloads = [slash(guild, Member(), "check", claim=c) for c in BURST_CLAIMS]
+    for p in payloads:
+        harness.fake.feed(bot, p)
+    await harness.fake.wait_for(_is_answer, timeout=30)
+    first_answer.set()
+    for p in payloads:
+        await harness.fake.wait_for(harness.followup_of(p), timeout=60)
+    assert len(opened) == len(BURST_CLAIMS) and all(opened), opened
+    assert len(harness.fake.find(_is_answer)) == len(BURST_CLAIMS)
+
+
+async def test_a_check_that_could_not_start_in_time_is_told_busy_and_the_thinking_message_goes(harness):
+    from claimbot.bot.workpool import FairPool
+
+    bot = await harness.bot()
+    bot.heavy.close()
+    bot.heavy = FairPool(1, max_queued=1, max_wait_s=780)
+    gate = threading.Event()
+    held = [asyncio.ensure_future(bot.heavy.run(0, gate.wait, 30)) for _ in range(2)]  # one runs, one waits
+    while bot.heavy.queued < 1:
+        await asyncio.sleep(0)  # a turn of the loop for the jobs to be submitted
+    try:
+        p, reqs = await ask(harness, bot, Guild(), Member(), "Pérez was killed")
+    finally:
+        gate.set()
+        await asyncio.gather(*held)
+    assert callback(reqs) == {"type": 5}
+    refusal = followups(reqs)[0].json
+    assert (
+        refusal["flags"] & 64 and "busy" in refusal["content"] and re.search(r"try again in \d+ s", refusal["content"])
+    )
+    assert [r for r in reqs if r.method == "DELETE" and r.path.endswith("/messages/@original")]

@@ -5,6 +5,7 @@ Driven through the real discord.py stack against the local fake Discord (tests/b
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 
@@ -93,13 +94,16 @@ async def test_approve_is_not_queued_behind_running_checks(harness):
     card, _ = await flagged_card(harness, bot, guild)
     approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
     busy = threading.Event()
-    for _ in range(HEAVY_WORKERS):  # every model worker is busy with a long check
-        bot.heavy.submit(busy.wait, 60)
+    # every model worker is busy with a long check
+    long_checks = [asyncio.ensure_future(bot.heavy.run(0, busy.wait, 60)) for _ in range(HEAVY_WORKERS)]
+    while bot.heavy.running < HEAVY_WORKERS:
+        await asyncio.sleep(0)  # a turn of the loop for the tasks to submit their jobs
     try:
         p = click(guild, Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), card, approve)
         reqs = await harness.run(bot, p, until=harness.followup_of(p))
     finally:
         busy.set()
+        await asyncio.gather(*long_checks)
     assert "approved" in followups(reqs)[0].json["content"]
     assert harness.services.review.get_flag(guild.id, int(approve.split(":")[2])).status == "approved"
 
