@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from claimbot.bot.words import counted
 from claimbot.index.config import Settings
 from claimbot.index.records import CheckResult, PassageResult
 from claimbot.index.review import ReviewService
@@ -262,8 +263,8 @@ def reindex(
     finally:
         index.close()
     out.print(
-        f"reindexed {stats.vectors} passages of {stats.articles} articles ({stats.vector_kind} index)"
-        + (f"; re-embedded {corrections} corrections" if corrections else "")
+        f"reindexed {counted(stats.vectors, 'passage')} of {counted(stats.articles, 'article')} "
+        f"({stats.vector_kind} index)" + (f"; re-embedded {corrections} corrections" if corrections else "")
     )
 
 
@@ -283,7 +284,8 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         sys.stdout.write(json.dumps(s.__dict__) + "\n")
     else:
         out.print(
-            f"{s.articles} articles, {s.passages} passages, {s.vectors} vectors ({s.vector_kind}), model {s.embed_model}"
+            f"{counted(s.articles, 'article')}, {counted(s.passages, 'passage')}, {counted(s.vectors, 'vector')} "
+            f"({s.vector_kind}), model {s.embed_model}"
         )
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 
 import discord
 
+from claimbot.bot.words import counted
 from claimbot.index.records import CheckResult, PassageResult
 from claimbot.index.review import AnswerView, CorrectionView, FlagView, SourcesPage
 
@@ -317,5 +318,5 @@ def sources_embed(page: SourcesPage, query: str | None) -> discord.Embed:
         lines.append(f"• {_link(e.title or e.url or f'article {e.article_id}', e.url)}\n  {md(' · '.join(bits))}")
     if lines:
         embed.description = cut("\n".join(lines), DESCRIPTION_MAX)
-    embed.set_footer(text=f"page {page.page + 1} of {page.pages} · {page.total} articles")
+    embed.set_footer(text=f"page {page.page + 1} of {page.pages} · {counted(page.total, 'article')}")
     return fit(embed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from claimbot.bot.words import counted
 from claimbot.index.config import Settings
 from claimbot.index.review import ReviewLimits, ReviewService
 from claimbot.index.service import ClaimIndex
@@ -33,7 +34,7 @@ class Services:
     # PostgreSQL, for a figure the footer does not show.
     def corpus_line(self) -> str:
         articles, passages = self.index.store.counts()
-        return f"Corpus: {articles} articles, {passages} passages"
+        return f"Corpus: {counted(articles, 'article')}, {counted(passages, 'passage')}"
 
     def corpus_version(self) -> str:
         articles, passages = self.index.store.counts()

@@ -311,7 +311,7 @@ def test_reindex_rebuilds_the_vector_index_from_the_database(home: Path):
     result = runner.invoke(app, ["reindex"])
     assert result.exit_code == 0, result.output
     # 44 of the 45 sentences: the photo credit "Fernando Llano AP" is page furniture, never a passage
-    assert "reindexed 44 passages of 1 articles (exact index)" in result.output
+    assert "reindexed 44 passages of 1 article (exact index)" in result.output
     after = runner.invoke(app, ["check", "Pérez was killed", "--json"])
     assert json.loads(after.stdout) == json.loads(before.stdout)
 

@@ -163,10 +163,16 @@ def review_view(flag_id: int) -> discord.ui.View:
     return view
 
 
+# Named for what each does to the answer: "Approve" read as "approve the flag", its opposite.
 _REVIEW_LOOK = {
-    ReviewAction.APPROVE: ("Approve", "✅", discord.ButtonStyle.success),
-    ReviewAction.CORRECT: ("Correct", "✏️", discord.ButtonStyle.primary),
-    ReviewAction.DISMISS: ("Dismiss", "🗑️", discord.ButtonStyle.secondary),
+    ReviewAction.APPROVE: ("Answer is right", "✅", discord.ButtonStyle.success),
+    ReviewAction.CORRECT: ("Correct the answer", "✏️", discord.ButtonStyle.primary),
+    ReviewAction.DISMISS: ("Not about accuracy", "🗑️", discord.ButtonStyle.secondary),
+}
+DECIDED_TEXT = {
+    FlagStatus.APPROVED: "the answer is right",
+    FlagStatus.CORRECTED: "the answer is corrected",
+    FlagStatus.DISMISSED: "not about accuracy",
 }
 
 
@@ -203,7 +209,7 @@ class ReviewButton(
         await interaction.response.send_modal(modal)
 
 
-class CorrectModal(discord.ui.Modal, title="Correct this answer"):
+class CorrectModal(discord.ui.Modal, title="Correct the answer"):
     verdict: discord.ui.TextInput[CorrectModal] = discord.ui.TextInput(
         label="Corrected verdict", max_length=60, min_length=2, placeholder="e.g. false, true, misleading, unproven"
     )
@@ -227,9 +233,14 @@ class CorrectModal(discord.ui.Modal, title="Correct this answer"):
             await decide(interaction, self.flag_id, ReviewAction.CORRECT, verdict=verdict, note=note)
 
 
-class DismissModal(discord.ui.Modal, title="Dismiss this flag"):
+class DismissModal(discord.ui.Modal, title="Not about accuracy"):
     reason: discord.ui.TextInput[DismissModal] = discord.ui.TextInput(
-        label="Why is the answer fine?", style=discord.TextStyle.paragraph, max_length=1000, min_length=3, required=True
+        label="Why is this flag not about accuracy?",
+        style=discord.TextStyle.paragraph,
+        max_length=1000,
+        min_length=3,
+        required=True,
+        placeholder="e.g. spam, a joke, a complaint about the topic rather than the answer",
     )
 
     def __init__(self, flag_id: int, opening_id: int) -> None:
@@ -280,7 +291,7 @@ async def decide(
     flag = decision.flag
     # The decision is committed: whatever happens to the card or the moderator's confirmation, the
     # flaggers are told, and a failure is logged rather than cutting the sequence short.
-    text = f"Flag #{flag.id} {flag.status}. The flaggers are told privately."
+    text = f"Flag #{flag.id}: {DECIDED_TEXT.get(flag.status, flag.status)}. The flaggers are told privately."
     try:
         await interaction.edit_original_response(embed=card_embed(flag), view=None)
     except Exception:  # noqa: BLE001 - see above

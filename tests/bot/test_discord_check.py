@@ -56,7 +56,7 @@ async def test_check_defers_then_answers_with_embed_and_buttons(harness):
     assert len(embed["description"].split("\n\n")) >= 2
     assert 1 <= len(embed["fields"]) <= 4 and "Pérez" in json.dumps(embed["fields"], ensure_ascii=False)
     assert "Herald" in embed["fields"][0]["name"] or "2018" in embed["fields"][0]["name"]
-    assert embed["footer"]["text"].startswith("Corpus: 1 articles")
+    assert embed["footer"]["text"].startswith("Corpus: 1 article, 44 passages")
     ids = custom_ids(fu.response)
     assert ids[0].startswith("flag:") and ids[1].startswith("more:")
     assert not fu.json.get("flags")  # public

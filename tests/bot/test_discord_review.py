@@ -104,7 +104,7 @@ async def test_approve_is_not_queued_behind_running_checks(harness):
     finally:
         busy.set()
         await asyncio.gather(*long_checks)
-    assert "approved" in followups(reqs)[0].json["content"]
+    assert "the answer is right" in followups(reqs)[0].json["content"]
     assert harness.services.review.get_flag(guild.id, int(approve.split(":")[2])).status == "approved"
 
 
@@ -232,7 +232,7 @@ async def test_two_moderators_racing_on_one_flag(harness):
     f2 = await harness.fake.wait_for(harness.followup_of(p2), start=start)
     won = [f.json["content"] for f in (f1, f2) if f.json["content"].startswith("Flag #")]
     lost = [f.json["content"] for f in (f1, f2) if "already" in f.json["content"]]
-    assert len(won) == 1 and "approved" in won[0] and len(lost) == 1
+    assert len(won) == 1 and "the answer is right" in won[0] and len(lost) == 1
     await harness.fake.wait_for(lambda r: "answer stands" in ((r.json or {}).get("content") or ""))  # one DM
     flag_id = int(approve.split(":")[2])
     assert len([e for e in harness.services.review.audit_log(guild.id) if e.target == f"flag:{flag_id}"]) == 1
@@ -390,7 +390,7 @@ async def test_moderator_actions_acknowledge_before_reading_the_database(harness
     assert (
         (await harness.fake.wait_for(harness.followup_of(review))).json["embeds"][0]["title"].startswith("Open flags:")
     )
-    assert "approved" in (await harness.fake.wait_for(harness.followup_of(approve))).json["content"]
+    assert "the answer is right" in (await harness.fake.wait_for(harness.followup_of(approve))).json["content"]
     assert "http(s) URL" in (await harness.fake.wait_for(harness.followup_of(ingest))).json["content"]
 
 
@@ -406,7 +406,7 @@ async def test_flaggers_are_told_even_if_the_card_cannot_be_updated(harness):
     )
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
     confirmation = followups(reqs)[0].json["content"]
-    assert "approved" in confirmation and "could not be updated" in confirmation
+    assert "the answer is right" in confirmation and "could not be updated" in confirmation
     await harness.fake.wait_for(
         lambda r: r.path == "/users/@me/channels" and str(r.json["recipient_id"]) == str(flagger.id)
     )

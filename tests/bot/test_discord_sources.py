@@ -29,7 +29,7 @@ async def test_sources_lists_articles(harness):
     p = slash(Guild(), Member(), "sources")
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
     embed = followups(reqs)[0].json["embeds"][0]
-    assert "passages" in embed["description"] and embed["footer"]["text"] == "page 1 of 1 · 1 articles"
+    assert "passages" in embed["description"] and embed["footer"]["text"] == "page 1 of 1 · 1 article"
     p = slash(Guild(), Member(), "sources", query="no-such-outlet")
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
     assert followups(reqs)[0].json["embeds"][0]["description"] == "No article matches."
