@@ -6,14 +6,24 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-# torch first, pinned: an unpinned torch pulled in by sentence-transformers would be a multi-GB
-# CUDA build. The development machines' pip finds the CPU build on local disk (find-links); elsewhere
-# set TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu, as deploy/Dockerfile does, or PyPI's
-# default Linux wheel (with CUDA) is what comes.
+# torch first, pinned, and the CPU build by default: an unpinned torch pulled in by
+# sentence-transformers would be PyPI's multi-GB CUDA build, which claimbot does not use.
+# Order: a torch already in .venv; a wheel pip finds on local disk with no index asked (the
+# development machines keep the CPU build in find-links); the CPU index of download.pytorch.org.
+# A GPU user opts in with TORCH_INDEX_URL (e.g. https://download.pytorch.org/whl/cu126).
 # Only grep's "no lines left" status is ignored: with pipefail a failed pip install stops the script.
-torch_index=()
-if [ -n "${TORCH_INDEX_URL:-}" ]; then torch_index=(--index-url "$TORCH_INDEX_URL"); fi
-.venv/bin/pip install --quiet --disable-pip-version-check "${torch_index[@]}" "torch==2.13.0" 2>&1 | { grep -v "^WARNING: Location" || true; }
-.venv/bin/pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+TORCH_VERSION=2.13.0
+quiet_pip() { .venv/bin/pip install --quiet --disable-pip-version-check "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }; }
+if .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '$TORCH_VERSION')" 2>/dev/null; then
+  :
+elif [ -n "${TORCH_INDEX_URL:-}" ]; then
+  quiet_pip --index-url "$TORCH_INDEX_URL" "torch==$TORCH_VERSION"
+elif .venv/bin/pip install --quiet --disable-pip-version-check --no-index --no-deps "torch==$TORCH_VERSION" >/dev/null 2>&1; then
+  quiet_pip "torch==$TORCH_VERSION"  # the local wheel is installed; its dependencies come from the index
+else
+  echo "installing the CPU build of torch $TORCH_VERSION from download.pytorch.org (set TORCH_INDEX_URL for a GPU build)"
+  quiet_pip --index-url https://download.pytorch.org/whl/cpu "torch==$TORCH_VERSION"
+fi
+quiet_pip -e ".[test]"
 .venv/bin/python -c "import torch, sentence_transformers, faiss, spacy, claimbot.index, claimbot.bot" \
   || { echo "setup failed: claimbot's dependencies did not install" >&2; exit 1; }

@@ -265,6 +265,8 @@ class FakeDiscord:
         parts = r.path.strip("/").split("/")
         body = r.json or {}
         if r.path == "/users/@me":
+            if r.headers.get("Authorization") != "Bot fake-token":  # Discord's answer to a wrong token
+                return error(401, 0, "401: Unauthorized")
             return jresp(BOT_USER)
         if r.path == "/oauth2/applications/@me":
             return jresp(

@@ -11,11 +11,12 @@ import datetime as dt
 import multiprocessing
 import re
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, create_engine, make_url, select, text
 from sqlalchemy.engine import Connection
 
 from claimbot.index.config import Settings
@@ -445,6 +446,47 @@ def test_claimbot_migrate_command_copies_verifies_and_reruns(tmp_path: Path, pg_
     assert again.exit_code == 0 and re.search(r"passages\s+44 rows in the source\s+0 copied now", again.output)
     missing = runner.invoke(app, ["migrate", "--from", f"sqlite:///{tmp_path / 'nope.db'}", "--to", pg_url])
     assert missing.exit_code == 2 and "there is no database" in missing.output
+
+
+def test_migrate_into_a_database_without_pgvector_says_what_to_run_in_one_line(tmp_path: Path):
+    """A role that owns its database but may not create the untrusted `vector` extension (the usual
+    managed-PostgreSQL or hand-made setup): one line naming the SQL a superuser runs, exit 2."""
+    from typer.testing import CliRunner
+
+    from claimbot.bot.cli import app
+    from tests.conftest import PG_TEST_URL, _admin_engine
+
+    assert PG_TEST_URL is not None
+    role, name = f"claimbot_plain_{uuid.uuid4().hex[:8]}", f"claimbot_noext_{uuid.uuid4().hex[:8]}"
+    admin = _admin_engine()
+    with admin.connect() as c:
+        c.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'secret-pw' NOSUPERUSER"))
+        c.execute(text(f'CREATE DATABASE "{name}" OWNER {role}'))
+    target = make_url(PG_TEST_URL).set(database=name, username=role, password="secret-pw")
+    try:
+        source = ClaimIndex(_settings(tmp_path / "home", None), embedder=HashEmbedder())
+        source.close()
+        result = CliRunner().invoke(
+            app,
+            [
+                "migrate",
+                "--from",
+                f"sqlite:///{tmp_path / 'home' / 'claimbot.db'}",
+                "--to",
+                target.render_as_string(hide_password=False),
+            ],
+        )
+        assert result.exit_code == 2, result.output
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(" ".join(lines)) < 400 and "Traceback" not in result.output, result.output
+        assert (
+            "lacks the vector extension" in result.output and "CREATE EXTENSION IF NOT EXISTS vector" in result.output
+        )
+        assert "secret-pw" not in result.output
+    finally:
+        drop_database(make_url(PG_TEST_URL).set(database=name).render_as_string(hide_password=False))
+        with admin.connect() as c:
+            c.execute(text(f"DROP ROLE IF EXISTS {role}"))
 
 
 def test_reembedding_with_another_dimension_retypes_the_vector_column(tmp_path: Path, pg_url: str):

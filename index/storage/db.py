@@ -14,13 +14,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Arbitrary constant naming claimbot's schema-migration lock among PostgreSQL advisory locks.
 MIGRATION_LOCK_KEY = 0x636C61696D  # "claim"
 WAL_SWITCH_TRIES = 40  # about 8 s of backing off in all
+# Extensions migration 0003 creates on PostgreSQL.
+PG_EXTENSIONS = ("vector", "unaccent")
+
+
+class SchemaError(RuntimeError):
+    """The database cannot take claimbot's schema; the message is one line saying what to do."""
 
 
 def make_engine(url: str) -> Engine:
@@ -82,8 +88,43 @@ def upgrade(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
+        if connection.dialect.name == "postgresql":
+            _require_extensions(connection)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+def _require_extensions(connection: Connection) -> None:
+    """Refuse, in one line, a database where the migrations could not create pgvector or unaccent.
+
+    Without this, CREATE EXTENSION fails inside Alembic with a traceback of about 200 lines. pgvector
+    is not a trusted extension: only a superuser creates it, once per database."""
+    installed = set(connection.execute(text("SELECT extname FROM pg_extension")).scalars())
+    missing = [name for name in PG_EXTENSIONS if name not in installed]
+    if not missing:
+        return
+    available = set(connection.execute(text("SELECT name FROM pg_available_extensions")).scalars())
+    where = f"{connection.engine.url.host or 'localhost'}:{connection.engine.url.port or 5432}"
+    database = connection.execute(text("SELECT current_database()")).scalar()
+    if "vector" in missing and "vector" not in available:
+        raise SchemaError(
+            f"the PostgreSQL server at {where} has no pgvector installed: install it "
+            "(Debian: postgresql-15-pgvector from apt.postgresql.org; docs/deploy.md, section B) and run again"
+        )
+    superuser = connection.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
+    trusted = set(
+        connection.execute(text("SELECT DISTINCT name FROM pg_available_extension_versions WHERE trusted")).scalars()
+    )
+    # A trusted extension (unaccent) the database owner creates itself during the migration.
+    forbidden = [] if superuser else [name for name in missing if name not in trusted]
+    if forbidden:
+        creates = " ".join(f"-c 'CREATE EXTENSION IF NOT EXISTS {name}'" for name in forbidden)
+        plural = len(forbidden) > 1
+        raise SchemaError(
+            f"database {database} lacks the {' and '.join(forbidden)} extension{'s' if plural else ''} "
+            f"and this role may not create {'them' if plural else 'it'}: "
+            f"as a superuser run psql -d {database} {creates}, then run again"
+        )
 
 
 @contextmanager

@@ -83,6 +83,8 @@ def migrate(
             f"not a database URL claimbot can use ({exc}); "
             "the target looks like postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
         ) from exc
+    except db.SchemaError as exc:  # no pgvector on the server, or a role that may not create it
+        raise MigrationError(str(exc)) from exc
     except OperationalError as exc:  # down, refused, wrong password: the driver's own first line says which
         raise MigrationError(f"cannot reach the database: {str(exc.orig or exc).strip().splitlines()[0]}") from exc
 

@@ -139,6 +139,20 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
     assert put[0].headers["Authorization"] == "Bot fake-token"
 
 
+async def test_a_wrong_token_stops_serve_before_the_index_and_models_load(fake, home, monkeypatch):
+    from claimbot.bot import runner
+
+    opened: list[Settings] = []
+    monkeypatch.setattr(runner.Services, "open", lambda settings: opened.append(settings))
+    monkeypatch.setenv("DISCORD_TOKEN", "not-the-token")
+    with pytest.raises(runner.BotConfigError, match="Discord rejected the token"):
+        await runner.serve_async(Settings(_env_file=None))
+    with pytest.raises(runner.BotConfigError, match="Discord rejected the token"):
+        await runner.sync_commands_async(Settings(_env_file=None))
+    assert opened == []  # nothing was opened or loaded for a token Discord refuses
+    assert [r.path for r in fake.requests] == ["/users/@me", "/users/@me"]
+
+
 async def test_an_unreachable_discord_is_one_retryable_error(home, monkeypatch):
     import socket
 
