@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from claimbot.bot.words import counted
+from claimbot.bot.words import balanced_quotes, counted, coverage
 from claimbot.index.config import Settings
 from claimbot.index.records import CheckResult, PassageResult
 from claimbot.index.review import ReviewService
@@ -224,14 +224,15 @@ def _print_check(result: CheckResult) -> None:
         style = _VERDICT_STYLE.get(result.verdict, "bold")
         out.print(f"[bold]Verdict:[/] [{style}]{result.verdict}[/] —", escape(result.reason or ""))
     if not result.passages:
-        out.print("No indexed passage matches this claim. Ingest articles with `claimbot ingest`.")
+        if result.corpus is not None:
+            out.print(escape(coverage(result.corpus)))
         return
     for n, p in enumerate(result.passages, start=1):
         a = p.article
         source = " — ".join(x for x in (a.outlet, a.title) if x) or f"article {a.id}"
         if a.published:
             source += f" ({a.published})"
-        out.print(f"\n{n}. {_stance_tag(p)} [dim]relevance {p.relevance:.2f}[/]  {escape(p.text)}")
+        out.print(f"\n{n}. {_stance_tag(p)} [dim]relevance {p.relevance:.2f}[/]  {escape(balanced_quotes(p.text))}")
         said = p.attribution or p.speaker
         if said:
             out.print(f"   [magenta]said by {escape(said)}[/]" + (f" [dim]({escape(p.cue)})[/]" if p.cue else ""))

@@ -10,7 +10,7 @@ import datetime as dt
 
 import discord
 
-from claimbot.bot.words import counted
+from claimbot.bot.words import balanced_quotes, counted, coverage, rating_label
 from claimbot.index.records import CheckResult, PassageResult
 from claimbot.index.review import AnswerView, CorrectionView, FlagView, SourcesPage
 
@@ -102,8 +102,10 @@ def _link(title: str, url: str | None) -> str:
     return f"[{label}]({url})" if linkable(url) else label
 
 
-def passage_field(p: PassageResult, number: int) -> tuple[str, str]:
-    """(name, value) of one passage: quote cut to fit, attribution, linked article, date."""
+def passage_field(p: PassageResult, number: int, limit: int = FIELD_VALUE_MAX) -> tuple[str, str]:
+    """(name, value) of one passage: outlet and date in the name; in the value the quote, who says
+    it and a short link to its article (titles go once, in the sources line). A long quote is cut
+    to `limit`, never the speaker or the link."""
     art = p.article
     name_bits = [f"{number}. {stance_label(p)}"]
     if art.outlet:
@@ -111,22 +113,44 @@ def passage_field(p: PassageResult, number: int) -> tuple[str, str]:
     if art.published:
         name_bits.append(art.published)
     name = cut(" · ".join(name_bits), FIELD_NAME_MAX)
-    tail_bits = []
+    said = ""
     if p.attribution:
-        tail_bits.append(f"— {md(cut(p.attribution, 200))}")
+        said = f"— {md(cut(p.attribution, 200))}"
     elif p.speaker:
-        tail_bits.append(f"— {md(cut(p.speaker, 100))}")
-    tail_bits.append(_link(art.title or art.url or "article", art.url))
-    tail = "\n" + "\n".join(tail_bits)
-    body = md(" ".join(p.text.split()))
-    link_hint = f" [read more]({art.url})" if linkable(art.url) else ""
-    quote = f"> {body}"
-    if len(quote) + len(tail) > FIELD_VALUE_MAX:
-        room = FIELD_VALUE_MAX - len(tail) - len(link_hint)
-        if room < 40:  # keep the quote rather than the extra link
-            link_hint, room = "", FIELD_VALUE_MAX - len(tail)
-        quote = cut(quote, room) + link_hint
-    return name, cut(quote + tail, FIELD_VALUE_MAX)
+        said = f"— {md(cut(p.speaker, 100))}"
+    link = f"[article]({art.url})" if linkable(art.url) else ""
+    quote = f"> {md(balanced_quotes(' '.join(p.text.split())))}"
+    tail = " · ".join(x for x in (said, link) if x)
+    if limit - len(tail) < 60:  # a narrow field: the quote before the link
+        tail = said
+    value = quote + ("\n" + tail if tail else "")
+    if len(value) > limit:
+        value = cut(quote, max(20, limit - len(tail) - 1)) + ("\n" + tail if tail else "")
+    return name, cut(value, limit)
+
+
+def sources_line(passages: list[tuple[int, PassageResult]]) -> str:
+    """One line per article the shown passages come from: "1, 2: [title](url) · outlet, date"."""
+    numbers: dict[int, list[int]] = {}
+    articles: dict[int, PassageResult] = {}
+    for number, p in passages:
+        numbers.setdefault(p.article.id, []).append(number)
+        articles.setdefault(p.article.id, p)
+    lines = []
+    for article_id, nums in numbers.items():
+        art = articles[article_id].article
+        where = ", ".join(x for x in (art.outlet, art.published) if x)
+        lines.append(
+            f"{', '.join(map(str, nums))}: {_link(art.title or art.url or f'article {art.id}', art.url)}"
+            + (f" · {md(where)}" if where else "")
+        )
+    kept: list[str] = []
+    for line in lines:  # whole lines only: a link cut in half would break the markdown
+        if len("\n".join([*kept, line, ELLIPSIS])) > FIELD_VALUE_MAX:
+            kept.append(ELLIPSIS)
+            break
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def first_page_indices(result: CheckResult) -> list[int]:
@@ -155,7 +179,7 @@ def correction_text(c: CorrectionView, claim: str) -> str:
     when = discord.utils.format_dt(c.created_at, "d")
     same = " ".join(c.claim.split()).casefold() == " ".join(claim.split()).casefold()
     about = "this claim" if same else f"a similar claim (“{md(cut(c.claim, 200))}”)"
-    text = f"🛡️ **Moderator correction** for {about}, {when}:\n**Verdict: {md(c.verdict)}**"
+    text = f"🛡️ **Moderator correction** for {about}, {when}:\n**Verdict: {md(rating_label(c.verdict))}**"
     if c.note:
         text += f"\n{md(cut(c.note, 1000))}"
     return text
@@ -179,17 +203,26 @@ def answer_embed(
     elif not correction:
         lines.append("**Verdict:** not determined automatically; read the passages below.")
     if not result.passages:
-        lines.append("No indexed article bears on this claim.")
+        lines.append(md(coverage(result.corpus)) if result.corpus else "No indexed article is about this claim.")
     if page is not None:
         lines.append(f"More passages, page {page} of {more_pages(result)}.")
     embed.description = cut("\n\n".join(lines), DESCRIPTION_MAX)
-    chosen = first_page_indices(result) if indices is None else indices
-    for i in chosen[:FIELDS_MAX]:
-        name, value = passage_field(result.passages[i], i + 1)
+    chosen = (first_page_indices(result) if indices is None else indices)[: FIELDS_MAX - 1]
+    sources = sources_line([(i + 1, result.passages[i]) for i in chosen]) if chosen else ""
+    footer = cut(f"{corpus} · answer #{answer.id}", FOOTER_MAX)
+    # Each passage's share of what the 6000-character total leaves, so that quotes are cut (in
+    # passage_field, keeping speaker and link) before `fit` would have to cut anything else.
+    fixed = len(embed.title or "") + len(embed.description or "") + len(footer) + len("Sources") + len(sources)
+    names = sum(len(passage_field(result.passages[i], i + 1)[0]) for i in chosen)
+    share = (TOTAL_MAX - fixed - names) // max(1, len(chosen)) - 2
+    for i in chosen:
+        name, value = passage_field(result.passages[i], i + 1, max(100, min(FIELD_VALUE_MAX, share)))
         embed.add_field(name=name, value=value, inline=False)
-    embed.set_footer(text=cut(f"{corpus} · answer #{answer.id}", FOOTER_MAX))
+    if sources:
+        embed.add_field(name="Sources", value=sources, inline=False)
+    embed.set_footer(text=footer)
     embed.timestamp = answer.created_at
-    return fit(embed)
+    return fit(embed, keep=frozenset({"Sources"}))
 
 
 def fit(embed: discord.Embed, keep: frozenset[str] = frozenset()) -> discord.Embed:
@@ -232,7 +265,7 @@ def card_embed(flag: FlagView) -> discord.Embed:
     if a.result.verdict and a.result.reason:
         lines.append(f"**Reason shown:** {md(cut(a.result.reason, 400))}")
     if a.correction:
-        lines.append(f"**Correction shown:** {md(a.correction.verdict)} (correction #{a.correction.id})")
+        lines.append(f"**Correction shown:** {md(rating_label(a.correction.verdict))} (correction #{a.correction.id})")
     lines.append(
         f"**Asked by** <@{a.asker_id}> {discord.utils.format_dt(a.created_at, 'R')}"
         + (" (private answer)" if a.private else "")
@@ -240,17 +273,18 @@ def card_embed(flag: FlagView) -> discord.Embed:
     link = jump(flag.guild_id, a.channel_id, a.message_id)
     if link:
         lines.append(f"[Jump to the answer]({link})")
-    lines.append(f"Corpus: {a.corpus_version or '?'} · model: {a.model or '?'}")
     lines.append("\n**Passages shown:**")
     for i in first_page_indices(a.result):
         p = a.result.passages[i]
-        src = " · ".join(x for x in (p.article.outlet, p.article.published) if x)
-        lines.append(f"{i + 1}. {stance_label(p)}: “{md(cut(' '.join(p.text.split()), 180))}” {src}")
+        src = " · ".join(x for x in (p.article.outlet, p.article.published) if x) or p.article.title or "article"
+        quote = md(cut(balanced_quotes(" ".join(p.text.split())), 180))
+        lines.append(f"{i + 1}. {stance_label(p)}: {quote} — {_link(src, p.article.url)}")
     embed.description = cut("\n".join(lines), 2500)
-    for r in flag.reports[:10]:
+    for n, r in enumerate(flag.reports[:10], start=1):
+        # Timestamps render in field values, not in field names.
         embed.add_field(
-            name=cut(f"Flagged {r.created_at:%Y-%m-%d %H:%M} UTC", FIELD_NAME_MAX),
-            value=cut(f"<@{r.flagger_id}>: {md(r.reason)}", 400),
+            name=f"Report {n}",
+            value=cut(f"<@{r.flagger_id}>: {md(r.reason)}", 360) + f"\n{discord.utils.format_dt(r.created_at, 'R')}",
             inline=False,
         )
     if len(flag.reports) > 10:
@@ -259,7 +293,7 @@ def card_embed(flag: FlagView) -> discord.Embed:
         when = discord.utils.format_dt(flag.decided_at or dt.datetime.now(dt.UTC), "R")
         value = f"{DECISION_LABEL.get(flag.status, flag.status)} by <@{flag.decided_by}> {when}"
         if flag.correction:
-            value += f"\n**Corrected verdict: {md(flag.correction.verdict)}**"
+            value += f"\n**Corrected verdict: {md(rating_label(flag.correction.verdict))}**"
         if flag.decision_note:
             value += f"\n{md(flag.decision_note)}"
         embed.add_field(name="Decision", value=cut(value, FIELD_VALUE_MAX), inline=False)
@@ -292,11 +326,9 @@ def queue_embed(flags: list[FlagView], total: int) -> discord.Embed:
         if ans:
             links.append(f"[answer]({ans})")
         status = "" if f.status == "open" else f" · being reviewed by <@{f.taken_by}>"
-        tail = f"{' · '.join(links) or 'no card posted (no review channel)'}{status}"
-        name = cut(
-            f"#{f.id} · {f.count} report{'s' if f.count != 1 else ''} · {discord.utils.format_dt(f.created_at, 'R')}",
-            FIELD_NAME_MAX,
-        )
+        flagged = f"flagged {discord.utils.format_dt(f.created_at, 'R')}"
+        tail = f"{' · '.join([flagged, *links])}{'' if links else ' · no card posted (no review channel)'}{status}"
+        name = cut(f"#{f.id} · {f.count} report{'s' if f.count != 1 else ''}", FIELD_NAME_MAX)
         # what is left for the quoted claim and the reason: "“" + claim + "”\n" + reason + "\n" + tail
         room = max(0, min(FIELD_VALUE_MAX, share - len(name)) - len(tail) - 4)
         claim_room = min(200, room // 2)
@@ -314,7 +346,7 @@ def sources_embed(page: SourcesPage, query: str | None) -> discord.Embed:
         embed.description = "No article matches." if query else "No article is indexed yet."
     lines = []
     for e in page.entries:
-        bits = [b for b in (e.outlet, e.published, f"{e.passages} passages") if b]
+        bits = [b for b in (e.outlet, e.published, counted(e.passages, "passage")) if b]
         lines.append(f"• {_link(e.title or e.url or f'article {e.article_id}', e.url)}\n  {md(' · '.join(bits))}")
     if lines:
         embed.description = cut("\n".join(lines), DESCRIPTION_MAX)

@@ -60,8 +60,18 @@ async def _verify_token(token: str) -> None:
 
 async def serve_async(settings: Settings, *, bot_options: dict[str, Any] | None = None) -> None:
     token = _token(settings)
-    await _verify_token(token)
+    # Cheap checks first, each one line: the index's model (a database read), then the token (one
+    # request); only then the 30-60 s of loading models.
     services = await asyncio.to_thread(Services.open, settings)
+    try:
+        await asyncio.to_thread(services.index.check_setup)
+        await _verify_token(token)
+    except IndexMismatch as exc:
+        await asyncio.to_thread(services.index.close)
+        raise BotConfigError(str(exc)) from exc
+    except BaseException:
+        await asyncio.to_thread(services.index.close)
+        raise
     # Load the models and the vector index before the first /check instead of during it.
     try:
         await asyncio.to_thread(services.index.warm_up)

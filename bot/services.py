@@ -23,7 +23,7 @@ class Services:
             index.store.engine,
             limits=ReviewLimits.from_settings(settings),
             embed=lambda texts: index.embedder.encode(texts),
-            embed_model=index.embedder.name,
+            embed_model=index.embedder_name,  # without loading the model
         )
         # Corrections made under another embedding model (switched on an empty corpus, where
         # nothing asks for `reindex --reembed`) are redone here rather than never matched again.

@@ -2,7 +2,55 @@
 
 from __future__ import annotations
 
+from claimbot.index.records import CorpusSummary
+from claimbot.index.review import Rating
+
 
 def counted(n: int, noun: str) -> str:
     """ "1 article", "45 passages": a count a reader does not stumble on."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def coverage(summary: CorpusSummary) -> str:
+    """What an answer that found nothing searched: "Nothing in the corpus is about this claim. It
+    holds 1 article (44 passages) from el Nuevo Herald, dated 2018-01-15." """
+    if summary.articles == 0:
+        return "The corpus is empty: a moderator adds articles with /ingest, an operator with `claimbot ingest`."
+    held = f"{counted(summary.articles, 'article')} ({counted(summary.passages, 'passage')})"
+    names = summary.outlets
+    if len(names) == 1 and summary.outlet_count == 1:
+        held += f" from {names[0]}"
+    elif names:
+        shown = ", ".join(names) + (", …" if summary.outlet_count > len(names) else "")
+        held += f" from {counted(summary.outlet_count, 'outlet')} ({shown})"
+    if summary.oldest and summary.newest:
+        span = summary.oldest if summary.oldest == summary.newest else f"{summary.oldest} to {summary.newest}"
+        held += f", dated {span}"
+    return f"Nothing in the corpus is about this claim. It holds {held}."
+
+
+def balanced_quotes(text: str) -> str:
+    """A passage cut out of a multi-sentence quote, with its quotation marks paired again:
+    'Let him surrender,” the mother said' gets its opening mark, '“Spare his life.' its closing one.
+    Display only: the stored text and its offsets stay as the article has them."""
+    depth = missing_open = 0
+    for ch in text:
+        if ch == "“":
+            depth += 1
+        elif ch == "”":
+            if depth:
+                depth -= 1
+            else:
+                missing_open += 1
+    text = "“" * missing_open + text + "”" * depth
+    if text.count('"') % 2:
+        # A straight mark at the start opens a quote the sentence split cut short; anywhere else it
+        # closes one that began in an earlier sentence.
+        text = text + '"' if text.lstrip().startswith('"') else '"' + text
+    return text
+
+
+def rating_label(verdict: str) -> str:
+    """A corrected verdict as the scale names it ("Mostly false"); older free-text ones as written."""
+    rating = Rating.parse(verdict)
+    return rating.label if rating else verdict

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     stance_model: Path | None = Field(default=None, validation_alias="CLAIMBOT_STANCE_MODEL")
     stance_candidates: int = Field(default=20, ge=1, le=200, validation_alias="CLAIMBOT_STANCE_CANDIDATES")
     stance_threads: int = Field(default=0, ge=0, validation_alias="CLAIMBOT_STANCE_THREADS")
+    # A passage whose embedding is less similar than this to the claim's (cosine) is not shown or
+    # judged: it bears on nothing the claim says. Measured by bench/bench_relevance_floor.py
+    # (docs/benchmarks.md, "Relevance floor"); 0 shows every retrieved passage.
+    relevance_floor: float = Field(default=0.20, ge=0, le=1, validation_alias="CLAIMBOT_RELEVANCE_FLOOR")
 
     fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
     fetch_max_redirects: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_FETCH_MAX_REDIRECTS")

@@ -154,7 +154,8 @@ class StanceProbs(BaseModel):
 
 class PassageResult(BaseModel):
     text: str
-    relevance: float
+    relevance: float  # fused rank score, 1.0 for a passage ranked first by both searches
+    similarity: float | None = None  # cosine of the claim's and the passage's embeddings
     stance: Stance | None = None
     probs: StanceProbs | None = None
     # the side is sure enough to count towards the verdict (calibrated probability threshold)
@@ -168,8 +169,22 @@ class PassageResult(BaseModel):
     char_end: int
 
 
+class CorpusSummary(BaseModel):
+    """What the corpus covers, for an answer that found nothing about its claim."""
+
+    articles: int
+    passages: int
+    outlet_count: int = 0  # distinct outlets
+    outlets: list[str] = []  # the most frequent, most first
+    oldest: str | None = None  # YYYY-MM-DD of the oldest and newest dated articles
+    newest: str | None = None
+
+
 class CheckResult(BaseModel):
     claim: str
     verdict: Verdict | None = None
     reason: str | None = None  # the verdict in one sentence: how many passages on each side, and who says so
     passages: list[PassageResult]
+    # Set when no passage is relevant enough to show: what was searched, so the reader can tell
+    # "nothing here is about it" from "the evidence is unclear".
+    corpus: CorpusSummary | None = None

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from claimbot.index.config import Settings
 from claimbot.index.corpus import (
     JSONL_SUFFIXES,
@@ -159,6 +161,11 @@ class ClaimIndex:
             return self._embedder
 
     @property
+    def embedder_name(self) -> str:
+        """The embedding model's name, without loading it."""
+        return self._embedder.name if self._embedder is not None else self.settings.embed_model
+
+    @property
     def stance(self) -> StanceModel:
         with self._lock:
             if self._stance is None:
@@ -231,17 +238,26 @@ class ClaimIndex:
             collection_ids=self.store.passage_ids,
         )
 
+    def check_setup(self) -> None:
+        """The checks that need no model, before any is loaded (`serve` runs them first): the index
+        was embedded with the configured model. Raises IndexMismatch."""
+        self._mismatch(self.store.get_meta("embed_model"), self.embedder_name)
+
+    def _mismatch(self, stored: str | None, name: str) -> None:
+        if stored is not None and stored != name and self.store.counts()[1] > 0:
+            raise IndexMismatch(
+                f"the index was embedded with {stored!r} but CLAIMBOT_EMBED_MODEL is {name!r}; "
+                "run `claimbot reindex --reembed` to re-embed every passage with the new model"
+            )
+
     def _check_model(self, embedder: Embedder) -> None:
         stored = self.store.get_meta("embed_model")
         _, passages = self.store.counts()
         if stored is None or passages == 0:
             self.store.set_meta("embed_model", embedder.name)
             self.store.set_meta("embed_dim", str(embedder.dim))
-        elif stored != embedder.name:
-            raise IndexMismatch(
-                f"the index was embedded with {stored!r} but CLAIMBOT_EMBED_MODEL is {embedder.name!r}; "
-                "run `claimbot reindex --reembed` to re-embed every passage with the new model"
-            )
+        else:
+            self._mismatch(stored, embedder.name)
 
     # -- jobs -------------------------------------------------------------------------------
     def ingest(
@@ -292,19 +308,37 @@ class ClaimIndex:
         lexical = self.store.lexical_search(claim, k, collection)
         hits = reciprocal_rank_fusion(dense, lexical)
         stored = self.store.passages([h.passage_id for h in hits])
+        kept = [
+            (hit, passage)
+            for hit in hits
+            if (passage := stored.get(hit.passage_id)) is not None
+            and not (collection and passage.collection != collection)
+        ]
+        similarities = self._similarities(query, [hit.passage_id for hit, _ in kept])
         results: list[PassageResult] = []
-        for hit in hits:
-            passage = stored.get(hit.passage_id)
-            if passage is None or (collection and passage.collection != collection):
-                continue
-            results.append(_passage_result(passage, hit.relevance))
+        for (hit, passage), similarity in zip(kept, similarities, strict=True):
+            if similarity < self.settings.relevance_floor:
+                continue  # shares a word or a neighbourhood with the claim, says nothing about it
+            result = _passage_result(passage, hit.relevance)
+            result.similarity = round(float(similarity), 4)
+            results.append(result)
             if len(results) == depth:
                 break
+        corpus = None if results else self.store.summary(collection)
         if not stance:
-            return CheckResult(claim=claim, passages=results[:top])
+            return CheckResult(claim=claim, passages=results[:top], corpus=corpus)
         self._label_stances(claim, results)
         verdict, reason = decide(results, claim)
-        return CheckResult(claim=claim, verdict=verdict, reason=reason, passages=side_first(results)[:top])
+        return CheckResult(
+            claim=claim, verdict=verdict, reason=reason, passages=side_first(results)[:top], corpus=corpus
+        )
+
+    def _similarities(self, query: np.ndarray, passage_ids: list[int]) -> np.ndarray:
+        """Cosine of the claim's vector with each passage's stored one (both unit length)."""
+        if not passage_ids:
+            return np.zeros(0, dtype=np.float32)
+        vectors = self.store.embeddings(np.asarray(passage_ids, dtype=np.int64), self.embedder.dim)
+        return np.asarray(vectors @ query, dtype=np.float32)
 
     def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
         options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages], shared_clause_splitter())

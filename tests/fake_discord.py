@@ -120,6 +120,12 @@ def component_problems(rows: list[dict]) -> list[str]:
     if len(rows) > 5:
         problems.append("more than 5 action rows")
     for row in rows:
+        if row.get("type") == 18:  # a modal's label: one component under a title of up to 45 characters
+            if not 1 <= len(row.get("label") or "") <= 45:
+                problems.append("label text not 1-45 chars")
+            if len(row.get("description") or "") > 100:
+                problems.append("label description over 100 chars")
+            row = {"components": [row["component"]]}
         children = row.get("components") or []
         if len(children) > 5:
             problems.append("more than 5 components in a row")
@@ -130,6 +136,13 @@ def component_problems(rows: list[dict]) -> list[str]:
                     problems.append("custom_id not 1-100 chars")
             if c.get("type") == 4 and c.get("max_length", 0) > 4000:
                 problems.append("text input max_length over 4000")
+            if c.get("type") == 3:
+                options = c.get("options") or []
+                if not 1 <= len(options) <= 25:
+                    problems.append("select with not 1-25 options")
+                for o in options:
+                    if not 1 <= len(o.get("label") or "") <= 100 or len(o.get("description") or "") > 100:
+                        problems.append(f"select option {o.get('value')!r}: label or description too long")
     if len(ids) != len(set(ids)):
         problems.append(f"duplicate custom_ids {ids}")
     return problems
@@ -639,11 +652,18 @@ def click(guild: Guild, member: Member, message: dict, custom_id: str) -> dict:
 
 
 def submit(guild: Guild, member: Member, modal: dict, values: list[str], message: dict | None = None) -> dict:
-    inputs = [c for row in modal["components"] for c in row.get("components", [row.get("component", row)])]
-    rows = [
-        {"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": v}]}
-        for c, v in zip(inputs, values, strict=False)
-    ]
+    """A member fills in a modal: one value per input, in order (a select's value is one of its
+    options' values, as Discord's client offers no other)."""
+    rows = []
+    for top, v in zip(modal["components"], values, strict=False):
+        inner = top["component"] if top.get("type") == 18 else top["components"][0]
+        if inner["type"] == 3:
+            offered = [o["value"] for o in inner["options"]]
+            assert v in offered, f"{v!r} is not an option of {inner['custom_id']} ({offered})"
+            answer = {"type": 3, "custom_id": inner["custom_id"], "values": [v]}
+        else:
+            answer = {"type": 4, "custom_id": inner["custom_id"], "value": v}
+        rows.append({"type": 18, "component": answer} if top.get("type") == 18 else {"type": 1, "components": [answer]})
     return interaction(guild, member, 5, {"custom_id": modal["custom_id"], "components": rows}, message=message)
 
 

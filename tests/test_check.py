@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
+from claimbot.index.config import Settings
 from claimbot.index.service import ClaimError
 from tests.conftest import DEMO_CORPUS
 
@@ -94,13 +95,15 @@ def test_cli_json_follows_the_schema(home):
     result = runner.invoke(app, ["check", "Pérez was killed", "--json", "--top", "3"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert set(doc) == {"claim", "verdict", "reason", "passages"} and doc["claim"] == "Pérez was killed"
+    assert set(doc) == {"claim", "verdict", "reason", "passages", "corpus"} and doc["claim"] == "Pérez was killed"
+    assert doc["corpus"] is None  # filled only when no passage is about the claim
     assert doc["verdict"] in ("supported", "refuted", "disputed", "unverified") and doc["reason"]
     assert len(doc["passages"]) == 3
     for p in doc["passages"]:
         assert set(p) == {
             "text",
             "relevance",
+            "similarity",
             "stance",
             "probs",
             "confident",
@@ -117,6 +120,7 @@ def test_cli_json_follows_the_schema(home):
         assert p["voice"] == ("reported" if p["speaker"] else "own")
         assert p["article"]["published"] == "2018-01-15"
         assert isinstance(p["relevance"], float) and p["char_end"] > p["char_start"]
+        assert p["similarity"] >= Settings().relevance_floor
 
 
 def test_cli_text_output_names_the_source(home):
@@ -221,3 +225,20 @@ def test_a_claim_that_starts_with_a_dash_is_checked_not_read_as_an_option(home, 
     with pytest.raises(SystemExit) as done:
         main()
     assert done.value.code == 2 and "--jsn" in capsys.readouterr().err
+
+
+def test_a_claim_nothing_in_the_corpus_is_about_gets_no_filler_and_what_the_corpus_holds(home):
+    """Before the relevance floor this answered with four unrelated passages labelled "Related"."""
+    runner.invoke(app, ["ingest", str(DEMO_CORPUS)])
+    result = runner.invoke(app, ["check", "The moon landing was faked"])
+    assert result.exit_code == 0, result.output
+    assert "unverified" in result.output and "relevance" not in result.output  # no passage listed
+    assert (
+        "Nothing in the corpus is about this claim. It holds 1 article (44 passages) from el Nuevo Herald, "
+        "dated 2018-01-15." in " ".join(result.output.split())
+    )
+    doc = json.loads(runner.invoke(app, ["check", "The moon landing was faked", "--json"]).stdout)
+    assert doc["passages"] == [] and doc["corpus"]["articles"] == 1 and doc["corpus"]["outlets"] == ["el Nuevo Herald"]
+    # a claim the corpus is about still gets its passages, each above the floor
+    doc = json.loads(runner.invoke(app, ["check", "Nobody was injured in the 2017 helicopter attack", "--json"]).stdout)
+    assert doc["corpus"] is None and any("No one was injured" in p["text"] for p in doc["passages"])

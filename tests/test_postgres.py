@@ -48,7 +48,8 @@ def pg_url():
 
 
 def _settings(home: Path, url: str | None) -> Settings:
-    return Settings(CLAIMBOT_HOME=home, DATABASE_URL=url, _env_file=None)
+    # No relevance floor: it was measured on the packaged model's cosines, not the hash embedder's.
+    return Settings(CLAIMBOT_HOME=home, DATABASE_URL=url, CLAIMBOT_RELEVANCE_FLOOR=0, _env_file=None)
 
 
 def _rows(engine: Engine, table) -> list[tuple]:

@@ -212,6 +212,16 @@ def test_correct_writes_the_correction_and_the_audit_row(svc):
     }
 
 
+@pytest.mark.parametrize("written", ["FALSE!!", "fake", "", "  "])
+def test_a_corrected_verdict_off_the_scale_is_refused_and_the_flag_released(svc, written):
+    fid = svc.flag(G1, answer(svc).id, FLAGGER, "wrong").flag.id
+    with pytest.raises(ReviewError, match="verdict from the scale .True, Mostly true, Mixed"):
+        svc.review(G1, fid, MOD, "correct", verdict=written)
+    assert svc.get_flag(G1, fid).status == "open" and svc.get_flag(G1, fid).taken_by is None
+    d = svc.review(G1, fid, MOD, "correct", verdict="  Mostly   FALSE ")  # the scale, however it is typed
+    assert d.correction.verdict == "mostly false"
+
+
 def test_dismiss_needs_a_reason_and_a_failed_decision_releases_the_flag(svc):
     a = answer(svc)
     fid = svc.flag(G1, a.id, FLAGGER, "wrong").flag.id

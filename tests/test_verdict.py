@@ -46,7 +46,7 @@ def test_sides_that_are_not_confident_do_not_decide():
     verdict, reason = decide([passage("refutes", 0.6, confident=False), passage("neutral", 0.9)])
     assert verdict == "unverified" and "none is confident" in reason
     assert decide([passage("neutral", 0.9)])[0] == "unverified"
-    assert decide([]) == ("unverified", "No indexed passage matches it.")
+    assert decide([]) == ("unverified", "No indexed passage is about it.")
 
 
 def test_confident_sides_come_first_then_relevance():

@@ -27,7 +27,16 @@ from claimbot.bot.interactions import (
     run_heavy,
     services,
 )
-from claimbot.index.review import AlreadyTaken, CorrectionView, Decision, FlagStatus, FlagView, ReviewAction
+from claimbot.bot.words import rating_label
+from claimbot.index.review import (
+    AlreadyTaken,
+    CorrectionView,
+    Decision,
+    FlagStatus,
+    FlagView,
+    Rating,
+    ReviewAction,
+)
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
@@ -210,15 +219,25 @@ class ReviewButton(
 
 
 class CorrectModal(discord.ui.Modal, title="Correct the answer"):
-    verdict: discord.ui.TextInput[CorrectModal] = discord.ui.TextInput(
-        label="Corrected verdict", max_length=60, min_length=2, placeholder="e.g. false, true, misleading, unproven"
+    # A fixed scale, not free text: one server's corrections must not read "false", "FALSE!!", "fake".
+    verdict: discord.ui.Label[CorrectModal] = discord.ui.Label(
+        text="Corrected verdict",
+        description="The rating users will see on this claim and similar ones",
+        component=discord.ui.Select(
+            placeholder="Choose a rating",
+            min_values=1,
+            max_values=1,
+            options=[discord.SelectOption(label=r.label, value=r.value, description=r.description) for r in Rating],
+        ),
     )
-    note: discord.ui.TextInput[CorrectModal] = discord.ui.TextInput(
-        label="Note shown to users",
-        style=discord.TextStyle.paragraph,
-        max_length=1000,
-        required=False,
-        placeholder="What is right, with a source if you have one",
+    note: discord.ui.Label[CorrectModal] = discord.ui.Label(
+        text="Note shown to users",
+        component=discord.ui.TextInput(
+            style=discord.TextStyle.paragraph,
+            max_length=1000,
+            required=False,
+            placeholder="What is right, with a source if you have one",
+        ),
     )
 
     def __init__(self, flag_id: int, opening_id: int) -> None:
@@ -227,7 +246,9 @@ class CorrectModal(discord.ui.Modal, title="Correct the answer"):
 
     @guarded
     async def on_submit(self, interaction: Interaction) -> None:
-        verdict, note = self.verdict.value, self.note.value
+        rating, text = self.verdict.component, self.note.component
+        assert isinstance(rating, discord.ui.Select) and isinstance(text, discord.ui.TextInput)
+        verdict, note = (rating.values[0] if rating.values else ""), text.value
         await interaction.response.defer()
         if await require_moderator(interaction):  # again: the role may have gone while the form was open
             await decide(interaction, self.flag_id, ReviewAction.CORRECT, verdict=verdict, note=note)
@@ -318,7 +339,7 @@ async def notify_flaggers(client: ClaimBot, flag: FlagView, correction: Correcti
     claim = md(flag.answer.claim if len(flag.answer.claim) <= 200 else flag.answer.claim[:199] + "…")
     text = f"Your flag on the answer to “{claim}” (flag #{flag.id}): {OUTCOME_TEXT.get(flag.status, flag.status)}"
     if correction is not None:
-        text += f" Corrected verdict: **{md(correction.verdict)}**."
+        text += f" Corrected verdict: **{md(rating_label(correction.verdict))}**."
     if flag.decision_note:
         text += f"\n> {md(flag.decision_note[:1500])}"
     for flagger in {r.flagger_id for r in flag.reports}:

@@ -16,7 +16,7 @@ from claimbot.index.review.base import Context, Part, rowcount
 from claimbot.index.review.corrections import Corrections, correction_view
 from claimbot.index.review.errors import AlreadyTaken, ReviewError
 from claimbot.index.review.flags import MAX_REASON_CHARS, Flags
-from claimbot.index.review.models import AuditState, Decision, FlagStatus, FlagView, ReviewAction, TakeOutcome
+from claimbot.index.review.models import AuditState, Decision, FlagStatus, FlagView, Rating, ReviewAction, TakeOutcome
 from claimbot.index.storage import FlagRow
 
 MAX_NOTE_CHARS = 1000
@@ -99,11 +99,16 @@ class Decisions(Part):
             act = ReviewAction(action)
         except ValueError:
             raise ReviewError(f"Unknown action {action!r}.") from None
-        verdict = " ".join((verdict or "").split())[:MAX_VERDICT_CHARS] or None
         note = (note or "").strip()[:MAX_NOTE_CHARS]
         reason = (reason or "").strip()[:MAX_REASON_CHARS] or None
-        if act is ReviewAction.CORRECT and not verdict:
-            raise ReviewError("A correction needs the corrected verdict.")
+        rating = Rating.parse(verdict or "")
+        if act is ReviewAction.CORRECT and rating is None:
+            scale = ", ".join(r.label for r in Rating)
+            raise ReviewError(
+                f"A correction needs a verdict from the scale ({scale})"
+                + (f", not {verdict.strip()[:MAX_VERDICT_CHARS]!r}." if verdict and verdict.strip() else ".")
+            )
+        verdict = rating.value if rating else None
         if act is ReviewAction.DISMISS and not reason:
             raise ReviewError("Dismissing a flag needs a reason.")
         flag = self._flags.get_flag(guild_id, flag_id)

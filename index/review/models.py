@@ -57,6 +57,48 @@ _DECIDED_STATUS = {
 }
 
 
+class Rating(StrEnum):
+    """The fixed scale of a moderator's corrected verdict. It lines up with the bot's own verdict
+    words (supported ~ true, refuted ~ false, disputed, unverified ~ unproven) and with the ratings
+    fact-checkers publish (PolitiFact's True ... False, ClaimReview's alternateName), so one server's
+    corrections never read "false", "FALSE!!" and "fake" for one thing."""
+
+    TRUE = "true"
+    MOSTLY_TRUE = "mostly true"
+    MIXED = "mixed"
+    MISLEADING = "misleading"
+    MOSTLY_FALSE = "mostly false"
+    FALSE = "false"
+    DISPUTED = "disputed"
+    UNPROVEN = "unproven"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def description(self) -> str:
+        return _RATING_DESCRIPTIONS[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Rating | None:
+        """The rating a moderator picked ("false", "False", " mostly  TRUE "), or None."""
+        key = " ".join(text.split()).casefold()
+        return next((r for r in cls if r.value == key), None)
+
+
+_RATING_DESCRIPTIONS = {
+    Rating.TRUE: "Accurate (the bot's 'supported')",
+    Rating.MOSTLY_TRUE: "Accurate but needs a clarification or detail",
+    Rating.MIXED: "Partly accurate, partly not (half true)",
+    Rating.MISLEADING: "True facts that give a false impression",
+    Rating.MOSTLY_FALSE: "An element of truth, but wrong on the whole",
+    Rating.FALSE: "Not accurate (the bot's 'refuted')",
+    Rating.DISPUTED: "Credible sources disagree",
+    Rating.UNPROVEN: "The evidence does not settle it (the bot's 'unverified')",
+}
+
+
 class AuditAction(StrEnum):
     """The audit log's `action` column: the review decisions and the other moderator actions."""
 

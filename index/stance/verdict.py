@@ -95,7 +95,7 @@ def decide(passages: list[PassageResult], claim: str = "") -> tuple[Verdict, str
         return UNVERIFIED, "Some passages lean one way, but none is confident enough to decide."
     if passages:
         return UNVERIFIED, "No indexed passage supports or conflicts with it; the closest ones are shown."
-    return UNVERIFIED, "No indexed passage matches it."
+    return UNVERIFIED, "No indexed passage is about it."
 
 
 def takes_side(p: PassageResult) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from claimbot.index.records import ArticleInput, PassageDraft
+from claimbot.index.records import ArticleInput, CorpusSummary, PassageDraft
 from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
 from claimbot.index.storage.pgtext import lexical_search as pg_lexical_search
@@ -245,6 +245,39 @@ class Store:
     def counts(self) -> tuple[int, int]:
         with self.session() as s:
             return (s.scalar(select(func.count(ArticleRow.id))) or 0, s.scalar(select(func.count(PassageRow.id))) or 0)
+
+    def summary(self, collection: str | None = None, outlets: int = 5) -> CorpusSummary:
+        """Counts, the most frequent outlets and the date range of the corpus (or one collection)."""
+        scope = [ArticleRow.collection == collection] if collection else []
+        with self.session() as s:
+            articles = s.scalar(select(func.count(ArticleRow.id)).where(*scope)) or 0
+            passages = (
+                s.scalar(
+                    select(func.count(PassageRow.id)).where(
+                        *[PassageRow.collection == collection] if collection else []
+                    )
+                )
+                or 0
+            )
+            outlet_count = s.scalar(select(func.count(func.distinct(ArticleRow.outlet))).where(*scope)) or 0
+            oldest, newest = s.execute(
+                select(func.min(ArticleRow.published), func.max(ArticleRow.published)).where(*scope)
+            ).one()
+            top = s.execute(
+                select(ArticleRow.outlet, func.count(ArticleRow.id).label("n"))
+                .where(ArticleRow.outlet.is_not(None), *scope)
+                .group_by(ArticleRow.outlet)
+                .order_by(func.count(ArticleRow.id).desc(), ArticleRow.outlet)
+                .limit(outlets)
+            ).all()
+        return CorpusSummary(
+            articles=articles,
+            passages=passages,
+            outlet_count=outlet_count,
+            outlets=[str(name) for name, _ in top],
+            oldest=oldest.isoformat() if oldest else None,
+            newest=newest.isoformat() if newest else None,
+        )
 
     def get_meta(self, key: str) -> str | None:
         with self.session() as s:

@@ -40,7 +40,14 @@ def small_index(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("discord-home")
     # /ingest tests fetch from local servers on 127.0.0.1, which the default settings refuse.
-    settings = Settings(CLAIMBOT_HOME=home, DATABASE_URL=fresh_database_url(), CLAIMBOT_FETCH_ALLOW_PRIVATE=True)
+    # No relevance floor: it was measured on the packaged model's cosines, and the hash embedder's
+    # are word overlaps.
+    settings = Settings(
+        CLAIMBOT_HOME=home,
+        DATABASE_URL=fresh_database_url(),
+        CLAIMBOT_FETCH_ALLOW_PRIVATE=True,
+        CLAIMBOT_RELEVANCE_FLOOR=0,
+    )
     index = ClaimIndex(settings, embedder=HashEmbedder())
     assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
     yield index

@@ -139,17 +139,20 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
     assert put[0].headers["Authorization"] == "Bot fake-token"
 
 
-async def test_a_wrong_token_stops_serve_before_the_index_and_models_load(fake, home, monkeypatch):
+async def test_a_wrong_token_stops_serve_before_any_model_loads(fake, home, monkeypatch):
     from claimbot.bot import runner
+    from claimbot.index import service
 
-    opened: list[Settings] = []
-    monkeypatch.setattr(runner.Services, "open", lambda settings: opened.append(settings))
+    def loaded(*args, **kwargs):
+        raise AssertionError("a model was loaded before the token was checked")
+
+    monkeypatch.setattr(service, "shared_embedder", loaded)
+    monkeypatch.setattr(service, "shared_stance_model", loaded)
     monkeypatch.setenv("DISCORD_TOKEN", "not-the-token")
     with pytest.raises(runner.BotConfigError, match="Discord rejected the token"):
         await runner.serve_async(Settings(_env_file=None))
     with pytest.raises(runner.BotConfigError, match="Discord rejected the token"):
         await runner.sync_commands_async(Settings(_env_file=None))
-    assert opened == []  # nothing was opened or loaded for a token Discord refuses
     assert [r.path for r in fake.requests] == ["/users/@me", "/users/@me"]
 
 

@@ -54,8 +54,13 @@ async def test_check_defers_then_answers_with_embed_and_buttons(harness):
     assert embed["description"].split("\n")[0] == f"**Verdict:** {expected.verdict}"
     assert md(expected.reason) in embed["description"]
     assert len(embed["description"].split("\n\n")) >= 2
-    assert 1 <= len(embed["fields"]) <= 4 and "Pérez" in json.dumps(embed["fields"], ensure_ascii=False)
-    assert "Herald" in embed["fields"][0]["name"] or "2018" in embed["fields"][0]["name"]
+    *passages, sources = embed["fields"]
+    assert 1 <= len(passages) <= 4 and "Pérez" in json.dumps(passages, ensure_ascii=False)
+    assert "Herald" in passages[0]["name"] or "2018" in passages[0]["name"]
+    # the article's headline once, in the sources line, with its link; each passage links it shortly
+    title = "Venezuela forces launch deadly assault, capture rebel police officers"
+    assert sources["name"] == "Sources" and title in sources["value"] and "miamiherald.com" in sources["value"]
+    assert all(title not in p["value"] and "[article](https://www.miamiherald.com/" in p["value"] for p in passages)
     assert embed["footer"]["text"].startswith("Corpus: 1 article, 44 passages")
     ids = custom_ids(fu.response)
     assert ids[0].startswith("flag:") and ids[1].startswith("more:")
@@ -65,7 +70,7 @@ async def test_check_defers_then_answers_with_embed_and_buttons(harness):
     await settle()
     assert harness.services.review.get_answer(guild.id, answer_id).message_id == int(fu.response["id"])
     stored = harness.services.review.get_answer(guild.id, answer_id)
-    assert stored.asker_id == user.id and stored.shown == len(embed["fields"]) and stored.channel_id == guild.channel_id
+    assert stored.asker_id == user.id and stored.shown == len(passages) and stored.channel_id == guild.channel_id
 
 
 async def test_private_check_is_ephemeral(harness):
@@ -232,7 +237,9 @@ async def test_a_4000_character_passage_stays_within_embed_limits(harness, monke
     embed = followups(reqs)[0].json["embeds"][0]  # the fake has already enforced every limit
     assert embed["color"] == discord.Colour.red().value and "**Verdict:** refuted" in embed["description"]
     value = embed["fields"][0]["value"]
-    assert len(value) <= 1024 and "…" in value and "(https://example.org/" in value
+    # the quote is what is cut; who says it and the article's link stay
+    assert len(value) <= 1024 and "…" in value and "[article](https://example.org/" in value
+    assert "according to a very long attribution" in value
     assert len(embed["title"]) <= 256 and embed["title"].endswith("…")
     assert (
         sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
@@ -335,9 +342,12 @@ async def test_a_very_long_url_is_shown_without_a_broken_link(harness, monkeypat
     monkeypatch.setattr(harness.services.index, "check", lambda claim, top=5, collection=None: result)
     bot = await harness.bot()
     _, reqs = await ask(harness, bot, Guild(), Member(), "Pérez was killed")
-    value = followups(reqs)[0].json["embeds"][0]["fields"][0]["value"]
-    assert value.startswith("> Pérez was killed in the raid") and "…" in value
-    assert "https://example.org/" not in value and "](" not in value and value.rstrip().endswith("Raid")
+    passage_value, sources = (f["value"] for f in followups(reqs)[0].json["embeds"][0]["fields"])
+    assert passage_value.startswith("> Pérez was killed in the raid") and "…" in passage_value
+    assert passage_value.endswith("— according to the government")
+    for value in (passage_value, sources):
+        assert "https://example.org/" not in value and "](" not in value
+    assert sources == "1: Raid · Herald, 2018-01-15"
     assert cut("some text", -5) == "" and cut("some text", 0) == ""
 
 
@@ -380,14 +390,14 @@ async def test_answer_and_card_share_stance_labels_and_the_card_shows_the_reason
     await setup_guild(harness, bot, guild)
     _, reqs = await ask(harness, bot, guild, Member(), "Pérez was killed")
     answer = followups(reqs)[0]
-    shown = [f["name"].split(" · ")[0].split(". ", 1)[1] for f in answer.json["embeds"][0]["fields"]]
+    shown = [f["name"].split(" · ")[0].split(". ", 1)[1] for f in answer.json["embeds"][0]["fields"][:-1]]
     assert shown == expected[:4]
     await flag_answer(harness, bot, guild, Member(), answer.response, "wrong")
     description = card_post(harness, guild)[-1].json["embeds"][0]["description"]
     assert "**Verdict shown:** disputed" in description
     assert "**Reason shown:** One article says he was killed; another that he survived." in description
-    for number, label in enumerate(expected[:4], start=1):
-        assert f"{number}. {label}: “" in description
+    for number, (label, p) in enumerate(zip(expected[:4], passages, strict=False), start=1):
+        assert f"{number}. {label}: {p.text} — [Herald · 2018-01-15](https://example.org/a)" in description
     assert "Relevant" not in description
 
 

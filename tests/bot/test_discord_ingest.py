@@ -80,7 +80,8 @@ async def test_ingest_adds_an_article(fake, settings):
     site = aweb.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    settings = settings.model_copy(update={"fetch_allow_private": True})  # the article server is on 127.0.0.1
+    # The article server is on 127.0.0.1; no relevance floor for the hash embedder's word-overlap cosines.
+    settings = settings.model_copy(update={"fetch_allow_private": True, "relevance_floor": 0.0})
     claim_index = ClaimIndex(settings, embedder=HashEmbedder())
     h = Harness(fake, make_services(claim_index))
     try:

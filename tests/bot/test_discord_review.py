@@ -179,6 +179,18 @@ async def _correct_then_check_a_paraphrase(harness: Harness, paraphrase: str) ->
     reqs = await harness.run(bot, click(guild, mod, card, correct))
     modal = callback(reqs)
     assert modal["type"] == 9 and modal["data"]["custom_id"].startswith(f"review-correct:{correct.split(':')[2]}:")
+    scale = modal["data"]["components"][0]
+    assert scale["type"] == 18 and scale["component"]["type"] == 3  # a select in the form, not free text
+    assert [o["label"] for o in scale["component"]["options"]] == [
+        "True",
+        "Mostly true",
+        "Mixed",
+        "Misleading",
+        "Mostly false",
+        "False",
+        "Disputed",
+        "Unproven",
+    ]
     p = submit(guild, mod, modal["data"], ["true", "Confirmed by the government and two outlets."], message=card)
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
     assert callback(reqs) == {"type": 6}
@@ -186,14 +198,14 @@ async def _correct_then_check_a_paraphrase(harness: Harness, paraphrase: str) ->
     decided = next(f for f in edit.json["embeds"][0]["fields"] if f["name"] == "Decision")["value"]
     assert (
         f"Corrected by <@{mod.id}>" in decided
-        and "Corrected verdict: true" in decided
+        and "Corrected verdict: True" in decided
         and edit.json["components"] == []
     )
-    await harness.fake.wait_for(lambda r: "Corrected verdict: **true**" in ((r.json or {}).get("content") or ""))
+    await harness.fake.wait_for(lambda r: "Corrected verdict: **True**" in ((r.json or {}).get("content") or ""))
     # a paraphrase, asked later by someone else in the same guild
     _, reqs = await ask(harness, bot, guild, Member(), paraphrase)
     embed = followups(reqs)[0].json["embeds"][0]
-    assert "Moderator correction" in embed["description"] and "Verdict: true" in embed["description"]
+    assert "Moderator correction" in embed["description"] and "Verdict: True" in embed["description"]
     assert "Confirmed by the government" in embed["description"]
     assert embed["color"] == discord.Colour.green().value
     # ...but not in another guild
