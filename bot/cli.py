@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import json
@@ -9,6 +10,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -450,6 +452,64 @@ def _discord_errors() -> Iterator[None]:
     except DiscordUnreachable as exc:
         _error(exc)
         raise typer.Exit(1) from exc
+
+
+audit_app = typer.Typer(no_args_is_help=True, help="The moderators' audit log.")
+app.add_typer(audit_app, name="audit")
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+AUDIT_COLUMNS = ("id", "guild_id", "created_at", "actor_id", "action", "target", "reason", "before", "after")
+
+
+@audit_app.command("export")
+def audit_export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv (one row per action) or jsonl")] = ExportFormat.CSV,
+    guild: Annotated[int | None, typer.Option(help="One server's actions only (its id).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """Every moderator action (decisions, corrections revoked, setup, ingests), oldest first."""
+    index = _open_index()  # the database only: no model is loaded
+    review = ReviewService(index.store.engine)
+    try:
+        target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    except OSError as exc:
+        _error(f"cannot write {output}: {exc.strerror or exc}")
+        raise typer.Exit(2) from exc
+    rows = 0
+    try:
+        writer = csv.writer(target) if fmt is ExportFormat.CSV else None
+        if writer:
+            writer.writerow(AUDIT_COLUMNS)
+        for e in review.audit_export(guild):
+            record = {
+                "id": e.id,
+                "guild_id": e.guild_id,
+                "created_at": e.created_at.isoformat(),
+                "actor_id": e.actor_id,
+                "action": e.action,
+                "target": e.target,
+                "reason": e.reason,
+                "before": e.before,
+                "after": e.after,
+            }
+            if writer:
+                writer.writerow(
+                    [json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for v in record.values()]
+                )
+            else:
+                target.write(json.dumps(record, ensure_ascii=False) + "\n")
+            rows += 1
+    finally:
+        if output:
+            target.close()
+        index.close()
+    if output:
+        err.print(f"wrote {rows:,} audit {'entry' if rows == 1 else 'entries'} to {output}")
 
 
 @app.command()

@@ -12,7 +12,7 @@ import discord
 
 from claimbot.bot.words import balanced_quotes, counted, coverage, rating_label
 from claimbot.index.records import CheckResult, PassageResult
-from claimbot.index.review import AnswerView, CorrectionView, FlagView, SourcesPage
+from claimbot.index.review import AnswerView, AuditEntry, CorrectionView, FlagView, SourcesPage
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -303,18 +303,28 @@ def card_embed(flag: FlagView) -> discord.Embed:
     return fit(embed, keep=frozenset({"Decision"}))  # who decided and why outweighs the tenth report
 
 
-def queue_embed(flags: list[FlagView], total: int) -> discord.Embed:
-    """/review: one field per open flag. Each field gets an equal share of the 6000-character total
-    and the claim and first reason are cut to fit it, so the links (the point of the list) are never
+QUEUE_TITLES = {"open": "Open flags", "mine": "Flags you decided or are deciding", "decided": "Decided flags"}
+
+
+def queue_embed(
+    flags: list[FlagView], total: int, *, which: str = "open", page: int = 1, per_page: int = 15
+) -> discord.Embed:
+    """/review: one field per flag. Each field gets an equal share of the 6000-character total and
+    the claim and first reason are cut to fit it, so the links (the point of the list) are never
     what `fit` cuts."""
-    embed = discord.Embed(title=f"Open flags: {total}", colour=discord.Colour.gold())
+    embed = discord.Embed(title=f"{QUEUE_TITLES.get(which, 'Flags')}: {total}", colour=discord.Colour.gold())
+    pages = max(1, -(-total // per_page))
     if not flags:
-        embed.description = "Nothing to review. 🎉"
+        embed.description = (
+            ("Nothing to review. 🎉" if which == "open" else "None.")
+            if page == 1
+            else f"No page {page}: there are {pages}."
+        )
         return embed
-    embed.description = "Oldest first."
+    embed.description = "Oldest first." if which == "open" else "Newest first."
     shown = flags[: FIELDS_MAX - 1]
     if total > len(shown):
-        embed.set_footer(text=f"showing the oldest {len(shown)} of {total}")
+        embed.set_footer(text=f"page {page} of {pages} · /review page:{min(page + 1, pages)} for more")
     fixed = len(embed.title or "") + len(embed.description) + len(embed.footer.text or "")
     share = (TOTAL_MAX - fixed - 10) // len(shown)
     for f in shown:
@@ -325,7 +335,13 @@ def queue_embed(flags: list[FlagView], total: int) -> discord.Embed:
         ans = jump(f.guild_id, f.answer.channel_id, f.answer.message_id)
         if ans:
             links.append(f"[answer]({ans})")
-        status = "" if f.status == "open" else f" · being reviewed by <@{f.taken_by}>"
+        status = (
+            ""
+            if f.status == "open"
+            else f" · being reviewed by <@{f.taken_by}>"
+            if f.status == "in_review"
+            else f" · {DECISION_LABEL.get(f.status, f.status)} by <@{f.decided_by}>"
+        )
         flagged = f"flagged {discord.utils.format_dt(f.created_at, 'R')}"
         tail = f"{' · '.join([flagged, *links])}{'' if links else ' · no card posted (no review channel)'}{status}"
         name = cut(f"#{f.id} · {f.count} report{'s' if f.count != 1 else ''}", FIELD_NAME_MAX)
@@ -351,4 +367,59 @@ def sources_embed(page: SourcesPage, query: str | None) -> discord.Embed:
     if lines:
         embed.description = cut("\n".join(lines), DESCRIPTION_MAX)
     embed.set_footer(text=f"page {page.page + 1} of {page.pages} · {counted(page.total, 'article')}")
+    return fit(embed)
+
+
+def corrections_embed(
+    rows: list[CorrectionView], total: int, *, page: int, per_page: int, revoked: bool
+) -> discord.Embed:
+    """/corrections list: one line per correction, with what revokes it."""
+    pages = max(1, -(-total // per_page))
+    title = f"{'Revoked corrections' if revoked else 'Corrections in force'}: {total}"
+    embed = discord.Embed(title=title, colour=discord.Colour.dark_grey() if revoked else discord.Colour.blurple())
+    if not rows:
+        embed.description = "None." if page == 1 else f"No page {page}: there are {pages}."
+        return embed
+    lines = []
+    for c in rows:
+        when = discord.utils.format_dt(c.created_at, "d")
+        line = f"**#{c.id} · {md(rating_label(c.verdict))}** · “{md(cut(c.claim, 150))}” · <@{c.moderator_id}> {when}"
+        if c.revoked_at:
+            line += f" · revoked by <@{c.revoked_by}> {discord.utils.format_dt(c.revoked_at, 'R')}"
+        lines.append(line)
+    if not revoked:
+        lines.append("\nTake one back with `/corrections revoke correction:N reason:…`.")
+    embed.description = cut("\n".join(lines), DESCRIPTION_MAX)
+    embed.set_footer(text=f"page {page} of {pages}")
+    return fit(embed)
+
+
+AUDIT_WORDS = {
+    "approve": "marked an answer right",
+    "correct": "corrected an answer",
+    "dismiss": "dismissed a flag as not about accuracy",
+    "setup": "changed the settings",
+    "ingest": "ingested",
+    "revoke": "revoked",
+}
+
+
+def audit_embed(entries: list[AuditEntry]) -> discord.Embed:
+    """/audit: the latest moderator actions, newest first (`claimbot audit export` has them all)."""
+    embed = discord.Embed(title="Latest moderator actions", colour=discord.Colour.dark_grey())
+    if not entries:
+        embed.description = "No moderator action yet."
+        return embed
+    lines = []
+    for e in entries:
+        what = AUDIT_WORDS.get(e.action, e.action)
+        target = e.target.replace("flag:", "flag #").replace("correction:", "correction #").replace("url:", "")
+        line = f"{discord.utils.format_dt(e.created_at, 'R')} <@{e.actor_id}> {what} · {md(cut(target, 100))}"
+        if e.action == "correct" and e.after and e.after.get("verdict"):
+            line += f" → {md(rating_label(str(e.after['verdict'])))}"
+        if e.reason:
+            line += f" · “{md(cut(e.reason, 120))}”"
+        lines.append(line)
+    embed.description = cut("\n".join(lines), DESCRIPTION_MAX)
+    embed.set_footer(text="All of it: claimbot audit export --format csv|jsonl")
     return fit(embed)

@@ -200,3 +200,19 @@ def moderator_only() -> Callable[[T], T]:
         return True
 
     return app_commands.check(predicate)
+
+
+async def post_mod_log(interaction: Interaction, text: str) -> None:
+    """One line in the server's mod-log channel (set in /claimbot setup), if it has one. Never
+    raises: the action it reports is already saved and in the audit log."""
+    if interaction.guild_id is None:
+        return
+    svc = services(interaction)
+    try:
+        config = await asyncio.to_thread(svc.review.guild_config, interaction.guild_id)
+        if config.mod_log_channel_id is None:
+            return
+        channel = interaction.client.get_partial_messageable(config.mod_log_channel_id, guild_id=interaction.guild_id)
+        await channel.send(text[:2000], allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+    except Exception:  # noqa: BLE001 - see above
+        log.exception("could not post to the mod-log channel of guild %s", interaction.guild_id)

@@ -36,7 +36,15 @@ from claimbot.index.evaluation import (
     format_news_report,
     format_stance_report,
 )
-from claimbot.index.records import ArticleRef, CheckResult, IngestReport, PassageResult, Stance, StanceProbs
+from claimbot.index.records import (
+    ArticleRef,
+    CheckResult,
+    CorpusSummary,
+    IngestReport,
+    PassageResult,
+    Stance,
+    StanceProbs,
+)
 from claimbot.index.review import ClaimError, validate_claim
 from claimbot.index.search import Embedder, VectorBackend, open_vector_index, reciprocal_rank_fusion, shared_embedder
 from claimbot.index.stance import (
@@ -324,7 +332,7 @@ class ClaimIndex:
             results.append(result)
             if len(results) == depth:
                 break
-        corpus = None if results else self.store.summary(collection)
+        corpus = None if results else self.summary(collection)
         if not stance:
             return CheckResult(claim=claim, passages=results[:top], corpus=corpus)
         self._label_stances(claim, results)
@@ -332,6 +340,10 @@ class ClaimIndex:
         return CheckResult(
             claim=claim, verdict=verdict, reason=reason, passages=side_first(results)[:top], corpus=corpus
         )
+
+    def summary(self, collection: str | None = None) -> CorpusSummary:
+        """What the corpus covers: counts, the most frequent outlets, the date range."""
+        return self.store.summary(collection)
 
     def _similarities(self, query: np.ndarray, passage_ids: list[int]) -> np.ndarray:
         """Cosine of the claim's vector with each passage's stored one (both unit length)."""

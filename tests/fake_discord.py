@@ -571,32 +571,45 @@ def slash(guild: Guild, member: Member, name: str, **options: Any) -> dict:
     return interaction(guild, member, 2, {"id": str(snowflake()), "name": name, "type": 1, "options": opts})
 
 
-def setup_payload(guild: Guild, member: Member, channel_type: int = 0) -> dict:
+def slash_sub(guild: Guild, member: Member, group: str, sub: str, **options: Any) -> dict:
+    """A subcommand of a command group (`/corrections revoke correction:3 reason:…`)."""
+    types = {str: 3, bool: 5, int: 4}
+    opts = [{"name": k, "type": types[type(v)], "value": v} for k, v in options.items()]
+    data = {"id": str(snowflake()), "name": group, "type": 1, "options": [{"name": sub, "type": 1, "options": opts}]}
+    return interaction(guild, member, 2, data)
+
+
+def setup_payload(
+    guild: Guild,
+    member: Member,
+    channel_type: int = 0,
+    *,
+    review: bool = True,
+    role: bool = True,
+    mod_log_channel_id: int | None = None,
+) -> dict:
+    """`/claimbot setup` with the review channel and the moderator role (either can be left out) and
+    optionally a mod-log channel."""
     cid, rid = str(guild.review_channel_id), str(guild.mod_role_id)
+    options = []
+    if review:
+        options.append({"name": "review_channel", "type": 7, "value": cid})
+    if role:
+        options.append({"name": "moderator_role", "type": 8, "value": rid})
+    channels = {
+        cid: {"id": cid, "type": channel_type, "name": "claim-review", "permissions": "0", "guild_id": str(guild.id)}
+    }
+    if mod_log_channel_id is not None:
+        lid = str(mod_log_channel_id)
+        options.append({"name": "mod_log_channel", "type": 7, "value": lid})
+        channels[lid] = {"id": lid, "type": 0, "name": "mod-log", "permissions": "0", "guild_id": str(guild.id)}
     data = {
         "id": str(snowflake()),
         "name": "claimbot",
         "type": 1,
-        "options": [
-            {
-                "name": "setup",
-                "type": 1,
-                "options": [
-                    {"name": "review_channel", "type": 7, "value": cid},
-                    {"name": "moderator_role", "type": 8, "value": rid},
-                ],
-            }
-        ],
+        "options": [{"name": "setup", "type": 1, "options": options}],
         "resolved": {
-            "channels": {
-                cid: {
-                    "id": cid,
-                    "type": channel_type,
-                    "name": "claim-review",
-                    "permissions": "0",
-                    "guild_id": str(guild.id),
-                }
-            },
+            "channels": channels,
             "roles": {
                 rid: {
                     "id": rid,

@@ -242,3 +242,36 @@ def test_a_claim_nothing_in_the_corpus_is_about_gets_no_filler_and_what_the_corp
     # a claim the corpus is about still gets its passages, each above the floor
     doc = json.loads(runner.invoke(app, ["check", "Nobody was injured in the 2017 helicopter attack", "--json"]).stdout)
     assert doc["corpus"] is None and any("No one was injured" in p["text"] for p in doc["passages"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_audit_export_writes_every_moderator_action(home, tmp_path, fmt):
+    import csv
+
+    from claimbot.index.review import ReviewService
+    from claimbot.index.service import ClaimIndex
+
+    index = ClaimIndex(Settings())
+    review = ReviewService(index.store.engine)
+    review.configure_guild(1001, 42, review_channel_id=7, moderator_role_id=8)
+    review.configure_guild(2002, 43, mod_log_channel_id=9)
+    index.close()
+    out = tmp_path / f"audit.{fmt}"
+    result = runner.invoke(app, ["audit", "export", "--format", fmt, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 audit entries" in result.output
+    text = out.read_text(encoding="utf-8")
+    if fmt == "csv":
+        rows = list(csv.DictReader(text.splitlines()))
+        assert [(r["guild_id"], r["actor_id"], r["action"]) for r in rows] == [
+            ("1001", "42", "setup"),
+            ("2002", "43", "setup"),
+        ]
+        assert json.loads(rows[1]["after"]) == {"mod_log_channel_id": 9}
+    else:
+        rows = [json.loads(line) for line in text.splitlines()]
+        assert [(r["guild_id"], r["actor_id"], r["after"]) for r in rows][1] == (2002, 43, {"mod_log_channel_id": 9})
+    one = runner.invoke(app, ["audit", "export", "--format", "jsonl", "--guild", "2002"])
+    assert [json.loads(line)["guild_id"] for line in one.stdout.splitlines()] == [2002]
+    bad = runner.invoke(app, ["audit", "export", "--format", "xml"])
+    assert bad.exit_code == 2 and "xml" in bad.output

@@ -534,3 +534,55 @@ def test_migration_0002_matches_the_orm_tables(engine):
         return None
 
     assert [d for d in diffs if table_of(d) in ours] == []
+
+
+def test_one_setting_changes_and_the_others_stay(svc):
+    svc.configure_guild(G1, MOD, review_channel_id=7, moderator_role_id=8)
+    config = svc.configure_guild(G1, MOD2, mod_log_channel_id=11)
+    assert (config.review_channel_id, config.moderator_role_id, config.mod_log_channel_id) == (7, 8, 11)
+    assert svc.guild_config(G1) == config
+    entry = svc.audit_log(G1)[0]
+    assert (entry.before, entry.after) == ({"mod_log_channel_id": None}, {"mod_log_channel_id": 11})
+    assert svc.configure_guild(G1, MOD, mod_log_channel_id=None).mod_log_channel_id is None  # None clears
+
+
+def test_a_revoked_correction_is_no_longer_shown_and_is_kept_with_who_and_why(svc, clock):
+    claim = "Pérez was killed by the police"
+    fid = svc.flag(G1, answer(svc, claim=claim).id, FLAGGER, "wrong").flag.id
+    correction = svc.review(G1, fid, MOD, "correct", verdict="false").correction
+    assert svc.find_correction(G1, claim).id == correction.id
+    assert svc.corrections_page(G1) == ([svc.find_correction(G1, claim)], 1)
+    with pytest.raises(ReviewError, match="needs a reason"):
+        svc.revoke_correction(G1, correction.id, MOD2, "  ")
+    with pytest.raises(NotFound):
+        svc.revoke_correction(G2, correction.id, MOD2, "another server's")
+    clock.advance(60)
+    revoked = svc.revoke_correction(G1, correction.id, MOD2, "He was in fact killed")
+    assert revoked.revoked_by == MOD2 and revoked.revoked_at == clock()
+    assert svc.find_correction(G1, claim) is None  # neither by its exact text...
+    assert svc.find_correction(G1, "Pérez was killed by police") is None  # ...nor by similarity
+    assert svc.corrections_page(G1) == ([], 0)
+    rows, total = svc.corrections_page(G1, revoked=True)
+    assert total == 1 and rows[0].id == correction.id and rows[0].revoked_by == MOD2
+    with pytest.raises(ReviewError, match="already revoked"):
+        svc.revoke_correction(G1, correction.id, MOD, "twice")
+    entry = svc.audit_log(G1)[0]
+    assert (entry.actor_id, entry.action, entry.target, entry.reason) == (
+        MOD2,
+        "revoke",
+        f"correction:{correction.id}",
+        "He was in fact killed",
+    )
+    # a new correction of the same claim is found again
+    fid = svc.flag(G1, answer(svc, claim=claim).id, FLAGGER, "still wrong").flag.id
+    svc.review(G1, fid, MOD, "correct", verdict="true")
+    assert svc.find_correction(G1, claim).verdict == "true"
+
+
+def test_the_audit_export_reads_every_row_oldest_first_in_pages(svc):
+    for channel in range(1, 8):
+        svc.configure_guild(G1 if channel % 2 else G2, MOD, review_channel_id=channel)
+    rows = list(svc.audit.export(None, batch=3))
+    assert [r.after["review_channel_id"] for r in rows] == list(range(1, 8))
+    assert [r.guild_id for r in rows] == [G1, G2, G1, G2, G1, G2, G1]
+    assert [r.after["review_channel_id"] for r in svc.audit_export(G2)] == [2, 4, 6]

@@ -3,12 +3,13 @@ services), never the app; the app imports these two lists."""
 
 from claimbot.bot.features.check import CheckCommands, MoreButton, PublishButton
 from claimbot.bot.features.ingest import IngestCommands
+from claimbot.bot.features.moderation import ModerationCommands
 from claimbot.bot.features.review import FlagButton, ReviewButton, ReviewCommands
 from claimbot.bot.features.setup import SetupCommands
 from claimbot.bot.features.sources import SourcesCommands
 
 # The cogs, each built with the bot.
-COGS = (CheckCommands, SourcesCommands, IngestCommands, ReviewCommands, SetupCommands)
+COGS = (CheckCommands, SourcesCommands, IngestCommands, ReviewCommands, ModerationCommands, SetupCommands)
 # Buttons that survive a restart: their custom ids carry what they act on.
 DYNAMIC_ITEMS = (FlagButton, MoreButton, PublishButton, ReviewButton)
 

@@ -15,10 +15,12 @@ from claimbot.bot.interactions import (
     defer_privately,
     guild_id_of,
     moderator_only,
+    post_mod_log,
     reply_private,
     run_heavy,
     services,
 )
+from claimbot.bot.words import counted
 from claimbot.index.review import AuditAction
 from claimbot.index.service import IngestEvent, read_inputs, source_options
 
@@ -73,8 +75,9 @@ class IngestCommands(commands.Cog):
             lambda: svc.index.ingest(read_inputs([url], options), on_event=events.append),
             kind="ingest",
         )
-        details = "; ".join(f"{e.outcome}: {e.detail}" for e in events) or ""
-        errors = "; ".join(report.errors)
+        # The URL is said once, at the start; the events and errors repeat it as their origin.
+        details = "; ".join(_without(url, e.detail) for e in events)
+        errors = "; ".join(_without(url, e) for e in report.errors)
         await asyncio.to_thread(
             svc.review.log,
             guild_id_of(interaction),
@@ -91,10 +94,19 @@ class IngestCommands(commands.Cog):
             },
         )
         if report.failed:
-            text = f"Could not index {url}: {errors or details}"
+            text = f"Could not index {url}: {errors or details or 'no reason given'}."
         elif report.added or report.replaced:
             verb = "Added" if report.added else "Updated"
-            text = f"{verb} {url}: {report.passages} passages indexed. {details}".strip()
+            text = f"{verb} {url}: {counted(report.passages, 'passage')} indexed."
         else:
-            text = f"Nothing changed: {url} is already indexed. {details}".strip()
+            text = f"Nothing changed: {url} is already indexed ({details or 'unchanged'})."
+        await post_mod_log(
+            interaction,
+            f"📥 <@{interaction.user.id}> ingested {url}: {text.split(': ', 1)[-1] if not report.failed else 'failed'}",
+        )
         await interaction.followup.send(text[:2000], ephemeral=True, suppress_embeds=True)
+
+
+def _without(url: str, text: str) -> str:
+    """`text` (an error or event that starts from the URL as its origin) without the URL again."""
+    return text.replace(f"{url}: ", "").replace(url, "the page").strip().rstrip(".")

@@ -22,6 +22,7 @@ from claimbot.bot.interactions import (
     guarded,
     guild_id_of,
     moderator_only,
+    post_mod_log,
     reply_private,
     require_moderator,
     run_heavy,
@@ -32,6 +33,7 @@ from claimbot.index.review import (
     AlreadyTaken,
     CorrectionView,
     Decision,
+    FlagFilter,
     FlagStatus,
     FlagView,
     Rating,
@@ -42,22 +44,32 @@ if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
 
 log = logging.getLogger("claimbot.discord")
+QUEUE_PAGE = 15
 
 
 class ReviewCommands(commands.Cog):
     def __init__(self, bot: ClaimBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="review", description="Moderators: the open flags, oldest first")
+    @app_commands.command(
+        name="review", description="Moderators: the open flags (oldest first), yours, or decided ones"
+    )
     @app_commands.guild_only()
+    @app_commands.describe(show="open (the queue), mine (you decided or are deciding), decided", page="From 1")
     # No default_permissions: Discord would hide the command from members who are moderators only by
     # the role chosen in /claimbot setup. The check decides, on every use.
     @moderator_only()
-    async def review(self, interaction: Interaction) -> None:
+    async def review(
+        self, interaction: Interaction, show: FlagFilter = FlagFilter.OPEN, page: app_commands.Range[int, 1, 1000] = 1
+    ) -> None:
+        svc, guild_id = services(interaction), guild_id_of(interaction)
         flags, total = await asyncio.to_thread(
-            services(interaction).review.open_flags, guild_id_of(interaction), limit=15
+            lambda: svc.review.flags_page(
+                guild_id, show, moderator_id=interaction.user.id, limit=QUEUE_PAGE, offset=(page - 1) * QUEUE_PAGE
+            )
         )
-        await interaction.followup.send(embed=queue_embed(flags, total), ephemeral=True)
+        embed = queue_embed(flags, total, which=show.value, page=page, per_page=QUEUE_PAGE)
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
 
 # -- flagging an answer ---------------------------------------------------------------------
@@ -323,6 +335,13 @@ async def decide(
     except Exception:  # noqa: BLE001
         log.exception("could not confirm the decision on flag %s", flag.id)
     await notify_flaggers(interaction.client, flag, decision.correction)
+    claim = md(flag.answer.claim if len(flag.answer.claim) <= 200 else flag.answer.claim[:199] + "…")
+    line = (
+        f"🛡️ <@{interaction.user.id}> decided flag #{flag.id} on “{claim}”: {DECIDED_TEXT.get(flag.status, flag.status)}"
+    )
+    if decision.correction is not None:
+        line += f" ({md(rating_label(decision.correction.verdict))}, correction #{decision.correction.id})"
+    await post_mod_log(interaction, line + ".")
 
 
 OUTCOME_TEXT = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,16 +60,33 @@ class AuditLog(Part):
             rows = s.scalars(
                 select(AuditRow).where(AuditRow.guild_id == guild_id).order_by(AuditRow.id.desc()).limit(limit)
             )
-            return [
-                AuditEntry(
-                    r.id,
-                    r.actor_id,
-                    r.action,
-                    r.target,
-                    r.reason,
-                    json.loads(r.before) if r.before else None,
-                    json.loads(r.after) if r.after else None,
-                    aware(r.created_at),
-                )
-                for r in rows
-            ]
+            return [_entry(r) for r in rows]
+
+    def export(self, guild_id: int | None = None, batch: int = 1000) -> Iterator[AuditEntry]:
+        """Every row (of one guild, or all), oldest first; keyset pages, so a long log is never
+        held in memory at once."""
+        last = 0
+        while True:
+            query = select(AuditRow).where(AuditRow.id > last)
+            if guild_id is not None:
+                query = query.where(AuditRow.guild_id == guild_id)
+            with self._session() as s:
+                rows = [_entry(r) for r in s.scalars(query.order_by(AuditRow.id).limit(batch))]
+            yield from rows
+            if len(rows) < batch:
+                return
+            last = rows[-1].id
+
+
+def _entry(r: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        r.id,
+        r.actor_id,
+        r.action,
+        r.target,
+        r.reason,
+        json.loads(r.before) if r.before else None,
+        json.loads(r.after) if r.after else None,
+        aware(r.created_at),
+        r.guild_id,
+    )

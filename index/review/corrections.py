@@ -8,15 +8,18 @@ import datetime as dt
 from collections.abc import Callable
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from claimbot.index.review.base import Context, Part, aware
+from claimbot.index.review.audit import AuditLog
+from claimbot.index.review.base import Context, Part, aware, rowcount
 from claimbot.index.review.claims import claim_key, mentioned, negation_mismatch, normalise_claim
-from claimbot.index.review.models import CorrectionView
+from claimbot.index.review.errors import NotFound, ReviewError
+from claimbot.index.review.models import AuditAction, CorrectionView
 from claimbot.index.storage import CorrectionRow, from_blobs, to_blob
 
 Embed = Callable[[list[str]], np.ndarray]
+MAX_REVOKE_REASON = 500
 
 
 def correction_view(row: CorrectionRow, similarity: float) -> CorrectionView:
@@ -28,6 +31,8 @@ def correction_view(row: CorrectionRow, similarity: float) -> CorrectionView:
         moderator_id=row.moderator_id,
         created_at=aware(row.created_at),
         similarity=similarity,
+        revoked_at=aware(row.revoked_at) if row.revoked_at else None,
+        revoked_by=row.revoked_by,
     )
 
 
@@ -93,7 +98,11 @@ class Corrections(Part):
                     row
                     for row in s.scalars(
                         select(CorrectionRow)
-                        .where(CorrectionRow.guild_id == guild_id, CorrectionRow.claim_key == key)
+                        .where(
+                            CorrectionRow.guild_id == guild_id,
+                            CorrectionRow.claim_key == key,
+                            CorrectionRow.revoked_at.is_(None),
+                        )
                         .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc())
                     )
                     if mentioned(row.claim) == subjects
@@ -110,6 +119,7 @@ class Corrections(Part):
                     select(CorrectionRow)
                     .where(
                         CorrectionRow.guild_id == guild_id,
+                        CorrectionRow.revoked_at.is_(None),
                         CorrectionRow.embedding.is_not(None),
                         CorrectionRow.embed_model.is_not_distinct_from(self._embed_model),
                     )
@@ -134,6 +144,58 @@ class Corrections(Part):
         if float(sims[best]) < self.limits.correction_threshold:
             return None
         return correction_view(same_size[best][0], float(sims[best]))
+
+    def page(self, guild_id: int, *, revoked: bool, limit: int, offset: int) -> tuple[list[CorrectionView], int]:
+        scope = (
+            CorrectionRow.guild_id == guild_id,
+            CorrectionRow.revoked_at.is_not(None) if revoked else CorrectionRow.revoked_at.is_(None),
+        )
+        with self._session() as s:
+            total = s.scalar(select(func.count(CorrectionRow.id)).where(*scope)) or 0
+            rows = s.scalars(
+                select(CorrectionRow)
+                .where(*scope)
+                .order_by(CorrectionRow.created_at.desc(), CorrectionRow.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            return [correction_view(r, 1.0) for r in rows], total
+
+    def revoke(
+        self, guild_id: int, correction_id: int, moderator_id: int, reason: str, audit: AuditLog
+    ) -> CorrectionView:
+        reason = " ".join(reason.split())[:MAX_REVOKE_REASON]
+        if not reason:
+            raise ReviewError("Revoking a correction needs a reason.")
+        with self._session() as s, s.begin():
+            # Conditional: two moderators revoking at once, one wins and the other is told.
+            done = s.execute(
+                update(CorrectionRow)
+                .where(
+                    CorrectionRow.id == correction_id,
+                    CorrectionRow.guild_id == guild_id,
+                    CorrectionRow.revoked_at.is_(None),
+                )
+                .values(revoked_at=self.now(), revoked_by=moderator_id)
+            )
+            row = s.scalar(
+                select(CorrectionRow).where(CorrectionRow.id == correction_id, CorrectionRow.guild_id == guild_id)
+            )
+            if row is None:
+                raise NotFound(f"There is no correction #{correction_id} in this server.")
+            if rowcount(done) == 0:
+                raise ReviewError(f"Correction #{correction_id} was already revoked.")
+            audit.write(
+                s,
+                guild_id,
+                moderator_id,
+                AuditAction.REVOKE,
+                f"correction:{correction_id}",
+                reason,
+                {"verdict": row.verdict, "claim": row.claim, "revoked": False},
+                {"revoked": True},
+            )
+            return correction_view(row, 1.0)
 
     def reembed_corrections(self, batch: int = 256, *, only_stale: bool = False) -> int:
         """Embed stored corrections' claims again (after the embedding model changed); returns how many.

@@ -3,7 +3,9 @@ flagger's reason is kept. The moderators' queue of undecided flags."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -11,7 +13,7 @@ from claimbot.index.review.answers import answer_row, answer_view
 from claimbot.index.review.base import Part, aware, rowcount
 from claimbot.index.review.corrections import correction_view
 from claimbot.index.review.errors import NotFound, ReviewError
-from claimbot.index.review.models import UNDECIDED, FlagOutcome, FlagStatus, FlagView, Report
+from claimbot.index.review.models import UNDECIDED, FlagFilter, FlagOutcome, FlagStatus, FlagView, Report
 from claimbot.index.storage import CorrectionRow, FlagReportRow, FlagRow
 
 MAX_REASON_CHARS = 1000
@@ -138,10 +140,24 @@ class Flags(Part):
 
     def open_flags(self, guild_id: int, *, limit: int = 20, offset: int = 0) -> tuple[list[FlagView], int]:
         """Undecided flags of the guild, oldest first, and how many there are."""
-        cond = (FlagRow.guild_id == guild_id, FlagRow.status.in_([status.value for status in UNDECIDED]))
+        return self.flags_page(guild_id, FlagFilter.OPEN, limit=limit, offset=offset)
+
+    def flags_page(
+        self, guild_id: int, which: FlagFilter, *, moderator_id: int | None = None, limit: int = 20, offset: int = 0
+    ) -> tuple[list[FlagView], int]:
+        """One page of the guild's flags: open ones oldest first (the queue), decided ones newest
+        first; `MINE` is what `moderator_id` decided or is deciding, newest first."""
+        cond: list[ColumnElement[bool]] = [FlagRow.guild_id == guild_id]
+        order: tuple[Any, ...] = (FlagRow.decided_at.desc(), FlagRow.id.desc())
+        if which is FlagFilter.OPEN:
+            cond.append(FlagRow.status.in_([status.value for status in UNDECIDED]))
+            order = (FlagRow.created_at, FlagRow.id)
+        elif which is FlagFilter.DECIDED:
+            cond.append(FlagRow.status.not_in([status.value for status in UNDECIDED]))
+        else:
+            cond.append(or_(FlagRow.decided_by == moderator_id, FlagRow.claimed_by == moderator_id))
+            order = (FlagRow.created_at.desc(), FlagRow.id.desc())
         with self._session() as s:
             total = s.scalar(select(func.count()).select_from(FlagRow).where(*cond)) or 0
-            rows = s.scalars(
-                select(FlagRow).where(*cond).order_by(FlagRow.created_at, FlagRow.id).offset(offset).limit(limit)
-            )
+            rows = s.scalars(select(FlagRow).where(*cond).order_by(*order).offset(offset).limit(limit))
             return [flag_view(s, r) for r in rows], total

@@ -1,11 +1,17 @@
-"""Per-guild settings: the review channel and the moderator role."""
+"""Per-guild settings: the review channel, the moderator role and the mod-log channel."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from claimbot.index.review.audit import AuditLog
 from claimbot.index.review.base import Context, Part
 from claimbot.index.review.models import AuditAction, AuditState, GuildConfig
 from claimbot.index.storage import GuildSettingsRow
+
+# `configure_guild` leaves a setting it is not given as it is.
+KEEP: Any = object()
+SETTINGS = ("review_channel_id", "moderator_role_id", "mod_log_channel_id")
 
 
 class GuildSettings(Part):
@@ -18,11 +24,24 @@ class GuildSettings(Part):
             row = s.get(GuildSettingsRow, guild_id)
             if row is None:
                 return GuildConfig(guild_id, None, None)
-            return GuildConfig(guild_id, row.review_channel_id, row.moderator_role_id)
+            return GuildConfig(guild_id, row.review_channel_id, row.moderator_role_id, row.mod_log_channel_id)
 
     def configure_guild(
-        self, guild_id: int, actor_id: int, *, review_channel_id: int | None, moderator_role_id: int | None
+        self,
+        guild_id: int,
+        actor_id: int,
+        *,
+        review_channel_id: int | None = KEEP,
+        moderator_role_id: int | None = KEEP,
+        mod_log_channel_id: int | None = KEEP,
     ) -> GuildConfig:
+        """Change the settings given (None clears one); the others stay. One audit row."""
+        given = {
+            "review_channel_id": review_channel_id,
+            "moderator_role_id": moderator_role_id,
+            "mod_log_channel_id": mod_log_channel_id,
+        }
+        changes = {k: v for k, v in given.items() if v is not KEEP}
         with self._session() as s, s.begin():
             row = s.get(GuildSettingsRow, guild_id)
             before: AuditState | None = None
@@ -30,11 +49,10 @@ class GuildSettings(Part):
                 row = GuildSettingsRow(guild_id=guild_id)
                 s.add(row)
             else:
-                before = {"review_channel_id": row.review_channel_id, "moderator_role_id": row.moderator_role_id}
-            row.review_channel_id = review_channel_id
-            row.moderator_role_id = moderator_role_id
+                before = {k: getattr(row, k) for k in changes}
+            for key, value in changes.items():
+                setattr(row, key, value)
             row.updated_by = actor_id
             row.updated_at = self.now()
-            after: AuditState = {"review_channel_id": review_channel_id, "moderator_role_id": moderator_role_id}
-            self._audit.write(s, guild_id, actor_id, AuditAction.SETUP, "guild_settings", None, before, after)
-        return GuildConfig(guild_id, review_channel_id, moderator_role_id)
+            self._audit.write(s, guild_id, actor_id, AuditAction.SETUP, "guild_settings", None, before, changes)
+            return GuildConfig(guild_id, row.review_channel_id, row.moderator_role_id, row.mod_log_channel_id)

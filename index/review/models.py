@@ -37,6 +37,14 @@ class FlagStatus(StrEnum):
 UNDECIDED = (FlagStatus.OPEN, FlagStatus.IN_REVIEW)
 
 
+class FlagFilter(StrEnum):
+    """Which flags /review lists."""
+
+    OPEN = "open"  # the queue, oldest first
+    MINE = "mine"  # the ones the asking moderator decided or is deciding
+    DECIDED = "decided"  # newest first
+
+
 class ReviewAction(StrEnum):
     """What a moderator decides about a flag."""
 
@@ -107,6 +115,7 @@ class AuditAction(StrEnum):
     DISMISS = "dismiss"
     SETUP = "setup"
     INGEST = "ingest"
+    REVOKE = "revoke"  # a correction taken back
 
 
 class RateScope(StrEnum):
@@ -126,6 +135,7 @@ class GuildConfig:
     guild_id: int
     review_channel_id: int | None
     moderator_role_id: int | None
+    mod_log_channel_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,8 @@ class CorrectionView:
     moderator_id: int
     created_at: dt.datetime
     similarity: float
+    revoked_at: dt.datetime | None = None
+    revoked_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,7 @@ class AuditEntry:
     before: AuditState | None
     after: AuditState | None
     created_at: dt.datetime
+    guild_id: int = 0
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ Every query is scoped by guild: one guild's ids never reach another guild's rows
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from sqlalchemy import Engine
 
@@ -29,13 +30,14 @@ from claimbot.index.review.catalogue import Catalogue
 from claimbot.index.review.corrections import Corrections, Embed
 from claimbot.index.review.decisions import Decisions
 from claimbot.index.review.flags import Flags
-from claimbot.index.review.guilds import GuildSettings
+from claimbot.index.review.guilds import KEEP, GuildSettings
 from claimbot.index.review.models import (
     AnswerView,
     AuditEntry,
     AuditState,
     CorrectionView,
     Decision,
+    FlagFilter,
     FlagOutcome,
     FlagView,
     GuildConfig,
@@ -94,10 +96,21 @@ class ReviewService:
         return self.guilds.guild_config(guild_id)
 
     def configure_guild(
-        self, guild_id: int, actor_id: int, *, review_channel_id: int | None, moderator_role_id: int | None
+        self,
+        guild_id: int,
+        actor_id: int,
+        *,
+        review_channel_id: int | None = KEEP,
+        moderator_role_id: int | None = KEEP,
+        mod_log_channel_id: int | None = KEEP,
     ) -> GuildConfig:
+        """Change the settings given (None clears one); the others stay as they are."""
         return self.guilds.configure_guild(
-            guild_id, actor_id, review_channel_id=review_channel_id, moderator_role_id=moderator_role_id
+            guild_id,
+            actor_id,
+            review_channel_id=review_channel_id,
+            moderator_role_id=moderator_role_id,
+            mod_log_channel_id=mod_log_channel_id,
         )
 
     # -- rate limits ------------------------------------------------------------------------
@@ -157,6 +170,11 @@ class ReviewService:
         return self.flags.open_flags(guild_id, limit=limit, offset=offset)
 
     # -- moderators' decisions --------------------------------------------------------------
+    def flags_page(
+        self, guild_id: int, which: FlagFilter, *, moderator_id: int | None = None, limit: int = 20, offset: int = 0
+    ) -> tuple[list[FlagView], int]:
+        return self.flags.flags_page(guild_id, which, moderator_id=moderator_id, limit=limit, offset=offset)
+
     def take_flag(self, guild_id: int, flag_id: int, moderator_id: int) -> TakeOutcome:
         return self.decisions.take_flag(guild_id, flag_id, moderator_id)
 
@@ -199,6 +217,16 @@ class ReviewService:
     def find_correction(self, guild_id: int, claim: str) -> CorrectionView | None:
         return self.corrections.find_correction(guild_id, claim)
 
+    def corrections_page(
+        self, guild_id: int, *, revoked: bool = False, limit: int = 10, offset: int = 0
+    ) -> tuple[list[CorrectionView], int]:
+        """The guild's corrections in force (or the revoked ones), newest first, and how many there are."""
+        return self.corrections.page(guild_id, revoked=revoked, limit=limit, offset=offset)
+
+    def revoke_correction(self, guild_id: int, correction_id: int, moderator_id: int, reason: str) -> CorrectionView:
+        """Take a correction back: no new answer shows it; the audit log keeps who and why."""
+        return self.corrections.revoke(guild_id, correction_id, moderator_id, reason, self.audit)
+
     def reembed_corrections(self, batch: int = 256, *, only_stale: bool = False) -> int:
         return self.corrections.reembed_corrections(batch, only_stale=only_stale)
 
@@ -215,6 +243,10 @@ class ReviewService:
         after: AuditState | None = None,
     ) -> None:
         self.audit.log(guild_id, actor_id, action, target, reason=reason, before=before, after=after)
+
+    def audit_export(self, guild_id: int | None = None) -> Iterator[AuditEntry]:
+        """Every audit row (of one guild, or all), oldest first, read in batches."""
+        return self.audit.export(guild_id)
 
     def audit_log(self, guild_id: int, limit: int = 50) -> list[AuditEntry]:
         return self.audit.entries(guild_id, limit)

@@ -17,6 +17,7 @@ class GuildSettingsRow(Base):
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     review_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     moderator_role_id: Mapped[int | None] = mapped_column(BigInteger)
+    mod_log_channel_id: Mapped[int | None] = mapped_column(BigInteger)  # one line per moderator action
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 
@@ -97,6 +98,9 @@ class CorrectionRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     moderator_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    # A revoked correction is kept (the audit log and earlier answers name it) and no longer shown.
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AuditRow(Base):

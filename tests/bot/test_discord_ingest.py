@@ -42,7 +42,9 @@ async def test_ingest_is_for_moderators_and_reports_failures(harness):
     p = slash(guild, mod, "ingest", url=url)
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
     assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
-    assert "Could not index" in followups(reqs)[0].json["content"] and "404" in followups(reqs)[0].json["content"]
+    said = followups(reqs)[0].json["content"]
+    assert said.startswith(f"Could not index {url}:") and "404" in said
+    assert said.count(url) == 1, said  # written for a person: the URL once, then what went wrong
     assert harness.services.review.audit_log(guild.id)[0].action == "ingest"
 
 
@@ -94,7 +96,8 @@ async def test_ingest_adds_an_article(fake, settings):
         )
         reqs = await h.run(bot, p, until=h.followup_of(p))
         content = followups(reqs)[0].json["content"]
-        assert content.startswith("Added http://127.0.0.1") and "passages indexed" in content
+        assert content.startswith("Added http://127.0.0.1") and "passages indexed." in content
+        assert content.count("http://") == 1, content
         assert claim_index.stats().articles == 1
         p = slash(
             Guild(),
@@ -120,7 +123,7 @@ async def test_ingest_refuses_private_addresses_by_default(fake, small_index):
         reqs = await h.run(bot, p, until=h.followup_of(p))
         content = followups(reqs)[0].json["content"]
         assert content.startswith(f"Could not index {url}:") and "loopback address (127.0.0.1)" in content
-        assert "\n" not in content
+        assert "\n" not in content and content.count(url) == 1, content
         assert not fake.find(lambda r: r.path == "/some-article")  # nothing was fetched
     finally:
         await h.close()
