@@ -2,6 +2,7 @@
 
     python bench/bench_burst.py                          # N = 20, 100, 500 from 1, 5 and 50 guilds
     python bench/bench_burst.py --n 100 --guilds 1 5     # a part of the grid
+    python bench/bench_burst.py --n 100 --guilds 5 --one-busy   # and one busy guild among quiet ones
 
 For each (N, guilds): N /check interactions are fed at once, round robin over the guilds, to one
 bot serving the demo corpus with the packaged models (MiniLM embeddings, the stance model), as
@@ -72,12 +73,20 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] if xs else float("nan")
 
 
-async def burst(fake: FakeDiscord, services: Services, n: int, guild_count: int) -> dict[str, Any]:
+async def burst(
+    fake: FakeDiscord, services: Services, n: int, guild_count: int, one_busy: bool = False
+) -> dict[str, Any]:
+    """Round robin over the guilds, or (`one_busy`) guild 0 sends all but one check per other guild
+    first and each other guild sends one behind it: what a quiet server meets during a busy one's burst."""
     bot = ClaimBot(services)
     await bot.login("fake-token")
     fake.requests = TimedRequests()
     guilds = [Guild() for _ in range(guild_count)]
-    payloads = [slash(guilds[i % guild_count], Member(), "check", claim=CLAIMS[i % len(CLAIMS)]) for i in range(n)]
+    if one_busy:
+        owner = [0] * (n - (guild_count - 1)) + list(range(1, guild_count))
+    else:
+        owner = [i % guild_count for i in range(n)]
+    payloads = [slash(guilds[owner[i]], Member(), "check", claim=CLAIMS[i % len(CLAIMS)]) for i in range(n)]
     started = time.monotonic()
     for p in payloads:
         fake.feed(bot, p)
@@ -114,7 +123,7 @@ async def burst(fake: FakeDiscord, services: Services, n: int, guild_count: int)
     per_guild: dict[int, list[float]] = {}
     for i, (t, refused) in answered.items():
         if not refused:
-            per_guild.setdefault(i % guild_count, []).append(t)
+            per_guild.setdefault(owner[i], []).append(t)
     guild_p95 = sorted(percentile(ts, 0.95) for ts in per_guild.values())
     return {
         "n": n,
@@ -128,6 +137,8 @@ async def burst(fake: FakeDiscord, services: Services, n: int, guild_count: int)
         "lost": n - len(answered),
         "refused": sum(1 for _, refused in answered.values() if refused),
         "guild_p95_min_max": (guild_p95[0], guild_p95[-1]) if guild_p95 else None,
+        "busy_guild_p95_s": percentile(per_guild.get(0, []), 0.95),
+        "quiet_guilds_max_s": max((t for g, ts in per_guild.items() if g for t in ts), default=float("nan")),
         "violations": list(fake.violations),
     }
 
@@ -164,6 +175,15 @@ async def main_async(args: argparse.Namespace) -> None:
                 )
                 if r["violations"]:
                     print("  contract violations:", r["violations"][:3])
+        for n in args.n if args.one_busy else []:
+            g = max(args.guilds)
+            r = await burst(fake, services, n, g, one_busy=True)
+            print(
+                f"one busy guild: {n - g + 1} checks from it, then 1 from each of {g - 1} others: "
+                f"busy guild p95 {r['busy_guild_p95_s']:.1f} s, slowest of the others {r['quiet_guilds_max_s']:.1f} s, "
+                f"first {r['first_answer_s']:.1f} s, max ack {r['max_ack_s']:.2f} s, lost {r['lost']}, refused {r['refused']}",
+                flush=True,
+            )
     finally:
         await fake.stop()
         index.close()
@@ -173,6 +193,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, nargs="+", default=[20, 100, 500])
     ap.add_argument("--guilds", type=int, nargs="+", default=[1, 5, 50])
+    ap.add_argument(
+        "--one-busy", action="store_true", help="also: one guild sends the burst, the others one check each behind it"
+    )
     args = ap.parse_args()
     asyncio.run(main_async(args))
 
