@@ -251,7 +251,12 @@ def jump(guild_id: int, channel_id: int | None, message_id: int | None) -> str |
     return None
 
 
-DECISION_LABEL = {"approved": "✅ Approved", "corrected": "✏️ Corrected", "dismissed": "🗑️ Dismissed"}
+# Named for what the decision says about the answer, as the buttons are.
+DECISION_LABEL = {
+    "approved": "✅ Answer is right: decided",
+    "corrected": "✏️ Answer corrected",
+    "dismissed": "🗑️ Not about accuracy: decided",
+}
 
 
 def card_embed(flag: FlagView) -> discord.Embed:

@@ -10,7 +10,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from claimbot.bot.interactions import NO_MENTIONS, Interaction, guild_id_of, post_mod_log, reply_private, services
+from claimbot.bot.interactions import (
+    NO_MENTIONS,
+    Interaction,
+    defer_privately,
+    guild_id_of,
+    post_mod_log,
+    reply_private,
+    services,
+)
 from claimbot.bot.words import coverage
 from claimbot.index.records import CorpusSummary
 from claimbot.index.review import GuildConfig
@@ -99,11 +107,13 @@ class SetupCommands(commands.Cog):
 
     @claimbot.command(name="settings", description="Show claimbot's settings for this server")
     async def settings(self, interaction: Interaction) -> None:
+        await defer_privately(interaction)  # acknowledged before the database is read
         config = await asyncio.to_thread(services(interaction).review.guild_config, guild_id_of(interaction))
         await reply_private(interaction, settings_text(config))
 
     @app_commands.command(name="help", description="What claimbot's answers mean, and how to flag one")
     async def help(self, interaction: Interaction) -> None:
+        await defer_privately(interaction)  # the corpus summary counts rows: acknowledged first
         svc = services(interaction)
         summary = await asyncio.to_thread(svc.index.summary)
         await reply_private(interaction, help_text(summary))

@@ -57,8 +57,9 @@ async def test_settings_change_one_at_a_time_and_show_in_claimbot_settings(harne
     # nothing given: told what can be set, nothing changed
     reqs = await harness.run(bot, setup_payload(guild, admin, review=False, role=False))
     assert "Give at least one setting" in callback(reqs)["data"]["content"]
-    reqs = await harness.run(bot, slash_sub(guild, admin, "claimbot", "settings"))
-    shown = callback(reqs)["data"]["content"]
+    reqs = await _run(harness, bot, slash_sub(guild, admin, "claimbot", "settings"))
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}  # private, acknowledged before the database
+    shown = followups(reqs)[0].json["content"]
     assert f"**Review channel:** <#{guild.review_channel_id}>" in shown
     assert f"**Moderator role:** <@&{guild.mod_role_id}>" in shown and f"**Mod-log channel:** <#{mod_log}>" in shown
 
@@ -120,9 +121,9 @@ async def test_a_correction_is_listed_revoked_and_every_action_reaches_the_mod_l
 
 async def test_help_explains_the_answer_and_what_the_corpus_holds(harness):
     bot = await harness.bot()
-    reqs = await harness.run(bot, slash(Guild(), Member(), "help"))
-    text = callback(reqs)["data"]["content"]
-    assert callback(reqs)["data"]["flags"] & 64  # private
+    reqs = await _run(harness, bot, slash(Guild(), Member(), "help"))
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}  # private
+    text = followups(reqs)[0].json["content"]
     for words in ("*disputed*", "*Related*", "Flag this answer", "1 article (44 passages) from el Nuevo Herald"):
         assert words in text, words
 
@@ -148,7 +149,7 @@ async def test_review_lists_open_mine_and_decided_flags_in_pages(harness):
     assert queue["title"] == "Open flags: 1" and "Pérez stole a police helicopter" in queue["fields"][0]["value"]
     decided = await listing(show="decided")
     assert decided["title"] == "Decided flags: 1"
-    assert f"✅ Approved by <@{mod.id}>" in decided["fields"][0]["value"]
+    assert f"✅ Answer is right: decided by <@{mod.id}>" in decided["fields"][0]["value"]
     mine = await listing(show="mine")
     assert mine["title"] == "Flags you decided or are deciding: 1"
     assert (await listing(page=2))["description"] == "No page 2: there are 1."

@@ -140,7 +140,7 @@ async def test_approve_by_role_edits_the_card_audits_and_tells_the_flagger(harne
     edit = next(r for r in reqs if r.method == "PATCH")
     assert edit.path.endswith("/messages/@original") and edit.json["components"] == []
     decision = next(f for f in edit.json["embeds"][0]["fields"] if f["name"] == "Decision")
-    assert f"Approved by <@{mod.id}>" in decision["value"]
+    assert f"Answer is right: decided by <@{mod.id}>" in decision["value"]
     dm_channel = await harness.fake.wait_for(
         lambda r: r.path == "/users/@me/channels" and str(r.json["recipient_id"]) == str(flagger.id)
     )
@@ -197,7 +197,7 @@ async def _correct_then_check_a_paraphrase(harness: Harness, paraphrase: str) ->
     edit = next(r for r in reqs if r.method == "PATCH")
     decided = next(f for f in edit.json["embeds"][0]["fields"] if f["name"] == "Decision")["value"]
     assert (
-        f"Corrected by <@{mod.id}>" in decided
+        f"Answer corrected by <@{mod.id}>" in decided
         and "Corrected verdict: True" in decided
         and edit.json["components"] == []
     )
