@@ -399,6 +399,7 @@ async def test_answer_and_card_share_stance_labels_and_the_card_shows_the_reason
     for number, (label, p) in enumerate(zip(expected[:4], passages, strict=False), start=1):
         assert f"{number}. {label}: {p.text} — [Herald · 2018-01-15](https://example.org/a)" in description
     assert "Relevant" not in description
+    assert "model:" not in description and "Corpus:" not in description  # no engineer text on the card
 
 
 async def test_more_passages_previous_shows_the_earlier_page_for_the_asker_only(harness):
