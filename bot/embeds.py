@@ -102,17 +102,18 @@ def _link(title: str, url: str | None) -> str:
     return f"[{label}]({url})" if linkable(url) else label
 
 
+def passage_name(p: PassageResult, number: int) -> str:
+    """A passage's field name: number, stance label, outlet, date."""
+    bits = [f"{number}. {stance_label(p)}", p.article.outlet, p.article.published]
+    return cut(" · ".join(b for b in bits if b), FIELD_NAME_MAX)
+
+
 def passage_field(p: PassageResult, number: int, limit: int = FIELD_VALUE_MAX) -> tuple[str, str]:
     """(name, value) of one passage: outlet and date in the name; in the value the quote, who says
     it and a short link to its article (titles go once, in the sources line). A long quote is cut
     to `limit`, never the speaker or the link."""
     art = p.article
-    name_bits = [f"{number}. {stance_label(p)}"]
-    if art.outlet:
-        name_bits.append(art.outlet)
-    if art.published:
-        name_bits.append(art.published)
-    name = cut(" · ".join(name_bits), FIELD_NAME_MAX)
+    name = passage_name(p, number)
     said = ""
     if p.attribution:
         said = f"— {md(cut(p.attribution, 200))}"
@@ -171,6 +172,15 @@ def rest_indices(result: CheckResult) -> list[int]:
     return [i for i in range(len(result.passages)) if i not in shown]
 
 
+def page_count(items: int, per_page: int) -> int:
+    """Pages needed for `items` (at least one: an empty list is one empty page)."""
+    return max(1, -(-items // per_page))
+
+
+def no_such_page(page: int, pages: int) -> str:
+    return f"No page {page}: there are {pages}."
+
+
 def more_pages(result: CheckResult) -> int:
     return -(-len(rest_indices(result)) // PAGE_PASSAGES)
 
@@ -213,7 +223,7 @@ def answer_embed(
     # Each passage's share of what the 6000-character total leaves, so that quotes are cut (in
     # passage_field, keeping speaker and link) before `fit` would have to cut anything else.
     fixed = len(embed.title or "") + len(embed.description or "") + len(footer) + len("Sources") + len(sources)
-    names = sum(len(passage_field(result.passages[i], i + 1)[0]) for i in chosen)
+    names = sum(len(passage_name(result.passages[i], i + 1)) for i in chosen)
     share = (TOTAL_MAX - fixed - names) // max(1, len(chosen)) - 2
     for i in chosen:
         name, value = passage_field(result.passages[i], i + 1, max(100, min(FIELD_VALUE_MAX, share)))
@@ -318,12 +328,10 @@ def queue_embed(
     the claim and first reason are cut to fit it, so the links (the point of the list) are never
     what `fit` cuts."""
     embed = discord.Embed(title=f"{QUEUE_TITLES.get(which, 'Flags')}: {total}", colour=discord.Colour.gold())
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     if not flags:
         embed.description = (
-            ("Nothing to review. 🎉" if which == "open" else "None.")
-            if page == 1
-            else f"No page {page}: there are {pages}."
+            ("Nothing to review. 🎉" if which == "open" else "None.") if page == 1 else no_such_page(page, pages)
         )
         return embed
     embed.description = "Oldest first." if which == "open" else "Newest first."
@@ -379,11 +387,11 @@ def corrections_embed(
     rows: list[CorrectionView], total: int, *, page: int, per_page: int, revoked: bool
 ) -> discord.Embed:
     """/corrections list: one line per correction, with what revokes it."""
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     title = f"{'Revoked corrections' if revoked else 'Corrections in force'}: {total}"
     embed = discord.Embed(title=title, colour=discord.Colour.dark_grey() if revoked else discord.Colour.blurple())
     if not rows:
-        embed.description = "None." if page == 1 else f"No page {page}: there are {pages}."
+        embed.description = "None." if page == 1 else no_such_page(page, pages)
         return embed
     lines = []
     for c in rows:

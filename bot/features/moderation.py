@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-import discord
 from discord import app_commands
 from discord.ext import commands
 
-from claimbot.bot.embeds import audit_embed, corrections_embed
+from claimbot.bot.embeds import audit_embed, corrections_embed, cut, md
 from claimbot.bot.interactions import (
     NO_MENTIONS,
     Interaction,
@@ -74,8 +73,7 @@ class ModerationCommands(commands.Cog):
         )
         await post_mod_log(
             interaction,
-            f"↩️ <@{interaction.user.id}> revoked correction #{c.id} ({verdict}) of “{discord.utils.escape_markdown(c.claim[:200])}”: "
-            f"{discord.utils.escape_markdown(reason)}",
+            f"↩️ <@{interaction.user.id}> revoked correction #{c.id} ({verdict}) of “{md(cut(c.claim, 200))}”: {md(reason)}",
         )
 
     @app_commands.command(name="audit", description="Moderators: the latest moderator actions in this server")

@@ -335,10 +335,8 @@ async def decide(
     except Exception:  # noqa: BLE001
         log.exception("could not confirm the decision on flag %s", flag.id)
     await notify_flaggers(interaction.client, flag, decision.correction)
-    claim = md(flag.answer.claim if len(flag.answer.claim) <= 200 else flag.answer.claim[:199] + "…")
-    line = (
-        f"🛡️ <@{interaction.user.id}> decided flag #{flag.id} on “{claim}”: {DECIDED_TEXT.get(flag.status, flag.status)}"
-    )
+    decided = DECIDED_TEXT.get(flag.status, flag.status)
+    line = f"🛡️ <@{interaction.user.id}> decided flag #{flag.id} on “{claim_text(flag)}”: {decided}"
     if decision.correction is not None:
         line += f" ({md(rating_label(decision.correction.verdict))}, correction #{decision.correction.id})"
     await post_mod_log(interaction, line + ".")
@@ -351,12 +349,19 @@ OUTCOME_TEXT = {
 }
 
 
+def claim_text(flag: FlagView) -> str:
+    """The flagged claim as text for DMs and the mod-log: a masked link in it must not become a link
+    in a message the bot sends to other people."""
+    claim = flag.answer.claim
+    return md(claim if len(claim) <= 200 else claim[:199] + "…")
+
+
 async def notify_flaggers(client: ClaimBot, flag: FlagView, correction: CorrectionView | None = None) -> None:
     """Tell each flagger the outcome by DM; users with closed DMs are skipped."""
-    # The asker's claim is shown as text: a masked link in it must not become a link in a DM the
-    # bot sends to other people.
-    claim = md(flag.answer.claim if len(flag.answer.claim) <= 200 else flag.answer.claim[:199] + "…")
-    text = f"Your flag on the answer to “{claim}” (flag #{flag.id}): {OUTCOME_TEXT.get(flag.status, flag.status)}"
+    text = (
+        f"Your flag on the answer to “{claim_text(flag)}” (flag #{flag.id}): "
+        f"{OUTCOME_TEXT.get(flag.status, flag.status)}"
+    )
     if correction is not None:
         text += f" Corrected verdict: **{md(rating_label(correction.verdict))}**."
     if flag.decision_note:
