@@ -249,14 +249,9 @@ class ClaimIndex:
     def check_setup(self) -> None:
         """The checks that need no model, before any is loaded (`serve` runs them first): the index
         was embedded with the configured model. Raises IndexMismatch."""
-        self._mismatch(self.store.get_meta("embed_model"), self.embedder_name)
-
-    def _mismatch(self, stored: str | None, name: str) -> None:
-        if stored is not None and stored != name and self.store.counts()[1] > 0:
-            raise IndexMismatch(
-                f"the index was embedded with {stored!r} but CLAIMBOT_EMBED_MODEL is {name!r}; "
-                "run `claimbot reindex --reembed` to re-embed every passage with the new model"
-            )
+        stored = self.store.get_meta("embed_model")
+        if stored is not None and stored != self.embedder_name and self.store.counts()[1] > 0:
+            raise _mismatch(stored, self.embedder_name)
 
     def _check_model(self, embedder: Embedder) -> None:
         stored = self.store.get_meta("embed_model")
@@ -264,8 +259,8 @@ class ClaimIndex:
         if stored is None or passages == 0:
             self.store.set_meta("embed_model", embedder.name)
             self.store.set_meta("embed_dim", str(embedder.dim))
-        else:
-            self._mismatch(stored, embedder.name)
+        elif stored != embedder.name:
+            raise _mismatch(stored, embedder.name)
 
     # -- jobs -------------------------------------------------------------------------------
     def ingest(
@@ -396,6 +391,13 @@ class ClaimIndex:
         if self._vectors is not None and self._vectors.dirty:
             self._vectors.save()
         self.store.engine.dispose()
+
+
+def _mismatch(stored: str, name: str) -> IndexMismatch:
+    return IndexMismatch(
+        f"the index was embedded with {stored!r} but CLAIMBOT_EMBED_MODEL is {name!r}; "
+        "run `claimbot reindex --reembed` to re-embed every passage with the new model"
+    )
 
 
 def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:
