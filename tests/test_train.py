@@ -29,8 +29,9 @@ FACTS = [
 ]
 
 
-def _write_pool(path: Path) -> None:
-    """A small pool in train.stance_data's format (the real one is built from ../shared/data)."""
+def _write_pool(path: Path, news_dev: bool = False) -> None:
+    """A small pool in train.stance_data's format (the real one is built from ../shared/data);
+    `news_dev` marks a third of the dev rows as real-news rows (source ``news-…``)."""
     with path.open("w", encoding="utf-8") as f:
         for n in range(12):
             for i, (claim, evidence, label) in enumerate(FACTS):
@@ -39,7 +40,7 @@ def _write_pool(path: Path) -> None:
                     "claim": f"{claim} ({n})",
                     "evidence": evidence,
                     "label": label,
-                    "source": "test",
+                    "source": "news-test" if news_dev and n == 11 else "test",
                     "group": f"test:{n}:{i}",
                     "split": split,
                 }
@@ -217,3 +218,23 @@ def test_stance_json_takes_the_calibration_and_names_the_version_by_the_files_ha
     assert written["labels"] == ["supports", "refutes", "neutral"]
     assert (written["temperature"], written["side_threshold"], written["confident_threshold"]) == (1.3, 0.375, 0.81)
     assert written["dev"] == {"macro_f1": 0.7914, "acc": 0.7942, "ece_before": 0.068, "ece_after": 0.0402}
+
+
+def test_best_is_chosen_by_the_selected_dev_rows_and_only_past_the_guard_on_the_rest(tmp_path: Path):
+    pool = tmp_path / "pool.jsonl"
+    _write_pool(pool, news_dev=True)
+    free = _train(tmp_path / "f", pool, "--ckpt-every-steps", "1", "--select-prefix", "news-")
+    assert free.returncode == 0, free.stderr[-2000:]
+    run = json.loads((tmp_path / "f" / "run.json").read_text(encoding="utf-8"))
+    history = run["history"]
+    assert all(0.0 <= h["select_macro_f1"] <= 1.0 and 0.0 <= h["rest_macro_f1"] <= 1.0 for h in history)
+    assert run["best_dev_macro_f1"] == max(h["select_macro_f1"] for h in history)
+    best = json.loads((tmp_path / "f" / "best" / "dev_metrics.json").read_text(encoding="utf-8"))
+    assert best["selection"] == best["select_macro_f1"] == run["best_dev_macro_f1"]
+
+    # No checkpoint can keep the rest of dev at a macro-F1 above 1: none may become best/.
+    guarded = _train(tmp_path / "g", pool, "--ckpt-every-steps", "1", "--select-prefix", "news-", "--guard-min", "1.01")
+    assert guarded.returncode == 0, guarded.stderr[-2000:]
+    run = json.loads((tmp_path / "g" / "run.json").read_text(encoding="utf-8"))
+    assert run["best_step"] == -1 and len(run["history"]) >= 4
+    assert not (tmp_path / "g" / "best").exists()

@@ -279,7 +279,9 @@ def pack_best_fp16(out: Path, runs: Sequence[Path], part_mb: float = 15) -> tupl
     for r in runs:
         m = r / "best" / "dev_metrics.json"
         if m.exists():
-            scored.append((json.loads(m.read_text())["macro_f1"], r))
+            metrics = json.loads(m.read_text())
+            # a run chosen by part of its dev rows (train.stance --select-prefix) is compared by that part
+            scored.append((metrics.get("selection") or metrics["macro_f1"], r))
     if not scored:
         raise SystemExit("no run has a best/ checkpoint")
     f1, run = max(scored, key=lambda t: t[0])

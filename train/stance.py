@@ -83,6 +83,17 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         "--max-epochs", type=float, default=0, help="cap on the time-sized schedule (--end-by) when the machine is fast"
     )
     ap.add_argument("--pool", type=Path, default=None, help="read the pair pool from this file instead of building it")
+    ap.add_argument(
+        "--select-prefix",
+        default="",
+        help="choose best/ by the macro-F1 of the dev rows whose source starts with this (e.g. news-)",
+    )
+    ap.add_argument(
+        "--guard-min",
+        type=float,
+        default=0.0,
+        help="with --select-prefix: only checkpoints whose other dev rows reach this macro-F1 can be best/",
+    )
     cfg = TrainConfig(**vars(ap.parse_args(argv)))
     if not cfg.says_how_long():
         ap.error("say how long to train: --epochs, --max-steps or --end-by (or --resume a run)")

