@@ -32,7 +32,10 @@ if [ -n "${FORCE_SHIM:-}" ] || ! python3 -c "import claimbot.index.evaluation" 2
   export PYTHONPATH="$work/shim:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 fi
 
-for f in pool-news news-train news-dev; do xz -dc "$carry/$f.jsonl.xz" >"$work/$f.jsonl"; done
+for f in pool-news news-train news-dev; do  # python's lzma: the machine may have no xz
+  python3 -c "import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" \
+    "$carry/$f.jsonl.xz" "$work/$f.jsonl"
+done
 python3 -m train.stance_from_onnx --model-dir index/stance/weights --base-model "$carry/arch" --out "$work/shipped"
 
 # name  repeat  replay  lr  batch  epochs  warmup
