@@ -39,12 +39,17 @@ done
 python3 -m train.stance_from_onnx --model-dir index/stance/weights --base-model "$carry/arch" --out "$work/shipped"
 
 # name  repeat  replay  lr  batch  epochs  warmup
-recipes=(
-  "a     2 16000 2e-5 32 2 100"
-  "mid   4 48000 2e-5 32 2 100"
-  "full4 4 all   2e-5 32 1 200"
-  "full8 8 all   3e-5 64 1 200"
-)
+# RECIPES overrides them: lines of the same seven fields.
+if [ -n "${RECIPES:-}" ]; then
+  mapfile -t recipes <<<"$RECIPES"
+else
+  recipes=(
+    "a     2 16000 2e-5 32 2 100"
+    "mid   4 48000 2e-5 32 2 100"
+    "full4 4 all   2e-5 32 1 200"
+    "full8 8 all   3e-5 64 1 200"
+  )
+fi
 hard=$(date -u -d "+${minutes} min" +%Y-%m-%dT%H:%M:%S)
 pids=()
 runs=()
