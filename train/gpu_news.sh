@@ -50,7 +50,7 @@ else
     "full8 8 all   3e-5 64 1 200"
   )
 fi
-hard=$(date -u -d "+${minutes} min" +%Y-%m-%dT%H:%M:%S)
+hard=$(date -u -d "+$(python3 -c "print(round(60 * float('$minutes')))") sec" +%Y-%m-%dT%H:%M:%S)
 pids=()
 runs=()
 for r in "${recipes[@]}"; do
