@@ -38,6 +38,7 @@ DEFAULT_USER_AGENT = "claimbot/0.1 (+claim verification bot)"
 class SourceError:
     origin: str
     reason: str
+    status: int | None = None  # the HTTP status of a fetch that answered with an error
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.reason}"
@@ -523,7 +524,9 @@ def fetch_document(
                 if response.status_code == 304:
                     return FetchedDocument(url, str(response.url), 304, "", None, b"", **validators)
                 if response.status_code >= 400:
-                    return SourceError(url, f"HTTP error {response.status_code} {response.reason_phrase}")
+                    return SourceError(
+                        url, f"HTTP error {response.status_code} {response.reason_phrase}", response.status_code
+                    )
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
                 if content_types is not None and content_type not in content_types:
                     return SourceError(url, f"unsupported content type {content_type or '(none)'}")
