@@ -30,6 +30,9 @@ from claimbot.index.service import (
     Attributor,
     ClaimError,
     ClaimIndex,
+    Feed,
+    FeedError,
+    FeedPoll,
     IndexMismatch,
     IngestEvent,
     MigrationError,
@@ -510,6 +513,149 @@ def audit_export(
         index.close()
     if output:
         err.print(f"wrote {rows:,} audit {'entry' if rows == 1 else 'entries'} to {output}")
+
+
+feeds_app = typer.Typer(no_args_is_help=True, help="Outlets polled for new articles (docs/feeds.md).")
+app.add_typer(feeds_app, name="feeds")
+
+
+def _feed_line(feed: Feed) -> str:
+    state = feed.state.value
+    if feed.failures:
+        state += f" ({counted(feed.failures, 'failure')} in a row: {feed.last_error})"
+    polled = feed.last_polled_at.strftime("%Y-%m-%d %H:%M") if feed.last_polled_at else "never"
+    kind = feed.kind.value if feed.kind else "?"
+    found = f" -> {feed.feed_url}" if feed.feed_url and feed.feed_url != feed.url else ""
+    return (
+        f"{feed.id:>4}  {feed.url}{found}  [{kind}, {feed.collection}, every {_every(feed.interval_s)}, "
+        f"{counted(feed.items, 'item')}, polled {polled}]  {state}"
+    )
+
+
+def _every(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _poll_line(poll: FeedPoll) -> str:
+    if poll.error:
+        return f"{poll.url}: failed ({poll.error})" + ("; paused after repeated failures" if poll.paused else "")
+    if poll.not_modified:
+        return f"{poll.url}: not modified"
+    return (
+        f"{poll.url}: {poll.listed} listed, {poll.added} added, {poll.replaced} replaced, "
+        f"{poll.unchanged} unchanged, {poll.failed} failed, {poll.skipped} skipped"
+    )
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="An RSS or Atom feed, a sitemap, or a site's home page.")],
+    collection: Annotated[str, typer.Option(help="File its articles under this collection.")] = "default",
+    every: Annotated[
+        str | None, typer.Option(help="Poll interval: 90s, 30m, 2h, 1d (CLAIMBOT_FEEDS_INTERVAL).")
+    ] = None,
+) -> None:
+    """Poll a feed; it is due at once (`claimbot feeds poll --once`, `claimbot watch`, `serve`)."""
+    index = _open_index()
+    try:
+        feed = index.add_feed(url, collection=collection, every=every)
+    except FeedError as exc:
+        _error(exc)
+        raise typer.Exit(2) from exc
+    finally:
+        index.close()
+    out.print(
+        escape(f"added feed {feed.id}: {feed.url} (every {_every(feed.interval_s)}, collection {feed.collection})")
+    )
+
+
+@feeds_app.command("list")
+def feeds_list(
+    collection: Annotated[str | None, typer.Option(help="Only this collection's feeds.")] = None,
+) -> None:
+    """Every feed with its state, last poll and last error."""
+    index = _open_index()
+    try:
+        feeds = index.feeds(collection)
+    finally:
+        index.close()
+    if not feeds:
+        out.print("no feeds (add one with `claimbot feeds add URL`)")
+    for feed in feeds:
+        out.print(escape(_feed_line(feed)))
+
+
+def _feed_command(ref: str, action: Callable[[ClaimIndex, int], object], done: str) -> None:
+    index = _open_index()
+    try:
+        feed = index.find_feed(ref)
+        action(index, feed.id)
+    except FeedError as exc:
+        _error(exc)
+        raise typer.Exit(2) from exc
+    finally:
+        index.close()
+    out.print(escape(f"{done} feed {feed.id}: {feed.url}"))
+
+
+@feeds_app.command("remove")
+def feeds_remove(ref: Annotated[str, typer.Argument(help="The feed's id or URL.")]) -> None:
+    """Stop polling a feed; the articles it brought stay indexed."""
+    _feed_command(ref, ClaimIndex.remove_feed, "removed")
+
+
+@feeds_app.command("pause")
+def feeds_pause(ref: Annotated[str, typer.Argument(help="The feed's id or URL.")]) -> None:
+    """Stop polling a feed until `feeds resume`."""
+    _feed_command(ref, ClaimIndex.pause_feed, "paused")
+
+
+@feeds_app.command("resume")
+def feeds_resume(ref: Annotated[str, typer.Argument(help="The feed's id or URL.")]) -> None:
+    """Poll a paused or failed feed again, at once."""
+    _feed_command(ref, ClaimIndex.resume_feed, "resumed")
+
+
+@feeds_app.command("poll")
+def feeds_poll(
+    once: Annotated[bool, typer.Option("--once", help="Poll the feeds due now and exit.")] = False,
+) -> None:
+    """Poll the due feeds: once, or on their schedule until interrupted (as `claimbot watch`)."""
+    if not once:
+        watch()
+        return
+    index = _open_index()
+    try:
+        report = index.poll_feeds(on_poll=lambda poll: out.print(escape(_poll_line(poll))))
+    finally:
+        index.close()
+    if report.busy:
+        out.print("another poller is polling this database; nothing done")
+    elif not report.polls:
+        out.print("no feed is due")
+    if report.failed_feeds:
+        raise typer.Exit(1)
+
+
+@app.command()
+def watch() -> None:
+    """Poll the feeds on their schedule until stopped (SIGTERM, Ctrl-C): the ingest worker."""
+    import logging
+    import signal
+    import threading
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _sig, _frame: stop.set())
+    index = _open_index()
+    try:
+        index.watch_feeds(stop, on_poll=lambda poll: out.print(escape(_poll_line(poll))))
+    finally:
+        index.close()
 
 
 @app.command()

@@ -79,6 +79,8 @@ async def serve_async(settings: Settings, *, bot_options: dict[str, Any] | None 
         await asyncio.to_thread(services.index.close)
         raise BotConfigError(str(exc)) from exc
     bot = make_bot(services, **(bot_options or {}))
+    # Feeds are polled in a thread of their own: fetching and ingesting block, the event loop must not.
+    watcher = services.index.start_feed_watcher() if settings.feeds_in_serve else None
     if settings.shard_count is not None:
         log.info("shards %s of %d", settings.shard_ids or list(range(settings.shard_count)), settings.shard_count)
     loop = asyncio.get_running_loop()
@@ -95,6 +97,8 @@ async def serve_async(settings: Settings, *, bot_options: dict[str, Any] | None 
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+        if watcher is not None:
+            await asyncio.to_thread(watcher.stop)
         await asyncio.to_thread(services.index.close)
 
 

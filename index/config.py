@@ -10,6 +10,25 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_EMBED_MODEL = "packaged:all-MiniLM-L6-v2"
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str | float) -> float:
+    """Seconds from "90s", "30m", "2h", "1d" or a bare number of seconds (`feeds add --every`,
+    the CLAIMBOT_FEEDS_* durations). ValueError with a message for the user otherwise."""
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = value.strip().lower()
+        unit = _DURATION_UNITS.get(text[-1:], None) if text else None
+        number = text[:-1] if unit else text
+        try:
+            seconds = float(number) * (unit or 1)
+        except ValueError:
+            raise ValueError(f"not a duration: {value!r} (write e.g. 90s, 30m, 2h or 1d)") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(f"a duration must be positive, got {value!r}")
+    return seconds
 
 
 def _default_home() -> Path:
@@ -54,6 +73,26 @@ class Settings(BaseSettings):
     # Off: article URLs whose host resolves to a loopback, private, link-local, multicast or reserved
     # address are refused (each redirect hop too), so /ingest cannot probe the bot's own network.
     fetch_allow_private: bool = Field(default=False, validation_alias="CLAIMBOT_FETCH_ALLOW_PRIVATE")
+    # Host names (as written in URLs) allowed to resolve to such addresses while the above is off.
+    fetch_private_hosts: Annotated[list[str] | None, NoDecode] = Field(
+        default=None, validation_alias="CLAIMBOT_FETCH_PRIVATE_HOSTS"
+    )
+
+    # Feeds (docs/feeds.md). The User-Agent names claimbot and this contact (a URL or an e-mail
+    # address) so that a site's operator can reach whoever runs the poller.
+    feeds_contact: str = Field(default="", validation_alias="CLAIMBOT_FEEDS_CONTACT")
+    feeds_interval_s: float = Field(default=1800.0, validation_alias="CLAIMBOT_FEEDS_INTERVAL")
+    # The least time between two requests to one host, whatever feeds and articles they are for
+    # (a robots.txt Crawl-delay that is longer wins).
+    feeds_host_delay_s: float = Field(default=2.0, ge=0, validation_alias="CLAIMBOT_FEEDS_HOST_DELAY")
+    feeds_max_items_per_poll: int = Field(default=50, ge=1, validation_alias="CLAIMBOT_FEEDS_MAX_ITEMS")
+    feeds_max_feed_bytes: int = Field(default=10_000_000, gt=0, validation_alias="CLAIMBOT_FEEDS_MAX_FEED_BYTES")
+    # Failed polls in a row before a feed is paused (state "failed", its last error shown); the
+    # wait after each failure doubles from the feed's interval up to CLAIMBOT_FEEDS_MAX_BACKOFF.
+    feeds_max_failures: int = Field(default=8, ge=1, validation_alias="CLAIMBOT_FEEDS_MAX_FAILURES")
+    feeds_max_backoff_s: float = Field(default=86_400.0, validation_alias="CLAIMBOT_FEEDS_MAX_BACKOFF")
+    # Poll inside `claimbot serve` (off when a separate `claimbot watch` worker does it).
+    feeds_in_serve: bool = Field(default=True, validation_alias="CLAIMBOT_FEEDS_IN_SERVE")
     # The article corpus is shared by every server the bot is in: a list of guild ids limits the
     # Discord /ingest command to those servers' moderators. Unset: every server's moderators.
     ingest_guilds: Annotated[list[int] | None, NoDecode] = Field(
@@ -112,6 +151,18 @@ class Settings(BaseSettings):
         # `CLAIMBOT_STANCE_MODEL=` in .env means "the packaged model", not the current directory;
         # `CLAIMBOT_SHARD_COUNT=` means "not sharded"
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("feeds_interval_s", "feeds_max_backoff_s", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str | int | float) else value
+
+    @field_validator("fetch_private_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip().lower() for p in value.split(",") if p.strip()] or None
+        return value
 
     @field_validator("shard_ids", "ingest_guilds", mode="before")
     @classmethod

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from claimbot.index.config import Settings
+from claimbot.index.config import Settings, parse_duration
 from claimbot.index.corpus import (
+    DEFAULT_USER_AGENT,
     JSONL_SUFFIXES,
     SUPPORTED_SUFFIXES,
     Attributor,
@@ -35,6 +36,19 @@ from claimbot.index.evaluation import (
     format_attribution_report,
     format_news_report,
     format_stance_report,
+)
+from claimbot.index.feeds import (
+    Clock,
+    Feed,
+    FeedExists,
+    FeedPoll,
+    FeedState,
+    FeedStore,
+    FeedWatcher,
+    Poller,
+    PollerLimits,
+    PollReport,
+    canonical_url,
 )
 from claimbot.index.records import (
     ArticleRef,
@@ -81,6 +95,12 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "Attributor",
     "CheckResult",
+    "Feed",
+    "FeedError",
+    "FeedPoll",
+    "FeedState",
+    "FeedWatcher",
+    "PollReport",
     "ClaimError",
     "ClaimIndex",
     "IndexMismatch",
@@ -128,8 +148,25 @@ def source_options(settings: Settings, overrides: dict[str, Any] | None = None) 
         timeout_s=settings.fetch_timeout_s,
         max_redirects=settings.fetch_max_redirects,
         allow_private=settings.fetch_allow_private,
+        private_hosts=frozenset(settings.fetch_private_hosts or ()),
         overrides=overrides,
+        user_agent=user_agent(settings),
     )
+
+
+def user_agent(settings: Settings) -> str:
+    """claimbot and the operator's contact (CLAIMBOT_FEEDS_CONTACT), for every fetch."""
+    contact = settings.feeds_contact.strip()
+    return f"claimbot/0.1 (+claim verification bot; {contact})" if contact else DEFAULT_USER_AGENT
+
+
+# `feeds add --every` below this is refused: a news feed polled more often than every minute asks
+# its host for the same document to no one's benefit.
+MIN_FEED_INTERVAL_S = 60
+
+
+class FeedError(ValueError):
+    """A feed command that cannot be done; the message is one line for the user."""
 
 
 class IndexMismatch(RuntimeError):
@@ -281,6 +318,96 @@ class ClaimIndex:
             max_passages=self.settings.max_passages_per_article,
         )
         return ingestor.run(items)
+
+    # -- feeds (docs/feeds.md) ------------------------------------------------------------------
+    @property
+    def feed_store(self) -> FeedStore:
+        return FeedStore(self.store.engine)
+
+    def add_feed(self, url: str, *, collection: str = DEFAULT_COLLECTION, every: str | float | None = None) -> Feed:
+        """A feed to poll every `every` ("30m"; CLAIMBOT_FEEDS_INTERVAL when None), due at once."""
+        canonical = canonical_url(url)
+        if canonical is None:
+            raise FeedError(f"not an http(s) URL: {url}")
+        try:
+            interval = parse_duration(every) if every is not None else self.settings.feeds_interval_s
+        except ValueError as exc:
+            raise FeedError(str(exc)) from None
+        if interval < MIN_FEED_INTERVAL_S:
+            raise FeedError(f"a feed is polled at most once a minute (--every {every} is less)")
+        try:
+            return self.feed_store.add(url.strip(), canonical, collection, round(interval), Clock().utcnow())
+        except FeedExists as exc:
+            raise FeedError(str(exc)) from None
+
+    def feeds(self, collection: str | None = None) -> list[Feed]:
+        return self.feed_store.feeds(collection)
+
+    def find_feed(self, ref: str) -> Feed:
+        """A feed by its id or its URL (as given, or the same URL once cleaned)."""
+        feeds = self.feeds()
+        if ref.strip().isdigit():
+            matches = [f for f in feeds if f.id == int(ref)]
+        else:
+            canonical = canonical_url(ref)
+            matches = [f for f in feeds if ref.strip() in (f.url, f.feed_url) or canonical_url(f.url) == canonical]
+        if not matches:
+            raise FeedError(f"no feed {ref} (`claimbot feeds list` shows them)")
+        if len(matches) > 1:
+            raise FeedError(f"{len(matches)} feeds have that URL (one per collection): name it by id")
+        return matches[0]
+
+    def remove_feed(self, feed_id: int) -> bool:
+        """Stop polling it and forget its items; the articles it brought stay indexed."""
+        return self.feed_store.remove(feed_id)
+
+    def pause_feed(self, feed_id: int) -> Feed | None:
+        return self.feed_store.set_state(feed_id, FeedState.PAUSED, Clock().utcnow())
+
+    def resume_feed(self, feed_id: int) -> Feed | None:
+        """Active again and due at once (a feed the poller paused after failures too)."""
+        return self.feed_store.set_state(feed_id, FeedState.ACTIVE, Clock().utcnow())
+
+    def feed_poller(self, *, clock: Clock | None = None) -> Poller:
+        """A poller of this index's feeds, with the settings' politeness and limits; one per thread."""
+        s = self.settings
+        if not s.feeds_contact.strip():
+            log.warning("CLAIMBOT_FEEDS_CONTACT is not set: sites polled cannot tell who to contact")
+
+        def ingest(
+            items: Iterable[SourceItem], collection: str, on_event: Callable[[IngestEvent], None]
+        ) -> IngestReport:
+            return self.ingest(items, collection=collection, on_event=on_event)
+
+        limits = PollerLimits(
+            max_items=s.feeds_max_items_per_poll,
+            max_feed_bytes=s.feeds_max_feed_bytes,
+            max_failures=s.feeds_max_failures,
+            max_backoff_s=s.feeds_max_backoff_s,
+        )
+        return Poller(
+            self.feed_store, ingest, source_options(s), host_delay_s=s.feeds_host_delay_s, limits=limits, clock=clock
+        )
+
+    def poll_feeds(self, on_poll: Callable[[FeedPoll], None] | None = None) -> PollReport:
+        """Poll every feed due now, once (`claimbot feeds poll --once`)."""
+        poller = self.feed_poller()
+        try:
+            return poller.poll_due(on_poll)
+        finally:
+            poller.close()
+
+    def watch_feeds(self, stop: threading.Event, on_poll: Callable[[FeedPoll], None] | None = None) -> None:
+        """Poll due feeds until `stop` is set (`claimbot watch`, `claimbot feeds poll`)."""
+        poller = self.feed_poller()
+        try:
+            poller.watch(stop, on_poll)
+        finally:
+            poller.close()
+
+    def start_feed_watcher(self) -> FeedWatcher:
+        """Poll in a thread of its own until `.stop()` (`claimbot serve`)."""
+        return FeedWatcher(self.feed_poller()).start()
 
     def validate_claim(self, text: str | None) -> str:
         """The claim as it is checked and stored, or `ClaimError` with a message for the user: the one

@@ -13,29 +13,41 @@ from claimbot.index.corpus.attribution import (
 )
 from claimbot.index.corpus.ingest import IngestEvent, Ingestor
 from claimbot.index.corpus.sources import (
+    DEFAULT_USER_AGENT,
     JSONL_SUFFIXES,
     SUPPORTED_SUFFIXES,
+    FetchedDocument,
     SourceError,
     SourceItem,
     SourceOptions,
+    article_from_document,
     count_nonblank_lines,
+    document_text,
+    fetch_client,
+    fetch_document,
     read_inputs,
 )
 from claimbot.index.corpus.text import normalise, split_sentences
 
 __all__ = [
+    "DEFAULT_USER_AGENT",
     "JSONL_SUFFIXES",
     "SPACY_MODEL",
     "SUPPORTED_SUFFIXES",
     "Attributor",
+    "FetchedDocument",
     "IngestEvent",
     "Ingestor",
     "SentenceAttribution",
     "SourceError",
     "SourceItem",
     "SourceOptions",
+    "article_from_document",
     "attribute_text",
     "count_nonblank_lines",
+    "document_text",
+    "fetch_client",
+    "fetch_document",
     "normalise",
     "read_inputs",
     "shared_attributor",

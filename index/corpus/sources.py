@@ -31,12 +31,14 @@ HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
 META_FIELDS = ("title", "url", "outlet", "author", "published", "language")
 # a sidecar holds a few short fields; one of megabytes is a mistake, not metadata
 SIDECAR_MAX_BYTES = 64_000
+DEFAULT_USER_AGENT = "claimbot/0.1 (+claim verification bot)"
 
 
 @dataclass(frozen=True)
 class SourceError:
     origin: str
     reason: str
+    status: int | None = None  # the HTTP status of a fetch that answered with an error
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.reason}"
@@ -52,7 +54,11 @@ class SourceOptions:
     max_redirects: int = 5
     # Fetch from loopback, private, link-local... addresses too (tests, an intranet news archive).
     allow_private: bool = False
+    # Hosts (names as written in URLs) that may resolve to such addresses while `allow_private` is
+    # off: one trusted intranet archive, or a test's loopback server, without opening every host.
+    private_hosts: frozenset[str] = frozenset()
     overrides: dict[str, Any] | None = None  # metadata given on the command line
+    user_agent: str = DEFAULT_USER_AGENT
 
 
 def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceItem]:
@@ -355,9 +361,9 @@ def _host_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
     """Why `url` must not be fetched: not http(s), or its host resolves to a non-global address."""
     if url.scheme not in ("http", "https"):
         return f"refused {url}: only http(s) URLs are fetched"
-    if options.allow_private:
-        return None
     host = url.host
+    if options.allow_private or host in options.private_hosts:
+        return None
     try:
         addresses = _resolve(host, url.port or (443 if url.scheme == "https" else 80))
     except (socket.gaierror, UnicodeError) as exc:
@@ -387,6 +393,9 @@ class _PublicOnlyBackend(httpcore.SyncBackend):
     is resolved again at connect time, and a DNS answer that changes in between (rebinding) would
     send the request into the host's own network."""
 
+    def __init__(self, private_hosts: frozenset[str] = frozenset()) -> None:
+        self.private_hosts = private_hosts
+
     def connect_tcp(
         self,
         host: str,
@@ -403,7 +412,7 @@ class _PublicOnlyBackend(httpcore.SyncBackend):
             ) from exc
         for ip in addresses:
             kind = address_refusal(ip)
-            if kind:
+            if kind and host not in self.private_hosts:
                 raise _AddressRefused(host, ip, kind)
         failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for ip in addresses:  # as socket.create_connection does: the next address if one fails
@@ -414,13 +423,26 @@ class _PublicOnlyBackend(httpcore.SyncBackend):
         raise failure or httpcore.ConnectError(f"no address for host {host}")
 
 
-def _public_only_transport() -> httpx.HTTPTransport:
+def public_only_transport(private_hosts: frozenset[str] = frozenset()) -> httpx.HTTPTransport:
+    """A transport that connects only to global addresses (and to any address of `private_hosts`)."""
     transport = httpx.HTTPTransport()
     # httpx builds its connection pool without a way to pass a network backend (httpx is pinned < 0.29).
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(), network_backend=_PublicOnlyBackend()
+        ssl_context=httpx.create_ssl_context(), network_backend=_PublicOnlyBackend(private_hosts)
     )
     return transport
+
+
+def fetch_client(options: SourceOptions) -> httpx.Client:
+    """An httpx client for `fetch_document`: no automatic redirects (each hop is checked), the
+    public-only transport unless private addresses are allowed, the options' timeout and User-Agent.
+    A long-running caller (the feed poller) keeps one for its connection pool."""
+    return httpx.Client(
+        transport=None if options.allow_private else public_only_transport(options.private_hosts),
+        follow_redirects=False,
+        timeout=options.timeout_s,
+        headers={"User-Agent": options.user_agent},
+    )
 
 
 # A whole fetch (redirects and body) may take this many times CLAIMBOT_FETCH_TIMEOUT, which bounds
@@ -428,63 +450,109 @@ def _public_only_transport() -> httpx.HTTPTransport:
 FETCH_DEADLINE_FACTOR = 4
 
 
+@dataclass(frozen=True)
+class FetchedDocument:
+    """A response body as fetched by `fetch_document` (status 200), or a 304 with no body."""
+
+    url: str  # as asked for
+    final_url: str  # after redirects
+    status: int
+    content_type: str  # lower case, without parameters
+    encoding: str | None  # the charset the Content-Type header names
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
 def fetch_url(url: str, options: SourceOptions) -> SourceItem:
-    """Fetch one article page and extract it; the size cap holds even without Content-Length.
-    Redirects are followed by hand so that every hop's host is checked (`_host_refusal`)."""
+    """Fetch one article page and extract it (HTML or plain text)."""
+    with fetch_client(options) as client:
+        fetched = fetch_document(client, url, options, content_types=(*HTML_CONTENT_TYPES, "text/plain"))
+    if isinstance(fetched, SourceError):
+        return fetched
+    return article_from_document(fetched, options)
+
+
+def fetch_document(
+    client: httpx.Client,
+    url: str,
+    options: SourceOptions,
+    *,
+    content_types: tuple[str, ...] | None = None,
+    headers: dict[str, str] | None = None,
+    max_bytes: int | None = None,
+) -> FetchedDocument | SourceError:
+    """GET `url` with `client` (from `fetch_client`); the size cap holds even without Content-Length.
+    Redirects are followed by hand so that every hop's host is checked (`_host_refusal`).
+    `content_types`: the types accepted (None: any); `headers`: e.g. If-None-Match, whose 304
+    answer comes back as a document with `not_modified` and no body."""
+    limit = options.max_bytes if max_bytes is None else max_bytes
     # httpx's timeout bounds each read, not the whole download: a server sending a byte every few
     # seconds would hold a worker for as long as it liked.
     deadline = time.monotonic() + FETCH_DEADLINE_FACTOR * options.timeout_s
     try:
-        with httpx.Client(
-            transport=None if options.allow_private else _public_only_transport(),
-            follow_redirects=False,
-            timeout=options.timeout_s,
-            headers={"User-Agent": "claimbot/0.1 (+claim verification bot)"},
-        ) as client:
-            request = client.build_request("GET", url)
-            hops = 0
-            while True:
-                if time.monotonic() > deadline:
-                    raise httpx.TimeoutException("the whole fetch took too long", request=request)
-                refusal = _host_refusal(request.url, options)
-                if refusal:
-                    return SourceError(url, refusal)
-                try:
-                    response = client.send(request, stream=True)
-                except httpx.ConnectError as exc:
-                    refused = exc.__cause__
-                    if isinstance(refused, _AddressRefused):
-                        return SourceError(url, _refusal_message(request.url, refused.host, refused.ip, refused.kind))
-                    raise
-                try:
-                    if response.next_request is not None:
-                        hops += 1
-                        if hops > options.max_redirects:
-                            return SourceError(url, f"too many redirects (more than {options.max_redirects})")
-                        request = response.next_request
-                        continue
-                    if response.status_code >= 400:
-                        return SourceError(url, f"HTTP error {response.status_code} {response.reason_phrase}")
-                    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                    if content_type not in (*HTML_CONTENT_TYPES, "text/plain"):
-                        return SourceError(url, f"unsupported content type {content_type or '(none)'}")
-                    declared = int(response.headers.get("content-length") or 0)
-                    if declared > options.max_bytes:
-                        return SourceError(url, f"too large ({declared:,} bytes; the limit is {options.max_bytes:,})")
-                    body = bytearray()
-                    for chunk in response.iter_bytes():
-                        body.extend(chunk)
-                        if len(body) > options.max_bytes:
-                            return SourceError(url, f"too large (over {options.max_bytes:,} bytes)")
-                        if time.monotonic() > deadline:
-                            return SourceError(
-                                url, f"too slow (not downloaded within {FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)"
-                            )
-                    final_url = str(response.url)
-                    encoding = response.charset_encoding
-                    break
-                finally:
-                    response.close()
+        request = client.build_request("GET", url, headers=headers)
+        hops = 0
+        while True:
+            if time.monotonic() > deadline:
+                raise httpx.TimeoutException("the whole fetch took too long", request=request)
+            refusal = _host_refusal(request.url, options)
+            if refusal:
+                return SourceError(url, refusal)
+            try:
+                response = client.send(request, stream=True)
+            except httpx.ConnectError as exc:
+                refused = exc.__cause__
+                if isinstance(refused, _AddressRefused):
+                    return SourceError(url, _refusal_message(request.url, refused.host, refused.ip, refused.kind))
+                raise
+            try:
+                if response.next_request is not None:
+                    hops += 1
+                    if hops > options.max_redirects:
+                        return SourceError(url, f"too many redirects (more than {options.max_redirects})")
+                    request = response.next_request
+                    continue
+                validators = {
+                    "etag": response.headers.get("etag"),
+                    "last_modified": response.headers.get("last-modified"),
+                }
+                if response.status_code == 304:
+                    return FetchedDocument(url, str(response.url), 304, "", None, b"", **validators)
+                if response.status_code >= 400:
+                    return SourceError(
+                        url, f"HTTP error {response.status_code} {response.reason_phrase}", response.status_code
+                    )
+                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                if content_types is not None and content_type not in content_types:
+                    return SourceError(url, f"unsupported content type {content_type or '(none)'}")
+                declared = int(response.headers.get("content-length") or 0)
+                if declared > limit:
+                    return SourceError(url, f"too large ({declared:,} bytes; the limit is {limit:,})")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    if len(body) > limit:
+                        return SourceError(url, f"too large (over {limit:,} bytes)")
+                    if time.monotonic() > deadline:
+                        return SourceError(
+                            url, f"too slow (not downloaded within {FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)"
+                        )
+                return FetchedDocument(
+                    url,
+                    str(response.url),
+                    response.status_code,
+                    content_type,
+                    response.charset_encoding,
+                    bytes(body),
+                    **validators,
+                )
+            finally:
+                response.close()
     except httpx.TimeoutException:
         return SourceError(
             url,
@@ -495,20 +563,32 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
         return SourceError(url, f"request failed ({type(exc).__name__}: {exc})")
     except httpx.InvalidURL as exc:  # not an HTTPError: a malformed URL fails before any request
         return SourceError(url, f"invalid URL ({exc})")
-    if encoding:
+
+
+def document_text(document: FetchedDocument) -> str | SourceError:
+    """The body as text: the header's charset, else UTF-8, else what a <meta> tag declares."""
+    if document.encoding:
         try:
-            text = bytes(body).decode(encoding)
+            return document.body.decode(document.encoding)
         except (UnicodeDecodeError, LookupError):
-            return SourceError(url, f"response is not decodable as {encoding}")
-    else:  # no charset in the header: UTF-8, else what a <meta> tag declares
-        raw = bytes(body)
-        decoded = _decode(raw, html_charset(raw) if content_type in HTML_CONTENT_TYPES else None)
-        if isinstance(decoded, SourceError):
-            return SourceError(url, decoded.reason)
-        text = decoded
+            return SourceError(document.url, f"response is not decodable as {document.encoding}")
+    raw = document.body
+    decoded = _decode(raw, html_charset(raw) if document.content_type in HTML_CONTENT_TYPES else None)
+    if isinstance(decoded, SourceError):
+        return SourceError(document.url, decoded.reason)
+    return decoded
+
+
+def article_from_document(document: FetchedDocument, options: SourceOptions) -> SourceItem:
+    """The article in a fetched HTML or plain-text page; its URL is the one after redirects."""
+    if document.content_type not in (*HTML_CONTENT_TYPES, "text/plain"):
+        return SourceError(document.url, f"unsupported content type {document.content_type or '(none)'}")
+    text = document_text(document)
+    if isinstance(text, SourceError):
+        return text
     if not text.strip():
-        return SourceError(url, "empty response")
-    meta = {"url": final_url}
-    if content_type == "text/plain":
-        return _from_plain_text(text, url, meta, options, markdown=False)
-    return _from_html(text, url, meta, options)
+        return SourceError(document.url, "empty response")
+    meta = {"url": document.final_url}
+    if document.content_type == "text/plain":
+        return _from_plain_text(text, document.url, meta, options, markdown=False)
+    return _from_html(text, document.url, meta, options)

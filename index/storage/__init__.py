@@ -10,6 +10,7 @@ would hide the `migrate` module.
 from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
 from claimbot.index.storage.db import alembic_config, make_engine, upgrade
+from claimbot.index.storage.feed_tables import FeedItemRow, FeedRow
 from claimbot.index.storage.migrate import MigrationError, copied_tables
 from claimbot.index.storage.migrate import format_report as format_migration_report
 from claimbot.index.storage.migrate import migrate as run_migration
@@ -35,6 +36,8 @@ __all__ = [
     "AuditRow",
     "Base",
     "CorrectionRow",
+    "FeedItemRow",
+    "FeedRow",
     "FlagReportRow",
     "FlagRow",
     "GuildSettingsRow",

@@ -1,0 +1,137 @@
+"""What a fetched feed document lists: RSS and Atom entries (feedparser), sitemap and news-sitemap
+locations (trafilatura's sitemap reader), or, for a site's home page, the feeds it links to
+(trafilatura's feed finder). Everything here parses text already fetched: no network."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import courlan
+import feedparser
+from lxml import etree
+from trafilatura.feeds import FeedParameters, determine_feed
+from trafilatura.sitemaps import SitemapObject
+
+from claimbot.index.feeds.models import FeedEntry, FeedKind
+
+# A sitemap names its root element within its first few hundred bytes (after an XML declaration,
+# comments or a stylesheet instruction).
+_SITEMAP_ROOT = re.compile(r"<(?:\w+:)?(urlset|sitemapindex)[\s>]")
+_SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+_NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+# How many child sitemaps of a sitemap index one poll reads (a news site's index lists one per day).
+MAX_CHILD_SITEMAPS = 5
+
+
+@dataclass
+class Discovery:
+    kind: FeedKind | None  # None: neither a feed, a sitemap nor a page linking to a feed
+    entries: list[FeedEntry] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)  # a sitemap index's children
+    feed_links: list[str] = field(default_factory=list)  # a home page's feeds, best first
+
+
+def canonical_url(url: str) -> str | None:
+    """The URL an item is known by: courlan's cleaning (case, default port, fragment, tracking
+    parameters such as utm_*), None for what is not an http(s) URL."""
+    url = url.strip()
+    if not url.startswith(("http://", "https://")):
+        return None
+    cleaned = courlan.clean_url(url)
+    if cleaned is None:
+        return None
+    return str(courlan.normalize_url(cleaned, strict=True))
+
+
+def registered_domain(url: str) -> str | None:
+    """`example.com` for `https://news.example.com/feed`: what trafilatura's link filters compare."""
+    domain = courlan.extract_domain(url)
+    return str(domain) if domain else None
+
+
+def discover(text: str, url: str) -> Discovery:
+    head = text[:4096]
+    if _SITEMAP_ROOT.search(head):
+        return _sitemap(text, url)
+    parsed: Any = feedparser.parse(text.encode("utf-8"), sanitize_html=False, resolve_relative_uris=False)
+    version = str(parsed.get("version") or "")
+    if version:
+        kind = FeedKind.ATOM if version.startswith("atom") else FeedKind.RSS
+        return Discovery(kind, _feed_entries(parsed, url))
+    if "<html" in head.lower() or "<link" in head.lower():
+        params = FeedParameters(str(courlan.get_base_url(url)), registered_domain(url) or "", url)
+        links = [link for link in determine_feed(text, params) if link != url]
+        return Discovery(FeedKind.HOME_PAGE if links else None, feed_links=links)
+    return Discovery(None)
+
+
+def _feed_entries(parsed: Any, feed_url: str) -> list[FeedEntry]:
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        link = entry.get("link") or ""
+        if link and not link.startswith(("http://", "https://")):
+            link = courlan.fix_relative_urls(str(courlan.get_base_url(feed_url)), link)
+        url = canonical_url(link) if link else None
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        # dict.get, not the entry's own: feedparser maps a missing "updated" to "published" with a warning.
+        stamp = dict.get(entry, "updated_parsed") or dict.get(entry, "published_parsed")
+        raw = dict.get(entry, "updated") or dict.get(entry, "published")
+        published = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+        entries.append(
+            FeedEntry(
+                url,
+                marker=str(calendar.timegm(stamp)) if stamp else (str(raw)[:100] if raw else None),
+                title=entry.get("title") or None,
+                published=dt.date(*published[:3]) if published else None,
+            )
+        )
+    return entries
+
+
+def _sitemap(text: str, url: str) -> Discovery:
+    domain = registered_domain(url)
+    # No registered domain (an address as host): take every location rather than none.
+    reader = SitemapObject(str(courlan.get_base_url(url)), domain or "", [], external=domain is None)
+    reader.current_url = url
+    reader.content = text
+    reader.process()
+    dates = _sitemap_dates(text)
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for link in reader.urls:
+        canonical = canonical_url(link)
+        if canonical is None or canonical in seen:
+            continue
+        seen.add(canonical)
+        entries.append(FeedEntry(canonical, marker=dates.get(canonical)))
+    return Discovery(FeedKind.SITEMAP, entries, sitemaps=list(dict.fromkeys(reader.sitemap_urls)))
+
+
+def _sitemap_dates(text: str) -> dict[str, str]:
+    """Each location's <lastmod> (or a news sitemap's publication date): a new one marks a change."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+    try:
+        root = etree.fromstring(text.encode("utf-8"), parser)
+    except etree.XMLSyntaxError:
+        return {}
+    if root is None:
+        return {}
+    dates: dict[str, str] = {}
+    for node in root.iter(f"{_SITEMAP_NS}url", "url"):
+        loc = node.findtext(f"{_SITEMAP_NS}loc") or node.findtext("loc")
+        stamp = (
+            node.findtext(f"{_SITEMAP_NS}lastmod")
+            or node.findtext("lastmod")
+            or node.findtext(f"{_NEWS_NS}news/{_NEWS_NS}publication_date")
+        )
+        canonical = canonical_url(loc) if loc else None
+        if canonical and stamp:
+            dates[canonical] = stamp.strip()[:100]
+    return dates

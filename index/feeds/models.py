@@ -1,0 +1,85 @@
+"""The feed poller's records: what the CLI and the bot see of a feed, and what a poll did."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class FeedState(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"  # by an operator (`feeds pause`)
+    FAILED = "failed"  # paused by the poller after CLAIMBOT_FEEDS_MAX_FAILURES failed polls in a row
+
+
+class FeedKind(StrEnum):
+    RSS = "rss"
+    ATOM = "atom"
+    SITEMAP = "sitemap"  # news sitemaps too: they are sitemaps with <news:news> in each <url>
+    HOME_PAGE = "home-page"  # a site's page whose <link rel="alternate"> names its feed
+
+
+class ItemState(StrEnum):
+    DONE = "done"  # indexed, or found already indexed (same URL or same text)
+    FAILED = "failed"  # tried again at later polls, up to MAX_ITEM_ATTEMPTS
+    SKIPPED = "skipped"  # robots.txt disallows it, or it failed MAX_ITEM_ATTEMPTS times
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: int
+    url: str
+    feed_url: str | None
+    kind: FeedKind | None
+    collection: str
+    interval_s: int
+    state: FeedState
+    failures: int
+    last_error: str | None
+    next_poll_at: dt.datetime
+    last_polled_at: dt.datetime | None
+    created_at: dt.datetime
+    items: int = 0  # item URLs recorded for it
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One article a feed lists: its canonical URL and the feed's date for it (None: no date)."""
+
+    url: str
+    marker: str | None = None
+    title: str | None = None
+    published: dt.date | None = None
+
+
+@dataclass
+class FeedPoll:
+    """What one poll of one feed did."""
+
+    feed_id: int
+    url: str
+    not_modified: bool = False
+    listed: int = 0
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    skipped: int = 0  # robots.txt, or already known
+    error: str | None = None  # the poll itself failed
+    paused: bool = False  # and this failure paused the feed
+    errors: list[str] = field(default_factory=list)  # one line per item that failed
+
+
+@dataclass
+class PollReport:
+    polls: list[FeedPoll] = field(default_factory=list)
+    busy: bool = False  # another poller holds the SQLite poll lock: nothing was polled
+
+    @property
+    def added(self) -> int:
+        return sum(p.added for p in self.polls)
+
+    @property
+    def failed_feeds(self) -> int:
+        return sum(p.error is not None for p in self.polls)

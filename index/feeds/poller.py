@@ -1,0 +1,275 @@
+"""Polling: take a due feed, fetch it (conditionally), find its new or changed items, fetch and
+ingest them through the one ingest path, record each item and then the feed.
+
+Nothing is lost or doubled by a poller killed mid-poll: an item is recorded only after its article
+is committed (a kill in between refetches it, and the ingest finds it already indexed), and the
+feed's ETag and next poll time only after all its items, so the next poll reads the feed again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from claimbot.index.corpus import (
+    FetchedDocument,
+    IngestEvent,
+    SourceError,
+    SourceItem,
+    SourceOptions,
+    article_from_document,
+    document_text,
+)
+from claimbot.index.feeds.discover import MAX_CHILD_SITEMAPS, Discovery, discover
+from claimbot.index.feeds.fetch import Clock, PoliteFetcher, RobotsRefusal
+from claimbot.index.feeds.models import FeedEntry, FeedKind, FeedPoll, ItemState, PollReport
+from claimbot.index.feeds.store import FeedClaim, FeedStore, KnownItem, PollOutcome, sqlite_poll_lock
+from claimbot.index.records import IngestReport
+
+log = logging.getLogger(__name__)
+
+ARTICLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+# An item that failed this many polls in a row is left alone (`feeds list` counts it).
+MAX_ITEM_ATTEMPTS = 3
+# How many of a home page's feed links are tried.
+MAX_FEED_LINKS = 3
+# A watcher looks at the schedule at least this often (a feed added by another process is seen).
+IDLE_CHECK_S = 30.0
+
+IngestFn = Callable[[Iterable[SourceItem], str, Callable[[IngestEvent], None]], IngestReport]
+
+
+@dataclass(frozen=True)
+class PollerLimits:
+    max_items: int = 50
+    max_feed_bytes: int = 10_000_000
+    max_failures: int = 8
+    max_backoff_s: float = 86_400.0
+
+
+class Poller:
+    """Polls the due feeds of one database; one per thread (its fetcher keeps per-host timing)."""
+
+    def __init__(
+        self,
+        store: FeedStore,
+        ingest: IngestFn,
+        options: SourceOptions,
+        *,
+        host_delay_s: float,
+        limits: PollerLimits | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.store = store
+        self.ingest = ingest
+        self.options = options
+        self.limits = limits or PollerLimits()
+        self.clock = clock or Clock()
+        self.fetcher = PoliteFetcher(options, host_delay_s=host_delay_s, clock=self.clock)
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    def poll_due(self, on_poll: Callable[[FeedPoll], None] | None = None) -> PollReport:
+        """Poll every feed due now, one after another, until none is left."""
+        report = PollReport()
+        with sqlite_poll_lock(self.store.engine) as held:
+            if not held:
+                report.busy = True
+                return report
+            while True:
+                with self.store.claim(self.clock.utcnow()) as claim:
+                    if claim is None:
+                        break
+                    poll = self._poll(claim)
+                report.polls.append(poll)
+                if on_poll is not None:
+                    on_poll(poll)
+        return report
+
+    def watch(self, stop: threading.Event, on_poll: Callable[[FeedPoll], None] | None = None) -> None:
+        """Poll due feeds until `stop` is set (`claimbot watch`, and a thread of `claimbot serve`)."""
+        while not stop.is_set():
+            try:
+                self.poll_due(on_poll)
+                due = self.store.next_due()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end a long-running watcher
+                log.warning("feed poll round failed; trying again in %g s", IDLE_CHECK_S, exc_info=True)
+                due = None
+            wait = IDLE_CHECK_S
+            if due is not None:
+                wait = min(wait, max(0.0, (due - self.clock.utcnow()).total_seconds()))
+            stop.wait(wait)
+
+    # -- one feed ---------------------------------------------------------------------------
+    def _poll(self, claim: FeedClaim) -> FeedPoll:
+        feed = claim.feed
+        poll = FeedPoll(feed.id, feed.url)
+        try:
+            outcome = self._poll_feed(claim, poll)
+        except Exception as error:  # noqa: BLE001 - one feed's surprise must not stop the others
+            log.info("polling feed %s failed", feed.url, exc_info=True)
+            outcome = PollOutcome(error=f"{type(error).__name__}: {error}")
+        poll.error = outcome.error
+        state, next_at = claim.finish(
+            outcome, self.clock.utcnow(), max_failures=self.limits.max_failures, max_backoff_s=self.limits.max_backoff_s
+        )
+        poll.paused = outcome.error is not None and state != feed.state
+        log.info(
+            "feed %s: %s", feed.url, outcome.error or f"{poll.added} added, {poll.replaced} replaced; next {next_at}"
+        )
+        return poll
+
+    def _poll_feed(self, claim: FeedClaim, poll: FeedPoll) -> PollOutcome:
+        feed = claim.feed
+        document_url = feed.feed_url or feed.url
+        # Validators only for the very document they came from (not a home page's found feed).
+        known_document = feed.feed_url is not None
+        fetched = self.fetcher.fetch(
+            document_url,
+            etag=claim.etag if known_document else None,
+            last_modified=claim.last_modified if known_document else None,
+            max_bytes=self.limits.max_feed_bytes,
+        )
+        if isinstance(fetched, SourceError):
+            return PollOutcome(error=_feed_error(fetched))
+        if fetched.not_modified:
+            poll.not_modified = True
+            return PollOutcome(keep_validators=True)
+        text = document_text(fetched)
+        if isinstance(text, SourceError):
+            return PollOutcome(error=text.reason)
+        found = discover(text, fetched.final_url)
+        if found.kind is FeedKind.HOME_PAGE:
+            found_feed = self._follow_home_page(found)
+            if isinstance(found_feed, str):
+                return PollOutcome(error=found_feed)
+            found, document_url, fetched = found_feed
+        elif found.kind is None:
+            return PollOutcome(error="not an RSS or Atom feed, a sitemap, or a page that links to a feed")
+        entries = found.entries + self._child_sitemap_entries(found)
+        complete = self._ingest_entries(feed.id, feed.collection, entries, poll)
+        return PollOutcome(
+            # Items left for the next poll (over CLAIMBOT_FEEDS_MAX_ITEMS): no validators, so the
+            # next poll reads the feed in full rather than hearing "not modified".
+            etag=fetched.etag if complete else None,
+            last_modified=fetched.last_modified if complete else None,
+            feed_url=document_url,
+            kind=found.kind,
+        )
+
+    def _follow_home_page(self, page: Discovery) -> tuple[Discovery, str, FetchedDocument] | str:
+        for link in page.feed_links[:MAX_FEED_LINKS]:
+            fetched = self.fetcher.fetch(link, max_bytes=self.limits.max_feed_bytes)
+            if isinstance(fetched, SourceError) or fetched.not_modified:
+                continue
+            text = document_text(fetched)
+            if isinstance(text, SourceError):
+                continue
+            found = discover(text, fetched.final_url)
+            if found.kind in (FeedKind.RSS, FeedKind.ATOM, FeedKind.SITEMAP):
+                return found, link, fetched
+        return f"the page links to no feed that could be read (tried {', '.join(page.feed_links[:MAX_FEED_LINKS])})"
+
+    def _child_sitemap_entries(self, found: Discovery) -> list[FeedEntry]:
+        entries: list[FeedEntry] = []
+        for link in found.sitemaps[:MAX_CHILD_SITEMAPS]:
+            fetched = self.fetcher.fetch(link, max_bytes=self.limits.max_feed_bytes)
+            if isinstance(fetched, SourceError) or fetched.not_modified:
+                log.info("child sitemap %s skipped: %s", link, getattr(fetched, "reason", "not modified"))
+                continue
+            text = document_text(fetched)
+            if not isinstance(text, SourceError):
+                entries.extend(discover(text, fetched.final_url).entries)
+        return entries
+
+    def _ingest_entries(self, feed_id: int, collection: str, entries: list[FeedEntry], poll: FeedPoll) -> bool:
+        """Fetch and ingest the new and changed entries; False if some were left for the next poll."""
+        poll.listed = len(entries)
+        known = self.store.known_items(feed_id, [e.url for e in entries])
+        todo = [e for e in entries if _wanted(e, known.get(e.url))]
+        poll.skipped = len(entries) - len(todo)
+        complete = len(todo) <= self.limits.max_items
+        todo = todo[: self.limits.max_items]
+        by_url = {e.url: e for e in todo}
+
+        def on_event(event: IngestEvent) -> None:
+            entry = by_url.get(event.origin)
+            if entry is None:
+                return
+            now = self.clock.utcnow()
+            if event.outcome == "failed":
+                poll.failed += 1
+                poll.errors.append(f"{event.origin}: {event.detail}")
+                self.store.record_item(feed_id, entry.url, entry.marker, ItemState.FAILED, now, error=event.detail)
+                return
+            setattr(poll, event.outcome, getattr(poll, event.outcome) + 1)
+            self.store.record_item(feed_id, entry.url, entry.marker, ItemState.DONE, now)
+
+        if todo:
+            self.ingest(self._articles(feed_id, todo, poll), collection, on_event)
+        return complete
+
+    def _articles(self, feed_id: int, entries: list[FeedEntry], poll: FeedPoll) -> Iterator[SourceItem]:
+        for entry in entries:
+            fetched = self.fetcher.fetch(entry.url, content_types=ARTICLE_TYPES, max_bytes=self.options.max_bytes)
+            if isinstance(fetched, RobotsRefusal):
+                poll.skipped += 1
+                self.store.record_item(
+                    feed_id, entry.url, entry.marker, ItemState.SKIPPED, self.clock.utcnow(), error=fetched.reason
+                )
+                continue
+            if isinstance(fetched, SourceError):
+                yield SourceError(entry.url, fetched.reason)
+                continue
+            item = article_from_document(fetched, self.options)
+            if isinstance(item, SourceError):
+                yield SourceError(entry.url, item.reason)
+                continue
+            # The feed's title and date stand in for what the page does not say.
+            fill = {"title": entry.title, "published": entry.published}
+            missing = {k: v for k, v in fill.items() if v is not None and getattr(item, k) is None}
+            yield item.model_copy(update={**missing, "origin": entry.url})
+
+
+def _wanted(entry: FeedEntry, known: KnownItem | None) -> bool:
+    if known is None:
+        return True
+    if known.state is ItemState.FAILED:
+        return known.attempts < MAX_ITEM_ATTEMPTS
+    # A new date on an indexed item: the article changed, and the ingest replaces its passages.
+    return known.state is ItemState.DONE and entry.marker is not None and entry.marker != known.marker
+
+
+def _feed_error(error: SourceError) -> str:
+    if isinstance(error, RobotsRefusal):
+        return "robots.txt disallows fetching the feed"
+    return error.reason
+
+
+class FeedWatcher:
+    """`Poller.watch` in a thread of its own (`claimbot serve`): the blocking fetches and the
+    ingest's model work stay off the event loop."""
+
+    def __init__(self, poller: Poller) -> None:
+        self.poller = poller
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="claimbot-feeds", daemon=True)
+
+    def start(self) -> FeedWatcher:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.poller.watch(self._stop)
+        finally:
+            self.poller.close()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Ask it to stop and wait (an article being ingested is finished first)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)

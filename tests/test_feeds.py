@@ -1,0 +1,574 @@
+"""Feeds: RSS, Atom, sitemaps and home pages polled from a loopback server written for the tests.
+
+The fixture site answers as `news.example.com` (trafilatura's link filters want a registered
+domain): the resolver is patched in-process to send that name to 127.0.0.1, and private
+addresses are allowed for that host only (CLAIMBOT_FETCH_PRIVATE_HOSTS), so every other host is
+checked as in production. Time is a fake clock: delays and back-off never sleep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from claimbot.bot.cli import app
+from claimbot.index.config import Settings, parse_duration
+from claimbot.index.corpus import sources
+from claimbot.index.feeds import Clock, FeedKind, FeedState, ItemState, canonical_url, discover
+from claimbot.index.service import ClaimIndex, FeedError
+from claimbot.index.storage import ArticleRow, FeedItemRow
+from tests.conftest import ON_POSTGRES, REPO, drop_database, fresh_database_url
+from tests.hash_embedder import HashEmbedder
+
+HOST = "news.example.com"
+PRIVATE_TARGET = "intranet.example.net"  # resolves (patched) to loopback but is not allowed
+BASE_TIME = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
+
+
+# -- the fixture site -------------------------------------------------------------------------
+@dataclass
+class Page:
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    etag: str | None = None
+    location: str | None = None
+
+
+@dataclass
+class Site:
+    pages: dict[str, Page] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    clock_at_request: list[float] = field(default_factory=list)
+    clock: FakeClock | None = None
+    # A path whose request blocks until `release` is set; `arrived` tells the test it came.
+    block_path: str | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hits(self, path: str) -> int:
+        return sum(p == path for p, _ in self.requests)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    site: Site
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        site = self.server.site  # type: ignore[attr-defined]
+        with site.lock:
+            site.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+            if site.clock is not None:
+                site.clock_at_request.append(site.clock.now())
+        if self.path == site.block_path:
+            site.arrived.set()
+            site.release.wait(30)
+        page = site.pages.get(self.path)
+        if page is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if page.etag and self.headers.get("If-None-Match") == page.etag:
+            self.send_response(304)
+            self.send_header("ETag", page.etag)
+            self.end_headers()
+            return
+        self.send_response(page.status)
+        if page.location:
+            self.send_header("Location", page.location)
+        if page.etag:
+            self.send_header("ETag", page.etag)
+        self.send_header("Content-Type", page.content_type)
+        self.send_header("Content-Length", str(len(page.body)))
+        self.end_headers()
+        self.wfile.write(page.body)
+
+
+@pytest.fixture
+def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Site, str]]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.daemon_threads = True
+    httpd.site = Site()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    real = sources._resolve
+    loopback = [ipaddress.ip_address("127.0.0.1")]
+    monkeypatch.setattr(
+        sources, "_resolve", lambda host, port: loopback if host in (HOST, PRIVATE_TARGET) else real(host, port)
+    )
+    yield httpd.site, f"http://{HOST}:{httpd.server_address[1]}"  # type: ignore[attr-defined]
+    httpd.site.release.set()  # type: ignore[attr-defined]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class FakeClock(Clock):
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.sleeps: list[float] = []
+        super().__init__(now=lambda: self.t, sleep=self._sleep, utcnow=lambda: BASE_TIME + dt.timedelta(seconds=self.t))
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def article_html(n: int, extra: str = "", sentences: int = 3) -> bytes:
+    words = ["river", "bridge", "council", "harbour", "market", "school", "railway", "forest"]
+    topic = words[n % len(words)]
+    body = " ".join(f"The {topic} report number {n} says item {i} happened on day {i}." for i in range(sentences))
+    return (
+        f"<html><head><title>Story {n}</title></head><body><article><h1>Story {n}</h1>"
+        f"<p>{body} {extra}</p><p>Officials said the {topic} work of story {n} would continue next week.</p>"
+        "</article></body></html>"
+    ).encode()
+
+
+def rss(base: str, items: list[tuple[str, str]], *, title: str = "Example News") -> bytes:
+    """items: (path, pubDate text)."""
+    entries = "".join(
+        f"<item><title>Item {path}</title><link>{base}{path}</link><pubDate>{date}</pubDate></item>"
+        for path, date in items
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title><link>{base}/</link>'
+        f"{entries}</channel></rss>"
+    ).encode()
+
+
+def day(n: int) -> str:
+    return format_datetime(dt.datetime(2026, 12, n, 8, 0, tzinfo=dt.UTC), usegmt=True)
+
+
+def make_settings(home: Path, database_url: str | None, **extra: object) -> Settings:
+    values: dict[str, object] = {
+        "CLAIMBOT_HOME": home,
+        "DATABASE_URL": database_url,
+        "CLAIMBOT_ATTRIBUTION": False,
+        "CLAIMBOT_FETCH_PRIVATE_HOSTS": HOST,
+        "CLAIMBOT_FEEDS_HOST_DELAY": 0,
+        "CLAIMBOT_FEEDS_CONTACT": "ops@example.org",
+        **extra,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def feeds_index(tmp_path: Path) -> Iterator[ClaimIndex]:
+    url = fresh_database_url()
+    index = ClaimIndex(make_settings(tmp_path / "home", url), embedder=HashEmbedder())
+    yield index
+    index.close()
+    drop_database(url)
+
+
+def articles(index: ClaimIndex) -> list[str]:
+    with index.store.session() as s:
+        return sorted(url for url in s.execute(select(ArticleRow.url)).scalars())
+
+
+def serve_rss(site: Site, base: str, paths: list[str], *, etag: str | None = '"v1"') -> None:
+    site.pages["/robots.txt"] = Page(b"User-agent: *\nAllow: /\n", "text/plain")
+    site.pages["/rss.xml"] = Page(rss(base, [(p, day(1)) for p in paths]), "application/rss+xml", etag=etag)
+    for i, path in enumerate(paths):
+        site.pages[path] = Page(article_html(i))
+
+
+# -- parsing (no network) ---------------------------------------------------------------------
+def test_discover_reads_rss_atom_sitemaps_and_home_pages():
+    base = "https://news.example.com"
+    found = discover(rss(base, [("/a/1?utm_source=x", day(1)), ("/a/2", day(2))]).decode(), f"{base}/rss.xml")
+    assert found.kind is FeedKind.RSS
+    assert [e.url for e in found.entries] == [f"{base}/a/1", f"{base}/a/2"]  # tracking parameter gone
+    assert found.entries[0].published == dt.date(2026, 12, 1) and found.entries[0].title == "Item /a/1?utm_source=x"
+
+    atom = (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>'
+        f'<entry><title>T</title><link href="{base}/b/1"/><id>1</id><updated>2026-12-01T00:00:00Z</updated></entry>'
+        "</feed>"
+    )
+    found = discover(atom, f"{base}/atom.xml")
+    assert found.kind is FeedKind.ATOM and [e.url for e in found.entries] == [f"{base}/b/1"]
+
+    news_sitemap = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        f"<url><loc>{base}/c/1</loc><news:news><news:publication_date>2026-12-01</news:publication_date>"
+        f"</news:news></url><url><loc>{base}/c/2</loc><lastmod>2026-12-02</lastmod></url></urlset>"
+    )
+    found = discover(news_sitemap, f"{base}/news-sitemap.xml")
+    assert found.kind is FeedKind.SITEMAP
+    assert [(e.url, e.marker) for e in found.entries] == [(f"{base}/c/1", "2026-12-01"), (f"{base}/c/2", "2026-12-02")]
+
+    index = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{base}/sitemap-1.xml</loc></sitemap></sitemapindex>"
+    )
+    assert discover(index, f"{base}/sitemap.xml").sitemaps == [f"{base}/sitemap-1.xml"]
+
+    home = '<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>x</body></html>'
+    found = discover(home, f"{base}/")
+    assert found.kind is FeedKind.HOME_PAGE and found.feed_links == [f"{base}/feed.xml"]
+    assert discover("<html><body>nothing</body></html>", f"{base}/").kind is None
+    assert canonical_url("ftp://example.com/x") is None
+
+
+def test_durations():
+    assert parse_duration("30m") == 1800 and parse_duration("2h") == 7200 and parse_duration("90") == 90
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration("soon")
+    with pytest.raises(ValueError, match="positive"):
+        parse_duration("0m")
+
+
+# -- polling ----------------------------------------------------------------------------------
+def test_new_items_are_ingested_once_and_304_fetches_nothing_again(feeds_index, site):
+    site_, base = site
+    serve_rss(site_, base, ["/a/1", "/a/2", "/a/3"])
+    feed = feeds_index.add_feed(f"{base}/rss.xml", every="30m")
+    clock = FakeClock()
+    poller = feeds_index.feed_poller(clock=clock)
+
+    report = poller.poll_due()
+    assert [(p.added, p.failed, p.error) for p in report.polls] == [(3, 0, None)]
+    assert articles(feeds_index) == [f"{base}/a/1", f"{base}/a/2", f"{base}/a/3"]
+    assert feeds_index.check("bridge report", top=1, stance=False).passages  # searchable
+
+    assert poller.poll_due().polls == []  # not due again before its interval
+    clock.advance(1800)
+    again = poller.poll_due()
+    assert [p.not_modified for p in again.polls] == [True]
+    assert (
+        site_.requests[-1] == ("/rss.xml", site_.requests[-1][1]) and site_.requests[-1][1]["if-none-match"] == '"v1"'
+    )
+    assert [site_.hits(p) for p in ("/a/1", "/a/2", "/a/3")] == [1, 1, 1]
+
+    # A new item (and a new ETag): only it is fetched.
+    serve_rss(site_, base, ["/a/1", "/a/2", "/a/3", "/a/4"], etag='"v2"')
+    clock.advance(1800)
+    third = poller.poll_due()
+    assert [(p.added, p.skipped, p.listed) for p in third.polls] == [(1, 3, 4)]
+    assert [site_.hits(p) for p in ("/a/1", "/a/2", "/a/3", "/a/4")] == [1, 1, 1, 1]
+    listed = feeds_index.find_feed(str(feed.id))
+    assert listed.kind is FeedKind.RSS and listed.items == 4 and listed.state is FeedState.ACTIVE
+    assert "claimbot" in site_.requests[0][1]["user-agent"] and "ops@example.org" in site_.requests[0][1]["user-agent"]
+    poller.close()
+
+
+def test_a_changed_article_replaces_its_passages(feeds_index, site):
+    site_, base = site
+    serve_rss(site_, base, ["/a/1"], etag=None)
+    feeds_index.add_feed(f"{base}/rss.xml", every="1h")
+    clock = FakeClock()
+    poller = feeds_index.feed_poller(clock=clock)
+    assert poller.poll_due().polls[0].added == 1
+    clock.advance(3600)
+    assert poller.poll_due().polls[0].skipped == 1  # same date, not refetched
+    site_.pages["/rss.xml"] = Page(rss(base, [("/a/1", day(2))]), "application/rss+xml")
+    site_.pages["/a/1"] = Page(article_html(0, extra="A correction was issued about the viaduct."))
+    clock.advance(3600)
+    poll = poller.poll_due().polls[0]
+    assert (poll.replaced, poll.added) == (1, 0)
+    assert articles(feeds_index) == [f"{base}/a/1"]
+    texts = " ".join(p.text for p in feeds_index.check("correction viaduct", top=5, stance=False).passages)
+    assert "viaduct" in texts
+    poller.close()
+
+
+@pytest.mark.parametrize("kind", ["atom", "sitemap", "home-page"])
+def test_atom_sitemaps_and_home_pages_are_polled(feeds_index, site, kind):
+    site_, base = site
+    site_.pages["/robots.txt"] = Page(b"", "text/plain")
+    for i in (1, 2):
+        site_.pages[f"/s/{i}"] = Page(article_html(i))
+    if kind == "atom":
+        entries = "".join(
+            f'<entry><title>S{i}</title><link href="{base}/s/{i}"/><id>{i}</id><updated>2026-12-0{i}T00:00:00Z</updated></entry>'
+            for i in (1, 2)
+        )
+        site_.pages["/feed"] = Page(
+            f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>{entries}</feed>'.encode(),
+            "application/atom+xml",
+        )
+        url, expected_kind, polled = f"{base}/feed", FeedKind.ATOM, f"{base}/feed"
+    elif kind == "sitemap":
+        site_.pages["/sitemap.xml"] = Page(
+            (
+                '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f"<sitemap><loc>{base}/news-sitemap.xml</loc></sitemap></sitemapindex>"
+            ).encode(),
+            "application/xml",
+        )
+        locs = "".join(f"<url><loc>{base}/s/{i}</loc><lastmod>2026-12-0{i}</lastmod></url>" for i in (1, 2))
+        site_.pages["/news-sitemap.xml"] = Page(
+            f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'.encode(),
+            "application/xml",
+        )
+        url, expected_kind, polled = f"{base}/sitemap.xml", FeedKind.SITEMAP, f"{base}/sitemap.xml"
+    else:
+        site_.pages["/"] = Page(
+            b'<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml"></head><body>Home</body></html>'
+        )
+        site_.pages["/rss.xml"] = Page(rss(base, [("/s/1", day(1)), ("/s/2", day(2))]), "application/rss+xml")
+        url, expected_kind, polled = f"{base}/", FeedKind.RSS, f"{base}/rss.xml"
+    feed = feeds_index.add_feed(url)
+    poller = feeds_index.feed_poller(clock=FakeClock())
+    [poll] = poller.poll_due().polls
+    assert (poll.added, poll.error) == (2, None)
+    assert articles(feeds_index) == [f"{base}/s/1", f"{base}/s/2"]
+    stored = feeds_index.find_feed(str(feed.id))
+    assert (stored.kind, stored.feed_url) == (expected_kind, polled)
+    poller.close()
+
+
+def test_robots_txt_is_honoured_and_requests_to_a_host_are_spaced(feeds_index, site):
+    site_, base = site
+    serve_rss(site_, base, ["/a/1", "/private/2", "/a/3"])
+    site_.pages["/robots.txt"] = Page(b"User-agent: claimbot\nDisallow: /private/\n", "text/plain")
+    feeds_index.add_feed(f"{base}/rss.xml")
+    clock = FakeClock()
+    site_.clock = clock
+    poller = feeds_index.feed_poller(clock=clock)
+    poller.fetcher.host_delay_s = 5.0
+    [poll] = poller.poll_due().polls
+    assert (poll.added, poll.skipped) == (2, 1)
+    assert site_.hits("/private/2") == 0
+    assert articles(feeds_index) == [f"{base}/a/1", f"{base}/a/3"]
+    with feeds_index.store.session() as s:
+        states = dict(s.execute(select(FeedItemRow.url, FeedItemRow.state)).all())
+    assert states[f"{base}/private/2"] == ItemState.SKIPPED
+    # robots.txt, the feed, two articles: each request at least 5 s (of the fake clock) after the last
+    times = site_.clock_at_request
+    assert len(times) == 4 and all(b - a >= 5.0 for a, b in zip(times, times[1:], strict=False))
+    poller.close()
+
+
+def test_a_failing_feed_backs_off_and_is_paused_with_its_error(tmp_path, site):
+    site_, base = site
+    site_.pages["/robots.txt"] = Page(b"", "text/plain")
+    site_.pages["/rss.xml"] = Page(b"down", "text/plain", status=503)
+    url = fresh_database_url()
+    index = ClaimIndex(make_settings(tmp_path / "home", url, CLAIMBOT_FEEDS_MAX_FAILURES=3), embedder=HashEmbedder())
+    try:
+        feed = index.add_feed(f"{base}/rss.xml", every="10m")
+        clock = FakeClock()
+        poller = index.feed_poller(clock=clock)
+        waits = []
+        for failures in (1, 2, 3):
+            [poll] = poller.poll_due().polls
+            assert poll.error is not None and "HTTP error 503" in poll.error
+            state = index.find_feed(str(feed.id))
+            assert state.failures == failures and "503" in (state.last_error or "")
+            waits.append((state.next_poll_at - clock.utcnow()).total_seconds())
+            if failures < 3:
+                assert state.state is FeedState.ACTIVE and poll.paused is False
+                clock.advance(waits[-1] - 1)
+                assert poller.poll_due().polls == []  # backing off: not due yet
+                clock.advance(1)
+        assert waits[:2] == [1200, 2400]  # 2 x, then 4 x the interval
+        assert poll.paused and state.state is FeedState.FAILED
+        hits = site_.hits("/rss.xml")
+        clock.advance(10**6)
+        assert poller.poll_due().polls == [] and site_.hits("/rss.xml") == hits  # paused: never polled
+
+        site_.pages["/rss.xml"] = Page(rss(base, []), "application/rss+xml")
+        resumed = index.resume_feed(feed.id)
+        assert resumed is not None and resumed.state is FeedState.ACTIVE and resumed.failures == 0
+        [poll] = poller.poll_due().polls
+        assert poll.error is None and index.find_feed(str(feed.id)).last_error is None
+        poller.close()
+    finally:
+        index.close()
+        drop_database(url)
+
+
+def test_links_that_redirect_to_private_addresses_are_refused(feeds_index, site):
+    site_, base = site
+    port = base.rsplit(":", 1)[1]
+    serve_rss(site_, base, ["/go/1", "/go/2", "/a/3"])
+    site_.pages["/go/1"] = Page(b"", status=302, location=f"http://{PRIVATE_TARGET}:{port}/secret")
+    site_.pages["/go/2"] = Page(b"", status=302, location="http://10.0.0.5/admin")
+    site_.pages["/secret"] = Page(article_html(9))
+    feeds_index.add_feed(f"{base}/rss.xml")
+    poller = feeds_index.feed_poller(clock=FakeClock())
+    [poll] = poller.poll_due().polls
+    assert (poll.added, poll.failed) == (1, 2)
+    assert site_.hits("/secret") == 0
+    assert any(f"host {PRIVATE_TARGET} is a loopback address" in e for e in poll.errors), poll.errors
+    assert any("refused http://10.0.0.5/admin" in e and "private address" in e for e in poll.errors), poll.errors
+    assert articles(feeds_index) == [f"{base}/a/3"]
+    poller.close()
+
+
+def test_items_over_the_cap_wait_for_the_next_poll(tmp_path, site):
+    site_, base = site
+    paths = [f"/a/{i}" for i in range(5)]
+    serve_rss(site_, base, paths)
+    url = fresh_database_url()
+    index = ClaimIndex(make_settings(tmp_path / "home", url, CLAIMBOT_FEEDS_MAX_ITEMS=3), embedder=HashEmbedder())
+    try:
+        index.add_feed(f"{base}/rss.xml", every="5m")
+        clock = FakeClock()
+        poller = index.feed_poller(clock=clock)
+        assert poller.poll_due().polls[0].added == 3
+        clock.advance(300)
+        second = poller.poll_due().polls[0]
+        # No 304: the ETag of a feed read in part is not kept.
+        assert (second.not_modified, second.added) == (False, 2)
+        assert len(articles(index)) == 5
+        poller.close()
+    finally:
+        index.close()
+        drop_database(url)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs CLAIMBOT_TEST_DATABASE_URL: FOR UPDATE SKIP LOCKED is PostgreSQL's")
+def test_two_pollers_racing_on_postgres_ingest_every_item_once(tmp_path, site):
+    site_, base = site
+    site_.pages["/robots.txt"] = Page(b"", "text/plain")
+    url = fresh_database_url()
+    settings = make_settings(tmp_path / "home", url)
+    indexes = [ClaimIndex(settings, embedder=HashEmbedder()) for _ in range(2)]
+    try:
+        for f in range(6):
+            paths = [f"/f{f}/{i}" for i in range(4)]
+            site_.pages[f"/f{f}.xml"] = Page(rss(base, [(p, day(1)) for p in paths]), "application/rss+xml")
+            for i, p in enumerate(paths):
+                site_.pages[p] = Page(article_html(f * 10 + i))
+            indexes[0].add_feed(f"{base}/f{f}.xml")
+        start = threading.Barrier(2)
+        reports = [None, None]
+
+        def run(n: int) -> None:
+            poller = indexes[n].feed_poller(clock=FakeClock())
+            start.wait()
+            reports[n] = poller.poll_due()
+            poller.close()
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        polled = [p.url for r in reports for p in r.polls]
+        assert sorted(polled) == sorted(f"{base}/f{f}.xml" for f in range(6))  # each feed by one poller
+        article_paths = [p for p, _ in site_.requests if p.count("/") == 2]
+        assert len(article_paths) == 24 and len(set(article_paths)) == 24  # each article fetched once
+        assert len(articles(indexes[0])) == 24
+    finally:
+        for index in indexes:
+            index.close()
+        drop_database(url)
+
+
+POLL_SCRIPT = textwrap.dedent(
+    """
+    import ipaddress
+    from claimbot.index.corpus import sources
+    real = sources._resolve
+    sources._resolve = lambda h, p: [ipaddress.ip_address("127.0.0.1")] if h == "news.example.com" else real(h, p)
+    from claimbot.index.config import Settings
+    from claimbot.index.service import ClaimIndex
+    from tests.hash_embedder import HashEmbedder
+    index = ClaimIndex(Settings(_env_file=None), embedder=HashEmbedder())
+    print(index.poll_feeds().added, flush=True)
+    """
+)
+
+
+def test_a_poller_killed_mid_poll_loses_and_duplicates_nothing(tmp_path, site):
+    site_, base = site
+    paths = [f"/a/{i}" for i in range(5)]
+    serve_rss(site_, base, paths)
+    # Articles long enough that each is embedded and committed on its own (the ingest batches by
+    # 256 sentences), so two are stored when the kill comes during the third.
+    for i in (0, 1):
+        site_.pages[paths[i]] = Page(article_html(i, sentences=300))
+    site_.block_path = "/a/2"
+    url = fresh_database_url()
+    home = tmp_path / "home"
+    index = ClaimIndex(make_settings(home, url), embedder=HashEmbedder())
+    try:
+        index.add_feed(f"{base}/rss.xml")
+        env = {
+            **os.environ,
+            "CLAIMBOT_HOME": str(home),
+            "DATABASE_URL": url or "",
+            "CLAIMBOT_ATTRIBUTION": "false",
+            "CLAIMBOT_FETCH_PRIVATE_HOSTS": HOST,
+            "CLAIMBOT_FEEDS_HOST_DELAY": "0",
+            "CLAIMBOT_FEEDS_CONTACT": "ops@example.org",
+            "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(REPO)])),
+        }
+        child = subprocess.Popen([sys.executable, "-c", POLL_SCRIPT], env=env, cwd=REPO, stdout=subprocess.PIPE)
+        try:
+            assert site_.arrived.wait(60), "the poller never reached the third article"
+            assert len(articles(index)) == 2  # two committed before the kill
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(30)
+        assert child.returncode == -signal.SIGKILL
+        site_.block_path = None
+        site_.release.set()
+
+        report = index.poll_feeds()  # the restart: the feed is still due (its poll was never recorded)
+        [poll] = report.polls
+        assert poll.error is None and poll.added == 3
+        assert articles(index) == sorted(f"{base}{p}" for p in paths)
+        assert [site_.hits(p) for p in paths[:2]] == [1, 1]  # recorded items are not fetched again
+        with index.store.session() as s:
+            assert s.execute(select(func.count()).select_from(FeedItemRow)).scalar() == 5
+    finally:
+        index.close()
+        drop_database(url)
+
+
+# -- commands -----------------------------------------------------------------------------
+def test_feed_commands(home, site):
+    _, base = site
+    runner = CliRunner()
+    env = {"CLAIMBOT_FEEDS_INTERVAL": "45m"}
+    result = runner.invoke(app, ["feeds", "add", f"{base}/rss.xml", "--collection", "local"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "added feed 1" in result.output and "every 45m" in result.output
+    again = runner.invoke(app, ["feeds", "add", f"{base}/rss.xml?utm_source=x", "--collection", "local"])
+    assert again.exit_code == 2 and "already has this feed" in again.output
+    assert runner.invoke(app, ["feeds", "add", "file:///etc/passwd"]).exit_code == 2
+    assert "at most once a minute" in runner.invoke(app, ["feeds", "add", f"{base}/x", "--every", "10s"]).output
+    assert "1  " in runner.invoke(app, ["feeds", "list"]).output
+    assert "paused feed 1" in runner.invoke(app, ["feeds", "pause", "1"]).output
+    assert "paused" in runner.invoke(app, ["feeds", "list", "--collection", "local"]).output
+    assert "resumed feed 1" in runner.invoke(app, ["feeds", "resume", f"{base}/rss.xml"]).output
+    assert "removed feed 1" in runner.invoke(app, ["feeds", "remove", "1"]).output
+    assert "no feeds" in runner.invoke(app, ["feeds", "list"]).output
+    missing = runner.invoke(app, ["feeds", "remove", "7"])
+    assert missing.exit_code == 2 and "no feed 7" in missing.output
+
+
+def test_add_feed_refuses_bad_input(feeds_index):
+    with pytest.raises(FeedError, match="not a duration"):
+        feeds_index.add_feed("https://news.example.com/rss", every="often")
+    with pytest.raises(FeedError, match="not an http"):
+        feeds_index.add_feed("javascript:alert(1)")
