@@ -95,6 +95,7 @@ __all__ = [
     "IndexMismatch",
     "IndexStats",
     "IngestEvent",
+    "BlockOutcome",
     "IngestReport",
     "MigrationError",
     "RemovedArticle",

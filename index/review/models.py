@@ -145,6 +145,7 @@ class GuildConfig:
     review_channel_id: int | None
     moderator_role_id: int | None
     mod_log_channel_id: int | None = None
+    collection: str | None = None  # the server's own collection, searched with the shared corpus
 
 
 @dataclass(frozen=True)
