@@ -19,10 +19,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from claimbot.bot.words import balanced_quotes, counted, coverage
+from claimbot.bot.words import balanced_quotes, counted, coverage, searched, verdict_words
 from claimbot.index.config import Settings
 from claimbot.index.records import CheckResult, PassageResult
-from claimbot.index.review import ReviewService
+from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
 from claimbot.index.service import (
     DEFAULT_PAIRS,
     JSONL_SUFFIXES,
@@ -30,6 +30,7 @@ from claimbot.index.service import (
     Attributor,
     ClaimError,
     ClaimIndex,
+    CorpusError,
     Feed,
     FeedError,
     FeedPoll,
@@ -151,7 +152,7 @@ def ingest(
         raise typer.Exit(2)
     settings = Settings()
     index = _open_index()
-    options = source_options(settings, overrides)
+    options = source_options(settings, overrides, blocked=index.blocked_domains())
     progress = _progress()
 
     def on_event(event: IngestEvent) -> None:
@@ -186,7 +187,12 @@ def check(
     claim: Annotated[str, typer.Argument(help="The claim to check, e.g. 'Pérez was killed'.")],
     top: Annotated[int, typer.Option(help="How many passages to show.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document (the stable schema).")] = False,
-    collection: Annotated[str | None, typer.Option(help="Only search this collection.")] = None,
+    collection: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only search this collection; repeat it for several (--collection default --collection mine)."
+        ),
+    ] = None,
 ) -> None:
     """Check a claim: a verdict and the indexed passages that support or conflict with it.
 
@@ -225,9 +231,13 @@ def _stance_tag(p: PassageResult) -> str:
 
 def _print_check(result: CheckResult) -> None:
     out.print("[bold]Claim:[/]", escape(result.claim))
-    if result.verdict:
-        style = _VERDICT_STYLE.get(result.verdict, "bold")
-        out.print(f"[bold]Verdict:[/] [{style}]{result.verdict}[/] —", escape(result.reason or ""))
+    words = verdict_words(result)
+    if words:
+        style = _VERDICT_STYLE.get(result.verdict or "", "bold")
+        out.print(f"[bold]Verdict:[/] [{style}]{escape(words)}[/] —", escape(result.reason or ""))
+    if result.corpus is not None:
+        # what was searched and how current it is, on every answer
+        out.print(f"[dim]{escape(searched(result.corpus))}[/]")
     if not result.passages:
         if result.corpus is not None:
             out.print(escape(coverage(result.corpus)))
@@ -235,8 +245,7 @@ def _print_check(result: CheckResult) -> None:
     for n, p in enumerate(result.passages, start=1):
         a = p.article
         source = " — ".join(x for x in (a.outlet, a.title) if x) or f"article {a.id}"
-        if a.published:
-            source += f" ({a.published})"
+        source += f" ({a.published or 'undated'})"
         out.print(f"\n{n}. {_stance_tag(p)} [dim]relevance {p.relevance:.2f}[/]  {escape(balanced_quotes(p.text))}")
         said = p.attribution or p.speaker
         if said:
@@ -244,6 +253,122 @@ def _print_check(result: CheckResult) -> None:
         out.print(f"   [cyan]{escape(source)}[/]")
         where = f"characters {p.char_start}–{p.char_end}"
         out.print("  ", escape(f"{a.url + ' · ' if a.url else ''}{where}"))
+
+
+articles_app = typer.Typer(no_args_is_help=True, help="Manage the indexed articles.")
+app.add_typer(articles_app, name="articles")
+sources_app = typer.Typer(no_args_is_help=True, help="The sources (domains) articles come from; block one.")
+app.add_typer(sources_app, name="sources")
+
+
+def _operator_log(index: ClaimIndex, action: AuditAction, target: str, **details: Any) -> None:
+    """The audit row of an operator's action (guild 0): `claimbot audit export` lists it with the moderators'."""
+    ReviewService(index.store.engine).log(OPERATOR_GUILD, OPERATOR, action, target, **details)
+
+
+@articles_app.command("remove")
+def articles_remove(
+    article: Annotated[str, typer.Argument(help="The article's id (as `check --json` and /sources show it) or URL.")],
+    collection: Annotated[str | None, typer.Option(help="Only in this collection (a URL may be in several).")] = None,
+) -> None:
+    """Remove an article and its passages from the database, the full-text and the vector index."""
+    index = _open_index()
+    try:
+        found = index.find_articles(article, collection)
+        if not found:
+            _error(f"no indexed article {article}" + (f" in collection {collection!r}" if collection else ""))
+            raise typer.Exit(1)
+        passages = index.remove_articles(found)
+        for a in found:
+            _operator_log(
+                index,
+                AuditAction.REMOVE_ARTICLE,
+                f"article:{a.id}",
+                before={"url": a.url, "title": a.title, "collection": a.collection, "passages": a.passages},
+            )
+    except CorpusError as exc:
+        _error(exc)
+        raise typer.Exit(2) from exc
+    except IndexMismatch as exc:
+        _error(exc)
+        raise typer.Exit(2) from exc
+    finally:
+        index.close()
+    names = ", ".join(f"{a.id} ({a.title or a.url or 'untitled'})" for a in found)
+    out.print(escape(f"removed {counted(len(found), 'article')}: {names}; {counted(passages, 'passage')}"))
+
+
+@sources_app.command("block")
+def sources_block(
+    domain: Annotated[str, typer.Argument(help="The domain, e.g. example.com (its subdomains too).")],
+    reason: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
+) -> None:
+    """Block a source: its pages are never fetched and its passages never shown (kept, so unblock undoes it)."""
+    index = _open_index()
+    try:
+        outcome = index.block_domain(domain, reason=reason)
+        if outcome.changed:
+            _operator_log(
+                index,
+                AuditAction.BLOCK_SOURCE,
+                f"domain:{outcome.domain}",
+                reason=reason,
+                after={"articles": outcome.articles},
+            )
+    except CorpusError as exc:
+        _error(exc)
+        raise typer.Exit(2) from exc
+    finally:
+        index.close()
+    if outcome.changed:
+        out.print(escape(f"blocked {outcome.domain}: {counted(outcome.articles, 'article')} hidden from answers"))
+    else:
+        out.print(escape(f"{outcome.domain} was blocked already"))
+
+
+@sources_app.command("unblock")
+def sources_unblock(domain: Annotated[str, typer.Argument(help="A blocked domain.")]) -> None:
+    """Unblock a source: its indexed articles are shown again and its pages may be fetched."""
+    index = _open_index()
+    try:
+        outcome = index.unblock_domain(domain)
+        if outcome.changed:
+            _operator_log(
+                index, AuditAction.UNBLOCK_SOURCE, f"domain:{outcome.domain}", after={"articles": outcome.articles}
+            )
+    except CorpusError as exc:
+        _error(exc)
+        raise typer.Exit(2) from exc
+    finally:
+        index.close()
+    if outcome.changed:
+        out.print(escape(f"unblocked {outcome.domain}: {counted(outcome.articles, 'article')} shown again"))
+    else:
+        out.print(escape(f"{outcome.domain} was not blocked"))
+
+
+@sources_app.command("list")
+def sources_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array.")] = False,
+    collection: Annotated[str | None, typer.Option(help="Only this collection's articles.")] = None,
+) -> None:
+    """Per source (domain, or outlet for articles without a URL): articles, the newest one's date, blocked or not."""
+    index = _open_index()
+    try:
+        stats = index.sources(collection)
+    finally:
+        index.close()
+    if as_json:
+        sys.stdout.write(json.dumps([s.model_dump() for s in stats]) + "\n")
+        return
+    if not stats:
+        out.print("no sources: nothing is indexed")
+        return
+    width = max(len(s.source) for s in stats)
+    for s in stats:
+        state = "  [red]blocked[/]" if s.blocked else ""
+        newest = f"newest {s.newest}" if s.newest else "undated"
+        out.print(f"{escape(s.source.ljust(width))}  {counted(s.articles, 'article'):>12}  {newest}{state}")
 
 
 @app.command()

@@ -10,7 +10,7 @@ import datetime as dt
 
 import discord
 
-from claimbot.bot.words import balanced_quotes, counted, coverage, rating_label
+from claimbot.bot.words import balanced_quotes, counted, coverage, rating_label, searched, verdict_words
 from claimbot.index.records import CheckResult, PassageResult
 from claimbot.index.review import AnswerView, AuditEntry, CorrectionView, FlagView, SourcesPage
 
@@ -206,14 +206,17 @@ def answer_embed(
     lines = []
     if correction:
         lines.append(correction_text(correction, answer.claim))
-    if result.verdict:
-        lines.append(f"**Verdict:** {md(result.verdict)}" + (" (automatic)" if correction else ""))
+    words = verdict_words(result)
+    if words:
+        lines.append(f"**Verdict:** {md(words)}" + (" (automatic)" if correction else ""))
         if result.reason:
             lines.append(md(result.reason))
     elif not correction:
         lines.append("**Verdict:** not determined automatically; read the passages below.")
     if not result.passages:
         lines.append(md(coverage(result.corpus)) if result.corpus else "No indexed article is about this claim.")
+    elif result.corpus is not None:
+        lines.append(f"*{md(searched(result.corpus))}*")  # how current the answer is
     if page is not None:
         lines.append(f"More passages, page {page} of {more_pages(result)}.")
     embed.description = cut("\n\n".join(lines), DESCRIPTION_MAX)
@@ -414,6 +417,9 @@ AUDIT_WORDS = {
     "setup": "changed the settings",
     "ingest": "ingested",
     "revoke": "revoked",
+    "remove_article": "removed",
+    "block_source": "blocked the source",
+    "unblock_source": "unblocked the source",
 }
 
 
@@ -426,7 +432,13 @@ def audit_embed(entries: list[AuditEntry]) -> discord.Embed:
     lines = []
     for e in entries:
         what = AUDIT_WORDS.get(e.action, e.action)
-        target = e.target.replace("flag:", "flag #").replace("correction:", "correction #").replace("url:", "")
+        target = (
+            e.target.replace("flag:", "flag #")
+            .replace("correction:", "correction #")
+            .replace("article:", "article #")
+            .replace("url:", "")
+            .replace("domain:", "")
+        )
         line = f"{discord.utils.format_dt(e.created_at, 'R')} <@{e.actor_id}> {what} · {md(cut(target, 100))}"
         if e.action == "correct" and e.after and e.after.get("verdict"):
             line += f" → {md(rating_label(str(e.after['verdict'])))}"

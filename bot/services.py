@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from claimbot.bot.words import counted
 from claimbot.index.config import Settings
 from claimbot.index.review import ReviewLimits, ReviewService
-from claimbot.index.service import ClaimIndex
+from claimbot.index.service import DEFAULT_COLLECTION, ClaimIndex
 
 
 @dataclass
@@ -35,6 +35,12 @@ class Services:
     def corpus_line(self) -> str:
         articles, passages = self.index.store.counts()
         return f"Corpus: {counted(articles, 'article')}, {counted(passages, 'passage')}"
+
+    def collections(self, guild_id: int) -> list[str]:
+        """What a server's checks search: the shared corpus, and its own collection if it chose one
+        in /claimbot setup. (A database read: call it off the event loop.)"""
+        own = self.review.guild_config(guild_id).collection
+        return [DEFAULT_COLLECTION] + ([own] if own and own != DEFAULT_COLLECTION else [])
 
     def corpus_version(self) -> str:
         articles, passages = self.index.store.counts()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from claimbot.index.records import CorpusSummary
+from claimbot.index.records import CheckResult, CorpusSummary, Coverage
 from claimbot.index.review import Rating
 
 
@@ -27,6 +27,31 @@ def coverage(summary: CorpusSummary) -> str:
         span = summary.oldest if summary.oldest == summary.newest else f"{summary.oldest} to {summary.newest}"
         held += f", dated {span}"
     return f"Nothing in the corpus is about this claim. It holds {held}."
+
+
+NO_COVERAGE = "No coverage"  # the verdict line of an answer whose corpus holds nothing about the claim
+UNCLEAR = "the evidence is unclear"  # beside "unverified" when passages exist but decide nothing
+
+
+def searched(summary: CorpusSummary) -> str:
+    """What every answer searched and how current it is: "Searched 12 articles from 5 sources;
+    the newest is dated 2018-01-16." """
+    if summary.articles == 0:
+        return "Searched an empty corpus."
+    held = f"Searched {counted(summary.articles, 'article')} from {counted(summary.sources, 'source')}"
+    if summary.newest:
+        return f"{held}; the newest is dated {summary.newest}."
+    return f"{held} (none dated)."
+
+
+def verdict_words(result: CheckResult) -> str | None:
+    """The verdict as a reader sees it: "no coverage" is not "unverified", which says passages
+    are about the claim but decide nothing."""
+    if result.coverage is Coverage.NO_COVERAGE:
+        return NO_COVERAGE.lower()
+    if result.verdict == "unverified" and result.coverage is Coverage.UNCLEAR:
+        return f"unverified ({UNCLEAR})"
+    return result.verdict
 
 
 def balanced_quotes(text: str) -> str:

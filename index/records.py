@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
@@ -170,14 +171,26 @@ class PassageResult(BaseModel):
 
 
 class CorpusSummary(BaseModel):
-    """What the corpus covers, for an answer that found nothing about its claim."""
+    """What a check searched: on every answer, so a reader knows how current it is."""
 
     articles: int
     passages: int
+    sources: int = 0  # distinct sources: an article's domain, or its outlet when it has no URL
     outlet_count: int = 0  # distinct outlets
     outlets: list[str] = []  # the most frequent, most first
     oldest: str | None = None  # YYYY-MM-DD of the oldest and newest dated articles
     newest: str | None = None
+
+
+class Coverage(StrEnum):
+    """How far the corpus answers a claim; `no_coverage` and `unclear` both have the verdict "unverified"
+    and must not read alike: the first says nothing indexed is about the claim, the second that
+    passages are about it but none decides it."""
+
+    NO_COVERAGE = "no_coverage"  # no passage relevant enough to show
+    UNCLEAR = "unclear"  # relevant passages, none confidently on a side
+    DECIDED = "decided"  # confident passages on one side or both (supported, refuted, disputed)
+    UNJUDGED = "unjudged"  # passages found, stance not run (`check(stance=False)`)
 
 
 class CheckResult(BaseModel):
@@ -185,6 +198,27 @@ class CheckResult(BaseModel):
     verdict: Verdict | None = None
     reason: str | None = None  # the verdict in one sentence: how many passages on each side, and who says so
     passages: list[PassageResult]
-    # Set when no passage is relevant enough to show: what was searched, so the reader can tell
-    # "nothing here is about it" from "the evidence is unclear".
+    # None only in answers stored before it existed.
+    coverage: Coverage | None = None
+    # What was searched (articles, sources, the newest article's date): set on every answer.
     corpus: CorpusSummary | None = None
+
+
+class RemovedArticle(BaseModel):
+    """An article named for removal, as it was."""
+
+    id: int
+    url: str | None
+    title: str | None
+    collection: str
+    passages: int
+
+
+class SourceStat(BaseModel):
+    """One line of `claimbot sources list`."""
+
+    source: str  # the domain, or the outlet of articles without a URL
+    domain: str | None  # None for an outlet: only domains can be blocked
+    articles: int
+    newest: str | None  # YYYY-MM-DD of its newest dated article
+    blocked: bool

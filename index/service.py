@@ -54,8 +54,11 @@ from claimbot.index.records import (
     ArticleRef,
     CheckResult,
     CorpusSummary,
+    Coverage,
     IngestReport,
     PassageResult,
+    RemovedArticle,
+    SourceStat,
     Stance,
     StanceProbs,
 )
@@ -77,13 +80,18 @@ from claimbot.index.stance import (
 from claimbot.index.storage import (
     DEFAULT_COLLECTION,
     PASSAGE_ID_MARK,
+    Collections,
     MigrationError,
     Store,
     StoredPassage,
+    blocking,
+    domain_of,
     format_migration_report,
     make_engine,
+    normalise_domain,
     query_words,
     run_migration,
+    scope_list,
 )
 
 # The jobs the CLI and the bot run, besides `ClaimIndex`: they import these from here, not from the
@@ -103,12 +111,16 @@ __all__ = [
     "PollReport",
     "ClaimError",
     "ClaimIndex",
+    "CorpusError",
     "IndexMismatch",
     "IndexStats",
     "IngestEvent",
+    "BlockOutcome",
     "IngestReport",
     "MigrationError",
+    "RemovedArticle",
     "SourceItem",
+    "SourceStat",
     "SourceOptions",
     "StanceModelError",
     "attribute_text",
@@ -140,9 +152,12 @@ MAX_TOP = 100
 _STANCES: dict[str, Stance] = {"supports": "supports", "refutes": "refutes", "neutral": "neutral"}
 
 
-def source_options(settings: Settings, overrides: dict[str, Any] | None = None) -> SourceOptions:
+def source_options(
+    settings: Settings, overrides: dict[str, Any] | None = None, *, blocked: Iterable[str] = ()
+) -> SourceOptions:
     """How articles are fetched and read, from the settings (the CLI's ingest and the bot's /ingest);
-    `overrides`: metadata given on the command line."""
+    `overrides`: metadata given on the command line; `blocked`: the domains never fetched
+    (`ClaimIndex.blocked_domains()`)."""
     return SourceOptions(
         max_bytes=settings.max_article_bytes,
         timeout_s=settings.fetch_timeout_s,
@@ -151,6 +166,7 @@ def source_options(settings: Settings, overrides: dict[str, Any] | None = None) 
         private_hosts=frozenset(settings.fetch_private_hosts or ()),
         overrides=overrides,
         user_agent=user_agent(settings),
+        blocked_domains=tuple(blocked),
     )
 
 
@@ -171,6 +187,17 @@ class FeedError(ValueError):
 
 class IndexMismatch(RuntimeError):
     """The stored vectors were made by another embedding model than the configured one."""
+
+
+class CorpusError(ValueError):
+    """A corpus-management request that cannot be done; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class BlockOutcome:
+    domain: str
+    changed: bool  # False: it was blocked (or unblocked) already
+    articles: int  # articles of the domain (and its subdomains) now hidden, or shown again
 
 
 @dataclass(frozen=True)
@@ -281,6 +308,7 @@ class ClaimIndex:
             dim,
             self.settings.hnsw_threshold,
             collection_ids=self.store.passage_ids,
+            blocked_ids=self.store.blocked_passage_ids,
         )
 
     def check_setup(self) -> None:
@@ -316,6 +344,7 @@ class ClaimIndex:
             load_attributor=shared_attributor if self.settings.attribution else None,
             write_lock=self._vector_write_lock,
             max_passages=self.settings.max_passages_per_article,
+            blocked_domains=self.store.blocked_domains(),
         )
         return ingestor.run(items)
 
@@ -415,8 +444,10 @@ class ClaimIndex:
         CLAIMBOT_MAX_CLAIM_CHARS."""
         return validate_claim(text, self.settings.max_claim_chars)
 
-    def check(self, claim: str, *, top: int = 5, collection: str | None = None, stance: bool = True) -> CheckResult:
-        """The passages that bear on a claim, with their stance and a verdict.
+    def check(self, claim: str, *, top: int = 5, collection: Collections = None, stance: bool = True) -> CheckResult:
+        """The passages that bear on a claim, with their stance and a verdict, and what was
+        searched (`corpus`). `collection`: one collection or several (a server's own and the
+        shared one); None searches all. A blocked source's passages are never among them.
 
         `stance=False` skips the stance model: passages in relevance order, no verdict.
         """
@@ -438,11 +469,16 @@ class ClaimIndex:
         lexical = self.store.lexical_search(claim, k, collection)
         hits = reciprocal_rank_fusion(dense, lexical)
         stored = self.store.passages([h.passage_id for h in hits])
+        scope = scope_list(collection)
+        # Both searches already leave these out; checked again on the rows read, in case a domain
+        # was blocked (or a collection's article moved) between a search and this read.
+        blocked = self.store.blocked_domains()
         kept = [
             (hit, passage)
             for hit in hits
             if (passage := stored.get(hit.passage_id)) is not None
-            and not (collection and passage.collection != collection)
+            and (scope is None or passage.collection in scope)
+            and blocking(passage.article_domain, blocked) is None
         ]
         similarities = self._similarities(query, [hit.passage_id for hit, _ in kept])
         results: list[PassageResult] = []
@@ -454,18 +490,90 @@ class ClaimIndex:
             results.append(result)
             if len(results) == depth:
                 break
-        corpus = None if results else self.summary(collection)
+        corpus = self.summary(collection)
+        if not results:
+            # Not "the evidence is unclear": nothing indexed is about the claim at all.
+            reason = "The corpus has no coverage of this claim: no indexed passage is about it."
+            return CheckResult(
+                claim=claim,
+                verdict="unverified" if stance else None,
+                reason=reason if stance else None,
+                passages=[],
+                coverage=Coverage.NO_COVERAGE,
+                corpus=corpus,
+            )
         if not stance:
-            return CheckResult(claim=claim, passages=results[:top], corpus=corpus)
+            return CheckResult(claim=claim, passages=results[:top], coverage=Coverage.UNJUDGED, corpus=corpus)
         self._label_stances(claim, results)
         verdict, reason = decide(results, claim)
         return CheckResult(
-            claim=claim, verdict=verdict, reason=reason, passages=side_first(results)[:top], corpus=corpus
+            claim=claim,
+            verdict=verdict,
+            reason=reason,
+            passages=side_first(results)[:top],
+            coverage=Coverage.UNCLEAR if verdict == "unverified" else Coverage.DECIDED,
+            corpus=corpus,
         )
 
-    def summary(self, collection: str | None = None) -> CorpusSummary:
-        """What the corpus covers: counts, the most frequent outlets, the date range."""
+    def summary(self, collection: Collections = None) -> CorpusSummary:
+        """What a search covers: counts, sources, the most frequent outlets, the date range."""
         return self.store.summary(collection)
+
+    # -- corpus management ----------------------------------------------------------------------
+    def find_articles(self, ref: str, collection: Collections = None) -> list[RemovedArticle]:
+        """The articles `ref` names: an article id ("12") or a URL."""
+        return self.store.find_articles(_article_ref(ref), collection)
+
+    def remove_articles(self, articles: list[RemovedArticle]) -> int:
+        """Remove articles (from `find_articles`) and their passages from the database, the
+        full-text index and the vector index; the number of passages removed.
+
+        The database commits first, then the faiss copy drops the vectors and is saved: a crash in
+        between leaves vectors of passages that no longer exist, which `check` never shows (it
+        reads passages from the database) and which the next open's sync drops, as after an ingest.
+        """
+        vectors = self.vectors  # loaded (and synced) first: the removal is then one step ahead of it
+        with self._vector_write_lock:
+            removed = self.store.remove_articles([a.id for a in articles])
+            vectors.remove(np.asarray(removed, dtype=np.int64))
+            if vectors.dirty:
+                vectors.save()
+        # The mark moved: the next call syncs once more (finding nothing left to drop here, but
+        # taking in whatever another process wrote meanwhile, which the mark alone cannot tell).
+        return len(removed)
+
+    def blocked_domains(self) -> list[str]:
+        return self.store.blocked_domains()
+
+    def block_domain(self, text: str, *, reason: str | None = None, actor_id: int | None = None) -> BlockOutcome:
+        """Block a source: never fetched again, its passages never shown. Kept in the database, so
+        unblocking shows them again. Raises CorpusError for something that is not a domain."""
+        domain = self._domain(text)
+        changed = self.store.block_domain(domain, reason=reason, actor_id=actor_id)
+        return BlockOutcome(domain, changed, self._articles_of(domain))
+
+    def unblock_domain(self, text: str) -> BlockOutcome:
+        domain = self._domain(text)
+        return BlockOutcome(domain, self.store.unblock_domain(domain), self._articles_of(domain))
+
+    def sources(self, collection: Collections = None) -> list[SourceStat]:
+        """Per source: articles, the newest article's date, blocked or not."""
+        return self.store.source_stats(collection)
+
+    @staticmethod
+    def _domain(text: str) -> str:
+        domain = normalise_domain(text)
+        if domain is None:
+            raise CorpusError(f"not a domain: {text.strip()[:100]!r} (write it as example.com)")
+        return domain
+
+    def _articles_of(self, domain: str) -> int:
+        return sum(s.articles for s in self.store.source_stats() if blocking(s.domain, [domain]))
+
+    def ingest_refusal(self, url: str) -> str | None:
+        """Why an article URL may not be ingested (a blocked source), or None."""
+        entry = blocking(domain_of(url), self.store.blocked_domains())
+        return None if entry is None else f"{entry} is a blocked source"
 
     def _similarities(self, query: np.ndarray, passage_ids: list[int]) -> np.ndarray:
         """Cosine of the claim's vector with each passage's stored one (both unit length)."""
@@ -525,6 +633,16 @@ def _mismatch(stored: str, name: str) -> IndexMismatch:
         f"the index was embedded with {stored!r} but CLAIMBOT_EMBED_MODEL is {name!r}; "
         "run `claimbot reindex --reembed` to re-embed every passage with the new model"
     )
+
+
+def _article_ref(ref: str) -> int | str:
+    """An article id ("12", "#12") or a URL, as `claimbot articles remove` and /article remove take it."""
+    ref = ref.strip()
+    if ref.lstrip("#").isdigit():
+        return int(ref.lstrip("#"))
+    if ref.startswith(("http://", "https://")):
+        return ref
+    raise CorpusError(f"not an article id or URL: {ref[:100]!r} (give the number /sources shows, or the http(s) URL)")
 
 
 def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:

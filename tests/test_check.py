@@ -95,8 +95,10 @@ def test_cli_json_follows_the_schema(home):
     result = runner.invoke(app, ["check", "Pérez was killed", "--json", "--top", "3"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert set(doc) == {"claim", "verdict", "reason", "passages", "corpus"} and doc["claim"] == "Pérez was killed"
-    assert doc["corpus"] is None  # filled only when no passage is about the claim
+    assert set(doc) == {"claim", "verdict", "reason", "passages", "coverage", "corpus"}
+    assert doc["claim"] == "Pérez was killed" and doc["coverage"] in ("unclear", "decided")
+    # what was searched, on every answer
+    assert doc["corpus"]["articles"] == 1 and doc["corpus"]["sources"] == 1 and doc["corpus"]["newest"] == "2018-01-15"
     assert doc["verdict"] in ("supported", "refuted", "disputed", "unverified") and doc["reason"]
     assert len(doc["passages"]) == 3
     for p in doc["passages"]:
@@ -232,16 +234,17 @@ def test_a_claim_nothing_in_the_corpus_is_about_gets_no_filler_and_what_the_corp
     runner.invoke(app, ["ingest", str(DEMO_CORPUS)])
     result = runner.invoke(app, ["check", "The moon landing was faked"])
     assert result.exit_code == 0, result.output
-    assert "unverified" in result.output and "relevance" not in result.output  # no passage listed
+    assert "no coverage" in result.output and "relevance" not in result.output  # no passage listed
     assert (
         "Nothing in the corpus is about this claim. It holds 1 article (44 passages) from el Nuevo Herald, "
         "dated 2018-01-15." in " ".join(result.output.split())
     )
     doc = json.loads(runner.invoke(app, ["check", "The moon landing was faked", "--json"]).stdout)
     assert doc["passages"] == [] and doc["corpus"]["articles"] == 1 and doc["corpus"]["outlets"] == ["el Nuevo Herald"]
+    assert doc["coverage"] == "no_coverage" and doc["verdict"] == "unverified"
     # a claim the corpus is about still gets its passages, each above the floor
     doc = json.loads(runner.invoke(app, ["check", "Nobody was injured in the 2017 helicopter attack", "--json"]).stdout)
-    assert doc["corpus"] is None and any("No one was injured" in p["text"] for p in doc["passages"])
+    assert doc["coverage"] != "no_coverage" and any("No one was injured" in p["text"] for p in doc["passages"])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])

@@ -93,3 +93,60 @@ def test_a_claim_about_what_someone_said_is_not_overruled_by_the_correction():
     correction = passage("refutes", 0.9)
     assert decide([quoted, correction], "Ruiz said the stadium cost 2 million dollars")[0] == "disputed"
     assert decide([quoted, correction], "The stadium cost 2 million dollars")[0] == "refuted"
+
+
+def reported(
+    stance: str, text: str, *, article: int, published: str | None, outlet: str, relevance: float = 0.5
+) -> PassageResult:
+    p = passage(stance, 0.9, relevance=relevance)
+    return p.model_copy(
+        update={
+            "text": text,
+            "article": ArticleRef(id=article, title=None, outlet=outlet, url=None, published=published),
+        }
+    )
+
+
+def test_a_dispute_says_which_side_is_newer():
+    early = reported("supports", "Eight people died in the fire.", article=1, published="2018-01-15", outlet="AP")
+    late = reported("refutes", "Nobody died in the fire.", article=2, published="2018-01-17", outlet="Reuters")
+    verdict, reason = decide([early, late])
+    assert verdict == "disputed"
+    assert reason.endswith(
+        "The newer reporting conflicts with it: Reuters, 2018-01-17; the other side's newest is from 2018-01-15."
+    )
+    same_day = late.model_copy(update={"article": late.article.model_copy(update={"published": "2018-01-15"})})
+    assert decide([early, same_day])[1].endswith("The newest reports on both sides are from 2018-01-15.")
+    undated = late.model_copy(update={"article": late.article.model_copy(update={"published": None})})
+    assert decide([early, undated])[1].endswith("Only the supporting reports are dated (newest 2018-01-15, AP).")
+
+
+def test_newer_reporting_of_the_same_fact_comes_first_among_equals():
+    old = reported(
+        "supports",
+        "Eight people died in the fire on Monday.",
+        article=1,
+        published="2018-01-15",
+        outlet="AP",
+        relevance=0.9,
+    )
+    new = reported(
+        "supports",
+        "Eight people died in the fire on Monday, police said.",
+        article=2,
+        published="2018-01-16",
+        outlet="Reuters",
+        relevance=0.5,
+    )
+    other = reported(
+        "supports", "The mayor visited the site.", article=3, published="2018-01-20", outlet="BBC", relevance=0.7
+    )
+    # the same fact: the newer article takes the older one's place; a different fact keeps its place
+    assert [p.article.id for p in side_first([old, other, new])] == [2, 3, 1]
+    # not of equal standing: a confident side stays ahead of a merely related newer report
+    related = new.model_copy(update={"confident": False})
+    assert [p.article.id for p in side_first([old, related])] == [1, 2]
+    # equal relevance, different facts: the newer first
+    a = reported("supports", "Alpha beta gamma.", article=4, published="2018-01-01", outlet="X", relevance=0.5)
+    b = reported("supports", "Delta epsilon zeta.", article=5, published="2018-02-01", outlet="Y", relevance=0.5)
+    assert [p.article.id for p in side_first([a, b])] == [5, 4]

@@ -2,6 +2,7 @@
 services), never the app; the app imports these two lists."""
 
 from claimbot.bot.features.check import CheckCommands, MoreButton, PublishButton
+from claimbot.bot.features.corpus import CorpusCommands
 from claimbot.bot.features.ingest import IngestCommands
 from claimbot.bot.features.moderation import ModerationCommands
 from claimbot.bot.features.review import FlagButton, ReviewButton, ReviewCommands
@@ -9,7 +10,15 @@ from claimbot.bot.features.setup import SetupCommands
 from claimbot.bot.features.sources import SourcesCommands
 
 # The cogs, each built with the bot.
-COGS = (CheckCommands, SourcesCommands, IngestCommands, ReviewCommands, ModerationCommands, SetupCommands)
+COGS = (
+    CheckCommands,
+    SourcesCommands,
+    IngestCommands,
+    CorpusCommands,
+    ReviewCommands,
+    ModerationCommands,
+    SetupCommands,
+)
 # Buttons that survive a restart: their custom ids carry what they act on.
 DYNAMIC_ITEMS = (FlagButton, MoreButton, PublishButton, ReviewButton)
 

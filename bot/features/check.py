@@ -68,7 +68,10 @@ async def run_check(interaction: Interaction, text: str | None, *, private: bool
     def check_and_correction() -> tuple[CheckResult, CorrectionView | None]:
         # One pool task: the correction lookup (it embeds the claim) must not queue again behind
         # every check of a burst, which held each answer until the whole burst was done.
-        return svc.index.check(claim, top=CHECK_TOP), svc.review.find_correction(guild_id, claim)
+        collections = svc.collections(guild_id)
+        return svc.index.check(claim, top=CHECK_TOP, collection=collections), svc.review.find_correction(
+            guild_id, claim
+        )
 
     try:
         result, correction = await run_heavy(interaction.client, guild_id, check_and_correction)

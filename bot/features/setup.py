@@ -4,6 +4,7 @@ channel), and `/help`."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -22,9 +23,12 @@ from claimbot.bot.interactions import (
 from claimbot.bot.words import coverage
 from claimbot.index.records import CorpusSummary
 from claimbot.index.review import GuildConfig
+from claimbot.index.service import DEFAULT_COLLECTION
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
+
+COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 
 
 class SetupCommands(commands.Cog):
@@ -43,6 +47,7 @@ class SetupCommands(commands.Cog):
         review_channel="Where review cards are posted",
         moderator_role="Who may review flags, correct answers and ingest",
         mod_log_channel="Where every moderator action is posted, one line each (optional)",
+        collection="This server's own collection, searched with the shared corpus; 'none': the shared corpus only",
     )
     async def setup(
         self,
@@ -50,6 +55,7 @@ class SetupCommands(commands.Cog):
         review_channel: app_commands.AppCommandChannel | None = None,
         moderator_role: discord.Role | None = None,
         mod_log_channel: app_commands.AppCommandChannel | None = None,
+        collection: app_commands.Range[str, 1, 50] | None = None,
     ) -> None:
         perms = interaction.permissions
         if not (perms.manage_guild or perms.administrator):
@@ -57,13 +63,23 @@ class SetupCommands(commands.Cog):
                 interaction, "Only members with the Manage Server permission can change claimbot's settings."
             )
             return
-        if review_channel is None and moderator_role is None and mod_log_channel is None:
+        if review_channel is None and moderator_role is None and mod_log_channel is None and collection is None:
             await reply_private(
                 interaction,
-                "Give at least one setting to change: review_channel, moderator_role or mod_log_channel "
-                "(`/claimbot settings` shows the current ones).",
+                "Give at least one setting to change: review_channel, moderator_role, mod_log_channel or "
+                "collection (`/claimbot settings` shows the current ones).",
             )
             return
+        own: str | None = None
+        if collection is not None:
+            own = collection.strip().lower()
+            if own in ("none", DEFAULT_COLLECTION):
+                own = None  # the shared corpus only
+            elif not COLLECTION_NAME.fullmatch(own):
+                await reply_private(
+                    interaction, "A collection's name is 1-50 letters, digits and hyphens, e.g. `city-news`."
+                )
+                return
         for channel in (review_channel, mod_log_channel):
             if channel is not None and channel.type not in (discord.ChannelType.text, discord.ChannelType.news):
                 await reply_private(interaction, f"{channel.mention} must be a text channel.")
@@ -71,14 +87,18 @@ class SetupCommands(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         svc = services(interaction)
         guild_id = guild_id_of(interaction)
-        changes: dict[str, int] = {}
+        changes: dict[str, int | str | None] = {}
         if review_channel is not None:
             changes["review_channel_id"] = review_channel.id
         if moderator_role is not None:
             changes["moderator_role_id"] = moderator_role.id
         if mod_log_channel is not None:
             changes["mod_log_channel_id"] = mod_log_channel.id
-        config = await asyncio.to_thread(lambda: svc.review.configure_guild(guild_id, interaction.user.id, **changes))
+        if collection is not None:
+            changes["collection"] = own
+        config = await asyncio.to_thread(
+            lambda: svc.review.configure_guild(guild_id, interaction.user.id, **changes)  # type: ignore[arg-type]
+        )
         problems = []
         hellos = [
             (review_channel, "claimbot will post review cards for flagged answers here."),
@@ -124,10 +144,16 @@ def settings_text(config: GuildConfig) -> str:
         return f"<#{cid}>" if cid else "not set"
 
     role = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else "not set"
+    corpus = (
+        f"the shared corpus and this server's collection `{config.collection}`"
+        if config.collection
+        else "the shared corpus only"
+    )
     return (
         f"**Review channel:** {channel(config.review_channel_id)}\n"
         f"**Moderator role:** {role} (members with Manage Messages are moderators too)\n"
         f"**Mod-log channel:** {channel(config.mod_log_channel_id)}\n"
+        f"**Checks search:** {corpus}\n"
         "Change one with `/claimbot setup`, e.g. `/claimbot setup mod_log_channel:#mod-log`."
     )
 

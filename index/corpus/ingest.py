@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -25,7 +25,7 @@ from claimbot.index.corpus.furniture import is_furniture
 from claimbot.index.corpus.sources import SourceError, SourceItem
 from claimbot.index.records import ArticleInput, IngestReport, PassageDraft, Sentence
 from claimbot.index.search import Embedder, VectorBackend
-from claimbot.index.storage import Store
+from claimbot.index.storage import Store, blocking, domain_of
 
 if TYPE_CHECKING:  # spaCy loads only when an attributor is made
     from claimbot.index.corpus.attribution import Attributor, SentenceAttribution
@@ -74,12 +74,16 @@ class Ingestor:
         on_event: Callable[[IngestEvent], None] | None = None,
         write_lock: AbstractContextManager[object] | None = None,
         max_passages: int = DEFAULT_MAX_PASSAGES,
+        blocked_domains: Sequence[str] = (),
     ) -> None:
         """`load_attributor` (e.g. `claimbot.index.corpus.attribution.shared_attributor`) gives every passage its
         speaker, cue and attribution and embeds it with them; None stores them empty. `write_lock`
         is held from an article's commit until its vectors are in the index, so that nothing syncing
-        the index with the database meanwhile adds them a second time."""
+        the index with the database meanwhile adds them a second time. An article whose URL is on
+        a `blocked_domains` source is refused (a file or JSONL line can name one; a URL is refused
+        before it is fetched, by `SourceOptions.blocked_domains`)."""
         self.store = store
+        self.blocked_domains = tuple(blocked_domains)
         self.vectors = vectors
         self.write_lock = write_lock or contextlib.nullcontext()
         self.embedder = embedder
@@ -150,6 +154,10 @@ class Ingestor:
             self._emit(IngestEvent("failed", item.origin, f"could not be indexed ({type(error).__name__}: {error})"))
 
     def _prepare(self, item: ArticleInput) -> None:
+        blocked = blocking(domain_of(item.url), self.blocked_domains)
+        if blocked is not None:
+            self._emit(IngestEvent("failed", item.origin, f"{blocked} is a blocked source"))
+            return
         article = item.model_copy(update={"text": textmod.normalise(item.text)})
         if not article.text:
             self._emit(IngestEvent("failed", article.origin, "no extractable text"))

@@ -22,6 +22,7 @@ import httpx
 from pydantic import ValidationError
 
 from claimbot.index.records import ArticleInput
+from claimbot.index.storage import blocking, domain_of
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -59,6 +60,8 @@ class SourceOptions:
     private_hosts: frozenset[str] = frozenset()
     overrides: dict[str, Any] | None = None  # metadata given on the command line
     user_agent: str = DEFAULT_USER_AGENT
+    # Domains moderators blocked: never fetched, not even as a redirect's target.
+    blocked_domains: tuple[str, ...] = ()
 
 
 def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceItem]:
@@ -357,6 +360,13 @@ def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
+def _blocked_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
+    entry = blocking(domain_of(str(url)), options.blocked_domains)
+    if entry is None:
+        return None
+    return f"{entry} is a blocked source (not fetched; `claimbot sources unblock {entry}` allows it again)"
+
+
 def _host_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
     """Why `url` must not be fetched: not http(s), or its host resolves to a non-global address."""
     if url.scheme not in ("http", "https"):
@@ -500,7 +510,7 @@ def fetch_document(
         while True:
             if time.monotonic() > deadline:
                 raise httpx.TimeoutException("the whole fetch took too long", request=request)
-            refusal = _host_refusal(request.url, options)
+            refusal = _blocked_refusal(request.url, options) or _host_refusal(request.url, options)
             if refusal:
                 return SourceError(url, refusal)
             try:

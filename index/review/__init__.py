@@ -13,6 +13,8 @@ from claimbot.index.review.claims import (
 )
 from claimbot.index.review.errors import ANSWER_GONE, AlreadyTaken, NotFound, ReviewError
 from claimbot.index.review.models import (
+    OPERATOR,
+    OPERATOR_GUILD,
     STALE_TAKE_S,
     AnswerView,
     AuditAction,
@@ -45,6 +47,8 @@ __all__ = [
     "STALE_TAKE_S",
     "AlreadyTaken",
     "AnswerView",
+    "OPERATOR",
+    "OPERATOR_GUILD",
     "AuditAction",
     "AuditEntry",
     "ClaimError",

@@ -1,4 +1,5 @@
-"""Per-guild settings: the review channel, the moderator role and the mod-log channel."""
+"""Per-guild settings: the review channel, the moderator role, the mod-log channel and the
+server's own collection."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from claimbot.index.storage import GuildSettingsRow
 
 # `configure_guild` leaves a setting it is not given as it is.
 KEEP: Any = object()
-SETTINGS = ("review_channel_id", "moderator_role_id", "mod_log_channel_id")
+SETTINGS = ("review_channel_id", "moderator_role_id", "mod_log_channel_id", "collection")
 
 
 class GuildSettings(Part):
@@ -24,7 +25,7 @@ class GuildSettings(Part):
             row = s.get(GuildSettingsRow, guild_id)
             if row is None:
                 return GuildConfig(guild_id, None, None)
-            return GuildConfig(guild_id, row.review_channel_id, row.moderator_role_id, row.mod_log_channel_id)
+            return _config(row)
 
     def configure_guild(
         self,
@@ -34,12 +35,14 @@ class GuildSettings(Part):
         review_channel_id: int | None = KEEP,
         moderator_role_id: int | None = KEEP,
         mod_log_channel_id: int | None = KEEP,
+        collection: str | None = KEEP,
     ) -> GuildConfig:
         """Change the settings given (None clears one); the others stay. One audit row."""
         given = {
             "review_channel_id": review_channel_id,
             "moderator_role_id": moderator_role_id,
             "mod_log_channel_id": mod_log_channel_id,
+            "collection": collection,
         }
         changes = {k: v for k, v in given.items() if v is not KEEP}
         with self._session() as s, s.begin():
@@ -55,4 +58,10 @@ class GuildSettings(Part):
             row.updated_by = actor_id
             row.updated_at = self.now()
             self._audit.write(s, guild_id, actor_id, AuditAction.SETUP, "guild_settings", None, before, changes)
-            return GuildConfig(guild_id, row.review_channel_id, row.moderator_role_id, row.mod_log_channel_id)
+            return _config(row)
+
+
+def _config(row: GuildSettingsRow) -> GuildConfig:
+    return GuildConfig(
+        row.guild_id, row.review_channel_id, row.moderator_role_id, row.mod_log_channel_id, row.collection
+    )

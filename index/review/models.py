@@ -116,6 +116,15 @@ class AuditAction(StrEnum):
     SETUP = "setup"
     INGEST = "ingest"
     REVOKE = "revoke"  # a correction taken back
+    REMOVE_ARTICLE = "remove_article"
+    BLOCK_SOURCE = "block_source"
+    UNBLOCK_SOURCE = "unblock_source"
+
+
+# The audit log's guild for actions taken outside Discord (`claimbot articles remove`, `claimbot
+# sources block`): no server's, and the actor is the operator (0).
+OPERATOR_GUILD = 0
+OPERATOR = 0
 
 
 class RateScope(StrEnum):
@@ -136,6 +145,7 @@ class GuildConfig:
     review_channel_id: int | None
     moderator_role_id: int | None
     mod_log_channel_id: int | None = None
+    collection: str | None = None  # the server's own collection, searched with the shared corpus
 
 
 @dataclass(frozen=True)

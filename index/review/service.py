@@ -103,6 +103,7 @@ class ReviewService:
         review_channel_id: int | None = KEEP,
         moderator_role_id: int | None = KEEP,
         mod_log_channel_id: int | None = KEEP,
+        collection: str | None = KEEP,
     ) -> GuildConfig:
         """Change the settings given (None clears one); the others stay as they are."""
         return self.guilds.configure_guild(
@@ -111,6 +112,7 @@ class ReviewService:
             review_channel_id=review_channel_id,
             moderator_role_id=moderator_role_id,
             mod_log_channel_id=mod_log_channel_id,
+            collection=collection,
         )
 
     # -- rate limits ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -43,18 +43,26 @@ class VectorBackend(Protocol):
     def remove(self, ids: np.ndarray) -> None: ...
     def rebuild(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
     def sync(self, truth_ids: np.ndarray, load_vectors: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int]: ...
-    def search(self, query: np.ndarray, k: int, collection: str | None = None) -> list[tuple[int, float]]: ...
+    def search(
+        self, query: np.ndarray, k: int, collection: str | Sequence[str] | None = None
+    ) -> list[tuple[int, float]]: ...
     def save(self) -> None: ...
 
 
 def open_vector_index(
-    engine: Engine, path: Path, dim: int, hnsw_threshold: int, collection_ids: Callable[[str], np.ndarray]
+    engine: Engine,
+    path: Path,
+    dim: int,
+    hnsw_threshold: int,
+    collection_ids: Callable[[str | Sequence[str]], np.ndarray],
+    blocked_ids: Callable[[], np.ndarray],
 ) -> VectorBackend:
     """The dense index that goes with this database: pgvector inside PostgreSQL, else a faiss file
-    (which asks `collection_ids` which passages a collection holds)."""
+    (which asks `collection_ids` which passages a collection holds, `blocked_ids` which come from
+    blocked sources)."""
     if engine.dialect.name == "postgresql":
         return PgVectorIndex(engine, dim)
-    return VectorIndex(path, dim, hnsw_threshold, collection_ids=collection_ids)
+    return VectorIndex(path, dim, hnsw_threshold, collection_ids=collection_ids, blocked_ids=blocked_ids)
 
 
 class VectorIndex:
@@ -63,13 +71,15 @@ class VectorIndex:
         path: Path,
         dim: int,
         hnsw_threshold: int,
-        collection_ids: Callable[[str], np.ndarray] | None = None,
+        collection_ids: Callable[[str | Sequence[str]], np.ndarray] | None = None,
+        blocked_ids: Callable[[], np.ndarray] | None = None,
     ) -> None:
         self.path = path
         self.dim = dim
         self.hnsw_threshold = hnsw_threshold
         # faiss holds ids only: which passages a collection has comes from the database.
         self._collection_ids = collection_ids
+        self._blocked_ids = blocked_ids
         self._lock = threading.RLock()
         self._index = self._empty(hnsw=False)
         self._tombstones: set[int] = set()
@@ -177,9 +187,13 @@ class VectorIndex:
             return len(missing), len(extra)
 
     # -- queries ----------------------------------------------------------------------------
-    def search(self, query: np.ndarray, k: int, collection: str | None = None) -> list[tuple[int, float]]:
-        """(passage id, inner product), best first; only the collection's passages if one is named
-        (filtered inside the search, so a small collection still gets its k nearest)."""
+    def search(
+        self, query: np.ndarray, k: int, collection: str | Sequence[str] | None = None
+    ) -> list[tuple[int, float]]:
+        """(passage id, inner product), best first; only the collection's (or collections')
+        passages if named, never a blocked source's. Both are filtered inside the search, so a small
+        collection still gets its k nearest, and blocked passages take no place among them."""
+        blocked = self._blocked_ids() if self._blocked_ids is not None else np.empty(0, np.int64)
         within = None
         if collection is not None:
             if self._collection_ids is None:
@@ -194,8 +208,9 @@ class VectorIndex:
             # faiss keeps only a raw pointer to a selector's parts: `keep` holds them until the search ends.
             sel: faiss.IDSelector | None = None
             keep: list[faiss.IDSelector] = []
-            if self._tombstones:
-                masked = faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64))
+            if self._tombstones or len(blocked):
+                hidden = np.union1d(np.fromiter(self._tombstones, dtype=np.int64), blocked)
+                masked = faiss.IDSelectorBatch(hidden)
                 sel = faiss.IDSelectorNot(masked)
                 keep += [masked, sel]
             if within is not None:

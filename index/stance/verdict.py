@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from claimbot.index.records import PassageResult, Verdict
@@ -82,7 +83,7 @@ def decide(passages: list[PassageResult], claim: str = "") -> tuple[Verdict, str
     if support and refute:
         return DISPUTED, (
             f"{_count(len(support), 'supports', 'support')} it, {_count(len(refute), 'conflicts', 'conflict')}: "
-            f"{_voices(support)} vs {_voices(refute)}."
+            f"{_voices(support)} vs {_voices(refute)}.{_which_is_newer(support, refute)}"
         )
     if support:
         return SUPPORTED, f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}) and none conflicts."
@@ -98,11 +99,87 @@ def decide(passages: list[PassageResult], claim: str = "") -> tuple[Verdict, str
     return UNVERIFIED, "No indexed passage is about it."
 
 
+def _newest(passages: list[PassageResult]) -> PassageResult | None:
+    dated = [p for p in passages if p.article.published]
+    return max(dated, key=lambda p: p.article.published or "") if dated else None
+
+
+def _which_is_newer(support: list[PassageResult], refute: list[PassageResult]) -> str:
+    """Which side's reporting is newer, for a dispute: a later report may correct an earlier one,
+    and the reader should not have to compare the dates passage by passage."""
+    s, r = _newest(support), _newest(refute)
+    if s is None and r is None:
+        return ""  # nothing to compare
+    if s is None or r is None:
+        dated, side = (r, "conflicting") if s is None else (s, "supporting")
+        assert dated is not None
+        return f" Only the {side} reports are dated (newest {dated.article.published}, {who(dated)})."
+    s_date, r_date = s.article.published or "", r.article.published or ""
+    if s_date == r_date:
+        return f" The newest reports on both sides are from {s_date}."
+    newer, older, word = (s, r, "supports") if s_date > r_date else (r, s, "conflicts with")
+    return (
+        f" The newer reporting {word} it: {who(newer)}, {newer.article.published}; "
+        f"the other side's newest is from {older.article.published}."
+    )
+
+
+# Two passages whose content words overlap this much (Jaccard) report the same fact.
+SAME_FACT_OVERLAP = 0.6
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.casefold()) if len(w) > 2}
+
+
+def same_fact(a: PassageResult, b: PassageResult) -> bool:
+    """Different articles' passages that say the same thing (near-identical content words)."""
+    if a.article.id == b.article.id:
+        return False
+    wa, wb = _words(a.text), _words(b.text)
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= SAME_FACT_OVERLAP
+
+
+def _standing(p: PassageResult) -> tuple[bool, str | None]:
+    return (takes_side(p), p.stance if takes_side(p) else None)
+
+
+def newest_first_within_facts(passages: list[PassageResult]) -> list[PassageResult]:
+    """Among passages of equal standing (the same confident side, or all merely related) that report
+    the same fact, the newer article's comes first, in the places the group already holds: an update
+    ("the death toll rose to 12") is read before the early report it supersedes ("8 died")."""
+    out = list(passages)
+    done: set[int] = set()
+    for i, p in enumerate(out):
+        if i in done:
+            continue
+        group = [i] + [
+            j
+            for j in range(i + 1, len(out))
+            if j not in done and _standing(out[j]) == _standing(p) and same_fact(p, out[j])
+        ]
+        done.update(group)
+        if len(group) > 1:
+            members = sorted((out[j] for j in group), key=lambda q: q.article.published or "", reverse=True)
+            for j, q in zip(group, members, strict=True):
+                out[j] = q
+    return out
+
+
 def takes_side(p: PassageResult) -> bool:
     return p.confident and p.stance in ("supports", "refutes")
 
 
 def side_first(passages: list[PassageResult]) -> list[PassageResult]:
     """Passages that confidently take a side first (most relevant first), then the merely
-    relevant ones, leaning or not, in relevance order."""
-    return sorted(passages, key=lambda p: (not takes_side(p), -p.relevance))
+    relevant ones, leaning or not, in relevance order; at equal standing and relevance, and for
+    the same fact reported twice, the newer article first."""
+    ranked = sorted(passages, key=lambda p: (not takes_side(p), -p.relevance, _newer_first(p)))
+    return newest_first_within_facts(ranked)
+
+
+def _newer_first(p: PassageResult) -> int:
+    """A sort key: the later date first, undated last."""
+    date = p.article.published
+    return -dt.date.fromisoformat(date).toordinal() if date else 0

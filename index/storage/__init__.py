@@ -10,6 +10,7 @@ would hide the `migrate` module.
 from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
 from claimbot.index.storage.db import alembic_config, make_engine, upgrade
+from claimbot.index.storage.domains import blocking, domain_of, normalise_domain
 from claimbot.index.storage.feed_tables import FeedItemRow, FeedRow
 from claimbot.index.storage.migrate import MigrationError, copied_tables
 from claimbot.index.storage.migrate import format_report as format_migration_report
@@ -24,9 +25,16 @@ from claimbot.index.storage.review_tables import (
     GuildSettingsRow,
     RateEventRow,
 )
-from claimbot.index.storage.schema import DEFAULT_COLLECTION, ArticleRow, Base, MetaRow, PassageRow
+from claimbot.index.storage.schema import (
+    DEFAULT_COLLECTION,
+    ArticleRow,
+    Base,
+    BlockedDomainRow,
+    MetaRow,
+    PassageRow,
+)
 from claimbot.index.storage.schema import _utcnow as utcnow
-from claimbot.index.storage.store import PASSAGE_ID_MARK, Store, StoredPassage, query_words
+from claimbot.index.storage.store import PASSAGE_ID_MARK, Collections, Store, StoredPassage, query_words, scope_list
 
 __all__ = [
     "DEFAULT_COLLECTION",
@@ -35,6 +43,8 @@ __all__ = [
     "ArticleRow",
     "AuditRow",
     "Base",
+    "BlockedDomainRow",
+    "Collections",
     "CorrectionRow",
     "FeedItemRow",
     "FeedRow",
@@ -49,14 +59,18 @@ __all__ = [
     "Store",
     "StoredPassage",
     "alembic_config",
+    "blocking",
     "column_dim",
     "copied_tables",
     "db",
+    "domain_of",
     "format_migration_report",
     "from_blobs",
     "make_engine",
+    "normalise_domain",
     "query_words",
     "run_migration",
+    "scope_list",
     "to_blob",
     "upgrade",
     "utcnow",

@@ -54,6 +54,7 @@ stats AS MATERIALIZED (
            END AS avgdl
     FROM est
 ),
+blocked AS MATERIALIZED ({{blocked}}),
 scored AS (
     SELECT tf.id, tf.collection,
            greatest(ln((greatest(stats.n, df.n_hit) - df.n_hit + 0.5) / (df.n_hit + 0.5)), 1e-6)
@@ -61,15 +62,19 @@ scored AS (
     FROM tf JOIN df USING (lex) CROSS JOIN stats
 )
 SELECT id FROM scored
-WHERE CAST(:collection AS text) IS NULL OR collection = :collection
+WHERE (CAST(:collections AS text[]) IS NULL OR collection = ANY(CAST(:collections AS text[])))
+  AND id NOT IN (SELECT id FROM blocked)
 GROUP BY id
 ORDER BY sum(s) DESC, id
 LIMIT :k
 """
 
 
-def lexical_search(connection: Connection, words: Sequence[str], k: int, collection: str | None) -> list[int]:
-    """Passage ids matching any of `words` (stopwords removed; to_tsvector folds case), best first."""
+def lexical_search(
+    connection: Connection, words: Sequence[str], k: int, collections: list[str] | None, blocked_sql: str
+) -> list[int]:
+    """Passage ids matching any of `words` (stopwords removed; to_tsvector folds case), best first:
+    only in `collections` (None: all) and never one `blocked_sql` (a query of passage ids) names."""
     words = list(dict.fromkeys(words))
     if not words:
         return []
@@ -78,9 +83,9 @@ def lexical_search(connection: Connection, words: Sequence[str], k: int, collect
     params = {
         "words": words,
         "exact_below": EXACT_STATS_BELOW,
-        "collection": collection,
+        "collections": collections,
         "k": k,
     }
     # JIT compilation costs more than this short query gains from it (about 40 ms measured at 95k).
     connection.execute(text("SET LOCAL jit = off"))
-    return [int(r[0]) for r in connection.execute(text(_QUERY), params)]
+    return [int(r[0]) for r in connection.execute(text(_QUERY.replace("{blocked}", blocked_sql)), params)]

@@ -16,6 +16,8 @@ import numpy as np
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import Connection, Engine, Integer, String, bindparam, column, select, table, text, update
 
+from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL
+
 # The storage guide measured recall@10 1.000 at ef_search 64 and 128 on 100k clustered vectors;
 # 128 is what the faiss HNSW uses too, so both backends search equally wide.
 HNSW_EF_SEARCH = 128
@@ -123,20 +125,29 @@ class PgVectorIndex:
             c.execute(text(f"REINDEX INDEX {HNSW_INDEX}"))
             c.commit()
 
-    def search(self, query: np.ndarray, k: int, collection: str | None = None) -> list[tuple[int, float]]:
-        """(passage id, cosine similarity), best first, like the faiss index's inner product."""
+    def search(
+        self, query: np.ndarray, k: int, collection: str | Sequence[str] | None = None
+    ) -> list[tuple[int, float]]:
+        """(passage id, cosine similarity), best first, like the faiss index's inner product; only
+        the collection's (or collections') passages if named, never a blocked source's."""
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         distance = passage_vectors.c.embedding_vec.cosine_distance(q)
-        query_rows = select(passage_vectors.c.id, distance.label("distance")).order_by(distance).limit(k)
+        query_rows = (
+            select(passage_vectors.c.id, distance.label("distance"))
+            .where(text(f"passages.id NOT IN ({BLOCKED_PASSAGES_SQL})"))
+            .order_by(distance)
+            .limit(k)
+        )
         with self.engine.begin() as c:
             # SET LOCAL: only for this transaction, so a pooled connection keeps its defaults.
             ef_search = min(max(HNSW_EF_SEARCH, k), 1000)  # pgvector's ceiling for ef_search
             c.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
+            # Without an iterative scan the graph yields ef_search rows and the filters keep only
+            # those in the collection and not blocked: a small collection would get few or none.
+            c.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
             if collection is not None:
-                # Without an iterative scan the graph yields ef_search rows and the filter keeps
-                # only those in the collection: a small collection would get few or none.
-                c.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
-                query_rows = query_rows.where(passage_vectors.c.collection == collection)
+                names = [collection] if isinstance(collection, str) else list(collection)
+                query_rows = query_rows.where(passage_vectors.c.collection.in_(names))
             rows = c.execute(query_rows).all()
         # Rows without a vector sort last with a NULL distance; they are not hits.
         return [(int(i), 1.0 - float(d)) for i, d in rows if d is not None]

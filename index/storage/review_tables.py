@@ -18,6 +18,8 @@ class GuildSettingsRow(Base):
     review_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     moderator_role_id: Mapped[int | None] = mapped_column(BigInteger)
     mod_log_channel_id: Mapped[int | None] = mapped_column(BigInteger)  # one line per moderator action
+    # The server's own collection, searched with the shared corpus; None: the shared corpus only.
+    collection: Mapped[str | None] = mapped_column(String(100))
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 

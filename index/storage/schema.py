@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -46,6 +47,8 @@ class ArticleRow(Base):
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     origin: Mapped[str] = mapped_column(Text, default="")
+    # The URL's host without "www." (storage/domains.py): what `claimbot sources` groups and blocks by.
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 
     passages: Mapped[list[PassageRow]] = relationship(
@@ -78,6 +81,18 @@ class PassageRow(Base):
     embedding: Mapped[bytes] = mapped_column(LargeBinary)
 
     article: Mapped[ArticleRow] = relationship(back_populates="passages")
+
+
+class BlockedDomainRow(Base):
+    """A source moderators blocked: never fetched again, its passages never shown (kept, so that
+    unblocking brings them back without a re-ingest)."""
+
+    __tablename__ = "blocked_domains"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    blocked_by: Mapped[int | None] = mapped_column(BigInteger)  # a Discord user; None from the CLI
+    blocked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 
 
 class MetaRow(Base):

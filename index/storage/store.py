@@ -8,17 +8,36 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
-from sqlalchemy import Engine, Table, delete, func, select, text
+from sqlalchemy import ColumnElement, Engine, Table, bindparam, delete, exists, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from claimbot.index.records import ArticleInput, CorpusSummary, PassageDraft
+from claimbot.index.records import ArticleInput, CorpusSummary, PassageDraft, RemovedArticle, SourceStat
 from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
+from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL, blocking, domain_of
 from claimbot.index.storage.pgtext import lexical_search as pg_lexical_search
 from claimbot.index.storage.pgvectors import write_vectors
-from claimbot.index.storage.schema import DEFAULT_COLLECTION, ArticleRow, MetaRow, PassageRow
+from claimbot.index.storage.schema import DEFAULT_COLLECTION, ArticleRow, BlockedDomainRow, MetaRow, PassageRow
+
+# The collections a search or summary covers: one, several (a server's own and the shared one), or
+# None for every collection.
+Collections = str | Sequence[str] | None
+
+
+def scope_list(collection: Collections) -> list[str] | None:
+    """`Collections` as a list, or None for every collection."""
+    if collection is None:
+        return None
+    return [collection] if isinstance(collection, str) else list(dict.fromkeys(collection))
+
+
+def _article_blocked() -> ColumnElement[bool]:
+    """Whether an `ArticleRow` comes from a blocked domain (a correlated EXISTS)."""
+    b = BlockedDomainRow
+    return exists().where(or_(ArticleRow.domain == b.domain, ArticleRow.domain.like(literal("%.") + b.domain)))
+
 
 # Words so common that a BM25 OR-query over them only costs time.
 _STOPWORDS = frozenset(
@@ -59,6 +78,7 @@ class StoredPassage:
     article_outlet: str | None
     article_url: str | None
     article_published: str | None
+    article_domain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +150,7 @@ class Store:
                 text=article.text,
                 content_hash=content_hash,
                 origin=article.origin,
+                domain=domain_of(article.url),
             )
             s.add(row)
             s.flush()
@@ -171,11 +192,12 @@ class Store:
             )
             return {r.id: _stored(r) for r in rows}
 
-    def passage_ids(self, collection: str | None = None) -> np.ndarray:
-        """Every passage's id in order, or only a collection's."""
+    def passage_ids(self, collection: Collections = None) -> np.ndarray:
+        """Every passage's id in order, or only those of a collection (or of several)."""
         query = select(PassageRow.id).order_by(PassageRow.id)
-        if collection is not None:
-            query = query.where(PassageRow.collection == collection)
+        scope = scope_list(collection)
+        if scope is not None:
+            query = query.where(PassageRow.collection.in_(scope))
         with self.engine.connect() as c:
             ids = c.execute(query).scalars().all()
         return np.asarray(ids, dtype=np.int64)
@@ -222,44 +244,59 @@ class Store:
                 # vectors, and `ClaimIndex.reindex` writes the new ones once the column fits them.
                 s.execute(text("UPDATE passages SET embedding_vec = NULL WHERE id = ANY(:ids)"), {"ids": list(ids)})
 
-    def lexical_search(self, query: str, k: int, collection: str | None = None) -> list[int]:
-        """Passage ids by BM25 over the passage text (context weighted lower), best first."""
+    def blocked_passage_ids(self) -> np.ndarray:
+        """The ids of every passage from a blocked source (empty while nothing is blocked)."""
+        with self.engine.connect() as c:
+            ids = c.execute(text(BLOCKED_PASSAGES_SQL)).scalars().all()
+        return np.asarray(sorted(ids), dtype=np.int64)
+
+    def lexical_search(self, query: str, k: int, collection: Collections = None) -> list[int]:
+        """Passage ids by BM25 over the passage text (context weighted lower), best first. Only the
+        collections asked for, never a blocked source's: both filtered inside the search, so that
+        they do not take places in the top k."""
         words = query_words(query)
         if not words:
             return []
+        scope = scope_list(collection)
         if self.is_postgres:
             with self.engine.connect() as c:
-                return pg_lexical_search(c, words, k, collection)
+                return pg_lexical_search(c, words, k, scope, BLOCKED_PASSAGES_SQL)
         match = " OR ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(words))
         sql = (
             "SELECT f.rowid FROM passages_fts f "
-            + ("JOIN passages p ON p.id = f.rowid " if collection else "")
+            + ("JOIN passages p ON p.id = f.rowid " if scope is not None else "")
             + "WHERE passages_fts MATCH :match "
-            + ("AND p.collection = :collection " if collection else "")
+            + ("AND p.collection IN :collections " if scope is not None else "")
+            + f"AND f.rowid NOT IN ({BLOCKED_PASSAGES_SQL}) "
             + "ORDER BY bm25(passages_fts, 1.0, 0.3) LIMIT :k"
         )
+        statement = text(sql)
+        params: dict[str, object] = {"match": match, "k": k}
+        if scope is not None:
+            statement = statement.bindparams(bindparam("collections", expanding=True))
+            params["collections"] = scope
         with self.engine.connect() as c:
-            return [r[0] for r in c.execute(text(sql), {"match": match, "k": k, "collection": collection})]
+            return [r[0] for r in c.execute(statement, params)]
 
     # -- facts ------------------------------------------------------------------------------
     def counts(self) -> tuple[int, int]:
         with self.session() as s:
             return (s.scalar(select(func.count(ArticleRow.id))) or 0, s.scalar(select(func.count(PassageRow.id))) or 0)
 
-    def summary(self, collection: str | None = None, outlets: int = 5) -> CorpusSummary:
-        """Counts, the most frequent outlets and the date range of the corpus (or one collection)."""
-        scope = [ArticleRow.collection == collection] if collection else []
+    def summary(self, collection: Collections = None, outlets: int = 5) -> CorpusSummary:
+        """What a search covers: counts, sources, the most frequent outlets and the date range of
+        the corpus (or of the collections given), blocked sources left out as the search leaves them."""
+        collections = scope_list(collection)
+        scope: list[ColumnElement[bool]] = [~_article_blocked()]
+        if collections is not None:
+            scope.append(ArticleRow.collection.in_(collections))
         with self.session() as s:
             articles = s.scalar(select(func.count(ArticleRow.id)).where(*scope)) or 0
             passages = (
-                s.scalar(
-                    select(func.count(PassageRow.id)).where(
-                        *[PassageRow.collection == collection] if collection else []
-                    )
-                )
-                or 0
+                s.scalar(select(func.count(PassageRow.id)).join(ArticleRow, PassageRow.article).where(*scope)) or 0
             )
             outlet_count = s.scalar(select(func.count(func.distinct(ArticleRow.outlet))).where(*scope)) or 0
+            sources = s.scalar(select(func.count(func.distinct(_source_key()))).where(*scope)) or 0
             oldest, newest = s.execute(
                 select(func.min(ArticleRow.published), func.max(ArticleRow.published)).where(*scope)
             ).one()
@@ -274,10 +311,102 @@ class Store:
             articles=articles,
             passages=passages,
             outlet_count=outlet_count,
+            sources=sources,
             outlets=[str(name) for name, _ in top],
             oldest=oldest.isoformat() if oldest else None,
             newest=newest.isoformat() if newest else None,
         )
+
+    # -- corpus management --------------------------------------------------------------------
+    def find_articles(self, ref: int | str, collection: Collections = None) -> list[RemovedArticle]:
+        """The articles an id or a URL names (a URL may be indexed in several collections)."""
+        cond: list[ColumnElement[bool]] = [ArticleRow.id == ref] if isinstance(ref, int) else [ArticleRow.url == ref]
+        collections = scope_list(collection)
+        if collections is not None:
+            cond.append(ArticleRow.collection.in_(collections))
+        counts = select(func.count(PassageRow.id)).where(PassageRow.article_id == ArticleRow.id).scalar_subquery()
+        with self.session() as s:
+            rows = s.execute(
+                select(ArticleRow.id, ArticleRow.url, ArticleRow.title, ArticleRow.collection, counts)
+                .where(*cond)
+                .order_by(ArticleRow.id)
+            ).all()
+        return [RemovedArticle(id=i, url=u, title=t, collection=c, passages=int(n)) for i, u, t, c, n in rows]
+
+    def remove_articles(self, article_ids: Sequence[int]) -> list[int]:
+        """Delete articles and their passages in one transaction; the ids of the passages removed.
+
+        The full-text index follows by itself (FTS5 triggers on SQLite; on PostgreSQL the postings
+        cascade and the vector is a column of the row); the caller drops the faiss vectors. On
+        SQLite the passages' id mark moves too, so that a process beside this one (`serve`) sees
+        the change on its next call and drops them from its own faiss copy (`ClaimIndex._catch_up`).
+        """
+        if not article_ids:
+            return []
+        with self.session() as s, s.begin():
+            if not self.is_postgres:
+                _fresh_ids(s, PassageRow, 1)  # first: takes SQLite's write lock; one id goes unused
+            ids = list(s.scalars(select(PassageRow.id).where(PassageRow.article_id.in_(list(article_ids)))))
+            s.execute(delete(PassageRow).where(PassageRow.article_id.in_(list(article_ids))))
+            s.execute(delete(ArticleRow).where(ArticleRow.id.in_(list(article_ids))))
+        return ids
+
+    def blocked_domains(self) -> list[str]:
+        with self.session() as s:
+            return list(s.scalars(select(BlockedDomainRow.domain).order_by(BlockedDomainRow.domain)))
+
+    def block_domain(self, domain: str, *, reason: str | None = None, actor_id: int | None = None) -> bool:
+        """Block a (normalised) domain; False when it was blocked already."""
+        with self.session() as s, s.begin():
+            if s.get(BlockedDomainRow, domain) is not None:
+                return False
+            s.add(BlockedDomainRow(domain=domain, reason=reason, blocked_by=actor_id))
+        return True
+
+    def unblock_domain(self, domain: str) -> bool:
+        """False when it was not blocked."""
+        with self.session() as s, s.begin():
+            row = s.get(BlockedDomainRow, domain)
+            if row is None:
+                return False
+            s.delete(row)
+        return True
+
+    def source_stats(self, collection: Collections = None) -> list[SourceStat]:
+        """Per source (the article's domain, or its outlet when it has no URL): articles, the
+        newest article's date and whether it is blocked; blocked domains without articles too.
+        Most articles first."""
+        key = _source_key()
+        collections = scope_list(collection)
+        cond = [] if collections is None else [ArticleRow.collection.in_(collections)]
+        with self.session() as s:
+            rows = s.execute(
+                select(
+                    key,
+                    func.max(ArticleRow.domain),
+                    func.count(ArticleRow.id),
+                    func.max(ArticleRow.published),
+                    func.max(ArticleRow.ingested_at),
+                )
+                .where(*cond)
+                .group_by(key)
+            ).all()
+            blocked = list(s.scalars(select(BlockedDomainRow.domain)))
+        stats = [
+            SourceStat(
+                source=name or "(unknown)",
+                domain=domain,
+                articles=int(n),
+                newest=newest.isoformat() if newest else None,
+                blocked=blocking(domain, blocked) is not None,
+            )
+            for name, domain, n, newest, _ in rows
+        ]
+        seen = {st.domain for st in stats}
+        stats += [
+            SourceStat(source=d, domain=d, articles=0, newest=None, blocked=True) for d in blocked if d not in seen
+        ]
+        return sorted(stats, key=lambda st: (-st.articles, st.source))
 
     def get_meta(self, key: str) -> str | None:
         with self.session() as s:
@@ -291,6 +420,11 @@ class Store:
         statement = insert(MetaRow).values(key=key, value=value)
         with self.session() as s, s.begin():
             s.execute(statement.on_conflict_do_update(index_elements=[MetaRow.key], set_={"value": value}))
+
+
+def _source_key() -> ColumnElement[str | None]:
+    """What counts as one source: the article's domain, or its outlet when it has no URL."""
+    return func.coalesce(ArticleRow.domain, ArticleRow.outlet)
 
 
 def _fresh_ids(s: Session, model: type[ArticleRow] | type[PassageRow], n: int) -> int:
@@ -332,4 +466,5 @@ def _stored(r: PassageRow) -> StoredPassage:
         article_outlet=a.outlet,
         article_url=a.url,
         article_published=a.published.isoformat() if a.published else None,
+        article_domain=a.domain,
     )

@@ -75,6 +75,8 @@ async def test_sync_payload(harness):
         "Check this claim",
         "sources",
         "ingest",
+        "article",
+        "source",
         "review",
         "corrections",
         "audit",
@@ -84,16 +86,17 @@ async def test_sync_payload(harness):
     assert by_name["Check this claim"]["type"] == 3 and by_name["check"]["type"] == 1
     # Visible to every member: a moderator by role alone (no Manage Messages) must be able to run
     # them; claimbot checks who is a moderator when they are used.
-    for name in ("review", "ingest", "corrections", "audit"):
+    for name in ("review", "ingest", "article", "source", "corrections", "audit"):
         assert by_name[name].get("default_member_permissions") is None, name
     assert int(by_name["claimbot"]["default_member_permissions"]) == MANAGE_GUILD
     assert [o["name"] for o in by_name["claimbot"]["options"]] == ["setup", "settings"]
     assert [o["name"] for o in by_name["corrections"]["options"]] == ["list", "revoke"]
+    assert [o["name"] for o in by_name["source"]["options"]] == ["block", "unblock", "list"]
     review_show = next(o for o in by_name["review"]["options"] if o["name"] == "show")
     assert [c["value"] for c in review_show["choices"]] == ["open", "mine", "decided"]
     for c in put.json:
         assert 1 <= len(c["name"]) <= 32 and len(c.get("description") or "") <= 100
-    assert len(synced) == 9
+    assert len(synced) == 11
 
 
 async def test_smoke_bot_start_over_the_fake_gateway(fake, small_index):
@@ -147,7 +150,19 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
     monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
     names = await sync_commands_async(Settings(_env_file=None), guild_id=4242)
     assert sorted(names) == sorted(
-        ["check", "Check this claim", "sources", "ingest", "review", "corrections", "audit", "claimbot", "help"]
+        [
+            "check",
+            "Check this claim",
+            "sources",
+            "ingest",
+            "article",
+            "source",
+            "review",
+            "corrections",
+            "audit",
+            "claimbot",
+            "help",
+        ]
     )
     put = fake.find(lambda r: r.method == "PUT")
     assert [r.path for r in put] == [f"/applications/{APP_ID}/guilds/4242/commands"]

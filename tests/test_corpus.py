@@ -1,0 +1,187 @@
+"""Corpus management and freshness: removing an article, blocking a source, per-server
+collections, and what every answer says it searched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from claimbot.bot.cli import app
+from claimbot.bot.words import searched, verdict_words
+from claimbot.index.config import Settings
+from claimbot.index.records import CheckResult, CorpusSummary, Coverage
+from claimbot.index.review import OPERATOR_GUILD, ReviewService
+from claimbot.index.service import ClaimIndex, CorpusError, read_inputs, source_options
+from tests.conftest import sqlite_only
+from tests.hash_embedder import HashEmbedder
+
+runner = CliRunner()
+
+CLAIM = "the dam on the Orinoco river collapsed"
+
+
+def _jsonl(path: Path, articles: list[dict[str, str]]) -> Path:
+    path.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
+    return path
+
+
+def _articles() -> list[dict[str, str]]:
+    # The blocked outlet says it many times over: unfiltered, it fills every top-k place.
+    flood = " ".join("The dam on the Orinoco river collapsed." for _ in range(12))
+    return [
+        {"text": flood, "title": "Flood", "url": "https://news.rumours.example/dam", "published": "2020-03-02"},
+        {
+            "text": "The dam on the Orinoco river collapsed on Sunday.",
+            "title": "Dam",
+            "url": "https://www.wire.example/dam",
+            "outlet": "Wire",
+            "published": "2020-03-01",
+        },
+    ]
+
+
+@pytest.fixture
+def index(settings: Settings, tmp_path: Path):
+    idx = ClaimIndex(settings, embedder=HashEmbedder())
+    report = idx.ingest(read_inputs([str(_jsonl(tmp_path / "a.jsonl", _articles()))], source_options(settings)))
+    assert report.added == 2, report.errors
+    yield idx
+    idx.close()
+
+
+def _domains(result: CheckResult) -> set[str]:
+    return {(p.article.url or "").split("/")[2] for p in result.passages}
+
+
+def test_a_blocked_source_never_appears_and_takes_no_top_k_place(index, monkeypatch):
+    # k = 1 candidate per search: a filter applied after cutting would leave nothing to show.
+    index.settings.candidates = index.settings.stance_candidates = 1
+    assert _domains(index.check(CLAIM, top=1, stance=False)) == {"news.rumours.example"}
+    outcome = index.block_domain("https://rumours.example/")  # the parent domain blocks the subdomain
+    assert outcome.domain == "rumours.example" and outcome.changed and outcome.articles == 1
+    result = index.check(CLAIM, top=1, stance=False)
+    assert _domains(result) == {"www.wire.example"}
+    assert index.store.lexical_search(CLAIM, 1) != [] and all(
+        index.store.passages(index.store.lexical_search(CLAIM, 50))[i].article_domain == "wire.example"
+        for i in index.store.lexical_search(CLAIM, 50)
+    )
+    # the answer's summary leaves the blocked source out as the search does
+    assert (result.corpus.articles, result.corpus.sources) == (1, 1)
+    assert not index.block_domain("rumours.example").changed
+    assert index.unblock_domain("rumours.example").changed
+    assert _domains(index.check(CLAIM, top=1, stance=False)) == {"news.rumours.example"}
+    with pytest.raises(CorpusError, match="not a domain"):
+        index.block_domain("not a domain%")
+
+
+def test_removing_an_article_removes_it_from_every_index(index, settings):
+    other = ClaimIndex(settings, embedder=HashEmbedder())  # a second process, e.g. `serve` beside the CLI
+    try:
+        _ = other.vectors
+        found = index.find_articles("https://news.rumours.example/dam")
+        assert [a.passages for a in found] == [12]
+        removed_ids = index.store.passage_ids()[:12]
+        assert index.remove_articles(found) == 12
+        assert index.store.counts() == (1, 1)
+        assert not np.isin(removed_ids, index.vectors.ids()).any()
+        assert set(index.store.lexical_search(CLAIM, 50)).isdisjoint(removed_ids.tolist())
+        # the other process drops them on its next call (pgvector: the rows are gone already)
+        assert not np.isin(removed_ids, other.vectors.ids()).any()
+        assert _domains(other.check(CLAIM, stance=False)) == {"www.wire.example"}
+        assert index.find_articles(f"#{found[0].id}") == []
+        with pytest.raises(CorpusError):
+            index.find_articles("rumours")
+    finally:
+        other.close()
+
+
+@sqlite_only
+def test_a_removal_cut_short_before_the_faiss_file_is_saved_is_finished_on_open(index, settings):
+    found = index.find_articles("https://news.rumours.example/dam")
+    ids = index.store.remove_articles([a.id for a in found])  # the commit, then a crash before the faiss save
+    index.close()
+    reopened = ClaimIndex(settings, embedder=HashEmbedder())
+    try:
+        assert not np.isin(ids, reopened.vectors.ids()).any()
+    finally:
+        reopened.close()
+
+
+def test_a_blocked_sources_article_is_refused_at_ingest(index, settings, tmp_path):
+    index.block_domain("rumours.example")
+    line = {"text": "Another rumour.", "url": "https://rumours.example/b"}
+    report = index.ingest(read_inputs([str(_jsonl(tmp_path / "b.jsonl", [line]))], source_options(settings)))
+    assert report.failed == 1 and report.added == 0
+
+
+def test_a_server_searches_the_shared_corpus_and_its_own_collection(index, settings, tmp_path):
+    mine = {"text": "The dam on the Orinoco river collapsed at night.", "url": "https://local.example/a"}
+    theirs = {"text": "The dam on the Orinoco river collapsed at dawn.", "url": "https://far.example/a"}
+    index.ingest(read_inputs([str(_jsonl(tmp_path / "m.jsonl", [mine]))], source_options(settings)), collection="g1")
+    index.ingest(read_inputs([str(_jsonl(tmp_path / "t.jsonl", [theirs]))], source_options(settings)), collection="g2")
+    result = index.check(CLAIM, top=20, collection=["default", "g1"], stance=False)
+    assert _domains(result) == {"news.rumours.example", "www.wire.example", "local.example"}
+    assert result.corpus.articles == 3
+    assert [s.source for s in index.sources("g1")] == ["local.example"]
+
+
+def test_every_answer_says_what_it_searched_and_no_coverage_differs_from_unclear(index):
+    found = index.check(CLAIM, stance=False)
+    assert found.coverage is Coverage.UNJUDGED and found.corpus is not None
+    assert searched(found.corpus) == "Searched 2 articles from 2 sources; the newest is dated 2020-03-02."
+    nothing = index.check("penguins juggle lanterns", stance=False)
+    assert nothing.passages == [] and nothing.coverage is Coverage.NO_COVERAGE
+    summary = CorpusSummary(articles=1, passages=1)
+    none = CheckResult(claim="x", verdict="unverified", passages=[], coverage=Coverage.NO_COVERAGE, corpus=summary)
+    unclear = none.model_copy(update={"coverage": Coverage.UNCLEAR})
+    assert verdict_words(none) == "no coverage" and verdict_words(unclear) == "unverified (the evidence is unclear)"
+    assert json.loads(none.model_dump_json())["coverage"] == "no_coverage"
+    assert json.loads(unclear.model_dump_json())["coverage"] == "unclear"
+
+
+# -- the CLI --------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_cli_blocks_lists_and_refuses_a_blocked_url_in_one_line(home, tmp_path):
+    assert runner.invoke(app, ["ingest", str(_jsonl(tmp_path / "a.jsonl", _articles()))]).exit_code == 0
+    result = runner.invoke(app, ["sources", "block", "rumours.example", "--reason", "made up"])
+    assert result.exit_code == 0 and "blocked rumours.example: 1 article hidden" in result.output
+    # refused before any fetch (the host does not exist: a fetch would fail otherwise)
+    result = runner.invoke(app, ["ingest", "https://news.rumours.example/new"])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "rumours.example" in line]
+    assert len(lines) == 1 and "rumours.example is a blocked source" in lines[0], result.output
+    listed = json.loads(runner.invoke(app, ["sources", "list", "--json"]).stdout)
+    assert {(s["source"], s["articles"], s["newest"], s["blocked"]) for s in listed} == {
+        ("news.rumours.example", 1, "2020-03-02", True),
+        ("wire.example", 1, "2020-03-01", False),
+        ("rumours.example", 0, None, True),  # the blocklist's entry, to unblock by
+    }
+    text = runner.invoke(app, ["sources", "list"]).output
+    assert "news.rumours.example" in text and "blocked" in text and "newest 2020-03-01" in text
+    assert runner.invoke(app, ["sources", "unblock", "rumours.example"]).exit_code == 0
+    assert runner.invoke(app, ["sources", "block", "bad domain"]).exit_code == 2
+    actions = [e.action for e in ReviewService(ClaimIndex(Settings()).store.engine).audit_export(OPERATOR_GUILD)]
+    assert actions == ["block_source", "unblock_source"]
+
+
+@pytest.mark.slow
+def test_cli_removes_an_article_by_id_or_url(home, tmp_path):
+    assert runner.invoke(app, ["ingest", str(_jsonl(tmp_path / "a.jsonl", _articles()))]).exit_code == 0
+    doc = json.loads(runner.invoke(app, ["check", CLAIM, "--json", "--top", "20"]).stdout)
+    wire = next(p["article"]["id"] for p in doc["passages"] if "wire" in p["article"]["url"])
+    result = runner.invoke(app, ["articles", "remove", str(wire)])
+    assert result.exit_code == 0 and f"removed 1 article: {wire} (Dam); 1 passage" in result.output
+    result = runner.invoke(app, ["articles", "remove", "https://news.rumours.example/dam"])
+    assert result.exit_code == 0 and "12 passages" in result.output
+    doc = json.loads(runner.invoke(app, ["check", CLAIM, "--json"]).stdout)
+    assert doc["coverage"] == "no_coverage" and doc["corpus"]["articles"] == 0
+    result = runner.invoke(app, ["articles", "remove", str(wire)])
+    assert result.exit_code == 1 and f"no indexed article {wire}" in result.output
+    text = runner.invoke(app, ["check", CLAIM]).output
+    assert "no coverage" in text and "Searched an empty corpus." in text
