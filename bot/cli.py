@@ -231,10 +231,22 @@ def _stance_tag(p: PassageResult) -> str:
 
 def _print_check(result: CheckResult) -> None:
     out.print("[bold]Claim:[/]", escape(result.claim))
+    for m in result.fact_checks:
+        f = m.fact_check
+        when = f" ({f.reviewed_on.isoformat()})" if f.reviewed_on else ""
+        rating = f.rating_text or str(f.rating)
+        out.print(
+            f"[bold]Fact-check:[/] {escape(f.reviewer or 'a fact-checker')} rated a matching claim "
+            f"[bold]{escape(rating)}[/]{escape(when)}: {escape(f.claim_reviewed)}"
+        )
+        if f.url:
+            out.print("  ", escape(f.url))
     words = verdict_words(result)
     if words:
         style = _VERDICT_STYLE.get(result.verdict or "", "bold")
         out.print(f"[bold]Verdict:[/] [{style}]{escape(words)}[/] —", escape(result.reason or ""))
+    elif not result.judged:
+        out.print("[bold]Not judged:[/]", escape(result.reason or ""))
     if result.corpus is not None:
         # what was searched and how current it is, on every answer
         out.print(f"[dim]{escape(searched(result.corpus))}[/]")
@@ -781,6 +793,51 @@ def watch() -> None:
         index.watch_feeds(stop, on_poll=lambda poll: out.print(escape(_poll_line(poll))))
     finally:
         index.close()
+
+
+factchecks_app = typer.Typer(no_args_is_help=True, help="Published fact-checks read from ingested pages (ClaimReview).")
+app.add_typer(factchecks_app, name="factchecks")
+
+
+@factchecks_app.command("list")
+def factchecks_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 100,
+) -> None:
+    """The stored fact-checks, newest review first: rating, reviewer, date and the claim reviewed."""
+    index = _open_index()  # the database only: no model is loaded
+    try:
+        found = index.fact_checks.recent(limit)
+    finally:
+        index.close()
+    if as_json:
+        for f in found:
+            sys.stdout.write(f.model_dump_json() + "\n")
+        return
+    if not found:
+        out.print("no fact-checks stored: ingest a fact-check page with ClaimReview markup (docs/factchecks.md)")
+        return
+    for f in found:
+        when = f.reviewed_on.isoformat() if f.reviewed_on else "undated"
+        rating = f"{f.rating_text} ({f.rating})" if f.rating_text else str(f.rating)
+        out.print(f"#{f.id}  {rating}  {f.reviewer or 'unknown reviewer'}, {when}  [{f.language or '?'}]", markup=False)
+        out.print(f"      {f.claim_reviewed}", markup=False)
+        if f.url:
+            out.print(f"      {f.url}", markup=False)
+
+
+@factchecks_app.command("remove")
+def factchecks_remove(fact_check_id: Annotated[int, typer.Argument(help="The id `factchecks list` shows.")]) -> None:
+    """Remove one fact-check (its page stays indexed as an article; re-ingesting the page brings it back)."""
+    index = _open_index()
+    try:
+        removed = index.fact_checks.remove(fact_check_id)
+    finally:
+        index.close()
+    if not removed:
+        _error(f"no fact-check #{fact_check_id} (see `claimbot factchecks list`)")
+        raise typer.Exit(1)
+    out.print(f"removed fact-check #{fact_check_id}")
 
 
 @app.command()

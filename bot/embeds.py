@@ -11,7 +11,7 @@ import datetime as dt
 import discord
 
 from claimbot.bot.words import balanced_quotes, counted, coverage, rating_label, searched, verdict_words
-from claimbot.index.records import CheckResult, PassageResult
+from claimbot.index.records import CheckResult, FactCheck, PassageResult
 from claimbot.index.review import AnswerView, AuditEntry, CorrectionView, FlagView, SourcesPage
 
 TITLE_MAX = 256
@@ -195,6 +195,16 @@ def correction_text(c: CorrectionView, claim: str) -> str:
     return text
 
 
+def fact_check_text(f: FactCheck) -> str:
+    """ "PolitiFact rated a matching claim *False* (2018-01-16): …", linked to the fact-check."""
+    who = md(f.reviewer or "A fact-checker")
+    rating = md(f.rating_text or str(f.rating))
+    when = f" ({f.reviewed_on.isoformat()})" if f.reviewed_on else ""
+    claim = md(cut(f.claim_reviewed, 300))
+    link = f" [read it]({f.url})" if linkable(f.url) else ""
+    return f"**Fact-check:** {who} rated a matching claim *{rating}*{when}: “{claim}”{link}"
+
+
 def answer_embed(
     answer: AnswerView, corpus: str, *, indices: list[int] | None = None, page: int | None = None
 ) -> discord.Embed:
@@ -206,11 +216,14 @@ def answer_embed(
     lines = []
     if correction:
         lines.append(correction_text(correction, answer.claim))
+    lines.extend(fact_check_text(m.fact_check) for m in result.fact_checks)
     words = verdict_words(result)
     if words:
         lines.append(f"**Verdict:** {md(words)}" + (" (automatic)" if correction else ""))
         if result.reason:
             lines.append(md(result.reason))
+    elif not result.judged:
+        lines.append(f"**Not judged:** {md(result.reason)}")
     elif not correction:
         lines.append("**Verdict:** not determined automatically; read the passages below.")
     if not result.passages:

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # (docs/benchmarks.md, "Relevance floor"); 0 shows every retrieved passage.
     relevance_floor: float = Field(default=0.20, ge=0, le=1, validation_alias="CLAIMBOT_RELEVANCE_FLOOR")
 
+    # Published fact-checks (schema.org ClaimReview on ingested pages): stored, and a claim whose
+    # similarity to a claim reviewed reaches the threshold (cosine, multilingual encoder) is shown
+    # with its rating first. The threshold is measured on data/factcheck-pairs (docs/factchecks.md).
+    factchecks: bool = Field(default=True, validation_alias="CLAIMBOT_FACTCHECKS")
+    factcheck_threshold: float = Field(default=0.87, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD")
+
     fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
     fetch_max_redirects: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_FETCH_MAX_REDIRECTS")
     max_article_bytes: int = Field(default=5_000_000, gt=0, validation_alias="CLAIMBOT_MAX_ARTICLE_BYTES")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 Stance = Literal["supports", "refutes", "neutral"]
@@ -29,6 +30,48 @@ FIELD_MAX_CHARS = {"title": 300, "outlet": 120, "author": 200, "language": 35}
 URL_MAX_CHARS = 2_048
 
 
+class FactCheckRating(StrEnum):
+    """A published rating on one scale: fact-checkers' own words ("Pants on Fire", "Engañoso")
+    differ by outlet and language."""
+
+    TRUE = "true"
+    MOSTLY_TRUE = "mostly true"
+    MIXED = "mixed"
+    MOSTLY_FALSE = "mostly false"
+    FALSE = "false"
+    OTHER = "other"
+
+
+class ClaimReview(BaseModel):
+    """One published fact-check (schema.org ClaimReview) as read from a page."""
+
+    claim_reviewed: str
+    claimant: str | None = None  # who made the claim (itemReviewed.author)
+    rating_text: str | None = None  # the rating as published (reviewRating.alternateName)
+    rating_value: float | None = None
+    best_rating: float | None = None
+    worst_rating: float | None = None
+    rating: FactCheckRating = FactCheckRating.OTHER
+    reviewer: str | None = None  # the fact-checking organisation
+    reviewed_on: dt.date | None = None
+    url: str | None = None
+    language: str | None = None
+
+
+class FactCheck(ClaimReview):
+    """A stored fact-check: its id, and the article (the fact-check page) it came with."""
+
+    id: int
+    article_id: int | None = None
+
+
+class FactCheckMatch(BaseModel):
+    """A stored fact-check whose reviewed claim says what the checked claim says."""
+
+    fact_check: FactCheck
+    similarity: float  # cosine of the two claims in the multilingual encoder
+
+
 class ArticleInput(BaseModel):
     """One article as read from a source, before it is split and indexed."""
 
@@ -42,6 +85,7 @@ class ArticleInput(BaseModel):
     published: dt.date | None = None
     language: str | None = None
     origin: str = ""  # the file path, file:line or URL it came from, for messages
+    fact_checks: list[ClaimReview] = []  # ClaimReview markup found on the page
 
     @field_validator("published", mode="before")
     @classmethod
@@ -119,6 +163,15 @@ class PassageDraft:
 
 
 @dataclass(frozen=True)
+class FactCheckDraft:
+    """A fact-check ready to store with its page: the review and its claim's vector."""
+
+    review: ClaimReview
+    vector: np.ndarray = field(repr=False)
+    model: str  # the encoder that made the vector
+
+
+@dataclass(frozen=True)
 class Hit:
     """A passage found for a claim, before stance."""
 
@@ -135,6 +188,7 @@ class IngestReport:
     unchanged: int = 0
     failed: int = 0
     passages: int = 0
+    fact_checks: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -202,6 +256,13 @@ class CheckResult(BaseModel):
     coverage: Coverage | None = None
     # What was searched (articles, sources, the newest article's date): set on every answer.
     corpus: CorpusSummary | None = None
+    # Published fact-checks of the same claim, newest first; shown before the passages, never
+    # instead of them.
+    fact_checks: list[FactCheckMatch] = []
+    language: str | None = None  # the claim's language (ISO 639-1) where it could be told
+    # False when the stance model cannot read the claim's language: passages are shown as related,
+    # without a side, and there is no verdict.
+    judged: bool = True
 
 
 class RemovedArticle(BaseModel):

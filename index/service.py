@@ -37,6 +37,14 @@ from claimbot.index.evaluation import (
     format_news_report,
     format_stance_report,
 )
+from claimbot.index.factchecks import (
+    FactCheckService,
+    MultilingualEncoder,
+    detect_language,
+    language_name,
+    stance_reads,
+    with_fact_checks,
+)
 from claimbot.index.feeds import (
     Clock,
     Feed,
@@ -221,6 +229,7 @@ class ClaimIndex:
         # Held by a sync with the database and by an ingest from commit until its vectors are added.
         self._vector_write_lock = threading.Lock()
         self._synced_at: str | None = None  # the passages' id high-water mark the faiss index was last synced at
+        self.fact_checks = FactCheckService(self.store.session, MultilingualEncoder(), settings.factcheck_threshold)
 
     # -- lazily loaded parts ----------------------------------------------------------------
     @property
@@ -345,6 +354,7 @@ class ClaimIndex:
             write_lock=self._vector_write_lock,
             max_passages=self.settings.max_passages_per_article,
             blocked_domains=self.store.blocked_domains(),
+            fact_check_drafts=self.fact_checks.drafts if self.settings.factchecks else None,
         )
         return ingestor.run(items)
 
@@ -491,28 +501,57 @@ class ClaimIndex:
             if len(results) == depth:
                 break
         corpus = self.summary(collection)
+        fact_checks = self.fact_checks.match(claim) if self.settings.factchecks else []
+        language = detect_language(claim)
         if not results:
             # Not "the evidence is unclear": nothing indexed is about the claim at all.
             reason = "The corpus has no coverage of this claim: no indexed passage is about it."
             return CheckResult(
                 claim=claim,
                 verdict="unverified" if stance else None,
-                reason=reason if stance else None,
+                reason=with_fact_checks(reason if stance else None, fact_checks),
                 passages=[],
                 coverage=Coverage.NO_COVERAGE,
                 corpus=corpus,
+                fact_checks=fact_checks,
+                language=language,
             )
         if not stance:
-            return CheckResult(claim=claim, passages=results[:top], coverage=Coverage.UNJUDGED, corpus=corpus)
+            return CheckResult(
+                claim=claim,
+                passages=results[:top],
+                coverage=Coverage.UNJUDGED,
+                corpus=corpus,
+                fact_checks=fact_checks,
+                language=language,
+            )
+        if not stance_reads(language):
+            # The stance model reads English only: a side it gave a Spanish claim would be noise.
+            reason = (
+                f"claims in {language_name(language)} are matched with passages and fact-checks but not judged: "
+                "claimbot's stance model reads English only"
+            )
+            return CheckResult(
+                claim=claim,
+                reason=with_fact_checks(reason, fact_checks),
+                passages=results[:top],
+                coverage=Coverage.UNJUDGED,
+                corpus=corpus,
+                fact_checks=fact_checks,
+                language=language,
+                judged=False,
+            )
         self._label_stances(claim, results)
         verdict, reason = decide(results, claim)
         return CheckResult(
             claim=claim,
             verdict=verdict,
-            reason=reason,
+            reason=with_fact_checks(reason, fact_checks),
             passages=side_first(results)[:top],
             coverage=Coverage.UNCLEAR if verdict == "unverified" else Coverage.DECIDED,
             corpus=corpus,
+            fact_checks=fact_checks,
+            language=language,
         )
 
     def summary(self, collection: Collections = None) -> CorpusSummary:

@@ -95,8 +95,19 @@ def test_cli_json_follows_the_schema(home):
     result = runner.invoke(app, ["check", "Pérez was killed", "--json", "--top", "3"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert set(doc) == {"claim", "verdict", "reason", "passages", "coverage", "corpus"}
+    assert set(doc) == {
+        "claim",
+        "verdict",
+        "reason",
+        "passages",
+        "coverage",
+        "corpus",
+        "fact_checks",
+        "language",
+        "judged",
+    }
     assert doc["claim"] == "Pérez was killed" and doc["coverage"] in ("unclear", "decided")
+    assert doc["fact_checks"] == [] and doc["language"] == "en" and doc["judged"] is True
     # what was searched, on every answer
     assert doc["corpus"]["articles"] == 1 and doc["corpus"]["sources"] == 1 and doc["corpus"]["newest"] == "2018-01-15"
     assert doc["verdict"] in ("supported", "refuted", "disputed", "unverified") and doc["reason"]

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from claimbot.index.corpus import text as textmod
 from claimbot.index.corpus.furniture import is_furniture
 from claimbot.index.corpus.sources import SourceError, SourceItem
-from claimbot.index.records import ArticleInput, IngestReport, PassageDraft, Sentence
+from claimbot.index.records import ArticleInput, ClaimReview, FactCheckDraft, IngestReport, PassageDraft, Sentence
 from claimbot.index.search import Embedder, VectorBackend
 from claimbot.index.storage import Store, blocking, domain_of
 
@@ -75,6 +75,7 @@ class Ingestor:
         write_lock: AbstractContextManager[object] | None = None,
         max_passages: int = DEFAULT_MAX_PASSAGES,
         blocked_domains: Sequence[str] = (),
+        fact_check_drafts: Callable[[list[ClaimReview]], list[FactCheckDraft]] | None = None,
     ) -> None:
         """`load_attributor` (e.g. `claimbot.index.corpus.attribution.shared_attributor`) gives every passage its
         speaker, cue and attribution and embeds it with them; None stores them empty. `write_lock`
@@ -90,6 +91,8 @@ class Ingestor:
         self.collection = collection
         self.max_passages = max_passages
         self.annotate = annotate
+        # Embeds a page's ClaimReview claims for the fact-check store; None ignores the markup.
+        self.fact_check_drafts = fact_check_drafts
         self._load_attributor = load_attributor
         self._attributor: Attributor | None = None
         self.on_event = on_event or (lambda _event: None)
@@ -246,6 +249,11 @@ class Ingestor:
         for p in pending:
             article_vectors = vectors[offset : offset + len(p.drafts)]
             offset += len(p.drafts)
+            fact_checks = (
+                self.fact_check_drafts(p.article.fact_checks)
+                if self.fact_check_drafts is not None and p.article.fact_checks
+                else []
+            )
             with self.write_lock:
                 try:
                     article_id, passage_ids = self.store.write_article(
@@ -255,6 +263,7 @@ class Ingestor:
                         article_vectors,
                         replace_id=p.replace_id,
                         collection=self.collection,
+                        fact_checks=fact_checks,
                     )
                 except IntegrityError:
                     # Another process stored the same URL or text since we looked: nothing was written.
@@ -276,7 +285,10 @@ class Ingestor:
                 self.vectors.remove(np.asarray(p.replace_passages, dtype=np.int64))
                 self.vectors.add(np.asarray(passage_ids, dtype=np.int64), article_vectors)
             outcome: Outcome = "replaced" if p.replace_id is not None else "added"
-            self._emit(IngestEvent(outcome, p.article.origin, f"article {article_id}{p.note}", len(passage_ids)))
+            self.report.fact_checks += len(fact_checks)
+            n = len(fact_checks)
+            note = f" with {n} fact-check{'s' if n != 1 else ''}" if n else ""
+            self._emit(IngestEvent(outcome, p.article.origin, f"article {article_id}{note}{p.note}", len(passage_ids)))
         if time.monotonic() - self._last_save > SAVE_EVERY_S:
             self.vectors.save()
             self._last_save = time.monotonic()

@@ -21,6 +21,7 @@ import httpcore
 import httpx
 from pydantic import ValidationError
 
+from claimbot.index.factchecks.markup import claim_reviews
 from claimbot.index.records import ArticleInput
 from claimbot.index.storage import blocking, domain_of
 
@@ -269,7 +270,9 @@ def _from_html(html: str, origin: str, meta: dict[str, Any], options: SourceOpti
         "published": doc.get("date"),
         "language": doc.get("language"),
     }
-    return _build({**{k: v for k, v in fields.items() if v}, **meta}, origin, options)
+    # A fact-check page says what it rated in ClaimReview markup, beside its text.
+    reviews = claim_reviews(html, meta.get("url") or fields["url"], fields["language"])
+    return _build({**{k: v for k, v in fields.items() if v}, **meta, "fact_checks": reviews}, origin, options)
 
 
 def count_nonblank_lines(path: Path) -> int:

@@ -11,6 +11,7 @@ from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
 from claimbot.index.storage.db import alembic_config, make_engine, upgrade
 from claimbot.index.storage.domains import blocking, domain_of, normalise_domain
+from claimbot.index.storage.factcheck_tables import FactCheckRow
 from claimbot.index.storage.feed_tables import FeedItemRow, FeedRow
 from claimbot.index.storage.migrate import MigrationError, copied_tables
 from claimbot.index.storage.migrate import format_report as format_migration_report
@@ -48,6 +49,7 @@ __all__ = [
     "CorrectionRow",
     "FeedItemRow",
     "FeedRow",
+    "FactCheckRow",
     "FlagReportRow",
     "FlagRow",
     "GuildSettingsRow",

@@ -28,6 +28,7 @@ from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, func,
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+import claimbot.index.storage.factcheck_tables  # noqa: F401  (registers the fact-check table in Base.metadata)
 import claimbot.index.storage.feed_tables  # noqa: F401  (registers the feed tables in Base.metadata)
 import claimbot.index.storage.review_tables  # noqa: F401  (registers the review tables in Base.metadata)
 from claimbot.index.storage import db

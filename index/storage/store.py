@@ -13,10 +13,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from claimbot.index.records import ArticleInput, CorpusSummary, PassageDraft, RemovedArticle, SourceStat
+from claimbot.index.records import (
+    ArticleInput,
+    CorpusSummary,
+    FactCheckDraft,
+    PassageDraft,
+    RemovedArticle,
+    SourceStat,
+)
 from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
 from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL, blocking, domain_of
+from claimbot.index.storage.factcheck_tables import FactCheckRow
 from claimbot.index.storage.pgtext import lexical_search as pg_lexical_search
 from claimbot.index.storage.pgvectors import write_vectors
 from claimbot.index.storage.schema import DEFAULT_COLLECTION, ArticleRow, BlockedDomainRow, MetaRow, PassageRow
@@ -129,8 +137,10 @@ class Store:
         *,
         replace_id: int | None = None,
         collection: str = DEFAULT_COLLECTION,
+        fact_checks: Sequence[FactCheckDraft] = (),
     ) -> tuple[int, list[int]]:
-        """Insert an article and its passages in one transaction, replacing `replace_id` if given."""
+        """Insert an article, its passages and its fact-checks in one transaction, replacing
+        `replace_id` if given (its fact-checks go with it: the foreign key cascades)."""
         with self.session() as s, s.begin():
             article_id = passage_id = None
             if not self.is_postgres:  # before the delete: the replaced rows' ids count as used
@@ -175,6 +185,16 @@ class Store:
                 for n, (d, vector) in enumerate(zip(drafts, embeddings, strict=True))
             ]
             s.add_all(passages)
+            s.add_all(
+                FactCheckRow(
+                    article_id=row.id,
+                    **f.review.model_dump(exclude={"rating"}),
+                    rating=str(f.review.rating),
+                    vector=to_blob(f.vector),
+                    embed_model=f.model,
+                )
+                for f in fact_checks
+            )
             s.flush()
             ids = [p.id for p in passages]
             if self.is_postgres:

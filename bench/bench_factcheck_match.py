@@ -1,0 +1,90 @@
+"""Where the fact-check match threshold goes: precision and recall of "this claim is the claim
+that was fact-checked" on the team's claim / fact-check pairs (data/factcheck-pairs).
+
+    python bench/bench_factcheck_match.py [--target-precision 0.95]
+
+The pairs are split by group (one reviewed claim and its user claims stay together; a seeded half
+is dev, the other half test). The threshold is the lowest cosine at which dev precision reaches the
+target; only then is test scored at it. Prints the threshold, precision / recall on dev and test,
+recall by kind of match, the false matches by kind of near miss, and the precision / recall curve
+on all pairs. The encoder is the one `check` uses (claimbot.index.factchecks.MultilingualEncoder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from claimbot.index.factchecks import MultilingualEncoder, disagreement
+
+REPO = Path(__file__).resolve().parents[1]
+PAIRS = REPO / "data" / "factcheck-pairs" / "pairs.jsonl"
+
+
+def precision_recall(scores: np.ndarray, gold: np.ndarray, threshold: float) -> tuple[float, float, int]:
+    predicted = scores >= threshold
+    tp = int((predicted & gold).sum())
+    precision = tp / int(predicted.sum()) if predicted.any() else 1.0
+    recall = tp / int(gold.sum()) if gold.any() else 0.0
+    return precision, recall, int(predicted.sum())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pairs", type=Path, default=PAIRS)
+    ap.add_argument("--target-precision", type=float, default=0.95)
+    a = ap.parse_args()
+    rows = [json.loads(line) for line in a.pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    groups = sorted({r["group"] for r in rows})
+    dev_groups = set(random.Random(13).sample(groups, len(groups) // 2))
+    encoder = MultilingualEncoder()
+    texts = sorted({r["claim"] for r in rows} | {r["reviewed"] for r in rows})
+    vectors = dict(zip(texts, encoder.encode(texts), strict=True))
+    similarity = np.array([float(vectors[r["claim"]] @ vectors[r["reviewed"]]) for r in rows])
+    # A pair whose checkable details disagree never matches, whatever its similarity (as in `check`).
+    vetoes = [disagreement(r["claim"], r["reviewed"]) for r in rows]
+    scores = np.where([v is None for v in vetoes], similarity, -1.0)
+    print("vetoed by the detail rules:", dict(Counter((r["kind"], v) for r, v in zip(rows, vetoes, strict=True) if v)))
+    gold = np.array([bool(r["match"]) for r in rows])
+    dev = np.array([r["group"] in dev_groups for r in rows])
+    print(f"{len(rows)} pairs in {len(groups)} groups: dev {int(dev.sum())} pairs, test {int((~dev).sum())}")
+
+    candidates = np.round(np.arange(0.30, 0.99, 0.01), 2)
+    chosen = next(
+        (
+            float(t)
+            for t in candidates
+            if precision_recall(scores[dev], gold[dev], t)[0] >= a.target_precision
+            and precision_recall(scores[dev], gold[dev], t)[2] > 0
+        ),
+        None,
+    )
+    if chosen is None:
+        print(f"no threshold reaches dev precision {a.target_precision}")
+        return
+    for name, mask in (("dev", dev), ("test", ~dev), ("all", np.ones_like(dev))):
+        p, r, n = precision_recall(scores[mask], gold[mask], chosen)
+        print(f"threshold {chosen:.2f}  {name:<4}  precision {p:.3f}  recall {r:.3f}  ({n} matched)")
+
+    predicted = scores >= chosen
+    kinds = Counter(r["kind"] for r in rows)
+    hit = Counter(r["kind"] for r, m in zip(rows, predicted, strict=True) if m)
+    print("\nmatched, by kind (all pairs):")
+    for kind, n in kinds.most_common():
+        print(f"  {kind:<17} {hit[kind]:>3} of {n:<3}  ({'should match' if kind in MATCHING else 'near miss'})")
+    print("\nprecision / recall on all pairs by threshold:")
+    for t in (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
+        p, r, n = precision_recall(scores, gold, t)
+        print(f"  {t:.2f}  precision {p:.3f}  recall {r:.3f}  ({n} matched)")
+
+
+MATCHING = {"paraphrase", "translation", "partial"}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Published fact-checks: ClaimReview markup read from ingested pages, stored, and matched to a
+claim across languages; and the language a claim is written in.
+
+The public door of the subpackage: other parts of claimbot import these names from
+`claimbot.index.factchecks`, not from its modules.
+"""
+
+from claimbot.index.factchecks.encoder import MultilingualEncoder
+from claimbot.index.factchecks.language import detect_language, language_name, stance_reads
+from claimbot.index.factchecks.markup import claim_reviews, normalise_rating
+from claimbot.index.factchecks.match import disagreement
+from claimbot.index.factchecks.service import FactCheckService, with_fact_checks
+
+__all__ = [
+    "FactCheckService",
+    "MultilingualEncoder",
+    "claim_reviews",
+    "detect_language",
+    "disagreement",
+    "language_name",
+    "normalise_rating",
+    "stance_reads",
+    "with_fact_checks",
+]

@@ -1,0 +1,219 @@
+"""ClaimReview markup (schema.org) on a fact-check page: JSON-LD, microdata or RDFa, read with
+`extruct`, into `ClaimReview` records with a rating on claimbot's one scale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+from claimbot.index.records import ClaimReview, FactCheckRating
+
+log = logging.getLogger(__name__)
+
+# Published ratings by their words, longest phrases first so that "mostly false" is not read as
+# "false". Fact-checkers' scales differ (PolitiFact's "Pants on Fire", the Washington Post's
+# Pinocchios, Spanish "Engañoso"); what is not here falls back to the numeric value, else `other`.
+_WORDS: list[tuple[FactCheckRating, tuple[str, ...]]] = [
+    (
+        FactCheckRating.MOSTLY_FALSE,
+        (
+            "mostly false",
+            "mainly false",
+            "mostly untrue",
+            "barely true",
+            "misleading",
+            "enganoso",
+            "enganosa",
+            "mayormente falso",
+            "casi falso",
+            "trompeur",
+            "plutot faux",
+            "irrefuhrend",
+            "irrefuehrend",
+            "three pinocchios",
+        ),
+    ),
+    (
+        FactCheckRating.MIXED,
+        (
+            "half true",
+            "half-true",
+            "mixture",
+            "mixed",
+            "partly true",
+            "partly false",
+            "partially true",
+            "partially false",
+            "missing context",
+            "needs context",
+            "media verdad",
+            "verdad a medias",
+            "parcialmente",
+            "en parte",
+            "a medias",
+            "two pinocchios",
+            "teilweise",
+            "en partie",
+        ),
+    ),
+    (
+        FactCheckRating.MOSTLY_TRUE,
+        (
+            "mostly true",
+            "mostly correct",
+            "mainly true",
+            "mayormente verdadero",
+            "casi verdadero",
+            "plutot vrai",
+            "one pinocchio",
+        ),
+    ),
+    (
+        FactCheckRating.FALSE,
+        (
+            "pants on fire",
+            "false",
+            "fake",
+            "incorrect",
+            "not true",
+            "untrue",
+            "wrong",
+            "four pinocchios",
+            "falso",
+            "falsa",
+            "bulo",
+            "mentira",
+            "faux",
+            "falsch",
+        ),
+    ),
+    (
+        FactCheckRating.TRUE,
+        ("true", "correct", "accurate", "verdadero", "verdadera", "cierto", "verdade", "vrai", "wahr", "richtig"),
+    ),
+]
+_REVIEW_TYPES = {"ClaimReview", "https://schema.org/ClaimReview", "http://schema.org/ClaimReview"}
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Engañoso" and "enganoso" are one word here."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def normalise_rating(text: str | None, value: float | None, best: float | None, worst: float | None) -> FactCheckRating:
+    """The rating on claimbot's scale: by its published words first (the numbers mean different
+    things on different scales), else by where the value sits between worst and best."""
+    if text:
+        folded = _fold(text)
+        for rating, phrases in _WORDS:
+            if any(re.search(rf"\b{re.escape(p)}\b", folded) for p in phrases):
+                return rating
+    if value is not None and best is not None and worst is not None and best != worst:
+        share = (value - worst) / (best - worst)
+        for bound, rating in (
+            (0.9, FactCheckRating.TRUE),
+            (0.65, FactCheckRating.MOSTLY_TRUE),
+            (0.4, FactCheckRating.MIXED),
+            (0.15, FactCheckRating.MOSTLY_FALSE),
+        ):
+            if share >= bound:
+                return rating
+        return FactCheckRating.FALSE
+    return FactCheckRating.OTHER
+
+
+def claim_reviews(html: str, page_url: str | None = None, language: str | None = None) -> list[ClaimReview]:
+    """Every ClaimReview on the page with a claim in it; markup that cannot be read is skipped."""
+    import extruct
+
+    try:
+        data = extruct.extract(html, base_url=page_url, syntaxes=["json-ld", "microdata", "rdfa"], uniform=True)
+    except Exception:  # noqa: BLE001 - broken markup must not stop the page's text from being indexed
+        log.info("could not read the structured data of %s", page_url, exc_info=True)
+        return []
+    reviews: list[ClaimReview] = []
+    seen: set[tuple[str, str | None]] = set()
+    for item in (i for items in data.values() for i in items):
+        for node in _review_nodes(item):
+            review = _review(node, page_url, language)
+            if review is not None and (review.claim_reviewed, review.url) not in seen:
+                seen.add((review.claim_reviewed, review.url))
+                reviews.append(review)
+    return reviews
+
+
+def _review_nodes(node: Any) -> Iterator[dict[str, Any]]:
+    """ClaimReview objects wherever they sit: top level, in an @graph, in a list."""
+    if isinstance(node, list):
+        for n in node:
+            yield from _review_nodes(n)
+    elif isinstance(node, dict):
+        types = node.get("@type")
+        types = types if isinstance(types, list) else [types]
+        if any(t in _REVIEW_TYPES for t in types):
+            yield node
+        for key in ("@graph", "mainEntity", "review"):
+            if key in node:
+                yield from _review_nodes(node[key])
+
+
+def _text(value: Any) -> str | None:
+    """A name or text whichever shape it comes in (string, {"name": ...}, a list of either)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value") or value.get("alternateName")
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(str(value).strip()) if value is not None and str(value).strip() else None
+    except ValueError:
+        return None
+
+
+def _date(value: Any) -> dt.date | None:
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _review(node: dict[str, Any], page_url: str | None, language: str | None) -> ClaimReview | None:
+    claim = _text(node.get("claimReviewed"))
+    if not claim:
+        return None
+    rating = node.get("reviewRating")
+    rating = rating[0] if isinstance(rating, list) and rating else rating
+    rating = rating if isinstance(rating, dict) else {}
+    item = node.get("itemReviewed")
+    item = item[0] if isinstance(item, list) and item else item
+    item = item if isinstance(item, dict) else {}
+    text = _text(rating.get("alternateName")) or _text(rating.get("ratingExplanation"))
+    value, best, worst = (_number(rating.get(k)) for k in ("ratingValue", "bestRating", "worstRating"))
+    url = _text(node.get("url")) or page_url
+    return ClaimReview(
+        claim_reviewed=claim[:1000],
+        claimant=_text(item.get("author")),
+        rating_text=text[:200] if text else None,
+        rating_value=value,
+        best_rating=best,
+        worst_rating=worst,
+        rating=normalise_rating(text, value, best, worst),
+        reviewer=_text(node.get("author")),
+        reviewed_on=_date(node.get("datePublished")),
+        url=url if url and url.startswith(("http://", "https://")) else page_url,
+        language=_text(node.get("inLanguage")) or language,
+    )

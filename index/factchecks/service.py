@@ -1,0 +1,121 @@
+"""Stored fact-checks: written with the page they came from, listed, removed, and matched to a
+claim by the similarity of the claim to each claim reviewed in the multilingual encoder."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy.orm import Session
+
+from claimbot.index.factchecks.encoder import DIM, MODEL_NAME, MultilingualEncoder
+from claimbot.index.factchecks.match import disagreement
+from claimbot.index.records import ClaimReview, FactCheck, FactCheckDraft, FactCheckMatch, FactCheckRating
+from claimbot.index.storage import FactCheckRow, from_blobs
+
+
+class FactCheckService:
+    def __init__(self, sessions: Callable[[], Session], encoder: MultilingualEncoder, threshold: float) -> None:
+        self._sessions = sessions
+        self.encoder = encoder
+        self.threshold = threshold
+        self._lock = threading.Lock()
+        # (row count, highest id) -> ids and vectors: any write changes one of the two
+        self._cache: tuple[tuple[int, int], list[int], np.ndarray] | None = None
+
+    def drafts(self, reviews: list[ClaimReview]) -> list[FactCheckDraft]:
+        """The reviews with their claims' vectors, to be stored with their page."""
+        vectors = self.encoder.encode([r.claim_reviewed for r in reviews])
+        return [FactCheckDraft(r, v, MODEL_NAME) for r, v in zip(reviews, vectors, strict=True)]
+
+    def count(self) -> int:
+        with self._sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(FactCheckRow)) or 0)
+
+    def recent(self, limit: int = 1000) -> list[FactCheck]:
+        """Newest review first."""
+        with self._sessions() as s:
+            rows = s.scalars(
+                select(FactCheckRow)
+                .order_by(FactCheckRow.reviewed_on.desc().nulls_last(), FactCheckRow.id.desc())
+                .limit(limit)
+            )
+            return [_fact_check(r) for r in rows]
+
+    def get(self, ids: list[int]) -> dict[int, FactCheck]:
+        with self._sessions() as s:
+            return {r.id: _fact_check(r) for r in s.scalars(select(FactCheckRow).where(FactCheckRow.id.in_(ids)))}
+
+    def remove(self, fact_check_id: int) -> bool:
+        with self._sessions() as s, s.begin():
+            result = s.execute(delete(FactCheckRow).where(FactCheckRow.id == fact_check_id))
+            return isinstance(result, CursorResult) and result.rowcount == 1
+
+    def match(self, claim: str, limit: int = 3) -> list[FactCheckMatch]:
+        """Stored fact-checks of the same claim (similarity at or above the threshold), newest
+        first; nothing, and no model loaded, where none are stored."""
+        ids, matrix = self._vectors()
+        if not ids:
+            return []
+        similarity = matrix @ self.encoder.encode([claim])[0]
+        hits = [(ids[i], float(similarity[i])) for i in np.argsort(-similarity) if similarity[i] >= self.threshold]
+        found = self.get([i for i, _ in hits])
+        # Similar is not the same claim: another number, month, name or a negation rules a match out.
+        matches = [
+            FactCheckMatch(fact_check=found[i], similarity=round(s, 4))
+            for i, s in hits
+            if i in found and disagreement(claim, found[i].claim_reviewed) is None
+        ]
+        matches = matches[:limit]
+        matches.sort(key=lambda m: (m.fact_check.reviewed_on is not None, m.fact_check.reviewed_on), reverse=True)
+        return matches
+
+    def _vectors(self) -> tuple[list[int], np.ndarray]:
+        with self._sessions() as s:
+            count, top = s.execute(select(func.count(), func.max(FactCheckRow.id))).one()
+            key = (int(count or 0), int(top or 0))
+            with self._lock:
+                if self._cache is not None and self._cache[0] == key:
+                    return self._cache[1], self._cache[2]
+            rows = s.execute(select(FactCheckRow.id, FactCheckRow.vector).order_by(FactCheckRow.id)).all()
+        ids = [r.id for r in rows]
+        matrix = from_blobs([r.vector for r in rows], DIM) if rows else np.zeros((0, DIM), dtype=np.float32)
+        with self._lock:
+            self._cache = (key, ids, matrix)
+        return ids, matrix
+
+
+def _fact_check(row: FactCheckRow) -> FactCheck:
+    return FactCheck(
+        id=row.id,
+        article_id=row.article_id,
+        claim_reviewed=row.claim_reviewed,
+        claimant=row.claimant,
+        rating_text=row.rating_text,
+        rating_value=row.rating_value,
+        best_rating=row.best_rating,
+        worst_rating=row.worst_rating,
+        rating=FactCheckRating(row.rating),
+        reviewer=row.reviewer,
+        reviewed_on=row.reviewed_on,
+        url=row.url,
+        language=row.language,
+    )
+
+
+def with_fact_checks(reason: str | None, matches: list[FactCheckMatch]) -> str | None:
+    """The verdict's reason led by what fact-checkers said: a match is told, never hidden in the
+    passages' count, and never replaces it."""
+    if not matches:
+        return reason
+    said = "; ".join(_rated(m.fact_check) for m in matches)
+    return f"{said}. {reason}" if reason else said
+
+
+def _rated(f: FactCheck) -> str:
+    who = f.reviewer or "a fact-checker"
+    rating = f.rating_text or str(f.rating)
+    when = f" ({f.reviewed_on.isoformat()})" if f.reviewed_on else ""
+    return f"{who} rated a matching claim {rating}{when}"
