@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     # similarity to a claim reviewed reaches the threshold (cosine, multilingual encoder) is shown
     # with its rating first. The threshold is measured on data/factcheck-pairs (docs/factchecks.md).
     factchecks: bool = Field(default=True, validation_alias="CLAIMBOT_FACTCHECKS")
-    factcheck_threshold: float = Field(default=0.87, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD")
+    factcheck_threshold: float = Field(default=0.85, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD")
 
     fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
     fetch_max_redirects: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_FETCH_MAX_REDIRECTS")

@@ -229,7 +229,9 @@ class ClaimIndex:
         # Held by a sync with the database and by an ingest from commit until its vectors are added.
         self._vector_write_lock = threading.Lock()
         self._synced_at: str | None = None  # the passages' id high-water mark the faiss index was last synced at
-        self.fact_checks = FactCheckService(self.store.session, MultilingualEncoder(), settings.factcheck_threshold)
+        self.fact_checks = FactCheckService(
+            self.store.session, MultilingualEncoder(), settings.factcheck_threshold, confirm=self._reviewed_supports
+        )
 
     # -- lazily loaded parts ----------------------------------------------------------------
     @property
@@ -553,6 +555,11 @@ class ClaimIndex:
             fact_checks=fact_checks,
             language=language,
         )
+
+    def _reviewed_supports(self, claim: str, reviewed: list[str]) -> list[bool]:
+        """Whether each claim reviewed, read as evidence, supports the claim (any side the stance
+        model gives above its side threshold, confident or not)."""
+        return [s.label == "supports" for s in self.stance.score([(claim, r) for r in reviewed])]
 
     def summary(self, collection: Collections = None) -> CorpusSummary:
         """What a search covers: counts, sources, the most frequent outlets, the date range."""

@@ -96,7 +96,8 @@ def fact_index(claim_index):
 def test_a_claim_that_was_fact_checked_is_answered_with_the_rating_first(fact_index):
     result = fact_index.check("The new Springfield stadium cost only 2 million dollars to build")
     [match] = result.fact_checks
-    assert match.fact_check.reviewer == "Springfield Fact Desk" and match.similarity >= 0.87
+    assert match.fact_check.reviewer == "Springfield Fact Desk"
+    assert match.similarity >= fact_index.settings.factcheck_threshold
     assert result.reason is not None
     assert result.reason.startswith("Springfield Fact Desk rated a matching claim Pants on Fire (2026-03-02)")
     assert result.passages, "the fact-check is shown beside the passages, never instead of them"
@@ -107,7 +108,7 @@ def test_a_claim_that_was_fact_checked_is_answered_with_the_rating_first(fact_in
 
 @pytest.mark.slow
 def test_a_spanish_fact_check_matches_its_english_claim_and_the_reverse(fact_index):
-    # A translation scores 0.84-0.86 in the encoder, under the default threshold (0.87, chosen for
+    # A translation scores 0.84-0.86 in the encoder, around the default threshold (0.85, chosen for
     # precision on the team's pairs: docs/factchecks.md); a server that wants cross-language
     # matches lowers CLAIMBOT_FACTCHECK_THRESHOLD, as here.
     fact_index.fact_checks.threshold = 0.80
@@ -153,3 +154,22 @@ def test_cli_lists_and_removes_fact_checks(fact_index):
     again = runner.invoke(app, ["factchecks", "remove", str(newest["id"])])
     assert again.exit_code == 1 and "no fact-check" in again.output
     assert [f.reviewer for f in fact_index.fact_checks.recent()] == ["Springfield Fact Desk"]
+
+
+@pytest.mark.slow
+def test_an_english_match_needs_the_claim_reviewed_to_support_the_claim(fact_index):
+    claim = "The new Springfield stadium cost only 2 million dollars to build"
+    asked: list[tuple[str, list[str]]] = []
+
+    def refuse(c: str, reviewed: list[str]) -> list[bool]:
+        asked.append((c, reviewed))
+        return [False] * len(reviewed)
+
+    fact_index.fact_checks.confirm = refuse
+    assert fact_index.check(claim).fact_checks == []
+    assert asked == [(claim, ["The new Springfield stadium cost only 2 million dollars to build."])]
+    # The stance model reads English only: a Spanish claim is never put to it.
+    asked.clear()
+    fact_index.fact_checks.threshold = 0.80
+    spanish = fact_index.check("El nuevo estadio de Springfield costó solo 2 millones de dólares")
+    assert [m.fact_check.reviewer for m in spanish.fact_checks] == ["Springfield Fact Desk"] and asked == []

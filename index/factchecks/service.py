@@ -11,16 +11,29 @@ from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from claimbot.index.factchecks.encoder import DIM, MODEL_NAME, MultilingualEncoder
+from claimbot.index.factchecks.language import detect_language, stance_reads
 from claimbot.index.factchecks.match import disagreement
 from claimbot.index.records import ClaimReview, FactCheck, FactCheckDraft, FactCheckMatch, FactCheckRating
 from claimbot.index.storage import FactCheckRow, from_blobs
 
 
+# (claim, claims reviewed) -> whether each claim reviewed says what the claim says (the stance model
+# reading the claim reviewed as evidence: `supports`); English pairs only.
+Confirm = Callable[[str, list[str]], list[bool]]
+
+
 class FactCheckService:
-    def __init__(self, sessions: Callable[[], Session], encoder: MultilingualEncoder, threshold: float) -> None:
+    def __init__(
+        self,
+        sessions: Callable[[], Session],
+        encoder: MultilingualEncoder,
+        threshold: float,
+        confirm: Confirm | None = None,
+    ) -> None:
         self._sessions = sessions
         self.encoder = encoder
         self.threshold = threshold
+        self.confirm = confirm
         self._lock = threading.Lock()
         # (row count, highest id) -> ids and vectors: any write changes one of the two
         self._cache: tuple[tuple[int, int], list[int], np.ndarray] | None = None
@@ -68,6 +81,23 @@ class FactCheckService:
             for i, s in hits
             if i in found and disagreement(claim, found[i].claim_reviewed) is None
         ]
+        # Where both are English the stance model can also read them: "the same people, another
+        # assertion" scores as similar as a paraphrase, but the claim reviewed does not support it.
+        if self.confirm is not None and matches and stance_reads(detect_language(claim)):
+            english = [
+                m
+                for m in matches
+                if stance_reads(m.fact_check.language or detect_language(m.fact_check.claim_reviewed))
+            ]
+            if english:
+                agreed = dict(
+                    zip(
+                        (id(m) for m in english),
+                        self.confirm(claim, [m.fact_check.claim_reviewed for m in english]),
+                        strict=True,
+                    )
+                )
+                matches = [m for m in matches if agreed.get(id(m), True)]
         matches = matches[:limit]
         matches.sort(key=lambda m: (m.fact_check.reviewed_on is not None, m.fact_check.reviewed_on), reverse=True)
         return matches
