@@ -173,3 +173,14 @@ def test_an_english_match_needs_the_claim_reviewed_to_support_the_claim(fact_ind
     fact_index.fact_checks.threshold = 0.80
     spanish = fact_index.check("El nuevo estadio de Springfield costó solo 2 millones de dólares")
     assert [m.fact_check.reviewer for m in spanish.fact_checks] == ["Springfield Fact Desk"] and asked == []
+
+
+@pytest.mark.slow
+def test_a_spanish_claim_finds_the_english_passage_it_is_about(demo_index):
+    result = demo_index.check("Pérez fue asesinado", top=5)
+    assert result.language == "es" and not result.judged and result.verdict is None
+    texts = [p.text for p in result.passages]
+    assert any("CNN reported — citing a high government source — that he had been killed" in t for t in texts), texts
+    assert all(p.stance is None and p.probs is None for p in result.passages)
+    pilot = [p.text for p in demo_index.check("Pérez es piloto", top=5).passages]
+    assert any("Pérez is an actor, pilot and dog trainer" in t for t in pilot), pilot
