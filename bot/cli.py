@@ -731,7 +731,7 @@ def _feed_command(ref: str, action: Callable[[ClaimIndex, int], object], done: s
         feed = index.find_feed(ref)
         action(index, feed.id)
     except FeedError as exc:
-        _error(exc)
+        _error(f"{exc} (`claimbot feeds list` shows the feeds)")
         raise typer.Exit(2) from exc
     finally:
         index.close()

@@ -564,7 +564,7 @@ def test_feed_commands(home, site):
     assert "removed feed 1" in runner.invoke(app, ["feeds", "remove", "1"]).output
     assert "no feeds" in runner.invoke(app, ["feeds", "list"]).output
     missing = runner.invoke(app, ["feeds", "remove", "7"])
-    assert missing.exit_code == 2 and "no feed 7" in missing.output
+    assert missing.exit_code == 2 and "no feed 7 (`claimbot feeds list` shows the feeds)" in missing.output
 
 
 def test_add_feed_refuses_bad_input(feeds_index):
@@ -572,3 +572,16 @@ def test_add_feed_refuses_bad_input(feeds_index):
         feeds_index.add_feed("https://news.example.com/rss", every="often")
     with pytest.raises(FeedError, match="not an http"):
         feeds_index.add_feed("javascript:alert(1)")
+
+
+def test_a_feed_is_found_only_among_the_collections_named(feeds_index):
+    shared = feeds_index.add_feed("https://news.example.com/rss")
+    local = feeds_index.add_feed("https://news.example.com/rss", collection="city")
+    other = feeds_index.add_feed("https://other.example.com/rss", collection="town")
+    assert [f.id for f in feeds_index.feeds(["default", "city"])] == [shared.id, local.id]
+    assert feeds_index.find_feed(str(other.id)).id == other.id
+    with pytest.raises(FeedError, match=f"^no feed {other.id}$"):
+        feeds_index.find_feed(str(other.id), ["default", "city"])
+    with pytest.raises(FeedError, match="2 feeds have that URL"):
+        feeds_index.find_feed("https://news.example.com/rss", ["default", "city"])
+    assert feeds_index.find_feed("https://news.example.com/rss", "city").id == local.id
