@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -366,7 +367,8 @@ class ClaimIndex:
     def add_feed(self, url: str, *, collection: str = DEFAULT_COLLECTION, every: str | float | None = None) -> Feed:
         """A feed to poll every `every` ("30m"; CLAIMBOT_FEEDS_INTERVAL when None), due at once."""
         canonical = canonical_url(url)
-        if canonical is None:
+        # courlan keeps "https://" and "https:///x": a feed without a host would only fail every poll.
+        if canonical is None or not urlsplit(canonical).hostname:
             raise FeedError(f"not an http(s) URL: {url}")
         try:
             interval = parse_duration(every) if every is not None else self.settings.feeds_interval_s

@@ -570,8 +570,9 @@ def test_feed_commands(home, site):
 def test_add_feed_refuses_bad_input(feeds_index):
     with pytest.raises(FeedError, match="not a duration"):
         feeds_index.add_feed("https://news.example.com/rss", every="often")
-    with pytest.raises(FeedError, match="not an http"):
-        feeds_index.add_feed("javascript:alert(1)")
+    for url in ("javascript:alert(1)", "https://", "https:///rss"):
+        with pytest.raises(FeedError, match="not an http"):
+            feeds_index.add_feed(url)
 
 
 def test_a_feed_is_found_only_among_the_collections_named(feeds_index):
