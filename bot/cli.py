@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from claimbot.bot.words import balanced_quotes, counted, coverage, searched, verdict_words
+from claimbot.bot.words import balanced_quotes, counted, coverage, duration, searched, verdict_words
 from claimbot.index.config import Settings
 from claimbot.index.records import CheckResult, PassageResult
 from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
@@ -664,16 +664,9 @@ def _feed_line(feed: Feed) -> str:
     kind = feed.kind.value if feed.kind else "?"
     found = f" -> {feed.feed_url}" if feed.feed_url and feed.feed_url != feed.url else ""
     return (
-        f"{feed.id:>4}  {feed.url}{found}  [{kind}, {feed.collection}, every {_every(feed.interval_s)}, "
+        f"{feed.id:>4}  {feed.url}{found}  [{kind}, {feed.collection}, every {duration(feed.interval_s)}, "
         f"{counted(feed.items, 'item')}, polled {polled}]  {state}"
     )
-
-
-def _every(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def _poll_line(poll: FeedPoll) -> str:
@@ -705,7 +698,7 @@ def feeds_add(
     finally:
         index.close()
     out.print(
-        escape(f"added feed {feed.id}: {feed.url} (every {_every(feed.interval_s)}, collection {feed.collection})")
+        escape(f"added feed {feed.id}: {feed.url} (every {duration(feed.interval_s)}, collection {feed.collection})")
     )
 
 
