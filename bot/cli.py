@@ -692,6 +692,7 @@ def feeds_add(
     index = _open_index()
     try:
         feed = index.add_feed(url, collection=collection, every=every)
+        _operator_log(index, AuditAction.ADD_FEED, f"feed:{feed.id}", after=feed.audit_state())
     except FeedError as exc:
         _error(exc)
         raise typer.Exit(2) from exc
@@ -718,11 +719,22 @@ def feeds_list(
         out.print(escape(_feed_line(feed)))
 
 
-def _feed_command(ref: str, action: Callable[[ClaimIndex, int], object], done: str) -> None:
+def _feed_command(
+    ref: str, action: Callable[[ClaimIndex, int], Feed | bool | None], done: str, logged: AuditAction
+) -> None:
     index = _open_index()
     try:
         feed = index.find_feed(ref)
-        action(index, feed.id)
+        after = action(index, feed.id)
+        # As /feeds does, so the audit log has every change whoever made it (the operator: guild 0).
+        if after:
+            _operator_log(
+                index,
+                logged,
+                f"feed:{feed.id}",
+                before=feed.audit_state(),
+                after=after.audit_state() if isinstance(after, Feed) else None,
+            )
     except FeedError as exc:
         _error(f"{exc} (`claimbot feeds list` shows the feeds)")
         raise typer.Exit(2) from exc
@@ -734,19 +746,19 @@ def _feed_command(ref: str, action: Callable[[ClaimIndex, int], object], done: s
 @feeds_app.command("remove")
 def feeds_remove(ref: Annotated[str, typer.Argument(help="The feed's id or URL.")]) -> None:
     """Stop polling a feed; the articles it brought stay indexed."""
-    _feed_command(ref, ClaimIndex.remove_feed, "removed")
+    _feed_command(ref, ClaimIndex.remove_feed, "removed", AuditAction.REMOVE_FEED)
 
 
 @feeds_app.command("pause")
 def feeds_pause(ref: Annotated[str, typer.Argument(help="The feed's id or URL.")]) -> None:
     """Stop polling a feed until `feeds resume`."""
-    _feed_command(ref, ClaimIndex.pause_feed, "paused")
+    _feed_command(ref, ClaimIndex.pause_feed, "paused", AuditAction.PAUSE_FEED)
 
 
 @feeds_app.command("resume")
 def feeds_resume(ref: Annotated[str, typer.Argument(help="The feed's id or URL.")]) -> None:
     """Poll a paused or failed feed again, at once."""
-    _feed_command(ref, ClaimIndex.resume_feed, "resumed")
+    _feed_command(ref, ClaimIndex.resume_feed, "resumed", AuditAction.RESUME_FEED)
 
 
 @feeds_app.command("poll")

@@ -30,6 +30,7 @@ from claimbot.bot.cli import app
 from claimbot.index.config import Settings, parse_duration
 from claimbot.index.corpus import sources
 from claimbot.index.feeds import Clock, FeedKind, FeedState, ItemState, canonical_url, discover
+from claimbot.index.review import OPERATOR_GUILD, ReviewService
 from claimbot.index.service import ClaimIndex, FeedError
 from claimbot.index.storage import ArticleRow, FeedItemRow
 from tests.conftest import ON_POSTGRES, REPO, drop_database, fresh_database_url
@@ -565,6 +566,15 @@ def test_feed_commands(home, site):
     assert "no feeds" in runner.invoke(app, ["feeds", "list"]).output
     missing = runner.invoke(app, ["feeds", "remove", "7"])
     assert missing.exit_code == 2 and "no feed 7 (`claimbot feeds list` shows the feeds)" in missing.output
+    index = ClaimIndex(Settings())
+    try:
+        logged = list(ReviewService(index.store.engine).audit_export(OPERATOR_GUILD))
+    finally:
+        index.close()
+    assert [(e.action, e.target) for e in logged] == [
+        (action, "feed:1") for action in ("add_feed", "pause_feed", "resume_feed", "remove_feed")
+    ]
+    assert (logged[1].before["state"], logged[1].after["state"]) == ("active", "paused")
 
 
 def test_add_feed_refuses_bad_input(feeds_index):

@@ -100,7 +100,7 @@ class FeedsCommands(commands.Cog):
             interaction.user.id,
             AuditAction.ADD_FEED,
             f"feed:{feed.id}",
-            after={"url": feed.url, "collection": feed.collection, "interval_s": feed.interval_s},
+            after=feed.audit_state(),
         )
         where = _where(feed.collection)
         await reply_private(
@@ -146,7 +146,7 @@ class FeedsCommands(commands.Cog):
             interaction.user.id,
             AuditAction.REMOVE_FEED,
             f"feed:{found.id}",
-            before=_record(found),
+            before=found.audit_state(),
         )
         await reply_private(
             interaction,
@@ -194,8 +194,8 @@ class FeedsCommands(commands.Cog):
             interaction.user.id,
             AuditAction.PAUSE_FEED if pausing else AuditAction.RESUME_FEED,
             f"feed:{found.id}",
-            before=_record(found),
-            after=_record(changed),
+            before=found.audit_state(),
+            after=changed.audit_state(),
         )
         if pausing:
             text, icon = "it is not polled until `/feeds resume`", "⏸️"
@@ -236,17 +236,6 @@ async def _find(interaction: Interaction, svc: Services, guild_id: int, ref: str
             await reply_private(interaction, refusal)
             return None
     return feed
-
-
-def _record(feed: Feed) -> dict[str, object]:
-    """What the audit row keeps of a feed: enough to add it again."""
-    return {
-        "url": feed.url,
-        "collection": feed.collection,
-        "interval_s": feed.interval_s,
-        "state": feed.state.value,
-        "failures": feed.failures,
-    }
 
 
 def _where(collection: str) -> str:

@@ -109,7 +109,13 @@ async def test_a_moderator_adds_lists_pauses_resumes_and_removes_a_feed_with_an_
     assert [(e.action, e.target, e.actor_id) for e in entries[:4]] == [
         (action, f"feed:{feed.id}", MOD.id) for action in ("remove_feed", "resume_feed", "pause_feed", "add_feed")
     ]
-    assert entries[3].after == {"url": RSS, "collection": "default", "interval_s": 7200}
+    assert entries[3].after == {
+        "url": RSS,
+        "collection": "default",
+        "interval_s": 7200,
+        "state": "active",
+        "failures": 0,
+    }
     assert (entries[2].before["state"], entries[2].after["state"]) == ("active", "paused")
     assert entries[0].before["url"] == RSS
 
