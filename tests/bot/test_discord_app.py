@@ -165,6 +165,7 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
             "ingest",
             "article",
             "source",
+            "feeds",
             "review",
             "corrections",
             "audit",
