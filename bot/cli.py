@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from claimbot.bot.words import balanced_quotes, counted, coverage, searched, verdict_words
+from claimbot.bot.words import balanced_quotes, counted, coverage, duration, searched, verdict_words
 from claimbot.index.config import Settings
 from claimbot.index.records import CheckResult, PassageResult
 from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
@@ -664,16 +664,9 @@ def _feed_line(feed: Feed) -> str:
     kind = feed.kind.value if feed.kind else "?"
     found = f" -> {feed.feed_url}" if feed.feed_url and feed.feed_url != feed.url else ""
     return (
-        f"{feed.id:>4}  {feed.url}{found}  [{kind}, {feed.collection}, every {_every(feed.interval_s)}, "
+        f"{feed.id:>4}  {feed.url}{found}  [{kind}, {feed.collection}, every {duration(feed.interval_s)}, "
         f"{counted(feed.items, 'item')}, polled {polled}]  {state}"
     )
-
-
-def _every(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def _poll_line(poll: FeedPoll) -> str:
@@ -699,13 +692,14 @@ def feeds_add(
     index = _open_index()
     try:
         feed = index.add_feed(url, collection=collection, every=every)
+        _operator_log(index, AuditAction.ADD_FEED, f"feed:{feed.id}", after=feed.audit_state())
     except FeedError as exc:
         _error(exc)
         raise typer.Exit(2) from exc
     finally:
         index.close()
     out.print(
-        escape(f"added feed {feed.id}: {feed.url} (every {_every(feed.interval_s)}, collection {feed.collection})")
+        escape(f"added feed {feed.id}: {feed.url} (every {duration(feed.interval_s)}, collection {feed.collection})")
     )
 
 
@@ -725,13 +719,24 @@ def feeds_list(
         out.print(escape(_feed_line(feed)))
 
 
-def _feed_command(ref: str, action: Callable[[ClaimIndex, int], object], done: str) -> None:
+def _feed_command(
+    ref: str, action: Callable[[ClaimIndex, int], Feed | bool | None], done: str, logged: AuditAction
+) -> None:
     index = _open_index()
     try:
         feed = index.find_feed(ref)
-        action(index, feed.id)
+        after = action(index, feed.id)
+        # As /feeds does, so the audit log has every change whoever made it (the operator: guild 0).
+        if after:
+            _operator_log(
+                index,
+                logged,
+                f"feed:{feed.id}",
+                before=feed.audit_state(),
+                after=after.audit_state() if isinstance(after, Feed) else None,
+            )
     except FeedError as exc:
-        _error(exc)
+        _error(f"{exc} (`claimbot feeds list` shows the feeds)")
         raise typer.Exit(2) from exc
     finally:
         index.close()
@@ -741,19 +746,19 @@ def _feed_command(ref: str, action: Callable[[ClaimIndex, int], object], done: s
 @feeds_app.command("remove")
 def feeds_remove(ref: Annotated[str, typer.Argument(help="The feed's id or URL.")]) -> None:
     """Stop polling a feed; the articles it brought stay indexed."""
-    _feed_command(ref, ClaimIndex.remove_feed, "removed")
+    _feed_command(ref, ClaimIndex.remove_feed, "removed", AuditAction.REMOVE_FEED)
 
 
 @feeds_app.command("pause")
 def feeds_pause(ref: Annotated[str, typer.Argument(help="The feed's id or URL.")]) -> None:
     """Stop polling a feed until `feeds resume`."""
-    _feed_command(ref, ClaimIndex.pause_feed, "paused")
+    _feed_command(ref, ClaimIndex.pause_feed, "paused", AuditAction.PAUSE_FEED)
 
 
 @feeds_app.command("resume")
 def feeds_resume(ref: Annotated[str, typer.Argument(help="The feed's id or URL.")]) -> None:
     """Poll a paused or failed feed again, at once."""
-    _feed_command(ref, ClaimIndex.resume_feed, "resumed")
+    _feed_command(ref, ClaimIndex.resume_feed, "resumed", AuditAction.RESUME_FEED)
 
 
 @feeds_app.command("poll")

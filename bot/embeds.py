@@ -433,6 +433,10 @@ AUDIT_WORDS = {
     "remove_article": "removed",
     "block_source": "blocked the source",
     "unblock_source": "unblocked the source",
+    "add_feed": "added the feed",
+    "remove_feed": "removed the feed",
+    "pause_feed": "paused the feed",
+    "resume_feed": "resumed the feed",
 }
 
 
@@ -449,6 +453,7 @@ def audit_embed(entries: list[AuditEntry]) -> discord.Embed:
             e.target.replace("flag:", "flag #")
             .replace("correction:", "correction #")
             .replace("article:", "article #")
+            .replace("feed:", "feed #")
             .replace("url:", "")
             .replace("domain:", "")
         )

@@ -11,6 +11,14 @@ def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
+def duration(seconds: int) -> str:
+    """A feed's interval as `feeds add --every` and `/feeds add every:` take it: "30m", "2h", "90s"."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def coverage(summary: CorpusSummary) -> str:
     """What an answer that found nothing searched: "Nothing in the corpus is about this claim. It
     holds 1 article (44 passages) from el Nuevo Herald, dated 2018-01-15." """

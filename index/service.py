@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -375,34 +376,37 @@ class ClaimIndex:
     def add_feed(self, url: str, *, collection: str = DEFAULT_COLLECTION, every: str | float | None = None) -> Feed:
         """A feed to poll every `every` ("30m"; CLAIMBOT_FEEDS_INTERVAL when None), due at once."""
         canonical = canonical_url(url)
-        if canonical is None:
+        # courlan keeps "https://" and "https:///x": a feed without a host would only fail every poll.
+        if canonical is None or not urlsplit(canonical).hostname:
             raise FeedError(f"not an http(s) URL: {url}")
         try:
             interval = parse_duration(every) if every is not None else self.settings.feeds_interval_s
         except ValueError as exc:
             raise FeedError(str(exc)) from None
         if interval < MIN_FEED_INTERVAL_S:
-            raise FeedError(f"a feed is polled at most once a minute (--every {every} is less)")
+            raise FeedError(f"a feed is polled at most once a minute (every {every} is less)")
         try:
             return self.feed_store.add(url.strip(), canonical, collection, round(interval), Clock().utcnow())
         except FeedExists as exc:
             raise FeedError(str(exc)) from None
 
-    def feeds(self, collection: str | None = None) -> list[Feed]:
+    def feeds(self, collection: Collections = None) -> list[Feed]:
         return self.feed_store.feeds(collection)
 
-    def find_feed(self, ref: str) -> Feed:
-        """A feed by its id or its URL (as given, or the same URL once cleaned)."""
-        feeds = self.feeds()
+    def find_feed(self, ref: str, collection: Collections = None) -> Feed:
+        """A feed by its id or its URL (as given, or the same URL once cleaned), among the feeds of
+        `collection` (a server names only its own and the shared ones; None: every feed). The
+        errors say nothing of where the feeds are listed: the CLI and the bot list them differently."""
+        feeds = self.feeds(collection)
         if ref.strip().isdigit():
             matches = [f for f in feeds if f.id == int(ref)]
         else:
             canonical = canonical_url(ref)
             matches = [f for f in feeds if ref.strip() in (f.url, f.feed_url) or canonical_url(f.url) == canonical]
         if not matches:
-            raise FeedError(f"no feed {ref} (`claimbot feeds list` shows them)")
+            raise FeedError(f"no feed {ref}")
         if len(matches) > 1:
-            raise FeedError(f"{len(matches)} feeds have that URL (one per collection): name it by id")
+            raise FeedError(f"{len(matches)} feeds have that URL (one per collection): name it by its id")
         return matches[0]
 
     def remove_feed(self, feed_id: int) -> bool:

@@ -30,6 +30,7 @@ from claimbot.bot.cli import app
 from claimbot.index.config import Settings, parse_duration
 from claimbot.index.corpus import sources
 from claimbot.index.feeds import Clock, FeedKind, FeedState, ItemState, canonical_url, discover
+from claimbot.index.review import OPERATOR_GUILD, ReviewService
 from claimbot.index.service import ClaimIndex, FeedError
 from claimbot.index.storage import ArticleRow, FeedItemRow
 from tests.conftest import ON_POSTGRES, REPO, drop_database, fresh_database_url
@@ -564,11 +565,34 @@ def test_feed_commands(home, site):
     assert "removed feed 1" in runner.invoke(app, ["feeds", "remove", "1"]).output
     assert "no feeds" in runner.invoke(app, ["feeds", "list"]).output
     missing = runner.invoke(app, ["feeds", "remove", "7"])
-    assert missing.exit_code == 2 and "no feed 7" in missing.output
+    assert missing.exit_code == 2 and "no feed 7 (`claimbot feeds list` shows the feeds)" in missing.output
+    index = ClaimIndex(Settings())
+    try:
+        logged = list(ReviewService(index.store.engine).audit_export(OPERATOR_GUILD))
+    finally:
+        index.close()
+    assert [(e.action, e.target) for e in logged] == [
+        (action, "feed:1") for action in ("add_feed", "pause_feed", "resume_feed", "remove_feed")
+    ]
+    assert (logged[1].before["state"], logged[1].after["state"]) == ("active", "paused")
 
 
 def test_add_feed_refuses_bad_input(feeds_index):
     with pytest.raises(FeedError, match="not a duration"):
         feeds_index.add_feed("https://news.example.com/rss", every="often")
-    with pytest.raises(FeedError, match="not an http"):
-        feeds_index.add_feed("javascript:alert(1)")
+    for url in ("javascript:alert(1)", "https://", "https:///rss"):
+        with pytest.raises(FeedError, match="not an http"):
+            feeds_index.add_feed(url)
+
+
+def test_a_feed_is_found_only_among_the_collections_named(feeds_index):
+    shared = feeds_index.add_feed("https://news.example.com/rss")
+    local = feeds_index.add_feed("https://news.example.com/rss", collection="city")
+    other = feeds_index.add_feed("https://other.example.com/rss", collection="town")
+    assert [f.id for f in feeds_index.feeds(["default", "city"])] == [shared.id, local.id]
+    assert feeds_index.find_feed(str(other.id)).id == other.id
+    with pytest.raises(FeedError, match=f"^no feed {other.id}$"):
+        feeds_index.find_feed(str(other.id), ["default", "city"])
+    with pytest.raises(FeedError, match="2 feeds have that URL"):
+        feeds_index.find_feed("https://news.example.com/rss", ["default", "city"])
+    assert feeds_index.find_feed("https://news.example.com/rss", "city").id == local.id

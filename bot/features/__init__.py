@@ -3,6 +3,7 @@ services), never the app; the app imports these two lists."""
 
 from claimbot.bot.features.check import CheckCommands, MoreButton, PublishButton
 from claimbot.bot.features.corpus import CorpusCommands
+from claimbot.bot.features.feeds import FeedsCommands
 from claimbot.bot.features.ingest import IngestCommands
 from claimbot.bot.features.moderation import ModerationCommands
 from claimbot.bot.features.review import FlagButton, ReviewButton, ReviewCommands
@@ -15,6 +16,7 @@ COGS = (
     SourcesCommands,
     IngestCommands,
     CorpusCommands,
+    FeedsCommands,
     ReviewCommands,
     ModerationCommands,
     SetupCommands,

@@ -42,6 +42,16 @@ class Feed:
     created_at: dt.datetime
     items: int = 0  # item URLs recorded for it
 
+    def audit_state(self) -> dict[str, object]:
+        """What the audit log keeps of a feed before and after a change: enough to add it again."""
+        return {
+            "url": self.url,
+            "collection": self.collection,
+            "interval_s": self.interval_s,
+            "state": self.state.value,
+            "failures": self.failures,
+        }
+
 
 @dataclass(frozen=True)
 class FeedEntry:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from claimbot.index.feeds.models import Feed, FeedKind, FeedState, ItemState
-from claimbot.index.storage import FeedItemRow, FeedRow
+from claimbot.index.storage import Collections, FeedItemRow, FeedRow, scope_list
 
 
 class FeedExists(ValueError):
@@ -101,11 +101,12 @@ class FeedStore:
                 raise FeedExists(f"the collection {collection!r} already has this feed ({canonical})") from None
             return _feed(row)
 
-    def feeds(self, collection: str | None = None) -> list[Feed]:
+    def feeds(self, collection: Collections = None) -> list[Feed]:
         counts = select(FeedItemRow.feed_id, func.count().label("n")).group_by(FeedItemRow.feed_id).subquery("counts")
         query = select(FeedRow, counts.c.n).outerjoin(counts, counts.c.feed_id == FeedRow.id).order_by(FeedRow.id)
-        if collection is not None:
-            query = query.where(FeedRow.collection == collection)
+        scope = scope_list(collection)
+        if scope is not None:
+            query = query.where(FeedRow.collection.in_(scope))
         with self.session() as s:
             return [_feed(row, n or 0) for row, n in s.execute(query).all()]
 

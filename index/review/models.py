@@ -119,6 +119,10 @@ class AuditAction(StrEnum):
     REMOVE_ARTICLE = "remove_article"
     BLOCK_SOURCE = "block_source"
     UNBLOCK_SOURCE = "unblock_source"
+    ADD_FEED = "add_feed"
+    REMOVE_FEED = "remove_feed"
+    PAUSE_FEED = "pause_feed"
+    RESUME_FEED = "resume_feed"
 
 
 # The audit log's guild for actions taken outside Discord (`claimbot articles remove`, `claimbot

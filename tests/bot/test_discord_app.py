@@ -77,6 +77,7 @@ async def test_sync_payload(harness):
         "ingest",
         "article",
         "source",
+        "feeds",
         "review",
         "corrections",
         "audit",
@@ -86,17 +87,24 @@ async def test_sync_payload(harness):
     assert by_name["Check this claim"]["type"] == 3 and by_name["check"]["type"] == 1
     # Visible to every member: a moderator by role alone (no Manage Messages) must be able to run
     # them; claimbot checks who is a moderator when they are used.
-    for name in ("review", "ingest", "article", "source", "corrections", "audit"):
+    for name in ("review", "ingest", "article", "source", "feeds", "corrections", "audit"):
         assert by_name[name].get("default_member_permissions") is None, name
     assert int(by_name["claimbot"]["default_member_permissions"]) == MANAGE_GUILD
     assert [o["name"] for o in by_name["claimbot"]["options"]] == ["setup", "settings"]
     assert [o["name"] for o in by_name["corrections"]["options"]] == ["list", "revoke"]
     assert [o["name"] for o in by_name["source"]["options"]] == ["block", "unblock", "list"]
+    assert [o["name"] for o in by_name["feeds"]["options"]] == ["add", "list", "remove", "pause", "resume"]
+    feeds_add = next(o for o in by_name["feeds"]["options"] if o["name"] == "add")
+    assert [(o["name"], o.get("required", False)) for o in feeds_add["options"]] == [
+        ("url", True),
+        ("every", False),
+        ("shared", False),
+    ]
     review_show = next(o for o in by_name["review"]["options"] if o["name"] == "show")
     assert [c["value"] for c in review_show["choices"]] == ["open", "mine", "decided"]
     for c in put.json:
         assert 1 <= len(c["name"]) <= 32 and len(c.get("description") or "") <= 100
-    assert len(synced) == 11
+    assert len(synced) == 12
 
 
 async def test_smoke_bot_start_over_the_fake_gateway(fake, small_index):
@@ -157,6 +165,7 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
             "ingest",
             "article",
             "source",
+            "feeds",
             "review",
             "corrections",
             "audit",
