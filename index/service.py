@@ -504,8 +504,12 @@ class ClaimIndex:
         """Active again and due at once (a feed the poller paused after failures too)."""
         return self.feed_store.set_state(feed_id, FeedState.ACTIVE, Clock().utcnow())
 
-    def feed_poller(self, *, clock: Clock | None = None) -> Poller:
-        """A poller of this index's feeds, with the settings' politeness and limits; one per thread."""
+    def feed_poller(
+        self, *, clock: Clock | None = None, on_ingest: Callable[[IngestReport], None] | None = None
+    ) -> Poller:
+        """A poller of this index's feeds, with the settings' politeness and limits; one per thread.
+        `on_ingest` is called with each ingest's report, in the poller's thread (`serve` reads the
+        new articles against the watched claims there)."""
         s = self.settings
         if not s.feeds_contact.strip():
             log.warning("CLAIMBOT_FEEDS_CONTACT is not set: sites polled cannot tell who to contact")
@@ -513,7 +517,13 @@ class ClaimIndex:
         def ingest(
             items: Iterable[SourceItem], collection: str, on_event: Callable[[IngestEvent], None]
         ) -> IngestReport:
-            return self.ingest(items, collection=collection, on_event=on_event)
+            report = self.ingest(items, collection=collection, on_event=on_event)
+            if on_ingest is not None and report.article_ids:
+                try:
+                    on_ingest(report)
+                except Exception:  # noqa: BLE001 - the feed's articles are in; its poll must go on
+                    log.exception("the after-ingest callback failed")
+            return report
 
         limits = PollerLimits(
             max_items=s.feeds_max_items_per_poll,
@@ -541,9 +551,9 @@ class ClaimIndex:
         finally:
             poller.close()
 
-    def start_feed_watcher(self) -> FeedWatcher:
-        """Poll in a thread of its own until `.stop()` (`claimbot serve`)."""
-        return FeedWatcher(self.feed_poller()).start()
+    def start_feed_watcher(self, on_ingest: Callable[[IngestReport], None] | None = None) -> FeedWatcher:
+        """Poll in a thread of its own until `.stop()` (`claimbot serve`); `on_ingest`: see `feed_poller`."""
+        return FeedWatcher(self.feed_poller(on_ingest=on_ingest)).start()
 
     def validate_claim(self, text: str | None) -> str:
         """The claim as it is checked and stored, or `ClaimError` with a message for the user: the one
