@@ -82,6 +82,7 @@ async def test_sync_payload(harness):
         "audit",
         "claimbot",
         "help",
+        "watch",
     }
     assert by_name["Check this claim"]["type"] == 3 and by_name["check"]["type"] == 1
     # Visible to every member: a moderator by role alone (no Manage Messages) must be able to run
@@ -162,6 +163,7 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
             "audit",
             "claimbot",
             "help",
+            "watch",
         ]
     )
     put = fake.find(lambda r: r.method == "PUT")
