@@ -12,7 +12,7 @@ import discord
 
 from claimbot.bot.words import balanced_quotes, counted, coverage, rating_label, searched, verdict_words
 from claimbot.index.records import CheckResult, FactCheck, PassageResult
-from claimbot.index.review import AnswerView, AuditEntry, CorrectionView, FlagView, SourcesPage
+from claimbot.index.review import AnswerView, AuditEntry, CorrectionView, FlagView, SourcesPage, WatchSide, WatchUpdate
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -465,4 +465,39 @@ def audit_embed(entries: list[AuditEntry]) -> discord.Embed:
         lines.append(line)
     embed.description = cut("\n".join(lines), DESCRIPTION_MAX)
     embed.set_footer(text="All of it: claimbot audit export --format csv|jsonl")
+    return fit(embed)
+
+
+WATCH_SIDE_TEXT = {
+    WatchSide.SUPPORTS: ("🟢 New reporting supports a watched claim", discord.Colour.green()),
+    WatchSide.CONFLICTS: ("🔴 New reporting conflicts with a watched claim", discord.Colour.red()),
+}
+
+
+def watch_embed(update: WatchUpdate) -> discord.Embed:
+    """An update on a watched claim for the review channel: the claim, the side, the new passage
+    with its source (outlet, title, date, link) or the fact-check, and the original answer."""
+    title, colour = WATCH_SIDE_TEXT[update.side]
+    w = update.watch
+    lines = [f"**Claim:** {md(cut(w.claim, 500))}"]
+    p = update.passage
+    if p is not None:
+        art = p.article
+        quote = md(cut(balanced_quotes(" ".join(p.text.split())), 700))
+        lines.append(f"> {quote}")
+        said = p.attribution or p.speaker
+        if said:
+            lines.append(f"— {md(cut(said, 200))}")
+        source = " · ".join(x for x in (art.outlet, art.published) if x)
+        name = _link(art.title or art.url or "the article", art.url)
+        lines.append(f"**Source:** {name}" + (f" · {md(source)}" if source else ""))
+    if update.fact_check is not None:
+        lines.append(fact_check_text(update.fact_check))
+    link = jump(w.guild_id, update.answer_channel_id, update.answer_message_id)
+    if link:
+        lines.append(f"[Jump to the original answer]({link})")
+    elif w.answer_id is not None:
+        lines.append(f"Original answer #{w.answer_id} (private or no longer posted).")
+    embed = discord.Embed(title=title, colour=colour, description=cut("\n".join(lines), DESCRIPTION_MAX))
+    embed.set_footer(text=cut(f"watch #{w.id} · watched until {w.expires_at:%Y-%m-%d}", FOOTER_MAX))
     return fit(embed)

@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 import discord
 
 from claimbot.bot.app import ClaimBot, make_bot
+from claimbot.bot.features.watch import post_watch_updates
 from claimbot.bot.services import Services
 from claimbot.index.config import Settings
-from claimbot.index.service import IndexMismatch, StanceModelError
+from claimbot.index.service import IndexMismatch, IngestReport, StanceModelError
 
 log = logging.getLogger("claimbot.discord")
 
@@ -80,7 +82,11 @@ async def serve_async(settings: Settings, *, bot_options: dict[str, Any] | None 
         raise BotConfigError(str(exc)) from exc
     bot = make_bot(services, **(bot_options or {}))
     # Feeds are polled in a thread of their own: fetching and ingesting block, the event loop must not.
-    watcher = services.index.start_feed_watcher() if settings.feeds_in_serve else None
+    watcher = (
+        services.index.start_feed_watcher(on_ingest=_watch_updates_from_feeds(bot, asyncio.get_running_loop()))
+        if settings.feeds_in_serve
+        else None
+    )
     if settings.shard_count is not None:
         log.info("shards %s of %d", settings.shard_ids or list(range(settings.shard_count)), settings.shard_count)
     loop = asyncio.get_running_loop()
@@ -100,6 +106,18 @@ async def serve_async(settings: Settings, *, bot_options: dict[str, Any] | None 
         if watcher is not None:
             await asyncio.to_thread(watcher.stop)
         await asyncio.to_thread(services.index.close)
+
+
+def _watch_updates_from_feeds(bot: ClaimBot, loop: asyncio.AbstractEventLoop) -> Callable[[IngestReport], None]:
+    """Called in the feeds' thread after each ingest: the watched claims are read there (blocking
+    model work, already off the event loop), the posting is handed to the loop."""
+
+    def after_ingest(report: IngestReport) -> None:
+        updates = bot.services.index.watch_updates(bot.services.review, report.article_ids)
+        if updates:
+            asyncio.run_coroutine_threadsafe(post_watch_updates(bot, updates), loop)
+
+    return after_ingest
 
 
 def serve(settings: Settings) -> None:

@@ -132,6 +132,12 @@ class Settings(BaseSettings):
     # Every /check stores its answer (for flags and paging); answers older than this many days that
     # nobody flagged are deleted by the bot (at start and daily). 0 keeps them forever.
     answer_retention_days: int = Field(default=90, ge=0, validation_alias="CLAIMBOT_ANSWER_RETENTION_DAYS")
+    # Watched claims (docs/moderators.md): an approved or corrected answer's claim is watched for
+    # this many days, as long as /watch lasts by default (0: none watched automatically), and
+    # a server's review channel gets at most this many updates an hour, so that one big ingest on a
+    # busy topic cannot flood it.
+    watch_days: int = Field(default=14, ge=0, le=3650, validation_alias="CLAIMBOT_WATCH_DAYS")
+    watch_updates_per_hour: int = Field(default=10, ge=0, validation_alias="CLAIMBOT_WATCH_UPDATES_PER_HOUR")
 
     @field_validator("home", "data_dir", mode="before")
     @classmethod

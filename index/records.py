@@ -191,6 +191,8 @@ class IngestReport:
     fact_checks: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    # The articles this run wrote (added or replaced): what is new, for the watched claims.
+    article_ids: list[int] = field(default_factory=list)
 
 
 class ArticleRef(BaseModel):

@@ -5,8 +5,10 @@ The bot imports `claimbot.index` only through here, `claimbot.index.review`, rec
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +66,8 @@ from claimbot.index.records import (
     CheckResult,
     CorpusSummary,
     Coverage,
+    FactCheck,
+    FactCheckRating,
     IngestReport,
     PassageResult,
     RemovedArticle,
@@ -71,7 +75,15 @@ from claimbot.index.records import (
     Stance,
     StanceProbs,
 )
-from claimbot.index.review import ClaimError, validate_claim
+from claimbot.index.review import (
+    ClaimError,
+    NoticeOutcome,
+    ReviewService,
+    WatchSide,
+    WatchUpdate,
+    WatchView,
+    validate_claim,
+)
 from claimbot.index.search import Embedder, VectorBackend, open_vector_index, reciprocal_rank_fusion, shared_embedder
 from claimbot.index.stance import (
     StanceModel,
@@ -157,6 +169,16 @@ log = logging.getLogger(__name__)
 _RESYNC = "resync"  # a synced-at mark no database holds (marks are ids), so the next call syncs
 # Every passage shown is read by the stance model (about 10 ms each on 2 cores).
 MAX_TOP = 100
+# New passages the stance model reads per watched claim, the nearest first: an ingest of a long
+# report must not cost a stance reading of every sentence for every watch.
+WATCH_CANDIDATES = 8
+# A published rating that takes a side on the claim it reviews; mixed and other ratings take none.
+_FACT_CHECK_SIDE = {
+    FactCheckRating.TRUE: WatchSide.SUPPORTS,
+    FactCheckRating.MOSTLY_TRUE: WatchSide.SUPPORTS,
+    FactCheckRating.MOSTLY_FALSE: WatchSide.CONFLICTS,
+    FactCheckRating.FALSE: WatchSide.CONFLICTS,
+}
 # The stance model's labels, as the records type them.
 _STANCES: dict[str, Stance] = {"supports": "supports", "refutes": "refutes", "neutral": "neutral"}
 
@@ -368,6 +390,81 @@ class ClaimIndex:
         )
         return ingestor.run(items)
 
+    # -- watched claims (docs/moderators.md) ----------------------------------------------------
+    def watch_updates(self, review: ReviewService, article_ids: list[int]) -> list[WatchUpdate]:
+        """The updates to post about watched claims after an ingest that wrote `article_ids`
+        (`IngestReport.article_ids`): only those articles' passages and fact-checks are read, a
+        passage counts when it is about the claim (the relevance floor) and the stance model gives
+        it a confident side, a fact-check when it matches the claim and its rating takes a side.
+        Each update is reserved once per watch (`review.watches.claim_notice`) and within the
+        server's hourly limit; the ones returned are to be posted. Model work: off the event loop."""
+        watches = review.watches.active()
+        if not watches or not article_ids:
+            return []
+        found: list[tuple[WatchView, WatchSide, str, PassageResult | None, FactCheck | None]] = []
+        passage_ids = self.store.article_passage_ids(article_ids)
+        if passage_ids:
+            found += self._watched_passages(review, watches, passage_ids)
+        fact_check_ids = set(self.fact_checks.of_articles(article_ids)) if self.settings.factchecks else set()
+        if fact_check_ids:
+            for watch in watches:
+                for m in self.fact_checks.match(watch.claim, limit=5, among=fact_check_ids):
+                    side = _FACT_CHECK_SIDE.get(m.fact_check.rating)
+                    if side is not None:
+                        found.append((watch, side, _fact_check_key(m.fact_check), None, m.fact_check))
+        updates: list[WatchUpdate] = []
+        held: dict[int, int] = defaultdict(int)
+        for watch, side, target, passage, fact_check in found:
+            outcome = review.watches.claim_notice(watch, target)
+            if outcome is NoticeOutcome.RATE_LIMITED:
+                held[watch.guild_id] += 1
+            if outcome is not NoticeOutcome.SEND:
+                continue
+            channel_id, message_id = review.watches.answer_message(watch.guild_id, watch.answer_id)
+            updates.append(WatchUpdate(watch, side, passage, fact_check, channel_id, message_id))
+        for guild_id, n in held.items():
+            log.info("guild %s: %d watch updates over CLAIMBOT_WATCH_UPDATES_PER_HOUR were not sent", guild_id, n)
+        return updates
+
+    def _watched_passages(
+        self, review: ReviewService, watches: list[WatchView], passage_ids: list[int]
+    ) -> list[tuple[WatchView, WatchSide, str, PassageResult | None, FactCheck | None]]:
+        blocked = self.store.blocked_domains()
+        stored = [p for p in self.store.passages(passage_ids).values() if blocking(p.article_domain, blocked) is None]
+        if not stored:
+            return []
+        ids = np.asarray([p.id for p in stored], dtype=np.int64)
+        matrix = self.store.embeddings(ids, self.embedder.dim)
+        claims = self.embedder.encode([w.claim for w in watches])
+        scopes: dict[int, set[str]] = {}
+        found: list[tuple[WatchView, WatchSide, str, PassageResult | None, FactCheck | None]] = []
+        for watch, query in zip(watches, claims, strict=True):
+            if not stance_reads(detect_language(watch.claim)):
+                continue  # the stance model reads English only: a side it gave would be noise
+            if watch.guild_id not in scopes:
+                own = review.guild_config(watch.guild_id).collection
+                scopes[watch.guild_id] = {DEFAULT_COLLECTION} | ({own} if own else set())
+            similarity = matrix @ query
+            order = [
+                int(i)
+                for i in np.argsort(-similarity)
+                if similarity[i] >= self.settings.relevance_floor and stored[i].collection in scopes[watch.guild_id]
+            ][:WATCH_CANDIDATES]
+            if not order:
+                continue
+            results = []
+            for i in order:
+                result = _passage_result(stored[i], 0.0)
+                result.similarity = round(float(similarity[i]), 4)
+                results.append(result)
+            self._label_stances(watch.claim, results)
+            for i, result in zip(order, results, strict=True):
+                if not result.confident or result.stance == "neutral":
+                    continue
+                side = WatchSide.SUPPORTS if result.stance == "supports" else WatchSide.CONFLICTS
+                found.append((watch, side, _passage_key(stored[i]), result, None))
+        return found
+
     # -- feeds (docs/feeds.md) ------------------------------------------------------------------
     @property
     def feed_store(self) -> FeedStore:
@@ -420,8 +517,12 @@ class ClaimIndex:
         """Active again and due at once (a feed the poller paused after failures too)."""
         return self.feed_store.set_state(feed_id, FeedState.ACTIVE, Clock().utcnow())
 
-    def feed_poller(self, *, clock: Clock | None = None) -> Poller:
-        """A poller of this index's feeds, with the settings' politeness and limits; one per thread."""
+    def feed_poller(
+        self, *, clock: Clock | None = None, on_ingest: Callable[[IngestReport], None] | None = None
+    ) -> Poller:
+        """A poller of this index's feeds, with the settings' politeness and limits; one per thread.
+        `on_ingest` is called with each ingest's report, in the poller's thread (`serve` reads the
+        new articles against the watched claims there)."""
         s = self.settings
         if not s.feeds_contact.strip():
             log.warning("CLAIMBOT_FEEDS_CONTACT is not set: sites polled cannot tell who to contact")
@@ -429,7 +530,13 @@ class ClaimIndex:
         def ingest(
             items: Iterable[SourceItem], collection: str, on_event: Callable[[IngestEvent], None]
         ) -> IngestReport:
-            return self.ingest(items, collection=collection, on_event=on_event)
+            report = self.ingest(items, collection=collection, on_event=on_event)
+            if on_ingest is not None and report.article_ids:
+                try:
+                    on_ingest(report)
+                except Exception:  # noqa: BLE001 - the feed's articles are in; its poll must go on
+                    log.exception("the after-ingest callback failed")
+            return report
 
         limits = PollerLimits(
             max_items=s.feeds_max_items_per_poll,
@@ -457,9 +564,9 @@ class ClaimIndex:
         finally:
             poller.close()
 
-    def start_feed_watcher(self) -> FeedWatcher:
-        """Poll in a thread of its own until `.stop()` (`claimbot serve`)."""
-        return FeedWatcher(self.feed_poller()).start()
+    def start_feed_watcher(self, on_ingest: Callable[[IngestReport], None] | None = None) -> FeedWatcher:
+        """Poll in a thread of its own until `.stop()` (`claimbot serve`); `on_ingest`: see `feed_poller`."""
+        return FeedWatcher(self.feed_poller(on_ingest=on_ingest)).start()
 
     def validate_claim(self, text: str | None) -> str:
         """The claim as it is checked and stored, or `ClaimError` with a message for the user: the one
@@ -713,6 +820,18 @@ def _article_ref(ref: str) -> int | str:
     if ref.startswith(("http://", "https://")):
         return ref
     raise CorpusError(f"not an article id or URL: {ref[:100]!r} (give the number /sources shows, or the http(s) URL)")
+
+
+def _passage_key(p: StoredPassage) -> str:
+    """A passage's watch-notice key: its article's URL (or id) and its text, so the same sentence
+    of a re-ingested article (new row ids) is not reported again."""
+    where = p.article_url or f"article {p.article_id}"
+    return "passage:" + hashlib.sha256(f"{where}\n{p.text}".encode()).hexdigest()[:40]
+
+
+def _fact_check_key(f: FactCheck) -> str:
+    where = f.url or f"article {f.article_id}"
+    return "fact_check:" + hashlib.sha256(f"{where}\n{f.claim_reviewed}\n{f.rating}".encode()).hexdigest()[:40]
 
 
 def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:

@@ -9,6 +9,7 @@ from claimbot.bot.features.moderation import ModerationCommands
 from claimbot.bot.features.review import FlagButton, ReviewButton, ReviewCommands
 from claimbot.bot.features.setup import SetupCommands
 from claimbot.bot.features.sources import SourcesCommands
+from claimbot.bot.features.watch import WatchButton, WatchCommands
 
 # The cogs, each built with the bot.
 COGS = (
@@ -20,8 +21,9 @@ COGS = (
     ReviewCommands,
     ModerationCommands,
     SetupCommands,
+    WatchCommands,
 )
 # Buttons that survive a restart: their custom ids carry what they act on.
-DYNAMIC_ITEMS = (FlagButton, MoreButton, PublishButton, ReviewButton)
+DYNAMIC_ITEMS = (FlagButton, MoreButton, PublishButton, ReviewButton, WatchButton)
 
 __all__ = ["COGS", "DYNAMIC_ITEMS"]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 from discord import app_commands
 from discord.ext import commands
 
+from claimbot.bot.features.watch import post_updates_after_ingest
 from claimbot.bot.interactions import (
     Interaction,
     Refused,
@@ -105,6 +106,8 @@ class IngestCommands(commands.Cog):
             f"📥 <@{interaction.user.id}> ingested {url}: {text.split(': ', 1)[-1] if not report.failed else 'failed'}",
         )
         await interaction.followup.send(text[:2000], ephemeral=True, suppress_embeds=True)
+        # After the reply: the moderator is not kept waiting on the watched claims' stance readings.
+        await post_updates_after_ingest(interaction.client, guild_id_of(interaction), report.article_ids)
 
 
 def _without(url: str, text: str) -> str:

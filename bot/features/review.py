@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from claimbot.bot.embeds import card_embed, md, queue_embed
+from claimbot.bot.features.watch import WatchButton
 from claimbot.bot.interactions import (
     NO_MENTIONS,
     NOT_IN_A_SERVER,
@@ -181,6 +182,7 @@ def review_view(flag_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for action in ReviewAction:
         view.add_item(ReviewButton(action, flag_id))
+    view.add_item(WatchButton(flag_id))
     return view
 
 

@@ -285,6 +285,7 @@ class Ingestor:
                 self.vectors.remove(np.asarray(p.replace_passages, dtype=np.int64))
                 self.vectors.add(np.asarray(passage_ids, dtype=np.int64), article_vectors)
             outcome: Outcome = "replaced" if p.replace_id is not None else "added"
+            self.report.article_ids.append(article_id)
             self.report.fact_checks += len(fact_checks)
             n = len(fact_checks)
             note = f" with {n} fact-check{'s' if n != 1 else ''}" if n else ""

@@ -16,7 +16,6 @@ from claimbot.index.factchecks.match import disagreement
 from claimbot.index.records import ClaimReview, FactCheck, FactCheckDraft, FactCheckMatch, FactCheckRating
 from claimbot.index.storage import FactCheckRow, from_blobs
 
-
 # (claim, claims reviewed) -> whether each claim reviewed says what the claim says (the stance model
 # reading the claim reviewed as evidence: `supports`); English pairs only.
 Confirm = Callable[[str, list[str]], list[bool]]
@@ -66,10 +65,20 @@ class FactCheckService:
             result = s.execute(delete(FactCheckRow).where(FactCheckRow.id == fact_check_id))
             return isinstance(result, CursorResult) and result.rowcount == 1
 
-    def match(self, claim: str, limit: int = 3) -> list[FactCheckMatch]:
+    def of_articles(self, article_ids: list[int]) -> list[int]:
+        """The ids of the fact-checks that came with these articles (what an ingest just wrote)."""
+        if not article_ids:
+            return []
+        with self._sessions() as s:
+            return list(s.scalars(select(FactCheckRow.id).where(FactCheckRow.article_id.in_(article_ids))))
+
+    def match(self, claim: str, limit: int = 3, *, among: set[int] | None = None) -> list[FactCheckMatch]:
         """Stored fact-checks of the same claim (similarity at or above the threshold), newest
-        first; nothing, and no model loaded, where none are stored."""
+        first; nothing, and no model loaded, where none are stored. `among`: only these ids."""
         ids, matrix = self._vectors()
+        if among is not None:
+            keep = [n for n, i in enumerate(ids) if i in among]
+            ids, matrix = [ids[n] for n in keep], matrix[keep]
         if not ids:
             return []
         similarity = matrix @ self.encoder.encode([claim])[0]

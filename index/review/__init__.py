@@ -26,6 +26,7 @@ from claimbot.index.review.models import (
     FlagStatus,
     FlagView,
     GuildConfig,
+    NoticeOutcome,
     RateAction,
     RateDecision,
     RateScope,
@@ -36,6 +37,10 @@ from claimbot.index.review.models import (
     SourceEntry,
     SourcesPage,
     TakeOutcome,
+    WatchSide,
+    WatchSource,
+    WatchUpdate,
+    WatchView,
 )
 from claimbot.index.review.rate_limits import RATE_LOCK_CLASS
 from claimbot.index.review.service import ReviewService
@@ -51,6 +56,11 @@ __all__ = [
     "OPERATOR_GUILD",
     "AuditAction",
     "AuditEntry",
+    "NoticeOutcome",
+    "WatchSide",
+    "WatchSource",
+    "WatchUpdate",
+    "WatchView",
     "ClaimError",
     "CorrectionView",
     "Decision",

@@ -16,19 +16,32 @@ from claimbot.index.review.base import Context, Part, rowcount
 from claimbot.index.review.corrections import Corrections, correction_view
 from claimbot.index.review.errors import AlreadyTaken, ReviewError
 from claimbot.index.review.flags import MAX_REASON_CHARS, Flags
-from claimbot.index.review.models import AuditState, Decision, FlagStatus, FlagView, Rating, ReviewAction, TakeOutcome
+from claimbot.index.review.models import (
+    AuditState,
+    Decision,
+    FlagStatus,
+    FlagView,
+    Rating,
+    ReviewAction,
+    TakeOutcome,
+    WatchSource,
+)
+from claimbot.index.review.watches import Watches
 from claimbot.index.storage import FlagRow
 
 MAX_NOTE_CHARS = 1000
+# Decisions whose claim is then watched (CLAIMBOT_WATCH_DAYS), and why.
+_WATCHED = {ReviewAction.APPROVE: WatchSource.APPROVED, ReviewAction.CORRECT: WatchSource.CORRECTED}
 MAX_VERDICT_CHARS = 60
 
 
 class Decisions(Part):
-    def __init__(self, ctx: Context, flags: Flags, corrections: Corrections, audit: AuditLog) -> None:
+    def __init__(self, ctx: Context, flags: Flags, corrections: Corrections, audit: AuditLog, watches: Watches) -> None:
         super().__init__(ctx)
         self._flags = flags
         self._corrections = corrections
         self._audit = audit
+        self._watches = watches
 
     def take_flag(self, guild_id: int, flag_id: int, moderator_id: int) -> TakeOutcome:
         """Atomically take an open flag for one moderator; `won` is False if someone else has it.
@@ -163,6 +176,17 @@ class Decisions(Part):
             if correction_row is not None:
                 after |= {"verdict": verdict, "note": note, "correction_id": correction_row.id}
             self._audit.write(s, guild_id, moderator_id, act.value, f"flag:{flag_id}", reason, before, after)
+            if act in _WATCHED and self.limits.watch_days > 0:
+                # An answer a moderator stood behind is followed: later reporting may undo it.
+                self._watches.add_in(
+                    s,
+                    guild_id,
+                    claim,
+                    moderator_id,
+                    answer_id=flag.answer.id,
+                    days=self.limits.watch_days,
+                    source=_WATCHED[act],
+                )
         correction = correction_view(correction_row, 1.0) if correction_row is not None else None
         return Decision(self._flags.get_flag(guild_id, flag_id), act, correction)
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from claimbot.index.config import Settings
-from claimbot.index.records import CheckResult
+from claimbot.index.records import CheckResult, FactCheck, PassageResult
 
 # A flag is "in_review" only between `take_flag` and `decide` inside one `review` call, a fraction of
 # a second. One taken longer ago than this was left by a process that died mid-decision, so another
@@ -123,6 +123,7 @@ class AuditAction(StrEnum):
     REMOVE_FEED = "remove_feed"
     PAUSE_FEED = "pause_feed"
     RESUME_FEED = "resume_feed"
+    WATCH = "watch"  # a claim watched by hand (/watch, a review card's button)
 
 
 # The audit log's guild for actions taken outside Discord (`claimbot articles remove`, `claimbot
@@ -140,6 +141,36 @@ class RateAction(StrEnum):
     """What the rate limits count (the `action` column of the rate events)."""
 
     CHECK = "check"
+    WATCH_UPDATE = "watch_update"  # an update on a watched claim posted to the review channel
+
+
+# The one window of the watch updates' per-server limit (ReviewLimits.watch_updates_per_hour).
+WATCH_UPDATE_WINDOW_S = 3600.0
+# How long a hand-made watch lasts when CLAIMBOT_WATCH_DAYS is 0 (automatic watching off).
+DEFAULT_WATCH_DAYS = 14
+
+
+class WatchSource(StrEnum):
+    """Why a claim is watched (the `source` column of watches)."""
+
+    MANUAL = "manual"  # /watch, or a review card's Watch button
+    APPROVED = "approved"  # an answer a moderator said is right
+    CORRECTED = "corrected"  # an answer a moderator corrected
+
+
+class WatchSide(StrEnum):
+    """What new reporting does to a watched claim; only a confident side is ever reported."""
+
+    SUPPORTS = "supports"
+    CONFLICTS = "conflicts"
+
+
+class NoticeOutcome(StrEnum):
+    """Whether an update may be sent (`Watches.claim_notice`)."""
+
+    SEND = "send"
+    ALREADY_SENT = "already_sent"  # this passage or fact-check was reported on this watch before
+    RATE_LIMITED = "rate_limited"  # the server had its updates for the hour
 
 
 # -- views returned to callers ----------------------------------------------------------------
@@ -253,6 +284,33 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class WatchView:
+    id: int
+    guild_id: int
+    claim: str
+    answer_id: int | None
+    source: WatchSource
+    created_by: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class WatchUpdate:
+    """New reporting on a watched claim, to be posted once to the server's review channel: a
+    passage (with its article) or a published fact-check, and the side it takes."""
+
+    watch: WatchView
+    side: WatchSide
+    passage: PassageResult | None = None
+    fact_check: FactCheck | None = None
+    # Where the original answer is, for a jump link (None: a /watch without an answer, a private
+    # answer, or one pruned since).
+    answer_channel_id: int | None = None
+    answer_message_id: int | None = None
+
+
+@dataclass(frozen=True)
 class SourceEntry:
     article_id: int
     title: str | None
@@ -279,6 +337,8 @@ class ReviewLimits:
     correction_threshold: float = 0.80
     stale_take_s: float = STALE_TAKE_S
     answer_retention_days: int = 90
+    watch_days: int = DEFAULT_WATCH_DAYS
+    watch_updates_per_hour: int = 10
 
     @classmethod
     def from_settings(cls, s: Settings) -> ReviewLimits:
@@ -289,4 +349,6 @@ class ReviewLimits:
             rate_guild_window_s=s.rate_guild_window_s,
             correction_threshold=s.correction_threshold,
             answer_retention_days=s.answer_retention_days,
+            watch_days=s.watch_days,
+            watch_updates_per_hour=s.watch_updates_per_hour,
         )

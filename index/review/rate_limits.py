@@ -54,5 +54,10 @@ class RateLimiter(Part):
                     return RateDecision(False, max(retry, 0.1), scope)
             s.add(RateEventRow(guild_id=guild_id, user_id=user_id, action=str(action), at=now))
             longest = max(lim.rate_user_window_s, lim.rate_guild_window_s)
-            s.execute(delete(RateEventRow).where(RateEventRow.at < now - dt.timedelta(seconds=longest)))
+            # This action's old events only: another action (the watch updates' hour) has its own window.
+            s.execute(
+                delete(RateEventRow).where(
+                    RateEventRow.action == str(action), RateEventRow.at < now - dt.timedelta(seconds=longest)
+                )
+            )
         return RateDecision(True)

@@ -8,6 +8,7 @@ over its parts, one module per concern:
 - corrections.py: corrections feed back (`find_correction`: the same or a near-duplicate claim).
 - rate_limits.py, guilds.py, audit.py, catalogue.py: persisted per-user and per-guild rate limits,
   per-guild settings (review channel, moderator role), the audit log, the article list for /sources.
+- watches.py: watched claims and the once-only, rate-limited record of the updates sent about them.
 - claims.py: the one claim validator (`ClaimIndex.validate_claim` applies it with the setting's limit).
 
 Every query is scoped by guild: one guild's ids never reach another guild's rows.
@@ -48,6 +49,7 @@ from claimbot.index.review.models import (
     TakeOutcome,
 )
 from claimbot.index.review.rate_limits import RateLimiter
+from claimbot.index.review.watches import Watches
 from claimbot.index.storage import db, utcnow
 
 
@@ -73,7 +75,8 @@ class ReviewService:
         self.answers = Answers(self._ctx)
         self.flags = Flags(self._ctx)
         self.corrections = Corrections(self._ctx, embed, embed_model)
-        self.decisions = Decisions(self._ctx, self.flags, self.corrections, self.audit)
+        self.watches = Watches(self._ctx)
+        self.decisions = Decisions(self._ctx, self.flags, self.corrections, self.audit, self.watches)
         self.catalogue = Catalogue(self._ctx)
 
     @property

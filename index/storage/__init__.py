@@ -25,6 +25,8 @@ from claimbot.index.storage.review_tables import (
     FlagRow,
     GuildSettingsRow,
     RateEventRow,
+    WatchNoticeRow,
+    WatchRow,
 )
 from claimbot.index.storage.schema import (
     DEFAULT_COLLECTION,
@@ -76,4 +78,6 @@ __all__ = [
     "to_blob",
     "upgrade",
     "utcnow",
+    "WatchNoticeRow",
+    "WatchRow",
 ]

@@ -134,3 +134,42 @@ class RateEventRow(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(String(20))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WatchRow(Base):
+    """A claim moderators follow: new reporting on it is posted to the review channel until it
+    expires. One row per server and claim (`claim_key`): watching it again moves the expiry."""
+
+    __tablename__ = "watches"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "claim_key", name="uq_watches_guild_claim"),
+        Index("ix_watches_expires", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    claim: Mapped[str] = mapped_column(Text)
+    claim_key: Mapped[str] = mapped_column(Text)  # normalised text (claims.claim_key)
+    # The answer whose claim it is (a review card's, an approved or corrected one), for the link.
+    # Not a foreign key: a watch outlives the pruning of an unflagged answer.
+    answer_id: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))  # WatchSource
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WatchNoticeRow(Base):
+    """One update sent about a watched claim: the unique key is what makes it once per passage or
+    fact-check, across repeated ingests and concurrent ones."""
+
+    __tablename__ = "watch_notices"
+    __table_args__ = (UniqueConstraint("watch_id", "target", name="uq_watch_notices_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    # "passage:<hash>" or "fact_check:<hash>": of the article's URL and the text, not of row ids,
+    # which a re-ingested (replaced) article gets anew for the same sentences.
+    target: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)

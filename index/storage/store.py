@@ -212,6 +212,14 @@ class Store:
             )
             return {r.id: _stored(r) for r in rows}
 
+    def article_passage_ids(self, article_ids: Sequence[int]) -> list[int]:
+        """The passages of these articles (what an ingest just wrote), in order."""
+        if not article_ids:
+            return []
+        with self.engine.connect() as c:
+            query = select(PassageRow.id).where(PassageRow.article_id.in_(list(article_ids))).order_by(PassageRow.id)
+            return [int(i) for i in c.execute(query).scalars()]
+
     def passage_ids(self, collection: Collections = None) -> np.ndarray:
         """Every passage's id in order, or only those of a collection (or of several)."""
         query = select(PassageRow.id).order_by(PassageRow.id)

@@ -61,7 +61,7 @@ async def test_flag_posts_a_review_card_and_merges_later_flags(harness):
     embed = card.json["embeds"][0]
     assert "1 report" in embed["title"] and "Pérez was killed" in embed["description"]
     assert f"<@{f1.id}>: The passage is about someone else" in embed["fields"][0]["value"]
-    assert [c.split(":")[1] for c in custom_ids(card.response)] == ["approve", "correct", "dismiss"]
+    assert [c.split(":")[-2] for c in custom_ids(card.response)] == ["approve", "correct", "dismiss", "watch"]
     # a second flagger: the same card is edited with the count, no second card
     reqs = await flag_answer(harness, bot, guild, f2, msg, "Wrong verdict")
     assert "now has 2 reports" in followups(reqs)[0].json["content"]

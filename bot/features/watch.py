@@ -1,0 +1,159 @@
+"""Watched claims: `/watch claim:`, the Watch button on a review card, and the updates posted to the
+review channel when an ingest (/ingest, or the feeds polled inside `serve`) brings new reporting that
+confidently supports or conflicts with a watched claim (docs/moderators.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from claimbot.bot.embeds import md, watch_embed
+from claimbot.bot.interactions import (
+    NO_MENTIONS,
+    Interaction,
+    guarded,
+    guild_id_of,
+    moderator_only,
+    post_mod_log,
+    reply_private,
+    require_moderator,
+    run_heavy,
+    services,
+)
+from claimbot.index.review import AuditAction, ClaimError, WatchUpdate, WatchView
+
+if TYPE_CHECKING:
+    from claimbot.bot.app import ClaimBot
+
+log = logging.getLogger("claimbot.discord")
+
+
+def watching_text(watch: WatchView) -> str:
+    claim = md(watch.claim if len(watch.claim) <= 200 else watch.claim[:199] + "…")
+    until = discord.utils.format_dt(watch.expires_at, "D")
+    return (
+        f"Watching “{claim}” until {until} (watch #{watch.id}): new reporting that supports or "
+        "conflicts with it is posted in the review channel."
+    )
+
+
+async def record_watch(
+    interaction: Interaction, claim: str, *, answer_id: int | None = None, days: int | None = None
+) -> WatchView:
+    """Store the watch and its audit row, and say so in the mod-log (off the loop)."""
+    svc, guild_id = services(interaction), guild_id_of(interaction)
+
+    def add() -> WatchView:
+        watch = svc.review.watches.add(guild_id, claim, interaction.user.id, answer_id=answer_id, days=days)
+        svc.review.log(
+            guild_id,
+            interaction.user.id,
+            AuditAction.WATCH,
+            f"watch:{watch.id}",
+            after={"claim": watch.claim, "answer_id": answer_id, "until": watch.expires_at.isoformat()},
+        )
+        return watch
+
+    watch = await asyncio.to_thread(add)
+    await post_mod_log(
+        interaction, f"👁️ <@{interaction.user.id}> is watching “{md(watch.claim[:200])}” (watch #{watch.id})."
+    )
+    return watch
+
+
+class WatchCommands(commands.Cog):
+    def __init__(self, bot: ClaimBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="watch", description="Moderators: post new reporting on a claim to the review channel")
+    @app_commands.describe(claim="The claim to follow", days="How long (default: CLAIMBOT_WATCH_DAYS)")
+    @app_commands.guild_only()
+    # No default_permissions: moderators by role alone must see it; the check decides on every use.
+    @moderator_only()
+    async def watch(
+        self, interaction: Interaction, claim: str, days: app_commands.Range[int, 1, 365] | None = None
+    ) -> None:
+        svc = services(interaction)
+        try:
+            text = svc.index.validate_claim(claim)
+        except ClaimError as exc:
+            await reply_private(interaction, f"I cannot watch that claim: {exc}.")
+            return
+        watch = await record_watch(interaction, text, days=days)
+        config = await asyncio.to_thread(svc.review.guild_config, guild_id_of(interaction))
+        note = (
+            "" if config.review_channel_id else " This server has no review channel yet: set one in `/claimbot setup`."
+        )
+        await interaction.followup.send(watching_text(watch) + note, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+class WatchButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"watch:(?P<flag_id>\d+)"):
+    """On a review card: watch the flagged answer's claim (the answer is linked from each update)."""
+
+    def __init__(self, flag_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Watch", emoji="👁️", style=discord.ButtonStyle.secondary, custom_id=f"watch:{flag_id}"
+            )
+        )
+        self.flag_id = flag_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> WatchButton:
+        return cls(int(match["flag_id"]))
+
+    @guarded
+    async def callback(self, interaction: Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if not await require_moderator(interaction):
+            return
+        svc = services(interaction)
+        flag = await asyncio.to_thread(svc.review.get_flag, guild_id_of(interaction), self.flag_id)
+        watch = await record_watch(interaction, flag.answer.claim, answer_id=flag.answer.id)
+        await interaction.followup.send(watching_text(watch), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+async def post_watch_updates(client: ClaimBot, updates: list[WatchUpdate]) -> int:
+    """Post each update to its server's review channel; how many were posted. A server without a
+    review channel, or a failed post, is logged: the update was already counted as sent, so it is
+    not retried (a repost loop on a deleted channel would be worse than one lost update)."""
+    svc = client.services
+    channels: dict[int, int | None] = {}
+    posted = 0
+    for update in updates:
+        guild_id = update.watch.guild_id
+        if guild_id not in channels:
+            channels[guild_id] = (await asyncio.to_thread(svc.review.guild_config, guild_id)).review_channel_id
+        channel_id = channels[guild_id]
+        if channel_id is None:
+            log.info("guild %s has no review channel: watch update on watch %s not posted", guild_id, update.watch.id)
+            continue
+        try:
+            channel = client.get_partial_messageable(channel_id, guild_id=guild_id)
+            await channel.send(embed=watch_embed(update), allowed_mentions=NO_MENTIONS)
+            posted += 1
+        except discord.HTTPException:
+            log.exception("could not post the watch update of watch %s", update.watch.id)
+    return posted
+
+
+async def post_updates_after_ingest(client: ClaimBot, guild_id: int, article_ids: list[int]) -> int:
+    """After /ingest: read the new articles against the watched claims (model work, on the pool)
+    and post what they bring. Never raises: the ingest itself is done and reported."""
+    if not article_ids:
+        return 0
+    svc = client.services
+    try:
+        updates = await run_heavy(client, guild_id, svc.index.watch_updates, svc.review, article_ids, kind="watch")
+        return await post_watch_updates(client, updates)
+    except Exception:  # noqa: BLE001 - see above
+        log.exception("watch updates after an ingest failed")
+        return 0

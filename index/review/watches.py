@@ -1,0 +1,169 @@
+"""Watched claims: what moderators follow, and the once-only, rate-limited record of each update sent.
+
+Which new passages or fact-checks bear on a watched claim is the index's work
+(`ClaimIndex.watch_updates`); this part only stores the watches and decides, per update, whether it
+may be sent: never twice for one passage or fact-check on one watch (a unique key, so repeated and
+concurrent ingests agree), and at most `limits.watch_updates_per_hour` a server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from sqlalchemy import delete, func, select
+from sqlalchemy import text as sql_text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from claimbot.index.review.base import Context, Part, aware
+from claimbot.index.review.claims import claim_key
+from claimbot.index.review.errors import NotFound
+from claimbot.index.review.models import (
+    DEFAULT_WATCH_DAYS,
+    WATCH_UPDATE_WINDOW_S,
+    NoticeOutcome,
+    RateAction,
+    WatchSource,
+    WatchView,
+)
+from claimbot.index.review.rate_limits import RATE_LOCK_CLASS
+from claimbot.index.storage import AnswerRow, RateEventRow, WatchNoticeRow, WatchRow
+
+
+class Watches(Part):
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._lock = threading.Lock()
+
+    def default_days(self) -> int:
+        return self.limits.watch_days or DEFAULT_WATCH_DAYS
+
+    def add(
+        self,
+        guild_id: int,
+        claim: str,
+        actor_id: int,
+        *,
+        answer_id: int | None = None,
+        days: int | None = None,
+        source: WatchSource = WatchSource.MANUAL,
+    ) -> WatchView:
+        """Watch `claim` for `days` (the default: `default_days()`); watching it again keeps one
+        watch and moves its expiry (never earlier) and its answer to the newest one given."""
+        with self._session() as s, s.begin():
+            return self.add_in(s, guild_id, claim, actor_id, answer_id=answer_id, days=days, source=source)
+
+    def add_in(
+        self,
+        s: Session,
+        guild_id: int,
+        claim: str,
+        actor_id: int,
+        *,
+        answer_id: int | None,
+        days: int | None,
+        source: WatchSource,
+    ) -> WatchView:
+        """`add` inside the caller's transaction (a decision's, so the watch commits with it)."""
+        now = self.now()
+        expires = now + dt.timedelta(days=days or self.default_days())
+        key = claim_key(claim)
+        row = s.scalar(select(WatchRow).where(WatchRow.guild_id == guild_id, WatchRow.claim_key == key))
+        if row is None:
+            row = WatchRow(
+                guild_id=guild_id,
+                claim=claim,
+                claim_key=key,
+                answer_id=answer_id,
+                source=str(source),
+                created_by=actor_id,
+                created_at=now,
+                expires_at=expires,
+            )
+            s.add(row)
+        else:
+            if aware(row.expires_at) < now:  # an expired watch begins again, as if new
+                row.created_at, row.created_by, row.source = now, actor_id, str(source)
+            row.expires_at = max(aware(row.expires_at), expires)
+            if answer_id is not None:
+                row.answer_id = answer_id
+        s.flush()
+        return _view(row)
+
+    def get(self, guild_id: int, watch_id: int) -> WatchView:
+        with self._session() as s:
+            row = s.scalar(select(WatchRow).where(WatchRow.id == watch_id, WatchRow.guild_id == guild_id))
+            if row is None:
+                raise NotFound("That watch does not exist.")
+            return _view(row)
+
+    def active(self, guild_id: int | None = None) -> list[WatchView]:
+        """The watches not yet expired (of one server, or of all), oldest first."""
+        q = select(WatchRow).where(WatchRow.expires_at > self.now())
+        if guild_id is not None:
+            q = q.where(WatchRow.guild_id == guild_id)
+        with self._session() as s:
+            return [_view(r) for r in s.scalars(q.order_by(WatchRow.id))]
+
+    def answer_message(self, guild_id: int, answer_id: int | None) -> tuple[int | None, int | None]:
+        """Where the answer was posted (channel, message), for a jump link; (None, None) for a
+        private or pruned answer."""
+        if answer_id is None:
+            return None, None
+        with self._session() as s:
+            row = s.scalar(select(AnswerRow).where(AnswerRow.id == answer_id, AnswerRow.guild_id == guild_id))
+            if row is None or row.private:
+                return None, None
+            return row.channel_id, row.message_id
+
+    def claim_notice(self, watch: WatchView, target: str) -> NoticeOutcome:
+        """Reserve the one update about `target` on this watch, counting it against the server's hourly
+        limit; `SEND` means the caller posts it (reserved first, so that a crash loses an update
+        rather than sending it twice)."""
+        limit = self.limits.watch_updates_per_hour
+        now = self.now()
+        cutoff = now - dt.timedelta(seconds=WATCH_UPDATE_WINDOW_S)
+        action = str(RateAction.WATCH_UPDATE)
+        with self._lock, self._session() as s, s.begin():
+            if self.engine.dialect.name == "postgresql":
+                # As the check limits do: processes sharing the database count one window per server.
+                s.execute(
+                    sql_text("SELECT pg_advisory_xact_lock(:cls, :key)"),
+                    {"cls": RATE_LOCK_CLASS, "key": watch.guild_id % 2**31},
+                )
+            seen = s.scalar(
+                select(WatchNoticeRow.id).where(WatchNoticeRow.watch_id == watch.id, WatchNoticeRow.target == target)
+            )
+            if seen is not None:
+                return NoticeOutcome.ALREADY_SENT
+            if limit > 0:
+                sent = s.scalar(
+                    select(func.count())
+                    .select_from(RateEventRow)
+                    .where(
+                        RateEventRow.guild_id == watch.guild_id, RateEventRow.action == action, RateEventRow.at > cutoff
+                    )
+                )
+                if (sent or 0) >= limit:
+                    return NoticeOutcome.RATE_LIMITED
+            try:
+                with s.begin_nested():
+                    s.add(WatchNoticeRow(watch_id=watch.id, guild_id=watch.guild_id, target=target, created_at=now))
+            except IntegrityError:  # another process sent it meanwhile
+                return NoticeOutcome.ALREADY_SENT
+            s.add(RateEventRow(guild_id=watch.guild_id, user_id=0, action=action, at=now))
+            s.execute(delete(RateEventRow).where(RateEventRow.action == action, RateEventRow.at < cutoff))
+        return NoticeOutcome.SEND
+
+
+def _view(row: WatchRow) -> WatchView:
+    return WatchView(
+        id=row.id,
+        guild_id=row.guild_id,
+        claim=row.claim,
+        answer_id=row.answer_id,
+        source=WatchSource(row.source),
+        created_by=row.created_by,
+        created_at=aware(row.created_at),
+        expires_at=aware(row.expires_at),
+    )

@@ -1,0 +1,138 @@
+"""Watched claims in Discord (bot/features/watch.py): /watch, the Watch button on a review card, and
+the update posted to the review channel after /ingest brings new reporting (issue 25).
+
+Driven through the real discord.py stack against the local fake Discord (tests/bot/harness.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from claimbot.index.service import ClaimIndex
+from tests.bot.harness import (
+    Harness,
+    callback,
+    custom_ids,
+    flagged_card,
+    followups,
+    make_services,
+    settle,
+    setup_guild,
+)
+from tests.fake_discord import MANAGE_MESSAGES, MEMBER_PERMS, Guild, Member, Recorded, click, slash
+from tests.hash_embedder import HashEmbedder
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
+
+CLAIM = "The town council approved the new bridge"
+PAGE = (
+    "Bridge plan voted down\n\nThe council did not approve the new bridge. The vote was seven to two.",
+    "Bridge plan voted down\n\nThe council did not approve the new bridge. The vote was seven to two. "
+    "The mayor was away.",
+)
+
+
+@pytest_asyncio.fixture
+async def article_server():
+    """One article at /bridge; `state["version"]` picks its text (1: edited since)."""
+    state = {"version": 0}
+
+    async def article(_request: web.Request) -> web.Response:
+        return web.Response(text=PAGE[state["version"]], content_type="text/plain")
+
+    app = web.Application()
+    app.router.add_get("/bridge", article)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/bridge", state
+    await runner.cleanup()
+
+
+@pytest_asyncio.fixture
+async def h(fake, settings):
+    # The article server is on 127.0.0.1; no relevance floor for the hash embedder's word-overlap cosines.
+    settings = settings.model_copy(update={"fetch_allow_private": True, "relevance_floor": 0.0})
+    index = ClaimIndex(settings, embedder=HashEmbedder())
+    harness = Harness(fake, make_services(index))
+    try:
+        yield harness
+    finally:
+        await harness.close()
+        index.close()
+
+
+def updates_in(h: Harness, guild: Guild) -> list[Recorded]:
+    return h.fake.find(
+        lambda r: (
+            r.method == "POST"
+            and r.path == f"/channels/{guild.review_channel_id}/messages"
+            and any("watched claim" in e.get("title", "") for e in r.json.get("embeds", []))
+        )
+    )
+
+
+async def ingest(h: Harness, bot, guild: Guild, mod: Member, url: str) -> str:
+    p = slash(guild, mod, "ingest", url=url)
+    reqs = await h.run(bot, p, until=h.followup_of(p))
+    await settle()  # the updates are posted after the reply, in the same command
+    return followups(reqs)[0].json["content"]
+
+
+async def test_an_ingest_that_conflicts_with_a_watched_claim_posts_one_update(h, article_server):
+    url, page = article_server
+    bot = await h.bot()
+    guild, mod = Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    await setup_guild(h, bot, guild)
+    p = slash(guild, mod, "watch", claim=CLAIM)
+    reqs = await h.run(bot, p, until=h.followup_of(p))
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
+    said = followups(reqs)[0].json["content"]
+    assert said.startswith(f"Watching “{CLAIM}” until <t:") and "review channel" in said
+    assert [e.action for e in h.services.review.audit_log(guild.id)][0] == "watch"
+
+    assert (await ingest(h, bot, guild, mod, url)).startswith("Added")
+    [update] = updates_in(h, guild)
+    embed = update.json["embeds"][0]
+    assert embed["title"] == "🔴 New reporting conflicts with a watched claim"
+    assert f"**Claim:** {CLAIM}" in embed["description"]
+    assert "> The council did not approve the new bridge." in embed["description"]
+    assert f"**Source:** [Bridge plan voted down]({url})" in embed["description"]
+    assert update.json["allowed_mentions"] == {"parse": []}
+
+    # The same page again, unchanged, and then edited (its sentences stored anew): nothing new to say.
+    assert (await ingest(h, bot, guild, mod, url)).startswith("Nothing changed")
+    page["version"] = 1
+    assert (await ingest(h, bot, guild, mod, url)).startswith("Updated")
+    assert len(updates_in(h, guild)) == 1
+
+
+async def test_only_moderators_watch_and_the_card_button_links_the_answer(h, article_server):
+    url, _ = article_server
+    bot = await h.bot()
+    guild = Guild()
+    card, flagger = await flagged_card(h, bot, guild, claim=CLAIM)
+    p = slash(guild, flagger, "watch", claim=CLAIM)
+    reqs = await h.run(bot, p, until=h.followup_of(p))
+    assert "Only moderators" in followups(reqs)[0].json["content"]
+    button = next(c for c in custom_ids(card) if c.startswith("watch:"))
+    p = click(guild, flagger, card, button)
+    reqs = await h.run(bot, p, until=h.followup_of(p))
+    assert "Only moderators" in followups(reqs)[0].json["content"]
+    assert h.services.review.watches.active(guild.id) == []
+
+    mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    p = click(guild, mod, card, button)
+    reqs = await h.run(bot, p, until=h.followup_of(p))
+    assert followups(reqs)[0].json["content"].startswith(f"Watching “{CLAIM}”")
+    [watch] = h.services.review.watches.active(guild.id)
+    answer = h.services.review.get_answer(guild.id, watch.answer_id)
+
+    await ingest(h, bot, guild, mod, url)
+    [update] = updates_in(h, guild)
+    link = f"https://discord.com/channels/{guild.id}/{answer.channel_id}/{answer.message_id}"
+    assert f"[Jump to the original answer]({link})" in update.json["embeds"][0]["description"]

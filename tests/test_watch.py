@@ -1,0 +1,155 @@
+"""Watched claims (issue 25): updates when new reporting arrives, once each, never from old passages,
+never after the watch expires, within the server's hourly limit; approved answers watched."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from claimbot.index.records import ArticleInput, CheckResult
+from claimbot.index.review import NoticeOutcome, ReviewLimits, ReviewService, WatchSide, WatchSource
+from claimbot.index.service import ClaimIndex
+from tests.hash_embedder import HashEmbedder
+
+JSONLD = Path(__file__).parent / "fixtures" / "factchecks" / "rated-jsonld.html"
+G, MOD = 5005, 77
+CLAIM = "The town council approved the new bridge"
+CONFLICTING = ArticleInput(
+    title="Bridge plan voted down",
+    url="https://herald.example.org/bridge-vote",
+    outlet="Herald",
+    published=dt.date(2026, 12, 1),
+    text="Bridge plan voted down\n\nThe council did not approve the new bridge. The vote was seven to two.",
+    origin="bridge-vote",
+)
+UNRELATED = ArticleInput(
+    title="Harbour floods",
+    url="https://herald.example.org/harbour",
+    text="Harbour floods\n\nThe harbour of Porto flooded on Tuesday after heavy rain.",
+    origin="harbour",
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.t
+
+
+@pytest.fixture
+def index(claim_index: ClaimIndex) -> ClaimIndex:
+    claim_index._embedder = HashEmbedder()
+    claim_index.settings.relevance_floor = 0.0  # the hash embedder's cosines are word overlaps
+    return claim_index
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def review(index: ClaimIndex, clock: Clock) -> ReviewService:
+    return ReviewService(index.store.engine, limits=ReviewLimits(watch_days=14, watch_updates_per_hour=10), now=clock)
+
+
+def ingest(index: ClaimIndex, *articles: ArticleInput) -> list[int]:
+    return index.ingest(list(articles)).article_ids
+
+
+@pytest.mark.slow
+def test_a_conflicting_passage_is_reported_once_and_old_passages_never(index, review):
+    watch = review.watches.add(G, CLAIM, MOD)
+    new = ingest(index, CONFLICTING, UNRELATED)
+    assert len(new) == 2
+    [update] = index.watch_updates(review, new)
+    assert update.watch.id == watch.id and update.side is WatchSide.CONFLICTS
+    assert update.passage is not None and update.passage.text == "The council did not approve the new bridge."
+    assert update.passage.article.outlet == "Herald" and update.passage.article.url == CONFLICTING.url
+    assert update.passage.confident
+    # The same articles again: the notice is kept, nothing is reported twice.
+    assert index.watch_updates(review, new) == []
+    # Re-ingesting the article with one sentence changed gives its sentences new row ids; the
+    # unchanged conflicting sentence is still the one already reported.
+    edited = CONFLICTING.model_copy(update={"text": CONFLICTING.text + " The mayor was away."})
+    report = index.ingest([edited])
+    assert report.replaced == 1
+    assert index.watch_updates(review, report.article_ids) == []
+    # An ingest that writes nothing new reads nothing.
+    assert index.ingest([edited]).article_ids == []
+
+
+@pytest.mark.slow
+def test_an_expired_watch_is_silent_and_watching_again_extends_it(index, review, clock):
+    first = review.watches.add(G, CLAIM, MOD, days=1)
+    clock.t += dt.timedelta(days=2)
+    assert review.watches.active(G) == []
+    assert index.watch_updates(review, ingest(index, CONFLICTING)) == []
+    again = review.watches.add(G, "the town council approved the new bridge", MOD, answer_id=9)
+    assert again.id == first.id and again.answer_id == 9  # one watch per claim and server
+    assert again.expires_at == clock.t + dt.timedelta(days=14)
+
+
+def test_notices_are_once_per_target_and_rate_limited_per_server(review, clock):
+    review.limits = ReviewLimits(watch_updates_per_hour=2)
+    a = review.watches.add(G, CLAIM, MOD)
+    b = review.watches.add(G, "The harbour of Porto flooded", MOD)
+    other = review.watches.add(G + 1, CLAIM, MOD)
+    assert review.watches.claim_notice(a, "passage:1") is NoticeOutcome.SEND
+    assert review.watches.claim_notice(a, "passage:1") is NoticeOutcome.ALREADY_SENT
+    assert review.watches.claim_notice(b, "passage:1") is NoticeOutcome.SEND  # another watch
+    assert review.watches.claim_notice(a, "passage:2") is NoticeOutcome.RATE_LIMITED
+    assert review.watches.claim_notice(other, "passage:2") is NoticeOutcome.SEND  # another server
+    # A check's rate limit prunes only its own events: the hour's count stands.
+    assert review.hit_rate_limit(G, MOD).allowed
+    clock.t += dt.timedelta(minutes=59)
+    assert review.watches.claim_notice(a, "passage:2") is NoticeOutcome.RATE_LIMITED
+    clock.t += dt.timedelta(minutes=2)
+    assert review.watches.claim_notice(a, "passage:2") is NoticeOutcome.SEND
+
+
+def _answer(review: ReviewService, claim: str) -> int:
+    result = CheckResult(claim=claim, verdict="supported", reason="r", passages=[])
+    return review.record_answer(G, channel_id=1, asker_id=2, result=result, shown=0).id
+
+
+def test_approved_and_corrected_answers_are_watched_dismissed_ones_not(review, clock):
+    for n, action in enumerate(("approve", "dismiss")):
+        claim = f"Claim number {n} was said"
+        flag = review.flag(G, _answer(review, claim), 3, "wrong").flag
+        review.review(G, flag.id, MOD, action, reason="not about accuracy")
+    [watch] = review.watches.active(G)
+    assert watch.claim == "Claim number 0 was said" and watch.source is WatchSource.APPROVED
+    assert watch.expires_at == clock.t + dt.timedelta(days=14) and watch.answer_id is not None
+    review.limits = ReviewLimits(watch_days=0)
+    flag = review.flag(G, _answer(review, "Another claim was said"), 3, "wrong").flag
+    review.review(G, flag.id, MOD, "approve")
+    assert len(review.watches.active(G)) == 1  # CLAIMBOT_WATCH_DAYS=0: none watched automatically
+
+
+@pytest.mark.slow
+def test_a_new_fact_check_that_rates_the_claim_false_is_reported(index, review):
+    from claimbot.index.service import SourceOptions, read_inputs
+
+    review.watches.add(G, "The new Springfield stadium cost only 2 million dollars to build", MOD)
+    report = index.ingest(read_inputs([str(JSONLD)], SourceOptions()))
+    assert report.fact_checks == 1
+    updates = [u for u in index.watch_updates(review, report.article_ids) if u.fact_check is not None]
+    [update] = updates
+    assert update.side is WatchSide.CONFLICTS and update.fact_check.reviewer == "Springfield Fact Desk"
+    assert index.watch_updates(review, report.article_ids) == []
+
+
+def test_migration_0010_matches_the_orm_tables(review):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from claimbot.index.storage.schema import Base
+
+    with review.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert [d for d in diffs if "watch" in repr(d)] == []
