@@ -406,6 +406,7 @@ class ClaimIndex:
         if passage_ids:
             found += self._watched_passages(review, watches, passage_ids)
         fact_check_ids = set(self.fact_checks.of_articles(article_ids)) if self.settings.factchecks else set()
+        fact_check_ids &= self.fact_checks.in_scope(None, self.store.blocked_domains())
         if fact_check_ids:
             for watch in watches:
                 for m in self.fact_checks.match(watch.claim, limit=5, among=fact_check_ids):
@@ -545,7 +546,13 @@ class ClaimIndex:
             max_backoff_s=s.feeds_max_backoff_s,
         )
         return Poller(
-            self.feed_store, ingest, source_options(s), host_delay_s=s.feeds_host_delay_s, limits=limits, clock=clock
+            self.feed_store,
+            ingest,
+            source_options(s),
+            host_delay_s=s.feeds_host_delay_s,
+            limits=limits,
+            clock=clock,
+            blocked=self.store.blocked_domains,
         )
 
     def poll_feeds(self, on_poll: Callable[[FeedPoll], None] | None = None) -> PollReport:
@@ -635,7 +642,11 @@ class ClaimIndex:
             if len(results) == depth:
                 break
         corpus = self.summary(collection)
-        fact_checks = self.fact_checks.match(claim) if self.settings.factchecks else []
+        fact_checks = (
+            self.fact_checks.match(claim, among=self.fact_checks.in_scope(scope, blocked))
+            if self.settings.factchecks
+            else []
+        )
         if not results:
             # Not "the evidence is unclear": nothing indexed is about the claim at all.
             reason = "The corpus has no coverage of this claim: no indexed passage is about it."

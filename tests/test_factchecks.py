@@ -184,3 +184,18 @@ def test_a_spanish_claim_finds_the_english_passage_it_is_about(demo_index):
     assert all(p.stance is None and p.probs is None for p in result.passages)
     pilot = [p.text for p in demo_index.check("Pérez es piloto", top=5).passages]
     assert any("Pérez is an actor, pilot and dog trainer" in t for t in pilot), pilot
+
+
+def test_numbers_with_mixed_separators_are_compared_not_crashed_on():
+    assert disagreement("it cost 1,234.56 dollars on 12.03.2020", "It cost 1,234.56 dollars on 12.03.2020.") is None
+    assert disagreement("it cost 1,234.56 dollars", "It cost 2,234.56 dollars.") == "numbers"
+
+
+@pytest.mark.slow
+def test_a_fact_check_is_shown_only_where_its_page_is_searched(claim_index):
+    claim_index._embedder = HashEmbedder()
+    claim_index.settings.relevance_floor = 0.0
+    claim_index.ingest(read_inputs([str(JSONLD)], SourceOptions()), collection="city")
+    claim = "The new Springfield stadium cost only 2 million dollars to build"
+    assert claim_index.check(claim, collection="default").fact_checks == []
+    assert len(claim_index.check(claim, collection=["default", "city"]).fact_checks) == 1

@@ -234,6 +234,10 @@ def test_discover_reads_rss_atom_sitemaps_and_home_pages():
     assert found.kind is FeedKind.HOME_PAGE and found.feed_links == [f"{base}/feed.xml"]
     assert discover("<html><body>nothing</body></html>", f"{base}/").kind is None
     assert canonical_url("ftp://example.com/x") is None
+    # Tracking parameters go; a parameter that names the page stays (one feed item per story).
+    assert canonical_url("https://Example.com/article.php?story=123&utm_source=x#top") == (
+        "https://example.com/article.php?story=123"
+    )
 
 
 def test_durations():

@@ -23,7 +23,7 @@ from claimbot.bot.interactions import (
 )
 from claimbot.bot.words import counted
 from claimbot.index.review import AuditAction
-from claimbot.index.service import IngestEvent, read_inputs, source_options
+from claimbot.index.service import IngestEvent, IngestReport, read_inputs, source_options
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
@@ -68,12 +68,18 @@ class IngestCommands(commands.Cog):
             await reply_private(interaction, "Give the article's full http(s) URL.")
             return
         svc = services(interaction)
-        options = source_options(svc.settings)
         events: list[IngestEvent] = []
+
+        def fetch_and_ingest() -> IngestReport:
+            # The blocked domains are read in the worker (a database read), and passed to the fetch
+            # so that a blocked source is not fetched at all, on any redirect hop either.
+            options = source_options(svc.settings, blocked=svc.index.blocked_domains())
+            return svc.index.ingest(read_inputs([url], options), on_event=events.append)
+
         report = await run_heavy(
             interaction.client,
             guild_id_of(interaction),
-            lambda: svc.index.ingest(read_inputs([url], options), on_event=events.append),
+            fetch_and_ingest,
             kind="ingest",
         )
         # The URL is said once, at the start; the events and errors repeat it as their origin.

@@ -22,7 +22,7 @@ from claimbot.bot.interactions import (
 )
 from claimbot.bot.words import coverage
 from claimbot.index.records import CorpusSummary
-from claimbot.index.review import GuildConfig
+from claimbot.index.review import GuildConfig, ReviewError
 from claimbot.index.service import DEFAULT_COLLECTION
 
 if TYPE_CHECKING:
@@ -96,9 +96,13 @@ class SetupCommands(commands.Cog):
             changes["mod_log_channel_id"] = mod_log_channel.id
         if collection is not None:
             changes["collection"] = own
-        config = await asyncio.to_thread(
-            lambda: svc.review.configure_guild(guild_id, interaction.user.id, **changes)  # type: ignore[arg-type]
-        )
+        try:
+            config = await asyncio.to_thread(
+                lambda: svc.review.configure_guild(guild_id, interaction.user.id, **changes)  # type: ignore[arg-type]
+            )
+        except ReviewError as exc:
+            await interaction.followup.send(f"Not changed: {exc}.", ephemeral=True)
+            return
         problems = []
         hellos = [
             (review_channel, "claimbot will post review cards for flagged answers here."),

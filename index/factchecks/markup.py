@@ -191,7 +191,7 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def _review(node: dict[str, Any], page_url: str | None, language: str | None) -> ClaimReview | None:
+def _review(node: dict[str, Any], page_url: str | None, page_language: str | None) -> ClaimReview | None:
     claim = _text(node.get("claimReviewed"))
     if not claim:
         return None
@@ -204,16 +204,19 @@ def _review(node: dict[str, Any], page_url: str | None, language: str | None) ->
     text = _text(rating.get("alternateName")) or _text(rating.get("ratingExplanation"))
     value, best, worst = (_number(rating.get(k)) for k in ("ratingValue", "bestRating", "worstRating"))
     url = _text(node.get("url")) or page_url
+    url = url if url and url.startswith(("http://", "https://")) and len(url) <= 2048 else page_url
+    claimant, reviewer, language = _text(item.get("author")), _text(node.get("author")), _text(node.get("inLanguage"))
+    # Cut to the columns' widths: PostgreSQL refuses a longer value and would fail the page's ingest.
     return ClaimReview(
         claim_reviewed=claim[:1000],
-        claimant=_text(item.get("author")),
+        claimant=claimant[:300] if claimant else None,
         rating_text=text[:200] if text else None,
         rating_value=value,
         best_rating=best,
         worst_rating=worst,
         rating=normalise_rating(text, value, best, worst),
-        reviewer=_text(node.get("author")),
+        reviewer=reviewer[:300] if reviewer else None,
         reviewed_on=_date(node.get("datePublished")),
-        url=url if url and url.startswith(("http://", "https://")) else page_url,
-        language=_text(node.get("inLanguage")) or language,
+        url=url,
+        language=(language or page_language or "")[:35] or None,
     )

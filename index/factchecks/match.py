@@ -63,8 +63,11 @@ def _amounts(text: str) -> list[set[float]]:
         # "2,000,000" and "2.000.000" group thousands; "1,5" and "1.5" are decimals
         if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
             value = float(re.sub(r"[.,]", "", raw))
-        else:
+        elif re.fullmatch(r"\d+(?:[.,]\d+)?", raw):
             value = float(raw.replace(",", "."))
+        else:
+            # "1,234.56", "12.03.2020": mixed or repeated separators; compared as written
+            value = float(re.sub(r"\D", "", raw))
         following = folded[m.end() : m.end() + 12].split() or [""]
         suffix = re.match(r"[a-z]+", folded[m.end() :])
         scale = _SCALES.get(suffix.group()) if suffix else None

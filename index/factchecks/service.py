@@ -14,7 +14,7 @@ from claimbot.index.factchecks.encoder import DIM, MODEL_NAME, MultilingualEncod
 from claimbot.index.factchecks.language import detect_language, stance_reads
 from claimbot.index.factchecks.match import disagreement
 from claimbot.index.records import ClaimReview, FactCheck, FactCheckDraft, FactCheckMatch, FactCheckRating
-from claimbot.index.storage import FactCheckRow, from_blobs
+from claimbot.index.storage import ArticleRow, FactCheckRow, blocking, from_blobs
 
 # (claim, claims reviewed) -> whether each claim reviewed says what the claim says (the stance model
 # reading the claim reviewed as evidence: `supports`); English pairs only.
@@ -35,7 +35,7 @@ class FactCheckService:
         self.confirm = confirm
         self._lock = threading.Lock()
         # (row count, highest id) -> ids and vectors: any write changes one of the two
-        self._cache: tuple[tuple[int, int], list[int], np.ndarray] | None = None
+        self._cache: tuple[tuple[int, int, str], list[int], np.ndarray] | None = None
 
     def drafts(self, reviews: list[ClaimReview]) -> list[FactCheckDraft]:
         """The reviews with their claims' vectors, to be stored with their page."""
@@ -64,6 +64,18 @@ class FactCheckService:
         with self._sessions() as s, s.begin():
             result = s.execute(delete(FactCheckRow).where(FactCheckRow.id == fact_check_id))
             return isinstance(result, CursorResult) and result.rowcount == 1
+
+    def in_scope(self, collections: list[str] | None, blocked: list[str]) -> set[int]:
+        """The fact-checks a check may show: from pages in the collections searched (None: all),
+        none from a blocked source."""
+        query = select(FactCheckRow.id, ArticleRow.collection, ArticleRow.domain).join(
+            ArticleRow, ArticleRow.id == FactCheckRow.article_id
+        )
+        if collections is not None:
+            query = query.where(ArticleRow.collection.in_(collections))
+        with self._sessions() as s:
+            rows = s.execute(query).all()
+        return {r.id for r in rows if blocking(r.domain, blocked) is None}
 
     def of_articles(self, article_ids: list[int]) -> list[int]:
         """The ids of the fact-checks that came with these articles (what an ingest just wrote)."""
@@ -113,8 +125,12 @@ class FactCheckService:
 
     def _vectors(self) -> tuple[list[int], np.ndarray]:
         with self._sessions() as s:
-            count, top = s.execute(select(func.count(), func.max(FactCheckRow.id))).one()
-            key = (int(count or 0), int(top or 0))
+            # The newest row's time too: SQLite gives a replaced page's fact-check its freed id again,
+            # so count and top id alone would not see the change.
+            count, top, newest = s.execute(
+                select(func.count(), func.max(FactCheckRow.id), func.max(FactCheckRow.created_at))
+            ).one()
+            key = (int(count or 0), int(top or 0), str(newest))
             with self._lock:
                 if self._cache is not None and self._cache[0] == key:
                     return self._cache[1], self._cache[2]

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urldefrag
 
 import courlan
 import feedparser
@@ -37,14 +38,16 @@ class Discovery:
 
 def canonical_url(url: str) -> str | None:
     """The URL an item is known by: courlan's cleaning (case, default port, fragment, tracking
-    parameters such as utm_*), None for what is not an http(s) URL."""
+    parameters such as utm_*), None for what is not an http(s) URL. Not courlan's strict mode: it
+    drops every parameter it does not know, and `article.php?story=123` names a page."""
     url = url.strip()
     if not url.startswith(("http://", "https://")):
         return None
     cleaned = courlan.clean_url(url)
     if cleaned is None:
         return None
-    return str(courlan.normalize_url(cleaned, strict=True))
+    # the fragment is a place on the page, not another page
+    return urldefrag(str(courlan.normalize_url(cleaned, strict=False))).url
 
 
 def registered_domain(url: str) -> str | None:

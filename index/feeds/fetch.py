@@ -15,6 +15,9 @@ from protego import Protego
 
 from claimbot.index.corpus import FetchedDocument, SourceError, SourceOptions, fetch_client, fetch_document
 
+# The longest Crawl-delay honoured between two requests to one host, in seconds.
+MAX_CRAWL_DELAY_S = 60.0
+
 # The name robots.txt groups are matched against (the User-Agent header says more).
 ROBOTS_AGENT = "claimbot"
 ROBOTS_TTL_S = 3600.0
@@ -83,7 +86,10 @@ class PoliteFetcher:
                 )
             if not rules.can_fetch(url, ROBOTS_AGENT):
                 return RobotsRefusal(url, "robots.txt disallows it")
-            delay = max(self.host_delay_s, float(rules.crawl_delay(ROBOTS_AGENT) or 0))
+            # A site's Crawl-delay is honoured up to a cap: "Crawl-delay: 100000" would hold the one
+            # poller thread for a day.
+            crawl_delay = min(float(rules.crawl_delay(ROBOTS_AGENT) or 0), MAX_CRAWL_DELAY_S)
+            delay = max(self.host_delay_s, crawl_delay)
             headers = {}
             if etag:
                 headers["If-None-Match"] = etag

@@ -8,9 +8,10 @@ feed's ETag and next poll time only after all its items, so the next poll reads 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from claimbot.index.corpus import (
@@ -37,6 +38,8 @@ MAX_ITEM_ATTEMPTS = 3
 MAX_FEED_LINKS = 3
 # A watcher looks at the schedule at least this often (a feed added by another process is seen).
 IDLE_CHECK_S = 30.0
+# A round that polled nothing because others held the due feeds waits this long before the next.
+BUSY_WAIT_S = 5.0
 
 IngestFn = Callable[[Iterable[SourceItem], str, Callable[[IngestEvent], None]], IngestReport]
 
@@ -61,10 +64,13 @@ class Poller:
         host_delay_s: float,
         limits: PollerLimits | None = None,
         clock: Clock | None = None,
+        blocked: Callable[[], Sequence[str]] | None = None,
     ) -> None:
         self.store = store
         self.ingest = ingest
         self.options = options
+        # Read at every round: a domain a moderator blocks while `watch` runs is not fetched again.
+        self._blocked = blocked
         self.limits = limits or PollerLimits()
         self.clock = clock or Clock()
         self.fetcher = PoliteFetcher(options, host_delay_s=host_delay_s, clock=self.clock)
@@ -72,14 +78,19 @@ class Poller:
     def close(self) -> None:
         self.fetcher.close()
 
-    def poll_due(self, on_poll: Callable[[FeedPoll], None] | None = None) -> PollReport:
-        """Poll every feed due now, one after another, until none is left."""
+    def poll_due(
+        self, on_poll: Callable[[FeedPoll], None] | None = None, stop: threading.Event | None = None
+    ) -> PollReport:
+        """Poll every feed due now, one after another, until none is left (or `stop` is set)."""
+        if self._blocked is not None:
+            self.options = dataclasses.replace(self.options, blocked_domains=tuple(self._blocked()))
+            self.fetcher.options = self.options
         report = PollReport()
         with sqlite_poll_lock(self.store.engine) as held:
             if not held:
                 report.busy = True
                 return report
-            while True:
+            while not (stop is not None and stop.is_set()):
                 with self.store.claim(self.clock.utcnow()) as claim:
                     if claim is None:
                         break
@@ -92,8 +103,9 @@ class Poller:
     def watch(self, stop: threading.Event, on_poll: Callable[[FeedPoll], None] | None = None) -> None:
         """Poll due feeds until `stop` is set (`claimbot watch`, and a thread of `claimbot serve`)."""
         while not stop.is_set():
+            polled = True
             try:
-                self.poll_due(on_poll)
+                polled = bool(self.poll_due(on_poll, stop).polls)
                 due = self.store.next_due()
             except Exception:  # noqa: BLE001 - a database hiccup must not end a long-running watcher
                 log.warning("feed poll round failed; trying again in %g s", IDLE_CHECK_S, exc_info=True)
@@ -101,6 +113,10 @@ class Poller:
             wait = IDLE_CHECK_S
             if due is not None:
                 wait = min(wait, max(0.0, (due - self.clock.utcnow()).total_seconds()))
+            if not polled:
+                # What is due is being polled by another poller (SKIP LOCKED, or SQLite's poll lock):
+                # its next poll time moves only when that one finishes, so do not spin meanwhile.
+                wait = max(wait, BUSY_WAIT_S)
             stop.wait(wait)
 
     # -- one feed ---------------------------------------------------------------------------
@@ -113,9 +129,25 @@ class Poller:
             log.info("polling feed %s failed", feed.url, exc_info=True)
             outcome = PollOutcome(error=f"{type(error).__name__}: {error}")
         poll.error = outcome.error
-        state, next_at = claim.finish(
-            outcome, self.clock.utcnow(), max_failures=self.limits.max_failures, max_backoff_s=self.limits.max_backoff_s
-        )
+        try:
+            state, next_at = claim.finish(
+                outcome,
+                self.clock.utcnow(),
+                max_failures=self.limits.max_failures,
+                max_backoff_s=self.limits.max_backoff_s,
+            )
+        except Exception as error:  # noqa: BLE001 - e.g. a server's ETag longer than its column
+            # Recorded as this feed's failure, without the validators that could not be stored, so
+            # the round goes on and this feed backs off instead of starving the others.
+            log.info("recording the poll of %s failed", feed.url, exc_info=True)
+            outcome = PollOutcome(error=f"could not record the poll ({type(error).__name__})")
+            poll.error = outcome.error
+            state, next_at = claim.finish(
+                outcome,
+                self.clock.utcnow(),
+                max_failures=self.limits.max_failures,
+                max_backoff_s=self.limits.max_backoff_s,
+            )
         poll.paused = outcome.error is not None and state != feed.state
         log.info(
             "feed %s: %s", feed.url, outcome.error or f"{poll.added} added, {poll.replaced} replaced; next {next_at}"
@@ -210,7 +242,8 @@ class Poller:
 
         if todo:
             self.ingest(self._articles(feed_id, todo, poll), collection, on_event)
-        return complete
+        # A failed item is tried again at the next poll: keep no validators, or a 304 would hide it.
+        return complete and poll.failed == 0
 
     def _articles(self, feed_id: int, entries: list[FeedEntry], poll: FeedPoll) -> Iterator[SourceItem]:
         for entry in entries:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from claimbot.index.review.audit import AuditLog
 from claimbot.index.review.base import Context, Part
+from claimbot.index.review.errors import ReviewError
 from claimbot.index.review.models import AuditAction, AuditState, GuildConfig
 from claimbot.index.storage import GuildSettingsRow
 
@@ -46,6 +49,18 @@ class GuildSettings(Part):
         }
         changes = {k: v for k, v in given.items() if v is not KEEP}
         with self._session() as s, s.begin():
+            if changes.get("collection") is not None:
+                # A server's collection is its own: another server that named it would search its
+                # articles and could remove them.
+                taken = s.scalar(
+                    select(GuildSettingsRow.guild_id).where(
+                        GuildSettingsRow.collection == changes["collection"], GuildSettingsRow.guild_id != guild_id
+                    )
+                )
+                if taken is not None:
+                    raise ReviewError(
+                        f"the collection `{changes['collection']}` belongs to another server; choose another name"
+                    )
             row = s.get(GuildSettingsRow, guild_id)
             before: AuditState | None = None
             if row is None:

@@ -126,6 +126,10 @@ async def test_a_server_answers_from_the_shared_corpus_and_its_own_collection(co
     p = slash(other, Member(), "check", claim="the dam on the Orinoco river")
     reqs = await h.run(bot, p, until=h.followup_of(p))
     assert "local.example" not in json.dumps(followups(reqs)[0].json["embeds"][0])
+    # nor can it take the collection for its own: it would search it and could remove its articles
+    p = slash_sub(other, admin, "claimbot", "setup", collection="city")
+    reqs = await h.run(bot, p, until=h.followup_of(p))
+    assert "belongs to another server" in said(reqs) and h.services.collections(other.id) == ["default"]
     p = slash_sub(guild, admin, "claimbot", "setup", collection="none")
     reqs = await h.run(bot, p, until=h.followup_of(p))
     assert h.services.collections(guild.id) == ["default"]
