@@ -586,3 +586,17 @@ def test_the_audit_export_reads_every_row_oldest_first_in_pages(svc):
     assert [r.after["review_channel_id"] for r in rows] == list(range(1, 8))
     assert [r.guild_id for r in rows] == [G1, G2, G1, G2, G1, G2, G1]
     assert [r.after["review_channel_id"] for r in svc.audit_export(G2)] == [2, 4, 6]
+
+
+def test_the_catalogue_lists_only_the_collections_asked_for(claim_index, tmp_path):
+    from claimbot.index.corpus import SourceOptions, read_inputs
+    from tests.hash_embedder import HashEmbedder
+
+    claim_index._embedder = HashEmbedder()
+    for name, collection in (("shared", "default"), ("theirs", "city")):
+        path = tmp_path / f"{name}.txt"
+        path.write_text(f"{name.title()} news\n\nA report on {name} matters.", encoding="utf-8")
+        claim_index.ingest(read_inputs([str(path)], SourceOptions()), collection=collection)
+    review = ReviewService(claim_index.store.engine)
+    assert review.sources().total == 2
+    assert [e.title for e in review.sources(collections=["default"]).entries] == ["Shared news"]

@@ -23,7 +23,7 @@ from claimbot.bot.interactions import (
 )
 from claimbot.bot.words import counted
 from claimbot.index.review import AuditAction
-from claimbot.index.service import IngestEvent, IngestReport, read_inputs, source_options
+from claimbot.index.service import DEFAULT_COLLECTION, IngestEvent, IngestReport, read_inputs, source_options
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
@@ -74,7 +74,11 @@ class IngestCommands(commands.Cog):
             # The blocked domains are read in the worker (a database read), and passed to the fetch
             # so that a blocked source is not fetched at all, on any redirect hop either.
             options = source_options(svc.settings, blocked=svc.index.blocked_domains())
-            return svc.index.ingest(read_inputs([url], options), on_event=events.append)
+            # A server with its own collection files its articles there, as its feeds do.
+            own = svc.review.guild_config(guild_id_of(interaction)).collection
+            return svc.index.ingest(
+                read_inputs([url], options), collection=own or DEFAULT_COLLECTION, on_event=events.append
+            )
 
         report = await run_heavy(
             interaction.client,

@@ -67,10 +67,11 @@ class SourcesCommands(commands.Cog):
     @app_commands.guild_only()
     async def sources(self, interaction: Interaction, query: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        review = services(interaction).review
+        svc = services(interaction)
+        guild_id = interaction.guild_id or 0
 
         def fetch(page: int) -> SourcesPage:
-            return review.sources(query, page=page)
+            return svc.review.sources(query, page=page, collections=svc.collections(guild_id))
 
         def render(p: SourcesPage) -> discord.Embed:
             return sources_embed(p, query)

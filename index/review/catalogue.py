@@ -10,14 +10,19 @@ from claimbot.index.storage import ArticleRow, PassageRow
 
 
 class Catalogue(Part):
-    def sources(self, query: str | None = None, *, page: int = 0, per_page: int = 10) -> SourcesPage:
-        """Indexed articles, newest first, optionally filtered by title, outlet or URL."""
+    def sources(
+        self, query: str | None = None, *, page: int = 0, per_page: int = 10, collections: list[str] | None = None
+    ) -> SourcesPage:
+        """Indexed articles, newest first, optionally filtered by title, outlet or URL; only those of
+        `collections` when given (what a server searches: another server's collection is its own)."""
         counts = (
             select(PassageRow.article_id, func.count(PassageRow.id).label("n"))
             .group_by(PassageRow.article_id)
             .subquery()
         )
         cond: list[ColumnElement[bool]] = []
+        if collections is not None:
+            cond.append(ArticleRow.collection.in_(collections))
         if query and query.strip():
             needle = query.strip().lower()
             # autoescape: a "%" or "_" in the query is that character, not a LIKE wildcard

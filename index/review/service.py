@@ -257,5 +257,7 @@ class ReviewService:
         return self.audit.entries(guild_id, limit)
 
     # -- the article catalogue (for /sources) -----------------------------------------------
-    def sources(self, query: str | None = None, *, page: int = 0, per_page: int = 10) -> SourcesPage:
-        return self.catalogue.sources(query, page=page, per_page=per_page)
+    def sources(
+        self, query: str | None = None, *, page: int = 0, per_page: int = 10, collections: list[str] | None = None
+    ) -> SourcesPage:
+        return self.catalogue.sources(query, page=page, per_page=per_page, collections=collections)

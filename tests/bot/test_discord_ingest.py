@@ -76,7 +76,13 @@ async def test_ingest_adds_an_article(fake, settings):
     async def article(_request):
         return aweb.Response(text=text, content_type="text/plain")
 
+    async def local(_request):
+        return aweb.Response(
+            text="Harbour reopens\n\nThe harbour of Porto reopened on Friday.", content_type="text/plain"
+        )
+
     app.router.add_get("/article", article)
+    app.router.add_get("/local", local)
     runner = aweb.AppRunner(app)
     await runner.setup()
     site = aweb.TCPSite(runner, "127.0.0.1", 0)
@@ -107,6 +113,15 @@ async def test_ingest_adds_an_article(fake, settings):
         )
         reqs = await h.run(bot, p, until=h.followup_of(p))
         assert followups(reqs)[0].json["content"].startswith("Nothing changed")
+        # A server with its own collection files what it ingests there, not in the shared corpus.
+        city = Guild()
+        h.services.review.configure_guild(city.id, 1, collection="city")
+        p = slash(
+            city, Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), "ingest", url=f"http://127.0.0.1:{port}/local"
+        )
+        reqs = await h.run(bot, p, until=h.followup_of(p))
+        assert followups(reqs)[0].json["content"].startswith("Added http://127.0.0.1")
+        assert claim_index.summary("city").articles == 1 and claim_index.summary("default").articles == 1
     finally:
         await h.close()
         await runner.cleanup()

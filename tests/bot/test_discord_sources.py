@@ -40,7 +40,9 @@ async def test_sources_pager_turns_pages_for_the_invoker_only(harness, monkeypat
 
     bot = await harness.bot()
     pages = [SourcesPage([SourceEntry(i, f"Article {i}", "Herald", None, "2018-01-15", 3)], i, 2, 2) for i in range(2)]
-    monkeypatch.setattr(harness.services.review, "sources", lambda q, page=0, per_page=10: pages[max(0, min(page, 1))])
+    monkeypatch.setattr(
+        harness.services.review, "sources", lambda q, page=0, per_page=10, collections=None: pages[max(0, min(page, 1))]
+    )
     guild, user = Guild(), Member()
     p = slash(guild, user, "sources")
     reqs = await harness.run(bot, p, until=harness.followup_of(p))
@@ -60,7 +62,8 @@ async def test_sources_pager_previous_goes_back_for_the_invoker_only(harness, mo
     asked: list[int] = []
     pages = [SourcesPage([SourceEntry(i, f"Article {i}", "Herald", None, "2018-01-15", 3)], i, 3, 3) for i in range(3)]
 
-    def sources(q, page=0, per_page=10):
+    def sources(q, page=0, per_page=10, collections=None):
+        assert collections == ["default"]  # what this server searches, and nothing else
         asked.append(page)
         return pages[max(0, min(page, 2))]
 
