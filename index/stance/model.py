@@ -41,16 +41,16 @@ def packaged_model_dir() -> Path:
 
 
 class StanceModel:
-    def __init__(self, model_dir: Path | None = None, threads: int = 0) -> None:
+    def __init__(self, model_dir: Path | None = None, threads: int = 0, spinning: bool = False) -> None:
         model_dir = model_dir or packaged_model_dir()
         try:
-            self._load(model_dir, threads)
+            self._load(model_dir, threads, spinning)
         except StanceModelError:
             raise
         except Exception as exc:  # a broken file can fail in json, tokenizers or onnxruntime alike
             raise StanceModelError(f"cannot load the stance model in {model_dir}: {exc}") from exc
 
-    def _load(self, model_dir: Path, threads: int) -> None:
+    def _load(self, model_dir: Path, threads: int, spinning: bool) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -71,6 +71,11 @@ class StanceModel:
         if threads:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        if not spinning:
+            # Idle worker threads otherwise spin for a while after each run, holding cores that
+            # another job on a small host (the bot's pool, an ingest) is waiting for: with one of 2
+            # cores busy, 20 pairs took p50 157 ms spinning and 103 ms not (bench/bench_threads.py).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._lock = threading.Lock()
