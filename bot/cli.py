@@ -298,10 +298,7 @@ def articles_remove(
                 f"article:{a.id}",
                 before={"url": a.url, "title": a.title, "collection": a.collection, "passages": a.passages},
             )
-    except CorpusError as exc:
-        _error(exc)
-        raise typer.Exit(2) from exc
-    except IndexMismatch as exc:
+    except (CorpusError, IndexMismatch) as exc:
         _error(exc)
         raise typer.Exit(2) from exc
     finally:

@@ -406,10 +406,10 @@ class ClaimIndex:
         if passage_ids:
             found += self._watched_passages(review, watches, passage_ids)
         fact_check_ids = set(self.fact_checks.of_articles(article_ids)) if self.settings.factchecks else set()
-        fact_check_ids &= self.fact_checks.in_scope(None, self.store.blocked_domains())
         if fact_check_ids:
+            scope = (None, self.store.blocked_domains())
             for watch in watches:
-                for m in self.fact_checks.match(watch.claim, limit=5, among=fact_check_ids):
+                for m in self.fact_checks.match(watch.claim, limit=5, among=fact_check_ids, scope=scope):
                     side = _FACT_CHECK_SIDE.get(m.fact_check.rating)
                     if side is not None:
                         found.append((watch, side, _fact_check_key(m.fact_check), None, m.fact_check))
@@ -642,11 +642,7 @@ class ClaimIndex:
             if len(results) == depth:
                 break
         corpus = self.summary(collection)
-        fact_checks = (
-            self.fact_checks.match(claim, among=self.fact_checks.in_scope(scope, blocked))
-            if self.settings.factchecks
-            else []
-        )
+        fact_checks = self.fact_checks.match(claim, scope=(scope, blocked)) if self.settings.factchecks else []
         if not results:
             # Not "the evidence is unclear": nothing indexed is about the claim at all.
             reason = "The corpus has no coverage of this claim: no indexed passage is about it."

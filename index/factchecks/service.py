@@ -84,10 +84,21 @@ class FactCheckService:
         with self._sessions() as s:
             return list(s.scalars(select(FactCheckRow.id).where(FactCheckRow.article_id.in_(article_ids))))
 
-    def match(self, claim: str, limit: int = 3, *, among: set[int] | None = None) -> list[FactCheckMatch]:
+    def match(
+        self,
+        claim: str,
+        limit: int = 3,
+        *,
+        among: set[int] | None = None,
+        scope: tuple[list[str] | None, list[str]] | None = None,
+    ) -> list[FactCheckMatch]:
         """Stored fact-checks of the same claim (similarity at or above the threshold), newest
-        first; nothing, and no model loaded, where none are stored. `among`: only these ids."""
+        first; nothing, and no model loaded, where none are stored. `among`: only these ids;
+        `scope`: (collections searched, blocked domains), as `in_scope` reads them."""
         ids, matrix = self._vectors()
+        if scope is not None and ids:
+            # read only where fact-checks exist: most checks run on an index without any
+            among = self.in_scope(*scope) if among is None else among & self.in_scope(*scope)
         if among is not None:
             keep = [n for n, i in enumerate(ids) if i in among]
             ids, matrix = [ids[n] for n in keep], matrix[keep]
