@@ -84,7 +84,16 @@ from claimbot.index.review import (
     WatchView,
     validate_claim,
 )
-from claimbot.index.search import Embedder, VectorBackend, open_vector_index, reciprocal_rank_fusion, shared_embedder
+from claimbot.index.search import (
+    FULLTEXT_DIRECTORY,
+    Embedder,
+    FullTextBackend,
+    VectorBackend,
+    open_fulltext,
+    open_vector_index,
+    reciprocal_rank_fusion,
+    shared_embedder,
+)
 from claimbot.index.stance import (
     StanceModel,
     StanceModelError,
@@ -259,6 +268,8 @@ class ClaimIndex:
         # Held by a sync with the database and by an ingest from commit until its vectors are added.
         self._vector_write_lock = threading.Lock()
         self._synced_at: str | None = None  # the passages' id high-water mark the faiss index was last synced at
+        self._fulltext: FullTextBackend | None = None
+        self._fulltext_synced_at: str | None = None  # the same for the full-text index
         self.fact_checks = FactCheckService(
             self.store.session, MultilingualEncoder(), settings.factcheck_threshold, confirm=self._reviewed_supports
         )
@@ -287,7 +298,11 @@ class ClaimIndex:
 
     def warm_up(self) -> None:
         """Load the models and the vector index now, so the first check does not wait for them."""
-        _ = self.vectors, self.stance  # properties that load on first use (the vectors load the embedder)
+        _ = (
+            self.vectors,
+            self.fulltext,
+            self.stance,
+        )  # properties that load on first use (the vectors load the embedder)
         shared_clause_splitter().load()
 
     @property
@@ -309,6 +324,31 @@ class ClaimIndex:
         else:
             self._catch_up(self._vectors)
         return self._vectors
+
+    @property
+    def fulltext(self) -> FullTextBackend:
+        """The full-text index, brought in step with the database on first use and whenever the
+        passages' mark moved (an ingest here or in another process)."""
+        fulltext = self._fulltext
+        if fulltext is None:
+            with self._lock:
+                if self._fulltext is None:
+                    opened = open_fulltext(self.store, self.settings.vector_dir / FULLTEXT_DIRECTORY)
+                    self._follow(opened)
+                    self._fulltext = opened
+                return self._fulltext
+        if self._passages_mark() != self._fulltext_synced_at:
+            self._follow(fulltext)
+        return fulltext
+
+    def lexical_search(self, query: str, k: int, collection: Collections = None) -> list[int]:
+        """Passage ids by BM25 (the full-text half of `check`), best first."""
+        return self.fulltext.search(query, k, collection)
+
+    def _follow(self, fulltext: FullTextBackend) -> None:
+        mark = self._passages_mark()  # before: a write during the catch-up moves it again
+        if fulltext.catch_up():
+            self._fulltext_synced_at = mark
 
     def _passages_mark(self) -> str | None:
         return None if self.store.is_postgres else self.store.get_meta(PASSAGE_ID_MARK)
@@ -334,7 +374,7 @@ class ClaimIndex:
     def _sync(self, vectors: VectorBackend, dim: int) -> tuple[int, int] | None:
         """Make the vector index hold the database's passages: (added, removed), None on a race."""
         try:
-            return vectors.sync(self.store.passage_ids(), lambda ids: self.store.embeddings(ids, dim))
+            return vectors.sync(self.store)
         except KeyError:
             # A passage went between reading the ids and its vector (another process replaced its
             # article again): search what is there now; the caller leaves the mark, so the next call retries.
@@ -350,19 +390,19 @@ class ClaimIndex:
             self.settings.hnsw_threshold,
             collection_ids=self.store.passage_ids,
             blocked_ids=self.store.blocked_passage_ids,
+            exact_vectors=lambda ids: self.store.exact_vectors(ids, dim),
         )
 
     def check_setup(self) -> None:
         """The checks that need no model, before any is loaded (`serve` runs them first): the index
         was embedded with the configured model. Raises IndexMismatch."""
         stored = self.store.get_meta("embed_model")
-        if stored is not None and stored != self.embedder_name and self.store.counts()[1] > 0:
+        if stored is not None and stored != self.embedder_name and self.store.has_passages():
             raise _mismatch(stored, self.embedder_name)
 
     def _check_model(self, embedder: Embedder) -> None:
         stored = self.store.get_meta("embed_model")
-        _, passages = self.store.counts()
-        if stored is None or passages == 0:
+        if stored is None or not self.store.has_passages():
             self.store.set_meta("embed_model", embedder.name)
             self.store.set_meta("embed_dim", str(embedder.dim))
         elif stored != embedder.name:
@@ -388,7 +428,11 @@ class ClaimIndex:
             blocked_domains=self.store.blocked_domains(),
             fact_check_drafts=self.fact_checks.drafts if self.settings.factchecks else None,
         )
-        return ingestor.run(items)
+        report = ingestor.run(items)
+        # The full-text index takes the new passages now, not in the next user's check (nor, after
+        # a `claimbot ingest`, in the first check of the `serve` beside it).
+        _ = self.fulltext
+        return report
 
     # -- watched claims (docs/moderators.md) ----------------------------------------------------
     def watch_updates(self, review: ReviewService, article_ids: list[int]) -> list[WatchUpdate]:
@@ -603,7 +647,7 @@ class ClaimIndex:
         # Both searches are scoped to the collection inside them, so a small collection gets its
         # own k nearest passages rather than what is left of the whole corpus's.
         dense = [pid for pid, _ in self.vectors.search(query, k, collection)]
-        lexical = self.store.lexical_search(claim, k, collection)
+        lexical = self.lexical_search(claim, k, collection)
         hits = reciprocal_rank_fusion(dense, lexical)
         stored = self.store.passages([h.passage_id for h in hits])
         scope = scope_list(collection)
@@ -722,6 +766,7 @@ class ClaimIndex:
             vectors.remove(np.asarray(removed, dtype=np.int64))
             if vectors.dirty:
                 vectors.save()
+        _ = self.fulltext  # the mark moved: the full-text index drops them now
         # The mark moved: the next call syncs once more (finding nothing left to drop here, but
         # taking in whatever another process wrote meanwhile, which the mark alone cannot tell).
         return len(removed)
@@ -793,6 +838,7 @@ class ClaimIndex:
         vectors.rebuild(passage_ids, self.store.embeddings(passage_ids, embedder.dim))
         vectors.save()
         self._vectors = vectors
+        self.fulltext.rebuild()
         return self.stats()
 
     def stats(self) -> IndexStats:

@@ -69,7 +69,7 @@ def test_top_is_bounded(demo_index):
 def test_a_claim_typed_with_combining_accents_finds_the_same_words(demo_index):
     decomposed = unicodedata.normalize("NFD", "Pérez pilot")
     assert decomposed != "Pérez pilot"
-    assert demo_index.store.lexical_search(unicodedata.normalize("NFD", "Pérez"), 5) == []  # "Pe", "rez"
+    assert demo_index.lexical_search(unicodedata.normalize("NFD", "Pérez"), 5) == []  # "pe", "rez"
     result = demo_index.check(decomposed, top=3, stance=False)
     assert result.claim == "Pérez pilot"
     assert [p.text for p in result.passages] == [
@@ -77,17 +77,22 @@ def test_a_claim_typed_with_combining_accents_finds_the_same_words(demo_index):
     ]
 
 
-def test_full_text_search_keeps_words_that_casefold_would_split(tmp_path):
-    from claimbot.index.storage.db import make_engine
-    from claimbot.index.storage.store import Store, query_words
+def test_full_text_search_keeps_words_that_casefold_would_split(settings, tmp_path):
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
+    from claimbot.index.service import ClaimIndex
+    from claimbot.index.storage.store import query_words
+    from tests.hash_embedder import HashEmbedder
 
     assert query_words("The İstanbul Straße was closed") == ["İstanbul", "Straße", "closed"]
-    store = Store(make_engine(f"sqlite:///{tmp_path / 'c.db'}"))
-    with store.engine.begin() as c:  # the FTS table only: what lexical_search reads
-        c.exec_driver_sql(
-            "INSERT INTO passages_fts(rowid, text, context) VALUES (7, 'Traffic on the İstanbul Straße', '')"
-        )
-    assert store.lexical_search("İstanbul", 5) == [7] and store.lexical_search("Straße", 5) == [7]
+    (tmp_path / "traffic.txt").write_text("Traffic\nTraffic stopped on the İstanbul Straße today.", encoding="utf-8")
+    index = ClaimIndex(settings, embedder=HashEmbedder())
+    try:
+        index.ingest(read_inputs([str(tmp_path / "traffic.txt")], SourceOptions()))
+        [passage_id] = index.store.passage_ids().tolist()
+        for query in ("İstanbul", "Straße", "istanbul", "STRASSE"):
+            assert index.lexical_search(query, 5) == [passage_id], query
+    finally:
+        index.close()
 
 
 def test_cli_json_follows_the_schema(home):
@@ -215,7 +220,7 @@ def test_a_collection_is_searched_within_itself(home, tmp_path, monkeypatch):
         index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions()))
         (tmp_path / "raid.txt").write_text("Raid\nThe rebel pilot died in a raid by security forces.", encoding="utf-8")
         index.ingest(read_inputs([str(tmp_path / "raid.txt")], SourceOptions()), collection="other")
-        assert index.store.lexical_search("Pérez was killed", 5, "other") == []  # no word in common
+        assert index.lexical_search("Pérez was killed", 5, "other") == []  # no word in common
         result = index.check("Pérez was killed", top=1, collection="other", stance=False)
         assert [p.text for p in result.passages] == ["The rebel pilot died in a raid by security forces."]
     finally:

@@ -65,9 +65,9 @@ def test_a_blocked_source_never_appears_and_takes_no_top_k_place(index, monkeypa
     assert outcome.domain == "rumours.example" and outcome.changed and outcome.articles == 1
     result = index.check(CLAIM, top=1, stance=False)
     assert _domains(result) == {"www.wire.example"}
-    assert index.store.lexical_search(CLAIM, 1) != [] and all(
-        index.store.passages(index.store.lexical_search(CLAIM, 50))[i].article_domain == "wire.example"
-        for i in index.store.lexical_search(CLAIM, 50)
+    assert index.lexical_search(CLAIM, 1) != [] and all(
+        index.store.passages(index.lexical_search(CLAIM, 50))[i].article_domain == "wire.example"
+        for i in index.lexical_search(CLAIM, 50)
     )
     # the answer's summary leaves the blocked source out as the search does
     assert (result.corpus.articles, result.corpus.sources) == (1, 1)
@@ -88,9 +88,10 @@ def test_removing_an_article_removes_it_from_every_index(index, settings):
         assert index.remove_articles(found) == 12
         assert index.store.counts() == (1, 1)
         assert not np.isin(removed_ids, index.vectors.ids()).any()
-        assert set(index.store.lexical_search(CLAIM, 50)).isdisjoint(removed_ids.tolist())
+        assert set(index.lexical_search(CLAIM, 50)).isdisjoint(removed_ids.tolist())
         # the other process drops them on its next call (pgvector: the rows are gone already)
         assert not np.isin(removed_ids, other.vectors.ids()).any()
+        assert set(other.lexical_search(CLAIM, 50)).isdisjoint(removed_ids.tolist())
         assert _domains(other.check(CLAIM, stance=False)) == {"www.wire.example"}
         assert index.find_articles(f"#{found[0].id}") == []
         with pytest.raises(CorpusError):

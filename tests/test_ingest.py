@@ -20,6 +20,7 @@ from claimbot.index.config import Settings
 from claimbot.index.corpus import text as textmod
 from claimbot.index.corpus.ingest import IngestEvent, Ingestor
 from claimbot.index.corpus.sources import SourceOptions, read_inputs
+from claimbot.index.search import TantivyFullText
 from claimbot.index.service import ClaimIndex
 from tests.conftest import DEMO_CORPUS, sqlite_only
 
@@ -32,9 +33,12 @@ def _ingest(index: ClaimIndex, *inputs: str, **overrides):
 
 
 def _consistent(index: ClaimIndex) -> tuple[int, int]:
-    """Database and vector index agree; returns (articles, passages)."""
+    """Database, vector index and full-text index agree; returns (articles, passages)."""
     articles, passages = index.store.counts()
     assert sorted(index.vectors.ids().tolist()) == index.store.passage_ids().tolist()
+    fulltext = index.fulltext
+    if isinstance(fulltext, TantivyFullText):  # PostgreSQL's postings are rows of the database
+        assert fulltext.ids() == index.store.passage_ids().tolist()
     return articles, passages
 
 

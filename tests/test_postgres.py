@@ -70,7 +70,7 @@ def _retrieve(index: ClaimIndex, claim: str, top: int = 5) -> list[tuple[int, in
     relevance) of the top passages. Positions, not ids: ids differ between two databases."""
     k = index.settings.candidates
     dense = [pid for pid, _ in index.vectors.search(index.embedder.encode([claim])[0], k)]
-    hits = reciprocal_rank_fusion(dense, index.store.lexical_search(claim, k))[:top]
+    hits = reciprocal_rank_fusion(dense, index.lexical_search(claim, k))[:top]
     stored = index.store.passages([h.passage_id for h in hits])
     return [(stored[h.passage_id].position, stored[h.passage_id].char_start, h.relevance) for h in hits]
 

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
+from claimbot.index.search.marks import read_mark
 from claimbot.index.search.vectors import VectorIndex
+from claimbot.index.storage import ChangeMark, PassageChanges
 
 DIM = 16
 
@@ -11,25 +13,124 @@ def _unit(n: int, seed: int = 0) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
+class MemorySource:
+    """The database as the vector index sees it: passages with growing ids and a removal log."""
+
+    def __init__(self) -> None:
+        self.vectors: dict[int, np.ndarray] = {}
+        self.removals: list[int] = []
+
+    def write(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.vectors.update(zip(ids.tolist(), vectors, strict=True))
+
+    def delete(self, ids: list[int]) -> None:
+        for i in ids:
+            del self.vectors[i]
+            self.removals.append(i)
+
+    def passage_ids(self) -> np.ndarray:
+        return np.asarray(sorted(self.vectors), dtype=np.int64)
+
+    def change_mark(self) -> ChangeMark:
+        return ChangeMark(max(self.vectors, default=0), len(self.removals))
+
+    def changes_since(self, mark: ChangeMark) -> PassageChanges:
+        added = np.asarray([i for i in sorted(self.vectors) if i > mark.passage_id], dtype=np.int64)
+        removed = np.asarray(self.removals[mark.removal_seq :], dtype=np.int64)
+        now = ChangeMark(int(added[-1]) if len(added) else mark.passage_id, len(self.removals))
+        return PassageChanges(added, removed, now)
+
+    def embeddings(self, ids: np.ndarray, dim: int) -> np.ndarray:
+        return np.stack([self.vectors[int(i)] for i in ids]) if len(ids) else np.zeros((0, dim), np.float32)
+
+    def exact_vectors(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        kept = np.asarray([i for i in ids.tolist() if i in self.vectors], dtype=np.int64)
+        return kept, self.embeddings(kept, DIM)
+
+
 @pytest.mark.parametrize("threshold", [0, 50], ids=["exact", "hnsw"])
 def test_add_search_remove_save_and_reload(tmp_path, threshold):
     path = tmp_path / "v.faiss"
-    index = VectorIndex(path, DIM, hnsw_threshold=threshold)
+    source = MemorySource()
+    index = VectorIndex(path, DIM, hnsw_threshold=threshold, exact_vectors=source.exact_vectors)
     vectors = _unit(200)
     ids = np.arange(1000, 1200, dtype=np.int64)
-    index.add(ids, vectors)
-    assert index.is_hnsw == (threshold > 0)
+    source.write(ids, vectors)
+    index.sync(source)
+    assert index.is_hnsw == (threshold > 0) and index.is_quantised == (threshold > 0)
     assert index.search(vectors[5], 1)[0][0] == 1005
-    index.remove(np.array([1005], dtype=np.int64))
+    source.delete([1005])
+    assert index.sync(source) == (0, 1)
     assert len(index) == 199
     assert 1005 not in [i for i, _ in index.search(vectors[5], 10)]
     index.save()
-    reopened = VectorIndex(path, DIM, hnsw_threshold=threshold)
-    # a removal under HNSW is a mask that is not saved: sync with the truth restores it
-    reopened.sync(np.setdiff1d(ids, [1005]), lambda wanted: vectors[wanted - 1000])
+    reopened = VectorIndex(path, DIM, hnsw_threshold=threshold, exact_vectors=source.exact_vectors)
+    # the mark saved with the file: nothing left to follow, and under HNSW the removal's mask came back
+    assert reopened.sync(source) == (0, 0)
     assert sorted(reopened.ids().tolist()) == sorted(set(ids.tolist()) - {1005})
     assert reopened.search(vectors[7], 1)[0][0] == 1007
     assert 1005 not in [i for i, _ in reopened.search(vectors[5], 10)]
+
+
+@pytest.mark.parametrize("threshold", [0, 50], ids=["exact", "hnsw"])
+def test_following_the_log_again_from_an_older_mark_changes_nothing(tmp_path, threshold):
+    """An ingest adds its vectors and saves the file without moving the mark (and a crash can
+    leave the mark behind its file): following the same changes again adds no duplicate."""
+    path = tmp_path / "v.faiss"
+    source = MemorySource()
+    vectors = _unit(120, seed=4)
+    source.write(np.arange(1, 81, dtype=np.int64), vectors[:80])
+    index = VectorIndex(path, DIM, hnsw_threshold=threshold, exact_vectors=source.exact_vectors)
+    index.sync(source)
+    index.save()
+    saved = read_mark(index.mark_path)
+    assert saved is not None and saved.mark == ChangeMark(80, 0)
+    source.write(np.arange(81, 121, dtype=np.int64), vectors[80:])
+    index.add(np.arange(81, 121, dtype=np.int64), vectors[80:])  # what the ingestor does
+    source.delete([3, 90])
+    index.remove(np.array([3, 90], dtype=np.int64))
+    index.save()
+    reopened = VectorIndex(path, DIM, hnsw_threshold=threshold, exact_vectors=source.exact_vectors)
+    assert reopened.sync(source) == (0, 0)
+    assert sorted(reopened.ids().tolist()) == sorted(set(range(1, 121)) - {3, 90})
+    assert len(reopened) == 118
+    reopened.save()
+    saved = read_mark(reopened.mark_path)
+    assert saved is not None and saved.mark == ChangeMark(120, 2)
+
+
+def test_a_file_without_a_mark_is_compared_id_by_id_once(tmp_path):
+    path = tmp_path / "v.faiss"
+    source = MemorySource()
+    vectors = _unit(10)
+    index = VectorIndex(path, DIM, hnsw_threshold=0)
+    index.add(np.arange(0, 6, dtype=np.int64), vectors[:6])  # an index saved before marks existed
+    index.save()
+    assert read_mark(index.mark_path) is None
+    source.write(np.arange(2, 10, dtype=np.int64), vectors[2:])
+    reopened = VectorIndex(path, DIM, hnsw_threshold=0)
+    assert reopened.sync(source) == (4, 2)
+    assert reopened.mark == ChangeMark(9, 0)
+    assert sorted(reopened.ids().tolist()) == list(range(2, 10))
+
+
+def test_quantised_hits_carry_the_exact_similarity_in_exact_order(tmp_path):
+    source = MemorySource()
+    vectors = _unit(400, seed=5)
+    ids = np.arange(1, 401, dtype=np.int64)
+    source.write(ids, vectors)
+    index = VectorIndex(tmp_path / "v.faiss", DIM, hnsw_threshold=100, exact_vectors=source.exact_vectors)
+    index.sync(source)
+    assert index.is_quantised
+    query = vectors[10] + 0.5 * vectors[11]
+    query /= np.linalg.norm(query)
+    hits = index.search(query, 10)
+    scores = [s for _, s in hits]
+    assert scores == sorted(scores, reverse=True)
+    for passage_id, score in hits:
+        assert score == pytest.approx(float(vectors[passage_id - 1] @ query), abs=1e-5)
+    exact = (ids[np.argsort(-(vectors @ query))][:10]).tolist()
+    assert len(set(exact) & {i for i, _ in hits}) >= 9
 
 
 def test_a_removed_id_added_again_under_hnsw_finds_only_its_new_vector(tmp_path):
@@ -61,7 +162,7 @@ def test_sync_adds_missing_and_drops_extra(tmp_path):
     index = VectorIndex(tmp_path / "v.faiss", DIM, hnsw_threshold=0)
     index.add(np.arange(0, 6, dtype=np.int64), vectors[:6])
     truth = np.array([2, 3, 4, 5, 6, 7, 8, 9], dtype=np.int64)
-    added, removed = index.sync(truth, lambda wanted: vectors[wanted])
+    added, removed = index.sync_ids(truth, lambda wanted: vectors[wanted])
     assert (added, removed) == (4, 2)
     assert sorted(index.ids().tolist()) == truth.tolist()
 
@@ -91,11 +192,14 @@ def test_a_collection_search_returns_only_its_live_passages_nearest_first(tmp_pa
     vectors = _unit(200, seed=3)
     ids = np.arange(200, dtype=np.int64)
     small = np.arange(0, 200, 20, dtype=np.int64)  # a 10-passage collection spread over the index
+    source = MemorySource()
+    source.write(ids, vectors)
     index = VectorIndex(
         tmp_path / "v.faiss",
         DIM,
         hnsw_threshold=threshold,
         collection_ids=lambda name: small if name == "small" else np.empty(0, np.int64),
+        exact_vectors=source.exact_vectors,
     )
     index.add(ids, vectors)
     index.remove(np.array([40], dtype=np.int64))  # under HNSW a mask, combined with the collection's

@@ -5,13 +5,19 @@ The public door of the subpackage: other parts of claimbot import these names fr
 """
 
 from claimbot.index.search.embed import Embedder, shared_embedder
+from claimbot.index.search.fulltext import DIRECTORY as FULLTEXT_DIRECTORY
+from claimbot.index.search.fulltext import FullTextBackend, TantivyFullText, open_fulltext
 from claimbot.index.search.retrieve import reciprocal_rank_fusion
 from claimbot.index.search.vectors import VectorBackend, VectorIndex, open_vector_index
 
 __all__ = [
+    "FULLTEXT_DIRECTORY",
     "Embedder",
+    "FullTextBackend",
+    "TantivyFullText",
     "VectorBackend",
     "VectorIndex",
+    "open_fulltext",
     "open_vector_index",
     "reciprocal_rank_fusion",
     "shared_embedder",

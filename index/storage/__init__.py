@@ -37,7 +37,17 @@ from claimbot.index.storage.schema import (
     PassageRow,
 )
 from claimbot.index.storage.schema import _utcnow as utcnow
-from claimbot.index.storage.store import PASSAGE_ID_MARK, Collections, Store, StoredPassage, query_words, scope_list
+from claimbot.index.storage.store import (
+    PASSAGE_ID_MARK,
+    ChangeMark,
+    Collections,
+    FullTextRow,
+    PassageChanges,
+    Store,
+    StoredPassage,
+    query_words,
+    scope_list,
+)
 
 __all__ = [
     "DEFAULT_COLLECTION",
@@ -47,6 +57,7 @@ __all__ = [
     "AuditRow",
     "Base",
     "BlockedDomainRow",
+    "ChangeMark",
     "Collections",
     "CorrectionRow",
     "FeedItemRow",
@@ -54,9 +65,11 @@ __all__ = [
     "FactCheckRow",
     "FlagReportRow",
     "FlagRow",
+    "FullTextRow",
     "GuildSettingsRow",
     "MetaRow",
     "MigrationError",
+    "PassageChanges",
     "PassageRow",
     "PgVectorIndex",
     "RateEventRow",

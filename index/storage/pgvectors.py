@@ -10,7 +10,8 @@ processes (bot shards, an ingest worker) see one index that is always in step wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
@@ -60,6 +61,10 @@ def column_dim(connection: Connection) -> int | None:
     return int(mod) if mod is not None and mod > 0 else None
 
 
+class VectorSource(Protocol):
+    def embeddings(self, ids: np.ndarray, dim: int) -> np.ndarray: ...
+
+
 class PgVectorIndex:
     def __init__(self, engine: Engine, dim: int) -> None:
         self.engine = engine
@@ -106,15 +111,16 @@ class PgVectorIndex:
     def save(self) -> None:
         """Nothing to do: the index is in the database."""
 
-    def sync(self, truth_ids: np.ndarray, load_vectors: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int]:
-        """Fill in the vectors missing from passages in `truth_ids`; returns (added, removed=0)."""
+    def sync(self, source: VectorSource) -> tuple[int, int]:
+        """Fill in the vectors missing from stored passages (a re-embedding of another dimension
+        leaves them empty until the column fits); returns (added, removed=0)."""
         with self.engine.connect() as c:
             empty = c.execute(text("SELECT id FROM passages WHERE embedding_vec IS NULL ORDER BY id")).scalars().all()
-        missing = np.intersect1d(np.asarray(empty, dtype=np.int64), truth_ids)
+        missing = np.asarray(empty, dtype=np.int64)
         for start in range(0, len(missing), 10_000):
             chunk = missing[start : start + 10_000]
             with self.engine.begin() as c:
-                write_vectors(c, chunk.tolist(), load_vectors(chunk))
+                write_vectors(c, chunk.tolist(), source.embeddings(chunk, self.dim))
         return len(missing), 0
 
     def rebuild(self, ids: np.ndarray, vectors: np.ndarray) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, Engine, Table, bindparam, delete, exists, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Engine, Table, delete, exists, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -87,6 +87,35 @@ class StoredPassage:
     article_url: str | None
     article_published: str | None
     article_domain: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeMark:
+    """How far a cache (faiss file, Tantivy index) has followed the passages on SQLite: every
+    passage with an id up to `passage_id` and every removal logged up to `removal_seq` is in it."""
+
+    passage_id: int = 0
+    removal_seq: int = 0
+
+
+@dataclass(frozen=True)
+class PassageChanges:
+    """What moved since a `ChangeMark`: ids added (ascending) and removed, and the mark after them."""
+
+    added: np.ndarray
+    removed: np.ndarray
+    mark: ChangeMark
+
+    def __bool__(self) -> bool:
+        return bool(len(self.added) or len(self.removed))
+
+
+@dataclass(frozen=True)
+class FullTextRow:
+    id: int
+    collection: str
+    text: str
+    context: str
 
 
 @dataclass(frozen=True)
@@ -231,16 +260,11 @@ class Store:
         return np.asarray(ids, dtype=np.int64)
 
     def embeddings(self, ids: np.ndarray, dim: int) -> np.ndarray:
-        """Stored vectors for `ids`, in the order given."""
-        found: dict[int, bytes] = {}
-        id_list = [int(i) for i in ids]
-        with self.engine.connect() as c:
-            for start in range(0, len(id_list), 900):  # SQLite's bound-parameter limit
-                chunk = id_list[start : start + 900]
-                found.update(
-                    c.execute(select(PassageRow.id, PassageRow.embedding).where(PassageRow.id.in_(chunk))).all()
-                )
-        return from_blobs([found[i] for i in id_list], dim)
+        """Stored vectors for `ids`, in the order given; KeyError names a passage no longer stored."""
+        kept, vectors = self.exact_vectors(ids, dim)
+        if len(kept) != len(ids):
+            raise KeyError(sorted(set(np.asarray(ids).tolist()) - set(kept.tolist()))[0])
+        return vectors
 
     def iter_embed_texts(self, batch: int = 1000) -> Iterator[tuple[list[int], list[str]]]:
         """(ids, embedded texts) in batches, for re-embedding every passage."""
@@ -279,32 +303,96 @@ class Store:
         return np.asarray(sorted(ids), dtype=np.int64)
 
     def lexical_search(self, query: str, k: int, collection: Collections = None) -> list[int]:
-        """Passage ids by BM25 over the passage text (context weighted lower), best first. Only the
-        collections asked for, never a blocked source's: both filtered inside the search, so that
-        they do not take places in the top k."""
+        """PostgreSQL: passage ids by BM25 over the passage text (context weighted lower), best
+        first. Only the collections asked for, never a blocked source's: both filtered inside the
+        search, so that they do not take places in the top k. (On SQLite the Tantivy cache in
+        `claimbot.index.search.fulltext` searches instead.)"""
+        if not self.is_postgres:
+            raise RuntimeError("full text on SQLite is the Tantivy index (claimbot.index.search.fulltext)")
         words = query_words(query)
         if not words:
             return []
-        scope = scope_list(collection)
-        if self.is_postgres:
-            with self.engine.connect() as c:
-                return pg_lexical_search(c, words, k, scope, BLOCKED_PASSAGES_SQL)
-        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(words))
-        sql = (
-            "SELECT f.rowid FROM passages_fts f "
-            + ("JOIN passages p ON p.id = f.rowid " if scope is not None else "")
-            + "WHERE passages_fts MATCH :match "
-            + ("AND p.collection IN :collections " if scope is not None else "")
-            + f"AND f.rowid NOT IN ({BLOCKED_PASSAGES_SQL}) "
-            + "ORDER BY bm25(passages_fts, 1.0, 0.3) LIMIT :k"
-        )
-        statement = text(sql)
-        params: dict[str, object] = {"match": match, "k": k}
-        if scope is not None:
-            statement = statement.bindparams(bindparam("collections", expanding=True))
-            params["collections"] = scope
         with self.engine.connect() as c:
-            return [r[0] for r in c.execute(statement, params)]
+            return pg_lexical_search(c, words, k, scope_list(collection), BLOCKED_PASSAGES_SQL)
+
+    # -- the change log the SQLite caches follow (migration 0011) --------------------------------
+    def changes_since(self, mark: ChangeMark) -> PassageChanges:
+        """Passages added and removed after `mark`, read in one snapshot. Ids only grow
+        (`_fresh_ids`) and every SQLite write transaction holds the write lock while it takes them,
+        so the ids above a mark are exactly the passages committed after it."""
+        with self.engine.connect() as c, c.begin():
+            added = (
+                c.execute(text("SELECT id FROM passages WHERE id > :id ORDER BY id"), {"id": mark.passage_id})
+                .scalars()
+                .all()
+            )
+            removals = c.execute(
+                text("SELECT seq, passage_id FROM passage_removals WHERE seq > :seq ORDER BY seq"),
+                {"seq": mark.removal_seq},
+            ).all()
+        return PassageChanges(
+            added=np.asarray(added, dtype=np.int64),
+            removed=np.asarray([r[1] for r in removals], dtype=np.int64),
+            mark=ChangeMark(
+                passage_id=int(added[-1]) if added else mark.passage_id,
+                removal_seq=int(removals[-1][0]) if removals else mark.removal_seq,
+            ),
+        )
+
+    def change_mark(self) -> ChangeMark:
+        """Where the change log stands now: the newest passage id and removal (two key lookups)."""
+        with self.engine.connect() as c, c.begin():
+            newest = c.execute(text("SELECT max(id) FROM passages")).scalar()
+            seq = c.execute(text("SELECT max(seq) FROM passage_removals")).scalar()
+        return ChangeMark(passage_id=int(newest or 0), removal_seq=int(seq or 0))
+
+    def exact_vectors(self, ids: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of those of `ids` still stored, in the order given: what the quantised
+        vector index re-scores its candidates with."""
+        found: dict[int, bytes] = {}
+        id_list = [int(i) for i in ids]
+        with self.engine.connect() as c:
+            for start in range(0, len(id_list), 900):  # SQLite's bound-parameter limit
+                chunk = id_list[start : start + 900]
+                found.update(
+                    c.execute(select(PassageRow.id, PassageRow.embedding).where(PassageRow.id.in_(chunk))).all()
+                )
+        kept = [i for i in id_list if i in found]
+        return np.asarray(kept, dtype=np.int64), from_blobs([found[i] for i in kept], dim)
+
+    def iter_fulltext_rows(self, after: int, upto: int, batch: int = 5000) -> Iterator[list[FullTextRow]]:
+        """What the full-text index holds of the passages with ids in (after, upto], in id order and
+        in batches: read by ranges of the primary key, so a first build of a million reads each row once."""
+        while True:
+            with self.engine.connect() as c:
+                rows = c.execute(
+                    select(PassageRow.id, PassageRow.collection, PassageRow.text, PassageRow.context)
+                    .where(PassageRow.id > after, PassageRow.id <= upto)
+                    .order_by(PassageRow.id)
+                    .limit(batch)
+                ).all()
+            if not rows:
+                return
+            yield [FullTextRow(int(i), col, t, ctx) for i, col, t, ctx in rows]
+            after = int(rows[-1][0])
+
+    def passage_texts(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """(text, context) of those of `ids` still stored: what full-text ranking scores."""
+        found: dict[int, tuple[str, str]] = {}
+        id_list = [int(i) for i in ids]
+        with self.engine.connect() as c:
+            for start in range(0, len(id_list), 900):  # SQLite's bound-parameter limit
+                chunk = id_list[start : start + 900]
+                rows = c.execute(
+                    select(PassageRow.id, PassageRow.text, PassageRow.context).where(PassageRow.id.in_(chunk))
+                ).all()
+                found.update((int(i), (t, ctx)) for i, t, ctx in rows)
+        return found
+
+    def has_passages(self) -> bool:
+        """Whether any passage is stored: a key lookup, where counting a million rows takes a scan."""
+        with self.engine.connect() as c:
+            return c.execute(select(PassageRow.id).limit(1)).first() is not None
 
     # -- facts ------------------------------------------------------------------------------
     def counts(self) -> tuple[int, int]:

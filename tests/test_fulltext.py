@@ -1,0 +1,125 @@
+"""The Tantivy full-text cache on SQLite: FTS5's ranking, following the database, crash rules."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from claimbot.index.config import Settings
+from claimbot.index.corpus.sources import SourceOptions, read_inputs
+from claimbot.index.search import FULLTEXT_DIRECTORY, TantivyFullText
+from claimbot.index.search.marks import read_mark, remove_mark
+from claimbot.index.service import ClaimIndex
+from claimbot.index.storage import query_words
+from tests.conftest import DEMO_CORPUS, ON_POSTGRES
+from tests.hash_embedder import HashEmbedder
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="PostgreSQL ranks with its own postings (tests/test_postgres.py)")
+
+CLAIMS = [
+    "Óscar Pérez survived the assault",
+    "Pérez was killed",
+    "The police attacked the rebels",
+    "Venezuela forces launched an assault",
+    "Cabello said the group was dismantled",
+    "Pérez is a trained pilot and actor",
+]
+
+
+@pytest.fixture
+def index(settings: Settings):
+    index = ClaimIndex(settings, embedder=HashEmbedder())
+    index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions()))
+    yield index
+    index.close()
+
+
+def _fts5_ranking(database: Path, claims: list[str], k: int) -> dict[str, list[int]]:
+    """What the FTS5 query of the previous engine returns on the same passages."""
+    c = sqlite3.connect(database)
+    try:
+        c.execute(
+            "CREATE VIRTUAL TABLE old_fts USING fts5(text, context, content='passages', content_rowid='id', "
+            "tokenize='unicode61 remove_diacritics 2')"
+        )
+        c.execute("INSERT INTO old_fts(old_fts) VALUES ('rebuild')")
+        out = {}
+        for claim in claims:
+            match = " OR ".join(f'"{w}"' for w in dict.fromkeys(query_words(claim)))
+            sql = "SELECT rowid FROM old_fts WHERE old_fts MATCH ? ORDER BY bm25(old_fts, 1.0, 0.3), rowid LIMIT ?"
+            out[claim] = [r[0] for r in c.execute(sql, (match, k))]
+        c.rollback()
+        return out
+    finally:
+        c.close()
+
+
+def test_the_ranking_is_the_previous_engines(index: ClaimIndex, settings: Settings):
+    before = _fts5_ranking(settings.home / "claimbot.db", CLAIMS, 50)
+    for claim in CLAIMS:
+        assert before[claim], claim
+        assert index.lexical_search(claim, 50) == before[claim], claim
+
+
+def _fulltext(index: ClaimIndex) -> TantivyFullText:
+    fulltext = index.fulltext
+    assert isinstance(fulltext, TantivyFullText)
+    return fulltext
+
+
+def test_a_commit_whose_mark_was_lost_is_applied_again_without_duplicates(index: ClaimIndex, settings: Settings):
+    fulltext = _fulltext(index)
+    ids = index.store.passage_ids().tolist()
+    assert fulltext.ids() == ids
+    remove_mark(fulltext.mark_path)  # as if the process died between Tantivy's commit and the mark
+    reopened = TantivyFullText(index.store, settings.vector_dir / FULLTEXT_DIRECTORY)
+    assert reopened.catch_up()
+    assert reopened.ids() == ids
+    saved = read_mark(reopened.mark_path)
+    assert saved is not None and saved.mark.passage_id == ids[-1]
+
+
+def test_a_mark_behind_the_index_re_adds_the_range_once(index: ClaimIndex, settings: Settings, tmp_path: Path):
+    fulltext = _fulltext(index)
+    before = read_mark(fulltext.mark_path)
+    assert before is not None
+    (tmp_path / "more.txt").write_text("Dam\nThe dam on the river burst after the storm.", encoding="utf-8")
+    index.ingest(read_inputs([str(tmp_path / "more.txt")], SourceOptions()))
+    assert fulltext.ids() == index.store.passage_ids().tolist()
+    from claimbot.index.search.marks import write_mark
+
+    write_mark(fulltext.mark_path, before.mark)  # the new passages' commit landed, its mark did not
+    assert fulltext.catch_up()
+    assert fulltext.ids() == index.store.passage_ids().tolist()
+    assert index.lexical_search("dam burst", 1) == index.store.passage_ids().tolist()[-1:]
+
+
+def test_while_another_process_writes_searches_answer_from_the_last_commit(index: ClaimIndex, settings: Settings):
+    fulltext = _fulltext(index)
+    other = TantivyFullText(index.store, settings.vector_dir / FULLTEXT_DIRECTORY)
+    writer = other._index.writer(heap_size=15_000_000, num_threads=1)  # another process's writer
+    try:
+        ids = index.store.passage_ids().tolist()
+        assert index.remove_articles(index.find_articles("1")) == len(ids)
+        assert fulltext.catch_up() is False  # busy: no wait, no error
+        assert fulltext.ids() == ids  # still the last commit...
+        assert index.lexical_search("Pérez", 5) == []  # ...but ranking reads the passages, and they are gone
+        assert index.check("Pérez was killed", stance=False).passages == []
+    finally:
+        writer.wait_merging_threads()
+    assert fulltext.catch_up() is True
+    assert fulltext.ids() == [] and index.lexical_search("Pérez", 5) == []
+
+
+def test_an_unreadable_index_is_rebuilt_from_the_database(index: ClaimIndex, settings: Settings):
+    path = settings.vector_dir / FULLTEXT_DIRECTORY
+    # Its list of segments, replaced rather than overwritten: the index open above maps its files,
+    # and truncating a mapped file under it would crash this process (SIGBUS), not test the rebuild.
+    (path / "broken").write_text("garbage")
+    (path / "broken").replace(path / "meta.json")
+    rebuilt = TantivyFullText(index.store, path)
+    assert rebuilt.catch_up()
+    assert rebuilt.ids() == index.store.passage_ids().tolist()
+    assert rebuilt.search("Pérez was killed", 5) == index.lexical_search("Pérez was killed", 5)
