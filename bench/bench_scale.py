@@ -97,12 +97,13 @@ def base_vectors(out: Path, texts: list[str]) -> np.ndarray:
 
 def build(home: Path, size: int, texts: list[str], base: np.ndarray) -> None:
     """Write `size` passages through the product's write path, then let ClaimIndex build its caches."""
+    from claimbot.index.config import Settings
     from claimbot.index.records import ArticleInput, PassageDraft, Sentence
     from claimbot.index.storage import Store, make_engine
 
     home.mkdir(parents=True, exist_ok=True)
     store = Store(make_engine(f"sqlite:///{home / 'claimbot.db'}"))
-    store.set_meta("embed_model", "sentence-transformers/all-MiniLM-L6-v2")
+    store.set_meta("embed_model", Settings().embed_model)  # the vectors are MiniLM's, mixed
     rng = np.random.default_rng(size)
     vocab = [w for t in texts[:20000] for w in WORD.findall(t)]
     written = 0

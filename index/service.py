@@ -8,10 +8,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -230,6 +231,9 @@ class FeedError(ValueError):
 # (unrelated Spanish-English pairs score under 0.2 in it).
 MULTILINGUAL_CANDIDATES = 80
 MULTILINGUAL_FLOOR = 0.20
+SUMMARY_TTL_S = 60.0
+_T = TypeVar("_T")
+SUMMARY_CACHE_SIZE = 256  # (collections, mark, blocked sources) kept; a server has one or two
 
 
 class IndexMismatch(RuntimeError):
@@ -269,6 +273,9 @@ class ClaimIndex:
         self._vector_write_lock = threading.Lock()
         self._synced_at: str | None = None  # the passages' id high-water mark the faiss index was last synced at
         self._fulltext: FullTextBackend | None = None
+        self._summaries: dict[tuple[object, ...], tuple[float, CorpusSummary]] = {}
+        self._summary_lock = threading.Lock()
+        self._facts: dict[tuple[object, ...], tuple[float, object]] = {}
         self._fulltext_synced_at: str | None = None  # the same for the full-text index
         self.fact_checks = FactCheckService(
             self.store.session, MultilingualEncoder(), settings.factcheck_threshold, confirm=self._reviewed_supports
@@ -280,7 +287,10 @@ class ClaimIndex:
         with self._lock:
             if self._embedder is None:
                 self._embedder = shared_embedder(
-                    self.settings.embed_model, self.settings.embed_batch_size, self.settings.torch_threads
+                    self.settings.embed_model,
+                    self.settings.embed_batch_size,
+                    self.settings.torch_threads,
+                    cache_dir=self.settings.home / "models",
                 )
             return self._embedder
 
@@ -388,7 +398,7 @@ class ClaimIndex:
             self.settings.vector_dir / "passages.faiss",
             dim,
             self.settings.hnsw_threshold,
-            collection_ids=self.store.passage_ids,
+            collection_ids=self._collection_ids,
             blocked_ids=self.store.blocked_passage_ids,
             exact_vectors=lambda ids: self.store.exact_vectors(ids, dim),
         )
@@ -429,6 +439,7 @@ class ClaimIndex:
             fact_check_drafts=self.fact_checks.drafts if self.settings.factchecks else None,
         )
         report = ingestor.run(items)
+        self._corpus_changed()
         # The full-text index takes the new passages now, not in the next user's check (nor, after
         # a `claimbot ingest`, in the first check of the `serve` beside it).
         _ = self.fulltext
@@ -646,8 +657,9 @@ class ClaimIndex:
         query = self.embedder.encode([claim])[0]
         # Both searches are scoped to the collection inside them, so a small collection gets its
         # own k nearest passages rather than what is left of the whole corpus's.
-        dense = [pid for pid, _ in self.vectors.search(query, k, collection)]
-        lexical = self.lexical_search(claim, k, collection)
+        searched = None if self._covers_everything(collection) else collection
+        dense = [pid for pid, _ in self.vectors.search(query, k, searched)]
+        lexical = self.lexical_search(claim, k, searched)
         hits = reciprocal_rank_fusion(dense, lexical)
         stored = self.store.passages([h.passage_id for h in hits])
         scope = scope_list(collection)
@@ -744,8 +756,62 @@ class ClaimIndex:
         return [s.label == "supports" for s in self.stance.score([(claim, r) for r in reviewed])]
 
     def summary(self, collection: Collections = None) -> CorpusSummary:
-        """What a search covers: counts, sources, the most frequent outlets, the date range."""
-        return self.store.summary(collection)
+        """What a search covers: counts, sources, the most frequent outlets, the date range.
+
+        Counting takes a pass over the passages (about 0.5 s at a million), so every check reuses
+        the last count until the corpus changes: on SQLite the passages' mark and the blocked
+        sources tell; PostgreSQL has no mark, and another process's ingest shows within
+        `SUMMARY_TTL_S` (this process's own writes clear it at once)."""
+        blocked = tuple(self.store.blocked_domains())
+        scope = scope_list(collection)
+        key = (None if scope is None else tuple(scope), self._passages_mark(), blocked)
+        now = time.monotonic()
+        with self._summary_lock:
+            cached = self._summaries.get(key)
+            if cached is not None and (not self.store.is_postgres or now - cached[0] < SUMMARY_TTL_S):
+                return cached[1]
+        summary = self.store.summary(collection)
+        with self._summary_lock:
+            if len(self._summaries) >= SUMMARY_CACHE_SIZE:
+                self._summaries.clear()
+            self._summaries[key] = (now, summary)
+        return summary
+
+    def _covers_everything(self, collection: Collections) -> bool:
+        """Whether a scope holds every collection there is (one server, or the default one): the
+        searches then filter nothing, instead of matching a million ids against a list of them."""
+        scope = scope_list(collection)
+        if scope is None:
+            return True
+        if self.store.is_postgres:  # filtering there is a WHERE clause, and another process may add a collection
+            return False
+        return set(scope) >= set(self._cached("collections", self.store.collections))
+
+    def _collection_ids(self, collection: str | Sequence[str]) -> np.ndarray:
+        """The passage ids of a collection (or several), for the faiss search's filter; read once
+        per state of the corpus rather than on every check."""
+        scope = scope_list(collection) or []
+        return self._cached(("ids", *sorted(scope)), lambda: self.store.passage_ids(scope))
+
+    def _cached(self, key: object, compute: Callable[[], _T]) -> _T:
+        """A fact about the passages, kept while the corpus does not change (as `summary`)."""
+        full = (key, self._passages_mark())
+        now = time.monotonic()
+        with self._summary_lock:
+            cached = self._facts.get(full)
+            if cached is not None and (not self.store.is_postgres or now - cached[0] < SUMMARY_TTL_S):
+                return cast(_T, cached[1])
+        value = compute()
+        with self._summary_lock:
+            if len(self._facts) >= SUMMARY_CACHE_SIZE:
+                self._facts.clear()
+            self._facts[full] = (now, value)
+        return value
+
+    def _corpus_changed(self) -> None:
+        with self._summary_lock:
+            self._summaries.clear()
+            self._facts.clear()
 
     # -- corpus management ----------------------------------------------------------------------
     def find_articles(self, ref: str, collection: Collections = None) -> list[RemovedArticle]:
@@ -767,6 +833,7 @@ class ClaimIndex:
             if vectors.dirty:
                 vectors.save()
         _ = self.fulltext  # the mark moved: the full-text index drops them now
+        self._corpus_changed()
         # The mark moved: the next call syncs once more (finding nothing left to drop here, but
         # taking in whatever another process wrote meanwhile, which the mark alone cannot tell).
         return len(removed)

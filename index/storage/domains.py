@@ -23,6 +23,14 @@ BLOCKED_PASSAGES_SQL = (
     "JOIN articles ba ON ba.domain = bd.domain OR ba.domain LIKE '%.' || bd.domain "
     "JOIN passages bp ON bp.article_id = ba.id"
 )
+# SQLite's planner chose to scan every passage for the query above (0.1 s at a million, on every
+# search); CROSS JOIN is SQLite's way to fix the join order, blocklist first. (PostgreSQL plans it
+# from the blocklist by itself, and its CROSS JOIN takes no ON.)
+BLOCKED_PASSAGES_SQLITE = (
+    "SELECT bp.id FROM blocked_domains bd "
+    "CROSS JOIN articles ba ON ba.domain = bd.domain OR ba.domain LIKE '%.' || bd.domain "
+    "CROSS JOIN passages bp ON bp.article_id = ba.id"
+)
 
 
 def _strip(host: str) -> str:

@@ -23,7 +23,7 @@ from claimbot.index.records import (
 )
 from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
-from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL, blocking, domain_of
+from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL, BLOCKED_PASSAGES_SQLITE, blocking, domain_of
 from claimbot.index.storage.factcheck_tables import FactCheckRow
 from claimbot.index.storage.pgtext import lexical_search as pg_lexical_search
 from claimbot.index.storage.pgvectors import write_vectors
@@ -249,6 +249,11 @@ class Store:
             query = select(PassageRow.id).where(PassageRow.article_id.in_(list(article_ids))).order_by(PassageRow.id)
             return [int(i) for i in c.execute(query).scalars()]
 
+    def collections(self) -> list[str]:
+        """The collections that hold passages."""
+        with self.engine.connect() as c:
+            return [str(name) for name in c.execute(select(PassageRow.collection).distinct()).scalars()]
+
     def passage_ids(self, collection: Collections = None) -> np.ndarray:
         """Every passage's id in order, or only those of a collection (or of several)."""
         query = select(PassageRow.id).order_by(PassageRow.id)
@@ -299,7 +304,7 @@ class Store:
     def blocked_passage_ids(self) -> np.ndarray:
         """The ids of every passage from a blocked source (empty while nothing is blocked)."""
         with self.engine.connect() as c:
-            ids = c.execute(text(BLOCKED_PASSAGES_SQL)).scalars().all()
+            ids = c.execute(text(BLOCKED_PASSAGES_SQL if self.is_postgres else BLOCKED_PASSAGES_SQLITE)).scalars().all()
         return np.asarray(sorted(ids), dtype=np.int64)
 
     def lexical_search(self, query: str, k: int, collection: Collections = None) -> list[int]:

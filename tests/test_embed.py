@@ -1,0 +1,42 @@
+"""The packaged embedding model on onnxruntime gives sentence-transformers' vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from claimbot.index.config import PACKAGED_EMBED_MODEL
+from claimbot.index.search.embed import OnnxEmbedder, SentenceTransformerEmbedder, exported_model, resolve_model_path
+
+pytestmark = pytest.mark.slow  # exports the model with torch and loads it twice
+
+TEXTS = [
+    "Pérez was killed",
+    "Venezuelan security forces launched an assault on the rebel pilot's hideout on Monday.",
+    "¿Murió Óscar Pérez?",
+    "",  # nothing but the special tokens
+    "word " * 400,  # past the 256 tokens the model reads: truncated, as sentence-transformers does
+    "CNN, citing a high government source, reported that he had been killed.",
+]
+
+
+def test_onnx_vectors_are_sentence_transformers_vectors(tmp_path: Path):
+    onnx = OnnxEmbedder(tmp_path, batch_size=4)  # batches of mixed lengths, sorted and put back
+    torch = SentenceTransformerEmbedder(PACKAGED_EMBED_MODEL)
+    assert (onnx.name, onnx.dim) == (torch.name, torch.dim) == (PACKAGED_EMBED_MODEL, 384)
+    ours, theirs = onnx.encode(TEXTS), torch.encode(TEXTS)
+    assert ours.shape == theirs.shape == (len(TEXTS), 384)
+    assert np.all(np.sum(ours * theirs, axis=1) > 0.99999)
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(onnx.encode(TEXTS[1:2])[0], ours[1], atol=1e-5)  # alone or in a batch alike
+    assert onnx.encode([]).shape == (0, 384)
+
+
+def test_the_export_is_made_once_and_reused(tmp_path: Path):
+    model_dir = Path(resolve_model_path(PACKAGED_EMBED_MODEL))
+    first = exported_model(model_dir, tmp_path)
+    stamp = first.stat().st_mtime_ns
+    assert exported_model(model_dir, tmp_path) == first and first.stat().st_mtime_ns == stamp
+    assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no temporary file left
