@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -40,3 +43,26 @@ def test_the_export_is_made_once_and_reused(tmp_path: Path):
     stamp = first.stat().st_mtime_ns
     assert exported_model(model_dir, tmp_path) == first and first.stat().st_mtime_ns == stamp
     assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no temporary file left
+
+
+def test_answering_a_claim_loads_no_torch(demo_index):
+    """`serve`'s models (the embedder on onnxruntime, the stance model, spaCy's clauses) keep torch
+    out of the process: 250 MiB of the memory a million passages may use (docs/benchmarks.md)."""
+    home = demo_index.settings.home  # its models/ holds the exported graph already
+    script = (
+        "import sys\n"
+        "from claimbot.index.config import Settings\n"
+        "from claimbot.index.service import ClaimIndex\n"
+        "index = ClaimIndex(Settings())\n"
+        "index.warm_up()\n"
+        "result = index.check('Pérez was killed')\n"
+        "print(len(result.passages), result.verdict, 'torch' in sys.modules)\n"
+    )
+    env = {**os.environ, "CLAIMBOT_HOME": str(home)}
+    if demo_index.store.is_postgres:
+        env["DATABASE_URL"] = str(demo_index.store.engine.url.render_as_string(hide_password=False))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    passages, verdict, torch_loaded = done.stdout.split()
+    assert int(passages) > 0 and verdict != "None"
+    assert torch_loaded == "False"

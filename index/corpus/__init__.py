@@ -9,6 +9,7 @@ from claimbot.index.corpus.attribution import (
     Attributor,
     SentenceAttribution,
     attribute_text,
+    load_spacy_model,
     shared_attributor,
 )
 from claimbot.index.corpus.ingest import IngestEvent, Ingestor
@@ -38,6 +39,7 @@ __all__ = [
     "FetchedDocument",
     "IngestEvent",
     "Ingestor",
+    "load_spacy_model",
     "SentenceAttribution",
     "SourceError",
     "SourceItem",

@@ -134,8 +134,10 @@ def exported_model(model_dir: Path, cache_dir: Path) -> Path:
         return path
     log.info("exporting the packaged embedding model to %s (once)", path)
     import torch
+    import transformers
     from transformers import AutoModel
 
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # unannotated in transformers
     model = AutoModel.from_pretrained(str(model_dir)).eval()
 
     class Pooled(torch.nn.Module):

@@ -21,7 +21,7 @@ import re
 import threading
 from typing import Any
 
-from claimbot.index.corpus import SPACY_MODEL
+from claimbot.index.corpus import load_spacy_model
 
 _SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
 _ASSERTING = {"and", "but", "yet"}
@@ -138,9 +138,7 @@ class ClauseSplitter:
     def load(self) -> None:
         with self._lock:
             if self._nlp is None:
-                import spacy
-
-                self._nlp = spacy.load(SPACY_MODEL, disable=list(_PIPES_NOT_NEEDED))
+                self._nlp = load_spacy_model(list(_PIPES_NOT_NEEDED))
 
     def split(self, texts: list[str]) -> list[list[str]]:
         """Per text, its independent clauses (empty when it is one statement)."""
