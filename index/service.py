@@ -231,9 +231,12 @@ class FeedError(ValueError):
 # (unrelated Spanish-English pairs score under 0.2 in it).
 MULTILINGUAL_CANDIDATES = 80
 MULTILINGUAL_FLOOR = 0.20
-SUMMARY_TTL_S = 60.0
+FACTS_TTL_S = 60.0
+# Entries of `_cached` kept (a collection's ids can be 8 MB at a million passages; a server
+# searches one or two scopes).
+FACTS_KEPT = 64
+
 _T = TypeVar("_T")
-SUMMARY_CACHE_SIZE = 256  # (collections, mark, blocked sources) kept; a server has one or two
 
 
 class IndexMismatch(RuntimeError):
@@ -273,10 +276,10 @@ class ClaimIndex:
         self._vector_write_lock = threading.Lock()
         self._synced_at: str | None = None  # the passages' id high-water mark the faiss index was last synced at
         self._fulltext: FullTextBackend | None = None
-        self._summaries: dict[tuple[object, ...], tuple[float, CorpusSummary]] = {}
-        self._summary_lock = threading.Lock()
-        self._facts: dict[tuple[object, ...], tuple[float, object]] = {}
         self._fulltext_synced_at: str | None = None  # the same for the full-text index
+        # Facts about the passages (`_cached`): the corpus summary, the collections, their ids.
+        self._facts: dict[tuple[object, ...], tuple[float, object]] = {}
+        self._facts_lock = threading.Lock()
         self.fact_checks = FactCheckService(
             self.store.session, MultilingualEncoder(), settings.factcheck_threshold, confirm=self._reviewed_supports
         )
@@ -308,11 +311,8 @@ class ClaimIndex:
 
     def warm_up(self) -> None:
         """Load the models and the vector index now, so the first check does not wait for them."""
-        _ = (
-            self.vectors,
-            self.fulltext,
-            self.stance,
-        )  # properties that load on first use (the vectors load the embedder)
+        # Properties that load on first use (the vectors load the embedder).
+        _ = self.vectors, self.fulltext, self.stance
         shared_clause_splitter().load()
 
     @property
@@ -759,23 +759,10 @@ class ClaimIndex:
         """What a search covers: counts, sources, the most frequent outlets, the date range.
 
         Counting takes a pass over the passages (about 0.5 s at a million), so every check reuses
-        the last count until the corpus changes: on SQLite the passages' mark and the blocked
-        sources tell; PostgreSQL has no mark, and another process's ingest shows within
-        `SUMMARY_TTL_S` (this process's own writes clear it at once)."""
-        blocked = tuple(self.store.blocked_domains())
+        the last count until the corpus or the blocklist changes (`_cached`)."""
         scope = scope_list(collection)
-        key = (None if scope is None else tuple(scope), self._passages_mark(), blocked)
-        now = time.monotonic()
-        with self._summary_lock:
-            cached = self._summaries.get(key)
-            if cached is not None and (not self.store.is_postgres or now - cached[0] < SUMMARY_TTL_S):
-                return cached[1]
-        summary = self.store.summary(collection)
-        with self._summary_lock:
-            if len(self._summaries) >= SUMMARY_CACHE_SIZE:
-                self._summaries.clear()
-            self._summaries[key] = (now, summary)
-        return summary
+        key = ("summary", None if scope is None else tuple(scope), tuple(self.store.blocked_domains()))
+        return self._cached(key, lambda: self.store.summary(collection))
 
     def _covers_everything(self, collection: Collections) -> bool:
         """Whether a scope holds every collection there is (one server, or the default one): the
@@ -794,23 +781,24 @@ class ClaimIndex:
         return self._cached(("ids", *sorted(scope)), lambda: self.store.passage_ids(scope))
 
     def _cached(self, key: object, compute: Callable[[], _T]) -> _T:
-        """A fact about the passages, kept while the corpus does not change (as `summary`)."""
+        """A fact about the passages, kept while the corpus does not change: on SQLite the
+        passages' mark tells; PostgreSQL has none, so another process's ingest shows within
+        `FACTS_TTL_S` there (this process's own writes clear them at once)."""
         full = (key, self._passages_mark())
         now = time.monotonic()
-        with self._summary_lock:
+        with self._facts_lock:
             cached = self._facts.get(full)
-            if cached is not None and (not self.store.is_postgres or now - cached[0] < SUMMARY_TTL_S):
+            if cached is not None and (not self.store.is_postgres or now - cached[0] < FACTS_TTL_S):
                 return cast(_T, cached[1])
         value = compute()
-        with self._summary_lock:
-            if len(self._facts) >= SUMMARY_CACHE_SIZE:
+        with self._facts_lock:
+            if len(self._facts) >= FACTS_KEPT:
                 self._facts.clear()
             self._facts[full] = (now, value)
         return value
 
     def _corpus_changed(self) -> None:
-        with self._summary_lock:
-            self._summaries.clear()
+        with self._facts_lock:
             self._facts.clear()
 
     # -- corpus management ----------------------------------------------------------------------

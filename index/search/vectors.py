@@ -7,10 +7,11 @@ what changed, not every id (a full comparison only for a file without a mark).
 
 It is exact (inner product on unit vectors = cosine) while small and HNSW past a size threshold,
 where exact search gets too slow for a chat answer (storage guide: 21 ms p50 at 100k exact vs
-0.3 ms HNSW). The HNSW graph holds 4-bit scalar-quantised vectors, a quarter of fp32's 1,536
-bytes per passage at 384 dimensions with the graph included (bench/bench_scale.py), and re-scores
-its candidates with the exact vectors from the database: recall@20 against exact search 0.998
-at 100k where the quantised scores alone give 0.92 (docs/benchmarks.md).
+0.3 ms HNSW). The HNSW graph holds 4-bit scalar-quantised vectors: 344 bytes a passage with the
+graph, against 1,680 for fp32 HNSW (bench/bench_scale.py). It re-scores its candidates with the
+exact vectors from the database: recall@20 against exact search 0.9985 at 100k where the quantised
+scores alone give 0.92, and 0.9967 at a million (docs/benchmarks.md). An index made before
+quantisation stays fp32 HNSW until `claimbot reindex` rebuilds it.
 """
 
 from __future__ import annotations
@@ -136,8 +137,9 @@ class VectorIndex:
                 saved = read_mark(self.mark_path)
                 if saved is not None:
                     self.mark, masked = saved
-                    # HNSW cannot delete: the masks saved with the mark hide removed passages.
-                    self._tombstones = set(masked) & set(self._stored_ids().tolist())
+                    if masked:  # HNSW cannot delete: the masks saved with the mark hide removed passages
+                        wanted = np.asarray(masked, dtype=np.int64)
+                        self._tombstones = set(wanted[np.isin(wanted, self._stored_ids())].tolist())
             # A file for another dimension (the embedding model changed) is rebuilt by sync.
 
     # -- structure --------------------------------------------------------------------------
