@@ -7,6 +7,8 @@
     python bench/bench_postgres.py --database-url ... --reset \
         --migrate-from sqlite:///bench/out/home/claimbot.db   # copy a benchmarked SQLite corpus instead
                                                               # of re-embedding it (1M passages)
+    python bench/bench_postgres.py --database-url ... --measure-only --no-stance [--no-dense]
+                                             # time a database as it stands (full text alone with --no-dense)
 
 Same articles and claims as bench/bench_index.py (training-allowed sets under CLAIMBOT_DATA_DIR). For
 each size it prints ingest sentences/s and three latencies over the claims: `check` as the bot runs
@@ -88,12 +90,20 @@ def main() -> None:
     parser.add_argument("--migrate-from", help="copy this database with `claimbot migrate` instead of ingesting")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--no-stance", action="store_true", help="time retrieval only, not the full check")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="time the database as it stands (e.g. after a --migrate-from run), ingesting nothing",
+    )
+    parser.add_argument("--no-dense", action="store_true", help="skip the vector search (no HNSW index yet)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out" / "pg")
     parser.add_argument("--json", type=Path, help="append one JSON line per size to this file")
     args = parser.parse_args()
 
     if args.reset and not args.database_url:
         parser.error("--reset needs --database-url")
+    if args.reset and args.measure_only:
+        parser.error("--measure-only measures what is there: no --reset")
     if args.reset:
         reset_database(args.database_url)
     home = args.out / "home"
@@ -141,7 +151,8 @@ def main() -> None:
         k = settings.candidates
         # Query vectors computed up front: the dense figure is the vector search alone.
         vectors = dict(zip(queries, index.embedder.encode(queries), strict=True))
-        dense_search = timings(lambda q: index.vectors.search(vectors[q], k), queries)
+        none = {"p50_ms": float("nan"), "p95_ms": float("nan"), "max_ms": float("nan")}
+        dense_search = none if args.no_dense else timings(lambda q: index.vectors.search(vectors[q], k), queries)
         lexical = timings(lambda q: index.store.lexical_search(q, k), queries)
         check = None if args.no_stance else timings(lambda q: index.check(q), queries)
         row = {
@@ -164,8 +175,9 @@ def main() -> None:
             flush=True,
         )
 
-    if args.migrate_from:
+    if args.migrate_from or args.measure_only:
         measure(0.0, 0)
+        sizes = []
     for size in sizes:
         if size <= total_passages:
             continue
