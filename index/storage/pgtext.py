@@ -1,4 +1,5 @@
-"""Full-text search on PostgreSQL: the same BM25 ranking as the FTS5 query in `claimbot.index.storage.store`.
+"""Full-text search on PostgreSQL: the same BM25 ranking as FTS5's, which the Tantivy index of the
+embedded default reproduces (`claimbot.index.search.fulltext`).
 
 `passages.fts` (migration 0003) holds the passage text at weight A and its context at weight B, and
 `passages.fts_tokens` the passage's token count. `passage_terms` (migration 0004, kept in step by

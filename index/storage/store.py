@@ -58,7 +58,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def query_words(query: str) -> list[str]:
     """The words of a claim the full-text search looks for: no stopwords.
 
-    Words keep their case: FTS5 and PostgreSQL fold it themselves, and Python's casefold() would
+    Words keep their case: Tantivy's analyzer and PostgreSQL fold it themselves, and Python's casefold() would
     split "İstanbul" (a combining dot) and turn "Straße" into "strasse", which the index never holds."""
     return [w for w in _WORD.findall(query) if w.casefold() not in _STOPWORDS]
 
@@ -457,10 +457,10 @@ class Store:
     def remove_articles(self, article_ids: Sequence[int]) -> list[int]:
         """Delete articles and their passages in one transaction; the ids of the passages removed.
 
-        The full-text index follows by itself (FTS5 triggers on SQLite; on PostgreSQL the postings
-        cascade and the vector is a column of the row); the caller drops the faiss vectors. On
-        SQLite the passages' id mark moves too, so that a process beside this one (`serve`) sees
-        the change on its next call and drops them from its own faiss copy (`ClaimIndex._catch_up`).
+        On PostgreSQL the postings cascade and the vector is a column of the row. On SQLite a
+        trigger logs each removed passage (migration 0011) and the passages' id mark moves, so that
+        this process and any beside it (`serve`) drop them from the faiss and Tantivy caches on
+        their next call (`ClaimIndex._catch_up`, `ClaimIndex.fulltext`).
         """
         if not article_ids:
             return []
