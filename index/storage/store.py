@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import ColumnElement, Engine, Table, delete, exists, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from claimbot.index.records import (
     ArticleInput,
@@ -354,15 +354,8 @@ class Store:
     def exact_vectors(self, ids: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of those of `ids` still stored, in the order given: what the quantised
         vector index re-scores its candidates with."""
-        found: dict[int, bytes] = {}
-        id_list = [int(i) for i in ids]
-        with self.engine.connect() as c:
-            for start in range(0, len(id_list), 900):  # SQLite's bound-parameter limit
-                chunk = id_list[start : start + 900]
-                found.update(
-                    c.execute(select(PassageRow.id, PassageRow.embedding).where(PassageRow.id.in_(chunk))).all()
-                )
-        kept = [i for i in id_list if i in found]
+        found: dict[int, bytes] = {int(i): blob for i, blob in self._passage_columns(ids, PassageRow.embedding)}
+        kept = [i for i in (int(i) for i in ids) if i in found]
         return np.asarray(kept, dtype=np.int64), from_blobs([found[i] for i in kept], dim)
 
     def iter_fulltext_rows(self, after: int, upto: int, batch: int = 5000) -> Iterator[list[FullTextRow]]:
@@ -383,16 +376,18 @@ class Store:
 
     def passage_texts(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         """(text, context) of those of `ids` still stored: what full-text ranking scores."""
-        found: dict[int, tuple[str, str]] = {}
+        rows = self._passage_columns(ids, PassageRow.text, PassageRow.context)
+        return {int(i): (t, ctx) for i, t, ctx in rows}
+
+    def _passage_columns(self, ids: Sequence[int] | np.ndarray, *columns: InstrumentedAttribute[Any]) -> list[Any]:
+        """(id, *columns) rows of those of `ids` still stored, in no particular order."""
         id_list = [int(i) for i in ids]
+        rows: list[Any] = []
         with self.engine.connect() as c:
             for start in range(0, len(id_list), 900):  # SQLite's bound-parameter limit
                 chunk = id_list[start : start + 900]
-                rows = c.execute(
-                    select(PassageRow.id, PassageRow.text, PassageRow.context).where(PassageRow.id.in_(chunk))
-                ).all()
-                found.update((int(i), (t, ctx)) for i, t, ctx in rows)
-        return found
+                rows += c.execute(select(PassageRow.id, *columns).where(PassageRow.id.in_(chunk))).all()
+        return rows
 
     def has_passages(self) -> bool:
         """Whether any passage is stored: a key lookup, where counting a million rows takes a scan."""
