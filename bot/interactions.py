@@ -202,6 +202,28 @@ def moderator_only() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
+async def audit(
+    interaction: Interaction,
+    action: str,
+    target: str,
+    *,
+    reason: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """One row in the server's audit log for the moderator's action (written off the event loop)."""
+    await asyncio.to_thread(
+        services(interaction).review.log,
+        guild_id_of(interaction),
+        interaction.user.id,
+        action,
+        target,
+        reason=reason,
+        before=before,
+        after=after,
+    )
+
+
 async def post_mod_log(interaction: Interaction, text: str) -> None:
     """One line in the server's mod-log channel (set in /claimbot setup), if it has one. Never
     raises: the action it reports is already saved and in the audit log."""

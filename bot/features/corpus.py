@@ -17,6 +17,7 @@ from claimbot.bot.embeds import cut, md
 from claimbot.bot.features.ingest import INGEST_REFUSAL, ingest_allowed_here
 from claimbot.bot.interactions import (
     Interaction,
+    audit,
     guild_id_of,
     moderator_only,
     post_mod_log,
@@ -70,10 +71,8 @@ class CorpusCommands(commands.Cog):
         # Removing drops vectors from the index the checks use: model-pool work, not the event loop's.
         passages = await run_heavy(interaction.client, guild_id, svc.index.remove_articles, found, kind="ingest")
         for a in found:
-            await asyncio.to_thread(
-                svc.review.log,
-                guild_id,
-                interaction.user.id,
+            await audit(
+                interaction,
                 AuditAction.REMOVE_ARTICLE,
                 f"article:{a.id}",
                 reason=reason,
@@ -95,7 +94,8 @@ class CorpusCommands(commands.Cog):
         domain: app_commands.Range[str, 1, 255],
         reason: app_commands.Range[str, 3, 500],
     ) -> None:
-        svc, guild_id = services(interaction), guild_id_of(interaction)
+        guild_id_of(interaction)  # refuses a direct message before anything changes
+        svc = services(interaction)
         try:
             outcome = await asyncio.to_thread(
                 lambda: svc.index.block_domain(domain, reason=reason, actor_id=interaction.user.id)
@@ -106,10 +106,8 @@ class CorpusCommands(commands.Cog):
         if not outcome.changed:
             await reply_private(interaction, f"{outcome.domain} is blocked already.")
             return
-        await asyncio.to_thread(
-            svc.review.log,
-            guild_id,
-            interaction.user.id,
+        await audit(
+            interaction,
             AuditAction.BLOCK_SOURCE,
             f"domain:{outcome.domain}",
             reason=reason,
@@ -128,7 +126,8 @@ class CorpusCommands(commands.Cog):
     @moderator_only()
     @ingest_allowed_here()
     async def unblock(self, interaction: Interaction, domain: app_commands.Range[str, 1, 255]) -> None:
-        svc, guild_id = services(interaction), guild_id_of(interaction)
+        guild_id_of(interaction)  # refuses a direct message before anything changes
+        svc = services(interaction)
         try:
             outcome = await asyncio.to_thread(svc.index.unblock_domain, domain)
         except CorpusError as exc:
@@ -137,10 +136,8 @@ class CorpusCommands(commands.Cog):
         if not outcome.changed:
             await reply_private(interaction, f"{outcome.domain} is not blocked.")
             return
-        await asyncio.to_thread(
-            svc.review.log,
-            guild_id,
-            interaction.user.id,
+        await audit(
+            interaction,
             AuditAction.UNBLOCK_SOURCE,
             f"domain:{outcome.domain}",
             after={"articles": outcome.articles},

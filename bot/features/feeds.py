@@ -20,6 +20,7 @@ from claimbot.bot.embeds import cut, linkable, md
 from claimbot.bot.features.ingest import INGEST_REFUSAL
 from claimbot.bot.interactions import (
     Interaction,
+    audit,
     guild_id_of,
     moderator_only,
     post_mod_log,
@@ -94,10 +95,8 @@ class FeedsCommands(commands.Cog):
         except FeedError as exc:
             await reply_private(interaction, f"{cut(str(exc), 400)}.", suppress_embeds=True)
             return
-        await asyncio.to_thread(
-            svc.review.log,
-            guild_id,
-            interaction.user.id,
+        await audit(
+            interaction,
             AuditAction.ADD_FEED,
             f"feed:{feed.id}",
             after=feed.audit_state(),
@@ -140,10 +139,8 @@ class FeedsCommands(commands.Cog):
         if not await asyncio.to_thread(svc.index.remove_feed, found.id):
             await reply_private(interaction, f"Feed #{found.id} was removed meanwhile.")
             return
-        await asyncio.to_thread(
-            svc.review.log,
-            guild_id,
-            interaction.user.id,
+        await audit(
+            interaction,
             AuditAction.REMOVE_FEED,
             f"feed:{found.id}",
             before=found.audit_state(),
@@ -188,10 +185,8 @@ class FeedsCommands(commands.Cog):
         if changed is None:
             await reply_private(interaction, f"Feed #{found.id} was removed meanwhile.")
             return
-        await asyncio.to_thread(
-            svc.review.log,
-            guild_id,
-            interaction.user.id,
+        await audit(
+            interaction,
             AuditAction.PAUSE_FEED if pausing else AuditAction.RESUME_FEED,
             f"feed:{found.id}",
             before=found.audit_state(),

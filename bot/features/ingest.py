@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -13,6 +12,7 @@ from claimbot.bot.features.watch import post_updates_after_ingest
 from claimbot.bot.interactions import (
     Interaction,
     Refused,
+    audit,
     defer_privately,
     guild_id_of,
     moderator_only,
@@ -89,10 +89,8 @@ class IngestCommands(commands.Cog):
         # The URL is said once, at the start; the events and errors repeat it as their origin.
         details = "; ".join(_without(url, e.detail) for e in events)
         errors = "; ".join(_without(url, e) for e in report.errors)
-        await asyncio.to_thread(
-            svc.review.log,
-            guild_id_of(interaction),
-            interaction.user.id,
+        await audit(
+            interaction,
             AuditAction.INGEST,
             f"url:{url[:90]}",
             after={
