@@ -20,6 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from claimbot.bot.features import COGS, DYNAMIC_ITEMS
+from claimbot.bot.features.watch import sweep_and_post
 from claimbot.bot.interactions import NO_MENTIONS, busy_message, reply_private
 from claimbot.bot.services import Services
 from claimbot.bot.workpool import Busy, FairPool
@@ -63,10 +64,12 @@ class ClaimBot(commands.Bot):
             max_wait_s=services.settings.queue_max_wait_s,
         )
         self._pruner: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def close(self) -> None:
-        if self._pruner is not None:
-            self._pruner.cancel()
+        for task in (self._pruner, self._sweeper):
+            if task is not None:
+                task.cancel()
         await super().close()
         # Checks still running finish in their threads; their answers have nowhere to go.
         self.heavy.close()
@@ -81,6 +84,7 @@ class ClaimBot(commands.Bot):
         if reopened:
             log.info("reopened %d flags left in review", reopened)
         self._pruner = asyncio.create_task(self._prune_answers_daily(), name="claimbot-prune-answers")
+        self._sweeper = asyncio.create_task(self._sweep_watches_periodically(), name="claimbot-sweep-watches")
 
     async def _prune_answers_daily(self) -> None:
         """Old unflagged answers go (CLAIMBOT_ANSWER_RETENTION_DAYS): at start, then once a day."""
@@ -97,6 +101,13 @@ class ClaimBot(commands.Bot):
                         self.services.review.limits.answer_retention_days,
                     )
             await asyncio.sleep(PRUNE_EVERY_S)
+
+    async def _sweep_watches_periodically(self) -> None:
+        """Articles other processes ingested (`claimbot ingest`, `claimbot feeds poll`) reach the
+        watched claims here: at start, then every CLAIMBOT_WATCH_SWEEP seconds."""
+        while True:
+            await sweep_and_post(self)
+            await asyncio.sleep(self.services.settings.watch_sweep_s)
 
 
 class ShardedClaimBot(ClaimBot, commands.AutoShardedBot):

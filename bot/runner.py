@@ -109,11 +109,14 @@ async def serve_async(settings: Settings, *, bot_options: dict[str, Any] | None 
 
 
 def _watch_updates_from_feeds(bot: ClaimBot, loop: asyncio.AbstractEventLoop) -> Callable[[IngestReport], None]:
-    """Called in the feeds' thread after each ingest: the watched claims are read there (blocking
-    model work, already off the event loop), the posting is handed to the loop."""
+    """Called in the feeds' thread after each ingest: the new articles (and any other process's
+    still pending) are read against the watched claims there (blocking model work, already off the
+    event loop), the posting is handed to the loop."""
 
     def after_ingest(report: IngestReport) -> None:
-        updates = bot.services.index.watch_updates(bot.services.review, report.article_ids)
+        if not report.article_ids:
+            return
+        updates = bot.services.index.sweep_watches(bot.services.review)
         if updates:
             asyncio.run_coroutine_threadsafe(post_watch_updates(bot, updates), loop)
 

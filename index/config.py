@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     # busy topic cannot flood it.
     watch_days: int = Field(default=14, ge=0, le=3650, validation_alias="CLAIMBOT_WATCH_DAYS")
     watch_updates_per_hour: int = Field(default=10, ge=0, validation_alias="CLAIMBOT_WATCH_UPDATES_PER_HOUR")
+    # `claimbot serve` reads articles other processes ingested (`claimbot ingest`, `claimbot feeds
+    # poll`) against the watched claims this often; its own ingests are read at once.
+    watch_sweep_s: float = Field(default=60.0, ge=5, le=86_400, validation_alias="CLAIMBOT_WATCH_SWEEP")
 
     @field_validator("home", "data_dir", mode="before")
     @classmethod

@@ -182,6 +182,8 @@ MAX_TOP = 100
 # New passages the stance model reads per watched claim, the nearest first: an ingest of a long
 # report must not cost a stance reading of every sentence for every watch.
 WATCH_CANDIDATES = 8
+# Articles read against the watched claims per round of a sweep: bounds the passages held at once.
+WATCH_SWEEP_ARTICLES = 200
 # A published rating that takes a side on the claim it reviews; mixed and other ratings take none.
 _FACT_CHECK_SIDE = {
     FactCheckRating.TRUE: WatchSide.SUPPORTS,
@@ -280,6 +282,7 @@ class ClaimIndex:
         # Facts about the passages (`_cached`): the corpus summary, the collections, their ids.
         self._facts: dict[tuple[object, ...], tuple[float, object]] = {}
         self._facts_lock = threading.Lock()
+        self._sweep_lock = threading.Lock()
         self.fact_checks = FactCheckService(
             self.store.session, MultilingualEncoder(), settings.factcheck_threshold, confirm=self._reviewed_supports
         )
@@ -446,6 +449,18 @@ class ClaimIndex:
         return report
 
     # -- watched claims (docs/moderators.md) ----------------------------------------------------
+    def sweep_watches(self, review: ReviewService) -> list[WatchUpdate]:
+        """Read every article not yet read against the watched claims, whichever process ingested it
+        (`/ingest`, the feeds, a `claimbot ingest` beside the bot), and clear its mark: the updates to
+        post. A crash between the two posts nothing twice (each update is reserved once per watch);
+        two sweeps in one process take turns, so the second reads only what the first left."""
+        updates: list[WatchUpdate] = []
+        with self._sweep_lock:
+            while article_ids := self.store.watch_pending_articles(WATCH_SWEEP_ARTICLES):
+                updates += self.watch_updates(review, article_ids)
+                self.store.clear_watch_pending(article_ids)
+        return updates
+
     def watch_updates(self, review: ReviewService, article_ids: list[int]) -> list[WatchUpdate]:
         """The updates to post about watched claims after an ingest that wrote `article_ids`
         (`IngestReport.article_ids`): only those articles' passages and fact-checks are read, a

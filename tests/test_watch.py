@@ -153,3 +153,28 @@ def test_migration_0010_matches_the_orm_tables(review):
     with review.engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert [d for d in diffs if "watch" in repr(d)] == []
+
+
+def test_migration_0012_leaves_stored_articles_read_and_new_ones_pending(index, review):
+    """An upgrade must not post updates about the whole corpus; every article written after it is read once."""
+    from alembic import command
+
+    from claimbot.index.storage import db
+
+    before = ingest(index, UNRELATED)
+    assert index.store.watch_pending_articles(100)[-1] == before[-1]
+    engine = index.store.engine
+    cfg = db.alembic_config(engine.url.render_as_string(hide_password=False))
+    for revision, step in (("0011", command.downgrade), ("head", command.upgrade)):
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            step(cfg, revision)
+    assert index.store.watch_pending_articles(100) == []
+    after = ingest(index, CONFLICTING)
+    assert index.store.watch_pending_articles(100) == after
+
+    review.watches.add(G, CLAIM, MOD)
+    [update] = index.sweep_watches(review)
+    assert update.passage is not None and update.passage.text == "The council did not approve the new bridge."
+    assert index.store.watch_pending_articles(100) == []
+    assert index.sweep_watches(review) == []

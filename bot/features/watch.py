@@ -1,6 +1,7 @@
-"""Watched claims: `/watch claim:`, the Watch button on a review card, and the updates posted to the
-review channel when an ingest (/ingest, or the feeds polled inside `serve`) brings new reporting that
-confidently supports or conflicts with a watched claim (docs/moderators.md)."""
+"""Watched claims: `/watch claim:`, `/watches`, `/unwatch`, the Watch button on a review card, and the
+updates posted to the review channel when new reporting confidently supports or conflicts with a
+watched claim: read at once after /ingest and the feeds polled inside `serve`, and every
+CLAIMBOT_WATCH_SWEEP seconds for what other processes ingested (docs/moderators.md)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from claimbot.bot.interactions import (
     run_heavy,
     services,
 )
-from claimbot.index.review import AuditAction, ClaimError, WatchUpdate, WatchView
+from claimbot.index.review import OPERATOR_GUILD, AuditAction, ClaimError, ReviewError, WatchUpdate, WatchView
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
@@ -92,6 +93,57 @@ class WatchCommands(commands.Cog):
         )
         await interaction.followup.send(watching_text(watch) + note, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
+    @app_commands.command(name="watches", description="Moderators: the claims this server is watching")
+    @app_commands.guild_only()
+    @moderator_only()
+    async def watches(self, interaction: Interaction) -> None:
+        svc, guild_id = services(interaction), guild_id_of(interaction)
+        active = await asyncio.to_thread(svc.review.watches.active, guild_id)
+        await interaction.followup.send(watches_text(active), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="unwatch", description="Moderators: stop posting new reporting on a watched claim")
+    @app_commands.describe(watch="The watch's number (see /watches)")
+    @app_commands.guild_only()
+    @moderator_only()
+    async def unwatch(self, interaction: Interaction, watch: app_commands.Range[int, 1]) -> None:
+        svc, guild_id = services(interaction), guild_id_of(interaction)
+
+        def remove() -> WatchView:
+            removed = svc.review.watches.remove(guild_id, watch)
+            svc.review.log(
+                guild_id,
+                interaction.user.id,
+                AuditAction.UNWATCH,
+                f"watch:{removed.id}",
+                before={"claim": removed.claim, "until": removed.expires_at.isoformat()},
+            )
+            return removed
+
+        try:
+            removed = await asyncio.to_thread(remove)
+        except ReviewError as exc:
+            await interaction.followup.send(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        claim = md(removed.claim[:200])
+        await post_mod_log(
+            interaction, f"🙈 <@{interaction.user.id}> stopped watching “{claim}” (watch #{removed.id})."
+        )
+        await interaction.followup.send(
+            f"Stopped watching “{claim}” (watch #{removed.id}).", ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+def watches_text(active: list[WatchView], limit: int = 20) -> str:
+    if not active:
+        return "No claim is watched on this server. `/watch claim:` starts one."
+    lines = [f"{len(active)} watched claim{'s' if len(active) != 1 else ''} (`/unwatch watch:N` stops one):"]
+    for w in active[:limit]:
+        claim = md(w.claim if len(w.claim) <= 120 else w.claim[:119] + "…")
+        lines.append(f"#{w.id} “{claim}” until {discord.utils.format_dt(w.expires_at, 'D')}")
+    if len(active) > limit:
+        lines.append(f"…and {len(active) - limit} more.")
+    return "\n".join(lines)[:2000]
+
 
 class WatchButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"watch:(?P<flag_id>\d+)"):
     """On a review card: watch the flagged answer's claim (the answer is linked from each update)."""
@@ -145,15 +197,22 @@ async def post_watch_updates(client: ClaimBot, updates: list[WatchUpdate]) -> in
     return posted
 
 
-async def post_updates_after_ingest(client: ClaimBot, guild_id: int, article_ids: list[int]) -> int:
-    """After /ingest: read the new articles against the watched claims (model work, on the pool)
-    and post what they bring. Never raises: the ingest itself is done and reported."""
-    if not article_ids:
-        return 0
+async def sweep_and_post(client: ClaimBot, guild_id: int = OPERATOR_GUILD) -> int:
+    """Read the articles not yet read against the watched claims, whoever ingested them (model work,
+    on the pool), and post what they bring; how many were posted. Never raises: a failed sweep
+    leaves the articles pending for the next one."""
     svc = client.services
     try:
-        updates = await run_heavy(client, guild_id, svc.index.watch_updates, svc.review, article_ids, kind="watch")
+        updates = await run_heavy(client, guild_id, svc.index.sweep_watches, svc.review, kind="watch")
         return await post_watch_updates(client, updates)
     except Exception:  # noqa: BLE001 - see above
-        log.exception("watch updates after an ingest failed")
+        log.exception("reading new articles against the watched claims failed")
         return 0
+
+
+async def post_updates_after_ingest(client: ClaimBot, guild_id: int, article_ids: list[int]) -> int:
+    """After /ingest: its articles (and any other process's still pending) are read at once rather
+    than at the next periodic sweep. Never raises: the ingest itself is done and reported."""
+    if not article_ids:
+        return 0
+    return await sweep_and_post(client, guild_id)

@@ -124,6 +124,7 @@ class AuditAction(StrEnum):
     PAUSE_FEED = "pause_feed"
     RESUME_FEED = "resume_feed"
     WATCH = "watch"  # a claim watched by hand (/watch, a review card's button)
+    UNWATCH = "unwatch"
 
 
 # The audit log's guild for actions taken outside Discord (`claimbot articles remove`, `claimbot

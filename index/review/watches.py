@@ -97,6 +97,17 @@ class Watches(Part):
                 raise NotFound("That watch does not exist.")
             return _view(row)
 
+    def remove(self, guild_id: int, watch_id: int) -> WatchView:
+        """Stop watching (the updates already sent go with it: watching the claim again starts anew,
+        and only articles ingested after that are read against it)."""
+        with self._session() as s, s.begin():
+            row = s.scalar(select(WatchRow).where(WatchRow.id == watch_id, WatchRow.guild_id == guild_id))
+            if row is None:
+                raise NotFound(f"There is no watch #{watch_id} on this server (see /watches).")
+            view = _view(row)
+            s.delete(row)
+        return view
+
     def active(self, guild_id: int | None = None) -> list[WatchView]:
         """The watches not yet expired (of one server, or of all), oldest first."""
         q = select(WatchRow).where(WatchRow.expires_at > self.now())

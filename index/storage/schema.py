@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -15,7 +16,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 DEFAULT_COLLECTION = "default"
@@ -34,6 +37,12 @@ class ArticleRow(Base):
     __table_args__ = (
         UniqueConstraint("collection", "url", name="uq_articles_collection_url"),
         UniqueConstraint("collection", "content_hash", name="uq_articles_collection_hash"),
+        Index(
+            "ix_articles_watch_pending",
+            "id",
+            sqlite_where=sql_text("watch_pending"),
+            postgresql_where=sql_text("watch_pending"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -50,6 +59,8 @@ class ArticleRow(Base):
     # The URL's host without "www." (storage/domains.py): what `claimbot sources` groups and blocks by.
     domain: Mapped[str | None] = mapped_column(String(255), index=True)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    # Not yet read against the watched claims (migration 0012): cleared by the serve that reads it.
+    watch_pending: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     passages: Mapped[list[PassageRow]] = relationship(
         back_populates="article",

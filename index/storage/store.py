@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, Engine, Table, delete, exists, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Engine, Table, delete, exists, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
@@ -248,6 +248,18 @@ class Store:
         with self.engine.connect() as c:
             query = select(PassageRow.id).where(PassageRow.article_id.in_(list(article_ids))).order_by(PassageRow.id)
             return [int(i) for i in c.execute(query).scalars()]
+
+    def watch_pending_articles(self, limit: int) -> list[int]:
+        """Articles not yet read against the watched claims (migration 0012), oldest first."""
+        with self.engine.connect() as c:
+            query = select(ArticleRow.id).where(ArticleRow.watch_pending).order_by(ArticleRow.id).limit(limit)
+            return [int(i) for i in c.execute(query).scalars()]
+
+    def clear_watch_pending(self, article_ids: Sequence[int]) -> None:
+        if not article_ids:
+            return
+        with self.engine.begin() as c:
+            c.execute(update(ArticleRow).where(ArticleRow.id.in_(list(article_ids))).values(watch_pending=False))
 
     def collections(self) -> list[str]:
         """The collections that hold passages."""

@@ -84,11 +84,24 @@ async def test_sync_payload(harness):
         "claimbot",
         "help",
         "watch",
+        "watches",
+        "unwatch",
     }
     assert by_name["Check this claim"]["type"] == 3 and by_name["check"]["type"] == 1
     # Visible to every member: a moderator by role alone (no Manage Messages) must be able to run
     # them; claimbot checks who is a moderator when they are used.
-    for name in ("review", "ingest", "article", "source", "feeds", "corrections", "audit", "watch"):
+    for name in (
+        "review",
+        "ingest",
+        "article",
+        "source",
+        "feeds",
+        "corrections",
+        "audit",
+        "watch",
+        "watches",
+        "unwatch",
+    ):
         assert by_name[name].get("default_member_permissions") is None, name
     assert int(by_name["claimbot"]["default_member_permissions"]) == MANAGE_GUILD
     assert [o["name"] for o in by_name["claimbot"]["options"]] == ["setup", "settings"]
@@ -105,7 +118,7 @@ async def test_sync_payload(harness):
     assert [c["value"] for c in review_show["choices"]] == ["open", "mine", "decided"]
     for c in put.json:
         assert 1 <= len(c["name"]) <= 32 and len(c.get("description") or "") <= 100
-    assert len(synced) == 13
+    assert len(synced) == 15
 
 
 async def test_smoke_bot_start_over_the_fake_gateway(fake, small_index):
@@ -173,6 +186,8 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
             "claimbot",
             "help",
             "watch",
+            "watches",
+            "unwatch",
         ]
     )
     put = fake.find(lambda r: r.method == "PUT")

@@ -1,5 +1,6 @@
-"""Watched claims in Discord (bot/features/watch.py): /watch, the Watch button on a review card, and
-the update posted to the review channel after /ingest brings new reporting (issue 25).
+"""Watched claims in Discord (bot/features/watch.py): /watch, /watches, /unwatch, the Watch button on a
+review card, and the update posted to the review channel after /ingest, or the bot's sweep, finds new
+reporting (issue 25).
 
 Driven through the real discord.py stack against the local fake Discord (tests/bot/harness.py).
 """
@@ -10,6 +11,8 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from claimbot.bot.features.watch import sweep_and_post
+from claimbot.index.records import ArticleInput
 from claimbot.index.service import ClaimIndex
 from tests.bot.harness import (
     Harness,
@@ -136,3 +139,55 @@ async def test_only_moderators_watch_and_the_card_button_links_the_answer(h, art
     [update] = updates_in(h, guild)
     link = f"https://discord.com/channels/{guild.id}/{answer.channel_id}/{answer.message_id}"
     assert f"[Jump to the original answer]({link})" in update.json["embeds"][0]["description"]
+
+
+async def test_an_article_another_process_ingested_is_read_by_the_bots_sweep_once(h, settings, article_server):
+    """`claimbot ingest` runs in a process of its own: the bot's periodic sweep finds its articles."""
+    bot = await h.bot()
+    guild, mod = Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    await setup_guild(h, bot, guild)
+    p = slash(guild, mod, "watch", claim=CLAIM)
+    await h.run(bot, p, until=h.followup_of(p))
+
+    other = ClaimIndex(h.services.index.settings, embedder=HashEmbedder())  # as `claimbot ingest` opens it
+    try:
+        report = other.ingest([ArticleInput(title="Bridge plan voted down", text=PAGE[0], origin="cli-bridge")])
+    finally:
+        other.close()
+    assert report.added == 1
+    assert h.services.index.store.watch_pending_articles(10) == report.article_ids
+
+    assert await sweep_and_post(bot) == 1
+    [update] = updates_in(h, guild)
+    assert "> The council did not approve the new bridge." in update.json["embeds"][0]["description"]
+    assert h.services.index.store.watch_pending_articles(10) == []
+    assert await sweep_and_post(bot) == 0
+    assert len(updates_in(h, guild)) == 1
+
+
+async def test_watches_lists_and_unwatch_stops_a_watch(h, article_server):
+    url, _ = article_server
+    bot = await h.bot()
+    guild, mod = Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    await setup_guild(h, bot, guild)
+
+    async def said(name: str, member: Member = mod, **options) -> str:
+        p = slash(guild, member, name, **options)
+        return followups(await h.run(bot, p, until=h.followup_of(p)))[0].json["content"]
+
+    assert (await said("watches")).startswith("No claim is watched on this server.")
+    await said("watch", claim=CLAIM)
+    [watch] = h.services.review.watches.active(guild.id)
+    listed = await said("watches")
+    assert listed.startswith("1 watched claim (`/unwatch watch:N` stops one):")
+    assert f"#{watch.id} “{CLAIM}” until <t:" in listed
+
+    assert "Only moderators" in await said("unwatch", Member(), watch=watch.id)
+    assert (await said("unwatch", watch=watch.id + 1)).startswith(f"There is no watch #{watch.id + 1}")
+    assert await said("unwatch", watch=watch.id) == f"Stopped watching “{CLAIM}” (watch #{watch.id})."
+    assert h.services.review.watches.active(guild.id) == []
+    assert [e.action for e in h.services.review.audit_log(guild.id)][:2] == ["unwatch", "watch"]
+
+    # No longer watched: an ingest that conflicts with the claim posts nothing.
+    assert (await ingest(h, bot, guild, mod, url)).startswith("Added")
+    assert updates_in(h, guild) == []
