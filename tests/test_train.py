@@ -238,3 +238,27 @@ def test_best_is_chosen_by_the_selected_dev_rows_and_only_past_the_guard_on_the_
     run = json.loads((tmp_path / "g" / "run.json").read_text(encoding="utf-8"))
     assert run["best_step"] == -1 and len(run["history"]) >= 4
     assert not (tmp_path / "g" / "best").exists()
+
+
+def test_interpolate_averages_two_checkpoints_tensor_by_tensor(tmp_path: Path):
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from train.interpolate import interpolate
+
+    start, tuned, other = tmp_path / "start", tmp_path / "tuned", tmp_path / "other"
+    for folder, value in ((start, 1.0), (tuned, 3.0), (other, 0.0)):
+        folder.mkdir()
+        (folder / "config.json").write_text(json.dumps({"from": folder.name}))
+    save_file({"w": torch.full((2, 2), 1.0), "b": torch.zeros(2)}, str(start / "model.safetensors"))
+    save_file({"w": torch.full((2, 2), 3.0), "b": torch.ones(2)}, str(tuned / "model.safetensors"))
+    save_file({"w": torch.zeros(2, 2)}, str(other / "model.safetensors"))
+
+    interpolate(start, tuned, 0.25, tmp_path / "mix")
+    mixed = load_file(str(tmp_path / "mix" / "model.safetensors"))
+    assert torch.equal(mixed["w"], torch.full((2, 2), 1.5)) and torch.equal(mixed["b"], torch.full((2,), 0.25))
+    assert json.loads((tmp_path / "mix" / "config.json").read_text()) == {"from": "tuned"}
+    with pytest.raises(SystemExit, match="different tensors"):
+        interpolate(start, other, 0.5, tmp_path / "bad")
+    with pytest.raises(SystemExit, match="within 0..1"):
+        interpolate(start, tuned, 1.5, tmp_path / "bad")
