@@ -28,6 +28,7 @@ from claimbot.index.corpus import (
     SourceItem,
     SourceOptions,
     attribute_text,
+    claim_speaker,
     count_nonblank_lines,
     read_inputs,
     shared_attributor,
@@ -100,6 +101,7 @@ from claimbot.index.stance import (
     StanceModelError,
     check_paths,
     decide,
+    guard_speaker,
     guard_supports,
     label_file,
     pick_view,
@@ -883,8 +885,14 @@ class ClaimIndex:
 
     def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
         options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages], shared_clause_splitter())
+        speaker = claim_speaker(claim, shared_attributor()) if self.settings.attribution else None
         for passage, views in zip(passages, options, strict=True):
-            chosen = pick_view([guard_supports(claim, passage.text, view) for view in views])
+            chosen = pick_view(
+                [
+                    guard_speaker(speaker, passage.text, passage.speaker, guard_supports(claim, passage.text, view))
+                    for view in views
+                ]
+            )
             passage.stance = _STANCES[chosen.label]
             passage.probs = StanceProbs(**chosen.probs)
             passage.confident = chosen.confident

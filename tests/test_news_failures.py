@@ -84,6 +84,13 @@ def test_4_reported_speech_stands_as_reported_and_the_reporters_correction_wins(
     assert answer["verdict"] != "supported"
 
 
+def test_4_a_claim_about_one_speakers_words_is_not_decided_by_anothers(env):
+    other = check(env, "Governor Reyes said the stadium cost 2 million dollars")
+    assert passage(other, "Councillor Ana Ruiz said the stadium cost")["stance"] == "neutral"
+    same = check(env, "Ana Ruiz said the stadium cost 2 million dollars")
+    assert passage(same, "Councillor Ana Ruiz said the stadium cost")["stance"] == "supports"
+
+
 def test_5_on_topic_is_not_support(env):
     answer = check(env, "Governor Reyes opposed the stadium")
     assert not confidently(passage(answer, "spoke at the opening of the stadium"), "supports")

@@ -9,6 +9,7 @@ from claimbot.index.corpus.attribution import (
     Attributor,
     SentenceAttribution,
     attribute_text,
+    claim_speaker,
     load_spacy_model,
     shared_attributor,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "SourceOptions",
     "article_from_document",
     "attribute_text",
+    "claim_speaker",
     "count_nonblank_lines",
     "document_text",
     "fetch_client",

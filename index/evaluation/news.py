@@ -28,13 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
-from claimbot.index.corpus import attribute_text
+from claimbot.index.corpus import attribute_text, claim_speaker
 from claimbot.index.evaluation.metrics import macro_f1
 from claimbot.index.stance import (
     LABELS,
     ClauseSplitter,
     StanceModel,
     StanceScore,
+    guard_speaker,
     guard_supports,
     pick_view,
     scores_from_logits,
@@ -182,13 +183,22 @@ class ViewLogits:
     logits: list[np.ndarray] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    # Who each claim says spoke, and who the passage's article attributes the sentence to (check's
+    # speaker guard); empty lists where not known (guard off).
+    claim_speakers: list[str | None] = field(default_factory=list)
+    speakers: list[str | None] = field(default_factory=list)
 
 
-def view_logits(model: StanceModel, examples: list[NewsExample], splitter: ClauseSplitter | None) -> ViewLogits:
+def view_logits(
+    model: StanceModel, examples: list[NewsExample], splitter: ClauseSplitter | None, speakers: bool = True
+) -> ViewLogits:
     joined = splitter.split([e.evidence for e in examples]) if splitter else [[] for _ in examples]
     views = [stance_views(e.evidence, e.speaker, j) for e, j in zip(examples, joined, strict=True)]
     flat = model.logits([(e.pair.claim, v) for e, vs in zip(examples, views, strict=True) for v in vs])
     out, i = ViewLogits(claims=[e.pair.claim for e in examples], evidence=[e.evidence for e in examples]), 0
+    if speakers:
+        out.claim_speakers = [claim_speaker(e.pair.claim) for e in examples]
+        out.speakers = [e.speaker for e in examples]
     for vs in views:
         out.logits.append(flat[i : i + len(vs)])
         i += len(vs)
@@ -203,15 +213,21 @@ class Calibration:
 
 
 def picked(vl: ViewLogits, cal: Calibration) -> list[StanceScore]:
-    """The view `check` shows for each example under a calibration, with check's quantity guard."""
+    """The view `check` shows for each example under a calibration, with check's quantity and
+    speaker guards."""
+    n = len(vl.claims)
+    claim_speakers = vl.claim_speakers or [None] * n
+    speakers = vl.speakers or [None] * n
     return [
         pick_view(
             [
-                guard_supports(claim, evidence, view)
+                guard_speaker(said_by, evidence, speaker, guard_supports(claim, evidence, view))
                 for view in scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold)
             ]
         )
-        for lg, claim, evidence in zip(vl.logits, vl.claims, vl.evidence, strict=True)
+        for lg, claim, evidence, said_by, speaker in zip(
+            vl.logits, vl.claims, vl.evidence, claim_speakers, speakers, strict=True
+        )
     ]
 
 

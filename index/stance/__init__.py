@@ -18,6 +18,7 @@ from claimbot.index.stance.model import (
     softmax,
 )
 from claimbot.index.stance.slots import SlotKind, guard_supports, mismatched
+from claimbot.index.stance.speakers import guard_speaker, other_speaker
 from claimbot.index.stance.verdict import decide, side_first
 from claimbot.index.stance.views import _DATE as DATE_PATTERN
 from claimbot.index.stance.views import _FRONTED as FRONTED_PATTERN
@@ -38,9 +39,11 @@ __all__ = [
     "check_paths",
     "coordinated_clauses",
     "decide",
+    "guard_speaker",
     "guard_supports",
     "label_file",
     "mismatched",
+    "other_speaker",
     "packaged_model_dir",
     "pick_view",
     "score_views",

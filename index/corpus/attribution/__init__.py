@@ -253,6 +253,21 @@ def shared_attributor() -> Attributor:
         return _shared
 
 
+def claim_speaker(claim: str, attributor: Attributor | None = None) -> str | None:
+    """Who a one-sentence claim says spoke ("Obama declared that …" → "Obama"), or None. Claims are
+    pasted without a final period, and the attributor reads sentences: one is added."""
+    text = claim.strip()
+    if not text:
+        return None
+    if text[-1] not in ".!?\"'”’":
+        text += "."
+    sentences = split_sentences(text)
+    if len(sentences) != 1:
+        return None
+    per_sentence, _ = (attributor or shared_attributor()).attribute(text, sentences, None)
+    return per_sentence[0].speaker if per_sentence else None
+
+
 def attribute_text(text: str, outlet: str | None = None, attributor: Attributor | None = None) -> dict[str, Any]:
     """Sentences with their speaker and every relation, offsets into `text` as given."""
     attributor = attributor or shared_attributor()
