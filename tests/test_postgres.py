@@ -533,6 +533,49 @@ def test_full_text_ranking_with_estimated_statistics_matches_the_exact_one(tmp_p
         index.close()
 
 
+def test_full_text_reads_common_terms_only_when_they_could_change_the_top_k(tmp_path: Path, pg_url: str, monkeypatch):
+    """MaxScore: scoring the passages of the rarest terms first gives the very ranking that reading
+    every posting gives, and that ranking is what is returned when the bound cannot rule it out."""
+    import claimbot.index.storage.pgtext as pgtext
+    from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL
+    from claimbot.index.storage.store import query_words
+
+    index = ClaimIndex(_settings(tmp_path / "home", pg_url), embedder=HashEmbedder())
+    reads: list[str] = []
+    scored = pgtext._scored
+
+    def counting(connection, postings, blocked_sql, params):
+        reads.append("rare first" if postings is pgtext._RARE_FIRST else "every posting")
+        return scored(connection, postings, blocked_sql, params)
+
+    monkeypatch.setattr(pgtext, "_scored", counting)
+    shortcuts: list[bool] = []
+    retries: list[bool] = []
+    try:
+        assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+        claims = [*PARITY_CLAIMS, "the government said the police officer was killed in the attack"]
+        with index.store.engine.connect() as c:
+            for claim in claims:
+                words = query_words(claim)
+                for k in (1, 3, 10):
+                    reads.clear()
+                    every = pgtext.lexical_search(c, words, k, None, BLOCKED_PASSAGES_SQL, rare_postings=10**9)
+                    assert reads == ["every posting"] and every, claim
+                    for budget in (0, 2, 8):
+                        for probes in (1, 4000):  # 1: too many passages to probe, one more rare term
+                            monkeypatch.setattr(pgtext, "MAX_PROBES", probes)
+                            reads.clear()
+                            found = pgtext.lexical_search(c, words, k, None, BLOCKED_PASSAGES_SQL, rare_postings=budget)
+                            assert found == every, (claim, k, budget, probes)
+                            shortcuts.append(reads[-1] == "rare first")
+                            retries.append(reads.count("rare first") > 1)
+        # Every way was taken: the bound held for some claims and not for others, and some claims
+        # needed more than one split.
+        assert any(shortcuts) and not all(shortcuts) and any(retries)
+    finally:
+        index.close()
+
+
 # -- postings (migration 0004) ----------------------------------------------------------------------
 _RECOMPUTED_POSTINGS = """
     SELECT u.lexeme, p.id, p.collection, p.fts_tokens,
