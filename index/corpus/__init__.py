@@ -12,6 +12,7 @@ from claimbot.index.corpus.attribution import (
     claim_speaker,
     load_spacy_model,
     shared_attributor,
+    shared_nlp,
 )
 from claimbot.index.corpus.ingest import IngestEvent, Ingestor
 from claimbot.index.corpus.sources import (
@@ -55,5 +56,6 @@ __all__ = [
     "normalise",
     "read_inputs",
     "shared_attributor",
+    "shared_nlp",
     "split_sentences",
 ]

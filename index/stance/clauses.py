@@ -21,7 +21,7 @@ import re
 import threading
 from typing import Any
 
-from claimbot.index.corpus import load_spacy_model
+from claimbot.index.corpus import load_spacy_model, shared_nlp
 
 _SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
 _ASSERTING = {"and", "but", "yet"}
@@ -131,12 +131,13 @@ class ClauseSplitter:
     """Loads the parser once, on first use; one parse at a time (spaCy pipelines are not
     documented as thread-safe, and checks run on worker threads)."""
 
-    def __init__(self, nlp: Any = None) -> None:
+    def __init__(self, nlp: Any = None, lock: threading.Lock | None = None) -> None:
         self._nlp = nlp
-        self._lock = threading.Lock()
+        self._lock = lock or threading.Lock()
+        self._loading = threading.Lock()
 
     def load(self) -> None:
-        with self._lock:
+        with self._loading:
             if self._nlp is None:
                 self._nlp = load_spacy_model(list(_PIPES_NOT_NEEDED))
 
@@ -158,8 +159,10 @@ _shared_lock = threading.Lock()
 
 
 def shared_clause_splitter() -> ClauseSplitter:
+    """The process-wide splitter, on attribution's spaCy pipeline and its lock (`shared_nlp`): the
+    parser is the same model, and the tagger it also runs does not change the parse."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = ClauseSplitter()
+            _shared = ClauseSplitter(*shared_nlp())
         return _shared

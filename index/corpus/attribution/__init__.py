@@ -128,9 +128,9 @@ def load_spacy_model(disable: list[str]) -> Any:
 def load_nlp() -> Any:
     """The spaCy pipeline attribution uses: tagger, parser and a tag-to-POS table; NER loaded
     but run apart."""
+    nlp = load_spacy_model(list(_DISABLED_PIPES))  # first: it imports spaCy without torch
     from spacy.language import Language
 
-    nlp = load_spacy_model(list(_DISABLED_PIPES))
     if "claimbot_tag_pos" not in Language.factories:
         Language.component("claimbot_tag_pos", func=_set_pos)
     nlp.add_pipe("claimbot_tag_pos", after="parser")
@@ -155,7 +155,7 @@ class SentenceAttribution:
 class Attributor:
     """Loads spaCy once; `attribute` runs the rules on one article."""
 
-    def __init__(self, nlp: Any = None) -> None:
+    def __init__(self, nlp: Any = None, lock: threading.Lock | None = None) -> None:
         if nlp is None:
             nlp = load_nlp()
         self.nlp = nlp
@@ -165,8 +165,9 @@ class Attributor:
             self._ner = nlp.get_pipe("ner")
         self._cue_forms = _cue_forms()
         # One article at a time: spaCy pipelines are not documented as thread-safe, and the bot
-        # may ingest from a worker thread while the CLI's process does too.
-        self._lock = threading.Lock()
+        # may ingest from a worker thread while the CLI's process does too. A pipeline shared with
+        # other users (`shared_nlp`) comes with their lock.
+        self._lock = lock or threading.Lock()
 
     # -- public --------------------------------------------------------------------------------
 
@@ -240,16 +241,29 @@ class Attributor:
 # -- the JSON object of `claimbot attribute --json` --------------------------------------------
 
 _shared: Attributor | None = None
+_shared_nlp: tuple[Any, threading.Lock] | None = None
 _shared_lock = threading.Lock()
+
+
+def shared_nlp() -> tuple[Any, threading.Lock]:
+    """The process's one spaCy pipeline (attribution's) and the lock every user holds while it
+    parses: attribution, the stance step's clause splitting and the claim's speaker all parse with
+    it, so a checking process holds one copy of the model (about 50 MB), not two."""
+    global _shared_nlp
+    with _shared_lock:
+        if _shared_nlp is None:
+            _shared_nlp = (load_nlp(), threading.Lock())
+        return _shared_nlp
 
 
 def shared_attributor() -> Attributor:
     """The process-wide attributor: loading the spaCy model costs a second and ~100 MB, and
     ingestion, `claimbot attribute` and the bot's /ingest all use the same one."""
     global _shared
+    nlp, lock = shared_nlp()
     with _shared_lock:
         if _shared is None:
-            _shared = Attributor()
+            _shared = Attributor(nlp, lock)
         return _shared
 
 
