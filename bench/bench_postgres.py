@@ -64,8 +64,8 @@ def reset_database(url: str) -> None:
 
 
 def every_posting_baseline(index: ClaimIndex, queries: list[str], k: int) -> dict[str, float]:
-    """PostgreSQL's full text as it was before MaxScore (every posting of every term read), timed
-    alternately with today's per claim, and how many claims get the very same top k."""
+    """PostgreSQL's full text with MaxScore off (every posting of every term read), timed per claim
+    beside the default, and how many claims get the very same top k from both."""
     from claimbot.index.storage import pgtext
     from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL
     from claimbot.index.storage.store import query_words
@@ -189,7 +189,7 @@ def main() -> None:
         )
         if every:
             print(
-                f"{'':>9} full text reading every posting (the previous query): {every['p50_ms']:.2f} / "
+                f"{'':>9} full text reading every posting (MaxScore off): {every['p50_ms']:.2f} / "
                 f"{every['p95_ms']:.2f} ms p50 / p95, same top {k} for {every['same']} of {len(queries)} claims",
                 flush=True,
             )

@@ -550,7 +550,7 @@ def test_full_text_reads_common_terms_only_when_they_could_change_the_top_k(tmp_
 
     monkeypatch.setattr(pgtext, "_scored", counting)
     shortcuts: list[bool] = []
-    retries: list[bool] = []
+    fallbacks: list[bool] = []
     try:
         assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
         claims = [*PARITY_CLAIMS, "the government said the police officer was killed in the attack"]
@@ -562,16 +562,16 @@ def test_full_text_reads_common_terms_only_when_they_could_change_the_top_k(tmp_
                     every = pgtext.lexical_search(c, words, k, None, BLOCKED_PASSAGES_SQL, rare_postings=10**9)
                     assert reads == ["every posting"] and every, claim
                     for budget in (0, 2, 8):
-                        for probes in (1, 4000):  # 1: too many passages to probe, one more rare term
+                        for probes in (1, 8000):  # 1: too many passages to probe, every posting read
                             monkeypatch.setattr(pgtext, "MAX_PROBES", probes)
                             reads.clear()
                             found = pgtext.lexical_search(c, words, k, None, BLOCKED_PASSAGES_SQL, rare_postings=budget)
                             assert found == every, (claim, k, budget, probes)
-                            shortcuts.append(reads[-1] == "rare first")
-                            retries.append(reads.count("rare first") > 1)
-        # Every way was taken: the bound held for some claims and not for others, and some claims
-        # needed more than one split.
-        assert any(shortcuts) and not all(shortcuts) and any(retries)
+                            shortcuts.append(reads == ["rare first"])
+                            fallbacks.append(reads == ["rare first", "every posting"])
+        # Every way was taken: the bound held for some claims, and for some it did not or there
+        # were too many passages to probe.
+        assert any(shortcuts) and any(fallbacks)
     finally:
         index.close()
 

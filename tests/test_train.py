@@ -247,7 +247,7 @@ def test_interpolate_averages_two_checkpoints_tensor_by_tensor(tmp_path: Path):
     from train.interpolate import interpolate
 
     start, tuned, other = tmp_path / "start", tmp_path / "tuned", tmp_path / "other"
-    for folder, value in ((start, 1.0), (tuned, 3.0), (other, 0.0)):
+    for folder in (start, tuned, other):
         folder.mkdir()
         (folder / "config.json").write_text(json.dumps({"from": folder.name}))
     save_file({"w": torch.full((2, 2), 1.0), "b": torch.zeros(2)}, str(start / "model.safetensors"))

@@ -34,12 +34,12 @@ BM25_B = 0.75
 CONTEXT_WEIGHT = 0.3  # also written into passage_terms.f by migration 0004's triggers
 EXACT_STATS_BELOW = 2_000
 SAMPLE_ROWS = 2_000
-# Postings read first, rarest terms first, before the bound decides whether the rest can matter.
-RARE_POSTINGS = 20_000
-# Passages whose common terms are looked up one by one, at most (about 7 us each), and how many
-# splits between rare and common terms are tried before every posting is read instead.
-MAX_PROBES = 4_000
-SPLIT_TRIES = 3
+# Postings read first, rarest terms first, before the bound decides whether the rest can matter,
+# and the passages whose common terms are then looked up one by one (about 7 us each), at most:
+# past either, reading every posting costs less. Measured at 100k and 1M passages on the bench
+# claims (docs/benchmarks.md); more tries with more rare terms cost more than they saved.
+RARE_POSTINGS = 100_000
+MAX_PROBES = 8_000
 # Scores are compared in units of 1e-9: summed in another order, the same passage's score can
 # differ in the last bit, and equal passages (syndicated copies) must still come in id order.
 SCORE_SCALE = 1e9
@@ -159,12 +159,10 @@ def lexical_search(
     )
     params = {"lexes": [t.lexeme for t in terms], "idfs": [t.idf for t in terms], "avgdl": avgdl}
     params |= {"collections": collections, "k": k}
-    first = 0
-    while first < len(terms) and (not first or sum(t.hits for t in terms[: first + 1]) <= rare_postings):
-        first += 1
-    # Each more rare term lowers the common terms' bound and so the passages to probe; a few tries,
-    # then reading every posting costs less than more of them.
-    for split in range(first, min(first + SPLIT_TRIES, len(terms))):
+    split = 0
+    while split < len(terms) and (not split or sum(t.hits for t in terms[: split + 1]) <= rare_postings):
+        split += 1
+    if split < len(terms):
         rare, common = terms[:split], terms[split:]
         rest = sum(t.bound() for t in common)
         found = _scored(
@@ -177,13 +175,10 @@ def lexical_search(
         )
         probes = next(int(score) for i, score in found if i == -1)
         top = sorted(((i, score) for i, score in found if i != -1), key=lambda r: (-r[1], r[0]))
-        if probes > MAX_PROBES or len(top) < k:
-            continue  # too many passages to probe, or fewer than k hold a rare term: one more rare term
         # A passage with none of the rare terms scores at most `rest`: strictly below the k-th
         # score, it cannot take a place (at an equal score the smaller id would come first).
-        if rest * SCORE_SCALE < top[-1][1] - 1:
+        if probes <= MAX_PROBES and len(top) == k and rest * SCORE_SCALE < top[-1][1] - 1:
             return [i for i, _ in top]
-        break
     return [i for i, _ in _scored(connection, _EVERY_POSTING, blocked_sql, params)]
 
 
