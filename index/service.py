@@ -885,7 +885,9 @@ class ClaimIndex:
 
     def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
         options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages], shared_clause_splitter())
-        speaker = claim_speaker(claim, shared_attributor()) if self.settings.attribution else None
+        # Only a passage attributed to someone can be someone else's words (the speaker guard).
+        named = self.settings.attribution and any(p.speaker for p in passages)
+        speaker = claim_speaker(claim, shared_attributor()) if named else None
         for passage, views in zip(passages, options, strict=True):
             chosen = pick_view(
                 [
