@@ -286,7 +286,11 @@ class ClaimIndex:
         self._facts_lock = threading.Lock()
         self._sweep_lock = threading.Lock()
         self.fact_checks = FactCheckService(
-            self.store.session, MultilingualEncoder(), settings.factcheck_threshold, confirm=self._reviewed_supports
+            self.store.session,
+            MultilingualEncoder(),
+            settings.factcheck_threshold,
+            confirm=self._reviewed_supports,
+            cross_threshold=settings.factcheck_threshold_cross,
         )
 
     # -- lazily loaded parts ----------------------------------------------------------------

@@ -108,15 +108,19 @@ def test_a_claim_that_was_fact_checked_is_answered_with_the_rating_first(fact_in
 
 @pytest.mark.slow
 def test_a_spanish_fact_check_matches_its_english_claim_and_the_reverse(fact_index):
-    # A translation scores 0.84-0.86 in the encoder, around the default threshold (0.85, chosen for
-    # precision on the team's pairs: docs/factchecks.md); a server that wants cross-language
-    # matches lowers CLAIMBOT_FACTCHECK_THRESHOLD, as here.
-    fact_index.fact_checks.threshold = 0.80
+    # At the default thresholds: a translation scores below a same-language paraphrase, and claims
+    # in two languages have a threshold of their own (CLAIMBOT_FACTCHECK_THRESHOLD_CROSS).
+    assert fact_index.fact_checks.cross_threshold < fact_index.fact_checks.threshold
     english = fact_index.check("The mayor of Springfield closed all of the city's public libraries")
     assert [m.fact_check.reviewer for m in english.fact_checks] == ["Verificado Sur"]
     spanish = fact_index.check("El nuevo estadio de Springfield costó solo 2 millones de dólares")
     assert [m.fact_check.reviewer for m in spanish.fact_checks] == ["Springfield Fact Desk"]
     assert fact_index.check("El precio del pan subió en Lisboa").fact_checks == []
+    # Without the cross-language threshold (both at the same-language one) a translation misses.
+    [match] = english.fact_checks
+    assert match.similarity < fact_index.fact_checks.threshold
+    fact_index.fact_checks.cross_threshold = fact_index.fact_checks.threshold
+    assert fact_index.check("The mayor of Springfield closed all of the city's public libraries").fact_checks == []
 
 
 @pytest.mark.slow
@@ -170,7 +174,6 @@ def test_an_english_match_needs_the_claim_reviewed_to_support_the_claim(fact_ind
     assert asked == [(claim, ["The new Springfield stadium cost only 2 million dollars to build."])]
     # The stance model reads English only: a Spanish claim is never put to it.
     asked.clear()
-    fact_index.fact_checks.threshold = 0.80
     spanish = fact_index.check("El nuevo estadio de Springfield costó solo 2 millones de dólares")
     assert [m.fact_check.reviewer for m in spanish.fact_checks] == ["Springfield Fact Desk"] and asked == []
 
