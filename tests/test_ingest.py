@@ -241,6 +241,30 @@ def test_same_article_twice_in_one_run_is_added_once(claim_index: ClaimIndex, tm
     assert _consistent(claim_index) == (1, 2)
 
 
+def test_batches_embedded_while_the_next_articles_are_read_are_stored_in_order(
+    claim_index: ClaimIndex, tmp_path: Path, monkeypatch
+):
+    """Ingest overlaps the embedding of one batch with reading the next (`Ingestor._flush`): every
+    article still lands once, in input order, each passage with its own text's vector, and an
+    article repeated after its batch went to the embedding thread is found stored."""
+    from claimbot.index.corpus import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "EMBED_CHUNK_SENTENCES", 5)  # a batch every few articles
+    lines = [
+        json.dumps({"text": f"Storm {n} flooded the harbour. Ferries {n} stopped.", "url": f"https://news.example/{n}"})
+        for n in range(12)
+    ]
+    (tmp_path / "many.jsonl").write_text("\n".join([*lines, lines[0], lines[7]]) + "\n", encoding="utf-8")
+    report = _ingest(claim_index, str(tmp_path / "many.jsonl"))
+    assert (report.added, report.unchanged, report.failed) == (12, 2, 0)
+    assert report.article_ids == sorted(report.article_ids)
+    assert _consistent(claim_index) == (12, 24)
+    [(ids, texts)] = list(claim_index.store.iter_embed_texts())
+    expected = claim_index.embedder.encode(texts)
+    stored = claim_index.store.embeddings(np.asarray(ids, dtype=np.int64), claim_index.embedder.dim)
+    np.testing.assert_allclose(stored, expected, atol=1e-5)
+
+
 BAD_INPUTS = {
     "empty.txt": b"",
     "binary.txt": b"\x00\x01binary",

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -99,16 +100,26 @@ class Ingestor:
         self.report = IngestReport()
         self._pending: list[_Pending] = []
         self._pending_keys: set[str] = set()
+        # The batch being embedded on the embedding thread while the next articles are parsed and
+        # attributed here: on 2 cores spaCy (one thread) and the embedder overlap instead of taking
+        # turns. Written, in order, when the next batch is handed over or the run ends.
+        self._embedding: tuple[list[_Pending], Future[np.ndarray]] | None = None
+        self._embedder_thread: ThreadPoolExecutor | None = None
         self._last_save = time.monotonic()
 
     def run(self, items: Iterable[SourceItem]) -> IngestReport:
         started = time.perf_counter()
         self._record_passage_format()
+        self._embedder_thread = ThreadPoolExecutor(1, thread_name_prefix="claimbot-embed")
         try:
             for item in items:
                 self._take(item)
             self._flush()
+            self._write_embedded()
         finally:
+            # On an error the batch in flight is dropped unwritten, like one not yet embedded.
+            self._embedder_thread.shutdown(wait=True)
+            self._embedding = None
             if self.vectors.dirty:
                 self.vectors.save()
             self.report.seconds = time.perf_counter() - started
@@ -168,7 +179,9 @@ class Ingestor:
         content_hash = textmod.content_hash(article.text)
         keys = {f"hash:{content_hash}"} | ({f"url:{article.url}"} if article.url else set())
         if keys & self._pending_keys:
-            self._flush()  # the same article twice in one run: let the first commit decide
+            # The same article twice in one run: let the first commit decide.
+            self._flush()
+            self._write_embedded()
         by_url, by_hash = self.store.find_existing(article.url, content_hash, self.collection)
         if by_url is not None and by_url.content_hash == content_hash:
             self._emit(IngestEvent("unchanged", article.origin, f"already indexed as article {by_url.id}"))
@@ -241,10 +254,26 @@ class Ingestor:
         return per_sentence, ""
 
     def _flush(self) -> None:
+        """Hand the pending articles to the embedding thread, then write the batch it had."""
         if not self._pending:
             return
-        pending, self._pending, self._pending_keys = self._pending, [], set()
-        vectors = self.embedder.encode([d.embed_text for p in pending for d in p.drafts])
+        pending, self._pending = self._pending, []
+        texts = [d.embed_text for p in pending for d in p.drafts]
+        assert self._embedder_thread is not None, "_flush runs inside run()"
+        embedding = (pending, self._embedder_thread.submit(self.embedder.encode, texts))
+        self._write_embedded()
+        self._embedding = embedding
+
+    def _write_embedded(self) -> None:
+        """Wait for the batch on the embedding thread, and commit its articles one by one."""
+        if self._embedding is None:
+            return
+        (pending, future), self._embedding = self._embedding, None
+        keys = {f"hash:{p.content_hash}" for p in pending} | {f"url:{p.article.url}" for p in pending if p.article.url}
+        try:
+            vectors = future.result()
+        finally:
+            self._pending_keys -= keys
         offset = 0
         for p in pending:
             article_vectors = vectors[offset : offset + len(p.drafts)]
