@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from claimbot.index.factchecks import MultilingualEncoder, detect_language, disagreement, stance_reads
+from claimbot.index.factchecks import MultilingualEncoder, detect_language, disagreement, same_language, stance_reads
 from claimbot.index.stance import StanceModel, packaged_model_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ def main() -> None:
     # one (translations 0.66-0.76 on the dev half): each kind of pair gets its own threshold, as
     # `check` applies them (CLAIMBOT_FACTCHECK_THRESHOLD, CLAIMBOT_FACTCHECK_THRESHOLD_CROSS).
     languages = {t: detect_language(t) for t in texts}
-    cross = np.array([languages[r["claim"]] != languages[r["reviewed"]] for r in rows])
+    cross = np.array([not same_language(languages[r["claim"]], languages[r["reviewed"]]) for r in rows])
     candidates = np.round(np.arange(0.30, 0.99, 0.01), 2)
     thresholds = np.zeros(len(rows))
     for label, kind in (("same language", ~cross), ("cross-language", cross)):

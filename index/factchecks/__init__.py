@@ -6,7 +6,7 @@ The public door of the subpackage: other parts of claimbot import these names fr
 """
 
 from claimbot.index.factchecks.encoder import MultilingualEncoder
-from claimbot.index.factchecks.language import detect_language, language_name, stance_reads
+from claimbot.index.factchecks.language import detect_language, language_name, same_language, stance_reads
 from claimbot.index.factchecks.markup import claim_reviews, normalise_rating
 from claimbot.index.factchecks.match import disagreement
 from claimbot.index.factchecks.service import FactCheckService, with_fact_checks
@@ -18,6 +18,7 @@ __all__ = [
     "detect_language",
     "disagreement",
     "language_name",
+    "same_language",
     "normalise_rating",
     "stance_reads",
     "with_fact_checks",

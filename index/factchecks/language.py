@@ -40,6 +40,12 @@ def detect_language(text: str) -> str | None:
     return str(best["lang"])
 
 
+def same_language(a: str | None, b: str | None) -> bool:
+    """Whether two detected languages are one: a text the detector is not sure of counts as
+    English, as everywhere else in claimbot."""
+    return (a or ENGLISH) == (b or ENGLISH)
+
+
 def stance_reads(language: str | None) -> bool:
     """Whether the stance model (trained on English pairs only) can judge a claim in it."""
     return language in (None, ENGLISH)

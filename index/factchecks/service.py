@@ -11,7 +11,7 @@ from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from claimbot.index.factchecks.encoder import DIM, MODEL_NAME, MultilingualEncoder
-from claimbot.index.factchecks.language import detect_language, stance_reads
+from claimbot.index.factchecks.language import detect_language, same_language, stance_reads
 from claimbot.index.factchecks.match import disagreement
 from claimbot.index.records import ClaimReview, FactCheck, FactCheckDraft, FactCheckMatch, FactCheckRating
 from claimbot.index.storage import ArticleRow, FactCheckRow, blocking, from_blobs
@@ -118,7 +118,7 @@ class FactCheckService:
             FactCheckMatch(fact_check=found[i], similarity=round(s, 4))
             for i, s in hits
             if i in found
-            and s >= (self.threshold if _language_of(found[i]) == language else self.cross_threshold)
+            and s >= (self.threshold if same_language(_language_of(found[i]), language) else self.cross_threshold)
             and disagreement(claim, found[i].claim_reviewed) is None
         ]
         # Where both are English the stance model can also read them: "the same people, another
