@@ -66,21 +66,13 @@ def reset_database(url: str) -> None:
 def every_posting_baseline(index: ClaimIndex, queries: list[str], k: int) -> dict[str, float]:
     """PostgreSQL's full text with MaxScore off (every posting of every term read), timed per claim
     beside the default, and how many claims get the very same top k from both."""
-    from claimbot.index.storage import pgtext
-    from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL
-    from claimbot.index.storage.store import query_words
-
-    def search(q: str, rare_postings: int) -> list[int]:
-        with index.store.engine.connect() as c:
-            return pgtext.lexical_search(c, query_words(q), k, None, BLOCKED_PASSAGES_SQL, rare_postings=rare_postings)
-
     times, same = [], 0
     for n, q in enumerate(queries):
         started = time.perf_counter()
-        every = search(q, 10**12)
+        every = index.store.lexical_search(q, k, rare_postings=10**12)
         if n >= 10:  # the same warm-up as timings()
             times.append((time.perf_counter() - started) * 1000)
-        same += every == search(q, pgtext.RARE_POSTINGS)
+        same += every == index.store.lexical_search(q, k)
     times.sort()
     return {"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))], "same": same}
 

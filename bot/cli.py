@@ -168,7 +168,11 @@ def ingest(
     try:
         with progress:
             task = progress.add_task("ingesting", total=_count_units(inputs))
-            report = index.ingest(read_inputs(inputs, options), collection=collection, on_event=on_event)
+            # URLs arrive one fetch at a time: each article is committed once embedded.
+            from_network = any(i.startswith(("http://", "https://")) for i in inputs)
+            report = index.ingest(
+                read_inputs(inputs, options), collection=collection, on_event=on_event, overlap=not from_network
+            )
     except IndexMismatch as exc:
         _error(exc)
         raise typer.Exit(2) from exc

@@ -434,7 +434,10 @@ class ClaimIndex:
         *,
         collection: str = DEFAULT_COLLECTION,
         on_event: Callable[[IngestEvent], None] | None = None,
+        overlap: bool = True,
     ) -> IngestReport:
+        """`overlap`: embed while reading the next articles (`Ingestor`); False where they come
+        from the network one by one."""
         ingestor = Ingestor(
             self.store,
             self.vectors,
@@ -446,6 +449,7 @@ class ClaimIndex:
             max_passages=self.settings.max_passages_per_article,
             blocked_domains=self.store.blocked_domains(),
             fact_check_drafts=self.fact_checks.drafts if self.settings.factchecks else None,
+            overlap=overlap,
         )
         report = ingestor.run(items)
         self._corpus_changed()
@@ -607,7 +611,7 @@ class ClaimIndex:
         def ingest(
             items: Iterable[SourceItem], collection: str, on_event: Callable[[IngestEvent], None]
         ) -> IngestReport:
-            report = self.ingest(items, collection=collection, on_event=on_event)
+            report = self.ingest(items, collection=collection, on_event=on_event, overlap=False)
             if on_ingest is not None and report.article_ids:
                 try:
                     on_ingest(report)

@@ -77,7 +77,7 @@ class IngestCommands(commands.Cog):
             # A server with its own collection files its articles there, as its feeds do.
             own = svc.review.guild_config(guild_id_of(interaction)).collection
             return svc.index.ingest(
-                read_inputs([url], options), collection=own or DEFAULT_COLLECTION, on_event=events.append
+                read_inputs([url], options), collection=own or DEFAULT_COLLECTION, on_event=events.append, overlap=False
             )
 
         report = await run_heavy(

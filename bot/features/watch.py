@@ -203,7 +203,12 @@ async def sweep_and_post(client: ClaimBot, guild_id: int = OPERATOR_GUILD) -> in
     leaves the articles pending for the next one."""
     svc = client.services
     try:
-        updates = await run_heavy(client, guild_id, svc.index.sweep_watches, svc.review, kind="watch")
+        if await asyncio.to_thread(svc.review.watches.active):
+            updates = await run_heavy(client, guild_id, svc.index.sweep_watches, svc.review, kind="watch")
+        else:
+            # Nothing watched: the sweep only marks the articles read (short database writes),
+            # and takes no place from the checks in the model pool.
+            updates = await asyncio.to_thread(svc.index.sweep_watches, svc.review)
         return await post_watch_updates(client, updates)
     except Exception:  # noqa: BLE001 - see above
         log.exception("reading new articles against the watched claims failed")

@@ -77,13 +77,17 @@ class Ingestor:
         max_passages: int = DEFAULT_MAX_PASSAGES,
         blocked_domains: Sequence[str] = (),
         fact_check_drafts: Callable[[list[ClaimReview]], list[FactCheckDraft]] | None = None,
+        overlap: bool = True,
     ) -> None:
         """`load_attributor` (e.g. `claimbot.index.corpus.attribution.shared_attributor`) gives every passage its
         speaker, cue and attribution and embeds it with them; None stores them empty. `write_lock`
         is held from an article's commit until its vectors are in the index, so that nothing syncing
         the index with the database meanwhile adds them a second time. An article whose URL is on
         a `blocked_domains` source is refused (a file or JSONL line can name one; a URL is refused
-        before it is fetched, by `SourceOptions.blocked_domains`)."""
+        before it is fetched, by `SourceOptions.blocked_domains`). `overlap`: embed each batch
+        while the next articles are read (files); off where the next article may take long to
+        arrive (URLs, feeds), so that an embedded article is committed at once, not when the next
+        batch is handed over."""
         self.store = store
         self.blocked_domains = tuple(blocked_domains)
         self.vectors = vectors
@@ -105,6 +109,7 @@ class Ingestor:
         # turns. Written, in order, when the next batch is handed over or the run ends.
         self._embedding: tuple[list[_Pending], Future[np.ndarray]] | None = None
         self._embedder_thread: ThreadPoolExecutor | None = None
+        self._overlap = overlap
         self._last_save = time.monotonic()
 
     def run(self, items: Iterable[SourceItem]) -> IngestReport:
@@ -263,6 +268,8 @@ class Ingestor:
         embedding = (pending, self._embedder_thread.submit(self.embedder.encode, texts))
         self._write_embedded()
         self._embedding = embedding
+        if not self._overlap:
+            self._write_embedded()
 
     def _write_embedded(self) -> None:
         """Wait for the batch on the embedding thread, and commit its articles one by one."""

@@ -319,7 +319,9 @@ class Store:
             ids = c.execute(text(BLOCKED_PASSAGES_SQL if self.is_postgres else BLOCKED_PASSAGES_SQLITE)).scalars().all()
         return np.asarray(sorted(ids), dtype=np.int64)
 
-    def lexical_search(self, query: str, k: int, collection: Collections = None) -> list[int]:
+    def lexical_search(
+        self, query: str, k: int, collection: Collections = None, *, rare_postings: int | None = None
+    ) -> list[int]:
         """PostgreSQL: passage ids by BM25 over the passage text (context weighted lower), best
         first. Only the collections asked for, never a blocked source's: both filtered inside the
         search, so that they do not take places in the top k. (On SQLite the Tantivy cache in
@@ -329,8 +331,11 @@ class Store:
         words = query_words(query)
         if not words:
             return []
+        # `rare_postings`: MaxScore's budget (pgtext.RARE_POSTINGS by default; the benchmark
+        # turns it off with a budget above every claim's postings).
+        budget = {} if rare_postings is None else {"rare_postings": rare_postings}
         with self.engine.connect() as c:
-            return pg_lexical_search(c, words, k, scope_list(collection), BLOCKED_PASSAGES_SQL)
+            return pg_lexical_search(c, words, k, scope_list(collection), BLOCKED_PASSAGES_SQL, **budget)
 
     # -- the change log the SQLite caches follow (migration 0011) --------------------------------
     def changes_since(self, mark: ChangeMark) -> PassageChanges:
