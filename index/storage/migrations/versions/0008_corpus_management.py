@@ -61,5 +61,9 @@ def downgrade() -> None:
         batch.drop_column("collection")
     op.drop_table("blocked_domains")
     op.drop_index("ix_articles_domain", table_name="articles")
-    with op.batch_alter_table("articles") as batch:
-        batch.drop_column("domain")
+    # Not batch mode: on SQLite it would copy `articles` and drop the old table, and the drop
+    # cascades to every passage. SQLite 3.35 and later drop a column in place.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute('ALTER TABLE "articles" DROP COLUMN "domain"')
+    else:
+        op.drop_column("articles", "domain")

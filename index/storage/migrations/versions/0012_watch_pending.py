@@ -22,8 +22,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("articles") as batch:
-        batch.add_column(sa.Column("watch_pending", sa.Boolean, nullable=False, server_default=sa.true()))
+    # Never batch mode on `articles`: on SQLite it copies the table and drops the old one, and with
+    # foreign keys on (they are, claimbot.index.storage.db) the drop cascades to every passage.
+    # SQLite adds a NOT NULL column with a default in place.
+    op.add_column("articles", sa.Column("watch_pending", sa.Boolean, nullable=False, server_default=sa.true()))
     op.execute(sa.text("UPDATE articles SET watch_pending = :no").bindparams(no=False))
     op.create_index(
         "ix_articles_watch_pending",
@@ -36,5 +38,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_articles_watch_pending", table_name="articles")
-    with op.batch_alter_table("articles") as batch:
-        batch.drop_column("watch_pending")
+    drop_column_in_place("articles", "watch_pending")
+
+
+def drop_column_in_place(table: str, column: str) -> None:
+    """Without copying the table (see upgrade): SQLite 3.35 and later drop a column in place."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    else:
+        op.drop_column(table, column)
