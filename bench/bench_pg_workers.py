@@ -30,17 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_index import articles, write_batch  # noqa: E402
+from bench_postgres import reset_database  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from claimbot.index.config import Settings  # noqa: E402
-
-
-def reset(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as c:
-        c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        c.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def passages(url: str) -> int:
@@ -88,7 +81,7 @@ def main() -> None:
         # One small ingest first: the embedder's ONNX file is exported into the shared home once.
         warm = work / "warm.jsonl"
         warm.write_text(lines[0], encoding="utf-8")
-        reset(args.database_url)
+        reset_database(args.database_url)
         run(args.database_url, home, [warm], one_threads)
         print(
             f"machine: {platform.machine()}, {os.cpu_count()} cores; {len(lines)} articles; "
@@ -101,7 +94,7 @@ def main() -> None:
                 ("one worker", [batch], one_threads),
                 ("two workers", halves, two_threads),
             ):
-                reset(args.database_url)
+                reset_database(args.database_url)
                 seconds = run(args.database_url, home, files, threads)
                 count = passages(args.database_url)
                 rates[label].append(count / seconds)

@@ -62,6 +62,11 @@ class _Pending:
 Annotator = Callable[[ArticleInput, list[PassageDraft]], list[PassageDraft]]
 
 
+def _keys(content_hash: str, url: str | None) -> set[str]:
+    """What makes two articles of one run the same article: their text, or their URL."""
+    return {f"hash:{content_hash}"} | ({f"url:{url}"} if url else set())
+
+
 class Ingestor:
     def __init__(
         self,
@@ -182,7 +187,7 @@ class Ingestor:
             self._emit(IngestEvent("failed", article.origin, "no extractable text"))
             return
         content_hash = textmod.content_hash(article.text)
-        keys = {f"hash:{content_hash}"} | ({f"url:{article.url}"} if article.url else set())
+        keys = _keys(content_hash, article.url)
         if keys & self._pending_keys:
             # The same article twice in one run: let the first commit decide.
             self._flush()
@@ -276,7 +281,7 @@ class Ingestor:
         if self._embedding is None:
             return
         (pending, future), self._embedding = self._embedding, None
-        keys = {f"hash:{p.content_hash}" for p in pending} | {f"url:{p.article.url}" for p in pending if p.article.url}
+        keys = set().union(*(_keys(p.content_hash, p.article.url) for p in pending))
         try:
             vectors = future.result()
         finally:
