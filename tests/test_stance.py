@@ -49,6 +49,26 @@ def test_a_score_does_not_depend_on_the_rest_of_the_batch(model):
     np.testing.assert_allclose(alone, batched, atol=1e-4)
 
 
+def test_a_pair_given_twice_is_scored_once_and_each_row_keeps_its_pair(model, monkeypatch):
+    other = ("Pérez was killed.", "Pérez announced that he was still alive.")
+    rows_scored: list[int] = []
+    run = model._session.run
+
+    def counting_run(names, feed):
+        rows_scored.append(len(feed["input_ids"]))
+        return run(names, feed)
+
+    monkeypatch.setattr(model._session, "run", counting_run)
+    logits = model.logits([INJURED, other, INJURED, INJURED])
+    assert sum(rows_scored) == 2
+    rows_scored.clear()
+    alone = model.logits([INJURED])[0], model.logits([other])[0]
+    assert sum(rows_scored) == 2
+    for row, want in zip(logits, [alone[0], alone[1], alone[0], alone[0]], strict=True):
+        np.testing.assert_allclose(row, want, atol=1e-4)
+    assert not np.allclose(alone[0], alone[1], atol=0.1)
+
+
 def test_label_file_keeps_order_reports_bad_lines_and_leaves_no_temp_file(model, tmp_path: Path):
     src = tmp_path / "in.jsonl"
     src.write_text(

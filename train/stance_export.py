@@ -40,7 +40,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--verify-n", type=int, default=1000, help="dev pairs used to compare outputs")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--opset", type=int, default=17)
-    ap.add_argument("--attention", choices=("sdpa", "eager"), default="sdpa")
+    ap.add_argument(
+        "--attention",
+        choices=("sdpa", "eager"),
+        default="eager",
+        help="eager (what ships): plain MatMul/Softmax attention, without the SDPA export's IsNaN/Where mask ops",
+    )
     ap.add_argument("--int8", action="store_true", help="also write model.int8.onnx and compare")
     ap.add_argument("--no-per-channel", action="store_true")
     ap.add_argument("--quantize-classifier", action="store_true")

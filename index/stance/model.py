@@ -22,7 +22,9 @@ import numpy as np
 
 LABELS = ("supports", "refutes", "neutral")
 MAX_TOKENS = 128
-BATCH = 16
+# Pairs per onnxruntime run. A check reads about 23 pairs sorted by length; smaller batches pad less,
+# and on 2 cores 8 beat 16 (docs/benchmarks.md, "Stance graph and batch").
+BATCH = 8
 
 
 class StanceModelError(RuntimeError):
@@ -86,6 +88,12 @@ class StanceModel:
         Pairs are grouped by length into batches and padded with a zero attention mask, in fp32,
         so a pair's scores do not depend on its batch beyond float rounding.
         """
+        # A pair read twice is scored once: syndicated copies of one report are common in news,
+        # and the views of a short sentence can repeat it.
+        unique = list(dict.fromkeys(pairs))
+        if len(unique) < len(pairs):
+            position = {pair: i for i, pair in enumerate(unique)}
+            return self.logits(unique)[[position[pair] for pair in pairs]]
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         if not pairs:
             return out
