@@ -128,7 +128,8 @@ def main() -> None:
         if not args.database_url:
             parser.error("--migrate-from needs --database-url")
         started = time.perf_counter()
-        report = migrate(args.migrate_from, args.database_url)
+        # CLAIMBOT_PG_INDEX_MEMORY decides whether the HNSW graph is built in memory (docs/deploy.md, "Tuning notes").
+        report = migrate(args.migrate_from, args.database_url, index_memory=settings.pg_index_memory)
         seconds = time.perf_counter() - started
         print(format_report(report))
         passages = next(t.target_rows for t in report.tables if t.table == "passages")

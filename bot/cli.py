@@ -878,8 +878,13 @@ def migrate(
     """Copy this installation to PostgreSQL (articles, passages and vectors, review tables); safe to rerun."""
     with _progress() as bar:
         try:
+            settings = Settings()
             report = run_migration(
-                source or Settings().resolved_database_url, to, sample=sample, on_progress=_bar_per_name(bar)
+                source or settings.resolved_database_url,
+                to,
+                sample=sample,
+                on_progress=_bar_per_name(bar),
+                index_memory=settings.pg_index_memory,
             )
         except MigrationError as exc:
             _error(exc)

@@ -10,6 +10,9 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_EMBED_MODEL = "packaged:all-MiniLM-L6-v2"
+# A PostgreSQL memory size, as maintenance_work_mem takes it.
+INDEX_MEMORY_PATTERN = r"^[1-9][0-9]*(MB|GB)$"
+DEFAULT_INDEX_MEMORY = "1GB"
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -52,6 +55,11 @@ class Settings(BaseSettings):
     torch_threads: int = Field(default=0, ge=0, validation_alias="CLAIMBOT_TORCH_THREADS")
 
     hnsw_threshold: int = Field(default=50_000, ge=0, validation_alias="CLAIMBOT_HNSW_THRESHOLD")
+    # PostgreSQL's maintenance_work_mem while it builds the HNSW index (`claimbot migrate`,
+    # `reindex`): pgvector builds fast only while the whole graph fits in it (docs/deploy.md, "Tuning notes").
+    pg_index_memory: str = Field(
+        default=DEFAULT_INDEX_MEMORY, pattern=INDEX_MEMORY_PATTERN, validation_alias="CLAIMBOT_PG_INDEX_MEMORY"
+    )
     candidates: int = Field(default=50, ge=1, validation_alias="CLAIMBOT_RETRIEVAL_CANDIDATES")
     # Who says each sentence, found at ingest time (index/attribution.py); off = faster ingest,
     # passages stored and embedded without speakers.

@@ -410,6 +410,7 @@ class ClaimIndex:
             collection_ids=self._collection_ids,
             blocked_ids=self.store.blocked_passage_ids,
             exact_vectors=lambda ids: self.store.exact_vectors(ids, dim),
+            index_memory=self.settings.pg_index_memory,
         )
 
     def check_setup(self) -> None:

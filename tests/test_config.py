@@ -80,3 +80,15 @@ def test_a_bad_setting_is_one_line_on_the_command_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "error: invalid setting: settings: Value error, CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT (the total number of shards)"
     ]
+
+
+def test_the_postgresql_index_memory_is_a_size_postgresql_reads(monkeypatch):
+    import pytest
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("CLAIMBOT_PG_INDEX_MEMORY", "3GB")
+    assert Settings(_env_file=None).pg_index_memory == "3GB"
+    for bad in ("3 GB", "lots", "0MB", "3GB'; DROP TABLE passages; --"):
+        monkeypatch.setenv("CLAIMBOT_PG_INDEX_MEMORY", bad)
+        with pytest.raises(ValidationError, match="CLAIMBOT_PG_INDEX_MEMORY"):
+            Settings(_env_file=None)

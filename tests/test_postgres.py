@@ -675,3 +675,28 @@ def test_migration_0004_backfills_postings_and_downgrades(tmp_path: Path, pg_url
         assert {claim: index.store.lexical_search(claim, 10) for claim in PARITY_CLAIMS} == claims
     finally:
         index.close()
+
+
+def test_the_hnsw_build_gets_the_memory_it_is_given(pg_url: str):
+    """CLAIMBOT_PG_INDEX_MEMORY: with too little, pgvector says the graph no longer fits and goes
+    on building on disk (slowly); with enough, it builds in memory."""
+    from claimbot.index.storage.pgvectors import build_hnsw
+
+    engine = create_engine(pg_url)
+    vectors = np.random.default_rng(0).standard_normal((3000, 384)).astype(np.float32)
+    literals = [{"e": "[" + ",".join(f"{x:.4f}" for x in v) + "]"} for v in vectors]
+    try:
+        for memory, spills in (("1MB", True), ("64MB", False)):
+            with engine.connect() as c:
+                notices: list[str] = []
+                c.connection.driver_connection.add_notice_handler(
+                    lambda d, into=notices: into.append(d.message_primary or "")
+                )
+                c.execute(text("CREATE TEMP TABLE v (e vector(384))"))
+                c.execute(text("INSERT INTO v VALUES (CAST(:e AS vector))"), literals)
+                build_hnsw(c, memory, "CREATE INDEX ON v USING hnsw (e vector_cosine_ops)")
+                assert c.execute(text("SHOW maintenance_work_mem")).scalar() == memory
+                assert any("no longer fits into maintenance_work_mem" in n for n in notices) == spills, notices
+                c.rollback()
+    finally:
+        engine.dispose()

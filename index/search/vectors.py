@@ -27,6 +27,7 @@ import faiss
 import numpy as np
 from sqlalchemy import Engine
 
+from claimbot.index.config import DEFAULT_INDEX_MEMORY
 from claimbot.index.search.marks import read_mark, remove_mark, write_mark
 from claimbot.index.storage import ChangeMark, PassageChanges, PgVectorIndex
 
@@ -84,12 +85,13 @@ def open_vector_index(
     collection_ids: Callable[[str | Sequence[str]], np.ndarray],
     blocked_ids: Callable[[], np.ndarray],
     exact_vectors: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    index_memory: str = DEFAULT_INDEX_MEMORY,
 ) -> VectorBackend:
     """The dense index that goes with this database: pgvector inside PostgreSQL, else a faiss file
     (which asks `collection_ids` which passages a collection holds, `blocked_ids` which come from
     blocked sources, and `exact_vectors` the stored vectors of the passages it re-scores)."""
     if engine.dialect.name == "postgresql":
-        return PgVectorIndex(engine, dim)
+        return PgVectorIndex(engine, dim, index_memory)
     return VectorIndex(
         path,
         dim,

@@ -31,9 +31,10 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 import claimbot.index.storage.factcheck_tables  # noqa: F401  (registers the fact-check table in Base.metadata)
 import claimbot.index.storage.feed_tables  # noqa: F401  (registers the feed tables in Base.metadata)
 import claimbot.index.storage.review_tables  # noqa: F401  (registers the review tables in Base.metadata)
+from claimbot.index.config import DEFAULT_INDEX_MEMORY
 from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs
-from claimbot.index.storage.pgvectors import HNSW_INDEX, HNSW_INDEX_DDL, column_dim
+from claimbot.index.storage.pgvectors import HNSW_INDEX, build_hnsw, column_dim
 from claimbot.index.storage.schema import Base, MetaRow, PassageRow
 
 BATCH_ROWS = 1000
@@ -76,10 +77,16 @@ def copied_tables() -> list[Table]:
 
 
 def migrate(
-    source_url: str, target_url: str, *, sample: int = DEFAULT_SAMPLE, on_progress: Progress | None = None
+    source_url: str,
+    target_url: str,
+    *,
+    sample: int = DEFAULT_SAMPLE,
+    on_progress: Progress | None = None,
+    index_memory: str = DEFAULT_INDEX_MEMORY,
 ) -> MigrationReport:
+    """`index_memory`: maintenance_work_mem for the HNSW build (CLAIMBOT_PG_INDEX_MEMORY)."""
     try:
-        return _migrate(source_url, target_url, sample, on_progress)
+        return _migrate(source_url, target_url, sample, on_progress, index_memory)
     except (ArgumentError, ImportError) as exc:  # postgres://, a driver that is not installed, a typo
         raise MigrationError(
             f"not a database URL claimbot can use ({exc}); "
@@ -91,7 +98,9 @@ def migrate(
         raise MigrationError(f"cannot reach the database: {str(exc.orig or exc).strip().splitlines()[0]}") from exc
 
 
-def _migrate(source_url: str, target_url: str, sample: int, on_progress: Progress | None) -> MigrationReport:
+def _migrate(
+    source_url: str, target_url: str, sample: int, on_progress: Progress | None, index_memory: str
+) -> MigrationReport:
     if source_url.startswith("sqlite"):
         path = source_url.split("///", 1)[-1]
         if path and path != ":memory:" and not Path(path).is_file():
@@ -113,7 +122,7 @@ def _migrate(source_url: str, target_url: str, sample: int, on_progress: Progres
         report = MigrationReport()
         for table in copied_tables():
             if table.name == PassageRow.__tablename__:
-                copied = _copy_passages(source, target, table, dim, on_progress)
+                copied = _copy_passages(source, target, table, dim, on_progress, index_memory)
             else:
                 copied = _copy_table(source, target, table, on_progress)
             report.tables.append(TableCopy(table.name, _count(source, table), copied, _count(target, table)))
@@ -183,7 +192,9 @@ def _copy_table(source: Engine, target: Engine, table: Table, on_progress: Progr
     return copied
 
 
-def _copy_passages(source: Engine, target: Engine, table: Table, dim: int | None, on_progress: Progress | None) -> int:
+def _copy_passages(
+    source: Engine, target: Engine, table: Table, dim: int | None, on_progress: Progress | None, index_memory: str
+) -> int:
     """Passages with `embedding_vec` filled from the blob in the same INSERT (no re-embedding)."""
     if dim is None:
         return _copy_table(source, target, table, on_progress)
@@ -221,8 +232,7 @@ def _copy_passages(source: Engine, target: Engine, table: Table, dim: int | None
             on_progress(table.name, done, total)
     with target.connect() as c:
         # Always (IF NOT EXISTS): also repairs a run that died between the drop and here.
-        c.execute(text("SET maintenance_work_mem = '1GB'"))
-        c.execute(text(HNSW_INDEX_DDL))
+        build_hnsw(c, index_memory)
         c.commit()
     return copied
 

@@ -17,6 +17,7 @@ import numpy as np
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import Connection, Engine, Integer, String, bindparam, column, select, table, text, update
 
+from claimbot.index.config import DEFAULT_INDEX_MEMORY
 from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL
 
 # The storage guide measured recall@10 1.000 at ef_search 64 and 128 on 100k clustered vectors;
@@ -65,10 +66,18 @@ class VectorSource(Protocol):
     def embeddings(self, ids: np.ndarray, dim: int) -> np.ndarray: ...
 
 
+def build_hnsw(c: Connection, index_memory: str, statement: str = HNSW_INDEX_DDL) -> None:
+    """Build (or rebuild) the HNSW index with `index_memory` of maintenance_work_mem: past it,
+    pgvector writes the graph to disk as it builds, many times slower (docs/deploy.md, "Tuning notes")."""
+    c.execute(text("SELECT set_config('maintenance_work_mem', :m, false)"), {"m": index_memory})
+    c.execute(text(statement))
+
+
 class PgVectorIndex:
-    def __init__(self, engine: Engine, dim: int) -> None:
+    def __init__(self, engine: Engine, dim: int, index_memory: str = DEFAULT_INDEX_MEMORY) -> None:
         self.engine = engine
         self.dim = dim
+        self.index_memory = index_memory
         self.dirty = False  # never: every change is already committed in the database
         self._ensure_dim()
 
@@ -84,7 +93,7 @@ class PgVectorIndex:
                 return
             c.execute(text(f"DROP INDEX IF EXISTS {HNSW_INDEX}"))
             c.execute(text(f"ALTER TABLE passages ALTER COLUMN embedding_vec TYPE vector({int(self.dim)}) USING NULL"))
-            c.execute(text(HNSW_INDEX_DDL))
+            build_hnsw(c, self.index_memory)
 
     # -- the VectorIndex surface -------------------------------------------------------------
     @property
@@ -128,7 +137,7 @@ class PgVectorIndex:
         with self.engine.begin() as c:
             write_vectors(c, np.asarray(ids).tolist(), vectors)
         with self.engine.connect() as c:
-            c.execute(text(f"REINDEX INDEX {HNSW_INDEX}"))
+            build_hnsw(c, self.index_memory, f"REINDEX INDEX {HNSW_INDEX}")
             c.commit()
 
     def search(
