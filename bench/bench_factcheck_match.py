@@ -2,12 +2,14 @@
 that was fact-checked" on the team's claim / fact-check pairs (data/factcheck-pairs).
 
     python bench/bench_factcheck_match.py [--target-precision 0.95]
+    python bench/bench_factcheck_match.py --test-pairs FRESH.jsonl   # fit on every pair, score FRESH once
 
 The pairs are split by group (one reviewed claim and its user claims stay together; a seeded half
 is dev, the other half test). The threshold is the lowest cosine at which dev precision reaches the
 target; only then is test scored at it. Prints the threshold, precision / recall on dev and test,
 recall by kind of match, the false matches by kind of near miss, and the precision / recall curve
-on all pairs. The encoder is the one `check` uses (claimbot.index.factchecks.MultilingualEncoder).
+on all pairs. With --test-pairs, both thresholds are fitted on every pair of --pairs and the other
+file, written apart and never used to fit, is the test. The encoder is the one `check` uses (claimbot.index.factchecks.MultilingualEncoder).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from claimbot.index.config import Settings
 from claimbot.index.factchecks import MultilingualEncoder, detect_language, disagreement, same_language, stance_reads
 from claimbot.index.stance import StanceModel, packaged_model_dir
 
@@ -39,6 +42,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pairs", type=Path, default=PAIRS)
     ap.add_argument("--target-precision", type=float, default=0.95)
+    ap.add_argument("--test-pairs", type=Path, help="fit on every pair of --pairs, test on these pairs")
     ap.add_argument(
         "--stance",
         action=argparse.BooleanOptionalAction,
@@ -46,9 +50,16 @@ def main() -> None:
         help="the stance model's check on English pairs",
     )
     a = ap.parse_args()
-    rows = [json.loads(line) for line in a.pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = _read(a.pairs)
     groups = sorted({r["group"] for r in rows})
     dev_groups = set(random.Random(13).sample(groups, len(groups) // 2))
+    if a.test_pairs:
+        dev_groups = set(groups)
+        fresh = _read(a.test_pairs)
+        if {r["group"] for r in fresh} & dev_groups:
+            ap.error("--test-pairs shares group ids with --pairs")
+        rows += fresh
+        groups = sorted({r["group"] for r in rows})
     encoder = MultilingualEncoder()
     texts = sorted({r["claim"] for r in rows} | {r["reviewed"] for r in rows})
     vectors = dict(zip(texts, encoder.encode(texts), strict=True))
@@ -102,6 +113,15 @@ def main() -> None:
         p, r, n = precision_recall(scores[mask] - thresholds[mask], gold[mask], 0.0)
         print(f"both thresholds  {name:<4}  precision {p:.3f}  recall {r:.3f}  ({n} matched)")
 
+    defaults = Settings(_env_file=None)
+    shipped = np.where(cross, defaults.factcheck_threshold_cross, defaults.factcheck_threshold)
+    for name, mask in (("dev", dev), ("test", ~dev)):
+        p, r, n = precision_recall(scores[mask] - shipped[mask], gold[mask], 0.0)
+        print(
+            f"the settings' defaults ({defaults.factcheck_threshold:.2f} / {defaults.factcheck_threshold_cross:.2f}) "
+            f"{name:<4}  precision {p:.3f}  recall {r:.3f}  ({n} matched)"
+        )
+
     predicted = scores >= thresholds
     kinds = Counter(r["kind"] for r in rows)
     hit = Counter(r["kind"] for r, m in zip(rows, predicted, strict=True) if m)
@@ -115,6 +135,10 @@ def main() -> None:
 
 
 MATCHING = {"paraphrase", "translation", "partial"}
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 if __name__ == "__main__":
