@@ -77,10 +77,10 @@ class Settings(BaseSettings):
     # similarity to a claim reviewed reaches the threshold (cosine, multilingual encoder) is shown
     # with its rating first. The threshold is measured on data/factcheck-pairs (docs/factchecks.md).
     factchecks: bool = Field(default=True, validation_alias="CLAIMBOT_FACTCHECKS")
-    factcheck_threshold: float = Field(default=0.85, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD")
+    factcheck_threshold: float = Field(default=0.87, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD")
     # The same, for a claim and a claim reviewed in two languages (translations score lower).
     factcheck_threshold_cross: float = Field(
-        default=0.60, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD_CROSS"
+        default=0.65, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD_CROSS"
     )
 
     fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
