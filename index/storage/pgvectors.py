@@ -69,7 +69,8 @@ class VectorSource(Protocol):
 def build_hnsw(c: Connection, index_memory: str, statement: str = HNSW_INDEX_DDL) -> None:
     """Build (or rebuild) the HNSW index with `index_memory` of maintenance_work_mem: past it,
     pgvector writes the graph to disk as it builds, many times slower (docs/deploy.md, "Tuning notes")."""
-    c.execute(text("SELECT set_config('maintenance_work_mem', :m, false)"), {"m": index_memory})
+    # For this transaction only: the pooled connection goes back to its default afterwards.
+    c.execute(text("SELECT set_config('maintenance_work_mem', :m, true)"), {"m": index_memory})
     c.execute(text(statement))
 
 
