@@ -9,7 +9,8 @@ is dev, the other half test). The threshold is the lowest cosine at which dev pr
 target; only then is test scored at it. Prints the threshold, precision / recall on dev and test,
 recall by kind of match, the false matches by kind of near miss, and the precision / recall curve
 on all pairs. With --test-pairs, both thresholds are fitted on every pair of --pairs and the other
-file, written apart and never used to fit, is the test. The encoder is the one `check` uses (claimbot.index.factchecks.MultilingualEncoder).
+file, written apart and never used to fit, is the test. The encoder is the one `check` uses
+(claimbot.index.factchecks.MultilingualEncoder).
 """
 
 from __future__ import annotations
