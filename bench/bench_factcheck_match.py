@@ -1,16 +1,24 @@
-"""Where the fact-check match threshold goes: precision and recall of "this claim is the claim
-that was fact-checked" on the team's claim / fact-check pairs (data/factcheck-pairs).
+"""How well a claim is matched to the claim a fact-checker reviewed: precision and recall of "this
+claim is the claim that was fact-checked" on the team's claim / fact-check pairs (data/factcheck-pairs).
 
-    python bench/bench_factcheck_match.py [--target-precision 0.95]
-    python bench/bench_factcheck_match.py --test-pairs FRESH.jsonl   # fit on every pair, score FRESH once
+    python bench/bench_factcheck_match.py                       # the fitting pairs, split in halves
+    python bench/bench_factcheck_match.py --test-pairs data/factcheck-pairs/fresh3.jsonl   # fit on all, test once
 
-The pairs are split by group (one reviewed claim and its user claims stay together; a seeded half
-is dev, the other half test). The threshold is the lowest cosine at which dev precision reaches the
-target; only then is test scored at it. Prints the threshold, precision / recall on dev and test,
-recall by kind of match, the false matches by kind of near miss, and the precision / recall curve
-on all pairs. With --test-pairs, both thresholds are fitted on every pair of --pairs and the other
-file, written apart and never used to fit, is the test. The encoder is the one `check` uses
-(claimbot.index.factchecks.MultilingualEncoder).
+The match `check` applies (index/factchecks/service.py), by kind of pair:
+- both claims English (as `detect_language` reads them; unsure counts as English): similarity in
+  the multilingual encoder at least the reader's `candidate_similarity`, no detail disagreement
+  (index/factchecks/match.py), and the fact-check reader's `supports` at its threshold (both
+  shipped in index/factchecks/weights/stance.json, fixed when the reader was trained);
+- one language the reader cannot read: similarity at least CLAIMBOT_FACTCHECK_THRESHOLD, no
+  detail disagreement;
+- two languages: similarity at least CLAIMBOT_FACTCHECK_THRESHOLD_CROSS, no detail disagreement.
+
+The two similarity thresholds are refitted on the fitting pairs by the rule used since the first
+measurement (the lowest threshold with precision >= the target) and printed beside the settings'
+defaults; the test pairs are scored at the defaults. In the same run the rule shipped before the
+reader (one language 0.87 with the stance model's `supports` for English pairs, two languages
+0.65) is scored on the same pairs, for the comparison docs/prereg/factcheck-reader.md asks for.
+Without --test-pairs the fitting pairs' groups are split in seeded halves (dev / test), as before.
 """
 
 from __future__ import annotations
@@ -24,118 +32,120 @@ from pathlib import Path
 import numpy as np
 
 from claimbot.index.config import Settings
-from claimbot.index.factchecks import MultilingualEncoder, detect_language, disagreement, same_language, stance_reads
+from claimbot.index.factchecks import (
+    FactCheckReader,
+    MultilingualEncoder,
+    detect_language,
+    disagreement,
+    same_language,
+    stance_reads,
+)
 from claimbot.index.stance import StanceModel, packaged_model_dir
 
 REPO = Path(__file__).resolve().parents[1]
-PAIRS = REPO / "data" / "factcheck-pairs" / "pairs.jsonl"
+FITTING = [REPO / "data" / "factcheck-pairs" / f"{name}.jsonl" for name in ("pairs", "fresh", "fresh2")]
+MATCHING = {"paraphrase", "translation", "partial"}
+# The rule shipped before the reader (docs/factchecks.md, 2026-12-05, session 7).
+PREVIOUS_ONE_LANGUAGE, PREVIOUS_CROSS = 0.87, 0.65
 
 
-def precision_recall(scores: np.ndarray, gold: np.ndarray, threshold: float) -> tuple[float, float, int]:
-    predicted = scores >= threshold
+def precision_recall(predicted: np.ndarray, gold: np.ndarray) -> tuple[float, float, int]:
     tp = int((predicted & gold).sum())
     precision = tp / int(predicted.sum()) if predicted.any() else 1.0
     recall = tp / int(gold.sum()) if gold.any() else 0.0
     return precision, recall, int(predicted.sum())
 
 
+def fitted_threshold(similarity: np.ndarray, gold: np.ndarray, target: float) -> float | None:
+    for t in np.round(np.arange(0.30, 0.99, 0.01), 2):
+        p, _, n = precision_recall(similarity >= t, gold)
+        if n and p >= target:
+            return float(t)
+    return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--pairs", type=Path, default=PAIRS)
+    ap.add_argument("--pairs", type=Path, nargs="+", default=FITTING, help="the fitting pairs")
     ap.add_argument("--target-precision", type=float, default=0.95)
-    ap.add_argument("--test-pairs", type=Path, help="fit on every pair of --pairs, test on these pairs")
-    ap.add_argument(
-        "--stance",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="the stance model's check on English pairs",
-    )
+    ap.add_argument("--test-pairs", type=Path, help="fit on every pair of --pairs, score these once")
     a = ap.parse_args()
-    rows = _read(a.pairs)
+    rows = [r for path in a.pairs for r in _read(path)]
     groups = sorted({r["group"] for r in rows})
-    dev_groups = set(random.Random(13).sample(groups, len(groups) // 2))
     if a.test_pairs:
-        dev_groups = set(groups)
-        fresh = _read(a.test_pairs)
-        if {r["group"] for r in fresh} & dev_groups:
+        test_rows = _read(a.test_pairs)
+        if {r["group"] for r in test_rows} & set(groups):
             ap.error("--test-pairs shares group ids with --pairs")
-        rows += fresh
-        groups = sorted({r["group"] for r in rows})
+        fit = np.array([True] * len(rows) + [False] * len(test_rows))
+        rows += test_rows
+    else:
+        dev_groups = set(random.Random(13).sample(groups, len(groups) // 2))
+        fit = np.array([r["group"] in dev_groups for r in rows])
+    print(f"{len(rows)} pairs: fitting {int(fit.sum())}, test {int((~fit).sum())}")
+
     encoder = MultilingualEncoder()
     texts = sorted({r["claim"] for r in rows} | {r["reviewed"] for r in rows})
     vectors = dict(zip(texts, encoder.encode(texts), strict=True))
-    similarity = np.array([float(vectors[r["claim"]] @ vectors[r["reviewed"]]) for r in rows])
-    # A pair whose checkable details disagree never matches, whatever its similarity (as in `check`).
-    vetoes = [disagreement(r["claim"], r["reviewed"]) for r in rows]
-    if a.stance:
-        # Where both claims read as English, the claim reviewed must also support the claim in the
-        # stance model (ClaimIndex._reviewed_supports), as `check` asks.
-        english = [
-            stance_reads(detect_language(r["claim"])) and stance_reads(detect_language(r["reviewed"])) for r in rows
-        ]
-        model = StanceModel(packaged_model_dir())
-        labels = [s.label for s in model.score([(r["claim"], r["reviewed"]) for r in rows])]
-        vetoes = [
-            v or ("stance" if e and label != "supports" else None)
-            for v, e, label in zip(vetoes, english, labels, strict=True)
-        ]
-    scores = np.where([v is None for v in vetoes], similarity, -1.0)
-    print("vetoed by the detail rules:", dict(Counter((r["kind"], v) for r, v in zip(rows, vetoes, strict=True) if v)))
-    gold = np.array([bool(r["match"]) for r in rows])
-    dev = np.array([r["group"] in dev_groups for r in rows])
-    print(f"{len(rows)} pairs in {len(groups)} groups: dev {int(dev.sum())} pairs, test {int((~dev).sum())}")
-
-    # A claim and a claim reviewed in two languages score lower in the encoder than a paraphrase in
-    # one (translations 0.66-0.76 on the dev half): each kind of pair gets its own threshold, as
-    # `check` applies them (CLAIMBOT_FACTCHECK_THRESHOLD, CLAIMBOT_FACTCHECK_THRESHOLD_CROSS).
     languages = {t: detect_language(t) for t in texts}
+    similarity = np.array([float(vectors[r["claim"]] @ vectors[r["reviewed"]]) for r in rows])
+    agree = np.array([disagreement(r["claim"], r["reviewed"]) is None for r in rows])
+    gold = np.array([bool(r["match"]) for r in rows])
+    english = np.array([stance_reads(languages[r["claim"]]) and stance_reads(languages[r["reviewed"]]) for r in rows])
     cross = np.array([not same_language(languages[r["claim"]], languages[r["reviewed"]]) for r in rows])
-    candidates = np.round(np.arange(0.30, 0.99, 0.01), 2)
-    thresholds = np.zeros(len(rows))
-    for label, kind in (("same language", ~cross), ("cross-language", cross)):
-        mask = dev & kind
-        chosen = next(
-            (
-                float(t)
-                for t in candidates
-                if precision_recall(scores[mask], gold[mask], t)[0] >= a.target_precision
-                and precision_recall(scores[mask], gold[mask], t)[2] > 0
-            ),
-            None,
-        )
-        if chosen is None:
-            print(f"{label}: no threshold reaches dev precision {a.target_precision}")
-            return
-        thresholds[kind] = chosen
-        for name, part in (("dev", dev), ("test", ~dev)):
-            p, r, n = precision_recall(scores[part & kind], gold[part & kind], chosen)
-            print(f"{label:<15} threshold {chosen:.2f}  {name:<4}  precision {p:.3f}  recall {r:.3f}  ({n} matched)")
-    for name, mask in (("dev", dev), ("test", ~dev), ("all", np.ones_like(dev))):
-        p, r, n = precision_recall(scores[mask] - thresholds[mask], gold[mask], 0.0)
-        print(f"both thresholds  {name:<4}  precision {p:.3f}  recall {r:.3f}  ({n} matched)")
+    other = ~english & ~cross
+    pairs = [(r["claim"], r["reviewed"]) for r in rows]
+
+    reader = FactCheckReader()
+    read = np.zeros(len(rows), dtype=bool)
+    english_rows = np.flatnonzero(english)
+    read[english_rows] = reader.same_claim_pairs([pairs[i] for i in english_rows])
+    stance = StanceModel(packaged_model_dir())
+    supports = np.array([s.label == "supports" for s in stance.score(pairs)])
 
     defaults = Settings(_env_file=None)
-    shipped = np.where(cross, defaults.factcheck_threshold_cross, defaults.factcheck_threshold)
-    for name, mask in (("dev", dev), ("test", ~dev)):
-        p, r, n = precision_recall(scores[mask] - shipped[mask], gold[mask], 0.0)
-        print(
-            f"the settings' defaults ({defaults.factcheck_threshold:.2f} / {defaults.factcheck_threshold_cross:.2f}) "
-            f"{name:<4}  precision {p:.3f}  recall {r:.3f}  ({n} matched)"
-        )
+    for label, kind, default in (
+        ("one language, not English", other, defaults.factcheck_threshold),
+        ("two languages", cross, defaults.factcheck_threshold_cross),
+    ):
+        mask = fit & kind
+        chosen = fitted_threshold(np.where(agree[mask], similarity[mask], -1.0), gold[mask], a.target_precision)
+        shown = "none reaches it" if chosen is None else f"{chosen:.2f}"
+        print(f"{label}: fitted threshold (precision >= {a.target_precision}) {shown}; the default is {default:.2f}")
 
-    predicted = scores >= thresholds
-    kinds = Counter(r["kind"] for r in rows)
-    hit = Counter(r["kind"] for r, m in zip(rows, predicted, strict=True) if m)
-    print("\nmatched, by kind (all pairs):")
+    now = agree & np.where(
+        english,
+        (similarity >= reader.config.candidate_similarity) & read,
+        similarity >= np.where(cross, defaults.factcheck_threshold_cross, defaults.factcheck_threshold),
+    )
+    before = (
+        agree
+        & (similarity >= np.where(cross, PREVIOUS_CROSS, PREVIOUS_ONE_LANGUAGE))
+        & np.where(english, supports, True)
+    )
+    print(
+        f"\nthe match now: reader {reader.config.version} (similarity >= {reader.config.candidate_similarity:.2f}), "
+        f"one language {defaults.factcheck_threshold:.2f}, two {defaults.factcheck_threshold_cross:.2f}; "
+        f"before: {PREVIOUS_ONE_LANGUAGE} with the stance model's supports, two {PREVIOUS_CROSS}"
+    )
+    for part_name, part in (("fitting", fit), ("test", ~fit)):
+        print(f"\n{part_name} pairs        | now: precision  recall  matched | before: precision  recall  matched")
+        for label, kind in (
+            ("English / English", english),
+            ("one language, other", other),
+            ("two languages", cross),
+            ("all", np.ones(len(rows), dtype=bool)),
+        ):
+            mask = part & kind
+            p, r, n = precision_recall(now[mask], gold[mask])
+            bp, br, bn = precision_recall(before[mask], gold[mask])
+            print(f"  {label:<21} ({int(mask.sum()):>4}) | {p:.3f}  {r:.3f}  {n:>4} | {bp:.3f}  {br:.3f}  {bn:>4}")
+
+    test = ~fit
+    kinds = Counter(r["kind"] for r, t in zip(rows, test, strict=True) if t)
+    hit = Counter(r["kind"] for r, m, t in zip(rows, now, test, strict=True) if m and t)
+    print("\nmatched now, by kind (test pairs):")
     for kind, n in kinds.most_common():
         print(f"  {kind:<17} {hit[kind]:>3} of {n:<3}  ({'should match' if kind in MATCHING else 'near miss'})")
-    print("\nprecision / recall on all pairs by threshold:")
-    for t in (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.87, 0.9):
-        p, r, n = precision_recall(scores, gold, t)
-        print(f"  {t:.2f}  precision {p:.3f}  recall {r:.3f}  ({n} matched)")
-
-
-MATCHING = {"paraphrase", "translation", "partial"}
 
 
 def _read(path: Path) -> list[dict]:

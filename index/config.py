@@ -73,11 +73,13 @@ class Settings(BaseSettings):
     # (docs/benchmarks.md, "Relevance floor"); 0 shows every retrieved passage.
     relevance_floor: float = Field(default=0.20, ge=0, le=1, validation_alias="CLAIMBOT_RELEVANCE_FLOOR")
 
-    # Published fact-checks (schema.org ClaimReview on ingested pages): stored, and a claim whose
-    # similarity to a claim reviewed reaches the threshold (cosine, multilingual encoder) is shown
-    # with its rating first. The threshold is measured on data/factcheck-pairs (docs/factchecks.md).
+    # Published fact-checks (schema.org ClaimReview on ingested pages): stored, and a claim that
+    # matches a claim reviewed is shown with its rating first. Two English claims match when the
+    # fact-check reader says so (its threshold ships with it); otherwise the similarity (cosine,
+    # multilingual encoder) decides: this threshold within one language, the next across two.
+    # Both are measured on data/factcheck-pairs (docs/factchecks.md).
     factchecks: bool = Field(default=True, validation_alias="CLAIMBOT_FACTCHECKS")
-    factcheck_threshold: float = Field(default=0.87, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD")
+    factcheck_threshold: float = Field(default=0.92, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD")
     # The same, for a claim and a claim reviewed in two languages (translations score lower).
     factcheck_threshold_cross: float = Field(
         default=0.65, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD_CROSS"

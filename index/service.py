@@ -43,6 +43,7 @@ from claimbot.index.evaluation import (
     format_stance_report,
 )
 from claimbot.index.factchecks import (
+    FactCheckReader,
     FactCheckService,
     MultilingualEncoder,
     detect_language,
@@ -285,12 +286,14 @@ class ClaimIndex:
         self._facts: dict[tuple[object, ...], tuple[float, object]] = {}
         self._facts_lock = threading.Lock()
         self._sweep_lock = threading.Lock()
+        self._reader = FactCheckReader(threads=settings.stance_threads)
         self.fact_checks = FactCheckService(
             self.store.session,
             MultilingualEncoder(),
             settings.factcheck_threshold,
-            confirm=self._reviewed_supports,
+            confirm=self._reader.same_claim,
             cross_threshold=settings.factcheck_threshold_cross,
+            read_from=self._reader.config.candidate_similarity,
         )
 
     # -- lazily loaded parts ----------------------------------------------------------------
@@ -775,11 +778,6 @@ class ClaimIndex:
             fact_checks=fact_checks,
             language=language,
         )
-
-    def _reviewed_supports(self, claim: str, reviewed: list[str]) -> list[bool]:
-        """Whether each claim reviewed, read as evidence, supports the claim (any side the stance
-        model gives above its side threshold, confident or not)."""
-        return [s.label == "supports" for s in self.stance.score([(claim, r) for r in reviewed])]
 
     def summary(self, collection: Collections = None) -> CorpusSummary:
         """What a search covers: counts, sources, the most frequent outlets, the date range.

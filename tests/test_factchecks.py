@@ -97,7 +97,7 @@ def test_a_claim_that_was_fact_checked_is_answered_with_the_rating_first(fact_in
     result = fact_index.check("The new Springfield stadium cost only 2 million dollars to build")
     [match] = result.fact_checks
     assert match.fact_check.reviewer == "Springfield Fact Desk"
-    assert match.similarity >= fact_index.settings.factcheck_threshold
+    assert match.similarity >= fact_index.fact_checks.read_from
     assert result.reason is not None
     assert result.reason.startswith("Springfield Fact Desk rated a matching claim Pants on Fire (2026-03-02)")
     assert result.passages, "the fact-check is shown beside the passages, never instead of them"
@@ -161,7 +161,7 @@ def test_cli_lists_and_removes_fact_checks(fact_index):
 
 
 @pytest.mark.slow
-def test_an_english_match_needs_the_claim_reviewed_to_support_the_claim(fact_index):
+def test_an_english_match_is_decided_by_the_reader(fact_index):
     claim = "The new Springfield stadium cost only 2 million dollars to build"
     asked: list[tuple[str, list[str]]] = []
 
@@ -169,13 +169,22 @@ def test_an_english_match_needs_the_claim_reviewed_to_support_the_claim(fact_ind
         asked.append((c, reviewed))
         return [False] * len(reviewed)
 
+    real = fact_index.fact_checks.confirm
     fact_index.fact_checks.confirm = refuse
     assert fact_index.check(claim).fact_checks == []
     assert asked == [(claim, ["The new Springfield stadium cost only 2 million dollars to build."])]
-    # The stance model reads English only: a Spanish claim is never put to it.
+    # The reader reads English only: a Spanish claim is never put to it.
     asked.clear()
     spanish = fact_index.check("El nuevo estadio de Springfield costó solo 2 millones de dólares")
     assert [m.fact_check.reviewer for m in spanish.fact_checks] == ["Springfield Fact Desk"] and asked == []
+    fact_index.fact_checks.confirm = real
+    # The shipped reader: an informal paraphrase far below the one-language similarity threshold
+    # matches; the same words about another town, in lower case (the name rule reads capitals), do not.
+    paraphrase = "springfield's new stadium only cost $2 million to build?? lol"
+    [match] = fact_index.check(paraphrase).fact_checks
+    assert match.fact_check.reviewer == "Springfield Fact Desk"
+    assert match.similarity < fact_index.fact_checks.threshold
+    assert fact_index.check("shelbyville's new stadium only cost $2 million to build?? lol").fact_checks == []
 
 
 @pytest.mark.slow

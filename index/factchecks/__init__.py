@@ -9,9 +9,11 @@ from claimbot.index.factchecks.encoder import MultilingualEncoder
 from claimbot.index.factchecks.language import detect_language, language_name, same_language, stance_reads
 from claimbot.index.factchecks.markup import claim_reviews, normalise_rating
 from claimbot.index.factchecks.match import disagreement
+from claimbot.index.factchecks.reader import FactCheckReader, packaged_reader_dir, reader_config
 from claimbot.index.factchecks.service import FactCheckService, with_fact_checks
 
 __all__ = [
+    "FactCheckReader",
     "FactCheckService",
     "MultilingualEncoder",
     "claim_reviews",
@@ -20,6 +22,8 @@ __all__ = [
     "language_name",
     "same_language",
     "normalise_rating",
+    "packaged_reader_dir",
+    "reader_config",
     "stance_reads",
     "with_fact_checks",
 ]
