@@ -43,7 +43,7 @@ from claimbot.index.factchecks import (
 from claimbot.index.stance import StanceModel, packaged_model_dir
 
 REPO = Path(__file__).resolve().parents[1]
-FITTING = [REPO / "data" / "factcheck-pairs" / f"{name}.jsonl" for name in ("pairs", "fresh", "fresh2")]
+FITTING = [REPO / "data" / "factcheck-pairs" / f"{name}.jsonl" for name in ("pairs", "fresh", "fresh2", "fresh3")]
 MATCHING = {"paraphrase", "translation", "partial"}
 # The rule shipped before the reader (docs/factchecks.md, 2026-12-05, session 7).
 PREVIOUS_ONE_LANGUAGE, PREVIOUS_CROSS = 0.87, 0.65
@@ -69,6 +69,13 @@ def main() -> None:
     ap.add_argument("--pairs", type=Path, nargs="+", default=FITTING, help="the fitting pairs")
     ap.add_argument("--target-precision", type=float, default=0.95)
     ap.add_argument("--test-pairs", type=Path, help="fit on every pair of --pairs, score these once")
+    ap.add_argument("--reader", type=Path, default=None, help="a fact-check reader folder (default: the packaged one)")
+    ap.add_argument(
+        "--at",
+        choices=("defaults", "fitted"),
+        default="defaults",
+        help="score at the settings' similarity thresholds, or at those refitted on the fitting pairs",
+    )
     a = ap.parse_args()
     rows = [r for path in a.pairs for r in _read(path)]
     groups = sorted({r["group"] for r in rows})
@@ -95,7 +102,7 @@ def main() -> None:
     other = ~english & ~cross
     pairs = [(r["claim"], r["reviewed"]) for r in rows]
 
-    reader = FactCheckReader()
+    reader = FactCheckReader(a.reader)
     read = np.zeros(len(rows), dtype=bool)
     english_rows = np.flatnonzero(english)
     read[english_rows] = reader.same_claim_pairs([pairs[i] for i in english_rows])
@@ -103,19 +110,19 @@ def main() -> None:
     supports = np.array([s.label == "supports" for s in stance.score(pairs)])
 
     defaults = Settings(_env_file=None)
-    for label, kind, default in (
-        ("one language, not English", other, defaults.factcheck_threshold),
-        ("two languages", cross, defaults.factcheck_threshold_cross),
-    ):
+    thresholds = {"one": defaults.factcheck_threshold, "cross": defaults.factcheck_threshold_cross}
+    for key, label, kind in (("one", "one language, not English", other), ("cross", "two languages", cross)):
         mask = fit & kind
         chosen = fitted_threshold(np.where(agree[mask], similarity[mask], -1.0), gold[mask], a.target_precision)
         shown = "none reaches it" if chosen is None else f"{chosen:.2f}"
-        print(f"{label}: fitted threshold (precision >= {a.target_precision}) {shown}; the default is {default:.2f}")
+        print(f"{label}: fitted threshold (precision >= {a.target_precision}) {shown}; the default is {thresholds[key]:.2f}")
+        if a.at == "fitted" and chosen is not None:
+            thresholds[key] = chosen
 
     now = agree & np.where(
         english,
         (similarity >= reader.config.candidate_similarity) & read,
-        similarity >= np.where(cross, defaults.factcheck_threshold_cross, defaults.factcheck_threshold),
+        similarity >= np.where(cross, thresholds["cross"], thresholds["one"]),
     )
     before = (
         agree
@@ -124,7 +131,7 @@ def main() -> None:
     )
     print(
         f"\nthe match now: reader {reader.config.version} (similarity >= {reader.config.candidate_similarity:.2f}), "
-        f"one language {defaults.factcheck_threshold:.2f}, two {defaults.factcheck_threshold_cross:.2f}; "
+        f"one language {thresholds['one']:.2f}, two {thresholds['cross']:.2f}; "
         f"before: {PREVIOUS_ONE_LANGUAGE} with the stance model's supports, two {PREVIOUS_CROSS}"
     )
     for part_name, part in (("fitting", fit), ("test", ~fit)):

@@ -32,7 +32,7 @@ from train.export import export_onnx, fp16_storage
 from train.settings import L2I, LABELS
 
 REPO = Path(__file__).resolve().parents[1]
-FITTING = [REPO / "data" / "factcheck-pairs" / f"{name}.jsonl" for name in ("pairs", "fresh", "fresh2")]
+FITTING = [REPO / "data" / "factcheck-pairs" / f"{name}.jsonl" for name in ("pairs", "fresh", "fresh2", "fresh3")]
 # Another assertion about the same people says nothing about the claim; a changed slot contradicts it.
 NEUTRAL_KINDS = {"topic", "unrelated"}
 EPOCHS, LR, WEIGHT_DECAY, BATCH, MAX_TOKENS, SEED = 3, 2e-5, 0.01, 16, 128, 0
