@@ -115,7 +115,9 @@ def main() -> None:
         mask = fit & kind
         chosen = fitted_threshold(np.where(agree[mask], similarity[mask], -1.0), gold[mask], a.target_precision)
         shown = "none reaches it" if chosen is None else f"{chosen:.2f}"
-        print(f"{label}: fitted threshold (precision >= {a.target_precision}) {shown}; the default is {thresholds[key]:.2f}")
+        print(
+            f"{label}: fitted threshold (precision >= {a.target_precision}) {shown}; the default is {thresholds[key]:.2f}"
+        )
         if a.at == "fitted" and chosen is not None:
             thresholds[key] = chosen
 

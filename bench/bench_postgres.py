@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_index import articles, claims, write_batch  # noqa: E402
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
-from claimbot.index.config import Settings  # noqa: E402
+from claimbot.index.config import PgFullText, Settings  # noqa: E402
 from claimbot.index.corpus import SourceOptions, read_inputs  # noqa: E402
 from claimbot.index.service import ClaimIndex  # noqa: E402
 
@@ -159,6 +159,14 @@ def main() -> None:
         dense_search = none if args.no_dense else timings(lambda q: index.vectors.search(vectors[q], k), queries)
         lexical = timings(lambda q: index.store.lexical_search(q, k), queries)
         every = every_posting_baseline(index, queries, k) if index.store.is_postgres else None
+        beside = None
+        if index.store.is_postgres and settings.pg_fulltext is PgFullText.TANTIVY:
+            # The Tantivy index a `serve` keeps on PostgreSQL: built from the database on first use,
+            # then each search reads the change log's two marks first, as a check does.
+            started = time.perf_counter()
+            _ = index.fulltext
+            built = time.perf_counter() - started
+            beside = {"build_s": built, **timings(lambda q: index.lexical_search(q, k), queries)}
         check = None if args.no_stance else timings(lambda q: index.check(q), queries)
         row = {
             "backend": backend,
@@ -169,6 +177,7 @@ def main() -> None:
             "dense_search": dense_search,
             "lexical_search": lexical,
             "lexical_every_posting": every,
+            "lexical_tantivy_beside": beside,
             "passages_table_size": database_size(index),
         }
         rows.append(row)
@@ -180,6 +189,13 @@ def main() -> None:
             f"{lexical['p50_ms']:>7.2f}ms {lexical['p95_ms']:>5.2f}ms {row['passages_table_size']:>10}",
             flush=True,
         )
+        if beside:
+            print(
+                f"{'':>9} full text in the Tantivy index beside the process (CLAIMBOT_PG_FULLTEXT=tantivy): "
+                f"{beside['p50_ms']:.2f} / {beside['p95_ms']:.2f} ms p50 / p95 (first build from the "
+                f"database {beside['build_s']:.1f} s)",
+                flush=True,
+            )
         if every:
             print(
                 f"{'':>9} full text reading every posting (MaxScore off): {every['p50_ms']:.2f} / "

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from claimbot.index.config import Settings, parse_duration
+from claimbot.index.config import PgFullText, Settings, parse_duration
 from claimbot.index.corpus import (
     DEFAULT_USER_AGENT,
     JSONL_SUFFIXES,
@@ -355,11 +355,15 @@ class ClaimIndex:
         if fulltext is None:
             with self._lock:
                 if self._fulltext is None:
-                    opened = open_fulltext(self.store, self.settings.vector_dir / FULLTEXT_DIRECTORY)
+                    opened = open_fulltext(
+                        self.store,
+                        self.settings.vector_dir / FULLTEXT_DIRECTORY,
+                        in_database=self.settings.pg_fulltext is PgFullText.DATABASE,
+                    )
                     self._follow(opened)
                     self._fulltext = opened
                 return self._fulltext
-        if self._passages_mark() != self._fulltext_synced_at:
+        if self._fulltext_mark() != self._fulltext_synced_at:
             self._follow(fulltext)
         return fulltext
 
@@ -368,12 +372,22 @@ class ClaimIndex:
         return self.fulltext.search(query, k, collection)
 
     def _follow(self, fulltext: FullTextBackend) -> None:
-        mark = self._passages_mark()  # before: a write during the catch-up moves it again
+        mark = self._fulltext_mark()  # before: a write during the catch-up moves it again
         if fulltext.catch_up():
             self._fulltext_synced_at = mark
 
     def _passages_mark(self) -> str | None:
         return None if self.store.is_postgres else self.store.get_meta(PASSAGE_ID_MARK)
+
+    def _fulltext_mark(self) -> str | None:
+        """What tells the full-text index that the passages changed: on SQLite the passages' mark;
+        on PostgreSQL, where other processes and hosts write, the change log's newest entries (two
+        key lookups a check); nothing where the database searches itself."""
+        if not self.store.is_postgres:
+            return self._passages_mark()
+        if self.settings.pg_fulltext is PgFullText.DATABASE:
+            return None
+        return str(self.store.change_mark())
 
     def _catch_up(self, vectors: VectorBackend) -> None:
         """Take in passages another process wrote since the last sync (`claimbot ingest` beside `serve`).
@@ -458,8 +472,10 @@ class ClaimIndex:
         report = ingestor.run(items)
         self._corpus_changed()
         # The full-text index takes the new passages now, not in the next user's check (nor, after
-        # a `claimbot ingest`, in the first check of the `serve` beside it).
-        _ = self.fulltext
+        # a `claimbot ingest`, in the first check of the `serve` beside it). An ingest worker on
+        # PostgreSQL that never searched keeps no index of its own.
+        if not self.store.is_postgres or self._fulltext is not None:
+            _ = self.fulltext
         return report
 
     # -- watched claims (docs/moderators.md) ----------------------------------------------------

@@ -23,6 +23,7 @@ from claimbot.index.config import Settings
 from claimbot.index.corpus.sources import SourceOptions, read_inputs
 from claimbot.index.records import ArticleRef, CheckResult, PassageResult
 from claimbot.index.review import ReviewService
+from claimbot.index.search.fulltext import DIRECTORY as FULLTEXT_DIRECTORY
 from claimbot.index.search.retrieve import reciprocal_rank_fusion
 from claimbot.index.service import ClaimIndex
 from claimbot.index.storage import db
@@ -700,3 +701,83 @@ def test_the_hnsw_build_gets_the_memory_it_is_given(pg_url: str):
                 c.rollback()
     finally:
         engine.dispose()
+
+
+# -- full text beside the database (migration 0013) -------------------------------------------------
+def _copy_passage_sql() -> str:
+    """An INSERT that copies one passage under a new id (every column but the id)."""
+    from claimbot.index.storage.schema import PassageRow
+
+    columns = ", ".join(c.name for c in PassageRow.__table__.columns if c.name != "id")
+    return f"INSERT INTO passages ({columns}, embedding_vec) SELECT {columns}, embedding_vec FROM passages WHERE id = :id RETURNING id"
+
+
+def test_passage_writes_commit_in_the_order_of_their_ids(tmp_path: Path, pg_url: str):
+    """A transaction that has taken passage ids holds every other passage write until it commits,
+    so a cache that read up to some id can never miss a smaller one committed later."""
+    index = ClaimIndex(_settings(tmp_path / "home", pg_url), embedder=HashEmbedder())
+    folder = tmp_path / "in"
+    folder.mkdir()
+    later = _article(folder, "later", "Flood in Porto\n\nThe harbour of Porto flooded on Tuesday. Boats were lost.")
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        assert index.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+        first = min(index.store.passage_ids())
+        with ctx.Pool(1) as pool, index.store.engine.connect() as holder:
+            holder.begin()
+            held = holder.execute(text(_copy_passage_sql()), {"id": first}).scalar_one()
+            job = pool.apply_async(_ingest_worker, (str(tmp_path / "worker"), pg_url, later))
+            with index.store.engine.connect() as watcher:
+                _wait_for_lock_waiters(watcher, "advisory", 1, [job])
+            holder.commit()
+            assert job.get(timeout=120) == (1, 0)
+        [article] = index.find_articles("https://example.org/later")
+        written = index.store.article_passage_ids([article.id])
+        assert written and min(written) > held
+    finally:
+        index.close()
+
+
+def test_full_text_on_postgresql_follows_what_other_processes_write_and_remove(tmp_path: Path, pg_url: str):
+    serve = ClaimIndex(_settings(tmp_path / "serve", pg_url), embedder=HashEmbedder())
+    other = ClaimIndex(_settings(tmp_path / "other", pg_url), embedder=HashEmbedder())
+    folder = tmp_path / "in"
+    folder.mkdir()
+    try:
+        assert serve.settings.pg_fulltext == "tantivy"
+        assert serve.ingest(read_inputs([str(DEMO_CORPUS)], SourceOptions())).added == 1
+        assert serve.lexical_search("Pérez", 5)
+        assert serve.lexical_search("zeppelin", 5) == []
+        path = _article(folder, "zeppelin", "Airship in Porto\n\nA zeppelin landed in the harbour of Porto on Tuesday.")
+        assert other.ingest(read_inputs([path], SourceOptions())).added == 1
+        hits = serve.lexical_search("zeppelin", 5)
+        assert [p.text for p in serve.store.passages(hits).values()] == [
+            "A zeppelin landed in the harbour of Porto on Tuesday."
+        ]
+        # Nearly the ranking of the postings inside the database (one BM25 formula; the two
+        # tokenisers differ on a few words, and ties fall in either order).
+        for claim in PARITY_CLAIMS:
+            mine, theirs = serve.lexical_search(claim, 10), serve.store.lexical_search(claim, 10)
+            assert mine[:3] == theirs[:3] and len(set(mine) & set(theirs)) >= 8, (claim, mine, theirs)
+        assert other.remove_articles(other.find_articles("https://example.org/zeppelin")) >= 1
+        assert serve.lexical_search("zeppelin", 5) == []
+        # `database` searches the postings and keeps no index beside the process.
+        lean = ClaimIndex(
+            Settings(
+                CLAIMBOT_HOME=tmp_path / "lean",
+                DATABASE_URL=pg_url,
+                CLAIMBOT_PG_FULLTEXT="database",
+                CLAIMBOT_RELEVANCE_FLOOR=0,
+                _env_file=None,
+            ),
+            embedder=HashEmbedder(),
+        )
+        try:
+            assert set(lean.lexical_search("Pérez", 5)) == set(serve.lexical_search("Pérez", 5))
+            assert not (lean.settings.vector_dir / FULLTEXT_DIRECTORY).exists()
+            assert (serve.settings.vector_dir / FULLTEXT_DIRECTORY).is_dir()
+        finally:
+            lean.close()
+    finally:
+        serve.close()
+        other.close()

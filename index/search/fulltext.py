@@ -18,7 +18,9 @@ asked for, and these are scored exactly, from their stored text, with Tantivy's 
 frequencies and the lengths kept in a fast field. (Tantivy sums per-field BM25, which saturates
 the text and the context separately: on the demo that moved half of the top 20.)
 
-On PostgreSQL the database's own postings do it (`claimbot.index.storage.pgtext`).
+On PostgreSQL each process that searches keeps the same index beside it (`CLAIMBOT_PG_FULLTEXT`,
+default `tantivy`), following the same change log, which migration 0013 makes commit in id order
+there too; with `database` the database's own postings do it (`claimbot.index.storage.pgtext`).
 """
 
 from __future__ import annotations
@@ -61,9 +63,9 @@ class FullTextBackend(Protocol):
     def rebuild(self, on_progress: Callable[[int, int], None] | None = None) -> None: ...
 
 
-def open_fulltext(store: Store, path: Path) -> FullTextBackend:
-    """PostgreSQL's postings inside the database, else a Tantivy index at `path` (a directory)."""
-    if store.is_postgres:
+def open_fulltext(store: Store, path: Path, *, in_database: bool = False) -> FullTextBackend:
+    """A Tantivy index at `path` (a directory), or on PostgreSQL with `in_database` its postings."""
+    if store.is_postgres and in_database:
         return DatabaseFullText(store)
     return TantivyFullText(store, path)
 

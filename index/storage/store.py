@@ -337,11 +337,13 @@ class Store:
         with self.engine.connect() as c:
             return pg_lexical_search(c, words, k, scope_list(collection), BLOCKED_PASSAGES_SQL, **budget)
 
-    # -- the change log the SQLite caches follow (migration 0011) --------------------------------
+    # -- the change log the caches follow (migrations 0011 and 0013) -------------------------------
     def changes_since(self, mark: ChangeMark) -> PassageChanges:
-        """Passages added and removed after `mark`, read in one snapshot. Ids only grow
-        (`_fresh_ids`) and every SQLite write transaction holds the write lock while it takes them,
-        so the ids above a mark are exactly the passages committed after it."""
+        """Passages added and removed after `mark`, read in one snapshot. Ids only grow and are
+        taken in commit order: every SQLite write transaction holds the write lock while it takes
+        them (`_fresh_ids`), and on PostgreSQL every statement that writes passages first takes one
+        advisory lock held to commit (migration 0013). So the ids above a mark are exactly the
+        passages committed after it."""
         with self.engine.connect() as c, c.begin():
             added = (
                 c.execute(text("SELECT id FROM passages WHERE id > :id ORDER BY id"), {"id": mark.passage_id})
