@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     shipped = json.loads((packaged_model_dir() / "stance.json").read_text(encoding="utf-8"))
     config = {
         "labels": list(LABELS),
-        "version": f"minilm-l6-factcheck-reader-{shipped['version'].rsplit('-', 1)[-1]}",
+        "version": f"minilm-l6-factcheck-reader-{len(pairs)}p-{shipped['version'].rsplit('-', 1)[-1]}",
         "input": "[CLS] claim reviewed [SEP] claim [SEP], max 128 tokens, longest side truncated first",
         "temperature": 1.0,
         "side_threshold": 0.0,
