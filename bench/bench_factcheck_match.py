@@ -43,7 +43,9 @@ from claimbot.index.factchecks import (
 from claimbot.index.stance import StanceModel, packaged_model_dir
 
 REPO = Path(__file__).resolve().parents[1]
-FITTING = [REPO / "data" / "factcheck-pairs" / f"{name}.jsonl" for name in ("pairs", "fresh", "fresh2", "fresh3")]
+FITTING = [
+    REPO / "data" / "factcheck-pairs" / f"{name}.jsonl" for name in ("pairs", "fresh", "fresh2", "fresh3", "fresh4")
+]
 MATCHING = {"paraphrase", "translation", "partial"}
 # The rule shipped before the reader (docs/factchecks.md, 2026-12-05, session 7).
 PREVIOUS_ONE_LANGUAGE, PREVIOUS_CROSS = 0.87, 0.65
