@@ -2,7 +2,9 @@
 claim is the claim that was fact-checked" on the team's claim / fact-check pairs (data/factcheck-pairs).
 
     python bench/bench_factcheck_match.py                       # the fitting pairs, split in halves
-    python bench/bench_factcheck_match.py --test-pairs data/factcheck-pairs/fresh3.jsonl   # fit on all, test once
+    python bench/bench_factcheck_match.py --test-pairs NEW.jsonl --at fitted   # fit on all, score a new set once
+
+(The figures in docs/factchecks.md name, for each test set, the sets written before it: `--pairs`.)
 
 The match `check` applies (index/factchecks/service.py), by kind of pair:
 - both claims English (as `detect_language` reads them; unsure counts as English): similarity in
@@ -43,8 +45,10 @@ from claimbot.index.factchecks import (
 from claimbot.index.stance import StanceModel, packaged_model_dir
 
 REPO = Path(__file__).resolve().parents[1]
+# Every set written so far; each fresh set was a test set once, before it joined these.
 FITTING = [
-    REPO / "data" / "factcheck-pairs" / f"{name}.jsonl" for name in ("pairs", "fresh", "fresh2", "fresh3", "fresh4")
+    REPO / "data" / "factcheck-pairs" / f"{name}.jsonl"
+    for name in ("pairs", "fresh", "fresh2", "fresh3", "fresh4", "fresh5")
 ]
 MATCHING = {"paraphrase", "translation", "partial"}
 # The rule shipped before the reader (docs/factchecks.md, 2026-12-05, session 7).
