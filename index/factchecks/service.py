@@ -21,7 +21,7 @@ from claimbot.index.storage import ArticleRow, FactCheckRow, blocking, from_blob
 # fact-check reader, `FactCheckReader.same_claim`); English pairs only.
 Confirm = Callable[[str, list[str]], list[bool]]
 # The reader reads the most similar English candidates only: a check stays fast however many
-# fact-checks are stored (about 5 ms a pair on 2 cores).
+# fact-checks are stored (the reader costs what the stance model costs per pair).
 READ_AT_MOST = 8
 
 
