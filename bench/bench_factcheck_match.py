@@ -108,7 +108,7 @@ def main() -> None:
     other = ~english & ~cross
     pairs = [(r["claim"], r["reviewed"]) for r in rows]
 
-    reader = FactCheckReader(a.reader)
+    reader = FactCheckReader(StanceModel, a.reader)
     read = np.zeros(len(rows), dtype=bool)
     english_rows = np.flatnonzero(english)
     read[english_rows] = reader.same_claim_pairs([pairs[i] for i in english_rows])

@@ -286,7 +286,7 @@ class ClaimIndex:
         self._facts: dict[tuple[object, ...], tuple[float, object]] = {}
         self._facts_lock = threading.Lock()
         self._sweep_lock = threading.Lock()
-        self._reader = FactCheckReader(threads=settings.stance_threads)
+        self._reader = FactCheckReader(lambda weights: StanceModel(weights, settings.stance_threads))
         self.fact_checks = FactCheckService(
             self.store.session,
             MultilingualEncoder(),

@@ -27,7 +27,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from claimbot.index.factchecks.language import detect_language, stance_reads
+from claimbot.index.factchecks import detect_language, stance_reads
 from claimbot.index.stance import packaged_model_dir
 from train.export import export_onnx, fp16_storage
 from train.perturb import MONTHS, perturb_antonym

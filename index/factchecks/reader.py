@@ -13,13 +13,29 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from claimbot.index.stance import StanceModel
+
+class ScoredPair(Protocol):
+    @property
+    def label(self) -> str: ...
+    @property
+    def confident(self) -> bool: ...
+
+
+class PairScorer(Protocol):
+    """What reads a (claim, evidence) pair: the stance model's interface (`StanceModel.score`)."""
+
+    def score(self, pairs: list[tuple[str, str]]) -> Sequence[ScoredPair]: ...
+
+
+# Loads the reader's weights: the caller passes the stance model's loader, so that this package
+# does not import the stance package (which reads the corpus package, which reads this one).
+Loader = Callable[[Path], PairScorer]
 
 
 def packaged_reader_dir() -> Path:
@@ -40,11 +56,11 @@ def reader_config(model_dir: Path | None = None) -> ReaderConfig:
 
 
 class FactCheckReader:
-    def __init__(self, model_dir: Path | None = None, threads: int = 0) -> None:
+    def __init__(self, load: Loader, model_dir: Path | None = None) -> None:
         self.model_dir = model_dir or packaged_reader_dir()
         self.config = reader_config(self.model_dir)
-        self._threads = threads
-        self._model: StanceModel | None = None
+        self._load = load
+        self._model: PairScorer | None = None
         self._lock = threading.Lock()
 
     def same_claim(self, claim: str, reviewed: list[str]) -> list[bool]:
@@ -57,9 +73,6 @@ class FactCheckReader:
             return []
         with self._lock:
             if self._model is None:
-                # Imported here: the stance package reads the corpus package, which reads this one.
-                from claimbot.index.stance import StanceModel
-
-                self._model = StanceModel(self.model_dir, self._threads)
+                self._model = self._load(self.model_dir)
             model = self._model
         return [s.label == "supports" and s.confident for s in model.score(pairs)]
