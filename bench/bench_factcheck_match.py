@@ -17,7 +17,7 @@ The match `check` applies (index/factchecks/service.py), by kind of pair:
 
 The two similarity thresholds are refitted on the fitting pairs by the rule used since the first
 measurement (the lowest threshold with precision >= the target) and printed beside the settings'
-defaults; the test pairs are scored at the defaults. In the same run the rule shipped before the
+defaults; the test pairs are scored at the defaults, or with `--at fitted` at the refitted ones. In the same run the rule shipped before the
 reader (one language 0.87 with the stance model's `supports` for English pairs, two languages
 0.65) is scored on the same pairs, for the comparison docs/prereg/factcheck-reader.md asks for.
 Without --test-pairs the fitting pairs' groups are split in seeded halves (dev / test), as before.

@@ -45,7 +45,7 @@ def _default_data_dir() -> Path:
 
 
 class PgFullText(StrEnum):
-    """Where full text is searched on PostgreSQL (docs/deploy.md, "Full text on PostgreSQL")."""
+    """Where full text is searched on PostgreSQL (docs/deploy.md, "PostgreSQL + pgvector")."""
 
     TANTIVY = "tantivy"  # a Tantivy index beside each `serve`, following the database's change log
     DATABASE = "database"  # the postings table inside the database (no local index)
