@@ -70,6 +70,21 @@ def test_published_ratings_land_on_one_scale(text, value, best, worst, expected)
         ("Councillor Ruiz said it in March", "Councillor Ruiz said it in April.", "months"),
         ("Mayor Reyes closed the libraries", "Governor Diaz closed the libraries.", "names"),
         ("the mayor did not close the libraries", "The mayor closed the libraries.", "negation"),
+        # the opposite without a negation word, and the two sides swapped
+        ("springfield RAISED the parking fee lol", "Springfield lowered the parking fee.", "opposite"),
+        ("council lifted the scooter ban 🛴", "The council banned scooters.", "opposite"),
+        ("shelbyville beat springfield in the final", "Springfield beat Shelbyville in the final.", "sides"),
+        ("shelbyville lost to springfield in the final", "Springfield beat Shelbyville in the final.", None),
+        ("buses are cheaper than trams here", "Trams are cheaper than buses in Springfield.", "sides"),
+        ("springfield got fined by shelbyville", "Shelbyville fined Springfield.", None),
+        # another country in lower case or in another language; another organisation's acronym
+        ("portugal cut the tax on bread", "Spain cut the tax on bread.", "countries"),
+        ("Alemania cerró sus minas", "Germany closed its mines.", None),
+        ("SFD says the stadium cost 2 million", "The SPD said the stadium cost 2 million dollars.", "names"),
+        ("NHS says the stadium cost 2 million", "The National Health Service said the stadium cost 2 million.", None),
+        ("la OMS dice que el estadio costó 2 millones", "The WHO said the stadium cost 2 million.", None),
+        # another duration
+        ("a six WEEK closure", "The library closed for six months.", "durations"),
     ],
 )
 def test_a_disagreeing_detail_rules_a_match_out(claim, reviewed, expected):

@@ -3,15 +3,23 @@
 Sentence embeddings place "The stadium cost 2 million" and "The stadium cost 20 million" side by
 side (on the team's pairs, near misses score as high as paraphrases: docs/factchecks.md), so a
 similar claim is a candidate only; it matches when its numbers, months, names and negation agree
-with the claim reviewed. The rules read any language written in the Latin alphabet: digits and
-names survive translation, and the negation and month words cover the languages the pairs hold.
+with the claim reviewed: amounts, months, names, negation, durations, countries, acronyms, and the
+two ways to state the opposite without a negation word (an antonym, "raises" for "lowers"; or the
+two sides swapped, "Australia beat India" for "India beat Australia"). The rules read any language
+written in the Latin alphabet: digits and names survive translation, and the word lists
+(index/factchecks/lexicon.py) cover the languages the pairs hold.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
+
+from babel import Locale
+
+from claimbot.index.factchecks import lexicon
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
@@ -108,8 +116,155 @@ def _covered(name: str, other: set[str], other_text: str) -> bool:
     return any(difflib.SequenceMatcher(None, name, o).ratio() >= 0.75 for o in other)
 
 
+def _plain(text: str) -> list[str]:
+    """The words, lower case, without accents or a possessive "'s"."""
+    return [re.sub(r"['’]s$", "", _fold(w.lower())) for w in _words(text)]
+
+
+def _durations(text: str) -> set[str]:
+    """The units of the durations stated with a number: "six WEEK ceasefire" -> {"week"}."""
+    words = re.findall(r"\d+|[^\W\d_]+", _fold(text.lower()))
+    return {
+        lexicon.DURATIONS[unit]
+        for number, unit in zip(words, words[1:], strict=False)
+        if unit in lexicon.DURATIONS and (number.isdigit() or number in lexicon.NUMBER_WORDS)
+    }
+
+
+@functools.cache
+def _country_names() -> tuple[dict[tuple[str, ...], str | None], int]:
+    """Country names (CLDR, in the five languages) as word tuples -> ISO code; regions -> None."""
+    names: dict[tuple[str, ...], str | None] = {}
+    for locale in ("en", "es", "pt", "fr", "de"):
+        for code, name in Locale(locale).territories.items():
+            country = code if len(code) == 2 and code.isalpha() and code not in {"EU", "EZ", "UN", "QO", "ZZ"} else None
+            names.setdefault(tuple(_plain(name)), country)
+    names.update({tuple(alias.split()): code for alias, code in lexicon.COUNTRY_ALIASES.items()})
+    names.update({tuple(region.split()): None for region in lexicon.REGIONS})
+    names.pop((), None)
+    return names, max(len(key) for key in names)
+
+
+def _countries(text: str) -> set[str]:
+    names, longest = _country_names()
+    tokens = _words(text)
+    plain = _plain(text)
+    found: set[str] = set()
+    i = 0
+    while i < len(plain):
+        for n in range(min(longest, len(plain) - i), 0, -1):
+            key = tuple(plain[i : i + n])
+            if key not in names or (n == 1 and key[0] in lexicon.COUNTRY_WORDS and not tokens[i][0].isupper()):
+                continue
+            if (code := names[key]) is not None:
+                found.add(code)
+            i += n
+            break
+        else:
+            i += 1
+    # "us" is a pronoun; "US" and "U.S." are the country.
+    if re.search(r"\bU\.?S\.?A?\b", text):
+        found.add("US")
+    return found
+
+
+def _acronyms(text: str) -> set[str]:
+    """Words of two to five capitals, as one language writes them ("OMS" -> "who")."""
+    found = {a.lower() for a in re.findall(r"\b[A-Z][A-Z&]{1,4}\b", text)}
+    return {lexicon.ACRONYMS.get(a, a) for a in found}
+
+
+def _initials(text: str) -> set[str]:
+    """What runs of capitalised words abbreviate to: "National Health Service" -> "nhs"."""
+    found: set[str] = set()
+    run: list[str] = []
+    for word in [*_words(text), "."]:
+        if word[0].isupper():
+            run.append(word[0].lower())
+        elif word.lower() in {"of", "and", "for", "the", "de", "la", "del"}:
+            continue
+        else:
+            found.update("".join(run[i:j]) for i in range(len(run)) for j in range(i + 2, len(run) + 1))
+            run = []
+    return found
+
+
+def _unstated_acronyms(text: str, other: str) -> set[str]:
+    plain_other = " ".join(_plain(other))
+    spelled = _initials(other)
+    other_acronyms = {"".join(sorted(a)) for a in _acronyms(other)}
+    return {
+        a
+        for a in _acronyms(text) - lexicon.SHOUTED
+        if not re.search(rf"\b{a}\b", plain_other)
+        and a not in spelled
+        # "ADN" is "DNA" and "VPH" is "HPV" where adjectives follow the noun
+        and "".join(sorted(a)) not in other_acronyms
+    }
+
+
+def _sides(words: list[str]) -> list[int]:
+    """Which side of each pair of opposites the words take: 0, 1, or -1 for neither or both."""
+    taken = set(words)
+    for i, word in enumerate(words):
+        # "lifted the ban", "repealed its smoking ban": the ban is undone
+        if word in lexicon.UNDOING and any(w in lexicon.OPPOSITES[1][0] for w in words[i + 1 : i + 8]):
+            taken -= lexicon.OPPOSITES[1][0]
+            taken.add("lift")
+    sides = []
+    for first, second in lexicon.OPPOSITES:
+        a, b = bool(taken & first), bool(taken & second)
+        sides.append(0 if a and not b else 1 if b and not a else -1)
+    return sides
+
+
+def _antonym(claim: str, reviewed: str) -> bool:
+    return any(
+        a >= 0 and b >= 0 and a != b for a, b in zip(_sides(_plain(claim)), _sides(_plain(reviewed)), strict=True)
+    )
+
+
+def _than(words: list[str]) -> tuple[set[str], str] | None:
+    """What comes before "than", and the first content word after it."""
+    if "than" not in words:
+        return None
+    i = words.index("than")
+    after = [w for w in words[i + 1 : i + 4] if w not in {"the", "a", "an", "do", "does", "did", "in", "of"}]
+    return (set(words[:i]), after[0]) if after else None
+
+
+def _swapped(claim: str, reviewed: str) -> bool:
+    """The two sides of a relation in the other order: "B beat A" for "A beat B"."""
+    c, r = _plain(claim), _plain(reviewed)
+    tc, tr = _than(c), _than(r)
+    if tc and tr and tc[1] != tr[1] and tc[1] in tr[0] and tr[1] in tc[0]:
+        return True
+    # the claim reviewed's names, the first word too, found again in the claim
+    names = list(dict.fromkeys(w for w, t in zip(r, _words(reviewed), strict=True) if t[0].isupper() and len(w) > 2))
+    where_r = {n: r.index(n) for n in names}
+    where_c = {n: next((i for i, w in enumerate(c) if _alike(w, n)), -1) for n in names}
+    shared = [n for n in names if where_c[n] >= 0]
+    for i, a in enumerate(shared):
+        for b in shared[i + 1 :]:
+            if (where_r[a] < where_r[b]) == (where_c[a] < where_c[b]):
+                continue
+            between_r = set(r[min(where_r[a], where_r[b]) + 1 : max(where_r[a], where_r[b])])
+            between_c = set(c[min(where_c[a], where_c[b]) + 1 : max(where_c[a], where_c[b])])
+            # "Google got fined in India" is passive: its order is not the relation's
+            if all(
+                w & lexicon.RELATIONS and not w & (lexicon.SPEECH | lexicon.PASSIVE) for w in (between_r, between_c)
+            ):
+                return True
+    return False
+
+
+def _alike(word: str, name: str) -> bool:
+    return word == name or (len(name) > 3 and difflib.SequenceMatcher(None, word, name).ratio() >= 0.8)
+
+
 def disagreement(claim: str, reviewed: str) -> str | None:
-    """What the two claims disagree on ("numbers", "months", "names", "negation"), or None."""
+    """What the two claims disagree on ("numbers", "months", "names", "negation", "durations",
+    "countries", "opposite", "sides"), or None."""
     # Every amount the claim states must be one the reviewed claim states (it may leave some out).
     a, b = _amounts(claim), _amounts(reviewed)
     stated = set().union(*b) if b else set()
@@ -123,4 +278,18 @@ def disagreement(claim: str, reviewed: str) -> str | None:
         return "names"
     if _negations(claim) % 2 != _negations(reviewed) % 2:
         return "negation"
+    da, db = _durations(claim), _durations(reviewed)
+    if da and db and not da & db:
+        return "durations"
+    ca, cb = _countries(claim), _countries(reviewed)
+    if ca and cb and not ca & cb:
+        return "countries"
+    # An organisation swapped for another ("ESA says ..." for "NASA announced ..."): acronyms are
+    # left out of the names above, since posts shout in capitals.
+    if _unstated_acronyms(claim, reviewed) and _unstated_acronyms(reviewed, claim):
+        return "names"
+    # An antonym and swapped sides undo each other: "France lost to Argentina" is "Argentina beat France".
+    opposite, swapped = _antonym(claim, reviewed), _swapped(claim, reviewed)
+    if opposite != swapped:
+        return "opposite" if opposite else "sides"
     return None

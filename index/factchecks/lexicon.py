@@ -1,0 +1,129 @@
+"""Word lists the detail rules of index/factchecks/match.py read: opposites, relations with two
+sides, durations, acronyms, and the names of countries in the languages the pairs hold.
+
+Words are compared lower-cased and without accents ("redujo", "legalizo"), as `match._plain`
+writes them. Each list holds only words that mean one thing across English, Spanish, Portuguese,
+French and German: "mas" (Spanish "more", Portuguese "but") and "plus" are left out.
+"""
+
+from __future__ import annotations
+
+# Pairs of opposite sides. A claim that takes one side where the claim reviewed takes the other
+# (and neither also takes the first) is its opposite, with no negation word: "coffee RAISES liver
+# cancer risk" against "... lowers the risk".
+OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(a.split()), frozenset(b.split()))
+    for a, b in (
+        (
+            "raise raises raised raising increase increases increased increasing rise rises rose risen"
+            " rising boost boosts boosted hike hikes hiked higher highest more most up"
+            " sube subio suben subieron aumenta aumento aumentaron alza mayor alto alta altos altas"
+            " aumentou subiu hausse augmente augmentent steigt stieg gestiegen erhoht hoher mehr",
+            "lower lowers lowered lowering cut cuts cutting reduce reduces reduced reducing decrease"
+            " decreases decreased decreasing fall falls fell fallen falling drop drops dropped slash"
+            " slashed lowest fewer less least down baja bajo bajan bajaron bajas bajos redujo reducen"
+            " disminuyo disminuye recorto menor menos diminuiu reduziu caiu baisse diminue sinkt sank"
+            " gesunken gesenkt niedriger weniger",
+        ),
+        (
+            "ban bans banned banning prohibit prohibits prohibited outlaw outlawed prohibio prohibe"
+            " proibiu proibe interdit verboten verbietet",
+            "lift lifts lifted lifting legalize legalized legalise legalised allow allows allowed approve"
+            " approves approved unban unbanned permitio permite legalizo aprobo autorizo liberou aprovou"
+            " autorise erlaubt erlaubte",
+        ),
+        (
+            "win wins won winning beat beats victory gano ganaron gana ganhou gagne gewann gewonnen",
+            "lose loses lost losing defeat perdio perdieron pierde perdeu perdu verlor verloren",
+        ),
+        (
+            "open opens opened reopen reopens reopened reopening abrio reabrio abre ouvre rouvre offnet",
+            "close closes closed closing shut shuts shutdown cerro cierra fechou ferme schliesst geschlossen",
+        ),
+        (
+            "legal lawful constitutional legale legaux rechtmassig",
+            "illegal unlawful unconstitutional ilegal illegale inconstitucional illegaux rechtswidrig",
+        ),
+        ("safe safer safest seguro segura", "unsafe dangerous deadlier peligroso peligrosa"),
+        ("cheaper cheapest barato barata", "expensive costlier pricier caro cara"),
+        ("guilty convicted condenado condenada culpable", "innocent acquitted absuelto absuelta inocente"),
+        (
+            "support supports supported backs backed favor favour apoya apoyo",
+            "oppose opposes opposed rejects rejected reject vetoed veto rechaza rechazo",
+        ),
+        (
+            "cure cures cured prevent prevents prevented protect protects",
+            "cause causes caused causing provoca provoco causa",
+        ),
+        ("gain gains gained growth grew grow grows", "loss losses shrank shrink shrinks contracted"),
+        ("join joins joined", "quit quits exit exits exited withdrew withdraws withdraw withdrawn"),
+        ("hire hires hired hiring", "fired layoffs"),
+        ("surge surged soared soars jumped spike", "plunge plunged plummeted slump collapsed"),
+    )
+)
+# "lifted the ban", "repeals its smoking ban": the ban these verbs govern is the other side.
+UNDOING = frozenset(
+    "lift lifts lifted lifting repeal repeals repealed scrap scraps scrapped end ends ended overturn"
+    " overturned overturns reverse reversed reverses revoke revoked levanto levanta derogo deroga".split()
+)
+
+# A word between two named sides that makes their order the claim: "India beat Australia", "Drake
+# is suing Kendrick", "coal is cheaper than solar". Words of speech ("X said Y") are not.
+RELATIONS = frozenset(
+    "beat beats defeated defeats sued sues suing sue lawsuit attacked attacks invaded invades bought"
+    " buys acquired acquires overtook overtakes vs versus against than lost lose loses blamed blames accused accuses"
+    " sanctioned fined hacked sold".split()
+)
+SPEECH = frozenset(
+    "said says say claims claimed claim announced announces told tweeted posted reported reports"
+    " according dijo afirma afirmo anuncio dice disse diz declaro declared insists insisted warned"
+    " warns admitted admits denied denies stated states confirmed confirms".split()
+)
+PASSIVE = frozenset("by got gets getting was were been".split())
+
+# Units of a duration stated with a number ("six WEEK ceasefire", "seis meses").
+DURATIONS: dict[str, str] = {
+    word: unit
+    for unit, words in {
+        "hour": "hour hours hora horas heure heures stunde stunden",
+        "day": "day days dia dias jour jours tag tage tagen",
+        "week": "week weeks semana semanas semaine semaines woche wochen",
+        "month": "month months mes meses mois monat monate monaten",
+        "year": "year years ano anos ans annee annees jahr jahre jahren",
+    }.items()
+    for word in words.split()
+}
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty"
+    " uno una dos tres cuatro cinco seis siete ocho nueve diez doce quince veinte treinta"
+    " deux trois quatre cinq sept huit neuf dix douze quinze vingt trente"
+    " um uma duas quatro sete oito nove dez"
+    " ein eine zwei drei vier funf sechs sieben acht neun zehn zwolf".split()
+)
+
+# Capitalised words of two to five letters that social posts shout rather than abbreviate.
+SHOUTED = frozenset(
+    "breaking lol omg wow fake news not no yes all new now just true false wtf smh fr ngl tbh imo rn"
+    " btw pls plz big huge real the and for this that is it its are was who what why how did does"
+    " alert urgent never ever every more less most free dead died war ban win won lost cut up down"
+    " mil via de la el en y los las dr mr ms vax ceo pm fy gdp pib ai ia tv ok usd eur lmao lmfao"
+    " rip fyi aka vs jk af irl dm ppl govt gov nyc dc et le a o u i uk us eu un stop back king"
+    " wake read yet only sure".split()
+)
+# An acronym as another language writes it: "OMS" is "WHO", "EE.UU." is "US".
+ACRONYMS = {"eeuu": "us", "ee": "us", "uu": "us", "ue": "eu", "oms": "who", "onu": "un", "otan": "nato",
+            "cpi": "icc", "fmi": "imf", "bce": "ecb", "omc": "wto", "opep": "opec"}  # fmt: skip
+
+# Country names the Unicode CLDR (through Babel) does not give in these forms.
+COUNTRY_ALIASES = {
+    "usa": "US", "america": "US", "eeuu": "US", "ee uu": "US", "uk": "GB", "britain": "GB",
+    "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+    "holland": "NL", "czech republic": "CZ", "ivory coast": "CI", "burma": "MM", "uae": "AE",
+    "drc": "CD", "nz": "NZ",
+}  # fmt: skip
+# Names that are also common words; they count as countries only when capitalised.
+COUNTRY_WORDS = frozenset("jersey chad georgia jordan turkey china guinea niger mali togo oman cuba".split())
+# Regions: read as names so that "Latin America" is not "America", but not countries.
+REGIONS = frozenset(
+    {"latin america", "america latina", "south america", "north america", "central america", "sudamerica"}
+)
