@@ -34,8 +34,8 @@ from train.perturb import MONTHS, perturb_antonym
 from train.settings import L2I, LABELS
 
 REPO = Path(__file__).resolve().parents[1]
-# What the shipped reader was trained on (docs/factchecks.md, "The reader's second round"); fresh4
-# and fresh5 were its test sets.
+# What the shipped reader was trained on (docs/factchecks.md, "The reader's second round"); fresh4,
+# fresh5 and fresh6 were test sets of it.
 FITTING = [REPO / "data" / "factcheck-pairs" / f"{name}.jsonl" for name in ("pairs", "fresh", "fresh2", "fresh3")]
 # Another assertion about the same people says nothing about the claim; a changed slot contradicts it.
 NEUTRAL_KINDS = {"topic", "unrelated"}
