@@ -11,6 +11,10 @@ chosen on news dev can then be held to the general pairs as well (train.stance -
 
 News rows get the source ``news-<kind>`` and their article as group, so `--select-prefix news-`
 picks them out of the dev split.
+
+With ``--distil`` each replayed row also carries the shipped model's probabilities (softmax of its
+raw logits) as ``teacher``, and the trainer fits those instead of the row's label (learning without
+forgetting): the replay then holds the model to what it did on the pool, not to the pool's labels.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from claimbot.index.evaluation import read_jsonl
+from claimbot.index.stance import StanceModel, softmax
 from train.pairs import Pair, read_pairs, write_jsonl
 
 SEED = 13
@@ -46,10 +51,14 @@ def build_pool(
     replay: int | None,
     pool_dev: bool,
     seed: int = SEED,
+    teacher: StanceModel | None = None,
 ) -> list[Pair]:
     """The run's rows, shuffled with `seed`; `replay` None takes every pool training row."""
     base = [r for r in pool if r["split"] == "train"]
     replayed = base if replay is None else random.Random(seed).sample(base, replay)
+    if teacher is not None:
+        probs = softmax(teacher.logits([(r["claim"], r["evidence"]) for r in replayed]))
+        replayed = [{**r, "teacher": [round(float(p), 6) for p in row]} for r, row in zip(replayed, probs, strict=True)]
     rows: list[Pair] = [news_row(r, "train") for r in news_train] * repeat
     rows += [{**r, "split": "train"} for r in replayed]
     rows += [news_row(r, "dev") for r in news_dev]
@@ -68,6 +77,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--replay", default="16000", help="pool training rows replayed: a number, or 'all'")
     ap.add_argument("--pool-dev", action="store_true", help="add the pool's dev rows to the dev split")
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument(
+        "--distil",
+        type=Path,
+        nargs="?",
+        const=Path(),
+        help="replayed rows learn this stance model's probabilities (default: the shipped model)",
+    )
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args(argv)
     replay = None if a.replay == "all" else int(a.replay)
@@ -79,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         replay=replay,
         pool_dev=a.pool_dev,
         seed=a.seed,
+        teacher=None if a.distil is None else StanceModel(a.distil if a.distil != Path() else None),
     )
     write_jsonl(a.out, rows)
     train = sum(r["split"] == "train" for r in rows)

@@ -31,6 +31,7 @@ class Pair(TypedDict):
     augment: NotRequired[str]  # decorated | no-period (train/stance_augment.py)
     kind: NotRequired[str]  # report | negated | other | hedged | entity (the news set)
     id: NotRequired[str]  # the news set's row id
+    teacher: NotRequired[list[float]]  # a teacher's probabilities in LABELS order, learnt instead of the label
 
 
 def make_pair(claim: str, evidence: str, label: str, source: str, group: str) -> Pair:

@@ -364,6 +364,13 @@ class Trainer:
         t0 = time.time()
         self.tr_ids, self.tr_tts = encode(self.tok, self.train_pairs, cfg.max_len)
         self.tr_y = torch.tensor([L2I[p["label"]] for p in self.train_pairs], device=self.device)
+        # Rows with a teacher's probabilities (train.news_pools --distil) learn those instead of
+        # their label: replayed that way, the pool keeps the base model's own behaviour on it.
+        no_teacher = [0.0] * len(LABELS)
+        self.tr_soft = torch.tensor([p.get("teacher", no_teacher) for p in self.train_pairs], device=self.device)
+        self.tr_distil = torch.tensor(["teacher" in p for p in self.train_pairs], device=self.device)
+        if self.tr_distil.any():
+            log.info("%d training rows learn a teacher's probabilities", int(self.tr_distil.sum()))
         self.dv_ids, self.dv_tts = encode(self.tok, self.dev_eval, cfg.max_len)
         self.dv_y = np.array([L2I[p["label"]] for p in self.dev_eval])
         self.lengths = [len(x) for x in self.tr_ids]
@@ -541,13 +548,26 @@ class Trainer:
         x, t, m = (v.to(self.device, non_blocking=True) for v in collate(self.tr_ids, self.tr_tts, idx, self.pad_id))
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
             logits = self.model(input_ids=x, token_type_ids=t, attention_mask=m).logits
-        loss = self.loss_fn(logits.float(), self.tr_y[idx])
+        loss = self.loss(logits.float(), idx)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
         self.opt.step()
         self.sched.step()
         self.opt.zero_grad(set_to_none=True)
         return float(loss.item())
+
+    def loss(self, logits: torch.Tensor, idx: list[int]) -> torch.Tensor:
+        """Cross-entropy with the label (smoothed), or with the teacher's probabilities where a row
+        has them; the mean over the batch."""
+        rows = torch.as_tensor(idx, device=self.device)
+        distil = self.tr_distil[rows]
+        total = logits.new_zeros(())
+        if not distil.all():
+            labelled = ~distil
+            total = total + self.loss_fn(logits[labelled], self.tr_y[rows][labelled]) * labelled.sum()
+        if distil.any():
+            total = total - (self.tr_soft[rows][distil] * torch.log_softmax(logits[distil], dim=-1)).sum()
+        return total / len(idx)
 
     def run(self) -> None:
         cfg, state, plan = self.cfg, self.state, self.plan
