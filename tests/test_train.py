@@ -262,3 +262,31 @@ def test_interpolate_averages_two_checkpoints_tensor_by_tensor(tmp_path: Path):
         interpolate(start, other, 0.5, tmp_path / "bad")
     with pytest.raises(SystemExit, match="within 0..1"):
         interpolate(start, tuned, 1.5, tmp_path / "bad")
+
+
+def _neutral_share(run: Path) -> float:
+    """The trained model's mean probability of neutral over the small pool's claims."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model = AutoModelForSequenceClassification.from_pretrained(run / "final").eval()
+    tok = AutoTokenizer.from_pretrained(run / "final")
+    batch = tok([e for _, e, _ in FACTS], [c for c, _, _ in FACTS], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        return float(torch.softmax(model(**batch).logits, dim=-1)[:, 2].mean())
+
+
+def test_rows_with_a_teacher_learn_its_probabilities_instead_of_their_label(tmp_path: Path):
+    pool = tmp_path / "pool.jsonl"
+    _write_pool(pool)
+    rows = [json.loads(line) for line in pool.read_text(encoding="utf-8").splitlines()]
+    taught = tmp_path / "taught.jsonl"
+    with taught.open("w", encoding="utf-8") as f:
+        for row in rows:
+            # a teacher that calls every training pair neutral, whatever its label
+            f.write(json.dumps({**row, "teacher": [0.0, 0.0, 1.0]} if row["split"] == "train" else row) + "\n")
+    labelled = _train(tmp_path / "l", pool, "--lr", "1e-4")
+    distilled = _train(tmp_path / "d", taught, "--lr", "1e-4")
+    assert labelled.returncode == 0 and distilled.returncode == 0, distilled.stderr[-2000:]
+    assert "training rows learn a teacher's probabilities" in (tmp_path / "d" / "train.log").read_text(encoding="utf-8")
+    assert _neutral_share(tmp_path / "d") > _neutral_share(tmp_path / "l") + 0.05

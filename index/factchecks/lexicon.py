@@ -8,6 +8,15 @@ French and German: "mas" (Spanish "more", Portuguese "but") and "plus" are left 
 
 from __future__ import annotations
 
+BAN = (
+    "ban bans banned banning prohibit prohibits prohibited outlaw outlawed prohibio prohibe"
+    " proibiu proibe interdit verboten verbietet"
+)
+LIFT = (
+    "lift lifts lifted lifting legalize legalized legalise legalised allow allows allowed approve"
+    " approves approved unban unbanned permitio permite legalizo aprobo autorizo liberou aprovou"
+    " autorise erlaubt erlaubte"
+)
 # Pairs of opposite sides. A claim that takes one side where the claim reviewed takes the other
 # (and neither also takes the first) is its opposite, with no negation word: "coffee RAISES liver
 # cancer risk" against "... lowers the risk".
@@ -25,13 +34,7 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
             " disminuyo disminuye recorto menor menos diminuiu reduziu caiu baisse diminue sinkt sank"
             " gesunken gesenkt niedriger weniger",
         ),
-        (
-            "ban bans banned banning prohibit prohibits prohibited outlaw outlawed prohibio prohibe"
-            " proibiu proibe interdit verboten verbietet",
-            "lift lifts lifted lifting legalize legalized legalise legalised allow allows allowed approve"
-            " approves approved unban unbanned permitio permite legalizo aprobo autorizo liberou aprovou"
-            " autorise erlaubt erlaubte",
-        ),
+        (BAN, LIFT),
         (
             "win wins won winning beat beats victory gano ganaron gana ganhou gagne gewann gewonnen",
             "lose loses lost losing defeat perdio perdieron pierde perdeu perdu verlor verloren",
@@ -61,6 +64,7 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("surge surged soared soars jumped spike", "plunge plunged plummeted slump collapsed"),
     )
 )
+BANNING, LIFTING = frozenset(BAN.split()), frozenset(LIFT.split())
 # "lifted the ban", "repeals its smoking ban": the ban these verbs govern is the other side.
 UNDOING = frozenset(
     "lift lifts lifted lifting repeal repeals repealed scrap scraps scrapped end ends ended overturn"

@@ -2,9 +2,8 @@
 
 Sentence embeddings place "The stadium cost 2 million" and "The stadium cost 20 million" side by
 side (on the team's pairs, near misses score as high as paraphrases: docs/factchecks.md), so a
-similar claim is a candidate only; it matches when its numbers, months, names and negation agree
-with the claim reviewed: amounts, months, names, negation, durations, countries, acronyms, and the
-two ways to state the opposite without a negation word (an antonym, "raises" for "lowers"; or the
+similar claim is a candidate only; it matches when its checkable details agree with the claim
+reviewed: amounts, months, names, negation, durations, countries, acronyms, and the two ways to state the opposite without a negation word (an antonym, "raises" for "lowers"; or the
 two sides swapped, "Australia beat India" for "India beat Australia"). The rules read any language
 written in the Latin alphabet: digits and names survive translation, and the word lists
 (index/factchecks/lexicon.py) cover the languages the pairs hold.
@@ -208,9 +207,8 @@ def _sides(words: list[str]) -> list[int]:
     taken = set(words)
     for i, word in enumerate(words):
         # "lifted the ban", "repealed its smoking ban": the ban is undone
-        if word in lexicon.UNDOING and any(w in lexicon.OPPOSITES[1][0] for w in words[i + 1 : i + 8]):
-            taken -= lexicon.OPPOSITES[1][0]
-            taken.add("lift")
+        if word in lexicon.UNDOING and any(w in lexicon.BANNING for w in words[i + 1 : i + 8]):
+            taken = (taken - lexicon.BANNING) | lexicon.LIFTING
     sides = []
     for first, second in lexicon.OPPOSITES:
         a, b = bool(taken & first), bool(taken & second)
