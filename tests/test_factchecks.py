@@ -85,6 +85,17 @@ def test_published_ratings_land_on_one_scale(text, value, best, worst, expected)
         ("la OMS dice que el estadio costó 2 millones", "The WHO said the stadium cost 2 million.", None),
         # another duration
         ("a six WEEK closure", "The library closed for six months.", "durations"),
+        # ... and what must not read as a disagreement
+        ("the mayor closed the libraries", "The city shut down the libraries.", None),
+        ("France suffered a defeat to Argentina in the final", "Argentina beat France in the final.", None),
+        ("the court struck down the scooter ban", "The court overturned the scooter ban.", None),
+        ("inflation up for 12 months straight", "Inflation has risen for one year straight.", None),
+        ("toddler died 3 days after the jab", "A 3-year-old died 3 days after the vaccine.", None),
+        ("Sánchez gana las elecciones", "Pedro Sánchez won Spain's general election.", None),
+        ("Mauricio Macri admitted fraud", "Argentina's Macri admitted fraud.", None),
+        ("THEY ARE LYING TO US ABOUT THE STADIUM", "The stadium cost 2 million dollars in China.", None),
+        ("Vaccines KILL kids", "COVID-19 vaccines killed children.", None),
+        ("ebola outbreak in the DRC kills 200", "Ebola killed 200 in the Democratic Republic of the Congo.", None),
     ],
 )
 def test_a_disagreeing_detail_rules_a_match_out(claim, reviewed, expected):

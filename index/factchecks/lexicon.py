@@ -25,23 +25,23 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
     for a, b in (
         (
             "raise raises raised raising increase increases increased increasing rise rises rose risen"
-            " rising boost boosts boosted hike hikes hiked higher highest more most up"
-            " sube subio suben subieron aumenta aumento aumentaron alza mayor alto alta altos altas"
-            " aumentou subiu hausse augmente augmentent steigt stieg gestiegen erhoht hoher mehr",
+            " rising boost boosts boosted hike hikes hiked higher highest"
+            " sube subio suben subieron aumenta aumento aumentaron alza"
+            " aumentou subiu hausse augmente augmentent steigt stieg gestiegen erhoht hoher",
             "lower lowers lowered lowering cut cuts cutting reduce reduces reduced reducing decrease"
             " decreases decreased decreasing fall falls fell fallen falling drop drops dropped slash"
-            " slashed lowest fewer less least down baja bajo bajan bajaron bajas bajos redujo reducen"
-            " disminuyo disminuye recorto menor menos diminuiu reduziu caiu baisse diminue sinkt sank"
-            " gesunken gesenkt niedriger weniger",
+            " slashed lowest fewer bajan bajaron redujo reducen"
+            " disminuyo disminuye recorto diminuiu reduziu caiu baisse diminue sinkt sank"
+            " gesunken gesenkt niedriger",
         ),
         (BAN, LIFT),
         (
-            "win wins won winning beat beats victory gano ganaron gana ganhou gagne gewann gewonnen",
+            "win wins won winning beat beats victory gano ganaron ganhou gagne gewann gewonnen",
             "lose loses lost losing defeat perdio perdieron pierde perdeu perdu verlor verloren",
         ),
         (
-            "open opens opened reopen reopens reopened reopening abrio reabrio abre ouvre rouvre offnet",
-            "close closes closed closing shut shuts shutdown cerro cierra fechou ferme schliesst geschlossen",
+            "opened reopen reopens reopened reopening abrio reabrio rouvre eroffnet",
+            "closed shut shuts shutdown cerro fechou ferme geschlossen",
         ),
         (
             "legal lawful constitutional legale legaux rechtmassig",
@@ -61,21 +61,25 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("gain gains gained growth grew grow grows", "loss losses shrank shrink shrinks contracted"),
         ("join joins joined", "quit quits exit exits exited withdrew withdraws withdraw withdrawn"),
         ("hire hires hired hiring", "fired layoffs"),
-        ("surge surged soared soars jumped spike", "plunge plunged plummeted slump collapsed"),
+        ("surge surged soared soars", "plunge plunged plummeted slump"),
+        ("bought buys acquired acquires compro adquirio", "sold sells vendio"),
+        ("hottest warmest", "coldest coolest"),
     )
 )
 BANNING, LIFTING = frozenset(BAN.split()), frozenset(LIFT.split())
 # "lifted the ban", "repeals its smoking ban": the ban these verbs govern is the other side.
 UNDOING = frozenset(
-    "lift lifts lifted lifting repeal repeals repealed scrap scraps scrapped end ends ended overturn"
-    " overturned overturns reverse reversed reverses revoke revoked levanto levanta derogo deroga".split()
+    "lift lifts lifted lifting repeal repeals repealed scrap scraps scrapped overturn overturned overturns"
+    " reverse reversed reverses revoke revoked rescind rescinded struck strikes abolish abolished cancel"
+    " cancelled canceled levanto levanta derogo deroga".split()
 )
 
 # A word between two named sides that makes their order the claim: "India beat Australia", "Drake
 # is suing Kendrick", "coal is cheaper than solar". Words of speech ("X said Y") are not.
 RELATIONS = frozenset(
     "beat beats defeated defeats sued sues suing sue lawsuit attacked attacks invaded invades bought"
-    " buys acquired acquires overtook overtakes vs versus against than lost lose loses blamed blames accused accuses"
+    " buys acquired acquires overtook overtakes vs versus against than lost lose loses defeat blamed blames"
+    " accused accuses"
     " sanctioned fined hacked sold".split()
 )
 SPEECH = frozenset(
@@ -83,27 +87,31 @@ SPEECH = frozenset(
     " according dijo afirma afirmo anuncio dice disse diz declaro declared insists insisted warned"
     " warns admitted admits denied denies stated states confirmed confirms".split()
 )
-PASSIVE = frozenset("by got gets getting was were been".split())
+PASSIVE = frozenset("by got gets getting was were been from faces faced".split())
 
-# Units of a duration stated with a number ("six WEEK ceasefire", "seis meses").
-DURATIONS: dict[str, str] = {
-    word: unit
-    for unit, words in {
-        "hour": "hour hours hora horas heure heures stunde stunden",
-        "day": "day days dia dias jour jours tag tage tagen",
-        "week": "week weeks semana semanas semaine semaines woche wochen",
-        "month": "month months mes meses mois monat monate monaten",
-        "year": "year years ano anos ans annee annees jahr jahre jahren",
+# Units of a duration stated with a number ("six WEEK ceasefire", "seis meses"), in days.
+DURATIONS: dict[str, float] = {
+    word: days
+    for days, words in {
+        1 / 24: "hour hours hora horas heure heures stunde stunden",
+        1: "day days dia dias jour jours tag tage tagen",
+        7: "week weeks semana semanas semaine semaines woche wochen",
+        30.4: "month months mes meses mois monat monate monaten",
+        365: "year years ano anos ans annee annees jahr jahre jahren",
     }.items()
     for word in words.split()
 }
-NUMBER_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty"
-    " uno una dos tres cuatro cinco seis siete ocho nueve diez doce quince veinte treinta"
-    " deux trois quatre cinq sept huit neuf dix douze quinze vingt trente"
-    " um uma duas quatro sete oito nove dez"
-    " ein eine zwei drei vier funf sechs sieben acht neun zehn zwolf".split()
-)
+NUMBER_WORDS: dict[str, int] = {
+    word: value
+    for value, words in {
+        1: "one uno una un une um uma ein eine", 2: "two dos deux duas zwei", 3: "three tres trois drei",
+        4: "four cuatro quatre quatro vier", 5: "five cinco cinq funf", 6: "six seis sechs",
+        7: "seven siete sept sete sieben", 8: "eight ocho huit oito acht", 9: "nine nueve neuf nove neun",
+        10: "ten diez dix dez zehn", 12: "twelve doce douze zwolf", 15: "fifteen quince quinze",
+        20: "twenty veinte vingt", 30: "thirty treinta trente",
+    }.items()
+    for word in words.split()
+}  # fmt: skip
 
 # Capitalised words of two to five letters that social posts shout rather than abbreviate.
 SHOUTED = frozenset(
@@ -112,7 +120,8 @@ SHOUTED = frozenset(
     " alert urgent never ever every more less most free dead died war ban win won lost cut up down"
     " mil via de la el en y los las dr mr ms vax ceo pm fy gdp pib ai ia tv ok usd eur lmao lmfao"
     " rip fyi aka vs jk af irl dm ppl govt gov nyc dc et le a o u i uk us eu un stop back king"
-    " wake read yet only sure".split()
+    " wake read yet only sure kill kills scam lie lies hoax jab shot cure cures bad good best worst same"
+    " again still also even much many huge poll".split()
 )
 # An acronym as another language writes it: "OMS" is "WHO", "EE.UU." is "US".
 ACRONYMS = {"eeuu": "us", "ee": "us", "uu": "us", "ue": "eu", "oms": "who", "onu": "un", "otan": "nato",
@@ -123,11 +132,15 @@ COUNTRY_ALIASES = {
     "usa": "US", "america": "US", "eeuu": "US", "ee uu": "US", "uk": "GB", "britain": "GB",
     "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
     "holland": "NL", "czech republic": "CZ", "ivory coast": "CI", "burma": "MM", "uae": "AE",
-    "drc": "CD", "nz": "NZ",
+    "drc": "CD", "dr congo": "CD", "democratic republic of the congo": "CD", "republic of the congo": "CG",
+    "nz": "NZ",
 }  # fmt: skip
-# Names that are also common words; they count as countries only when capitalised.
-COUNTRY_WORDS = frozenset("jersey chad georgia jordan turkey china guinea niger mali togo oman cuba".split())
+# Names that are also common words or first names; they count as countries only when capitalised.
+COUNTRY_WORDS = frozenset("jersey turkey china guinea niger mali togo oman cuba chile".split())
+# Names never read as a country: a US state, first names, a word of another language.
+NOT_COUNTRIES = frozenset("georgia jordan chad congo".split())
 # Regions: read as names so that "Latin America" is not "America", but not countries.
 REGIONS = frozenset(
-    {"latin america", "america latina", "south america", "north america", "central america", "sudamerica"}
-)
+    {"latin america", "america latina", "south america", "north america", "central america", "sudamerica",
+     "new mexico", "new jersey", "new south wales", "new england"}
+)  # fmt: skip

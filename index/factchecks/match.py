@@ -115,36 +115,55 @@ def _covered(name: str, other: set[str], other_text: str) -> bool:
     return any(difflib.SequenceMatcher(None, name, o).ratio() >= 0.75 for o in other)
 
 
-def _plain(text: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _plain(text: str) -> tuple[str, ...]:
     """The words, lower case, without accents or a possessive "'s"."""
-    return [re.sub(r"['’]s$", "", _fold(w.lower())) for w in _words(text)]
+    return tuple(re.sub(r"['’]s$", "", _fold(w.lower())) for w in _words(text))
 
 
-def _durations(text: str) -> set[str]:
-    """The units of the durations stated with a number: "six WEEK ceasefire" -> {"week"}."""
-    words = re.findall(r"\d+|[^\W\d_]+", _fold(text.lower()))
-    return {
-        lexicon.DURATIONS[unit]
-        for number, unit in zip(words, words[1:], strict=False)
-        if unit in lexicon.DURATIONS and (number.isdigit() or number in lexicon.NUMBER_WORDS)
-    }
+def _shouted(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
+@functools.lru_cache(maxsize=4096)
+def _durations(text: str) -> frozenset[float]:
+    """The durations stated with a number, in days: "six WEEK ceasefire" -> {42}; not ages."""
+    words = re.findall(r"\d+(?:[.,]\d+)?|[^\W\d_]+", _fold(text.lower()))
+    found = set()
+    for i, (number, unit) in enumerate(zip(words, words[1:], strict=False)):
+        if unit not in lexicon.DURATIONS or words[i + 2 : i + 3] == ["old"]:  # "a 3-year-old"
+            continue
+        if number[0].isdigit():
+            found.add(float(number.replace(",", ".")) * lexicon.DURATIONS[unit])
+        elif number in lexicon.NUMBER_WORDS:
+            found.add(lexicon.NUMBER_WORDS[number] * lexicon.DURATIONS[unit])
+    return frozenset(found)
+
+
+def _same_span(a: frozenset[float], b: frozenset[float]) -> bool:
+    """ "12 months" is "one year" and "48 hours" is "two days" (within a tenth)."""
+    return any(abs(x - y) <= 0.1 * max(x, y) for x in a for y in b)
 
 
 @functools.cache
-def _country_names() -> tuple[dict[tuple[str, ...], str | None], int]:
-    """Country names (CLDR, in the five languages) as word tuples -> ISO code; regions -> None."""
-    names: dict[tuple[str, ...], str | None] = {}
+def _country_names() -> tuple[dict[tuple[str, ...], tuple[str | None, bool]], int]:
+    """Country names (CLDR, in the five languages) as word tuples -> (ISO code, an English name);
+    regions and ambiguous names -> (None, True): read, so that "Latin America" is not "America"."""
+    names: dict[tuple[str, ...], tuple[str | None, bool]] = {}
     for locale in ("en", "es", "pt", "fr", "de"):
         for code, name in Locale(locale).territories.items():
             country = code if len(code) == 2 and code.isalpha() and code not in {"EU", "EZ", "UN", "QO", "ZZ"} else None
-            names.setdefault(tuple(_plain(name)), country)
-    names.update({tuple(alias.split()): code for alias, code in lexicon.COUNTRY_ALIASES.items()})
-    names.update({tuple(region.split()): None for region in lexicon.REGIONS})
+            names.setdefault(_plain(name), (country, locale == "en"))
+    names.update({tuple(alias.split()): (code, True) for alias, code in lexicon.COUNTRY_ALIASES.items()})
+    names.update({tuple(region.split()): (None, True) for region in lexicon.REGIONS})
+    names.update({(word,): (None, True) for word in lexicon.NOT_COUNTRIES})
     names.pop((), None)
     return names, max(len(key) for key in names)
 
 
-def _countries(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _countries(text: str) -> frozenset[str]:
     names, longest = _country_names()
     tokens = _words(text)
     plain = _plain(text)
@@ -152,28 +171,47 @@ def _countries(text: str) -> set[str]:
     i = 0
     while i < len(plain):
         for n in range(min(longest, len(plain) - i), 0, -1):
-            key = tuple(plain[i : i + n])
-            if key not in names or (n == 1 and key[0] in lexicon.COUNTRY_WORDS and not tokens[i][0].isupper()):
+            key = plain[i : i + n]
+            if key not in names:
                 continue
-            if (code := names[key]) is not None:
+            code, english = names[key]
+            if n == 1 and not _country_word(tokens, i, english and key[0] not in lexicon.COUNTRY_WORDS):
+                continue
+            if code is not None:
                 found.add(code)
             i += n
             break
         else:
             i += 1
-    # "us" is a pronoun; "US" and "U.S." are the country.
-    if re.search(r"\bU\.?S\.?A?\b", text):
+    # "us" is a pronoun; "US" and "U.S." are the country, unless the whole post is in capitals.
+    if re.search(r"\bU\.?S\.?A?\b", text) and not _shouted(text):
         found.add("US")
-    return found
+    return frozenset(found)
 
 
-def _acronyms(text: str) -> set[str]:
-    """Words of two to five capitals, as one language writes them ("OMS" -> "who")."""
+def _country_word(tokens: list[str], i: int, english: bool) -> bool:
+    """Whether one word that names a country stands for it here. English names do in any case
+    (posts write "canada"); another language's, and words like "turkey", only capitalised and not
+    before another capitalised word ("gana" is "wins", "Mauricio Macri" a man)."""
+    if english:
+        return True
+    capitalised = tokens[i][0].isupper()
+    before_a_name = i + 1 < len(tokens) and tokens[i + 1][0].isupper() and not tokens[i + 1].isupper()
+    return capitalised and not before_a_name
+
+
+@functools.lru_cache(maxsize=4096)
+def _acronyms(text: str) -> frozenset[str]:
+    """Words of two to five capitals, as one language writes them ("OMS" -> "who"); none in a post
+    written in capitals, where they are shouting."""
+    if _shouted(text):
+        return frozenset()
     found = {a.lower() for a in re.findall(r"\b[A-Z][A-Z&]{1,4}\b", text)}
-    return {lexicon.ACRONYMS.get(a, a) for a in found}
+    return frozenset(lexicon.ACRONYMS.get(a, a) for a in found)
 
 
-def _initials(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _initials(text: str) -> frozenset[str]:
     """What runs of capitalised words abbreviate to: "National Health Service" -> "nhs"."""
     found: set[str] = set()
     run: list[str] = []
@@ -183,26 +221,29 @@ def _initials(text: str) -> set[str]:
         elif word.lower() in {"of", "and", "for", "the", "de", "la", "del"}:
             continue
         else:
-            found.update("".join(run[i:j]) for i in range(len(run)) for j in range(i + 2, len(run) + 1))
+            # acronyms have at most five letters
+            found.update("".join(run[i:j]) for i in range(len(run)) for j in range(i + 2, min(len(run), i + 5) + 1))
             run = []
-    return found
+    return frozenset(found)
 
 
 def _unstated_acronyms(text: str, other: str) -> set[str]:
-    plain_other = " ".join(_plain(other))
+    plain_other = _plain(other)
     spelled = _initials(other)
     other_acronyms = {"".join(sorted(a)) for a in _acronyms(other)}
     return {
         a
         for a in _acronyms(text) - lexicon.SHOUTED
-        if not re.search(rf"\b{a}\b", plain_other)
+        # stated in the other claim, also as the start of a word ("KILL" / "killed")
+        if not any(w == a or (len(a) >= 4 and w.startswith(a)) for w in plain_other)
         and a not in spelled
         # "ADN" is "DNA" and "VPH" is "HPV" where adjectives follow the noun
         and "".join(sorted(a)) not in other_acronyms
     }
 
 
-def _sides(words: list[str]) -> list[int]:
+@functools.lru_cache(maxsize=4096)
+def _sides(words: tuple[str, ...]) -> tuple[int, ...]:
     """Which side of each pair of opposites the words take: 0, 1, or -1 for neither or both."""
     taken = set(words)
     for i, word in enumerate(words):
@@ -213,7 +254,7 @@ def _sides(words: list[str]) -> list[int]:
     for first, second in lexicon.OPPOSITES:
         a, b = bool(taken & first), bool(taken & second)
         sides.append(0 if a and not b else 1 if b and not a else -1)
-    return sides
+    return tuple(sides)
 
 
 def _antonym(claim: str, reviewed: str) -> bool:
@@ -222,7 +263,7 @@ def _antonym(claim: str, reviewed: str) -> bool:
     )
 
 
-def _than(words: list[str]) -> tuple[set[str], str] | None:
+def _than(words: tuple[str, ...]) -> tuple[set[str], str] | None:
     """What comes before "than", and the first content word after it."""
     if "than" not in words:
         return None
@@ -277,7 +318,7 @@ def disagreement(claim: str, reviewed: str) -> str | None:
     if _negations(claim) % 2 != _negations(reviewed) % 2:
         return "negation"
     da, db = _durations(claim), _durations(reviewed)
-    if da and db and not da & db:
+    if da and db and not _same_span(da, db):
         return "durations"
     ca, cb = _countries(claim), _countries(reviewed)
     if ca and cb and not ca & cb:
