@@ -79,10 +79,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument(
         "--distil",
-        type=Path,
         nargs="?",
-        const=Path(),
-        help="replayed rows learn this stance model's probabilities (default: the shipped model)",
+        const="shipped",
+        metavar="MODEL_DIR",
+        help="replayed rows learn this stance model's probabilities (without a folder: the shipped model)",
     )
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args(argv)
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         replay=replay,
         pool_dev=a.pool_dev,
         seed=a.seed,
-        teacher=None if a.distil is None else StanceModel(a.distil if a.distil != Path() else None),
+        teacher=None if a.distil is None else StanceModel(None if a.distil == "shipped" else Path(a.distil)),
     )
     write_jsonl(a.out, rows)
     train = sum(r["split"] == "train" for r in rows)
