@@ -367,6 +367,9 @@ class Trainer:
         # Rows with a teacher's probabilities (train.news_pools --distil) learn those instead of
         # their label: replayed that way, the pool keeps the base model's own behaviour on it.
         no_teacher = [0.0] * len(LABELS)
+        for p in self.train_pairs:
+            if "teacher" in p and (len(p["teacher"]) != len(LABELS) or abs(sum(p["teacher"]) - 1) > 1e-3):
+                raise SystemExit(f"a training row's teacher is not {len(LABELS)} probabilities summing to 1: {p}")
         self.tr_soft = torch.tensor([p.get("teacher", no_teacher) for p in self.train_pairs], device=self.device)
         self.tr_distil = torch.tensor(["teacher" in p for p in self.train_pairs], device=self.device)
         if self.tr_distil.any():
