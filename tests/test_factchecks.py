@@ -85,7 +85,23 @@ def test_published_ratings_land_on_one_scale(text, value, best, worst, expected)
         ("la OMS dice que el estadio costó 2 millones", "The WHO said the stadium cost 2 million.", None),
         # another duration
         ("a six WEEK closure", "The library closed for six months.", "durations"),
+        # another city, in lower case where it is a big one; another bound; opposites and swapped
+        # sides in words the first lists lacked
+        ("floods in lagos displaced 2,000", "Floods in Abuja displaced 2,000 people.", "places"),
+        ("more than 300 died in the floods", "Fewer than 300 people died in the floods.", "numbers"),
+        ("the council scrapped the tax on bread", "The council introduced a tax on bread.", "opposite"),
+        (
+            "Springfield rompió relaciones con Shelbyville",
+            "Springfield restored relations with Shelbyville.",
+            "opposite",
+        ),
+        ("Shelbyville venció a Springfield en la final", "Springfield beat Shelbyville in the final.", "sides"),
+        ("the forest absorbs more carbon than it emits", "The forest emits more carbon than it absorbs.", "sides"),
         # ... and what must not read as a disagreement
+        ("a shooting in brooklyn last night", "A shooting in New York City left two dead.", None),
+        ("Paris Hilton opened a club in Berlin", "Paris Hilton opened a nightclub in Berlin.", None),
+        ("Marcos Lima says crime fell in recife", "Mayor Marcos Lima said crime fell in Recife.", None),
+        ("over 300 died in the floods", "More than 300 people died in the floods.", None),
         ("the mayor closed the libraries", "The city shut down the libraries.", None),
         ("France suffered a defeat to Argentina in the final", "Argentina beat France in the final.", None),
         ("the court struck down the scooter ban", "The court overturned the scooter ban.", None),

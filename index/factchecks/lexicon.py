@@ -26,13 +26,14 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         (
             "raise raises raised raising increase increases increased increasing rise rises rose risen"
             " rising boost boosts boosted hike hikes hiked higher highest"
-            " sube subio suben subieron aumenta aumento aumentaron alza"
-            " aumentou subiu hausse augmente augmentent steigt stieg gestiegen erhoht hoher",
+            " sube subio suben subieron subira aumenta aumento aumentaron aumentara alza eleva elevo"
+            " aumentou subiu aumenta aumentara hausse augmente augmentent augmentera steigt stieg"
+            " gestiegen erhoht erhohen hoher",
             "lower lowers lowered lowering cut cuts cutting reduce reduces reduced reducing decrease"
             " decreases decreased decreasing fall falls fell fallen falling drop drops dropped slash"
-            " slashed lowest fewer bajan bajaron redujo reducen"
-            " disminuyo disminuye recorto diminuiu reduziu caiu baisse diminue sinkt sank"
-            " gesunken gesenkt niedriger",
+            " slashed lowest fewer bajan bajaron bajara redujo reducen reducira disminuyo disminuye"
+            " disminuira recorta recorto recortara cae cayo caera diminuiu reduziu reduz corta cortou"
+            " caiu baisse diminue reduit sinkt sank senkt gesunken gesenkt niedriger",
         ),
         (BAN, LIFT),
         (
@@ -64,6 +65,21 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("surge surged soared soars", "plunge plunged plummeted slump"),
         ("bought buys acquired acquires compro adquirio", "sold sells vendio"),
         ("hottest warmest", "coldest coolest"),
+        # a tax, a law, a plan brought in or done away with
+        (
+            "introduce introduces introduced introducing impose imposes imposed create creates created"
+            " creo crea creara introdujo impuso impone criou cria instaure instaurer einfuhren eingefuhrt",
+            "scrap scraps scrapped scrapping abolish abolishes abolished axed axes elimina elimino eliminara"
+            " suprime suprimio deroga derogo aboliu extingue supprime abolit abgeschafft schafft",
+        ),
+        (
+            "broke severed rompio rompe rompera rompeu rompt",
+            "restored restores restore resumed restablecio restablece reanudo restabeleceu retablit",
+        ),
+        (
+            "lose loses lost losing perder perdio pierde perdera perdeu perd verliert",
+            "recover recovers recovered regain regained recuperar recupero recupera recuperou",
+        ),
     )
 )
 BANNING, LIFTING = frozenset(BAN.split()), frozenset(LIFT.split())
@@ -80,7 +96,9 @@ RELATIONS = frozenset(
     "beat beats defeated defeats sued sues suing sue lawsuit attacked attacks invaded invades bought"
     " buys acquired acquires overtook overtakes vs versus against than lost lose loses defeat blamed blames"
     " accused accuses"
-    " sanctioned fined hacked sold".split()
+    " sanctioned fined hacked sold vencer vencio vence venceu derroto derrota derrotou demando demanda processou"
+    " ataco ataca invadio invade invadiu compro adquirio acuso acusa acusou sanciono multo contra rompio broke"
+    " battu bat poursuit attaque envahi schlug verklagt".split()
 )
 SPEECH = frozenset(
     "said says say claims claimed claim announced announces told tweeted posted reported reports"
@@ -88,6 +106,21 @@ SPEECH = frozenset(
     " warns admitted admits denied denies stated states confirmed confirms".split()
 )
 PASSIVE = frozenset("by got gets getting was were been from faces faced".split())
+
+# Words before an amount that make it a bound: "more than 25,000" is not "fewer than 25,000".
+AT_LEAST = ("more than", "over", "above", "at least", "mas de", "mais de", "plus de", "au moins", "mehr als", "uber")
+AT_MOST = (
+    "fewer than",
+    "less than",
+    "under",
+    "below",
+    "at most",
+    "up to",
+    "menos de",
+    "moins de",
+    "weniger als",
+    "unter",
+)
 
 # Units of a duration stated with a number ("six WEEK ceasefire", "seis meses"), in days.
 DURATIONS: dict[str, float] = {

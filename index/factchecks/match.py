@@ -3,8 +3,10 @@
 Sentence embeddings place "The stadium cost 2 million" and "The stadium cost 20 million" side by
 side (on the team's pairs, near misses score as high as paraphrases: docs/factchecks.md), so a
 similar claim is a candidate only; it matches when its checkable details agree with the claim
-reviewed: amounts, months, names, negation, durations, countries, acronyms, and the two ways to state the opposite without a negation word (an antonym, "raises" for "lowers"; or the
-two sides swapped, "Australia beat India" for "India beat Australia"). The rules read any language
+reviewed: amounts and their bounds ("more than" / "fewer than"), months, names, negation, durations,
+countries, cities (index/factchecks/places.py), acronyms, and the two ways to state the opposite
+without a negation word (an antonym, "raises" for "lowers"; or the two sides swapped, "Australia beat
+India" for "India beat Australia"). The rules read any language
 written in the Latin alphabet: digits and names survive translation, and the word lists
 (index/factchecks/lexicon.py) cover the languages the pairs hold.
 """
@@ -18,7 +20,7 @@ import unicodedata
 
 from babel import Locale
 
-from claimbot.index.factchecks import lexicon
+from claimbot.index.factchecks import lexicon, places
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
@@ -59,10 +61,28 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _amounts(text: str) -> list[set[float]]:
+def _amounts(text: str) -> list[frozenset[float]]:
     """Each amount in the text as the values it may stand for; ordinals ("4th") are not amounts."""
+    return [values for _, values in _amounts_at(text)]
+
+
+def _bounds(text: str) -> dict[float, int]:
+    """Amounts stated as bounds: value -> 1 ("more than 25,000", "más de 25.000") or -1 ("fewer than")."""
     folded = _fold(text.lower())
-    found: list[set[float]] = []
+    found: dict[float, int] = {}
+    for start, values in _amounts_at(text):
+        before = " ".join(re.findall(r"[a-z]+", folded[max(0, start - 14) : start])[-2:])
+        side = next((s for s, words in ((1, lexicon.AT_LEAST), (-1, lexicon.AT_MOST)) if before.endswith(words)), 0)
+        if side:
+            found.update(dict.fromkeys(values, side))
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _amounts_at(text: str) -> list[tuple[int, frozenset[float]]]:
+    """Each amount with where it starts in the text."""
+    folded = _fold(text.lower())
+    found: list[tuple[int, frozenset[float]]] = []
     for m in _NUMBER.finditer(folded):
         raw = m.group()
         if _ORDINAL.match(folded, m.end()):
@@ -79,7 +99,7 @@ def _amounts(text: str) -> list[set[float]]:
         suffix = re.match(r"[a-z]+", folded[m.end() :])
         scale = _SCALES.get(suffix.group()) if suffix else None
         scale = scale or _SCALES.get(following[0].strip(".,;:!?"))
-        found.append({value * 10**e for e in scale} if scale else {value})
+        found.append((m.start(), frozenset({value * 10**e for e in scale} if scale else {value})))
     return found
 
 
@@ -268,7 +288,8 @@ def _than(words: tuple[str, ...]) -> tuple[set[str], str] | None:
     if "than" not in words:
         return None
     i = words.index("than")
-    after = [w for w in words[i + 1 : i + 4] if w not in {"the", "a", "an", "do", "does", "did", "in", "of"}]
+    skip = {"the", "a", "an", "do", "does", "did", "in", "of", "it", "they", "he", "she", "we", "its", "their"}
+    after = [w for w in words[i + 1 : i + 4] if w not in skip]
     return (set(words[:i]), after[0]) if after else None
 
 
@@ -303,11 +324,14 @@ def _alike(word: str, name: str) -> bool:
 
 def disagreement(claim: str, reviewed: str) -> str | None:
     """What the two claims disagree on ("numbers", "months", "names", "negation", "durations",
-    "countries", "opposite", "sides"), or None."""
+    "countries", "places", "opposite", "sides"), or None."""
     # Every amount the claim states must be one the reviewed claim states (it may leave some out).
     a, b = _amounts(claim), _amounts(reviewed)
     stated = set().union(*b) if b else set()
     if a and b and any(not (alternatives & stated) for alternatives in a):
+        return "numbers"
+    ba, bb = _bounds(claim), _bounds(reviewed)
+    if any(bb.get(value, side) != side for value, side in ba.items()):
         return "numbers"
     ma, mb = _months(claim), _months(reviewed)
     if ma and mb and ma != mb:
@@ -323,6 +347,9 @@ def disagreement(claim: str, reviewed: str) -> str | None:
     ca, cb = _countries(claim), _countries(reviewed)
     if ca and cb and not ca & cb:
         return "countries"
+    pa, pb = places.cities(claim), places.cities(reviewed)
+    if pa and pb and places.apart(pa, pb):
+        return "places"
     # An organisation swapped for another ("ESA says ..." for "NASA announced ..."): acronyms are
     # left out of the names above, since posts shout in capitals.
     if _unstated_acronyms(claim, reviewed) and _unstated_acronyms(reviewed, claim):
