@@ -56,6 +56,8 @@ KINDS = (
     "ontopic",  # same people or topic, says nothing about the claim
     "hedge",  # the sentence only speculates or reports uncertainty
     "correction",  # the sentence corrects a misstatement
+    "compatible",  # another role, event, time or group member: both can be true (guard pairs)
+    "member",  # the claim states one item of a list, apposition or profile (guard pairs)
     "other",
 )
 VOICES = ("own", "reported")
