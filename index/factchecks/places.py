@@ -117,12 +117,13 @@ def cities(text: str) -> frozenset[int]:
                 continue
             written = tokens[i : i + n]
             capitalised = not shouted and all(w[0].isupper() for w in written if len(w) > 3)
-            opening = i == 0 or text[: spans[i].start()].rstrip().endswith((".", "!", "?", ":", "\n"))
             # "Marcos Lima", "Paris Hilton", "New York Times": part of another name
             joined = _joined(text, spans, i + n - 1, i + n) or (n == 1 and _joined(text, spans, i, i - 1))
-            if key not in lower and (not capitalised or joined or (opening and n == 1)):
-                break
             if capitalised and joined:
+                break
+            # Other names count only capitalised, and a capital opening a sentence says nothing ("Nice try").
+            opening = i == 0 or text[: spans[i].start()].rstrip().endswith((".", "!", "?", ":", "\n"))
+            if key not in lower and (not capitalised or (opening and n == 1)):
                 break
             found |= table[key]
             i += n - 1
