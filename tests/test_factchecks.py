@@ -112,6 +112,16 @@ def test_published_ratings_land_on_one_scale(text, value, best, worst, expected)
         ("THEY ARE LYING TO US ABOUT THE STADIUM", "The stadium cost 2 million dollars in China.", None),
         ("Vaccines KILL kids", "COVID-19 vaccines killed children.", None),
         ("ebola outbreak in the DRC kills 200", "Ebola killed 200 in the Democratic Republic of the Congo.", None),
+        # found by a review of false disagreements: a bound on one side only, a comparison turned
+        # around (both sides and the comparative), a word that is also a city's name
+        ("Government will pay up to 80% of wages", "The government will cover 80% of workers' wages.", None),
+        (
+            "Immigrants pay more in taxes than they receive",
+            "Immigrants receive less in benefits than they pay in taxes.",
+            None,
+        ),
+        ("hubo un tiroteo en la paz del barrio", "A shooting in Bogota left two dead.", None),
+        ("Sen. Jennings: solar power costs more than coal power", "Coal power is cheaper than solar power.", None),
     ],
 )
 def test_a_disagreeing_detail_rules_a_match_out(claim, reviewed, expected):

@@ -37,7 +37,8 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ),
         (BAN, LIFT),
         (
-            "win wins won winning beat beats victory gano ganaron ganhou gagne gewann gewonnen",
+            "win wins won winning beat beats victory gano ganaron ganhou vencio vence venceu derroto derrotou"
+            " gagne gewann gewonnen",
             "lose loses lost losing defeat perdio perdieron pierde perdeu perdu verlor verloren",
         ),
         (
@@ -68,7 +69,8 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         # a tax, a law, a plan brought in or done away with
         (
             "introduce introduces introduced introducing impose imposes imposed create creates created"
-            " creo crea creara introdujo impuso impone criou cria instaure instaurer einfuhren eingefuhrt",
+            " creo crea creara introdujo impuso impone introduziu criou cria instaure instaurer einfuhren"
+            " eingefuhrt",
             "scrap scraps scrapped scrapping abolish abolishes abolished axed axes elimina elimino eliminara"
             " suprime suprimio deroga derogo aboliu extingue supprime abolit abgeschafft schafft",
         ),
@@ -97,8 +99,8 @@ RELATIONS = frozenset(
     " buys acquired acquires overtook overtakes vs versus against than lost lose loses defeat blamed blames"
     " accused accuses"
     " sanctioned fined hacked sold vencer vencio vence venceu derroto derrota derrotou demando demanda processou"
-    " ataco ataca invadio invade invadiu compro adquirio acuso acusa acusou sanciono multo contra rompio broke"
-    " battu bat poursuit attaque envahi schlug verklagt".split()
+    " ataco ataca invadio invade invadiu compro adquirio acuso acusa acusou sanciono multo contra rompio broke perdio perdieron perdeu ante"
+    " battu poursuit attaque envahi schlug verklagt".split()
 )
 SPEECH = frozenset(
     "said says say claims claimed claim announced announces told tweeted posted reported reports"
@@ -108,19 +110,11 @@ SPEECH = frozenset(
 PASSIVE = frozenset("by got gets getting was were been from faces faced".split())
 
 # Words before an amount that make it a bound: "more than 25,000" is not "fewer than 25,000".
-AT_LEAST = ("more than", "over", "above", "at least", "mas de", "mais de", "plus de", "au moins", "mehr als", "uber")
-AT_MOST = (
-    "fewer than",
-    "less than",
-    "under",
-    "below",
-    "at most",
-    "up to",
-    "menos de",
-    "moins de",
-    "weniger als",
-    "unter",
-)
+AT_LEAST = (
+    "more than", "over", "above", "at least", "mas de", "al menos", "mais de", "pelo menos", "plus de", "au moins",
+    "mehr als", "mindestens",
+)  # fmt: skip
+AT_MOST = ("fewer than", "less than", "under", "below", "at most", "up to", "menos de", "moins de", "weniger als")
 
 # Units of a duration stated with a number ("six WEEK ceasefire", "seis meses"), in days.
 DURATIONS: dict[str, float] = {

@@ -67,15 +67,24 @@ def _amounts(text: str) -> list[frozenset[float]]:
 
 
 def _bounds(text: str) -> dict[float, int]:
-    """Amounts stated as bounds: value -> 1 ("more than 25,000", "más de 25.000") or -1 ("fewer than")."""
+    """Amounts stated as bounds: value -> 1 ("more than 25,000", "más de 25.000") or -1 ("fewer
+    than"); a value stated both ways, or after a negation ("no more than"), is left out."""
     folded = _fold(text.lower())
-    found: dict[float, int] = {}
+    sides: dict[float, set[int]] = {}
+    previous = 0
     for start, values in _amounts_at(text):
-        before = " ".join(re.findall(r"[a-z]+", folded[max(0, start - 14) : start])[-2:])
-        side = next((s for s, words in ((1, lexicon.AT_LEAST), (-1, lexicon.AT_MOST)) if before.endswith(words)), 0)
-        if side:
-            found.update(dict.fromkeys(values, side))
-    return found
+        # the words right before the amount, back to the previous amount at most
+        words = re.findall(r"[^\W\d_]+", folded[previous:start])[-3:]
+        previous = start
+        side = 0
+        for marker_side, markers in ((1, lexicon.AT_LEAST), (-1, lexicon.AT_MOST)):
+            for marker in markers:
+                n = len(marker.split())
+                if words[-n:] == marker.split() and not (set(words[:-n]) & _NEGATIONS):
+                    side = marker_side
+        for value in values:
+            sides.setdefault(value, set()).add(side)
+    return {value: next(iter(s)) for value, s in sides.items() if len(s) == 1 and 0 not in s}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -283,8 +292,11 @@ def _antonym(claim: str, reviewed: str) -> bool:
     )
 
 
+_COMPARATIVES = frozenset("more less fewer greater higher lower bigger smaller larger better worse".split())
+
+
 def _than(words: tuple[str, ...]) -> tuple[set[str], str] | None:
-    """What comes before "than", and the first content word after it."""
+    """What comes before "than" (its comparative included), and the first content word after it."""
     if "than" not in words:
         return None
     i = words.index("than")
@@ -297,7 +309,9 @@ def _swapped(claim: str, reviewed: str) -> bool:
     """The two sides of a relation in the other order: "B beat A" for "A beat B"."""
     c, r = _plain(claim), _plain(reviewed)
     tc, tr = _than(c), _than(r)
-    if tc and tr and tc[1] != tr[1] and tc[1] in tr[0] and tr[1] in tc[0]:
+    # "pays more than they receive" / "receives less than they pay" swap the sides and the comparative
+    same_comparison = tc and tr and tc[0] & _COMPARATIVES == tr[0] & _COMPARATIVES
+    if tc and tr and same_comparison and tc[1] != tr[1] and tc[1] in tr[0] and tr[1] in tc[0]:
         return True
     # the claim reviewed's names, the first word too, found again in the claim
     names = list(dict.fromkeys(w for w, t in zip(r, _words(reviewed), strict=True) if t[0].isupper() and len(w) > 2))

@@ -10,12 +10,14 @@ and ship as a small table (`cities.tsv.gz`, built by `python -m claimbot.index.f
 Posts write cities in lower case, but many city names are also words or people's names ("Nice",
 "Reading", "Santos", "Paris Hilton"). So a name counts as a city written capitalised, unless it
 touches another capitalised word that is not itself a place ("Lima" in "Marcos Lima"); in lower case
-only the main names of cities of a million people or more count, and not those in `COMMON`.
+only the main names of cities of a million people or more count, and not those in `COMMON`; names in
+`NOT_CITIES` never do.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import functools
 import gzip
 import math
@@ -37,8 +39,16 @@ COMMON = frozenset(
     " columbus lincoln jackson charlotte austin florence orlando mobile nice reading split bath"
     " concepcion asuncion trinidad paz la paz brasilia dakar toledo bristol birmingham"
     " york benin cheng henan judah logos pueblo sidney sofie sophia canton batavia salisbury guadalupe"
-    " bahia monterey".split()
+    " bahia monterey colonia cologne cali".split()
 )
+# Names never read as a city: words, or names of other things, in the five languages ("la paz" is
+# peace, "Casa Branca" the White House, "Essen" food, "no Natal" at Christmas; "man" and "van" are
+# words; "Bethlehem" is also a name of Belém).
+NOT_CITIES = frozenset(
+    {"man", "van", "hub", "mau", "hue", "son la", "lo he", "la paz", "a paz", "le cap", "casa branca",
+     "casa blanca", "essen", "natal", "mobile", "split", "reading", "bath", "sale", "marina", "florida",
+     "bethlehem"}
+)  # fmt: skip
 
 
 def _fold(text: str) -> str:
@@ -57,15 +67,20 @@ def build(out: Path = TABLE) -> int:
         if c["population"] < MIN_POPULATION:
             continue
         names = {c["name"]}
-        # Other names in Latin letters, as names are written (capitalised, no airport codes), for
-        # cities of a million people: their names in other languages ("Pekín"). Smaller cities' other
-        # names are mostly old ones, often another city's ("Shelbyville" for Tuscaloosa).
-        if c["population"] >= BIG:
-            names |= {
-                n
-                for n in c["alternatenames"]
-                if len(n) >= 4 and n[0].isupper() and not n.isupper() and re.fullmatch(r"[A-Za-zÀ-ÿ' .-]+", n)
-            }
+        # Other names in Latin letters, as names are written (capitalised, no airport codes): for
+        # cities of a million people all of them ("Pekín"); for smaller ones only other spellings of
+        # the name, since their other names are mostly old ones, often another city's ("Shelbyville"
+        # for Tuscaloosa).
+        others = {
+            n
+            for n in c["alternatenames"]
+            if len(n) >= 4 and n[0].isupper() and not n.isupper() and re.fullmatch(r"[A-Za-zÀ-ÿ' .-]+", n)
+        }
+        if c["population"] < BIG:
+            # only spellings of the same name ("Florencia", "Firenze" is lost), not old names
+            main_folded = _fold(c["name"])
+            others = {n for n in others if difflib.SequenceMatcher(None, _fold(n), main_folded).ratio() >= 0.7}
+        names |= others
         folded = sorted({_fold(n) for n in names} - {""})
         main = _fold(c["name"])
         where = f"{c['latitude']:.3f}\t{c['longitude']:.3f}"
@@ -94,7 +109,7 @@ def _table() -> tuple[dict[tuple[str, ...], frozenset[int]], frozenset[tuple[str
 
     countries, _ = _country_names()
     # A country's name is the country ("Mexico", "Singapore"), read by the country rule.
-    table = {k: frozenset(v) for k, v in names.items() if k not in countries}
+    table = {k: frozenset(v) for k, v in names.items() if k not in countries and " ".join(k) not in NOT_CITIES}
     return table, frozenset(lower), max(len(k) for k in table)
 
 
@@ -116,7 +131,7 @@ def cities(text: str) -> frozenset[int]:
             if key not in table:
                 continue
             written = tokens[i : i + n]
-            capitalised = not shouted and all(w[0].isupper() for w in written if len(w) > 3)
+            capitalised = not shouted and written[0][0].isupper() and all(w[0].isupper() for w in written if len(w) > 3)
             # "Marcos Lima", "Paris Hilton", "New York Times": part of another name
             joined = _joined(text, spans, i + n - 1, i + n) or (n == 1 and _joined(text, spans, i, i - 1))
             if capitalised and joined:
