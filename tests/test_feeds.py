@@ -38,7 +38,6 @@ from tests.hash_embedder import HashEmbedder
 
 HOST = "news.example.com"
 PRIVATE_TARGET = "intranet.example.net"  # resolves (patched) to loopback but is not allowed
-BASE_TIME = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
 
 
 # -- the fixture site -------------------------------------------------------------------------
@@ -126,7 +125,10 @@ class FakeClock(Clock):
     def __init__(self) -> None:
         self.t = 0.0
         self.sleeps: list[float] = []
-        super().__init__(now=lambda: self.t, sleep=self._sleep, utcnow=lambda: BASE_TIME + dt.timedelta(seconds=self.t))
+        # The schedule starts at the real time: `add_feed` stamps a new feed due at the real now, so a
+        # fixed start date would leave every feed added after it not yet due.
+        start = dt.datetime.now(dt.UTC)
+        super().__init__(now=lambda: self.t, sleep=self._sleep, utcnow=lambda: start + dt.timedelta(seconds=self.t))
 
     def _sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
