@@ -52,27 +52,24 @@ def export_onnx(ckpt: Path, out: Path, opset: int = 17, attention: str = "eager"
         ["The building suffered minor damage and no one was injured."], ["Nobody was injured."], return_tensors="pt"
     )
 
+    # The graph takes what the tokenizer gives: BERT's token types, none for MPNet (a teacher)
+    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
+
     class Wrap(torch.nn.Module):
         def __init__(self, m: Any) -> None:
             super().__init__()
             self.m = m
 
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.m(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, return_dict=False
-            )[0]
+        def forward(self, *inputs: Any) -> Any:
+            return self.m(**dict(zip(names, inputs, strict=True)), return_dict=False)[0]
 
     out.mkdir(parents=True, exist_ok=True)
     dest = out / "model.onnx"
-    args = (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
-    dyn = {
-        "input_ids": {0: "batch", 1: "sequence"},
-        "attention_mask": {0: "batch", 1: "sequence"},
-        "token_type_ids": {0: "batch", 1: "sequence"},
-        "logits": {0: "batch"},
-    }
+    args = tuple(enc[k] for k in names)
+    dyn = {k: {0: "batch", 1: "sequence"} for k in names}
+    dyn["logits"] = {0: "batch"}
     kw: dict[str, Any] = dict(
-        input_names=["input_ids", "attention_mask", "token_type_ids"],
+        input_names=names,
         output_names=["logits"],
         dynamic_axes=dyn,
         opset_version=opset,

@@ -97,6 +97,7 @@ class StancePredictor:
                         **{
                             k: self.torch.from_numpy(enc[k].astype(np.int64))
                             for k in ("input_ids", "attention_mask", "token_type_ids")
+                            if k in enc
                         }
                     ).logits.numpy()
             out[idx] = lg

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import logging
 import math
@@ -116,7 +117,17 @@ def encode(tok: Any, pairs: Sequence[Pair], max_len: int) -> tuple[list[list[int
     enc = tok(
         [p["evidence"] for p in pairs], [p["claim"] for p in pairs], truncation="longest_first", max_length=max_len
     )
-    return enc["input_ids"], enc["token_type_ids"]
+    # MPNet (all-mpnet-base-v2, a teacher) has no segment embeddings: its tokenizer gives no types
+    types = enc.get("token_type_ids") or [[0] * len(ids) for ids in enc["input_ids"]]
+    return enc["input_ids"], types
+
+
+def model_inputs(model: Any, x: torch.Tensor, t: torch.Tensor, m: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Keyword inputs for `model`: token types only where the architecture has them (BERT, not MPNet)."""
+    inputs = {"input_ids": x, "attention_mask": m}
+    if "token_type_ids" in inspect.signature(model.forward).parameters:
+        inputs["token_type_ids"] = t
+    return inputs
 
 
 def collate(
@@ -166,7 +177,7 @@ def predict_logits(
         idx = order[s : s + batch_size].tolist()
         x, t, m = (v.to(dev) for v in collate(ids, tts, idx, pad_id))
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
-            lg = model(input_ids=x, token_type_ids=t, attention_mask=m).logits
+            lg = model(**model_inputs(model, x, t, m)).logits
         out[idx] = lg.float().cpu().numpy()
     model.train()
     return out
@@ -550,7 +561,7 @@ class Trainer:
         cfg = self.cfg
         x, t, m = (v.to(self.device, non_blocking=True) for v in collate(self.tr_ids, self.tr_tts, idx, self.pad_id))
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
-            logits = self.model(input_ids=x, token_type_ids=t, attention_mask=m).logits
+            logits = self.model(**model_inputs(self.model, x, t, m)).logits
         loss = self.loss(logits.float(), idx)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
