@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     factcheck_threshold: float = Field(default=0.92, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD")
     # The same, for a claim and a claim reviewed in two languages (translations score lower).
     factcheck_threshold_cross: float = Field(
-        default=0.78, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD_CROSS"
+        default=0.69, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD_CROSS"
     )
 
     fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
