@@ -48,7 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Every set written so far; each fresh set was a test set once, before it joined these.
 FITTING = [
     REPO / "data" / "factcheck-pairs" / f"{name}.jsonl"
-    for name in ("pairs", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
+    for name in ("pairs", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8")
 ]
 MATCHING = {"paraphrase", "translation", "partial"}
 # The rule shipped before the reader (docs/factchecks.md, 2026-12-05, session 7).

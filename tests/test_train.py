@@ -290,3 +290,42 @@ def test_rows_with_a_teacher_learn_its_probabilities_instead_of_their_label(tmp_
     assert labelled.returncode == 0 and distilled.returncode == 0, distilled.stderr[-2000:]
     assert "training rows learn a teacher's probabilities" in (tmp_path / "d" / "train.log").read_text(encoding="utf-8")
     assert _neutral_share(tmp_path / "d") > _neutral_share(tmp_path / "l") + 0.05
+
+
+def _tiny_mpnet(folder: Path) -> Path:
+    """A two-layer MPNet with random weights and a word-level vocabulary of the test's facts: the
+    architecture of all-mpnet-base-v2 (no token types), small enough to train in seconds."""
+    import re
+
+    from transformers import MPNetConfig, MPNetModel, MPNetTokenizerFast
+
+    words = sorted(
+        {w for c, e, _ in FACTS for w in re.findall(r"\w+|[^\w\s]", f"{c} {e}".lower())} | set("()0123456789")
+    )
+    vocab = ["<s>", "<pad>", "</s>", "<mask>", "[UNK]", *words]
+    MPNetTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}).save_pretrained(folder)
+    config = MPNetConfig(
+        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
+    )
+    MPNetModel(config).save_pretrained(folder)
+    return folder
+
+
+def test_a_model_without_token_types_trains_exports_and_scores_the_same_in_onnx(tmp_path: Path):
+    """all-mpnet-base-v2 (a teacher, docs/prereg/news9.md) takes no token_type_ids: the trainer, the
+    ONNX export and the predictor feed it only what its tokenizer gives."""
+    import numpy as np
+
+    from train.export import export_onnx
+    from train.predictor import StancePredictor
+
+    pool = tmp_path / "pool.jsonl"
+    _write_pool(pool)
+    run = _train(tmp_path / "run", pool, "--base-model", str(_tiny_mpnet(tmp_path / "mpnet")))
+    assert run.returncode == 0, run.stderr[-2000:]
+    export_onnx(tmp_path / "run" / "final", tmp_path / "onnx")
+    onnx = StancePredictor(tmp_path / "onnx")
+    assert onnx.inputs == {"input_ids", "attention_mask"}
+    torch_model = StancePredictor(tmp_path / "run" / "final")
+    claims, evidences = [c for c, _, _ in FACTS], [e for _, e, _ in FACTS]
+    assert np.abs(onnx.logits(claims, evidences) - torch_model.logits(claims, evidences)).max() < 1e-4
