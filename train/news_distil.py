@@ -19,6 +19,7 @@ import argparse
 import re
 from collections import defaultdict
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -31,8 +32,8 @@ from train.settings import LABELS
 from train.trainer import encode, predict_logits
 
 
-def candidates(pair_files: list[Path], data: Path, per_claim: int) -> list[Pair]:
-    """(claim, other sentence) rows without teacher labels yet, in a stable order."""
+def candidates(pair_files: list[Path], data: Path, per_claim: int) -> list[dict[str, Any]]:
+    """(claim, other sentence) rows without a label yet (the teacher gives it), in a stable order."""
     pairs = [p for f in pair_files for p in load_pairs(f, splits=["train"])]
     annotated: dict[tuple[str, str, str], set[tuple[int, int]]] = defaultdict(set)
     for p in pairs:
@@ -42,7 +43,7 @@ def candidates(pair_files: list[Path], data: Path, per_claim: int) -> list[Pair]
         by_article[(source, article)].append(claim)
     texts: dict[str, dict[str, str]] = {}
     embedder = shared_embedder()
-    rows: list[Pair] = []
+    rows: list[dict[str, Any]] = []
     for (source, article), claims in sorted(by_article.items()):
         if source not in texts:  # a source is a folder of articles or one large CSV: read once
             texts[source] = read_articles(data, source)
@@ -74,16 +75,16 @@ def _overlaps(span: tuple[int, int], taken: set[tuple[int, int]]) -> bool:
     return any(min(span[1], e) > max(span[0], s) for s, e in taken)
 
 
-def label(rows: list[Pair], teacher: Path, batch_size: int, bf16: bool) -> list[Pair]:
+def label(rows: list[dict[str, Any]], teacher: Path, batch_size: int, bf16: bool) -> list[Pair]:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(teacher)
     model = AutoModelForSequenceClassification.from_pretrained(teacher, dtype=torch.float32).eval()
-    ids, tts = encode(tok, rows, 128)
+    ids, tts = encode(tok, cast(list[Pair], rows), 128)
     logits = predict_logits(model, ids, tts, tok.pad_token_id, batch_size=batch_size, bf16=bf16)
     probs = torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
     return [
-        {**r, "label": LABELS[int(p.argmax())], "teacher": [round(float(x), 6) for x in p]}
+        cast(Pair, {**r, "label": LABELS[int(p.argmax())], "teacher": [round(float(x), 6) for x in p]})
         for r, p in zip(rows, probs, strict=True)
     ]
 
@@ -98,9 +99,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast: only where the CPU has bf16 instructions")
     a = ap.parse_args(argv)
-    rows = candidates(a.pairs, a.data_dir, a.per_claim)
-    print(f"{len(rows)} transfer pairs from {len({r['group'] for r in rows})} articles; the teacher reads them")
-    rows = label(rows, a.teacher, a.batch_size, a.bf16)
+    found = candidates(a.pairs, a.data_dir, a.per_claim)
+    print(f"{len(found)} transfer pairs from {len({r['group'] for r in found})} articles; the teacher reads them")
+    rows = label(found, a.teacher, a.batch_size, a.bf16)
     write_jsonl(a.out, rows)
     counts = {name: sum(r["label"] == name for r in rows) for name in LABELS}
     print(f"{a.out}: {len(rows)} rows, teacher's argmax {counts}")
