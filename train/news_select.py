@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> None:
             ["--checkpoint", str(a.checkpoint), "--out", str(export_dir), "--pool", str(a.pool), "--fp16-storage"]
         )
     shutil.copyfile(export_dir / "model.fp16w.onnx", a.out / "model.onnx")
-    shutil.copyfile(packaged_model_dir() / "tokenizer.json", a.out / "tokenizer.json")
+    # the checkpoint's own tokenizer: the packaged one in every field for MiniLM, another vocabulary
+    # for a larger reader (news9's MPNet), which the packaged one would feed BERT's token ids
+    shutil.copyfile(export_dir / "tokenizer.json", a.out / "tokenizer.json")
     # a loadable placeholder; its thresholds do not change the logits that the fit reads
     shutil.copyfile(packaged_model_dir() / "stance.json", a.out / "stance.json")
 
