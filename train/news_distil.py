@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from claimbot.index.evaluation import DEFAULT_PAIRS, load_pairs, read_articles
-from claimbot.index.search.embed import shared_embedder
+from claimbot.index.search import shared_embedder
 from train.news_annotation import default_data_dir, sentences
 from train.pairs import Pair, write_jsonl
 from train.settings import LABELS
