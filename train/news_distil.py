@@ -26,6 +26,7 @@ import torch
 
 from claimbot.index.evaluation import DEFAULT_PAIRS, load_pairs, read_articles
 from claimbot.index.search import shared_embedder
+from claimbot.index.stance import softmax
 from train.news_annotation import default_data_dir, sentences
 from train.pairs import Pair, write_jsonl
 from train.settings import LABELS
@@ -82,7 +83,7 @@ def label(rows: list[dict[str, Any]], teacher: Path, batch_size: int, bf16: bool
     model = AutoModelForSequenceClassification.from_pretrained(teacher, dtype=torch.float32).eval()
     ids, tts = encode(tok, cast(list[Pair], rows), 128)
     logits = predict_logits(model, ids, tts, tok.pad_token_id, batch_size=batch_size, bf16=bf16)
-    probs = torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
+    probs = softmax(logits)
     return [
         cast(Pair, {**r, "label": LABELS[int(p.argmax())], "teacher": [round(float(x), 6) for x in p]})
         for r, p in zip(rows, probs, strict=True)
