@@ -294,3 +294,18 @@ def test_audit_export_writes_every_moderator_action(home, tmp_path, fmt):
     assert [json.loads(line)["guild_id"] for line in one.stdout.splitlines()] == [2002]
     bad = runner.invoke(app, ["audit", "export", "--format", "xml"])
     assert bad.exit_code == 2 and "xml" in bad.output
+
+
+def test_stored_passages_carry_their_article_and_skip_ids_not_stored(demo_index):
+    store = demo_index.store
+    ids = store.article_passage_ids([1])
+    assert len(ids) > 20
+    # more ids than one query binds (chunks of 900), most of them not stored
+    stored = store.passages([*ids, *range(ids[-1] + 1, ids[-1] + 1000)])
+    assert sorted(stored) == ids
+    first = stored[ids[0]]
+    assert first.article_id == 1 and first.article_title and first.article_url
+    assert first.article_published is not None and len(first.article_published) == 10  # ISO date
+    assert first.article_domain and first.article_domain in first.article_url
+    assert {p.article_outlet for p in stored.values()} == {first.article_outlet}
+    assert all(p.text and p.char_end > p.char_start for p in stored.values())

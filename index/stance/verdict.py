@@ -133,12 +133,23 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.casefold()) if len(w) > 2}
 
 
-def same_fact(a: PassageResult, b: PassageResult) -> bool:
-    """Different articles' passages that say the same thing (near-identical content words)."""
+def same_fact(a: PassageResult, b: PassageResult, words: dict[int, set[str]] | None = None) -> bool:
+    """Different articles' passages that say the same thing (near-identical content words).
+    `words` caches each passage's word set by `id()` across the pairs of one list."""
     if a.article.id == b.article.id:
         return False
-    wa, wb = _words(a.text), _words(b.text)
+    if words is None:
+        wa, wb = _words(a.text), _words(b.text)
+    else:
+        wa, wb = _cached_words(a, words), _cached_words(b, words)
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= SAME_FACT_OVERLAP
+
+
+def _cached_words(p: PassageResult, words: dict[int, set[str]]) -> set[str]:
+    key = id(p)
+    if key not in words:
+        words[key] = _words(p.text)
+    return words[key]
 
 
 def _standing(p: PassageResult) -> tuple[bool, str | None]:
@@ -151,13 +162,15 @@ def newest_first_within_facts(passages: list[PassageResult]) -> list[PassageResu
     ("the death toll rose to 12") is read before the early report it supersedes ("8 died")."""
     out = list(passages)
     done: set[int] = set()
+    # A check compares its ~20 passages pairwise: each one's words are found once, not 19 times.
+    words: dict[int, set[str]] = {}
     for i, p in enumerate(out):
         if i in done:
             continue
         group = [i] + [
             j
             for j in range(i + 1, len(out))
-            if j not in done and _standing(out[j]) == _standing(p) and same_fact(p, out[j])
+            if j not in done and _standing(out[j]) == _standing(p) and same_fact(p, out[j], words)
         ]
         done.update(group)
         if len(group) > 1:
