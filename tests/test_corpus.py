@@ -186,3 +186,30 @@ def test_cli_removes_an_article_by_id_or_url(home, tmp_path):
     assert result.exit_code == 1 and f"no indexed article {wire}" in result.output
     text = runner.invoke(app, ["check", CLAIM]).output
     assert "no coverage" in text and "Searched an empty corpus." in text
+
+
+def test_every_search_leaves_a_blocked_source_out_and_takes_it_back_when_unblocked(index):
+    # Each search looks at the blocklist first and skips the blocked-passages query while it is empty
+    # (on PostgreSQL that query reads every article): both states are exercised here, on both backends.
+    query = index.embedder.encode([CLAIM])[0]
+    rumours = {
+        p for p in index.lexical_search(CLAIM, 50) if index.store.passages([p])[p].article_domain != "wire.example"
+    }
+    assert len(rumours) >= 10 and index.store.blocked_passage_ids().size == 0
+
+    def searches() -> dict[str, set[int]]:
+        found = {
+            "dense": {pid for pid, _ in index.vectors.search(query, 50)},
+            "full text": set(index.lexical_search(CLAIM, 50)),
+        }
+        if index.store.is_postgres:  # the postings-table search of CLAIMBOT_PG_FULLTEXT=database
+            found["postings"] = set(index.store.lexical_search(CLAIM, 50))
+        return found
+
+    assert all(rumours <= ids for ids in searches().values())
+    index.block_domain("rumours.example")
+    assert set(index.store.blocked_passage_ids().tolist()) == rumours
+    assert all(ids and not (rumours & ids) for ids in searches().values())
+    index.unblock_domain("rumours.example")
+    assert index.store.blocked_passage_ids().size == 0
+    assert all(rumours <= ids for ids in searches().values())

@@ -32,6 +32,13 @@ BLOCKED_PASSAGES_SQLITE = (
     "CROSS JOIN passages bp ON bp.article_id = ba.id"
 )
 
+# With nothing blocked the query above still reads every article on PostgreSQL (its OR-ed LIKE join
+# can use no index): 22 ms at a million passages, in every search. A look at the blocklist first
+# (a handful of rows) says whether there is anything to leave out; when not, searches use this
+# empty query of passage ids instead.
+ANY_BLOCKED_SQL = "SELECT 1 FROM blocked_domains LIMIT 1"
+NO_PASSAGES_SQL = "SELECT 0 AS id WHERE false"
+
 
 def _strip(host: str) -> str:
     host = host.strip().lower().rstrip(".")

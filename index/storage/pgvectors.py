@@ -18,7 +18,7 @@ from pgvector.sqlalchemy import Vector
 from sqlalchemy import Connection, Engine, Integer, String, bindparam, column, select, table, text, update
 
 from claimbot.index.config import DEFAULT_INDEX_MEMORY
-from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL
+from claimbot.index.storage.domains import ANY_BLOCKED_SQL, BLOCKED_PASSAGES_SQL
 
 # The storage guide measured recall@10 1.000 at ef_search 64 and 128 on 100k clustered vectors;
 # 128 is what the faiss HNSW uses too, so both backends search equally wide.
@@ -148,13 +148,10 @@ class PgVectorIndex:
         the collection's (or collections') passages if named, never a blocked source's."""
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         distance = passage_vectors.c.embedding_vec.cosine_distance(q)
-        query_rows = (
-            select(passage_vectors.c.id, distance.label("distance"))
-            .where(text(f"passages.id NOT IN ({BLOCKED_PASSAGES_SQL})"))
-            .order_by(distance)
-            .limit(k)
-        )
+        query_rows = select(passage_vectors.c.id, distance.label("distance")).order_by(distance).limit(k)
         with self.engine.begin() as c:
+            if c.execute(text(ANY_BLOCKED_SQL)).first() is not None:
+                query_rows = query_rows.where(text(f"passages.id NOT IN ({BLOCKED_PASSAGES_SQL})"))
             # SET LOCAL: only for this transaction, so a pooled connection keeps its defaults.
             ef_search = min(max(HNSW_EF_SEARCH, k), 1000)  # pgvector's ceiling for ef_search
             c.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))

@@ -23,7 +23,14 @@ from claimbot.index.records import (
 )
 from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
-from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL, BLOCKED_PASSAGES_SQLITE, blocking, domain_of
+from claimbot.index.storage.domains import (
+    ANY_BLOCKED_SQL,
+    BLOCKED_PASSAGES_SQL,
+    BLOCKED_PASSAGES_SQLITE,
+    NO_PASSAGES_SQL,
+    blocking,
+    domain_of,
+)
 from claimbot.index.storage.factcheck_tables import FactCheckRow
 from claimbot.index.storage.pgtext import lexical_search as pg_lexical_search
 from claimbot.index.storage.pgvectors import write_vectors
@@ -326,6 +333,8 @@ class Store:
     def blocked_passage_ids(self) -> np.ndarray:
         """The ids of every passage from a blocked source (empty while nothing is blocked)."""
         with self.engine.connect() as c:
+            if c.execute(text(ANY_BLOCKED_SQL)).first() is None:
+                return np.zeros(0, dtype=np.int64)
             ids = c.execute(text(BLOCKED_PASSAGES_SQL if self.is_postgres else BLOCKED_PASSAGES_SQLITE)).scalars().all()
         return np.asarray(sorted(ids), dtype=np.int64)
 
@@ -345,7 +354,8 @@ class Store:
         # turns it off with a budget above every claim's postings).
         budget = {} if rare_postings is None else {"rare_postings": rare_postings}
         with self.engine.connect() as c:
-            return pg_lexical_search(c, words, k, scope_list(collection), BLOCKED_PASSAGES_SQL, **budget)
+            blocked = BLOCKED_PASSAGES_SQL if c.execute(text(ANY_BLOCKED_SQL)).first() else NO_PASSAGES_SQL
+            return pg_lexical_search(c, words, k, scope_list(collection), blocked, **budget)
 
     # -- the change log the caches follow (migrations 0011 and 0013) -------------------------------
     def changes_since(self, mark: ChangeMark) -> PassageChanges:
