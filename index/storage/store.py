@@ -243,8 +243,8 @@ class Store:
         if not ids:
             return {}
         # The columns a result shows, joined in one query: loading the rows as objects also read
-        # each passage's vector and context and each article's whole text, the larger part of a
-        # check's time outside the models.
+        # each candidate's vector and context and its article's whole text, for ~100 candidates a
+        # check (docs/benchmarks.md, "A million passages on the Sapphire Rapids machine").
         p, a = PassageRow, ArticleRow
         query = select(
             p.id, p.collection, p.text, p.char_start, p.char_end, p.paragraph, p.position, p.kind,
