@@ -246,17 +246,11 @@ class Store:
         # each candidate's vector and context and its article's whole text, for ~100 candidates a
         # check (docs/benchmarks.md, "A million passages on the Sapphire Rapids machine").
         p, a = PassageRow, ArticleRow
-        query = select(
-            p.id, p.collection, p.text, p.char_start, p.char_end, p.paragraph, p.position, p.kind,
+        rows = self._passage_columns(
+            ids, p.collection, p.text, p.char_start, p.char_end, p.paragraph, p.position, p.kind,
             p.speaker, p.cue, p.attribution, a.id, a.title, a.outlet, a.url, a.published, a.domain,
-        ).join(a, p.article_id == a.id)  # fmt: skip
-        id_list = [int(i) for i in ids]
-        out: dict[int, StoredPassage] = {}
-        with self.engine.connect() as c:
-            for start in range(0, len(id_list), 900):  # SQLite's bound-parameter limit
-                for r in c.execute(query.where(p.id.in_(id_list[start : start + 900]))):
-                    out[r[0]] = _stored(r)
-        return out
+        )  # fmt: skip
+        return {int(r[0]): _stored(r) for r in rows}
 
     def article_passage_ids(self, article_ids: Sequence[int]) -> list[int]:
         """The passages of these articles (what an ingest just wrote), in order."""
@@ -419,13 +413,17 @@ class Store:
         return {int(i): (t, ctx) for i, t, ctx in rows}
 
     def _passage_columns(self, ids: Sequence[int] | np.ndarray, *columns: InstrumentedAttribute[Any]) -> list[Any]:
-        """(id, *columns) rows of those of `ids` still stored, in no particular order."""
+        """(id, *columns) rows of those of `ids` still stored, in no particular order; columns of
+        the passage's article may be asked for too."""
         id_list = [int(i) for i in ids]
+        query = select(PassageRow.id, *columns)
+        if any(column.class_ is ArticleRow for column in columns):
+            query = query.join_from(PassageRow, ArticleRow, PassageRow.article_id == ArticleRow.id)
         rows: list[Any] = []
         with self.engine.connect() as c:
             for start in range(0, len(id_list), 900):  # SQLite's bound-parameter limit
                 chunk = id_list[start : start + 900]
-                rows += c.execute(select(PassageRow.id, *columns).where(PassageRow.id.in_(chunk))).all()
+                rows += c.execute(query.where(PassageRow.id.in_(chunk))).all()
         return rows
 
     def has_passages(self) -> bool:
