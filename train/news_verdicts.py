@@ -130,13 +130,15 @@ def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
 
-def run(pairs: Sequence[NewsPair], texts: dict[str, str], model_dir: Path | None) -> list[Outcome]:
-    """Ingest the pairs' articles into a fresh embedded index and check every claim."""
+def run(
+    pairs: Sequence[NewsPair], texts: dict[str, str], model_dir: Path | None, articles: Sequence[str]
+) -> list[Outcome]:
+    """Ingest `articles` (the whole split's, also when only a sample of its claims is checked) into
+    a fresh embedded index and check every claim of `pairs`."""
     from claimbot.index.config import Settings
     from claimbot.index.records import ArticleInput
     from claimbot.index.service import ClaimIndex
 
-    articles = sorted({p.article for p in pairs})
     with tempfile.TemporaryDirectory() as tmp:
         settings: dict[str, Any] = {"CLAIMBOT_HOME": Path(tmp) / "home", "DATABASE_URL": None}
         if model_dir is not None:
@@ -188,12 +190,12 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         sys.exit(f"error: cannot read the {source} articles under CLAIMBOT_DATA_DIR={data}: {exc}")
     chosen = sample(pairs, a.limit, a.seed)
-    missing = sorted({p.article for p in chosen} - texts.keys())
+    missing = sorted({p.article for p in pairs} - texts.keys())
     if missing:
         sys.exit(
             f"error: {len(missing)} {source} articles are not under CLAIMBOT_DATA_DIR={data} (first: {missing[0]})"
         )
-    outcomes = run(chosen, texts, a.model_dir)
+    outcomes = run(chosen, texts, a.model_dir, sorted({p.article for p in pairs}))
     result = summary(outcomes)
     for o in outcomes:
         if o.grade in (Grade.WRONG, Grade.SIDE):
