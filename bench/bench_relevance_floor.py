@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from claimbot.index.config import Settings  # noqa: E402
 from claimbot.index.corpus import SourceOptions, read_inputs  # noqa: E402
-from claimbot.index.evaluation import NewsSource, load_pairs, read_articles  # noqa: E402
+from claimbot.index.evaluation import NewsSource, load_pairs, read_articles, same_sentence  # noqa: E402
 from claimbot.index.records import ArticleInput  # noqa: E402
 from claimbot.index.service import ClaimIndex  # noqa: E402
 
@@ -49,15 +49,6 @@ DEMO_OFF = [
     "Vaccines cause autism",
     "The Lakers won the NBA title",
 ]
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _is_gold(passage: str, sentence: str) -> bool:
-    a, b = _norm(passage), _norm(sentence)
-    return bool(a and b) and (a[:60] in b or b[:60] in a)
 
 
 def main() -> None:
@@ -89,7 +80,7 @@ def main() -> None:
         for p in sided:
             sentence = texts[p.article][p.start : p.end]
             result = index.check(p.claim, top=depth, stance=False)
-            sims = [r.similarity for r in result.passages if _is_gold(r.text, sentence)]
+            sims = [r.similarity for r in result.passages if same_sentence(r.text, sentence)]
             if sims and sims[0] is not None:
                 gold_sims.append(sims[0])
             else:

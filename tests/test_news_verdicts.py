@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from claimbot.index.evaluation import NewsPair
+from claimbot.index.evaluation import NewsPair, same_sentence
 from claimbot.index.records import ArticleRef, CheckResult, PassageResult
-from train.news_verdicts import Grade, grade, outcome, same_sentence, summary
+from train.news_verdicts import Grade, grade, outcome, summary
 
 SENTENCE = "The mayor said on Tuesday that the stadium would cost 20 million dollars."
 

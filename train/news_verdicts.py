@@ -39,7 +39,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from claimbot.index.evaluation import NewsPair, Split, load_pairs, read_articles
+from claimbot.index.evaluation import NewsPair, Split, load_pairs, read_articles, same_sentence
 from claimbot.index.records import CheckResult
 
 SHOWN = 5  # `check`'s default: what a user reads
@@ -67,16 +67,6 @@ def grade(label: str, verdict: str | None) -> Grade:
     if verdict == _OPPOSITE[label]:
         return Grade.WRONG
     return Grade.DISPUTED if verdict == "disputed" else Grade.MISSED
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def same_sentence(passage: str, sentence: str) -> bool:
-    """A passage is the pair's sentence (the splitter may cut a sentence a little differently)."""
-    a, b = _norm(passage), _norm(sentence)
-    return bool(a and b) and (a[:60] in b or b[:60] in a)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from claimbot.index.evaluation.news import (
     load_pairs,
     picked,
     read_articles,
+    same_sentence,
     sentence_sha,
     view_logits,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "load_pairs",
     "picked",
     "read_articles",
+    "same_sentence",
     "sentence_sha",
     "view_logits",
     "L2I",

@@ -84,6 +84,16 @@ class NewsExample:
     speaker: str | None
 
 
+def same_sentence(passage: str, sentence: str) -> bool:
+    """A retrieved passage is a pair's sentence (the splitter may cut a sentence a little differently)."""
+    a, b = _folded(passage), _folded(sentence)
+    return bool(a and b) and (a[:60] in b or b[:60] in a)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
 def sentence_sha(sentence: str) -> str:
     return hashlib.sha1(sentence.encode("utf-8")).hexdigest()[:12]
 
