@@ -133,23 +133,12 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.casefold()) if len(w) > 2}
 
 
-def same_fact(a: PassageResult, b: PassageResult, words: dict[int, set[str]] | None = None) -> bool:
-    """Different articles' passages that say the same thing (near-identical content words).
-    `words` caches each passage's word set by `id()` across the pairs of one list."""
+def same_fact(a: PassageResult, b: PassageResult, words_a: set[str], words_b: set[str]) -> bool:
+    """Different articles' passages that say the same thing (near-identical content words;
+    `words_a` and `words_b` are their `_words`, found once per list by the caller)."""
     if a.article.id == b.article.id:
         return False
-    if words is None:
-        wa, wb = _words(a.text), _words(b.text)
-    else:
-        wa, wb = _cached_words(a, words), _cached_words(b, words)
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= SAME_FACT_OVERLAP
-
-
-def _cached_words(p: PassageResult, words: dict[int, set[str]]) -> set[str]:
-    key = id(p)
-    if key not in words:
-        words[key] = _words(p.text)
-    return words[key]
+    return bool(words_a and words_b) and len(words_a & words_b) / len(words_a | words_b) >= SAME_FACT_OVERLAP
 
 
 def _standing(p: PassageResult) -> tuple[bool, str | None]:
@@ -163,14 +152,16 @@ def newest_first_within_facts(passages: list[PassageResult]) -> list[PassageResu
     out = list(passages)
     done: set[int] = set()
     # A check compares its ~20 passages pairwise: each one's words are found once, not 19 times.
-    words: dict[int, set[str]] = {}
+    # Only places not yet in a group are compared, and only grouped places are rewritten, so each
+    # place's words stay those of the passage found there.
+    words = [_words(p.text) for p in out]
     for i, p in enumerate(out):
         if i in done:
             continue
         group = [i] + [
             j
             for j in range(i + 1, len(out))
-            if j not in done and _standing(out[j]) == _standing(p) and same_fact(p, out[j], words)
+            if j not in done and _standing(out[j]) == _standing(p) and same_fact(p, out[j], words[i], words[j])
         ]
         done.update(group)
         if len(group) > 1:
