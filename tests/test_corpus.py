@@ -213,3 +213,66 @@ def test_every_search_leaves_a_blocked_source_out_and_takes_it_back_when_unblock
     index.unblock_domain("rumours.example")
     assert index.store.blocked_passage_ids().size == 0
     assert all(rumours <= ids for ids in searches().values())
+
+
+_NEIGHBOURS = [
+    # (host, blocked by "rumours.example"): the domain, its subdomains, and hosts whose reversed
+    # labels sort beside them ("example.rumours-news" lies between "example.rumours" and "example.rumours/").
+    ("rumours.example", True),
+    ("news.rumours.example", True),
+    ("a.b.rumours.example", True),
+    ("rumours-news.example", False),
+    ("notrumours.example", False),
+    ("rumours.example.org", False),
+    ("example", False),
+]
+
+
+def _neighbour_index(settings: Settings, tmp_path: Path) -> ClaimIndex:
+    idx = ClaimIndex(settings, embedder=HashEmbedder())
+    articles = [
+        {"text": f"The dam on the Orinoco river collapsed, says source {n}.", "url": f"https://{host}/{n}"}
+        for n, (host, _) in enumerate(_NEIGHBOURS)
+    ]
+    report = idx.ingest(read_inputs([str(_jsonl(tmp_path / "n.jsonl", articles))], source_options(settings)))
+    assert report.added == len(_NEIGHBOURS), report.errors
+    return idx
+
+
+def _blocked_hosts(idx: ClaimIndex) -> set[str]:
+    ids = idx.store.blocked_passage_ids().tolist()
+    return {(p.article_url or "").split("/")[2] for p in idx.store.passages(ids).values()}
+
+
+def test_a_domain_blocks_itself_and_its_subdomains_and_no_domain_beside_them(settings, tmp_path):
+    idx = _neighbour_index(settings, tmp_path)
+    try:
+        idx.block_domain("rumours.example")
+        assert _blocked_hosts(idx) == {host for host, blocked in _NEIGHBOURS if blocked}
+        # the summary's count of searched articles uses the same match
+        assert idx.store.summary().articles == sum(not blocked for _, blocked in _NEIGHBOURS)
+        idx.block_domain("example.org")  # two entries: each blocks its own
+        assert _blocked_hosts(idx) == {host for host, blocked in _NEIGHBOURS if blocked} | {"rumours.example.org"}
+    finally:
+        idx.close()
+
+
+def test_migration_0014_gives_stored_articles_and_blocked_domains_their_reversed_domains(settings, tmp_path):
+    from alembic import command
+
+    from claimbot.index.storage import db
+
+    idx = _neighbour_index(settings, tmp_path)
+    try:
+        idx.block_domain("rumours.example")
+        before, counts = _blocked_hosts(idx), idx.store.counts()
+        engine = idx.store.engine
+        cfg = db.alembic_config(engine.url.render_as_string(hide_password=False))
+        for revision, step in [("0013", command.downgrade), ("head", command.upgrade)]:
+            with engine.begin() as connection:
+                cfg.attributes["connection"] = connection
+                step(cfg, revision)
+            assert idx.store.counts() == counts, revision  # no article or passage lost on the way
+        assert _blocked_hosts(idx) == before == {host for host, blocked in _NEIGHBOURS if blocked}
+    finally:
+        idx.close()

@@ -22,6 +22,9 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 DEFAULT_COLLECTION = "default"
+# A reversed domain (storage/domains.py), compared byte by byte on both databases: PostgreSQL's
+# default collation may order "." and "/" otherwise, and the blocklist's index range relies on bytes.
+DOMAIN_KEY = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -58,6 +61,8 @@ class ArticleRow(Base):
     origin: Mapped[str] = mapped_column(Text, default="")
     # The URL's host without "www." (storage/domains.py): what `claimbot sources` groups and blocks by.
     domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    # Its labels reversed (migration 0014): blocking matches a domain and its subdomains on an index range.
+    domain_rev: Mapped[str | None] = mapped_column(DOMAIN_KEY, index=True)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     # Not yet read against the watched claims (migration 0012): cleared by the serve that reads it.
     watch_pending: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
@@ -101,6 +106,7 @@ class BlockedDomainRow(Base):
     __tablename__ = "blocked_domains"
 
     domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    domain_rev: Mapped[str | None] = mapped_column(DOMAIN_KEY)  # as ArticleRow's
     reason: Mapped[str | None] = mapped_column(Text)
     blocked_by: Mapped[int | None] = mapped_column(BigInteger)  # a Discord user; None from the CLI
     blocked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)

@@ -30,6 +30,7 @@ from claimbot.index.storage.domains import (
     NO_PASSAGES_SQL,
     blocking,
     domain_of,
+    reversed_domain,
 )
 from claimbot.index.storage.factcheck_tables import FactCheckRow
 from claimbot.index.storage.pgtext import lexical_search as pg_lexical_search
@@ -49,9 +50,14 @@ def scope_list(collection: Collections) -> list[str] | None:
 
 
 def _article_blocked() -> ColumnElement[bool]:
-    """Whether an `ArticleRow` comes from a blocked domain (a correlated EXISTS)."""
-    b = BlockedDomainRow
-    return exists().where(or_(ArticleRow.domain == b.domain, ArticleRow.domain.like(literal("%.") + b.domain)))
+    """Whether an `ArticleRow` comes from a blocked domain (a correlated EXISTS; the match is
+    BLOCKED_PASSAGES_SQL's, on the reversed domains)."""
+    a, b = ArticleRow.domain_rev, BlockedDomainRow.domain_rev
+    return exists().where(
+        a >= b,
+        a < b + literal("/"),
+        or_(a == b, func.substr(a, func.length(b) + 1, 1) == literal(".")),
+    )
 
 
 # Words so common that a BM25 OR-query over them only costs time.
@@ -196,7 +202,8 @@ class Store:
                 text=article.text,
                 content_hash=content_hash,
                 origin=article.origin,
-                domain=domain_of(article.url),
+                domain=(domain := domain_of(article.url)),
+                domain_rev=reversed_domain(domain),
             )
             s.add(row)
             s.flush()
@@ -513,7 +520,9 @@ class Store:
         with self.session() as s, s.begin():
             if s.get(BlockedDomainRow, domain) is not None:
                 return False
-            s.add(BlockedDomainRow(domain=domain, reason=reason, blocked_by=actor_id))
+            s.add(
+                BlockedDomainRow(domain=domain, domain_rev=reversed_domain(domain), reason=reason, blocked_by=actor_id)
+            )
         return True
 
     def unblock_domain(self, domain: str) -> bool:
