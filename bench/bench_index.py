@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from claimbot.index.config import Settings  # noqa: E402
 from claimbot.index.corpus import SourceOptions, read_inputs, shared_attributor  # noqa: E402
+from claimbot.index.corpus import ingest as ingest_module  # noqa: E402
 from claimbot.index.service import ClaimIndex  # noqa: E402
 
 
@@ -105,12 +106,19 @@ def main() -> None:
         help="ingest without speaker attribution (CLAIMBOT_ATTRIBUTION=false), to measure what it costs",
     )
     parser.add_argument(
+        "--embed-chunk",
+        type=int,
+        default=ingest_module.EMBED_CHUNK_SENTENCES,
+        help="sentences embedded together when ingesting files (ingest.EMBED_CHUNK_SENTENCES), to compare sizes",
+    )
+    parser.add_argument(
         "--latency-only",
         action="store_true",
         help="time `check` on the index an earlier run left in --out, without ingesting (build a large "
         "index once, then take latency figures on a quiet machine)",
     )
     args = parser.parse_args()
+    ingest_module.EMBED_CHUNK_SENTENCES = args.embed_chunk
 
     settings = Settings()
     home = args.out / "home"
@@ -140,7 +148,7 @@ def main() -> None:
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
     )
-    print(f"attribution: {'off' if args.no_attribution else 'on'}")
+    print(f"attribution: {'off' if args.no_attribution else 'on'}; embedded {args.embed_chunk} sentences at a time")
     print(f"{'passages':>9} {'ingest s':>9} {'sent/s':>8} {'vector':>7} {'check p50':>10} {'p95':>8} {'max':>8}")
     workdir = args.out / "batches"
     workdir.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,12 @@ if TYPE_CHECKING:  # spaCy loads only when an attributor is made
 
 log = logging.getLogger(__name__)
 
-EMBED_CHUNK_SENTENCES = 256
+# Sentences embedded together. The embedder sorts a batch by length so that little is padding;
+# from files (several articles queued) a larger batch pads less: 1,024 sentences embed about a tenth
+# faster than 256 (docs/benchmarks.md, session 14). One by one (URLs, feeds: `overlap` off) the
+# batch stays small, so that an article that arrived is committed soon.
+EMBED_CHUNK_SENTENCES = 1024
+EMBED_CHUNK_ONE_BY_ONE = 256
 SAVE_EVERY_S = 60.0
 # An article of more sentences is refused (CLAIMBOT_MAX_PASSAGES_PER_ARTICLE): a long report has 1,500.
 DEFAULT_MAX_PASSAGES = 2_000
@@ -238,7 +243,8 @@ class Ingestor:
             )
         )
         self._pending_keys |= keys
-        if sum(len(p.drafts) for p in self._pending) >= EMBED_CHUNK_SENTENCES:
+        chunk = EMBED_CHUNK_SENTENCES if self._overlap else EMBED_CHUNK_ONE_BY_ONE
+        if sum(len(p.drafts) for p in self._pending) >= chunk:
             self._flush()
 
     def _too_many(self, found: str) -> str:
