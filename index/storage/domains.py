@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 # So "-" is the only character a domain holds that sorts before "/" (see BLOCKED_PASSAGES_SQL).
 _DOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
 
+
 # The passages of blocked sources: a domain blocks itself and its subdomains. Matched on the
 # domains' labels in reverse order (`domain_rev`, migration 0014: "news.example.com" is
 # "com.example.news"), where a domain's subdomains sort right after it: the strings from
@@ -23,21 +24,28 @@ _DOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-
 # replaces read every article (17 ms at a million passages on SQLite, 22 ms on PostgreSQL, twice in
 # every check while anything was blocked). The substr test drops what the range holds besides
 # (only "com.example-news": "-" is the one character a domain holds below "/").
-_BLOCKED_MATCH = (
-    "ba.domain_rev >= bd.domain_rev AND ba.domain_rev < bd.domain_rev || '/' "
-    "AND (ba.domain_rev = bd.domain_rev OR substr(ba.domain_rev, length(bd.domain_rev) + 1, 1) = '.')"
-)
+def _blocked_match(article: str) -> str:
+    """Whether the row `article` of `articles` comes from the row `bd` of `blocked_domains`."""
+    a = f"{article}.domain_rev"
+    return (
+        f"{a} >= bd.domain_rev AND {a} < bd.domain_rev || '/' "
+        f"AND ({a} = bd.domain_rev OR substr({a}, length(bd.domain_rev) + 1, 1) = '.')"
+    )
+
+
 BLOCKED_PASSAGES_SQL = (
-    f"SELECT bp.id FROM blocked_domains bd JOIN articles ba ON {_BLOCKED_MATCH} "
+    f"SELECT bp.id FROM blocked_domains bd JOIN articles ba ON {_blocked_match('ba')} "
     "JOIN passages bp ON bp.article_id = ba.id"
 )
 # SQLite's planner chose to scan every passage for the query above (0.1 s at a million, on every
 # search); CROSS JOIN is SQLite's way to fix the join order, blocklist first. (PostgreSQL plans it
 # from the blocklist by itself, and its CROSS JOIN takes no ON.)
 BLOCKED_PASSAGES_SQLITE = (
-    f"SELECT bp.id FROM blocked_domains bd CROSS JOIN articles ba ON {_BLOCKED_MATCH} "
+    f"SELECT bp.id FROM blocked_domains bd CROSS JOIN articles ba ON {_blocked_match('ba')} "
     "CROSS JOIN passages bp ON bp.article_id = ba.id"
 )
+# Whether a row of `articles` in the enclosing query comes from a blocked source.
+ARTICLE_BLOCKED_SQL = f"EXISTS (SELECT 1 FROM blocked_domains bd WHERE {_blocked_match('articles')})"
 
 # With nothing blocked a look at the blocklist first (a handful of rows) lets searches use this
 # empty query of passage ids instead, and skip even the join's planning.

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, Engine, Table, delete, exists, func, literal, or_, select, text, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Engine,
+    Table,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -25,6 +36,7 @@ from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
 from claimbot.index.storage.domains import (
     ANY_BLOCKED_SQL,
+    ARTICLE_BLOCKED_SQL,
     BLOCKED_PASSAGES_SQL,
     BLOCKED_PASSAGES_SQLITE,
     NO_PASSAGES_SQL,
@@ -50,14 +62,8 @@ def scope_list(collection: Collections) -> list[str] | None:
 
 
 def _article_blocked() -> ColumnElement[bool]:
-    """Whether an `ArticleRow` comes from a blocked domain (a correlated EXISTS; the match is
-    BLOCKED_PASSAGES_SQL's, on the reversed domains)."""
-    a, b = ArticleRow.domain_rev, BlockedDomainRow.domain_rev
-    return exists().where(
-        a >= b,
-        a < b + literal("/"),
-        or_(a == b, func.substr(a, func.length(b) + 1, 1) == literal(".")),
-    )
+    """Whether an `ArticleRow` comes from a blocked domain (a correlated EXISTS)."""
+    return literal_column(ARTICLE_BLOCKED_SQL, Boolean)
 
 
 # Words so common that a BM25 OR-query over them only costs time.
