@@ -78,7 +78,9 @@ class Settings(BaseSettings):
     attribution: bool = Field(default=True, validation_alias="CLAIMBOT_ATTRIBUTION")
     # None: the model packaged in index/stance/weights
     stance_model: Path | None = Field(default=None, validation_alias="CLAIMBOT_STANCE_MODEL")
-    stance_candidates: int = Field(default=20, ge=1, le=200, validation_alias="CLAIMBOT_STANCE_CANDIDATES")
+    # 15: the verdicts 20 gave on the news dev claims and the demo, a quarter less of a check's
+    # largest step (docs/prereg/stance-candidates.md).
+    stance_candidates: int = Field(default=15, ge=1, le=200, validation_alias="CLAIMBOT_STANCE_CANDIDATES")
     stance_threads: int = Field(default=0, ge=0, validation_alias="CLAIMBOT_STANCE_THREADS")
     # A passage whose embedding is less similar than this to the claim's (cosine) is not shown or
     # judged: it bears on nothing the claim says. Measured by bench/bench_relevance_floor.py
