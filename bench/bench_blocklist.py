@@ -22,8 +22,13 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from claimbot.index.storage import db  # noqa: E402
-from claimbot.index.storage.domains import BLOCKED_PASSAGES_SQL, BLOCKED_PASSAGES_SQLITE, reversed_domain  # noqa: E402
+from claimbot.index.storage import (  # noqa: E402
+    BLOCKED_PASSAGES_SQL,
+    BLOCKED_PASSAGES_SQLITE,
+    make_engine,
+    reversed_domain,
+    upgrade,
+)
 
 # The query before migration 0014, kept as the baseline.
 OLD_SQL = (
@@ -53,9 +58,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=30)
     args = ap.parse_args()
     url = args.database_url or f"sqlite:///{args.sqlite.resolve()}"
-    engine = db.make_engine(url)
+    engine = make_engine(url)
     started = time.perf_counter()
-    db.upgrade(engine)
+    upgrade(engine)
     print(f"upgraded to the newest migration in {time.perf_counter() - started:.1f} s")
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as c:

@@ -1,4 +1,4 @@
-"""The embedder's throughput when ingest hands it N sentences at a time (ingest.EMBED_CHUNK_SENTENCES).
+"""The embedder's throughput when ingest hands it N sentences at a time (CLAIMBOT_INGEST_BATCH).
 
     python bench/bench_embed_chunks.py [--articles 200] [--chunks 256 1024 0] [--rounds 4]
 
@@ -24,7 +24,7 @@ from bench_index import articles  # noqa: E402
 
 from claimbot.index.config import Settings  # noqa: E402
 from claimbot.index.corpus import split_sentences  # noqa: E402
-from claimbot.index.search.embed import shared_embedder  # noqa: E402
+from claimbot.index.search import shared_embedder  # noqa: E402
 
 
 def main() -> None:

@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from claimbot.index.config import Settings  # noqa: E402
 from claimbot.index.corpus import SourceOptions, read_inputs, shared_attributor  # noqa: E402
-from claimbot.index.corpus import ingest as ingest_module  # noqa: E402
 from claimbot.index.service import ClaimIndex  # noqa: E402
 
 
@@ -108,8 +107,8 @@ def main() -> None:
     parser.add_argument(
         "--embed-chunk",
         type=int,
-        default=ingest_module.EMBED_CHUNK_SENTENCES,
-        help="sentences embedded together when ingesting files (ingest.EMBED_CHUNK_SENTENCES), to compare sizes",
+        default=Settings().ingest_batch,
+        help="sentences embedded together when ingesting files (CLAIMBOT_INGEST_BATCH), to compare sizes",
     )
     parser.add_argument(
         "--latency-only",
@@ -118,7 +117,6 @@ def main() -> None:
         "index once, then take latency figures on a quiet machine)",
     )
     args = parser.parse_args()
-    ingest_module.EMBED_CHUNK_SENTENCES = args.embed_chunk
 
     settings = Settings()
     home = args.out / "home"
@@ -139,7 +137,11 @@ def main() -> None:
         return
     shutil.rmtree(home, ignore_errors=True)
     os.environ["CLAIMBOT_HOME"] = str(home)
-    index = ClaimIndex(Settings(CLAIMBOT_HOME=home, CLAIMBOT_ATTRIBUTION=not args.no_attribution))
+    index = ClaimIndex(
+        Settings(
+            CLAIMBOT_HOME=home, CLAIMBOT_ATTRIBUTION=not args.no_attribution, CLAIMBOT_INGEST_BATCH=args.embed_chunk
+        )
+    )
     if not args.no_attribution:
         # Loaded before timing, as the embedding model is: the figure is the per-sentence rate.
         shared_attributor()

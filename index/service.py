@@ -468,6 +468,7 @@ class ClaimIndex:
             blocked_domains=self.store.blocked_domains(),
             fact_check_drafts=self.fact_checks.drafts if self.settings.factchecks else None,
             overlap=overlap,
+            embed_chunk=self.settings.ingest_batch,
         )
         report = ingestor.run(items)
         self._corpus_changed()

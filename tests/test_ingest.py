@@ -247,9 +247,7 @@ def test_batches_embedded_while_the_next_articles_are_read_are_stored_in_order(
     """Ingest overlaps the embedding of one batch with reading the next (`Ingestor._flush`): every
     article still lands once, in input order, each passage with its own text's vector, and an
     article repeated after its batch went to the embedding thread is found stored."""
-    from claimbot.index.corpus import ingest as ingest_module
-
-    monkeypatch.setattr(ingest_module, "EMBED_CHUNK_SENTENCES", 5)  # a batch every few articles
+    monkeypatch.setattr(claim_index.settings, "ingest_batch", 5)  # a batch every few articles
     lines = [
         json.dumps({"text": f"Storm {n} flooded the harbour. Ferries {n} stopped.", "url": f"https://news.example/{n}"})
         for n in range(12)

@@ -34,9 +34,9 @@ if TYPE_CHECKING:  # spaCy loads only when an attributor is made
 log = logging.getLogger(__name__)
 
 # Sentences embedded together. The embedder sorts a batch by length so that little is padding;
-# from files (several articles queued) a larger batch pads less: 1,024 sentences embed about a tenth
-# faster than 256 (docs/benchmarks.md, session 14). One by one (URLs, feeds: `overlap` off) the
-# batch stays small, so that an article that arrived is committed soon.
+# from files (several articles queued) a larger batch pads less: 1,024 sentences embed 1.16x as
+# fast as 256 (docs/benchmarks.md, session 14; CLAIMBOT_INGEST_BATCH). One by one (URLs, feeds:
+# `overlap` off) the batch stays small, so that an article that arrived is committed soon.
 EMBED_CHUNK_SENTENCES = 1024
 EMBED_CHUNK_ONE_BY_ONE = 256
 SAVE_EVERY_S = 60.0
@@ -88,6 +88,7 @@ class Ingestor:
         blocked_domains: Sequence[str] = (),
         fact_check_drafts: Callable[[list[ClaimReview]], list[FactCheckDraft]] | None = None,
         overlap: bool = True,
+        embed_chunk: int = EMBED_CHUNK_SENTENCES,
     ) -> None:
         """`load_attributor` (e.g. `claimbot.index.corpus.attribution.shared_attributor`) gives every passage its
         speaker, cue and attribution and embeds it with them; None stores them empty. `write_lock`
@@ -120,6 +121,7 @@ class Ingestor:
         self._embedding: tuple[list[_Pending], Future[np.ndarray]] | None = None
         self._embedder_thread: ThreadPoolExecutor | None = None
         self._overlap = overlap
+        self._embed_chunk = embed_chunk if overlap else min(embed_chunk, EMBED_CHUNK_ONE_BY_ONE)
         self._last_save = time.monotonic()
 
     def run(self, items: Iterable[SourceItem]) -> IngestReport:
@@ -243,8 +245,7 @@ class Ingestor:
             )
         )
         self._pending_keys |= keys
-        chunk = EMBED_CHUNK_SENTENCES if self._overlap else EMBED_CHUNK_ONE_BY_ONE
-        if sum(len(p.drafts) for p in self._pending) >= chunk:
+        if sum(len(p.drafts) for p in self._pending) >= self._embed_chunk:
             self._flush()
 
     def _too_many(self, found: str) -> str:

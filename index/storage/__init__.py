@@ -10,7 +10,14 @@ would hide the `migrate` module.
 from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
 from claimbot.index.storage.db import alembic_config, make_engine, upgrade
-from claimbot.index.storage.domains import blocking, domain_of, normalise_domain
+from claimbot.index.storage.domains import (
+    BLOCKED_PASSAGES_SQL,
+    BLOCKED_PASSAGES_SQLITE,
+    blocking,
+    domain_of,
+    normalise_domain,
+    reversed_domain,
+)
 from claimbot.index.storage.factcheck_tables import FactCheckRow
 from claimbot.index.storage.feed_tables import FeedItemRow, FeedRow
 from claimbot.index.storage.migrate import MigrationError, copied_tables
@@ -50,6 +57,8 @@ from claimbot.index.storage.store import (
 )
 
 __all__ = [
+    "BLOCKED_PASSAGES_SQL",
+    "BLOCKED_PASSAGES_SQLITE",
     "DEFAULT_COLLECTION",
     "PASSAGE_ID_MARK",
     "AnswerRow",
@@ -86,6 +95,7 @@ __all__ = [
     "make_engine",
     "normalise_domain",
     "query_words",
+    "reversed_domain",
     "run_migration",
     "scope_list",
     "to_blob",
