@@ -14,6 +14,9 @@ PACKAGED_EMBED_MODEL = "packaged:all-MiniLM-L6-v2"
 # A PostgreSQL memory size, as maintenance_work_mem takes it.
 INDEX_MEMORY_PATTERN = r"^[1-9][0-9]*(MB|GB)$"
 DEFAULT_INDEX_MEMORY = "1GB"
+# Sentences of several articles embedded together when ingesting files: the embedder sorts a batch
+# by length, and a larger one pads less (1,024 embed 1.16x as fast as 256; docs/benchmarks.md).
+DEFAULT_INGEST_BATCH = 1_024
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -104,9 +107,8 @@ class Settings(BaseSettings):
     max_article_bytes: int = Field(default=5_000_000, gt=0, validation_alias="CLAIMBOT_MAX_ARTICLE_BYTES")
     # An article with more sentences is refused in one line (a long report has about 1,500).
     max_passages_per_article: int = Field(default=2_000, ge=1, validation_alias="CLAIMBOT_MAX_PASSAGES_PER_ARTICLE")
-    # Sentences of several articles embedded together when ingesting files: larger batches pad less
-    # (1,024: 1.16x the embedder's throughput of 256); articles fetched one by one use at most 256.
-    ingest_batch: int = Field(default=1_024, ge=1, le=100_000, validation_alias="CLAIMBOT_INGEST_BATCH")
+    # DEFAULT_INGEST_BATCH; articles fetched one by one use at most 256.
+    ingest_batch: int = Field(default=DEFAULT_INGEST_BATCH, ge=1, le=100_000, validation_alias="CLAIMBOT_INGEST_BATCH")
     # Off: article URLs whose host resolves to a loopback, private, link-local, multicast or reserved
     # address are refused (each redirect hop too), so /ingest cannot probe the bot's own network.
     fetch_allow_private: bool = Field(default=False, validation_alias="CLAIMBOT_FETCH_ALLOW_PRIVATE")

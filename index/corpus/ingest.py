@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from claimbot.index.config import DEFAULT_INGEST_BATCH
 from claimbot.index.corpus import text as textmod
 from claimbot.index.corpus.furniture import is_furniture
 from claimbot.index.corpus.sources import SourceError, SourceItem
@@ -33,11 +34,8 @@ if TYPE_CHECKING:  # spaCy loads only when an attributor is made
 
 log = logging.getLogger(__name__)
 
-# Sentences embedded together. The embedder sorts a batch by length so that little is padding;
-# from files (several articles queued) a larger batch pads less: 1,024 sentences embed 1.16x as
-# fast as 256 (docs/benchmarks.md, session 14; CLAIMBOT_INGEST_BATCH). One by one (URLs, feeds:
-# `overlap` off) the batch stays small, so that an article that arrived is committed soon.
-EMBED_CHUNK_SENTENCES = 1024
+# Sentences embedded together: CLAIMBOT_INGEST_BATCH from files (DEFAULT_INGEST_BATCH). One by one
+# (URLs, feeds: `overlap` off) the batch stays small, so that an article that arrived is committed soon.
 EMBED_CHUNK_ONE_BY_ONE = 256
 SAVE_EVERY_S = 60.0
 # An article of more sentences is refused (CLAIMBOT_MAX_PASSAGES_PER_ARTICLE): a long report has 1,500.
@@ -88,7 +86,7 @@ class Ingestor:
         blocked_domains: Sequence[str] = (),
         fact_check_drafts: Callable[[list[ClaimReview]], list[FactCheckDraft]] | None = None,
         overlap: bool = True,
-        embed_chunk: int = EMBED_CHUNK_SENTENCES,
+        embed_chunk: int = DEFAULT_INGEST_BATCH,
     ) -> None:
         """`load_attributor` (e.g. `claimbot.index.corpus.attribution.shared_attributor`) gives every passage its
         speaker, cue and attribution and embeds it with them; None stores them empty. `write_lock`
