@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from claimbot.index.config import Settings
-from claimbot.index.corpus.attribution import Attributor, attribute_text
+from claimbot.index.corpus.attribution import ArticleToAttribute, Attributor, attribute_text
 from claimbot.index.corpus.text import normalise, split_sentences
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus" / "venezuela-perez-2018-01-15.txt"
@@ -167,6 +167,45 @@ def test_attribute_interface(body: str, attributor: Attributor) -> None:
     assert len(per_sentence) == len(sentences)
     assert per_sentence[0].attribution == "the article"  # no outlet given
     assert all(r.content.text == body[r.content.start : r.content.end] for r in relations)
+
+
+SHORT_ARTICLES = [
+    "Acme said on Monday that profits fell. The board met later.",
+    "Senator Maria Holt told reporters on Monday that the vote was fair. Holt later said she would stay. “We will not resign,” she said.",
+    "Nothing here is said by anyone in particular; the river rose.",
+]
+
+
+def test_articles_attributed_together_get_what_each_gets_alone(body: str, attributor: Attributor) -> None:
+    """`attribute_many` parses the candidate sentences of several articles in one spaCy batch and
+    must hand each article its own parses back: the same speakers and relations as one by one."""
+    texts = [body, *SHORT_ARTICLES, ""]
+    items = [ArticleToAttribute(t, split_sentences(t), OUTLET) for t in texts]
+    together = attributor.attribute_many(items)
+    alone = [attributor.attribute(t, split_sentences(t), OUTLET) for t in texts]
+    assert together == alone
+    # "Holt later said": the full name NER found in the sentence before (`entities._name_entities`)
+    assert [s.speaker for s in together[2][0]] == ["Maria Holt"] * 3
+
+
+def test_an_article_whose_rules_fail_gets_its_error_and_the_others_their_speakers(
+    attributor: Attributor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Attributor._rules
+
+    def rules(self, article, prepared, docs):
+        if "BOOM" in article.text:
+            raise RuntimeError("rule bug")
+        return real(self, article, prepared, docs)
+
+    monkeypatch.setattr(Attributor, "_rules", rules)
+    texts = [SHORT_ARTICLES[1], "BOOM, Acme said.", SHORT_ARTICLES[0]]
+    results = attributor.attribute_many([ArticleToAttribute(t, split_sentences(t), None) for t in texts])
+    assert isinstance(results[1], RuntimeError)
+    assert [s.speaker for s in results[0][0]] == ["Maria Holt"] * 3
+    assert results[2][0][0].speaker == "Acme"
+    with pytest.raises(RuntimeError, match="rule bug"):
+        attributor.attribute(texts[1], split_sentences(texts[1]), None)
 
 
 def test_empty_text(attributor: Attributor) -> None:

@@ -17,9 +17,11 @@ from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
 from claimbot.index.config import Settings
+from claimbot.index.corpus import Attributor, shared_attributor
 from claimbot.index.corpus import text as textmod
 from claimbot.index.corpus.ingest import IngestEvent, Ingestor
 from claimbot.index.corpus.sources import SourceOptions, read_inputs
+from claimbot.index.records import IngestReport
 from claimbot.index.search import TantivyFullText
 from claimbot.index.service import ClaimIndex
 from tests.conftest import DEMO_CORPUS, sqlite_only
@@ -602,11 +604,6 @@ def test_attribution_can_be_turned_off(home: Path, monkeypatch: pytest.MonkeyPat
         index.close()
 
 
-class _BrokenAttributor:
-    def attribute(self, text, sentences, outlet):
-        raise RuntimeError("rule bug")
-
-
 def _ingestor(index: ClaimIndex, load_attributor, events: list[IngestEvent]) -> Ingestor:
     return Ingestor(
         index.store,
@@ -618,17 +615,88 @@ def _ingestor(index: ClaimIndex, load_attributor, events: list[IngestEvent]) -> 
     )
 
 
-def test_a_failing_attribution_indexes_the_article_without_speakers_and_says_so(
-    claim_index: ClaimIndex, tmp_path: Path
-):
-    (tmp_path / "a.txt").write_text("Bridge story\n“It will reopen,” the mayor said.", encoding="utf-8")
+# Three articles that file ingest attributes in one batch (`Ingestor._attribute_split`).
+THREE_ARTICLES = {
+    "https://news.example/holt": "Senator Maria Holt said the vote was fair. Holt later said she would stay.",
+    "https://news.example/boom": "BOOM, the council said. The bridge will reopen, officials said.",
+    "https://news.example/acme": "Acme said on Monday that profits fell.",
+}
+
+
+def _speakers_by_url(index: ClaimIndex) -> dict[str, list[str | None]]:
+    from claimbot.index.storage.schema import ArticleRow
+
+    with index.store.session() as s:
+        urls = {a.id: a.url for a in s.scalars(select(ArticleRow))}
+    out: dict[str, list[str | None]] = {}
+    for p in _stored_passages(index):
+        out.setdefault(urls[p.article_id], []).append(p.speaker)
+    return out
+
+
+def _ingest_three(index: ClaimIndex, tmp_path: Path) -> tuple[IngestReport, list[IngestEvent]]:
+    lines = [json.dumps({"text": text, "url": url}) for url, text in THREE_ARTICLES.items()]
+    (tmp_path / "three.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     events: list[IngestEvent] = []
-    report = _ingestor(claim_index, _BrokenAttributor, events).run(
-        read_inputs([str(tmp_path / "a.txt")], SourceOptions())
+    report = _ingestor(index, shared_attributor, events).run(
+        read_inputs([str(tmp_path / "three.jsonl")], SourceOptions())
     )
-    assert (report.added, report.failed) == (1, 0)
-    assert "attribution failed: RuntimeError: rule bug" in events[0].detail
-    assert [(p.speaker, p.attribution) for p in _stored_passages(claim_index)] == [(None, None)]
+    return report, events
+
+
+def test_a_failing_attribution_indexes_the_article_without_speakers_and_says_so(
+    claim_index: ClaimIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    real = Attributor._rules
+
+    def rules(self, article, prepared, docs):
+        if "BOOM" in article.text:
+            raise RuntimeError("rule bug")
+        return real(self, article, prepared, docs)
+
+    monkeypatch.setattr(Attributor, "_rules", rules)
+    report, events = _ingest_three(claim_index, tmp_path)
+    assert (report.added, report.failed) == (3, 0)
+    [boom] = [e for e in events if e.origin.endswith(":2")]
+    assert "attribution failed: RuntimeError: rule bug" in boom.detail
+    assert not [e for e in events if "attribution failed" in e.detail and e is not boom]
+    speakers = _speakers_by_url(claim_index)
+    assert speakers["https://news.example/boom"] == [None, None]  # unknown, never a wrong speaker
+    assert speakers["https://news.example/holt"] == ["Maria Holt", "Maria Holt"]
+    assert speakers["https://news.example/acme"] == ["Acme"]
+    _consistent(claim_index)
+
+
+def test_a_parse_that_fails_a_batch_is_retried_article_by_article(
+    claim_index: ClaimIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    attributor = shared_attributor()
+    real_nlp = attributor.nlp
+
+    class _Nlp:
+        def __getattr__(self, name):
+            return getattr(real_nlp, name)
+
+        def __call__(self, text):
+            return real_nlp(text)
+
+        def pipe(self, texts, **kwargs):
+            texts = list(texts)
+            if any("BOOM" in t for t in texts):
+                raise ValueError("parser crashed")
+            return real_nlp.pipe(texts, **kwargs)
+
+    monkeypatch.setattr(attributor, "nlp", _Nlp())
+    report, events = _ingest_three(claim_index, tmp_path)
+    assert (report.added, report.failed) == (3, 0)
+    assert [e.detail.endswith("(attribution failed: ValueError: parser crashed)") for e in events] == [
+        False,
+        True,
+        False,
+    ]
+    speakers = _speakers_by_url(claim_index)
+    assert speakers["https://news.example/boom"] == [None, None]
+    assert speakers["https://news.example/holt"] == ["Maria Holt", "Maria Holt"]
     _consistent(claim_index)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from claimbot.index.config import DEFAULT_INGEST_BATCH
 from claimbot.index.corpus import text as textmod
+from claimbot.index.corpus.attribution import ArticleToAttribute
 from claimbot.index.corpus.furniture import is_furniture
 from claimbot.index.corpus.sources import SourceError, SourceItem
 from claimbot.index.records import ArticleInput, ClaimReview, FactCheckDraft, IngestReport, PassageDraft, Sentence
@@ -30,13 +31,16 @@ from claimbot.index.search import Embedder, VectorBackend
 from claimbot.index.storage import Store, blocking, domain_of
 
 if TYPE_CHECKING:  # spaCy loads only when an attributor is made
-    from claimbot.index.corpus.attribution import Attributor, SentenceAttribution
+    from claimbot.index.corpus.attribution import ArticleAttribution, Attributor, SentenceAttribution
 
 log = logging.getLogger(__name__)
 
 # Sentences embedded together: CLAIMBOT_INGEST_BATCH from files (DEFAULT_INGEST_BATCH). One by one
 # (URLs, feeds: `overlap` off) the batch stays small, so that an article that arrived is committed soon.
 EMBED_CHUNK_ONE_BY_ONE = 256
+# Sentences attributed together from files: spaCy parses a batch of a few hundred sentences at
+# about a sixth less CPU than article by article (docs/benchmarks.md, session 15).
+ATTRIBUTE_CHUNK = 256
 SAVE_EVERY_S = 60.0
 # An article of more sentences is refused (CLAIMBOT_MAX_PASSAGES_PER_ARTICLE): a long report has 1,500.
 DEFAULT_MAX_PASSAGES = 2_000
@@ -60,6 +64,18 @@ class _Pending:
     replace_id: int | None
     replace_passages: list[int]
     note: str = ""  # appended to the article's event line
+
+
+@dataclass
+class _Split:
+    """An article split into sentences, waiting to be attributed with the next few."""
+
+    article: ArticleInput
+    content_hash: str
+    keys: set[str]
+    sentences: list[Sentence]
+    replace_id: int | None
+    replace_passages: list[int]
 
 
 Annotator = Callable[[ArticleInput, list[PassageDraft]], list[PassageDraft]]
@@ -111,7 +127,9 @@ class Ingestor:
         self._attributor: Attributor | None = None
         self.on_event = on_event or (lambda _event: None)
         self.report = IngestReport()
-        self._pending: list[_Pending] = []
+        self._split: list[_Split] = []  # read and split, not attributed yet
+        self._pending: list[_Pending] = []  # drafted, not embedded yet
+        # The keys of every article of this run not written yet (split, pending or embedding).
         self._pending_keys: set[str] = set()
         # The batch being embedded on the embedding thread while the next articles are parsed and
         # attributed here: on 2 cores spaCy (one thread) and the embedder overlap instead of taking
@@ -120,6 +138,7 @@ class Ingestor:
         self._embedder_thread: ThreadPoolExecutor | None = None
         self._overlap = overlap
         self._embed_chunk = embed_chunk if overlap else min(embed_chunk, EMBED_CHUNK_ONE_BY_ONE)
+        self._attribute_chunk = ATTRIBUTE_CHUNK if overlap else 0
         self._last_save = time.monotonic()
 
     def run(self, items: Iterable[SourceItem]) -> IngestReport:
@@ -217,12 +236,89 @@ class Ingestor:
         if not any(s.kind == "text" for s in sentences):
             self._emit(IngestEvent("failed", article.origin, "no extractable text (only headings or captions)"))
             return
-        attributions, attribution_note = self._attribute(article, sentences)
+        self._split.append(
+            _Split(
+                article,
+                content_hash,
+                keys,
+                sentences,
+                replace_id=by_url.id if by_url else None,
+                replace_passages=by_url.passage_ids if by_url else [],
+            )
+        )
+        self._pending_keys |= keys
+        if sum(len(x.sentences) for x in self._split) >= self._attribute_chunk:
+            self._attribute_split()
+            if sum(len(p.drafts) for p in self._pending) >= self._embed_chunk:
+                self._flush()
+
+    def _too_many(self, found: str) -> str:
+        return (
+            f"too long to index ({found}; the limit is {self.max_passages:,} passages per article, "
+            "CLAIMBOT_MAX_PASSAGES_PER_ARTICLE)"
+        )
+
+    def _attribute_split(self) -> None:
+        """Attribute the split articles together and draft their passages into the pending batch."""
+        if not self._split:
+            return
+        split, self._split = self._split, []
+        try:
+            attributed = self._attribute(split)
+        except Exception as error:  # noqa: BLE001 - e.g. the spaCy model would not load: each article says so
+            log.info("could not attribute %d articles", len(split), exc_info=True)
+            for item in split:
+                self._pending_keys -= item.keys
+                detail = f"could not be indexed ({type(error).__name__}: {error})"
+                self._emit(IngestEvent("failed", item.article.origin, detail))
+            return
+        for item, (attributions, note) in zip(split, attributed, strict=True):
+            try:
+                self._draft(item, attributions, note)
+            except Exception as error:  # noqa: BLE001 - as in `_take`: one odd article must not end a long ingest
+                log.info("could not index %s", item.article.origin, exc_info=True)
+                self._pending_keys -= item.keys
+                detail = f"could not be indexed ({type(error).__name__}: {error})"
+                self._emit(IngestEvent("failed", item.article.origin, detail))
+
+    def _attribute(self, split: list[_Split]) -> list[tuple[list[SentenceAttribution] | None, str]]:
+        """Who says each sentence of each article, and a note for an article's event line where
+        that failed (it is then indexed without speakers: shown as unknown, never as a wrong
+        speaker)."""
+        if self._load_attributor is None:
+            return [(None, "")] * len(split)
+        if self._attributor is None:
+            self._attributor = self._load_attributor()
+        items = [ArticleToAttribute(x.article.text, x.sentences, x.article.outlet) for x in split]
+        try:
+            results = self._attributor.attribute_many(items)
+        except Exception:  # noqa: BLE001 - a failed parse fails the whole batch: retry one by one
+            log.info("attribution failed for a batch; attributing its articles one by one", exc_info=True)
+            results = [self._attribute_one(item) for item in items]
+        out: list[tuple[list[SentenceAttribution] | None, str]] = []
+        for x, result in zip(split, results, strict=True):
+            if isinstance(result, Exception):
+                log.info("attribution failed for %s", x.article.origin, exc_info=result)
+                out.append((None, f" (attribution failed: {type(result).__name__}: {result})"))
+            else:
+                out.append((result[0], ""))
+        return out
+
+    def _attribute_one(self, item: ArticleToAttribute) -> ArticleAttribution | Exception:
+        assert self._attributor is not None
+        try:
+            return self._attributor.attribute(item.text, item.sentences, item.outlet)
+        except Exception as error:  # noqa: BLE001 - reported on the article's event line
+            return error
+
+    def _draft(self, item: _Split, attributions: list[SentenceAttribution] | None, note: str) -> None:
+        article, sentences = item.article, item.sentences
         # Attribution reads every line (a byline can name the speaker of what follows); furniture
         # ("Related Stories …", datelines, credits) goes before the passages are drafted, so it is
         # never a passage nor the context or the embedded lead-in of the sentence after it.
         kept = [i for i, s in enumerate(sentences) if not is_furniture(s.text)]
         if not any(sentences[i].kind == "text" for i in kept):
+            self._pending_keys -= item.keys
             self._emit(IngestEvent("failed", article.origin, "no extractable text (only page furniture)"))
             return
         drafts = textmod.passage_drafts(
@@ -233,43 +329,12 @@ class Ingestor:
         if self.annotate is not None:
             drafts = self.annotate(article, drafts)
         self._pending.append(
-            _Pending(
-                article,
-                content_hash,
-                drafts,
-                replace_id=by_url.id if by_url else None,
-                replace_passages=by_url.passage_ids if by_url else [],
-                note=attribution_note,
-            )
+            _Pending(article, item.content_hash, drafts, item.replace_id, item.replace_passages, note=note)
         )
-        self._pending_keys |= keys
-        if sum(len(p.drafts) for p in self._pending) >= self._embed_chunk:
-            self._flush()
-
-    def _too_many(self, found: str) -> str:
-        return (
-            f"too long to index ({found}; the limit is {self.max_passages:,} passages per article, "
-            "CLAIMBOT_MAX_PASSAGES_PER_ARTICLE)"
-        )
-
-    def _attribute(
-        self, article: ArticleInput, sentences: list[Sentence]
-    ) -> tuple[list[SentenceAttribution] | None, str]:
-        """Who says each sentence, and a note for the article's event line if that failed."""
-        if self._load_attributor is None:
-            return None, ""
-        if self._attributor is None:
-            self._attributor = self._load_attributor()
-        try:
-            per_sentence, _relations = self._attributor.attribute(article.text, sentences, article.outlet)
-        except Exception as error:  # noqa: BLE001 - a rule bug on one article must not stop a long ingest
-            # Indexed without speakers (shown as unknown, never as a wrong speaker), and said so.
-            log.info("attribution failed for %s", article.origin, exc_info=True)
-            return None, f" (attribution failed: {type(error).__name__}: {error})"
-        return per_sentence, ""
 
     def _flush(self) -> None:
         """Hand the pending articles to the embedding thread, then write the batch it had."""
+        self._attribute_split()
         if not self._pending:
             return
         pending, self._pending = self._pending, []

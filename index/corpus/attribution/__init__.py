@@ -39,9 +39,11 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from claimbot.index.corpus.attribution.entities import _name_entities
 from claimbot.index.corpus.attribution.lexicon import (
     _AUX_WORDS,
     _NOUN_MARKERS,
@@ -152,6 +154,27 @@ class SentenceAttribution:
     attribution: str
 
 
+class ArticleToAttribute(NamedTuple):
+    text: str
+    sentences: list[Sentence]
+    outlet: str | None
+
+
+ArticleAttribution = tuple[list[SentenceAttribution], list[Relation]]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    shadow: str  # the text with typewriter quotes as curly ones, same offsets
+    is_text: list[bool]
+    parse_idx: list[int]  # the sentences that may hold a cue, parsed
+    texts: list[str]  # their text in the shadow
+
+
+# Sentences per spaCy batch: larger batches stopped paying at a few hundred (session 15).
+_PARSE_BATCH = 256
+
+
 class Attributor:
     """Loads spaCy once; `attribute` runs the rules on one article."""
 
@@ -175,31 +198,53 @@ class Attributor:
         self, text: str, sentences: list[Sentence], outlet: str | None
     ) -> tuple[list[SentenceAttribution], list[Relation]]:
         """Per sentence (same order as `sentences`) who says it, and every relation found."""
-        with self._lock:
-            return self._attribute(text, sentences, outlet)
+        result = self.attribute_many([ArticleToAttribute(text, sentences, outlet)])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-    def _attribute(
-        self, text: str, sentences: list[Sentence], outlet: str | None
-    ) -> tuple[list[SentenceAttribution], list[Relation]]:
-        outlet_voice = outlet or "the article"
-        if not sentences:
-            return [], []
-        shadow = _shadow(text)
-        quotes = _find_quotes(shadow, sentences)
+    def attribute_many(self, articles: Sequence[ArticleToAttribute]) -> list[ArticleAttribution | Exception]:
+        """`attribute` for several articles, parsed together: spaCy runs a batch of a few hundred
+        sentences at a sixth less CPU than the same sentences article by article (a feed item has
+        a dozen to parse). An article whose rules fail gets its exception in its place; a parse
+        that fails raises."""
+        with self._lock:
+            prepared = [self._prepare(a) for a in articles]
+            texts = [t for p in prepared for t in p.texts]
+            parsed = list(self.nlp.pipe(texts, batch_size=_PARSE_BATCH))
+            if self._ner is not None:
+                _name_entities(self._ner, [d for d in parsed if _needs_names(d, self._cue_forms)])
+            results: list[ArticleAttribution | Exception] = []
+            start = 0
+            for article, p in zip(articles, prepared, strict=True):
+                docs = dict(zip(p.parse_idx, parsed[start : start + len(p.texts)], strict=True))
+                start += len(p.texts)
+                try:
+                    results.append(self._rules(article, p, docs))
+                except Exception as error:  # noqa: BLE001 - the caller decides per article
+                    results.append(error)
+            return results
+
+    def _prepare(self, article: ArticleToAttribute) -> _Prepared:
+        shadow = _shadow(article.text)
+        sentences = article.sentences
         is_text = [s.kind == "text" for s in sentences]
         parse_idx = [i for i, s in enumerate(sentences) if is_text[i] and self._candidate(s.text)]
         texts = [shadow[sentences[i].char_start : sentences[i].char_end] for i in parse_idx]
-        parsed = list(self.nlp.pipe(texts, batch_size=64))
-        if self._ner is not None:
-            need = [k for k, d in enumerate(parsed) if _needs_names(d, self._cue_forms)]
-            for k, d in zip(need, self._ner.pipe([parsed[k] for k in need], batch_size=64), strict=False):
-                parsed[k] = d
-        docs = dict(zip(parse_idx, parsed, strict=False))
-        state = _ArticleState(text, sentences, quotes, docs, self.nlp, shadow)
+        return _Prepared(shadow, is_text, parse_idx, texts)
+
+    def _rules(self, article: ArticleToAttribute, p: _Prepared, docs: dict[int, Any]) -> ArticleAttribution:
+        text, sentences = article.text, article.sentences
+        outlet_voice = article.outlet or "the article"
+        if not sentences:
+            return [], []
+        quotes = _find_quotes(p.shadow, sentences)
+        is_text = p.is_text
+        state = _ArticleState(text, sentences, quotes, docs, self.nlp, p.shadow)
         state.is_text = is_text
         state.ner = self._ner
         rels: list[_Rel] = []
-        for i in parse_idx:
+        for i in p.parse_idx:
             rels.extend(state.extract(i))
         rels.extend(state.pattern_relations())
         state.chain_quotes(rels)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from claimbot.index.corpus.attribution.entities import _name_entities
 from claimbot.index.corpus.attribution.lexicon import (
     _ANONYMOUS,
     _ANONYMOUS_PHRASES,
@@ -56,7 +57,9 @@ class _NameState(_QuoteState):
             s = self.sentences[i]
             doc = self.nlp(self.shadow[s.char_start : s.char_end])
             ner = getattr(self, "ner", None)
-            self.docs[i] = ner(doc) if ner is not None else doc
+            if ner is not None:
+                _name_entities(ner, [doc])
+            self.docs[i] = doc
         return self.docs[i]
 
     def normal_name(self, name: str) -> str:
