@@ -66,3 +66,19 @@ def test_answering_a_claim_loads_no_torch(demo_index):
     passages, verdict, torch_loaded = done.stdout.split()
     assert int(passages) > 0 and verdict != "None"
     assert torch_loaded == "False"
+
+
+def test_batches_hold_every_row_once_within_the_row_and_token_limits():
+    from claimbot.index.search import embed
+
+    rng = np.random.default_rng(3)
+    lengths = np.concatenate([rng.integers(3, 60, 900), rng.integers(60, 257, 124), [2_000]])
+    order = np.argsort(lengths, kind="stable")
+    batches = embed._batches(order, lengths, 64)
+    assert np.array_equal(np.concatenate(batches), order)  # each row once, ascending length kept
+    for rows in batches:
+        assert 1 <= len(rows) <= 64
+        assert len(rows) == 1 or len(rows) * lengths[rows].max() <= embed._BATCH_TOKENS
+    assert any(len(rows) == 64 for rows in batches)  # short texts still fill whole batches
+    assert [len(rows) for rows in batches][-1] == 1  # a text over the budget alone
+    assert embed._batches(order[:0], lengths, 64) == []

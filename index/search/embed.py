@@ -98,7 +98,7 @@ class OnnxEmbedder:
         max_tokens = int(json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"])
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_tokens)
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer.no_padding()  # `encode` pads each batch itself, to its own longest text
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
@@ -112,18 +112,44 @@ class OnnxEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # Batches of similar lengths pad less: 1.5x the throughput of batches in input order.
-        order = np.argsort([len(t) for t in texts], kind="stable")
+        # Tokenized in one call, then batched by token count (not characters): batches of equal
+        # lengths pad least (docs/benchmarks.md, "The embedder's batches").
+        encoded = self._tokenizer.encode_batch(texts)
+        lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(encoded))
+        order = np.argsort(lengths, kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with self._lock:
-            for start in range(0, len(texts), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                encoded = self._tokenizer.encode_batch([texts[i] for i in rows])
-                ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
-                mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
+            for rows in _batches(order, lengths, self.batch_size):
+                ids = np.zeros((len(rows), int(lengths[rows].max())), dtype=np.int64)
+                mask = np.zeros_like(ids)
+                for r, i in enumerate(rows):
+                    ids[r, : lengths[i]] = encoded[i].ids
+                    mask[r, : lengths[i]] = 1
                 feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
                 out[rows] = self._session.run(None, feed)[0]
         return out
+
+
+# Tokens a batch may hold, padding included: `batch_size` rows of up to this / `batch_size` tokens,
+# fewer rows of longer texts. Otherwise the longest texts of a call fill one batch padded to the
+# very longest: calls of 1,024 news sentences ran at 320 sentences/s instead of 425 (64 * 32 was
+# the best of the budgets tried, docs/benchmarks.md).
+_BATCH_TOKENS = 64 * 32
+
+
+def _batches(order: np.ndarray, lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Rows in `order` (ascending token length) cut into batches of at most `batch_size` rows and
+    `_BATCH_TOKENS` padded tokens (a text longer than that alone is a batch of one)."""
+    batches: list[np.ndarray] = []
+    start = 0
+    for end in range(1, len(order) + 1):
+        # the batch order[start:end] pads to its last (longest) row
+        if end - start > batch_size or (end - start > 1 and (end - start) * lengths[order[end - 1]] > _BATCH_TOKENS):
+            batches.append(order[start : end - 1])
+            start = end - 1
+    if start < len(order):
+        batches.append(order[start:])
+    return batches
 
 
 def exported_model(model_dir: Path, cache_dir: Path) -> Path:
