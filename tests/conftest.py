@@ -155,3 +155,19 @@ def corpus_copy(tmp_path: Path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(DEMO_CORPUS, target)
     return target
+
+
+@pytest.fixture
+def rules_fail_on_boom(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attribution's rules raise RuntimeError("rule bug") on an article whose text holds "BOOM"
+    (a rule bug on one article), and run as usual on the others."""
+    from claimbot.index.corpus.attribution import Attributor
+
+    real = Attributor._rules
+
+    def rules(self, article, prepared, docs):
+        if "BOOM" in article.text:
+            raise RuntimeError("rule bug")
+        return real(self, article, prepared, docs)
+
+    monkeypatch.setattr(Attributor, "_rules", rules)

@@ -188,17 +188,8 @@ def test_articles_attributed_together_get_what_each_gets_alone(body: str, attrib
     assert [s.speaker for s in together[2][0]] == ["Maria Holt"] * 3
 
 
-def test_an_article_whose_rules_fail_gets_its_error_and_the_others_their_speakers(
-    attributor: Attributor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real = Attributor._rules
-
-    def rules(self, article, prepared, docs):
-        if "BOOM" in article.text:
-            raise RuntimeError("rule bug")
-        return real(self, article, prepared, docs)
-
-    monkeypatch.setattr(Attributor, "_rules", rules)
+@pytest.mark.usefixtures("rules_fail_on_boom")
+def test_an_article_whose_rules_fail_gets_its_error_and_the_others_their_speakers(attributor: Attributor) -> None:
     texts = [SHORT_ARTICLES[1], "BOOM, Acme said.", SHORT_ARTICLES[0]]
     results = attributor.attribute_many([ArticleToAttribute(t, split_sentences(t), None) for t in texts])
     assert isinstance(results[1], RuntimeError)

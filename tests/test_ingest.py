@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
 from claimbot.index.config import Settings
-from claimbot.index.corpus import Attributor, shared_attributor
+from claimbot.index.corpus import shared_attributor
 from claimbot.index.corpus import text as textmod
 from claimbot.index.corpus.ingest import IngestEvent, Ingestor
 from claimbot.index.corpus.sources import SourceOptions, read_inputs
@@ -644,17 +644,10 @@ def _ingest_three(index: ClaimIndex, tmp_path: Path) -> tuple[IngestReport, list
     return report, events
 
 
+@pytest.mark.usefixtures("rules_fail_on_boom")
 def test_a_failing_attribution_indexes_the_article_without_speakers_and_says_so(
-    claim_index: ClaimIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    claim_index: ClaimIndex, tmp_path: Path
 ):
-    real = Attributor._rules
-
-    def rules(self, article, prepared, docs):
-        if "BOOM" in article.text:
-            raise RuntimeError("rule bug")
-        return real(self, article, prepared, docs)
-
-    monkeypatch.setattr(Attributor, "_rules", rules)
     report, events = _ingest_three(claim_index, tmp_path)
     assert (report.added, report.failed) == (3, 0)
     [boom] = [e for e in events if e.origin.endswith(":2")]
