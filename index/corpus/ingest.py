@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # (URLs, feeds: `overlap` off) the batch stays small, so that an article that arrived is committed soon.
 EMBED_CHUNK_ONE_BY_ONE = 256
 # Sentences attributed together from files: spaCy parses a batch of a few hundred sentences at
-# about a sixth less CPU than article by article (docs/benchmarks.md, session 15).
+# a tenth to a fifth less CPU than article by article (docs/attribution.md, Speed).
 ATTRIBUTE_CHUNK = 256
 SAVE_EVERY_S = 60.0
 # An article of more sentences is refused (CLAIMBOT_MAX_PASSAGES_PER_ARTICLE): a long report has 1,500.
