@@ -7,13 +7,14 @@ stages (stance, attribution) and tools depend on.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 Stance = Literal["supports", "refutes", "neutral"]
 Verdict = Literal["supported", "refuted", "disputed", "unverified"]
@@ -42,8 +43,21 @@ class FactCheckRating(StrEnum):
     OTHER = "other"
 
 
+def _without_nul(fields: object) -> object:
+    """The fields with NUL characters removed from their strings: PostgreSQL refuses them in text
+    (SQLite would store them), and no article or review means one."""
+    if not isinstance(fields, dict):
+        return fields
+    return {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in fields.items()}
+
+
 class ClaimReview(BaseModel):
     """One published fact-check (schema.org ClaimReview) as read from a page."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strip_nul(cls, fields: object) -> object:
+        return _without_nul(fields)
 
     claim_reviewed: str
     claimant: str | None = None  # who made the claim (itemReviewed.author)
@@ -87,6 +101,11 @@ class ArticleInput(BaseModel):
     origin: str = ""  # the file path, file:line or URL it came from, for messages
     fact_checks: list[ClaimReview] = []  # ClaimReview markup found on the page
 
+    @model_validator(mode="before")
+    @classmethod
+    def _strip_nul(cls, fields: object) -> object:
+        return _without_nul(fields)
+
     @field_validator("published", mode="before")
     @classmethod
     def _parse_date(cls, value: object) -> object:
@@ -113,6 +132,8 @@ class ArticleInput(BaseModel):
     @field_validator("title", "url", "outlet", "author", "language", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("a text, not a number")  # JSON's NaN would become the title "nan"
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)  # a title such as 1984 given as a JSON number
         if isinstance(value, str) and not value.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -243,19 +244,29 @@ def test_same_article_twice_in_one_run_is_added_once(claim_index: ClaimIndex, tm
     assert _consistent(claim_index) == (1, 2)
 
 
-def test_batches_embedded_while_the_next_articles_are_read_are_stored_in_order(
-    claim_index: ClaimIndex, tmp_path: Path, monkeypatch
-):
+@pytest.fixture
+def small_batches(claim_index: ClaimIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Articles attributed two sentences at a time and embedded in batches of five sentences: a
+    handful of short articles go through several batches."""
+    from claimbot.index.corpus import ingest
+
+    monkeypatch.setattr(ingest, "ATTRIBUTE_CHUNK", 2)
+    monkeypatch.setattr(claim_index.settings, "ingest_batch", 5)
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_batches_embedded_while_the_next_articles_are_read_are_stored_in_order(claim_index: ClaimIndex, tmp_path: Path):
     """Ingest overlaps the embedding of one batch with reading the next (`Ingestor._flush`): every
     article still lands once, in input order, each passage with its own text's vector, and an
     article repeated after its batch went to the embedding thread is found stored."""
-    monkeypatch.setattr(claim_index.settings, "ingest_batch", 5)  # a batch every few articles
-    lines = [
-        json.dumps({"text": f"Storm {n} flooded the harbour. Ferries {n} stopped.", "url": f"https://news.example/{n}"})
-        for n in range(12)
-    ]
-    (tmp_path / "many.jsonl").write_text("\n".join([*lines, lines[0], lines[7]]) + "\n", encoding="utf-8")
-    report = _ingest(claim_index, str(tmp_path / "many.jsonl"))
+    calls = []
+    real = claim_index.embedder.encode
+    claim_index.embedder.encode = lambda texts: calls.append(len(texts)) or real(texts)  # type: ignore[method-assign]
+    try:
+        report = _ingest(claim_index, str(_twelve_storms(tmp_path, repeats=True)))
+    finally:
+        del claim_index.embedder.encode
+    assert len(calls) >= 4 and max(calls) <= 6  # several batches, none much over five sentences
     assert (report.added, report.unchanged, report.failed) == (12, 2, 0)
     assert report.article_ids == sorted(report.article_ids)
     assert _consistent(claim_index) == (12, 24)
@@ -263,6 +274,80 @@ def test_batches_embedded_while_the_next_articles_are_read_are_stored_in_order(
     expected = claim_index.embedder.encode(texts)
     stored = claim_index.store.embeddings(np.asarray(ids, dtype=np.int64), claim_index.embedder.dim)
     np.testing.assert_allclose(stored, expected, atol=1e-5)
+
+
+def _twelve_storms(tmp_path: Path, *, repeats: bool) -> Path:
+    """Twelve two-sentence articles (and, with `repeats`, two of them again at the end)."""
+    lines = [
+        json.dumps({"text": f"Storm {n} flooded the harbour. Ferries {n} stopped.", "url": f"https://news.example/{n}"})
+        for n in range(12)
+    ]
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join([*lines, lines[0], lines[7]] if repeats else lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_batch_that_cannot_be_embedded_fails_its_own_articles_and_the_run_goes_on(
+    claim_index: ClaimIndex, tmp_path: Path
+):
+    real = claim_index.embedder.encode
+    failed_batch: list[str] = []
+
+    def encode(texts):
+        if not failed_batch:
+            failed_batch.extend(texts)
+            raise MemoryError("no memory for this batch")
+        return real(texts)
+
+    claim_index.embedder.encode = encode  # type: ignore[method-assign]
+    try:
+        report = _ingest(claim_index, str(_twelve_storms(tmp_path, repeats=False)))
+    finally:
+        del claim_index.embedder.encode
+    lost = sorted({int(re.search(r"(?:Storm|Ferries) (\d+)", t)[1]) for t in failed_batch})
+    assert 0 < len(lost) < 12
+    assert (report.added, report.failed) == (12 - len(lost), len(lost))
+    assert report.errors == [
+        f"{tmp_path / 'many.jsonl'}:{n + 1}: could not be embedded (MemoryError: no memory for this batch)"
+        for n in lost
+    ]
+    assert _consistent(claim_index) == (12 - len(lost), 24 - 2 * len(lost))
+    # nothing half-written: running again adds exactly the articles that failed
+    again = _ingest(claim_index, str(tmp_path / "many.jsonl"))
+    assert (again.added, again.failed) == (len(lost), 0)
+    assert _consistent(claim_index) == (12, 24)
+
+
+def test_a_source_that_fails_midway_keeps_the_articles_read_before_it(claim_index: ClaimIndex, tmp_path: Path):
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(f"Story {name}\nThe {name} bridge closed. Cars waited.", encoding="utf-8")
+
+    def items():
+        yield from read_inputs([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], SourceOptions())
+        raise RuntimeError("a feed reader bug")
+
+    with pytest.raises(RuntimeError, match="a feed reader bug"):
+        claim_index.ingest(items())
+    assert _consistent(claim_index) == (2, 4)
+
+
+def test_an_article_replaced_in_a_run_makes_way_for_its_old_text_under_another_url(
+    claim_index: ClaimIndex, tmp_path: Path
+):
+    old = "The bridge closed on Monday. Engineers found cracks."
+    new = "The bridge reopened on Friday. Traffic is back."
+    (tmp_path / "first.jsonl").write_text(json.dumps({"text": old, "url": "https://x.example/a"}) + "\n")
+    assert _ingest(claim_index, str(tmp_path / "first.jsonl")).added == 1
+    lines = [
+        json.dumps({"text": new, "url": "https://x.example/a"}),
+        json.dumps({"text": old, "url": "https://y.example/b"}),
+    ]
+    (tmp_path / "second.jsonl").write_text("\n".join(lines) + "\n")
+    report = _ingest(claim_index, str(tmp_path / "second.jsonl"))
+    # as two runs would: x.example/a now says "reopened", and y.example/b keeps the old text
+    assert (report.replaced, report.added, report.unchanged) == (1, 1, 0)
+    assert _consistent(claim_index) == (2, 4)
 
 
 BAD_INPUTS = {
@@ -766,3 +851,16 @@ def test_a_huge_title_is_not_copied_into_every_passage(claim_index: ClaimIndex, 
     assert _ingest(claim_index, str(tmp_path / "a.jsonl")).added == 1
     passages = _stored_passages(claim_index)
     assert len(passages) == 30 and max(len(p.context) + len(p.embed_text) for p in passages) < 1_500
+
+
+def test_a_long_language_name_and_nul_characters_are_stored_on_every_backend(claim_index: ClaimIndex, tmp_path: Path):
+    # PostgreSQL held an article's language to 20 characters (migration 0015) and refuses NUL in text
+    record = {"text": "The dam\u0000 held. Rivers fell.", "language": "English (United States)", "title": "Dam\u0000"}
+    (tmp_path / "a.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    report = _ingest(claim_index, str(tmp_path / "a.jsonl"))
+    assert (report.added, report.failed) == (1, 0), report.errors
+    from claimbot.index.storage.schema import ArticleRow
+
+    with claim_index.store.session() as s:
+        [row] = s.scalars(select(ArticleRow))
+        assert (row.language, row.title, row.text) == ("English (United States)", "Dam", "The dam held. Rivers fell.")

@@ -507,3 +507,71 @@ def test_huge_metadata_is_cut_and_a_huge_url_refused(tmp_path: Path):
     assert isinstance(cut, ArticleInput) and cut.title is not None and cut.author is not None
     assert len(cut.title) == 300 and cut.title.endswith("Storm…") and len(cut.author) <= 200
     assert isinstance(refused, SourceError) and "a URL of at most 2,048 characters" in refused.reason
+
+
+def test_a_number_too_long_for_python_fails_its_line_or_file_alone(tmp_path: Path):
+    # Python refuses to read an integer of over 4,300 digits: a ValueError, not a JSONDecodeError
+    huge = "1" * 5_000
+    lines = ['{"text": "First one."}', '{"text": "Second.", "title": ' + huge + "}", '{"text": "Third one."}']
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("B\nBeta text.", encoding="utf-8")
+    (tmp_path / "b.meta.json").write_text('{"outlet": ' + huge + "}", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("C\nGamma text.", encoding="utf-8")
+    items = _items(str(tmp_path))
+    assert [type(i).__name__ for i in items] == [
+        "ArticleInput",
+        "SourceError",
+        "ArticleInput",
+        "SourceError",
+        "ArticleInput",
+    ]
+    assert items[1].origin.endswith("a.jsonl:2") and "invalid JSON" in items[1].reason
+    assert items[3].origin.endswith("b.meta.json") and "invalid metadata JSON" in items[3].reason
+    assert [i.text for i in items if isinstance(i, ArticleInput)] == ["First one.", "Third one.", "Gamma text."]
+
+
+def test_a_sidecar_url_that_is_not_text_fails_its_file_alone(tmp_path: Path):
+    (tmp_path / "a.html").write_text(ARTICLE_HTML, encoding="utf-8")
+    (tmp_path / "a.meta.json").write_text('{"url": 12345}', encoding="utf-8")
+    (tmp_path / "b.txt").write_text("B\nBeta text.", encoding="utf-8")
+    first, second = _items(str(tmp_path))
+    assert isinstance(first, SourceError) and first.reason == "metadata 'url' must be a string"
+    assert isinstance(second, ArticleInput) and second.title == "B"
+
+
+def test_a_reader_failure_no_check_foresaw_fails_that_file_and_the_next_is_read(tmp_path: Path, monkeypatch):
+    from claimbot.index.corpus import sources
+
+    real = sources._from_plain_text
+
+    def read(text, origin, *args, **kwargs):
+        if "BOOM" in text:
+            raise KeyError("an unforeseen input")
+        return real(text, origin, *args, **kwargs)
+
+    monkeypatch.setattr(sources, "_from_plain_text", read)
+    (tmp_path / "a.txt").write_text("A\nBOOM text.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("B\nBeta text.", encoding="utf-8")
+    first, second = _items(str(tmp_path))
+    assert isinstance(first, SourceError) and first.reason == "could not be read (KeyError: 'an unforeseen input')"
+    assert isinstance(second, ArticleInput) and second.title == "B"
+
+
+def test_a_jsonl_line_of_exactly_the_limit_is_read(tmp_path: Path):
+    options = SourceOptions(max_bytes=200)
+    line = '{"text": "' + "x" * 200 + '"}'
+    exact = '{"text": "' + "y" * (200 - len('{"text": ""}')) + '"}'
+    assert len(exact) == 200
+    (tmp_path / "a.jsonl").write_text(exact + "\n" + line + "\r\n" + exact + "\r\n", encoding="utf-8")
+    items = _items(str(tmp_path / "a.jsonl"), options=options)
+    assert [type(i).__name__ for i in items] == ["ArticleInput", "SourceError", "ArticleInput"]
+    assert "line too large (over 200 bytes)" in items[1].reason
+
+
+def test_nul_characters_and_non_numbers_never_reach_the_database(tmp_path: Path):
+    # PostgreSQL refuses NUL in text; JSON's NaN would become the title "nan"
+    lines = ['{"text": "Nul\\u0000 here.", "title": "A\\u0000B"}', '{"text": "Not a number.", "title": NaN}']
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first, second = _items(str(tmp_path / "a.jsonl"))
+    assert isinstance(first, ArticleInput) and (first.text, first.title) == ("Nul here.", "AB")
+    assert isinstance(second, SourceError) and "title" in second.reason and "not a number" in second.reason

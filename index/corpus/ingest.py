@@ -63,6 +63,7 @@ class _Pending:
     drafts: list[PassageDraft]
     replace_id: int | None
     replace_passages: list[int]
+    keys: set[str]  # as `_Split.keys`: held in `Ingestor._pending_keys` until written
     note: str = ""  # appended to the article's event line
 
 
@@ -72,6 +73,8 @@ class _Split:
 
     article: ArticleInput
     content_hash: str
+    # What another article of this run must not share until this one is written: its text and URL,
+    # and the text of the article it replaces (deleted only when this one is committed).
     keys: set[str]
     sentences: list[Sentence]
     replace_id: int | None
@@ -146,10 +149,15 @@ class Ingestor:
         self._record_passage_format()
         self._embedder_thread = ThreadPoolExecutor(1, thread_name_prefix="claimbot-embed")
         try:
-            for item in items:
-                self._take(item)
-            self._flush()
-            self._write_embedded()
+            try:
+                for item in items:
+                    self._take(item)
+            except Exception:
+                # A source that fails mid-way ends the run, but the articles read before it are
+                # written first: nothing already read is lost to a later input's failure.
+                self._finish()
+                raise
+            self._finish()
         finally:
             # On an error the batch in flight is dropped unwritten, like one not yet embedded.
             self._embedder_thread.shutdown(wait=True)
@@ -158,6 +166,10 @@ class Ingestor:
                 self.vectors.save()
             self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def _finish(self) -> None:
+        self._flush()
+        self._write_embedded()
 
     def _record_passage_format(self) -> None:
         """Note in the index which `text.PASSAGE_FORMAT` its passages were embedded in.
@@ -213,9 +225,9 @@ class Ingestor:
         content_hash = textmod.content_hash(article.text)
         keys = _keys(content_hash, article.url)
         if keys & self._pending_keys:
-            # The same article twice in one run: let the first commit decide.
-            self._flush()
-            self._write_embedded()
+            # The same article twice in one run, or the text of one that an article of this run
+            # replaces: let the earlier commit decide, then look again.
+            self._finish()
         by_url, by_hash = self.store.find_existing(article.url, content_hash, self.collection)
         if by_url is not None and by_url.content_hash == content_hash:
             self._emit(IngestEvent("unchanged", article.origin, f"already indexed as article {by_url.id}"))
@@ -236,6 +248,8 @@ class Ingestor:
         if not any(s.kind == "text" for s in sentences):
             self._emit(IngestEvent("failed", article.origin, "no extractable text (only headings or captions)"))
             return
+        if by_url is not None:
+            keys.add(f"hash:{by_url.content_hash}")
         self._split.append(
             _Split(
                 article,
@@ -329,7 +343,7 @@ class Ingestor:
         if self.annotate is not None:
             drafts = self.annotate(article, drafts)
         self._pending.append(
-            _Pending(article, item.content_hash, drafts, item.replace_id, item.replace_passages, note=note)
+            _Pending(article, item.content_hash, drafts, item.replace_id, item.replace_passages, item.keys, note=note)
         )
 
     def _flush(self) -> None:
@@ -340,31 +354,50 @@ class Ingestor:
         pending, self._pending = self._pending, []
         texts = [d.embed_text for p in pending for d in p.drafts]
         assert self._embedder_thread is not None, "_flush runs inside run()"
-        embedding = (pending, self._embedder_thread.submit(self.embedder.encode, texts))
-        self._write_embedded()
-        self._embedding = embedding
+        # The new batch is in flight before the previous one is written, so that a failure while
+        # writing that one cannot drop this one unreported.
+        previous, self._embedding = (
+            self._embedding,
+            (pending, self._embedder_thread.submit(self.embedder.encode, texts)),
+        )
+        self._write(previous)
         if not self._overlap:
             self._write_embedded()
 
     def _write_embedded(self) -> None:
         """Wait for the batch on the embedding thread, and commit its articles one by one."""
-        if self._embedding is None:
+        batch, self._embedding = self._embedding, None
+        self._write(batch)
+
+    def _write(self, batch: tuple[list[_Pending], Future[np.ndarray]] | None) -> None:
+        if batch is None:
             return
-        (pending, future), self._embedding = self._embedding, None
-        keys = set().union(*(_keys(p.content_hash, p.article.url) for p in pending))
+        pending, future = batch
         try:
             vectors = future.result()
+        except Exception as error:  # noqa: BLE001 - e.g. out of memory: this batch's articles fail, the run goes on
+            log.info("could not embed a batch of %d articles", len(pending), exc_info=True)
+            for p in pending:
+                detail = f"could not be embedded ({type(error).__name__}: {error})"
+                self._emit(IngestEvent("failed", p.article.origin, detail))
+            return
         finally:
-            self._pending_keys -= keys
+            self._pending_keys -= set().union(*(p.keys for p in pending))
         offset = 0
         for p in pending:
             article_vectors = vectors[offset : offset + len(p.drafts)]
             offset += len(p.drafts)
-            fact_checks = (
-                self.fact_check_drafts(p.article.fact_checks)
-                if self.fact_check_drafts is not None and p.article.fact_checks
-                else []
-            )
+            try:
+                fact_checks = (
+                    self.fact_check_drafts(p.article.fact_checks)
+                    if self.fact_check_drafts is not None and p.article.fact_checks
+                    else []
+                )
+            except Exception as error:  # noqa: BLE001 - as below: one article's fact-checks must not end the run
+                log.info("could not read the fact-checks of %s", p.article.origin, exc_info=True)
+                detail = f"could not be indexed ({type(error).__name__}: {error})"
+                self._emit(IngestEvent("failed", p.article.origin, detail))
+                continue
             with self.write_lock:
                 try:
                     article_id, passage_ids = self.store.write_article(

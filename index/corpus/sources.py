@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import re
 import socket
 import stat
@@ -24,6 +25,8 @@ from pydantic import ValidationError
 from claimbot.index.factchecks.markup import claim_reviews
 from claimbot.index.records import ArticleInput
 from claimbot.index.storage import blocking, domain_of
+
+log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -80,11 +83,21 @@ def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceIte
             if not files:
                 yield SourceError(display_path(raw), "folder holds no .txt, .md, .html or .jsonl files")
             for file in files:
-                yield from read_file(file, options)
+                yield from _read_guarded(file, options)
         elif path.exists():
-            yield from read_file(path, options)
+            yield from _read_guarded(path, options)
         else:
             yield SourceError(display_path(raw), "no such file, folder or http(s) URL")
+
+
+def _read_guarded(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
+    """`read_file`, where an input no check foresaw fails that file (the rest of a JSONL file
+    included), not the whole run."""
+    try:
+        yield from read_file(path, options)
+    except Exception as exc:  # noqa: BLE001 - reported as the file's error line
+        log.info("could not read %s", path, exc_info=True)
+        yield SourceError(display_path(path), f"could not be read ({type(exc).__name__}: {exc})")
 
 
 def display_path(path: Path | str) -> str:
@@ -194,13 +207,17 @@ def _sidecar_meta(path: Path) -> dict[str, Any] | SourceError:
         return SourceError(origin, f"too large for metadata (over {SIDECAR_MAX_BYTES:,} bytes)")
     try:
         meta = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    # ValueError: besides JSONDecodeError, an integer of thousands of digits (Python's int limit)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         return SourceError(origin, f"invalid metadata JSON ({exc})")
     if not isinstance(meta, dict):
         return SourceError(origin, "metadata must be a JSON object")
     unknown = set(meta) - set(META_FIELDS)
     if unknown:
         return SourceError(origin, f"unknown metadata keys: {', '.join(sorted(unknown))}")
+    # An HTML page's URL is read before the article is validated (extraction, ClaimReview markup).
+    if not isinstance(meta.get("url"), str | None):
+        return SourceError(origin, "metadata 'url' must be a string")
     return meta
 
 
@@ -299,10 +316,11 @@ def _read_jsonl(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
         number = 0
         # readline with a bound: a line of gigabytes (a JSON array saved as .jsonl) is skipped
         # without being held in memory.
-        while raw := handle.readline(options.max_bytes + 1):
+        # max_bytes + 2: a line of exactly max_bytes is read whole with its newline
+        while raw := handle.readline(options.max_bytes + 2):
             number += 1
             origin = f"{display_path(path)}:{number}"
-            if len(raw) > options.max_bytes:
+            if len(raw.rstrip(b"\r\n")) > options.max_bytes:
                 while raw and not raw.endswith(b"\n"):
                     raw = handle.readline(1 << 20)
                 any_line = True
@@ -319,6 +337,9 @@ def _read_jsonl(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
                 record = json.loads(decoded)
             except json.JSONDecodeError as exc:
                 yield SourceError(origin, f"invalid JSON ({exc.msg})")
+                continue
+            except ValueError as exc:  # an integer of thousands of digits (Python's int limit)
+                yield SourceError(origin, f"invalid JSON ({exc})")
                 continue
             except RecursionError:
                 yield SourceError(origin, "invalid JSON (nested too deeply)")

@@ -55,7 +55,7 @@ class ArticleRow(Base):
     outlet: Mapped[str | None] = mapped_column(String(300))
     author: Mapped[str | None] = mapped_column(String(300))
     published: Mapped[dt.date | None] = mapped_column(Date)
-    language: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(35))  # records.FIELD_MAX_CHARS (migration 0015)
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     origin: Mapped[str] = mapped_column(Text, default="")
