@@ -186,7 +186,7 @@ def test_folders_are_read_recursively(tmp_path: Path):
     [
         ("empty.txt", b"", "empty file"),
         ("blank.txt", b"  \n\n ", "empty file"),
-        ("title-only.txt", b"Just a title\n", "no extractable text"),
+        ("title-only.txt", b"Just a title\n", "no extractable text (the first line of a text file is its title)"),
         ("binary.txt", b"\x00\x01\x02binary", "binary file"),
         ("latin1.txt", "Título\nAcción".encode("latin-1"), "not UTF-8 text"),
         ("big.txt", b"Title\n" + b"word " * 5000, "too large"),

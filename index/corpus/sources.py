@@ -266,6 +266,9 @@ def _from_plain_text(
         title, body = given, rest  # the file starts with the title it is given
     else:
         title, body = given, text  # the first line is text, not a title: keep it
+    if not body.strip() and title:
+        # A one-line file is all title: say so, or "no extractable text" puzzles whoever wrote it.
+        return SourceError(origin, "no extractable text (the first line of a text file is its title)")
     return _build({**meta, "title": title, "text": body}, origin, options)
 
 
