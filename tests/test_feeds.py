@@ -429,6 +429,22 @@ def test_links_that_redirect_to_private_addresses_are_refused(feeds_index, site)
     poller.close()
 
 
+def test_an_item_link_with_a_bad_idna_host_fails_alone(feeds_index, site):
+    site_, base = site
+    serve_rss(site_, base, ["/a/1", "/a/2"])
+    site_.pages["/rss.xml"] = Page(
+        rss(base, [("/a/1", day(1)), ("/a/2", day(1))]).replace(f"{base}/a/2".encode(), b"http://xn--a.com/story"),
+        "application/rss+xml",
+    )
+    feeds_index.add_feed(f"{base}/rss.xml")
+    poller = feeds_index.feed_poller(clock=FakeClock())
+    [poll] = poller.poll_due().polls
+    assert (poll.error, poll.added, poll.failed) == (None, 1, 1)
+    assert len(poll.errors) == 1 and poll.errors[0].startswith("http://xn--a.com/story: invalid host name"), poll.errors
+    assert articles(feeds_index) == [f"{base}/a/1"]
+    poller.close()
+
+
 def test_items_over_the_cap_wait_for_the_next_poll(tmp_path, site):
     site_, base = site
     paths = [f"/a/{i}" for i in range(5)]

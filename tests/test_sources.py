@@ -333,6 +333,19 @@ def test_a_malformed_url_is_an_error_not_a_crash():
     assert isinstance(item, SourceError) and item.origin == url and "invalid URL" in item.reason
 
 
+@pytest.mark.parametrize("url", ["http://xn--/", "http://xn--a.com/story"])
+def test_a_bad_idna_host_is_an_error_and_the_next_input_is_read(server: str, tmp_path: Path, url: str):
+    good = tmp_path / "fine.txt"
+    good.write_text("Fine\nThe council met on Monday and approved the new bridge.")
+    bad, fine = _items(url, str(good))
+    assert isinstance(bad, SourceError) and bad.origin == url
+    assert bad.reason.startswith("invalid host name") and "\n" not in str(bad)
+    assert isinstance(fine, ArticleInput) and fine.title == "Fine"
+    # the same host as a redirect's target
+    [hop] = _items(f"{server}/to/xn--a.com")
+    assert isinstance(hop, SourceError) and hop.reason.startswith("invalid host name"), hop
+
+
 def test_unreachable_host_is_an_error():
     [item] = _items("http://127.0.0.1:9/nothing-listens-here")
     assert isinstance(item, SourceError) and "request failed" in item.reason

@@ -600,6 +600,8 @@ def fetch_document(
         return SourceError(url, f"request failed ({type(exc).__name__}: {exc})")
     except httpx.InvalidURL as exc:  # not an HTTPError: a malformed URL fails before any request
         return SourceError(url, f"invalid URL ({exc})")
+    except UnicodeError as exc:  # an IDNA host ("xn--"), of the URL or of a redirect's Location
+        return SourceError(url, f"invalid host name ({exc})")
 
 
 def document_text(document: FetchedDocument) -> str | SourceError:

@@ -72,12 +72,16 @@ class PoliteFetcher:
         back as a document whose `not_modified` is true."""
         try:
             parsed = httpx.URL(url)
+            host_name = parsed.host
         except httpx.InvalidURL as exc:
             return SourceError(url, f"invalid URL ({exc})")
-        if parsed.scheme not in ("http", "https") or not parsed.host:
+        except UnicodeError as exc:
+            # httpx decodes an IDNA host lazily: one item's "xn--a.com" link must fail that item alone.
+            return SourceError(url, f"invalid host name ({exc})")
+        if parsed.scheme not in ("http", "https") or not host_name:
             return SourceError(url, "only http(s) URLs are fetched")
         origin = f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
-        host = self._host(parsed.host)
+        host = self._host(host_name)
         with host.lock:
             rules = self._robots(host, origin)
             if isinstance(rules, SourceError):
