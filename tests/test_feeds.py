@@ -350,6 +350,40 @@ def test_atom_sitemaps_and_home_pages_are_polled(feeds_index, site, kind):
     poller.close()
 
 
+def test_a_sitemap_index_that_does_not_change_still_has_its_children_read(feeds_index, site):
+    site_, base = site
+    site_.pages["/robots.txt"] = Page(b"", "text/plain")
+    site_.pages["/sitemap.xml"] = Page(
+        (
+            '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/today.xml</loc></sitemap></sitemapindex>"
+        ).encode(),
+        "application/xml",
+        etag='"index-v1"',
+    )
+
+    def serve_child(n: int) -> None:
+        locs = "".join(f"<url><loc>{base}/s/{i}</loc></url>" for i in range(1, n + 1))
+        site_.pages["/today.xml"] = Page(
+            f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'.encode(),
+            "application/xml",
+        )
+        for i in range(1, n + 1):
+            site_.pages[f"/s/{i}"] = Page(article_html(i))
+
+    serve_child(1)
+    feeds_index.add_feed(f"{base}/sitemap.xml", every="10m")
+    clock = FakeClock()
+    poller = feeds_index.feed_poller(clock=clock)
+    assert poller.poll_due().polls[0].added == 1
+    serve_child(2)  # a new story in today's sitemap; the index is byte for byte the same
+    clock.advance(600)
+    [poll] = poller.poll_due().polls
+    assert (poll.error, poll.not_modified, poll.added, poll.skipped) == (None, False, 1, 1)
+    assert articles(feeds_index) == [f"{base}/s/1", f"{base}/s/2"]
+    poller.close()
+
+
 def test_robots_txt_is_honoured_and_requests_to_a_host_are_spaced(feeds_index, site):
     site_, base = site
     serve_rss(site_, base, ["/a/1", "/private/2", "/a/3"])

@@ -183,11 +183,13 @@ class Poller:
             return PollOutcome(error="not an RSS or Atom feed, a sitemap, or a page that links to a feed")
         entries = found.entries + self._child_sitemap_entries(found)
         complete = self._ingest_entries(feed.id, feed.collection, entries, poll)
+        # Items left for the next poll (over CLAIMBOT_FEEDS_MAX_ITEMS): no validators, so the next
+        # poll reads the feed in full rather than hearing "not modified". Nor for a sitemap index:
+        # its news lands in the children while the index itself stays the same.
+        keep = complete and not found.sitemaps
         return PollOutcome(
-            # Items left for the next poll (over CLAIMBOT_FEEDS_MAX_ITEMS): no validators, so the
-            # next poll reads the feed in full rather than hearing "not modified".
-            etag=fetched.etag if complete else None,
-            last_modified=fetched.last_modified if complete else None,
+            etag=fetched.etag if keep else None,
+            last_modified=fetched.last_modified if keep else None,
             feed_url=document_url,
             kind=found.kind,
         )
