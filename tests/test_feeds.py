@@ -17,6 +17,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -103,22 +104,31 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(page.body)
 
 
-@pytest.fixture
-def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Site, str]]:
+@contextmanager
+def serve_site() -> Iterator[tuple[Site, str]]:
+    """A fixture site on a port of its own, as `http://news.example.com:PORT`."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     httpd.site = Site()  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
+    try:
+        yield httpd.site, f"http://{HOST}:{httpd.server_address[1]}"  # type: ignore[attr-defined]
+    finally:
+        httpd.site.release.set()  # type: ignore[attr-defined]
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Site, str]]:
     real = sources._resolve
     loopback = [ipaddress.ip_address("127.0.0.1")]
     monkeypatch.setattr(
         sources, "_resolve", lambda host, port: loopback if host in (HOST, PRIVATE_TARGET) else real(host, port)
     )
-    yield httpd.site, f"http://{HOST}:{httpd.server_address[1]}"  # type: ignore[attr-defined]
-    httpd.site.release.set()  # type: ignore[attr-defined]
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_site() as served:
+        yield served
 
 
 class FakeClock(Clock):
@@ -404,6 +414,45 @@ def test_robots_txt_is_honoured_and_requests_to_a_host_are_spaced(feeds_index, s
     times = site_.clock_at_request
     assert len(times) == 4 and all(b - a >= 5.0 for a, b in zip(times, times[1:], strict=False))
     poller.close()
+
+
+def test_robots_txt_is_read_per_origin_and_for_each_redirect_hop(feeds_index, site):
+    site_, base = site
+    with serve_site() as (other, other_base):
+        # The same host name on another port: another origin, with a robots.txt of its own.
+        other.pages["/robots.txt"] = Page(b"User-agent: *\nDisallow: /private/\n", "text/plain")
+        other.pages["/private/1"] = Page(article_html(1))
+        other.pages["/private/2"] = Page(article_html(2))
+        other.pages["/a/3"] = Page(article_html(3))
+        serve_rss(site_, base, ["/a/0", "/go/2"])
+        site_.pages["/rss.xml"] = Page(
+            rss(base, [("/a/0", day(1)), ("/go/2", day(1))]).replace(
+                b"</channel>",
+                "".join(
+                    f"<item><title>{p}</title><link>{other_base}{p}</link></item>" for p in ("/private/1", "/a/3")
+                ).encode()
+                + b"</channel>",
+            ),
+            "application/rss+xml",
+        )
+        site_.pages["/go/2"] = Page(b"", status=302, location=f"{other_base}/private/2")
+        feeds_index.add_feed(f"{base}/rss.xml")
+        clock = FakeClock()
+        site_.clock = other.clock = clock
+        poller = feeds_index.feed_poller(clock=clock)
+        poller.fetcher.host_delay_s = 5.0
+        [poll] = poller.poll_due().polls
+        assert (poll.error, poll.added, poll.skipped, poll.failed) == (None, 2, 2, 0), poll.errors
+        # One host name, one server's load: its two ports' requests, redirect hops included, are spaced.
+        times = sorted(site_.clock_at_request + other.clock_at_request)
+        assert len(times) == 6 and all(b - a >= 5.0 for a, b in zip(times, times[1:], strict=False)), times
+        assert other.hits("/private/1") == other.hits("/private/2") == 0
+        assert other.hits("/robots.txt") == 1 and site_.hits("/robots.txt") == 1
+        assert articles(feeds_index) == sorted([f"{base}/a/0", f"{other_base}/a/3"])
+        with feeds_index.store.session() as s:
+            states = dict(s.execute(select(FeedItemRow.url, FeedItemRow.state)).all())
+        assert states[f"{base}/go/2"] == states[f"{other_base}/private/1"] == ItemState.SKIPPED
+        poller.close()
 
 
 def test_a_failing_feed_backs_off_and_is_paused_with_its_error(tmp_path, site):

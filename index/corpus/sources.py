@@ -13,7 +13,7 @@ import re
 import socket
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -522,11 +522,13 @@ def fetch_document(
     content_types: tuple[str, ...] | None = None,
     headers: dict[str, str] | None = None,
     max_bytes: int | None = None,
+    on_redirect: Callable[[str], SourceError | None] | None = None,
 ) -> FetchedDocument | SourceError:
     """GET `url` with `client` (from `fetch_client`); the size cap holds even without Content-Length.
     Redirects are followed by hand so that every hop's host is checked (`_host_refusal`).
     `content_types`: the types accepted (None: any); `headers`: e.g. If-None-Match, whose 304
-    answer comes back as a document with `not_modified` and no body."""
+    answer comes back as a document with `not_modified` and no body; `on_redirect`: called with
+    each redirect target before it is requested, an error it returns ends the fetch (robots.txt)."""
     limit = options.max_bytes if max_bytes is None else max_bytes
     # httpx's timeout bounds each read, not the whole download: a server sending a byte every few
     # seconds would hold a worker for as long as it liked.
@@ -540,6 +542,8 @@ def fetch_document(
             refusal = _blocked_refusal(request.url, options) or _host_refusal(request.url, options)
             if refusal:
                 return SourceError(url, refusal)
+            if hops and on_redirect is not None and (stopped := on_redirect(str(request.url))):
+                return stopped
             try:
                 response = client.send(request, stream=True)
             except httpx.ConnectError as exc:

@@ -40,10 +40,48 @@ class Clock:
 
 @dataclass
 class _Host:
+    """One host name's turn: its requests go one at a time, `next_at` apart (whatever the port or
+    scheme: it is one server's load)."""
+
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_at: float = 0.0  # the clock's time before which no request goes to the host
-    robots: Protego | SourceError | None = None
-    robots_until: float = 0.0
+
+
+@dataclass
+class _Robots:
+    """One origin's robots.txt: RFC 9309 scopes a robots.txt to its scheme, host and port."""
+
+    rules: Protego | SourceError | None = None
+    until: float = 0.0
+
+
+@dataclass
+class _Hop:
+    host: _Host
+    delay: float
+
+
+@dataclass(frozen=True)
+class _Target:
+    host: str
+    origin: str  # scheme://host:port, the port always written: the robots.txt cache's key
+    robots_url: str
+
+
+def _target(url: str) -> _Target | SourceError:
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.host
+    except httpx.InvalidURL as exc:
+        return SourceError(url, f"invalid URL ({exc})")
+    except UnicodeError as exc:
+        # httpx decodes an IDNA host lazily: one item's "xn--a.com" link must fail that item alone.
+        return SourceError(url, f"invalid host name ({exc})")
+    if parsed.scheme not in ("http", "https") or not host:
+        return SourceError(url, "only http(s) URLs are fetched")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    base = f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
+    return _Target(host.lower(), f"{parsed.scheme}://{host.lower()}:{port}", f"{base}/robots.txt")
 
 
 class PoliteFetcher:
@@ -53,8 +91,9 @@ class PoliteFetcher:
         self.clock = clock or Clock()
         self._client = fetch_client(options)
         self._hosts: dict[str, _Host] = {}
+        self._robots: dict[str, _Robots] = {}
         self._hosts_lock = threading.Lock()
-        self.requests = 0  # sent, robots.txt included
+        self.requests = 0  # sent, robots.txt and redirect hops included
 
     def close(self) -> None:
         self._client.close()
@@ -68,76 +107,102 @@ class PoliteFetcher:
         last_modified: str | None = None,
         max_bytes: int | None = None,
     ) -> FetchedDocument | SourceError:
-        """GET `url` if robots.txt allows it, after the host's delay; with validators, a 304 comes
-        back as a document whose `not_modified` is true."""
+        """GET `url` if robots.txt allows it, after the host's delay; each redirect hop likewise,
+        by its own origin's robots.txt and its own host's delay. With validators, a 304 comes back
+        as a document whose `not_modified` is true."""
+        target = _target(url)
+        if isinstance(target, SourceError):
+            return target
+        # The host of the request in flight, whose lock is held: handed over along redirects, so
+        # that never two are held at once.
+        hop = _Hop(self._host(target.host), self.host_delay_s)
+        hop.host.lock.acquire()
         try:
-            parsed = httpx.URL(url)
-            host_name = parsed.host
-        except httpx.InvalidURL as exc:
-            return SourceError(url, f"invalid URL ({exc})")
-        except UnicodeError as exc:
-            # httpx decodes an IDNA host lazily: one item's "xn--a.com" link must fail that item alone.
-            return SourceError(url, f"invalid host name ({exc})")
-        if parsed.scheme not in ("http", "https") or not host_name:
-            return SourceError(url, "only http(s) URLs are fetched")
-        origin = f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
-        host = self._host(host_name)
-        with host.lock:
-            rules = self._robots(host, origin)
-            if isinstance(rules, SourceError):
-                return SourceError(
-                    url, f"robots.txt could not be read ({rules.reason}); nothing is fetched from the site"
-                )
-            if not rules.can_fetch(url, ROBOTS_AGENT):
-                return RobotsRefusal(url, "robots.txt disallows it")
-            # A site's Crawl-delay is honoured up to a cap: "Crawl-delay: 100000" would hold the one
-            # poller thread for a day.
-            crawl_delay = min(float(rules.crawl_delay(ROBOTS_AGENT) or 0), MAX_CRAWL_DELAY_S)
-            delay = max(self.host_delay_s, crawl_delay)
+            delay = self._permission(url, url, target)
+            if isinstance(delay, SourceError):
+                return delay
+            hop.delay = delay
             headers = {}
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
-            return self._get(
-                host, url, delay, content_types=content_types, headers=headers or None, max_bytes=max_bytes
-            )
+
+            def on_redirect(next_url: str) -> SourceError | None:
+                hop.host.next_at = self.clock.now() + hop.delay
+                next_target = _target(next_url)
+                if isinstance(next_target, SourceError):
+                    return SourceError(url, next_target.reason)
+                next_host = self._host(next_target.host)
+                if next_host is not hop.host:
+                    hop.host.lock.release()
+                    next_host.lock.acquire()
+                    hop.host, hop.delay = next_host, self.host_delay_s
+                allowed = self._permission(url, next_url, next_target)
+                if isinstance(allowed, SourceError):
+                    return allowed
+                hop.delay = allowed
+                self._wait(next_host)
+                self.requests += 1
+                return None
+
+            try:
+                self._wait(hop.host)
+                self.requests += 1
+                return fetch_document(
+                    self._client,
+                    url,
+                    self.options,
+                    content_types=content_types,
+                    headers=headers or None,
+                    max_bytes=max_bytes,
+                    on_redirect=on_redirect,
+                )
+            finally:
+                # Counted from the end of the request: a slow server gets the full pause after each one.
+                hop.host.next_at = self.clock.now() + hop.delay
+        finally:
+            hop.host.lock.release()
+
+    def _permission(self, url: str, hop_url: str, target: _Target) -> float | SourceError:
+        """The delay before a request to `hop_url` (a hop of the fetch of `url`), or why it is not
+        made; the caller holds the lock of `target`'s host."""
+        rules = self._rules(target)
+        if isinstance(rules, SourceError):
+            return SourceError(url, f"robots.txt could not be read ({rules.reason}); nothing is fetched from the site")
+        if not rules.can_fetch(hop_url, ROBOTS_AGENT):
+            reason = "robots.txt disallows it"
+            return RobotsRefusal(url, reason if hop_url == url else f"robots.txt disallows its redirect to {hop_url}")
+        # A site's Crawl-delay is honoured up to a cap: "Crawl-delay: 100000" would hold the one
+        # poller thread for a day.
+        crawl_delay = min(float(rules.crawl_delay(ROBOTS_AGENT) or 0), MAX_CRAWL_DELAY_S)
+        return max(self.host_delay_s, crawl_delay)
 
     def _host(self, name: str) -> _Host:
         with self._hosts_lock:
-            return self._hosts.setdefault(name.lower(), _Host())
+            return self._hosts.setdefault(name, _Host())
 
-    def _get(
-        self,
-        host: _Host,
-        url: str,
-        delay: float,
-        *,
-        content_types: tuple[str, ...] | None = None,
-        headers: dict[str, str] | None = None,
-        max_bytes: int | None = None,
-    ) -> FetchedDocument | SourceError:
+    def _wait(self, host: _Host) -> None:
         wait = host.next_at - self.clock.now()
         if wait > 0:
             self.clock.sleep(wait)
+
+    def _rules(self, target: _Target) -> Protego | SourceError:
+        with self._hosts_lock:
+            cached = self._robots.setdefault(target.origin, _Robots())
+        now = self.clock.now()
+        if cached.rules is None or now >= cached.until:
+            cached.rules = self._read_robots(self._host(target.host), target.robots_url)
+            cached.until = now + ROBOTS_TTL_S
+        return cached.rules
+
+    def _read_robots(self, host: _Host, robots_url: str) -> Protego | SourceError:
+        self._wait(host)
         try:
             self.requests += 1
-            return fetch_document(
-                self._client, url, self.options, content_types=content_types, headers=headers, max_bytes=max_bytes
-            )
+            fetched = fetch_document(self._client, robots_url, self.options, max_bytes=ROBOTS_MAX_BYTES)
         finally:
-            # Counted from the end of the request: a slow server gets the full pause after each one.
-            host.next_at = self.clock.now() + delay
-
-    def _robots(self, host: _Host, origin: str) -> Protego | SourceError:
-        now = self.clock.now()
-        if host.robots is None or now >= host.robots_until:
-            host.robots = self._read_robots(host, origin)
-            host.robots_until = now + ROBOTS_TTL_S
-        return host.robots
-
-    def _read_robots(self, host: _Host, origin: str) -> Protego | SourceError:
-        fetched = self._get(host, f"{origin}/robots.txt", self.host_delay_s, max_bytes=ROBOTS_MAX_BYTES)
+            host.next_at = self.clock.now() + self.host_delay_s
         if isinstance(fetched, SourceError):
             # RFC 9309: no robots.txt (4xx) allows everything; one that cannot be had (5xx, no
             # answer, refused address) allows nothing until it can be read.
