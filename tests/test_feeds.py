@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
 from claimbot.index.config import Settings, parse_duration
-from claimbot.index.corpus import sources
+from claimbot.index.corpus import FetchedDocument, document_text, sources
 from claimbot.index.feeds import Clock, FeedKind, FeedState, ItemState, canonical_url, discover
 from claimbot.index.review import OPERATOR_GUILD, ReviewService
 from claimbot.index.service import ClaimIndex, FeedError
@@ -392,6 +392,23 @@ def test_a_sitemap_index_that_does_not_change_still_has_its_children_read(feeds_
     assert (poll.error, poll.not_modified, poll.added, poll.skipped) == (None, False, 1, 1)
     assert articles(feeds_index) == [f"{base}/s/1", f"{base}/s/2"]
     poller.close()
+
+
+def test_a_latin1_feed_without_a_charset_header_is_read_in_its_declared_encoding(feeds_index, site):
+    site_, base = site
+    serve_rss(site_, base, ["/a/1"])
+    feed = rss(base, [("/a/1", day(1))], title="Café").decode().replace("Item /a/1", "À la une")
+    body = feed.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="ISO-8859-1"?>').encode("latin-1")
+    site_.pages["/rss.xml"] = Page(body, "application/rss+xml")
+    feeds_index.add_feed(f"{base}/rss.xml")
+    poller = feeds_index.feed_poller(clock=FakeClock())
+    [poll] = poller.poll_due().polls
+    assert (poll.error, poll.added) == (None, 1)
+    poller.close()
+    document = FetchedDocument(f"{base}/rss.xml", f"{base}/rss.xml", 200, "application/rss+xml", None, body)
+    text = document_text(document)
+    assert isinstance(text, str)
+    assert [e.title for e in discover(text, f"{base}/rss.xml").entries] == ["À la une"]
 
 
 def test_robots_txt_is_honoured_and_requests_to_a_host_are_spaced(feeds_index, site):

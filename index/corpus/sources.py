@@ -191,6 +191,16 @@ def html_charset(raw: bytes) -> str | None:
     return m.group(1).decode("ascii") if m else None
 
 
+# The XML declaration, which must open the document: `<?xml version="1.0" encoding="ISO-8859-1"?>`.
+XML_DECLARATION_ENCODING = re.compile(r"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+
+
+def xml_charset(raw: bytes) -> str | None:
+    """The encoding an XML document (a feed, a sitemap) declares, None without a declaration."""
+    m = XML_DECLARATION_ENCODING.match(raw[:1024].decode("ascii", "replace"))
+    return m.group(1) if m else None
+
+
 def _sidecar_meta(path: Path) -> dict[str, Any] | SourceError:
     sidecar = path.with_name(path.stem + ".meta.json")
     origin = display_path(sidecar)
@@ -609,14 +619,16 @@ def fetch_document(
 
 
 def document_text(document: FetchedDocument) -> str | SourceError:
-    """The body as text: the header's charset, else UTF-8, else what a <meta> tag declares."""
+    """The body as text: the header's charset, else UTF-8, else what a <meta> tag or an XML
+    declaration declares."""
     if document.encoding:
         try:
             return document.body.decode(document.encoding)
         except (UnicodeDecodeError, LookupError):
             return SourceError(document.url, f"response is not decodable as {document.encoding}")
     raw = document.body
-    decoded = _decode(raw, html_charset(raw) if document.content_type in HTML_CONTENT_TYPES else None)
+    declared = html_charset(raw) if document.content_type in HTML_CONTENT_TYPES else xml_charset(raw)
+    decoded = _decode(raw, declared)
     if isinstance(decoded, SourceError):
         return SourceError(document.url, decoded.reason)
     return decoded

@@ -17,6 +17,7 @@ from lxml import etree
 from trafilatura.feeds import FeedParameters, determine_feed
 from trafilatura.sitemaps import SitemapObject
 
+from claimbot.index.corpus import XML_DECLARATION_ENCODING
 from claimbot.index.feeds.models import FeedEntry, FeedKind
 
 # A sitemap names its root element within its first few hundred bytes (after an XML declaration,
@@ -56,11 +57,19 @@ def registered_domain(url: str) -> str | None:
     return str(domain) if domain else None
 
 
+def _utf8(text: str) -> bytes:
+    """The text as UTF-8 bytes for an XML parser, its XML declaration saying so: an
+    `encoding="ISO-8859-1"` left in place would have the parser read UTF-8 as Latin-1."""
+    if m := XML_DECLARATION_ENCODING.match(text):
+        text = text[: m.start(1)] + "utf-8" + text[m.end(1) :]
+    return text.encode("utf-8")
+
+
 def discover(text: str, url: str) -> Discovery:
     head = text[:4096]
     if _SITEMAP_ROOT.search(head):
         return _sitemap(text, url)
-    parsed: Any = feedparser.parse(text.encode("utf-8"), sanitize_html=False, resolve_relative_uris=False)
+    parsed: Any = feedparser.parse(_utf8(text), sanitize_html=False, resolve_relative_uris=False)
     version = str(parsed.get("version") or "")
     if version:
         kind = FeedKind.ATOM if version.startswith("atom") else FeedKind.RSS
@@ -121,7 +130,7 @@ def _sitemap_dates(text: str) -> dict[str, str]:
     """Each location's <lastmod> (or a news sitemap's publication date): a new one marks a change."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
     try:
-        root = etree.fromstring(text.encode("utf-8"), parser)
+        root = etree.fromstring(_utf8(text), parser)
     except etree.XMLSyntaxError:
         return {}
     if root is None:
