@@ -411,6 +411,45 @@ def test_a_latin1_feed_without_a_charset_header_is_read_in_its_declared_encoding
     assert [e.title for e in discover(text, f"{base}/rss.xml").entries] == ["À la une"]
 
 
+def test_a_sitemap_on_an_address_or_a_one_label_host_lists_its_locations(tmp_path, site):
+    for host in ("archive", "10.0.0.5:8080", "[fd00::5]"):
+        base = f"http://{host}"
+        urlset = (
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{base}/a/1</loc><lastmod>2026-12-01</lastmod></url><url><loc> {base}/a/2 </loc></url></urlset>"
+        )
+        found = discover(urlset, f"{base}/sitemap.xml")
+        assert [(e.url, e.marker) for e in found.entries] == [(f"{base}/a/1", "2026-12-01"), (f"{base}/a/2", None)]
+        index = (
+            '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/day-1.xml</loc></sitemap></sitemapindex>"
+        )
+        assert discover(index, f"{base}/sitemap.xml").sitemaps == [f"{base}/day-1.xml"]
+
+    site_, named = site
+    base = named.replace(HOST, "127.0.0.1")
+    site_.pages["/robots.txt"] = Page(b"", "text/plain")
+    site_.pages["/sitemap.xml"] = Page(
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/s/1</loc></url></urlset>'.encode(),
+        "application/xml",
+    )
+    site_.pages["/s/1"] = Page(article_html(1))
+    url = fresh_database_url()
+    index_ = ClaimIndex(
+        make_settings(tmp_path / "home", url, CLAIMBOT_FETCH_PRIVATE_HOSTS=f"{HOST},127.0.0.1"), embedder=HashEmbedder()
+    )
+    try:
+        index_.add_feed(f"{base}/sitemap.xml")
+        poller = index_.feed_poller(clock=FakeClock())
+        [poll] = poller.poll_due().polls
+        assert (poll.error, poll.listed, poll.added) == (None, 1, 1)
+        assert articles(index_) == [f"{base}/s/1"]
+        poller.close()
+    finally:
+        index_.close()
+        drop_database(url)
+
+
 def test_robots_txt_is_honoured_and_requests_to_a_host_are_spaced(feeds_index, site):
     site_, base = site
     serve_rss(site_, base, ["/a/1", "/private/2", "/a/3"])

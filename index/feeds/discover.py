@@ -109,35 +109,53 @@ def _feed_entries(parsed: Any, feed_url: str) -> list[FeedEntry]:
 
 def _sitemap(text: str, url: str) -> Discovery:
     domain = registered_domain(url)
-    # No registered domain (an address as host): take every location rather than none.
-    reader = SitemapObject(str(courlan.get_base_url(url)), domain or "", [], external=domain is None)
-    reader.current_url = url
-    reader.content = text
-    reader.process()
-    dates = _sitemap_dates(text)
+    root = _sitemap_root(text)
+    if domain is None:
+        # An address or a one-label name as host (an intranet archive): trafilatura's reader drops
+        # every link without a registered domain, so the locations are read here.
+        links = [loc for node in _nodes(root, "url") if (loc := _loc(node))]
+        children = [loc for node in _nodes(root, "sitemap") if (loc := _loc(node))]
+    else:
+        reader = SitemapObject(str(courlan.get_base_url(url)), domain, [])
+        reader.current_url = url
+        reader.content = text
+        reader.process()
+        links, children = reader.urls, reader.sitemap_urls
+    dates = _sitemap_dates(root)
     entries: list[FeedEntry] = []
     seen: set[str] = set()
-    for link in reader.urls:
+    for link in links:
         canonical = canonical_url(link)
         if canonical is None or canonical in seen:
             continue
         seen.add(canonical)
         entries.append(FeedEntry(canonical, marker=dates.get(canonical)))
-    return Discovery(FeedKind.SITEMAP, entries, sitemaps=list(dict.fromkeys(reader.sitemap_urls)))
+    return Discovery(FeedKind.SITEMAP, entries, sitemaps=list(dict.fromkeys(children)))
 
 
-def _sitemap_dates(text: str) -> dict[str, str]:
-    """Each location's <lastmod> (or a news sitemap's publication date): a new one marks a change."""
+def _sitemap_root(text: str) -> Any:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
     try:
-        root = etree.fromstring(_utf8(text), parser)
+        return etree.fromstring(_utf8(text), parser)
     except etree.XMLSyntaxError:
-        return {}
-    if root is None:
-        return {}
+        return None
+
+
+def _nodes(root: Any, tag: str) -> list[Any]:
+    """The <url> or <sitemap> elements, with or without the sitemap namespace."""
+    return [] if root is None else list(root.iter(f"{_SITEMAP_NS}{tag}", tag))
+
+
+def _loc(node: Any) -> str | None:
+    loc = node.findtext(f"{_SITEMAP_NS}loc") or node.findtext("loc")
+    return loc.strip() if loc else None
+
+
+def _sitemap_dates(root: Any) -> dict[str, str]:
+    """Each location's <lastmod> (or a news sitemap's publication date): a new one marks a change."""
     dates: dict[str, str] = {}
-    for node in root.iter(f"{_SITEMAP_NS}url", "url"):
-        loc = node.findtext(f"{_SITEMAP_NS}loc") or node.findtext("loc")
+    for node in _nodes(root, "url"):
+        loc = _loc(node)
         stamp = (
             node.findtext(f"{_SITEMAP_NS}lastmod")
             or node.findtext("lastmod")
