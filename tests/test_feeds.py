@@ -511,6 +511,22 @@ def test_robots_txt_is_read_per_origin_and_for_each_redirect_hop(feeds_index, si
         poller.close()
 
 
+def test_a_robots_txt_over_500_kib_is_read_up_to_there(feeds_index, site):
+    site_, base = site
+    serve_rss(site_, base, ["/a/1", "/private/2"])
+    rules = b"User-agent: claimbot\nDisallow: /private/\n"
+    # The 500 KiB end in the middle of a line: read as far as the cut, it would say "Allow: /private/".
+    padding = 500 * 1024 - len(rules) - len(b"Allow: /private/")
+    body = rules + b"#" * (padding - 1) + b"\n" + b"Allow: /private/later\n" + b"# more\n" * 10_000
+    site_.pages["/robots.txt"] = Page(body, "text/plain")
+    feeds_index.add_feed(f"{base}/rss.xml")
+    poller = feeds_index.feed_poller(clock=FakeClock())
+    [poll] = poller.poll_due().polls
+    assert (poll.error, poll.added, poll.skipped) == (None, 1, 1)
+    assert site_.hits("/private/2") == 0
+    poller.close()
+
+
 def test_a_failing_feed_backs_off_and_is_paused_with_its_error(tmp_path, site):
     site_, base = site
     site_.pages["/robots.txt"] = Page(b"", "text/plain")

@@ -533,12 +533,14 @@ def fetch_document(
     headers: dict[str, str] | None = None,
     max_bytes: int | None = None,
     on_redirect: Callable[[str], SourceError | None] | None = None,
+    truncate: bool = False,
 ) -> FetchedDocument | SourceError:
     """GET `url` with `client` (from `fetch_client`); the size cap holds even without Content-Length.
     Redirects are followed by hand so that every hop's host is checked (`_host_refusal`).
     `content_types`: the types accepted (None: any); `headers`: e.g. If-None-Match, whose 304
     answer comes back as a document with `not_modified` and no body; `on_redirect`: called with
-    each redirect target before it is requested, an error it returns ends the fetch (robots.txt)."""
+    each redirect target before it is requested, an error it returns ends the fetch (robots.txt);
+    `truncate`: a longer body is cut at the size cap rather than refused (robots.txt)."""
     limit = options.max_bytes if max_bytes is None else max_bytes
     # httpx's timeout bounds each read, not the whole download: a server sending a byte every few
     # seconds would hold a worker for as long as it liked.
@@ -582,12 +584,15 @@ def fetch_document(
                 if content_types is not None and content_type not in content_types:
                     return SourceError(url, f"unsupported content type {content_type or '(none)'}")
                 declared = int(response.headers.get("content-length") or 0)
-                if declared > limit:
+                if declared > limit and not truncate:
                     return SourceError(url, f"too large ({declared:,} bytes; the limit is {limit:,})")
                 body = bytearray()
                 for chunk in response.iter_bytes():
                     body.extend(chunk)
                     if len(body) > limit:
+                        if truncate:
+                            del body[limit:]
+                            break
                         return SourceError(url, f"too large (over {limit:,} bytes)")
                     if time.monotonic() > deadline:
                         return SourceError(
