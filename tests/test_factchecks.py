@@ -56,10 +56,40 @@ def test_broken_markup_gives_no_review_and_the_page_still_reads():
         (None, 5.0, 5.0, 1.0, FactCheckRating.TRUE),
         (None, 2.0, 5.0, 1.0, FactCheckRating.MOSTLY_FALSE),
         ("Satire", None, None, None, FactCheckRating.OTHER),
+        # numbers that mean nothing give no rating
+        ("Unproven", -1.0, 5.0, 1.0, FactCheckRating.OTHER),
+        (None, 6.0, 5.0, 1.0, FactCheckRating.OTHER),
+        (None, float("nan"), 5.0, 1.0, FactCheckRating.OTHER),
+        (None, 1.0, float("inf"), 1.0, FactCheckRating.OTHER),
+        (None, 1.0, 1.0, 5.0, FactCheckRating.OTHER),
+        ("Mostly false", 5.0, 5.0, 1.0, FactCheckRating.MOSTLY_FALSE),  # the words still decide
     ],
 )
 def test_published_ratings_land_on_one_scale(text, value, best, worst, expected):
     assert normalise_rating(text, value, best, worst) is expected
+
+
+def _json_ld_review(rating: object) -> str:
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "claimReviewed": "The bridge cost ten million.",
+        "reviewRating": rating,
+    }
+    return f'<html><head><script type="application/ld+json">{json.dumps(review)}</script></head><body></body></html>'
+
+
+def test_markup_ratings_that_are_not_numbers_or_not_objects():
+    [review] = claim_reviews(
+        _json_ld_review({"@type": "Rating", "ratingValue": "NaN", "bestRating": "5", "worstRating": "1"})
+    )
+    assert (review.rating, review.rating_value) == (FactCheckRating.OTHER, None)
+    [review] = claim_reviews(
+        _json_ld_review({"@type": "Rating", "ratingValue": "1", "bestRating": "Infinity", "worstRating": "1"})
+    )
+    assert (review.rating, review.best_rating) == (FactCheckRating.OTHER, None)
+    [review] = claim_reviews(_json_ld_review("Mostly true"))
+    assert (review.rating_text, review.rating) == ("Mostly true", FactCheckRating.MOSTLY_TRUE)
 
 
 @pytest.mark.parametrize(

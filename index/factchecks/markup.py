@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -113,7 +114,15 @@ def normalise_rating(text: str | None, value: float | None, best: float | None, 
         for rating, phrases in _WORDS:
             if any(re.search(rf"\b{re.escape(p)}\b", folded) for p in phrases):
                 return rating
-    if value is not None and best is not None and worst is not None and best != worst:
+    # A number outside its scale, or not a number at all ("NaN", "Infinity"), says nothing.
+    if (
+        value is not None
+        and best is not None
+        and worst is not None
+        and all(math.isfinite(n) for n in (value, best, worst))
+        and worst <= value <= best
+        and worst < best
+    ):
         share = (value - worst) / (best - worst)
         for bound, rating in (
             (0.9, FactCheckRating.TRUE),
@@ -175,10 +184,12 @@ def _text(value: Any) -> str | None:
 
 
 def _number(value: Any) -> float | None:
+    """A finite number, else None: "NaN" and "Infinity" are no rating (nor storable as one)."""
     try:
-        return float(str(value).strip()) if value is not None and str(value).strip() else None
+        number = float(str(value).strip()) if value is not None and str(value).strip() else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _date(value: Any) -> dt.date | None:
@@ -197,6 +208,8 @@ def _review(node: dict[str, Any], page_url: str | None, page_language: str | Non
         return None
     rating = node.get("reviewRating")
     rating = rating[0] if isinstance(rating, list) and rating else rating
+    # A bare string ("reviewRating": "Mostly true") is the rating's words.
+    rating = {"alternateName": rating} if isinstance(rating, str) else rating
     rating = rating if isinstance(rating, dict) else {}
     item = node.get("itemReviewed")
     item = item[0] if isinstance(item, list) and item else item
