@@ -225,6 +225,9 @@ def user_agent(settings: Settings) -> str:
 # `feeds add --every` below this is refused: a news feed polled more often than every minute asks
 # its host for the same document to no one's benefit.
 MIN_FEED_INTERVAL_S = 60
+# ...and above this: the schedule's date arithmetic overflows (a year past 9999) long before a
+# feed's next poll would be of use.
+MAX_FEED_INTERVAL_S = 365 * 86_400
 
 
 class FeedError(ValueError):
@@ -584,6 +587,8 @@ class ClaimIndex:
             raise FeedError(str(exc)) from None
         if interval < MIN_FEED_INTERVAL_S:
             raise FeedError(f"a feed is polled at most once a minute (every {every} is less)")
+        if interval > MAX_FEED_INTERVAL_S:
+            raise FeedError(f"a feed is polled at least once a year (every {every} is more)")
         try:
             return self.feed_store.add(url.strip(), canonical, collection, round(interval), Clock().utcnow())
         except FeedExists as exc:

@@ -735,6 +735,9 @@ def test_feed_commands(home, site):
     assert again.exit_code == 2 and "already has this feed" in again.output
     assert runner.invoke(app, ["feeds", "add", "file:///etc/passwd"]).exit_code == 2
     assert "at most once a minute" in runner.invoke(app, ["feeds", "add", f"{base}/x", "--every", "10s"]).output
+    too_rare = runner.invoke(app, ["feeds", "add", f"{base}/x", "--every", "100000000000d"])
+    assert too_rare.exit_code == 2 and "at least once a year (every 100000000000d is more)" in too_rare.output
+    assert "Traceback" not in too_rare.output and len(too_rare.output.strip().splitlines()) == 1
     assert "1  " in runner.invoke(app, ["feeds", "list"]).output
     assert "paused feed 1" in runner.invoke(app, ["feeds", "pause", "1"]).output
     assert "paused" in runner.invoke(app, ["feeds", "list", "--collection", "local"]).output
@@ -757,6 +760,9 @@ def test_feed_commands(home, site):
 def test_add_feed_refuses_bad_input(feeds_index):
     with pytest.raises(FeedError, match="not a duration"):
         feeds_index.add_feed("https://news.example.com/rss", every="often")
+    with pytest.raises(FeedError, match="at least once a year"):
+        feeds_index.add_feed("https://news.example.com/rss", every="366d")
+    assert feeds_index.add_feed("https://news.example.com/yearly", every="365d").interval_s == 365 * 86_400
     for url in ("javascript:alert(1)", "https://", "https:///rss"):
         with pytest.raises(FeedError, match="not an http"):
             feeds_index.add_feed(url)
