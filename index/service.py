@@ -585,10 +585,12 @@ class ClaimIndex:
             interval = parse_duration(every) if every is not None else self.settings.feeds_interval_s
         except ValueError as exc:
             raise FeedError(str(exc)) from None
+        # The interval used: with no `every`, the setting's.
+        shown = f"every {every}" if every is not None else f"CLAIMBOT_FEEDS_INTERVAL={interval:g}s"
         if interval < MIN_FEED_INTERVAL_S:
-            raise FeedError(f"a feed is polled at most once a minute (every {every} is less)")
+            raise FeedError(f"a feed is polled at most once a minute ({shown} is less)")
         if interval > MAX_FEED_INTERVAL_S:
-            raise FeedError(f"a feed is polled at least once a year (every {every} is more)")
+            raise FeedError(f"a feed is polled at least once a year ({shown} is more)")
         try:
             return self.feed_store.add(url.strip(), canonical, collection, round(interval), Clock().utcnow())
         except FeedExists as exc:
@@ -602,7 +604,8 @@ class ClaimIndex:
         `collection` (a server names only its own and the shared ones; None: every feed). The
         errors say nothing of where the feeds are listed: the CLI and the bot list them differently."""
         feeds = self.feeds(collection)
-        if ref.strip().isdigit():
+        # isdecimal: "²" is a digit to isdigit, and int() refuses it.
+        if ref.strip().isdecimal():
             matches = [f for f in feeds if f.id == int(ref)]
         else:
             canonical = canonical_url(ref)

@@ -739,11 +739,16 @@ def test_feed_commands(home, site):
     assert too_rare.exit_code == 2 and "at least once a year (every 100000000000d is more)" in too_rare.output
     assert "Traceback" not in too_rare.output and len(too_rare.output.strip().splitlines()) == 1
     assert "1  " in runner.invoke(app, ["feeds", "list"]).output
+    # with a feed to compare it with
+    superscript = runner.invoke(app, ["feeds", "remove", "\u00b2"])
+    assert superscript.exit_code == 2 and "no feed \u00b2" in superscript.output, superscript.output
     assert "paused feed 1" in runner.invoke(app, ["feeds", "pause", "1"]).output
     assert "paused" in runner.invoke(app, ["feeds", "list", "--collection", "local"]).output
     assert "resumed feed 1" in runner.invoke(app, ["feeds", "resume", f"{base}/rss.xml"]).output
     assert "removed feed 1" in runner.invoke(app, ["feeds", "remove", "1"]).output
     assert "no feeds" in runner.invoke(app, ["feeds", "list"]).output
+    too_often = runner.invoke(app, ["feeds", "add", f"{base}/y"], env={"CLAIMBOT_FEEDS_INTERVAL": "30s"})
+    assert "at most once a minute (CLAIMBOT_FEEDS_INTERVAL=30s is less)" in too_often.output, too_often.output
     missing = runner.invoke(app, ["feeds", "remove", "7"])
     assert missing.exit_code == 2 and "no feed 7 (`claimbot feeds list` shows the feeds)" in missing.output
     index = ClaimIndex(Settings())

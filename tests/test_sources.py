@@ -346,6 +346,12 @@ def test_a_bad_idna_host_is_an_error_and_the_next_input_is_read(server: str, tmp
     assert isinstance(hop, SourceError) and hop.reason.startswith("invalid host name"), hop
 
 
+def test_a_url_without_a_host_says_so():
+    for url in ("http://", "https:///x"):
+        [item] = _items(url)
+        assert isinstance(item, SourceError) and (item.origin, item.reason) == (url, "no host in URL")
+
+
 def test_unreachable_host_is_an_error():
     [item] = _items("http://127.0.0.1:9/nothing-listens-here")
     assert isinstance(item, SourceError) and "request failed" in item.reason

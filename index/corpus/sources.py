@@ -406,6 +406,8 @@ def _blocked_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
 
 def _host_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
     """Why `url` must not be fetched: not http(s), or its host resolves to a non-global address."""
+    if not url.host and url.scheme in ("", "http", "https"):
+        return "no host in URL"  # httpx reads "http://" as the relative URL "/"
     if url.scheme not in ("http", "https"):
         return f"refused {url}: only http(s) URLs are fetched"
     host = url.host
