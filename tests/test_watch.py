@@ -4,12 +4,15 @@ never after the watch expires, within the server's hourly limit; approved answer
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from claimbot.index.records import ArticleInput, CheckResult
-from claimbot.index.review import NoticeOutcome, ReviewLimits, ReviewService, WatchSide, WatchSource
+from claimbot.index.review import FlagStatus, NoticeOutcome, ReviewLimits, ReviewService, WatchSide, WatchSource
 from claimbot.index.service import ClaimIndex
 from tests.hash_embedder import HashEmbedder
 
@@ -129,6 +132,44 @@ def test_approved_and_corrected_answers_are_watched_dismissed_ones_not(review, c
     flag = review.flag(G, _answer(review, "Another claim was said"), 3, "wrong").flag
     review.review(G, flag.id, MOD, "approve")
     assert len(review.watches.active(G)) == 1  # CLAIMBOT_WATCH_DAYS=0: none watched automatically
+
+
+def test_a_watch_added_while_a_decision_watches_the_claim_keeps_both(review, clock):
+    """A moderator's /watch and another's approval on the same claim at the same moment: both
+    looked for the watch before either wrote it, and the loser broke the unique key (on PostgreSQL
+    rolling back the whole decision)."""
+    flag = review.flag(G, _answer(review, CLAIM), 3, "wrong").flag
+    barrier = threading.Barrier(2, timeout=10)
+    paused: set[int] = set()
+
+    @event.listens_for(review.engine, "before_cursor_execute")
+    def both_reach_the_watch_first(conn, cursor, statement, params, context, executemany):
+        if "watches" in statement and threading.get_ident() not in paused:
+            paused.add(threading.get_ident())
+            barrier.wait()
+
+    outcomes: dict[str, object] = {}
+
+    def run(name: str, work: Callable[[], object]) -> None:
+        try:
+            outcomes[name] = work()
+        except Exception as exc:  # the assertion below names it
+            outcomes[name] = exc
+
+    threads = [
+        threading.Thread(target=run, args=("watch", lambda: review.watches.add(G, CLAIM.upper(), MOD + 1, days=30))),
+        threading.Thread(target=run, args=("approve", lambda: review.review(G, flag.id, MOD, "approve"))),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    event.remove(review.engine, "before_cursor_execute", both_reach_the_watch_first)
+    assert not any(isinstance(o, Exception) for o in outcomes.values()), outcomes
+    assert review.get_flag(G, flag.id).status is FlagStatus.APPROVED
+    [watch] = review.watches.active(G)
+    assert watch.expires_at == clock.t + dt.timedelta(days=30)  # the later of the two expiries
+    assert watch.answer_id == flag.answer.id
 
 
 @pytest.mark.slow

@@ -12,6 +12,8 @@ import threading
 
 from sqlalchemy import delete, func, select
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,9 +70,13 @@ class Watches(Part):
         now = self.now()
         expires = now + dt.timedelta(days=days or self.default_days())
         key = claim_key(claim)
-        row = s.scalar(select(WatchRow).where(WatchRow.guild_id == guild_id, WatchRow.claim_key == key))
-        if row is None:
-            row = WatchRow(
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        # Insert first, then read: two moderators watching the claim at once (a /watch beside a
+        # decision's automatic watch) would both read no row, and the second insert would break
+        # uq_watches_guild_claim, rolling back a decision with it.
+        created = s.scalar(
+            insert(WatchRow)
+            .values(
                 guild_id=guild_id,
                 claim=claim,
                 claim_key=key,
@@ -80,8 +86,18 @@ class Watches(Part):
                 created_at=now,
                 expires_at=expires,
             )
-            s.add(row)
-        else:
+            .on_conflict_do_nothing(index_elements=["guild_id", "claim_key"])
+            .returning(WatchRow.id)
+        )
+        # Locked (on PostgreSQL; SQLite's insert already holds the write lock) so that two moves
+        # of one expiry are not computed from the same stale value.
+        row = s.scalars(
+            select(WatchRow)
+            .where(WatchRow.guild_id == guild_id, WatchRow.claim_key == key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        if created is None:
             if aware(row.expires_at) < now:  # an expired watch begins again, as if new
                 row.created_at, row.created_by, row.source = now, actor_id, str(source)
             row.expires_at = max(aware(row.expires_at), expires)
