@@ -48,7 +48,7 @@ class ClaimTree(app_commands.CommandTree["ClaimBot"]):
 
 
 class ClaimBot(commands.Bot):
-    def __init__(self, services: Services, **options: Any) -> None:
+    def __init__(self, services: Services, *, background_work: bool = True, **options: Any) -> None:
         options.setdefault("intents", discord.Intents(guilds=True))
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -58,6 +58,9 @@ class ClaimBot(commands.Bot):
             **options,
         )
         self.services = services
+        # Off for `claimbot sync-commands`: that process exits right after the sync, so a watch update
+        # its sweep reserved (once only) would never be posted, and the serving bot does the rest.
+        self.background_work = background_work
         self.heavy = FairPool(
             HEAVY_WORKERS,
             max_queued=services.settings.queue_limit,
@@ -78,6 +81,8 @@ class ClaimBot(commands.Bot):
         for cog in COGS:
             await self.add_cog(cog(self))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        if not self.background_work:
+            return
         # Recovery pass: flags taken by a moderator when the bot died go back to the queue (take_flag()
         # also lets a moderator take over such a flag once it is STALE_TAKE_S old, without a restart).
         reopened = await asyncio.to_thread(self.services.review.release_stale, self.services.review.limits.stale_take_s)

@@ -132,7 +132,7 @@ async def sync_commands_async(settings: Settings, guild_id: int | None = None) -
     token = _token(settings)
     await _verify_token(token)
     services = await asyncio.to_thread(Services.open, settings)
-    bot = ClaimBot(services)
+    bot = ClaimBot(services, background_work=False)
     try:
         async with bot:
             try:

@@ -195,6 +195,31 @@ async def test_sync_commands_registers_in_one_guild_and_needs_a_token(fake, home
     assert put[0].headers["Authorization"] == "Bot fake-token"
 
 
+async def test_sync_commands_starts_none_of_the_serving_bots_work(fake, home, monkeypatch):
+    """The one-shot sync process exits at once: a watch sweep there would reserve updates (once
+    only) that nothing posts, so the release, prune and sweep are the serving bot's alone."""
+    from claimbot.bot.runner import sync_commands_async
+    from claimbot.index.review import ReviewService
+    from claimbot.index.service import ClaimIndex
+
+    calls: list[str] = []
+    for cls, name in (
+        (ReviewService, "release_stale"),
+        (ReviewService, "prune_answers"),
+        (ClaimIndex, "sweep_watches"),
+    ):
+        real = getattr(cls, name)
+
+        def recorded(self, *args, _name=name, _real=real):
+            calls.append(_name)
+            return _real(self, *args)
+
+        monkeypatch.setattr(cls, name, recorded)
+    monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
+    assert "check" in await sync_commands_async(Settings(_env_file=None), guild_id=4242)
+    assert calls == []
+
+
 async def test_a_wrong_token_stops_serve_before_any_model_loads(fake, home, monkeypatch):
     from claimbot.bot import runner
     from claimbot.index import service
