@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -72,6 +75,12 @@ class ReviewCommands(commands.Cog):
         embed = queue_embed(flags, total, which=show.value, page=page, per_page=QUEUE_PAGE)
         await interaction.followup.send(embed=embed, ephemeral=True)
 
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        form = SubmittedForm.of(interaction)
+        if form is not None:
+            await form.handle(interaction)
+
 
 # -- flagging an answer ---------------------------------------------------------------------
 class FlagButton(AnswerButton, template=r"flag:(?P<answer_id>\d+)"):
@@ -92,9 +101,78 @@ class FlagButton(AnswerButton, template=r"flag:(?P<answer_id>\d+)"):
 FORM_TIMEOUT_S = 15 * 60
 
 
-def form_id(kind: str, target_id: int, opening_id: int) -> str:
+class FormKind(StrEnum):
+    FLAG = "flag-modal"
+    CORRECT = "review-correct"
+    DISMISS = "review-dismiss"
+
+
+FORM_ID = re.compile(rf"(?P<kind>{'|'.join(re.escape(k) for k in FormKind)}):(?P<target_id>\d+):\d+")
+
+
+def form_id(kind: FormKind, target_id: int, opening_id: int) -> str:
     """`kind:target:interaction` — the interaction that opened the form makes it unique."""
     return f"{kind}:{target_id}:{opening_id}"
+
+
+@dataclass(frozen=True)
+class SubmittedForm:
+    """A submitted flag, correct or dismiss form, read from the submission alone.
+
+    discord.py hands a submission only to the form instance that opened it, which lives in this
+    process's memory for FORM_TIMEOUT_S: a form submitted after a restart, or later than that, went
+    unanswered and its flag or decision was lost. The custom_id names what the form acts on and the
+    fields carry what was typed, so every submission is handled here (ReviewCommands.on_interaction)
+    and the forms themselves only draw the fields."""
+
+    kind: FormKind
+    target_id: int
+    texts: list[str]  # the text fields, in the form's order
+    choices: list[list[str]]  # the selects' chosen values, in the form's order
+
+    @classmethod
+    def of(cls, interaction: discord.Interaction[Any]) -> SubmittedForm | None:
+        if interaction.type is not discord.InteractionType.modal_submit or interaction.data is None:
+            return None
+        data: Mapping[str, Any] = interaction.data
+        match = FORM_ID.fullmatch(str(data.get("custom_id", "")))
+        if match is None:
+            return None
+        texts: list[str] = []
+        choices: list[list[str]] = []
+        # By position, not by the fields' custom_ids: those of a form opened by an earlier run are
+        # its own random ones.
+        pending = list(data.get("components", []))
+        while pending:
+            component = pending.pop(0)
+            if "components" in component:  # an action row
+                pending[:0] = component["components"]
+            elif "component" in component:  # a label
+                pending.insert(0, component["component"])
+            elif "values" in component:
+                choices.append([str(v) for v in component["values"]])
+            elif "value" in component:
+                texts.append(str(component["value"]))
+        return cls(FormKind(match["kind"]), int(match["target_id"]), texts, choices)
+
+    def text(self) -> str:
+        return self.texts[0] if self.texts else ""
+
+    @guarded
+    async def handle(self, interaction: Interaction) -> None:
+        if self.kind is FormKind.FLAG:
+            await submit_flag(interaction, self.target_id, self.text())
+            return
+        await interaction.response.defer()
+        # Again, not only when the form opened: the role may have gone while the form was open, and a
+        # submission can be crafted by anyone.
+        if not await require_moderator(interaction):
+            return
+        if self.kind is FormKind.CORRECT:
+            verdict = self.choices[0][0] if self.choices and self.choices[0] else ""
+            await decide(interaction, self.target_id, ReviewAction.CORRECT, verdict=verdict, note=self.text())
+        else:
+            await decide(interaction, self.target_id, ReviewAction.DISMISS, reason=self.text())
 
 
 class FlagModal(discord.ui.Modal, title="Flag this answer"):
@@ -107,40 +185,36 @@ class FlagModal(discord.ui.Modal, title="Flag this answer"):
     )
 
     def __init__(self, answer_id: int, opening_id: int) -> None:
-        super().__init__(custom_id=form_id("flag-modal", answer_id, opening_id), timeout=FORM_TIMEOUT_S)
-        self.answer_id = answer_id
+        super().__init__(custom_id=form_id(FormKind.FLAG, answer_id, opening_id), timeout=FORM_TIMEOUT_S)
 
-    @guarded
-    async def on_submit(self, interaction: Interaction) -> None:
-        reason = self.reason.value
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        svc = services(interaction)
-        outcome = await asyncio.to_thread(
-            svc.review.flag, guild_id_of(interaction), self.answer_id, interaction.user.id, reason
+
+async def submit_flag(interaction: Interaction, answer_id: int, reason: str) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    svc = services(interaction)
+    outcome = await asyncio.to_thread(svc.review.flag, guild_id_of(interaction), answer_id, interaction.user.id, reason)
+    flag = outcome.flag
+    if outcome.duplicate:
+        await interaction.followup.send(
+            f"You already flagged this answer; it is waiting for a moderator (flag #{flag.id}, "
+            f"{flag.count} report{'s' if flag.count != 1 else ''}).",
+            ephemeral=True,
         )
-        flag = outcome.flag
-        if outcome.duplicate:
-            await interaction.followup.send(
-                f"You already flagged this answer; it is waiting for a moderator (flag #{flag.id}, "
-                f"{flag.count} report{'s' if flag.count != 1 else ''}).",
-                ephemeral=True,
-            )
-            return
-        if outcome.created:
-            carded = await post_card(interaction.client, flag)
-        else:
-            # Only the flagger who created the flag posts its card: a merged report edits the card
-            # if it is there already, and otherwise the creator's refresh after posting shows it.
-            carded = await edit_card(interaction.client, flag) or await asyncio.to_thread(
-                lambda: svc.review.guild_config(flag.guild_id).review_channel_id is not None
-            )
-        text = f"Thanks, your flag is recorded (flag #{flag.id})."
-        if not outcome.created:
-            text += f" Others flagged this answer too; it now has {flag.count} reports."
-        text += " Moderators will review it" + (
-            " and you will get a DM with the outcome." if carded else "; they see it with `/review`."
+        return
+    if outcome.created:
+        carded = await post_card(interaction.client, flag)
+    else:
+        # Only the flagger who created the flag posts its card: a merged report edits the card
+        # if it is there already, and otherwise the creator's refresh after posting shows it.
+        carded = await edit_card(interaction.client, flag) or await asyncio.to_thread(
+            lambda: svc.review.guild_config(flag.guild_id).review_channel_id is not None
         )
-        await interaction.followup.send(text, ephemeral=True)
+    text = f"Thanks, your flag is recorded (flag #{flag.id})."
+    if not outcome.created:
+        text += f" Others flagged this answer too; it now has {flag.count} reports."
+    text += " Moderators will review it" + (
+        " and you will get a DM with the outcome." if carded else "; they see it with `/review`."
+    )
+    await interaction.followup.send(text, ephemeral=True)
 
 
 # -- the review card ------------------------------------------------------------------------
@@ -255,17 +329,7 @@ class CorrectModal(discord.ui.Modal, title="Correct the answer"):
     )
 
     def __init__(self, flag_id: int, opening_id: int) -> None:
-        super().__init__(custom_id=form_id("review-correct", flag_id, opening_id), timeout=FORM_TIMEOUT_S)
-        self.flag_id = flag_id
-
-    @guarded
-    async def on_submit(self, interaction: Interaction) -> None:
-        rating, text = self.verdict.component, self.note.component
-        assert isinstance(rating, discord.ui.Select) and isinstance(text, discord.ui.TextInput)
-        verdict, note = (rating.values[0] if rating.values else ""), text.value
-        await interaction.response.defer()
-        if await require_moderator(interaction):  # again: the role may have gone while the form was open
-            await decide(interaction, self.flag_id, ReviewAction.CORRECT, verdict=verdict, note=note)
+        super().__init__(custom_id=form_id(FormKind.CORRECT, flag_id, opening_id), timeout=FORM_TIMEOUT_S)
 
 
 class DismissModal(discord.ui.Modal, title="Not about accuracy"):
@@ -279,15 +343,7 @@ class DismissModal(discord.ui.Modal, title="Not about accuracy"):
     )
 
     def __init__(self, flag_id: int, opening_id: int) -> None:
-        super().__init__(custom_id=form_id("review-dismiss", flag_id, opening_id), timeout=FORM_TIMEOUT_S)
-        self.flag_id = flag_id
-
-    @guarded
-    async def on_submit(self, interaction: Interaction) -> None:
-        reason = self.reason.value
-        await interaction.response.defer()
-        if await require_moderator(interaction):
-            await decide(interaction, self.flag_id, ReviewAction.DISMISS, reason=reason)
+        super().__init__(custom_id=form_id(FormKind.DISMISS, flag_id, opening_id), timeout=FORM_TIMEOUT_S)
 
 
 async def decide(

@@ -138,6 +138,7 @@ async def settle(timeout: float = 10.0) -> None:
         "discord-ui-view-dispatch",
         "discord-ui-dynamic-item",
         "discord-ui-modal-dispatch",
+        "discord.py: on_interaction",  # the submitted forms (review.SubmittedForm)
     )
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

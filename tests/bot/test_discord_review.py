@@ -275,6 +275,46 @@ async def test_flag_button_survives_a_restart(harness):
     assert "flag is recorded" in followups(reqs)[0].json["content"]
 
 
+async def test_forms_open_across_a_restart_are_still_handled(harness):
+    # The buttons survive a restart (DynamicItem) but the forms they opened lived in the old process:
+    # their submissions went unanswered and the flag, correction and dismissal were lost. (A form
+    # submitted after FORM_TIMEOUT_S is the same case: discord.py has forgotten it.)
+    bot = await harness.bot()
+    g1, g2 = Guild(), Guild()
+    mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    card1, _ = await flagged_card(harness, bot, g1)
+    card2, _ = await flagged_card(harness, bot, g2)
+    correct, correct_form = await _open_form(harness, bot, g1, card1, "correct", mod)
+    dismiss, dismiss_form = await _open_form(harness, bot, g2, card2, "dismiss", mod)
+    _, reqs = await ask(harness, bot, g1, Member(), "Pérez was killed in 2018")
+    answer = followups(reqs)[0].response
+    flagger = Member()
+    flag_button = next(c for c in custom_ids(answer) if c.startswith("flag:"))
+    flag_form = callback(await harness.run(bot, click(g1, flagger, answer, flag_button)))["data"]
+    await bot.close()
+    fresh = await harness.bot()
+
+    p = submit(g1, mod, correct_form, ["false", "He was alive that evening."], message=card1)
+    reqs = await harness.run(fresh, p, until=harness.followup_of(p))
+    assert "the answer is corrected" in followups(reqs)[0].json["content"]
+    flag = harness.services.review.get_flag(g1.id, int(correct.split(":")[2]))
+    assert flag.status == "corrected" and flag.decided_by == mod.id
+    assert flag.correction is not None and flag.correction.note == "He was alive that evening."
+
+    p = submit(g2, mod, dismiss_form, ["A joke, not a complaint."], message=card2)
+    reqs = await harness.run(fresh, p, until=harness.followup_of(p))
+    assert "not about accuracy" in followups(reqs)[0].json["content"]
+    flag = harness.services.review.get_flag(g2.id, int(dismiss.split(":")[2]))
+    assert flag.status == "dismissed" and flag.decision_note == "A joke, not a complaint."
+
+    p = submit(g1, flagger, flag_form, ["Wrong year"], message=answer)
+    reqs = await harness.run(fresh, p, until=harness.followup_of(p))
+    assert "your flag is recorded" in followups(reqs)[0].json["content"]
+    reports = [r for f in harness.services.review.open_flags(g1.id)[0] for r in f.reports]
+    assert [(r.flagger_id, r.reason) for r in reports] == [(flagger.id, "Wrong year")]
+    await settle()
+
+
 async def test_cross_guild_isolation(harness):
     bot = await harness.bot()
     g1, g2 = Guild(), Guild()
