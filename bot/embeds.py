@@ -210,7 +210,9 @@ def answer_embed(
 ) -> discord.Embed:
     """The answer as shown. `indices` picks passages (the first page by default)."""
     result = answer.result
-    correction = answer.correction
+    # The stored answer keeps the correction it was first shown with (its review card says so), but
+    # one the moderators revoked since is not posted again (Post publicly, More passages).
+    correction = answer.correction if answer.correction and answer.correction.revoked_at is None else None
     verdict = correction.verdict if correction else result.verdict
     embed = discord.Embed(title=cut(f"Claim: {answer.claim}", TITLE_MAX), colour=colour_for(verdict))
     lines = []

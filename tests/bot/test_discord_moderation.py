@@ -16,6 +16,7 @@ from tests.fake_discord import (
     Guild,
     Member,
     click,
+    context_menu,
     custom_ids,
     setup_payload,
     slash,
@@ -117,6 +118,28 @@ async def test_a_correction_is_listed_revoked_and_every_action_reaches_the_mod_l
     assert f"<@{mod.id}> revoked · correction #1" in audit[0] and "He was in fact killed" in audit[0]
     assert any("corrected an answer" in line and "→ False" in line for line in audit)
     assert any("changed the settings" in line for line in audit)
+
+
+async def test_a_revoked_correction_is_not_posted_again_from_an_earlier_answer(harness):
+    claim = "Oscar Pérez was killed by Venezuelan security forces"
+    bot = await harness.bot()
+    guild = Guild()
+    card, _ = await flagged_card(harness, bot, guild, claim)
+    mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    button = next(c for c in custom_ids(card) if c.startswith("review:correct"))
+    form = callback(await harness.run(bot, click(guild, mod, card, button)))["data"]
+    await _run(harness, bot, submit(guild, mod, form, ["false", "He was alive that evening."], message=card))
+    user = Member()
+    private_msg = followups(await _run(harness, bot, context_menu(guild, user, claim)))[0].response
+    assert "Moderator correction" in private_msg["embeds"][0]["description"]  # shown while in force
+    correction = harness.services.review.find_correction(guild.id, claim)
+    revoke = slash_sub(guild, mod, "corrections", "revoke", correction=correction.id, reason="He was killed")
+    assert "is revoked" in followups(await _run(harness, bot, revoke))[0].json["content"]
+    for prefix in ("more:", "publish:"):  # each renders the stored answer anew
+        p = click(guild, user, private_msg, next(c for c in custom_ids(private_msg) if c.startswith(prefix)))
+        posted = followups(await _run(harness, bot, p))[0].json["embeds"][0]
+        assert "Moderator correction" not in posted["description"], prefix
+        assert "(automatic)" not in posted["description"]
 
 
 async def test_help_explains_the_answer_and_what_the_corpus_holds(harness):
