@@ -240,7 +240,24 @@ async def post_card(client: ClaimBot, flag: FlagView) -> bool:
 
 
 async def edit_card(client: ClaimBot, flag: FlagView) -> bool:
-    """Show `flag` on its existing card; False when it has none (yet)."""
+    """Show the flag as stored now on its existing card; False when it has none (yet).
+
+    A report merged while a moderator decides holds a view of the flag from before the decision,
+    and its edit (which discord.py may hold back for the channel's rate limit) can land after the
+    decision's: so the flag is read again before the edit, and once more after an edit that showed
+    it open, to take the buttons back off a flag decided meanwhile."""
+    review = client.services.review
+    fresh = await asyncio.to_thread(review.get_flag, flag.guild_id, flag.id)
+    if not await _show_on_card(client, fresh):
+        return False
+    if fresh.is_open:
+        after = await asyncio.to_thread(review.get_flag, flag.guild_id, flag.id)
+        if not after.is_open:
+            await _show_on_card(client, after)
+    return True
+
+
+async def _show_on_card(client: ClaimBot, flag: FlagView) -> bool:
     if not (flag.card_channel_id and flag.card_message_id):
         return False
     try:

@@ -400,6 +400,46 @@ async def test_two_first_flaggers_at_once_post_one_card(harness):
     assert flag.count == 2 and flag.card_message_id == int(cards[0].response["id"])
 
 
+async def test_a_report_merged_during_a_decision_never_puts_the_buttons_back(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    await setup_guild(harness, bot, guild)
+    _, reqs = await ask(harness, bot, guild, Member(), "Pérez was killed")
+    answer = followups(reqs)[0].response
+    await flag_answer(harness, bot, guild, Member(), answer, "The verdict is wrong")
+    card = card_post(harness, guild)[-1].response
+    flag_id = int(next(c for c in custom_ids(card) if c.startswith("review:approve")).split(":")[2])
+    fake = harness.fake
+    card_path = f"/channels/{guild.review_channel_id}/messages/{card['id']}"
+
+    def is_card_edit(r: Recorded) -> bool:
+        return r.method == "PATCH" and r.path == card_path
+
+    # A second member's report merges; its card edit (showing the flag open) is held in flight, as
+    # discord.py holds it for the channel's rate limit, while a moderator approves.
+    member = Member()
+    flag_button = next(c for c in custom_ids(answer) if c.startswith("flag:"))
+    form = callback(await harness.run(bot, click(guild, member, answer, flag_button)))["data"]
+    p2 = submit(guild, member, form, ["Wrong passage"], message=answer)
+    start = len(fake.requests)
+    fake.hold = is_card_edit
+    try:
+        fake.feed(bot, p2)
+        held = await fake.wait_for(is_card_edit, start=start)
+        assert held.json["components"]  # the open card, with its buttons
+        mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+        p = click(guild, mod, card, f"review:approve:{flag_id}")
+        await harness.run(bot, p, until=harness.followup_of(p))
+    finally:
+        fake.hold = None
+        fake.released.set()
+    await fake.wait_for(harness.followup_of(p2), start=start)
+    await settle()
+    assert harness.services.review.get_flag(guild.id, flag_id).status == "approved"
+    shown = fake.messages[int(card["id"])]  # the card as Discord holds it once every edit has landed
+    assert not shown["components"] and "2 reports" in shown["embeds"][0]["title"]
+
+
 async def test_two_members_with_the_flag_form_open_are_both_recorded_with_their_own_reasons(harness):
     # discord.py dispatches a submitted form by its custom_id and forgets the id at the first submit:
     # with one id per answer the second member's form was dropped ("Something went wrong").
