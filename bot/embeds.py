@@ -287,6 +287,11 @@ DECISION_LABEL = {
 }
 
 
+def answer_link(a: AnswerView) -> str | None:
+    """A jump link to the posted answer; none to a private one, which only its asker can open."""
+    return None if a.private else jump(a.guild_id, a.channel_id, a.message_id)
+
+
 def card_embed(flag: FlagView) -> discord.Embed:
     """The review card: the claim, the answer as shown, who flagged and why; the decision once made."""
     a = flag.answer
@@ -303,7 +308,7 @@ def card_embed(flag: FlagView) -> discord.Embed:
         f"**Asked by** <@{a.asker_id}> {discord.utils.format_dt(a.created_at, 'R')}"
         + (" (private answer)" if a.private else "")
     )
-    link = jump(flag.guild_id, a.channel_id, a.message_id)
+    link = answer_link(a)
     if link:
         lines.append(f"[Jump to the answer]({link})")
     lines.append("\n**Passages shown:**")
@@ -363,7 +368,7 @@ def queue_embed(
         card = jump(f.guild_id, f.card_channel_id, f.card_message_id)
         if card:
             links.append(f"[review card]({card})")
-        ans = jump(f.guild_id, f.answer.channel_id, f.answer.message_id)
+        ans = answer_link(f.answer)
         if ans:
             links.append(f"[answer]({ans})")
         status = (

@@ -348,6 +348,25 @@ async def test_review_lists_open_flags_with_jump_links_for_moderators_only(harne
     assert link in embed["fields"][0]["value"] and "The verdict is wrong" in embed["fields"][0]["value"]
 
 
+async def test_a_private_answer_gets_no_jump_link_moderators_cannot_open(harness):
+    bot = await harness.bot()
+    guild = Guild()
+    await setup_guild(harness, bot, guild)
+    for private in (False, True):
+        _, reqs = await ask(harness, bot, guild, Member(), "Pérez was killed", private=private)
+        answer = followups(reqs)[0]
+        assert bool(answer.json.get("flags", 0) & 64) is private
+        await settle()  # the answer's message id is stored
+        await flag_answer(harness, bot, guild, Member(), answer.response, "The verdict is wrong")
+    cards = [c.json["embeds"][0]["description"] for c in card_post(harness, guild)]
+    link = f"https://discord.com/channels/{guild.id}/{answer.response['channel_id']}/"
+    assert "[Jump to the answer](" in cards[0] and link in cards[0]
+    assert "[Jump to the answer](" not in cards[1] and "(private answer)" in cards[1]
+    p = slash(guild, Member(roles=[guild.mod_role_id]), "review")
+    listed = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].json["embeds"][0]["fields"]
+    assert ["[answer](" in f["value"] for f in listed] == [True, False]  # oldest first
+
+
 # -- review fixes: one card per flag, acknowledgement before the database, side effects ------
 async def _answer_with_two_flag_forms_open(
     h: Harness, bot: ClaimBot, guild: Guild, first: Member, second: Member
