@@ -21,7 +21,7 @@ from discord.ext import commands
 
 from claimbot.bot.features import COGS, DYNAMIC_ITEMS
 from claimbot.bot.features.watch import sweep_and_post
-from claimbot.bot.interactions import NO_MENTIONS, busy_message, reply_private
+from claimbot.bot.interactions import NO_MENTIONS, busy_message, refuse
 from claimbot.bot.services import Services
 from claimbot.bot.workpool import Busy, FairPool
 
@@ -44,7 +44,7 @@ class ClaimTree(app_commands.CommandTree["ClaimBot"]):
         else:
             log.error("command %s failed", getattr(interaction.command, "qualified_name", "?"), exc_info=original)
             message = f"Sorry, that failed: {type(original).__name__}. The error was logged; please try again later."
-        await reply_private(interaction, message)
+        await refuse(interaction, message)
 
 
 class ClaimBot(commands.Bot):

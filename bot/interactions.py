@@ -47,11 +47,37 @@ async def reply_private(interaction: discord.Interaction[Any], message: str, **k
 
 async def refuse_after_public_defer(interaction: discord.Interaction[Any], message: str) -> None:
     """After a public "thinking" defer, the refusal is private: the thinking message goes away."""
+    interaction.extras.pop(PUBLIC_THINKING, None)
     try:
         await interaction.delete_original_response()
     except discord.HTTPException:
         log.info("could not delete the thinking message of %s", interaction.id)
     await reply_private(interaction, message)
+
+
+# Set on an interaction while its public "thinking" message waits for the answer: Discord makes the
+# first followup after such a defer that message, ignoring its ephemeral flag, so a refusal or an
+# error sent then would be public. Cleared once the answer has replaced it.
+PUBLIC_THINKING = "claimbot.public_thinking"
+
+
+async def defer_thinking(interaction: discord.Interaction[Any], *, ephemeral: bool) -> None:
+    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    if not ephemeral:
+        interaction.extras[PUBLIC_THINKING] = True
+
+
+def answered(interaction: discord.Interaction[Any]) -> None:
+    """The answer has replaced the public thinking message: later private replies are followups."""
+    interaction.extras.pop(PUBLIC_THINKING, None)
+
+
+async def refuse(interaction: discord.Interaction[Any], message: str) -> None:
+    """Privately, whatever state the interaction is in, a public thinking message included."""
+    if interaction.extras.get(PUBLIC_THINKING):
+        await refuse_after_public_defer(interaction, message)
+    else:
+        await reply_private(interaction, message)
 
 
 def guarded(
@@ -68,13 +94,13 @@ def guarded(
             await func(self, interaction)
         except Exception as exc:  # noqa: BLE001 - every failure must reach the user
             if isinstance(exc, ReviewError):
-                await reply_private(interaction, str(exc))
+                await refuse(interaction, str(exc))
                 return
             if isinstance(exc, Busy):
-                await reply_private(interaction, busy_message(exc))
+                await refuse(interaction, busy_message(exc))
                 return
             log.exception("interaction %s failed", interaction.id)
-            await reply_private(interaction, f"Sorry, that failed: {type(exc).__name__}. Please try again later.")
+            await refuse(interaction, f"Sorry, that failed: {type(exc).__name__}. Please try again later.")
 
     return wrapper
 

@@ -20,9 +20,12 @@ from claimbot.bot.interactions import (
     NO_MENTIONS,
     AnswerButton,
     Interaction,
+    answered,
     busy_message,
+    defer_thinking,
     guarded,
     guild_id_of,
+    refuse,
     refuse_after_public_defer,
     reply_private,
     run_heavy,
@@ -54,15 +57,13 @@ async def run_check(interaction: Interaction, text: str | None, *, private: bool
             "That message has no claim I can check: it has no text." if empty else f"I cannot check that claim: {exc}.",
         )
         return
-    await interaction.response.defer(ephemeral=private, thinking=True)
+    await defer_thinking(interaction, ephemeral=private)
     decision = await asyncio.to_thread(svc.review.hit_rate_limit, guild_id, interaction.user.id)
     if not decision.allowed:
         who = "You have" if decision.scope == "user" else "This server has"
-        refusal = f"{who} reached the limit of checks for now; try again in {decision.retry_after_s:.0f} s."
-        if private:
-            await reply_private(interaction, refusal)
-        else:
-            await refuse_after_public_defer(interaction, refusal)
+        await refuse(
+            interaction, f"{who} reached the limit of checks for now; try again in {decision.retry_after_s:.0f} s."
+        )
         return
 
     def check_and_correction() -> tuple[CheckResult, CorrectionView | None]:
@@ -76,13 +77,10 @@ async def run_check(interaction: Interaction, text: str | None, *, private: bool
     try:
         result, correction = await run_heavy(interaction.client, guild_id, check_and_correction)
     except Busy as busy:
-        if private:
-            await reply_private(interaction, busy_message(busy))
-        else:
-            await refuse_after_public_defer(interaction, busy_message(busy))
+        await refuse(interaction, busy_message(busy))
         return
     except ClaimError as exc:
-        await interaction.followup.send(f"I cannot check that claim: {exc}.", ephemeral=True)
+        await refuse(interaction, f"I cannot check that claim: {exc}.")
         return
     except Exception as exc:  # noqa: BLE001 - the user gets an answer, not "This interaction failed"
         await _check_failed(interaction, claim, exc)
@@ -112,6 +110,7 @@ async def run_check(interaction: Interaction, text: str | None, *, private: bool
         allowed_mentions=NO_MENTIONS,
         wait=True,
     )
+    answered(interaction)
     await asyncio.to_thread(
         svc.review.set_answer_message,
         guild_id,
@@ -123,9 +122,7 @@ async def run_check(interaction: Interaction, text: str | None, *, private: bool
 
 async def _check_failed(interaction: Interaction, claim: str, exc: Exception) -> None:
     log.error("check failed for %r", claim, exc_info=exc)
-    await interaction.followup.send(
-        f"Sorry, the check failed ({type(exc).__name__}). Please try again later.", ephemeral=True
-    )
+    await refuse(interaction, f"Sorry, the check failed ({type(exc).__name__}). Please try again later.")
 
 
 class CheckCommands(commands.Cog):
@@ -237,7 +234,7 @@ class PublishButton(AnswerButton, template=r"publish:(?P<answer_id>\d+)"):
     @guarded
     async def callback(self, interaction: Interaction) -> None:
         svc = services(interaction)
-        await interaction.response.defer(thinking=True)  # public: the answer is posted here
+        await defer_thinking(interaction, ephemeral=False)  # public: the answer is posted here
         try:
             guild_id = guild_id_of(interaction)
             answer = await asyncio.to_thread(svc.review.get_answer, guild_id, self.answer_id)
@@ -255,6 +252,7 @@ class PublishButton(AnswerButton, template=r"publish:(?P<answer_id>\d+)"):
         message = await interaction.followup.send(
             embed=answer_embed(answer, corpus), view=answer_view(answer), allowed_mentions=NO_MENTIONS, wait=True
         )
+        answered(interaction)
         await asyncio.to_thread(
             svc.review.set_answer_message,
             guild_id,

@@ -278,6 +278,37 @@ async def test_a_failed_check_says_so(harness, monkeypatch):
     assert "the check failed (RuntimeError)" in fu["content"] and fu["flags"] & 64
 
 
+def _broken(exc: Exception):
+    def raising(*args, **kwargs):
+        raise exc
+
+    return raising
+
+
+@pytest.mark.parametrize(
+    "claim,breakage,said",
+    [
+        ("it was the", None, "I cannot check that claim: "),  # valid, but no word to search for
+        ("Pérez was killed", ("index", "check"), "the check failed (RuntimeError)"),
+        ("Pérez was killed", ("review", "hit_rate_limit"), "Sorry, that failed: RuntimeError"),  # ClaimTree.on_error
+    ],
+)
+async def test_errors_after_a_public_defer_replace_the_thinking_message_privately(
+    harness, monkeypatch, claim, breakage, said
+):
+    # Discord makes the first followup after a defer the thinking message and ignores its ephemeral
+    # flag: a refusal or an error sent so would be public. It goes away first, as for the rate limit.
+    if breakage is not None:
+        service, method = breakage
+        monkeypatch.setattr(getattr(harness.services, service), method, _broken(RuntimeError("down")))
+    bot = await harness.bot()
+    p, reqs = await ask(harness, bot, Guild(), Member(), claim)
+    assert callback(reqs) == {"type": 5}  # the public thinking message
+    assert [r.method for r in reqs if r.path.endswith("/messages/@original")] == ["DELETE"]
+    [refusal] = followups(reqs)
+    assert said in refusal.json["content"] and refusal.json["flags"] & 64
+
+
 async def test_answer_buttons_acknowledge_before_reading_the_answer(harness, monkeypatch):
     bot = await harness.bot()
     guild, user = Guild(), Member()
