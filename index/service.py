@@ -538,8 +538,12 @@ class ClaimIndex:
         stored = [p for p in self.store.passages(passage_ids).values() if blocking(p.article_domain, blocked) is None]
         if not stored:
             return []
-        ids = np.asarray([p.id for p in stored], dtype=np.int64)
-        matrix = self.store.embeddings(ids, self.embedder.dim)
+        present, matrix = self.store.exact_vectors(
+            np.asarray([p.id for p in stored], dtype=np.int64), self.embedder.dim
+        )
+        # As in `check`: a passage whose article went since its row was read is left out.
+        still = set(present.tolist())
+        stored = [p for p in stored if p.id in still]
         claims = self.embedder.encode([w.claim for w in watches])
         scopes: dict[int, set[str]] = {}
         found: list[tuple[WatchView, WatchSide, str, PassageResult | None, FactCheck | None]] = []
@@ -729,7 +733,11 @@ class ClaimIndex:
         ]
         language = detect_language(claim)
         if stance_reads(language):
-            similarities = self._similarities(query, [hit.passage_id for hit, _ in kept])
+            present, similarities = self._similarities(query, [hit.passage_id for hit, _ in kept])
+            # An article removed or re-ingested (new passage ids) since its rows were read takes its
+            # vectors with it: those candidates are no longer in the corpus, so they drop out.
+            still = set(present.tolist())
+            kept = [(hit, passage) for hit, passage in kept if hit.passage_id in still]
             floor = self.settings.relevance_floor
         else:
             # MiniLM reads English: for a claim in another language the fused candidates are put in
@@ -908,12 +916,13 @@ class ClaimIndex:
         entry = blocking(domain_of(url), self.store.blocked_domains())
         return None if entry is None else f"{entry} is a blocked source"
 
-    def _similarities(self, query: np.ndarray, passage_ids: list[int]) -> np.ndarray:
-        """Cosine of the claim's vector with each passage's stored one (both unit length)."""
+    def _similarities(self, query: np.ndarray, passage_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, cosines): those of `passage_ids` still stored, in the order given, and the cosine of
+        the claim's vector with each one's stored vector (both unit length)."""
         if not passage_ids:
-            return np.zeros(0, dtype=np.float32)
-        vectors = self.store.embeddings(np.asarray(passage_ids, dtype=np.int64), self.embedder.dim)
-        return np.asarray(vectors @ query, dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        present, vectors = self.store.exact_vectors(np.asarray(passage_ids, dtype=np.int64), self.embedder.dim)
+        return present, np.asarray(vectors @ query, dtype=np.float32)
 
     def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
         options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages], shared_clause_splitter())

@@ -309,3 +309,35 @@ def test_stored_passages_carry_their_article_and_skip_ids_not_stored(demo_index)
     assert first.article_domain and first.article_domain in first.article_url
     assert {p.article_outlet for p in stored.values()} == {first.article_outlet}
     assert all(p.text and p.char_end > p.char_start for p in stored.values())
+
+
+def test_an_article_removed_while_a_check_reads_it_drops_out_of_the_answer(claim_index, tmp_path, monkeypatch):
+    """Another process's `claimbot articles remove` (or a feed re-ingesting the article at its URL)
+    between reading the candidates' rows and their vectors used to raise KeyError."""
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
+
+    (tmp_path / "bridge.txt").write_text(
+        "Bridge collapse\nThe collapse of the Riverton bridge killed 12 people, the fire department said.",
+        encoding="utf-8",
+    )
+    (tmp_path / "bridge2.txt").write_text(
+        "Riverton mourns\nTwelve people died when the Riverton bridge collapsed on Tuesday.", encoding="utf-8"
+    )
+    claim_index.ingest(read_inputs([str(tmp_path / "bridge.txt")], SourceOptions()))
+    claim_index.ingest(read_inputs([str(tmp_path / "bridge2.txt")], SourceOptions()))
+    claim = "The Riverton bridge collapse killed 12 people"
+    before = {p.article.id for p in claim_index.check(claim).passages}
+    assert before == {1, 2}
+    real = claim_index.store.passages
+
+    def read_then_remove(ids):
+        rows = real(ids)
+        monkeypatch.setattr(claim_index.store, "passages", real)
+        claim_index.store.remove_articles([1])  # as another process would: the database only
+        return rows
+
+    monkeypatch.setattr(claim_index.store, "passages", read_then_remove)
+    result = claim_index.check(claim)
+    assert claim_index.store.passages is real  # the removal did happen mid-check
+    assert result.passages and {p.article.id for p in result.passages} == {2}
+    assert result.verdict is not None
