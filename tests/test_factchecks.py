@@ -165,6 +165,35 @@ def test_languages_are_told_apart():
     assert detect_language("Pérez escaped") is None
 
 
+@pytest.mark.parametrize(
+    ("claim", "language"),
+    [
+        # one "word" by its spaces: never enough words to be sure of
+        ("委内瑞拉警方说反叛警察奥斯卡·佩雷斯被打死了", "zh"),
+        ("ペレスは殺された", "ja"),
+        ("ถูกฆ่าตาย", "th"),
+        # Latin names around a Chinese sentence: zh at only 0.36 as a whole
+        ("Óscar Pérez 被打死了", "zh"),
+        ("Óscar Pérez 死了吗", "zh"),
+        # a name written in Han characters inside an English claim keeps it English
+        ("Tokyo 東京 Olympics were postponed", "en"),
+        ("Xi Jinping 习近平 visited Paris", "en"),
+        # too short to tell, as two spaced words are
+        ("死了", None),
+    ],
+)
+def test_scripts_written_without_spaces_are_counted_by_character(claim, language):
+    assert detect_language(claim) == language
+
+
+@pytest.mark.slow
+def test_a_chinese_claim_about_an_english_passage_is_not_given_a_side(demo_index):
+    result = demo_index.check("Óscar Pérez 被打死了", top=5)
+    assert result.language == "zh" and not result.judged and result.verdict is None
+    assert result.passages and all(p.stance is None and p.probs is None for p in result.passages)
+    assert result.reason is not None and "claims in Chinese are matched" in result.reason
+
+
 @pytest.fixture
 def fact_index(claim_index):
     claim_index._embedder = HashEmbedder()
