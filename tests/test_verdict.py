@@ -150,3 +150,41 @@ def test_newer_reporting_of_the_same_fact_comes_first_among_equals():
     a = reported("supports", "Alpha beta gamma.", article=4, published="2018-01-01", outlet="X", relevance=0.5)
     b = reported("supports", "Delta epsilon zeta.", article=5, published="2018-02-01", outlet="Y", relevance=0.5)
     assert [p.article.id for p in side_first([a, b])] == [5, 4]
+
+
+def test_a_corrected_quote_is_taken_off_its_side_even_where_the_side_has_other_passages():
+    """c3 + c5 of the review: the town paper quotes the mayor's "2 million" and corrects it in its own
+    words; the city's press release still says 2 million. That used to be "2 passages support it,
+    1 conflicts", dated by the corrected quote (2023-07-12, as new as the correction)."""
+    quoted = reported(
+        "supports",
+        "Mayor Ana Ruiz said the new stadium cost 2 million dollars to build.",
+        article=1,
+        published="2023-07-12",
+        outlet="Town Paper",
+    )
+    quoted = quoted.model_copy(update={"speaker": "Ana Ruiz", "attribution": "Mayor Ana Ruiz", "voice": "reported"})
+    correction = reported(
+        "refutes",
+        "The stadium in fact cost 20 million dollars.",
+        article=1,
+        published="2023-07-12",
+        outlet="Town Paper",
+    )
+    release = reported(
+        "supports",
+        "The new stadium cost 2 million dollars to build.",
+        article=2,
+        published="2023-06-01",
+        outlet="City Hall",
+    )
+    verdict, reason = decide([quoted, correction, release], "The stadium cost 2 million dollars")
+    assert verdict == "disputed"
+    assert reason == (
+        "1 passage supports it, 1 passage conflicts: City Hall vs Town Paper. The newer reporting conflicts with it:"
+        " Town Paper, 2023-07-12; the other side's newest is from 2023-06-01. The report that supports it"
+        " (Mayor Ana Ruiz) is corrected in the same article."
+    )
+    # a claim about what the mayor said is still true of her words: nothing is set aside
+    said = decide([quoted, correction, release], "Ruiz said the stadium cost 2 million dollars")[1]
+    assert said.startswith("2 passages support it, 1 passage conflicts") and "corrected" not in said

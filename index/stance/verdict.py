@@ -66,24 +66,35 @@ def decide(passages: list[PassageResult], claim: str = "") -> tuple[Verdict, str
     """(verdict, reason) from stance-labelled passages; only confident sides count."""
     support = [p for p in passages if p.stance == "supports" and p.confident]
     refute = [p for p in passages if p.stance == "refutes" and p.confident]
+    corrected = ""
     if support and refute and not _REPORTING_CLAIM.search(claim):
+        # A corrected quote is what its source said, not evidence: it is taken off its side before
+        # the sides are counted and dated, even where other passages on that side still stand (an
+        # uncorrected press release beside it), and named as corrected.
         quoted_support, quoted_refute = _outweighed(support, refute), _outweighed(refute, support)
-        if len(quoted_support) == len(support) and not quoted_refute:
+        set_aside = {id(p) for p in quoted_support + quoted_refute}
+        support = [p for p in support if id(p) not in set_aside]
+        refute = [p for p in refute if id(p) not in set_aside]
+        # Only a reported passage is set aside, and only for an own-voice passage on the other side,
+        # which stays: a side emptied here leaves the other standing.
+        if not support:
             return REFUTED, (
                 f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}); "
-                f"{_reports(support)} that {_verb(support, 'supports', 'support')} it ({_voices(support)}) "
-                f"{_verb(support, 'is', 'are')} corrected in the same article."
+                f"{_corrected(quoted_support, 'supports it', 'support it')}."
             )
-        if len(quoted_refute) == len(refute) and not quoted_support:
+        if not refute:
             return SUPPORTED, (
                 f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}); "
-                f"{_reports(refute)} that {_verb(refute, 'conflicts', 'conflict')} ({_voices(refute)}) "
-                f"{_verb(refute, 'is', 'are')} corrected in the same article."
+                f"{_corrected(quoted_refute, 'conflicts', 'conflict')}."
             )
+        if quoted_support:
+            corrected += f" {_upper_first(_corrected(quoted_support, 'supports it', 'support it'))}."
+        if quoted_refute:
+            corrected += f" {_upper_first(_corrected(quoted_refute, 'conflicts', 'conflict'))}."
     if support and refute:
         return DISPUTED, (
             f"{_count(len(support), 'supports', 'support')} it, {_count(len(refute), 'conflicts', 'conflict')}: "
-            f"{_voices(support)} vs {_voices(refute)}.{_which_is_newer(support, refute)}"
+            f"{_voices(support)} vs {_voices(refute)}.{_which_is_newer(support, refute)}{corrected}"
         )
     if support:
         return SUPPORTED, f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}) and none conflicts."
@@ -97,6 +108,17 @@ def decide(passages: list[PassageResult], claim: str = "") -> tuple[Verdict, str
     if passages:
         return UNVERIFIED, "No indexed passage supports or conflicts with it; the closest ones are shown."
     return UNVERIFIED, "No indexed passage is about it."
+
+
+def _corrected(quoted: list[PassageResult], one: str, many: str) -> str:
+    is_are = _verb(quoted, "is", "are")
+    return (
+        f"{_reports(quoted)} that {_verb(quoted, one, many)} ({_voices(quoted)}) {is_are} corrected in the same article"
+    )
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]  # not str.capitalize, which lowers the names after it
 
 
 def _newest(passages: list[PassageResult]) -> PassageResult | None:
