@@ -71,6 +71,7 @@ from claimbot.index.records import (
     Coverage,
     FactCheck,
     FactCheckRating,
+    Hit,
     IngestReport,
     PassageResult,
     RemovedArticle,
@@ -731,6 +732,12 @@ class ClaimIndex:
             and (scope is None or passage.collection in scope)
             and blocking(passage.article_domain, blocked) is None
         ]
+        # An article ingested into two collections searched together is one source, not two that
+        # agree: its copies of a sentence count once, as the best-ranked copy (hits are in rank order).
+        copies: dict[tuple[str, int, int, str], tuple[Hit, StoredPassage]] = {}
+        for hit, passage in kept:
+            copies.setdefault(passage.copy_key(), (hit, passage))
+        kept = list(copies.values())
         language = detect_language(claim)
         if stance_reads(language):
             present, similarities = self._similarities(query, [hit.passage_id for hit, _ in kept])

@@ -341,3 +341,37 @@ def test_an_article_removed_while_a_check_reads_it_drops_out_of_the_answer(claim
     assert claim_index.store.passages is real  # the removal did happen mid-check
     assert result.passages and {p.article.id for p in result.passages} == {2}
     assert result.verdict is not None
+
+
+@pytest.mark.parametrize("url", [None, "https://www.riverton-news.com/bridge-collapse"])
+def test_an_article_in_two_collections_is_one_source_not_two(claim_index, tmp_path, url):
+    """Ingest de-duplicates within a collection only: the copies in a server's collection and in the
+    shared one were two passages supporting the claim, as if two reports agreed. With a URL the copies
+    are one article even where a later fetch added a paragraph (another content hash)."""
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
+    from claimbot.index.service import DEFAULT_COLLECTION
+
+    text = (
+        "Bridge collapse in Riverton\n"
+        "The collapse of the Riverton bridge killed 12 people and injured 40 others, the fire department said.\n\n"
+        "Rescue teams worked through the night."
+    )
+    for collection, extra in (
+        (DEFAULT_COLLECTION, ""),
+        ("mine", "\n\nThe bridge had been inspected in March." if url else ""),
+    ):
+        (tmp_path / "bridge.txt").write_text(text + extra, encoding="utf-8")
+        if url:
+            (tmp_path / "bridge.meta.json").write_text(json.dumps({"url": url}), encoding="utf-8")
+        report = claim_index.ingest(read_inputs([str(tmp_path / "bridge.txt")], SourceOptions()), collection=collection)
+        assert report.added == 1
+    claim = "The Riverton bridge collapse killed 12 people"
+    for scope in (None, [DEFAULT_COLLECTION, "mine"]):
+        result = claim_index.check(claim, collection=scope)
+        spans = [(p.text, p.char_start, p.char_end) for p in result.passages]
+        assert len(spans) == len(set(spans)), spans
+        assert result.verdict == "supported" and result.reason is not None
+        assert result.reason.startswith("1 passage supports it"), result.reason
+    # each collection alone still finds its own copy
+    mine = claim_index.check(claim, collection="mine")
+    assert mine.reason is not None and mine.reason.startswith("1 passage supports it")

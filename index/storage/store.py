@@ -106,6 +106,14 @@ class StoredPassage:
     article_url: str | None
     article_published: str | None
     article_domain: str | None = None
+    article_content_hash: str | None = None
+
+    def copy_key(self) -> tuple[str, int, int, str]:
+        """The same for this sentence of this article in every collection that holds a copy of it
+        (ingest de-duplicates only within a collection): its URL, or its text's hash without one,
+        and its span and text, since two versions of a page may share a URL."""
+        article = f"url:{self.article_url}" if self.article_url else f"hash:{self.article_content_hash}"
+        return (article, self.char_start, self.char_end, self.text)
 
 
 @dataclass(frozen=True)
@@ -262,6 +270,7 @@ class Store:
         rows = self._passage_columns(
             ids, p.collection, p.text, p.char_start, p.char_end, p.paragraph, p.position, p.kind,
             p.speaker, p.cue, p.attribution, a.id, a.title, a.outlet, a.url, a.published, a.domain,
+            a.content_hash,
         )  # fmt: skip
         return {int(r[0]): _stored(r) for r in rows}
 
@@ -618,7 +627,7 @@ def _fresh_ids(s: Session, model: type[ArticleRow] | type[PassageRow], n: int) -
 def _stored(r: Any) -> StoredPassage:
     """A row of `Store.passages`' query."""
     (pid, collection, text_, char_start, char_end, paragraph, position, kind, speaker, cue, attribution,
-     article_id, title, outlet, url, published, domain) = r  # fmt: skip
+     article_id, title, outlet, url, published, domain, content_hash) = r  # fmt: skip
     return StoredPassage(
         id=pid,
         collection=collection,
@@ -637,4 +646,5 @@ def _stored(r: Any) -> StoredPassage:
         article_url=url,
         article_published=published.isoformat() if published else None,
         article_domain=domain,
+        article_content_hash=content_hash,
     )
