@@ -460,6 +460,11 @@ class ClaimIndex:
     ) -> IngestReport:
         """`overlap`: embed while reading the next articles (`Ingestor`); False where they come
         from the network one by one."""
+        # Both caches are opened (and synced) before the first passage is written, as `vectors` is
+        # below: a cache ahead of the database (an older backup restored under vectors/) is only
+        # told apart while the ids it holds are past the database's counter, which the write moves.
+        if not self.store.is_postgres or self._fulltext is not None:
+            _ = self.fulltext
         ingestor = Ingestor(
             self.store,
             self.vectors,
@@ -879,6 +884,7 @@ class ClaimIndex:
         reads passages from the database) and which the next open's sync drops, as after an ingest.
         """
         vectors = self.vectors  # loaded (and synced) first: the removal is then one step ahead of it
+        _ = self.fulltext  # so is the full-text index, a restored database's removals told apart as at ingest
         with self._vector_write_lock:
             removed = self.store.remove_articles([a.id for a in articles])
             vectors.remove(np.asarray(removed, dtype=np.int64))

@@ -100,6 +100,19 @@ def test_removing_an_article_removes_it_from_every_index(index, settings):
         other.close()
 
 
+def test_the_issued_mark_stays_at_the_newest_id_ever_given_out(index):
+    """What a cache's mark is compared with to tell a restored older database (docs/deploy.md): a
+    removal of the newest passages must not look like a restore to it."""
+    before = index.store.issued_mark()
+    newest = int(index.store.passage_ids()[-1])
+    assert before.passage_id == newest and before == index.store.change_mark()
+    index.remove_articles(index.find_articles("https://www.wire.example/dam"))
+    after = index.store.issued_mark()
+    assert after.passage_id >= newest and after.removal_seq > before.removal_seq
+    assert index.store.change_mark().passage_id < newest  # the newest rows are gone, their ids are not free
+    assert not index.store.change_mark().beyond(after) and not before.beyond(after)
+
+
 @sqlite_only
 def test_a_removal_cut_short_before_the_faiss_file_is_saved_is_finished_on_open(index, settings):
     found = index.find_articles("https://news.rumours.example/dam")

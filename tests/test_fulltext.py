@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from claimbot.index.config import Settings
@@ -123,3 +124,42 @@ def test_an_unreadable_index_is_rebuilt_from_the_database(index: ClaimIndex, set
     assert rebuilt.catch_up()
     assert rebuilt.ids() == index.store.passage_ids().tolist()
     assert rebuilt.search("Pérez was killed", 5) == index.lexical_search("Pérez was killed", 5)
+
+
+def test_caches_ahead_of_a_restored_backup_are_rebuilt_from_it(index: ClaimIndex, settings: Settings, tmp_path: Path):
+    """docs/deploy.md: `vectors/` holds caches, so a backup is restored under them. The restored
+    database gives out again the ids its newer copy gave the later articles; both caches trusted
+    their marks (ahead of it) and kept the old articles' words and vectors under those ids."""
+    database = settings.home / "claimbot.db"
+    backup = tmp_path / "backup.db"
+    with sqlite3.connect(database) as live, sqlite3.connect(backup) as copy:
+        live.backup(copy)
+    (tmp_path / "stadium.txt").write_text(
+        "Stadium\nThe new stadium cost 20 million dollars to build.\n\nIt opened in June with a concert.",
+        encoding="utf-8",
+    )
+    index.ingest(read_inputs([str(tmp_path / "stadium.txt")], SourceOptions()))
+    assert index.lexical_search("stadium concert", 5)
+    index.close()
+    backup.replace(database)  # the restore; vectors/ is kept
+    for leftover in (database.with_name("claimbot.db-wal"), database.with_name("claimbot.db-shm")):
+        leftover.unlink(missing_ok=True)
+    restored = ClaimIndex(settings, embedder=HashEmbedder())
+    try:
+        (tmp_path / "dam.txt").write_text(
+            "Dam\nThe dam on the Orinoco burst after the storm.\n\nEngineers lowered the reservoir.", encoding="utf-8"
+        )
+        restored.ingest(read_inputs([str(tmp_path / "dam.txt")], SourceOptions()))
+        ids = restored.store.passage_ids().tolist()
+        dam = restored.store.article_passage_ids([2])
+        assert _fulltext(restored).ids() == ids
+        assert sorted(restored.vectors.ids().tolist()) == ids
+        assert restored.lexical_search("stadium concert", 5) == []
+        assert restored.lexical_search("Orinoco reservoir", 2) and set(
+            restored.lexical_search("Orinoco reservoir", 2)
+        ) <= set(dam)
+        _, vectors = restored.store.exact_vectors(np.asarray(dam), restored.embedder.dim)
+        for pid, vector in zip(dam, vectors, strict=True):  # the vector under each id is the passage's own
+            assert restored.vectors.search(vector, 1)[0][0] == pid
+    finally:
+        restored.close()

@@ -19,9 +19,11 @@ class MemorySource:
     def __init__(self) -> None:
         self.vectors: dict[int, np.ndarray] = {}
         self.removals: list[int] = []
+        self.issued = 0  # the highest id ever written: ids are never given out twice
 
     def write(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self.vectors.update(zip(ids.tolist(), vectors, strict=True))
+        self.issued = max([self.issued, *ids.tolist()])
 
     def delete(self, ids: list[int]) -> None:
         for i in ids:
@@ -33,6 +35,9 @@ class MemorySource:
 
     def change_mark(self) -> ChangeMark:
         return ChangeMark(max(self.vectors, default=0), len(self.removals))
+
+    def issued_mark(self) -> ChangeMark:
+        return ChangeMark(self.issued, len(self.removals))
 
     def changes_since(self, mark: ChangeMark) -> PassageChanges:
         added = np.asarray([i for i in sorted(self.vectors) if i > mark.passage_id], dtype=np.int64)
@@ -210,3 +215,30 @@ def test_a_collection_search_returns_only_its_live_passages_nearest_first(tmp_pa
     expected = live[np.argsort(-(vectors[live] @ query))][:5]
     assert [i for i, _ in hits] == expected.tolist()
     assert index.search(query, 5, "empty") == []
+
+
+@pytest.mark.parametrize("threshold", [0, 50], ids=["exact", "hnsw"])
+def test_a_file_ahead_of_a_restored_database_is_rebuilt_from_it(tmp_path, threshold):
+    """An older backup restored under vectors/: the database gives ids 101-120 out again for other
+    passages, and the file, trusting its mark at 120, kept the old vectors under them."""
+    import copy
+
+    path = tmp_path / "v.faiss"
+    source = MemorySource()
+    index = VectorIndex(path, DIM, hnsw_threshold=threshold, exact_vectors=source.exact_vectors)
+    old, new = _unit(120, seed=1), _unit(20, seed=2)
+    source.write(np.arange(1, 101, dtype=np.int64), old[:100])
+    backup = copy.deepcopy(source)
+    source.write(np.arange(101, 121, dtype=np.int64), old[100:])
+    index.sync(source)
+    index.save()
+    restored = backup  # ...and an ingest takes ids 101-110 again, for other passages
+    restored.write(np.arange(101, 111, dtype=np.int64), new[:10])
+    reopened = VectorIndex(path, DIM, hnsw_threshold=threshold, exact_vectors=restored.exact_vectors)
+    assert reopened.mark == ChangeMark(120, 0)
+    reopened.sync(restored)
+    assert reopened.mark == ChangeMark(110, 0)
+    assert sorted(reopened.ids().tolist()) == list(range(1, 111))
+    for n in range(10):  # each id finds the vector the database holds for it now
+        assert reopened.search(new[n], 1)[0][0] == 101 + n
+    assert 115 not in [i for i, _ in reopened.search(old[114], 5)]

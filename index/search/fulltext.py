@@ -36,7 +36,7 @@ from typing import Protocol
 
 import tantivy
 
-from claimbot.index.search.marks import read_mark, remove_mark, write_mark
+from claimbot.index.search.marks import SavedMark, read_mark, remove_mark, write_mark
 from claimbot.index.storage import ChangeMark, Collections, Store, query_words, scope_list
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ class TantivyFullText:
     def catch_up(self, on_progress: Callable[[int, int], None] | None = None) -> bool:
         """Apply what the database changed since the saved mark. False when another process holds
         the writer (it is applying the same changes): searches see what is committed meanwhile."""
-        saved = read_mark(self.mark_path)
+        saved = self._saved_mark()
         if saved is not None and not self.store.changes_since(saved.mark):
             self._index.reload()  # another process may have committed since this one last looked
             return True
@@ -171,7 +171,7 @@ class TantivyFullText:
 
     def _apply(self, writer: tantivy.IndexWriter, on_progress: Callable[[int, int], None] | None) -> None:
         # Read under the writer's lock: another process's sync has finished and saved its mark.
-        saved = read_mark(self.mark_path)
+        saved = self._saved_mark()
         if saved is None:
             writer.delete_all_documents()
         mark = saved.mark if saved is not None else ChangeMark()
@@ -208,6 +208,16 @@ class TantivyFullText:
                     on_progress(done, len(changes.added))
         writer.commit()
         write_mark(self.mark_path, changes.mark)
+
+    def _saved_mark(self) -> SavedMark | None:
+        """The saved mark, or None (index every passage again) where it is ahead of the database: an
+        older backup restored under vectors/, whose ids past its counter went out again for other
+        passages; following on from the mark would keep the old texts under them."""
+        saved = read_mark(self.mark_path)
+        if saved is not None and saved.mark.beyond(self.store.issued_mark()):
+            log.warning("full-text index %s is ahead of the database (%s); rebuilding it", self.path, saved.mark)
+            return None
+        return saved
 
     def rebuild(self, on_progress: Callable[[int, int], None] | None = None) -> None:
         """Index every passage again (`claimbot reindex`)."""

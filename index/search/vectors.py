@@ -16,6 +16,7 @@ quantisation stays fp32 HNSW until `claimbot reindex` rebuilds it.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import threading
@@ -30,6 +31,8 @@ from sqlalchemy import Engine
 from claimbot.index.config import DEFAULT_INDEX_MEMORY
 from claimbot.index.search.marks import read_mark, remove_mark, write_mark
 from claimbot.index.storage import ChangeMark, PassageChanges, PgVectorIndex
+
+log = logging.getLogger(__name__)
 
 HNSW_M = 16
 # 80, not 200: a million vectors build in minutes instead of most of an hour on two cores, at the
@@ -52,6 +55,7 @@ class PassageSource(Protocol):
 
     def passage_ids(self) -> np.ndarray: ...
     def change_mark(self) -> ChangeMark: ...
+    def issued_mark(self) -> ChangeMark: ...
     def changes_since(self, mark: ChangeMark) -> PassageChanges: ...
     def embeddings(self, ids: np.ndarray, dim: int) -> np.ndarray: ...
 
@@ -250,6 +254,23 @@ class VectorIndex:
         """Bring the index in step with the database: (added, removed). With a saved mark only the
         change log after it is read; without one (a new or an older file), every id is compared."""
         with self._lock:
+            issued = source.issued_mark()
+            # An ingest adds to the file without moving its mark, so the ids it holds are compared too.
+            stored = self._stored_ids()
+            newest = int(stored.max()) if len(stored) else 0
+            if (self.mark is not None and self.mark.beyond(issued)) or newest > issued.passage_id:
+                # An older database under this file (a backup restored, vectors/ kept): ids past its
+                # counter go out again for other passages, and the vectors under them are the old
+                # ones. Only the database can say which ids are right, so the file starts over.
+                log.warning(
+                    "vector index %s is ahead of the database (%s, newest id %d); rebuilding it",
+                    self.path,
+                    self.mark,
+                    newest,
+                )
+                self._index = self._empty(hnsw=False)
+                self._tombstones.clear()
+                self.mark = None
             if self.mark is None:
                 # The mark first: a change landing during the comparison is then followed again
                 # next time, harmlessly (adding a present id and dropping an absent one are no-ops).

@@ -124,6 +124,12 @@ class ChangeMark:
     passage_id: int = 0
     removal_seq: int = 0
 
+    def beyond(self, issued: ChangeMark) -> bool:
+        """Whether this mark names passages or removals the database (`Store.issued_mark`) has never
+        given out: a cache saved beside a newer copy of it, such as caches kept under an older
+        backup restored. Its ids may since name other passages there, so following on is unsafe."""
+        return self.passage_id > issued.passage_id or self.removal_seq > issued.removal_seq
+
 
 @dataclass(frozen=True)
 class PassageChanges:
@@ -405,6 +411,24 @@ class Store:
             newest = c.execute(text("SELECT max(id) FROM passages")).scalar()
             seq = c.execute(text("SELECT max(seq) FROM passage_removals")).scalar()
         return ChangeMark(passage_id=int(newest or 0), removal_seq=int(seq or 0))
+
+    def issued_mark(self) -> ChangeMark:
+        """A passage id at or above every one the database has given out (its newest passages may
+        have been removed since: their ids are not given out again; on SQLite a removal also uses
+        one up) and its newest removal. Every cache mark taken from this database is at or below
+        it (`ChangeMark.beyond`)."""
+        with self.engine.connect() as c, c.begin():
+            newest = int(c.execute(text("SELECT max(id) FROM passages")).scalar() or 0)
+            if self.is_postgres:
+                # NULL until the sequence gave out its first id; a sequence never goes back.
+                last = c.execute(
+                    text("SELECT pg_sequence_last_value(pg_get_serial_sequence('passages', 'id')::regclass)")
+                ).scalar()
+            else:
+                mark = c.execute(select(MetaRow.value).where(MetaRow.key == PASSAGE_ID_MARK)).scalar()
+                last = int(mark) - 1 if mark is not None else None  # the mark is the next id to give out
+            seq = c.execute(text("SELECT max(seq) FROM passage_removals")).scalar()
+        return ChangeMark(passage_id=max(newest, int(last or 0)), removal_seq=int(seq or 0))
 
     def exact_vectors(self, ids: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of those of `ids` still stored, in the order given: what the quantised
