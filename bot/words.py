@@ -22,6 +22,11 @@ def duration(seconds: int) -> str:
 def coverage(summary: CorpusSummary) -> str:
     """What an answer that found nothing searched: "Nothing in the corpus is about this claim. It
     holds 1 article (44 passages) from el Nuevo Herald, dated 2018-01-15." """
+    if summary.articles == 0 and summary.unsearched:
+        return (
+            "Nothing could be searched: the collections searched hold no articles, or only articles from "
+            f"blocked sources (the corpus holds {counted(summary.unsearched, 'article')})."
+        )
     if summary.articles == 0:
         return "The corpus is empty: a moderator adds articles with /ingest, an operator with `claimbot ingest`."
     held = f"{counted(summary.articles, 'article')} ({counted(summary.passages, 'passage')})"
@@ -44,6 +49,8 @@ UNCLEAR = "the evidence is unclear"  # beside "unverified" when passages exist b
 def searched(summary: CorpusSummary) -> str:
     """What every answer searched and how current it is: "Searched 12 articles from 5 sources;
     the newest is dated 2018-01-16." """
+    if summary.articles == 0 and summary.unsearched:
+        return "Searched no articles: none in the collections searched, or only from blocked sources."
     if summary.articles == 0:
         return "Searched an empty corpus."
     held = f"Searched {counted(summary.articles, 'article')} from {counted(summary.sources, 'source')}"

@@ -257,6 +257,9 @@ class CorpusSummary(BaseModel):
     outlets: list[str] = []  # the most frequent, most first
     oldest: str | None = None  # YYYY-MM-DD of the oldest and newest dated articles
     newest: str | None = None
+    # Where nothing could be searched (articles 0): the articles held outside the collections
+    # searched or from blocked sources, so that "nothing searchable" does not read as "empty".
+    unsearched: int = 0
 
 
 class Coverage(StrEnum):

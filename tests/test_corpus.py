@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
-from claimbot.bot.words import searched, verdict_words
+from claimbot.bot.words import coverage, searched, verdict_words
 from claimbot.index.config import Settings
 from claimbot.index.records import CheckResult, CorpusSummary, Coverage
 from claimbot.index.review import OPERATOR_GUILD, ReviewService
@@ -199,6 +199,23 @@ def test_cli_removes_an_article_by_id_or_url(home, tmp_path):
     assert result.exit_code == 1 and f"no indexed article {wire}" in result.output
     text = runner.invoke(app, ["check", CLAIM]).output
     assert "no coverage" in text and "Searched an empty corpus." in text
+
+
+def test_nothing_searchable_is_not_called_an_empty_corpus(index):
+    """`--collection nosuch`, or every article from a blocked source, used to answer "The corpus is
+    empty: a moderator adds articles..." beside a corpus of two articles."""
+    results = [index.check(CLAIM, collection="nosuch")]
+    index.block_domain("rumours.example")
+    index.block_domain("wire.example")
+    results.append(index.check(CLAIM))
+    for result in results:
+        assert result.coverage is Coverage.NO_COVERAGE
+        assert (result.corpus.articles, result.corpus.unsearched) == (0, 2)
+        assert coverage(result.corpus).startswith("Nothing could be searched: the collections searched hold no")
+        assert "empty" not in searched(result.corpus)
+    index.unblock_domain("rumours.example")
+    index.unblock_domain("wire.example")
+    assert index.check(CLAIM).corpus.unsearched == 0
 
 
 def test_every_search_leaves_a_blocked_source_out_and_takes_it_back_when_unblocked(index):

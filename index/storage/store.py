@@ -499,6 +499,7 @@ class Store:
             oldest, newest = s.execute(
                 select(func.min(ArticleRow.published), func.max(ArticleRow.published)).where(*scope)
             ).one()
+            unsearched = (s.scalar(select(func.count(ArticleRow.id))) or 0) if articles == 0 else 0
             top = s.execute(
                 select(ArticleRow.outlet, func.count(ArticleRow.id).label("n"))
                 .where(ArticleRow.outlet.is_not(None), *scope)
@@ -514,6 +515,7 @@ class Store:
             outlets=[str(name) for name, _ in top],
             oldest=oldest.isoformat() if oldest else None,
             newest=newest.isoformat() if newest else None,
+            unsearched=unsearched,
         )
 
     # -- corpus management --------------------------------------------------------------------

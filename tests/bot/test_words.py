@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claimbot.bot.words import balanced_quotes, counted, coverage, rating_label
+from claimbot.bot.words import balanced_quotes, counted, coverage, rating_label, searched
 from claimbot.index.records import CorpusSummary
 
 
@@ -48,6 +48,15 @@ def test_counts_and_the_corpus_summary_read_as_words():
         "(AP, CNN, …), dated 2016-09-01 to 2016-11-08."
     )
     assert coverage(CorpusSummary(articles=0, passages=0)).startswith("The corpus is empty")
+    # a collection that holds nothing, or only blocked sources: the corpus is not empty
+    assert coverage(CorpusSummary(articles=0, passages=0, unsearched=1)) == (
+        "Nothing could be searched: the collections searched hold no articles, or only articles from blocked "
+        "sources (the corpus holds 1 article)."
+    )
+    assert searched(CorpusSummary(articles=0, passages=0)) == "Searched an empty corpus."
+    assert searched(CorpusSummary(articles=0, passages=0, unsearched=3)) == (
+        "Searched no articles: none in the collections searched, or only from blocked sources."
+    )
 
 
 def test_a_corrected_verdict_reads_as_the_scale_names_it():
