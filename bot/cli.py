@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import datetime as dt
 import json
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from claimbot.bot.words import balanced_quotes, counted, coverage, duration, searched, verdict_words
 from claimbot.index.config import Settings
-from claimbot.index.records import CheckResult, PassageResult
+from claimbot.index.records import CheckResult, PassageResult, parse_published
 from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
 from claimbot.index.service import (
     DEFAULT_PAIRS,
@@ -124,20 +122,22 @@ def ingest(
     outlet: Annotated[str | None, typer.Option(help="Publishing outlet, e.g. 'el Nuevo Herald'.")] = None,
     url: Annotated[str | None, typer.Option(help="Canonical URL of the article.")] = None,
     author: Annotated[str | None, typer.Option()] = None,
-    published: Annotated[str | None, typer.Option(help="Publication date, YYYY-MM-DD.")] = None,
+    published: Annotated[
+        str | None, typer.Option(help='Publication date: YYYY-MM-DD (or a timestamp, "15 Jan 2018", "2018/01/15").')
+    ] = None,
     language: Annotated[str | None, typer.Option()] = None,
     collection: Annotated[str, typer.Option(help="Collection (scope) to add the articles to.")] = "default",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print one line per article.")] = False,
 ) -> None:
     """Index articles. Re-ingesting an article changes nothing; a changed article at the same URL is replaced."""
     if published is not None:
+        # As a sidecar's date is read (README): a timestamp keeps its day, "15 Jan 2018" is read too.
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", published):  # fromisoformat also takes 20180115
-                raise ValueError(published)
-            dt.date.fromisoformat(published)
+            day = parse_published(published)
         except ValueError:
-            _error(f"--published must be YYYY-MM-DD, got {published!r}")
+            _error(f"--published must be a date such as YYYY-MM-DD, got {published!r}")
             raise typer.Exit(2) from None
+        published = day.isoformat() if day else None
     overrides: dict[str, Any] = {
         "title": title,
         "outlet": outlet,

@@ -86,6 +86,26 @@ class FactCheckMatch(BaseModel):
     similarity: float  # cosine of the two claims in the multilingual encoder
 
 
+def parse_published(value: str) -> dt.date | None:
+    """A publication date as sources and `ingest --published` write it: YYYY-MM-DD, a timestamp
+    (its day is kept), or one of the spellings news metadata uses; None for a blank one."""
+    value = value.strip()
+    if not value:
+        return None
+    # Sources give full timestamps ("2018-01-15T10:00:00Z"); only the day is kept.
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", value):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            raise ValueError(f"not a date: {value!r} (write YYYY-MM-DD)") from None
+    for form in _DATE_FORMS:  # the spellings news metadata uses besides ISO 8601
+        try:
+            return dt.datetime.strptime(value, form).date()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {value!r} (write YYYY-MM-DD)")
+
+
 class ArticleInput(BaseModel):
     """One article as read from a source, before it is split and indexed."""
 
@@ -116,18 +136,7 @@ class ArticleInput(BaseModel):
             raise ValueError("a date is written YYYY-MM-DD")
         if not isinstance(value, str):
             return value
-        value = value.strip()
-        if not value:
-            return None
-        # Sources give full timestamps ("2018-01-15T10:00:00Z"); only the day is kept.
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", value):
-            return value[:10]
-        for form in _DATE_FORMS:  # the spellings news metadata uses besides ISO 8601
-            try:
-                return dt.datetime.strptime(value, form).date()
-            except ValueError:
-                continue
-        raise ValueError(f"not a date: {value!r} (write YYYY-MM-DD)")
+        return parse_published(value)
 
     @field_validator("title", "url", "outlet", "author", "language", mode="before")
     @classmethod

@@ -382,8 +382,25 @@ def test_an_article_that_breaks_indexing_fails_alone(claim_index: ClaimIndex, tm
 
 def test_published_must_be_written_as_a_calendar_date(home: Path, tmp_path: Path):
     (tmp_path / "a.txt").write_text("Title\nBody.", encoding="utf-8")
-    result = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", "20180115"])
-    assert result.exit_code == 2 and "--published must be YYYY-MM-DD" in result.output
+    for bad in ("20180115", "2018-02-30"):
+        result = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", bad])
+        assert result.exit_code == 2 and "--published must be a date such as YYYY-MM-DD" in result.output
+
+
+def test_published_is_read_as_a_sidecars_date_is(home: Path, tmp_path: Path):
+    # the README: a timestamp keeps its day; "15 Jan 2018" and "2018/01/15" are read too
+    for n, given in enumerate(("15 Jan 2018", "2018/01/15", "2018-01-15T10:00:00Z")):
+        (tmp_path / f"{n}.txt").write_text(f"Title {n}\nBody number {n} is here.", encoding="utf-8")
+        result = runner.invoke(app, ["ingest", str(tmp_path / f"{n}.txt"), "--published", given])
+        assert result.exit_code == 0, result.output
+    index = ClaimIndex(Settings())
+    try:
+        from claimbot.index.storage.schema import ArticleRow
+
+        with index.store.session() as s:
+            assert {str(a.published) for a in s.scalars(select(ArticleRow))} == {"2018-01-15"}
+    finally:
+        index.close()
 
 
 def test_url_is_refused_for_an_input_that_holds_several_articles(home: Path, tmp_path: Path):
