@@ -582,15 +582,15 @@ def eval_attribution(
 @contextmanager
 def _discord_errors() -> Iterator[None]:
     """One line for what stops the bot before it runs: exit 2 for setup problems, exit 1 when
-    Discord cannot be reached (a supervisor's restart may succeed)."""
-    from claimbot.bot.runner import BotConfigError, DiscordUnreachable
+    Discord or the database cannot be reached (a supervisor's restart may succeed)."""
+    from claimbot.bot.runner import BotConfigError, Unreachable
 
     try:
         yield
     except BotConfigError as exc:
         _error(exc)
         raise typer.Exit(2) from exc
-    except DiscordUnreachable as exc:
+    except Unreachable as exc:
         _error(exc)
         raise typer.Exit(1) from exc
 

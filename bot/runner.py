@@ -21,7 +21,7 @@ from claimbot.bot.app import ClaimBot, make_bot
 from claimbot.bot.features.watch import post_watch_updates
 from claimbot.bot.services import Services
 from claimbot.index.config import Settings
-from claimbot.index.service import IndexMismatch, IngestReport, StanceModelError
+from claimbot.index.service import IndexMismatch, IndexUnavailable, IngestReport, StanceModelError
 
 log = logging.getLogger("claimbot.discord")
 
@@ -30,9 +30,29 @@ class BotConfigError(RuntimeError):
     """A setup problem to show the operator in one line (missing or rejected token)."""
 
 
-class DiscordUnreachable(RuntimeError):
-    """Discord could not be reached to log in: a network problem, worth a retry (systemd's
-    Restart=on-failure, compose's restart policy). Once logged in, discord.py reconnects by itself."""
+class Unreachable(RuntimeError):
+    """Something the bot needs did not answer: worth a retry (systemd's Restart=on-failure,
+    compose's restart policy), unlike a `BotConfigError`."""
+
+
+class DiscordUnreachable(Unreachable):
+    """Discord could not be reached to log in: a network problem. Once logged in, discord.py
+    reconnects by itself."""
+
+
+class DatabaseUnreachable(Unreachable):
+    """The database did not answer when the bot opened the claim index (down, or still starting)."""
+
+
+async def _open_services(settings: Settings) -> Services:
+    """`Services.open`, what stops it in one line: a database that does not answer is worth a
+    restart, a bad DATABASE_URL or a database without pgvector is not."""
+    try:
+        return await asyncio.to_thread(Services.open, settings)
+    except IndexUnavailable as exc:
+        if exc.transient:
+            raise DatabaseUnreachable(str(exc)) from exc
+        raise BotConfigError(str(exc)) from exc
 
 
 def _unreachable(exc: BaseException) -> DiscordUnreachable:
@@ -64,7 +84,7 @@ async def serve_async(settings: Settings, *, bot_options: dict[str, Any] | None 
     token = _token(settings)
     # Cheap checks first, each one line: the index's model (a database read), then the token (one
     # request); only then the 30-60 s of loading models.
-    services = await asyncio.to_thread(Services.open, settings)
+    services = await _open_services(settings)
     try:
         await asyncio.to_thread(services.index.check_setup)
         await _verify_token(token)
@@ -131,7 +151,7 @@ def serve(settings: Settings) -> None:
 async def sync_commands_async(settings: Settings, guild_id: int | None = None) -> list[str]:
     token = _token(settings)
     await _verify_token(token)
-    services = await asyncio.to_thread(Services.open, settings)
+    services = await _open_services(settings)
     bot = ClaimBot(services, background_work=False)
     try:
         async with bot:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from claimbot.bot.words import counted
 from claimbot.index.config import Settings
 from claimbot.index.review import ReviewLimits, ReviewService
-from claimbot.index.service import DEFAULT_COLLECTION, ClaimIndex
+from claimbot.index.service import DEFAULT_COLLECTION, ClaimIndex, open_index
 
 
 @dataclass
@@ -18,7 +18,7 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
-        index = ClaimIndex(settings)
+        index = open_index(settings)
         review = ReviewService(
             index.store.engine,
             limits=ReviewLimits.from_settings(settings),

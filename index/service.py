@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import numpy as np
+from sqlalchemy.exc import OperationalError
 
 from claimbot.index.config import PgFullText, Settings, parse_duration
 from claimbot.index.corpus import (
@@ -148,6 +149,7 @@ __all__ = [
     "ClaimIndex",
     "CorpusError",
     "IndexMismatch",
+    "IndexUnavailable",
     "IndexStats",
     "IngestEvent",
     "BlockOutcome",
@@ -170,6 +172,7 @@ __all__ = [
     "format_news_report",
     "format_stance_report",
     "label_file",
+    "open_index",
     "read_inputs",
     "run_migration",
     "shared_clause_splitter",
@@ -250,6 +253,29 @@ _T = TypeVar("_T")
 
 class IndexMismatch(RuntimeError):
     """The stored vectors were made by another embedding model than the configured one."""
+
+
+class IndexUnavailable(RuntimeError):
+    """The claim index could not be opened; the message is one line. `transient`: the database did
+    not answer (down, refused, starting), which a supervisor's restart may find mended; otherwise a
+    setting or the database itself must change first (a malformed DATABASE_URL, no pgvector)."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+def open_index(settings: Settings) -> ClaimIndex:
+    """`ClaimIndex(settings)`, what stops it as `IndexUnavailable` (for `serve`, whose exit status
+    tells systemd whether a restart can help)."""
+    try:
+        return ClaimIndex(settings)
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise IndexUnavailable(f"cannot reach the database: {reason}", transient=True) from exc
+    except Exception as exc:  # noqa: BLE001 - every other failure to open is a setup problem, said in one line
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise IndexUnavailable(f"cannot open the claim index: {reason}", transient=False) from exc
 
 
 class CorpusError(ValueError):

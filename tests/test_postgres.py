@@ -193,6 +193,7 @@ def test_migrate_refuses_a_sqlite_target(tmp_path: Path):
         ("postgres://u:p@127.0.0.1:1/db", "not a database URL claimbot can use"),  # SQLAlchemy has no "postgres"
         ("mysql://u:p@127.0.0.1:1/db", "postgresql\\+psycopg://"),  # its driver is not installed
         ("postgresql+psycopg://u:secret@127.0.0.1:1/db", "cannot reach the database"),  # nothing listens on port 1
+        ("postgresql+psycopg://u:secret@127.0.0.1:notaport/db", "not a database URL claimbot can use"),
     ],
 )
 def test_migrate_names_a_bad_target_in_one_line(tmp_path: Path, target: str, message: str):
@@ -781,3 +782,60 @@ def test_full_text_on_postgresql_follows_what_other_processes_write_and_remove(t
     finally:
         serve.close()
         other.close()
+
+
+def test_a_writer_takes_the_passages_lock_before_it_writes_its_article_row(tmp_path: Path, pg_url: str):
+    """A writer waiting for the passages' lock holds no row of `articles` yet: had it inserted its
+    article first (the trigger took the lock only at the passages), a writer holding the lock and
+    inserting an article of the same text would wait on that row while it waited for the lock."""
+    from claimbot.index.storage.store import CHANGE_LOG_LOCK_KEY
+
+    index = ClaimIndex(_settings(tmp_path / "home", pg_url), embedder=HashEmbedder())
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = _article(folder, "flood", "Flood in Porto\n\nThe harbour of Porto flooded on Tuesday. Boats were lost.")
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        _ = index.vectors  # the schema and the model's record exist before the worker starts
+        with ctx.Pool(1) as pool, index.store.engine.connect() as holder:
+            holder.begin()
+            holder.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHANGE_LOG_LOCK_KEY})
+            job = pool.apply_async(_ingest_worker, (str(tmp_path / "worker"), pg_url, path))
+            with index.store.engine.connect() as watcher:
+                _wait_for_lock_waiters(watcher, "advisory", 1, [job])
+                holding_articles = watcher.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks w JOIN pg_locks a ON a.pid = w.pid "
+                        "WHERE w.locktype = 'advisory' AND NOT w.granted AND a.relation = 'articles'::regclass"
+                    )
+                ).scalar()
+            holder.commit()
+            assert holding_articles == 0
+            assert job.get(timeout=120) == (1, 0)
+    finally:
+        index.close()
+
+
+def test_migrate_gives_out_no_id_sqlite_had_given_to_a_removed_row(tmp_path: Path, pg_url: str):
+    home = tmp_path / "home"
+    source = ClaimIndex(_settings(home, None), embedder=HashEmbedder())
+    folder = tmp_path / "in"
+    folder.mkdir()
+    first = _article(folder, "first", "Flood in Porto\n\nThe harbour of Porto flooded on Tuesday. Boats were lost.")
+    second = _article(folder, "second", "Fire in Lyon\n\nA fire closed the old market of Lyon. Nobody was hurt.")
+    later = _article(folder, "later", "Snow in Oslo\n\nSnow closed the airport of Oslo on Friday. Trains ran late.")
+    assert source.ingest(read_inputs([first, second], SourceOptions())).added == 2
+    [removed] = source.find_articles("https://example.org/second")
+    removed_passages = source.store.article_passage_ids([removed.id])
+    source.remove_articles([removed])
+    source.close()
+
+    assert migrate(f"sqlite:///{home / 'claimbot.db'}", pg_url, sample=0).ok
+    target = ClaimIndex(_settings(tmp_path / "pg-home", pg_url), embedder=HashEmbedder())
+    try:
+        assert target.ingest(read_inputs([later], SourceOptions())).added == 1
+        [article] = target.find_articles("https://example.org/later")
+        assert article.id > removed.id
+        assert min(target.store.article_passage_ids([article.id])) > max(removed_passages)
+    finally:
+        target.close()

@@ -36,6 +36,7 @@ from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs
 from claimbot.index.storage.pgvectors import HNSW_INDEX, build_hnsw, column_dim
 from claimbot.index.storage.schema import Base, MetaRow, PassageRow
+from claimbot.index.storage.store import ID_MARK_PREFIX
 
 BATCH_ROWS = 1000
 DEFAULT_SAMPLE = 200
@@ -87,7 +88,8 @@ def migrate(
     """`index_memory`: maintenance_work_mem for the HNSW build (CLAIMBOT_PG_INDEX_MEMORY)."""
     try:
         return _migrate(source_url, target_url, sample, on_progress, index_memory)
-    except (ArgumentError, ImportError) as exc:  # postgres://, a driver that is not installed, a typo
+    # postgres://, a driver that is not installed, a typo; ValueError: a port that is not a number
+    except (ArgumentError, ImportError, ValueError) as exc:
         raise MigrationError(
             f"not a database URL claimbot can use ({exc}); "
             "the target looks like postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
@@ -238,7 +240,10 @@ def _copy_passages(
 
 
 def _reset_sequences(target: Engine) -> None:
-    """Rows were inserted with their ids, so move each id sequence past the largest one."""
+    """Rows were inserted with their ids, so move each id sequence past the largest one, and past
+    the ids SQLite gave out to rows removed since (its `next_id:` marks, copied with index_meta):
+    an id is never given out twice (`store._fresh_ids`), or the audit log's "article 7" would name
+    another article."""
     with target.begin() as c:
         for table in copied_tables():
             pk = list(table.primary_key.columns)
@@ -247,9 +252,15 @@ def _reset_sequences(target: Engine) -> None:
             seq = c.execute(text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": pk[0].name}).scalar()
             if seq is None:  # e.g. guild_settings: keyed by Discord's guild id, no sequence
                 continue
+            mark = c.execute(
+                select(MetaRow.value).where(MetaRow.key == ID_MARK_PREFIX + table.name)
+            ).scalar()  # the next id SQLite would have given
             c.execute(
-                text(f'SELECT setval(:seq, coalesce((SELECT max("{pk[0].name}") FROM "{table.name}"), 0) + 1, false)'),
-                {"seq": seq},
+                text(
+                    f'SELECT setval(:seq, greatest(coalesce((SELECT max("{pk[0].name}") FROM "{table.name}"), 0) + 1,'
+                    " :mark), false)"
+                ),
+                {"seq": seq, "mark": int(mark) if mark is not None and str(mark).isdecimal() else 1},
             )
 
 

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 tables. Alembic migrations in `index/migrations` create and evolve them."""
+"""SQLAlchemy 2 tables. Alembic migrations in `index/storage/migrations` create and evolve them."""
 
 from __future__ import annotations
 

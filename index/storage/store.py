@@ -82,6 +82,18 @@ def query_words(query: str) -> list[str]:
     return [w for w in _WORD.findall(query) if w.casefold() not in _STOPWORDS]
 
 
+# The advisory lock migration 0013's trigger takes before any statement that writes passages
+# (PostgreSQL): held to commit, so passage ids are taken in commit order.
+CHANGE_LOG_LOCK_KEY = 0x636C6D70
+
+
+def _take_change_log_lock(s: Session) -> None:
+    """On PostgreSQL, the passages' write lock before anything else of a write: taken by the trigger
+    only at the first passage statement, it let two writers deadlock, one holding it while inserting
+    an article row that waits on the other's uncommitted row of the same text, which waits for it."""
+    s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK_KEY})
+
+
 # index_meta keys of the id high-water marks (SQLite): `next_id:passages` moves with every article written.
 ID_MARK_PREFIX = "next_id:"
 PASSAGE_ID_MARK = ID_MARK_PREFIX + PassageRow.__tablename__
@@ -205,7 +217,9 @@ class Store:
         `replace_id` if given (its fact-checks go with it: the foreign key cascades)."""
         with self.session() as s, s.begin():
             article_id = passage_id = None
-            if not self.is_postgres:  # before the delete: the replaced rows' ids count as used
+            if self.is_postgres:
+                _take_change_log_lock(s)
+            else:  # before the delete: the replaced rows' ids count as used
                 article_id, passage_id = _fresh_ids(s, ArticleRow, 1), _fresh_ids(s, PassageRow, len(drafts))
             if replace_id is not None:
                 s.execute(delete(PassageRow).where(PassageRow.article_id == replace_id))
@@ -545,7 +559,9 @@ class Store:
         if not article_ids:
             return []
         with self.session() as s, s.begin():
-            if not self.is_postgres:
+            if self.is_postgres:
+                _take_change_log_lock(s)
+            else:
                 _fresh_ids(s, PassageRow, 1)  # first: takes SQLite's write lock; one id goes unused
             ids = list(s.scalars(select(PassageRow.id).where(PassageRow.article_id.in_(list(article_ids)))))
             s.execute(delete(PassageRow).where(PassageRow.article_id.in_(list(article_ids))))

@@ -249,3 +249,38 @@ async def test_an_unreachable_discord_is_one_retryable_error(home, monkeypatch):
     monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
     with pytest.raises(DiscordUnreachable, match=f"cannot reach Discord: Cannot connect to host 127.0.0.1:{port}"):
         await sync_commands_async(Settings(_env_file=None))
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:  # a loopback port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_a_database_that_does_not_answer_is_retryable_and_a_bad_url_a_setup_error(home, monkeypatch):
+    from claimbot.bot import runner
+
+    monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/claimbot")
+    with pytest.raises(runner.DatabaseUnreachable, match="^cannot reach the database: .*127.0.0.1"):
+        await runner.serve_async(Settings(_env_file=None))
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:notaport/claimbot")
+    with pytest.raises(runner.BotConfigError, match="^cannot open the claim index: "):
+        await runner.serve_async(Settings(_env_file=None))
+
+
+async def test_serve_says_in_one_line_that_the_database_does_not_answer_and_exits_1(home, monkeypatch):
+    from typer.testing import CliRunner
+
+    from claimbot.bot.cli import app
+
+    monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/claimbot")
+    # in a thread: `serve` runs its own event loop
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["serve"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    [line] = [line for line in result.output.splitlines() if "database" in line]
+    assert "cannot reach the database" in line
