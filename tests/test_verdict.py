@@ -76,6 +76,23 @@ def test_a_quote_in_another_article_is_still_a_dispute():
     assert decide([quoted, other])[0] == "disputed"
 
 
+def test_a_quote_corrected_in_its_article_is_set_aside_when_the_correction_comes_from_another_collections_copy():
+    # one article ingested into two collections searched together: the quote from one copy, the
+    # correction from the other (ids differ, the URL is the same)
+    url = "https://ledger.example/stadium"
+    quoted = passage("supports", 0.9, speaker="Ana Ruiz", voice="reported").model_copy(
+        update={"article": ArticleRef(id=6, title="Stadium", outlet="Ledger", url=url, published=None)}
+    )
+    correction = passage("refutes", 0.9).model_copy(
+        update={"article": ArticleRef(id=8, title="Stadium", outlet="Ledger", url=url, published=None)}
+    )
+    assert decide([quoted, correction])[0] == "refuted"
+    elsewhere = correction.model_copy(
+        update={"article": ArticleRef(id=8, title="Audit", outlet="Ledger", url=url + "-audit", published=None)}
+    )
+    assert decide([quoted, elsewhere])[0] == "disputed"
+
+
 def test_two_reported_sources_in_one_article_stay_a_dispute():
     assert (
         decide(

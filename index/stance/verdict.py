@@ -49,8 +49,14 @@ def _outweighed(side: list[PassageResult], other: list[PassageResult]) -> list[P
     said the stadium cost 2 million") that the same article corrects in the reporter's words ("It
     in fact cost 20 million") counts as what that source said, not as the article's evidence.
     Articles that disagree with each other stay a dispute: showing who says what is the point."""
-    own_voice_articles = {p.article.id for p in other if p.voice == "own"}
-    return [p for p in side if p.voice == "reported" and p.article.id in own_voice_articles]
+    own_voice_articles = {_article_key(p) for p in other if p.voice == "own"}
+    return [p for p in side if p.voice == "reported" and _article_key(p) in own_voice_articles]
+
+
+def _article_key(p: PassageResult) -> str | int:
+    """The article, whichever collection's copy of it the passage came from: its URL (copies of an
+    article in two collections searched together share it, not their ids), else its id."""
+    return p.article.url or p.article.id
 
 
 # A claim about what someone said ("Ruiz said the stadium cost 2 million") is true of the quote even
@@ -158,7 +164,7 @@ def _words(text: str) -> set[str]:
 def same_fact(a: PassageResult, b: PassageResult, words_a: set[str], words_b: set[str]) -> bool:
     """Different articles' passages that say the same thing (near-identical content words;
     `words_a` and `words_b` are their `_words`, found once per list by the caller)."""
-    if a.article.id == b.article.id:
+    if _article_key(a) == _article_key(b):
         return False
     return bool(words_a and words_b) and len(words_a & words_b) / len(words_a | words_b) >= SAME_FACT_OVERLAP
 
