@@ -28,6 +28,7 @@ from claimbot.index.corpus import (
     Ingestor,
     SourceItem,
     SourceOptions,
+    address_refusal_ahead,
     attribute_text,
     claim_speaker,
     count_nonblank_lines,
@@ -627,6 +628,9 @@ class ClaimIndex:
             raise FeedError(f"a feed is polled at most once a minute ({shown} is less)")
         if interval > MAX_FEED_INTERVAL_S:
             raise FeedError(f"a feed is polled at least once a year ({shown} is more)")
+        refusal = address_refusal_ahead(canonical, source_options(self.settings))
+        if refusal:
+            raise FeedError(refusal)
         try:
             return self.feed_store.add(url.strip(), canonical, collection, round(interval), Clock().utcnow())
         except FeedExists as exc:

@@ -724,9 +724,17 @@ def test_a_poller_killed_mid_poll_loses_and_duplicates_nothing(tmp_path, site):
 
 
 # -- commands -----------------------------------------------------------------------------
-def test_feed_commands(home, site):
+def test_feed_commands(home, site, monkeypatch):
     _, base = site
     runner = CliRunner()
+    # a feed on a loopback address would fail every poll: refused when added, in one line
+    private = runner.invoke(app, ["feeds", "add", f"{base}/rss.xml"])
+    assert private.exit_code == 2 and len(private.output.strip().splitlines()) == 1, private.output
+    assert (
+        f"host {HOST} is a loopback address" in private.output
+        and "no feeds" in runner.invoke(app, ["feeds", "list"]).output
+    )
+    monkeypatch.setenv("CLAIMBOT_FETCH_PRIVATE_HOSTS", HOST)
     env = {"CLAIMBOT_FEEDS_INTERVAL": "45m"}
     result = runner.invoke(app, ["feeds", "add", f"{base}/rss.xml", "--collection", "local"], env=env)
     assert result.exit_code == 0, result.output

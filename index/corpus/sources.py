@@ -424,6 +424,29 @@ def _host_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
     return None
 
 
+def address_refusal_ahead(url: str, options: SourceOptions) -> str | None:
+    """The refusal a fetch of `url` would meet for its host's address (loopback, private, ...
+    without CLAIMBOT_FETCH_ALLOW_PRIVATE or CLAIMBOT_FETCH_PRIVATE_HOSTS), known before any fetch:
+    a feed added with such a URL would otherwise fail every poll. None where it may be fetched, and
+    where the name does not resolve now (a poll says so then: DNS may be back by then)."""
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.host
+    except (httpx.InvalidURL, UnicodeError):
+        return None
+    if not host or options.allow_private or host in options.private_hosts:
+        return None
+    try:
+        addresses = _resolve(host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    except (OSError, UnicodeError):  # socket.gaierror is an OSError
+        return None
+    for ip in addresses:
+        kind = address_refusal(ip)
+        if kind:
+            return _refusal_message(parsed, host, ip, kind)
+    return None
+
+
 def _refusal_message(url: httpx.URL, host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, kind: str) -> str:
     return (
         f"refused {url}: host {host} is a {kind} address ({ip}); only public addresses are "
