@@ -35,8 +35,9 @@ from claimbot.index.service import (
     IndexMismatch,
     IngestEvent,
     MigrationError,
+    SourceError,
     StanceModelError,
-    attribute_text,
+    attribute_inputs,
     check_paths,
     count_nonblank_lines,
     evaluate_attribution,
@@ -435,25 +436,27 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @app.command()
 def attribute(
-    files: Annotated[list[Path], typer.Argument(help="Text files (UTF-8) to attribute, without indexing them.")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file per line.")] = False,
-    outlet: Annotated[str | None, typer.Option(help="Outlet whose own voice unattributed sentences are in.")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(help="Files or folders to attribute, read as ingest reads them, without indexing.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per article per line.")] = False,
+    outlet: Annotated[
+        str | None, typer.Option(help="Outlet whose own voice unattributed sentences are in (default: the article's).")
+    ] = None,
 ) -> None:
-    """Who says each sentence: speaker, cue and content spans with character offsets."""
+    """Who says each sentence: speaker, cue and content spans, with character offsets into the article's
+    text as ingest stores it (an HTML page's main text, a text file without its first line, the title)."""
     attributor = Attributor()
     failed = False
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            _error(f"{path}: {exc}")
+    for origin, result in attribute_inputs([str(f) for f in files], Settings(), outlet=outlet, attributor=attributor):
+        if isinstance(result, SourceError):
+            _error(str(result))
             failed = True
             continue
-        result = attribute_text(text, outlet=outlet, attributor=attributor)
         if as_json:
-            sys.stdout.write(json.dumps({"file": str(path), **result}, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps({"file": origin, **result}, ensure_ascii=False) + "\n")
             continue
-        out.print(f"[bold]{escape(str(path))}[/]")
+        out.print(f"[bold]{escape(origin)}[/]")
         for sentence in result["sentences"]:
             out.print(f"  [cyan]{escape(sentence['attribution'])}[/]:", escape(sentence["text"]))
     if failed:

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -26,12 +26,14 @@ from claimbot.index.corpus import (
     Attributor,
     IngestEvent,
     Ingestor,
+    SourceError,
     SourceItem,
     SourceOptions,
     address_refusal_ahead,
     attribute_text,
     claim_speaker,
     count_nonblank_lines,
+    normalise,
     read_inputs,
     shared_attributor,
 )
@@ -157,10 +159,12 @@ __all__ = [
     "IngestReport",
     "MigrationError",
     "RemovedArticle",
+    "SourceError",
     "SourceItem",
     "SourceStat",
     "SourceOptions",
     "StanceModelError",
+    "attribute_inputs",
     "attribute_text",
     "check_paths",
     "count_nonblank_lines",
@@ -219,6 +223,22 @@ def source_options(
         user_agent=user_agent(settings),
         blocked_domains=tuple(blocked),
     )
+
+
+def attribute_inputs(
+    inputs: list[str], settings: Settings, *, outlet: str | None = None, attributor: Attributor | None = None
+) -> Iterator[tuple[str, dict[str, Any] | SourceError]]:
+    """`claimbot attribute`: each input read as `ingest` reads it (an HTML page's main text, a JSONL
+    line an article, a text file's first line its title, its sidecar's metadata) and attributed in
+    the form ingest stores its text, so offsets are into that text. (origin, `attribute_text`'s
+    object, or why the input could not be read). `outlet`: the outlet whose own voice unattributed
+    sentences are in, else the article's own."""
+    for item in read_inputs(inputs, source_options(settings)):
+        if isinstance(item, SourceError):
+            yield item.origin, item
+            continue
+        text = normalise(item.text)
+        yield item.origin, attribute_text(text, outlet=outlet or item.outlet, attributor=attributor)
 
 
 def user_agent(settings: Settings) -> str:

@@ -326,3 +326,37 @@ def test_an_inch_mark_does_not_open_a_quote(attributor: Attributor) -> None:
         attributor=attributor,
     )
     assert sentence(out, "A 55")["speaker"] == "police"
+
+
+def test_the_attribute_command_reads_files_as_ingest_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTML is extracted, a JSONL line is an article, a text file's first line is its title, and the
+    text is in the form ingest stores (a byte-order mark and CRLF gone): offsets point into it."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from claimbot.bot.cli import app
+
+    monkeypatch.setenv("CLAIMBOT_HOME", str(tmp_path / "home"))
+    (tmp_path / "a.txt").write_bytes(
+        "\ufeffBridge story\r\nSmith said the bridge was safe.\r\nJones said it fails.\r\n".encode()
+    )
+    page = "<html><head><title>Dam</title></head><body><article><p>{}</p></article></body></html>"
+    (tmp_path / "b.html").write_text(page.format("The mayor said the dam held on Sunday. " * 3), encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text(json.dumps({"text": "Lopez said it rained.", "outlet": "Gazette"}) + "\n")
+    (tmp_path / "d.txt").write_bytes(b"\xff\xfe not text")
+    result = CliRunner().invoke(
+        app, ["attribute", "--json", *(str(tmp_path / n) for n in ("a.txt", "b.html", "c.jsonl", "d.txt"))]
+    )
+    assert result.exit_code == 1  # d.txt cannot be read: one line, the others still attributed
+    lines = result.stdout.strip().splitlines()
+    objects = [json.loads(line) for line in lines if line.startswith("{")]
+    assert [o["file"].rsplit("/", 1)[-1] for o in objects] == ["a.txt", "b.html", "c.jsonl:1"]
+    a, b, c = objects
+    assert [(s["text"], s["speaker"]) for s in a["sentences"]] == [
+        ("Smith said the bridge was safe.", "Smith"),
+        ("Jones said it fails.", "Jones"),
+    ]
+    assert all("<" not in s["text"] for s in b["sentences"]) and b["sentences"][0]["speaker"] == "the mayor"
+    assert c["sentences"][0]["attribution"] == "Lopez"
+    assert any("d.txt" in line and "not UTF-8" in line for line in result.output.splitlines())
