@@ -678,10 +678,12 @@ def _poll_line(poll: FeedPoll) -> str:
         return f"{poll.url}: failed ({poll.error})" + ("; paused after repeated failures" if poll.paused else "")
     if poll.not_modified:
         return f"{poll.url}: not modified"
-    return (
+    summary = (
         f"{poll.url}: {poll.listed} listed, {poll.added} added, {poll.replaced} replaced, "
         f"{poll.unchanged} unchanged, {poll.failed} failed, {poll.skipped} skipped"
     )
+    # Which items failed and why, one line each, as `claimbot ingest` names its failures.
+    return "\n".join([summary, *(f"  failed: {error}" for error in poll.errors)])
 
 
 @feeds_app.command("add")

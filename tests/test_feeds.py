@@ -725,7 +725,9 @@ def test_a_poller_killed_mid_poll_loses_and_duplicates_nothing(tmp_path, site):
 
 # -- commands -----------------------------------------------------------------------------
 def test_feed_commands(home, site, monkeypatch):
-    _, base = site
+    served, base = site
+    serve_rss(served, base, ["/a/1", "/a/2"])
+    del served.pages["/a/2"]  # listed, but gone: 404
     runner = CliRunner()
     # a feed on a loopback address would fail every poll: refused when added, in one line
     private = runner.invoke(app, ["feeds", "add", f"{base}/rss.xml"])
@@ -753,6 +755,10 @@ def test_feed_commands(home, site, monkeypatch):
     assert "paused feed 1" in runner.invoke(app, ["feeds", "pause", "1"]).output
     assert "paused" in runner.invoke(app, ["feeds", "list", "--collection", "local"]).output
     assert "resumed feed 1" in runner.invoke(app, ["feeds", "resume", f"{base}/rss.xml"]).output
+    polled = runner.invoke(app, ["feeds", "poll", "--once"])
+    assert polled.exit_code == 0, polled.output
+    assert "2 listed, 1 added, 0 replaced, 0 unchanged, 1 failed" in polled.output
+    assert f"  failed: {base}/a/2: HTTP error 404 Not Found" in polled.output, polled.output  # which, why
     assert "removed feed 1" in runner.invoke(app, ["feeds", "remove", "1"]).output
     assert "no feeds" in runner.invoke(app, ["feeds", "list"]).output
     too_often = runner.invoke(app, ["feeds", "add", f"{base}/y"], env={"CLAIMBOT_FEEDS_INTERVAL": "30s"})
