@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from claimbot.index.stance.model import StanceScore
 
@@ -46,10 +47,14 @@ _MONTHS = [
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december",
 ]  # fmt: skip
+# A number: no figure just before it, none within reach after it ("1234x5" states no amount), a word
+# number not inside a word. The number is atomic, its thousands groups and the look-ahead bounded:
+# each start and each length of a run of figures was tried against the rest of the line, cubic time
+# ("1" * 2000 + "x1" took 21 s).
 _NUMBER = re.compile(
-    r"(?P<cur>[$£€]\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    r"(?P<cur>[$£€]\s?)?(?P<num>(?>(?<!\d)(?:\d{1,3}(?:,\d{3}){1,10}(?:\.\d+)?|\d+(?:\.\d+)?)|(?<![^\W\d_])(?:"
     + "|".join(sorted(_WORDS, key=len, reverse=True))
-    + r")(?![\w.,]*\d)"
+    + r")))(?![\w.,]{0,100}?\d)"
     r"(?:\s*-?\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|k|m)\b)?"
     r"(?:\s*-?\s*(?P<unit>%|percentage points?\b|percent\b|per cent\b|points?\b|dollars?\b|euros?\b|pounds\b|usd\b))?",
     re.IGNORECASE,
@@ -64,6 +69,12 @@ _MONTH = re.compile(
 
 def slots(text: str) -> set[Slot]:
     """The quantities a sentence states, by kind."""
+    return set(_slots(text))
+
+
+@lru_cache(maxsize=4096)
+def _slots(text: str) -> frozenset[Slot]:
+    """Read once per text: `guard_supports` asks for the claim's and the passage's for every view."""
     found: set[Slot] = set()
     for m in _NUMBER.finditer(text):
         grouped = "," in m.group("num")
@@ -104,7 +115,7 @@ def slots(text: str) -> set[Slot]:
     for m in _MONTH.finditer(text):
         name = (m.group("a") or m.group("b")).lower()
         found.add(Slot(SlotKind.MONTH, float(_MONTHS.index(name) + 1)))
-    return found
+    return frozenset(found)
 
 
 _MONTH_BEFORE = re.compile(
@@ -147,8 +158,16 @@ def _is_inside_word(text: str, start: int, end: int) -> bool:
     return (start > 0 and text[start - 1].isalpha()) or (end < len(text) and text[end].isalpha())
 
 
+_NO_BEFORE = re.compile(r"\b(?:no|any|every|some)$", re.IGNORECASE)
+
+
 def _after_no(text: str, start: int) -> bool:
-    return bool(re.search(r"\b(?:no|any|every|some)\s*$", text[:start], re.IGNORECASE))
+    """After "no", "any", "every" or "some" ("no one"): back over the spaces, then one word (the whole
+    text before each word number was searched: quadratic in a run of them)."""
+    end = start
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return bool(_NO_BEFORE.search(text, max(0, end - 6), end))
 
 
 def _equal(kind: SlotKind, a: Slot, b: Slot) -> bool:
@@ -165,7 +184,7 @@ def _equal(kind: SlotKind, a: Slot, b: Slot) -> bool:
 def mismatched(claim: str, passage: str) -> list[SlotKind]:
     """The kinds of quantity the claim states and the passage states too, but never with the
     claim's value: a passage with such a mismatch cannot support the claim."""
-    claim_slots, passage_slots = slots(claim), slots(passage)
+    claim_slots, passage_slots = _slots(claim), _slots(passage)
     out = []
     for kind in SlotKind:
         wanted = [s for s in claim_slots if s.kind == kind]
