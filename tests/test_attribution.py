@@ -360,3 +360,13 @@ def test_the_attribute_command_reads_files_as_ingest_does(tmp_path: Path, monkey
     assert all("<" not in s["text"] for s in b["sentences"]) and b["sentences"][0]["speaker"] == "the mayor"
     assert c["sentences"][0]["attribution"] == "Lopez"
     assert any("d.txt" in line and "not UTF-8" in line for line in result.output.splitlines())
+
+
+def test_a_run_of_marks_is_parsed_in_linear_time(attributor: Attributor) -> None:
+    # spaCy's tokenizer splits a run of marks one at a time, quadratic in the run: this sentence held
+    # the shared pipeline's lock for 13.7 s. The parser reads the run as spaces, offsets unchanged.
+    text = "He said " + "=" * 6000 + " today. Smith said the vote ========== is won."
+    result = attribute_text(text, attributor=attributor)
+    assert [(s["text"][:8], s["speaker"]) for s in result["sentences"]] == [("He said ", None), ("Smith sa", "Smith")]
+    for s in result["sentences"]:
+        assert text[s["start"] : s["end"]] == s["text"]

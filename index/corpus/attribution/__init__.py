@@ -56,6 +56,7 @@ from claimbot.index.corpus.attribution.lexicon import (
     UNNAMED_QUOTE,
     _cue_forms,
 )
+from claimbot.index.corpus.attribution.names import _for_parser
 from claimbot.index.corpus.attribution.quotes import _find_quotes
 from claimbot.index.corpus.attribution.relations import _ArticleState, _relations_by_sentence
 from claimbot.index.corpus.attribution.spans import Span, _Rel
@@ -233,7 +234,7 @@ class Attributor:
         sentences = article.sentences
         is_text = [s.kind == "text" for s in sentences]
         parse_idx = [i for i, s in enumerate(sentences) if is_text[i] and self._candidate(s.text)]
-        texts = [shadow[sentences[i].char_start : sentences[i].char_end] for i in parse_idx]
+        texts = [_for_parser(shadow[sentences[i].char_start : sentences[i].char_end]) for i in parse_idx]
         return _Prepared(shadow, is_text, parse_idx, texts)
 
     def _rules(self, article: ArticleToAttribute, p: _Prepared, docs: dict[int, Any]) -> ArticleAttribution:

@@ -24,6 +24,16 @@ from claimbot.index.corpus.attribution.lexicon import (
 from claimbot.index.corpus.attribution.quotes import _QuoteState
 from claimbot.index.corpus.attribution.spans import Span, _Mention
 
+# A run of marks ("=====", a wall of quotes or emoji) is split off one mark at a time by spaCy's
+# tokenizer, in time quadratic in the run: "He said " + "=" * 8000 held the shared pipeline's lock
+# for 20 s. The parser reads such a run as spaces (same length: offsets into the sentence hold).
+_MARK_RUN = re.compile(r"[^\w\s]{9,}")
+
+
+def _for_parser(sentence: str) -> str:
+    """The sentence as spaCy parses it: runs of more than eight marks as spaces."""
+    return _MARK_RUN.sub(lambda m: " " * len(m.group()), sentence)
+
 
 class _NameState(_QuoteState):
     """The names of one article and the speakers its cues name."""
@@ -55,7 +65,7 @@ class _NameState(_QuoteState):
         """The parse of sentence i, parsing it now if the first pass skipped it."""
         if i not in self.docs:
             s = self.sentences[i]
-            doc = self.nlp(self.shadow[s.char_start : s.char_end])
+            doc = self.nlp(_for_parser(self.shadow[s.char_start : s.char_end]))
             ner = getattr(self, "ner", None)
             if ner is not None:
                 _name_entities(ner, [doc])
