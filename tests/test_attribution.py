@@ -370,3 +370,8 @@ def test_a_run_of_marks_is_parsed_in_linear_time(attributor: Attributor) -> None
     assert [(s["text"][:8], s["speaker"]) for s in result["sentences"]] == [("He said ", None), ("Smith sa", "Smith")]
     for s in result["sentences"]:
         assert text[s["start"] : s["end"]] == s["text"]
+
+
+def test_a_zero_width_character_is_no_part_of_a_speaker_or_a_cue(attributor: Attributor) -> None:
+    for raw in ("Smith\u200b said it works.", "Smith said\u200b it works.", "Smith sa\u00adid it works."):
+        assert [s["speaker"] for s in attribute_text(normalise(raw), attributor=attributor)["sentences"]] == ["Smith"]

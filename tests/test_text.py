@@ -165,3 +165,8 @@ def test_a_byline_on_the_last_line_does_not_make_the_article_captions():
 
 def test_blocks_are_counted_without_splitting():
     assert text.count_blocks("One.\n\nTwo.\n\n\n  \n\nThree.") == 3 and text.count_blocks("") == 0
+
+
+def test_normalise_drops_zero_width_characters_and_soft_hyphens():
+    assert text.normalise("Smith\u200b said\u2060 it wo\u00adrks.\u200c\u200d") == "Smith said it works."
+    assert text.normalise("Pe\u200b\u0301rez") == "Pérez"  # composed once the space is gone
