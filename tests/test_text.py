@@ -168,5 +168,9 @@ def test_blocks_are_counted_without_splitting():
 
 
 def test_normalise_drops_zero_width_characters_and_soft_hyphens():
-    assert text.normalise("Smith\u200b said\u2060 it wo\u00adrks.\u200c\u200d") == "Smith said it works."
+    assert text.normalise("Smith\u200b said\u2060 it wo\u00adrks.") == "Smith said it works."
+    # the joiners stay: an emoji sequence, a Persian word
+    assert text.normalise("\U0001f469\u200d\U0001f52c \u0645\u06cc\u200c\u0631\u0648\u0645") == (
+        "\U0001f469\u200d\U0001f52c \u0645\u06cc\u200c\u0631\u0648\u0645"
+    )
     assert text.normalise("Pe\u200b\u0301rez") == "Pérez"  # composed once the space is gone

@@ -21,14 +21,15 @@ _BLOCK_BREAK = re.compile(r"\n[ \t]*\n+")
 _HEADING_MAX_CHARS = 60
 
 
-# Invisible characters: zero-width space, non-joiner and joiner, word joiner, soft hyphen. Left in,
-# they end up in a speaker's name ("Smith\u200b") or hide a cue ("said\u200b").
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u00ad"))
+# Invisible characters: zero-width space, word joiner, soft hyphen. Left in, they end up in a
+# speaker's name ("Smith\u200b") or hide a cue ("said\u200b"). Not the zero-width (non-)joiners:
+# they make emoji sequences and spell Persian and Indic words.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad"))
 
 
 def normalise(text: str) -> str:
     """The form an article's text is stored in: NFC, Unix newlines, no trailing spaces, no
-    zero-width characters or soft hyphens."""
+    zero-width spaces, word joiners or soft hyphens."""
     text = unicodedata.normalize("NFC", text.translate(_INVISIBLE)).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\ufeff", "")
     lines = [line.rstrip() for line in text.split("\n")]
