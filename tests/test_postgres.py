@@ -207,8 +207,9 @@ def test_migrate_names_a_bad_target_in_one_line(tmp_path: Path, target: str, mes
 
 # -- processes racing on one database ------------------------------------------------------------
 def _wait_for_lock_waiters(c: Connection, relation: str, n: int, jobs=()) -> None:
-    """Block until `n` other sessions wait for a lock on `relation` (or an advisory lock, for
-    relation "advisory"): both racers are then past their reads and queued on their writes. A
+    """Block until `n` other sessions wait for a lock on `relation` or for the passages' advisory
+    lock (every article write takes it first, `store._take_change_log_lock`; pass "advisory" to
+    wait for that alone): the racers are then past their reads and queued on their writes. A
     condition observed in pg_locks, not a guess at timing. A racer that finished instead (it
     failed, or never reached the write) ends the wait with its outcome."""
     deadline = time.monotonic() + LOCK_WAIT_S
@@ -219,7 +220,7 @@ def _wait_for_lock_waiters(c: Connection, relation: str, n: int, jobs=()) -> Non
         waiting = c.execute(
             text(
                 "SELECT count(*) FROM pg_locks WHERE NOT granted AND (relation = to_regclass(:r) "
-                "OR locktype = 'transactionid' OR (locktype = 'advisory' AND :r = 'advisory'))"
+                "OR locktype = 'transactionid' OR locktype = 'advisory')"
             ),
             {"r": relation},
         ).scalar()
