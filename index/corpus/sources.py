@@ -410,18 +410,10 @@ def _host_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
         return "no host in URL"  # httpx reads "http://" as the relative URL "/"
     if url.scheme not in ("http", "https"):
         return f"refused {url}: only http(s) URLs are fetched"
-    host = url.host
-    if options.allow_private or host in options.private_hosts:
-        return None
     try:
-        addresses = _resolve(host, url.port or (443 if url.scheme == "https" else 80))
+        return _private_address_refusal(url, options)
     except (socket.gaierror, UnicodeError) as exc:
-        return f"cannot resolve host {host} ({getattr(exc, 'strerror', None) or exc})"
-    for ip in addresses:
-        kind = address_refusal(ip)
-        if kind:
-            return _refusal_message(url, host, ip, kind)
-    return None
+        return f"cannot resolve host {url.host} ({getattr(exc, 'strerror', None) or exc})"
 
 
 def address_refusal_ahead(url: str, options: SourceOptions) -> str | None:
@@ -431,19 +423,23 @@ def address_refusal_ahead(url: str, options: SourceOptions) -> str | None:
     where the name does not resolve now (a poll says so then: DNS may be back by then)."""
     try:
         parsed = httpx.URL(url)
-        host = parsed.host
-    except (httpx.InvalidURL, UnicodeError):
+        if not parsed.host:
+            return None
+        return _private_address_refusal(parsed, options)
+    except (httpx.InvalidURL, OSError, UnicodeError):  # socket.gaierror is an OSError
         return None
-    if not host or options.allow_private or host in options.private_hosts:
+
+
+def _private_address_refusal(url: httpx.URL, options: SourceOptions) -> str | None:
+    """Why `url`'s host may not be fetched from: an address of its name is not global (and the
+    settings do not allow it). Raises what resolving the name raises."""
+    host = url.host
+    if options.allow_private or host in options.private_hosts:
         return None
-    try:
-        addresses = _resolve(host, parsed.port or (443 if parsed.scheme == "https" else 80))
-    except (OSError, UnicodeError):  # socket.gaierror is an OSError
-        return None
-    for ip in addresses:
+    for ip in _resolve(host, url.port or (443 if url.scheme == "https" else 80)):
         kind = address_refusal(ip)
         if kind:
-            return _refusal_message(parsed, host, ip, kind)
+            return _refusal_message(url, host, ip, kind)
     return None
 
 
