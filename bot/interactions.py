@@ -205,6 +205,16 @@ class Refused(app_commands.CheckFailure):
     """A command's check said no; the message is the private refusal (ClaimBot's error handler sends it)."""
 
 
+class CheckErrored(app_commands.AppCommandError):
+    """A command's check could not decide (the database did not answer). discord.py hands only an
+    `AppCommandError` raised in a check to the error handler: anything else ended the command's task
+    unanswered, its "thinking" message up until the token expired. `original` is what failed."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
 async def defer_privately(interaction: discord.Interaction[Any]) -> None:
     """Acknowledge with a private "thinking" message unless already acknowledged."""
     if not interaction.response.is_done():
@@ -220,7 +230,10 @@ def moderator_only() -> Callable[[T], T]:
 
     async def predicate(interaction: Interaction) -> bool:
         await defer_privately(interaction)
-        refusal = await _moderator_refusal(interaction)
+        try:
+            refusal = await _moderator_refusal(interaction)
+        except Exception as exc:  # noqa: BLE001 - told to the user by ClaimTree.on_error, and logged
+            raise CheckErrored(exc) from exc
         if refusal is not None:
             raise Refused(refusal)
         return True

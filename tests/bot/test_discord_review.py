@@ -633,3 +633,22 @@ async def test_dismiss_form_submitted_by_a_non_moderator_is_refused(harness):
     await settle()
     _assert_flag_untouched(harness, guild, flag_id, reqs)
     assert not harness.fake.find(lambda r: r.path == "/users/@me/channels")
+
+
+async def test_a_moderator_check_whose_database_read_fails_is_answered_not_left_thinking(harness, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    bot = await harness.bot()
+    guild = Guild()
+    await setup_guild(harness, bot, guild)
+
+    def unreachable(guild_id: int):
+        raise OperationalError("SELECT guild_configs", {}, ConnectionRefusedError("connection refused"))
+
+    # A moderator by the role alone: the check has to read the server's settings.
+    monkeypatch.setattr(harness.services.review, "guild_config", unreachable)
+    p = slash(guild, Member(roles=[guild.mod_role_id]), "review")
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
+    answer = followups(reqs)[0].json
+    assert answer["flags"] & 64 and "Sorry, that failed: OperationalError" in answer["content"]
