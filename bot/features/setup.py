@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from claimbot.bot.embeds import cut, md
 from claimbot.bot.interactions import (
     NO_MENTIONS,
     Interaction,
@@ -163,7 +164,10 @@ def settings_text(config: GuildConfig) -> str:
 
 
 def help_text(summary: CorpusSummary) -> str:
-    held = coverage(summary).removeprefix("Nothing in the corpus is about this claim. ")
+    # Outlet names are the pages' own (og:site_name): shown as written, never as links or formatting,
+    # and cut so that five names that escaping doubles still fit the message's 2000 characters.
+    shown = summary.model_copy(update={"outlets": [md(cut(o, 80)) for o in summary.outlets]})
+    held = coverage(shown).removeprefix("Nothing in the corpus is about this claim. ")
     return (
         "**claimbot** answers a claim with the passages of indexed news articles that bear on it, each "
         "with who says so.\n"

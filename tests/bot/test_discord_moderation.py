@@ -151,6 +151,22 @@ async def test_help_explains_the_answer_and_what_the_corpus_holds(harness):
         assert words in text, words
 
 
+async def test_help_shows_outlet_names_verbatim_not_as_links_or_formatting(harness, monkeypatch):
+    from claimbot.index.records import CorpusSummary
+
+    # Outlet names come from the pages ingested (og:site_name): anyone's text.
+    # Up to 120 characters each (records.FIELD_MAX_CHARS), which escaping can double.
+    link, bold = "[Verify your account](https://evil.example/login) ", "**Herald** "
+    outlets = [link + "_" * 69, bold + "*" * 109, *(c * 120 for c in "_*~")]
+    summary = CorpusSummary(articles=5, passages=9, sources=5, outlet_count=5, outlets=outlets)
+    monkeypatch.setattr(harness.services.index, "summary", lambda: summary)
+    bot = await harness.bot()
+    text = followups(await _run(harness, bot, slash(Guild(), Member(), "help")))[0].json["content"]
+    assert "from 5 outlets (\\[Verify your account](https://evil.example/login)" in text
+    assert ", \\*\\*Herald\\*\\*" in text
+    assert len(text) <= 2000  # (the fake refuses a longer message too)
+
+
 async def test_review_lists_open_mine_and_decided_flags_in_pages(harness):
     bot = await harness.bot()
     guild = Guild()
