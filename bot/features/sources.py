@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -11,11 +12,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from claimbot.bot.embeds import sources_embed
-from claimbot.bot.interactions import Interaction, reply_private, services
+from claimbot.bot.interactions import Interaction, refuse, reply_private, services
 from claimbot.index.review import SourcesPage
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
+
+log = logging.getLogger("claimbot.discord")
 
 
 class OwnerPager(discord.ui.View):
@@ -44,10 +47,20 @@ class OwnerPager(discord.ui.View):
         return True
 
     async def _turn(self, interaction: Interaction, page: int) -> None:
+        # Acknowledged before the page is read, as /sources is: Discord drops a click that is not
+        # acknowledged within 3 s, and a busy database can take that long.
+        await interaction.response.defer()
         result = await asyncio.to_thread(self.fetch, page)
         self.page, self.pages = result.page, result.pages
         self._sync()
-        await interaction.response.edit_message(embed=self.render(result), view=self)
+        await interaction.edit_original_response(embed=self.render(result), view=self)
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        """A failed page turn is answered privately (as `guarded` answers), not "This interaction failed"."""
+        log.error("turning a /sources page failed", exc_info=error)
+        await refuse(interaction, f"Sorry, that failed: {type(error).__name__}. Please try again later.")
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: Interaction, button: discord.ui.Button[OwnerPager]) -> None:

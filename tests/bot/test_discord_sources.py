@@ -5,6 +5,8 @@ Driven through the real discord.py stack against the local fake Discord (tests/b
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.bot.harness import (
@@ -22,6 +24,12 @@ from tests.fake_discord import (
 
 # Every test here runs the bot on an index built with attribution (spaCy) and the stance model.
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
+
+
+async def _turn(harness, bot, turn: dict) -> dict:
+    """A page turn by the invoker: acknowledged first, then the pager's message edited; the edit."""
+    assert callback(await harness.run(bot, turn)) == {"type": 6}
+    return (await harness.fake.wait_for(harness.edit_of(turn))).json
 
 
 async def test_sources_lists_articles(harness):
@@ -50,9 +58,8 @@ async def test_sources_pager_turns_pages_for_the_invoker_only(harness, monkeypat
     nxt = custom_ids(msg)[1]
     reqs = await harness.run(bot, click(guild, Member(), msg, nxt))
     assert "Only the person who ran" in callback(reqs)["data"]["content"]
-    reqs = await harness.run(bot, click(guild, user, msg, nxt))
-    cb = callback(reqs)
-    assert cb["type"] == 7 and "Article 1" in cb["data"]["embeds"][0]["description"]
+    shown = await _turn(harness, bot, click(guild, user, msg, nxt))
+    assert "Article 1" in shown["embeds"][0]["description"]
 
 
 async def test_sources_pager_previous_goes_back_for_the_invoker_only(harness, monkeypatch):
@@ -75,9 +82,8 @@ async def test_sources_pager_previous_goes_back_for_the_invoker_only(harness, mo
     first = followups(reqs)[0].json["embeds"][0]
     previous, nxt = custom_ids(msg)
     assert button_of(msg, previous)["disabled"] is True and "Article 0" in first["description"]
-    reqs = await harness.run(bot, click(guild, user, msg, nxt))
-    cb = callback(reqs)
-    assert cb["type"] == 7 and "Article 1" in cb["data"]["embeds"][0]["description"]
+    shown = await _turn(harness, bot, click(guild, user, msg, nxt))
+    assert "Article 1" in shown["embeds"][0]["description"]
     msg = harness.fake.messages[int(msg["id"])]
     assert not button_of(msg, previous).get("disabled")
     # a stranger pressing Previous is refused privately and the page does not change
@@ -90,8 +96,53 @@ async def test_sources_pager_previous_goes_back_for_the_invoker_only(harness, mo
     )
     assert "Article 1" in harness.fake.messages[int(msg["id"])]["embeds"][0]["description"]
     # the invoker goes back to the first page
-    reqs = await harness.run(bot, click(guild, user, msg, previous))
-    back = callback(reqs)
-    assert back["type"] == 7 and back["data"]["embeds"][0] == first
-    assert button_of(back["data"], previous)["disabled"] is True and not button_of(back["data"], nxt).get("disabled")
+    back = await _turn(harness, bot, click(guild, user, msg, previous))
+    assert back["embeds"][0] == first
+    assert button_of(back, previous)["disabled"] is True and not button_of(back, nxt).get("disabled")
     assert asked == [0, 1, 0]
+
+
+def _two_pages(monkeypatch, harness, turn_page):
+    """/sources with two pages; turning to page 1 calls `turn_page` (in the database's thread)."""
+    from claimbot.index.review import SourceEntry, SourcesPage
+
+    pages = [SourcesPage([SourceEntry(i, f"Article {i}", "Herald", None, "2018-01-15", 3)], i, 2, 2) for i in range(2)]
+
+    def sources(q, page=0, per_page=10, collections=None):
+        if page:
+            turn_page()
+        return pages[max(0, min(page, 1))]
+
+    monkeypatch.setattr(harness.services.review, "sources", sources)
+
+
+async def test_sources_pager_acknowledges_a_turn_before_reading_the_page(harness, monkeypatch):
+    gate = threading.Event()
+    _two_pages(monkeypatch, harness, lambda: gate.wait(10))
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    p = slash(guild, user, "sources")
+    msg = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].response
+    turn = click(guild, user, msg, custom_ids(msg)[1])
+    assert callback(await harness.run(bot, turn)) == {"type": 6}  # while the read waits
+    gate.set()
+    edit = await harness.fake.wait_for(harness.edit_of(turn))
+    assert "Article 1" in edit.json["embeds"][0]["description"]
+
+
+async def test_sources_pager_whose_read_fails_says_so_privately(harness, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def unreachable():
+        raise OperationalError("SELECT articles", {}, ConnectionRefusedError("connection refused"))
+
+    _two_pages(monkeypatch, harness, unreachable)
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    p = slash(guild, user, "sources")
+    msg = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].response
+    turn = click(guild, user, msg, custom_ids(msg)[1])
+    reqs = await harness.run(bot, turn, until=harness.followup_of(turn))
+    said = followups(reqs)[0].json
+    assert said["flags"] & 64 and "Sorry, that failed: OperationalError" in said["content"]
+    assert "Article 0" in harness.fake.messages[int(msg["id"])]["embeds"][0]["description"]
