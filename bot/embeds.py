@@ -298,7 +298,8 @@ def card_embed(flag: FlagView) -> discord.Embed:
     colour = discord.Colour.gold() if flag.is_open else discord.Colour.dark_grey()
     reports = "report" if flag.count == 1 else "reports"
     embed = discord.Embed(title=cut(f"Flag #{flag.id} · {flag.count} {reports} · {a.claim}", TITLE_MAX), colour=colour)
-    shown = a.result.verdict or "not determined (passages only)"
+    # In the answer's words: "no coverage" is stored as "unverified", and reads differently.
+    shown = verdict_words(a.result) or "not determined (passages only)"
     lines = [f"**Claim:** {md(cut(a.claim, 500))}", f"**Verdict shown:** {md(shown)}"]
     if a.result.verdict and a.result.reason:
         lines.append(f"**Reason shown:** {md(cut(a.result.reason, 400))}")

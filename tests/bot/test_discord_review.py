@@ -652,3 +652,25 @@ async def test_a_moderator_check_whose_database_read_fails_is_answered_not_left_
     assert callback(reqs) == {"type": 5, "data": {"flags": 64}}
     answer = followups(reqs)[0].json
     assert answer["flags"] & 64 and "Sorry, that failed: OperationalError" in answer["content"]
+
+
+async def test_the_card_shows_the_verdict_as_the_answer_worded_it(harness, monkeypatch):
+    from claimbot.index.records import CheckResult, CorpusSummary, Coverage
+
+    result = CheckResult(
+        claim="Bananas are blue",
+        verdict="unverified",
+        passages=[],
+        coverage=Coverage.NO_COVERAGE,
+        corpus=CorpusSummary(articles=1, passages=44),
+    )
+    monkeypatch.setattr(harness.services.index, "check", lambda claim, top=5, collection=None: result)
+    bot = await harness.bot()
+    guild = Guild()
+    await setup_guild(harness, bot, guild)
+    _, reqs = await ask(harness, bot, guild, Member(), "Bananas are blue")
+    answer = followups(reqs)[0]
+    assert "**Verdict:** no coverage" in answer.json["embeds"][0]["description"]
+    await flag_answer(harness, bot, guild, Member(), answer.response, "There is an article about it")
+    card = card_post(harness, guild)[-1].json["embeds"][0]
+    assert "**Verdict shown:** no coverage" in card["description"]
