@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
 
 log = logging.getLogger("claimbot.discord")
+# Idle time after which a pager stops answering (and its buttons are taken off): shorter than the
+# 15 minutes an interaction's token lives, so the last one can still edit the message.
+PAGER_TIMEOUT_S = 600
 
 
 class OwnerPager(discord.ui.View):
@@ -26,15 +29,25 @@ class OwnerPager(discord.ui.View):
 
     def __init__(
         self,
-        owner_id: int,
+        shown_by: discord.Interaction[Any],
         fetch: Callable[[int], SourcesPage],
         render: Callable[[SourcesPage], discord.Embed],
         page: int,
         pages: int,
     ) -> None:
-        super().__init__(timeout=600)
-        self.owner_id, self.fetch, self.render, self.page, self.pages = owner_id, fetch, render, page, pages
+        super().__init__(timeout=PAGER_TIMEOUT_S)
+        self.owner_id, self.fetch, self.render, self.page, self.pages = shown_by.user.id, fetch, render, page, pages
+        # The interaction that last showed the pager: its token edits the message at the timeout.
+        self.shown_by = shown_by
         self._sync()
+
+    async def on_timeout(self) -> None:
+        """discord.py forgets the pager now: without its buttons taken off, a click on one would get
+        "This interaction failed"."""
+        try:
+            await self.shown_by.edit_original_response(view=None)
+        except discord.HTTPException:
+            log.info("could not take the buttons off the /sources pager of %s", self.shown_by.id)
 
     def _sync(self) -> None:
         self.previous.disabled = self.page <= 0
@@ -50,6 +63,7 @@ class OwnerPager(discord.ui.View):
         # Acknowledged before the page is read, as /sources is: Discord drops a click that is not
         # acknowledged within 3 s, and a busy database can take that long.
         await interaction.response.defer()
+        self.shown_by = interaction
         result = await asyncio.to_thread(self.fetch, page)
         self.page, self.pages = result.page, result.pages
         self._sync()
@@ -90,7 +104,7 @@ class SourcesCommands(commands.Cog):
             return sources_embed(p, query)
 
         page = await asyncio.to_thread(fetch, 0)
-        view = OwnerPager(interaction.user.id, fetch, render, page.page, page.pages)
+        view = OwnerPager(interaction, fetch, render, page.page, page.pages)
         await interaction.followup.send(
             embed=render(page), view=view if page.pages > 1 else discord.utils.MISSING, ephemeral=True
         )

@@ -146,3 +146,18 @@ async def test_sources_pager_whose_read_fails_says_so_privately(harness, monkeyp
     said = followups(reqs)[0].json
     assert said["flags"] & 64 and "Sorry, that failed: OperationalError" in said["content"]
     assert "Article 0" in harness.fake.messages[int(msg["id"])]["embeds"][0]["description"]
+
+
+async def test_sources_pager_takes_its_buttons_off_when_they_stop_answering(harness, monkeypatch):
+    from claimbot.bot.features import sources as sources_feature
+
+    # Past the pager's timeout discord.py forgets it: a click would get "This interaction failed".
+    monkeypatch.setattr(sources_feature, "PAGER_TIMEOUT_S", 0.01)
+    _two_pages(monkeypatch, harness, lambda: None)
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    p = slash(guild, user, "sources")
+    msg = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].response
+    assert len(custom_ids(msg)) == 2
+    gone = await harness.fake.wait_for(harness.edit_of(p))
+    assert gone.json["components"] == []
