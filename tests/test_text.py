@@ -174,3 +174,33 @@ def test_normalise_drops_zero_width_characters_and_soft_hyphens():
         "\U0001f469\u200d\U0001f52c \u0645\u06cc\u200c\u0631\u0648\u0645"
     )
     assert text.normalise("Pe\u200b\u0301rez") == "Pérez"  # composed once the space is gone
+
+
+def test_sentences_end_at_the_full_stops_of_other_scripts():
+    """A Chinese, Japanese, Hindi or Urdu article was one sentence per paragraph, a caption (its
+    full stop was not closing punctuation), and refused as "no extractable text"."""
+    cases = {
+        "上海地铁十八号线周六正式开通运营。他说：“我们不会投降。”警方随后发动了袭击！": [
+            "上海地铁十八号线周六正式开通运营。",
+            "他说：“我们不会投降。”",
+            "警方随后发动了袭击！",
+        ],
+        "都心で十センチの積雪を観測した。「外出は控えてください」と担当者は述べた。": [
+            "都心で十センチの積雪を観測した。",
+            "「外出は控えてください」と担当者は述べた。",
+        ],
+        "प्रधानमंत्री ने नई योजना की घोषणा की। विपक्ष ने इसकी आलोचना की।": [
+            "प्रधानमंत्री ने नई योजना की घोषणा की।",
+            "विपक्ष ने इसकी आलोचना की।",
+        ],
+        "وزیر اعظم نے اعلان کیا۔ انہوں نے کہا کہ یہ اسکیم ہے۔": [
+            "وزیر اعظم نے اعلان کیا۔",
+            "انہوں نے کہا کہ یہ اسکیم ہے۔",
+        ],
+        "هل سيفتح الجسر غدا؟ قال الوزير نعم.": ["هل سيفتح الجسر غدا؟", "قال الوزير نعم."],
+    }
+    for body, expected in cases.items():
+        sentences = text.split_sentences(body)
+        assert [s.text for s in sentences] == expected
+        assert {s.kind for s in sentences} == {"text"}
+        assert all(body[s.char_start : s.char_end] == s.text for s in sentences)

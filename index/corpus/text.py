@@ -16,7 +16,12 @@ import syntok.segmenter as syntok
 
 from claimbot.index.records import PassageDraft, PassageKind, Sentence
 
-_TERMINAL = tuple('.!?…:;"”’»')
+# Full stops of other scripts too: the ideographic (and half-width) one and the full-width "！？"
+# of Chinese and Japanese, the corner quotes that close a Japanese quotation, the Devanagari danda,
+# the Urdu full stop and the Arabic question mark. Without them every sentence of a Chinese, Japanese,
+# Hindi or Urdu article was a caption, and the article "no extractable text".
+_SCRIPT_STOPS = "。｡！？।॥۔؟"
+_TERMINAL = tuple('.!?…:;"”’»」』' + _SCRIPT_STOPS)
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n+")
 _HEADING_MAX_CHARS = 60
 
@@ -205,13 +210,28 @@ def _merge_after_titles(paragraph: str, spans: list[tuple[int, int]]) -> list[tu
     return merged
 
 
+# syntok splits at Latin punctuation only: a sentence ends after one of `_SCRIPT_STOPS` too, with
+# the quotes and brackets that close around it ("“我们不会投降。”警方…" ends after the ”).
+_SCRIPT_SENTENCE_END = re.compile(f"[{_SCRIPT_STOPS}]+[」』”’\"')）]*")
+
+
 def _syntok_spans(paragraph: str) -> Iterator[tuple[int, int]]:
     for para in syntok.analyze(paragraph):
         for sentence in para:
             if not sentence:
                 continue
             first, last = sentence[0], sentence[-1]
-            yield first.offset, last.offset + len(last.value)
+            yield from _split_at_script_stops(paragraph, first.offset, last.offset + len(last.value))
+
+
+def _split_at_script_stops(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for match in _SCRIPT_SENTENCE_END.finditer(text, start, end):
+        following = _NON_SPACE.search(text, match.end(), end)
+        if following is None:
+            break  # the sentence's own last mark
+        yield start, match.end()
+        start = following.start()
+    yield start, end
 
 
 class SpeakerFacts(Protocol):
