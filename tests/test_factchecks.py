@@ -168,6 +168,25 @@ def test_languages_are_told_apart():
 @pytest.mark.parametrize(
     ("claim", "language"),
     [
+        # emoji, marks, links, handles and hashtags are no words: still two, too short to tell
+        # (they made "Pérez escaped 🔥🔥" Spanish and "Pérez dead 😢 #RIP" Italian)
+        ("Pérez escaped 🔥🔥", None),
+        ("Pérez escaped!!! 😡😡 -", None),
+        ("Pérez dead 😢 #RIP", None),
+        ("Pérez surrendered https://t.co/x @CNN", None),
+        # and they do not hide the language of a claim long enough to tell
+        ("Pérez fue asesinado 🔥🔥🔥 https://t.co/abc", "es"),
+        ("@CNN #Venezuela Pérez fue asesinado", "es"),
+        ("BREAKING: Pérez was killed!!! 😡😡 #venezuela", "en"),
+    ],
+)
+def test_what_is_not_a_word_does_not_count_as_one(claim, language):
+    assert detect_language(claim) == language
+
+
+@pytest.mark.parametrize(
+    ("claim", "language"),
+    [
         # one "word" by its spaces: never enough words to be sure of
         ("委内瑞拉警方说反叛警察奥斯卡·佩雷斯被打死了", "zh"),
         ("ペレスは殺された", "ja"),
