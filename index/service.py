@@ -47,6 +47,7 @@ from claimbot.index.evaluation import (
     format_stance_report,
 )
 from claimbot.index.factchecks import (
+    PASSAGE_MIN_SCORE,
     FactCheckReader,
     FactCheckService,
     MultilingualEncoder,
@@ -861,13 +862,18 @@ class ClaimIndex:
                 language=language,
                 judged=False,
             )
-        self._label_stances(claim, results)
+        unread = self._label_stances(claim, results)
         verdict, reason = decide(results, claim)
+        shown = side_first(results)[:top]
+        # dict.fromkeys: each language once, in the order the passages are shown
+        languages = list(dict.fromkeys(unread[id(p)] for p in shown if id(p) in unread))
+        if languages:
+            reason += f" Passages in {_names(languages)} are shown but not judged: claimbot's stance model reads English only."
         return CheckResult(
             claim=claim,
             verdict=verdict,
             reason=with_fact_checks(reason, fact_checks),
-            passages=side_first(results)[:top],
+            passages=shown,
             coverage=Coverage.UNCLEAR if verdict == "unverified" else Coverage.DECIDED,
             corpus=corpus,
             fact_checks=fact_checks,
@@ -987,7 +993,21 @@ class ClaimIndex:
         present, vectors = self.store.exact_vectors(np.asarray(passage_ids, dtype=np.int64), self.embedder.dim)
         return present, np.asarray(vectors @ query, dtype=np.float32)
 
-    def _label_stances(self, claim: str, passages: list[PassageResult]) -> None:
+    def _label_stances(self, claim: str, passages: list[PassageResult]) -> dict[int, str]:
+        """Label the passages the stance model can read; the language of each it cannot, by `id()`.
+
+        The model reads English only: against "Pérez was killed" it gave "“Pérez fue abatido…”, dijo
+        Reverol" a confident `refutes`, and the claim a verdict of refuted. A passage in another
+        language stays without a stance, shown as related, as every passage of a Spanish claim is."""
+        unread: dict[int, str] = {}
+        read: list[PassageResult] = []
+        for p in passages:
+            language = detect_language(p.text, PASSAGE_MIN_SCORE)
+            if language is not None and not stance_reads(language):
+                unread[id(p)] = language
+            else:
+                read.append(p)
+        passages = read
         options = score_views(self.stance, [(claim, p.text, p.speaker) for p in passages], shared_clause_splitter())
         # Only a passage attributed to someone can be someone else's words (the speaker guard).
         named = self.settings.attribution and any(p.speaker for p in passages)
@@ -1002,6 +1022,7 @@ class ClaimIndex:
             passage.stance = _STANCES[chosen.label]
             passage.probs = StanceProbs(**chosen.probs)
             passage.confident = chosen.confident
+        return unread
 
     def reindex(self, *, reembed: bool = False, on_progress: Callable[[int, int], None] | None = None) -> IndexStats:
         """Rebuild the vector index from the database (re-embedding every passage if asked)."""
@@ -1069,6 +1090,12 @@ def _passage_key(p: StoredPassage) -> str:
 def _fact_check_key(f: FactCheck) -> str:
     where = f.url or f"article {f.article_id}"
     return "fact_check:" + hashlib.sha256(f"{where}\n{f.claim_reviewed}\n{f.rating}".encode()).hexdigest()[:40]
+
+
+def _names(languages: list[str]) -> str:
+    """ "Spanish", "Spanish and French", "Spanish, French and Italian"."""
+    names = [language_name(code) for code in languages]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:

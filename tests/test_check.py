@@ -375,3 +375,37 @@ def test_an_article_in_two_collections_is_one_source_not_two(claim_index, tmp_pa
     # each collection alone still finds its own copy
     mine = claim_index.check(claim, collection="mine")
     assert mine.reason is not None and mine.reason.startswith("1 passage supports it")
+
+
+def test_passages_in_another_language_are_shown_but_not_judged(claim_index, tmp_path):
+    """The stance model reads English only: against "Pérez was killed" it gave the Spanish report
+    that he was shot down a confident `refutes`, and the English claim a verdict of refuted."""
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
+
+    spanish = tmp_path / "junquito.txt"
+    spanish.write_text(
+        "Muere el piloto rebelde Óscar Pérez en El Junquito\n"
+        "El piloto Óscar Pérez murió el lunes durante un operativo policial en El Junquito. "
+        "“Pérez fue abatido junto a otros seis rebeldes”, dijo Néstor Reverol en una rueda de prensa. "
+        "Testigos afirmaron que Pérez había ofrecido rendirse antes del ataque.\n",
+        encoding="utf-8",
+    )
+    english = tmp_path / "raid.txt"
+    english.write_text(
+        "Venezuelan rebel pilot killed in police raid\n"
+        "Venezuelan rebel pilot Oscar Perez was killed on Monday in a police raid near Caracas. "
+        "The government said Perez had refused to surrender.\n",
+        encoding="utf-8",
+    )
+    assert claim_index.ingest(read_inputs([str(spanish), str(english)], SourceOptions())).added == 2
+    result = claim_index.check("Pérez was killed", top=5)
+    assert result.language == "en" and result.judged and result.verdict is not None
+    by_text = {p.text: p for p in result.passages}
+    reverol = next(p for t, p in by_text.items() if t.startswith("“Pérez fue abatido"))
+    assert reverol.stance is None and reverol.probs is None and not reverol.confident
+    assert all(p.stance is None for t, p in by_text.items() if "Pérez" in t and "Perez" not in t)
+    assert any(p.stance is not None for t, p in by_text.items() if "Perez" in t), "English passages are judged"
+    assert result.reason is not None
+    assert result.reason.endswith(
+        "Passages in Spanish are shown but not judged: claimbot's stance model reads English only."
+    )

@@ -6,13 +6,20 @@ The public door of the subpackage: other parts of claimbot import these names fr
 """
 
 from claimbot.index.factchecks.encoder import MultilingualEncoder
-from claimbot.index.factchecks.language import detect_language, language_name, same_language, stance_reads
+from claimbot.index.factchecks.language import (
+    PASSAGE_MIN_SCORE,
+    detect_language,
+    language_name,
+    same_language,
+    stance_reads,
+)
 from claimbot.index.factchecks.markup import claim_reviews, normalise_rating
 from claimbot.index.factchecks.match import disagreement
 from claimbot.index.factchecks.reader import FactCheckReader, packaged_reader_dir, reader_config
 from claimbot.index.factchecks.service import FactCheckService, with_fact_checks
 
 __all__ = [
+    "PASSAGE_MIN_SCORE",
     "FactCheckReader",
     "FactCheckService",
     "MultilingualEncoder",
