@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
 from claimbot.index.corpus import SourceOptions, read_inputs
-from claimbot.index.factchecks import claim_reviews, detect_language, disagreement, normalise_rating
+from claimbot.index.factchecks import claim_reviews, detect_language, disagreement, language_name, normalise_rating
 from claimbot.index.records import FactCheckRating
 from tests.hash_embedder import HashEmbedder
 
@@ -163,6 +163,18 @@ def test_languages_are_told_apart():
     assert detect_language("Nobody was killed in the assault") == "en"
     # Two words and a Spanish name: the detector guesses Spanish at 0.53; the claim stays English.
     assert detect_language("Pérez escaped") is None
+
+
+def test_every_language_the_detector_tells_is_named_in_words():
+    # "claims in he are matched with passages…": 16 names were known, the detector tells 176 languages
+    assert [language_name(code) for code in ("es", "he", "el", "vi", "yue")] == [
+        "Spanish",
+        "Hebrew",
+        "Greek",
+        "Vietnamese",
+        "Cantonese",
+    ]
+    assert language_name("bxr") == "the language coded 'bxr'" and language_name(None) == "an unknown language"
 
 
 @pytest.mark.parametrize(

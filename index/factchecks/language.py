@@ -7,10 +7,13 @@ measured beside it in docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import threading
 from typing import Any
+
+from babel import Locale
 
 ENGLISH = "en"
 # Under MIN_WORDS words or this score the detector is guessing: it gave "Pérez escaped" Spanish at
@@ -87,26 +90,15 @@ def stance_reads(language: str | None) -> bool:
     return language in (None, ENGLISH)
 
 
-_NAMES = {
-    "es": "Spanish",
-    "pt": "Portuguese",
-    "fr": "French",
-    "de": "German",
-    "it": "Italian",
-    "nl": "Dutch",
-    "ru": "Russian",
-    "ar": "Arabic",
-    "zh": "Chinese",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "tr": "Turkish",
-    "pl": "Polish",
-    "uk": "Ukrainian",
-    "hi": "Hindi",
-    "en": "English",
-}
-
-
 def language_name(code: str | None) -> str:
-    """ "Spanish" for "es"; the code itself for a language without a name here."""
-    return _NAMES.get(code or "", code or "an unknown language")
+    """ "Spanish" for "es", in English as CLDR (Babel) names it: a table of 16 names here left the
+    detector's other codes bare ("claims in he are matched…"). A code CLDR does not name (the
+    detector's "bxr") is shown as a code."""
+    if not code:
+        return "an unknown language"
+    return _english_names().get(code) or f"the language coded {code!r}"
+
+
+@functools.cache
+def _english_names() -> dict[str, str]:
+    return dict(Locale("en").languages)
