@@ -375,3 +375,10 @@ def test_a_run_of_marks_is_parsed_in_linear_time(attributor: Attributor) -> None
 def test_a_zero_width_character_is_no_part_of_a_speaker_or_a_cue(attributor: Attributor) -> None:
     for raw in ("Smith\u200b said it works.", "Smith said\u200b it works.", "Smith sa\u00adid it works."):
         assert [s["speaker"] for s in attribute_text(normalise(raw), attributor=attributor)["sentences"]] == ["Smith"]
+
+
+def test_a_directional_mark_is_no_part_of_a_speaker(attributor: Attributor) -> None:
+    # Copied from a right-to-left page: "\u200fAhmed Ali said" gave "Ali", an embedded name none.
+    raw = "The bridge is open, \u200fAhmed Ali said on Monday. It cost 5 million, \u202bAhmed Ali\u202c told reporters."
+    sentences = attribute_text(normalise(raw), attributor=attributor)["sentences"]
+    assert [s["speaker"] for s in sentences] == ["Ahmed Ali", "Ahmed Ali"]

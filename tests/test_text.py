@@ -204,3 +204,16 @@ def test_sentences_end_at_the_full_stops_of_other_scripts():
         assert [s.text for s in sentences] == expected
         assert {s.kind for s in sentences} == {"text"}
         assert all(body[s.char_start : s.char_end] == s.text for s in sentences)
+
+
+def test_directional_marks_are_dropped_and_do_not_hold_a_sentence_open():
+    """Text copied from right-to-left pages carries RLM, LRM and embeddings: one after a full stop
+    kept the next sentence in the same passage."""
+    marked = "\u202bقال الوزير\u202c said the minister.\u200f The bridge cost 5\u200e million.\u2067 نعم\u2069"
+    body = text.normalise(marked)
+    assert body == "قال الوزير said the minister. The bridge cost 5 million. نعم"
+    assert [s.text for s in text.split_sentences(body)] == [
+        "قال الوزير said the minister.",
+        "The bridge cost 5 million.",
+        "نعم",
+    ]

@@ -29,12 +29,18 @@ _HEADING_MAX_CHARS = 60
 # Invisible characters: zero-width space, word joiner, soft hyphen. Left in, they end up in a
 # speaker's name ("Smith\u200b") or hide a cue ("said\u200b"). Not the zero-width (non-)joiners:
 # they make emoji sequences and spell Persian and Indic words.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad"))
+# Also the directional marks and embeddings of right-to-left text (Arabic letter mark, LRM, RLM,
+# LRE-RLO, LRI-PDI), which pages copied from Arabic or Hebrew sites carry: one after a full stop
+# ("minister.\u200f The bridge…") kept syntok from ending the sentence there, and one around a
+# name cut it from the speaker ("\u200fAhmed Ali said" gave "Ali"). They order the display only.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u2060\u00ad\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
 
 
 def normalise(text: str) -> str:
     """The form an article's text is stored in: NFC, Unix newlines, no trailing spaces, no
-    zero-width spaces, word joiners or soft hyphens."""
+    zero-width spaces, word joiners, soft hyphens or directional marks."""
     text = unicodedata.normalize("NFC", text.translate(_INVISIBLE)).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\ufeff", "")
     lines = [line.rstrip() for line in text.split("\n")]
