@@ -751,6 +751,12 @@ class ClaimIndex:
         CLAIMBOT_MAX_CLAIM_CHARS."""
         return validate_claim(text, self.settings.max_claim_chars)
 
+    def unread_language(self, claim: str) -> str | None:
+        """The name of the claim's language ("Spanish") where the stance model cannot read it, else
+        None: such a claim gets no verdict, and a watch on it reports matching fact-checks only."""
+        language = detect_language(claim)
+        return None if stance_reads(language) else language_name(language)
+
     def check(self, claim: str, *, top: int = 5, collection: Collections = None, stance: bool = True) -> CheckResult:
         """The passages that bear on a claim, with their stance and a verdict, and what was
         searched (`corpus`). `collection`: one collection or several (a server's own and the

@@ -35,9 +35,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("claimbot.discord")
 
 
-def watching_text(watch: WatchView) -> str:
+def watching_text(watch: WatchView, unread_language: str | None = None) -> str:
+    """What a moderator is told a watch will post. `unread_language`: the claim's language where the
+    stance model cannot read it (`ClaimIndex.unread_language`): only fact-checks are posted then."""
     claim = md(watch.claim if len(watch.claim) <= 200 else watch.claim[:199] + "…")
     until = discord.utils.format_dt(watch.expires_at, "D")
+    if unread_language is not None:
+        return (
+            f"Watching “{claim}” until {until} (watch #{watch.id}): new fact-checks that rate it are posted in the "
+            f"review channel, but no passages: the claim is in {unread_language}, and claimbot's stance model "
+            "reads English only."
+        )
     return (
         f"Watching “{claim}” until {until} (watch #{watch.id}): new reporting that supports or "
         "conflicts with it is posted in the review channel."
@@ -91,7 +99,10 @@ class WatchCommands(commands.Cog):
         note = (
             "" if config.review_channel_id else " This server has no review channel yet: set one in `/claimbot setup`."
         )
-        await interaction.followup.send(watching_text(watch) + note, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        unread = await asyncio.to_thread(svc.index.unread_language, text)
+        await interaction.followup.send(
+            watching_text(watch, unread) + note, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     @app_commands.command(name="watches", description="Moderators: the claims this server is watching")
     @app_commands.guild_only()
@@ -170,7 +181,8 @@ class WatchButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], te
         svc = services(interaction)
         flag = await asyncio.to_thread(svc.review.get_flag, guild_id_of(interaction), self.flag_id)
         watch = await record_watch(interaction, flag.answer.claim, answer_id=flag.answer.id)
-        await interaction.followup.send(watching_text(watch), ephemeral=True, allowed_mentions=NO_MENTIONS)
+        unread = await asyncio.to_thread(svc.index.unread_language, watch.claim)
+        await interaction.followup.send(watching_text(watch, unread), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 async def post_watch_updates(client: ClaimBot, updates: list[WatchUpdate]) -> int:

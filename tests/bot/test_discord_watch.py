@@ -191,3 +191,22 @@ async def test_watches_lists_and_unwatch_stops_a_watch(h, article_server):
     # No longer watched: an ingest that conflicts with the claim posts nothing.
     assert (await ingest(h, bot, guild, mod, url)).startswith("Added")
     assert updates_in(h, guild) == []
+
+
+async def test_watching_a_claim_in_another_language_says_only_fact_checks_are_posted(h):
+    # The stance model reads English only: a Spanish claim's watch never posts a passage, and the
+    # reply promised "new reporting that supports or conflicts with it".
+    bot = await h.bot()
+    guild, mod = Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    await setup_guild(h, bot, guild)
+
+    async def said(claim: str) -> str:
+        p = slash(guild, mod, "watch", claim=claim)
+        return followups(await h.run(bot, p, until=h.followup_of(p)))[0].json["content"]
+
+    spanish = await said("El consejo municipal aprobó el nuevo puente")
+    assert "new fact-checks that rate it are posted in the review channel, but no passages" in spanish
+    assert "the claim is in Spanish, and claimbot's stance model reads English only." in spanish
+    english = await said(CLAIM)
+    assert "new reporting that supports or conflicts with it is posted in the review channel." in english
+    assert "Spanish" not in english
