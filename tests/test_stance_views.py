@@ -116,3 +116,19 @@ def test_pick_view_prefers_the_most_decided_side_and_falls_back_to_the_whole_sen
 )
 def test_the_speaker_prefix_is_left_out_only_when_the_sentence_names_the_speaker(text, speaker, prefix):
     assert said_by(text, speaker) == prefix
+
+
+@pytest.mark.parametrize(
+    ("sentence", "joined"),
+    [
+        ("Critics predicted the minister would resign, but she did not.", []),
+        (
+            "Critics predicted the minister would resign and she did not.",
+            ["Critics predicted the minister would resign", "she did not"],
+        ),
+    ],
+)
+def test_a_clause_is_not_read_alone_when_the_other_is_too_short_to_stand(sentence: str, joined: list[str]):
+    # "Critics predicted the minister would resign." alone supports "The minister resigned" (0.90),
+    # which the whole sentence refutes (0.90): the elliptical "she did not" carries the meaning.
+    assert stance_views(sentence, joined=joined) == [sentence]

@@ -54,12 +54,21 @@ def as_sentence(text: str) -> str:
     return text
 
 
+def _whole_clauses(parts: list[str]) -> list[str]:
+    """The parts as sentences, or none when one is too short to stand alone: an elliptical clause
+    ("Critics predicted she would resign, but she did not") leans on the other for its meaning, and
+    the other alone ("Critics predicted she would resign.") reads as the opposite of the sentence."""
+    if any(len(p.split()) < _MIN_CLAUSE_WORDS for p in parts):
+        return []
+    return [as_sentence(p) for p in parts]
+
+
 def clauses(text: str) -> list[str]:
     """The statements a sentence joins, if it joins more than one."""
     parts = [c.strip() for c in _CLAUSE_BREAK.split(text)]
     if len(parts) < 2:
         return []
-    return [as_sentence(c) for c in parts if len(c.split()) >= _MIN_CLAUSE_WORDS]
+    return _whole_clauses(parts)
 
 
 def core(text: str) -> str | None:
@@ -103,7 +112,7 @@ def stance_views(text: str, speaker: str | None = None, joined: list[str] | None
     clauses split at ", but"."""
     prefix = said_by(text, speaker)
     views = [text]
-    for part in clauses(text) + [as_sentence(j) for j in joined or [] if len(j.split()) >= _MIN_CLAUSE_WORDS]:
+    for part in clauses(text) + _whole_clauses(joined or []):
         views.append(part)
         simpler = core(part)
         if simpler:
