@@ -24,6 +24,10 @@ from claimbot.index.stance.slots import Slot, SlotKind, mismatched, slots
         ("It may rain on the parade", "In May 2016 the parade was cancelled.", []),
         ("Two hundred people were arrested", "200 people were arrested.", []),
         ("He is forty-five", "He is 45.", []),
+        # a hyphenated word number is one number: another count in the passage does not block it
+        ("25 people died in the fire", "Twenty-five people died in the fire, officials said on Route 9.", []),
+        ("24 people died in the fire", "Twenty-five people died in the fire.", [SlotKind.COUNT]),
+        ("A twenty-five-year-old man was hurt", "A man was hurt in 2019.", []),
         ("The tower is 9 metres tall", "The tower is 9 m tall.", []),
         ("More than 100 people died", "At least 150 people died.", []),
         ("2,000 people marched", "About two thousand people marched in 2019.", []),

@@ -51,8 +51,12 @@ _MONTHS = [
 # number not inside a word. The number is atomic, its thousands groups and the look-ahead bounded:
 # each start and each length of a run of figures was tried against the rest of the line, cubic time
 # ("1" * 2000 + "x1" took 21 s).
+_TENS = [w for w, n in _WORDS.items() if n >= 20]
+_UNITS = [w for w, n in _WORDS.items() if n < 10]
 _NUMBER = re.compile(
     r"(?P<cur>[$£€]\s?)?(?P<num>(?>(?<!\d)(?:\d{1,3}(?:,\d{3}){1,10}(?:\.\d+)?|\d+(?:\.\d+)?)|(?<![^\W\d_])(?:"
+    # "twenty-five" is one number, tried before "twenty"
+    + f"(?:{'|'.join(_TENS)})-(?:{'|'.join(_UNITS)})|"
     + "|".join(sorted(_WORDS, key=len, reverse=True))
     + r")))(?![\w.,]{0,100}?\d)"
     r"(?:\s*-?\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|k|m)\b)?"
@@ -80,14 +84,13 @@ def _slots(text: str) -> frozenset[Slot]:
         grouped = "," in m.group("num")
         raw = m.group("num").lower().replace(",", "")
         start, end = m.start("num"), m.end("num")
+        worded = raw[0].isalpha()
         # a word number must stand alone: "one" in "someone" or "no one" is not a count, and
-        # "forty-five" is not forty and five
-        if raw.isalpha() and (
-            _is_inside_word(text, start, end) or _after_no(text, start) or _hyphenated(text, start, end)
-        ):
+        # "forty-five-year-old" is no count either
+        if worded and (_is_inside_word(text, start, end) or _after_no(text, start) or _hyphenated(text, start, end)):
             continue
         # a label ("COVID-19", "G7"), a day, a time or a date in figures states no amount
-        if not raw.isalpha() and (
+        if not worded and (
             _labelled(text, start) or (not (m.group("scale") or m.group("unit")) and _not_a_quantity(text, start, end))
         ):
             continue
@@ -95,7 +98,7 @@ def _slots(text: str) -> frozenset[Slot]:
         if _bounded(text, m.start()):
             continue
         approx = bool(_APPROX.search(text[max(0, m.start() - 24) : m.start()]))
-        value = float(_WORDS[raw]) if raw.isalpha() else float(raw)
+        value = float(sum(_WORDS[w] for w in raw.split("-"))) if worded else float(raw)
         scale = m.group("scale")
         if scale and scale.lower() == "m" and not m.group("cur"):
             scale = None  # "9 m" is metres, "$9m" is money
