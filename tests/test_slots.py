@@ -35,6 +35,9 @@ from claimbot.index.stance.slots import Slot, SlotKind, mismatched, slots
         ("He resigned in March after two years in office", "He resigned on 15 March.", []),
         ("The stadium cost 11 million dollars", "It cost about 10 million dollars.", []),
         ("Clinton won by 3 points", "Clinton won 51% to 48%.", []),
+        # ".5%" is half a percent, not 5 %
+        ("Rates rose 0.5% in March", "Rates rose .5% in March, after 3 cuts.", []),
+        ("Rates rose 5% in March", "Rates rose .5% in March.", [SlotKind.PERCENT]),
     ],
 )
 def test_quantities_the_claim_states_are_compared_by_kind(claim, passage, kinds):

@@ -53,8 +53,9 @@ _MONTHS = [
 # ("1" * 2000 + "x1" took 21 s).
 _TENS = [w for w, n in _WORDS.items() if n >= 20]
 _UNITS = [w for w, n in _WORDS.items() if n < 10]
+# ".5%" is half a percent, not 5 %.
 _NUMBER = re.compile(
-    r"(?P<cur>[$£€]\s?)?(?P<num>(?>(?<!\d)(?:\d{1,3}(?:,\d{3}){1,10}(?:\.\d+)?|\d+(?:\.\d+)?)|(?<![^\W\d_])(?:"
+    r"(?P<cur>[$£€]\s?)?(?P<num>(?>(?<!\d)(?:\d{1,3}(?:,\d{3}){1,10}(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)|(?<![^\W\d_])(?:"
     # "twenty-five" is one number, tried before "twenty"
     + f"(?:{'|'.join(_TENS)})-(?:{'|'.join(_UNITS)})|"
     + "|".join(sorted(_WORDS, key=len, reverse=True))
