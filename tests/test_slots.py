@@ -23,6 +23,8 @@ from claimbot.index.stance.slots import Slot, SlotKind, mismatched, slots
         ("Nobody was hurt", "No one was injured in 2017.", []),
         ("It may rain on the parade", "In May 2016 the parade was cancelled.", []),
         ("Two hundred people were arrested", "200 people were arrested.", []),
+        ("500,000 people marched", "Five hundred thousand people marched on 2 days.", []),
+        ("It cost 200 million dollars", "It cost two hundred million dollars.", []),
         ("He is forty-five", "He is 45.", []),
         # a hyphenated word number is one number: another count in the passage does not block it
         ("25 people died in the fire", "Twenty-five people died in the fire, officials said on Route 9.", []),

@@ -60,7 +60,8 @@ _NUMBER = re.compile(
     + f"(?:{'|'.join(_TENS)})-(?:{'|'.join(_UNITS)})|"
     + "|".join(sorted(_WORDS, key=len, reverse=True))
     + r")))(?![\w.,]{0,100}?\d)"
-    r"(?:\s*-?\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|k|m)\b)?"
+    r"(?:\s*-?\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|k|m)\b"
+    r"(?:\s+(?P<scale2>thousand|million|billion|trillion)\b)?)?"  # "five hundred thousand"
     r"(?:\s*-?\s*(?P<unit>%|percentage points?\b|percent\b|per cent\b|points?\b|dollars?\b|euros?\b|pounds\b|usd\b))?",
     re.IGNORECASE,
 )
@@ -104,7 +105,7 @@ def _slots(text: str) -> frozenset[Slot]:
         if scale and scale.lower() == "m" and not m.group("cur"):
             scale = None  # "9 m" is metres, "$9m" is money
         if scale:
-            value *= _SCALE[scale.lower()]
+            value *= _SCALE[scale.lower()] * (_SCALE[m.group("scale2").lower()] if m.group("scale2") else 1)
         unit = (m.group("unit") or "").lower()
         if unit in ("%", "percent", "per cent"):
             found.add(Slot(SlotKind.PERCENT, value, approx))
