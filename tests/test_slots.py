@@ -31,6 +31,9 @@ from claimbot.index.stance.slots import Slot, SlotKind, mismatched, slots
         ("24 people died in the fire", "Twenty-five people died in the fire.", [SlotKind.COUNT]),
         ("A twenty-five-year-old man was hurt", "A man was hurt in 2019.", []),
         ("The tower is 9 metres tall", "The tower is 9 m tall.", []),
+        ("The tower is 12 metres tall", "The tower is 9 m tall.", [SlotKind.COUNT]),
+        # "1.5m people" is 1.5 million, "9 m" 9 metres: either value is the passage's
+        ("1.5 million people live in the region", "Some 1.5m people live in the region, 2 surveys found.", []),
         ("More than 100 people died", "At least 150 people died.", []),
         ("2,000 people marched", "About two thousand people marched in 2019.", []),
         ("COVID-19 vaccines are safe for children", "They are safe for children aged 5 to 11, two studies found.", []),

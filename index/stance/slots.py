@@ -103,7 +103,10 @@ def _slots(text: str) -> frozenset[Slot]:
         value = float(sum(_WORDS[w] for w in raw.split("-"))) if worded else float(raw)
         scale = m.group("scale")
         if scale and scale.lower() == "m" and not m.group("cur"):
-            scale = None  # "9 m" is metres, "$9m" is money
+            # "a 9 m wall" is metres, "1.5m people" a million-and-a-half: either, so both are
+            # read (the passage is then equal to the claim's value if either is)
+            found.add(Slot(SlotKind.COUNT, value * _SCALE["m"], approx))
+            scale = None
         if scale:
             value *= _SCALE[scale.lower()] * (_SCALE[m.group("scale2").lower()] if m.group("scale2") else 1)
         unit = (m.group("unit") or "").lower()
