@@ -40,7 +40,9 @@ _FRONTED = re.compile(
     r"\b[^,;:\"“”]{0,160}?,\s+"
 )
 # A trailing adjunct that adds circumstances to the statement (", despite the early-morning assault.").
-_TRAILING = re.compile(r",\s+(?:despite|amid|after|following|before|during)\b[^,;:\"“”]*?(?P<end>[.!?]?)\s*$")
+# Not ", before …": it tells what happened next, which may undo the statement ("The mayor vowed to
+# stay in office, before resigning a week later" without it refutes "The mayor resigned").
+_TRAILING = re.compile(r",\s+(?:despite|amid|after|following|during)\b[^,;:\"“”]*?(?P<end>[.!?]?)\s*$")
 _DATE = re.compile(r"\d|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b")
 
 
