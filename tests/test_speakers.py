@@ -21,6 +21,9 @@ QUOTE = "“This museum tells the truth about our history,” Mr. Bush declared.
         ("Obama", QUOTE, "the president", False),  # a description may be the claim's speaker
         ("Stein's spokeswoman", QUOTE, "Melezia Figueroa", False),
         ("Peña Nieto", "“We must not overreact,” Pena Nieto told me.", "Mexico", False),  # accents folded
+        # a straight apostrophe, as typed, is the article's curly one
+        ("O'Brien", "The plan would double the port's traffic, Liam O’Brien said.", "Liam O’Brien", False),
+        ("Conan O'Brien", "The plan failed, Mr. O’Brien said.", "Mr. O’Brien", False),
         ("Obama", QUOTE, None, False),  # the outlet's own voice
         (None, QUOTE, "Bush", False),  # the claim names no speaker
     ],

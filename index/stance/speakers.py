@@ -26,8 +26,12 @@ _TITLES = {
 }  # fmt: skip
 
 
+# A claim typed on a keyboard says "O'Brien" where the article prints "O’Brien": the same name.
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+
+
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_APOSTROPHES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
