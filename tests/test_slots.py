@@ -38,6 +38,10 @@ from claimbot.index.stance.slots import Slot, SlotKind, mismatched, slots
         ("2,000 people marched", "About two thousand people marched in 2019.", []),
         ("COVID-19 vaccines are safe for children", "They are safe for children aged 5 to 11, two studies found.", []),
         ("He resigned in March after two years in office", "He resigned on 15 March.", []),
+        # a day-first date states its month: another month in the passage does not block it
+        ("The minister resigned in May", "The minister resigned on 5 May and left the party in June.", []),
+        ("The minister resigned in June", "The minister resigned on the 5th of May.", [SlotKind.MONTH]),
+        ("The fair opens in June", "Up to 5 may attend the fair, which opens in June.", []),
         ("The stadium cost 11 million dollars", "It cost about 10 million dollars.", []),
         ("Clinton won by 3 points", "Clinton won 51% to 48%.", []),
         # ".5%" is half a percent, not 5 %

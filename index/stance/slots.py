@@ -66,9 +66,11 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 # "May" is a month only next to a day or a year, or after in/since/until/by ("may" is mostly a verb).
+# After a day ("on 5 May", "the 12th of February") it is capitalised: "up to 5 may attend" is a verb.
 _MONTH = re.compile(
     r"\b(?:(?:in|since|until|by|early|late|mid|last|next|this)\s+(?P<a>" + "|".join(_MONTHS) + r")\b|"
-    r"(?P<b>" + "|".join(_MONTHS) + r")\s+(?:\d{1,2}\b|\d{4}\b))",
+    r"(?P<b>" + "|".join(_MONTHS) + r")\s+(?:\d{1,2}\b|\d{4}\b)|"
+    r"(?<!\d)\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?-i:(?P<c>" + "|".join(m.title() for m in _MONTHS) + r"))\b)",
     re.IGNORECASE,
 )
 
@@ -121,7 +123,7 @@ def _slots(text: str) -> frozenset[Slot]:
         else:
             found.add(Slot(SlotKind.COUNT, value, approx))
     for m in _MONTH.finditer(text):
-        name = (m.group("a") or m.group("b")).lower()
+        name = (m.group("a") or m.group("b") or m.group("c")).lower()
         found.add(Slot(SlotKind.MONTH, float(_MONTHS.index(name) + 1)))
     return frozenset(found)
 
