@@ -24,6 +24,7 @@ from claimbot.bot.features.watch import sweep_and_post
 from claimbot.bot.interactions import NO_MENTIONS, busy_message, refuse
 from claimbot.bot.services import Services
 from claimbot.bot.workpool import Busy, FairPool
+from claimbot.index.review import WatchUpdate
 
 log = logging.getLogger("claimbot.discord")
 
@@ -66,6 +67,9 @@ class ClaimBot(commands.Bot):
             max_queued=services.settings.queue_limit,
             max_wait_s=services.settings.queue_max_wait_s,
         )
+        # Watch updates reserved but not posted yet (a database or Discord hiccup): the next
+        # `post_watch_updates` (a sweep, an /ingest, the feeds) posts them first.
+        self.unposted_updates: list[WatchUpdate] = []
         self._pruner: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
 

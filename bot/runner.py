@@ -9,6 +9,7 @@ Commands are never synced on start: Discord allows 200 command creates a day per
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import signal
 from collections.abc import Callable
@@ -138,9 +139,17 @@ def _watch_updates_from_feeds(bot: ClaimBot, loop: asyncio.AbstractEventLoop) ->
             return
         updates = bot.services.index.sweep_watches(bot.services.review)
         if updates:
-            asyncio.run_coroutine_threadsafe(post_watch_updates(bot, updates), loop)
+            # Nobody waits for the posting (the feeds' thread goes on polling): its failure is logged here.
+            asyncio.run_coroutine_threadsafe(post_watch_updates(bot, updates), loop).add_done_callback(
+                _log_posting_failure
+            )
 
     return after_ingest
+
+
+def _log_posting_failure(future: concurrent.futures.Future[int]) -> None:
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        log.error("posting the watch updates of the feeds failed", exc_info=exc)
 
 
 def serve(settings: Settings) -> None:

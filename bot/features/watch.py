@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from enum import Enum, auto
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -185,28 +187,84 @@ class WatchButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], te
         await interaction.followup.send(watching_text(watch, unread), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
+class Posting(Enum):
+    """What became of one watch update handed to `post_watch_updates`."""
+
+    POSTED = auto()
+    UNDELIVERABLE = auto()  # nowhere to post it, ever: dropped and logged
+    LATER = auto()  # a database or Discord hiccup: kept for the next sweep
+
+
 async def post_watch_updates(client: ClaimBot, updates: list[WatchUpdate]) -> int:
-    """Post each update to its server's review channel; how many were posted. A server without a
-    review channel, or a failed post, is logged: the update was already counted as sent, so it is
-    not retried (a repost loop on a deleted channel would be worse than one lost update)."""
-    svc = client.services
+    """Post each update (and those an earlier call could not post) to its server's review channel;
+    how many were posted. Never raises. An update counts as sent once it is posted, or once it
+    cannot ever be (no review channel, the channel deleted, no permission to post there: logged).
+    A failed read of the server's settings, Discord's 5xx or rate limit, or a lost connection keeps
+    it in `client.unposted_updates` for the next sweep: it was reserved once only
+    (`Watches.claim_notice`), so no later sweep would find it again."""
+    batch, client.unposted_updates = client.unposted_updates + updates, []
     channels: dict[int, int | None] = {}
+    unread: set[int] = set()  # servers whose settings could not be read in this call
     posted = 0
-    for update in updates:
-        guild_id = update.watch.guild_id
-        if guild_id not in channels:
-            channels[guild_id] = (await asyncio.to_thread(svc.review.guild_config, guild_id)).review_channel_id
-        channel_id = channels[guild_id]
-        if channel_id is None:
-            log.info("guild %s has no review channel: watch update on watch %s not posted", guild_id, update.watch.id)
-            continue
+    for done, update in enumerate(batch):
         try:
-            channel = client.get_partial_messageable(channel_id, guild_id=guild_id)
-            await channel.send(embed=watch_embed(update), allowed_mentions=NO_MENTIONS)
+            outcome = await _post_watch_update(client, update, channels, unread)
+        except BaseException:  # cancelled (the bot is closing): what was not posted stays queued
+            client.unposted_updates += batch[done:]
+            raise
+        if outcome is Posting.POSTED:
             posted += 1
-        except discord.HTTPException:
-            log.exception("could not post the watch update of watch %s", update.watch.id)
+        elif outcome is Posting.LATER:
+            client.unposted_updates.append(update)
     return posted
+
+
+async def _post_watch_update(
+    client: ClaimBot, update: WatchUpdate, channels: dict[int, int | None], unread: set[int]
+) -> Posting:
+    guild_id, watch_id = update.watch.guild_id, update.watch.id
+    if guild_id in unread:
+        return Posting.LATER
+    if guild_id not in channels:
+        try:
+            config = await asyncio.to_thread(client.services.review.guild_config, guild_id)
+        except Exception:  # noqa: BLE001 - a database hiccup: the next sweep posts it
+            log.warning(
+                "reading the settings of guild %s failed: its watch updates are kept for the next sweep",
+                guild_id,
+                exc_info=True,
+            )
+            unread.add(guild_id)
+            return Posting.LATER
+        channels[guild_id] = config.review_channel_id
+    channel_id = channels[guild_id]
+    if channel_id is None:
+        log.info("guild %s has no review channel: watch update on watch %s not posted", guild_id, watch_id)
+        return Posting.UNDELIVERABLE
+    try:
+        channel = client.get_partial_messageable(channel_id, guild_id=guild_id)
+        await channel.send(embed=watch_embed(update), allowed_mentions=NO_MENTIONS)
+    except (discord.Forbidden, discord.NotFound) as exc:
+        log.warning(
+            "watch update on watch %s dropped: guild %s's review channel %s is gone or the bot may not post there (%s)",
+            watch_id,
+            guild_id,
+            channel_id,
+            exc,
+        )
+        return Posting.UNDELIVERABLE
+    except (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, TimeoutError) as exc:
+        # Discord's 5xx, or its rate limit after discord.py's own retries, or the network: passing.
+        # Any other 4xx (a 400 on the embed) would fail the same way at every sweep.
+        if isinstance(exc, discord.HTTPException) and exc.status != 429 and exc.status < 500:
+            log.exception("could not post the watch update of watch %s: dropped", watch_id)
+            return Posting.UNDELIVERABLE
+        log.warning("could not post the watch update of watch %s (%s): kept for the next sweep", watch_id, exc)
+        return Posting.LATER
+    except Exception:  # noqa: BLE001 - one update's surprise must not stop the others
+        log.exception("could not post the watch update of watch %s: dropped", watch_id)
+        return Posting.UNDELIVERABLE
+    return Posting.POSTED
 
 
 async def sweep_and_post(client: ClaimBot, guild_id: int = OPERATOR_GUILD) -> int:

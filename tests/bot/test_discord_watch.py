@@ -7,12 +7,17 @@ Driven through the real discord.py stack against the local fake Discord (tests/b
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from sqlalchemy.exc import OperationalError
 
-from claimbot.bot.features.watch import sweep_and_post
-from claimbot.index.records import ArticleInput
+from claimbot.bot import runner
+from claimbot.bot.features.watch import post_watch_updates, sweep_and_post
+from claimbot.index.records import ArticleInput, IngestReport
 from claimbot.index.service import ClaimIndex
 from tests.bot.harness import (
     Harness,
@@ -24,7 +29,7 @@ from tests.bot.harness import (
     settle,
     setup_guild,
 )
-from tests.fake_discord import MANAGE_MESSAGES, MEMBER_PERMS, Guild, Member, Recorded, click, slash
+from tests.fake_discord import MANAGE_MESSAGES, MEMBER_PERMS, Guild, Member, Recorded, click, error, slash
 from tests.hash_embedder import HashEmbedder
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
@@ -210,3 +215,101 @@ async def test_watching_a_claim_in_another_language_says_only_fact_checks_are_po
     english = await said(CLAIM)
     assert "new reporting that supports or conflicts with it is posted in the review channel." in english
     assert "Spanish" not in english
+
+
+async def watched_in(h: Harness, bot, *guilds: Guild) -> None:
+    """Each guild set up and watching CLAIM; an article conflicting with it ingested by another process."""
+    mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    for guild in guilds:
+        await setup_guild(h, bot, guild)
+        p = slash(guild, mod, "watch", claim=CLAIM)
+        await h.run(bot, p, until=h.followup_of(p))
+    other = ClaimIndex(h.services.index.settings, embedder=HashEmbedder())
+    try:
+        other.ingest([ArticleInput(title="Bridge plan voted down", text=PAGE[0], origin="cli-bridge")])
+    finally:
+        other.close()
+
+
+async def test_a_failed_settings_read_leaves_the_updates_for_the_next_sweep(h, article_server, monkeypatch, caplog):
+    """One server's settings could not be read: the other servers' updates are posted, its own are
+    posted by the next sweep rather than lost as already sent."""
+    bot = await h.bot()
+    failing, healthy = Guild(), Guild()
+    await watched_in(h, bot, failing, healthy)
+    updates = await asyncio.to_thread(h.services.index.sweep_watches, h.services.review)
+    assert [u.watch.guild_id for u in updates] == [failing.id, healthy.id]
+
+    read = h.services.review.guild_config
+
+    def flaky(guild_id: int):
+        if guild_id == failing.id:
+            raise OperationalError("SELECT guild_settings", {}, Exception("database is locked"))
+        return read(guild_id)
+
+    monkeypatch.setattr(h.services.review, "guild_config", flaky)
+    assert await post_watch_updates(bot, updates) == 1
+    assert updates_in(h, failing) == [] and len(updates_in(h, healthy)) == 1
+    assert f"guild {failing.id}" in caplog.text and "next sweep" in caplog.text
+
+    monkeypatch.setattr(h.services.review, "guild_config", read)
+    assert await sweep_and_post(bot) == 1
+    assert len(updates_in(h, failing)) == 1 and len(updates_in(h, healthy)) == 1
+    assert await sweep_and_post(bot) == 0
+
+
+async def test_a_failure_posting_the_feeds_updates_is_logged(h, monkeypatch):
+    """The feeds' thread hands its updates to the event loop and does not wait: a failure there is
+    logged rather than left in a future nobody reads."""
+    bot = await h.bot()
+    loop = asyncio.get_running_loop()
+    logged = asyncio.Event()
+
+    class Seen(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.exc_info and "watch updates of the feeds" in record.getMessage():
+                loop.call_soon_threadsafe(logged.set)
+
+    async def fails(_client, _updates) -> int:
+        raise RuntimeError("the embed could not be built")
+
+    monkeypatch.setattr(runner, "post_watch_updates", fails)
+    monkeypatch.setattr(h.services.index, "sweep_watches", lambda _review: ["an update"])
+    handler = Seen()
+    logging.getLogger("claimbot.discord").addHandler(handler)
+    try:
+        after_ingest = runner._watch_updates_from_feeds(bot, loop)
+        await asyncio.to_thread(after_ingest, IngestReport(added=1, article_ids=[1]))
+        await asyncio.wait_for(logged.wait(), 10)
+    finally:
+        logging.getLogger("claimbot.discord").removeHandler(handler)
+
+
+async def test_discords_errors_on_one_review_channel_leave_the_others_posted(h, article_server, caplog):
+    """A 503 on one server's review channel keeps its update for the next sweep, a 403 (no permission)
+    drops it with a line in the log; neither stops the other servers' updates."""
+    bot = await h.bot()
+    unavailable, forbidden, healthy = Guild(), Guild(), Guild()
+    await watched_in(h, bot, unavailable, forbidden, healthy)
+    errors = {
+        f"/channels/{unavailable.review_channel_id}/messages": (503, 0, "Service Unavailable"),
+        f"/channels/{forbidden.review_channel_id}/messages": (403, 50013, "Missing Permissions"),
+    }
+
+    def fail(r: Recorded) -> web.Response | None:
+        return error(*errors[r.path]) if r.method == "POST" and r.path in errors else None
+
+    h.fake.fail = fail
+    assert await sweep_and_post(bot) == 1
+    assert len(updates_in(h, healthy)) == 1
+    assert "next sweep" in caplog.text
+    assert f"dropped: guild {forbidden.id}'s review channel {forbidden.review_channel_id}" in caplog.text
+
+    h.fake.fail = None
+    assert await sweep_and_post(bot) == 1
+    posted = [r for g in (unavailable, forbidden, healthy) for r in updates_in(h, g) if r.status == 200]
+    assert [r.path for r in posted] == [
+        f"/channels/{unavailable.review_channel_id}/messages",
+        f"/channels/{healthy.review_channel_id}/messages",
+    ]
+    assert await sweep_and_post(bot) == 0
