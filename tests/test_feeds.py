@@ -723,6 +723,34 @@ def test_a_poller_killed_mid_poll_loses_and_duplicates_nothing(tmp_path, site):
         drop_database(url)
 
 
+def test_stopping_the_watcher_mid_feed_leaves_the_rest_of_its_items_for_the_next_poll(feeds_index, site):
+    """`claimbot serve` stops its feeds' thread on SIGTERM: the article being fetched is finished, the
+    feed's other items are not fetched first (50 of them, 2 s apart, outlast systemd's stop timeout)."""
+    site_, base = site
+    paths = [f"/a/{i}" for i in range(5)]
+    serve_rss(site_, base, paths)
+    site_.block_path = "/a/1"
+    feeds_index.add_feed(f"{base}/rss.xml", every="5m")
+    watcher = feeds_index.start_feed_watcher()
+    try:
+        assert site_.arrived.wait(60), "the watcher never reached the second article"
+        watcher.stop(timeout=0)  # asked to stop while the article is in flight
+        site_.release.set()
+    finally:
+        watcher.stop()
+    assert articles(feeds_index) == [f"{base}/a/0", f"{base}/a/1"]
+    assert [site_.hits(p) for p in paths] == [1, 1, 0, 0, 0]
+
+    # The next poll reads the feed in full (no 304 for a feed read in part) and takes the rest.
+    clock = FakeClock()
+    clock.advance(300)
+    poller = feeds_index.feed_poller(clock=clock)
+    [poll] = poller.poll_due().polls
+    poller.close()
+    assert (poll.not_modified, poll.added, poll.skipped) == (False, 3, 2)
+    assert articles(feeds_index) == sorted(f"{base}{p}" for p in paths)
+
+
 # -- commands -----------------------------------------------------------------------------
 def test_feed_commands(home, site, monkeypatch):
     served, base = site

@@ -94,7 +94,7 @@ class Poller:
                 with self.store.claim(self.clock.utcnow()) as claim:
                     if claim is None:
                         break
-                    poll = self._poll(claim)
+                    poll = self._poll(claim, stop)
                 report.polls.append(poll)
                 if on_poll is not None:
                     on_poll(poll)
@@ -120,11 +120,11 @@ class Poller:
             stop.wait(wait)
 
     # -- one feed ---------------------------------------------------------------------------
-    def _poll(self, claim: FeedClaim) -> FeedPoll:
+    def _poll(self, claim: FeedClaim, stop: threading.Event | None) -> FeedPoll:
         feed = claim.feed
         poll = FeedPoll(feed.id, feed.url)
         try:
-            outcome = self._poll_feed(claim, poll)
+            outcome = self._poll_feed(claim, poll, stop)
         except Exception as error:  # noqa: BLE001 - one feed's surprise must not stop the others
             log.info("polling feed %s failed", feed.url, exc_info=True)
             outcome = PollOutcome(error=f"{type(error).__name__}: {error}")
@@ -154,7 +154,7 @@ class Poller:
         )
         return poll
 
-    def _poll_feed(self, claim: FeedClaim, poll: FeedPoll) -> PollOutcome:
+    def _poll_feed(self, claim: FeedClaim, poll: FeedPoll, stop: threading.Event | None) -> PollOutcome:
         feed = claim.feed
         document_url = feed.feed_url or feed.url
         # Validators only for the very document they came from (not a home page's found feed).
@@ -182,8 +182,8 @@ class Poller:
         elif found.kind is None:
             return PollOutcome(error="not an RSS or Atom feed, a sitemap, or a page that links to a feed")
         entries = found.entries + self._child_sitemap_entries(found)
-        complete = self._ingest_entries(feed.id, feed.collection, entries, poll)
-        # Items left for the next poll (over CLAIMBOT_FEEDS_MAX_ITEMS): no validators, so the next
+        complete = self._ingest_entries(feed.id, feed.collection, entries, poll, stop)
+        # Items left for the next poll (over CLAIMBOT_FEEDS_MAX_ITEMS, or stopped): no validators, so the next
         # poll reads the feed in full rather than hearing "not modified". Nor for a sitemap index:
         # its news lands in the children while the index itself stays the same.
         keep = complete and not found.sitemaps
@@ -219,8 +219,11 @@ class Poller:
                 entries.extend(discover(text, fetched.final_url).entries)
         return entries
 
-    def _ingest_entries(self, feed_id: int, collection: str, entries: list[FeedEntry], poll: FeedPoll) -> bool:
-        """Fetch and ingest the new and changed entries; False if some were left for the next poll."""
+    def _ingest_entries(
+        self, feed_id: int, collection: str, entries: list[FeedEntry], poll: FeedPoll, stop: threading.Event | None
+    ) -> bool:
+        """Fetch and ingest the new and changed entries; False if some were left for the next poll
+        (over the cap, or `stop` set meanwhile)."""
         poll.listed = len(entries)
         known = self.store.known_items(feed_id, [e.url for e in entries])
         todo = [e for e in entries if _wanted(e, known.get(e.url))]
@@ -242,13 +245,26 @@ class Poller:
             setattr(poll, event.outcome, getattr(poll, event.outcome) + 1)
             self.store.record_item(feed_id, entry.url, entry.marker, ItemState.DONE, now)
 
+        taken: list[FeedEntry] = []
         if todo:
-            self.ingest(self._articles(feed_id, todo, poll), collection, on_event)
+            self.ingest(self._articles(feed_id, todo, poll, stop, taken), collection, on_event)
         # A failed item is tried again at the next poll: keep no validators, or a 304 would hide it.
-        return complete and poll.failed == 0
+        return complete and poll.failed == 0 and len(taken) == len(todo)
 
-    def _articles(self, feed_id: int, entries: list[FeedEntry], poll: FeedPoll) -> Iterator[SourceItem]:
+    def _articles(
+        self,
+        feed_id: int,
+        entries: list[FeedEntry],
+        poll: FeedPoll,
+        stop: threading.Event | None,
+        taken: list[FeedEntry],
+    ) -> Iterator[SourceItem]:
         for entry in entries:
+            # Stopping (`serve` on SIGTERM): the rest waits for the next poll, as items over the cap
+            # do, rather than holding the stop for up to CLAIMBOT_FEEDS_MAX_ITEMS polite fetches.
+            if stop is not None and stop.is_set():
+                return
+            taken.append(entry)
             fetched = self.fetcher.fetch(entry.url, content_types=ARTICLE_TYPES, max_bytes=self.options.max_bytes)
             if isinstance(fetched, RobotsRefusal):
                 poll.skipped += 1
