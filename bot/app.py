@@ -12,6 +12,7 @@ Discord's 3 s acknowledgement.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 from typing import Any
 
@@ -25,6 +26,7 @@ from claimbot.bot.interactions import NO_MENTIONS, busy_message, refuse
 from claimbot.bot.services import Services
 from claimbot.bot.workpool import Busy, FairPool
 from claimbot.index.review import WatchUpdate
+from claimbot.index.service import FeedWatcher
 
 log = logging.getLogger("claimbot.discord")
 
@@ -70,10 +72,19 @@ class ClaimBot(commands.Bot):
         # Watch updates reserved but not posted yet (a database or Discord hiccup): the next
         # `post_watch_updates` (a sweep, an /ingest, the feeds) posts them first.
         self.unposted_updates: list[WatchUpdate] = []
+        # `serve`'s feeds thread, and the watch updates it handed to the event loop to post.
+        self.feed_watcher: FeedWatcher | None = None
+        self.feed_posts: set[concurrent.futures.Future[int]] = set()
         self._pruner: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
     async def close(self) -> None:
+        # The feeds first: the article they are ingesting is finished, and the watch updates it
+        # brings (reserved once only) are posted while the connection to Discord is still open.
+        if self.feed_watcher is not None:
+            await asyncio.to_thread(self.feed_watcher.stop)
+        if self.feed_posts:
+            await asyncio.wait([asyncio.wrap_future(post) for post in self.feed_posts])
         for task in (self._pruner, self._sweeper):
             if task is not None:
                 task.cancel()

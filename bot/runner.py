@@ -108,6 +108,7 @@ async def serve_async(settings: Settings, *, bot_options: dict[str, Any] | None 
         if settings.feeds_in_serve
         else None
     )
+    bot.feed_watcher = watcher  # stopped first when the bot closes
     if settings.shard_count is not None:
         log.info("shards %s of %d", settings.shard_ids or list(range(settings.shard_count)), settings.shard_count)
     loop = asyncio.get_running_loop()
@@ -139,10 +140,12 @@ def _watch_updates_from_feeds(bot: ClaimBot, loop: asyncio.AbstractEventLoop) ->
             return
         updates = bot.services.index.sweep_watches(bot.services.review)
         if updates:
-            # Nobody waits for the posting (the feeds' thread goes on polling): its failure is logged here.
-            asyncio.run_coroutine_threadsafe(post_watch_updates(bot, updates), loop).add_done_callback(
-                _log_posting_failure
-            )
+            # Nobody waits for the posting (the feeds' thread goes on polling): its failure is logged
+            # here, and the bot's close waits for it.
+            posting = asyncio.run_coroutine_threadsafe(post_watch_updates(bot, updates), loop)
+            bot.feed_posts.add(posting)
+            posting.add_done_callback(bot.feed_posts.discard)
+            posting.add_done_callback(_log_posting_failure)
 
     return after_ingest
 

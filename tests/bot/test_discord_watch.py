@@ -313,3 +313,31 @@ async def test_discords_errors_on_one_review_channel_leave_the_others_posted(h, 
         f"/channels/{healthy.review_channel_id}/messages",
     ]
     assert await sweep_and_post(bot) == 0
+
+
+async def test_closing_the_bot_stops_the_feeds_first_and_posts_what_their_last_article_brought(h, article_server):
+    """SIGTERM while the feeds' thread ingests an article: the article is finished, and the watch
+    update it brings (reserved once only) is posted before the bot's connection to Discord closes."""
+    bot = await h.bot()
+    guild = Guild()
+    await watched_in(h, bot, guild)
+    after_ingest = runner._watch_updates_from_feeds(bot, asyncio.get_running_loop())
+
+    class Feeds:
+        """The feeds' thread, told to stop while it ingests an article."""
+
+        stopped = False
+
+        def stop(self, timeout: float | None = None) -> None:
+            if not self.stopped:
+                self.stopped = True
+                after_ingest(IngestReport(added=1, article_ids=[1]))
+
+    feeds = Feeds()
+    bot.feed_watcher = feeds  # type: ignore[assignment]
+    await bot.close()  # what SIGTERM does
+    await asyncio.to_thread(feeds.stop)  # and then `serve` itself, on its way out
+    await h.fake.wait_for(
+        lambda r: r.method == "POST" and r.path == f"/channels/{guild.review_channel_id}/messages" and r.status == 200
+    )
+    assert len(updates_in(h, guild)) == 1
