@@ -36,6 +36,7 @@ from claimbot.index.corpus import (
     normalise,
     read_inputs,
     shared_attributor,
+    voice_of,
 )
 from claimbot.index.evaluation import (
     DEFAULT_PAIRS,
@@ -1111,7 +1112,7 @@ def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:
         speaker=p.speaker,
         cue=p.cue,
         attribution=p.attribution,
-        voice="reported" if p.speaker else "own",
+        voice=voice_of(p.speaker, p.attribution, p.article_outlet),
         article=ArticleRef(
             id=p.article_id,
             title=p.article_title,

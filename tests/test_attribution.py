@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from claimbot.index.config import Settings
-from claimbot.index.corpus.attribution import ArticleToAttribute, Attributor, attribute_text
+from claimbot.index.corpus.attribution import ArticleToAttribute, Attributor, attribute_text, voice_of
+from claimbot.index.corpus.attribution.lexicon import UNNAMED_QUOTE
 from claimbot.index.corpus.text import normalise, split_sentences
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus" / "venezuela-perez-2018-01-15.txt"
@@ -382,3 +383,20 @@ def test_a_directional_mark_is_no_part_of_a_speaker(attributor: Attributor) -> N
     raw = "The bridge is open, \u200fAhmed Ali said on Monday. It cost 5 million, \u202bAhmed Ali\u202c told reporters."
     sentences = attribute_text(normalise(raw), attributor=attributor)["sentences"]
     assert [s["speaker"] for s in sentences] == ["Ahmed Ali", "Ahmed Ali"]
+
+
+@pytest.mark.parametrize(
+    ("speaker", "attribution", "outlet", "voice"),
+    [
+        ("Ana Ruiz", "Councillor Ana Ruiz", "Herald", "reported"),
+        (None, "Herald", "Herald", "own"),
+        (None, "the article", None, "own"),
+        (None, "Herald, on Twitter", "Herald", "own"),  # "we said on Twitter": the writer
+        ("", "The Governor", "Herald", "reported"),  # a bare title: no name, still someone else
+        (None, "an unidentified speaker (“she”)", "Herald", "reported"),
+        (None, UNNAMED_QUOTE, "Herald", "reported"),
+        (None, None, "Herald", "own"),  # attribution off
+    ],
+)
+def test_voice_is_the_writers_only_where_the_writer_speaks(speaker, attribution, outlet, voice):
+    assert voice_of(speaker, attribution, outlet) == voice

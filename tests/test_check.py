@@ -135,7 +135,10 @@ def test_cli_json_follows_the_schema(home):
         }
         assert p["stance"] in ("supports", "refutes", "neutral") and abs(sum(p["probs"].values()) - 1) < 1e-3
         assert set(p["article"]) == {"id", "title", "outlet", "url", "published"}
-        assert p["voice"] == ("reported" if p["speaker"] else "own")
+        if p["speaker"]:
+            assert p["voice"] == "reported"
+        if p["attribution"] == p["article"]["outlet"]:
+            assert p["voice"] == "own"
         assert p["article"]["published"] == "2018-01-15"
         assert isinstance(p["relevance"], float) and p["char_end"] > p["char_start"]
         assert p["similarity"] >= Settings().relevance_floor
@@ -409,3 +412,27 @@ def test_passages_in_another_language_are_shown_but_not_judged(claim_index, tmp_
     assert result.reason.endswith(
         "Passages in Spanish are shown but not judged: claimbot's stance model reads English only."
     )
+
+
+def test_words_the_article_reports_from_someone_unnamed_are_not_its_own_voice(claim_index, tmp_path):
+    """A bare title ("The Governor said": no name, so no speaker), an unidentified "she said" and
+    a quotation no cue names are someone else's words; they were in the outlet's own voice, so the
+    reporter's correction could not outweigh them and the JSON said "own"."""
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
+
+    (tmp_path / "stadium.txt").write_text(
+        "Stadium costs\n"
+        "The Governor said the stadium cost 2 million dollars. "
+        "“It cost us nothing,” she said. "
+        "“Nobody paid a cent for it.” "
+        "The stadium opened in Springfield on Saturday.",
+        encoding="utf-8",
+    )
+    (tmp_path / "stadium.meta.json").write_text(json.dumps({"outlet": "Springfield Herald"}), encoding="utf-8")
+    claim_index.ingest(read_inputs([str(tmp_path / "stadium.txt")], SourceOptions()))
+    passages = claim_index.check("The stadium cost 2 million dollars", top=10).passages
+    voices = {p.text: (p.voice, p.speaker, p.attribution) for p in passages}
+    assert voices["The Governor said the stadium cost 2 million dollars."] == ("reported", "", "The Governor")
+    assert voices["“It cost us nothing,” she said."][0] == "reported"
+    assert voices["“Nobody paid a cent for it.”"][0] == "reported"
+    assert voices["The stadium opened in Springfield on Saturday."] == ("own", None, "Springfield Herald")

@@ -13,6 +13,7 @@ from claimbot.index.corpus.attribution import (
     load_spacy_model,
     shared_attributor,
     shared_nlp,
+    voice_of,
 )
 from claimbot.index.corpus.ingest import IngestEvent, Ingestor
 from claimbot.index.corpus.sources import (
@@ -61,5 +62,6 @@ __all__ = [
     "read_inputs",
     "shared_attributor",
     "shared_nlp",
+    "voice_of",
     "split_sentences",
 ]

