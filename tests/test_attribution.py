@@ -216,6 +216,19 @@ def test_pronoun_gender_and_typewriter_quotes(attributor: Attributor) -> None:
     assert sentence(out, "''Nobody lost.''")["speaker"] == "John Brown"
 
 
+def test_a_surname_that_is_also_a_title_is_a_name_after_an_honorific(attributor: Attributor) -> None:
+    # "Mr. King" was a bare title (speaker "") and Jim Justice no candidate for the "he" he is.
+    text = (
+        "Mr. King said that he was not familiar with the rest of the channel's shows. "
+        "A Democrat, Mr. Justice is running to become governor. Through a spokesman, he declined to comment. "
+        "The Governor said the bridge would reopen in June."
+    )
+    out = attribute_text(text, attributor=attributor)
+    assert sentence(out, "Mr. King said")["speaker"] == "King"
+    assert sentence(out, "Through a spokesman")["speaker"] == "Justice"
+    assert sentence(out, "The Governor said")["speaker"] == ""  # a title alone is no name
+
+
 def test_according_to(attributor: Attributor) -> None:
     out = attribute_text(
         "According to the Venezuelan intelligence service, five members of the band were captured.",

@@ -448,6 +448,8 @@ PRONOUNS = {
 }
 RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
 UNNAMED_QUOTE = "an unnamed speaker (quoted)"
+# Titles that only ever stand before a surname ("Mr. King", "Dr. Judge"), unlike "Governor".
+HONORIFICS = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "dr", "dr.", "prof", "prof."}
 TITLES = {
     "mr",
     "mr.",

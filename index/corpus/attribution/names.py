@@ -17,6 +17,7 @@ from claimbot.index.corpus.attribution.lexicon import (
     _MALE_WORDS,
     _ORG_WORDS,
     _POSSESSIVE,
+    HONORIFICS,
     PRONOUNS,
     RELATIVE_PRONOUNS,
     TITLES,
@@ -51,7 +52,7 @@ class _NameState(_QuoteState):
         for ent in doc.ents:
             if ent.label_ != "PERSON":
                 continue
-            tokens = [t for t in ent if t.pos_ == "PROPN" and t.lower_ not in TITLES]
+            tokens = [t for t in ent if t.pos_ == "PROPN" and (t.lower_ not in TITLES or _after_honorific(t))]
             if len(tokens) >= 2:
                 full = " ".join(t.text for t in tokens)
                 self.full_names.setdefault(_fold(tokens[-1].text), full)
@@ -194,6 +195,8 @@ class _NameState(_QuoteState):
             if ent is not None:
                 tokens = [t for t in tokens if ent.start <= t.i < ent.end] or tokens
         while tokens and (tokens[0].lower_ in TITLES or tokens[0].pos_ != "PROPN"):
+            if tokens[0].pos_ == "PROPN" and _after_honorific(tokens[0]):
+                break
             tokens = tokens[1:]
         if not tokens:
             return "" if head.lower_ in TITLES else head.text
@@ -403,3 +406,9 @@ def _anonymous_name(tok: Any) -> str:
     if head == "sources" or tok.tag_ == "NNS":
         return "anonymous sources"
     return f"an anonymous {head}"
+
+
+def _after_honorific(token: Any) -> bool:
+    """ "Mr. King" is Larry King, "Dr. Judge" a Dr. Judge: after an honorific comes a surname, also
+    one that is a title elsewhere (their speaker was "", a bare title, and his name never learnt)."""
+    return bool(token.i > 0 and token.doc[token.i - 1].lower_ in HONORIFICS)
