@@ -29,6 +29,7 @@ from claimbot.index.service import (
     ClaimError,
     ClaimIndex,
     CorpusError,
+    EmbedModelError,
     Feed,
     FeedError,
     FeedPoll,
@@ -937,6 +938,9 @@ def main() -> None:
     except ValidationError as exc:  # a bad value in .env or the environment: name it, no traceback
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         _error(f"invalid setting: {problems}")
+        sys.exit(2)
+    except EmbedModelError as exc:  # any command that embeds: a setup problem, as a bad setting is
+        _error(exc)
         sys.exit(2)
 
 

@@ -22,7 +22,7 @@ from claimbot.bot.app import ClaimBot, make_bot
 from claimbot.bot.features.watch import post_watch_updates
 from claimbot.bot.services import Services
 from claimbot.index.config import Settings
-from claimbot.index.service import IndexMismatch, IndexUnavailable, IngestReport, StanceModelError
+from claimbot.index.service import EmbedModelError, IndexMismatch, IndexUnavailable, IngestReport, StanceModelError
 
 log = logging.getLogger("claimbot.discord")
 
@@ -98,7 +98,7 @@ async def serve_async(settings: Settings, *, bot_options: dict[str, Any] | None 
     # Load the models and the vector index before the first /check instead of during it.
     try:
         await asyncio.to_thread(services.index.warm_up)
-    except (IndexMismatch, StanceModelError) as exc:  # a setup problem: restarting cannot fix it
+    except (IndexMismatch, StanceModelError, EmbedModelError) as exc:  # a setup problem: restarting cannot fix it
         await asyncio.to_thread(services.index.close)
         raise BotConfigError(str(exc)) from exc
     bot = make_bot(services, **(bot_options or {}))

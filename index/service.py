@@ -97,6 +97,7 @@ from claimbot.index.review import (
 from claimbot.index.search import (
     FULLTEXT_DIRECTORY,
     Embedder,
+    EmbedModelError,
     FullTextBackend,
     VectorBackend,
     open_fulltext,
@@ -153,6 +154,7 @@ __all__ = [
     "ClaimError",
     "ClaimIndex",
     "CorpusError",
+    "EmbedModelError",
     "IndexMismatch",
     "IndexUnavailable",
     "IndexStats",

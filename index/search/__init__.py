@@ -4,7 +4,7 @@ The public door of the subpackage: other parts of claimbot import these names fr
 `claimbot.index.search`, not from its modules.
 """
 
-from claimbot.index.search.embed import Embedder, shared_embedder
+from claimbot.index.search.embed import Embedder, EmbedModelError, shared_embedder
 from claimbot.index.search.fulltext import DIRECTORY as FULLTEXT_DIRECTORY
 from claimbot.index.search.fulltext import FullTextBackend, TantivyFullText, open_fulltext
 from claimbot.index.search.retrieve import reciprocal_rank_fusion
@@ -12,6 +12,7 @@ from claimbot.index.search.vectors import VectorBackend, VectorIndex, open_vecto
 
 __all__ = [
     "FULLTEXT_DIRECTORY",
+    "EmbedModelError",
     "Embedder",
     "FullTextBackend",
     "TantivyFullText",

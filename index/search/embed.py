@@ -27,6 +27,10 @@ from claimbot.index.config import PACKAGED_EMBED_MODEL
 log = logging.getLogger(__name__)
 
 
+class EmbedModelError(RuntimeError):
+    """The embedding model (CLAIMBOT_EMBED_MODEL) cannot be loaded: a setup problem, one line."""
+
+
 class Embedder(Protocol):
     name: str
     dim: int
@@ -46,6 +50,10 @@ def resolve_model_path(model: str) -> str:
 
 class SentenceTransformerEmbedder:
     def __init__(self, model: str = PACKAGED_EMBED_MODEL, batch_size: int = 64, threads: int = 0) -> None:
+        # A path that is not there would be taken for a hub name, and the hub's complaint about its
+        # characters is no help: say the directory is missing.
+        if model.startswith(("/", "./", "../", "~")) and not Path(model).expanduser().exists():
+            raise EmbedModelError(f"no embedding model at {model} (CLAIMBOT_EMBED_MODEL)")
         # The packaged model must never trigger a hub lookup; a named hub model needs the user's network.
         if model == PACKAGED_EMBED_MODEL:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -61,7 +69,13 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(threads)
         self.name = model
         self.batch_size = batch_size
-        self._model = SentenceTransformer(resolve_model_path(model), device="cpu")
+        try:
+            self._model = SentenceTransformer(resolve_model_path(model), device="cpu")
+        except Exception as exc:  # noqa: BLE001 - a path, a hub name or a broken model fail in many library ways
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise EmbedModelError(
+                f"cannot load the embedding model {model!r} (CLAIMBOT_EMBED_MODEL): {reason}"
+            ) from exc
         dim = self._model.get_embedding_dimension()
         if dim is None:
             raise ValueError(f"embedding model {model} does not state its dimension")

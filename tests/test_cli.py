@@ -1,0 +1,33 @@
+"""The `claimbot` command's contract: bad input is one line on stderr and an exit status, never a
+traceback; `--json` output stays valid JSON."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from claimbot.bot.cli import main
+
+
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`claimbot ARGS` as the console script runs it (main() maps setup errors to one line)."""
+    monkeypatch.setattr(sys, "argv", ["claimbot", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    captured = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 1), captured.out, captured.err
+
+
+def test_an_embedding_model_that_cannot_load_is_one_line_naming_the_setting(home, tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "not-a-model"
+    empty.mkdir()
+    for model, message in [
+        (str(tmp_path / "missing"), f"no embedding model at {tmp_path / 'missing'} (CLAIMBOT_EMBED_MODEL)"),
+        (str(empty), f"cannot load the embedding model '{empty}' (CLAIMBOT_EMBED_MODEL): "),
+    ]:
+        monkeypatch.setenv("CLAIMBOT_EMBED_MODEL", model)
+        code, out, err = run(monkeypatch, capsys, "stats")
+        assert code == 2 and out == ""
+        assert len(err.strip().splitlines()) == 1 and err.startswith(f"error: {message}"), err
