@@ -57,6 +57,9 @@ from claimbot.index.service import (
 )
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# The databases' 64-bit integers: a guild id or a count past this is refused as the option's bad
+# value, not left to overflow in the query.
+BIGINT_MAX = 2**63 - 1
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -614,7 +617,7 @@ AUDIT_COLUMNS = ("id", "guild_id", "created_at", "actor_id", "action", "target",
 @audit_app.command("export")
 def audit_export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="csv (one row per action) or jsonl")] = ExportFormat.CSV,
-    guild: Annotated[int | None, typer.Option(help="One server's actions only (its id).")] = None,
+    guild: Annotated[int | None, typer.Option(max=BIGINT_MAX, help="One server's actions only (its id).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")] = None,
 ) -> None:
     """Every moderator action (decisions, corrections revoked, setup, ingests), oldest first."""
@@ -814,7 +817,7 @@ app.add_typer(factchecks_app, name="factchecks")
 @factchecks_app.command("list")
 def factchecks_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 100,
+    limit: Annotated[int, typer.Option(min=1, max=BIGINT_MAX, help="At most this many, newest first.")] = 100,
 ) -> None:
     """The stored fact-checks, newest review first: rating, reviewer, date and the claim reviewed."""
     index = _open_index()  # the database only: no model is loaded
@@ -863,7 +866,9 @@ def serve() -> None:
 
 @app.command("sync-commands")
 def sync_commands(
-    guild: Annotated[int | None, typer.Option(help="Register in this server only (instant).")] = None,
+    guild: Annotated[
+        int | None, typer.Option(min=1, max=BIGINT_MAX, help="Register in this server only (instant).")
+    ] = None,
 ) -> None:
     """Register the slash commands with Discord (once per release, not on every start)."""
     from claimbot.bot.runner import sync_commands as sync

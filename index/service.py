@@ -1082,7 +1082,8 @@ def _mismatch(stored: str, name: str) -> IndexMismatch:
 def _article_ref(ref: str) -> int | str:
     """An article id ("12", "#12") or a URL, as `claimbot articles remove` and /article remove take it."""
     ref = ref.strip()
-    if ref.lstrip("#").isdigit():
+    # isdecimal: "²" is a digit to isdigit, and int() refuses it.
+    if ref.lstrip("#").isdecimal():
         return int(ref.lstrip("#"))
     if ref.startswith(("http://", "https://")):
         return ref

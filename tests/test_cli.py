@@ -31,3 +31,17 @@ def test_an_embedding_model_that_cannot_load_is_one_line_naming_the_setting(home
         code, out, err = run(monkeypatch, capsys, "stats")
         assert code == 2 and out == ""
         assert len(err.strip().splitlines()) == 1 and err.startswith(f"error: {message}"), err
+
+
+def test_numbers_past_the_databases_integers_are_no_row_or_a_bad_value_not_an_overflow(home, monkeypatch, capsys):
+    huge = "9" * 25
+    for args, status, message in [
+        (("articles", "remove", huge), 1, f"error: no indexed article {huge}"),
+        (("articles", "remove", "2147483648"), 1, "error: no indexed article 2147483648"),  # past PostgreSQL's INTEGER
+        (("articles", "remove", "²"), 2, "error: not an article id or URL: '²'"),  # a digit int() refuses
+        (("factchecks", "remove", huge), 1, f"error: no fact-check #{huge}"),
+        (("factchecks", "list", "--limit", huge), 2, "Invalid value for '--limit'"),
+        (("audit", "export", "--guild", huge), 2, "Invalid value for '--guild'"),
+    ]:
+        code, out, err = run(monkeypatch, capsys, *args)
+        assert code == status and message in err and "Traceback" not in err, (args, err)

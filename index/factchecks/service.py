@@ -15,7 +15,7 @@ from claimbot.index.factchecks.encoder import DIM, MODEL_NAME, MultilingualEncod
 from claimbot.index.factchecks.language import detect_language, same_language, stance_reads
 from claimbot.index.factchecks.match import disagreement
 from claimbot.index.records import ClaimReview, FactCheck, FactCheckDraft, FactCheckMatch, FactCheckRating
-from claimbot.index.storage import ArticleRow, FactCheckRow, blocking, from_blobs
+from claimbot.index.storage import MAX_ROW_ID, ArticleRow, FactCheckRow, blocking, from_blobs
 
 # (claim, claims reviewed) -> whether each claim reviewed states the claim's checkable fact (the
 # fact-check reader, `FactCheckReader.same_claim`); English pairs only.
@@ -73,6 +73,8 @@ class FactCheckService:
             return {r.id: _fact_check(r) for r in s.scalars(select(FactCheckRow).where(FactCheckRow.id.in_(ids)))}
 
     def remove(self, fact_check_id: int) -> bool:
+        if not 0 < fact_check_id <= MAX_ROW_ID:
+            return False
         with self._sessions() as s, s.begin():
             result = s.execute(delete(FactCheckRow).where(FactCheckRow.id == fact_check_id))
             return isinstance(result, CursorResult) and result.rowcount == 1

@@ -37,6 +37,7 @@ from claimbot.index.storage.review_tables import (
 )
 from claimbot.index.storage.schema import (
     DEFAULT_COLLECTION,
+    MAX_ROW_ID,
     ArticleRow,
     Base,
     BlockedDomainRow,
@@ -60,6 +61,7 @@ __all__ = [
     "BLOCKED_PASSAGES_SQL",
     "BLOCKED_PASSAGES_SQLITE",
     "DEFAULT_COLLECTION",
+    "MAX_ROW_ID",
     "PASSAGE_ID_MARK",
     "AnswerRow",
     "ArticleRow",

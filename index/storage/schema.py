@@ -22,6 +22,9 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 DEFAULT_COLLECTION = "default"
+# The largest id of a row with an `Integer` key (articles, fact-checks): PostgreSQL's INTEGER. A
+# larger number (typed by a user) names no row; given to the database it is an overflow error.
+MAX_ROW_ID = 2**31 - 1
 # A reversed domain (storage/domains.py), compared byte by byte on both databases: PostgreSQL's
 # default collation may order "." and "/" otherwise, and the blocklist's index range relies on bytes.
 DOMAIN_KEY = String(255).with_variant(String(255, collation="C"), "postgresql")

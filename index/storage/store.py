@@ -47,7 +47,14 @@ from claimbot.index.storage.domains import (
 from claimbot.index.storage.factcheck_tables import FactCheckRow
 from claimbot.index.storage.pgtext import lexical_search as pg_lexical_search
 from claimbot.index.storage.pgvectors import write_vectors
-from claimbot.index.storage.schema import DEFAULT_COLLECTION, ArticleRow, BlockedDomainRow, MetaRow, PassageRow
+from claimbot.index.storage.schema import (
+    DEFAULT_COLLECTION,
+    MAX_ROW_ID,
+    ArticleRow,
+    BlockedDomainRow,
+    MetaRow,
+    PassageRow,
+)
 
 # The collections a search or summary covers: one, several (a server's own and the shared one), or
 # None for every collection.
@@ -535,6 +542,8 @@ class Store:
     # -- corpus management --------------------------------------------------------------------
     def find_articles(self, ref: int | str, collection: Collections = None) -> list[RemovedArticle]:
         """The articles an id or a URL names (a URL may be indexed in several collections)."""
+        if isinstance(ref, int) and not 0 < ref <= MAX_ROW_ID:
+            return []
         cond: list[ColumnElement[bool]] = [ArticleRow.id == ref] if isinstance(ref, int) else [ArticleRow.url == ref]
         collections = scope_list(collection)
         if collections is not None:
