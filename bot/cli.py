@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from claimbot.bot.words import balanced_quotes, counted, coverage, duration, searched, verdict_words
-from claimbot.index.config import Settings
+from claimbot.index.config import Settings, SettingsFileError
 from claimbot.index.records import CheckResult, PassageResult, parse_published
 from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
 from claimbot.index.service import (
@@ -943,6 +943,9 @@ def main() -> None:
     except ValidationError as exc:  # a bad value in .env or the environment: name it, no traceback
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         _error(f"invalid setting: {problems}")
+        sys.exit(2)
+    except SettingsFileError as exc:
+        _error(f"cannot read the settings file {exc}")
         sys.exit(2)
     except EmbedModelError as exc:  # any command that embeds: a setup problem, as a bad setting is
         _error(exc)

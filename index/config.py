@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -54,8 +54,26 @@ class PgFullText(StrEnum):
     DATABASE = "database"  # the postings table inside the database (no local index)
 
 
+class SettingsFileError(ValueError):
+    """The `.env` file is there but cannot be read (permissions, not UTF-8); one line for the user."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        # pydantic-settings reads `.env` while it builds the values: its OSError or UnicodeDecodeError
+        # would say nothing of which file or setting is meant.
+        try:
+            super().__init__(**values)
+        except UnicodeDecodeError as exc:
+            raise SettingsFileError(
+                f"{values.get('_env_file', self.model_config.get('env_file'))}: not UTF-8 text "
+                f"(invalid byte at position {exc.start})"
+            ) from None
+        except OSError as exc:
+            name = exc.filename or values.get("_env_file", self.model_config.get("env_file"))
+            raise SettingsFileError(f"{name}: {exc.strerror or exc}") from None
 
     home: Path = Field(default_factory=_default_home, validation_alias="CLAIMBOT_HOME")
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")

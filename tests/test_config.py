@@ -92,3 +92,31 @@ def test_the_postgresql_index_memory_is_a_size_postgresql_reads(monkeypatch):
         monkeypatch.setenv("CLAIMBOT_PG_INDEX_MEMORY", bad)
         with pytest.raises(ValidationError, match="CLAIMBOT_PG_INDEX_MEMORY"):
             Settings(_env_file=None)
+
+
+def test_a_settings_file_that_cannot_be_read_is_one_line_naming_it(tmp_path, monkeypatch, capsys):
+    import os
+    import sys
+
+    import pytest
+
+    from claimbot.bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CLAIMBOT_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(sys, "argv", ["claimbot", "stats"])
+    env = tmp_path / ".env"
+
+    def one_line() -> str:
+        with pytest.raises(SystemExit) as exited:
+            main()
+        err = capsys.readouterr().err
+        assert exited.value.code == 2 and len(err.strip().splitlines()) == 1, err
+        return err.strip()
+
+    env.write_bytes(b"CLAIMBOT_FEEDS_CONTACT=caf\xe9\n")  # saved in Latin-1 by an editor
+    assert one_line() == "error: cannot read the settings file .env: not UTF-8 text (invalid byte at position 26)"
+    if os.geteuid() != 0:  # root reads it whatever its mode
+        env.write_text("CLAIMBOT_FEEDS_CONTACT=ops@example.org\n", encoding="utf-8")
+        env.chmod(0)
+        assert one_line() == "error: cannot read the settings file .env: Permission denied"
