@@ -70,7 +70,8 @@ def _error(message: object) -> None:
 
 
 def _progress() -> Progress:
-    """A progress bar on stderr, so `--json` output on stdout stays clean."""
+    """A progress bar on stderr, so `--json` output on stdout stays clean; none where stderr is not
+    a terminal (a log, a pipe), where a bar cannot redraw and its last frame leaves an empty line."""
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -78,6 +79,7 @@ def _progress() -> Progress:
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,
     )
 
 

@@ -45,3 +45,12 @@ def test_numbers_past_the_databases_integers_are_no_row_or_a_bad_value_not_an_ov
     ]:
         code, out, err = run(monkeypatch, capsys, *args)
         assert code == status and message in err and "Traceback" not in err, (args, err)
+
+
+def test_progress_bars_leave_nothing_on_a_stderr_that_is_not_a_terminal(home, tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "ingest", str(empty))
+    assert code == 1
+    assert out.startswith("articles: 0 added, 0 replaced, 0 unchanged, 1 failed")
+    assert err == f"failed: {empty}: empty file\n"  # the failure, and no empty line after it
