@@ -442,8 +442,13 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @app.command()
 def attribute(
+    # str, not Path: a URL stays a URL ("http://" is no path), and an unreadable file is its own
+    # one-line failure, as in ingest, rather than a usage error for the whole command.
     files: Annotated[
-        list[Path], typer.Argument(help="Files or folders to attribute, read as ingest reads them, without indexing.")
+        list[str],
+        typer.Argument(
+            help="Files, folders or http(s) URLs to attribute, read as ingest reads them, without indexing."
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per article per line.")] = False,
     outlet: Annotated[
@@ -454,7 +459,7 @@ def attribute(
     text as ingest stores it (an HTML page's main text, a text file without its first line, the title)."""
     attributor = Attributor()
     failed = False
-    for origin, result in attribute_inputs([str(f) for f in files], Settings(), outlet=outlet, attributor=attributor):
+    for origin, result in attribute_inputs(files, Settings(), outlet=outlet, attributor=attributor):
         if isinstance(result, SourceError):
             _error(str(result))
             failed = True

@@ -54,3 +54,21 @@ def test_progress_bars_leave_nothing_on_a_stderr_that_is_not_a_terminal(home, tm
     assert code == 1
     assert out.startswith("articles: 0 added, 0 replaced, 0 unchanged, 1 failed")
     assert err == f"failed: {empty}: empty file\n"  # the failure, and no empty line after it
+
+
+def test_attribute_reads_urls_and_unreadable_files_as_ingest_does(home, tmp_path, monkeypatch, capsys):
+    import os
+
+    url = "http://127.0.0.1:9/article"  # refused before any connection: a loopback address
+    inputs = [url]
+    if os.geteuid() != 0:  # root reads it whatever its mode
+        locked = tmp_path / "locked.txt"
+        locked.write_text("Title\nThe mayor said the bridge is closed.\n", encoding="utf-8")
+        locked.chmod(0)
+        inputs.append(str(locked))
+    code, out, err = run(monkeypatch, capsys, "attribute", "--json", *inputs)
+    assert code == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == len(inputs) and lines[0].startswith(f"error: {url}: refused {url}: host 127.0.0.1"), err
+    if len(inputs) > 1:
+        assert lines[1] == f"error: {inputs[1]}: cannot read (Permission denied)"
