@@ -22,6 +22,7 @@ from claimbot.index.config import Settings, SettingsFileError
 from claimbot.index.records import CheckResult, PassageResult, parse_published
 from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
 from claimbot.index.service import (
+    COLLECTION_NAME,
     DEFAULT_PAIRS,
     JSONL_SUFFIXES,
     SUPPORTED_SUFFIXES,
@@ -104,6 +105,16 @@ def _open_index() -> ClaimIndex:
         raise typer.Exit(2) from exc
 
 
+def _collection_to_fill(collection: str) -> str:
+    """`--collection` of a command that files articles, spelt as `/claimbot setup collection:` spells
+    a server's own (lowercase): "City-News" filed as given would be a collection no server searches."""
+    name = collection.strip().lower()
+    if not COLLECTION_NAME.fullmatch(name):
+        _error(f"--collection must be 1-50 letters, digits and hyphens, e.g. city-news; got {collection!r}")
+        raise typer.Exit(2)
+    return name
+
+
 def _count_units(inputs: list[str]) -> int | None:
     """Articles the inputs will yield, for the progress bar (JSONL: non-blank lines)."""
     total = 0
@@ -157,6 +168,7 @@ def ingest(
     if url and (len(inputs) > 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() in JSONL_SUFFIXES):
         _error("--url names one article; give exactly one article file or URL with it")
         raise typer.Exit(2)
+    collection = _collection_to_fill(collection)
     settings = Settings()
     index = _open_index()
     options = source_options(settings, overrides, blocked=index.blocked_domains())
@@ -706,6 +718,7 @@ def feeds_add(
     ] = None,
 ) -> None:
     """Poll a feed; it is due at once (`claimbot feeds poll --once`, `claimbot watch`, `serve`)."""
+    collection = _collection_to_fill(collection)
     index = _open_index()
     try:
         feed = index.add_feed(url, collection=collection, every=every)

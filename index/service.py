@@ -120,6 +120,7 @@ from claimbot.index.stance import (
     side_first,
 )
 from claimbot.index.storage import (
+    COLLECTION_NAME,
     DEFAULT_COLLECTION,
     PASSAGE_ID_MARK,
     Collections,
@@ -139,6 +140,7 @@ from claimbot.index.storage import (
 # The jobs the CLI and the bot run, besides `ClaimIndex`: they import these from here, not from the
 # subpackages (tests/test_layering.py).
 __all__ = [
+    "COLLECTION_NAME",
     "DEFAULT_COLLECTION",
     "JSONL_SUFFIXES",
     "MAX_TOP",

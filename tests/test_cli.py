@@ -72,3 +72,20 @@ def test_attribute_reads_urls_and_unreadable_files_as_ingest_does(home, tmp_path
     assert len(lines) == len(inputs) and lines[0].startswith(f"error: {url}: refused {url}: host 127.0.0.1"), err
     if len(inputs) > 1:
         assert lines[1] == f"error: {inputs[1]}: cannot read (Permission denied)"
+
+
+def test_a_collection_is_filled_under_the_name_a_server_chooses(home, tmp_path, monkeypatch, capsys):
+    # `/claimbot setup collection:City-News` makes a server search "city-news": the operator's
+    # `--collection City-News` must fill that one, not a collection no server searches.
+    feed = "https://93.184.215.14/feed.xml"  # a public address: no name to resolve
+    code, out, err = run(monkeypatch, capsys, "feeds", "add", feed, "--collection", "City-News")
+    assert code == 0 and "collection city-news)" in out, err
+    article = tmp_path / "a.txt"
+    article.write_text("Title\nThe mayor said the bridge is closed.\n", encoding="utf-8")
+    for name in ("city news", "", "-x", "a" * 51):
+        for command in (["ingest", str(article)], ["feeds", "add", feed]):
+            code, out, err = run(monkeypatch, capsys, *command, "--collection", name)
+            assert code == 2 and out == "", (command, name, out)
+            assert (
+                err == f"error: --collection must be 1-50 letters, digits and hyphens, e.g. city-news; got {name!r}\n"
+            )

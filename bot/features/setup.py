@@ -4,7 +4,6 @@ channel), and `/help`."""
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -24,12 +23,10 @@ from claimbot.bot.interactions import (
 from claimbot.bot.words import coverage
 from claimbot.index.records import CorpusSummary
 from claimbot.index.review import GuildConfig, ReviewError
-from claimbot.index.service import DEFAULT_COLLECTION
+from claimbot.index.service import COLLECTION_NAME, DEFAULT_COLLECTION
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
-
-COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 
 
 class SetupCommands(commands.Cog):

@@ -36,6 +36,7 @@ from claimbot.index.storage.review_tables import (
     WatchRow,
 )
 from claimbot.index.storage.schema import (
+    COLLECTION_NAME,
     DEFAULT_COLLECTION,
     MAX_ROW_ID,
     ArticleRow,
@@ -60,6 +61,7 @@ from claimbot.index.storage.store import (
 __all__ = [
     "BLOCKED_PASSAGES_SQL",
     "BLOCKED_PASSAGES_SQLITE",
+    "COLLECTION_NAME",
     "DEFAULT_COLLECTION",
     "MAX_ROW_ID",
     "PASSAGE_ID_MARK",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +23,9 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 DEFAULT_COLLECTION = "default"
+# A collection's name as a server chooses it (`/claimbot setup collection:`) and the operator files
+# articles under it (`claimbot ingest --collection`): lowercase, so both spell it alike.
+COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 # The largest id of a row with an `Integer` key (articles, fact-checks): PostgreSQL's INTEGER. A
 # larger number (typed by a user) names no row; given to the database it is an overflow error.
 MAX_ROW_ID = 2**31 - 1
