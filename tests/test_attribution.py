@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from claimbot.index.config import Settings
+from claimbot.index.corpus import attribution
 from claimbot.index.corpus.attribution import ArticleToAttribute, Attributor, attribute_text, voice_of
 from claimbot.index.corpus.attribution.lexicon import UNNAMED_QUOTE
 from claimbot.index.corpus.text import normalise, split_sentences
@@ -376,9 +377,10 @@ def test_the_attribute_command_reads_files_as_ingest_does(tmp_path: Path, monkey
     assert any("d.txt" in line and "not UTF-8" in line for line in result.output.splitlines())
 
 
-def test_a_run_of_marks_is_parsed_in_linear_time(attributor: Attributor) -> None:
+def test_a_run_of_marks_is_parsed_in_linear_time(attributor: Attributor, monkeypatch: pytest.MonkeyPatch) -> None:
     # spaCy's tokenizer splits a run of marks one at a time, quadratic in the run: this sentence held
     # the shared pipeline's lock for 13.7 s. The parser reads the run as spaces, offsets unchanged.
+    monkeypatch.setattr(attribution, "PARSE_MAX_CHARS", 10_000)  # the sentence is parsed
     text = "He said " + "=" * 6000 + " today. Smith said the vote ========== is won."
     result = attribute_text(text, attributor=attributor)
     assert [(s["text"][:8], s["speaker"]) for s in result["sentences"]] == [("He said ", None), ("Smith sa", "Smith")]
@@ -413,3 +415,14 @@ def test_a_directional_mark_is_no_part_of_a_speaker(attributor: Attributor) -> N
 )
 def test_voice_is_the_writers_only_where_the_writer_speaks(speaker, attribution, outlet, voice):
     assert voice_of(speaker, attribution, outlet) == voice
+
+
+def test_a_sentence_over_the_parse_limit_has_no_speaker(
+    attributor: Attributor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An unpunctuated transcript is one "sentence", and the rules walk a sentence once per cue verb
+    # in it: one of 100,000 characters held an ingest for minutes. Past the limit it is not parsed.
+    monkeypatch.setattr(attribution, "PARSE_MAX_CHARS", 60)
+    text = "Smith said the bridge was safe. Jones said " + "the bridge was safe and " * 3 + "sound."
+    result = attribute_text(text, attributor=attributor)
+    assert [s["speaker"] for s in result["sentences"]] == ["Smith", None]

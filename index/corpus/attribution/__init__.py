@@ -193,6 +193,11 @@ class _Prepared:
 
 # Sentences per spaCy batch: larger batches stopped paying at a few hundred (session 15).
 _PARSE_BATCH = 256
+# A longer "sentence" is not parsed (no speaker: the outlet's voice). It is no sentence but an
+# unpunctuated transcript or a list, and the rules walk a sentence once per cue verb in it: a
+# 100,000-character one held an ingest for minutes. The longest sentence of the FNC-1 bodies and the
+# PolNeAR dev texts has 1,084 characters.
+PARSE_MAX_CHARS = 2_000
 
 
 class Attributor:
@@ -250,7 +255,11 @@ class Attributor:
         shadow = _shadow(article.text)
         sentences = article.sentences
         is_text = [s.kind == "text" for s in sentences]
-        parse_idx = [i for i, s in enumerate(sentences) if is_text[i] and self._candidate(s.text)]
+        parse_idx = [
+            i
+            for i, s in enumerate(sentences)
+            if is_text[i] and len(s.text) <= PARSE_MAX_CHARS and self._candidate(s.text)
+        ]
         texts = [_for_parser(shadow[sentences[i].char_start : sentences[i].char_end]) for i in parse_idx]
         return _Prepared(shadow, is_text, parse_idx, texts)
 
