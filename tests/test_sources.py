@@ -284,6 +284,20 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.flush()
             except OSError:  # the client gave up
                 pass
+        elif self.path == "/drip-headers":
+            # The status line, then a header a byte at a time: each read is quick, the headers never
+            # end (here: for 8 s, then an empty page, so that a client without a deadline gets that
+            # rather than hanging the test).
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+            try:
+                for _ in range(80):
+                    if self.release.wait(0.1):
+                        return
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                self.wfile.write(b"\r\nContent-Type: text/html\r\nContent-Length: 0\r\n\r\n")
+            except OSError:  # the client gave up
+                pass
         elif self.path == "/slow":
             # Answers only when the test is over: the client's timeout must fire first.
             self.release.wait(10)
@@ -319,6 +333,7 @@ def test_url_is_fetched_and_extracted(server: str):
         ("/huge-chunked", "too large"),
         ("/slow", "timed out (no answer within 0.5 s"),
         ("/drip", "too slow (not downloaded within 2 s)"),
+        ("/drip-headers", "too slow (not downloaded within 2 s)"),
     ],
 )
 def test_bad_urls_get_a_one_line_reason(server: str, path: str, reason: str):

@@ -11,9 +11,11 @@ import json
 import logging
 import re
 import socket
+import ssl
 import stat
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -456,7 +458,66 @@ class _AddressRefused(httpcore.ConnectError):
         self.host, self.ip, self.kind = host, ip, kind
 
 
-class _PublicOnlyBackend(httpcore.SyncBackend):
+# When the fetch in progress (`fetch_document`) must be over: every network operation of its
+# connection ends by then.
+_fetch_deadline: ContextVar[float | None] = ContextVar("claimbot_fetch_deadline", default=None)
+
+
+def _time_left(timeout: float | None, late: type[httpcore.TimeoutException]) -> float | None:
+    """`timeout` shortened to what is left of the fetch's deadline; `late` raised past it."""
+    deadline = _fetch_deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise late("the whole fetch took too long")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose reads and writes end at the fetch's deadline. httpx's timeout bounds each
+    read: a server sending its status line and headers a byte a second held a fetch (a feed poll,
+    a moderator's /ingest) for as long as it kept sending, since the deadline `fetch_document`
+    checks between chunks of the body is never looked at before the headers are in."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(tls)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.SyncBackend):
+    """Connections that end at the fetch's deadline (`_DeadlineStream`)."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _time_left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(super().connect_tcp(host, port, timeout, local_address, socket_options))
+
+
+class _PublicOnlyBackend(_DeadlineBackend):
     """Connects to the very addresses it has checked. `_host_refusal` alone is not enough: the name
     is resolved again at connect time, and a DNS answer that changes in between (rebinding) would
     send the request into the host's own network."""
@@ -493,11 +554,13 @@ class _PublicOnlyBackend(httpcore.SyncBackend):
 
 def public_only_transport(private_hosts: frozenset[str] = frozenset()) -> httpx.HTTPTransport:
     """A transport that connects only to global addresses (and to any address of `private_hosts`)."""
+    return _transport(_PublicOnlyBackend(private_hosts))
+
+
+def _transport(backend: httpcore.SyncBackend) -> httpx.HTTPTransport:
     transport = httpx.HTTPTransport()
     # httpx builds its connection pool without a way to pass a network backend (httpx is pinned < 0.29).
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(), network_backend=_PublicOnlyBackend(private_hosts)
-    )
+    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=backend)
     return transport
 
 
@@ -506,7 +569,9 @@ def fetch_client(options: SourceOptions) -> httpx.Client:
     public-only transport unless private addresses are allowed, the options' timeout and User-Agent.
     A long-running caller (the feed poller) keeps one for its connection pool."""
     return httpx.Client(
-        transport=None if options.allow_private else public_only_transport(options.private_hosts),
+        transport=_transport(_DeadlineBackend())
+        if options.allow_private
+        else public_only_transport(options.private_hosts),
         follow_redirects=False,
         timeout=options.timeout_s,
         headers={"User-Agent": options.user_agent},
@@ -566,6 +631,7 @@ def fetch_document(
     # httpx's timeout bounds each read, not the whole download: a server sending a byte every few
     # seconds would hold a worker for as long as it liked.
     deadline = time.monotonic() + FETCH_DEADLINE_FACTOR * options.timeout_s
+    deadline_set = _fetch_deadline.set(deadline)  # for the connection's reads (`_DeadlineStream`)
     try:
         request = client.build_request("GET", url, headers=headers)
         hops = 0
@@ -631,6 +697,8 @@ def fetch_document(
             finally:
                 response.close()
     except httpx.TimeoutException:
+        if time.monotonic() >= deadline:  # `_DeadlineStream` ended a read at the deadline
+            return SourceError(url, f"too slow (not downloaded within {FETCH_DEADLINE_FACTOR * options.timeout_s:g} s)")
         return SourceError(
             url,
             f"timed out (no answer within {options.timeout_s:g} s, or the whole fetch over "
@@ -642,6 +710,8 @@ def fetch_document(
         return SourceError(url, f"invalid URL ({exc})")
     except UnicodeError as exc:  # an IDNA host ("xn--"), of the URL or of a redirect's Location
         return SourceError(url, f"invalid host name ({exc})")
+    finally:
+        _fetch_deadline.reset(deadline_set)
 
 
 def document_text(document: FetchedDocument) -> str | SourceError:
