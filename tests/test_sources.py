@@ -126,6 +126,16 @@ def test_markdown_markers_inside_words_are_text(tmp_path: Path):
     assert item.text.strip() == "See @real_donald_trump and my_big_file: 2*3*4 = 24, really."
 
 
+def test_markdown_marks_that_never_close_cost_no_more_than_the_line(tmp_path: Path):
+    # Each "[" or "*" without its closing mark was searched for to the end of its line: quadratic in
+    # the line's length, this one took minutes.
+    line = "*a _a [a ![a](" * 10_000
+    (tmp_path / "a.md").write_text(f"Title\n\n{line}\n\nIt is *done*, see [the report](https://x.example).\n")
+    [item] = _items(str(tmp_path / "a.md"), options=SourceOptions(max_bytes=1_000_000))
+    assert isinstance(item, ArticleInput), item
+    assert item.text.strip() == f"{line.strip()}\n\nIt is done, see the report."
+
+
 def test_jsonl_half_an_emoji_deep_nesting_and_a_huge_line_each_stay_in_their_line(tmp_path: Path):
     lines = [
         b'{"text": "Hello \\ud83d world."}',
