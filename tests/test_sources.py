@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import threading
 from collections.abc import Iterator
@@ -276,6 +277,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/html")
             self.end_headers()  # no Content-Length: the client must count
             self.wfile.write(b"<p>" + b"x" * 50_000 + b"</p>")
+        elif self.path == "/gzip-gzip":
+            # Coded twice: a few KB that a client decoding each coding whole makes gigabytes.
+            self._send(200, gzip.compress(gzip.compress(ARTICLE_HTML.encode())), **{"Content-Encoding": "gzip, gzip"})
+        elif self.path == "/gzip":
+            self._send(200, gzip.compress(ARTICLE_HTML.encode()), **{"Content-Encoding": "gzip"})
         elif self.path == "/latin1":
             html = (
                 "<html><head><meta charset='windows-1252'><title>Café</title></head><body><article><p>The café "
@@ -333,6 +339,12 @@ def test_url_is_fetched_and_extracted(server: str):
     assert "Rescue teams evacuated 300 people." in item.text
 
 
+def test_a_gzipped_page_is_read(server: str):
+    [item] = _items(f"{server}/gzip")
+    assert isinstance(item, ArticleInput), item
+    assert "Rescue teams evacuated 300 people." in item.text
+
+
 @pytest.mark.parametrize(
     ("path", "reason"),
     [
@@ -344,6 +356,7 @@ def test_url_is_fetched_and_extracted(server: str):
         ("/slow", "timed out (no answer within 0.5 s"),
         ("/drip", "too slow (not downloaded within 2 s)"),
         ("/drip-headers", "too slow (not downloaded within 2 s)"),
+        ("/gzip-gzip", "unsupported content encoding gzip, gzip (one coding at most)"),
     ],
 )
 def test_bad_urls_get_a_one_line_reason(server: str, path: str, reason: str):

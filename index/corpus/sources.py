@@ -726,6 +726,16 @@ def fetch_document(
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
                 if content_types is not None and content_type not in content_types:
                     return SourceError(url, f"unsupported content type {content_type or '(none)'}")
+                # httpx undoes each coding in turn, each on the whole output of the one before:
+                # "gzip, gzip" made a 3.5 KB answer 2 GB in memory at once, before the size cap could
+                # count it. One coding expands a read (64 KiB) to at most about 64 MiB.
+                codings = [
+                    c
+                    for c in (c.strip().lower() for c in response.headers.get("content-encoding", "").split(","))
+                    if c and c != "identity"
+                ]
+                if len(codings) > 1:
+                    return SourceError(url, f"unsupported content encoding {', '.join(codings)} (one coding at most)")
                 declared = int(response.headers.get("content-length") or 0)
                 if declared > limit and not truncate:
                     return SourceError(url, f"too large ({declared:,} bytes; the limit is {limit:,})")
