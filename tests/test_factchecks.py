@@ -12,7 +12,14 @@ from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
 from claimbot.index.corpus import SourceOptions, read_inputs
-from claimbot.index.factchecks import claim_reviews, detect_language, disagreement, language_name, normalise_rating
+from claimbot.index.factchecks import (
+    claim_reviews,
+    detect_language,
+    disagreement,
+    language_name,
+    markup,
+    normalise_rating,
+)
 from claimbot.index.records import FactCheckRating
 from tests.hash_embedder import HashEmbedder
 
@@ -43,6 +50,18 @@ def test_microdata_in_spanish_is_read_and_rated_false():
 def test_broken_markup_gives_no_review_and_the_page_still_reads():
     html = '<html><head><script type="application/ld+json">{"@type": "ClaimReview", </script></head><body><p>Text.</p></body></html>'
     assert claim_reviews(html) == []
+
+
+def test_a_page_keeps_its_first_reviews_up_to_the_limit(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each review is encoded at ingest: a page of 20,000 held its ingest for over five minutes.
+    monkeypatch.setattr(markup, "MAX_REVIEWS_PER_PAGE", 3)
+    reviews = [{"@type": "ClaimReview", "claimReviewed": f"The bridge cost {n} million."} for n in range(5)]
+    html = f'<html><head><script type="application/ld+json">{json.dumps(reviews)}</script></head><body></body></html>'
+    found = claim_reviews(html, "https://factdesk.example.org/x")
+    assert [r.claim_reviewed for r in found] == [f"The bridge cost {n} million." for n in range(3)]
+    assert "more than 3 ClaimReviews on the page; the first 3 are kept" in caplog.text
 
 
 @pytest.mark.parametrize(

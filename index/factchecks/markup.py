@@ -98,6 +98,10 @@ _WORDS: list[tuple[FactCheckRating, tuple[str, ...]]] = [
     ),
 ]
 _REVIEW_TYPES = {"ClaimReview", "https://schema.org/ClaimReview", "http://schema.org/ClaimReview"}
+# The most reviews kept from one page. A fact-check page reviews a claim, a round-up a few dozen;
+# markup of thousands is a dump or spam, and each review is encoded at ingest (about 59 a second):
+# a page of 20,000 held its ingest for over five minutes and filled the store with its reviews.
+MAX_REVIEWS_PER_PAGE = 100
 
 
 def _fold(text: str) -> str:
@@ -151,6 +155,14 @@ def claim_reviews(html: str, page_url: str | None = None, language: str | None =
         for node in _review_nodes(item):
             review = _review(node, page_url, language)
             if review is not None and (review.claim_reviewed, review.url) not in seen:
+                if len(reviews) == MAX_REVIEWS_PER_PAGE:
+                    log.warning(
+                        "%s: more than %d ClaimReviews on the page; the first %d are kept",
+                        page_url or "a page",
+                        MAX_REVIEWS_PER_PAGE,
+                        MAX_REVIEWS_PER_PAGE,
+                    )
+                    return reviews
                 seen.add((review.claim_reviewed, review.url))
                 reviews.append(review)
     return reviews
