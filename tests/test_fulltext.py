@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -163,3 +164,35 @@ def test_caches_ahead_of_a_restored_backup_are_rebuilt_from_it(index: ClaimIndex
             assert restored.vectors.search(vector, 1)[0][0] == pid
     finally:
         restored.close()
+
+
+def test_caches_copied_from_another_installation_are_rebuilt(index: ClaimIndex, settings: Settings, tmp_path: Path):
+    """vectors/ copied from another CLAIMBOT_HOME: the other database's passages sit under ids this
+    one gives its own, and both caches' marks are within them, so following on from the marks
+    answered with the other corpus's words and vectors."""
+    other_home = tmp_path / "other"
+    (tmp_path / "stadium.txt").write_text(
+        "Stadium\nThe new stadium cost 20 million dollars to build.\n\nIt opened in June with a concert.",
+        encoding="utf-8",
+    )
+    other = ClaimIndex(Settings(CLAIMBOT_HOME=other_home), embedder=HashEmbedder())
+    try:
+        other.ingest(read_inputs([str(tmp_path / "stadium.txt")], SourceOptions()))
+        assert other.lexical_search("stadium concert", 5)
+    finally:
+        other.close()
+    index.close()
+    vectors = settings.vector_dir
+    shutil.rmtree(vectors)
+    shutil.copytree(other_home / "vectors", vectors)
+    copied = ClaimIndex(settings, embedder=HashEmbedder())
+    try:
+        ids = copied.store.passage_ids().tolist()
+        assert _fulltext(copied).ids() == ids
+        assert copied.lexical_search("stadium concert", 5) == []
+        assert sorted(copied.vectors.ids().tolist()) == ids
+        _, stored = copied.store.exact_vectors(np.asarray(ids[:5]), copied.embedder.dim)
+        for pid, vector in zip(ids[:5], stored, strict=True):  # the vector under each id is the passage's own
+            assert copied.vectors.search(vector, 1)[0][0] == pid
+    finally:
+        copied.close()

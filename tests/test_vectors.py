@@ -16,7 +16,8 @@ def _unit(n: int, seed: int = 0) -> np.ndarray:
 class MemorySource:
     """The database as the vector index sees it: passages with growing ids and a removal log."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "db") -> None:
+        self.name = name  # `Store.database_id`
         self.vectors: dict[int, np.ndarray] = {}
         self.removals: list[int] = []
         self.issued = 0  # the highest id ever written: ids are never given out twice
@@ -51,6 +52,9 @@ class MemorySource:
     def exact_vectors(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         kept = np.asarray([i for i in ids.tolist() if i in self.vectors], dtype=np.int64)
         return kept, self.embeddings(kept, DIM)
+
+    def database_id(self) -> str:
+        return self.name
 
 
 @pytest.mark.parametrize("threshold", [0, 50], ids=["exact", "hnsw"])
@@ -242,3 +246,25 @@ def test_a_file_ahead_of_a_restored_database_is_rebuilt_from_it(tmp_path, thresh
     for n in range(10):  # each id finds the vector the database holds for it now
         assert reopened.search(new[n], 1)[0][0] == 101 + n
     assert 115 not in [i for i, _ in reopened.search(old[114], 5)]
+
+
+@pytest.mark.parametrize("threshold", [0, 50], ids=["exact", "hnsw"])
+def test_a_file_saved_for_another_database_is_rebuilt_from_this_one(tmp_path, threshold):
+    """vectors/ copied from another installation: its mark (100) is within this database's ids, and
+    following on from it kept the other database's vectors under ids 1-100."""
+    path = tmp_path / "v.faiss"
+    other, this = MemorySource("other"), MemorySource("this")
+    other.write(np.arange(1, 101, dtype=np.int64), _unit(100, seed=1))
+    mine = _unit(150, seed=2)
+    this.write(np.arange(1, 151, dtype=np.int64), mine)
+    index = VectorIndex(path, DIM, hnsw_threshold=threshold, exact_vectors=other.exact_vectors)
+    index.sync(other)
+    index.save()
+    copied = VectorIndex(path, DIM, hnsw_threshold=threshold, exact_vectors=this.exact_vectors)
+    copied.sync(this)
+    assert sorted(copied.ids().tolist()) == list(range(1, 151))
+    for n in range(0, 150, 7):  # each id finds the vector this database holds for it
+        assert copied.search(mine[n], 1)[0][0] == n + 1
+    copied.save()
+    saved = read_mark(path.with_name(path.name + ".mark.json"))
+    assert saved is not None and saved.database == "this"

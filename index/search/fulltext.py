@@ -207,13 +207,18 @@ class TantivyFullText:
                 if on_progress:
                     on_progress(done, len(changes.added))
         writer.commit()
-        write_mark(self.mark_path, changes.mark)
+        write_mark(self.mark_path, changes.mark, database=self.store.database_id())
 
     def _saved_mark(self) -> SavedMark | None:
-        """The saved mark, or None (index every passage again) where it is ahead of the database: an
-        older backup restored under vectors/, whose ids past its counter went out again for other
-        passages; following on from the mark would keep the old texts under them."""
+        """The saved mark, or None (index every passage again) where it was saved for another
+        database, or is ahead of this one: an older backup restored under vectors/, whose ids past
+        its counter went out again for other passages; following on from the mark would keep the old
+        texts under them."""
         saved = read_mark(self.mark_path)
+        if saved is not None and saved.database not in (None, self.store.database_id()):
+            # Copied from another installation: the ids it holds name that database's passages.
+            log.warning("full-text index %s was saved for another database; rebuilding it", self.path)
+            return None
         if saved is not None and saved.mark.beyond(self.store.issued_mark()):
             log.warning("full-text index %s is ahead of the database (%s); rebuilding it", self.path, saved.mark)
             return None

@@ -58,6 +58,7 @@ class PassageSource(Protocol):
     def issued_mark(self) -> ChangeMark: ...
     def changes_since(self, mark: ChangeMark) -> PassageChanges: ...
     def embeddings(self, ids: np.ndarray, dim: int) -> np.ndarray: ...
+    def database_id(self) -> str: ...
 
 
 class VectorBackend(Protocol):
@@ -130,6 +131,8 @@ class VectorIndex:
         self._tombstones: set[int] = set()
         # How far the file follows the database's change log; None: unknown, sync compares all ids.
         self.mark: ChangeMark | None = None
+        # The database the mark was taken from (`PassageSource.database_id`); None: not known.
+        self.database: str | None = None
         self.dirty = False
         if path.exists():
             try:
@@ -142,7 +145,7 @@ class VectorIndex:
                 self._index = loaded
                 saved = read_mark(self.mark_path)
                 if saved is not None:
-                    self.mark, masked = saved
+                    self.mark, masked, self.database = saved
                     if masked:  # HNSW cannot delete: the masks saved with the mark hide removed passages
                         wanted = np.asarray(masked, dtype=np.int64)
                         self._tombstones = set(wanted[np.isin(wanted, self._stored_ids())].tolist())
@@ -255,6 +258,15 @@ class VectorIndex:
         change log after it is read; without one (a new or an older file), every id is compared."""
         with self._lock:
             issued = source.issued_mark()
+            database = source.database_id()
+            if self.mark is not None and self.database not in (None, database):
+                # vectors/ copied from another installation: its ids name that database's passages,
+                # and a mark within this database's ids would be followed on, keeping the wrong vectors.
+                log.warning("vector index %s was saved for another database; rebuilding it", self.path)
+                self._index = self._empty(hnsw=False)
+                self._tombstones.clear()
+                self.mark = None
+            self.database = database
             # An ingest adds to the file without moving its mark, so the ids it holds are compared too.
             stored = self._stored_ids()
             newest = int(stored.max()) if len(stored) else 0
@@ -384,7 +396,7 @@ class VectorIndex:
             # After the file: a crash between the two leaves an older mark, and following the log
             # again from it is harmless.
             if self.mark is not None:
-                write_mark(self.mark_path, self.mark, sorted(self._tombstones))
+                write_mark(self.mark_path, self.mark, sorted(self._tombstones), self.database)
             else:
                 remove_mark(self.mark_path)
             self.dirty = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -104,6 +105,8 @@ def _take_change_log_lock(s: Session) -> None:
 # index_meta keys of the id high-water marks (SQLite): `next_id:passages` moves with every article written.
 ID_MARK_PREFIX = "next_id:"
 PASSAGE_ID_MARK = ID_MARK_PREFIX + PassageRow.__tablename__
+# index_meta key of the random name a database is given on first use (`Store.database_id`).
+DATABASE_ID = "database_id"
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,7 @@ class Store:
         self.is_postgres = engine.dialect.name == "postgresql"
         db.upgrade(engine)
         self._sessions = db.session_factory(engine)
+        self._database_id: str | None = None
 
     def session(self) -> Session:
         return self._sessions()
@@ -450,6 +454,24 @@ class Store:
                 last = int(mark) - 1 if mark is not None else None  # the mark is the next id to give out
             seq = c.execute(text("SELECT max(seq) FROM passage_removals")).scalar()
         return ChangeMark(passage_id=max(newest, int(last or 0)), removal_seq=int(seq or 0))
+
+    def database_id(self) -> str:
+        """A random name this database takes on first use and keeps (a backup restored, or a copy
+        migrated to PostgreSQL, keeps it too). The caches save it with their marks: vectors/ copied
+        from another installation holds other passages under the same ids, and its mark may well be
+        within this database's ids, so only the name tells it apart."""
+        if self._database_id is None:
+            found = self.get_meta(DATABASE_ID)
+            if found is None:
+                # Insert-or-keep, then read: two processes naming a database at once agree on one name.
+                insert = pg_insert if self.is_postgres else sqlite_insert
+                statement = insert(MetaRow).values(key=DATABASE_ID, value=uuid.uuid4().hex)
+                with self.session() as s, s.begin():
+                    s.execute(statement.on_conflict_do_nothing(index_elements=[MetaRow.key]))
+                found = self.get_meta(DATABASE_ID)
+            assert found is not None, "inserted above"
+            self._database_id = found
+        return self._database_id
 
     def exact_vectors(self, ids: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of those of `ids` still stored, in the order given: what the quantised
