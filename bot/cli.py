@@ -39,6 +39,7 @@ from claimbot.index.service import (
     MigrationError,
     SourceError,
     StanceModelError,
+    StorageError,
     attribute_inputs,
     check_paths,
     count_nonblank_lines,
@@ -970,6 +971,9 @@ def main() -> None:
     except EmbedModelError as exc:  # any command that embeds: a setup problem, as a bad setting is
         _error(exc)
         sys.exit(2)
+    except StorageError as exc:  # a full disk or a read-only CLAIMBOT_HOME: what to mend, not a traceback
+        _error(exc)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

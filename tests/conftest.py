@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,6 +71,18 @@ def drop_database(url: str | None) -> None:
     name = make_url(url).database
     with _admin_engine().connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def file_size_limit(limit: int) -> Iterator[None]:
+    """A write that would take any file past `limit` bytes fails in this process (EFBIG: Python
+    ignores SIGXFSZ), as it would on a full disk."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
 
 
 @pytest.fixture(autouse=True)

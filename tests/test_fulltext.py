@@ -14,8 +14,8 @@ from claimbot.index.corpus.sources import SourceOptions, read_inputs
 from claimbot.index.search import FULLTEXT_DIRECTORY, TantivyFullText
 from claimbot.index.search.marks import read_mark, remove_mark
 from claimbot.index.service import ClaimIndex
-from claimbot.index.storage import query_words
-from tests.conftest import DEMO_CORPUS, ON_POSTGRES
+from claimbot.index.storage import StorageError, query_words
+from tests.conftest import DEMO_CORPUS, ON_POSTGRES, file_size_limit
 from tests.hash_embedder import HashEmbedder
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="PostgreSQL ranks with its own postings (tests/test_postgres.py)")
@@ -113,6 +113,32 @@ def test_while_another_process_writes_searches_answer_from_the_last_commit(index
         writer.wait_merging_threads()
     assert fulltext.catch_up() is True
     assert fulltext.ids() == [] and index.lexical_search("Pérez", 5) == []
+
+
+def test_a_full_disk_leaves_searches_on_the_last_commit_and_a_new_index_unmade(
+    index: ClaimIndex, settings: Settings, tmp_path: Path
+):
+    """Tantivy's failed write came out of `check` and `ingest` as a ValueError traceback."""
+    fulltext = _fulltext(index)
+    before = fulltext.ids()
+    (tmp_path / "dam.txt").write_text(
+        "Dam\nThe dam on the Orinoco burst after the storm.\n\nEngineers lowered the reservoir.", encoding="utf-8"
+    )
+    # Another process (its caches elsewhere) writes to the database while it had room.
+    database = f"sqlite:///{settings.home / 'claimbot.db'}"
+    writer = ClaimIndex(Settings(CLAIMBOT_HOME=tmp_path / "writer", DATABASE_URL=database), embedder=HashEmbedder())
+    try:
+        writer.ingest(read_inputs([str(tmp_path / "dam.txt")], SourceOptions()))
+    finally:
+        writer.close()
+    with file_size_limit(64):  # past a meta.json's or a segment's first bytes
+        assert fulltext.catch_up() is False
+        assert fulltext.ids() == before
+        assert index.lexical_search("Pérez was killed", 5)  # the last commit answers
+        with pytest.raises(StorageError, match="cannot create the full-text index"):
+            TantivyFullText(index.store, tmp_path / "new-index")
+    assert fulltext.catch_up() is True
+    assert fulltext.ids() == index.store.passage_ids().tolist()
 
 
 def test_an_unreadable_index_is_rebuilt_from_the_database(index: ClaimIndex, settings: Settings):

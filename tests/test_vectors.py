@@ -4,6 +4,7 @@ import pytest
 from claimbot.index.search.marks import read_mark
 from claimbot.index.search.vectors import VectorIndex
 from claimbot.index.storage import ChangeMark, PassageChanges
+from tests.conftest import file_size_limit
 
 DIM = 16
 
@@ -164,6 +165,27 @@ def test_an_unreadable_file_is_replaced_and_saving_leaves_no_temporary_file(tmp_
     index.save()
     assert [p.name for p in tmp_path.iterdir()] == ["v.faiss"]
     assert len(VectorIndex(path, DIM, hnsw_threshold=0)) == 3
+
+
+def test_a_save_that_cannot_be_written_keeps_the_last_file_and_the_process_going(tmp_path):
+    """A full disk: the save raised faiss's RuntimeError through `check` and every ingest's end (a
+    traceback where the database had every passage). The file is a cache: keep the last one."""
+    path = tmp_path / "v.faiss"
+    source = MemorySource()
+    source.write(np.arange(1, 51, dtype=np.int64), _unit(50))
+    index = VectorIndex(path, DIM, hnsw_threshold=0)
+    index.sync(source)
+    index.save()
+    saved = path.read_bytes()
+    source.write(np.arange(51, 151, dtype=np.int64), _unit(100, seed=3))
+    index.sync(source)
+    with file_size_limit(len(saved)):
+        index.save()  # no error
+    assert index.dirty and path.read_bytes() == saved
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.faiss", "v.faiss.mark.json"]
+    reopened = VectorIndex(path, DIM, hnsw_threshold=0)
+    reopened.sync(source)
+    assert sorted(reopened.ids().tolist()) == list(range(1, 151))
 
 
 def test_sync_adds_missing_and_drops_extra(tmp_path):

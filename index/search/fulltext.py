@@ -37,7 +37,7 @@ from typing import Protocol
 import tantivy
 
 from claimbot.index.search.marks import SavedMark, read_mark, remove_mark, write_mark
-from claimbot.index.storage import ChangeMark, Collections, Store, query_words, scope_list
+from claimbot.index.storage import ChangeMark, Collections, StorageError, Store, query_words, scope_list
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +141,16 @@ class TantivyFullText:
             except ValueError as error:  # unreadable: a cache, rebuilt from the database
                 log.warning("full-text index %s unreadable (%s); rebuilding it", self.path, error)
             shutil.rmtree(self.path, ignore_errors=True)
-        remove_mark(self.mark_path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        index = tantivy.Index(self._schema, path=str(self.path))
+        try:
+            remove_mark(self.mark_path)
+            self.path.mkdir(parents=True, exist_ok=True)
+            index = tantivy.Index(self._schema, path=str(self.path))
+        except (ValueError, OSError) as error:  # Tantivy reports a failed write as a ValueError
+            # Without it no claim can be searched by its words: say what to mend, in one line.
+            reason = " ".join(str(error).split())
+            raise StorageError(
+                f"cannot create the full-text index in {self.path} ({reason}): make room there and run again"
+            ) from error
         index.register_tokenizer(ANALYZER, self._analyzer)
         return index
 
@@ -164,6 +171,13 @@ class TantivyFullText:
                 return False
             try:
                 self._apply(writer, on_progress)
+            except (ValueError, OSError) as error:  # a failed write (a full disk): nothing of it is committed
+                reason = " ".join(str(error).split())
+                log.warning(
+                    "could not update the full-text index %s (%s); searching its last commit", self.path, reason
+                )
+                self._index.reload()
+                return False
             finally:
                 writer.wait_merging_threads()  # also releases the writer's lock
             self._index.reload()

@@ -379,24 +379,36 @@ class VectorIndex:
 
     # -- persistence ------------------------------------------------------------------------
     def save(self) -> None:
-        """Write atomically: a crash leaves the old file or the new one, never half of one."""
+        """Write atomically: a crash leaves the old file or the new one, never half of one. A file
+        that cannot be written (a full disk, a read-only CLAIMBOT_HOME) is logged and stays dirty:
+        it is a cache, and the next open follows the database on from the last mark saved."""
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # a temporary file of its own: `serve` and a `claimbot ingest` beside it both save
-            fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name + ".", suffix=".tmp")
-            os.close(fd)
             try:
-                faiss.write_index(self._index, name)
-                with open(name, "rb") as handle:
-                    os.fsync(handle.fileno())
-                os.replace(name, self.path)
-            except BaseException:
-                Path(name).unlink(missing_ok=True)
-                raise
-            # After the file: a crash between the two leaves an older mark, and following the log
-            # again from it is harmless.
-            if self.mark is not None:
-                write_mark(self.mark_path, self.mark, sorted(self._tombstones), self.database)
-            else:
-                remove_mark(self.mark_path)
+                self._write()
+            except (RuntimeError, OSError) as error:  # faiss reports a failed write as a RuntimeError
+                reason = " ".join(str(error).split())
+                log.warning(
+                    "could not save the vector index %s (%s); it is brought up to date later", self.path, reason
+                )
+                return
             self.dirty = False
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # a temporary file of its own: `serve` and a `claimbot ingest` beside it both save
+        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name + ".", suffix=".tmp")
+        os.close(fd)
+        try:
+            faiss.write_index(self._index, name)
+            with open(name, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(name, self.path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        # After the file: a crash between the two leaves an older mark, and following the log
+        # again from it is harmless.
+        if self.mark is not None:
+            write_mark(self.mark_path, self.mark, sorted(self._tombstones), self.database)
+        else:
+            remove_mark(self.mark_path)

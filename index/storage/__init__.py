@@ -9,7 +9,7 @@ would hide the `migrate` module.
 
 from claimbot.index.storage import db
 from claimbot.index.storage.blobs import from_blobs, to_blob
-from claimbot.index.storage.db import alembic_config, make_engine, upgrade
+from claimbot.index.storage.db import StorageError, alembic_config, make_engine, unwritable_reason, upgrade
 from claimbot.index.storage.domains import (
     BLOCKED_PASSAGES_SQL,
     BLOCKED_PASSAGES_SQLITE,
@@ -86,6 +86,7 @@ __all__ = [
     "PassageRow",
     "PgVectorIndex",
     "RateEventRow",
+    "StorageError",
     "Store",
     "StoredPassage",
     "alembic_config",
@@ -103,6 +104,7 @@ __all__ = [
     "run_migration",
     "scope_list",
     "to_blob",
+    "unwritable_reason",
     "upgrade",
     "utcnow",
     "WatchNoticeRow",

@@ -29,6 +29,29 @@ class SchemaError(RuntimeError):
     """The database cannot take claimbot's schema; the message is one line saying what to do."""
 
 
+class StorageError(RuntimeError):
+    """The database or CLAIMBOT_HOME cannot be written (disk full, read-only, I/O error), so every
+    write after this one would fail the same way; the message is one line saying what to do."""
+
+
+# SQLite's result codes (and their extended forms, SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, ...)
+# that no later write can escape: a full disk (or a file size limit), a read-only file or directory.
+_UNWRITABLE_SQLITE = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
+# PostgreSQL's disk_full, io_error and read_only_sql_transaction (a standby).
+_UNWRITABLE_PG = frozenset({"53100", "58030", "25006"})
+
+
+def unwritable_reason(error: BaseException) -> str | None:
+    """The driver's one-line reason when `error` (a SQLAlchemy error, or the driver's own) says the
+    database cannot be written at all; None for an error of this write only (a constraint, a value)."""
+    orig = getattr(error, "orig", None) or error
+    name = getattr(orig, "sqlite_errorname", None)
+    state = getattr(orig, "sqlstate", None)
+    if (isinstance(name, str) and name.startswith(_UNWRITABLE_SQLITE)) or state in _UNWRITABLE_PG:
+        return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return None
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
