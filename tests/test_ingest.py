@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
@@ -614,6 +615,52 @@ def test_killed_ingest_leaves_a_consistent_index_and_a_rerun_completes(home: Pat
     index = ClaimIndex(Settings())
     try:
         assert _consistent(index) == (300, 2400)
+    finally:
+        index.close()
+
+
+def test_a_full_disk_stops_the_ingest_in_one_line_and_a_rerun_completes(home: Path, tmp_path: Path):
+    """The database could take no more: each later article was still embedded, then failed on its
+    own line ("could not be stored (database or disk is full)", hundreds of them), and saving the
+    vector index at the end raised a traceback."""
+    big = tmp_path / "big.jsonl"
+    _write_big_jsonl(big, 100)
+    first = tmp_path / "first.jsonl"
+    first.write_text("".join(big.read_text(encoding="utf-8").splitlines(keepends=True)[:2]), encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(first)]).exit_code == 0  # the database and the exported model made
+    env = {**os.environ, "CLAIMBOT_HOME": str(home), "CLAIMBOT_ATTRIBUTION": "false"}
+
+    def full_disk() -> None:  # about fifty pages of the database's log, then no more (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, resource.RLIM_INFINITY))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "claimbot.bot.cli", "ingest", str(big)],
+        capture_output=True,
+        env=env,
+        text=True,
+        preexec_fn=full_disk,
+        timeout=300,
+    )
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and not any(line.startswith("failed:") for line in lines)
+    assert lines[-1].startswith("error: the database cannot be written (")
+    assert "run the ingest again" in lines[-1]
+
+    index = ClaimIndex(Settings())
+    try:
+        articles, passages = _consistent(index)
+        assert 2 < articles < 100 and passages == articles * 8  # stored whole or not at all
+        with index.store.session() as s:
+            assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    finally:
+        index.close()
+    rerun = runner.invoke(app, ["ingest", str(big)])
+    assert rerun.exit_code == 0, rerun.output
+    assert f"{100 - articles} added, 0 replaced, {articles} unchanged, 0 failed" in rerun.output
+    index = ClaimIndex(Settings())
+    try:
+        assert _consistent(index) == (100, 800)
     finally:
         index.close()
 

@@ -28,7 +28,7 @@ from claimbot.index.corpus.furniture import is_furniture
 from claimbot.index.corpus.sources import SourceError, SourceItem
 from claimbot.index.records import ArticleInput, ClaimReview, FactCheckDraft, IngestReport, PassageDraft, Sentence
 from claimbot.index.search import Embedder, VectorBackend
-from claimbot.index.storage import Store, blocking, domain_of
+from claimbot.index.storage import StorageError, Store, blocking, domain_of, unwritable_reason
 
 if TYPE_CHECKING:  # spaCy loads only when an attributor is made
     from claimbot.index.corpus.attribution import ArticleAttribution, Attributor, SentenceAttribution
@@ -152,6 +152,8 @@ class Ingestor:
             try:
                 for item in items:
                     self._take(item)
+            except StorageError:
+                raise  # nothing more can be written, the articles read before it included
             except Exception:
                 # A source that fails mid-way ends the run, but the articles read before it are
                 # written first: nothing already read is lost to a later input's failure.
@@ -207,6 +209,8 @@ class Ingestor:
             return
         try:
             self._prepare(item)
+        except StorageError:
+            raise  # an earlier article's write (a batch written meanwhile): this one is not to blame
         except Exception as error:  # noqa: BLE001 - one odd article must not end a long ingest
             # The event line is what the user sees; the traceback is for a service's log (INFO),
             # not for the command line, which would print it under Python's last-resort handler.
@@ -414,6 +418,16 @@ class Ingestor:
                     self._emit(IngestEvent("unchanged", p.article.origin, "stored concurrently by another ingest"))
                     continue
                 except SQLAlchemyError as error:
+                    unwritable = unwritable_reason(error)
+                    if unwritable is not None:
+                        # A full disk or a read-only database: every article after this one would
+                        # fail the same way, each after being embedded. Stop, in one line.
+                        stored = self.report.added + self.report.replaced
+                        raise StorageError(
+                            f"the database cannot be written ({unwritable}): stopped at {p.article.origin} "
+                            f"after storing {stored} article{'s' if stored != 1 else ''}; make room (or make "
+                            "it writable) and run the ingest again, which skips what is stored"
+                        ) from error
                     # e.g. a value longer than its PostgreSQL column: this article's transaction
                     # rolled back, nothing of it was written; the others go on.
                     log.info("could not store %s", p.article.origin, exc_info=True)
