@@ -1,3 +1,5 @@
+import fcntl
+
 import numpy as np
 import pytest
 
@@ -186,6 +188,21 @@ def test_a_save_that_cannot_be_written_keeps_the_last_file_and_the_process_going
     reopened = VectorIndex(path, DIM, hnsw_threshold=0)
     reopened.sync(source)
     assert sorted(reopened.ids().tolist()) == list(range(1, 151))
+
+
+def test_a_save_removes_what_a_killed_save_left_and_keeps_one_being_written(tmp_path):
+    """A process killed while saving (SIGKILL, or a SIGTERM, which runs no cleanup) left its
+    temporary file, as large as the index, for good; each such kill left another."""
+    path = tmp_path / "v.faiss"
+    (tmp_path / "v.faiss.k1ll3d00.tmp").write_bytes(b"\0" * 4096)
+    busy = tmp_path / "v.faiss.wr1t1ng0.tmp"
+    busy.write_bytes(b"\0")
+    with open(busy, "rb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # another process's save, under way
+        index = VectorIndex(path, DIM, hnsw_threshold=0)
+        index.add(np.arange(3, dtype=np.int64), _unit(3))
+        index.save()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["v.faiss", "v.faiss.wr1t1ng0.tmp"]
 
 
 def test_sync_adds_missing_and_drops_extra(tmp_path):

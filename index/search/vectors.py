@@ -16,6 +16,8 @@ quantisation stays fp32 HNSW until `claimbot reindex` rebuilds it.
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import logging
 import os
 import tempfile
@@ -46,6 +48,8 @@ RERANK_FACTOR = 2
 # chunks of this many.
 CONVERT_TRAIN = 50_000
 CONVERT_CHUNK = 50_000
+# The suffix of a save's temporary file, beside the index until it is renamed over it.
+TEMPORARY_SUFFIX = ".tmp"
 # HNSW cannot delete: removed ids are masked at search time until they pass this share.
 TOMBSTONE_REBUILD_SHARE = 0.10
 
@@ -395,10 +399,12 @@ class VectorIndex:
 
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_temporaries()
         # a temporary file of its own: `serve` and a `claimbot ingest` beside it both save
-        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name + ".", suffix=".tmp")
-        os.close(fd)
+        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name + ".", suffix=TEMPORARY_SUFFIX)
         try:
+            # Locked while it is written, so that another process tells it from one left behind.
+            fcntl.flock(fd, fcntl.LOCK_EX)
             faiss.write_index(self._index, name)
             with open(name, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -406,9 +412,24 @@ class VectorIndex:
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
+        finally:
+            os.close(fd)  # releases the lock
         # After the file: a crash between the two leaves an older mark, and following the log
         # again from it is harmless.
         if self.mark is not None:
             write_mark(self.mark_path, self.mark, sorted(self._tombstones), self.database)
         else:
             remove_mark(self.mark_path)
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete the temporary files of saves that never finished: a process killed while saving
+        (SIGKILL, or SIGTERM, which runs no cleanup) left a file as large as the index, and every
+        such kill another. One that another process is writing is locked, and stays."""
+        # mkstemp's names: the prefix, 8 random characters, the suffix (not the marks' temporaries).
+        for path in self.path.parent.glob(f"{glob.escape(self.path.name)}.????????{TEMPORARY_SUFFIX}"):
+            try:
+                with open(path, "rb") as handle:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    path.unlink(missing_ok=True)
+            except OSError:  # being written (locked), or gone meanwhile
+                continue
