@@ -35,6 +35,7 @@ from claimbot.index.service import (
     FeedError,
     FeedPoll,
     IndexMismatch,
+    IndexUnavailable,
     IngestEvent,
     MigrationError,
     SourceError,
@@ -51,6 +52,7 @@ from claimbot.index.service import (
     format_news_report,
     format_stance_report,
     label_file,
+    open_index,
     read_inputs,
     run_migration,
     shared_clause_splitter,
@@ -100,9 +102,9 @@ def _bar_per_name(progress: Progress) -> Callable[[str, int, int], None]:
 def _open_index() -> ClaimIndex:
     settings = Settings()  # a bad setting is reported by main(), naming the setting
     try:
-        return ClaimIndex(settings)
-    except Exception as exc:  # a bad DATABASE_URL or unreadable CLAIMBOT_HOME: say so in one line
-        _error(f"cannot open the claim index: {exc}")
+        return open_index(settings)
+    except IndexUnavailable as exc:  # a bad DATABASE_URL or unreadable CLAIMBOT_HOME: one line, as serve says it
+        _error(exc)
         raise typer.Exit(2) from exc
 
 

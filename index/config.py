@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -263,3 +264,8 @@ class Settings(BaseSettings):
     def ensure_home(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         self.vector_dir.mkdir(parents=True, exist_ok=True)
+        # SQLite says only "unable to open database file" of a read-only directory (its journal
+        # goes beside the database), even for a check: say which directory and why.
+        for directory in (self.home, self.vector_dir):
+            if not os.access(directory, os.W_OK):
+                raise PermissionError(f"CLAIMBOT_HOME is not writable: {directory} (a read-only file system or mode)")

@@ -1,6 +1,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from claimbot.index.config import Settings
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
@@ -120,3 +122,29 @@ def test_a_settings_file_that_cannot_be_read_is_one_line_naming_it(tmp_path, mon
         env.write_text("CLAIMBOT_FEEDS_CONTACT=ops@example.org\n", encoding="utf-8")
         env.chmod(0)
         assert one_line() == "error: cannot read the settings file .env: Permission denied"
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_on_the_command_line(tmp_path, monkeypatch):
+    """SQLAlchemy's message has a second line ("Background on this error at: https://sqlalche.me/...")."""
+    from typer.testing import CliRunner
+
+    from claimbot.bot.cli import app
+
+    (tmp_path / "claimbot.db").mkdir()  # SQLite: "unable to open database file", as in a read-only home
+    monkeypatch.setenv("CLAIMBOT_HOME", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = CliRunner().invoke(app, ["stats"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == ["error: cannot reach the database: unable to open database file"]
+
+
+def test_a_read_only_home_is_named(tmp_path, monkeypatch):
+    """A read-only CLAIMBOT_HOME made SQLite say only "unable to open database file" (checked by hand
+    on a read-only bind mount; the test runs as root, whom modes do not stop, so access() answers as one)."""
+    import os
+
+    from claimbot.index import config
+
+    monkeypatch.setattr(config.os, "access", lambda path, mode: mode != os.W_OK)
+    with pytest.raises(PermissionError, match=f"CLAIMBOT_HOME is not writable: {re.escape(str(tmp_path))}"):
+        Settings(CLAIMBOT_HOME=tmp_path).ensure_home()
