@@ -958,11 +958,29 @@ def claim_after_dashes(argv: list[str]) -> list[str]:
     return [*rest, "--", *claims] if claims else argv
 
 
+def _usage_line(exc: Any) -> str:
+    """click's usage error (a bad or missing value, an unknown option or command) in the one line
+    every other error takes, not its usage box: what is wrong, and where the help is."""
+    # typer reads values with pydantic, whose "Value error, " says nothing to the user
+    lines = [line.strip() for line in str(exc.format_message()).replace("Value error, ", "").splitlines()]
+    message = " ".join(line for line in lines if line).rstrip(".")
+    message = message[:1].lower() + message[1:]  # "Invalid value for ...", as the sentence "error: ..." goes on
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and ctx.command.get_help_option(ctx) is not None:
+        message += f" (see {ctx.command_path} {ctx.help_option_names[0]})"
+    return message
+
+
 def main() -> None:
     from pydantic import ValidationError
 
     try:
-        app(args=claim_after_dashes(sys.argv[1:]))
+        # Not standalone: click's errors come here, to be told in one line rather than in a box.
+        # The program's name, as its messages spell it, whether run as `claimbot` or `python -m`.
+        status = app(args=claim_after_dashes(sys.argv[1:]), prog_name="claimbot", standalone_mode=False)
+    except typer.Abort:  # end of input at a prompt
+        _error("aborted")
+        sys.exit(1)
     except ValidationError as exc:  # a bad value in .env or the environment: name it, no traceback
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         _error(f"invalid setting: {problems}")
@@ -976,6 +994,22 @@ def main() -> None:
     except StorageError as exc:  # a full disk or a read-only CLAIMBOT_HOME: what to mend, not a traceback
         _error(exc)
         sys.exit(1)
+    except Exception as exc:
+        # typer vendors its own click: its exceptions are known by name, not isinstance
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if "ClickException" not in names:
+            raise
+        click_error: Any = exc
+        if "NoArgsIsHelpError" in names:  # a group without its command: rich has printed its help
+            if click_error.format_message():  # typer without rich: the help is the message
+                click_error.show()
+        elif "UsageError" in names:
+            _error(_usage_line(click_error))
+        else:
+            _error(click_error.format_message())
+        sys.exit(click_error.exit_code)
+    # Not standalone, click returns the command's return value, or typer.Exit's status.
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 if __name__ == "__main__":

@@ -40,11 +40,31 @@ def test_numbers_past_the_databases_integers_are_no_row_or_a_bad_value_not_an_ov
         (("articles", "remove", "2147483648"), 1, "error: no indexed article 2147483648"),  # past PostgreSQL's INTEGER
         (("articles", "remove", "²"), 2, "error: not an article id or URL: '²'"),  # a digit int() refuses
         (("factchecks", "remove", huge), 1, f"error: no fact-check #{huge}"),
-        (("factchecks", "list", "--limit", huge), 2, "Invalid value for '--limit'"),
-        (("audit", "export", "--guild", huge), 2, "Invalid value for '--guild'"),
+        (("factchecks", "list", "--limit", huge), 2, "error: invalid value for '--limit'"),
+        (("audit", "export", "--guild", huge), 2, "error: invalid value for '--guild'"),
     ]:
         code, out, err = run(monkeypatch, capsys, *args)
         assert code == status and message in err and "Traceback" not in err, (args, err)
+
+
+def test_a_usage_error_of_any_command_is_one_line_naming_the_problem(home, monkeypatch, capsys):
+    for args, message in [
+        (
+            ("audit", "export", "--format", "xml"),
+            "invalid value for '--format': 'xml' is not one of 'csv', 'jsonl' (see claimbot audit export --help)",
+        ),
+        (("check", "x", "--top", "abc"), "invalid value for '--top': Input should be a valid integer"),
+        (("factchecks", "list", "--limit", "0"), "invalid value for '--limit': Input should be greater than"),
+        (("stats", "--bogus"), "no such option: --bogus (see claimbot stats --help)"),
+        (("articles", "remove"), "missing argument 'article' (see claimbot articles remove --help)"),
+        (("nosuch",), "no such command 'nosuch' (see claimbot --help)"),
+    ]:
+        code, out, err = run(monkeypatch, capsys, *args)
+        assert code == 2 and out == "", (args, out)
+        assert len(err.splitlines()) == 1 and err.startswith(f"error: {message}"), (args, err)
+    # --help is unchanged: the usage and the options, on stdout
+    code, out, err = run(monkeypatch, capsys, "audit", "export", "--help")
+    assert code == 0 and "Usage: claimbot audit export [OPTIONS]" in out and "--format" in out and err == ""
 
 
 def test_progress_bars_leave_nothing_on_a_stderr_that_is_not_a_terminal(home, tmp_path, monkeypatch, capsys):
