@@ -18,6 +18,18 @@ DEFAULT_INDEX_MEMORY = "1GB"
 # Sentences of several articles embedded together when ingesting files: the embedder sorts a batch
 # by length, and a larger one pads less (1,024 embed 1.16x as fast as 256; docs/benchmarks.md).
 DEFAULT_INGEST_BATCH = 1_024
+# Upper bounds of settings that have no natural one: past them a value is a typo (a thread count
+# of 99999999999 made onnxruntime raise, one of 100000 start that many threads; a timedelta of inf or
+# 1e23 seconds raises OverflowError where the bot measures a window; Tantivy aborts the process
+# when asked for 10^12 hits, and a file read of 10^20 bytes cannot even be asked for).
+MAX_THREADS = 256
+MAX_CANDIDATES = 1_000
+MAX_BYTES = 1_000_000_000  # an article, a feed: read whole into memory
+MAX_FETCH_TIMEOUT_S = 600.0
+MAX_HOST_DELAY_S = 3_600.0
+MAX_BACKOFF_S = 30 * 86_400.0
+MAX_RATE_WINDOW_S = 86_400.0
+MAX_RETENTION_DAYS = 3_650
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -60,7 +72,8 @@ class SettingsFileError(ValueError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Finite numbers only: "inf" and "nan" parse as floats, and no setting means them.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", allow_inf_nan=False)
 
     def __init__(self, **values: Any) -> None:
         # pydantic-settings reads `.env` while it builds the values: its OSError or UnicodeDecodeError
@@ -82,7 +95,7 @@ class Settings(BaseSettings):
 
     embed_model: str = Field(default=PACKAGED_EMBED_MODEL, validation_alias="CLAIMBOT_EMBED_MODEL")
     embed_batch_size: int = Field(default=64, ge=1, validation_alias="CLAIMBOT_EMBED_BATCH_SIZE")
-    torch_threads: int = Field(default=0, ge=0, validation_alias="CLAIMBOT_TORCH_THREADS")
+    torch_threads: int = Field(default=0, ge=0, le=MAX_THREADS, validation_alias="CLAIMBOT_TORCH_THREADS")
 
     hnsw_threshold: int = Field(default=50_000, ge=0, validation_alias="CLAIMBOT_HNSW_THRESHOLD")
     # PostgreSQL's maintenance_work_mem while it builds the HNSW index (`claimbot migrate`,
@@ -94,7 +107,7 @@ class Settings(BaseSettings):
     # million passages); a Tantivy index beside the process answers in milliseconds and follows the
     # database's change log (migration 0013). "database" keeps everything in PostgreSQL.
     pg_fulltext: PgFullText = Field(default=PgFullText.TANTIVY, validation_alias="CLAIMBOT_PG_FULLTEXT")
-    candidates: int = Field(default=50, ge=1, validation_alias="CLAIMBOT_RETRIEVAL_CANDIDATES")
+    candidates: int = Field(default=50, ge=1, le=MAX_CANDIDATES, validation_alias="CLAIMBOT_RETRIEVAL_CANDIDATES")
     # Who says each sentence, found at ingest time (index/attribution.py); off = faster ingest,
     # passages stored and embedded without speakers.
     attribution: bool = Field(default=True, validation_alias="CLAIMBOT_ATTRIBUTION")
@@ -103,7 +116,7 @@ class Settings(BaseSettings):
     # 15: the verdicts 20 gave on the news dev claims and the demo, a quarter less of a check's
     # largest step (docs/prereg/stance-candidates.md).
     stance_candidates: int = Field(default=15, ge=1, le=200, validation_alias="CLAIMBOT_STANCE_CANDIDATES")
-    stance_threads: int = Field(default=0, ge=0, validation_alias="CLAIMBOT_STANCE_THREADS")
+    stance_threads: int = Field(default=0, ge=0, le=MAX_THREADS, validation_alias="CLAIMBOT_STANCE_THREADS")
     # A passage whose embedding is less similar than this to the claim's (cosine) is not shown or
     # judged: it bears on nothing the claim says. Measured by bench/bench_relevance_floor.py
     # (docs/benchmarks.md, "Relevance floor"); 0 shows every retrieved passage.
@@ -121,9 +134,11 @@ class Settings(BaseSettings):
         default=0.69, ge=0, le=1, validation_alias="CLAIMBOT_FACTCHECK_THRESHOLD_CROSS"
     )
 
-    fetch_timeout_s: float = Field(default=15.0, gt=0, validation_alias="CLAIMBOT_FETCH_TIMEOUT")
+    fetch_timeout_s: float = Field(
+        default=15.0, gt=0, le=MAX_FETCH_TIMEOUT_S, validation_alias="CLAIMBOT_FETCH_TIMEOUT"
+    )
     fetch_max_redirects: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_FETCH_MAX_REDIRECTS")
-    max_article_bytes: int = Field(default=5_000_000, gt=0, validation_alias="CLAIMBOT_MAX_ARTICLE_BYTES")
+    max_article_bytes: int = Field(default=5_000_000, gt=0, le=MAX_BYTES, validation_alias="CLAIMBOT_MAX_ARTICLE_BYTES")
     # An article with more sentences is refused in one line (a long report has about 1,500).
     max_passages_per_article: int = Field(default=2_000, ge=1, validation_alias="CLAIMBOT_MAX_PASSAGES_PER_ARTICLE")
     # DEFAULT_INGEST_BATCH; articles fetched one by one use at most 256.
@@ -142,13 +157,19 @@ class Settings(BaseSettings):
     feeds_interval_s: float = Field(default=1800.0, validation_alias="CLAIMBOT_FEEDS_INTERVAL")
     # The least time between two requests to one host, whatever feeds and articles they are for
     # (a robots.txt Crawl-delay that is longer wins).
-    feeds_host_delay_s: float = Field(default=2.0, ge=0, validation_alias="CLAIMBOT_FEEDS_HOST_DELAY")
+    feeds_host_delay_s: float = Field(
+        default=2.0, ge=0, le=MAX_HOST_DELAY_S, validation_alias="CLAIMBOT_FEEDS_HOST_DELAY"
+    )
     feeds_max_items_per_poll: int = Field(default=50, ge=1, validation_alias="CLAIMBOT_FEEDS_MAX_ITEMS")
-    feeds_max_feed_bytes: int = Field(default=10_000_000, gt=0, validation_alias="CLAIMBOT_FEEDS_MAX_FEED_BYTES")
+    feeds_max_feed_bytes: int = Field(
+        default=10_000_000, gt=0, le=MAX_BYTES, validation_alias="CLAIMBOT_FEEDS_MAX_FEED_BYTES"
+    )
     # Failed polls in a row before a feed is paused (state "failed", its last error shown); the
     # wait after each failure doubles from the feed's interval up to CLAIMBOT_FEEDS_MAX_BACKOFF.
     feeds_max_failures: int = Field(default=8, ge=1, validation_alias="CLAIMBOT_FEEDS_MAX_FAILURES")
-    feeds_max_backoff_s: float = Field(default=86_400.0, validation_alias="CLAIMBOT_FEEDS_MAX_BACKOFF")
+    feeds_max_backoff_s: float = Field(
+        default=86_400.0, le=MAX_BACKOFF_S, validation_alias="CLAIMBOT_FEEDS_MAX_BACKOFF"
+    )
     # Poll inside `claimbot serve` (off when a separate `claimbot watch` worker does it).
     feeds_in_serve: bool = Field(default=True, validation_alias="CLAIMBOT_FEEDS_IN_SERVE")
     # The article corpus is shared by every server the bot is in: a list of guild ids limits the
@@ -172,9 +193,13 @@ class Settings(BaseSettings):
     # Discord front end: rate limits (sliding windows, persisted) and the similarity above which a
     # moderator's correction is shown for a later claim (measured: docs/benchmarks-review.md).
     rate_user_checks: int = Field(default=5, ge=0, validation_alias="CLAIMBOT_RATE_USER_CHECKS")
-    rate_user_window_s: float = Field(default=60.0, gt=0, validation_alias="CLAIMBOT_RATE_USER_WINDOW")
+    rate_user_window_s: float = Field(
+        default=60.0, gt=0, le=MAX_RATE_WINDOW_S, validation_alias="CLAIMBOT_RATE_USER_WINDOW"
+    )
     rate_guild_checks: int = Field(default=60, ge=0, validation_alias="CLAIMBOT_RATE_GUILD_CHECKS")
-    rate_guild_window_s: float = Field(default=60.0, gt=0, validation_alias="CLAIMBOT_RATE_GUILD_WINDOW")
+    rate_guild_window_s: float = Field(
+        default=60.0, gt=0, le=MAX_RATE_WINDOW_S, validation_alias="CLAIMBOT_RATE_GUILD_WINDOW"
+    )
     # The bot's model work (bot/workpool.py): at most this many checks wait, and one that would wait
     # longer than this many seconds is refused with "busy, try again in N s" (an interaction's token
     # lasts 15 minutes: an answer later than that is lost).
@@ -183,7 +208,9 @@ class Settings(BaseSettings):
     correction_threshold: float = Field(default=0.80, ge=0, le=1, validation_alias="CLAIMBOT_CORRECTION_THRESHOLD")
     # Every /check stores its answer (for flags and paging); answers older than this many days that
     # nobody flagged are deleted by the bot (at start and daily). 0 keeps them forever.
-    answer_retention_days: int = Field(default=90, ge=0, validation_alias="CLAIMBOT_ANSWER_RETENTION_DAYS")
+    answer_retention_days: int = Field(
+        default=90, ge=0, le=MAX_RETENTION_DAYS, validation_alias="CLAIMBOT_ANSWER_RETENTION_DAYS"
+    )
     # Watched claims (docs/moderators.md): an approved or corrected answer's claim is watched for
     # this many days, as long as /watch lasts by default (0: none watched automatically), and
     # a server's review channel gets at most this many updates an hour, so that one big ingest on a

@@ -148,3 +148,64 @@ def test_a_read_only_home_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(config.os, "access", lambda path, mode: mode != os.W_OK)
     with pytest.raises(PermissionError, match=f"CLAIMBOT_HOME is not writable: {re.escape(str(tmp_path))}"):
         Settings(CLAIMBOT_HOME=tmp_path).ensure_home()
+
+
+def test_numeric_settings_are_finite_and_bounded_and_a_bad_one_is_named(monkeypatch):
+    # 99999999999 threads made onnxruntime raise; an infinite or 1e23-second window, or 10^10 days,
+    # made the bot's timedelta raise OverflowError at /check or the daily prune; 10^12 candidates
+    # made Tantivy abort the process and 10^20 bytes made every file "could not be read".
+    import pytest
+    from pydantic import ValidationError
+
+    bad = {
+        "CLAIMBOT_TORCH_THREADS": ["99999999999", "257"],
+        "CLAIMBOT_STANCE_THREADS": ["99999999999", "257"],
+        "CLAIMBOT_RATE_USER_WINDOW": ["inf", "nan", "1e23", "86401"],
+        "CLAIMBOT_RATE_GUILD_WINDOW": ["inf", "1e23"],
+        "CLAIMBOT_FEEDS_HOST_DELAY": ["inf", "nan", "3601"],
+        "CLAIMBOT_FETCH_TIMEOUT": ["inf", "601"],
+        "CLAIMBOT_FEEDS_MAX_BACKOFF": ["1e23", "31d"],
+        "CLAIMBOT_ANSWER_RETENTION_DAYS": ["99999999999", "3651"],
+        "CLAIMBOT_RETRIEVAL_CANDIDATES": ["1000000000000"],
+        "CLAIMBOT_MAX_ARTICLE_BYTES": ["99999999999999999999"],
+        "CLAIMBOT_FEEDS_MAX_FEED_BYTES": ["99999999999999999999"],
+    }
+    for key, values in bad.items():
+        for value in values:
+            monkeypatch.setenv(key, value)
+            with pytest.raises(ValidationError, match=key):
+                Settings(_env_file=None)
+        monkeypatch.delenv(key)
+    # The bounds themselves are accepted.
+    for key, value in [
+        ("CLAIMBOT_TORCH_THREADS", "256"),
+        ("CLAIMBOT_STANCE_THREADS", "256"),
+        ("CLAIMBOT_RATE_USER_WINDOW", "86400"),
+        ("CLAIMBOT_RATE_GUILD_WINDOW", "86400"),
+        ("CLAIMBOT_FEEDS_HOST_DELAY", "3600"),
+        ("CLAIMBOT_FETCH_TIMEOUT", "600"),
+        ("CLAIMBOT_FEEDS_MAX_BACKOFF", "30d"),
+        ("CLAIMBOT_ANSWER_RETENTION_DAYS", "3650"),
+        ("CLAIMBOT_RETRIEVAL_CANDIDATES", "1000"),
+        ("CLAIMBOT_MAX_ARTICLE_BYTES", "1000000000"),
+    ]:
+        monkeypatch.setenv(key, value)
+    Settings(_env_file=None)
+
+
+def test_a_setting_past_its_bound_is_one_line_on_the_command_line(tmp_path, monkeypatch, capsys):
+    import sys
+
+    import pytest
+
+    from claimbot.bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CLAIMBOT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CLAIMBOT_RATE_USER_WINDOW", "inf")
+    monkeypatch.setattr(sys, "argv", ["claimbot", "stats"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("error: invalid setting: CLAIMBOT_RATE_USER_WINDOW: "), err
