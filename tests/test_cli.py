@@ -109,3 +109,31 @@ def test_a_collection_is_filled_under_the_name_a_server_chooses(home, tmp_path, 
             assert (
                 err == f"error: --collection must be 1-50 letters, digits and hyphens, e.g. city-news; got {name!r}\n"
             )
+
+
+def test_a_folder_that_cannot_be_listed_is_a_permission_error_not_an_empty_folder(home, tmp_path, monkeypatch, capsys):
+    import os
+
+    article = "Title\nThe mayor said the bridge is closed.\n"
+    locked = tmp_path / "locked"
+    (locked / "inner").mkdir(parents=True)
+    (locked / "a.txt").write_text(article, encoding="utf-8")
+    news = tmp_path / "news"
+    (news / "private").mkdir(parents=True)
+    (news / "b.txt").write_text(article, encoding="utf-8")
+    scandir = os.scandir
+
+    def denied(path: str = ".") -> object:  # as a folder without read permission is, but for root
+        if os.path.basename(os.fspath(path).rstrip("/")) in ("locked", "private"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    for command in ("ingest", "attribute"):
+        code, out, err = run(monkeypatch, capsys, command, str(locked))
+        assert code == 1 and "folder holds no" not in err, (command, err)
+        assert err.strip().splitlines()[-1].endswith(f"{locked}: cannot read the folder (Permission denied)"), err
+    # a folder inside one is named too, and the rest is read
+    code, out, err = run(monkeypatch, capsys, "attribute", "--json", str(news))
+    assert code == 1 and str(news / "b.txt") in out
+    assert err == f"error: {news / 'private'}: cannot read the folder (Permission denied)\n"

@@ -10,6 +10,7 @@ import bisect
 import ipaddress
 import json
 import logging
+import os
 import re
 import socket
 import ssl
@@ -78,12 +79,9 @@ def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceIte
             continue
         path = Path(raw)
         if path.is_dir():
-            files = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.endswith(".meta.json")
-            )
-            if not files:
+            files, unreadable = _folder_files(path)
+            yield from unreadable
+            if not files and not unreadable:
                 yield SourceError(display_path(raw), "folder holds no .txt, .md, .html or .jsonl files")
             for file in files:
                 yield from _read_guarded(file, options)
@@ -91,6 +89,24 @@ def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceIte
             yield from _read_guarded(path, options)
         else:
             yield SourceError(display_path(raw), "no such file, folder or http(s) URL")
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[SourceError]]:
+    """The article files under `folder`, sorted, and an error for each folder in it that cannot be
+    listed: Path.rglob passes over those in silence, so that an unreadable folder read as one that
+    holds no articles."""
+    failures: list[OSError] = []
+    files = [
+        p
+        for root, _dirs, names in os.walk(folder, onerror=failures.append)
+        for p in (Path(root, name) for name in names)
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.endswith(".meta.json")
+    ]
+    errors = [
+        SourceError(display_path(exc.filename or folder), f"cannot read the folder ({exc.strerror or exc})")
+        for exc in failures
+    ]
+    return sorted(files), errors
 
 
 def _read_guarded(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
