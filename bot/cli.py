@@ -123,7 +123,11 @@ def _count_units(inputs: list[str]) -> int | None:
     total = 0
     for raw in inputs:
         path = Path(raw)
-        files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        try:
+            files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        except OSError:  # a folder on its way that may not be searched: the ingest names it
+            total += 1
+            continue
         for f in files:
             suffix = f.suffix.lower()
             if suffix in JSONL_SUFFIXES and f.is_file():

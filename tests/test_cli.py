@@ -137,3 +137,26 @@ def test_a_folder_that_cannot_be_listed_is_a_permission_error_not_an_empty_folde
     code, out, err = run(monkeypatch, capsys, "attribute", "--json", str(news))
     assert code == 1 and str(news / "b.txt") in out
     assert err == f"error: {news / 'private'}: cannot read the folder (Permission denied)\n"
+
+
+def test_a_file_in_a_folder_that_cannot_be_searched_is_one_line_not_a_traceback(home, tmp_path, monkeypatch, capsys):
+    import errno
+    from pathlib import Path
+
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    inputs = [hidden / "a.txt", hidden / "a.jsonl", hidden / "inner"]
+    stat = Path.stat
+
+    def denied(self: Path, **kwargs: object) -> object:  # as a folder without search (x) permission is
+        if self.parent == hidden:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return stat(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "stat", denied)
+    for command in ("ingest", "attribute"):
+        for path in inputs:
+            code, out, err = run(monkeypatch, capsys, command, str(path))
+            assert code == 1 and "Traceback" not in err, (command, err)
+            expected = f"{path}: cannot read (Permission denied)"
+            assert err.strip().splitlines() == [f"{'failed' if command == 'ingest' else 'error'}: {expected}"], err

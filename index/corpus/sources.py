@@ -78,14 +78,19 @@ def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceIte
             yield fetch_url(raw, options)
             continue
         path = Path(raw)
-        if path.is_dir():
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except OSError as exc:  # a folder on its way that may not be searched: is_dir() raises
+            yield SourceError(display_path(raw), f"cannot read ({exc.strerror or exc})")
+            continue
+        if is_dir:
             files, unreadable = _folder_files(path)
             yield from unreadable
             if not files and not unreadable:
                 yield SourceError(display_path(raw), "folder holds no .txt, .md, .html or .jsonl files")
             for file in files:
                 yield from _read_guarded(file, options)
-        elif path.exists():
+        elif exists:
             yield from _read_guarded(path, options)
         else:
             yield SourceError(display_path(raw), "no such file, folder or http(s) URL")
