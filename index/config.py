@@ -221,12 +221,13 @@ class Settings(BaseSettings):
     # poll`) against the watched claims this often; its own ingests are read at once.
     watch_sweep_s: float = Field(default=60.0, ge=5, le=86_400, validation_alias="CLAIMBOT_WATCH_SWEEP")
 
-    @field_validator("home", "data_dir", mode="before")
+    @field_validator("home", "data_dir", "embed_model", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
-        # `CLAIMBOT_DATA_DIR=` in .env means "the default", not the current directory.
-        if isinstance(value, str) and not value.strip():
-            return _default_home() if info.field_name == "home" else _default_data_dir()
+        # `CLAIMBOT_DATA_DIR=` in .env means "the default", not the current directory;
+        # `CLAIMBOT_EMBED_MODEL=` the packaged model, not one named "".
+        if isinstance(value, str) and not value.strip() and info.field_name is not None:
+            return cls.model_fields[info.field_name].get_default(call_default_factory=True)
         return value
 
     @field_validator("home", "data_dir", mode="after")

@@ -46,6 +46,14 @@ def test_a_blank_data_dir_is_the_default_not_the_working_directory(monkeypatch):
     assert Settings(_env_file=None).data_dir == default
 
 
+def test_a_blank_embedding_model_is_the_packaged_one(monkeypatch):
+    from claimbot.index.config import PACKAGED_EMBED_MODEL
+
+    for blank in ("", "  "):  # `CLAIMBOT_EMBED_MODEL=` in .env: as blank means the default for the others
+        monkeypatch.setenv("CLAIMBOT_EMBED_MODEL", blank)
+        assert Settings(_env_file=None).embed_model == PACKAGED_EMBED_MODEL
+
+
 def test_shard_settings_parse_comma_lists_and_refuse_impossible_splits(monkeypatch):
     import pytest
     from pydantic import ValidationError
