@@ -61,7 +61,10 @@ def searched(summary: CorpusSummary) -> str:
 
 def verdict_words(result: CheckResult) -> str | None:
     """The verdict as a reader sees it: "no coverage" is not "unverified", which says passages
-    are about the claim but decide nothing."""
+    are about the claim but decide nothing. None for a claim the stance model cannot read (no
+    verdict, found or not: the answer says "Not judged" and why)."""
+    if not result.judged:
+        return None
     if result.coverage is Coverage.NO_COVERAGE:
         return NO_COVERAGE.lower()
     if result.verdict == "unverified" and result.coverage is Coverage.UNCLEAR:

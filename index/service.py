@@ -808,7 +808,8 @@ class ClaimIndex:
             copies.setdefault(passage.copy_key(), (hit, passage))
         kept = list(copies.values())
         language = detect_language(claim)
-        if stance_reads(language):
+        readable = stance_reads(language)
+        if readable:
             present, similarities = self._similarities(query, [hit.passage_id for hit, _ in kept])
             # An article removed or re-ingested (new passage ids) since its rows were read takes its
             # vectors with it: those candidates are no longer in the corpus, so they drop out.
@@ -837,6 +838,23 @@ class ClaimIndex:
                 break
         corpus = self.summary(collection)
         fact_checks = self.fact_checks.match(claim, scope=(scope, blocked)) if self.settings.factchecks else []
+        if not readable:
+            # The stance model reads English only: a side it gave a Spanish claim would be noise. Said
+            # on every answer to such a claim (no verdict, `judged` false), passages or none.
+            reason = (
+                f"claims in {language_name(language)} are matched with passages and fact-checks but not judged: "
+                "claimbot's stance model reads English only"
+            )
+            return CheckResult(
+                claim=claim,
+                reason=with_fact_checks(reason, fact_checks),
+                passages=results[:top],
+                coverage=Coverage.UNJUDGED if results else Coverage.NO_COVERAGE,
+                corpus=corpus,
+                fact_checks=fact_checks,
+                language=language,
+                judged=False,
+            )
         if not results:
             # Not "the evidence is unclear": nothing indexed is about the claim at all.
             reason = "The corpus has no coverage of this claim: no indexed passage is about it."
@@ -858,22 +876,6 @@ class ClaimIndex:
                 corpus=corpus,
                 fact_checks=fact_checks,
                 language=language,
-            )
-        if not stance_reads(language):
-            # The stance model reads English only: a side it gave a Spanish claim would be noise.
-            reason = (
-                f"claims in {language_name(language)} are matched with passages and fact-checks but not judged: "
-                "claimbot's stance model reads English only"
-            )
-            return CheckResult(
-                claim=claim,
-                reason=with_fact_checks(reason, fact_checks),
-                passages=results[:top],
-                coverage=Coverage.UNJUDGED,
-                corpus=corpus,
-                fact_checks=fact_checks,
-                language=language,
-                judged=False,
             )
         unread = self._label_stances(claim, results)
         verdict, reason = decide(results, claim)

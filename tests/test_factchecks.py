@@ -293,6 +293,30 @@ def test_a_claim_in_spanish_is_matched_but_never_given_a_side(fact_index):
 
 
 @pytest.mark.slow
+def test_a_claim_in_spanish_is_never_judged_found_or_not_with_the_stance_model_or_without(fact_index):
+    claim = "El alcalde de Springfield cerró todas las bibliotecas públicas"
+    unread = "claims in Spanish are matched with passages and fact-checks but not judged"
+    without = fact_index.check(claim, stance=False)
+    assert without.passages and without.judged is False and without.verdict is None
+    assert without.reason is not None and unread in without.reason
+    nothing = fact_index.check("El precio del pan subió en Lisboa esta semana", stance=False)
+    nothing_judged = fact_index.check("El precio del pan subió en Lisboa esta semana")
+    for result in (nothing, nothing_judged):
+        assert result.coverage == "no_coverage" and result.judged is False and result.verdict is None
+        assert result.reason is not None and unread in result.reason
+
+
+@pytest.mark.slow
+def test_a_claim_in_spanish_on_an_empty_corpus_gets_no_verdict(home):
+    claim = "El alcalde de Springfield cerró todas las bibliotecas públicas"
+    doc = json.loads(runner.invoke(app, ["check", claim, "--json"]).output)
+    assert doc["verdict"] is None and doc["judged"] is False and doc["coverage"] == "no_coverage"
+    text = runner.invoke(app, ["check", claim]).output
+    assert "Verdict:" not in text and "The corpus is empty" in text
+    assert "Not judged: claims in Spanish are matched with passages and fact-checks but not judged" in text
+
+
+@pytest.mark.slow
 def test_a_page_edited_to_drop_its_review_drops_the_fact_check(claim_index, tmp_path: Path):
     claim_index._embedder = HashEmbedder()
     html = JSONLD.read_text(encoding="utf-8")
