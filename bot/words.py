@@ -53,7 +53,9 @@ def searched(summary: CorpusSummary) -> str:
         return "Searched no articles: none in the collections searched, or only from blocked sources."
     if summary.articles == 0:
         return "Searched an empty corpus."
-    held = f"Searched {counted(summary.articles, 'article')} from {counted(summary.sources, 'source')}"
+    held = f"Searched {counted(summary.articles, 'article')}"
+    if summary.sources:  # 0 only in answers stored before sourceless articles counted as their own
+        held += f" from {counted(summary.sources, 'source')}"
     if summary.newest:
         return f"{held}; the newest is dated {summary.newest}."
     return f"{held} (none dated)."

@@ -261,7 +261,9 @@ class CorpusSummary(BaseModel):
 
     articles: int
     passages: int
-    sources: int = 0  # distinct sources: an article's domain, or its outlet when it has no URL
+    # distinct sources: an article's domain, or its outlet when it has no URL; an article with neither
+    # (a plain-text file) counts as a source of its own
+    sources: int = 0
     outlet_count: int = 0  # distinct outlets
     outlets: list[str] = []  # the most frequent, most first
     oldest: str | None = None  # YYYY-MM-DD of the oldest and newest dated articles

@@ -157,6 +157,18 @@ def test_every_answer_says_what_it_searched_and_no_coverage_differs_from_unclear
     assert json.loads(unclear.model_dump_json())["coverage"] == "unclear"
 
 
+def test_plain_text_articles_without_url_or_outlet_count_as_sources_of_their_own(index, settings, tmp_path):
+    for n in (1, 2):
+        (tmp_path / f"t{n}.txt").write_text(f"Dam report {n}\nThe dam on the Orinoco river collapsed ({n}).\n")
+    files = [str(tmp_path / "t1.txt"), str(tmp_path / "t2.txt")]
+    assert index.ingest(read_inputs(files, source_options(settings)), collection="txt").added == 2
+    assert index.summary("txt").sources == 2
+    assert searched(index.summary("txt")) == "Searched 2 articles from 2 sources (none dated)."
+    assert index.summary().sources == 4  # beside two domains
+    # an answer stored before they counted: no "from 0 sources"
+    assert searched(CorpusSummary(articles=2, passages=2)) == "Searched 2 articles (none dated)."
+
+
 # -- the CLI --------------------------------------------------------------------------------
 
 

@@ -538,7 +538,10 @@ class Store:
                 s.scalar(select(func.count(PassageRow.id)).join(ArticleRow, PassageRow.article).where(*scope)) or 0
             )
             outlet_count = s.scalar(select(func.count(func.distinct(ArticleRow.outlet))).where(*scope)) or 0
+            # An article with neither a URL nor an outlet (a plain-text file) is a source of its own:
+            # nothing says two of them share one, and "12 articles from 0 sources" is false.
             sources = s.scalar(select(func.count(func.distinct(_source_key()))).where(*scope)) or 0
+            sources += s.scalar(select(func.count(ArticleRow.id)).where(_source_key().is_(None), *scope)) or 0
             oldest, newest = s.execute(
                 select(func.min(ArticleRow.published), func.max(ArticleRow.published)).where(*scope)
             ).one()
