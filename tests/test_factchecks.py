@@ -47,6 +47,18 @@ def test_microdata_in_spanish_is_read_and_rated_false():
     assert review.reviewer == "Verificado Sur" and review.language == "es"
 
 
+def test_a_review_without_in_language_takes_the_pages_unless_its_claim_reads_otherwise(tmp_path: Path):
+    spanish = MICRODATA.read_text(encoding="utf-8")
+    assert '<html lang="es">' in spanish and "inLanguage" not in spanish
+    (tmp_path / "es.html").write_text(spanish, encoding="utf-8")
+    [page] = read_inputs([str(tmp_path / "es.html")], SourceOptions())
+    assert page.language == "es" and [r.language for r in page.fact_checks] == ["es"]
+    # A template's lang="en" around a Spanish claim: the claim's words decide, as without a declaration.
+    (tmp_path / "en.html").write_text(spanish.replace('lang="es"', 'lang="en"'), encoding="utf-8")
+    [page] = read_inputs([str(tmp_path / "en.html")], SourceOptions())
+    assert page.language == "en" and [r.language for r in page.fact_checks] == [None]
+
+
 def test_broken_markup_gives_no_review_and_the_page_still_reads():
     html = '<html><head><script type="application/ld+json">{"@type": "ClaimReview", </script></head><body><p>Text.</p></body></html>'
     assert claim_reviews(html) == []

@@ -77,6 +77,25 @@ def test_html_main_text_and_metadata(tmp_path: Path):
     assert item.outlet == "The Daily Planet"
 
 
+@pytest.mark.parametrize(
+    ("head", "language"),
+    [
+        ('<html lang=" es-ES ">', "es-ES"),
+        ('<html><meta http-equiv="Content-Language" content="fr, en">', "fr"),
+        ('<html><meta property="og:locale" content="pt_BR">', "pt_BR"),
+        ("<html>", None),
+    ],
+)
+def test_an_html_page_keeps_the_language_it_declares(tmp_path: Path, head: str, language: str | None):
+    (tmp_path / "dam.html").write_text(ARTICLE_HTML.replace("<html>", head, 1), encoding="utf-8")
+    [item] = _items(str(tmp_path / "dam.html"))
+    assert isinstance(item, ArticleInput) and item.language == language
+    # the sidecar's, as for every field, outranks the page's
+    (tmp_path / "dam.meta.json").write_text(json.dumps({"language": "de"}), encoding="utf-8")
+    [item] = _items(str(tmp_path / "dam.html"))
+    assert isinstance(item, ArticleInput) and item.language == "de"
+
+
 def test_jsonl_reads_each_line_and_reports_bad_lines(tmp_path: Path):
     lines = [
         json.dumps(

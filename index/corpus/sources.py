@@ -377,11 +377,38 @@ def _from_html(html: str, origin: str, meta: dict[str, Any], options: SourceOpti
         "outlet": doc.get("sitename") or doc.get("source-hostname"),
         "author": doc.get("author"),
         "published": doc.get("date"),
-        "language": doc.get("language"),
+        # trafilatura names a language only when told to detect one: the page's declaration is read here.
+        "language": doc.get("language") or declared_language(html),
     }
-    # A fact-check page says what it rated in ClaimReview markup, beside its text.
-    reviews = claim_reviews(html, meta.get("url") or fields["url"], fields["language"])
-    return _build({**{k: v for k, v in fields.items() if v}, **meta, "fact_checks": reviews}, origin, options)
+    article = _build({**{k: v for k, v in fields.items() if v}, **meta}, origin, options)
+    if isinstance(article, ArticleInput):
+        # A fact-check page says what it rated in ClaimReview markup, beside its text; the article's
+        # language (validated as the JSONL field is) stands for a review's that names none.
+        article.fact_checks = claim_reviews(html, meta.get("url") or fields["url"], article.language)
+    return article
+
+
+def declared_language(html: str) -> str | None:
+    """The language a page declares: `<html lang>`, else a `content-language` or `og:locale` <meta>
+    (the first of a list: "es, en"); None where it declares none."""
+    from lxml import etree
+
+    parser = etree.HTMLParser(no_network=True, recover=True, encoding="utf-8")
+    try:
+        root = etree.fromstring(html.encode("utf-8", "replace"), parser)
+    except (etree.LxmlError, ValueError):
+        return None
+    if root is None:
+        return None
+    found = [root.get("lang") or root.get("xml:lang")] if root.tag == "html" else []
+    metas = root.iterfind(".//meta")
+    by_kind = {(m.get("http-equiv") or m.get("property") or "").strip().lower(): m.get("content") for m in metas}
+    found += [by_kind.get("content-language"), by_kind.get("og:locale")]
+    for value in found:
+        first = (value or "").split(",")[0].strip()
+        if first:
+            return first
+    return None
 
 
 def count_nonblank_lines(path: Path) -> int:

@@ -79,6 +79,13 @@ def _confident(detect: Any, text: str, min_score: float) -> str | None:
     return str(best["lang"])
 
 
+def declared_code(declared: str | None) -> str | None:
+    """The ISO 639-1 code of a declared language tag as `detect_language` names languages ("en-US",
+    "es_ES" -> "en", "es"); None for what is not one (empty, "spa", "x-klingon")."""
+    code = (declared or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if len(code) == 2 else None
+
+
 def same_language(a: str | None, b: str | None) -> bool:
     """Whether two detected languages are one: a text the detector is not sure of counts as
     English, as everywhere else in claimbot."""

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+from claimbot.index.factchecks.language import PASSAGE_MIN_SCORE, declared_code, detect_language
 from claimbot.index.records import ClaimReview, FactCheckRating
 
 log = logging.getLogger(__name__)
@@ -243,5 +244,15 @@ def _review(node: dict[str, Any], page_url: str | None, page_language: str | Non
         reviewer=reviewer[:300] if reviewer else None,
         reviewed_on=_date(node.get("datePublished")),
         url=url,
-        language=(language or page_language or "")[:35] or None,
+        language=(language or _page_language(page_language, claim) or "")[:35] or None,
     )
+
+
+def _page_language(declared: str | None, claim: str) -> str | None:
+    """The page's declared language for a review that names none, unless the claim clearly reads as
+    another: a site template's `lang="en"` around a Spanish claim would otherwise outrank what the
+    claim's own words tell (`_language_of` trusts a stored code over detection)."""
+    if not declared:
+        return None
+    detected = detect_language(claim, PASSAGE_MIN_SCORE)
+    return declared if detected is None or detected == declared_code(declared) else None

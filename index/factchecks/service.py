@@ -12,7 +12,7 @@ from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from claimbot.index.factchecks.encoder import DIM, MODEL_NAME, MultilingualEncoder
-from claimbot.index.factchecks.language import detect_language, same_language, stance_reads
+from claimbot.index.factchecks.language import declared_code, detect_language, same_language, stance_reads
 from claimbot.index.factchecks.match import disagreement
 from claimbot.index.records import ClaimReview, FactCheck, FactCheckDraft, FactCheckMatch, FactCheckRating
 from claimbot.index.storage import MAX_ROW_ID, ArticleRow, FactCheckRow, blocking, from_blobs
@@ -212,5 +212,4 @@ def _rated(f: FactCheck) -> str:
 def _language_of(fact_check: FactCheck) -> str | None:
     """The claim reviewed's language as `detect_language` names it: the page's `inLanguage` code
     ("es", "en-US" -> "en") where it gives one, else detected."""
-    code = (fact_check.language or "").strip().lower().replace("_", "-").split("-")[0]
-    return code if len(code) == 2 else detect_language(fact_check.claim_reviewed)
+    return declared_code(fact_check.language) or detect_language(fact_check.claim_reviewed)
