@@ -363,10 +363,10 @@ BAD_INPUTS = {
 def test_an_article_that_breaks_indexing_fails_alone(claim_index: ClaimIndex, tmp_path: Path, monkeypatch):
     real = textmod.split_sentences
 
-    def split(text: str):
+    def split(text: str, stop_after: int | None = None):
         if "BOOM" in text:
             raise RuntimeError("a rule bug on this article")
-        return real(text)
+        return real(text, stop_after)
 
     monkeypatch.setattr(textmod, "split_sentences", split)
     lines = [
@@ -906,8 +906,29 @@ def test_an_article_of_too_many_paragraphs_or_sentences_is_refused_in_one_line(h
     result = runner.invoke(app, ["ingest", str(tmp_path)])
     assert result.exit_code == 1
     assert "too long to index (60 paragraphs; the limit is 50 passages per article" in result.output
-    assert "too long to index (60 sentences; the limit is 50" in result.output
+    assert "too long to index (more than 50 sentences; the limit is 50" in result.output
     assert "1 added" in result.output
+
+
+def test_an_article_over_the_passage_cap_is_refused_without_splitting_all_of_it(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # One paragraph of 20,000 sentences: splitting all of a 5 MB one took 10 s, only to refuse it.
+    monkeypatch.setenv("CLAIMBOT_MAX_PASSAGES_PER_ARTICLE", "50")
+    split: list[tuple[int, int]] = []
+    spans = textmod._syntok_spans
+
+    def counted(paragraph: str):
+        for span in spans(paragraph):
+            split.append(span)
+            yield span
+
+    monkeypatch.setattr(textmod, "_syntok_spans", counted)
+    (tmp_path / "long.txt").write_text("Long\n" + " ".join(f"Sentence {i} here." for i in range(20_000)))
+    result = runner.invoke(app, ["ingest", str(tmp_path / "long.txt")])
+    assert result.exit_code == 1
+    assert "too long to index (more than 50 sentences; the limit is 50 passages per article" in result.output
+    assert len(split) <= 52
 
 
 def test_a_huge_title_is_not_copied_into_every_passage(claim_index: ClaimIndex, tmp_path: Path):
