@@ -11,7 +11,7 @@ import datetime as dt
 import discord
 
 from claimbot.bot.words import balanced_quotes, counted, coverage, rating_label, searched, verdict_words
-from claimbot.index.records import CheckResult, FactCheck, PassageResult
+from claimbot.index.records import CheckResult, CorpusSummary, FactCheck, PassageResult
 from claimbot.index.review import AnswerView, AuditEntry, CorrectionView, FlagView, SourcesPage, WatchSide, WatchUpdate
 
 TITLE_MAX = 256
@@ -205,6 +205,12 @@ def fact_check_text(f: FactCheck) -> str:
     return f"**Fact-check:** {who} rated a matching claim *{rating}*{when}: “{claim}”{link}"
 
 
+def coverage_text(summary: CorpusSummary) -> str:
+    """What an answer that found nothing searched, as Discord shows it: the outlet names (the pages'
+    own) escaped, not the sentence around them, whose `claimbot ingest` is code."""
+    return coverage(summary.model_copy(update={"outlets": [md(o) for o in summary.outlets]}))
+
+
 def answer_embed(
     answer: AnswerView, corpus: str, *, indices: list[int] | None = None, page: int | None = None
 ) -> discord.Embed:
@@ -229,7 +235,7 @@ def answer_embed(
     elif not correction:
         lines.append("**Verdict:** not determined automatically; read the passages below.")
     if not result.passages:
-        lines.append(md(coverage(result.corpus)) if result.corpus else "No indexed article is about this claim.")
+        lines.append(coverage_text(result.corpus) if result.corpus else "No indexed article is about this claim.")
     elif result.corpus is not None:
         lines.append(f"*{md(searched(result.corpus))}*")  # how current the answer is
     if page is not None:

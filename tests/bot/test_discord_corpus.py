@@ -133,3 +133,25 @@ async def test_a_server_answers_from_the_shared_corpus_and_its_own_collection(co
     p = slash_sub(guild, admin, "claimbot", "setup", collection="none")
     reqs = await h.run(bot, p, until=h.followup_of(p))
     assert h.services.collections(guild.id) == ["default"]
+
+
+async def test_an_empty_corpus_answer_shows_the_ingest_command_as_code(fake, settings, tmp_path):
+    index = ClaimIndex(settings, embedder=HashEmbedder())
+    h = Harness(fake, make_services(index))
+    try:
+        bot, guild = await h.bot(), Guild()
+        p = slash(guild, Member(), "check", claim="the dam on the Orinoco river collapsed")
+        reqs = await h.run(bot, p, until=h.followup_of(p))
+        description = followups(reqs)[0].json["embeds"][0]["description"]
+        assert "an operator with `claimbot ingest`." in description and "\\`" not in description
+        # the outlets named are the pages' own: still shown as written, never as formatting
+        source = tmp_path / "a.jsonl"
+        source.write_text(json.dumps({"text": "Penguins were counted.", "outlet": "*Ice* `News`"}) + "\n")
+        assert index.ingest(read_inputs([str(source)], source_options(settings))).added == 1
+        p = slash(guild, Member(), "check", claim="the dam on the Orinoco river collapsed")
+        reqs = await h.run(bot, p, until=h.followup_of(p))
+        description = followups(reqs)[0].json["embeds"][0]["description"]
+        assert "from \\*Ice\\* \\`News\\`" in description
+    finally:
+        await h.close()
+        index.close()
