@@ -202,6 +202,14 @@ def ingest(
     except IndexMismatch as exc:
         _error(exc)
         raise typer.Exit(2) from exc
+    except KeyboardInterrupt as exc:
+        # Ctrl-C: typer exits 130 without a word. Each article is committed whole (its passages,
+        # vectors and words together), so what was stored stays and a rerun skips it as unchanged.
+        err.print(
+            "interrupted: the articles stored before it stay stored, whole; run the same command again "
+            "to ingest the rest (what is stored is skipped as unchanged)"
+        )
+        raise typer.Exit(130) from exc
     finally:
         index.close()
     out.print(

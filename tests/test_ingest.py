@@ -619,6 +619,45 @@ def test_killed_ingest_leaves_a_consistent_index_and_a_rerun_completes(home: Pat
         index.close()
 
 
+def test_ctrl_c_says_what_was_stored_and_a_rerun_completes(home: Path, tmp_path: Path):
+    """Ctrl-C ended an ingest with status 130 and not a word (typer's default)."""
+    big = tmp_path / "big.jsonl"
+    _write_big_jsonl(big, 300)
+    env = {**os.environ, "CLAIMBOT_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "claimbot.bot.cli", "ingest", "--verbose", str(big)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env=env,
+        text=True,
+        # a shell without job control starts background jobs with SIGINT ignored (CI may run so)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stderr is not None
+    added_lines = 0
+    for line in proc.stderr:
+        if line.startswith("added:"):
+            added_lines += 1
+            if added_lines >= 20:
+                proc.send_signal(signal.SIGINT)
+                break
+    rest = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert proc.returncode == 130, rest
+    last = rest.strip().splitlines()[-1]
+    assert last.startswith("interrupted: ") and "run the same command again" in last, rest
+    assert "Traceback" not in rest
+    index = ClaimIndex(Settings())
+    try:
+        articles, passages = _consistent(index)
+        assert 20 <= articles < 300 and passages == articles * 8
+    finally:
+        index.close()
+    rerun = runner.invoke(app, ["ingest", str(big)])
+    assert rerun.exit_code == 0, rerun.output
+    assert f"{300 - articles} added, 0 replaced, {articles} unchanged, 0 failed" in rerun.output
+
+
 def test_a_full_disk_stops_the_ingest_in_one_line_and_a_rerun_completes(home: Path, tmp_path: Path):
     """The database could take no more: each later article was still embedded, then failed on its
     own line ("could not be stored (database or disk is full)", hundreds of them), and saving the
