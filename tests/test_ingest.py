@@ -579,27 +579,42 @@ def _write_big_jsonl(path: Path, n: int) -> None:
             f.write(json.dumps({"text": body, "title": f"Report {i}", "url": f"https://news.example/{i}"}) + "\n")
 
 
-def test_killed_ingest_leaves_a_consistent_index_and_a_rerun_completes(home: Path, tmp_path: Path):
-    big = tmp_path / "big.jsonl"
-    _write_big_jsonl(big, 300)
-    env = {**os.environ, "CLAIMBOT_HOME": str(home)}
+def _ingest_signalled(home: Path, big: Path, sig: signal.Signals, after: int) -> tuple[int, str]:
+    """`claimbot ingest --verbose big` in a process of its own, sent `sig` once `after` articles
+    are committed: its exit status and what it printed after that."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "claimbot.bot.cli", "ingest", "--verbose", str(big)],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
-        env=env,
+        env={**os.environ, "CLAIMBOT_HOME": str(home)},
         text=True,
+        # a shell without job control starts background jobs with SIGINT ignored (CI may run so)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    added_lines = 0
     assert proc.stderr is not None
-    for line in proc.stderr:  # wait until some articles are committed, then kill without warning
+    added_lines = 0
+    for line in proc.stderr:
         if line.startswith("added:"):
             added_lines += 1
-            if added_lines >= 40:
-                proc.send_signal(signal.SIGKILL)
+            if added_lines >= after:
+                proc.send_signal(sig)
                 break
+    rest = proc.stderr.read()
     proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, "the ingest finished before it could be interrupted"
+    return proc.returncode, rest
+
+
+def _rerun_completes(big: Path, stored: int, total: int) -> None:
+    rerun = runner.invoke(app, ["ingest", str(big)])
+    assert rerun.exit_code == 0, rerun.output
+    assert f"{total - stored} added, 0 replaced, {stored} unchanged, 0 failed" in rerun.output
+
+
+def test_killed_ingest_leaves_a_consistent_index_and_a_rerun_completes(home: Path, tmp_path: Path):
+    big = tmp_path / "big.jsonl"
+    _write_big_jsonl(big, 300)
+    status, _ = _ingest_signalled(home, big, signal.SIGKILL, after=40)  # killed without warning
+    assert status == -signal.SIGKILL, "the ingest finished before it could be interrupted"
 
     index = ClaimIndex(Settings())
     try:
@@ -609,9 +624,7 @@ def test_killed_ingest_leaves_a_consistent_index_and_a_rerun_completes(home: Pat
     finally:
         index.close()
 
-    rerun = runner.invoke(app, ["ingest", str(big)])
-    assert rerun.exit_code == 0, rerun.output
-    assert f"{300 - articles} added, 0 replaced, {articles} unchanged, 0 failed" in rerun.output
+    _rerun_completes(big, articles, 300)
     index = ClaimIndex(Settings())
     try:
         assert _consistent(index) == (300, 2400)
@@ -623,27 +636,8 @@ def test_ctrl_c_says_what_was_stored_and_a_rerun_completes(home: Path, tmp_path:
     """Ctrl-C ended an ingest with status 130 and not a word (typer's default)."""
     big = tmp_path / "big.jsonl"
     _write_big_jsonl(big, 300)
-    env = {**os.environ, "CLAIMBOT_HOME": str(home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "claimbot.bot.cli", "ingest", "--verbose", str(big)],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        env=env,
-        text=True,
-        # a shell without job control starts background jobs with SIGINT ignored (CI may run so)
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    assert proc.stderr is not None
-    added_lines = 0
-    for line in proc.stderr:
-        if line.startswith("added:"):
-            added_lines += 1
-            if added_lines >= 20:
-                proc.send_signal(signal.SIGINT)
-                break
-    rest = proc.stderr.read()
-    proc.wait(timeout=60)
-    assert proc.returncode == 130, rest
+    status, rest = _ingest_signalled(home, big, signal.SIGINT, after=20)
+    assert status == 130, rest
     last = rest.strip().splitlines()[-1]
     assert last.startswith("interrupted: ") and "run the same command again" in last, rest
     assert "Traceback" not in rest
@@ -653,9 +647,7 @@ def test_ctrl_c_says_what_was_stored_and_a_rerun_completes(home: Path, tmp_path:
         assert 20 <= articles < 300 and passages == articles * 8
     finally:
         index.close()
-    rerun = runner.invoke(app, ["ingest", str(big)])
-    assert rerun.exit_code == 0, rerun.output
-    assert f"{300 - articles} added, 0 replaced, {articles} unchanged, 0 failed" in rerun.output
+    _rerun_completes(big, articles, 300)
 
 
 def test_a_full_disk_stops_the_ingest_in_one_line_and_a_rerun_completes(home: Path, tmp_path: Path):
