@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import ProgrammingError
 from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
@@ -26,7 +27,7 @@ from claimbot.index.corpus.sources import SourceOptions, read_inputs
 from claimbot.index.records import IngestReport
 from claimbot.index.search import TantivyFullText
 from claimbot.index.service import ClaimIndex
-from tests.conftest import DEMO_CORPUS, sqlite_only
+from tests.conftest import DEMO_CORPUS, ON_POSTGRES, sqlite_only
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
@@ -650,6 +651,47 @@ def test_ctrl_c_says_what_was_stored_and_a_rerun_completes(home: Path, tmp_path:
     _rerun_completes(big, articles, 300)
 
 
+@pytest.mark.parametrize(
+    "replacing",
+    [
+        # what psycopg's cancelled connection raised from the session's rollback in CI
+        ProgrammingError(
+            "ROLLBACK", {}, Exception("can't change 'autocommit' now: connection in transaction status ACTIVE")
+        ),
+        RuntimeError("any other error on the way out"),
+    ],
+)
+def test_ctrl_c_in_a_database_write_stops_the_ingest_whatever_error_replaced_it(
+    claim_index: ClaimIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replacing: Exception
+):
+    """On PostgreSQL a Ctrl-C mid-write came out as the error of the rollback that followed it: the
+    run counted one article failed and went on to the end, the interrupt lost."""
+    big = tmp_path / "big.jsonl"
+    _write_big_jsonl(big, 5)
+    real = claim_index.store.write_article
+    calls = 0
+
+    def interrupted_on_the_second(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                raise replacing  # noqa: B904 - raised as the rollback's error was: the interrupt its context
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(claim_index.store, "write_article", interrupted_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        claim_index.ingest(read_inputs([str(big)], SourceOptions()))
+    assert calls == 2  # nothing written after the interrupt
+    monkeypatch.setattr(claim_index.store, "write_article", real)
+    assert claim_index.ingest(read_inputs([str(big)], SourceOptions())).added == 4
+
+
+@pytest.mark.skipif(
+    ON_POSTGRES, reason="a file size limit stands in for a full disk under the embedded database's file"
+)
 def test_a_full_disk_stops_the_ingest_in_one_line_and_a_rerun_completes(home: Path, tmp_path: Path):
     """The database could take no more: each later article was still embedded, then failed on its
     own line ("could not be stored (database or disk is full)", hundreds of them), and saving the

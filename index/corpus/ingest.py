@@ -421,6 +421,8 @@ class Ingestor:
                     self._emit(IngestEvent("unchanged", p.article.origin, "stored concurrently by another ingest"))
                     continue
                 except SQLAlchemyError as error:
+                    if _interrupted(error):
+                        raise KeyboardInterrupt from error
                     unwritable = unwritable_reason(error)
                     if unwritable is not None:
                         # A full disk or a read-only database: every article after this one would
@@ -438,6 +440,8 @@ class Ingestor:
                     self._emit(IngestEvent("failed", p.article.origin, f"could not be stored ({reason})"))
                     continue
                 except Exception as error:  # noqa: BLE001 - one article's odd value must not end the run
+                    if _interrupted(error):
+                        raise KeyboardInterrupt from error
                     # e.g. a value the driver cannot encode; the transaction rolled back as above.
                     log.info("could not store %s", p.article.origin, exc_info=True)
                     detail = f"could not be stored ({type(error).__name__}: {error})"
@@ -454,3 +458,18 @@ class Ingestor:
         if time.monotonic() - self._last_save > SAVE_EVERY_S:
             self.vectors.save()
             self._last_save = time.monotonic()
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether `error` came of a Ctrl-C. In the middle of a PostgreSQL write psycopg cancels the query
+    and re-raises the KeyboardInterrupt, and then the session's rollback on the way out fails on the
+    cancelled connection ("can't change 'autocommit' now") with an error that replaces it: the run
+    took that for one article's failure and went on, Ctrl-C lost."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ if current.__cause__ is not None else current.__context__
+    return False
