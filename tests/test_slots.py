@@ -47,6 +47,32 @@ from claimbot.index.stance.slots import Slot, SlotKind, mismatched, slots
         # ".5%" is half a percent, not 5 %
         ("Rates rose 0.5% in March", "Rates rose .5% in March, after 3 cuts.", []),
         ("Rates rose 5% in March", "Rates rose .5% in March.", [SlotKind.PERCENT]),
+        # a decimal comma with a unit is a decimal: "2,9%" is 2.9 %, not 9 %
+        ("Inflation reached 2,9% in May", "Inflation reached 2.9% in May.", []),
+        ("Inflation reached 9% in May", "Inflation reached 2,9% in May.", [SlotKind.PERCENT]),
+        ("The deal is worth €1,5 billion", "The deal is worth 1.5 billion euros.", []),
+        ("The deal is worth €2 billion", "The deal is worth €1,5 billion.", [SlotKind.MONEY]),
+        ("A coffee costs €2,50", "A coffee costs 2.50 euros.", []),
+        ("A coffee costs €3", "A coffee costs €2,50.", [SlotKind.MONEY]),
+        ("14 children were surveyed", "Some cannot say at 13,14 or 15 how they feel.", []),
+        # thousands grouped by a no-break or thin space; an ordinary space joins no two numbers
+        ("2,000 people marched", "Some 2\u00a0000 people marched.", []),
+        ("3,000 people marched", "2\u202f000 people marched.", [SlotKind.COUNT]),
+        ("Russia fired 50 shells", "It fired 50 155mm shells.", []),
+        # money in wire and non-US styles: the scale is kept, and the amount is money
+        ("The company earned 3 billion dollars", "The company earned $3 bln last year.", []),
+        ("The company earned 3 million dollars", "The company earned $3 bln last year.", [SlotKind.MONEY]),
+        ("The fund holds $40 million", "The fund holds $40 mln.", []),
+        ("Tickets cost 500 yen", "Tickets cost ¥500.", []),
+        ("Tickets cost ¥800", "Tickets cost 500 yen, and 3 people came.", [SlotKind.MONEY]),
+        ("The fine was Rs 500", "The fine was ₹500.", []),
+        ("The fine was Rs. 700", "The fine was ₹500.", [SlotKind.MONEY]),
+        ("The grant was 5 million dollars", "The grant was USD 5 million.", []),
+        (
+            "The grant was 5 million dollars",
+            "The grant was USD 6 million, and 5 million people got it.",
+            [SlotKind.MONEY],
+        ),
     ],
 )
 def test_quantities_the_claim_states_are_compared_by_kind(claim, passage, kinds):

@@ -36,6 +36,7 @@ class Slot:
 
 _SCALE = {
     "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3, "m": 1e6, "bn": 1e9,
+    "mln": 1e6, "mn": 1e6, "bln": 1e9,
 }  # fmt: skip
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -53,16 +54,22 @@ _MONTHS = [
 # ("1" * 2000 + "x1" took 21 s).
 _TENS = [w for w, n in _WORDS.items() if n >= 20]
 _UNITS = [w for w, n in _WORDS.items() if n < 10]
-# ".5%" is half a percent, not 5 %.
+# ".5%" is half a percent, not 5 %. A decimal comma ("2,9%", `dec`) is read only after a currency sign or
+# before a unit or a scale: alone, "at 13,14 or 15" is a list. Thousands are grouped by commas or by a
+# no-break or thin space ("2 000"), never by an ordinary one: "50 155mm shells" is two numbers.
 _NUMBER = re.compile(
-    r"(?P<cur>[$£€]\s?)?(?P<num>(?>(?<!\d)(?:\d{1,3}(?:,\d{3}){1,10}(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)|(?<![^\W\d_])(?:"
+    r"(?P<cur>(?:[$£€¥₹]|\b(?:USD|EUR|GBP|JPY|INR|Rs\.?)(?=\s?\d))\s?)?"
+    r"(?P<num>(?>(?<!\d)(?:\d{1,3}(?:,\d{3}){1,10}(?:\.\d+)?|\d{1,3}(?:[\u00a0\u202f\u2009]\d{3}){1,10}(?:\.\d+)?"
+    r"|(?P<dec>(?:(?<=[$£€¥₹])|(?<=[$£€¥₹]\s))\d{1,3},\d{1,2}|\d{1,3},\d{1,2}(?=\s*-?\s*(?:%|per\s?cent\b|percentage\b"
+    r"|points?\b|(?:[mb]illion|trillion|thousand|bln|mln|bn|mn|m)\b|dollars?\b|euros?\b|pounds\b|yen\b|yuan\b)))"
+    r"|\d+(?:\.\d+)?|\.\d+)|(?<![^\W\d_])(?:"
     # "twenty-five" is one number, tried before "twenty"
     + f"(?:{'|'.join(_TENS)})-(?:{'|'.join(_UNITS)})|"
     + "|".join(sorted(_WORDS, key=len, reverse=True))
     + r")))(?![\w.,]{0,100}?\d)"
-    r"(?:\s*-?\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|k|m)\b"
+    r"(?:\s*-?\s*(?P<scale>hundred|thousand|million|billion|trillion|bln|mln|bn|mn|k|m)\b"
     r"(?:\s+(?P<scale2>thousand|million|billion|trillion)\b)?)?"  # "five hundred thousand"
-    r"(?:\s*-?\s*(?P<unit>%|percentage points?\b|percent\b|per cent\b|points?\b|dollars?\b|euros?\b|pounds\b|usd\b))?",
+    r"(?:\s*-?\s*(?P<unit>%|percentage points?\b|percent\b|per cent\b|points?\b|dollars?\b|euros?\b|pounds\b|usd\b|yen\b|yuan\b|rupees?\b))?",
     re.IGNORECASE,
 )
 # "May" is a month only next to a day or a year, or after in/since/until/by ("may" is mostly a verb).
@@ -85,8 +92,9 @@ def _slots(text: str) -> frozenset[Slot]:
     """Read once per text: `guard_supports` asks for the claim's and the passage's for every view."""
     found: set[Slot] = set()
     for m in _NUMBER.finditer(text):
-        grouped = "," in m.group("num")
-        raw = m.group("num").lower().replace(",", "")
+        raw = m.group("num").lower()
+        grouped = not m.group("dec") and any(sep in raw for sep in ",\u00a0\u202f\u2009")
+        raw = raw.replace(",", ".") if m.group("dec") else re.sub(r"[,\u00a0\u202f\u2009]", "", raw)
         start, end = m.start("num"), m.end("num")
         worded = raw[0].isalpha()
         # a word number must stand alone: "one" in "someone" or "no one" is not a count, and
@@ -116,7 +124,7 @@ def _slots(text: str) -> frozenset[Slot]:
             found.add(Slot(SlotKind.PERCENT, value, approx))
         elif unit.startswith(("percentage", "point")):
             found.add(Slot(SlotKind.POINTS, value, approx))
-        elif m.group("cur") or unit.startswith(("dollar", "euro", "pound", "usd")):
+        elif m.group("cur") or unit.startswith(("dollar", "euro", "pound", "usd", "yen", "yuan", "rupee")):
             found.add(Slot(SlotKind.MONEY, value, approx))
         elif not scale and not grouped and raw.isdigit() and len(raw) == 4 and 1800 <= value <= 2100:
             found.add(Slot(SlotKind.YEAR, value, approx))
