@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     # database's change log (migration 0013). "database" keeps everything in PostgreSQL.
     pg_fulltext: PgFullText = Field(default=PgFullText.TANTIVY, validation_alias="CLAIMBOT_PG_FULLTEXT")
     candidates: int = Field(default=50, ge=1, le=MAX_CANDIDATES, validation_alias="CLAIMBOT_RETRIEVAL_CANDIDATES")
-    # Who says each sentence, found at ingest time (index/attribution.py); off = faster ingest,
+    # Who says each sentence, found at ingest time (index/corpus/attribution/); off = faster ingest,
     # passages stored and embedded without speakers.
     attribution: bool = Field(default=True, validation_alias="CLAIMBOT_ATTRIBUTION")
     # None: the model packaged in index/stance/weights
