@@ -196,27 +196,51 @@ class Posting(Enum):
 
 
 async def post_watch_updates(client: ClaimBot, updates: list[WatchUpdate]) -> int:
-    """Post each update (and those an earlier call could not post) to its server's review channel;
-    how many were posted. Never raises. An update counts as sent once it is posted, or once it
-    cannot ever be (no review channel, the channel deleted, no permission to post there: logged).
-    A failed read of the server's settings, Discord's 5xx or rate limit, or a lost connection keeps
-    it in `client.unposted_updates` for the next sweep: it was reserved once only
-    (`Watches.claim_notice`), so no later sweep would find it again."""
-    batch, client.unposted_updates = client.unposted_updates + updates, []
+    """Post each update (and those an earlier call, of this process or one before it, could not
+    post) to its server's review channel; how many were posted. Never raises. An update counts as
+    sent once it is posted, or once it cannot ever be (no review channel, the channel deleted, no
+    permission to post there: logged). A failed read of the server's settings, Discord's 5xx or rate
+    limit, or a lost connection keeps it for the next sweep: it was reserved once only
+    (`Watches.claim_notice`), so no later sweep would find it again. It is kept in the database
+    (`Watches.defer`), where a restarted bot finds it, or in `client.unposted_updates` while the
+    database does not answer."""
+    try:
+        stored = await asyncio.to_thread(client.services.review.watches.take_deferred)
+    except Exception:  # noqa: BLE001 - a database hiccup: they stay stored for the next call
+        log.warning("reading the watch updates kept for later failed", exc_info=True)
+        stored = []
+    batch, client.unposted_updates = client.unposted_updates + stored + updates, []
     channels: dict[int, int | None] = {}
     unread: set[int] = set()  # servers whose settings could not be read in this call
+    later: list[WatchUpdate] = []
     posted = 0
     for done, update in enumerate(batch):
         try:
             outcome = await _post_watch_update(client, update, channels, unread)
-        except BaseException:  # cancelled (the bot is closing): what was not posted stays queued
-            client.unposted_updates += batch[done:]
+        except BaseException:
+            # Cancelled (the bot is closing): what was not posted yet is kept (ClaimBot.close). Not
+            # the update being posted: Discord may have it already, and twice is worse than never.
+            log.warning("closing while posting the watch update of watch %s: it may not be posted", update.watch.id)
+            client.unposted_updates += later + batch[done + 1 :]
             raise
         if outcome is Posting.POSTED:
             posted += 1
         elif outcome is Posting.LATER:
-            client.unposted_updates.append(update)
+            later.append(update)
+    await keep_for_later(client, later)
     return posted
+
+
+async def keep_for_later(client: ClaimBot, updates: list[WatchUpdate]) -> None:
+    """Store updates to post at the next sweep, this process's or, after a restart, the next one's;
+    in memory while the database does not answer. Never raises."""
+    if not updates:
+        return
+    try:
+        await asyncio.to_thread(client.services.review.watches.defer, updates)
+    except Exception:  # noqa: BLE001 - see above
+        log.warning("storing %d watch updates for the next sweep failed: kept in memory", len(updates), exc_info=True)
+        client.unposted_updates += updates
 
 
 async def _post_watch_update(
