@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import weakref
 from typing import Any
 
 import discord
@@ -21,6 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from claimbot.bot.features import COGS, DYNAMIC_ITEMS
+from claimbot.bot.features.sources import OwnerPager
 from claimbot.bot.features.watch import keep_for_later, sweep_and_post
 from claimbot.bot.interactions import NO_MENTIONS, busy_message, refuse
 from claimbot.bot.services import Services
@@ -76,6 +78,9 @@ class ClaimBot(commands.Bot):
         # `serve`'s feeds thread, and the watch updates it handed to the event loop to post.
         self.feed_watcher: FeedWatcher | None = None
         self.feed_posts: set[concurrent.futures.Future[int]] = set()
+        # The live /sources pagers by id (their custom ids'), gone with their views: a click that
+        # none answers is told the list expired (sources.ExpiredPagerButton).
+        self.pagers: weakref.WeakValueDictionary[int, OwnerPager] = weakref.WeakValueDictionary()
         self._pruner: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
