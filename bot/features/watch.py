@@ -33,6 +33,7 @@ from claimbot.index.review import OPERATOR_GUILD, AuditAction, ClaimError, Revie
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
+    from claimbot.bot.services import Services
 
 log = logging.getLogger("claimbot.discord")
 
@@ -291,6 +292,22 @@ async def _post_watch_update(
     return Posting.POSTED
 
 
+def sweep_and_keep(svc: Services) -> list[WatchUpdate]:
+    """The sweep, in its thread, and its updates stored there at once for `post_watch_updates` to
+    take: a bot closed while the sweep runs stops waiting for it, and what it reserved (once only)
+    would be lost with its result; stored, the next process posts it. Those it could not store are
+    returned, to be posted from memory."""
+    updates = svc.index.sweep_watches(svc.review)
+    if not updates:
+        return []
+    try:
+        svc.review.watches.defer(updates)
+    except Exception:  # noqa: BLE001 - the database did not answer: posted from memory
+        log.warning("storing the %d updates of a watch sweep failed: posting them from memory", len(updates))
+        return updates
+    return []
+
+
 async def sweep_and_post(client: ClaimBot, guild_id: int = OPERATOR_GUILD) -> int:
     """Read the articles not yet read against the watched claims, whoever ingested them (model work,
     on the pool), and post what they bring; how many were posted. Never raises: a failed sweep
@@ -298,11 +315,11 @@ async def sweep_and_post(client: ClaimBot, guild_id: int = OPERATOR_GUILD) -> in
     svc = client.services
     try:
         if await asyncio.to_thread(svc.review.watches.active):
-            updates = await run_heavy(client, guild_id, svc.index.sweep_watches, svc.review, kind="watch")
+            updates = await run_heavy(client, guild_id, sweep_and_keep, svc, kind="watch")
         else:
             # Nothing watched: the sweep only marks the articles read (short database writes),
             # and takes no place from the checks in the model pool.
-            updates = await asyncio.to_thread(svc.index.sweep_watches, svc.review)
+            updates = await asyncio.to_thread(sweep_and_keep, svc)
         return await post_watch_updates(client, updates)
     except Exception:  # noqa: BLE001 - see above
         log.exception("reading new articles against the watched claims failed")

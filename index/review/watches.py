@@ -187,10 +187,11 @@ class Watches(Part):
         return NoticeOutcome.SEND
 
     def defer(self, updates: list[WatchUpdate]) -> None:
-        """Keep updates whose posting failed for a passing reason on their reservation rows, for the
-        next sweep of whichever process (`take_deferred`): in a bot's memory only, a restart lost
-        them, and no sweep finds them again (each is reserved once). An update whose watch was
-        removed meanwhile has no row left, and goes with its watch."""
+        """Keep updates not posted yet on their reservation rows (a sweep's, until the bot posts
+        them; those whose posting failed for a passing reason), for whichever process posts next
+        (`take_deferred`): in a bot's memory only, a restart lost them, and no sweep finds them
+        again (each is reserved once). An update whose watch was removed meanwhile has no row
+        left, and goes with its watch."""
         with self._session() as s, s.begin():
             for u in updates:
                 s.execute(

@@ -405,3 +405,40 @@ async def test_updates_a_closing_bot_had_not_posted_yet_are_posted_by_the_restar
     assert await sweep_and_post(bot) == 1
     assert len(updates_in(h, first)) == 1 and len(updates_in(h, second)) == 1
     assert await sweep_and_post(bot) == 0
+
+
+async def test_updates_a_sweep_found_while_the_bot_closed_are_posted_by_the_restarted_one(
+    h, article_server, monkeypatch
+):
+    """SIGTERM while the sweep reads new articles (in its thread, where each update is reserved once):
+    the thread finishes after the bot stopped waiting for it, and the next process posts its updates."""
+    import threading
+
+    bot = await quiet_bot(h)
+    guild = Guild()
+    await watched_in(h, bot, guild)
+    read, gate = h.services.index.sweep_watches, threading.Event()
+    reading = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def slow_sweep(review):
+        updates = read(review)  # reserved now
+        loop.call_soon_threadsafe(reading.set)
+        gate.wait(10)
+        return updates
+
+    monkeypatch.setattr(h.services.index, "sweep_watches", slow_sweep)
+    bot._sweeper = asyncio.create_task(sweep_and_post(bot))  # type: ignore[assignment]
+    await reading.wait()
+    closing = asyncio.create_task(bot.close())
+    await asyncio.wait([bot._sweeper])
+    gate.set()
+    await closing
+    await asyncio.to_thread(bot.heavy._executor.shutdown, wait=True)  # the sweep's thread is done
+    monkeypatch.setattr(h.services.index, "sweep_watches", read)
+    assert updates_in(h, guild) == []
+
+    bot = await restarted(h)
+    assert await sweep_and_post(bot) == 1
+    assert len(updates_in(h, guild)) == 1
+    assert await sweep_and_post(bot) == 0
