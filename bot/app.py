@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import weakref
 from typing import Any
 
 import discord
@@ -21,7 +22,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from claimbot.bot.features import COGS, DYNAMIC_ITEMS
-from claimbot.bot.features.watch import sweep_and_post
+from claimbot.bot.features.sources import OwnerPager
+from claimbot.bot.features.watch import keep_for_later, sweep_and_post
 from claimbot.bot.interactions import NO_MENTIONS, busy_message, refuse
 from claimbot.bot.services import Services
 from claimbot.bot.workpool import Busy, FairPool
@@ -69,12 +71,16 @@ class ClaimBot(commands.Bot):
             max_queued=services.settings.queue_limit,
             max_wait_s=services.settings.queue_max_wait_s,
         )
-        # Watch updates reserved but not posted yet (a database or Discord hiccup): the next
-        # `post_watch_updates` (a sweep, an /ingest, the feeds) posts them first.
+        # Watch updates reserved but not posted yet, which could not be stored for later either (the
+        # database did not answer): the next `post_watch_updates` (a sweep, an /ingest, the feeds)
+        # posts them first, and closing stores them (`keep_for_later`).
         self.unposted_updates: list[WatchUpdate] = []
         # `serve`'s feeds thread, and the watch updates it handed to the event loop to post.
         self.feed_watcher: FeedWatcher | None = None
         self.feed_posts: set[concurrent.futures.Future[int]] = set()
+        # The live /sources pagers by id (their custom ids'), gone with their views: a click that
+        # none answers is told the list expired (sources.ExpiredPagerButton).
+        self.pagers: weakref.WeakValueDictionary[int, OwnerPager] = weakref.WeakValueDictionary()
         self._pruner: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -85,9 +91,14 @@ class ClaimBot(commands.Bot):
             await asyncio.to_thread(self.feed_watcher.stop)
         if self.feed_posts:
             await asyncio.wait([asyncio.wrap_future(post) for post in self.feed_posts])
-        for task in (self._pruner, self._sweeper):
-            if task is not None:
-                task.cancel()
+        tasks = [task for task in (self._pruner, self._sweeper) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        # What a cancelled posting had not posted yet, kept for the restarted bot: in memory, it
+        # would end with this process.
+        updates, self.unposted_updates = self.unposted_updates, []
+        await keep_for_later(self, updates)
         await super().close()
         # Checks still running finish in their threads; their answers have nowhere to go.
         self.heavy.close()

@@ -161,33 +161,55 @@ def role_ids(user: discord.abc.User) -> set[int]:
     return ids
 
 
-def has_moderator_permissions(interaction: discord.Interaction[Any]) -> bool:
-    """Administrator, Manage Messages or Manage Server: known from the interaction payload alone."""
+def has_server_wide_permission(interaction: discord.Interaction[Any]) -> bool:
+    """Administrator or Manage Server: known from the interaction payload alone. Its permissions are
+    the channel's, overwrites included, but no overwrite grants these two: they are the server's."""
     perms = interaction.permissions
-    return bool(perms.administrator or perms.manage_messages or perms.manage_guild)
+    return bool(perms.administrator or perms.manage_guild)
 
 
-def is_moderator(interaction: discord.Interaction[Any], config: GuildConfig) -> bool:
-    if has_moderator_permissions(interaction):
-        return True
+async def server_permissions(interaction: discord.Interaction[Any]) -> discord.Permissions:
+    """The member's permissions in the server: those of their roles, without any channel's
+    overwrites. From the gateway's cache of the guild (`claimbot serve`), else one request."""
+    guild = interaction.guild
+    if guild is None or guild.get_role(guild.id) is None:  # not cached, or without its roles
+        guild = await interaction.client.fetch_guild(guild_id_of(interaction))
+    if guild.owner_id == interaction.user.id:
+        return discord.Permissions.all()
+    value = 0
+    for role_id in role_ids(interaction.user) | {guild.id}:  # @everyone's id is the guild's
+        role = guild.get_role(role_id)
+        if role is not None:
+            value |= role.permissions.value
+    perms = discord.Permissions(value)
+    return discord.Permissions.all() if perms.administrator else perms
+
+
+def has_moderator_role(interaction: discord.Interaction[Any], config: GuildConfig) -> bool:
     return config.moderator_role_id is not None and config.moderator_role_id in role_ids(interaction.user)
 
 
 MODERATOR_REFUSAL = (
     "Only moderators can do this: members with the moderator role set by `/claimbot setup`, "
-    "or the Manage Messages or Manage Server permission."
+    "or the Manage Messages or Manage Server permission in the server."
 )
 
 
 async def _moderator_refusal(interaction: Interaction) -> str | None:
-    """None for a moderator, else the refusal. Permission holders are recognised from the payload;
-    only the role needs the guild's settings, one primary-key read on the default executor."""
+    """None for a moderator, else the refusal. What a moderator does acts on the whole server (its
+    flags, corrections, watches, feeds, the corpus), so the permissions that count are the server's
+    (docs/moderators.md): Manage Messages given in one channel's overwrites does not make a member a
+    moderator, in that channel or elsewhere. Administrator and Manage Server are read from the
+    payload; the role needs the guild's settings (one primary-key read on the default executor),
+    Manage Messages the guild's roles (cached, else one request)."""
     if interaction.guild_id is None:
         return NOT_IN_A_SERVER
-    if has_moderator_permissions(interaction):
+    if has_server_wide_permission(interaction):
         return None
     config = await asyncio.to_thread(services(interaction).review.guild_config, interaction.guild_id)
-    return None if is_moderator(interaction, config) else MODERATOR_REFUSAL
+    if has_moderator_role(interaction, config) or (await server_permissions(interaction)).manage_messages:
+        return None
+    return MODERATOR_REFUSAL
 
 
 async def require_moderator(interaction: Interaction) -> bool:

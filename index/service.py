@@ -587,7 +587,7 @@ class ClaimIndex:
             if outcome is not NoticeOutcome.SEND:
                 continue
             channel_id, message_id = review.watches.answer_message(watch.guild_id, watch.answer_id)
-            updates.append(WatchUpdate(watch, side, passage, fact_check, channel_id, message_id))
+            updates.append(WatchUpdate(watch, side, target, passage, fact_check, channel_id, message_id))
         for guild_id, n in held.items():
             log.info("guild %s: %d watch updates over CLAIMBOT_WATCH_UPDATES_PER_HOUR were not sent", guild_id, n)
         return updates

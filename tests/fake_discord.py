@@ -38,6 +38,9 @@ MANAGE_GUILD = 1 << 5
 MEMBER_PERMS = (1 << 10) | (1 << 11) | (1 << 31)  # view channel, send messages, use application commands
 _guilds = itertools.count(7_000_000_000_000_000_001)
 _users = itertools.count(8_000_000_000_000_000_001)
+# Every guild's roles: @everyone (the guild's own id) with MEMBER_PERMS, and one role per set of
+# server permissions a `Member` was given (what `GET /guilds/{id}` lists), by the role's id.
+PERMISSION_ROLES: dict[int, int] = {}
 
 
 def snowflake() -> int:
@@ -315,6 +318,8 @@ class FakeDiscord:
                 msg.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
                 r.response = msg
                 return jresp(msg)
+        if parts[0] == "guilds" and len(parts) == 2 and r.method == "GET":
+            return jresp(guild_json(int(parts[1])))
         if r.path == "/users/@me/channels":
             user = {**BOT_USER, "id": body["recipient_id"], "bot": False, "username": "someone"}
             r.response = {"id": str(snowflake()), "type": 1, "recipients": [user], "last_message_id": None}
@@ -483,14 +488,68 @@ class FakeDiscord:
 
 
 # -- payloads -------------------------------------------------------------------------------
+def role_json(role_id: int, permissions: int, position: int) -> dict:
+    return {
+        "id": str(role_id),
+        "name": f"role-{position}",
+        "color": 0,
+        "hoist": False,
+        "position": position,
+        "permissions": str(permissions),
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
+def guild_json(guild_id: int) -> dict:
+    """A guild as `GET /guilds/{id}` gives it: its roles, whose permissions are the server's."""
+    roles = [role_json(guild_id, MEMBER_PERMS, 0)]
+    roles += [role_json(rid, perms, i) for i, (rid, perms) in enumerate(PERMISSION_ROLES.items(), 1)]
+    return {
+        "id": str(guild_id),
+        "name": "guild",
+        "icon": None,
+        "owner_id": str(APP_ID + 1),  # nobody the tests play
+        "roles": roles,
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "nsfw_level": 0,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "system_channel_flags": 0,
+    }
+
+
+def permission_role(permissions: int) -> int:
+    """The role that grants these server permissions (one per set, made on first use)."""
+    for role_id, perms in PERMISSION_ROLES.items():
+        if perms == permissions:
+            return role_id
+    role_id = snowflake()
+    PERMISSION_ROLES[role_id] = permissions
+    return role_id
+
+
 @dataclass
 class Member:
+    """`permissions`: the member's in the server, from their roles; `channel_permissions`: in the
+    channel of the interaction, where overwrites differ (Discord's payload gives only these)."""
+
     id: int = field(default_factory=lambda: next(_users))
     permissions: int = MEMBER_PERMS
     roles: list[int] = field(default_factory=list)
     name: str = "user"
+    channel_permissions: int | None = None
 
     def json(self) -> dict:
+        roles = [*self.roles, permission_role(self.permissions)] if self.permissions != MEMBER_PERMS else self.roles
+        channel = self.permissions if self.channel_permissions is None else self.channel_permissions
         return {
             "user": {
                 "id": str(self.id),
@@ -500,8 +559,8 @@ class Member:
                 "avatar": None,
                 "public_flags": 0,
             },
-            "roles": [str(r) for r in self.roles],
-            "permissions": str(self.permissions),
+            "roles": [str(r) for r in roles],
+            "permissions": str(channel),
             "nick": None,
             "avatar": None,
             "joined_at": "2025-01-01T00:00:00+00:00",

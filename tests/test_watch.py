@@ -225,3 +225,31 @@ def test_migration_0012_leaves_stored_articles_read_and_new_ones_pending(index, 
     assert update.passage is not None and update.passage.text == "The council did not approve the new bridge."
     assert index.store.watch_pending_articles(100) == []
     assert index.sweep_watches(review) == []
+
+
+@pytest.mark.slow
+def test_a_deferred_update_is_taken_once_whole_and_goes_with_its_watch(index, review):
+    """What a bot could not post waits in the database (migration 0016, kept through a downgrade and
+    upgrade of it): the next process takes it once, as it was; removing the watch drops it."""
+    from alembic import command
+
+    from claimbot.index.storage import db
+
+    review.watches.add(G, CLAIM, MOD)
+    [update] = index.watch_updates(review, ingest(index, CONFLICTING))
+    review.watches.defer([update])
+    engine = index.store.engine
+    cfg = db.alembic_config(engine.url.render_as_string(hide_password=False))
+    for revision, step in [("0015", command.downgrade), ("head", command.upgrade)]:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            step(cfg, revision)
+    assert review.watches.take_deferred() == []  # the downgrade dropped what waited
+    review.watches.defer([update])
+    other = ReviewService(engine, limits=review.limits)  # another process
+    assert other.watches.take_deferred() == [update]
+    assert review.watches.take_deferred() == [] and other.watches.take_deferred() == []
+
+    review.watches.defer([update])
+    review.watches.remove(G, update.watch.id)
+    assert review.watches.take_deferred() == []

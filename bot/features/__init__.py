@@ -8,7 +8,7 @@ from claimbot.bot.features.ingest import IngestCommands
 from claimbot.bot.features.moderation import ModerationCommands
 from claimbot.bot.features.review import FlagButton, ReviewButton, ReviewCommands
 from claimbot.bot.features.setup import SetupCommands
-from claimbot.bot.features.sources import SourcesCommands
+from claimbot.bot.features.sources import ExpiredPagerButton, SourcesCommands
 from claimbot.bot.features.watch import WatchButton, WatchCommands
 
 # The cogs, each built with the bot.
@@ -23,7 +23,8 @@ COGS = (
     SetupCommands,
     WatchCommands,
 )
-# Buttons that survive a restart: their custom ids carry what they act on.
-DYNAMIC_ITEMS = (FlagButton, MoreButton, PublishButton, ReviewButton, WatchButton)
+# Buttons that survive a restart: their custom ids carry what they act on (a /sources pager's, the
+# pager that is gone then).
+DYNAMIC_ITEMS = (ExpiredPagerButton, FlagButton, MoreButton, PublishButton, ReviewButton, WatchButton)
 
 __all__ = ["COGS", "DYNAMIC_ITEMS"]

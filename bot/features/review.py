@@ -314,8 +314,9 @@ class ReviewButton(
             if await require_moderator(interaction):
                 await decide(interaction, self.flag_id, ReviewAction.APPROVE)
             return
-        # A modal must be the first response, so the check comes first here: free for permission
-        # holders, one primary-key read for the moderator role (never queued behind model work).
+        # A modal must be the first response, so the check comes first here: free for Administrator
+        # and Manage Server, one primary-key read for the moderator role (never queued behind model
+        # work), the guild's roles for Manage Messages (the gateway's cache in `serve`).
         if not await require_moderator(interaction):
             return
         form = CorrectModal if self.action is ReviewAction.CORRECT else DismissModal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from claimbot.bot.embeds import sources_embed
-from claimbot.bot.interactions import Interaction, refuse, reply_private, services
+from claimbot.bot.interactions import Interaction, guarded, refuse, reply_private, services
 from claimbot.index.review import SourcesPage
 
 if TYPE_CHECKING:
@@ -22,6 +23,10 @@ log = logging.getLogger("claimbot.discord")
 # Idle time after which a pager stops answering (and its buttons are taken off): shorter than the
 # 15 minutes an interaction's token lives, so the last one can still edit the message.
 PAGER_TIMEOUT_S = 600
+PAGER_EXPIRED = (
+    "This list has expired (claimbot was restarted, or the list was left unused for a while): "
+    "run `/sources` again for a fresh one."
+)
 
 
 class OwnerPager(discord.ui.View):
@@ -37,6 +42,11 @@ class OwnerPager(discord.ui.View):
     ) -> None:
         super().__init__(timeout=PAGER_TIMEOUT_S)
         self.owner_id, self.fetch, self.render, self.page, self.pages = shown_by.user.id, fetch, render, page, pages
+        # Custom ids that name the pager (the /sources interaction): a click that no live pager
+        # answers any more, after a restart, is told so by `ExpiredPagerButton`.
+        self.pager_id = shown_by.id
+        self.previous.custom_id = f"sources:{self.pager_id}:previous"
+        self.next.custom_id = f"sources:{self.pager_id}:next"
         # The interaction that last showed the pager: its token edits the message at the timeout.
         self.shown_by = shown_by
         self._sync()
@@ -85,6 +95,33 @@ class OwnerPager(discord.ui.View):
         await self._turn(interaction, self.page + 1)
 
 
+class ExpiredPagerButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"sources:(?P<pager_id>\d+):(?:previous|next)"
+):
+    """A /sources pager's button whose pager is gone: the bot was restarted since (a pager lives in
+    memory only), or the pager timed out and taking its buttons off failed. Its click is answered
+    privately instead of "This interaction failed". A live pager answers its own clicks: discord.py
+    hands every click to both."""
+
+    def __init__(self, pager_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Next", custom_id=f"sources:{pager_id}:next"))
+        self.pager_id = pager_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ExpiredPagerButton:
+        return cls(int(match["pager_id"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        pager: OwnerPager | None = interaction.client.pagers.get(self.pager_id)
+        return pager is None or pager.is_finished()
+
+    @guarded
+    async def callback(self, interaction: Interaction) -> None:
+        await reply_private(interaction, PAGER_EXPIRED)
+
+
 class SourcesCommands(commands.Cog):
     def __init__(self, bot: ClaimBot) -> None:
         self.bot = bot
@@ -105,6 +142,7 @@ class SourcesCommands(commands.Cog):
 
         page = await asyncio.to_thread(fetch, 0)
         view = OwnerPager(interaction, fetch, render, page.page, page.pages)
+        self.bot.pagers[view.pager_id] = view
         await interaction.followup.send(
             embed=render(page), view=view if page.pages > 1 else discord.utils.MISSING, ephemeral=True
         )

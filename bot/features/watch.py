@@ -33,6 +33,7 @@ from claimbot.index.review import OPERATOR_GUILD, AuditAction, ClaimError, Revie
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
+    from claimbot.bot.services import Services
 
 log = logging.getLogger("claimbot.discord")
 
@@ -196,27 +197,51 @@ class Posting(Enum):
 
 
 async def post_watch_updates(client: ClaimBot, updates: list[WatchUpdate]) -> int:
-    """Post each update (and those an earlier call could not post) to its server's review channel;
-    how many were posted. Never raises. An update counts as sent once it is posted, or once it
-    cannot ever be (no review channel, the channel deleted, no permission to post there: logged).
-    A failed read of the server's settings, Discord's 5xx or rate limit, or a lost connection keeps
-    it in `client.unposted_updates` for the next sweep: it was reserved once only
-    (`Watches.claim_notice`), so no later sweep would find it again."""
-    batch, client.unposted_updates = client.unposted_updates + updates, []
+    """Post each update (and those an earlier call, of this process or one before it, could not
+    post) to its server's review channel; how many were posted. Never raises. An update counts as
+    sent once it is posted, or once it cannot ever be (no review channel, the channel deleted, no
+    permission to post there: logged). A failed read of the server's settings, Discord's 5xx or rate
+    limit, or a lost connection keeps it for the next sweep: it was reserved once only
+    (`Watches.claim_notice`), so no later sweep would find it again. It is kept in the database
+    (`Watches.defer`), where a restarted bot finds it, or in `client.unposted_updates` while the
+    database does not answer."""
+    try:
+        stored = await asyncio.to_thread(client.services.review.watches.take_deferred)
+    except Exception:  # noqa: BLE001 - a database hiccup: they stay stored for the next call
+        log.warning("reading the watch updates kept for later failed", exc_info=True)
+        stored = []
+    batch, client.unposted_updates = client.unposted_updates + stored + updates, []
     channels: dict[int, int | None] = {}
     unread: set[int] = set()  # servers whose settings could not be read in this call
+    later: list[WatchUpdate] = []
     posted = 0
     for done, update in enumerate(batch):
         try:
             outcome = await _post_watch_update(client, update, channels, unread)
-        except BaseException:  # cancelled (the bot is closing): what was not posted stays queued
-            client.unposted_updates += batch[done:]
+        except BaseException:
+            # Cancelled (the bot is closing): what was not posted yet is kept (ClaimBot.close). Not
+            # the update being posted: Discord may have it already, and twice is worse than never.
+            log.warning("closing while posting the watch update of watch %s: it may not be posted", update.watch.id)
+            client.unposted_updates += later + batch[done + 1 :]
             raise
         if outcome is Posting.POSTED:
             posted += 1
         elif outcome is Posting.LATER:
-            client.unposted_updates.append(update)
+            later.append(update)
+    await keep_for_later(client, later)
     return posted
+
+
+async def keep_for_later(client: ClaimBot, updates: list[WatchUpdate]) -> None:
+    """Store updates to post at the next sweep, this process's or, after a restart, the next one's;
+    in memory while the database does not answer. Never raises."""
+    if not updates:
+        return
+    try:
+        await asyncio.to_thread(client.services.review.watches.defer, updates)
+    except Exception:  # noqa: BLE001 - see above
+        log.warning("storing %d watch updates for the next sweep failed: kept in memory", len(updates), exc_info=True)
+        client.unposted_updates += updates
 
 
 async def _post_watch_update(
@@ -267,6 +292,22 @@ async def _post_watch_update(
     return Posting.POSTED
 
 
+def sweep_and_keep(svc: Services) -> list[WatchUpdate]:
+    """The sweep, in its thread, and its updates stored there at once for `post_watch_updates` to
+    take: a bot closed while the sweep runs stops waiting for it, and what it reserved (once only)
+    would be lost with its result; stored, the next process posts it. Those it could not store are
+    returned, to be posted from memory."""
+    updates = svc.index.sweep_watches(svc.review)
+    if not updates:
+        return []
+    try:
+        svc.review.watches.defer(updates)
+    except Exception:  # noqa: BLE001 - the database did not answer: posted from memory
+        log.warning("storing the %d updates of a watch sweep failed: posting them from memory", len(updates))
+        return updates
+    return []
+
+
 async def sweep_and_post(client: ClaimBot, guild_id: int = OPERATOR_GUILD) -> int:
     """Read the articles not yet read against the watched claims, whoever ingested them (model work,
     on the pool), and post what they bring; how many were posted. Never raises: a failed sweep
@@ -274,11 +315,11 @@ async def sweep_and_post(client: ClaimBot, guild_id: int = OPERATOR_GUILD) -> in
     svc = client.services
     try:
         if await asyncio.to_thread(svc.review.watches.active):
-            updates = await run_heavy(client, guild_id, svc.index.sweep_watches, svc.review, kind="watch")
+            updates = await run_heavy(client, guild_id, sweep_and_keep, svc, kind="watch")
         else:
             # Nothing watched: the sweep only marks the articles read (short database writes),
             # and takes no place from the checks in the model pool.
-            updates = await asyncio.to_thread(svc.index.sweep_watches, svc.review)
+            updates = await asyncio.to_thread(sweep_and_keep, svc)
         return await post_watch_updates(client, updates)
     except Exception:  # noqa: BLE001 - see above
         log.exception("reading new articles against the watched claims failed")

@@ -303,6 +303,9 @@ class WatchUpdate:
 
     watch: WatchView
     side: WatchSide
+    # The key its once-only reservation was made under (`Watches.claim_notice`): where a posting
+    # that failed waits for the next sweep (`Watches.defer`).
+    target: str
     passage: PassageResult | None = None
     fact_check: FactCheck | None = None
     # Where the original answer is, for a jump link (None: a /watch without an answer, a private

@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from sqlalchemy import delete, func, select
+from pydantic import BaseModel
+from sqlalchemy import delete, func, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from claimbot.index.review.base import Context, Part, aware
+from claimbot.index.records import FactCheck, PassageResult
+from claimbot.index.review.base import Context, Part, aware, rowcount
 from claimbot.index.review.claims import claim_key
 from claimbot.index.review.errors import NotFound
 from claimbot.index.review.models import (
@@ -25,7 +27,9 @@ from claimbot.index.review.models import (
     WATCH_UPDATE_WINDOW_S,
     NoticeOutcome,
     RateAction,
+    WatchSide,
     WatchSource,
+    WatchUpdate,
     WatchView,
 )
 from claimbot.index.review.rate_limits import RATE_LOCK_CLASS
@@ -181,6 +185,75 @@ class Watches(Part):
             s.add(RateEventRow(guild_id=watch.guild_id, user_id=0, action=action, at=now))
             s.execute(delete(RateEventRow).where(RateEventRow.action == action, RateEventRow.at < cutoff))
         return NoticeOutcome.SEND
+
+    def defer(self, updates: list[WatchUpdate]) -> None:
+        """Keep updates not posted yet on their reservation rows (a sweep's, until the bot posts
+        them; those whose posting failed for a passing reason), for whichever process posts next
+        (`take_deferred`): in a bot's memory only, a restart lost them, and no sweep finds them
+        again (each is reserved once). An update whose watch was removed meanwhile has no row
+        left, and goes with its watch."""
+        with self._session() as s, s.begin():
+            for u in updates:
+                s.execute(
+                    update(WatchNoticeRow)
+                    .where(WatchNoticeRow.watch_id == u.watch.id, WatchNoticeRow.target == u.target)
+                    .values(deferred=_Deferred.of(u).model_dump_json())
+                )
+
+    def take_deferred(self) -> list[WatchUpdate]:
+        """The updates `defer` kept, oldest first, each taken once: a row another process took
+        meanwhile is skipped, so two bots sharing the database never both post it. Taken before it
+        is posted, as a reservation is made: a crash then loses it rather than posting it twice."""
+        taken: list[WatchUpdate] = []
+        with self._session() as s, s.begin():
+            rows = s.execute(
+                select(WatchNoticeRow.id, WatchNoticeRow.target, WatchNoticeRow.deferred, WatchRow)
+                .join(WatchRow, WatchRow.id == WatchNoticeRow.watch_id)
+                .where(WatchNoticeRow.deferred.is_not(None))
+                .order_by(WatchNoticeRow.id)
+            ).all()
+            for notice_id, target, deferred, watch in rows:
+                took = s.execute(
+                    update(WatchNoticeRow)
+                    .where(WatchNoticeRow.id == notice_id, WatchNoticeRow.deferred.is_not(None))
+                    .values(deferred=None)
+                    .execution_options(synchronize_session=False)
+                )
+                if rowcount(took) == 1 and deferred is not None:
+                    taken.append(_Deferred.model_validate_json(deferred).update(_view(watch), target))
+        return taken
+
+
+class _Deferred(BaseModel):
+    """A deferred update as stored (`WatchNoticeRow.deferred`): all but its watch and target, which
+    are the row's."""
+
+    side: WatchSide
+    passage: PassageResult | None = None
+    fact_check: FactCheck | None = None
+    answer_channel_id: int | None = None
+    answer_message_id: int | None = None
+
+    @classmethod
+    def of(cls, u: WatchUpdate) -> _Deferred:
+        return cls(
+            side=u.side,
+            passage=u.passage,
+            fact_check=u.fact_check,
+            answer_channel_id=u.answer_channel_id,
+            answer_message_id=u.answer_message_id,
+        )
+
+    def update(self, watch: WatchView, target: str) -> WatchUpdate:
+        return WatchUpdate(
+            watch,
+            self.side,
+            target,
+            self.passage,
+            self.fact_check,
+            self.answer_channel_id,
+            self.answer_message_id,
+        )
 
 
 def _view(row: WatchRow) -> WatchView:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from claimbot.index.storage.schema import Base, _utcnow
@@ -164,7 +165,15 @@ class WatchNoticeRow(Base):
     fact-check, across repeated ingests and concurrent ones."""
 
     __tablename__ = "watch_notices"
-    __table_args__ = (UniqueConstraint("watch_id", "target", name="uq_watch_notices_target"),)
+    __table_args__ = (
+        UniqueConstraint("watch_id", "target", name="uq_watch_notices_target"),
+        Index(
+            "ix_watch_notices_deferred",
+            "id",
+            sqlite_where=sql_text("deferred IS NOT NULL"),
+            postgresql_where=sql_text("deferred IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
@@ -173,3 +182,6 @@ class WatchNoticeRow(Base):
     # which a re-ingested (replaced) article gets anew for the same sentences.
     target: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    # The update itself (JSON, `Watches.defer`) while its posting waits for the next sweep after a
+    # passing failure, so that a restarted bot still posts it; NULL once posted or taken (migration 0016).
+    deferred: Mapped[str | None] = mapped_column(Text)

@@ -197,3 +197,24 @@ async def test_review_lists_open_mine_and_decided_flags_in_pages(harness):
     assert (
         followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].json["embeds"][0]["title"].endswith(": 0")
     )
+
+
+async def test_manage_messages_in_one_channel_makes_no_moderator_and_the_servers_does(harness):
+    """Moderators act on the whole server, so the permission that counts is the server's: Manage
+    Messages given by one channel's overrides is refused, in that channel too (a command and a review
+    button); a role's Manage Messages taken away in this channel still counts."""
+    bot = await harness.bot()
+    guild = Guild()
+    card, _ = await flagged_card(harness, bot, guild)
+    channel_only = Member(channel_permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    reqs = await _run(harness, bot, slash(guild, channel_only, "audit"))
+    assert "Only moderators" in followups(reqs)[0].json["content"]
+    approve = next(c for c in custom_ids(card) if c.startswith("review:approve"))
+    p = click(guild, channel_only, card, approve)
+    reqs = await harness.run(bot, p, until=harness.followup_of(p))
+    assert "Only moderators" in followups(reqs)[0].json["content"]
+    assert harness.services.review.get_flag(guild.id, int(approve.split(":")[2])).status == "open"
+
+    server_wide = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES, channel_permissions=MEMBER_PERMS)
+    reqs = await _run(harness, bot, slash(guild, server_wide, "audit"))
+    assert followups(reqs)[0].json["embeds"][0]["description"]

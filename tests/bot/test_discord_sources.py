@@ -161,3 +161,24 @@ async def test_sources_pager_takes_its_buttons_off_when_they_stop_answering(harn
     assert len(custom_ids(msg)) == 2
     gone = await harness.fake.wait_for(harness.edit_of(p))
     assert gone.json["components"] == []
+
+
+async def test_a_pager_from_before_a_restart_says_the_list_expired(harness, monkeypatch):
+    """The pager lives in the bot's memory: after a restart its buttons answer privately that the
+    list expired (not "This interaction failed"); a live pager's clicks are its own, answered once."""
+    _two_pages(monkeypatch, harness, lambda: None)
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    p = slash(guild, user, "sources")
+    msg = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].response
+    previous, nxt = custom_ids(msg)
+    shown = await _turn(harness, bot, click(guild, user, msg, nxt))
+    assert "Article 1" in shown["embeds"][0]["description"]
+    await bot.close()
+
+    msg = harness.fake.messages[int(msg["id"])]
+    restarted = await harness.bot()
+    for custom_id in (previous, nxt):
+        said = callback(await harness.run(restarted, click(guild, user, msg, custom_id)))
+        assert said["type"] == 4 and said["data"]["flags"] == 64
+        assert "This list has expired" in said["data"]["content"] and "`/sources`" in said["data"]["content"]

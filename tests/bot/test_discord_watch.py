@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy.exc import OperationalError
 
 from claimbot.bot import runner
+from claimbot.bot.app import ClaimBot
 from claimbot.bot.features.watch import post_watch_updates, sweep_and_post
 from claimbot.index.records import ArticleInput, IngestReport
 from claimbot.index.service import ClaimIndex
@@ -74,14 +75,16 @@ async def h(fake, settings):
         index.close()
 
 
-def updates_in(h: Harness, guild: Guild) -> list[Recorded]:
-    return h.fake.find(
-        lambda r: (
-            r.method == "POST"
-            and r.path == f"/channels/{guild.review_channel_id}/messages"
-            and any("watched claim" in e.get("title", "") for e in r.json.get("embeds", []))
-        )
+def is_update(r: Recorded, guild: Guild) -> bool:
+    return (
+        r.method == "POST"
+        and r.path == f"/channels/{guild.review_channel_id}/messages"
+        and any("watched claim" in e.get("title", "") for e in r.json.get("embeds", []))
     )
+
+
+def updates_in(h: Harness, guild: Guild) -> list[Recorded]:
+    return h.fake.find(lambda r: is_update(r, guild))
 
 
 async def ingest(h: Harness, bot, guild: Guild, mod: Member, url: str) -> str:
@@ -341,3 +344,101 @@ async def test_closing_the_bot_stops_the_feeds_first_and_posts_what_their_last_a
         lambda r: r.method == "POST" and r.path == f"/channels/{guild.review_channel_id}/messages" and r.status == 200
     )
     assert len(updates_in(h, guild)) == 1
+
+
+async def quiet_bot(h: Harness) -> ClaimBot:
+    """A bot whose sweeps are the test's own (no periodic sweep beside them)."""
+    bot = ClaimBot(h.services, background_work=False)
+    await bot.login("fake-token")
+    h.bots.append(bot)
+    return bot
+
+
+async def restarted(h: Harness) -> ClaimBot:
+    """A new bot process on the same database: its own review service, nothing of the old one's memory."""
+    h.services = make_services(h.services.index)
+    return await quiet_bot(h)
+
+
+async def test_an_update_discord_refused_for_a_while_is_posted_once_by_the_restarted_bot(h, article_server):
+    """A 503 on the review channel keeps the update for the next sweep; the bot restarts before that
+    sweep: the new process posts it, and posts it once."""
+    bot = await quiet_bot(h)
+    guild = Guild()
+    await watched_in(h, bot, guild)
+    h.fake.fail = lambda r: (
+        error(503, 0, "Service Unavailable") if r.method == "POST" and "/channels/" in r.path else None
+    )
+    assert await sweep_and_post(bot) == 0
+    assert [r.status for r in updates_in(h, guild)] == [503]
+    await bot.close()
+
+    h.fake.fail = None
+    bot = await restarted(h)
+    assert bot.unposted_updates == []
+    assert await sweep_and_post(bot) == 1
+    [refused, posted] = updates_in(h, guild)
+    assert posted.status == 200 and posted.json["embeds"] == refused.json["embeds"]
+    assert await sweep_and_post(bot) == 0
+    second = await restarted(h)
+    assert await sweep_and_post(second) == 0
+    assert len(updates_in(h, guild)) == 2
+
+
+async def test_updates_a_closing_bot_had_not_posted_yet_are_posted_by_the_restarted_one(h, article_server):
+    """SIGTERM while the bot's sweep is posting: what it had not posted yet is stored, and the next
+    process posts it, once; the one being posted when the bot closed is not posted twice."""
+    bot = await quiet_bot(h)
+    first, second = Guild(), Guild()
+    await watched_in(h, bot, first, second)
+    h.fake.hold = lambda r: is_update(r, first)
+    bot._sweeper = asyncio.create_task(sweep_and_post(bot))  # type: ignore[assignment]
+    await h.fake.wait_for(h.fake.hold)
+    closing = asyncio.create_task(bot.close())
+    await asyncio.wait([bot._sweeper])
+    h.fake.hold = None
+    h.fake.released.set()
+    await closing
+    assert updates_in(h, second) == []
+
+    bot = await restarted(h)
+    assert await sweep_and_post(bot) == 1
+    assert len(updates_in(h, first)) == 1 and len(updates_in(h, second)) == 1
+    assert await sweep_and_post(bot) == 0
+
+
+async def test_updates_a_sweep_found_while_the_bot_closed_are_posted_by_the_restarted_one(
+    h, article_server, monkeypatch
+):
+    """SIGTERM while the sweep reads new articles (in its thread, where each update is reserved once):
+    the thread finishes after the bot stopped waiting for it, and the next process posts its updates."""
+    import threading
+
+    bot = await quiet_bot(h)
+    guild = Guild()
+    await watched_in(h, bot, guild)
+    read, gate = h.services.index.sweep_watches, threading.Event()
+    reading = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def slow_sweep(review):
+        updates = read(review)  # reserved now
+        loop.call_soon_threadsafe(reading.set)
+        gate.wait(10)
+        return updates
+
+    monkeypatch.setattr(h.services.index, "sweep_watches", slow_sweep)
+    bot._sweeper = asyncio.create_task(sweep_and_post(bot))  # type: ignore[assignment]
+    await reading.wait()
+    closing = asyncio.create_task(bot.close())
+    await asyncio.wait([bot._sweeper])
+    gate.set()
+    await closing
+    await asyncio.to_thread(bot.heavy._executor.shutdown, wait=True)  # the sweep's thread is done
+    monkeypatch.setattr(h.services.index, "sweep_watches", read)
+    assert updates_in(h, guild) == []
+
+    bot = await restarted(h)
+    assert await sweep_and_post(bot) == 1
+    assert len(updates_in(h, guild)) == 1
+    assert await sweep_and_post(bot) == 0
