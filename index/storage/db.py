@@ -113,6 +113,12 @@ def upgrade(engine: Engine) -> None:
             # Released when this transaction ends; PostgreSQL's DDL is transactional, so a failed
             # migration leaves nothing behind.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        else:
+            # SQLite's DDL is transactional too, but pysqlite opens a transaction only before an
+            # INSERT/UPDATE/DELETE: each ALTER TABLE committed on its own, so an upgrade cut short
+            # (Ctrl-C, a kill, a full disk) left columns added under the old revision, and every
+            # later start failed on "duplicate column name". One transaction for all the steps.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
         if connection.dialect.name == "postgresql":
