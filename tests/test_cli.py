@@ -6,8 +6,11 @@ from __future__ import annotations
 import sys
 
 import pytest
+from sqlalchemy import text
 
 from claimbot.bot.cli import main
+from claimbot.index.config import Settings
+from claimbot.index.storage.db import make_engine
 
 
 def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -31,6 +34,20 @@ def test_an_embedding_model_that_cannot_load_is_one_line_naming_the_setting(home
         code, out, err = run(monkeypatch, capsys, "stats")
         assert code == 2 and out == ""
         assert len(err.strip().splitlines()) == 1 and err.startswith(f"error: {message}"), err
+
+
+def test_a_database_a_newer_release_migrated_is_refused_in_one_line_saying_what_to_do(home, monkeypatch, capsys):
+    # An upgrade rolled back by installing the older release over a database the newer one migrated.
+    assert run(monkeypatch, capsys, "stats")[0] == 0
+    settings = Settings()
+    engine = make_engine(settings.resolved_database_url)
+    with engine.begin() as c:
+        c.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    engine.dispose()
+    code, out, err = run(monkeypatch, capsys, "stats")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert "schema revision 0099_from_the_future" in err and "restore the backup" in err, err
 
 
 def test_numbers_past_the_databases_integers_are_no_row_or_a_bad_value_not_an_overflow(home, monkeypatch, capsys):

@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,10 +99,13 @@ def alembic_config(url: str) -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (a no-op when it is there already)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    script = ScriptDirectory.from_config(cfg)
+    head = script.get_current_head()
     with engine.connect() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head:
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current == head:
             return
+        _require_known(script, current, head)
     # Several processes (bot shards, `serve` beside an ingest) may start at once against a new
     # database: serialise them, and let the later ones find the work done.
     with _sqlite_migration_lock(engine), engine.begin() as connection:
@@ -109,12 +113,34 @@ def upgrade(engine: Engine) -> None:
             # Released when this transaction ends; PostgreSQL's DDL is transactional, so a failed
             # migration leaves nothing behind.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        else:
+            # SQLite's DDL is transactional too, but pysqlite opens a transaction only before an
+            # INSERT/UPDATE/DELETE: each ALTER TABLE committed on its own, so an upgrade cut short
+            # (Ctrl-C, a kill, a full disk) left columns added under the old revision, and every
+            # later start failed on "duplicate column name". One transaction for all the steps.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
         if connection.dialect.name == "postgresql":
             _require_extensions(connection)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+def _require_known(script: ScriptDirectory, current: str | None, head: str | None) -> None:
+    """Refuse, in one line, a database that a newer claimbot has migrated past this code's newest
+    migration (an upgrade rolled back by installing the older release over it): Alembic's own
+    "Can't locate revision" says neither what happened nor what to do."""
+    if current is None:
+        return
+    try:
+        script.get_revision(current)
+    except CommandError:
+        raise SchemaError(
+            f"the database is at schema revision {current}, which this claimbot does not know (its newest is "
+            f"{head}): a newer release migrated it; run that release, or restore the backup taken before "
+            "the upgrade (docs/deploy.md, Upgrades)"
+        ) from None
 
 
 def _require_extensions(connection: Connection) -> None:
