@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from claimbot.bot.words import balanced_quotes, counted, coverage, duration, searched, verdict_words
@@ -66,6 +67,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 BIGINT_MAX = 2**63 - 1
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+# C0 and C1 control characters but tab and newline. Articles, titles, outlets, fact-checks and feed
+# errors come from pages and files anyone can write: an ESC in them starts a terminal escape sequence
+# (clear the screen, retitle the window, a hidden link) that rich prints as it is.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape(text: str) -> str:
+    """Text to print, never markup: "[...]" in it stays text and control characters show as U+FFFD."""
+    return escape_markup(_CONTROL.sub("\ufffd", text))
 
 
 def _error(message: object) -> None:
@@ -870,10 +880,10 @@ def factchecks_list(
     for f in found:
         when = f.reviewed_on.isoformat() if f.reviewed_on else "undated"
         rating = f"{f.rating_text} ({f.rating})" if f.rating_text else str(f.rating)
-        out.print(f"#{f.id}  {rating}  {f.reviewer or 'unknown reviewer'}, {when}  [{f.language or '?'}]", markup=False)
-        out.print(f"      {f.claim_reviewed}", markup=False)
+        out.print(escape(f"#{f.id}  {rating}  {f.reviewer or 'unknown reviewer'}, {when}  [{f.language or '?'}]"))
+        out.print(escape(f"      {f.claim_reviewed}"))
         if f.url:
-            out.print(f"      {f.url}", markup=False)
+            out.print(escape(f"      {f.url}"))
 
 
 @factchecks_app.command("remove")

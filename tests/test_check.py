@@ -164,6 +164,23 @@ def test_cli_text_output_prints_brackets_as_text(home, tmp_path):
     assert "They [the police] shot him, the witness said [/] twice." in result.output
 
 
+def test_cli_text_output_prints_no_terminal_escape_sequence_from_an_article(home, tmp_path):
+    # A file or page can hold ESC: printed as it was, it cleared the operator's screen and retitled
+    # the terminal window.
+    (tmp_path / "m.txt").write_text(
+        "Mayor \x1b]0;pwned\x07resigns\nThe mayor of Springfield \x1b[2J\x1b[31mresigned on Monday\x1b[0m, officials said.",
+        encoding="utf-8",
+    )
+    runner.invoke(app, ["ingest", str(tmp_path / "m.txt"), "--outlet", "Gazette\x1b[5m"])
+    result = runner.invoke(app, ["check", "The mayor of Springfield resigned", "--top", "1"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "Springfield \ufffd[2J\ufffd[31mresigned on Monday" in result.output and "Gazette\ufffd[5m" in result.output
+    # --json keeps the text as stored, with JSON's own escapes
+    shown = json.loads(runner.invoke(app, ["check", "The mayor of Springfield resigned", "--json"]).output)
+    assert "\x1b[2J" in shown["passages"][0]["text"]
+
+
 def test_cli_empty_claim_is_a_clear_error(home):
     result = runner.invoke(app, ["check", " "])
     assert result.exit_code == 2 and "the claim is empty" in result.output
