@@ -363,6 +363,28 @@ def test_an_article_removed_while_a_check_reads_it_drops_out_of_the_answer(claim
     assert result.verdict is not None
 
 
+def test_an_answer_is_withdrawn_once_its_article_is_removed_or_its_source_blocked(claim_index, tmp_path):
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
+
+    def ingest(text: str) -> None:
+        (tmp_path / "dam.txt").write_text(f"Dam breach\n{text}", encoding="utf-8")
+        options = SourceOptions(overrides={"url": "https://news.example.com/dam"})
+        assert claim_index.ingest(read_inputs([str(tmp_path / "dam.txt")], options)).failed == 0
+
+    ingest("The Oroville dam breached on Monday, flooding three towns, officials said.")
+    result = claim_index.check("The Oroville dam breached", top=3)
+    assert result.passages and not claim_index.withdrawn(result)
+    # the page changed and was ingested again: a new article id at the same URL, still shown
+    ingest("The Oroville dam breached on Monday, flooding three towns and a farm, officials said.")
+    assert not claim_index.withdrawn(result)
+    claim_index.block_domain("example.com")
+    assert claim_index.withdrawn(result)
+    claim_index.unblock_domain("example.com")
+    assert not claim_index.withdrawn(result)
+    claim_index.remove_articles(claim_index.find_articles("https://news.example.com/dam"))
+    assert claim_index.withdrawn(result)
+
+
 @pytest.mark.parametrize("url", [None, "https://www.riverton-news.com/bridge-collapse"])
 def test_an_article_in_two_collections_is_one_source_not_two(claim_index, tmp_path, url):
     """Ingest de-duplicates within a collection only: the copies in a server's collection and in the
