@@ -128,6 +128,13 @@ def _collection_to_fill(collection: str) -> str:
     return name
 
 
+def _collections_to_read(names: list[str]) -> list[str]:
+    """`--collection` of a command that reads: the names as `_collection_to_fill` files them, so that
+    `check --collection City-News` finds what `ingest --collection City-News` filed (as city-news);
+    and as typed, for a collection filed before ingest lowercased its name."""
+    return list(dict.fromkeys(n for name in names for n in (name.strip().lower(), name)))
+
+
 def _count_units(inputs: list[str]) -> int | None:
     """Articles the inputs will yield, for the progress bar (JSONL: non-blank lines)."""
     total = 0
@@ -249,7 +256,7 @@ def check(
     """
     index = _open_index()
     try:
-        result = index.check(claim, top=top, collection=collection)
+        result = index.check(claim, top=top, collection=_collections_to_read(collection) if collection else None)
     except (ClaimError, IndexMismatch, StanceModelError) as exc:
         _error(exc)
         raise typer.Exit(2) from exc
@@ -334,7 +341,7 @@ def articles_remove(
     """Remove an article and its passages from the database, the full-text and the vector index."""
     index = _open_index()
     try:
-        found = index.find_articles(article, collection)
+        found = index.find_articles(article, _collections_to_read([collection]) if collection else None)
         if not found:
             _error(f"no indexed article {article}" + (f" in collection {collection!r}" if collection else ""))
             raise typer.Exit(1)
@@ -412,7 +419,7 @@ def sources_list(
     """Per source (domain, or outlet for articles without a URL): articles, the newest one's date, blocked or not."""
     index = _open_index()
     try:
-        stats = index.sources(collection)
+        stats = index.sources(_collections_to_read([collection]) if collection else None)
     finally:
         index.close()
     if as_json:
@@ -765,7 +772,7 @@ def feeds_list(
     """Every feed with its state, last poll and last error."""
     index = _open_index()
     try:
-        feeds = index.feeds(collection)
+        feeds = index.feeds(_collections_to_read([collection]) if collection else None)
     finally:
         index.close()
     if not feeds:

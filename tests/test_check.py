@@ -247,6 +247,17 @@ def test_a_collection_is_searched_within_itself(home, tmp_path, monkeypatch):
         index.close()
 
 
+def test_check_finds_a_collection_by_the_name_it_was_filled_under(home):
+    # `ingest --collection City-News` files under city-news; `check --collection City-News` searched
+    # "City-News", which holds nothing, and answered "no coverage" over an empty corpus.
+    assert runner.invoke(app, ["ingest", str(DEMO_CORPUS), "--collection", "City-News"]).exit_code == 0
+    result = runner.invoke(app, ["check", "Pérez was killed", "--collection", "City-News", "--json", "--top", "1"])
+    shown = json.loads(result.output)
+    assert shown["corpus"]["articles"] == 1 and shown["coverage"] != "no_coverage" and shown["passages"]
+    listed = json.loads(runner.invoke(app, ["sources", "list", "--collection", " City-News ", "--json"]).output)
+    assert [s["articles"] for s in listed] == [1]
+
+
 def test_a_claim_that_starts_with_a_dash_is_checked_not_read_as_an_option(home, monkeypatch, capsys):
     """`claimbot check "-5 degrees in Caracas"` used to print a usage box (issue 22)."""
     from claimbot.bot.cli import main
