@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from claimbot.bot.words import balanced_quotes, counted, coverage, duration, searched, verdict_words
@@ -66,6 +67,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 BIGINT_MAX = 2**63 - 1
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+# C0 and C1 control characters but tab and newline. Articles, titles, outlets, fact-checks and feed
+# errors come from pages and files anyone can write: an ESC in them starts a terminal escape sequence
+# (clear the screen, retitle the window, a hidden link) that rich prints as it is.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape(text: str) -> str:
+    """Text to print, never markup: "[...]" in it stays text and control characters show as U+FFFD."""
+    return escape_markup(_CONTROL.sub("\ufffd", text))
 
 
 def _error(message: object) -> None:
@@ -116,6 +126,13 @@ def _collection_to_fill(collection: str) -> str:
         _error(f"--collection must be 1-50 letters, digits and hyphens, e.g. city-news; got {collection!r}")
         raise typer.Exit(2)
     return name
+
+
+def _collections_to_read(names: list[str]) -> list[str]:
+    """`--collection` of a command that reads: the names as `_collection_to_fill` files them, so that
+    `check --collection City-News` finds what `ingest --collection City-News` filed (as city-news);
+    and as typed, for a collection filed before ingest lowercased its name."""
+    return list(dict.fromkeys(n for name in names for n in (name.strip().lower(), name)))
 
 
 def _count_units(inputs: list[str]) -> int | None:
@@ -239,7 +256,7 @@ def check(
     """
     index = _open_index()
     try:
-        result = index.check(claim, top=top, collection=collection)
+        result = index.check(claim, top=top, collection=_collections_to_read(collection) if collection else None)
     except (ClaimError, IndexMismatch, StanceModelError) as exc:
         _error(exc)
         raise typer.Exit(2) from exc
@@ -324,7 +341,7 @@ def articles_remove(
     """Remove an article and its passages from the database, the full-text and the vector index."""
     index = _open_index()
     try:
-        found = index.find_articles(article, collection)
+        found = index.find_articles(article, _collections_to_read([collection]) if collection else None)
         if not found:
             _error(f"no indexed article {article}" + (f" in collection {collection!r}" if collection else ""))
             raise typer.Exit(1)
@@ -402,7 +419,7 @@ def sources_list(
     """Per source (domain, or outlet for articles without a URL): articles, the newest one's date, blocked or not."""
     index = _open_index()
     try:
-        stats = index.sources(collection)
+        stats = index.sources(_collections_to_read([collection]) if collection else None)
     finally:
         index.close()
     if as_json:
@@ -755,7 +772,7 @@ def feeds_list(
     """Every feed with its state, last poll and last error."""
     index = _open_index()
     try:
-        feeds = index.feeds(collection)
+        feeds = index.feeds(_collections_to_read([collection]) if collection else None)
     finally:
         index.close()
     if not feeds:
@@ -870,10 +887,10 @@ def factchecks_list(
     for f in found:
         when = f.reviewed_on.isoformat() if f.reviewed_on else "undated"
         rating = f"{f.rating_text} ({f.rating})" if f.rating_text else str(f.rating)
-        out.print(f"#{f.id}  {rating}  {f.reviewer or 'unknown reviewer'}, {when}  [{f.language or '?'}]", markup=False)
-        out.print(f"      {f.claim_reviewed}", markup=False)
+        out.print(escape(f"#{f.id}  {rating}  {f.reviewer or 'unknown reviewer'}, {when}  [{f.language or '?'}]"))
+        out.print(escape(f"      {f.claim_reviewed}"))
         if f.url:
-            out.print(f"      {f.url}", markup=False)
+            out.print(escape(f"      {f.url}"))
 
 
 @factchecks_app.command("remove")

@@ -967,6 +967,30 @@ class ClaimIndex:
         # taking in whatever another process wrote meanwhile, which the mark alone cannot tell).
         return len(removed)
 
+    def withdrawn(self, result: CheckResult) -> bool:
+        """True when a stored answer quotes what `check` no longer shows: an article removed since
+        (neither its id nor its URL is indexed: a changed page re-ingested keeps its URL, not its
+        id) or one from a source blocked since. Such an answer is not to be shown again."""
+        sources = [(p.article.id, p.article.url) for p in result.passages] + [
+            (m.fact_check.article_id, None)
+            for m in result.fact_checks  # its url is the review's, not the page's
+        ]
+        ids = [i for i, _ in sources if i is not None]
+        domains, urls = self.store.indexed_articles(ids, [u for _, u in sources if u])
+        blocked = self.store.blocked_domains()
+        for article_id, url in sources:
+            if article_id is None:
+                continue
+            if article_id in domains:
+                domain = domains[article_id]
+            elif url and url in urls:
+                domain = domain_of(url)
+            else:
+                return True  # removed
+            if blocking(domain, blocked) is not None:
+                return True
+        return False
+
     def blocked_domains(self) -> list[str]:
         return self.store.blocked_domains()
 

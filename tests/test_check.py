@@ -164,6 +164,23 @@ def test_cli_text_output_prints_brackets_as_text(home, tmp_path):
     assert "They [the police] shot him, the witness said [/] twice." in result.output
 
 
+def test_cli_text_output_prints_no_terminal_escape_sequence_from_an_article(home, tmp_path):
+    # A file or page can hold ESC: printed as it was, it cleared the operator's screen and retitled
+    # the terminal window.
+    (tmp_path / "m.txt").write_text(
+        "Mayor \x1b]0;pwned\x07resigns\nThe mayor of Springfield \x1b[2J\x1b[31mresigned on Monday\x1b[0m, officials said.",
+        encoding="utf-8",
+    )
+    runner.invoke(app, ["ingest", str(tmp_path / "m.txt"), "--outlet", "Gazette\x1b[5m"])
+    result = runner.invoke(app, ["check", "The mayor of Springfield resigned", "--top", "1"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "Springfield \ufffd[2J\ufffd[31mresigned on Monday" in result.output and "Gazette\ufffd[5m" in result.output
+    # --json keeps the text as stored, with JSON's own escapes
+    shown = json.loads(runner.invoke(app, ["check", "The mayor of Springfield resigned", "--json"]).output)
+    assert "\x1b[2J" in shown["passages"][0]["text"]
+
+
 def test_cli_empty_claim_is_a_clear_error(home):
     result = runner.invoke(app, ["check", " "])
     assert result.exit_code == 2 and "the claim is empty" in result.output
@@ -228,6 +245,17 @@ def test_a_collection_is_searched_within_itself(home, tmp_path, monkeypatch):
         assert [p.text for p in result.passages] == ["The rebel pilot died in a raid by security forces."]
     finally:
         index.close()
+
+
+def test_check_finds_a_collection_by_the_name_it_was_filled_under(home):
+    # `ingest --collection City-News` files under city-news; `check --collection City-News` searched
+    # "City-News", which holds nothing, and answered "no coverage" over an empty corpus.
+    assert runner.invoke(app, ["ingest", str(DEMO_CORPUS), "--collection", "City-News"]).exit_code == 0
+    result = runner.invoke(app, ["check", "Pérez was killed", "--collection", "City-News", "--json", "--top", "1"])
+    shown = json.loads(result.output)
+    assert shown["corpus"]["articles"] == 1 and shown["coverage"] != "no_coverage" and shown["passages"]
+    listed = json.loads(runner.invoke(app, ["sources", "list", "--collection", " City-News ", "--json"]).output)
+    assert [s["articles"] for s in listed] == [1]
 
 
 def test_a_claim_that_starts_with_a_dash_is_checked_not_read_as_an_option(home, monkeypatch, capsys):
@@ -344,6 +372,28 @@ def test_an_article_removed_while_a_check_reads_it_drops_out_of_the_answer(claim
     assert claim_index.store.passages is real  # the removal did happen mid-check
     assert result.passages and {p.article.id for p in result.passages} == {2}
     assert result.verdict is not None
+
+
+def test_an_answer_is_withdrawn_once_its_article_is_removed_or_its_source_blocked(claim_index, tmp_path):
+    from claimbot.index.corpus.sources import SourceOptions, read_inputs
+
+    def ingest(text: str) -> None:
+        (tmp_path / "dam.txt").write_text(f"Dam breach\n{text}", encoding="utf-8")
+        options = SourceOptions(overrides={"url": "https://news.example.com/dam"})
+        assert claim_index.ingest(read_inputs([str(tmp_path / "dam.txt")], options)).failed == 0
+
+    ingest("The Oroville dam breached on Monday, flooding three towns, officials said.")
+    result = claim_index.check("The Oroville dam breached", top=3)
+    assert result.passages and not claim_index.withdrawn(result)
+    # the page changed and was ingested again: a new article id at the same URL, still shown
+    ingest("The Oroville dam breached on Monday, flooding three towns and a farm, officials said.")
+    assert not claim_index.withdrawn(result)
+    claim_index.block_domain("example.com")
+    assert claim_index.withdrawn(result)
+    claim_index.unblock_domain("example.com")
+    assert not claim_index.withdrawn(result)
+    claim_index.remove_articles(claim_index.find_articles("https://news.example.com/dam"))
+    assert claim_index.withdrawn(result)
 
 
 @pytest.mark.parametrize("url", [None, "https://www.riverton-news.com/bridge-collapse"])

@@ -147,6 +147,14 @@ class CheckCommands(commands.Cog):
 
 
 # -- the buttons on an answer ---------------------------------------------------------------
+# A stored answer keeps its passages as shown; once moderators have removed one's article or blocked
+# its source, `check` no longer shows it, and neither do the buttons that show the answer again.
+WITHDRAWN = (
+    "This answer quotes an article removed, or a source blocked, since it was given; "
+    "check the claim again with `/check`."
+)
+
+
 def answer_view(answer: AnswerView, *, publishable: bool = False) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(FlagButton(answer.id))
@@ -213,6 +221,9 @@ class MoreButton(
             "run `/check` with the claim to get your own answer.",
         ):
             return
+        if await asyncio.to_thread(services(interaction).index.withdrawn, answer.result):
+            await reply_private(interaction, WITHDRAWN)
+            return
         pages = more_pages(answer.result)
         page = min(max(self.page, 1), max(pages, 1))
         rest = rest_indices(answer.result)
@@ -247,6 +258,9 @@ class PublishButton(AnswerButton, template=r"publish:(?P<answer_id>\d+)"):
             return
         if not answer.private:
             await refuse_after_public_defer(interaction, "This answer is already posted.")
+            return
+        if await asyncio.to_thread(svc.index.withdrawn, answer.result):
+            await refuse_after_public_defer(interaction, WITHDRAWN)
             return
         corpus = await asyncio.to_thread(svc.corpus_line)
         message = await interaction.followup.send(

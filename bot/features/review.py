@@ -200,14 +200,11 @@ async def submit_flag(interaction: Interaction, answer_id: int, reason: str) -> 
             ephemeral=True,
         )
         return
-    if outcome.created:
-        carded = await post_card(interaction.client, flag)
-    else:
-        # Only the flagger who created the flag posts its card: a merged report edits the card
-        # if it is there already, and otherwise the creator's refresh after posting shows it.
-        carded = await edit_card(interaction.client, flag) or await asyncio.to_thread(
-            lambda: svc.review.guild_config(flag.guild_id).review_channel_id is not None
-        )
+    # One card per flag: a merged report edits it; one whose flag has none (opened before the
+    # server had a review channel) posts it, unless another flagger is posting it (post_card).
+    carded = (not outcome.created and await edit_card(interaction.client, flag)) or await post_card(
+        interaction.client, flag
+    )
     text = f"Thanks, your flag is recorded (flag #{flag.id})."
     if not outcome.created:
         text += f" Others flagged this answer too; it now has {flag.count} reports."
@@ -219,16 +216,21 @@ async def submit_flag(interaction: Interaction, answer_id: int, reason: str) -> 
 
 # -- the review card ------------------------------------------------------------------------
 async def post_card(client: ClaimBot, flag: FlagView) -> bool:
-    """Post the review card of a new flag, then refresh it if reports merged while it was posted."""
+    """Post the review card of a flag that has none, then refresh it if reports merged while it was
+    posted. True when the card is there or on its way (another flagger is posting it)."""
     svc = client.services
     config = await asyncio.to_thread(svc.review.guild_config, flag.guild_id)
     if config.review_channel_id is None:
         return False
+    channel_id = config.review_channel_id
+    if not await asyncio.to_thread(svc.review.reserve_card, flag.guild_id, flag.id, channel_id):
+        return True  # it has a card, or someone is posting it: their refresh shows this report
     try:
-        channel = client.get_partial_messageable(config.review_channel_id, guild_id=flag.guild_id)
+        channel = client.get_partial_messageable(channel_id, guild_id=flag.guild_id)
         message = await channel.send(embed=card_embed(flag), view=review_view(flag.id), allowed_mentions=NO_MENTIONS)
     except discord.HTTPException:
         log.exception("could not post the review card of flag %s", flag.id)
+        await asyncio.to_thread(svc.review.release_card, flag.guild_id, flag.id)
         return False
     await asyncio.to_thread(svc.review.set_card, flag.guild_id, flag.id, channel_id=channel.id, message_id=message.id)
     # A report merged before set_card committed saw no card to edit; show it now. One merged after
@@ -237,6 +239,23 @@ async def post_card(client: ClaimBot, flag: FlagView) -> bool:
     if (fresh.count, fresh.status) != (flag.count, flag.status):
         await edit_card(client, fresh)
     return True
+
+
+async def post_missing_cards(client: ClaimBot, guild_id: int) -> int:
+    """Post the cards of the open flags that have none: flagged while the server had no review
+    channel, moderators could see them in /review but had no buttons to decide them. How many."""
+    review = client.services.review
+    flags: list[FlagView] = []
+    while True:
+        page, total = await asyncio.to_thread(review.open_flags, guild_id, limit=100, offset=len(flags))
+        flags += page
+        if not page or len(flags) >= total:
+            break
+    posted = 0
+    for flag in flags:
+        if flag.card_channel_id is None and await post_card(client, flag):
+            posted += 1
+    return posted
 
 
 async def edit_card(client: ClaimBot, flag: FlagView) -> bool:

@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from claimbot.bot.embeds import cut, md
+from claimbot.bot.features.review import post_missing_cards
 from claimbot.bot.interactions import (
     NO_MENTIONS,
     Interaction,
@@ -20,7 +21,7 @@ from claimbot.bot.interactions import (
     reply_private,
     services,
 )
-from claimbot.bot.words import coverage
+from claimbot.bot.words import counted, coverage
 from claimbot.index.records import CorpusSummary
 from claimbot.index.review import GuildConfig, ReviewError
 from claimbot.index.service import COLLECTION_NAME, DEFAULT_COLLECTION
@@ -126,6 +127,14 @@ class SetupCommands(commands.Cog):
             allowed_mentions=NO_MENTIONS,
         )
         await post_mod_log(interaction, f"⚙️ <@{interaction.user.id}> changed the settings: {', '.join(saved)}.")
+        if review_channel is not None and not problems:
+            # Flags made while there was no review channel have no card, so nothing to decide them with.
+            posted = await post_missing_cards(self.bot, guild_id)
+            if posted:
+                await interaction.followup.send(
+                    f"Posted the review cards of {counted(posted, 'open flag')} made before there was a review channel.",
+                    ephemeral=True,
+                )
 
     @claimbot.command(name="settings", description="Show claimbot's settings for this server")
     async def settings(self, interaction: Interaction) -> None:

@@ -123,6 +123,29 @@ class Flags(Part):
             s.refresh(flag)  # read after the UPDATE: the count and card ids as committed now
             return FlagOutcome(flag_view(s, flag), created=False)
 
+    def reserve_card(self, guild_id: int, flag_id: int, channel_id: int) -> bool:
+        """Atomically become the one to post a flag's review card in `channel_id`; False when it has
+        a card, or another process or flagger is posting one. A flag opened while the server had no
+        review channel has none: the first to reserve it (a later report, /claimbot setup) posts it."""
+        with self._session() as s, s.begin():
+            won = s.execute(
+                update(FlagRow)
+                .where(FlagRow.id == flag_id, FlagRow.guild_id == guild_id, FlagRow.card_channel_id.is_(None))
+                .values(card_channel_id=channel_id)
+                .execution_options(synchronize_session=False)
+            )
+            return rowcount(won) == 1
+
+    def release_card(self, guild_id: int, flag_id: int) -> None:
+        """Give up a reservation whose card could not be posted, so that a later try may post it."""
+        with self._session() as s, s.begin():
+            s.execute(
+                update(FlagRow)
+                .where(FlagRow.id == flag_id, FlagRow.guild_id == guild_id, FlagRow.card_message_id.is_(None))
+                .values(card_channel_id=None)
+                .execution_options(synchronize_session=False)
+            )
+
     def set_card(self, guild_id: int, flag_id: int, *, channel_id: int, message_id: int) -> None:
         with self._session() as s, s.begin():
             s.execute(

@@ -165,6 +165,12 @@ class ReviewService:
     def flag(self, guild_id: int, answer_id: int, flagger_id: int, reason: str) -> FlagOutcome:
         return self.flags.flag(guild_id, answer_id, flagger_id, reason)
 
+    def reserve_card(self, guild_id: int, flag_id: int, channel_id: int) -> bool:
+        return self.flags.reserve_card(guild_id, flag_id, channel_id)
+
+    def release_card(self, guild_id: int, flag_id: int) -> None:
+        self.flags.release_card(guild_id, flag_id)
+
     def set_card(self, guild_id: int, flag_id: int, *, channel_id: int, message_id: int) -> None:
         self.flags.set_card(guild_id, flag_id, channel_id=channel_id, message_id=message_id)
 

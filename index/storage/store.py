@@ -602,6 +602,16 @@ class Store:
             s.execute(delete(ArticleRow).where(ArticleRow.id.in_(list(article_ids))))
         return ids
 
+    def indexed_articles(self, ids: Sequence[int], urls: Sequence[str]) -> tuple[dict[int, str | None], set[str]]:
+        """Which of these articles are indexed now, with their domains, and which of these URLs are."""
+        with self.session() as s:
+            domains: dict[int, str | None] = {}
+            if ids:
+                query = select(ArticleRow.id, ArticleRow.domain).where(ArticleRow.id.in_(list(ids)))
+                domains = {article_id: domain for article_id, domain in s.execute(query)}
+            found = set(s.scalars(select(ArticleRow.url).where(ArticleRow.url.in_(list(urls))))) if urls else set()
+        return domains, {u for u in found if u}
+
     def blocked_domains(self) -> list[str]:
         with self.session() as s:
             return list(s.scalars(select(BlockedDomainRow.domain).order_by(BlockedDomainRow.domain)))

@@ -191,6 +191,32 @@ async def test_more_passages_pages_only_for_the_asker(harness):
     assert page2["embeds"][0]["fields"][0]["name"].startswith("9.")
 
 
+async def test_an_answer_whose_source_was_blocked_since_is_not_posted_or_paged_again(harness):
+    # Post publicly used to post the stored answer, the blocked source's passages and the verdict
+    # they made, in public, while a new check of the same claim found nothing.
+    bot = await harness.bot()
+    guild, user = Guild(), Member()
+    p = context_menu(guild, user, "Pérez was killed by the police")
+    private = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].response
+    publish = next(c for c in custom_ids(private) if c.startswith("publish:"))
+    _, reqs = await ask(harness, bot, guild, user, "Pérez was killed")
+    public = followups(reqs)[0].response
+    more = next(c for c in custom_ids(public) if c.startswith("more:"))
+    harness.services.index.block_domain("miamiherald.com")
+    try:
+        for message, button in ((private, publish), (public, more)):
+            p = click(guild, user, message, button)
+            reqs = await harness.run(bot, p, until=harness.followup_of(p))
+            told = followups(reqs)[0].json
+            assert told["flags"] & 64 and "a source blocked, since it was given" in told["content"]
+            assert not told.get("embeds")
+    finally:
+        harness.services.index.unblock_domain("miamiherald.com")
+    p = click(guild, user, private, publish)
+    posted = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].json
+    assert posted["embeds"][0]["title"].startswith("Claim: Pérez was killed by the police")
+
+
 async def test_rate_limit_is_answered_privately_with_the_retry_time(fake, small_index):
     h = Harness(fake, make_services(small_index, rate_user_checks=2, rate_user_window_s=600))
     try:

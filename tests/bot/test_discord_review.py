@@ -27,6 +27,7 @@ from tests.bot.harness import (
     table_rows,
 )
 from tests.fake_discord import (
+    MANAGE_GUILD,
     MANAGE_MESSAGES,
     MEMBER_PERMS,
     Guild,
@@ -35,6 +36,7 @@ from tests.fake_discord import (
     click,
     custom_ids,
     error,
+    setup_payload,
     slash,
     snowflake,
     submit,
@@ -84,6 +86,44 @@ async def test_flag_without_review_channel_points_moderators_to_review(harness):
     reqs = await flag_answer(harness, bot, guild, Member(), followups(reqs)[0].response, "bad")
     assert "`/review`" in followups(reqs)[0].json["content"]
     assert card_post(harness, guild) == []
+
+
+async def test_a_flag_made_before_the_review_channel_gets_its_card_and_can_be_decided(harness):
+    # A flag opened with no review channel never got a card: a report merged after setup was told
+    # "you will get a DM", and moderators saw it in /review with no buttons to decide it, for good.
+    bot = await harness.bot()
+    guild, early = Guild(), Guild()
+    answers = {}
+    for g in (guild, early):
+        _, reqs = await ask(harness, bot, g, Member(), "Pérez was killed")
+        answers[g.id] = followups(reqs)[0].response
+        await flag_answer(harness, bot, g, Member(), answers[g.id], "The verdict is wrong")
+    answer = answers[guild.id]
+    # the review channel set where this process did not see it (another bot process, say): the
+    # next report posts the card
+    harness.services.review.configure_guild(guild.id, 1, review_channel_id=guild.review_channel_id)
+    reqs = await flag_answer(harness, bot, guild, Member(), answer, "Wrong passage")
+    assert "now has 2 reports" in followups(reqs)[0].json["content"]
+    await settle()
+    cards = card_post(harness, guild)
+    assert len(cards) == 1 and "2 reports" in cards[0].json["embeds"][0]["title"]
+    approve = next(c for c in custom_ids(cards[0].response) if c.startswith("review:approve"))
+    p = click(guild, Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES), cards[0].response, approve)
+    await harness.run(bot, p, until=harness.followup_of(p))
+    assert harness.services.review.get_flag(guild.id, int(approve.split(":")[2])).status == "approved"
+    # a flag nobody reported again gets its card when the review channel is set
+    admin = Member(permissions=MEMBER_PERMS | MANAGE_GUILD)
+    p = setup_payload(early, admin)
+    await harness.run(bot, p, until=harness.followup_of(p))
+    told = await harness.fake.wait_for(
+        lambda r: harness.followup_of(p)(r) and "Posted the review cards of 1 open flag" in r.json["content"]
+    )
+    assert told.json["flags"] & 64
+    assert len(card_post(harness, early)) == 1
+    p = setup_payload(early, admin)  # again: nothing more to post
+    await harness.run(bot, p, until=harness.followup_of(p))
+    await settle()
+    assert len(card_post(harness, early)) == 1
 
 
 async def test_approve_is_not_queued_behind_running_checks(harness):
