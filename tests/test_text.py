@@ -206,6 +206,29 @@ def test_sentences_end_at_the_full_stops_of_other_scripts():
         assert all(body[s.char_start : s.char_end] == s.text for s in sentences)
 
 
+def test_thai_and_lao_sentences_end_at_a_space_between_words_of_theirs():
+    """Thai and Lao have no full stop: every Thai paragraph was one caption and a Thai article
+    "no extractable text". A space ends a sentence, but a piece too short to be one (a first name,
+    "ออสการ์", or a last clause) is taken with its neighbour; a space beside digits ends none."""
+    body = (
+        "ออสการ์ เปเรซ อดีตตำรวจที่ก่อกบฏถูกสังหารในการปะทะกับกองกำลังความมั่นคงใกล้กรุงการากัส "
+        "รัฐบาลกล่าวว่าเขาเป็นผู้ก่อการร้าย เปเรซได้โพสต์วิดีโอบนอินสตาแกรมระหว่างการปะทะ "
+        "เขาบอกว่าเขาและพวกของเขาต้องการยอมจำนน แต่เจ้าหน้าที่ยังคงยิงต่อไป\n\n"
+        "เขาถูกกักตัว 14 วัน ที่สนามบิน\n\n"
+        "ພະແນກສາທາລະນະສຸກ ແຂວງວຽງຈັນ ໄດ້ປະກາດມາດຕະການໃໝ່ ເພື່ອປ້ອງກັນການແຜ່ລະບາດຂອງພະຍາດ ໃນເຂດຊົນນະບົດ"
+    )
+    sentences = text.split_sentences(body)
+    assert [s.text for s in sentences] == [
+        "ออสการ์ เปเรซ อดีตตำรวจที่ก่อกบฏถูกสังหารในการปะทะกับกองกำลังความมั่นคงใกล้กรุงการากัส",
+        "รัฐบาลกล่าวว่าเขาเป็นผู้ก่อการร้าย เปเรซได้โพสต์วิดีโอบนอินสตาแกรมระหว่างการปะทะ",
+        "เขาบอกว่าเขาและพวกของเขาต้องการยอมจำนน แต่เจ้าหน้าที่ยังคงยิงต่อไป",
+        "เขาถูกกักตัว 14 วัน ที่สนามบิน",
+        "ພະແນກສາທາລະນະສຸກ ແຂວງວຽງຈັນ ໄດ້ປະກາດມາດຕະການໃໝ່ ເພື່ອປ້ອງກັນການແຜ່ລະບາດຂອງພະຍາດ ໃນເຂດຊົນນະບົດ",
+    ]
+    assert {s.kind for s in sentences} == {"text"}
+    assert all(body[s.char_start : s.char_end] == s.text for s in sentences)
+
+
 def test_directional_marks_are_dropped_and_do_not_hold_a_sentence_open():
     """Text copied from right-to-left pages carries RLM, LRM and embeddings: one after a full stop
     kept the next sentence in the same passage."""

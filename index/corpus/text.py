@@ -172,6 +172,8 @@ def split_sentences(text: str, stop_after: int | None = None) -> list[Sentence]:
 def _closes(sentence: str) -> bool:
     """Whether a sentence ends as a statement does (a caption credit such as "Fernando Llano AP" does not)."""
     sentence = sentence.rstrip()
+    if _UNPUNCTUATED_LETTER.fullmatch(sentence[-1:]):
+        return True  # Thai and Lao end a sentence with none: its last letter ends it
     # a single straight quote closes a quotation only after the sentence's own punctuation ("… 'no.'")
     return sentence.endswith(_TERMINAL) or sentence[-2:-1] in (".", "!", "?", "…") and sentence.endswith("'")
 
@@ -235,13 +237,24 @@ def _merge_after_titles(paragraph: str, spans: Iterable[tuple[int, int]]) -> Ite
 _SCRIPT_SENTENCE_END = re.compile(f"[{_SCRIPT_STOPS}]+[」』”’\"')）]*")
 
 
+# Thai and Lao have no full stop: a space between two words of theirs ends a sentence. It also
+# stands between a first name and a surname ("ออสการ์ เปเรซ"), around a list's items and between
+# clauses, so a piece shorter than this many characters is one sentence with the next (the last of
+# a paragraph with the one before): about half an English news sentence, which a Thai one is
+# as long as in characters, so a passage is a sentence or two of clauses, never a lone name.
+_UNPUNCTUATED_LETTER = re.compile("[\u0e01-\u0e4f\u0e81-\u0ecf]")  # Thai and Lao, not their digits
+_UNPUNCTUATED_BREAK = re.compile(f"(?<={_UNPUNCTUATED_LETTER.pattern})\\s+(?={_UNPUNCTUATED_LETTER.pattern})")
+_UNPUNCTUATED_MIN_CHARS = 60
+
+
 def _syntok_spans(paragraph: str) -> Iterator[tuple[int, int]]:
     for para in syntok.analyze(paragraph):
         for sentence in para:
             if not sentence:
                 continue
             first, last = sentence[0], sentence[-1]
-            yield from _split_at_script_stops(paragraph, first.offset, last.offset + len(last.value))
+            for start, end in _split_at_script_stops(paragraph, first.offset, last.offset + len(last.value)):
+                yield from _split_at_unpunctuated_breaks(paragraph, start, end)
 
 
 def _split_at_script_stops(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -251,6 +264,21 @@ def _split_at_script_stops(text: str, start: int, end: int) -> Iterator[tuple[in
             break  # the sentence's own last mark
         yield start, match.end()
         start = following.start()
+    yield start, end
+
+
+def _split_at_unpunctuated_breaks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    pending: tuple[int, int] | None = None  # a sentence given once the next one is known
+    for match in _UNPUNCTUATED_BREAK.finditer(text, start, end):
+        if match.start() - start >= _UNPUNCTUATED_MIN_CHARS:
+            if pending is not None:
+                yield pending
+            pending = (start, match.start())
+            start = match.end()
+    if pending is not None and end - start < _UNPUNCTUATED_MIN_CHARS:
+        start = pending[0]  # a short last piece: one sentence with the one before
+    elif pending is not None:
+        yield pending
     yield start, end
 
 
