@@ -19,8 +19,10 @@ from claimbot.index.records import PassageDraft, PassageKind, Sentence
 # Full stops of other scripts too: the ideographic (and half-width) one and the full-width "！？"
 # of Chinese and Japanese, the corner quotes that close a Japanese quotation, the Devanagari danda,
 # the Urdu full stop and the Arabic question mark. Without them every sentence of a Chinese, Japanese,
-# Hindi or Urdu article was a caption, and the article "no extractable text".
-_SCRIPT_STOPS = "。｡！？।॥۔؟"
+# Hindi or Urdu article was a caption, and the article "no extractable text". So too the Khmer
+# khan (and its end-of-text mark), the Myanmar section mark, the Ethiopic full stop and question
+# mark, the Armenian full stop and the Tibetan shad (which also closes a clause).
+_SCRIPT_STOPS = "。｡！？।॥۔؟។៕။።፧։།༎"
 _TERMINAL = tuple('.!?…:;"”’»」』' + _SCRIPT_STOPS)
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n+")
 _HEADING_MAX_CHARS = 60
@@ -233,8 +235,9 @@ def _merge_after_titles(paragraph: str, spans: Iterable[tuple[int, int]]) -> Ite
 
 
 # syntok splits at Latin punctuation only: a sentence ends after one of `_SCRIPT_STOPS` too, with
-# the quotes and brackets that close around it ("“我们不会投降。”警方…" ends after the ”).
-_SCRIPT_SENTENCE_END = re.compile(f"[{_SCRIPT_STOPS}]+[」』”’\"')）]*")
+# the quotes and brackets that close around it ("“我们不会投降。”警方…" ends after the ”), and the
+# stops after it across a space (Tibetan closes a sentence with "། །").
+_SCRIPT_SENTENCE_END = re.compile(f"[{_SCRIPT_STOPS}]+(?:[ \t]+[{_SCRIPT_STOPS}]+)*[」』”’\"')）]*")
 
 
 # Thai and Lao have no full stop: a space between two words of theirs ends a sentence. It also
