@@ -196,6 +196,33 @@ def test_languages_are_told_apart():
     assert detect_language("Pérez escaped") is None
 
 
+@pytest.mark.parametrize(
+    ("claim", "language"),
+    [
+        # two words: told where every word but the names has a letter English does not write
+        ("Pérez murió", "es"),
+        ("¿Pérez murió?", "es"),
+        ("Macron démissionne", "fr"),
+        ("Söder lügt", "de"),
+        ("Путин умер", "ru"),
+        ("مات بيريز", "ar"),
+        # English claims carry accents in names only: they stay English
+        ("Pérez escaped", None),
+        ("Erdoğan resigned", None),
+        ("garcía escaped", None),
+        ("são paulo", None),
+        ("Pérez", None),
+        # nothing to tell them by: taken as English, as before
+        ("Perez murio", None),
+        ("Lula mentiu", None),
+    ],
+)
+def test_two_word_claims_in_another_language_are_told_by_their_letters(claim, language):
+    """Two-word claims were all taken as English ("fewer than 3 words"), so "Pérez murió" was
+    judged by the English stance model."""
+    assert detect_language(claim) == language
+
+
 def test_every_language_the_detector_tells_is_named_in_words():
     # "claims in he are matched with passages…": 16 names were known, the detector tells 176 languages
     assert [language_name(code) for code in ("es", "he", "el", "vi", "yue")] == [

@@ -177,8 +177,9 @@ def test_normalise_drops_zero_width_characters_and_soft_hyphens():
 
 
 def test_sentences_end_at_the_full_stops_of_other_scripts():
-    """A Chinese, Japanese, Hindi or Urdu article was one sentence per paragraph, a caption (its
-    full stop was not closing punctuation), and refused as "no extractable text"."""
+    """A Chinese, Japanese, Hindi, Urdu, Khmer, Burmese, Amharic, Armenian or Tibetan article was one
+    sentence per paragraph, a caption (its full stop was not closing punctuation), and refused as
+    "no extractable text"."""
     cases = {
         "上海地铁十八号线周六正式开通运营。他说：“我们不会投降。”警方随后发动了袭击！": [
             "上海地铁十八号线周六正式开通运营。",
@@ -198,12 +199,49 @@ def test_sentences_end_at_the_full_stops_of_other_scripts():
             "انہوں نے کہا کہ یہ اسکیم ہے۔",
         ],
         "هل سيفتح الجسر غدا؟ قال الوزير نعم.": ["هل سيفتح الجسر غدا؟", "قال الوزير نعم."],
+        "នាយករដ្ឋមន្ត្រីបានប្រកាសគម្រោងថ្មី។ ក្រុមប្រឆាំងបានរិះគន់គម្រោងនេះ៕": [
+            "នាយករដ្ឋមន្ត្រីបានប្រកាសគម្រោងថ្មី។",
+            "ក្រុមប្រឆាំងបានរិះគន់គម្រោងនេះ៕",
+        ],
+        "ဝန်ကြီးချုပ်က စီမံကိန်းအသစ်ကို ကြေညာခဲ့သည်။ အတိုက်အခံက ဝေဖန်ခဲ့သည်။": [
+            "ဝန်ကြီးချုပ်က စီမံကိန်းအသစ်ကို ကြေညာခဲ့သည်။",
+            "အတိုက်အခံက ဝေဖန်ခဲ့သည်။",
+        ],
+        "ጠቅላይ ሚኒስትሩ አዲስ እቅድ አስታወቁ። ተቃዋሚዎች ተቹ፧": ["ጠቅላይ ሚኒስትሩ አዲስ እቅድ አስታወቁ።", "ተቃዋሚዎች ተቹ፧"],
+        "Վարչապետը հայտարարեց նոր ծրագիր։ Ընդդիմությունը քննադատեց այն։": [
+            "Վարչապետը հայտարարեց նոր ծրագիր։",
+            "Ընդդիմությունը քննադատեց այն։",
+        ],
+        "སྲིད་བློན་གྱིས་འཆར་གཞི་གསར་པ་ཞིག་བསྒྲགས་སོ། །": ["སྲིད་བློན་གྱིས་འཆར་གཞི་གསར་པ་ཞིག་བསྒྲགས་སོ། །"],
     }
     for body, expected in cases.items():
         sentences = text.split_sentences(body)
         assert [s.text for s in sentences] == expected
         assert {s.kind for s in sentences} == {"text"}
         assert all(body[s.char_start : s.char_end] == s.text for s in sentences)
+
+
+def test_thai_and_lao_sentences_end_at_a_space_between_words_of_theirs():
+    """Thai and Lao have no full stop: every Thai paragraph was one caption and a Thai article
+    "no extractable text". A space ends a sentence, but a piece too short to be one (a first name,
+    "ออสการ์", or a last clause) is taken with its neighbour; a space beside digits ends none."""
+    body = (
+        "ออสการ์ เปเรซ อดีตตำรวจที่ก่อกบฏถูกสังหารในการปะทะกับกองกำลังความมั่นคงใกล้กรุงการากัส "
+        "รัฐบาลกล่าวว่าเขาเป็นผู้ก่อการร้าย เปเรซได้โพสต์วิดีโอบนอินสตาแกรมระหว่างการปะทะ "
+        "เขาบอกว่าเขาและพวกของเขาต้องการยอมจำนน แต่เจ้าหน้าที่ยังคงยิงต่อไป\n\n"
+        "เขาถูกกักตัว 14 วัน ที่สนามบิน\n\n"
+        "ພະແນກສາທາລະນະສຸກ ແຂວງວຽງຈັນ ໄດ້ປະກາດມາດຕະການໃໝ່ ເພື່ອປ້ອງກັນການແຜ່ລະບາດຂອງພະຍາດ ໃນເຂດຊົນນະບົດ"
+    )
+    sentences = text.split_sentences(body)
+    assert [s.text for s in sentences] == [
+        "ออสการ์ เปเรซ อดีตตำรวจที่ก่อกบฏถูกสังหารในการปะทะกับกองกำลังความมั่นคงใกล้กรุงการากัส",
+        "รัฐบาลกล่าวว่าเขาเป็นผู้ก่อการร้าย เปเรซได้โพสต์วิดีโอบนอินสตาแกรมระหว่างการปะทะ",
+        "เขาบอกว่าเขาและพวกของเขาต้องการยอมจำนน แต่เจ้าหน้าที่ยังคงยิงต่อไป",
+        "เขาถูกกักตัว 14 วัน ที่สนามบิน",
+        "ພະແນກສາທາລະນະສຸກ ແຂວງວຽງຈັນ ໄດ້ປະກາດມາດຕະການໃໝ່ ເພື່ອປ້ອງກັນການແຜ່ລະບາດຂອງພະຍາດ ໃນເຂດຊົນນະບົດ",
+    ]
+    assert {s.kind for s in sentences} == {"text"}
+    assert all(body[s.char_start : s.char_end] == s.text for s in sentences)
 
 
 def test_directional_marks_are_dropped_and_do_not_hold_a_sentence_open():

@@ -19,8 +19,10 @@ from claimbot.index.records import PassageDraft, PassageKind, Sentence
 # Full stops of other scripts too: the ideographic (and half-width) one and the full-width "！？"
 # of Chinese and Japanese, the corner quotes that close a Japanese quotation, the Devanagari danda,
 # the Urdu full stop and the Arabic question mark. Without them every sentence of a Chinese, Japanese,
-# Hindi or Urdu article was a caption, and the article "no extractable text".
-_SCRIPT_STOPS = "。｡！？।॥۔؟"
+# Hindi or Urdu article was a caption, and the article "no extractable text". So too the Khmer
+# khan (and its end-of-text mark), the Myanmar section mark, the Ethiopic full stop and question
+# mark, the Armenian full stop and the Tibetan shad (which also closes a clause).
+_SCRIPT_STOPS = "。｡！？।॥۔؟។៕။።፧։།༎"
 _TERMINAL = tuple('.!?…:;"”’»」』' + _SCRIPT_STOPS)
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n+")
 _HEADING_MAX_CHARS = 60
@@ -172,6 +174,8 @@ def split_sentences(text: str, stop_after: int | None = None) -> list[Sentence]:
 def _closes(sentence: str) -> bool:
     """Whether a sentence ends as a statement does (a caption credit such as "Fernando Llano AP" does not)."""
     sentence = sentence.rstrip()
+    if _UNPUNCTUATED_LETTER.fullmatch(sentence[-1:]):
+        return True  # Thai and Lao end a sentence with none: its last letter ends it
     # a single straight quote closes a quotation only after the sentence's own punctuation ("… 'no.'")
     return sentence.endswith(_TERMINAL) or sentence[-2:-1] in (".", "!", "?", "…") and sentence.endswith("'")
 
@@ -231,8 +235,19 @@ def _merge_after_titles(paragraph: str, spans: Iterable[tuple[int, int]]) -> Ite
 
 
 # syntok splits at Latin punctuation only: a sentence ends after one of `_SCRIPT_STOPS` too, with
-# the quotes and brackets that close around it ("“我们不会投降。”警方…" ends after the ”).
-_SCRIPT_SENTENCE_END = re.compile(f"[{_SCRIPT_STOPS}]+[」』”’\"')）]*")
+# the quotes and brackets that close around it ("“我们不会投降。”警方…" ends after the ”), and the
+# stops after it across a space (Tibetan closes a sentence with "། །").
+_SCRIPT_SENTENCE_END = re.compile(f"[{_SCRIPT_STOPS}]+(?:[ \t]+[{_SCRIPT_STOPS}]+)*[」』”’\"')）]*")
+
+
+# Thai and Lao have no full stop: a space between two words of theirs ends a sentence. It also
+# stands between a first name and a surname ("ออสการ์ เปเรซ"), around a list's items and between
+# clauses, so a piece shorter than this many characters is one sentence with the next (the last of
+# a paragraph with the one before): about half an English news sentence, which a Thai one is
+# as long as in characters, so a passage is a sentence or two of clauses, never a lone name.
+_UNPUNCTUATED_LETTER = re.compile("[\u0e01-\u0e4f\u0e81-\u0ecf]")  # Thai and Lao, not their digits
+_UNPUNCTUATED_BREAK = re.compile(f"(?<={_UNPUNCTUATED_LETTER.pattern})\\s+(?={_UNPUNCTUATED_LETTER.pattern})")
+_UNPUNCTUATED_MIN_CHARS = 60
 
 
 def _syntok_spans(paragraph: str) -> Iterator[tuple[int, int]]:
@@ -241,7 +256,8 @@ def _syntok_spans(paragraph: str) -> Iterator[tuple[int, int]]:
             if not sentence:
                 continue
             first, last = sentence[0], sentence[-1]
-            yield from _split_at_script_stops(paragraph, first.offset, last.offset + len(last.value))
+            for start, end in _split_at_script_stops(paragraph, first.offset, last.offset + len(last.value)):
+                yield from _split_at_unpunctuated_breaks(paragraph, start, end)
 
 
 def _split_at_script_stops(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -251,6 +267,21 @@ def _split_at_script_stops(text: str, start: int, end: int) -> Iterator[tuple[in
             break  # the sentence's own last mark
         yield start, match.end()
         start = following.start()
+    yield start, end
+
+
+def _split_at_unpunctuated_breaks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    pending: tuple[int, int] | None = None  # a sentence given once the next one is known
+    for match in _UNPUNCTUATED_BREAK.finditer(text, start, end):
+        if match.start() - start >= _UNPUNCTUATED_MIN_CHARS:
+            if pending is not None:
+                yield pending
+            pending = (start, match.start())
+            start = match.end()
+    if pending is not None and end - start < _UNPUNCTUATED_MIN_CHARS:
+        start = pending[0]  # a short last piece: one sentence with the one before
+    elif pending is not None:
+        yield pending
     yield start, end
 
 
