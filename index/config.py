@@ -231,6 +231,25 @@ class Settings(BaseSettings):
             return {k: v for k, v in values.items() if not (isinstance(v, str) and not v.strip())}
         return values
 
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _kept_on_disk(cls, value: str | None) -> str | None:
+        # `sqlite:///` (a template's path left out) is SQLite's in-memory database: an ingest said
+        # "1 added" and the article was gone when the command ended.
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value) if value else None
+        except ArgumentError:  # not a URL at all: opening the index says so, in one line
+            return value
+        if url is not None and url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError(
+                f"{value!r} is an in-memory database, gone when the command ends: give a file "
+                "(sqlite:////srv/claimbot/claimbot.db), or leave it empty for CLAIMBOT_HOME/claimbot.db"
+            )
+        return value
+
     @field_validator("home", "data_dir", mode="after")
     @classmethod
     def _expand_user(cls, value: Path) -> Path:

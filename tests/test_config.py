@@ -70,6 +70,19 @@ def test_every_key_left_blank_is_its_default(tmp_path, monkeypatch, blank):
     assert Settings(_env_file=None) == default  # blank in the environment
 
 
+def test_an_in_memory_database_is_refused(monkeypatch):
+    """`DATABASE_URL=sqlite:///` (a template's path left out) ingested into SQLite's in-memory
+    database: "1 added", and nothing was there for the next command."""
+    from pydantic import ValidationError
+
+    for url in ("sqlite:///", "sqlite://", "sqlite:///:memory:", "sqlite+pysqlite:///"):
+        monkeypatch.setenv("DATABASE_URL", url)
+        with pytest.raises(ValidationError, match="in-memory database, gone when the command ends"):
+            Settings(_env_file=None)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/claimbot/claimbot.db")
+    assert Settings(_env_file=None).resolved_database_url == "sqlite:////srv/claimbot/claimbot.db"
+
+
 def test_shard_settings_parse_comma_lists_and_refuse_impossible_splits(monkeypatch):
     import pytest
     from pydantic import ValidationError
