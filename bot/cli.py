@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import json
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -208,6 +209,17 @@ def ingest(
         if verbose:
             sys.stderr.flush()
 
+    terminated = False
+
+    def on_sigterm(_sig: int, _frame: object) -> None:
+        # `kill`, `systemctl stop`: stop as Ctrl-C stops (the interrupt ends the write in progress
+        # without committing half of it), not at once in the middle of everything and without a word.
+        nonlocal terminated
+        if not terminated:  # a second one while closing must not cut the close short
+            terminated = True
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
         with progress:
             task = progress.add_task("ingesting", total=_count_units(inputs))
@@ -223,12 +235,14 @@ def ingest(
         # Ctrl-C: typer exits 130 without a word. Each article is committed whole (its passages,
         # vectors and words together), so what was stored stays and a rerun skips it as unchanged.
         err.print(
-            "interrupted: the articles stored before it stay stored, whole; run the same command again "
-            "to ingest the rest (what is stored is skipped as unchanged)"
+            f"{'stopped (SIGTERM)' if terminated else 'interrupted'}: the articles stored before it stay "
+            "stored, whole; run the same command again to ingest the rest (what is stored is skipped as unchanged)"
         )
-        raise typer.Exit(130) from exc
+        # 128 + the signal, as a shell reports a process that the signal ended
+        raise typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from exc
     finally:
         index.close()
+        signal.signal(signal.SIGTERM, previous)
     out.print(
         f"articles: {report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
         f"{report.failed} failed; {report.passages} passages in {report.seconds:.1f} s"
@@ -848,7 +862,6 @@ def feeds_poll(
 def watch() -> None:
     """Poll the feeds on their schedule until stopped (SIGTERM, Ctrl-C): the ingest worker."""
     import logging
-    import signal
     import threading
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

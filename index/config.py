@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_EMBED_MODEL = "packaged:all-MiniLM-L6-v2"
@@ -221,13 +221,33 @@ class Settings(BaseSettings):
     # poll`) against the watched claims this often; its own ingests are read at once.
     watch_sweep_s: float = Field(default=60.0, ge=5, le=86_400, validation_alias="CLAIMBOT_WATCH_SWEEP")
 
-    @field_validator("home", "data_dir", "embed_model", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
-        # `CLAIMBOT_DATA_DIR=` in .env means "the default", not the current directory;
-        # `CLAIMBOT_EMBED_MODEL=` the packaged model, not one named "".
-        if isinstance(value, str) and not value.strip() and info.field_name is not None:
-            return cls.model_fields[info.field_name].get_default(call_default_factory=True)
+    def _blank_is_default(cls, values: object) -> object:
+        # A key left blank (`CLAIMBOT_PG_INDEX_MEMORY=`, as a copied .env.example line is left) means
+        # its default, for every key alike: `CLAIMBOT_DATA_DIR=` is not the current directory,
+        # `CLAIMBOT_EMBED_MODEL=` not a model named "", `CLAIMBOT_FEEDS_INTERVAL=` not a bad duration.
+        if isinstance(values, dict):
+            return {k: v for k, v in values.items() if not (isinstance(v, str) and not v.strip())}
+        return values
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _kept_on_disk(cls, value: str | None) -> str | None:
+        # `sqlite:///` (a template's path left out) is SQLite's in-memory database: an ingest said
+        # "1 added" and the article was gone when the command ended.
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value) if value else None
+        except ArgumentError:  # not a URL at all: opening the index says so, in one line
+            return value
+        if url is not None and url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError(
+                f"{value!r} is an in-memory database, gone when the command ends: give a file "
+                "(sqlite:////srv/claimbot/claimbot.db), or leave it empty for CLAIMBOT_HOME/claimbot.db"
+            )
         return value
 
     @field_validator("home", "data_dir", mode="after")
@@ -239,13 +259,6 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_user_if_set(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
-
-    @field_validator("stance_model", "shard_count", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        # `CLAIMBOT_STANCE_MODEL=` in .env means "the packaged model", not the current directory;
-        # `CLAIMBOT_SHARD_COUNT=` means "not sharded"
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("feeds_interval_s", "feeds_max_backoff_s", mode="before")
     @classmethod

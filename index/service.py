@@ -58,6 +58,8 @@ from claimbot.index.factchecks import (
     with_fact_checks,
 )
 from claimbot.index.feeds import (
+    MAX_FEED_INTERVAL_S,
+    MIN_FEED_INTERVAL_S,
     Clock,
     Feed,
     FeedExists,
@@ -253,14 +255,6 @@ def user_agent(settings: Settings) -> str:
     """claimbot and the operator's contact (CLAIMBOT_FEEDS_CONTACT), for every fetch."""
     contact = settings.feeds_contact.strip()
     return f"claimbot/0.1 (+claim verification bot; {contact})" if contact else DEFAULT_USER_AGENT
-
-
-# `feeds add --every` below this is refused: a news feed polled more often than every minute asks
-# its host for the same document to no one's benefit.
-MIN_FEED_INTERVAL_S = 60
-# ...and above this: the schedule's date arithmetic overflows (a year past 9999) long before a
-# feed's next poll would be of use.
-MAX_FEED_INTERVAL_S = 365 * 86_400
 
 
 class FeedError(ValueError):

@@ -54,6 +54,35 @@ def test_a_blank_embedding_model_is_the_packaged_one(monkeypatch):
         assert Settings(_env_file=None).embed_model == PACKAGED_EMBED_MODEL
 
 
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_every_key_left_blank_is_its_default(tmp_path, monkeypatch, blank):
+    """`CLAIMBOT_PG_INDEX_MEMORY=` (a copied .env.example line left blank) was refused, as were 38 other
+    keys, while CLAIMBOT_DATA_DIR= and a few more took their default."""
+    keys = re.findall(r"^(?:# )?([A-Z_]+)=", ENV_EXAMPLE.read_text(encoding="utf-8"), flags=re.M)
+    for key in keys:
+        monkeypatch.delenv(key, raising=False)
+    default = Settings(_env_file=None)
+    env_file = tmp_path / ".env"
+    env_file.write_text("".join(f"{key}={blank}\n" for key in keys), encoding="utf-8")
+    assert Settings(_env_file=env_file) == default  # blank in the settings file
+    for key in keys:
+        monkeypatch.setenv(key, blank)
+    assert Settings(_env_file=None) == default  # blank in the environment
+
+
+def test_an_in_memory_database_is_refused(monkeypatch):
+    """`DATABASE_URL=sqlite:///` (a template's path left out) ingested into SQLite's in-memory
+    database: "1 added", and nothing was there for the next command."""
+    from pydantic import ValidationError
+
+    for url in ("sqlite:///", "sqlite://", "sqlite:///:memory:", "sqlite+pysqlite:///"):
+        monkeypatch.setenv("DATABASE_URL", url)
+        with pytest.raises(ValidationError, match="in-memory database, gone when the command ends"):
+            Settings(_env_file=None)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/claimbot/claimbot.db")
+    assert Settings(_env_file=None).resolved_database_url == "sqlite:////srv/claimbot/claimbot.db"
+
+
 def test_shard_settings_parse_comma_lists_and_refuse_impossible_splits(monkeypatch):
     import pytest
     from pydantic import ValidationError

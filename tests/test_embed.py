@@ -12,6 +12,8 @@ import pytest
 
 from claimbot.index.config import PACKAGED_EMBED_MODEL
 from claimbot.index.search.embed import OnnxEmbedder, SentenceTransformerEmbedder, exported_model, resolve_model_path
+from claimbot.index.service import StorageError
+from tests.conftest import file_size_limit
 
 pytestmark = pytest.mark.slow  # exports the model with torch and loads it twice
 
@@ -43,6 +45,17 @@ def test_the_export_is_made_once_and_reused(tmp_path: Path):
     stamp = first.stat().st_mtime_ns
     assert exported_model(model_dir, tmp_path) == first and first.stat().st_mtime_ns == stamp
     assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no temporary file left
+
+
+def test_a_full_disk_at_the_first_export_is_one_line_and_leaves_nothing_behind(tmp_path: Path):
+    """The first use on a full disk ended in torch's traceback ("OSError: [Errno 27] File too large")."""
+    model_dir = Path(resolve_model_path(PACKAGED_EMBED_MODEL))
+    cache = tmp_path / "models"
+    with file_size_limit(1_000_000), pytest.raises(StorageError) as raised:  # the graph is about 90 MB
+        exported_model(model_dir, cache)
+    assert str(raised.value).startswith(f"cannot prepare the packaged embedding model in {cache} (")
+    assert "make room there" in str(raised.value)
+    assert list(cache.iterdir()) == []  # no partial graph that the next start would load
 
 
 def test_answering_a_claim_loads_no_torch(demo_index):

@@ -30,10 +30,10 @@ from typer.testing import CliRunner
 from claimbot.bot.cli import app
 from claimbot.index.config import Settings, parse_duration
 from claimbot.index.corpus import FetchedDocument, document_text, sources
-from claimbot.index.feeds import Clock, FeedKind, FeedState, ItemState, canonical_url, discover
+from claimbot.index.feeds import MAX_FEED_INTERVAL_S, Clock, FeedKind, FeedState, ItemState, canonical_url, discover
 from claimbot.index.review import OPERATOR_GUILD, ReviewService
 from claimbot.index.service import ClaimIndex, FeedError
-from claimbot.index.storage import ArticleRow, FeedItemRow
+from claimbot.index.storage import ArticleRow, FeedItemRow, FeedRow
 from tests.conftest import ON_POSTGRES, REPO, drop_database, fresh_database_url
 from tests.hash_embedder import HashEmbedder
 
@@ -564,6 +564,41 @@ def test_a_failing_feed_backs_off_and_is_paused_with_its_error(tmp_path, site):
     finally:
         index.close()
         drop_database(url)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        pytest.param(10**12, marks=pytest.mark.skipif(ON_POSTGRES, reason="past PostgreSQL's 32-bit integer")),
+        2**31 - 1,
+    ],
+)
+def test_an_interval_stored_past_the_bound_by_an_older_release_is_read_within_it(feeds_index, site, stored):
+    """Releases before the one-year bound stored any interval: 10^12 s overflowed the next poll's date at
+    every poll ("could not record the poll (OverflowError)"), and a feed already scheduled 68 years
+    ahead was never polled again; both stayed so, whatever was upgraded."""
+    site_, base = site
+    serve_rss(site_, base, [])
+    site_.pages["/scheduled.xml"] = site_.pages["/rss.xml"]
+    due = feeds_index.add_feed(f"{base}/rss.xml", every="1d")
+    scheduled = feeds_index.add_feed(f"{base}/scheduled.xml", every="1d")
+    clock = FakeClock()
+    with feeds_index.store.session() as s:  # as the older release left them
+        s.get(FeedRow, due.id).interval_s = stored
+        row = s.get(FeedRow, scheduled.id)
+        row.interval_s = 2**31 - 1
+        row.next_poll_at = clock.utcnow() + dt.timedelta(seconds=2**31 - 1)
+        s.commit()
+    assert feeds_index.find_feed(str(due.id)).interval_s == MAX_FEED_INTERVAL_S
+    poller = feeds_index.feed_poller(clock=clock)
+    polls = poller.poll_due().polls
+    assert sorted((p.feed_id, p.error) for p in polls) == [(due.id, None), (scheduled.id, None)]
+    for feed in (due, scheduled):
+        polled = feeds_index.find_feed(str(feed.id))
+        assert polled.failures == 0
+        assert polled.next_poll_at - clock.utcnow() == dt.timedelta(seconds=MAX_FEED_INTERVAL_S)
+    assert poller.poll_due().polls == []  # within the bound now: not due again for a year
+    poller.close()
 
 
 def test_links_that_redirect_to_private_addresses_are_refused(feeds_index, site):

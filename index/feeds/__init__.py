@@ -7,11 +7,23 @@ The public door of the subpackage: other parts of claimbot import these names fr
 
 from claimbot.index.feeds.discover import Discovery, canonical_url, discover
 from claimbot.index.feeds.fetch import Clock, PoliteFetcher, RobotsRefusal
-from claimbot.index.feeds.models import Feed, FeedEntry, FeedKind, FeedPoll, FeedState, ItemState, PollReport
+from claimbot.index.feeds.models import (
+    MAX_FEED_INTERVAL_S,
+    MIN_FEED_INTERVAL_S,
+    Feed,
+    FeedEntry,
+    FeedKind,
+    FeedPoll,
+    FeedState,
+    ItemState,
+    PollReport,
+)
 from claimbot.index.feeds.poller import FeedWatcher, Poller, PollerLimits
 from claimbot.index.feeds.store import FeedExists, FeedStore
 
 __all__ = [
+    "MAX_FEED_INTERVAL_S",
+    "MIN_FEED_INTERVAL_S",
     "Clock",
     "Discovery",
     "Feed",

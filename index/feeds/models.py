@@ -6,6 +6,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# `feeds add --every` below this is refused: a news feed polled more often than every minute asks
+# its host for the same document to no one's benefit.
+MIN_FEED_INTERVAL_S = 60
+# ...and above this: the schedule's date arithmetic overflows (a year past 9999) long before a
+# feed's next poll would be of use.
+MAX_FEED_INTERVAL_S = 365 * 86_400
+# No poll is ever scheduled further ahead than this (the longest interval; a failure's back-off is
+# at most 30 days), with a day to spare for pollers' clocks that disagree.
+MAX_SCHEDULE_AHEAD = dt.timedelta(seconds=MAX_FEED_INTERVAL_S + 86_400)
+
+
+def bounded_interval(seconds: int) -> int:
+    """A stored interval within the bounds: releases before the upper one stored any, up to ten
+    to the twelfth seconds, whose next poll overflowed the date every time it was recorded."""
+    return min(max(seconds, MIN_FEED_INTERVAL_S), MAX_FEED_INTERVAL_S)
+
 
 class FeedState(StrEnum):
     ACTIVE = "active"

@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from claimbot.index.feeds.models import Feed, FeedKind, FeedState, ItemState
+from claimbot.index.feeds.models import MAX_SCHEDULE_AHEAD, Feed, FeedKind, FeedState, ItemState, bounded_interval
 from claimbot.index.storage import Collections, FeedItemRow, FeedRow, scope_list
 
 
@@ -61,7 +61,7 @@ def _feed(row: FeedRow, items: int = 0) -> Feed:
         feed_url=row.feed_url,
         kind=FeedKind(row.kind) if row.kind else None,
         collection=row.collection,
-        interval_s=row.interval_s,
+        interval_s=bounded_interval(row.interval_s),
         state=FeedState(row.state),
         failures=row.failures,
         last_error=row.last_error,
@@ -144,7 +144,12 @@ class FeedStore:
         """The most overdue active feed, held for this poller until the block ends (None: none due)."""
         query = (
             select(FeedRow)
-            .where(FeedRow.state == FeedState.ACTIVE, FeedRow.next_poll_at <= now)
+            .where(
+                FeedRow.state == FeedState.ACTIVE,
+                # or scheduled past any schedule the bounds allow, by a release that bounded no
+                # interval (a poll in the year 5195): due now, and then scheduled within them
+                or_(FeedRow.next_poll_at <= now, FeedRow.next_poll_at > now + MAX_SCHEDULE_AHEAD),
+            )
             .order_by(FeedRow.next_poll_at, FeedRow.id)
             .limit(1)
         )
@@ -245,12 +250,12 @@ class FeedClaim:
             row.last_error = None
             if not outcome.keep_validators:
                 row.etag, row.last_modified = outcome.etag, outcome.last_modified
-            row.next_poll_at = now + dt.timedelta(seconds=row.interval_s)
+            row.next_poll_at = now + dt.timedelta(seconds=bounded_interval(row.interval_s))
             return
         row.failures += 1
         row.last_error = outcome.error
         # Exponential back-off: twice the interval, then four times, eight times… up to the cap.
-        wait = min(row.interval_s * 2**row.failures, max_backoff_s)
+        wait = min(bounded_interval(row.interval_s) * 2**row.failures, max_backoff_s)
         row.next_poll_at = now + dt.timedelta(seconds=wait)
         if row.failures >= max_failures and row.state == FeedState.ACTIVE:
             row.state = FeedState.FAILED

@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from claimbot.index.config import PACKAGED_EMBED_MODEL
+from claimbot.index.storage import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -195,12 +196,13 @@ def exported_model(model_dir: Path, cache_dir: Path) -> Path:
             pooled = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=cache_dir, prefix=path.name + ".", suffix=".tmp")
-    os.close(fd)
     example = torch.ones(2, 8, dtype=torch.long)
     inputs = ["input_ids", "attention_mask", "token_type_ids"]
+    name = ""
     try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=cache_dir, prefix=path.name + ".", suffix=".tmp")
+        os.close(fd)
         with warnings.catch_warnings():
             # The tracer warns about Python branches in transformers' masking code; with padding and
             # truncation fixed by the tokenizer, the traced graph holds for every batch (tests/test_embed.py).
@@ -216,8 +218,15 @@ def exported_model(model_dir: Path, cache_dir: Path) -> Path:
                 opset_version=17,
             )
         os.replace(name, path)  # whole or not at all: two processes exporting at once both succeed
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
+    except BaseException as error:
+        if name:
+            Path(name).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            # A full disk or a read-only home on first use: torch's traceback says neither where nor what.
+            raise StorageError(
+                f"cannot prepare the packaged embedding model in {cache_dir} ({error.strerror or error}): "
+                "make room there (about 90 MB) and run again"
+            ) from error
         raise
     return path
 
