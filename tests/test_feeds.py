@@ -252,6 +252,22 @@ def test_discover_reads_rss_atom_sitemaps_and_home_pages():
     )
 
 
+def test_relative_item_links_are_read_against_the_feeds_own_url():
+    # A feed in /news/ that links "story-1.html" means /news/story-1.html, as a browser reads it.
+    base = "https://news.example.com"
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>N</title><link>/</link>'
+        "<item><link>story-1.html</link></item><item><link>../world/story-2.html</link></item>"
+        "<item><link>/news/story-3.html</link></item></channel></rss>"
+    )
+    found = discover(feed, f"{base}/news/rss.xml")
+    assert [e.url for e in found.entries] == [
+        f"{base}/news/story-1.html",
+        f"{base}/world/story-2.html",
+        f"{base}/news/story-3.html",
+    ]
+
+
 def test_durations():
     assert parse_duration("30m") == 1800 and parse_duration("2h") == 7200 and parse_duration("90") == 90
     with pytest.raises(ValueError, match="not a duration"):

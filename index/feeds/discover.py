@@ -87,7 +87,9 @@ def _feed_entries(parsed: Any, feed_url: str) -> list[FeedEntry]:
     for entry in parsed.entries:
         link = entry.get("link") or ""
         if link and not link.startswith(("http://", "https://")):
-            link = courlan.fix_relative_urls(str(courlan.get_base_url(feed_url)), link)
+            # Against the feed's own URL, not its site's root: "story.html" in /news/rss.xml is
+            # /news/story.html, as a browser reads it.
+            link = courlan.fix_relative_urls(feed_url, link)
         url = canonical_url(link) if link else None
         if url is None or url in seen:
             continue
