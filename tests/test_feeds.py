@@ -9,6 +9,7 @@ checked as in production. Time is a fake clock: delays and back-off never sleep.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import ipaddress
 import os
 import signal
@@ -408,6 +409,43 @@ def test_a_sitemap_index_that_does_not_change_still_has_its_children_read(feeds_
     assert (poll.error, poll.not_modified, poll.added, poll.skipped) == (None, False, 1, 1)
     assert articles(feeds_index) == [f"{base}/s/1", f"{base}/s/2"]
     poller.close()
+
+
+def test_gzipped_sitemaps_are_read_and_a_gzip_bomb_is_refused(tmp_path, site):
+    # Sitemaps are often served as .xml.gz files (application/x-gzip, no Content-Encoding): an
+    # index's gzipped child was skipped without a word, and a gzipped sitemap failed as "binary".
+    site_, base = site
+    site_.pages["/robots.txt"] = Page(b"", "text/plain")
+    urlset = "".join(f"<url><loc>{base}/s/{i}</loc></url>" for i in (1, 2))
+    urlset = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urlset}</urlset>'
+    site_.pages["/sitemap_index.xml"] = Page(
+        (
+            '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/sitemap-1.xml.gz</loc></sitemap></sitemapindex>"
+        ).encode(),
+        "application/xml",
+    )
+    site_.pages["/sitemap-1.xml.gz"] = Page(gzip.compress(urlset.encode()), "application/x-gzip")
+    site_.pages["/sitemap-2.xml.gz"] = Page(gzip.compress(urlset.encode()), "application/octet-stream")
+    site_.pages["/bomb.xml.gz"] = Page(gzip.compress(urlset.encode() + b" " * 200_000), "application/x-gzip")
+    for i in (1, 2):
+        site_.pages[f"/s/{i}"] = Page(article_html(i))
+    url = fresh_database_url()
+    index = ClaimIndex(
+        make_settings(tmp_path / "home", url, CLAIMBOT_FEEDS_MAX_FEED_BYTES=100_000), embedder=HashEmbedder()
+    )
+    try:
+        for path in ("/sitemap_index.xml", "/sitemap-2.xml.gz", "/bomb.xml.gz"):
+            index.add_feed(f"{base}{path}")
+        poller = index.feed_poller(clock=FakeClock())
+        polls = poller.poll_due().polls
+        poller.close()
+        assert [(p.error, p.listed) for p in polls[:2]] == [(None, 2), (None, 2)]
+        assert polls[2].error == "too large once decompressed (over 100,000 bytes)"
+        assert articles(index) == [f"{base}/s/1", f"{base}/s/2"]
+    finally:
+        index.close()
+        drop_database(url)
 
 
 def test_a_latin1_feed_without_a_charset_header_is_read_in_its_declared_encoding(feeds_index, site):
