@@ -40,6 +40,30 @@ def test_json_ld_in_a_graph_gives_every_field_of_the_review():
     assert review.url == "https://factdesk.example.org/checks/stadium-cost"
 
 
+def test_fields_given_as_references_to_other_nodes_of_the_graph_are_followed():
+    # Site plugins write the publisher once in the @graph and point to it by @id: the answer said
+    # "a fact-checker rated ..." where the page names its publisher.
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "Organization", "@id": "https://factdesk.example.org/#org", "name": "Springfield Fact Desk"},
+            {"@type": "Person", "@id": "https://factdesk.example.org/#ana", "name": "Councillor Ana Ruiz"},
+            {"@type": "Rating", "@id": "#rating", "alternateName": "Pants on Fire"},
+            {
+                "@type": "ClaimReview",
+                "claimReviewed": "The new Springfield stadium cost only 2 million dollars to build.",
+                "author": {"@id": "https://factdesk.example.org/#org"},
+                "itemReviewed": {"@type": "Claim", "author": [{"@id": "https://factdesk.example.org/#ana"}]},
+                "reviewRating": {"@id": "#rating"},
+            },
+        ],
+    }
+    html = f'<html><head><script type="application/ld+json">{json.dumps(graph)}</script></head><body></body></html>'
+    [review] = claim_reviews(html, "https://factdesk.example.org/x")
+    assert (review.reviewer, review.claimant) == ("Springfield Fact Desk", "Councillor Ana Ruiz")
+    assert (review.rating_text, review.rating) == ("Pants on Fire", FactCheckRating.FALSE)
+
+
 def test_microdata_in_spanish_is_read_and_rated_false():
     [review] = claim_reviews(MICRODATA.read_text(encoding="utf-8"), None, "es")
     assert review.claim_reviewed.startswith("El alcalde de Springfield cerró todas las bibliotecas")

@@ -152,9 +152,11 @@ def claim_reviews(html: str, page_url: str | None = None, language: str | None =
         return []
     reviews: list[ClaimReview] = []
     seen: set[tuple[str, str | None]] = set()
-    for item in (i for items in data.values() for i in items):
+    items = [i for items in data.values() for i in items]
+    nodes = _identified(items)
+    for item in items:
         for node in _review_nodes(item):
-            review = _review(node, page_url, language)
+            review = _review(node, page_url, language, nodes)
             if review is not None and (review.claim_reviewed, review.url) not in seen:
                 if len(reviews) == MAX_REVIEWS_PER_PAGE:
                     log.warning(
@@ -182,6 +184,33 @@ def _review_nodes(node: Any) -> Iterator[dict[str, Any]]:
         for key in ("@graph", "mainEntity", "review"):
             if key in node:
                 yield from _review_nodes(node[key])
+
+
+def _identified(items: list[Any]) -> dict[str, dict[str, Any]]:
+    """Every node of the page's markup that has an @id and says more than it, by its @id."""
+    nodes: dict[str, dict[str, Any]] = {}
+    stack: list[Any] = list(items)
+    while stack:  # not recursive: nesting as deep as the JSON parser allows must not overflow here
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            if isinstance(value.get("@id"), str) and not _is_reference(value):
+                nodes.setdefault(value["@id"], value)
+            stack.extend(value.values())
+    return nodes
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("@id"), str) and set(value) <= {"@id", "@type"}
+
+
+def _resolved(value: Any, nodes: dict[str, dict[str, Any]]) -> Any:
+    """A value given by reference ({"@id": ...}, as site plugins point to the publisher written
+    once in the @graph) as the node it names; a list's references too."""
+    if isinstance(value, list):
+        return [_resolved(v, nodes) for v in value]
+    return nodes.get(value["@id"], value) if _is_reference(value) else value
 
 
 def _text(value: Any) -> str | None:
@@ -215,23 +244,26 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def _review(node: dict[str, Any], page_url: str | None, page_language: str | None) -> ClaimReview | None:
+def _review(
+    node: dict[str, Any], page_url: str | None, page_language: str | None, nodes: dict[str, dict[str, Any]]
+) -> ClaimReview | None:
     claim = _text(node.get("claimReviewed"))
     if not claim:
         return None
-    rating = node.get("reviewRating")
+    rating = _resolved(node.get("reviewRating"), nodes)
     rating = rating[0] if isinstance(rating, list) and rating else rating
     # A bare string ("reviewRating": "Mostly true") is the rating's words.
     rating = {"alternateName": rating} if isinstance(rating, str) else rating
     rating = rating if isinstance(rating, dict) else {}
-    item = node.get("itemReviewed")
+    item = _resolved(node.get("itemReviewed"), nodes)
     item = item[0] if isinstance(item, list) and item else item
     item = item if isinstance(item, dict) else {}
     text = _text(rating.get("alternateName")) or _text(rating.get("ratingExplanation"))
     value, best, worst = (_number(rating.get(k)) for k in ("ratingValue", "bestRating", "worstRating"))
     url = _text(node.get("url")) or page_url
     url = url if url and url.startswith(("http://", "https://")) and len(url) <= 2048 else page_url
-    claimant, reviewer, language = _text(item.get("author")), _text(node.get("author")), _text(node.get("inLanguage"))
+    claimant, reviewer = (_text(_resolved(n.get("author"), nodes)) for n in (item, node))
+    language = _text(node.get("inLanguage"))
     # Cut to the columns' widths: PostgreSQL refuses a longer value and would fail the page's ingest.
     return ClaimReview(
         claim_reviewed=claim[:1000],
