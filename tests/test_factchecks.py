@@ -64,6 +64,28 @@ def test_fields_given_as_references_to_other_nodes_of_the_graph_are_followed():
     assert (review.rating_text, review.rating) == ("Pants on Fire", FactCheckRating.FALSE)
 
 
+def test_rdfa_gives_every_field_of_the_review():
+    # extruct gives RDFa expanded (full IRIs, each value a list): it was read as no review at all.
+    html = """<html lang="en"><body><div vocab="https://schema.org/" typeof="ClaimReview">
+      <link property="url" href="https://factdesk.example.org/checks/stadium-cost">
+      <span property="claimReviewed">The new Springfield stadium cost only 2 million dollars to build.</span>
+      <meta property="datePublished" content="2026-03-02">
+      <div property="author" typeof="Organization"><span property="name">Springfield Fact Desk</span></div>
+      <div property="itemReviewed" typeof="Claim">
+        <div property="author" typeof="Person"><span property="name">Councillor Ana Ruiz</span></div></div>
+      <div property="reviewRating" typeof="Rating"><meta property="ratingValue" content="1">
+        <meta property="bestRating" content="6"><meta property="worstRating" content="1">
+        <span property="alternateName">Pants on Fire</span></div>
+    </div></body></html>"""
+    [review] = claim_reviews(html, "https://factdesk.example.org/x")
+    assert review.claim_reviewed == "The new Springfield stadium cost only 2 million dollars to build."
+    assert (review.reviewer, review.claimant) == ("Springfield Fact Desk", "Councillor Ana Ruiz")
+    assert (review.rating_text, review.rating) == ("Pants on Fire", FactCheckRating.FALSE)
+    assert (review.rating_value, review.best_rating, review.worst_rating) == (1.0, 6.0, 1.0)
+    assert review.reviewed_on is not None and review.reviewed_on.isoformat() == "2026-03-02"
+    assert review.url == "https://factdesk.example.org/checks/stadium-cost"
+
+
 def test_microdata_in_spanish_is_read_and_rated_false():
     [review] = claim_reviews(MICRODATA.read_text(encoding="utf-8"), None, "es")
     assert review.claim_reviewed.startswith("El alcalde de Springfield cerró todas las bibliotecas")

@@ -98,7 +98,8 @@ _WORDS: list[tuple[FactCheckRating, tuple[str, ...]]] = [
         ("true", "correct", "accurate", "verdadero", "verdadera", "cierto", "verdade", "vrai", "wahr", "richtig"),
     ),
 ]
-_REVIEW_TYPES = {"ClaimReview", "https://schema.org/ClaimReview", "http://schema.org/ClaimReview"}
+_SCHEMA_ORG = ("https://schema.org/", "http://schema.org/")
+_REVIEW_TYPES = {"ClaimReview", *(f"{p}ClaimReview" for p in _SCHEMA_ORG)}
 # The most reviews kept from one page. A fact-check page reviews a claim, a round-up a few dozen;
 # markup of thousands is a dump or spam, and each review is encoded at ingest (about 59 a second):
 # a page of 20,000 held its ingest for over five minutes and filled the store with its reviews.
@@ -152,7 +153,7 @@ def claim_reviews(html: str, page_url: str | None = None, language: str | None =
         return []
     reviews: list[ClaimReview] = []
     seen: set[tuple[str, str | None]] = set()
-    items = [i for items in data.values() for i in items]
+    items = [*data.get("json-ld", []), *data.get("microdata", []), *map(_compacted, data.get("rdfa", []))]
     nodes = _identified(items)
     for item in items:
         for node in _review_nodes(item):
@@ -184,6 +185,21 @@ def _review_nodes(node: Any) -> Iterator[dict[str, Any]]:
         for key in ("@graph", "mainEntity", "review"):
             if key in node:
                 yield from _review_nodes(node[key])
+
+
+def _compacted(node: Any) -> Any:
+    """An RDFa node as extruct gives it, expanded ("https://schema.org/claimReviewed": [{"@value":
+    ...}]), in the compact form JSON-LD and microdata come in; what it points to stays an @id."""
+    if not isinstance(node, dict):
+        return node
+    compact: dict[str, Any] = {}
+    for key, value in node.items():
+        name = next((key[len(p) :] for p in _SCHEMA_ORG if key.startswith(p)), key)
+        if isinstance(value, list) and key != "@type":
+            values = [v["@value"] if isinstance(v, dict) and "@value" in v else v for v in value]
+            value = values[0] if len(values) == 1 else values
+        compact[name] = value
+    return compact
 
 
 def _identified(items: list[Any]) -> dict[str, dict[str, Any]]:
@@ -225,6 +241,12 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _link(value: Any) -> str | None:
+    """A URL written as text, or as RDFa writes a link: {"@id": URL}."""
+    value = value[0] if isinstance(value, list) and value else value
+    return _text(value["@id"] if _is_reference(value) else value)
+
+
 def _number(value: Any) -> float | None:
     """A finite number, else None: "NaN" and "Infinity" are no rating (nor storable as one)."""
     try:
@@ -260,7 +282,7 @@ def _review(
     item = item if isinstance(item, dict) else {}
     text = _text(rating.get("alternateName")) or _text(rating.get("ratingExplanation"))
     value, best, worst = (_number(rating.get(k)) for k in ("ratingValue", "bestRating", "worstRating"))
-    url = _text(node.get("url")) or page_url
+    url = _link(node.get("url")) or page_url
     url = url if url and url.startswith(("http://", "https://")) and len(url) <= 2048 else page_url
     claimant, reviewer = (_text(_resolved(n.get("author"), nodes)) for n in (item, node))
     language = _text(node.get("inLanguage"))
