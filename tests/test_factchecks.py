@@ -170,6 +170,24 @@ def test_markup_ratings_that_are_not_numbers_or_not_objects():
 
 
 @pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("2026-03-02T09:30:00+01:00", "2026-03-02"),
+        ("2026-03-02+01:00", "2026-03-02"),
+        ("March 2, 2026", "2026-03-02"),  # as news metadata spells it: the answer said no date
+        ("2 March 2026", "2026-03-02"),
+        ("2026/03/02", "2026-03-02"),
+        ("last Tuesday", None),
+    ],
+)
+def test_a_review_date_is_read_in_the_spellings_pages_use(published: str, expected: str | None) -> None:
+    review = {"@type": "ClaimReview", "claimReviewed": "The bridge cost ten million.", "datePublished": published}
+    html = f'<html><head><script type="application/ld+json">{json.dumps(review)}</script></head><body></body></html>'
+    [found] = claim_reviews(html)
+    assert (found.reviewed_on.isoformat() if found.reviewed_on else None) == expected
+
+
+@pytest.mark.parametrize(
     ("claim", "reviewed", "expected"),
     [
         ("stadium cost 2M!!", "The stadium cost 2 million dollars.", None),

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from claimbot.index.factchecks.language import PASSAGE_MIN_SCORE, declared_code, detect_language
-from claimbot.index.records import ClaimReview, FactCheckRating
+from claimbot.index.records import ClaimReview, FactCheckRating, parse_published
 
 log = logging.getLogger(__name__)
 
@@ -257,13 +257,17 @@ def _number(value: Any) -> float | None:
 
 
 def _date(value: Any) -> dt.date | None:
+    """The day of an ISO 8601 date or timestamp, or of a spelling news metadata uses ("March 2,
+    2026"), as an article's date is read; None for what is none of them."""
     text = _text(value)
     if not text:
         return None
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return None
+    for read in (lambda t: dt.date.fromisoformat(t[:10]), parse_published):
+        try:
+            return read(text)
+        except ValueError:
+            continue
+    return None
 
 
 def _review(
