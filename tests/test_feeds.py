@@ -331,6 +331,26 @@ def test_a_changed_article_replaces_its_passages(feeds_index, site):
     poller.close()
 
 
+def test_a_feed_date_in_the_future_is_not_given_to_the_article(feeds_index, site):
+    # A page without a date of its own takes its feed item's: one dated 2099 was shown as published then.
+    site_, base = site
+    site_.pages["/robots.txt"] = Page(b"", "text/plain")
+    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    dates = [("/a/1", "Thu, 01 Jan 2099 08:00:00 GMT"), ("/a/2", "Mon, 06 Jan 2020 08:00:00 GMT")]
+    dates.append(("/a/3", format_datetime(tomorrow)))
+    site_.pages["/rss.xml"] = Page(rss(base, dates), "application/rss+xml")
+    for i in (1, 2, 3):
+        site_.pages[f"/a/{i}"] = Page(article_html(i))
+    feeds_index.add_feed(f"{base}/rss.xml")
+    poller = feeds_index.feed_poller(clock=FakeClock())
+    assert poller.poll_due().polls[0].added == 3
+    poller.close()
+    with feeds_index.store.session() as s:
+        published = dict(s.execute(select(ArticleRow.url, ArticleRow.published)).all())
+    # Tomorrow is today somewhere: a feed's clock or time zone may run a day ahead.
+    assert published == {f"{base}/a/1": None, f"{base}/a/2": dt.date(2020, 1, 6), f"{base}/a/3": tomorrow.date()}
+
+
 @pytest.mark.parametrize("kind", ["atom", "sitemap", "home-page"])
 def test_atom_sitemaps_and_home_pages_are_polled(feeds_index, site, kind):
     site_, base = site

@@ -9,6 +9,7 @@ feed's ETag and next poll time only after all its items, so the next poll reads 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import threading
 import zlib
@@ -302,8 +303,11 @@ class Poller:
             if isinstance(item, SourceError):
                 yield SourceError(entry.url, item.reason)
                 continue
-            # The feed's title and date stand in for what the page does not say.
-            fill = {"title": entry.title, "published": entry.published}
+            # The feed's title and date stand in for what the page does not say; not a date after
+            # tomorrow (a day's leeway for the feed's time zone), which no article was published on.
+            latest = (self.clock.utcnow() + dt.timedelta(days=1)).date()
+            published = entry.published if entry.published is not None and entry.published <= latest else None
+            fill = {"title": entry.title, "published": published}
             missing = {k: v for k, v in fill.items() if v is not None and getattr(item, k) is None}
             yield item.model_copy(update={**missing, "origin": entry.url})
 
