@@ -601,6 +601,20 @@ def test_a_robots_txt_over_500_kib_is_read_up_to_there(feeds_index, site):
     poller.close()
 
 
+def test_a_robots_txt_that_starts_with_a_byte_order_mark_is_obeyed(feeds_index, site):
+    # Saved by a Windows editor: read with its BOM, the first line was no "User-agent" and the
+    # whole group was ignored, so what it disallows was fetched.
+    site_, base = site
+    serve_rss(site_, base, ["/a/1", "/private/2"])
+    site_.pages["/robots.txt"] = Page("\ufeffUser-agent: claimbot\r\nDisallow: /private/\r\n".encode(), "text/plain")
+    feeds_index.add_feed(f"{base}/rss.xml")
+    poller = feeds_index.feed_poller(clock=FakeClock())
+    [poll] = poller.poll_due().polls
+    assert (poll.error, poll.added, poll.skipped) == (None, 1, 1)
+    assert site_.hits("/private/2") == 0
+    poller.close()
+
+
 def test_a_failing_feed_backs_off_and_is_paused_with_its_error(tmp_path, site):
     site_, base = site
     site_.pages["/robots.txt"] = Page(b"", "text/plain")
