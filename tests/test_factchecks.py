@@ -86,6 +86,32 @@ def test_rdfa_gives_every_field_of_the_review():
     assert review.url == "https://factdesk.example.org/checks/stadium-cost"
 
 
+def test_a_review_in_both_json_ld_and_microdata_is_one_review():
+    # The microdata names no URL and takes the page's, which is not the JSON-LD's canonical one
+    # when the page was reached with a tracking parameter: the answer showed the review twice.
+    json_ld = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": "https://factdesk.example.org/checks/stadium-cost",
+        "claimReviewed": "The new Springfield stadium cost only 2 million dollars to build.",
+        "reviewRating": {"@type": "Rating", "alternateName": "False"},
+    }
+    microdata = """<div itemscope itemtype="https://schema.org/ClaimReview">
+      <span itemprop="claimReviewed">The new Springfield stadium cost only 2 million dollars to build.</span>
+      <div itemprop="reviewRating" itemscope itemtype="https://schema.org/Rating">
+        <span itemprop="alternateName">False</span></div></div>"""
+    html = (
+        f'<html><head><script type="application/ld+json">{json.dumps(json_ld)}</script></head>'
+        f"<body>{microdata}</body></html>"
+    )
+    [review] = claim_reviews(html, "https://factdesk.example.org/checks/stadium-cost?ref=home")
+    assert review.url == "https://factdesk.example.org/checks/stadium-cost"
+    # A round-up page linking each review of one claim to a fact-check of its own keeps them all.
+    other = {**json_ld, "url": "https://factdesk.example.org/checks/stadium-cost-update"}
+    html = f'<html><head><script type="application/ld+json">{json.dumps([json_ld, other])}</script></head></html>'
+    assert len(claim_reviews(html, "https://factdesk.example.org/roundup")) == 2
+
+
 def test_microdata_in_spanish_is_read_and_rated_false():
     [review] = claim_reviews(MICRODATA.read_text(encoding="utf-8"), None, "es")
     assert review.claim_reviewed.startswith("El alcalde de Springfield cerró todas las bibliotecas")

@@ -152,13 +152,19 @@ def claim_reviews(html: str, page_url: str | None = None, language: str | None =
         log.info("could not read the structured data of %s", page_url, exc_info=True)
         return []
     reviews: list[ClaimReview] = []
-    seen: set[tuple[str, str | None]] = set()
+    # Each claim's reviews so far by the URL they name (None: none, the page's stands in). A page
+    # often writes one review twice, in JSON-LD and in microdata that names no URL: the same review.
+    seen: dict[str, set[str | None]] = {}
     items = [*data.get("json-ld", []), *data.get("microdata", []), *map(_compacted, data.get("rdfa", []))]
     nodes = _identified(items)
     for item in items:
         for node in _review_nodes(item):
             review = _review(node, page_url, language, nodes)
-            if review is not None and (review.claim_reviewed, review.url) not in seen:
+            if review is None:
+                continue
+            own_url = review.url if review.url != page_url else None
+            urls = seen.get(review.claim_reviewed)
+            if urls is None or (own_url is not None and None not in urls and own_url not in urls):
                 if len(reviews) == MAX_REVIEWS_PER_PAGE:
                     log.warning(
                         "%s: more than %d ClaimReviews on the page; the first %d are kept",
@@ -167,7 +173,7 @@ def claim_reviews(html: str, page_url: str | None = None, language: str | None =
                         MAX_REVIEWS_PER_PAGE,
                     )
                     return reviews
-                seen.add((review.claim_reviewed, review.url))
+                seen.setdefault(review.claim_reviewed, set()).add(own_url)
                 reviews.append(review)
     return reviews
 
