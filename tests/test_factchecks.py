@@ -112,6 +112,29 @@ def test_a_review_in_both_json_ld_and_microdata_is_one_review():
     assert len(claim_reviews(html, "https://factdesk.example.org/roundup")) == 2
 
 
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"author": {"@type": "Organization", "name": "Springfield Fact Desk"}}, "Springfield Fact Desk"),
+        # A journalist's name alone does not tell the reader which outlet checked the claim.
+        (
+            {
+                "author": [{"@type": "Person", "name": "Jo Smith"}],
+                "publisher": {"@type": "Organization", "name": "Springfield Fact Desk"},
+            },
+            "Springfield Fact Desk",
+        ),
+        ({"publisher": {"@type": "NewsMediaOrganization", "name": "Springfield Fact Desk"}}, "Springfield Fact Desk"),
+        ({"author": {"@type": "Person", "name": "Jo Smith"}}, "Jo Smith"),
+    ],
+)
+def test_the_reviewer_is_the_organisation_that_published_the_review(fields: dict[str, object], expected: str) -> None:
+    review = {"@type": "ClaimReview", "claimReviewed": "The bridge cost ten million.", **fields}
+    html = f'<html><head><script type="application/ld+json">{json.dumps(review)}</script></head><body></body></html>'
+    [found] = claim_reviews(html)
+    assert found.reviewer == expected
+
+
 def test_microdata_in_spanish_is_read_and_rated_false():
     [review] = claim_reviews(MICRODATA.read_text(encoding="utf-8"), None, "es")
     assert review.claim_reviewed.startswith("El alcalde de Springfield cerró todas las bibliotecas")

@@ -294,7 +294,8 @@ def _review(
     value, best, worst = (_number(rating.get(k)) for k in ("ratingValue", "bestRating", "worstRating"))
     url = _link(node.get("url")) or page_url
     url = url if url and url.startswith(("http://", "https://")) and len(url) <= 2048 else page_url
-    claimant, reviewer = (_text(_resolved(n.get("author"), nodes)) for n in (item, node))
+    claimant = _text(_resolved(item.get("author"), nodes))
+    reviewer = _reviewer(node, nodes)
     language = _text(node.get("inLanguage"))
     # Cut to the columns' widths: PostgreSQL refuses a longer value and would fail the page's ingest.
     return ClaimReview(
@@ -310,6 +311,20 @@ def _review(
         url=url,
         language=(language or _page_language(page_language, claim) or "")[:35] or None,
     )
+
+
+def _reviewer(node: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> str | None:
+    """The fact-checking organisation: the review's author (as Google asks it to be written), else
+    its publisher where the author is missing or a person, whose name alone does not tell a reader
+    which outlet checked the claim; a person's name where that is all there is."""
+    author = _resolved(node.get("author"), nodes)
+    first = author[0] if isinstance(author, list) and author else author
+    types = first.get("@type") if isinstance(first, dict) else None
+    # "Person", or as RDFa names it, "https://schema.org/Person"
+    person = any(str(t).rsplit("/", 1)[-1] == "Person" for t in (types if isinstance(types, list) else [types]))
+    if author is None or person:
+        return _text(_resolved(node.get("publisher"), nodes)) or _text(author)
+    return _text(author)
 
 
 def _page_language(declared: str | None, claim: str) -> str | None:
