@@ -468,6 +468,23 @@ def test_gzipped_sitemaps_are_read_and_a_gzip_bomb_is_refused(tmp_path, site):
         drop_database(url)
 
 
+def test_a_sitemap_index_is_read_newest_child_first():
+    # An index listing its children oldest first (one per month since 2019): the first few read
+    # at each poll were the oldest, and the new articles, in the last child, were never seen.
+    base = "https://news.example.com"
+    months = [f"{year}-{month:02}" for year in (2019, 2020) for month in range(1, 13)]
+    children = "".join(
+        f"<sitemap><loc>{base}/sitemap-{m}.xml</loc><lastmod>{m}-28T10:00:00+00:00</lastmod></sitemap>" for m in months
+    )
+    index = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{children}<sitemap><loc>{base}/sitemap-pages.xml</loc></sitemap></sitemapindex>"
+    )
+    found = discover(index, f"{base}/sitemap_index.xml")
+    assert found.sitemaps[:2] == [f"{base}/sitemap-2020-12.xml", f"{base}/sitemap-2020-11.xml"]
+    assert found.sitemaps[-1] == f"{base}/sitemap-pages.xml"  # undated: after the dated ones, in its place
+
+
 def test_a_latin1_feed_without_a_charset_header_is_read_in_its_declared_encoding(feeds_index, site):
     site_, base = site
     serve_rss(site_, base, ["/a/1"])
