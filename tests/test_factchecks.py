@@ -40,6 +40,101 @@ def test_json_ld_in_a_graph_gives_every_field_of_the_review():
     assert review.url == "https://factdesk.example.org/checks/stadium-cost"
 
 
+def test_fields_given_as_references_to_other_nodes_of_the_graph_are_followed():
+    # Site plugins write the publisher once in the @graph and point to it by @id: the answer said
+    # "a fact-checker rated ..." where the page names its publisher.
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "Organization", "@id": "https://factdesk.example.org/#org", "name": "Springfield Fact Desk"},
+            {"@type": "Person", "@id": "https://factdesk.example.org/#ana", "name": "Councillor Ana Ruiz"},
+            {"@type": "Rating", "@id": "#rating", "alternateName": "Pants on Fire"},
+            {
+                "@type": "ClaimReview",
+                "claimReviewed": "The new Springfield stadium cost only 2 million dollars to build.",
+                "author": {"@id": "https://factdesk.example.org/#org"},
+                "itemReviewed": {"@type": "Claim", "author": [{"@id": "https://factdesk.example.org/#ana"}]},
+                "reviewRating": {"@id": "#rating"},
+            },
+        ],
+    }
+    html = f'<html><head><script type="application/ld+json">{json.dumps(graph)}</script></head><body></body></html>'
+    [review] = claim_reviews(html, "https://factdesk.example.org/x")
+    assert (review.reviewer, review.claimant) == ("Springfield Fact Desk", "Councillor Ana Ruiz")
+    assert (review.rating_text, review.rating) == ("Pants on Fire", FactCheckRating.FALSE)
+
+
+def test_rdfa_gives_every_field_of_the_review():
+    # extruct gives RDFa expanded (full IRIs, each value a list): it was read as no review at all.
+    html = """<html lang="en"><body><div vocab="https://schema.org/" typeof="ClaimReview">
+      <link property="url" href="https://factdesk.example.org/checks/stadium-cost">
+      <span property="claimReviewed">The new Springfield stadium cost only 2 million dollars to build.</span>
+      <meta property="datePublished" content="2026-03-02">
+      <div property="author" typeof="Organization"><span property="name">Springfield Fact Desk</span></div>
+      <div property="itemReviewed" typeof="Claim">
+        <div property="author" typeof="Person"><span property="name">Councillor Ana Ruiz</span></div></div>
+      <div property="reviewRating" typeof="Rating"><meta property="ratingValue" content="1">
+        <meta property="bestRating" content="6"><meta property="worstRating" content="1">
+        <span property="alternateName">Pants on Fire</span></div>
+    </div></body></html>"""
+    [review] = claim_reviews(html, "https://factdesk.example.org/x")
+    assert review.claim_reviewed == "The new Springfield stadium cost only 2 million dollars to build."
+    assert (review.reviewer, review.claimant) == ("Springfield Fact Desk", "Councillor Ana Ruiz")
+    assert (review.rating_text, review.rating) == ("Pants on Fire", FactCheckRating.FALSE)
+    assert (review.rating_value, review.best_rating, review.worst_rating) == (1.0, 6.0, 1.0)
+    assert review.reviewed_on is not None and review.reviewed_on.isoformat() == "2026-03-02"
+    assert review.url == "https://factdesk.example.org/checks/stadium-cost"
+
+
+def test_a_review_in_both_json_ld_and_microdata_is_one_review():
+    # The microdata names no URL and takes the page's, which is not the JSON-LD's canonical one
+    # when the page was reached with a tracking parameter: the answer showed the review twice.
+    json_ld = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": "https://factdesk.example.org/checks/stadium-cost",
+        "claimReviewed": "The new Springfield stadium cost only 2 million dollars to build.",
+        "reviewRating": {"@type": "Rating", "alternateName": "False"},
+    }
+    microdata = """<div itemscope itemtype="https://schema.org/ClaimReview">
+      <span itemprop="claimReviewed">The new Springfield stadium cost only 2 million dollars to build.</span>
+      <div itemprop="reviewRating" itemscope itemtype="https://schema.org/Rating">
+        <span itemprop="alternateName">False</span></div></div>"""
+    html = (
+        f'<html><head><script type="application/ld+json">{json.dumps(json_ld)}</script></head>'
+        f"<body>{microdata}</body></html>"
+    )
+    [review] = claim_reviews(html, "https://factdesk.example.org/checks/stadium-cost?ref=home")
+    assert review.url == "https://factdesk.example.org/checks/stadium-cost"
+    # A round-up page linking each review of one claim to a fact-check of its own keeps them all.
+    other = {**json_ld, "url": "https://factdesk.example.org/checks/stadium-cost-update"}
+    html = f'<html><head><script type="application/ld+json">{json.dumps([json_ld, other])}</script></head></html>'
+    assert len(claim_reviews(html, "https://factdesk.example.org/roundup")) == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"author": {"@type": "Organization", "name": "Springfield Fact Desk"}}, "Springfield Fact Desk"),
+        # A journalist's name alone does not tell the reader which outlet checked the claim.
+        (
+            {
+                "author": [{"@type": "Person", "name": "Jo Smith"}],
+                "publisher": {"@type": "Organization", "name": "Springfield Fact Desk"},
+            },
+            "Springfield Fact Desk",
+        ),
+        ({"publisher": {"@type": "NewsMediaOrganization", "name": "Springfield Fact Desk"}}, "Springfield Fact Desk"),
+        ({"author": {"@type": "Person", "name": "Jo Smith"}}, "Jo Smith"),
+    ],
+)
+def test_the_reviewer_is_the_organisation_that_published_the_review(fields: dict[str, object], expected: str) -> None:
+    review = {"@type": "ClaimReview", "claimReviewed": "The bridge cost ten million.", **fields}
+    html = f'<html><head><script type="application/ld+json">{json.dumps(review)}</script></head><body></body></html>'
+    [found] = claim_reviews(html)
+    assert found.reviewer == expected
+
+
 def test_microdata_in_spanish_is_read_and_rated_false():
     [review] = claim_reviews(MICRODATA.read_text(encoding="utf-8"), None, "es")
     assert review.claim_reviewed.startswith("El alcalde de Springfield cerró todas las bibliotecas")
@@ -121,6 +216,24 @@ def test_markup_ratings_that_are_not_numbers_or_not_objects():
     assert (review.rating, review.best_rating) == (FactCheckRating.OTHER, None)
     [review] = claim_reviews(_json_ld_review("Mostly true"))
     assert (review.rating_text, review.rating) == ("Mostly true", FactCheckRating.MOSTLY_TRUE)
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("2026-03-02T09:30:00+01:00", "2026-03-02"),
+        ("2026-03-02+01:00", "2026-03-02"),
+        ("March 2, 2026", "2026-03-02"),  # as news metadata spells it: the answer said no date
+        ("2 March 2026", "2026-03-02"),
+        ("2026/03/02", "2026-03-02"),
+        ("last Tuesday", None),
+    ],
+)
+def test_a_review_date_is_read_in_the_spellings_pages_use(published: str, expected: str | None) -> None:
+    review = {"@type": "ClaimReview", "claimReviewed": "The bridge cost ten million.", "datePublished": published}
+    html = f'<html><head><script type="application/ld+json">{json.dumps(review)}</script></head><body></body></html>'
+    [found] = claim_reviews(html)
+    assert (found.reviewed_on.isoformat() if found.reviewed_on else None) == expected
 
 
 @pytest.mark.parametrize(

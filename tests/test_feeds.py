@@ -9,6 +9,7 @@ checked as in production. Time is a fake clock: delays and back-off never sleep.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import ipaddress
 import os
 import signal
@@ -252,6 +253,22 @@ def test_discover_reads_rss_atom_sitemaps_and_home_pages():
     )
 
 
+def test_relative_item_links_are_read_against_the_feeds_own_url():
+    # A feed in /news/ that links "story-1.html" means /news/story-1.html, as a browser reads it.
+    base = "https://news.example.com"
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>N</title><link>/</link>'
+        "<item><link>story-1.html</link></item><item><link>../world/story-2.html</link></item>"
+        "<item><link>/news/story-3.html</link></item></channel></rss>"
+    )
+    found = discover(feed, f"{base}/news/rss.xml")
+    assert [e.url for e in found.entries] == [
+        f"{base}/news/story-1.html",
+        f"{base}/world/story-2.html",
+        f"{base}/news/story-3.html",
+    ]
+
+
 def test_durations():
     assert parse_duration("30m") == 1800 and parse_duration("2h") == 7200 and parse_duration("90") == 90
     with pytest.raises(ValueError, match="not a duration"):
@@ -312,6 +329,26 @@ def test_a_changed_article_replaces_its_passages(feeds_index, site):
     texts = " ".join(p.text for p in feeds_index.check("correction viaduct", top=5, stance=False).passages)
     assert "viaduct" in texts
     poller.close()
+
+
+def test_a_feed_date_in_the_future_is_not_given_to_the_article(feeds_index, site):
+    # A page without a date of its own takes its feed item's: one dated 2099 was shown as published then.
+    site_, base = site
+    site_.pages["/robots.txt"] = Page(b"", "text/plain")
+    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    dates = [("/a/1", "Thu, 01 Jan 2099 08:00:00 GMT"), ("/a/2", "Mon, 06 Jan 2020 08:00:00 GMT")]
+    dates.append(("/a/3", format_datetime(tomorrow)))
+    site_.pages["/rss.xml"] = Page(rss(base, dates), "application/rss+xml")
+    for i in (1, 2, 3):
+        site_.pages[f"/a/{i}"] = Page(article_html(i))
+    feeds_index.add_feed(f"{base}/rss.xml")
+    poller = feeds_index.feed_poller(clock=FakeClock())
+    assert poller.poll_due().polls[0].added == 3
+    poller.close()
+    with feeds_index.store.session() as s:
+        published = dict(s.execute(select(ArticleRow.url, ArticleRow.published)).all())
+    # Tomorrow is today somewhere: a feed's clock or time zone may run a day ahead.
+    assert published == {f"{base}/a/1": None, f"{base}/a/2": dt.date(2020, 1, 6), f"{base}/a/3": tomorrow.date()}
 
 
 @pytest.mark.parametrize("kind", ["atom", "sitemap", "home-page"])
@@ -392,6 +429,60 @@ def test_a_sitemap_index_that_does_not_change_still_has_its_children_read(feeds_
     assert (poll.error, poll.not_modified, poll.added, poll.skipped) == (None, False, 1, 1)
     assert articles(feeds_index) == [f"{base}/s/1", f"{base}/s/2"]
     poller.close()
+
+
+def test_gzipped_sitemaps_are_read_and_a_gzip_bomb_is_refused(tmp_path, site):
+    # Sitemaps are often served as .xml.gz files (application/x-gzip, no Content-Encoding): an
+    # index's gzipped child was skipped without a word, and a gzipped sitemap failed as "binary".
+    site_, base = site
+    site_.pages["/robots.txt"] = Page(b"", "text/plain")
+    urlset = "".join(f"<url><loc>{base}/s/{i}</loc></url>" for i in (1, 2))
+    urlset = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urlset}</urlset>'
+    site_.pages["/sitemap_index.xml"] = Page(
+        (
+            '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/sitemap-1.xml.gz</loc></sitemap></sitemapindex>"
+        ).encode(),
+        "application/xml",
+    )
+    site_.pages["/sitemap-1.xml.gz"] = Page(gzip.compress(urlset.encode()), "application/x-gzip")
+    site_.pages["/sitemap-2.xml.gz"] = Page(gzip.compress(urlset.encode()), "application/octet-stream")
+    site_.pages["/bomb.xml.gz"] = Page(gzip.compress(urlset.encode() + b" " * 200_000), "application/x-gzip")
+    for i in (1, 2):
+        site_.pages[f"/s/{i}"] = Page(article_html(i))
+    url = fresh_database_url()
+    index = ClaimIndex(
+        make_settings(tmp_path / "home", url, CLAIMBOT_FEEDS_MAX_FEED_BYTES=100_000), embedder=HashEmbedder()
+    )
+    try:
+        for path in ("/sitemap_index.xml", "/sitemap-2.xml.gz", "/bomb.xml.gz"):
+            index.add_feed(f"{base}{path}")
+        poller = index.feed_poller(clock=FakeClock())
+        polls = poller.poll_due().polls
+        poller.close()
+        assert [(p.error, p.listed) for p in polls[:2]] == [(None, 2), (None, 2)]
+        assert polls[2].error == "too large once decompressed (over 100,000 bytes)"
+        assert articles(index) == [f"{base}/s/1", f"{base}/s/2"]
+    finally:
+        index.close()
+        drop_database(url)
+
+
+def test_a_sitemap_index_is_read_newest_child_first():
+    # An index listing its children oldest first (one per month since 2019): the first few read
+    # at each poll were the oldest, and the new articles, in the last child, were never seen.
+    base = "https://news.example.com"
+    months = [f"{year}-{month:02}" for year in (2019, 2020) for month in range(1, 13)]
+    children = "".join(
+        f"<sitemap><loc>{base}/sitemap-{m}.xml</loc><lastmod>{m}-28T10:00:00+00:00</lastmod></sitemap>" for m in months
+    )
+    index = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{children}<sitemap><loc>{base}/sitemap-pages.xml</loc></sitemap></sitemapindex>"
+    )
+    found = discover(index, f"{base}/sitemap_index.xml")
+    assert found.sitemaps[:2] == [f"{base}/sitemap-2020-12.xml", f"{base}/sitemap-2020-11.xml"]
+    assert found.sitemaps[-1] == f"{base}/sitemap-pages.xml"  # undated: after the dated ones, in its place
 
 
 def test_a_latin1_feed_without_a_charset_header_is_read_in_its_declared_encoding(feeds_index, site):
@@ -519,6 +610,20 @@ def test_a_robots_txt_over_500_kib_is_read_up_to_there(feeds_index, site):
     padding = 500 * 1024 - len(rules) - len(b"Allow: /private/")
     body = rules + b"#" * (padding - 1) + b"\n" + b"Allow: /private/later\n" + b"# more\n" * 10_000
     site_.pages["/robots.txt"] = Page(body, "text/plain")
+    feeds_index.add_feed(f"{base}/rss.xml")
+    poller = feeds_index.feed_poller(clock=FakeClock())
+    [poll] = poller.poll_due().polls
+    assert (poll.error, poll.added, poll.skipped) == (None, 1, 1)
+    assert site_.hits("/private/2") == 0
+    poller.close()
+
+
+def test_a_robots_txt_that_starts_with_a_byte_order_mark_is_obeyed(feeds_index, site):
+    # Saved by a Windows editor: read with its BOM, the first line was no "User-agent" and the
+    # whole group was ignored, so what it disallows was fetched.
+    site_, base = site
+    serve_rss(site_, base, ["/a/1", "/private/2"])
+    site_.pages["/robots.txt"] = Page("\ufeffUser-agent: claimbot\r\nDisallow: /private/\r\n".encode(), "text/plain")
     feeds_index.add_feed(f"{base}/rss.xml")
     poller = feeds_index.feed_poller(clock=FakeClock())
     [poll] = poller.poll_due().polls

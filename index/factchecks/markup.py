@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from claimbot.index.factchecks.language import PASSAGE_MIN_SCORE, declared_code, detect_language
-from claimbot.index.records import ClaimReview, FactCheckRating
+from claimbot.index.records import ClaimReview, FactCheckRating, parse_published
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,8 @@ _WORDS: list[tuple[FactCheckRating, tuple[str, ...]]] = [
         ("true", "correct", "accurate", "verdadero", "verdadera", "cierto", "verdade", "vrai", "wahr", "richtig"),
     ),
 ]
-_REVIEW_TYPES = {"ClaimReview", "https://schema.org/ClaimReview", "http://schema.org/ClaimReview"}
+_SCHEMA_ORG = ("https://schema.org/", "http://schema.org/")
+_REVIEW_TYPES = {"ClaimReview", *(f"{p}ClaimReview" for p in _SCHEMA_ORG)}
 # The most reviews kept from one page. A fact-check page reviews a claim, a round-up a few dozen;
 # markup of thousands is a dump or spam, and each review is encoded at ingest (about 59 a second):
 # a page of 20,000 held its ingest for over five minutes and filled the store with its reviews.
@@ -151,11 +152,19 @@ def claim_reviews(html: str, page_url: str | None = None, language: str | None =
         log.info("could not read the structured data of %s", page_url, exc_info=True)
         return []
     reviews: list[ClaimReview] = []
-    seen: set[tuple[str, str | None]] = set()
-    for item in (i for items in data.values() for i in items):
+    # Each claim's reviews so far by the URL they name (None: none, the page's stands in). A page
+    # often writes one review twice, in JSON-LD and in microdata that names no URL: the same review.
+    seen: dict[str, set[str | None]] = {}
+    items = [*data.get("json-ld", []), *data.get("microdata", []), *map(_compacted, data.get("rdfa", []))]
+    nodes = _identified(items)
+    for item in items:
         for node in _review_nodes(item):
-            review = _review(node, page_url, language)
-            if review is not None and (review.claim_reviewed, review.url) not in seen:
+            review = _review(node, page_url, language, nodes)
+            if review is None:
+                continue
+            own_url = review.url if review.url != page_url else None
+            urls = seen.get(review.claim_reviewed)
+            if urls is None or (own_url is not None and None not in urls and own_url not in urls):
                 if len(reviews) == MAX_REVIEWS_PER_PAGE:
                     log.warning(
                         "%s: more than %d ClaimReviews on the page; the first %d are kept",
@@ -164,7 +173,7 @@ def claim_reviews(html: str, page_url: str | None = None, language: str | None =
                         MAX_REVIEWS_PER_PAGE,
                     )
                     return reviews
-                seen.add((review.claim_reviewed, review.url))
+                seen.setdefault(review.claim_reviewed, set()).add(own_url)
                 reviews.append(review)
     return reviews
 
@@ -184,6 +193,48 @@ def _review_nodes(node: Any) -> Iterator[dict[str, Any]]:
                 yield from _review_nodes(node[key])
 
 
+def _compacted(node: Any) -> Any:
+    """An RDFa node as extruct gives it, expanded ("https://schema.org/claimReviewed": [{"@value":
+    ...}]), in the compact form JSON-LD and microdata come in; what it points to stays an @id."""
+    if not isinstance(node, dict):
+        return node
+    compact: dict[str, Any] = {}
+    for key, value in node.items():
+        name = next((key[len(p) :] for p in _SCHEMA_ORG if key.startswith(p)), key)
+        if isinstance(value, list) and key != "@type":
+            values = [v["@value"] if isinstance(v, dict) and "@value" in v else v for v in value]
+            value = values[0] if len(values) == 1 else values
+        compact[name] = value
+    return compact
+
+
+def _identified(items: list[Any]) -> dict[str, dict[str, Any]]:
+    """Every node of the page's markup that has an @id and says more than it, by its @id."""
+    nodes: dict[str, dict[str, Any]] = {}
+    stack: list[Any] = list(items)
+    while stack:  # not recursive: nesting as deep as the JSON parser allows must not overflow here
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            if isinstance(value.get("@id"), str) and not _is_reference(value):
+                nodes.setdefault(value["@id"], value)
+            stack.extend(value.values())
+    return nodes
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("@id"), str) and set(value) <= {"@id", "@type"}
+
+
+def _resolved(value: Any, nodes: dict[str, dict[str, Any]]) -> Any:
+    """A value given by reference ({"@id": ...}, as site plugins point to the publisher written
+    once in the @graph) as the node it names; a list's references too."""
+    if isinstance(value, list):
+        return [_resolved(v, nodes) for v in value]
+    return nodes.get(value["@id"], value) if _is_reference(value) else value
+
+
 def _text(value: Any) -> str | None:
     """A name or text whichever shape it comes in (string, {"name": ...}, a list of either)."""
     if isinstance(value, list):
@@ -196,6 +247,12 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _link(value: Any) -> str | None:
+    """A URL written as text, or as RDFa writes a link: {"@id": URL}."""
+    value = value[0] if isinstance(value, list) and value else value
+    return _text(value["@id"] if _is_reference(value) else value)
+
+
 def _number(value: Any) -> float | None:
     """A finite number, else None: "NaN" and "Infinity" are no rating (nor storable as one)."""
     try:
@@ -206,32 +263,40 @@ def _number(value: Any) -> float | None:
 
 
 def _date(value: Any) -> dt.date | None:
+    """The day of an ISO 8601 date or timestamp, or of a spelling news metadata uses ("March 2,
+    2026"), as an article's date is read; None for what is none of them."""
     text = _text(value)
     if not text:
         return None
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return None
+    for read in (lambda t: dt.date.fromisoformat(t[:10]), parse_published):
+        try:
+            return read(text)
+        except ValueError:
+            continue
+    return None
 
 
-def _review(node: dict[str, Any], page_url: str | None, page_language: str | None) -> ClaimReview | None:
+def _review(
+    node: dict[str, Any], page_url: str | None, page_language: str | None, nodes: dict[str, dict[str, Any]]
+) -> ClaimReview | None:
     claim = _text(node.get("claimReviewed"))
     if not claim:
         return None
-    rating = node.get("reviewRating")
+    rating = _resolved(node.get("reviewRating"), nodes)
     rating = rating[0] if isinstance(rating, list) and rating else rating
     # A bare string ("reviewRating": "Mostly true") is the rating's words.
     rating = {"alternateName": rating} if isinstance(rating, str) else rating
     rating = rating if isinstance(rating, dict) else {}
-    item = node.get("itemReviewed")
+    item = _resolved(node.get("itemReviewed"), nodes)
     item = item[0] if isinstance(item, list) and item else item
     item = item if isinstance(item, dict) else {}
     text = _text(rating.get("alternateName")) or _text(rating.get("ratingExplanation"))
     value, best, worst = (_number(rating.get(k)) for k in ("ratingValue", "bestRating", "worstRating"))
-    url = _text(node.get("url")) or page_url
+    url = _link(node.get("url")) or page_url
     url = url if url and url.startswith(("http://", "https://")) and len(url) <= 2048 else page_url
-    claimant, reviewer, language = _text(item.get("author")), _text(node.get("author")), _text(node.get("inLanguage"))
+    claimant = _text(_resolved(item.get("author"), nodes))
+    reviewer = _reviewer(node, nodes)
+    language = _text(node.get("inLanguage"))
     # Cut to the columns' widths: PostgreSQL refuses a longer value and would fail the page's ingest.
     return ClaimReview(
         claim_reviewed=claim[:1000],
@@ -246,6 +311,20 @@ def _review(node: dict[str, Any], page_url: str | None, page_language: str | Non
         url=url,
         language=(language or _page_language(page_language, claim) or "")[:35] or None,
     )
+
+
+def _reviewer(node: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> str | None:
+    """The fact-checking organisation: the review's author (as Google asks it to be written), else
+    its publisher where the author is missing or a person, whose name alone does not tell a reader
+    which outlet checked the claim; a person's name where that is all there is."""
+    author = _resolved(node.get("author"), nodes)
+    first = author[0] if isinstance(author, list) and author else author
+    types = first.get("@type") if isinstance(first, dict) else None
+    # "Person", or as RDFa names it, "https://schema.org/Person"
+    person = any(str(t).rsplit("/", 1)[-1] == "Person" for t in (types if isinstance(types, list) else [types]))
+    if author is None or person:
+        return _text(_resolved(node.get("publisher"), nodes)) or _text(author)
+    return _text(author)
 
 
 def _page_language(declared: str | None, claim: str) -> str | None:

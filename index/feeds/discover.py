@@ -87,7 +87,9 @@ def _feed_entries(parsed: Any, feed_url: str) -> list[FeedEntry]:
     for entry in parsed.entries:
         link = entry.get("link") or ""
         if link and not link.startswith(("http://", "https://")):
-            link = courlan.fix_relative_urls(str(courlan.get_base_url(feed_url)), link)
+            # Against the feed's own URL, not its site's root: "story.html" in /news/rss.xml is
+            # /news/story.html, as a browser reads it.
+            link = courlan.fix_relative_urls(feed_url, link)
         url = canonical_url(link) if link else None
         if url is None or url in seen:
             continue
@@ -122,6 +124,10 @@ def _sitemap(text: str, url: str) -> Discovery:
         reader.process()
         links, children = reader.urls, reader.sitemap_urls
     dates = _sitemap_dates(root)
+    # Only the first MAX_CHILD_SITEMAPS children are read at a poll: the most recently changed
+    # ones, as many sites list theirs oldest first (the undated after them, in their order).
+    changed = _sitemap_dates(root, "sitemap")
+    children = sorted(dict.fromkeys(children), key=lambda c: changed.get(canonical_url(c) or c, ""), reverse=True)
     entries: list[FeedEntry] = []
     seen: set[str] = set()
     for link in links:
@@ -130,7 +136,7 @@ def _sitemap(text: str, url: str) -> Discovery:
             continue
         seen.add(canonical)
         entries.append(FeedEntry(canonical, marker=dates.get(canonical)))
-    return Discovery(FeedKind.SITEMAP, entries, sitemaps=list(dict.fromkeys(children)))
+    return Discovery(FeedKind.SITEMAP, entries, sitemaps=children)
 
 
 def _sitemap_root(text: str) -> Any:
@@ -151,10 +157,11 @@ def _loc(node: Any) -> str | None:
     return loc.strip() if loc else None
 
 
-def _sitemap_dates(root: Any) -> dict[str, str]:
-    """Each location's <lastmod> (or a news sitemap's publication date): a new one marks a change."""
+def _sitemap_dates(root: Any, tag: str = "url") -> dict[str, str]:
+    """Each location's <lastmod> (or a news sitemap's publication date): a new one marks a change.
+    `tag`: "sitemap" for an index's children."""
     dates: dict[str, str] = {}
-    for node in _nodes(root, "url"):
+    for node in _nodes(root, tag):
         loc = _loc(node)
         stamp = (
             node.findtext(f"{_SITEMAP_NS}lastmod")

@@ -216,4 +216,6 @@ class PoliteFetcher:
         if len(body) >= ROBOTS_MAX_BYTES:
             # A line cut short could read "Allow: /" where the site wrote "Allow: /public/".
             body = body[: body.rfind(b"\n") + 1]
-        return Protego.parse(body.decode("utf-8", "replace"))
+        # utf-8-sig: a byte order mark read as text would hide the first "User-agent" line, and
+        # with it the group of rules it starts.
+        return Protego.parse(body.decode("utf-8-sig", "replace"))

@@ -9,8 +9,10 @@ feed's ETag and next poll time only after all its items, so the next poll reads 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -40,6 +42,8 @@ MAX_FEED_LINKS = 3
 IDLE_CHECK_S = 30.0
 # A round that polled nothing because others held the due feeds waits this long before the next.
 BUSY_WAIT_S = 5.0
+# How a gzip file starts (RFC 1952).
+_GZIP_MAGIC = b"\x1f\x8b"
 
 IngestFn = Callable[[Iterable[SourceItem], str, Callable[[IngestEvent], None]], IngestReport]
 
@@ -170,7 +174,7 @@ class Poller:
         if fetched.not_modified:
             poll.not_modified = True
             return PollOutcome(keep_validators=True)
-        text = document_text(fetched)
+        text = self._feed_text(fetched)
         if isinstance(text, SourceError):
             return PollOutcome(error=text.reason)
         found = discover(text, fetched.final_url)
@@ -199,7 +203,7 @@ class Poller:
             fetched = self.fetcher.fetch(link, max_bytes=self.limits.max_feed_bytes)
             if isinstance(fetched, SourceError) or fetched.not_modified:
                 continue
-            text = document_text(fetched)
+            text = self._feed_text(fetched)
             if isinstance(text, SourceError):
                 continue
             found = discover(text, fetched.final_url)
@@ -214,10 +218,30 @@ class Poller:
             if isinstance(fetched, SourceError) or fetched.not_modified:
                 log.info("child sitemap %s skipped: %s", link, getattr(fetched, "reason", "not modified"))
                 continue
-            text = document_text(fetched)
-            if not isinstance(text, SourceError):
-                entries.extend(discover(text, fetched.final_url).entries)
+            text = self._feed_text(fetched)
+            if isinstance(text, SourceError):
+                log.info("child sitemap %s skipped: %s", link, text.reason)
+                continue
+            entries.extend(discover(text, fetched.final_url).entries)
         return entries
+
+    def _feed_text(self, fetched: FetchedDocument) -> str | SourceError:
+        """The feed's text; a gzipped file (a sitemap.xml.gz, served as is rather than with a
+        Content-Encoding that the client would undo) is decompressed first, up to the feed size cap."""
+        if fetched.body[:2] != _GZIP_MAGIC:
+            return document_text(fetched)
+        limit = self.limits.max_feed_bytes
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            # At most one byte over the cap is inflated: a small file can expand to gigabytes.
+            body = inflater.decompress(fetched.body, limit + 1)
+        except zlib.error as exc:
+            return SourceError(fetched.url, f"not a readable gzip file ({exc})")
+        if len(body) > limit:
+            return SourceError(fetched.url, f"too large once decompressed (over {limit:,} bytes)")
+        if not inflater.eof:
+            return SourceError(fetched.url, "not a readable gzip file (it ends early)")
+        return document_text(dataclasses.replace(fetched, body=body))
 
     def _ingest_entries(
         self, feed_id: int, collection: str, entries: list[FeedEntry], poll: FeedPoll, stop: threading.Event | None
@@ -279,8 +303,11 @@ class Poller:
             if isinstance(item, SourceError):
                 yield SourceError(entry.url, item.reason)
                 continue
-            # The feed's title and date stand in for what the page does not say.
-            fill = {"title": entry.title, "published": entry.published}
+            # The feed's title and date stand in for what the page does not say; not a date after
+            # tomorrow (a day's leeway for the feed's time zone), which no article was published on.
+            latest = (self.clock.utcnow() + dt.timedelta(days=1)).date()
+            published = entry.published if entry.published is not None and entry.published <= latest else None
+            fill = {"title": entry.title, "published": published}
             missing = {k: v for k, v in fill.items() if v is not None and getattr(item, k) is None}
             yield item.model_copy(update={**missing, "origin": entry.url})
 
