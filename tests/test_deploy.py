@@ -4,6 +4,7 @@ promises (no Docker on this machine: the compose file is checked with a YAML par
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import shutil
 import subprocess
@@ -56,6 +57,24 @@ def test_dockerfile_is_multi_stage_cpu_torch_first_non_root():
     assert user == ["claimbot"]
     assert "COPY --from=build /opt/claimbot /opt/claimbot" in runtime
     assert "HF_HUB_OFFLINE=1" in runtime  # models come from pip packages, never from the hub
+
+
+@pytest.mark.slow  # loads the packaged embedder
+def test_dockerfile_build_check_runs_against_the_installed_package():
+    # The build stage's "fail the build, not the first chat message" check, run as the build runs it:
+    # in the source folder (index/ and bot/ beside it), with the package installed as `claimbot`.
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    snippets = re.findall(r'python -c \\\s*"([^"]+)"', text)
+    assert len(snippets) == 1, snippets
+    result = subprocess.run(
+        [sys.executable, "-c", snippets[0]],
+        cwd=DEPLOY.parent,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def systemd_unit() -> configparser.ConfigParser:
