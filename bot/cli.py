@@ -108,9 +108,10 @@ def _open_index() -> ClaimIndex:
         raise typer.Exit(2) from exc
 
 
-def _collection_to_fill(collection: str) -> str:
-    """`--collection` of a command that files articles, spelt as `/claimbot setup collection:` spells
-    a server's own (lowercase): "City-News" filed as given would be a collection no server searches."""
+def _collection_name(collection: str) -> str:
+    """`--collection` of any command, spelt as `/claimbot setup collection:` spells a server's own
+    (lowercase): "City-News" filed as given would be a collection no server searches, and searched or
+    listed as given, one that `ingest --collection City-News` never filled."""
     name = collection.strip().lower()
     if not COLLECTION_NAME.fullmatch(name):
         _error(f"--collection must be 1-50 letters, digits and hyphens, e.g. city-news; got {collection!r}")
@@ -175,7 +176,7 @@ def ingest(
     if url and (len(inputs) > 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() in JSONL_SUFFIXES):
         _error("--url names one article; give exactly one article file or URL with it")
         raise typer.Exit(2)
-    collection = _collection_to_fill(collection)
+    collection = _collection_name(collection)
     settings = Settings()
     index = _open_index()
     options = source_options(settings, overrides, blocked=index.blocked_domains())
@@ -237,9 +238,10 @@ def check(
     Passages that confidently take a side come first, then the merely relevant ones; each shows
     who says it (the outlet and the in-text speaker) and its stance with the model's probability.
     """
+    collections = [_collection_name(c) for c in collection] if collection is not None else None
     index = _open_index()
     try:
-        result = index.check(claim, top=top, collection=collection)
+        result = index.check(claim, top=top, collection=collections)
     except (ClaimError, IndexMismatch, StanceModelError) as exc:
         _error(exc)
         raise typer.Exit(2) from exc
@@ -322,6 +324,7 @@ def articles_remove(
     collection: Annotated[str | None, typer.Option(help="Only in this collection (a URL may be in several).")] = None,
 ) -> None:
     """Remove an article and its passages from the database, the full-text and the vector index."""
+    collection = _collection_name(collection) if collection is not None else None
     index = _open_index()
     try:
         found = index.find_articles(article, collection)
@@ -400,6 +403,7 @@ def sources_list(
     collection: Annotated[str | None, typer.Option(help="Only this collection's articles.")] = None,
 ) -> None:
     """Per source (domain, or outlet for articles without a URL): articles, the newest one's date, blocked or not."""
+    collection = _collection_name(collection) if collection is not None else None
     index = _open_index()
     try:
         stats = index.sources(collection)
@@ -733,7 +737,7 @@ def feeds_add(
     ] = None,
 ) -> None:
     """Poll a feed; it is due at once (`claimbot feeds poll --once`, `claimbot watch`, `serve`)."""
-    collection = _collection_to_fill(collection)
+    collection = _collection_name(collection)
     index = _open_index()
     try:
         feed = index.add_feed(url, collection=collection, every=every)
@@ -753,6 +757,7 @@ def feeds_list(
     collection: Annotated[str | None, typer.Option(help="Only this collection's feeds.")] = None,
 ) -> None:
     """Every feed with its state, last poll and last error."""
+    collection = _collection_name(collection) if collection is not None else None
     index = _open_index()
     try:
         feeds = index.feeds(collection)
