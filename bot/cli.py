@@ -44,6 +44,7 @@ from claimbot.index.service import (
     attribute_inputs,
     check_paths,
     count_nonblank_lines,
+    is_hidden,
     evaluate_attribution,
     evaluate_news,
     evaluate_stance,
@@ -126,6 +127,8 @@ def _count_units(inputs: list[str]) -> int | None:
         path = Path(raw)
         try:
             files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+            # as the ingest reads a folder: what is hidden, or inside a hidden folder, is passed over
+            files = [f for f in files if f == path or not any(is_hidden(part) for part in f.relative_to(path).parts)]
         except OSError:  # a folder on its way that may not be searched: the ingest names it
             total += 1
             continue

@@ -637,6 +637,23 @@ def test_an_article_url_without_a_scheme_fails_its_article_rather_than_losing_it
     assert kept.url == "HTTPS://www.BadSite.com/d" and domain_of(kept.url) == "badsite.com"
 
 
+def test_a_folder_passes_over_hidden_files_and_folders_but_a_hidden_file_named_is_read(tmp_path: Path):
+    # A notes app's settings (".obsidian/") were indexed for everyone to see, and macOS's resource
+    # forks ("._a.txt", binary) failed the run of a folder unzipped from a Mac.
+    (tmp_path / "a.txt").write_text("A\nAlpha text.", encoding="utf-8")
+    (tmp_path / "._a.txt").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    (tmp_path / "__MACOSX").mkdir()
+    (tmp_path / "__MACOSX" / "._a.txt").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    (tmp_path / ".obsidian").mkdir()
+    (tmp_path / ".obsidian" / "workspace.md").write_text(
+        "# Workspace\nThe plugin settings were saved.", encoding="utf-8"
+    )
+    items = _items(str(tmp_path))
+    assert [(type(i).__name__, i.origin) for i in items] == [("ArticleInput", str(tmp_path / "a.txt"))]
+    [named] = _items(str(tmp_path / ".obsidian" / "workspace.md"))
+    assert isinstance(named, ArticleInput) and named.title == "Workspace"
+
+
 def test_a_reader_failure_no_check_foresaw_fails_that_file_and_the_next_is_read(tmp_path: Path, monkeypatch):
     from claimbot.index.corpus import sources
 

@@ -31,6 +31,7 @@ from claimbot.index.corpus.sources import (
     document_text,
     fetch_client,
     fetch_document,
+    is_hidden,
     read_inputs,
 )
 from claimbot.index.corpus.text import normalise, split_sentences
@@ -58,6 +59,7 @@ __all__ = [
     "document_text",
     "fetch_client",
     "fetch_document",
+    "is_hidden",
     "normalise",
     "read_inputs",
     "shared_attributor",

@@ -99,19 +99,27 @@ def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceIte
 def _folder_files(folder: Path) -> tuple[list[Path], list[SourceError]]:
     """The article files under `folder`, sorted, and an error for each folder in it that cannot be
     listed: Path.rglob passes over those in silence, so that an unreadable folder read as one that
-    holds no articles."""
+    holds no articles. Hidden files and folders (".obsidian/", macOS's "._a.txt" resource forks) are
+    no articles: indexed, a tool's notes were shown to everyone, and a fork failed the run."""
     failures: list[OSError] = []
-    files = [
-        p
-        for root, _dirs, names in os.walk(folder, onerror=failures.append)
-        for p in (Path(root, name) for name in names)
-        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.endswith(".meta.json")
-    ]
+    files: list[Path] = []
+    for root, dirs, names in os.walk(folder, onerror=failures.append):
+        dirs[:] = [d for d in dirs if not is_hidden(d)]  # os.walk descends only into what is left
+        files += [
+            p
+            for p in (Path(root, name) for name in names if not is_hidden(name))
+            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.endswith(".meta.json")
+        ]
     errors = [
         SourceError(display_path(exc.filename or folder), f"cannot read the folder ({exc.strerror or exc})")
         for exc in failures
     ]
     return sorted(files), errors
+
+
+def is_hidden(name: str) -> bool:
+    """A file or folder a folder's ingest passes over (a name given on its own is read all the same)."""
+    return name.startswith(".")
 
 
 def _read_guarded(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
