@@ -44,6 +44,7 @@ from claimbot.index.service import (
     attribute_inputs,
     check_paths,
     count_nonblank_lines,
+    http_url,
     is_hidden,
     evaluate_attribution,
     evaluate_news,
@@ -199,7 +200,7 @@ def ingest(
         with progress:
             task = progress.add_task("ingesting", total=_count_units(inputs))
             # URLs arrive one fetch at a time: each article is committed once embedded.
-            from_network = any(i.startswith(("http://", "https://")) for i in inputs)
+            from_network = any(http_url(i) is not None for i in inputs)
             report = index.ingest(
                 read_inputs(inputs, options), collection=collection, on_event=on_event, overlap=not from_network
             )

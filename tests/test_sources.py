@@ -410,6 +410,13 @@ def test_a_url_without_a_host_says_so():
         assert isinstance(item, SourceError) and (item.origin, item.reason) == (url, "no host in URL")
 
 
+def test_a_url_whose_scheme_is_capitalised_is_fetched_not_looked_for_as_a_file():
+    # "Https://…" as a phone's keyboard capitalises it was "no such file, folder or http(s) URL".
+    for url in ("HTTP://127.0.0.1:9/a", "Https://127.0.0.1:9/a"):
+        [item] = _items(url)
+        assert isinstance(item, SourceError) and "request failed" in item.reason, item  # fetched: nothing listens
+
+
 def test_unreachable_host_is_an_error():
     [item] = _items("http://127.0.0.1:9/nothing-listens-here")
     assert isinstance(item, SourceError) and "request failed" in item.reason

@@ -31,6 +31,7 @@ from claimbot.index.corpus.sources import (
     document_text,
     fetch_client,
     fetch_document,
+    http_url,
     is_hidden,
     read_inputs,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "document_text",
     "fetch_client",
     "fetch_document",
+    "http_url",
     "is_hidden",
     "normalise",
     "read_inputs",

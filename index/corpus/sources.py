@@ -72,10 +72,19 @@ class SourceOptions:
     blocked_domains: tuple[str, ...] = ()
 
 
+def http_url(text: str) -> str | None:
+    """`text` as an http(s) URL to fetch, its scheme lowercased, or None when it is not one: a scheme
+    is any case ("Https://", as a phone's keyboard capitalises it), and read as a file name it was
+    "no such file"."""
+    scheme, sep, rest = text.partition("://")
+    return f"{scheme.lower()}://{rest}" if sep and scheme.lower() in ("http", "https") else None
+
+
 def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceItem]:
     for raw in inputs:
-        if raw.startswith(("http://", "https://")):
-            yield fetch_url(raw, options)
+        url = http_url(raw)
+        if url is not None:
+            yield fetch_url(url, options)
             continue
         path = Path(raw)
         try:
