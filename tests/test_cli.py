@@ -144,6 +144,15 @@ def test_a_collection_is_read_under_the_name_it_was_filled_under(home, tmp_path,
     assert err == "error: --collection must be 1-50 letters, digits and hyphens, e.g. city-news; got 'city news'\n"
 
 
+def test_a_url_whose_scheme_is_capitalised_is_a_url_to_every_command(home, monkeypatch, capsys):
+    # "Https://…", as a phone's keyboard types it, was "not an http(s) URL" to feeds add and
+    # "not an article id or URL" to articles remove.
+    code, out, err = run(monkeypatch, capsys, "feeds", "add", "Https://93.184.215.14/feed.xml")
+    assert code == 0 and "added feed 1: https://93.184.215.14/feed.xml" in out, err
+    code, out, err = run(monkeypatch, capsys, "articles", "remove", "HTTPS://news.example/a")
+    assert code == 1 and err == "error: no indexed article HTTPS://news.example/a\n"
+
+
 def test_a_folder_that_cannot_be_listed_is_a_permission_error_not_an_empty_folder(home, tmp_path, monkeypatch, capsys):
     import os
 
