@@ -53,6 +53,8 @@ from claimbot.index.service import (
     format_migration_report,
     format_news_report,
     format_stance_report,
+    http_url,
+    is_hidden,
     label_file,
     open_index,
     read_inputs,
@@ -119,9 +121,10 @@ def _open_index() -> ClaimIndex:
         raise typer.Exit(2) from exc
 
 
-def _collection_to_fill(collection: str) -> str:
-    """`--collection` of a command that files articles, spelt as `/claimbot setup collection:` spells
-    a server's own (lowercase): "City-News" filed as given would be a collection no server searches."""
+def _collection_name(collection: str) -> str:
+    """`--collection` of any command, spelt as `/claimbot setup collection:` spells a server's own
+    (lowercase): "City-News" filed as given would be a collection no server searches, and searched or
+    listed as given, one that `ingest --collection City-News` never filled."""
     name = collection.strip().lower()
     if not COLLECTION_NAME.fullmatch(name):
         _error(f"--collection must be 1-50 letters, digits and hyphens, e.g. city-news; got {collection!r}")
@@ -130,10 +133,10 @@ def _collection_to_fill(collection: str) -> str:
 
 
 def _collections_to_read(names: list[str]) -> list[str]:
-    """`--collection` of a command that reads: the names as `_collection_to_fill` files them, so that
+    """`--collection` of a command that reads: the names as `_collection_name` files them, so that
     `check --collection City-News` finds what `ingest --collection City-News` filed (as city-news);
     and as typed, for a collection filed before ingest lowercased its name."""
-    return list(dict.fromkeys(n for name in names for n in (name.strip().lower(), name)))
+    return list(dict.fromkeys(n for name in names for n in (_collection_name(name), name)))
 
 
 def _count_units(inputs: list[str]) -> int | None:
@@ -143,6 +146,8 @@ def _count_units(inputs: list[str]) -> int | None:
         path = Path(raw)
         try:
             files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+            # as the ingest reads a folder: what is hidden, or inside a hidden folder, is passed over
+            files = [f for f in files if f == path or not any(is_hidden(part) for part in f.relative_to(path).parts)]
         except OSError:  # a folder on its way that may not be searched: the ingest names it
             total += 1
             continue
@@ -193,7 +198,7 @@ def ingest(
     if url and (len(inputs) > 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() in JSONL_SUFFIXES):
         _error("--url names one article; give exactly one article file or URL with it")
         raise typer.Exit(2)
-    collection = _collection_to_fill(collection)
+    collection = _collection_name(collection)
     settings = Settings()
     index = _open_index()
     options = source_options(settings, overrides, blocked=index.blocked_domains())
@@ -224,7 +229,7 @@ def ingest(
         with progress:
             task = progress.add_task("ingesting", total=_count_units(inputs))
             # URLs arrive one fetch at a time: each article is committed once embedded.
-            from_network = any(i.startswith(("http://", "https://")) for i in inputs)
+            from_network = any(http_url(i) is not None for i in inputs)
             report = index.ingest(
                 read_inputs(inputs, options), collection=collection, on_event=on_event, overlap=not from_network
             )
@@ -268,9 +273,10 @@ def check(
     Passages that confidently take a side come first, then the merely relevant ones; each shows
     who says it (the outlet and the in-text speaker) and its stance with the model's probability.
     """
+    collections = _collections_to_read(collection) if collection else None
     index = _open_index()
     try:
-        result = index.check(claim, top=top, collection=_collections_to_read(collection) if collection else None)
+        result = index.check(claim, top=top, collection=collections)
     except (ClaimError, IndexMismatch, StanceModelError) as exc:
         _error(exc)
         raise typer.Exit(2) from exc
@@ -353,9 +359,10 @@ def articles_remove(
     collection: Annotated[str | None, typer.Option(help="Only in this collection (a URL may be in several).")] = None,
 ) -> None:
     """Remove an article and its passages from the database, the full-text and the vector index."""
+    collections = _collections_to_read([collection]) if collection is not None else None
     index = _open_index()
     try:
-        found = index.find_articles(article, _collections_to_read([collection]) if collection else None)
+        found = index.find_articles(article, collections)
         if not found:
             _error(f"no indexed article {article}" + (f" in collection {collection!r}" if collection else ""))
             raise typer.Exit(1)
@@ -431,9 +438,10 @@ def sources_list(
     collection: Annotated[str | None, typer.Option(help="Only this collection's articles.")] = None,
 ) -> None:
     """Per source (domain, or outlet for articles without a URL): articles, the newest one's date, blocked or not."""
+    collections = _collections_to_read([collection]) if collection is not None else None
     index = _open_index()
     try:
-        stats = index.sources(_collections_to_read([collection]) if collection else None)
+        stats = index.sources(collections)
     finally:
         index.close()
     if as_json:
@@ -764,7 +772,7 @@ def feeds_add(
     ] = None,
 ) -> None:
     """Poll a feed; it is due at once (`claimbot feeds poll --once`, `claimbot watch`, `serve`)."""
-    collection = _collection_to_fill(collection)
+    collection = _collection_name(collection)
     index = _open_index()
     try:
         feed = index.add_feed(url, collection=collection, every=every)
@@ -784,9 +792,10 @@ def feeds_list(
     collection: Annotated[str | None, typer.Option(help="Only this collection's feeds.")] = None,
 ) -> None:
     """Every feed with its state, last poll and last error."""
+    collections = _collections_to_read([collection]) if collection is not None else None
     index = _open_index()
     try:
-        feeds = index.feeds(_collections_to_read([collection]) if collection else None)
+        feeds = index.feeds(collections)
     finally:
         index.close()
     if not feeds:

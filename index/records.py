@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
+from urllib.parse import urlsplit
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
@@ -163,8 +164,18 @@ class ArticleInput(BaseModel):
     @field_validator("url")
     @classmethod
     def _url_bounded(cls, value: str | None) -> str | None:
-        if value is not None and len(value) > URL_MAX_CHARS:
+        if value is None:
+            return None
+        if len(value) > URL_MAX_CHARS:
             raise ValueError(f"a URL of at most {URL_MAX_CHARS:,} characters")
+        # The URL names the article's source (domain): one without a scheme ("www.cnn.com/x") has no
+        # host, so blocking its domain would never hide it, and it links nowhere.
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {value!r} (write it whole, e.g. https://www.example.com/news/a)")
         return value
 
 

@@ -33,6 +33,8 @@ from claimbot.index.corpus import (
     attribute_text,
     claim_speaker,
     count_nonblank_lines,
+    http_url,
+    is_hidden,
     normalise,
     read_inputs,
     shared_attributor,
@@ -179,6 +181,8 @@ __all__ = [
     "check_paths",
     "count_nonblank_lines",
     "DEFAULT_PAIRS",
+    "http_url",
+    "is_hidden",
     "evaluate_attribution",
     "evaluate_news",
     "evaluate_stance",
@@ -654,7 +658,9 @@ class ClaimIndex:
         if refusal:
             raise FeedError(refusal)
         try:
-            return self.feed_store.add(url.strip(), canonical, collection, round(interval), Clock().utcnow())
+            # as fetched: "Https://" with its scheme lowercased
+            fetched = http_url(url.strip()) or url.strip()
+            return self.feed_store.add(fetched, canonical, collection, round(interval), Clock().utcnow())
         except FeedExists as exc:
             raise FeedError(str(exc)) from None
 
@@ -1109,8 +1115,9 @@ def _article_ref(ref: str) -> int | str:
     # isdecimal: "²" is a digit to isdigit, and int() refuses it.
     if ref.lstrip("#").isdecimal():
         return int(ref.lstrip("#"))
-    if ref.startswith(("http://", "https://")):
-        return ref
+    url = http_url(ref)  # "Https://" too
+    if url is not None:
+        return url
     raise CorpusError(f"not an article id or URL: {ref[:100]!r} (give the number /sources shows, or the http(s) URL)")
 
 

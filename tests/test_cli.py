@@ -3,6 +3,7 @@ traceback; `--json` output stays valid JSON."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -126,6 +127,47 @@ def test_a_collection_is_filled_under_the_name_a_server_chooses(home, tmp_path, 
             assert (
                 err == f"error: --collection must be 1-50 letters, digits and hyphens, e.g. city-news; got {name!r}\n"
             )
+
+
+def test_a_collection_is_read_under_the_name_it_was_filled_under(home, tmp_path, monkeypatch, capsys):
+    # `ingest --collection City-News` files under "city-news"; listing, removing and checking with the
+    # same option must find it there, not report an empty collection named as typed.
+    monkeypatch.setenv("CLAIMBOT_ATTRIBUTION", "false")  # no speakers needed: no spaCy model to load
+    feed = "https://93.184.215.14/feed.xml"  # a public address: no name to resolve
+    assert run(monkeypatch, capsys, "feeds", "add", feed, "--collection", "City-News")[0] == 0
+    code, out, err = run(monkeypatch, capsys, "feeds", "list", "--collection", "City-News")
+    assert code == 0 and feed in out and "city-news" in out, (out, err)
+    article = tmp_path / "a.txt"
+    article.write_text("Bridge closed\nThe mayor said the bridge is closed.\n", encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "ingest", str(article), "--url", "https://news.example/a")
+    assert code == 0, err
+    assert (
+        run(
+            monkeypatch, capsys, "ingest", str(article), "--collection", "City-News", "--url", "https://news.example/a"
+        )[0]
+        == 0
+    )
+    code, out, err = run(monkeypatch, capsys, "sources", "list", "--json", "--collection", "City-News")
+    assert code == 0 and [s["articles"] for s in json.loads(out)] == [1], (out, err)
+    code, out, err = run(
+        monkeypatch, capsys, "articles", "remove", "https://news.example/a", "--collection", "City-News"
+    )
+    assert code == 0 and out.startswith("removed 1 article: 2 "), (out, err)  # the second ingest's
+    code, out, err = run(monkeypatch, capsys, "sources", "list", "--json")
+    assert code == 0 and [s["articles"] for s in json.loads(out)] == [1], (out, err)  # the default one stays
+    # a name no command fills is refused, as where one is filled, rather than searched and found empty
+    code, out, err = run(monkeypatch, capsys, "check", "the bridge is closed", "--collection", "city news")
+    assert code == 2 and out == ""
+    assert err == "error: --collection must be 1-50 letters, digits and hyphens, e.g. city-news; got 'city news'\n"
+
+
+def test_a_url_whose_scheme_is_capitalised_is_a_url_to_every_command(home, monkeypatch, capsys):
+    # "Https://…", as a phone's keyboard types it, was "not an http(s) URL" to feeds add and
+    # "not an article id or URL" to articles remove.
+    code, out, err = run(monkeypatch, capsys, "feeds", "add", "Https://93.184.215.14/feed.xml")
+    assert code == 0 and "added feed 1: https://93.184.215.14/feed.xml" in out, err
+    code, out, err = run(monkeypatch, capsys, "articles", "remove", "HTTPS://news.example/a")
+    assert code == 1 and err == "error: no indexed article HTTPS://news.example/a\n"
 
 
 def test_a_folder_that_cannot_be_listed_is_a_permission_error_not_an_empty_folder(home, tmp_path, monkeypatch, capsys):

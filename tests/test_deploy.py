@@ -64,14 +64,15 @@ def test_dockerfile_is_multi_stage_cpu_torch_first_non_root():
 def test_dockerfile_build_checks_run_against_the_installed_package(tmp_path: Path):
     # The build's model check imported `index.embed`, a module the restructure had moved: every
     # image build failed at that step, and no test ran it. Each `python -c` of the Dockerfile runs
-    # here as the build runs it: outside the source tree, against the installed package.
+    # here as the build runs it: in the source folder (index/ and bot/ beside it, as in /src), with
+    # the package installed as `claimbot`.
     text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
     checks = re.findall(r'^RUN (.*?)python -c\s+"(.+)"\s*$', text, flags=re.MULTILINE)
     assert checks
     for prefix, code in checks:
         env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
         env.update(dict(word.split("=", 1) for word in prefix.split()))
-        done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-c", code], cwd=DEPLOY.parent, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr[-2000:]
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from claimbot.index.corpus.sources import SourceError, SourceOptions, read_inputs
 from claimbot.index.records import ArticleInput
+from claimbot.index.storage import domain_of
 
 # The local test server is on 127.0.0.1, which the default options refuse (see the SSRF tests).
 OPTIONS = SourceOptions(max_bytes=20_000, timeout_s=0.5, max_redirects=3, allow_private=True)
@@ -409,6 +410,13 @@ def test_a_url_without_a_host_says_so():
         assert isinstance(item, SourceError) and (item.origin, item.reason) == (url, "no host in URL")
 
 
+def test_a_url_whose_scheme_is_capitalised_is_fetched_not_looked_for_as_a_file():
+    # "Https://…" as a phone's keyboard capitalises it was "no such file, folder or http(s) URL".
+    for url in ("HTTP://127.0.0.1:9/a", "Https://127.0.0.1:9/a"):
+        [item] = _items(url)
+        assert isinstance(item, SourceError) and "request failed" in item.reason, item  # fetched: nothing listens
+
+
 def test_unreachable_host_is_an_error():
     [item] = _items("http://127.0.0.1:9/nothing-listens-here")
     assert isinstance(item, SourceError) and "request failed" in item.reason
@@ -613,6 +621,44 @@ def test_a_sidecar_url_that_is_not_text_fails_its_file_alone(tmp_path: Path):
     first, second = _items(str(tmp_path))
     assert isinstance(first, SourceError) and first.reason == "metadata 'url' must be a string"
     assert isinstance(second, ArticleInput) and second.title == "B"
+
+
+def test_an_article_url_without_a_scheme_fails_its_article_rather_than_losing_its_source(tmp_path: Path):
+    # "www.badsite.com/a" has no host: stored as given, the article had no domain, so blocking
+    # badsite.com never hid it. Every way a URL is given (JSONL, sidecar, --url) goes through here.
+    lines = [
+        {"text": "First one.", "url": "www.badsite.com/a"},
+        {"text": "Second one.", "url": "javascript:alert(1)"},
+        {"text": "Third one.", "url": "https:///no-host"},
+        {"text": "Fourth one.", "url": "HTTPS://www.BadSite.com/d"},
+    ]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    (tmp_path / "b.txt").write_text("B\nBeta text.", encoding="utf-8")
+    (tmp_path / "b.meta.json").write_text('{"url": "badsite.com/b"}', encoding="utf-8")
+    items = _items(str(tmp_path))
+    failed = [(i.origin.rsplit("/", 1)[-1], i.reason) for i in items if isinstance(i, SourceError)]
+    assert [origin for origin, _ in failed] == ["a.jsonl:1", "a.jsonl:2", "a.jsonl:3", "b.txt"]
+    assert "not an http(s) URL: 'www.badsite.com/a'" in failed[0][1]
+    assert "not an http(s) URL: 'badsite.com/b'" in failed[3][1]
+    [kept] = [i for i in items if isinstance(i, ArticleInput)]
+    assert kept.url == "HTTPS://www.BadSite.com/d" and domain_of(kept.url) == "badsite.com"
+
+
+def test_a_folder_passes_over_hidden_files_and_folders_but_a_hidden_file_named_is_read(tmp_path: Path):
+    # A notes app's settings (".obsidian/") were indexed for everyone to see, and macOS's resource
+    # forks ("._a.txt", binary) failed the run of a folder unzipped from a Mac.
+    (tmp_path / "a.txt").write_text("A\nAlpha text.", encoding="utf-8")
+    (tmp_path / "._a.txt").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    (tmp_path / "__MACOSX").mkdir()
+    (tmp_path / "__MACOSX" / "._a.txt").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    (tmp_path / ".obsidian").mkdir()
+    (tmp_path / ".obsidian" / "workspace.md").write_text(
+        "# Workspace\nThe plugin settings were saved.", encoding="utf-8"
+    )
+    items = _items(str(tmp_path))
+    assert [(type(i).__name__, i.origin) for i in items] == [("ArticleInput", str(tmp_path / "a.txt"))]
+    [named] = _items(str(tmp_path / ".obsidian" / "workspace.md"))
+    assert isinstance(named, ArticleInput) and named.title == "Workspace"
 
 
 def test_a_reader_failure_no_check_foresaw_fails_that_file_and_the_next_is_read(tmp_path: Path, monkeypatch):

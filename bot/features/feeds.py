@@ -29,7 +29,7 @@ from claimbot.bot.interactions import (
 )
 from claimbot.bot.words import counted, duration
 from claimbot.index.review import AuditAction
-from claimbot.index.service import DEFAULT_COLLECTION, Feed, FeedError, FeedState
+from claimbot.index.service import DEFAULT_COLLECTION, Feed, FeedError, FeedState, http_url
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
@@ -68,10 +68,11 @@ class FeedsCommands(commands.Cog):
         every: app_commands.Range[str, 1, 20] | None = None,
         shared: bool = False,
     ) -> None:
-        url = url.strip()
-        if not url.startswith(("http://", "https://")):
+        fetched = http_url(url.strip())  # "Https://", as a phone's keyboard capitalises it, too
+        if fetched is None:
             await reply_private(interaction, BAD_URL)
             return
+        url = fetched
         svc, guild_id = services(interaction), guild_id_of(interaction)
         own = await asyncio.to_thread(_own_collection, svc, guild_id)
         collection = own if own is not None and not shared else DEFAULT_COLLECTION

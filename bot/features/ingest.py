@@ -23,7 +23,14 @@ from claimbot.bot.interactions import (
 )
 from claimbot.bot.words import counted
 from claimbot.index.review import AuditAction
-from claimbot.index.service import DEFAULT_COLLECTION, IngestEvent, IngestReport, read_inputs, source_options
+from claimbot.index.service import (
+    DEFAULT_COLLECTION,
+    IngestEvent,
+    IngestReport,
+    http_url,
+    read_inputs,
+    source_options,
+)
 
 if TYPE_CHECKING:
     from claimbot.bot.app import ClaimBot
@@ -63,10 +70,11 @@ class IngestCommands(commands.Cog):
     @moderator_only()
     @ingest_allowed_here()
     async def ingest(self, interaction: Interaction, url: str) -> None:
-        url = url.strip()
-        if not url.startswith(("http://", "https://")) or len(url) > 2048:
+        fetched = http_url(url.strip())  # "Https://", as a phone's keyboard capitalises it, too
+        if fetched is None or len(fetched) > 2048:
             await reply_private(interaction, "Give the article's full http(s) URL.")
             return
+        url = fetched
         svc = services(interaction)
         events: list[IngestEvent] = []
 

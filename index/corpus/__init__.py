@@ -31,6 +31,8 @@ from claimbot.index.corpus.sources import (
     document_text,
     fetch_client,
     fetch_document,
+    http_url,
+    is_hidden,
     read_inputs,
 )
 from claimbot.index.corpus.text import normalise, split_sentences
@@ -58,6 +60,8 @@ __all__ = [
     "document_text",
     "fetch_client",
     "fetch_document",
+    "http_url",
+    "is_hidden",
     "normalise",
     "read_inputs",
     "shared_attributor",

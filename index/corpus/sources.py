@@ -72,10 +72,19 @@ class SourceOptions:
     blocked_domains: tuple[str, ...] = ()
 
 
+def http_url(text: str) -> str | None:
+    """`text` as an http(s) URL to fetch, its scheme lowercased, or None when it is not one: a scheme
+    is any case ("Https://", as a phone's keyboard capitalises it), and read as a file name it was
+    "no such file"."""
+    scheme, sep, rest = text.partition("://")
+    return f"{scheme.lower()}://{rest}" if sep and scheme.lower() in ("http", "https") else None
+
+
 def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceItem]:
     for raw in inputs:
-        if raw.startswith(("http://", "https://")):
-            yield fetch_url(raw, options)
+        url = http_url(raw)
+        if url is not None:
+            yield fetch_url(url, options)
             continue
         path = Path(raw)
         try:
@@ -99,19 +108,27 @@ def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceIte
 def _folder_files(folder: Path) -> tuple[list[Path], list[SourceError]]:
     """The article files under `folder`, sorted, and an error for each folder in it that cannot be
     listed: Path.rglob passes over those in silence, so that an unreadable folder read as one that
-    holds no articles."""
+    holds no articles. Hidden files and folders (".obsidian/", macOS's "._a.txt" resource forks) are
+    no articles: indexed, a tool's notes were shown to everyone, and a fork failed the run."""
     failures: list[OSError] = []
-    files = [
-        p
-        for root, _dirs, names in os.walk(folder, onerror=failures.append)
-        for p in (Path(root, name) for name in names)
-        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.endswith(".meta.json")
-    ]
+    files: list[Path] = []
+    for root, dirs, names in os.walk(folder, onerror=failures.append):
+        dirs[:] = [d for d in dirs if not is_hidden(d)]  # os.walk descends only into what is left
+        files += [
+            p
+            for p in (Path(root, name) for name in names if not is_hidden(name))
+            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.endswith(".meta.json")
+        ]
     errors = [
         SourceError(display_path(exc.filename or folder), f"cannot read the folder ({exc.strerror or exc})")
         for exc in failures
     ]
     return sorted(files), errors
+
+
+def is_hidden(name: str) -> bool:
+    """A file or folder a folder's ingest passes over (a name given on its own is read all the same)."""
+    return name.startswith(".")
 
 
 def _read_guarded(path: Path, options: SourceOptions) -> Iterator[SourceItem]:

@@ -17,7 +17,7 @@ from lxml import etree
 from trafilatura.feeds import FeedParameters, determine_feed
 from trafilatura.sitemaps import SitemapObject
 
-from claimbot.index.corpus import XML_DECLARATION_ENCODING
+from claimbot.index.corpus import XML_DECLARATION_ENCODING, http_url
 from claimbot.index.feeds.models import FeedEntry, FeedKind
 
 # A sitemap names its root element within its first few hundred bytes (after an XML declaration,
@@ -41,10 +41,10 @@ def canonical_url(url: str) -> str | None:
     """The URL an item is known by: courlan's cleaning (case, default port, fragment, tracking
     parameters such as utm_*), None for what is not an http(s) URL. Not courlan's strict mode: it
     drops every parameter it does not know, and `article.php?story=123` names a page."""
-    url = url.strip()
-    if not url.startswith(("http://", "https://")):
+    fetched = http_url(url.strip())  # "Https://" too
+    if fetched is None:
         return None
-    cleaned = courlan.clean_url(url)
+    cleaned = courlan.clean_url(fetched)
     if cleaned is None:
         return None
     # the fragment is a place on the page, not another page

@@ -161,6 +161,9 @@ async def test_the_same_feed_twice_is_refused(feeds):
     await feeds_cmd(h, bot, guild, MOD, "add", url=RSS)
     answer = await feeds_cmd(h, bot, guild, MOD, "add", url=f"{RSS}?utm_source=x")
     assert answer == "the collection 'default' already has this feed (https://news.example/rss.xml)."
+    # "Https://", as a phone's keyboard types it, is the same feed (it was "give the full URL")
+    answer = await feeds_cmd(h, bot, guild, MOD, "add", url=RSS.replace("https://", "Https://"))
+    assert answer == "the collection 'default' already has this feed (https://news.example/rss.xml)."
     assert len(index.feeds()) == 1
 
 
