@@ -241,7 +241,7 @@ class Settings(BaseSettings):
 
         try:
             url = make_url(value) if value else None
-        except ArgumentError:  # not a URL at all: opening the index says so, in one line
+        except (ArgumentError, ValueError):  # not a URL ("...:notaport/"): opening the index says so, in one line
             return value
         if url is not None and url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
             raise ValueError(
