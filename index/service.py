@@ -5,6 +5,7 @@ The bot imports `claimbot.index` only through here, `claimbot.index.review`, rec
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import threading
@@ -564,15 +565,20 @@ class ClaimIndex:
         watches = review.watches.active()
         if not watches or not article_ids:
             return []
+        # A watch reads only the articles written after it was made (docs/moderators.md): what was
+        # already stored was in the answer that prompted it, though a sweep may not have read it yet.
+        ingested = self.store.ingested_at(article_ids)
         found: list[tuple[WatchView, WatchSide, str, PassageResult | None, FactCheck | None]] = []
         passage_ids = self.store.article_passage_ids(article_ids)
         if passage_ids:
-            found += self._watched_passages(review, watches, passage_ids)
+            found += self._watched_passages(review, watches, passage_ids, ingested)
         fact_check_ids = set(self.fact_checks.of_articles(article_ids)) if self.settings.factchecks else set()
         if fact_check_ids:
             scope = (None, self.store.blocked_domains())
             for watch in watches:
                 for m in self.fact_checks.match(watch.claim, limit=5, among=fact_check_ids, scope=scope):
+                    if not _after(ingested, m.fact_check.article_id, watch):
+                        continue
                     side = _FACT_CHECK_SIDE.get(m.fact_check.rating)
                     if side is not None:
                         found.append((watch, side, _fact_check_key(m.fact_check), None, m.fact_check))
@@ -591,7 +597,11 @@ class ClaimIndex:
         return updates
 
     def _watched_passages(
-        self, review: ReviewService, watches: list[WatchView], passage_ids: list[int]
+        self,
+        review: ReviewService,
+        watches: list[WatchView],
+        passage_ids: list[int],
+        ingested: dict[int, dt.datetime],
     ) -> list[tuple[WatchView, WatchSide, str, PassageResult | None, FactCheck | None]]:
         blocked = self.store.blocked_domains()
         stored = [p for p in self.store.passages(passage_ids).values() if blocking(p.article_domain, blocked) is None]
@@ -616,7 +626,9 @@ class ClaimIndex:
             order = [
                 int(i)
                 for i in np.argsort(-similarity)
-                if similarity[i] >= self.settings.relevance_floor and stored[i].collection in scopes[watch.guild_id]
+                if similarity[i] >= self.settings.relevance_floor
+                and stored[i].collection in scopes[watch.guild_id]
+                and _after(ingested, stored[i].article_id, watch)
             ][:WATCH_CANDIDATES]
             if not order:
                 continue
@@ -1119,6 +1131,12 @@ def _article_ref(ref: str) -> int | str:
     if url is not None:
         return url
     raise CorpusError(f"not an article id or URL: {ref[:100]!r} (give the number /sources shows, or the http(s) URL)")
+
+
+def _after(ingested: dict[int, dt.datetime], article_id: int | None, watch: WatchView) -> bool:
+    """Whether the article was written once `watch` was made (an article gone since is not)."""
+    at = ingested.get(article_id) if article_id is not None else None
+    return at is not None and at >= watch.created_at
 
 
 def _passage_key(p: StoredPassage) -> str:

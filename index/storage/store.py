@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator, Sequence
@@ -312,6 +313,14 @@ class Store:
         with self.engine.connect() as c:
             query = select(PassageRow.id).where(PassageRow.article_id.in_(list(article_ids))).order_by(PassageRow.id)
             return [int(i) for i in c.execute(query).scalars()]
+
+    def ingested_at(self, article_ids: Sequence[int]) -> dict[int, dt.datetime]:
+        """When each of these articles was written (UTC): a watch reads only those written after it."""
+        if not article_ids:
+            return {}
+        with self.engine.connect() as c:
+            query = select(ArticleRow.id, ArticleRow.ingested_at).where(ArticleRow.id.in_(list(article_ids)))
+            return {int(i): at if at.tzinfo else at.replace(tzinfo=dt.UTC) for i, at in c.execute(query)}
 
     def watch_pending_articles(self, limit: int) -> list[int]:
         """Articles not yet read against the watched claims (migration 0012), oldest first."""
