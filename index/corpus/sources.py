@@ -202,9 +202,14 @@ def read_file(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
         yield meta
         return
     if suffix in HTML_SUFFIXES:
-        yield _from_html(decoded, origin, meta, options)
+        item = _from_html(decoded, origin, meta, options)
     else:
-        yield _from_plain_text(decoded, origin, meta, options, markdown=suffix != ".txt")
+        item = _from_plain_text(decoded, origin, meta, options, markdown=suffix != ".txt")
+    if isinstance(item, ArticleInput):
+        # The file is the article: an edited notes.txt ingested again replaces it ("./notes.txt"
+        # or from another folder alike), where its text alone would add a second copy.
+        item.source_file = display_path(path.resolve())
+    yield item
 
 
 def _decode(raw: bytes, charset: str | None = None) -> str | SourceError:

@@ -195,13 +195,27 @@ class Store:
 
     # -- articles ---------------------------------------------------------------------------
     def find_existing(
-        self, url: str | None, content_hash: str, collection: str = DEFAULT_COLLECTION
+        self,
+        url: str | None,
+        content_hash: str,
+        collection: str = DEFAULT_COLLECTION,
+        *,
+        source_file: str | None = None,
     ) -> tuple[ExistingArticle | None, ExistingArticle | None]:
-        """(article with this URL, article with this text), either may be None."""
+        """(article with this URL, else the article read from this file, article with this text),
+        either may be None."""
         with self.session() as s:
             by_url = None
             if url:
                 by_url = s.scalar(select(ArticleRow).where(ArticleRow.collection == collection, ArticleRow.url == url))
+            if by_url is None and source_file:
+                # A file's article keeps the file's absolute path as its origin (`write_article`).
+                by_url = s.scalar(
+                    select(ArticleRow)
+                    .where(ArticleRow.collection == collection, ArticleRow.origin == source_file)
+                    .order_by(ArticleRow.id.desc())
+                    .limit(1)
+                )
             by_hash = s.scalar(
                 select(ArticleRow).where(ArticleRow.collection == collection, ArticleRow.content_hash == content_hash)
             )
@@ -247,7 +261,8 @@ class Store:
                 language=article.language,
                 text=article.text,
                 content_hash=content_hash,
-                origin=article.origin,
+                # A file's absolute path, where it came from one: how its next edit finds it (`find_existing`).
+                origin=article.source_file or article.origin,
                 domain=(domain := domain_of(article.url)),
                 domain_rev=reversed_domain(domain),
             )
