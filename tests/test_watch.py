@@ -110,6 +110,22 @@ def test_a_watch_reads_only_articles_ingested_after_it_even_before_the_first_swe
     assert update.passage is not None and update.passage.article.url == later.url
 
 
+def test_an_edited_file_without_a_url_ingested_again_repeats_no_update(index, review, tmp_path):
+    """A file's article has no URL, and its edit is a new row: its unchanged sentence is known by the
+    file it came from, as a page's is by its URL."""
+    from claimbot.index.service import SourceOptions, read_inputs
+
+    review.watches.add(G, CLAIM, MOD)
+    path = tmp_path / "notes.txt"
+    path.write_text(CONFLICTING.text, encoding="utf-8")
+    assert index.ingest(read_inputs([str(path)], SourceOptions())).added == 1
+    [update] = index.sweep_watches(review)
+    assert update.passage is not None and update.passage.text == "The council did not approve the new bridge."
+    path.write_text(CONFLICTING.text + " The mayor was away.", encoding="utf-8")
+    assert index.ingest(read_inputs([str(path)], SourceOptions())).replaced == 1
+    assert index.sweep_watches(review) == []
+
+
 @pytest.mark.slow
 def test_an_expired_watch_is_silent_and_watching_again_extends_it(index, review, clock):
     first = review.watches.add(G, CLAIM, MOD, days=1)

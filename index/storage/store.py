@@ -181,6 +181,12 @@ class ExistingArticle:
     passage_ids: list[int]
 
 
+@dataclass(frozen=True)
+class WrittenArticle:
+    ingested_at: dt.datetime  # UTC
+    origin: str  # a file's absolute path (file:line for a JSONL line), a URL, or "" (`ArticleInput.origin`)
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -329,13 +335,19 @@ class Store:
             query = select(PassageRow.id).where(PassageRow.article_id.in_(list(article_ids))).order_by(PassageRow.id)
             return [int(i) for i in c.execute(query).scalars()]
 
-    def ingested_at(self, article_ids: Sequence[int]) -> dict[int, dt.datetime]:
-        """When each of these articles was written (UTC): a watch reads only those written after it."""
+    def written(self, article_ids: Sequence[int]) -> dict[int, WrittenArticle]:
+        """When and from where each of these articles was written (a watch reads only those written
+        after it, and knows an edited file's sentences by its path)."""
         if not article_ids:
             return {}
         with self.engine.connect() as c:
-            query = select(ArticleRow.id, ArticleRow.ingested_at).where(ArticleRow.id.in_(list(article_ids)))
-            return {int(i): at if at.tzinfo else at.replace(tzinfo=dt.UTC) for i, at in c.execute(query)}
+            query = select(ArticleRow.id, ArticleRow.ingested_at, ArticleRow.origin).where(
+                ArticleRow.id.in_(list(article_ids))
+            )
+            return {
+                int(i): WrittenArticle(at if at.tzinfo else at.replace(tzinfo=dt.UTC), origin)
+                for i, at, origin in c.execute(query)
+            }
 
     def watch_pending_articles(self, limit: int) -> list[int]:
         """Articles not yet read against the watched claims (migration 0012), oldest first."""
