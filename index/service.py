@@ -955,8 +955,14 @@ class ClaimIndex:
 
     # -- corpus management ----------------------------------------------------------------------
     def find_articles(self, ref: str, collection: Collections = None) -> list[RemovedArticle]:
-        """The articles `ref` names: an article id ("12") or a URL."""
-        return self.store.find_articles(_article_ref(ref), collection)
+        """The articles `ref` names: an article id ("12") or a URL, as given (stored so before
+        URLs were stored cleaned) or as ingest stores it (`canonical_url`: the link a reader
+        shared, `?utm_source=…` and all, names the article stored without it)."""
+        target = _article_ref(ref)
+        found = self.store.find_articles(target, collection)
+        if not found and isinstance(target, str) and (canonical := canonical_url(target)) not in (None, target):
+            found = self.store.find_articles(canonical, collection)
+        return found
 
     def remove_articles(self, articles: list[RemovedArticle]) -> int:
         """Remove articles (from `find_articles`) and their passages from the database, the

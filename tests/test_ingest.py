@@ -113,6 +113,26 @@ def test_an_edited_file_without_a_url_replaces_its_article(
     assert _consistent(claim_index) == (2, 2)
 
 
+def test_a_shared_link_and_a_feeds_link_to_one_changed_article_are_one_article(claim_index: ClaimIndex, tmp_path: Path):
+    """A link shared with `?utm_source=…` (or a fragment, an upper-case host), then the page, since
+    edited, at the URL its feed gives (JSONL lines here, as `_build` reads every source): replaced,
+    not a second article whose sentences show twice."""
+    claim_index._embedder = HashEmbedder()
+    shared = "https://News.example/bridge?id=7&utm_source=twitter&utm_medium=social#comments"
+    old = {"text": "The bridge closed on Monday. Engineers found cracks.", "url": shared}
+    (tmp_path / "shared.jsonl").write_text(json.dumps(old) + "\n", encoding="utf-8")
+    assert _ingest(claim_index, str(tmp_path / "shared.jsonl")).added == 1
+    new = {"text": old["text"] + " It reopens in May.", "url": "https://news.example/bridge?id=7"}
+    (tmp_path / "feed.jsonl").write_text(json.dumps(new) + "\n", encoding="utf-8")
+    report = _ingest(claim_index, str(tmp_path / "feed.jsonl"))
+    assert (report.replaced, report.added) == (1, 0)
+    assert _consistent(claim_index) == (1, 3)
+    [passage] = [p for p in claim_index.check("the bridge closed", top=10).passages if "Monday" in p.text]
+    assert passage.article.url == "https://news.example/bridge?id=7"
+    # The link as shared still names it for `articles remove`.
+    assert [a.url for a in claim_index.find_articles(shared)] == ["https://news.example/bridge?id=7"]
+
+
 def test_replacing_the_newest_article_gives_its_passages_new_ids(claim_index: ClaimIndex, tmp_path: Path):
     # SQLite would hand the deleted rows' ids (the highest) to the new rows; answers name passages by id
     path = tmp_path / "a.txt"
