@@ -120,6 +120,9 @@ class ArticleInput(BaseModel):
     published: dt.date | None = None
     language: str | None = None
     origin: str = ""  # the file path, file:line or URL it came from, for messages
+    # The absolute path of the file that holds this article alone (.txt, .md, .html; not a JSONL
+    # line): re-ingested after an edit, the file replaces its article as a page at its URL does.
+    source_file: str | None = None
     fact_checks: list[ClaimReview] = []  # ClaimReview markup found on the page
 
     @model_validator(mode="before")

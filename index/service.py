@@ -132,6 +132,7 @@ from claimbot.index.storage import (
     StorageError,
     Store,
     StoredPassage,
+    WrittenArticle,
     blocking,
     domain_of,
     format_migration_report,
@@ -564,18 +565,23 @@ class ClaimIndex:
         watches = review.watches.active()
         if not watches or not article_ids:
             return []
+        # A watch reads only the articles written after it was made (docs/moderators.md): what was
+        # already stored was in the answer that prompted it, though a sweep may not have read it yet.
+        written = self.store.written(article_ids)
         found: list[tuple[WatchView, WatchSide, str, PassageResult | None, FactCheck | None]] = []
         passage_ids = self.store.article_passage_ids(article_ids)
         if passage_ids:
-            found += self._watched_passages(review, watches, passage_ids)
+            found += self._watched_passages(review, watches, passage_ids, written)
         fact_check_ids = set(self.fact_checks.of_articles(article_ids)) if self.settings.factchecks else set()
         if fact_check_ids:
             scope = (None, self.store.blocked_domains())
             for watch in watches:
                 for m in self.fact_checks.match(watch.claim, limit=5, among=fact_check_ids, scope=scope):
+                    if not _after(written, m.fact_check.article_id, watch):
+                        continue
                     side = _FACT_CHECK_SIDE.get(m.fact_check.rating)
                     if side is not None:
-                        found.append((watch, side, _fact_check_key(m.fact_check), None, m.fact_check))
+                        found.append((watch, side, _fact_check_key(m.fact_check, written), None, m.fact_check))
         updates: list[WatchUpdate] = []
         held: dict[int, int] = defaultdict(int)
         for watch, side, target, passage, fact_check in found:
@@ -591,7 +597,11 @@ class ClaimIndex:
         return updates
 
     def _watched_passages(
-        self, review: ReviewService, watches: list[WatchView], passage_ids: list[int]
+        self,
+        review: ReviewService,
+        watches: list[WatchView],
+        passage_ids: list[int],
+        written: dict[int, WrittenArticle],
     ) -> list[tuple[WatchView, WatchSide, str, PassageResult | None, FactCheck | None]]:
         blocked = self.store.blocked_domains()
         stored = [p for p in self.store.passages(passage_ids).values() if blocking(p.article_domain, blocked) is None]
@@ -616,7 +626,9 @@ class ClaimIndex:
             order = [
                 int(i)
                 for i in np.argsort(-similarity)
-                if similarity[i] >= self.settings.relevance_floor and stored[i].collection in scopes[watch.guild_id]
+                if similarity[i] >= self.settings.relevance_floor
+                and stored[i].collection in scopes[watch.guild_id]
+                and _after(written, stored[i].article_id, watch)
             ][:WATCH_CANDIDATES]
             if not order:
                 continue
@@ -630,7 +642,7 @@ class ClaimIndex:
                 if not result.confident or result.stance == "neutral":
                     continue
                 side = WatchSide.SUPPORTS if result.stance == "supports" else WatchSide.CONFLICTS
-                found.append((watch, side, _passage_key(stored[i]), result, None))
+                found.append((watch, side, _passage_key(stored[i], written), result, None))
         return found
 
     # -- feeds (docs/feeds.md) ------------------------------------------------------------------
@@ -943,8 +955,14 @@ class ClaimIndex:
 
     # -- corpus management ----------------------------------------------------------------------
     def find_articles(self, ref: str, collection: Collections = None) -> list[RemovedArticle]:
-        """The articles `ref` names: an article id ("12") or a URL."""
-        return self.store.find_articles(_article_ref(ref), collection)
+        """The articles `ref` names: an article id ("12") or a URL, as given (stored so before
+        URLs were stored cleaned) or as ingest stores it (`canonical_url`: the link a reader
+        shared, `?utm_source=…` and all, names the article stored without it)."""
+        target = _article_ref(ref)
+        found = self.store.find_articles(target, collection)
+        if not found and isinstance(target, str) and (canonical := canonical_url(target)) not in (None, target):
+            found = self.store.find_articles(canonical, collection)
+        return found
 
     def remove_articles(self, articles: list[RemovedArticle]) -> int:
         """Remove articles (from `find_articles`) and their passages from the database, the
@@ -1121,15 +1139,28 @@ def _article_ref(ref: str) -> int | str:
     raise CorpusError(f"not an article id or URL: {ref[:100]!r} (give the number /sources shows, or the http(s) URL)")
 
 
-def _passage_key(p: StoredPassage) -> str:
-    """A passage's watch-notice key: its article's URL (or id) and its text, so the same sentence
-    of a re-ingested article (new row ids) is not reported again."""
-    where = p.article_url or f"article {p.article_id}"
+def _after(written: dict[int, WrittenArticle], article_id: int | None, watch: WatchView) -> bool:
+    """Whether the article was written once `watch` was made (an article gone since is not)."""
+    article = written.get(article_id) if article_id is not None else None
+    return article is not None and article.ingested_at >= watch.created_at
+
+
+def _where(url: str | None, article_id: int | None, written: dict[int, WrittenArticle]) -> str:
+    """Which article a watch notice is about, the same across its versions: its URL, else the file
+    it was read from (an edited file re-ingested is a new row), else its id."""
+    article = written.get(article_id) if article_id is not None else None
+    return url or (article.origin if article is not None and article.origin else f"article {article_id}")
+
+
+def _passage_key(p: StoredPassage, written: dict[int, WrittenArticle]) -> str:
+    """A passage's watch-notice key: its article (`_where`) and its text, so the same sentence of a
+    re-ingested article (new row ids) is not reported again."""
+    where = _where(p.article_url, p.article_id, written)
     return "passage:" + hashlib.sha256(f"{where}\n{p.text}".encode()).hexdigest()[:40]
 
 
-def _fact_check_key(f: FactCheck) -> str:
-    where = f.url or f"article {f.article_id}"
+def _fact_check_key(f: FactCheck, written: dict[int, WrittenArticle]) -> str:
+    where = _where(f.url, f.article_id, written)
     return "fact_check:" + hashlib.sha256(f"{where}\n{f.claim_reviewed}\n{f.rating}".encode()).hexdigest()[:40]
 
 

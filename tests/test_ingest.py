@@ -28,6 +28,7 @@ from claimbot.index.records import IngestReport
 from claimbot.index.search import TantivyFullText
 from claimbot.index.service import ClaimIndex
 from tests.conftest import DEMO_CORPUS, ON_POSTGRES, sqlite_only
+from tests.hash_embedder import HashEmbedder
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
@@ -84,6 +85,52 @@ def test_changed_article_at_same_url_replaces_its_passages(claim_index: ClaimInd
     assert _consistent(claim_index) == (1, 1)
     texts = [p.text for p in claim_index.check("bridge", top=5).passages]
     assert texts == ["The bridge reopened on Friday after repairs."]
+
+
+def test_an_edited_file_without_a_url_replaces_its_article(
+    claim_index: ClaimIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """`claimbot ingest notes.txt` after editing notes.txt: the file's article is replaced, as a page
+    re-fetched at its URL is, not stored a second time with its unchanged sentences shown twice."""
+    claim_index._embedder = HashEmbedder()
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    path = folder / "notes.txt"
+    path.write_text("Bridge notes\nThe bridge closed on Monday. Engineers found cracks.", encoding="utf-8")
+    (folder / "other.md").write_text("Dam notes\nThe dam held.", encoding="utf-8")
+    assert _ingest(claim_index, str(folder)).added == 2
+    path.write_text("Bridge notes\nThe bridge closed on Monday. Engineers found cracks. It reopens in May.")
+    monkeypatch.chdir(folder)  # the same file, named otherwise
+    report = _ingest(claim_index, "notes.txt")
+    assert (report.replaced, report.added) == (1, 0)
+    assert _consistent(claim_index) == (2, 4)
+    texts = [p.text for p in claim_index.check("the bridge closed on Monday", top=10).passages]
+    assert texts.count("The bridge closed on Monday.") == 1
+    # Named twice in one run, through its folder and on its own: one article still.
+    path.write_text("Bridge notes\nThe bridge reopened.", encoding="utf-8")
+    report = _ingest(claim_index, str(folder), "./notes.txt")
+    assert (report.replaced, report.added, report.unchanged) == (1, 0, 2)
+    assert _consistent(claim_index) == (2, 2)
+
+
+def test_a_shared_link_and_a_feeds_link_to_one_changed_article_are_one_article(claim_index: ClaimIndex, tmp_path: Path):
+    """A link shared with `?utm_source=…` (or a fragment, an upper-case host), then the page, since
+    edited, at the URL its feed gives (JSONL lines here, as `_build` reads every source): replaced,
+    not a second article whose sentences show twice."""
+    claim_index._embedder = HashEmbedder()
+    shared = "https://News.example/bridge?id=7&utm_source=twitter&utm_medium=social#comments"
+    old = {"text": "The bridge closed on Monday. Engineers found cracks.", "url": shared}
+    (tmp_path / "shared.jsonl").write_text(json.dumps(old) + "\n", encoding="utf-8")
+    assert _ingest(claim_index, str(tmp_path / "shared.jsonl")).added == 1
+    new = {"text": old["text"] + " It reopens in May.", "url": "https://news.example/bridge?id=7"}
+    (tmp_path / "feed.jsonl").write_text(json.dumps(new) + "\n", encoding="utf-8")
+    report = _ingest(claim_index, str(tmp_path / "feed.jsonl"))
+    assert (report.replaced, report.added) == (1, 0)
+    assert _consistent(claim_index) == (1, 3)
+    [passage] = [p for p in claim_index.check("the bridge closed", top=10).passages if "Monday" in p.text]
+    assert passage.article.url == "https://news.example/bridge?id=7"
+    # The link as shared still names it for `articles remove`.
+    assert [a.url for a in claim_index.find_articles(shared)] == ["https://news.example/bridge?id=7"]
 
 
 def test_replacing_the_newest_article_gives_its_passages_new_ids(claim_index: ClaimIndex, tmp_path: Path):

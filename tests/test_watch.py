@@ -36,8 +36,11 @@ UNRELATED = ArticleInput(
 
 
 class Clock:
+    """The review's clock, from the real time: an article's `ingested_at` is the real time of its
+    ingest, and a watch reads only the articles ingested after it was made."""
+
     def __init__(self) -> None:
-        self.t = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+        self.t = dt.datetime.now(dt.UTC)
 
     def __call__(self) -> dt.datetime:
         return self.t
@@ -84,6 +87,43 @@ def test_a_conflicting_passage_is_reported_once_and_old_passages_never(index, re
     assert index.watch_updates(review, report.article_ids) == []
     # An ingest that writes nothing new reads nothing.
     assert index.ingest([edited]).article_ids == []
+
+
+def test_a_watch_reads_only_articles_ingested_after_it_even_before_the_first_sweep(index, review, clock):
+    """What was stored before the watch was in the answer that prompted it: a sweep that had not read
+    it yet (`claimbot ingest` just before the /watch) must not post it as new reporting."""
+    from claimbot.index.service import SourceOptions, read_inputs
+
+    earlier = ingest(index, CONFLICTING) + index.ingest(read_inputs([str(JSONLD)], SourceOptions())).article_ids
+    clock.t = dt.datetime.now(dt.UTC)
+    review.watches.add(G, CLAIM, MOD)
+    review.watches.add(G, "The new Springfield stadium cost only 2 million dollars to build", MOD)
+    assert index.store.watch_pending_articles(100) == earlier  # not read yet
+    assert index.sweep_watches(review) == []
+    assert index.store.watch_pending_articles(100) == []
+    # An article ingested after the watch is reported.
+    later = CONFLICTING.model_copy(
+        update={"url": "https://herald.example.org/bridge-vote-2", "text": CONFLICTING.text + " It meets again."}
+    )
+    ingest(index, later)
+    [update] = index.sweep_watches(review)
+    assert update.passage is not None and update.passage.article.url == later.url
+
+
+def test_an_edited_file_without_a_url_ingested_again_repeats_no_update(index, review, tmp_path):
+    """A file's article has no URL, and its edit is a new row: its unchanged sentence is known by the
+    file it came from, as a page's is by its URL."""
+    from claimbot.index.service import SourceOptions, read_inputs
+
+    review.watches.add(G, CLAIM, MOD)
+    path = tmp_path / "notes.txt"
+    path.write_text(CONFLICTING.text, encoding="utf-8")
+    assert index.ingest(read_inputs([str(path)], SourceOptions())).added == 1
+    [update] = index.sweep_watches(review)
+    assert update.passage is not None and update.passage.text == "The council did not approve the new bridge."
+    path.write_text(CONFLICTING.text + " The mayor was away.", encoding="utf-8")
+    assert index.ingest(read_inputs([str(path)], SourceOptions())).replaced == 1
+    assert index.sweep_watches(review) == []
 
 
 @pytest.mark.slow
@@ -217,10 +257,10 @@ def test_migration_0012_leaves_stored_articles_read_and_new_ones_pending(index, 
         # would take the passages with it through the foreign key).
         assert index.store.counts() == counts, revision
     assert index.store.watch_pending_articles(100) == []
+    review.watches.add(G, CLAIM, MOD)
     after = ingest(index, CONFLICTING)
     assert index.store.watch_pending_articles(100) == after
 
-    review.watches.add(G, CLAIM, MOD)
     [update] = index.sweep_watches(review)
     assert update.passage is not None and update.passage.text == "The council did not approve the new bridge."
     assert index.store.watch_pending_articles(100) == []

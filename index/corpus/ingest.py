@@ -84,9 +84,13 @@ class _Split:
 Annotator = Callable[[ArticleInput, list[PassageDraft]], list[PassageDraft]]
 
 
-def _keys(content_hash: str, url: str | None) -> set[str]:
-    """What makes two articles of one run the same article: their text, or their URL."""
-    return {f"hash:{content_hash}"} | ({f"url:{url}"} if url else set())
+def _keys(content_hash: str, url: str | None, source_file: str | None = None) -> set[str]:
+    """What makes two articles of one run the same article: their text, their URL, or their file."""
+    return (
+        {f"hash:{content_hash}"}
+        | ({f"url:{url}"} if url else set())
+        | ({f"file:{source_file}"} if source_file else set())
+    )
 
 
 class Ingestor:
@@ -227,12 +231,14 @@ class Ingestor:
             self._emit(IngestEvent("failed", article.origin, "no extractable text"))
             return
         content_hash = textmod.content_hash(article.text)
-        keys = _keys(content_hash, article.url)
+        keys = _keys(content_hash, article.url, article.source_file)
         if keys & self._pending_keys:
             # The same article twice in one run, or the text of one that an article of this run
             # replaces: let the earlier commit decide, then look again.
             self._finish()
-        by_url, by_hash = self.store.find_existing(article.url, content_hash, self.collection)
+        by_url, by_hash = self.store.find_existing(
+            article.url, content_hash, self.collection, source_file=article.source_file
+        )
         if by_url is not None and by_url.content_hash == content_hash:
             self._emit(IngestEvent("unchanged", article.origin, f"already indexed as article {by_url.id}"))
             return

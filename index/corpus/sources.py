@@ -21,7 +21,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urldefrag
 
+import courlan
 import httpcore
 import httpx
 from pydantic import ValidationError
@@ -78,6 +80,20 @@ def http_url(text: str) -> str | None:
     "no such file"."""
     scheme, sep, rest = text.partition("://")
     return f"{scheme.lower()}://{rest}" if sep and scheme.lower() in ("http", "https") else None
+
+
+def canonical_url(url: str) -> str | None:
+    """The URL an item is known by: courlan's cleaning (case, default port, fragment, tracking
+    parameters such as utm_*), None for what is not an http(s) URL. Not courlan's strict mode: it
+    drops every parameter it does not know, and `article.php?story=123` names a page."""
+    fetched = http_url(url.strip())  # "Https://" too
+    if fetched is None:
+        return None
+    cleaned = courlan.clean_url(fetched)
+    if cleaned is None:
+        return None
+    # the fragment is a place on the page, not another page
+    return urldefrag(str(courlan.normalize_url(cleaned, strict=False))).url
 
 
 def read_inputs(inputs: list[str], options: SourceOptions) -> Iterator[SourceItem]:
@@ -202,9 +218,14 @@ def read_file(path: Path, options: SourceOptions) -> Iterator[SourceItem]:
         yield meta
         return
     if suffix in HTML_SUFFIXES:
-        yield _from_html(decoded, origin, meta, options)
+        item = _from_html(decoded, origin, meta, options)
     else:
-        yield _from_plain_text(decoded, origin, meta, options, markdown=suffix != ".txt")
+        item = _from_plain_text(decoded, origin, meta, options, markdown=suffix != ".txt")
+    if isinstance(item, ArticleInput):
+        # The file is the article: an edited notes.txt ingested again replaces it ("./notes.txt"
+        # or from another folder alike), where its text alone would add a second copy.
+        item.source_file = display_path(path.resolve())
+    yield item
 
 
 def _decode(raw: bytes, charset: str | None = None) -> str | SourceError:
@@ -279,6 +300,11 @@ def _build(fields: dict[str, Any], origin: str, options: SourceOptions) -> Sourc
     merged = {**fields, **{k: v for k, v in (options.overrides or {}).items() if v is not None}}
     # JSON may escape half an emoji ("\ud83d" cut off by a scraper): not encodable as UTF-8.
     merged = {k: _LONE_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for k, v in merged.items()}
+    if isinstance(url := merged.get("url"), str):
+        # An article is stored under the URL a feed knows it by (`?utm_source=…`, a fragment or an
+        # upper-case host dropped): the link a reader shared and the feed's item are one article,
+        # replaced when it changes rather than stored twice. Not a URL: the validator says why.
+        merged["url"] = canonical_url(url) or url
     if not str(merged.get("text") or "").strip():
         return SourceError(origin, "no extractable text")
     try:

@@ -5,7 +5,8 @@ The public door of the subpackage: other parts of claimbot import these names fr
 `claimbot.index.feeds`, not from its modules.
 """
 
-from claimbot.index.feeds.discover import Discovery, canonical_url, discover
+from claimbot.index.corpus import canonical_url  # the URL an article is known by, feeds and ingest alike
+from claimbot.index.feeds.discover import Discovery, discover
 from claimbot.index.feeds.fetch import Clock, PoliteFetcher, RobotsRefusal
 from claimbot.index.feeds.models import (
     MAX_FEED_INTERVAL_S,

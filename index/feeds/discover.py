@@ -9,7 +9,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urldefrag
 
 import courlan
 import feedparser
@@ -17,7 +16,7 @@ from lxml import etree
 from trafilatura.feeds import FeedParameters, determine_feed
 from trafilatura.sitemaps import SitemapObject
 
-from claimbot.index.corpus import XML_DECLARATION_ENCODING, http_url
+from claimbot.index.corpus import XML_DECLARATION_ENCODING, canonical_url
 from claimbot.index.feeds.models import FeedEntry, FeedKind
 
 # A sitemap names its root element within its first few hundred bytes (after an XML declaration,
@@ -35,20 +34,6 @@ class Discovery:
     entries: list[FeedEntry] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)  # a sitemap index's children
     feed_links: list[str] = field(default_factory=list)  # a home page's feeds, best first
-
-
-def canonical_url(url: str) -> str | None:
-    """The URL an item is known by: courlan's cleaning (case, default port, fragment, tracking
-    parameters such as utm_*), None for what is not an http(s) URL. Not courlan's strict mode: it
-    drops every parameter it does not know, and `article.php?story=123` names a page."""
-    fetched = http_url(url.strip())  # "Https://" too
-    if fetched is None:
-        return None
-    cleaned = courlan.clean_url(fetched)
-    if cleaned is None:
-        return None
-    # the fragment is a place on the page, not another page
-    return urldefrag(str(courlan.normalize_url(cleaned, strict=False))).url
 
 
 def registered_domain(url: str) -> str | None:

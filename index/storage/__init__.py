@@ -54,6 +54,7 @@ from claimbot.index.storage.store import (
     PassageChanges,
     Store,
     StoredPassage,
+    WrittenArticle,
     query_words,
     scope_list,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "StorageError",
     "Store",
     "StoredPassage",
+    "WrittenArticle",
     "alembic_config",
     "blocking",
     "column_dim",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator, Sequence
@@ -180,6 +181,12 @@ class ExistingArticle:
     passage_ids: list[int]
 
 
+@dataclass(frozen=True)
+class WrittenArticle:
+    ingested_at: dt.datetime  # UTC
+    origin: str  # a file's absolute path (file:line for a JSONL line), a URL, or "" (`ArticleInput.origin`)
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -194,13 +201,27 @@ class Store:
 
     # -- articles ---------------------------------------------------------------------------
     def find_existing(
-        self, url: str | None, content_hash: str, collection: str = DEFAULT_COLLECTION
+        self,
+        url: str | None,
+        content_hash: str,
+        collection: str = DEFAULT_COLLECTION,
+        *,
+        source_file: str | None = None,
     ) -> tuple[ExistingArticle | None, ExistingArticle | None]:
-        """(article with this URL, article with this text), either may be None."""
+        """(article with this URL, else the article read from this file, article with this text),
+        either may be None."""
         with self.session() as s:
             by_url = None
             if url:
                 by_url = s.scalar(select(ArticleRow).where(ArticleRow.collection == collection, ArticleRow.url == url))
+            if by_url is None and source_file:
+                # A file's article keeps the file's absolute path as its origin (`write_article`).
+                by_url = s.scalar(
+                    select(ArticleRow)
+                    .where(ArticleRow.collection == collection, ArticleRow.origin == source_file)
+                    .order_by(ArticleRow.id.desc())
+                    .limit(1)
+                )
             by_hash = s.scalar(
                 select(ArticleRow).where(ArticleRow.collection == collection, ArticleRow.content_hash == content_hash)
             )
@@ -246,7 +267,8 @@ class Store:
                 language=article.language,
                 text=article.text,
                 content_hash=content_hash,
-                origin=article.origin,
+                # A file's absolute path, where it came from one: how its next edit finds it (`find_existing`).
+                origin=article.source_file or article.origin,
                 domain=(domain := domain_of(article.url)),
                 domain_rev=reversed_domain(domain),
             )
@@ -312,6 +334,20 @@ class Store:
         with self.engine.connect() as c:
             query = select(PassageRow.id).where(PassageRow.article_id.in_(list(article_ids))).order_by(PassageRow.id)
             return [int(i) for i in c.execute(query).scalars()]
+
+    def written(self, article_ids: Sequence[int]) -> dict[int, WrittenArticle]:
+        """When and from where each of these articles was written (a watch reads only those written
+        after it, and knows an edited file's sentences by its path)."""
+        if not article_ids:
+            return {}
+        with self.engine.connect() as c:
+            query = select(ArticleRow.id, ArticleRow.ingested_at, ArticleRow.origin).where(
+                ArticleRow.id.in_(list(article_ids))
+            )
+            return {
+                int(i): WrittenArticle(at if at.tzinfo else at.replace(tzinfo=dt.UTC), origin)
+                for i, at, origin in c.execute(query)
+            }
 
     def watch_pending_articles(self, limit: int) -> list[int]:
         """Articles not yet read against the watched claims (migration 0012), oldest first."""

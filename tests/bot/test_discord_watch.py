@@ -173,6 +173,26 @@ async def test_an_article_another_process_ingested_is_read_by_the_bots_sweep_onc
     assert len(updates_in(h, guild)) == 1
 
 
+async def test_a_watch_made_before_the_sweep_read_an_earlier_article_posts_nothing_about_it(h):
+    """`claimbot ingest`, then /watch before the bot's sweep came round: the article was already
+    there (in the answer the moderator watched), not new reporting."""
+    bot = await h.bot()
+    guild, mod = Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    await setup_guild(h, bot, guild)
+    other = ClaimIndex(h.services.index.settings, embedder=HashEmbedder())
+    try:
+        report = other.ingest([ArticleInput(title="Bridge plan voted down", text=PAGE[0], origin="cli-bridge")])
+    finally:
+        other.close()
+    p = slash(guild, mod, "watch", claim=CLAIM)
+    await h.run(bot, p, until=h.followup_of(p))
+    assert h.services.index.store.watch_pending_articles(10) == report.article_ids
+
+    assert await sweep_and_post(bot) == 0
+    assert updates_in(h, guild) == []
+    assert h.services.index.store.watch_pending_articles(10) == []
+
+
 async def test_watches_lists_and_unwatch_stops_a_watch(h, article_server):
     url, _ = article_server
     bot = await h.bot()
