@@ -53,6 +53,8 @@ class ArticleRow(Base):
             sqlite_where=sql_text("watch_pending"),
             postgresql_where=sql_text("watch_pending"),
         ),
+        # An edited file ingested again finds its article by path (migration 0017).
+        Index("ix_articles_origin", "origin", postgresql_using="hash"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
