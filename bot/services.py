@@ -24,6 +24,7 @@ class Services:
             limits=ReviewLimits.from_settings(settings),
             embed=lambda texts: index.embedder.encode(texts),
             embed_model=index.embedder_name,  # without loading the model
+            confirm=index.same_claim,  # loaded on a guild's first similar correction
         )
         # Corrections made under another embedding model (switched on an empty corpus, where
         # nothing asks for `reindex --reembed`) are redone here rather than never matched again.

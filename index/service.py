@@ -372,6 +372,11 @@ class ClaimIndex:
         """The embedding model's name, without loading it."""
         return self._embedder.name if self._embedder is not None else self.settings.embed_model
 
+    def same_claim(self, claim: str, reviewed: list[str]) -> list[bool]:
+        """Whether each claim reviewed states the claim's checkable fact: the fact-check reader
+        (English pairs; loaded on the first call), which `ReviewService` also decides corrections with."""
+        return self._reader.same_claim(claim, reviewed)
+
     @property
     def stance(self) -> StanceModel:
         with self._lock:

@@ -342,6 +342,61 @@ def test_the_newest_correction_wins(svc, clock):
     assert svc.find_correction(G1, "Pérez was killed").verdict == "false"
 
 
+def corrected(svc: ReviewService, claim: str, verdict: str = "false") -> None:
+    fid = svc.flag(G1, answer(svc, claim=claim).id, FLAGGER, "wrong").flag.id
+    svc.review(G1, fid, MOD, "correct", verdict=verdict)
+
+
+def test_a_similar_english_correction_is_shown_when_the_fact_check_reader_confirms_it(engine, clock):
+    police = "Pérez was killed by the police in Caracas"
+    refused = {("Pérez was killed by the army in Caracas", police)}
+    asked: list[tuple[str, list[str]]] = []
+
+    def reader(claim: str, reviewed: list[str]) -> list[bool]:  # a stand-in: the same claim unless refused
+        asked.append((claim, reviewed))
+        return [(claim, r) not in refused for r in reviewed]
+
+    svc = ReviewService(
+        engine, limits=ReviewLimits(correction_threshold=0.8), embed=bag_of_words, confirm=reader, now=clock
+    )
+    corrected(svc, police)
+    assert svc.find_correction(G1, "Bananas are radioactive") is None and asked == []  # no candidate: no reading
+    assert svc.find_correction(G1, "pérez was killed by the police in caracas!").similarity == 1.0  # the key
+    assert asked == []
+    # 0.875 in this embedder: shown before on similarity alone, now the reader refuses it
+    assert svc.find_correction(G1, "Pérez was killed by the army in Caracas") is None
+    assert asked == [("Pérez was killed by the army in Caracas", [police])]
+    # another city is a detail that disagrees: refused without reading
+    assert svc.find_correction(G1, "Pérez was killed by the police in Lima") is None and len(asked) == 1
+    # 0.79, under the threshold: a candidate from 0.70 on, shown as the reader confirms it
+    assert svc.find_correction(G1, "Pérez was killed in Caracas").verdict == "false"
+    # the most similar correction the reader confirms, read most similar first
+    corrected(svc, "The police killed Pérez in Caracas", verdict="true")
+    refused.add(("so the police killed Pérez in Caracas", "The police killed Pérez in Caracas"))
+    asked.clear()
+    assert svc.find_correction(G1, "so the police killed Pérez in Caracas").verdict == "false"
+    assert asked == [("so the police killed Pérez in Caracas", ["The police killed Pérez in Caracas", police])]
+
+
+@pytest.mark.slow
+def test_a_correction_is_not_shown_for_another_year_or_the_opposite_change(claim_index):
+    """The packaged embedder and fact-check reader, wired as the bot wires them (bot/services.py)."""
+    svc = ReviewService(
+        claim_index.store.engine,
+        embed=claim_index.embedder.encode,
+        embed_model=claim_index.embedder.name,
+        confirm=claim_index.same_claim,
+    )
+    for claim in ("Pérez was killed in 2018", "inflation rose to 10%", "Pérez was killed by police"):
+        corrected(svc, claim)
+    # each 0.87 to 0.95 similar to a correction above, which similarity alone showed
+    assert svc.find_correction(G1, "Pérez was killed in 2017") is None
+    assert svc.find_correction(G1, "inflation fell to 10%") is None
+    assert svc.find_correction(G1, "Pérez was killed by rebels") is None
+    assert svc.find_correction(G1, "In 2018 Pérez was killed").claim == "Pérez was killed in 2018"
+    assert svc.find_correction(G1, "police killed Pérez").claim == "Pérez was killed by police"
+
+
 def test_corrections_survive_a_change_of_embedding_model(engine, svc):
     fid = svc.flag(G1, answer(svc, claim="Pérez was killed by the police").id, FLAGGER, "r").flag.id
     svc.review(G1, fid, MOD, "correct", verdict="true")

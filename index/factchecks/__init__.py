@@ -16,10 +16,11 @@ from claimbot.index.factchecks.language import (
 from claimbot.index.factchecks.markup import claim_reviews, normalise_rating
 from claimbot.index.factchecks.match import disagreement
 from claimbot.index.factchecks.reader import FactCheckReader, packaged_reader_dir, reader_config
-from claimbot.index.factchecks.service import FactCheckService, with_fact_checks
+from claimbot.index.factchecks.service import READ_AT_MOST, FactCheckService, with_fact_checks
 
 __all__ = [
     "PASSAGE_MIN_SCORE",
+    "READ_AT_MOST",
     "FactCheckReader",
     "FactCheckService",
     "MultilingualEncoder",

@@ -11,6 +11,7 @@ from claimbot.index.review.claims import (
     normalise_claim,
     validate_claim,
 )
+from claimbot.index.review.corrections import Confirm
 from claimbot.index.review.errors import ANSWER_GONE, AlreadyTaken, NotFound, ReviewError
 from claimbot.index.review.models import (
     OPERATOR,
@@ -62,6 +63,7 @@ __all__ = [
     "WatchUpdate",
     "WatchView",
     "ClaimError",
+    "Confirm",
     "CorrectionView",
     "Decision",
     "FlagFilter",

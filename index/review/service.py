@@ -28,7 +28,7 @@ from claimbot.index.review.base import Clock, Context
 from claimbot.index.review.catalogue import Catalogue
 
 # bench/bench_correction_threshold.py imports these two from here (the package door is claimbot.index.review).
-from claimbot.index.review.corrections import Corrections, Embed
+from claimbot.index.review.corrections import Confirm, Corrections, Embed
 from claimbot.index.review.decisions import Decisions
 from claimbot.index.review.flags import Flags
 from claimbot.index.review.guilds import KEEP, GuildSettings
@@ -63,10 +63,12 @@ class ReviewService:
         limits: ReviewLimits | None = None,
         embed: Embed | None = None,
         embed_model: str | None = None,
+        confirm: Confirm | None = None,
         now: Clock = utcnow,
     ) -> None:
         """`embed_model` names the model behind `embed`: a correction's vector is compared only with
-        vectors of the model that made it."""
+        vectors of the model that made it. `confirm`, the fact-check reader (`ClaimIndex.same_claim`),
+        decides whether a similar English correction is of the same claim (`find_correction`)."""
         db.upgrade(engine)
         self._ctx = Context(engine, db.session_factory(engine), limits or ReviewLimits(), now)
         self.audit = AuditLog(self._ctx)
@@ -74,7 +76,7 @@ class ReviewService:
         self.rate_limits = RateLimiter(self._ctx)
         self.answers = Answers(self._ctx)
         self.flags = Flags(self._ctx)
-        self.corrections = Corrections(self._ctx, embed, embed_model)
+        self.corrections = Corrections(self._ctx, embed, embed_model, confirm)
         self.watches = Watches(self._ctx)
         self.decisions = Decisions(self._ctx, self.flags, self.corrections, self.audit, self.watches)
         self.catalogue = Catalogue(self._ctx)

@@ -43,7 +43,14 @@ assert discord.__version__ == "2.7.1", "the fake relies on discord.py 2.7.1 inte
 
 def make_services(index, **limits: Any) -> Services:
     lim = ReviewLimits(**{"rate_user_checks": 20, "rate_guild_checks": 200, **limits})
-    review = ReviewService(index.store.engine, limits=lim, embed=index.embedder.encode, embed_model=index.embedder.name)
+    # As Services.open wires it: the fact-check reader decides similar corrections.
+    review = ReviewService(
+        index.store.engine,
+        limits=lim,
+        embed=index.embedder.encode,
+        embed_model=index.embedder.name,
+        confirm=index.same_claim,
+    )
     return Services(index, review, index.settings)
 
 
