@@ -752,7 +752,7 @@ def _feed_line(feed: Feed) -> str:
 
 def _poll_line(poll: FeedPoll) -> str:
     if poll.error:
-        return f"{poll.url}: failed ({poll.error})" + ("; paused after repeated failures" if poll.paused else "")
+        return f"{poll.url}: failed ({poll.error})" + ("; paused: `feeds resume` polls it again" if poll.paused else "")
     if poll.not_modified:
         return f"{poll.url}: not modified"
     summary = (

@@ -672,6 +672,33 @@ def test_a_failing_feed_backs_off_and_is_paused_with_its_error(tmp_path, site):
 
 
 @pytest.mark.parametrize(
+    ("status", "read_before", "paused"),
+    [(410, False, True), (410, True, True), (404, False, True), (404, True, False)],
+)
+def test_a_feed_that_is_gone_is_paused_at_once(feeds_index, site, status, read_before, paused):
+    """410 Gone says the feed will not come back, and a 404 on a feed never read is most likely a
+    mistyped URL: neither is worth days of backed-off polls. A 404 on a feed read before may be a
+    site's passing mistake, and backs off as other failures do."""
+    site_, base = site
+    serve_rss(site_, base, [])
+    feed = feeds_index.add_feed(f"{base}/rss.xml", every="10m")
+    clock = FakeClock()
+    poller = feeds_index.feed_poller(clock=clock)
+    if read_before:
+        assert poller.poll_due().polls[0].error is None
+        clock.advance(600)
+    site_.pages["/rss.xml"] = Page(b"gone", "text/plain", status=status)
+    [poll] = poller.poll_due().polls
+    stored = feeds_index.find_feed(str(feed.id))
+    assert poll.paused is paused and stored.failures == 1
+    assert (stored.state is FeedState.FAILED) is paused
+    assert f"HTTP error {status}" in (stored.last_error or "")
+    if paused:
+        assert ("gone for good" if status == 410 else "no feed was ever read") in (stored.last_error or "")
+    poller.close()
+
+
+@pytest.mark.parametrize(
     "stored",
     [
         pytest.param(10**12, marks=pytest.mark.skipif(ON_POSTGRES, reason="past PostgreSQL's 32-bit integer")),
