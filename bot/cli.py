@@ -791,7 +791,8 @@ def feeds_add(
 def feeds_list(
     collection: Annotated[str | None, typer.Option(help="Only this collection's feeds.")] = None,
 ) -> None:
-    """Every feed with its state, last poll and last error."""
+    """Every feed with its state, last poll and last error; "URL -> URL" is where it is polled now
+    (the feed its home page names, or where a permanent redirect moved it)."""
     collections = _collections_to_read([collection]) if collection is not None else None
     index = _open_index()
     try:

@@ -175,9 +175,12 @@ class Poller:
             return PollOutcome(
                 error=f"{_feed_error(fetched)}: {gone}" if gone else _feed_error(fetched), pause=bool(gone)
             )
+        # A feed moved for good (301, 308) is polled at its new address from now on; `feeds list`
+        # shows it after the one added.
+        document_url = fetched.moved_to or document_url
         if fetched.not_modified:
             poll.not_modified = True
-            return PollOutcome(keep_validators=True)
+            return PollOutcome(keep_validators=True, feed_url=fetched.moved_to)
         text = self._feed_text(fetched)
         if isinstance(text, SourceError):
             return PollOutcome(error=text.reason)
@@ -212,7 +215,7 @@ class Poller:
                 continue
             found = discover(text, fetched.final_url)
             if found.kind in (FeedKind.RSS, FeedKind.ATOM, FeedKind.SITEMAP):
-                return found, link, fetched
+                return found, fetched.moved_to or link, fetched
         return f"the page links to no feed that could be read (tried {', '.join(page.feed_links[:MAX_FEED_LINKS])})"
 
     def _child_sitemap_entries(self, found: Discovery) -> list[FeedEntry]:
