@@ -113,6 +113,43 @@ def test_a_review_in_both_json_ld_and_microdata_is_one_review():
 
 
 @pytest.mark.parametrize(
+    ("page", "url", "site"),
+    [
+        ("https://www.factdesk.example.org/x", "https://checks.factdesk.example.org/stadium", None),
+        ("https://news.bbc.co.uk/x", "https://www.bbc.co.uk/checks/stadium", None),
+        ("http://127.0.0.1:8000/x", "http://127.0.0.1:8000/checks/stadium", None),
+        ("https://WWW.Factdesk.example.org/x", "https://factdesk.EXAMPLE.org/stadium", None),
+        ("https://evil.example/x", "https://www.reuters.com/fact-check/stadium", "evil.example"),
+        ("https://reuters.com.evil.com/x", "https://www.reuters.com/fact-check/stadium", "evil.com"),
+        ("http://127.0.0.1:8000/x", "https://www.reuters.com/fact-check/stadium", "127.0.0.1"),
+        ("https://news.bbc.co.uk/x", "https://www.bbc.com/checks/stadium", "bbc.co.uk"),
+    ],
+)
+def test_a_review_naming_another_site_is_linked_to_and_credited_as_the_page_it_was_found_on(page, url, site):
+    # Markup on evil.example naming a reuters.com URL and Reuters as its author: the answer linked
+    # to reuters.com and credited Reuters with a rating Reuters never published.
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": url,
+        "claimReviewed": "The bridge cost ten million.",
+        "author": {"@type": "Organization", "name": "Reuters"},
+        "reviewRating": {"@type": "Rating", "alternateName": "False"},
+    }
+    html = f'<html><head><script type="application/ld+json">{json.dumps(review)}</script></head><body></body></html>'
+    [found] = claim_reviews(html, page)
+    if site is None:  # the page's own site (its registered domain): the review's own URL is kept
+        assert (found.url, found.reviewer) == (url, "Reuters")
+    else:
+        assert (found.url, found.reviewer) == (page, f"Reuters (as published on {site})")
+    # The same markup without an author credits the site it was read on, not "a fact-checker".
+    del review["author"]
+    html = f'<html><head><script type="application/ld+json">{json.dumps(review)}</script></head><body></body></html>'
+    [found] = claim_reviews(html, page)
+    assert found.reviewer == site
+
+
+@pytest.mark.parametrize(
     ("fields", "expected"),
     [
         ({"author": {"@type": "Organization", "name": "Springfield Fact Desk"}}, "Springfield Fact Desk"),
