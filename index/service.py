@@ -978,6 +978,9 @@ class ClaimIndex:
         ids = [i for i, _ in sources if i is not None]
         domains, urls = self.store.indexed_articles(ids, [u for _, u in sources if u])
         blocked = self.store.blocked_domains()
+        # A fact-check's link names a source of its own, which `check` no longer shows once blocked.
+        if any(blocking(domain_of(m.fact_check.url), blocked) is not None for m in result.fact_checks):
+            return True
         for article_id, url in sources:
             if article_id is None:
                 continue

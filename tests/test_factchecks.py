@@ -520,6 +520,21 @@ def test_a_page_edited_to_drop_its_review_drops_the_fact_check(claim_index, tmp_
     assert claim_index.fact_checks.recent() == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("typed", ["factdesk.example.org", "WWW.FactDesk.Example.org", "example.org"])
+def test_a_blocked_source_named_by_a_reviews_link_is_not_shown(fact_index, typed):
+    # The page was ingested as a saved file (no URL, so no domain of its own) and its review links
+    # to factdesk.example.org: blocking that site left the answer crediting it and linking there.
+    claim = "The new Springfield stadium cost only 2 million dollars to build"
+    result = fact_index.check(claim)
+    assert [m.fact_check.url for m in result.fact_checks] == ["https://factdesk.example.org/checks/stadium-cost"]
+    fact_index.block_domain(typed)  # after the ingest, with www. or capitals as a moderator types it
+    assert fact_index.check(claim).fact_checks == []
+    assert fact_index.withdrawn(result)  # the stored answer quoting it is not posted or paged again
+    fact_index.unblock_domain(typed)
+    assert len(fact_index.check(claim).fact_checks) == 1 and not fact_index.withdrawn(result)
+
+
 def test_cli_lists_and_removes_fact_checks(fact_index):
     listed = runner.invoke(app, ["factchecks", "list", "--json"])
     assert listed.exit_code == 0, listed.output

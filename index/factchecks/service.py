@@ -15,7 +15,7 @@ from claimbot.index.factchecks.encoder import DIM, MODEL_NAME, MultilingualEncod
 from claimbot.index.factchecks.language import declared_code, detect_language, same_language, stance_reads
 from claimbot.index.factchecks.match import disagreement
 from claimbot.index.records import ClaimReview, FactCheck, FactCheckDraft, FactCheckMatch, FactCheckRating
-from claimbot.index.storage import MAX_ROW_ID, ArticleRow, FactCheckRow, blocking, from_blobs
+from claimbot.index.storage import MAX_ROW_ID, ArticleRow, FactCheckRow, blocking, domain_of, from_blobs
 
 # (claim, claims reviewed) -> whether each claim reviewed states the claim's checkable fact (the
 # fact-check reader, `FactCheckReader.same_claim`); English pairs only.
@@ -81,15 +81,18 @@ class FactCheckService:
 
     def in_scope(self, collections: list[str] | None, blocked: list[str]) -> set[int]:
         """The fact-checks a check may show: from pages in the collections searched (None: all),
-        none from a blocked source."""
-        query = select(FactCheckRow.id, ArticleRow.collection, ArticleRow.domain).join(
+        none from a blocked source: neither the page's nor the one the review links to and is
+        credited to (a page saved to a file has no domain; its review still names one)."""
+        query = select(FactCheckRow.id, FactCheckRow.url, ArticleRow.collection, ArticleRow.domain).join(
             ArticleRow, ArticleRow.id == FactCheckRow.article_id
         )
         if collections is not None:
             query = query.where(ArticleRow.collection.in_(collections))
         with self._sessions() as s:
             rows = s.execute(query).all()
-        return {r.id for r in rows if blocking(r.domain, blocked) is None}
+        return {
+            r.id for r in rows if blocking(r.domain, blocked) is None and blocking(domain_of(r.url), blocked) is None
+        }
 
     def of_articles(self, article_ids: list[int]) -> list[int]:
         """The ids of the fact-checks that came with these articles (what an ingest just wrote)."""
