@@ -79,6 +79,25 @@ class FactCheckService:
             result = s.execute(delete(FactCheckRow).where(FactCheckRow.id == fact_check_id))
             return isinstance(result, CursorResult) and result.rowcount == 1
 
+    def blocked_entries(self, fact_checks: list[FactCheck], blocked: list[str]) -> dict[int, str]:
+        """The blocked domain that hides each of these fact-checks from answers (`in_scope`), by id;
+        those not hidden are not in it."""
+        ids = [f.id for f in fact_checks if f.article_id is not None]
+        with self._sessions() as s:
+            pages = dict(
+                s.execute(
+                    select(FactCheckRow.id, ArticleRow.domain)
+                    .join(ArticleRow, ArticleRow.id == FactCheckRow.article_id)
+                    .where(FactCheckRow.id.in_(ids))
+                ).all()
+            )
+        entries: dict[int, str] = {}
+        for f in fact_checks:
+            entry = blocking(pages.get(f.id), blocked) or blocking(domain_of(f.url), blocked)
+            if entry is not None:
+                entries[f.id] = entry
+        return entries
+
     def in_scope(self, collections: list[str] | None, blocked: list[str]) -> set[int]:
         """The fact-checks a check may show: from pages in the collections searched (None: all),
         none from a blocked source: neither the page's nor the one the review links to and is
