@@ -752,7 +752,7 @@ def _feed_line(feed: Feed) -> str:
 
 def _poll_line(poll: FeedPoll) -> str:
     if poll.error:
-        return f"{poll.url}: failed ({poll.error})" + ("; paused after repeated failures" if poll.paused else "")
+        return f"{poll.url}: failed ({poll.error})" + ("; paused: `feeds resume` polls it again" if poll.paused else "")
     if poll.not_modified:
         return f"{poll.url}: not modified"
     summary = (
@@ -791,7 +791,8 @@ def feeds_add(
 def feeds_list(
     collection: Annotated[str | None, typer.Option(help="Only this collection's feeds.")] = None,
 ) -> None:
-    """Every feed with its state, last poll and last error."""
+    """Every feed with its state, last poll and last error; "URL -> URL" is where it is polled now
+    (the feed its home page names, or where a permanent redirect moved it)."""
     collections = _collections_to_read([collection]) if collection is not None else None
     index = _open_index()
     try:
@@ -893,15 +894,17 @@ def factchecks_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     limit: Annotated[int, typer.Option(min=1, max=BIGINT_MAX, help="At most this many, newest first.")] = 100,
 ) -> None:
-    """The stored fact-checks, newest review first: rating, reviewer, date and the claim reviewed."""
+    """The stored fact-checks, newest review first: rating, reviewer, date and the claim reviewed;
+    one from a blocked source (its page's or its link's) is marked so: answers do not show it."""
     index = _open_index()  # the database only: no model is loaded
     try:
         found = index.fact_checks.recent(limit)
+        blocked = index.fact_checks.blocked_entries(found, index.blocked_domains())
     finally:
         index.close()
     if as_json:
         for f in found:
-            sys.stdout.write(f.model_dump_json() + "\n")
+            sys.stdout.write(json.dumps({**f.model_dump(mode="json"), "blocked": blocked.get(f.id)}) + "\n")
         return
     if not found:
         out.print("no fact-checks stored: ingest a fact-check page with ClaimReview markup (docs/factchecks.md)")
@@ -913,6 +916,8 @@ def factchecks_list(
         out.print(escape(f"      {f.claim_reviewed}"))
         if f.url:
             out.print(escape(f"      {f.url}"))
+        if f.id in blocked:
+            out.print(escape(f"      blocked source {blocked[f.id]}: not shown in answers"))
 
 
 @factchecks_app.command("remove")

@@ -994,13 +994,26 @@ class ClaimIndex:
         """True when a stored answer quotes what `check` no longer shows: an article removed since
         (neither its id nor its URL is indexed: a changed page re-ingested keeps its URL, not its
         id) or one from a source blocked since. Such an answer is not to be shown again."""
-        sources = [(p.article.id, p.article.url) for p in result.passages] + [
-            (m.fact_check.article_id, None)
-            for m in result.fact_checks  # its url is the review's, not the page's
+        return self._quotes_withdrawn([p.article for p in result.passages], [m.fact_check for m in result.fact_checks])
+
+    def update_withdrawn(self, update: WatchUpdate) -> bool:
+        """True when a watch update kept for a later sweep (Discord refused it) quotes what `check`
+        no longer shows, as `withdrawn` tells: not to be posted."""
+        return self._quotes_withdrawn(
+            [update.passage.article] if update.passage else [], [update.fact_check] if update.fact_check else []
+        )
+
+    def _quotes_withdrawn(self, articles: list[ArticleRef], fact_checks: list[FactCheck]) -> bool:
+        sources = [(a.id, a.url) for a in articles] + [
+            (f.article_id, None)
+            for f in fact_checks  # its url is the review's, not the page's
         ]
         ids = [i for i, _ in sources if i is not None]
         domains, urls = self.store.indexed_articles(ids, [u for _, u in sources if u])
         blocked = self.store.blocked_domains()
+        # A fact-check's link names a source of its own, which `check` no longer shows once blocked.
+        if any(blocking(domain_of(f.url), blocked) is not None for f in fact_checks):
+            return True
         for article_id, url in sources:
             if article_id is None:
                 continue

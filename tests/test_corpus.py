@@ -299,6 +299,24 @@ def test_a_domain_blocks_itself_and_its_subdomains_and_no_domain_beside_them(set
         idx.close()
 
 
+@pytest.mark.parametrize("typed", ["bücher.example", "WWW.Bücher.Example", "xn--bcher-kva.example"])
+def test_a_site_with_a_non_ascii_name_is_blocked_however_it_is_written(settings, tmp_path, typed):
+    # An article whose URL names its host in Unicode (a JSONL line, a saved page's URL) stored
+    # "bücher.example", which no block matched: the Unicode name was "not a domain", and the ASCII
+    # one that fetches send (xn--…) another domain. Both are one name, stored in its ASCII form.
+    idx = ClaimIndex(settings, embedder=HashEmbedder())
+    try:
+        line = {"text": "The dam on the Orinoco river collapsed.", "url": "https://www.Bücher.example/dam"}
+        assert idx.ingest(read_inputs([str(_jsonl(tmp_path / "a.jsonl", [line]))], source_options(settings))).added == 1
+        assert [p.article.url for p in idx.check(CLAIM, stance=False).passages] == [line["url"]]
+        outcome = idx.block_domain(typed)
+        assert (outcome.domain, outcome.articles) == ("xn--bcher-kva.example", 1)
+        assert idx.check(CLAIM, stance=False).passages == []
+        assert idx.ingest_refusal("https://bücher.example/other") is not None
+    finally:
+        idx.close()
+
+
 def test_migration_0014_gives_stored_articles_and_blocked_domains_their_reversed_domains(settings, tmp_path):
     from alembic import command
 

@@ -113,6 +113,43 @@ def test_a_review_in_both_json_ld_and_microdata_is_one_review():
 
 
 @pytest.mark.parametrize(
+    ("page", "url", "site"),
+    [
+        ("https://www.factdesk.example.org/x", "https://checks.factdesk.example.org/stadium", None),
+        ("https://news.bbc.co.uk/x", "https://www.bbc.co.uk/checks/stadium", None),
+        ("http://127.0.0.1:8000/x", "http://127.0.0.1:8000/checks/stadium", None),
+        ("https://WWW.Factdesk.example.org/x", "https://factdesk.EXAMPLE.org/stadium", None),
+        ("https://evil.example/x", "https://www.reuters.com/fact-check/stadium", "evil.example"),
+        ("https://reuters.com.evil.com/x", "https://www.reuters.com/fact-check/stadium", "evil.com"),
+        ("http://127.0.0.1:8000/x", "https://www.reuters.com/fact-check/stadium", "127.0.0.1"),
+        ("https://news.bbc.co.uk/x", "https://www.bbc.com/checks/stadium", "bbc.co.uk"),
+    ],
+)
+def test_a_review_naming_another_site_is_linked_to_and_credited_as_the_page_it_was_found_on(page, url, site):
+    # Markup on evil.example naming a reuters.com URL and Reuters as its author: the answer linked
+    # to reuters.com and credited Reuters with a rating Reuters never published.
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": url,
+        "claimReviewed": "The bridge cost ten million.",
+        "author": {"@type": "Organization", "name": "Reuters"},
+        "reviewRating": {"@type": "Rating", "alternateName": "False"},
+    }
+    html = f'<html><head><script type="application/ld+json">{json.dumps(review)}</script></head><body></body></html>'
+    [found] = claim_reviews(html, page)
+    if site is None:  # the page's own site (its registered domain): the review's own URL is kept
+        assert (found.url, found.reviewer) == (url, "Reuters")
+    else:
+        assert (found.url, found.reviewer) == (page, f"Reuters (as published on {site})")
+    # The same markup without an author credits the site it was read on, not "a fact-checker".
+    del review["author"]
+    html = f'<html><head><script type="application/ld+json">{json.dumps(review)}</script></head><body></body></html>'
+    [found] = claim_reviews(html, page)
+    assert found.reviewer == site
+
+
+@pytest.mark.parametrize(
     ("fields", "expected"),
     [
         ({"author": {"@type": "Organization", "name": "Springfield Fact Desk"}}, "Springfield Fact Desk"),
@@ -483,11 +520,34 @@ def test_a_page_edited_to_drop_its_review_drops_the_fact_check(claim_index, tmp_
     assert claim_index.fact_checks.recent() == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("typed", ["factdesk.example.org", "WWW.FactDesk.Example.org", "example.org"])
+def test_a_blocked_source_named_by_a_reviews_link_is_not_shown(fact_index, typed):
+    # The page was ingested as a saved file (no URL, so no domain of its own) and its review links
+    # to factdesk.example.org: blocking that site left the answer crediting it and linking there.
+    claim = "The new Springfield stadium cost only 2 million dollars to build"
+    result = fact_index.check(claim)
+    assert [m.fact_check.url for m in result.fact_checks] == ["https://factdesk.example.org/checks/stadium-cost"]
+    fact_index.block_domain(typed)  # after the ingest, with www. or capitals as a moderator types it
+    assert fact_index.check(claim).fact_checks == []
+    assert fact_index.withdrawn(result)  # the stored answer quoting it is not posted or paged again
+    fact_index.unblock_domain(typed)
+    assert len(fact_index.check(claim).fact_checks) == 1 and not fact_index.withdrawn(result)
+
+
 def test_cli_lists_and_removes_fact_checks(fact_index):
     listed = runner.invoke(app, ["factchecks", "list", "--json"])
     assert listed.exit_code == 0, listed.output
     rows = [json.loads(line) for line in listed.output.splitlines() if line.strip()]
     assert {r["reviewer"] for r in rows} == {"Springfield Fact Desk", "Verificado Sur"}
+    assert [r["blocked"] for r in rows] == [None, None]
+    # A blocked source's fact-check is listed (to be removed by its id) and marked as not shown:
+    # it was listed as any other.
+    fact_index.block_domain("WWW.Verificado.example.NET")  # the review's link; the page has no URL
+    rows = [json.loads(line) for line in runner.invoke(app, ["factchecks", "list", "--json"]).output.splitlines()]
+    assert [r["blocked"] for r in rows] == ["verificado.example.net", None]
+    listed = runner.invoke(app, ["factchecks", "list"]).output
+    assert "blocked source verificado.example.net: not shown in answers" in listed and listed.count("blocked") == 1
     newest = rows[0]
     assert newest["reviewed_on"] == "2026-04-11"  # newest review first
     removed = runner.invoke(app, ["factchecks", "remove", str(newest["id"])])

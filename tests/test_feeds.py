@@ -672,6 +672,69 @@ def test_a_failing_feed_backs_off_and_is_paused_with_its_error(tmp_path, site):
 
 
 @pytest.mark.parametrize(
+    ("status", "read_before", "paused"),
+    [(410, False, True), (410, True, True), (404, False, True), (404, True, False)],
+)
+def test_a_feed_that_is_gone_is_paused_at_once(feeds_index, site, status, read_before, paused):
+    """410 Gone says the feed will not come back, and a 404 on a feed never read is most likely a
+    mistyped URL: neither is worth days of backed-off polls. A 404 on a feed read before may be a
+    site's passing mistake, and backs off as other failures do."""
+    site_, base = site
+    serve_rss(site_, base, [])
+    feed = feeds_index.add_feed(f"{base}/rss.xml", every="10m")
+    clock = FakeClock()
+    poller = feeds_index.feed_poller(clock=clock)
+    if read_before:
+        assert poller.poll_due().polls[0].error is None
+        clock.advance(600)
+    site_.pages["/rss.xml"] = Page(b"gone", "text/plain", status=status)
+    [poll] = poller.poll_due().polls
+    stored = feeds_index.find_feed(str(feed.id))
+    assert poll.paused is paused and stored.failures == 1
+    assert (stored.state is FeedState.FAILED) is paused
+    assert f"HTTP error {status}" in (stored.last_error or "")
+    if paused:
+        assert ("gone for good" if status == 410 else "no feed was ever read") in (stored.last_error or "")
+    poller.close()
+
+
+@pytest.mark.parametrize(("status", "moves"), [(301, True), (308, True), (302, False), (307, False)])
+def test_a_permanent_redirect_moves_the_feed_and_a_temporary_one_does_not(feeds_index, site, status, moves):
+    site_, base = site
+    serve_rss(site_, base, ["/a/1"])
+    site_.pages["/new/rss.xml"] = site_.pages["/rss.xml"]
+    site_.pages["/rss.xml"] = Page(b"", status=status, location=f"{base}/new/rss.xml")
+    feed = feeds_index.add_feed(f"{base}/rss.xml", every="10m")
+    clock = FakeClock()
+    poller = feeds_index.feed_poller(clock=clock)
+    [poll] = poller.poll_due().polls
+    assert poll.error is None and poll.added == 1
+    stored = feeds_index.find_feed(str(feed.id))
+    assert stored.url == f"{base}/rss.xml"  # as the operator added it, for `feeds remove URL`
+    assert stored.feed_url == (f"{base}/new/rss.xml" if moves else f"{base}/rss.xml")
+    clock.advance(600)
+    [poll] = poller.poll_due().polls
+    assert poll.not_modified
+    assert site_.hits("/rss.xml") == (1 if moves else 2)  # once moved, the old address is not asked again
+    poller.close()
+
+
+def test_a_permanent_redirect_after_a_temporary_one_does_not_move_the_feed(feeds_index, site):
+    site_, base = site
+    serve_rss(site_, base, [])
+    site_.pages["/new/rss.xml"] = site_.pages["/rss.xml"]
+    site_.pages["/rss.xml"] = Page(b"", status=301, location=f"{base}/tmp/rss.xml")
+    site_.pages["/tmp/rss.xml"] = Page(b"", status=302, location=f"{base}/later/rss.xml")
+    site_.pages["/later/rss.xml"] = Page(b"", status=301, location=f"{base}/new/rss.xml")
+    feed = feeds_index.add_feed(f"{base}/rss.xml")
+    poller = feeds_index.feed_poller(clock=FakeClock())
+    assert poller.poll_due().polls[0].error is None
+    # The permanent hop before the temporary one holds; the one after it is the temporary place's.
+    assert feeds_index.find_feed(str(feed.id)).feed_url == f"{base}/tmp/rss.xml"
+    poller.close()
+
+
+@pytest.mark.parametrize(
     "stored",
     [
         pytest.param(10**12, marks=pytest.mark.skipif(ON_POSTGRES, reason="past PostgreSQL's 32-bit integer")),

@@ -193,6 +193,7 @@ class Posting(Enum):
 
     POSTED = auto()
     UNDELIVERABLE = auto()  # nowhere to post it, ever: dropped and logged
+    WITHDRAWN = auto()  # its article was removed or its source blocked since it was found: dropped
     LATER = auto()  # a database or Discord hiccup: kept for the next sweep
 
 
@@ -250,6 +251,16 @@ async def _post_watch_update(
     guild_id, watch_id = update.watch.guild_id, update.watch.id
     if guild_id in unread:
         return Posting.LATER
+    try:
+        # One kept for later (a 503, a restart) may be hours old: a moderator may have blocked its
+        # source since, or removed its article, which no answer shows any more.
+        withdrawn = await asyncio.to_thread(client.services.index.update_withdrawn, update)
+    except Exception:  # noqa: BLE001 - a database hiccup: the next sweep posts it
+        log.warning("could not tell whether watch update on watch %s still stands: kept", watch_id, exc_info=True)
+        return Posting.LATER
+    if withdrawn:
+        log.info("watch update on watch %s dropped: its article was removed or its source blocked", watch_id)
+        return Posting.WITHDRAWN
     if guild_id not in channels:
         try:
             config = await asyncio.to_thread(client.services.review.guild_config, guild_id)

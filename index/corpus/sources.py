@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag
@@ -742,6 +743,9 @@ class FetchedDocument:
     body: bytes
     etag: str | None = None
     last_modified: str | None = None
+    # Where the permanent redirects (301, 308) that the fetch began with lead, up to the first
+    # temporary one (302, 303, 307), which says nothing of where the document will be; None: none.
+    moved_to: str | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -755,6 +759,9 @@ def fetch_url(url: str, options: SourceOptions) -> SourceItem:
     if isinstance(fetched, SourceError):
         return fetched
     return article_from_document(fetched, options)
+
+
+_PERMANENT_REDIRECTS = (HTTPStatus.MOVED_PERMANENTLY, HTTPStatus.PERMANENT_REDIRECT)
 
 
 def fetch_document(
@@ -782,6 +789,8 @@ def fetch_document(
     try:
         request = client.build_request("GET", url, headers=headers)
         hops = 0
+        moved_to: str | None = None
+        permanent = True  # every hop so far was a permanent redirect
         while True:
             if time.monotonic() > deadline:
                 raise httpx.TimeoutException("the whole fetch took too long", request=request)
@@ -803,13 +812,16 @@ def fetch_document(
                     if hops > options.max_redirects:
                         return SourceError(url, f"too many redirects (more than {options.max_redirects})")
                     request = response.next_request
+                    permanent = permanent and response.status_code in _PERMANENT_REDIRECTS
+                    if permanent:
+                        moved_to = str(request.url)
                     continue
                 validators = {
                     "etag": response.headers.get("etag"),
                     "last_modified": response.headers.get("last-modified"),
                 }
                 if response.status_code == 304:
-                    return FetchedDocument(url, str(response.url), 304, "", None, b"", **validators)
+                    return FetchedDocument(url, str(response.url), 304, "", None, b"", **validators, moved_to=moved_to)
                 if response.status_code >= 400:
                     return SourceError(
                         url, f"HTTP error {response.status_code} {response.reason_phrase}", response.status_code
@@ -850,6 +862,7 @@ def fetch_document(
                     response.charset_encoding,
                     bytes(body),
                     **validators,
+                    moved_to=moved_to,
                 )
             finally:
                 response.close()

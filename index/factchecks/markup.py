@@ -11,8 +11,11 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+import courlan
+
 from claimbot.index.factchecks.language import PASSAGE_MIN_SCORE, declared_code, detect_language
 from claimbot.index.records import ClaimReview, FactCheckRating, parse_published
+from claimbot.index.storage import domain_of
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +299,13 @@ def _review(
     url = url if url and url.startswith(("http://", "https://")) and len(url) <= 2048 else page_url
     claimant = _text(_resolved(item.get("author"), nodes))
     reviewer = _reviewer(node, nodes)
+    site = _site(page_url)
+    if url != page_url and site is not None and _site(url) != site:
+        # Any page can write markup naming a review on another site ("url": reuters.com, "author":
+        # Reuters): the answer linked there and credited that site with a rating read elsewhere.
+        # The review is linked where it was read, and credited as published there.
+        url = page_url
+        reviewer = f"{reviewer[:200]} (as published on {site})" if reviewer else site
     language = _text(node.get("inLanguage"))
     # Cut to the columns' widths: PostgreSQL refuses a longer value and would fail the page's ingest.
     return ClaimReview(
@@ -311,6 +321,14 @@ def _review(
         url=url,
         language=(language or _page_language(page_language, claim) or "")[:35] or None,
     )
+
+
+def _site(url: str | None) -> str | None:
+    """What one publisher controls of a URL: its registered domain (news.bbc.co.uk -> bbc.co.uk, by
+    courlan's reading of the public suffix list), else its host (an address, a suffix the list lacks)."""
+    if not url:
+        return None
+    return courlan.extract_domain(url) or domain_of(url)
 
 
 def _reviewer(node: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> str | None:

@@ -15,7 +15,7 @@ from claimbot.index.factchecks.encoder import DIM, MODEL_NAME, MultilingualEncod
 from claimbot.index.factchecks.language import declared_code, detect_language, same_language, stance_reads
 from claimbot.index.factchecks.match import disagreement
 from claimbot.index.records import ClaimReview, FactCheck, FactCheckDraft, FactCheckMatch, FactCheckRating
-from claimbot.index.storage import MAX_ROW_ID, ArticleRow, FactCheckRow, blocking, from_blobs
+from claimbot.index.storage import MAX_ROW_ID, ArticleRow, FactCheckRow, blocking, domain_of, from_blobs
 
 # (claim, claims reviewed) -> whether each claim reviewed states the claim's checkable fact (the
 # fact-check reader, `FactCheckReader.same_claim`); English pairs only.
@@ -79,17 +79,39 @@ class FactCheckService:
             result = s.execute(delete(FactCheckRow).where(FactCheckRow.id == fact_check_id))
             return isinstance(result, CursorResult) and result.rowcount == 1
 
+    def blocked_entries(self, fact_checks: list[FactCheck], blocked: list[str]) -> dict[int, str]:
+        """The blocked domain that hides each of these fact-checks from answers (`in_scope`), by id;
+        those not hidden are not in it."""
+        ids = [f.id for f in fact_checks if f.article_id is not None]
+        with self._sessions() as s:
+            pages = dict(
+                s.execute(
+                    select(FactCheckRow.id, ArticleRow.domain)
+                    .join(ArticleRow, ArticleRow.id == FactCheckRow.article_id)
+                    .where(FactCheckRow.id.in_(ids))
+                ).all()
+            )
+        entries: dict[int, str] = {}
+        for f in fact_checks:
+            entry = blocking(pages.get(f.id), blocked) or blocking(domain_of(f.url), blocked)
+            if entry is not None:
+                entries[f.id] = entry
+        return entries
+
     def in_scope(self, collections: list[str] | None, blocked: list[str]) -> set[int]:
         """The fact-checks a check may show: from pages in the collections searched (None: all),
-        none from a blocked source."""
-        query = select(FactCheckRow.id, ArticleRow.collection, ArticleRow.domain).join(
+        none from a blocked source: neither the page's nor the one the review links to and is
+        credited to (a page saved to a file has no domain; its review still names one)."""
+        query = select(FactCheckRow.id, FactCheckRow.url, ArticleRow.collection, ArticleRow.domain).join(
             ArticleRow, ArticleRow.id == FactCheckRow.article_id
         )
         if collections is not None:
             query = query.where(ArticleRow.collection.in_(collections))
         with self._sessions() as s:
             rows = s.execute(query).all()
-        return {r.id for r in rows if blocking(r.domain, blocked) is None}
+        return {
+            r.id for r in rows if blocking(r.domain, blocked) is None and blocking(domain_of(r.url), blocked) is None
+        }
 
     def of_articles(self, article_ids: list[int]) -> list[int]:
         """The ids of the fact-checks that came with these articles (what an ingest just wrote)."""

@@ -26,7 +26,9 @@ def bounded_interval(seconds: int) -> int:
 class FeedState(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"  # by an operator (`feeds pause`)
-    FAILED = "failed"  # paused by the poller after CLAIMBOT_FEEDS_MAX_FAILURES failed polls in a row
+    # paused by the poller after CLAIMBOT_FEEDS_MAX_FAILURES failed polls in a row, or at once when
+    # the feed is gone (410, or a 404 before it was ever read)
+    FAILED = "failed"
 
 
 class FeedKind(StrEnum):

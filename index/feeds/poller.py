@@ -15,6 +15,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from claimbot.index.corpus import (
     FetchedDocument,
@@ -170,10 +171,16 @@ class Poller:
             max_bytes=self.limits.max_feed_bytes,
         )
         if isinstance(fetched, SourceError):
-            return PollOutcome(error=_feed_error(fetched))
+            gone = _gone(fetched, read_before=known_document)
+            return PollOutcome(
+                error=f"{_feed_error(fetched)}: {gone}" if gone else _feed_error(fetched), pause=bool(gone)
+            )
+        # A feed moved for good (301, 308) is polled at its new address from now on; `feeds list`
+        # shows it after the one added.
+        document_url = fetched.moved_to or document_url
         if fetched.not_modified:
             poll.not_modified = True
-            return PollOutcome(keep_validators=True)
+            return PollOutcome(keep_validators=True, feed_url=fetched.moved_to)
         text = self._feed_text(fetched)
         if isinstance(text, SourceError):
             return PollOutcome(error=text.reason)
@@ -208,7 +215,7 @@ class Poller:
                 continue
             found = discover(text, fetched.final_url)
             if found.kind in (FeedKind.RSS, FeedKind.ATOM, FeedKind.SITEMAP):
-                return found, link, fetched
+                return found, fetched.moved_to or link, fetched
         return f"the page links to no feed that could be read (tried {', '.join(page.feed_links[:MAX_FEED_LINKS])})"
 
     def _child_sitemap_entries(self, found: Discovery) -> list[FeedEntry]:
@@ -319,6 +326,18 @@ def _wanted(entry: FeedEntry, known: KnownItem | None) -> bool:
         return known.attempts < MAX_ITEM_ATTEMPTS
     # A new date on an indexed item: the article changed, and the ingest replaces its passages.
     return known.state is ItemState.DONE and entry.marker is not None and entry.marker != known.marker
+
+
+def _gone(error: SourceError, *, read_before: bool) -> str | None:
+    """Why a failed fetch of the feed pauses it at once rather than after CLAIMBOT_FEEDS_MAX_FAILURES
+    backed-off polls (days of asking for what is not there), or None."""
+    if error.status == HTTPStatus.GONE:
+        return "the feed is gone for good"
+    if error.status == HTTPStatus.NOT_FOUND and not read_before:
+        # Most likely a mistyped URL. A feed read before may be missing for an hour of a site's
+        # move, and backs off as other failures do.
+        return "no feed was ever read at this address (a mistyped URL?)"
+    return None
 
 
 def _feed_error(error: SourceError) -> str:

@@ -47,6 +47,7 @@ class PollOutcome:
     keep_validators: bool = False  # a 304: the stored ETag / Last-Modified still hold
     feed_url: str | None = None
     kind: FeedKind | None = None
+    pause: bool = False  # the error says the feed is gone: paused now, not after max_failures
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -257,7 +258,7 @@ class FeedClaim:
         # Exponential back-off: twice the interval, then four times, eight times… up to the cap.
         wait = min(bounded_interval(row.interval_s) * 2**row.failures, max_backoff_s)
         row.next_poll_at = now + dt.timedelta(seconds=wait)
-        if row.failures >= max_failures and row.state == FeedState.ACTIVE:
+        if (row.failures >= max_failures or outcome.pause) and row.state == FeedState.ACTIVE:
             row.state = FeedState.FAILED
 
 

@@ -1,7 +1,7 @@
 """Sources as domains: the host an article came from, and the blocklist moderators keep.
 
 An article's domain is its URL's host, lowercased, without a leading "www." (www.cnn.com and
-cnn.com are one source to a reader). Blocking a domain blocks its subdomains too: blocking
+cnn.com are one source to a reader), a name in Unicode in its ASCII (IDNA) form. Blocking a domain blocks its subdomains too: blocking
 example.com hides news.example.com, not notexample.com.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
+
+import idna
 
 # A hostname as DNS spells it, already lowercased: letters, digits, hyphens, dots between labels.
 # So "-" is the only character a domain holds that sorts before "/" (see BLOCKED_PASSAGES_SQL).
@@ -55,7 +57,19 @@ NO_PASSAGES_SQL = "SELECT 0 AS id WHERE false"
 
 def _strip(host: str) -> str:
     host = host.strip().lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+    return _ascii(host[4:] if host.startswith("www.") else host)
+
+
+def _ascii(host: str) -> str:
+    """A host name in the ASCII form that httpx sends, and so fetched pages' URLs carry
+    ("bücher.example" -> "xn--bcher-kva.example"): a name written in Unicode (a JSONL line, a
+    moderator's block) is one source with it. As given where it is no valid IDNA name."""
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except UnicodeError:  # idna.IDNAError among them
+        return host
 
 
 def reversed_domain(domain: str | None) -> str | None:

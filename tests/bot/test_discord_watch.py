@@ -405,6 +405,29 @@ async def test_an_update_discord_refused_for_a_while_is_posted_once_by_the_resta
     assert len(updates_in(h, guild)) == 2
 
 
+async def test_an_update_kept_for_later_is_not_posted_once_its_source_is_blocked(h):
+    """A 503 kept the update for the next sweep; a moderator blocked its source meanwhile (written
+    www. and in capitals): the next sweep posted it all the same, as the blocked source's reporting."""
+    bot = await quiet_bot(h)
+    guild, mod = Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    await setup_guild(h, bot, guild)
+    p = slash(guild, mod, "watch", claim=CLAIM)
+    await h.run(bot, p, until=h.followup_of(p))
+    url = "https://www.Rumours.example/bridge"
+    article = ArticleInput(title="Bridge plan voted down", text=PAGE[0], origin=url, url=url)
+    assert h.services.index.ingest([article]).added == 1
+    h.fake.fail = lambda r: (
+        error(503, 0, "Service Unavailable") if r.method == "POST" and "/channels/" in r.path else None
+    )
+    assert await sweep_and_post(bot) == 0
+    h.fake.fail = None
+    h.services.index.block_domain("WWW.rumours.EXAMPLE")
+    assert await sweep_and_post(bot) == 0
+    assert [r.status for r in updates_in(h, guild)] == [503]  # the refused one only
+    h.services.index.unblock_domain("rumours.example")
+    assert await sweep_and_post(bot) == 0  # dropped, as an answer quoting it is withdrawn
+
+
 async def test_updates_a_closing_bot_had_not_posted_yet_are_posted_by_the_restarted_one(h, article_server):
     """SIGTERM while the bot's sweep is posting: what it had not posted yet is stored, and the next
     process posts it, once; the one being posted when the bot closed is not posted twice."""
