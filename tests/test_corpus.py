@@ -308,11 +308,40 @@ def test_a_site_with_a_non_ascii_name_is_blocked_however_it_is_written(settings,
     try:
         line = {"text": "The dam on the Orinoco river collapsed.", "url": "https://www.Bücher.example/dam"}
         assert idx.ingest(read_inputs([str(_jsonl(tmp_path / "a.jsonl", [line]))], source_options(settings))).added == 1
-        assert [p.article.url for p in idx.check(CLAIM, stance=False).passages] == [line["url"]]
+        # stored as cleaned (the host in lower case)
+        assert [p.article.url for p in idx.check(CLAIM, stance=False).passages] == ["https://www.bücher.example/dam"]
         outcome = idx.block_domain(typed)
         assert (outcome.domain, outcome.articles) == ("xn--bcher-kva.example", 1)
         assert idx.check(CLAIM, stance=False).passages == []
         assert idx.ingest_refusal("https://bücher.example/other") is not None
+    finally:
+        idx.close()
+
+
+def test_migration_0018_gives_articles_stored_under_a_unicode_domain_its_ascii_form(settings, tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from claimbot.index.storage import db
+
+    idx = ClaimIndex(settings, embedder=HashEmbedder())
+    try:
+        line = {"text": "The dam on the Orinoco river collapsed.", "url": "https://www.Bücher.example/dam"}
+        assert idx.ingest(read_inputs([str(_jsonl(tmp_path / "a.jsonl", [line]))], source_options(settings))).added == 1
+        engine = idx.store.engine
+        cfg = db.alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0017")
+            # as releases before 0018 stored it
+            connection.execute(text("UPDATE articles SET domain = 'bücher.example', domain_rev = 'example.bücher'"))
+        assert idx.block_domain("bücher.example").articles == 0
+        idx.unblock_domain("xn--bcher-kva.example")
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+        assert idx.block_domain("bücher.example").articles == 1
+        assert idx.check(CLAIM, stance=False).passages == []
     finally:
         idx.close()
 

@@ -1,8 +1,8 @@
 """Sources as domains: the host an article came from, and the blocklist moderators keep.
 
 An article's domain is its URL's host, lowercased, without a leading "www." (www.cnn.com and
-cnn.com are one source to a reader), a name in Unicode in its ASCII (IDNA) form. Blocking a domain blocks its subdomains too: blocking
-example.com hides news.example.com, not notexample.com.
+cnn.com are one source to a reader), a name in Unicode in its ASCII (IDNA) form. Blocking a domain
+blocks its subdomains too: blocking example.com hides news.example.com, not notexample.com.
 """
 
 from __future__ import annotations
