@@ -163,6 +163,30 @@ def _count_units(inputs: list[str]) -> int | None:
     return total or None
 
 
+@contextmanager
+def _interruptible(left: str) -> Iterator[None]:
+    """Ctrl-C and SIGTERM (`kill`, `systemctl stop`) end the block alike, in one line on stderr
+    saying what state is `left` and what a rerun does, with the status a shell gives a process that
+    the signal ended (128 + the signal). Without it typer exits 130 without a word on Ctrl-C, and
+    SIGTERM ends the process at once, in the middle of everything and without a word."""
+    terminated = False
+
+    def on_sigterm(_sig: int, _frame: object) -> None:
+        nonlocal terminated
+        if not terminated:  # a second one while closing must not cut the close short
+            terminated = True
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        err.print(escape(f"{'stopped (SIGTERM)' if terminated else 'interrupted'}: {left}"))
+        raise typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from exc
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @app.command()
 def ingest(
     inputs: Annotated[list[str], typer.Argument(help="Files (.txt .md .html .jsonl), folders or http(s) URLs.")],
@@ -214,40 +238,26 @@ def ingest(
         if verbose:
             sys.stderr.flush()
 
-    terminated = False
-
-    def on_sigterm(_sig: int, _frame: object) -> None:
-        # `kill`, `systemctl stop`: stop as Ctrl-C stops (the interrupt ends the write in progress
-        # without committing half of it), not at once in the middle of everything and without a word.
-        nonlocal terminated
-        if not terminated:  # a second one while closing must not cut the close short
-            terminated = True
-            raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        with progress:
-            task = progress.add_task("ingesting", total=_count_units(inputs))
-            # URLs arrive one fetch at a time: each article is committed once embedded.
-            from_network = any(http_url(i) is not None for i in inputs)
-            report = index.ingest(
-                read_inputs(inputs, options), collection=collection, on_event=on_event, overlap=not from_network
-            )
-    except IndexMismatch as exc:
-        _error(exc)
-        raise typer.Exit(2) from exc
-    except KeyboardInterrupt as exc:
-        # Ctrl-C: typer exits 130 without a word. Each article is committed whole (its passages,
-        # vectors and words together), so what was stored stays and a rerun skips it as unchanged.
-        err.print(
-            f"{'stopped (SIGTERM)' if terminated else 'interrupted'}: the articles stored before it stay "
-            "stored, whole; run the same command again to ingest the rest (what is stored is skipped as unchanged)"
-        )
-        # 128 + the signal, as a shell reports a process that the signal ended
-        raise typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from exc
-    finally:
-        index.close()
-        signal.signal(signal.SIGTERM, previous)
+    # Ctrl-C or SIGTERM: the interrupt ends the write in progress without committing half of it.
+    # Each article is committed whole (its passages, vectors and words together), so what was stored
+    # stays and a rerun skips it as unchanged.
+    with _interruptible(
+        "the articles stored before it stay stored, whole; run the same command again to ingest the rest "
+        "(what is stored is skipped as unchanged)"
+    ):
+        try:
+            with progress:
+                task = progress.add_task("ingesting", total=_count_units(inputs))
+                # URLs arrive one fetch at a time: each article is committed once embedded.
+                from_network = any(http_url(i) is not None for i in inputs)
+                report = index.ingest(
+                    read_inputs(inputs, options), collection=collection, on_event=on_event, overlap=not from_network
+                )
+        except IndexMismatch as exc:
+            _error(exc)
+            raise typer.Exit(2) from exc
+        finally:
+            index.close()
     out.print(
         f"articles: {report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
         f"{report.failed} failed; {report.passages} passages in {report.seconds:.1f} s"
@@ -463,22 +473,33 @@ def reindex(
 ) -> None:
     """Rebuild the vector index from the database, which holds every passage and embedding."""
     index = _open_index()
-    try:
-        corrections = 0
-        if reembed:
-            # Moderators' corrections are found by the similarity of their claims' vectors too. They
-            # go first: the stored model name changes only once the passages are done, so a run cut
-            # short leaves an index that refuses to answer until it is rerun, never one that
-            # matches corrections in another model's vector space.
-            corrections = ReviewService(
-                index.store.engine, embed=index.embedder.encode, embed_model=index.embedder.name
-            ).reembed_corrections()
-        stats = index.reindex(reembed=reembed)
-    except IndexMismatch as exc:
-        _error(exc)
-        raise typer.Exit(2) from exc
-    finally:
-        index.close()
+    # The database holds every passage and embedding: a rebuild cut short loses nothing. A re-embedding
+    # commits its batches as it goes, and names the new model only once every passage is done.
+    left = (
+        "the re-embedding is unfinished, and the index keeps the previous model's name until it is done "
+        "(`check` asks for this command meanwhile if CLAIMBOT_EMBED_MODEL differs from it); run the same "
+        "command again: it re-embeds every passage"
+        if reembed
+        else "nothing is lost (the database holds every passage and embedding); run the same command again "
+        "to rebuild the indexes from it"
+    )
+    with _interruptible(left):
+        try:
+            corrections = 0
+            if reembed:
+                # Moderators' corrections are found by the similarity of their claims' vectors too. They
+                # go first: the stored model name changes only once the passages are done, so a run cut
+                # short leaves an index that refuses to answer until it is rerun, never one that
+                # matches corrections in another model's vector space.
+                corrections = ReviewService(
+                    index.store.engine, embed=index.embedder.encode, embed_model=index.embedder.name
+                ).reembed_corrections()
+            stats = index.reindex(reembed=reembed)
+        except IndexMismatch as exc:
+            _error(exc)
+            raise typer.Exit(2) from exc
+        finally:
+            index.close()
     out.print(
         f"reindexed {counted(stats.vectors, 'passage')} of {counted(stats.articles, 'article')} "
         f"({stats.vector_kind} index)" + (f"; re-embedded {corrections} corrections" if corrections else "")
@@ -855,10 +876,16 @@ def feeds_poll(
         watch()
         return
     index = _open_index()
-    try:
-        report = index.poll_feeds(on_poll=lambda poll: out.print(escape(_poll_line(poll))))
-    finally:
-        index.close()
+    # A feed's poll is recorded only once all its items are (index/feeds/poller.py): the one cut short
+    # stays due, and its articles stored meanwhile are recorded items that its next poll skips.
+    with _interruptible(
+        "the feeds polled before it are recorded, and the articles stored from the one being polled stay "
+        "stored; that feed is still due: run the same command again to poll it (what is stored is not fetched again)"
+    ):
+        try:
+            report = index.poll_feeds(on_poll=lambda poll: out.print(escape(_poll_line(poll))))
+        finally:
+            index.close()
     if report.busy:
         out.print("another poller is polling this database; nothing done")
     elif not report.polls:
@@ -961,7 +988,14 @@ def migrate(
     sample: Annotated[int, typer.Option(help="Passages whose vectors are compared after the copy.")] = 200,
 ) -> None:
     """Copy this installation to PostgreSQL (articles, passages and vectors, review tables); safe to rerun."""
-    with _progress() as bar:
+    # Each batch of rows is committed as it is copied, and a rerun skips the rows already there.
+    with (
+        _interruptible(
+            "the rows copied before it stay in the target, which is incomplete: do not point DATABASE_URL at "
+            "it yet; run the same command again to copy the rest (what is there is skipped) and verify the copy"
+        ),
+        _progress() as bar,
+    ):
         try:
             settings = Settings()
             report = run_migration(

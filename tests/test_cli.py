@@ -4,6 +4,8 @@ traceback; `--json` output stays valid JSON."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 
 import pytest
@@ -219,3 +221,40 @@ def test_a_file_in_a_folder_that_cannot_be_searched_is_one_line_not_a_traceback(
             assert code == 1 and "Traceback" not in err, (command, err)
             expected = f"{path}: cannot read (Permission denied)"
             assert err.strip().splitlines() == [f"{'failed' if command == 'ingest' else 'error'}: {expected}"], err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize(
+    ("args", "target", "left"),
+    [
+        (("feeds", "poll", "--once"), "claimbot.index.service.ClaimIndex.poll_feeds", "that feed is still due"),
+        (("reindex",), "claimbot.index.service.ClaimIndex.reindex", "nothing is lost"),
+        (
+            ("migrate", "--to", "postgresql+psycopg://u@127.0.0.1:1/x"),
+            "claimbot.bot.cli.run_migration",
+            "the rows copied before it stay in the target, which is incomplete",
+        ),
+    ],
+)
+def test_ctrl_c_and_sigterm_say_what_state_a_command_leaves(home, monkeypatch, capsys, sig, args, target, left):
+    """`feeds poll --once`, `reindex` and `migrate` ended without a word on Ctrl-C (status 130) and
+    on SIGTERM (killed at once); as `ingest`, each now says what it leaves and what a rerun does."""
+
+    def signalled(*_args: object, **_kwargs: object) -> None:
+        if sig == signal.SIGINT:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the main thread
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def unhandled(_sig: int, _frame: object) -> None:
+        pytest.fail("SIGTERM reached no handler of the command: it would have ended the process at once")
+
+    monkeypatch.setattr(target, signalled)
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        code, out, err = run(monkeypatch, capsys, *args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert code == 128 + sig, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    word = "interrupted" if sig == signal.SIGINT else "stopped (SIGTERM)"
+    assert err.startswith(f"{word}: ") and left in err and "run the same command again" in err, err
