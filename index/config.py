@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from enum import StrEnum
 from functools import cached_property
@@ -46,7 +47,9 @@ def parse_duration(value: str | float) -> float:
             seconds = float(number) * (unit or 1)
         except ValueError:
             raise ValueError(f"not a duration: {value!r} (write e.g. 90s, 30m, 2h or 1d)") from None
-    if not seconds > 0 or seconds == float("inf"):
+    if not math.isfinite(seconds):  # "1e400" (past a float: inf), "inf", "nan": not "not positive"
+        raise ValueError(f"a duration must be a finite number, got {value!r} (write e.g. 90s, 30m, 2h or 1d)")
+    if seconds <= 0:
         raise ValueError(f"a duration must be positive, got {value!r}")
     return seconds
 

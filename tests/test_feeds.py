@@ -275,6 +275,10 @@ def test_durations():
         parse_duration("soon")
     with pytest.raises(ValueError, match="positive"):
         parse_duration("0m")
+    # past a float ("1e400" is inf), or no number at all: said so, not "must be positive"
+    for endless in ("1e400", "1e400m", "inf", "nan", float("inf")):
+        with pytest.raises(ValueError, match="a duration must be a finite number, got"):
+            parse_duration(endless)
 
 
 # -- polling ----------------------------------------------------------------------------------
