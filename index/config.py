@@ -54,6 +54,14 @@ def parse_duration(value: str | float) -> float:
     return seconds
 
 
+def format_duration(seconds: float) -> str:
+    """A duration as `parse_duration` reads it back: "30m", "2h", "400d", "90s" (never "3.456e+07s")."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size:.0f}{unit}"
+    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
+
+
 def _default_home() -> Path:
     return Path.home() / ".local" / "share" / "claimbot"
 
