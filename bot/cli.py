@@ -233,7 +233,7 @@ def ingest(
         if event.outcome == "failed":
             progress.console.print("[red]failed:[/]", escape(f"{event.origin}: {event.detail}"))
         elif verbose:
-            extra = f", {event.passages} passages" if event.passages else ""
+            extra = f", {counted(event.passages, 'passage')}" if event.passages else ""
             progress.console.print(escape(f"{event.outcome}: {event.origin} ({event.detail}{extra})"))
         if verbose:
             sys.stderr.flush()
@@ -260,7 +260,7 @@ def ingest(
             index.close()
     out.print(
         f"articles: {report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
-        f"{report.failed} failed; {report.passages} passages in {report.seconds:.1f} s"
+        f"{report.failed} failed; {counted(report.passages, 'passage')} in {report.seconds:.1f} s"
     )
     if report.failed:
         raise typer.Exit(1)
@@ -502,7 +502,7 @@ def reindex(
             index.close()
     out.print(
         f"reindexed {counted(stats.vectors, 'passage')} of {counted(stats.articles, 'article')} "
-        f"({stats.vector_kind} index)" + (f"; re-embedded {corrections} corrections" if corrections else "")
+        f"({stats.vector_kind} index)" + (f"; re-embedded {counted(corrections, 'correction')}" if corrections else "")
     )
 
 

@@ -96,6 +96,16 @@ def test_progress_bars_leave_nothing_on_a_stderr_that_is_not_a_terminal(home, tm
     assert err == f"failed: {empty}: empty file\n"  # the failure, and no empty line after it
 
 
+def test_an_article_of_one_passage_is_counted_in_the_singular(home, tmp_path, monkeypatch, capsys):
+    """`ingest --verbose` said "(article 1, 1 passages)" and the summary "1 passages in 0.4 s"."""
+    one = tmp_path / "one.txt"
+    one.write_text("A title\nThe mayor opened the new bridge on Monday.\n", encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "ingest", "--verbose", str(one))
+    assert code == 0, err
+    assert err == f"added: {one} (article 1, 1 passage)\n"
+    assert out.startswith("articles: 1 added, 0 replaced, 0 unchanged, 0 failed; 1 passage in "), out
+
+
 def test_attribute_reads_urls_and_unreadable_files_as_ingest_does(home, tmp_path, monkeypatch, capsys):
     import os
 

@@ -526,7 +526,7 @@ def test_reembedding_redoes_the_corrections_vectors_too(home: Path):
     index.close()
     result = runner.invoke(app, ["reindex", "--reembed"])
     assert result.exit_code == 0, result.output
-    assert "re-embedded 1 corrections" in result.output
+    assert "re-embedded 1 correction" in result.output and "1 corrections" not in result.output
     index = ClaimIndex(Settings())
     try:
         review = ReviewService(index.store.engine, embed=index.embedder.encode, embed_model=index.embedder.name)
