@@ -619,6 +619,10 @@ def eval_stance(
         _eval_news(settings, pairs, as_json)
         return
     names = tuple(n.strip() for n in sets.split(",") if n.strip())
+    if not names:  # ", ," would score nothing and print a report without a row
+        raise typer.BadParameter(
+            "names no evaluation set (comma-separated, e.g. scifact,climate-fever)", param_hint="'--sets'"
+        )
     try:
         model = shared_stance_model(settings.stance_model, settings.stance_threads)
         with _progress() as progress:

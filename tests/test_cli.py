@@ -106,6 +106,13 @@ def test_an_article_of_one_passage_is_counted_in_the_singular(home, tmp_path, mo
     assert out.startswith("articles: 1 added, 0 replaced, 0 unchanged, 0 failed; 1 passage in "), out
 
 
+def test_eval_stance_sets_that_name_nothing_are_a_usage_error(home, monkeypatch, capsys):
+    """`--sets ", ,"` printed a report without a row."""
+    code, out, err = run(monkeypatch, capsys, "eval", "stance", "--sets", ", ,")
+    assert code == 2 and out == "", out
+    assert err.startswith("error: invalid value for '--sets': names no evaluation set") and len(err.splitlines()) == 1
+
+
 def test_attribute_reads_urls_and_unreadable_files_as_ingest_does(home, tmp_path, monkeypatch, capsys):
     import os
 
