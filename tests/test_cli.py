@@ -113,6 +113,22 @@ def test_eval_stance_sets_that_name_nothing_are_a_usage_error(home, monkeypatch,
     assert err.startswith("error: invalid value for '--sets': names no evaluation set") and len(err.splitlines()) == 1
 
 
+def test_a_missing_evaluation_set_is_named_as_eval_attribution_names_polnear(home, tmp_path, monkeypatch, capsys):
+    """A set missing from the data directory was "[Errno 2] No such file or directory: ..." where
+    `eval attribution` says what is not found where."""
+    empty = tmp_path / "data"
+    empty.mkdir()
+    monkeypatch.setenv("CLAIMBOT_DATA_DIR", str(empty))
+    for args, message in [
+        (("eval", "stance", "--sets", "scifact"), "scifact not found under CLAIMBOT_DATA_DIR="),
+        (("eval", "stance", "--sets", "fever-triggers"), "fever-triggers not found under CLAIMBOT_DATA_DIR="),
+        (("eval", "attribution"), "PolNeAR not found under CLAIMBOT_DATA_DIR="),
+    ]:
+        code, out, err = run(monkeypatch, capsys, *args)
+        assert code == 2 and err.startswith(f"error: {message}{empty}"), (args, err)
+        assert len(err.splitlines()) == 1 and "Errno" not in err, (args, err)
+
+
 def test_attribute_reads_urls_and_unreadable_files_as_ingest_does(home, tmp_path, monkeypatch, capsys):
     import os
 
