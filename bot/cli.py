@@ -193,11 +193,13 @@ def ingest(
     title: Annotated[str | None, typer.Option(help="Title for plain files (else the first line).")] = None,
     outlet: Annotated[str | None, typer.Option(help="Publishing outlet, e.g. 'el Nuevo Herald'.")] = None,
     url: Annotated[str | None, typer.Option(help="Canonical URL of the article.")] = None,
-    author: Annotated[str | None, typer.Option()] = None,
+    author: Annotated[str | None, typer.Option(help="The article's author (its byline).")] = None,
     published: Annotated[
         str | None, typer.Option(help='Publication date: YYYY-MM-DD (or a timestamp, "15 Jan 2018", "2018/01/15").')
     ] = None,
-    language: Annotated[str | None, typer.Option()] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Language of the article, e.g. en or es (else an HTML page's own declaration).")
+    ] = None,
     collection: Annotated[str, typer.Option(help="Collection (scope) to add the articles to.")] = "default",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print one line per article.")] = False,
 ) -> None:
@@ -507,7 +509,7 @@ def reindex(
 
 
 @app.command()
-def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
     """Articles, passages and the state of the vector index."""
     index = _open_index()
     try:
@@ -663,7 +665,7 @@ def _eval_news(settings: Settings, pairs: Path, as_json: bool) -> None:
 def eval_attribution(
     split: Annotated[str, typer.Option(help="PolNeAR split: dev (tuning) or test (report once).")] = "dev",
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N documents.")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
 ) -> None:
     """Precision, recall and F1 of source, cue and content spans on PolNeAR."""
     if split not in ("dev", "test"):

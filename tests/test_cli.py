@@ -7,6 +7,8 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -85,6 +87,20 @@ def test_a_usage_error_of_any_command_is_one_line_naming_the_problem(home, monke
     # --help is unchanged: the usage and the options, on stdout
     code, out, err = run(monkeypatch, capsys, "audit", "export", "--help")
     assert code == 0 and "Usage: claimbot audit export [OPTIONS]" in out and "--format" in out and err == ""
+
+
+def test_every_option_of_every_command_says_in_its_help_what_it_is():
+    """`ingest --help` listed --author and --language with nothing beside them (`stats --json` too)."""
+    import typer
+
+    from claimbot.bot.cli import app
+
+    def bare(command: Any, path: str) -> Iterator[str]:
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from bare(sub, f"{path} {name}")
+        yield from (f"{path} {param.name}" for param in command.params if not getattr(param, "help", None))
+
+    assert list(bare(typer.main.get_command(app), "claimbot")) == []
 
 
 def test_progress_bars_leave_nothing_on_a_stderr_that_is_not_a_terminal(home, tmp_path, monkeypatch, capsys):
