@@ -1073,7 +1073,12 @@ def main() -> None:
         _error("aborted")
         sys.exit(1)
     except ValidationError as exc:  # a bad value in .env or the environment: name it, no traceback
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        # pydantic's "Value error, " says nothing to the user, and a check across settings (no loc)
+        # names the settings itself: "CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT", not "settings: Value error, ..."
+        problems = "; ".join(
+            ": ".join(filter(None, (".".join(map(str, e["loc"])), e["msg"].removeprefix("Value error, "))))
+            for e in exc.errors()
+        )
         _error(f"invalid setting: {problems}")
         sys.exit(2)
     except SettingsFileError as exc:

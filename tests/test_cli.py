@@ -41,6 +41,20 @@ def test_an_embedding_model_that_cannot_load_is_one_line_naming_the_setting(home
         assert len(err.strip().splitlines()) == 1 and err.startswith(f"error: {message}"), err
 
 
+def test_a_bad_setting_is_named_without_pydantics_value_error_prefix(home, monkeypatch, capsys):
+    """ "invalid setting: CLAIMBOT_FEEDS_INTERVAL: Value error, not a duration: ..." and, for a check
+    across settings, "invalid setting: settings: Value error, CLAIMBOT_SHARD_IDS needs ..."."""
+    for name, value, message in [
+        ("CLAIMBOT_FEEDS_INTERVAL", "soon", "CLAIMBOT_FEEDS_INTERVAL: not a duration: 'soon'"),
+        ("CLAIMBOT_SHARD_IDS", "1", "CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT"),
+    ]:
+        with monkeypatch.context() as patch:
+            patch.setenv(name, value)
+            code, out, err = run(monkeypatch, capsys, "stats")
+        assert code == 2 and err.startswith(f"error: invalid setting: {message}"), err
+        assert "Value error" not in err and len(err.splitlines()) == 1, err
+
+
 def test_a_database_a_newer_release_migrated_is_refused_in_one_line_saying_what_to_do(home, monkeypatch, capsys):
     # An upgrade rolled back by installing the older release over a database the newer one migrated.
     assert run(monkeypatch, capsys, "stats")[0] == 0
