@@ -586,7 +586,7 @@ def stance(
         raise typer.Exit(2) from exc
     for message in report.errors:
         _error(f"{input_file}: {message}")
-    out.print(escape(f"{report.written} of {report.read} pairs labelled -> {output_file}"))
+    out.print(escape(f"{report.written:,} of {counted(report.read, 'pair')} labelled -> {output_file}"))
     if report.errors:
         raise typer.Exit(1)
 
