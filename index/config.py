@@ -178,9 +178,8 @@ class Settings(BaseSettings):
     # Failed polls in a row before a feed is paused (state "failed", its last error shown); the
     # wait after each failure doubles from the feed's interval up to CLAIMBOT_FEEDS_MAX_BACKOFF.
     feeds_max_failures: int = Field(default=8, ge=1, validation_alias="CLAIMBOT_FEEDS_MAX_FAILURES")
-    feeds_max_backoff_s: float = Field(
-        default=86_400.0, le=MAX_BACKOFF_S, validation_alias="CLAIMBOT_FEEDS_MAX_BACKOFF"
-    )
+    # At most MAX_BACKOFF_S, checked by `_backoff_bounded` to say so in days, not in seconds.
+    feeds_max_backoff_s: float = Field(default=86_400.0, validation_alias="CLAIMBOT_FEEDS_MAX_BACKOFF")
     # Poll inside `claimbot serve` (off when a separate `claimbot watch` worker does it).
     feeds_in_serve: bool = Field(default=True, validation_alias="CLAIMBOT_FEEDS_IN_SERVE")
     # The article corpus is shared by every server the bot is in: a list of guild ids limits the
@@ -275,6 +274,14 @@ class Settings(BaseSettings):
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str | int | float) else value
+
+    @field_validator("feeds_max_backoff_s", mode="after")
+    @classmethod
+    def _backoff_bounded(cls, value: float) -> float:
+        # Written as "40d", refused as "at most 30d" rather than "less than or equal to 2592000".
+        if value > MAX_BACKOFF_S:
+            raise ValueError(f"must be at most {format_duration(MAX_BACKOFF_S)}")
+        return value
 
     @field_validator("fetch_private_hosts", mode="before")
     @classmethod

@@ -47,6 +47,8 @@ def test_a_bad_setting_is_named_without_pydantics_value_error_prefix(home, monke
     for name, value, message in [
         ("CLAIMBOT_FEEDS_INTERVAL", "soon", "CLAIMBOT_FEEDS_INTERVAL: not a duration: 'soon'"),
         ("CLAIMBOT_SHARD_IDS", "1", "CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT"),
+        # a duration's bound as the duration is written, not "less than or equal to 2592000"
+        ("CLAIMBOT_FEEDS_MAX_BACKOFF", "40d", "CLAIMBOT_FEEDS_MAX_BACKOFF: must be at most 30d"),
     ]:
         with monkeypatch.context() as patch:
             patch.setenv(name, value)
