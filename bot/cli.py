@@ -163,17 +163,43 @@ def _count_units(inputs: list[str]) -> int | None:
     return total or None
 
 
+@contextmanager
+def _interruptible(left: str) -> Iterator[None]:
+    """Ctrl-C and SIGTERM (`kill`, `systemctl stop`) end the block alike, in one line on stderr
+    saying what state is `left` and what a rerun does, with the status a shell gives a process that
+    the signal ended (128 + the signal). Without it typer exits 130 without a word on Ctrl-C, and
+    SIGTERM ends the process at once, in the middle of everything and without a word."""
+    terminated = False
+
+    def on_sigterm(_sig: int, _frame: object) -> None:
+        nonlocal terminated
+        if not terminated:  # a second one while closing must not cut the close short
+            terminated = True
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        err.print(escape(f"{'stopped (SIGTERM)' if terminated else 'interrupted'}: {left}"))
+        raise typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from exc
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @app.command()
 def ingest(
     inputs: Annotated[list[str], typer.Argument(help="Files (.txt .md .html .jsonl), folders or http(s) URLs.")],
     title: Annotated[str | None, typer.Option(help="Title for plain files (else the first line).")] = None,
     outlet: Annotated[str | None, typer.Option(help="Publishing outlet, e.g. 'el Nuevo Herald'.")] = None,
     url: Annotated[str | None, typer.Option(help="Canonical URL of the article.")] = None,
-    author: Annotated[str | None, typer.Option()] = None,
+    author: Annotated[str | None, typer.Option(help="The article's author (its byline).")] = None,
     published: Annotated[
         str | None, typer.Option(help='Publication date: YYYY-MM-DD (or a timestamp, "15 Jan 2018", "2018/01/15").')
     ] = None,
-    language: Annotated[str | None, typer.Option()] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Language of the article, e.g. en or es (else an HTML page's own declaration).")
+    ] = None,
     collection: Annotated[str, typer.Option(help="Collection (scope) to add the articles to.")] = "default",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print one line per article.")] = False,
 ) -> None:
@@ -209,48 +235,34 @@ def ingest(
         if event.outcome == "failed":
             progress.console.print("[red]failed:[/]", escape(f"{event.origin}: {event.detail}"))
         elif verbose:
-            extra = f", {event.passages} passages" if event.passages else ""
+            extra = f", {counted(event.passages, 'passage')}" if event.passages else ""
             progress.console.print(escape(f"{event.outcome}: {event.origin} ({event.detail}{extra})"))
         if verbose:
             sys.stderr.flush()
 
-    terminated = False
-
-    def on_sigterm(_sig: int, _frame: object) -> None:
-        # `kill`, `systemctl stop`: stop as Ctrl-C stops (the interrupt ends the write in progress
-        # without committing half of it), not at once in the middle of everything and without a word.
-        nonlocal terminated
-        if not terminated:  # a second one while closing must not cut the close short
-            terminated = True
-            raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        with progress:
-            task = progress.add_task("ingesting", total=_count_units(inputs))
-            # URLs arrive one fetch at a time: each article is committed once embedded.
-            from_network = any(http_url(i) is not None for i in inputs)
-            report = index.ingest(
-                read_inputs(inputs, options), collection=collection, on_event=on_event, overlap=not from_network
-            )
-    except IndexMismatch as exc:
-        _error(exc)
-        raise typer.Exit(2) from exc
-    except KeyboardInterrupt as exc:
-        # Ctrl-C: typer exits 130 without a word. Each article is committed whole (its passages,
-        # vectors and words together), so what was stored stays and a rerun skips it as unchanged.
-        err.print(
-            f"{'stopped (SIGTERM)' if terminated else 'interrupted'}: the articles stored before it stay "
-            "stored, whole; run the same command again to ingest the rest (what is stored is skipped as unchanged)"
-        )
-        # 128 + the signal, as a shell reports a process that the signal ended
-        raise typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from exc
-    finally:
-        index.close()
-        signal.signal(signal.SIGTERM, previous)
+    # Ctrl-C or SIGTERM: the interrupt ends the write in progress without committing half of it.
+    # Each article is committed whole (its passages, vectors and words together), so what was stored
+    # stays and a rerun skips it as unchanged.
+    with _interruptible(
+        "the articles stored before it stay stored, whole; run the same command again to ingest the rest "
+        "(what is stored is skipped as unchanged)"
+    ):
+        try:
+            with progress:
+                task = progress.add_task("ingesting", total=_count_units(inputs))
+                # URLs arrive one fetch at a time: each article is committed once embedded.
+                from_network = any(http_url(i) is not None for i in inputs)
+                report = index.ingest(
+                    read_inputs(inputs, options), collection=collection, on_event=on_event, overlap=not from_network
+                )
+        except IndexMismatch as exc:
+            _error(exc)
+            raise typer.Exit(2) from exc
+        finally:
+            index.close()
     out.print(
         f"articles: {report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
-        f"{report.failed} failed; {report.passages} passages in {report.seconds:.1f} s"
+        f"{report.failed} failed; {counted(report.passages, 'passage')} in {report.seconds:.1f} s"
     )
     if report.failed:
         raise typer.Exit(1)
@@ -463,30 +475,41 @@ def reindex(
 ) -> None:
     """Rebuild the vector index from the database, which holds every passage and embedding."""
     index = _open_index()
-    try:
-        corrections = 0
-        if reembed:
-            # Moderators' corrections are found by the similarity of their claims' vectors too. They
-            # go first: the stored model name changes only once the passages are done, so a run cut
-            # short leaves an index that refuses to answer until it is rerun, never one that
-            # matches corrections in another model's vector space.
-            corrections = ReviewService(
-                index.store.engine, embed=index.embedder.encode, embed_model=index.embedder.name
-            ).reembed_corrections()
-        stats = index.reindex(reembed=reembed)
-    except IndexMismatch as exc:
-        _error(exc)
-        raise typer.Exit(2) from exc
-    finally:
-        index.close()
+    # The database holds every passage and embedding: a rebuild cut short loses nothing. A re-embedding
+    # commits its batches as it goes, and names the new model only once every passage is done.
+    left = (
+        "the re-embedding is unfinished, and the index keeps the previous model's name until it is done "
+        "(`check` asks for this command meanwhile if CLAIMBOT_EMBED_MODEL differs from it); run the same "
+        "command again: it re-embeds every passage"
+        if reembed
+        else "nothing is lost (the database holds every passage and embedding); run the same command again "
+        "to rebuild the indexes from it"
+    )
+    with _interruptible(left):
+        try:
+            corrections = 0
+            if reembed:
+                # Moderators' corrections are found by the similarity of their claims' vectors too. They
+                # go first: the stored model name changes only once the passages are done, so a run cut
+                # short leaves an index that refuses to answer until it is rerun, never one that
+                # matches corrections in another model's vector space.
+                corrections = ReviewService(
+                    index.store.engine, embed=index.embedder.encode, embed_model=index.embedder.name
+                ).reembed_corrections()
+            stats = index.reindex(reembed=reembed)
+        except IndexMismatch as exc:
+            _error(exc)
+            raise typer.Exit(2) from exc
+        finally:
+            index.close()
     out.print(
         f"reindexed {counted(stats.vectors, 'passage')} of {counted(stats.articles, 'article')} "
-        f"({stats.vector_kind} index)" + (f"; re-embedded {corrections} corrections" if corrections else "")
+        f"({stats.vector_kind} index)" + (f"; re-embedded {counted(corrections, 'correction')}" if corrections else "")
     )
 
 
 @app.command()
-def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
     """Articles, passages and the state of the vector index."""
     index = _open_index()
     try:
@@ -563,7 +586,7 @@ def stance(
         raise typer.Exit(2) from exc
     for message in report.errors:
         _error(f"{input_file}: {message}")
-    out.print(escape(f"{report.written} of {report.read} pairs labelled -> {output_file}"))
+    out.print(escape(f"{report.written:,} of {counted(report.read, 'pair')} labelled -> {output_file}"))
     if report.errors:
         raise typer.Exit(1)
 
@@ -598,6 +621,10 @@ def eval_stance(
         _eval_news(settings, pairs, as_json)
         return
     names = tuple(n.strip() for n in sets.split(",") if n.strip())
+    if not names:  # ", ," would score nothing and print a report without a row
+        raise typer.BadParameter(
+            "names no evaluation set (comma-separated, e.g. scifact,climate-fever)", param_hint="'--sets'"
+        )
     try:
         model = shared_stance_model(settings.stance_model, settings.stance_threads)
         with _progress() as progress:
@@ -638,7 +665,7 @@ def _eval_news(settings: Settings, pairs: Path, as_json: bool) -> None:
 def eval_attribution(
     split: Annotated[str, typer.Option(help="PolNeAR split: dev (tuning) or test (report once).")] = "dev",
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N documents.")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
 ) -> None:
     """Precision, recall and F1 of source, cue and content spans on PolNeAR."""
     if split not in ("dev", "test"):
@@ -856,10 +883,16 @@ def feeds_poll(
         watch()
         return
     index = _open_index()
-    try:
-        report = index.poll_feeds(on_poll=lambda poll: out.print(escape(_poll_line(poll))))
-    finally:
-        index.close()
+    # A feed's poll is recorded only once all its items are (index/feeds/poller.py): the one cut short
+    # stays due, and its articles stored meanwhile are recorded items that its next poll skips.
+    with _interruptible(
+        "the feeds polled before it are recorded, and the articles stored from the one being polled stay "
+        "stored; that feed is still due: run the same command again to poll it (what is stored is not fetched again)"
+    ):
+        try:
+            report = index.poll_feeds(on_poll=lambda poll: out.print(escape(_poll_line(poll))))
+        finally:
+            index.close()
     if report.busy:
         out.print("another poller is polling this database; nothing done")
     elif not report.polls:
@@ -966,7 +999,14 @@ def migrate(
     sample: Annotated[int, typer.Option(help="Passages whose vectors are compared after the copy.")] = 200,
 ) -> None:
     """Copy this installation to PostgreSQL (articles, passages and vectors, review tables); safe to rerun."""
-    with _progress() as bar:
+    # Each batch of rows is committed as it is copied, and a rerun skips the rows already there.
+    with (
+        _interruptible(
+            "the rows copied before it stay in the target, which is incomplete: do not point DATABASE_URL at "
+            "it yet; run the same command again to copy the rest (what is there is skipped) and verify the copy"
+        ),
+        _progress() as bar,
+    ):
         try:
             settings = Settings()
             report = run_migration(
@@ -1038,7 +1078,12 @@ def main() -> None:
         _error("aborted")
         sys.exit(1)
     except ValidationError as exc:  # a bad value in .env or the environment: name it, no traceback
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        # pydantic's "Value error, " says nothing to the user, and a check across settings (no loc)
+        # names the settings itself: "CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT", not "settings: Value error, ..."
+        problems = "; ".join(
+            ": ".join(filter(None, (".".join(map(str, e["loc"])), e["msg"].removeprefix("Value error, "))))
+            for e in exc.errors()
+        )
         _error(f"invalid setting: {problems}")
         sys.exit(2)
     except SettingsFileError as exc:

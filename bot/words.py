@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from claimbot.index.config import format_duration
 from claimbot.index.records import CheckResult, CorpusSummary, Coverage
 from claimbot.index.review import Rating
 
@@ -13,10 +14,7 @@ def counted(n: int, noun: str) -> str:
 
 def duration(seconds: int) -> str:
     """A feed's interval as `feeds add --every` and `/feeds add every:` take it: "30m", "2h", "90s"."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return format_duration(seconds)
 
 
 def coverage(summary: CorpusSummary) -> str:

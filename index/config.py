@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from enum import StrEnum
 from functools import cached_property
@@ -46,9 +47,19 @@ def parse_duration(value: str | float) -> float:
             seconds = float(number) * (unit or 1)
         except ValueError:
             raise ValueError(f"not a duration: {value!r} (write e.g. 90s, 30m, 2h or 1d)") from None
-    if not seconds > 0 or seconds == float("inf"):
+    if not math.isfinite(seconds):  # "1e400" (past a float: inf), "inf", "nan": not "not positive"
+        raise ValueError(f"a duration must be a finite number, got {value!r} (write e.g. 90s, 30m, 2h or 1d)")
+    if seconds <= 0:
         raise ValueError(f"a duration must be positive, got {value!r}")
     return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as `parse_duration` reads it back: "30m", "2h", "400d", "90s" (never "3.456e+07s")."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size:.0f}{unit}"
+    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
 
 
 def _default_home() -> Path:
@@ -167,9 +178,8 @@ class Settings(BaseSettings):
     # Failed polls in a row before a feed is paused (state "failed", its last error shown); the
     # wait after each failure doubles from the feed's interval up to CLAIMBOT_FEEDS_MAX_BACKOFF.
     feeds_max_failures: int = Field(default=8, ge=1, validation_alias="CLAIMBOT_FEEDS_MAX_FAILURES")
-    feeds_max_backoff_s: float = Field(
-        default=86_400.0, le=MAX_BACKOFF_S, validation_alias="CLAIMBOT_FEEDS_MAX_BACKOFF"
-    )
+    # At most MAX_BACKOFF_S, checked by `_backoff_bounded` to say so in days, not in seconds.
+    feeds_max_backoff_s: float = Field(default=86_400.0, validation_alias="CLAIMBOT_FEEDS_MAX_BACKOFF")
     # Poll inside `claimbot serve` (off when a separate `claimbot watch` worker does it).
     feeds_in_serve: bool = Field(default=True, validation_alias="CLAIMBOT_FEEDS_IN_SERVE")
     # The article corpus is shared by every server the bot is in: a list of guild ids limits the
@@ -264,6 +274,14 @@ class Settings(BaseSettings):
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str | int | float) else value
+
+    @field_validator("feeds_max_backoff_s", mode="after")
+    @classmethod
+    def _backoff_bounded(cls, value: float) -> float:
+        # Written as "40d", refused as "at most 30d" rather than "less than or equal to 2592000".
+        if value > MAX_BACKOFF_S:
+            raise ValueError(f"must be at most {format_duration(MAX_BACKOFF_S)}")
+        return value
 
     @field_validator("fetch_private_hosts", mode="before")
     @classmethod

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sqlalchemy.exc import OperationalError
 
-from claimbot.index.config import PgFullText, Settings, parse_duration
+from claimbot.index.config import PgFullText, Settings, format_duration, parse_duration
 from claimbot.index.corpus import (
     DEFAULT_USER_AGENT,
     JSONL_SUFFIXES,
@@ -666,7 +666,7 @@ class ClaimIndex:
         except ValueError as exc:
             raise FeedError(str(exc)) from None
         # The interval used: with no `every`, the setting's.
-        shown = f"every {every}" if every is not None else f"CLAIMBOT_FEEDS_INTERVAL={interval:g}s"
+        shown = f"every {every}" if every is not None else f"CLAIMBOT_FEEDS_INTERVAL={format_duration(interval)}"
         if interval < MIN_FEED_INTERVAL_S:
             raise FeedError(f"a feed is polled at most once a minute ({shown} is less)")
         if interval > MAX_FEED_INTERVAL_S:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start or stop a throw-away PostgreSQL 15 + pgvector on 127.0.0.1 for tests, benchmarks and
-# `claimbot migrate` trials. The recipe is the one tested in ../shared/guides/storage.md §3:
+# `claimbot migrate` trials. The recipe is the one docs/deploy.md ("PostgreSQL without Docker") gives:
 # Debian 12 ships PostgreSQL 15 but no pgvector, so pgvector 0.8.0 is built once from Debian 13's
 # source package through a private apt config (the system apt sources are not changed).
 #

@@ -4,7 +4,11 @@ traceback; `--json` output stays valid JSON."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -35,6 +39,22 @@ def test_an_embedding_model_that_cannot_load_is_one_line_naming_the_setting(home
         code, out, err = run(monkeypatch, capsys, "stats")
         assert code == 2 and out == ""
         assert len(err.strip().splitlines()) == 1 and err.startswith(f"error: {message}"), err
+
+
+def test_a_bad_setting_is_named_without_pydantics_value_error_prefix(home, monkeypatch, capsys):
+    """ "invalid setting: CLAIMBOT_FEEDS_INTERVAL: Value error, not a duration: ..." and, for a check
+    across settings, "invalid setting: settings: Value error, CLAIMBOT_SHARD_IDS needs ..."."""
+    for name, value, message in [
+        ("CLAIMBOT_FEEDS_INTERVAL", "soon", "CLAIMBOT_FEEDS_INTERVAL: not a duration: 'soon'"),
+        ("CLAIMBOT_SHARD_IDS", "1", "CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT"),
+        # a duration's bound as the duration is written, not "less than or equal to 2592000"
+        ("CLAIMBOT_FEEDS_MAX_BACKOFF", "40d", "CLAIMBOT_FEEDS_MAX_BACKOFF: must be at most 30d"),
+    ]:
+        with monkeypatch.context() as patch:
+            patch.setenv(name, value)
+            code, out, err = run(monkeypatch, capsys, "stats")
+        assert code == 2 and err.startswith(f"error: invalid setting: {message}"), err
+        assert "Value error" not in err and len(err.splitlines()) == 1, err
 
 
 def test_a_database_a_newer_release_migrated_is_refused_in_one_line_saying_what_to_do(home, monkeypatch, capsys):
@@ -85,6 +105,20 @@ def test_a_usage_error_of_any_command_is_one_line_naming_the_problem(home, monke
     assert code == 0 and "Usage: claimbot audit export [OPTIONS]" in out and "--format" in out and err == ""
 
 
+def test_every_option_of_every_command_says_in_its_help_what_it_is():
+    """`ingest --help` listed --author and --language with nothing beside them (`stats --json` too)."""
+    import typer
+
+    from claimbot.bot.cli import app
+
+    def bare(command: Any, path: str) -> Iterator[str]:
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from bare(sub, f"{path} {name}")
+        yield from (f"{path} {param.name}" for param in command.params if not getattr(param, "help", None))
+
+    assert list(bare(typer.main.get_command(app), "claimbot")) == []
+
+
 def test_progress_bars_leave_nothing_on_a_stderr_that_is_not_a_terminal(home, tmp_path, monkeypatch, capsys):
     empty = tmp_path / "empty.txt"
     empty.write_text("", encoding="utf-8")
@@ -92,6 +126,39 @@ def test_progress_bars_leave_nothing_on_a_stderr_that_is_not_a_terminal(home, tm
     assert code == 1
     assert out.startswith("articles: 0 added, 0 replaced, 0 unchanged, 1 failed")
     assert err == f"failed: {empty}: empty file\n"  # the failure, and no empty line after it
+
+
+def test_an_article_of_one_passage_is_counted_in_the_singular(home, tmp_path, monkeypatch, capsys):
+    """`ingest --verbose` said "(article 1, 1 passages)" and the summary "1 passages in 0.4 s"."""
+    one = tmp_path / "one.txt"
+    one.write_text("A title\nThe mayor opened the new bridge on Monday.\n", encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "ingest", "--verbose", str(one))
+    assert code == 0, err
+    assert err == f"added: {one} (article 1, 1 passage)\n"
+    assert out.startswith("articles: 1 added, 0 replaced, 0 unchanged, 0 failed; 1 passage in "), out
+
+
+def test_eval_stance_sets_that_name_nothing_are_a_usage_error(home, monkeypatch, capsys):
+    """`--sets ", ,"` printed a report without a row."""
+    code, out, err = run(monkeypatch, capsys, "eval", "stance", "--sets", ", ,")
+    assert code == 2 and out == "", out
+    assert err.startswith("error: invalid value for '--sets': names no evaluation set") and len(err.splitlines()) == 1
+
+
+def test_a_missing_evaluation_set_is_named_as_eval_attribution_names_polnear(home, tmp_path, monkeypatch, capsys):
+    """A set missing from the data directory was "[Errno 2] No such file or directory: ..." where
+    `eval attribution` says what is not found where."""
+    empty = tmp_path / "data"
+    empty.mkdir()
+    monkeypatch.setenv("CLAIMBOT_DATA_DIR", str(empty))
+    for args, message in [
+        (("eval", "stance", "--sets", "scifact"), "scifact not found under CLAIMBOT_DATA_DIR="),
+        (("eval", "stance", "--sets", "fever-triggers"), "fever-triggers not found under CLAIMBOT_DATA_DIR="),
+        (("eval", "attribution"), "PolNeAR not found under CLAIMBOT_DATA_DIR="),
+    ]:
+        code, out, err = run(monkeypatch, capsys, *args)
+        assert code == 2 and err.startswith(f"error: {message}{empty}"), (args, err)
+        assert len(err.splitlines()) == 1 and "Errno" not in err, (args, err)
 
 
 def test_attribute_reads_urls_and_unreadable_files_as_ingest_does(home, tmp_path, monkeypatch, capsys):
@@ -219,3 +286,40 @@ def test_a_file_in_a_folder_that_cannot_be_searched_is_one_line_not_a_traceback(
             assert code == 1 and "Traceback" not in err, (command, err)
             expected = f"{path}: cannot read (Permission denied)"
             assert err.strip().splitlines() == [f"{'failed' if command == 'ingest' else 'error'}: {expected}"], err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize(
+    ("args", "target", "left"),
+    [
+        (("feeds", "poll", "--once"), "claimbot.index.service.ClaimIndex.poll_feeds", "that feed is still due"),
+        (("reindex",), "claimbot.index.service.ClaimIndex.reindex", "nothing is lost"),
+        (
+            ("migrate", "--to", "postgresql+psycopg://u@127.0.0.1:1/x"),
+            "claimbot.bot.cli.run_migration",
+            "the rows copied before it stay in the target, which is incomplete",
+        ),
+    ],
+)
+def test_ctrl_c_and_sigterm_say_what_state_a_command_leaves(home, monkeypatch, capsys, sig, args, target, left):
+    """`feeds poll --once`, `reindex` and `migrate` ended without a word on Ctrl-C (status 130) and
+    on SIGTERM (killed at once); as `ingest`, each now says what it leaves and what a rerun does."""
+
+    def signalled(*_args: object, **_kwargs: object) -> None:
+        if sig == signal.SIGINT:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the main thread
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def unhandled(_sig: int, _frame: object) -> None:
+        pytest.fail("SIGTERM reached no handler of the command: it would have ended the process at once")
+
+    monkeypatch.setattr(target, signalled)
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        code, out, err = run(monkeypatch, capsys, *args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert code == 128 + sig, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    word = "interrupted" if sig == signal.SIGINT else "stopped (SIGTERM)"
+    assert err.startswith(f"{word}: ") and left in err and "run the same command again" in err, err

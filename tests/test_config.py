@@ -117,7 +117,7 @@ def test_a_bad_setting_is_one_line_on_the_command_line(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: invalid setting: settings: Value error, CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT (the total number of shards)"
+        "error: invalid setting: CLAIMBOT_SHARD_IDS needs CLAIMBOT_SHARD_COUNT (the total number of shards)"
     ]
 
 

@@ -120,3 +120,23 @@ def test_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path):
         ["systemd-analyze", "verify", str(tmp_path / "claimbot.service")], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and result.stdout + result.stderr == "", result.stdout + result.stderr
+
+
+def test_the_docs_and_scripts_cite_only_documents_in_the_repository():
+    """scripts/pg.sh cited ../shared/guides/storage.md, a file outside the repository that no one who
+    clones it has. A path to a .md file (one with a folder in it) is read from the repository's root or
+    from the citing file's folder, and must lead to a file inside the repository."""
+    repo = DEPLOY.parent
+    cited = re.compile(r"(?<![\w/.-])((?:\.\.?/)*[\w.-]+(?:/[\w.-]+)+\.md)\b")
+    citing = [*repo.glob("docs/**/*.md"), repo / "README.md", *repo.glob("scripts/*"), *DEPLOY.glob("*")]
+    missing = [
+        f"{path.relative_to(repo)}: {ref}"
+        for path in citing
+        if path.is_file()
+        for ref in cited.findall(path.read_text(encoding="utf-8", errors="replace"))
+        if not any(
+            where.is_file() and where.is_relative_to(repo)
+            for where in ((repo / ref).resolve(), (path.parent / ref).resolve())
+        )
+    ]
+    assert missing == []

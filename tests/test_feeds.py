@@ -275,6 +275,10 @@ def test_durations():
         parse_duration("soon")
     with pytest.raises(ValueError, match="positive"):
         parse_duration("0m")
+    # past a float ("1e400" is inf), or no number at all: said so, not "must be positive"
+    for endless in ("1e400", "1e400m", "inf", "nan", float("inf")):
+        with pytest.raises(ValueError, match="a duration must be a finite number, got"):
+            parse_duration(endless)
 
 
 # -- polling ----------------------------------------------------------------------------------
@@ -1013,6 +1017,10 @@ def test_add_feed_refuses_bad_input(feeds_index):
     with pytest.raises(FeedError, match="at least once a year"):
         feeds_index.add_feed("https://news.example.com/rss", every="366d")
     assert feeds_index.add_feed("https://news.example.com/yearly", every="365d").interval_s == 365 * 86_400
+    # the setting's interval is named as it is written, not as "3.456e+07s"
+    feeds_index.settings = feeds_index.settings.model_copy(update={"feeds_interval_s": parse_duration("400d")})
+    with pytest.raises(FeedError, match=r"at least once a year \(CLAIMBOT_FEEDS_INTERVAL=400d is more\)"):
+        feeds_index.add_feed("https://news.example.com/rare")
     for url in ("javascript:alert(1)", "https://", "https:///rss"):
         with pytest.raises(FeedError, match="not an http"):
             feeds_index.add_feed(url)

@@ -124,6 +124,7 @@ def test_cli_stance_round_trip_and_errors(tmp_path: Path):
     src.write_text(json.dumps({"id": 1, "claim": INJURED[0], "evidence": INJURED[1]}) + "\n", encoding="utf-8")
     result = runner.invoke(app, ["stance", "--input", str(src), "--output", str(tmp_path / "o.jsonl")])
     assert result.exit_code == 0, result.output
+    assert f"1 of 1 pair labelled -> {tmp_path / 'o.jsonl'}" in result.output  # was "1 of 1 pairs"
     assert json.loads((tmp_path / "o.jsonl").read_text())["label"] == "supports"
     missing = runner.invoke(app, ["stance", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "x")])
     assert missing.exit_code == 2 and "nope.jsonl" in missing.output

@@ -105,9 +105,18 @@ _READERS: dict[str, Callable[[Path], list[dict[str, Any]]]] = {
 
 def eval_pairs(data: Path, sets: Iterable[str] = SETS) -> dict[str, list[dict[str, Any]]]:
     """The chosen evaluation-only sets as {name: [{claim, evidence, label}]}, labels in LABELS."""
-    if not data.is_dir():
-        raise FileNotFoundError(f"data directory {data} not found (set CLAIMBOT_DATA_DIR)")
-    return {name: _READERS[name](data) for name in sets}
+    every: dict[str, list[dict[str, Any]]] = {}
+    for name in sets:
+        try:
+            every[name] = _READERS[name](data)
+        except FileNotFoundError as exc:
+            if exc.filename is None:  # an archive without the member it should hold: its message names both
+                raise
+            # As `claimbot eval attribution` says it of PolNeAR, not "[Errno 2] No such file or directory".
+            missing = Path(exc.filename)
+            shown = missing.relative_to(data) if missing.is_relative_to(data) else missing
+            raise FileNotFoundError(f"{name} not found under CLAIMBOT_DATA_DIR={data} (no {shown})") from None
+    return every
 
 
 def decisions(probs: np.ndarray, side_threshold: float) -> np.ndarray:
