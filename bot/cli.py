@@ -473,7 +473,7 @@ def sources_list(
 def reindex(
     reembed: Annotated[bool, typer.Option(help="Re-embed every passage (after changing the embedding model).")] = False,
 ) -> None:
-    """Rebuild the vector index from the database, which holds every passage and embedding."""
+    """Rebuild the vector and full-text indexes from the database, which holds every passage and embedding."""
     index = _open_index()
     # The database holds every passage and embedding: a rebuild cut short loses nothing. A re-embedding
     # commits its batches as it goes, and names the new model only once every passage is done.
