@@ -1,0 +1,125 @@
+"""What a pasted post claims (claimbot.index.claim): each cleanup on invented posts, and what the
+reading must never touch (names, numbers, negation, hedges, who said it, a plain claim)."""
+
+from __future__ import annotations
+
+import pytest
+
+from claimbot.index.claim import ClaimReading, Cleanup, read_post, truecase
+from claimbot.index.corpus import shared_nlp
+
+
+@pytest.fixture(scope="module")
+def read():
+    nlp, lock = shared_nlp()
+    return lambda post, **kw: read_post(post, nlp, lock, **kw)
+
+
+@pytest.mark.parametrize(
+    ("post", "claim", "kind"),
+    [
+        ("RT @citydesk: Police arrested two protesters", "Police arrested two protesters", Cleanup.RETWEET),
+        ("@cnn @bbc Police arrested two protesters", "Police arrested two protesters", Cleanup.RETWEET),
+        ('"Police arrested two protesters" — @citydesk', "Police arrested two protesters", Cleanup.RETWEET),
+        ("Police arrested two protesters https://t.co/x9Qa2", "Police arrested two protesters", Cleanup.LINK),
+        ("Police arrested two protesters (source: https://t.co/x9Qa2)", "Police arrested two protesters", Cleanup.LINK),
+        ("Police arrested two protesters via @citydesk", "Police arrested two protesters", Cleanup.LINK),
+        (
+            "Police arrested two protesters — full story: https://example.com/a",
+            "Police arrested two protesters",
+            Cleanup.LINK,
+        ),
+        ("Police arrested two protesters 😡😡", "Police arrested two protesters", Cleanup.EMOJI),
+        ("Police arrested two protesters #CityHall #news", "Police arrested two protesters", Cleanup.HASHTAG),
+        ("The governor vowed to veto the #StadiumPlan", "The governor vowed to veto the Stadium Plan", Cleanup.HASHTAG),
+        ("BREAKING: Police arrested two protesters", "Police arrested two protesters", Cleanup.OPENER),
+        ("JUST IN - Police arrested two protesters", "Police arrested two protesters", Cleanup.OPENER),
+        ("omg police arrested two protesters", "police arrested two protesters", Cleanup.OPENER),
+        ("I heard that police arrested two protesters", "police arrested two protesters", Cleanup.HEARSAY),
+        ("apparently, Police arrested two protesters", "Police arrested two protesters", Cleanup.HEARSAY),
+        ("people are saying police arrested two protesters", "police arrested two protesters", Cleanup.HEARSAY),
+        ("Police arrested two protesters lol", "Police arrested two protesters", Cleanup.REACTION),
+        ("Police arrested two protesters!!! this is insane", "Police arrested two protesters", Cleanup.REACTION),
+        ("Is it true that police arrested two protesters?", "police arrested two protesters", Cleanup.QUESTION),
+        ("Police arrested two protesters??", "Police arrested two protesters", Cleanup.QUESTION),
+        ("Police arrested two protesters, right?", "Police arrested two protesters", Cleanup.QUESTION),
+        ("Were two protesters arrested by police?", "Two protesters were arrested by police", Cleanup.QUESTION),
+        ("did the governor really veto the stadium plan?", "the governor vetoed the stadium plan", Cleanup.QUESTION),
+        ("Does the mayor back the stadium plan?", "The mayor backs the stadium plan", Cleanup.QUESTION),
+        (
+            "the mayor cant stop the plan bc the govt said no",
+            "the mayor can't stop the plan because the government said no",
+            Cleanup.CASUAL,
+        ),
+        ("POLICE ARRESTED TWO PROTESTERS", "police arrested two protesters", Cleanup.CAPS),
+    ],
+)
+def test_each_cleanup(read, post, claim, kind):
+    reading = read(post)
+    assert reading.claim == claim
+    assert kind in reading.cleanups
+    assert reading.post == post and reading.changed
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Pérez was killed",
+        "Nobody was killed in the assault",
+        "The mayor said the plant will close",
+        "The governor may veto the stadium plan",
+        "Rumor has it the stadium will close",
+        "So far the stadium has cost 20 million dollars",
+        "Clinton mocked Trump: what genius loses a billion dollars in one year?",
+        "POLITICO was the first outlet to report the deal",
+        "Twitter user @nycsouthpaw posted a side-by-side",
+        "The museum opened in Washington, D.C.",
+        "Hef's Runaway Bride will air on E!",
+        "Stevie Wonder sang A Change Is Gonna Come",
+        "Corporate managers should face less pressure from investors, not more",
+    ],
+)
+def test_a_plain_claim_is_read_as_typed(read, claim):
+    reading = read(claim)
+    assert reading.claim == claim and not reading.changed and reading.cleanups == ()
+
+
+def test_what_the_claim_says_is_kept(read):
+    # negation, hedges, numbers, names and who said it survive every cleanup around them
+    post = "BREAKING: Gov. Reyes reportedly said he will NOT sign the $50m budget 😱 #Springfield https://t.co/x"
+    assert read(post).claim == "Gov. Reyes reportedly said he will NOT sign the $50 million budget"
+    assert read("wow apparently nobody was hurt in the fire 🙏").claim == "nobody was hurt in the fire"
+
+
+def test_a_negated_question_is_not_turned_around(read):
+    # "didn't the governor veto it?" presupposes he did: turned around it would say he did not
+    reading = read("Didn't the governor veto the stadium plan?")
+    assert reading.claim == "Didn't the governor veto the stadium plan"
+
+
+def test_a_question_word_question_keeps_its_words(read):
+    assert read("Who killed Pérez?").claim == "Who killed Pérez"
+
+
+def test_a_post_of_nothing_but_furniture_keeps_a_word(read):
+    # no step may leave nothing: what is left is searched, or refused as empty by `check`
+    assert read("BREAKING!!! 😱😱").claim == "BREAKING"
+    assert read("🔥🔥").claim == "🔥🔥"
+
+
+def test_another_language_loses_only_what_every_language_writes_alike(read):
+    reading = read("u/ Pérez fue asesinado u otro 😱 #Venezuela https://t.co/x!!!", english=False)
+    assert reading.claim == "u/ Pérez fue asesinado u otro"
+    assert read("Pérez murió 😢 #RIP", english=False).claim == "Pérez murió"
+
+
+def test_truecase_takes_names_from_the_passages():
+    reading = ClaimReading(post="pérez was killed lol", claim="pérez was killed", lowered=True)
+    passages = ["It was not clear if Óscar Pérez survived.", "Pérez announced that he was alive."]
+    assert truecase(reading, passages) == "Pérez was killed"
+    # a word the passages only have at a sentence's start keeps its case
+    assert truecase(ClaimReading(post="x", claim="it was the police", lowered=True), ["Police said so."]) == (
+        "It was the police"
+    )
+    # a reading that lowered nothing is left alone
+    assert truecase(ClaimReading(post="Pérez was killed", claim="Pérez was killed"), ["PÉREZ"]) == "Pérez was killed"
