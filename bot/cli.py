@@ -318,6 +318,8 @@ def _stance_tag(p: PassageResult) -> str:
 
 def _print_check(result: CheckResult) -> None:
     out.print("[bold]Claim:[/]", escape(result.claim))
+    if result.read_as:
+        out.print("[bold]Read as:[/]", escape(result.read_as))
     for m in result.fact_checks:
         f = m.fact_check
         when = f" ({f.reviewed_on.isoformat()})" if f.reviewed_on else ""
@@ -659,6 +661,9 @@ def _eval_news(settings: Settings, pairs: Path, as_json: bool) -> None:
         sys.stdout.write(json.dumps(dataclasses.asdict(result)) + "\n")
     else:
         out.print(escape(f"model {result.model} ({result.calibration})\n" + format_news_report(result.reports)))
+        for split, reports in result.posts.items():
+            # the same claims pasted as posts (docs/annotation-social.md): written, as typed, as read
+            out.print(escape(f"\nposts of news {split} claims\n" + format_news_report(reports)))
 
 
 @eval_app.command("attribution")

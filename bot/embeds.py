@@ -222,8 +222,11 @@ def answer_embed(
     verdict = correction.verdict if correction else result.verdict
     embed = discord.Embed(title=cut(f"Claim: {answer.claim}", TITLE_MAX), colour=colour_for(verdict))
     lines = []
+    if result.read_as:
+        # what was checked, where the post held more than its claim (links, emoji, "BREAKING:")
+        lines.append(f"**Read as:** {md(cut(result.read_as, 500))}")
     if correction:
-        lines.append(correction_text(correction, answer.claim))
+        lines.append(correction_text(correction, result.read_as or answer.claim))
     lines.extend(fact_check_text(m.fact_check) for m in result.fact_checks)
     words = verdict_words(result)
     if words:

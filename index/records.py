@@ -300,6 +300,9 @@ class Coverage(StrEnum):
 
 class CheckResult(BaseModel):
     claim: str
+    # The claim as read from the post where the reading changed it ("BREAKING: Pérez KILLED 😱
+    # https://…" is read as "Pérez killed"): what was searched and judged. None: read as typed.
+    read_as: str | None = None
     verdict: Verdict | None = None
     reason: str | None = None  # the verdict in one sentence: how many passages on each side, and who says so
     passages: list[PassageResult]

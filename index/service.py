@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sqlalchemy.exc import OperationalError
 
+from claimbot.index.claim import ClaimReading, read_post, truecase
 from claimbot.index.config import PgFullText, Settings, format_duration, parse_duration
 from claimbot.index.corpus import (
     DEFAULT_USER_AGENT,
@@ -38,6 +39,7 @@ from claimbot.index.corpus import (
     normalise,
     read_inputs,
     shared_attributor,
+    shared_nlp,
     voice_of,
 )
 from claimbot.index.evaluation import (
@@ -618,11 +620,12 @@ class ClaimIndex:
         # As in `check`: a passage whose article went since its row was read is left out.
         still = set(present.tolist())
         stored = [p for p in stored if p.id in still]
-        claims = self.embedder.encode([w.claim for w in watches])
+        readings = [self.read_claim(w.claim) for w in watches]
+        claims = self.embedder.encode([r.claim for r in readings])
         scopes: dict[int, set[str]] = {}
         found: list[tuple[WatchView, WatchSide, str, PassageResult | None, FactCheck | None]] = []
-        for watch, query in zip(watches, claims, strict=True):
-            if not stance_reads(detect_language(watch.claim)):
+        for watch, reading, query in zip(watches, readings, claims, strict=True):
+            if not stance_reads(detect_language(reading.claim)):
                 continue  # the stance model reads English only: a side it gave would be noise
             if watch.guild_id not in scopes:
                 own = review.guild_config(watch.guild_id).collection
@@ -642,7 +645,7 @@ class ClaimIndex:
                 result = _passage_result(stored[i], 0.0)
                 result.similarity = round(float(similarity[i]), 4)
                 results.append(result)
-            self._label_stances(watch.claim, results)
+            self._label_stances(truecase(reading, [r.text for r in results]), results)
             for i, result in zip(order, results, strict=True):
                 if not result.confident or result.stance == "neutral":
                     continue
@@ -775,6 +778,19 @@ class ClaimIndex:
         CLAIMBOT_MAX_CLAIM_CHARS."""
         return validate_claim(text, self.settings.max_claim_chars)
 
+    def read_claim(self, post: str) -> ClaimReading:
+        """What a (validated) post claims: links, emoji, hashtags, "BREAKING:", "I heard that", "lol"
+        removed, a yes/no question turned into its statement (claimbot.index.claim). Search, stance,
+        fact-checks and corrections read this; the answer shows the post as typed and "read as"."""
+        nlp, lock = shared_nlp()
+        reading = read_post(post, nlp, lock)
+        # The language is told from what is read: "Pérez escaped 😱😱 wow" as typed was Spanish to
+        # the detector. Where the English reading is not English, the post is read in its own
+        # language (only links, emoji, tags and "!!!" go: "u" is Spanish for "or", not "you").
+        if not stance_reads(detect_language(reading.claim)):
+            reading = read_post(post, nlp, lock, english=False)
+        return reading
+
     def unread_language(self, claim: str) -> str | None:
         """The name of the claim's language ("Spanish") where the stance model cannot read it, else
         None: such a claim gets no verdict, and a watch on it reports matching fact-checks only."""
@@ -788,7 +804,9 @@ class ClaimIndex:
 
         `stance=False` skips the stance model: passages in relevance order, no verdict.
         """
-        claim = self.validate_claim(claim)
+        post = self.validate_claim(claim)
+        reading = self.read_claim(post)
+        claim = reading.claim
         if not query_words(claim):
             # Nothing to search for ("it was the", "🔥🔥"): the nearest vectors would be noise,
             # and the stance model would judge passages that have nothing to do with it.
@@ -854,6 +872,10 @@ class ClaimIndex:
             if len(results) == depth:
                 break
         corpus = self.summary(collection)
+        # Names typed in lower case or shouted get their case back from the passages found: the
+        # structure rules (who says it, which clause) read names by their case.
+        claim = truecase(reading, [p.text for p in results])
+        read_as = claim if claim != post else None
         fact_checks = self.fact_checks.match(claim, scope=(scope, blocked)) if self.settings.factchecks else []
         if not readable:
             # The stance model reads English only: a side it gave a Spanish claim would be noise. Said
@@ -863,7 +885,8 @@ class ClaimIndex:
                 "claimbot's stance model reads English only"
             )
             return CheckResult(
-                claim=claim,
+                claim=post,
+                read_as=read_as,
                 reason=with_fact_checks(reason, fact_checks),
                 passages=results[:top],
                 coverage=Coverage.UNJUDGED if results else Coverage.NO_COVERAGE,
@@ -876,7 +899,8 @@ class ClaimIndex:
             # Not "the evidence is unclear": nothing indexed is about the claim at all.
             reason = "The corpus has no coverage of this claim: no indexed passage is about it."
             return CheckResult(
-                claim=claim,
+                claim=post,
+                read_as=read_as,
                 verdict="unverified" if stance else None,
                 reason=with_fact_checks(reason if stance else None, fact_checks),
                 passages=[],
@@ -887,7 +911,8 @@ class ClaimIndex:
             )
         if not stance:
             return CheckResult(
-                claim=claim,
+                claim=post,
+                read_as=read_as,
                 passages=results[:top],
                 coverage=Coverage.UNJUDGED,
                 corpus=corpus,
@@ -902,7 +927,8 @@ class ClaimIndex:
         if languages:
             reason += f" Passages in {_names(languages)} are shown but not judged: claimbot's stance model reads English only."
         return CheckResult(
-            claim=claim,
+            claim=post,
+            read_as=read_as,
             verdict=verdict,
             reason=with_fact_checks(reason, fact_checks),
             passages=shown,

@@ -102,6 +102,7 @@ def test_cli_json_follows_the_schema(home):
     doc = json.loads(result.stdout)
     assert set(doc) == {
         "claim",
+        "read_as",
         "verdict",
         "reason",
         "passages",
@@ -111,7 +112,7 @@ def test_cli_json_follows_the_schema(home):
         "language",
         "judged",
     }
-    assert doc["claim"] == "Pérez was killed" and doc["coverage"] in ("unclear", "decided")
+    assert doc["claim"] == "Pérez was killed" and doc["read_as"] is None and doc["coverage"] in ("unclear", "decided")
     assert doc["fact_checks"] == [] and doc["language"] == "en" and doc["judged"] is True
     # what was searched, on every answer
     assert doc["corpus"]["articles"] == 1 and doc["corpus"]["sources"] == 1 and doc["corpus"]["newest"] == "2018-01-15"

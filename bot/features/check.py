@@ -70,9 +70,9 @@ async def run_check(interaction: Interaction, text: str | None, *, private: bool
         # One pool task: the correction lookup (it embeds the claim) must not queue again behind
         # every check of a burst, which held each answer until the whole burst was done.
         collections = svc.collections(guild_id)
-        return svc.index.check(claim, top=CHECK_TOP, collection=collections), svc.review.find_correction(
-            guild_id, claim
-        )
+        result = svc.index.check(claim, top=CHECK_TOP, collection=collections)
+        # A correction is of a claim, not of a way of posting it: looked up by what was read.
+        return result, svc.review.find_correction(guild_id, result.read_as or result.claim)
 
     try:
         result, correction = await run_heavy(interaction.client, guild_id, check_and_correction)

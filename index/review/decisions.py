@@ -125,7 +125,9 @@ class Decisions(Part):
         if act is ReviewAction.DISMISS and not reason:
             raise ReviewError("Dismissing a flag needs a reason.")
         flag = self._flags.get_flag(guild_id, flag_id)
-        claim = flag.answer.claim
+        # The claim that was checked: a post's links, emoji and "BREAKING:" are not part of it, and
+        # a correction of it must be found for the next post of the same claim.
+        claim = flag.answer.result.read_as or flag.answer.claim
         vector = self._corrections.vector_of(claim) if act is ReviewAction.CORRECT else None
         now = self.now()
         new_status = act.status

@@ -253,6 +253,31 @@ async def _correct_then_check_a_paraphrase(harness: Harness, paraphrase: str) ->
     assert "Moderator correction" not in followups(reqs)[0].json["embeds"][0]["description"]
 
 
+async def test_a_correction_is_of_the_claim_not_of_the_post_it_came_in(harness):
+    """A moderator corrects the answer to a pasted post; the next post of the same claim, dressed
+    otherwise, and the plain claim both get the correction as "this claim"."""
+    bot = await harness.bot()
+    guild = Guild()
+    post = "BREAKING: Oscar Pérez was killed by Venezuelan security forces 😱 https://t.co/Ab12Cd"
+    card, _ = await flagged_card(harness, bot, guild, post)
+    correct = next(c for c in custom_ids(card) if c.startswith("review:correct"))
+    mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
+    modal = callback(await harness.run(bot, click(guild, mod, card, correct)))
+    p = submit(guild, mod, modal["data"], ["false", "He was killed by a police unit."], message=card)
+    await harness.run(bot, p, until=harness.followup_of(p))
+    for later in (
+        "Oscar Pérez was killed by Venezuelan security forces",
+        "RT @latam: Oscar Pérez was killed by Venezuelan security forces #Venezuela",
+    ):
+        _, reqs = await ask(harness, bot, guild, Member(), later)
+        description = followups(reqs)[0].json["embeds"][0]["description"]
+        assert "Moderator correction** for this claim" in description and "Verdict: False" in description
+    # the answer to a post says what it read
+    _, reqs = await ask(harness, bot, guild, Member(), post)
+    description = followups(reqs)[0].json["embeds"][0]["description"]
+    assert description.startswith("**Read as:** Oscar Pérez was killed by Venezuelan security forces\n")
+
+
 async def test_dismiss_needs_a_reason_modal(harness):
     bot = await harness.bot()
     guild = Guild()
