@@ -22,13 +22,14 @@ import sys
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 
-from claimbot.index.corpus import attribute_text, claim_speaker
+from claimbot.index.claim import read_post, truecase
+from claimbot.index.corpus import attribute_text, claim_speaker, shared_nlp
 from claimbot.index.evaluation.metrics import macro_f1
 from claimbot.index.stance import (
     LABELS,
@@ -43,6 +44,8 @@ from claimbot.index.stance import (
 )
 
 DEFAULT_PAIRS = Path(__file__).resolve().parents[2] / "data" / "news-pairs" / "pairs.jsonl"
+# The same claims as people post them (docs/annotation-social.md), one post per claim of a sample.
+POSTS_FILE = "social.jsonl"
 
 
 class Split(StrEnum):
@@ -361,12 +364,54 @@ def format_report(reports: dict[str, NewsReport]) -> str:
 @dataclass(frozen=True)
 class NewsEvaluation:
     """`claimbot eval stance --news`: per split, the figures under the model's own calibration, and
-    the coverage / precision curve of its confident threshold."""
+    the coverage / precision curve of its confident threshold; `posts`: per split, the pairs that
+    have a post (data/news-pairs/social.jsonl) scored with the claim as written (`claims`), the post
+    as typed (`posts`) and the post as `check` reads it (`read`)."""
 
     model: str
     calibration: Calibration
     reports: dict[str, NewsReport]
     curves: dict[str, list[dict[str, float]]]
+    posts: dict[str, dict[str, NewsReport]] = field(default_factory=dict)
+
+
+def load_posts(path: Path) -> dict[str, str]:
+    """Pair id → post, from a posts file ({"id", "split", "style", "post", "annotator"} lines)."""
+    posts = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                posts[str(row["id"])] = str(row["post"])
+    return posts
+
+
+def read_as_check_reads(post: str, evidence: str) -> str:
+    """A post as `check` reads it (`ClaimIndex.read_claim`), with the pair's sentence as the passage
+    names take their case from. English only: the pairs are English."""
+    nlp, lock = shared_nlp()
+    return truecase(read_post(post, nlp, lock), [evidence])
+
+
+def _posts_reports(
+    model: StanceModel,
+    examples: list[NewsExample],
+    splitter: ClauseSplitter | None,
+    cal: Calibration,
+    posts: dict[str, str],
+) -> dict[str, NewsReport]:
+    chosen = [e for e in examples if e.pair.id in posts]
+    if not chosen:
+        return {}
+    out = {}
+    for name, claim_of in (
+        ("claims", lambda e: e.pair.claim),
+        ("posts", lambda e: posts[e.pair.id]),
+        ("read", lambda e: read_as_check_reads(posts[e.pair.id], e.evidence)),
+    ):
+        ex = [NewsExample(replace(e.pair, claim=claim_of(e)), e.evidence, e.speaker) for e in chosen]
+        out[name] = report(ex, picked(view_logits(model, ex, splitter), cal))
+    return out
 
 
 def evaluate_news(
@@ -377,10 +422,14 @@ def evaluate_news(
     splits: Iterable[str] = (Split.DEV, Split.TEST),
 ) -> NewsEvaluation:
     cal = Calibration(model.temperature, model.side_threshold, model.confident_threshold)
-    reports, curves = {}, {}
+    reports, curves, by_post = {}, {}, {}
+    posts_path = pairs_path.with_name(POSTS_FILE)
+    posts = load_posts(posts_path) if posts_path.is_file() else {}
     for split in splits:
         examples = build_examples(load_pairs(pairs_path, [split]), data)
         vl = view_logits(model, examples, splitter)
         reports[str(split)] = report(examples, picked(vl, cal))
         curves[str(split)] = curve(examples, vl, cal)
-    return NewsEvaluation(model.version, cal, reports, curves)
+        if found := _posts_reports(model, examples, splitter, cal, posts):
+            by_post[str(split)] = found
+    return NewsEvaluation(model.version, cal, reports, curves, by_post)
