@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sqlalchemy.exc import OperationalError
 
-from claimbot.index.claim import ClaimReading, read_post, truecase
+from claimbot.index.claim import ClaimReading, read_claim, truecase
 from claimbot.index.config import PgFullText, Settings, format_duration, parse_duration
 from claimbot.index.corpus import (
     DEFAULT_USER_AGENT,
@@ -39,7 +39,6 @@ from claimbot.index.corpus import (
     normalise,
     read_inputs,
     shared_attributor,
-    shared_nlp,
     voice_of,
 )
 from claimbot.index.evaluation import (
@@ -779,17 +778,9 @@ class ClaimIndex:
         return validate_claim(text, self.settings.max_claim_chars)
 
     def read_claim(self, post: str) -> ClaimReading:
-        """What a (validated) post claims: links, emoji, hashtags, "BREAKING:", "I heard that", "lol"
-        removed, a yes/no question turned into its statement (claimbot.index.claim). Search, stance,
+        """What a (validated) post claims (`claimbot.index.claim.read_claim`): search, stance,
         fact-checks and corrections read this; the answer shows the post as typed and "read as"."""
-        nlp, lock = shared_nlp()
-        reading = read_post(post, nlp, lock)
-        # The language is told from what is read: "Pérez escaped 😱😱 wow" as typed was Spanish to
-        # the detector. Where the English reading is not English, the post is read in its own
-        # language (only links, emoji, tags and "!!!" go: "u" is Spanish for "or", not "you").
-        if not stance_reads(detect_language(reading.claim)):
-            reading = read_post(post, nlp, lock, english=False)
-        return reading
+        return read_claim(post)
 
     def unread_language(self, claim: str) -> str | None:
         """The name of the claim's language ("Spanish") where the stance model cannot read it, else
