@@ -309,7 +309,11 @@ def card_embed(flag: FlagView) -> discord.Embed:
     embed = discord.Embed(title=cut(f"Flag #{flag.id} · {flag.count} {reports} · {a.claim}", TITLE_MAX), colour=colour)
     # In the answer's words: "no coverage" is stored as "unverified", and reads differently.
     shown = verdict_words(a.result) or "not determined (passages only)"
-    lines = [f"**Claim:** {md(cut(a.claim, 500))}", f"**Verdict shown:** {md(shown)}"]
+    lines = [f"**Claim:** {md(cut(a.claim, 500))}"]
+    if a.result.read_as:
+        # what was checked: a correction made here is of this claim (decisions.py)
+        lines.append(f"**Read as:** {md(cut(a.result.read_as, 500))}")
+    lines.append(f"**Verdict shown:** {md(shown)}")
     if a.result.verdict and a.result.reason:
         lines.append(f"**Reason shown:** {md(cut(a.result.reason, 400))}")
     if a.correction:

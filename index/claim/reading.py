@@ -471,8 +471,8 @@ def _statement(text: str, nlp: Any, lock: Any) -> str:
     # without the "?" added above, nor the question's "really" ("did X really say …": did X say)
     rest = [t for t in doc[end : len(doc) - 1] if not (t.i == end and t.lower_ in _ASKING_ADVERBS)]
     if first in _DO_TAGS:
-        # "did X (really) skip": the bare verb takes the auxiliary's tense
-        # the bare verb, which the parser may tag otherwise ("does the mayor back the plan": IN)
+        # "did X (really) skip": the bare verb takes the auxiliary's tense (the parser may tag it
+        # otherwise: "does the mayor back the plan" has "back" as IN)
         if verb is aux or verb.i < end or verb.tag_ in ("VBD", "VBN", "VBZ", "VBG", "MD"):
             return text
         forms = getInflection(verb.text.lower(), tag=_DO_TAGS[first])

@@ -260,6 +260,9 @@ async def test_a_correction_is_of_the_claim_not_of_the_post_it_came_in(harness):
     guild = Guild()
     post = "BREAKING: Oscar Pérez was killed by Venezuelan security forces 😱 https://t.co/Ab12Cd"
     card, _ = await flagged_card(harness, bot, guild, post)
+    # the moderators see what was checked, and that is what a correction will be of
+    lines = card["embeds"][0]["description"].splitlines()
+    assert lines[:2] == [f"**Claim:** {post}", "**Read as:** Oscar Pérez was killed by Venezuelan security forces"]
     correct = next(c for c in custom_ids(card) if c.startswith("review:correct"))
     mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
     modal = callback(await harness.run(bot, click(guild, mod, card, correct)))
