@@ -52,6 +52,17 @@ def read():
             Cleanup.CASUAL,
         ),
         ("POLICE ARRESTED TWO PROTESTERS", "police arrested two protesters", Cleanup.CAPS),
+        # a Discord message as copied from a channel, or checked with "Check this claim"
+        ("> **Police** arrested __two__ protesters", "Police arrested two protesters", Cleanup.MARKUP),
+        ("||Police arrested two protesters||", "Police arrested two protesters", Cleanup.MARKUP),
+        (
+            "Police arrested two protesters <:pepe:123456789012345678> :fire:",
+            "Police arrested two protesters",
+            Cleanup.MARKUP,
+        ),
+        ("[Police arrested two protesters](https://example.com/a)", "Police arrested two protesters", Cleanup.MARKUP),
+        ("Police arrested ~~three~~ two protesters", "Police arrested two protesters", Cleanup.MARKUP),
+        ("`Police arrested two protesters`", "Police arrested two protesters", Cleanup.MARKUP),
     ],
 )
 def test_each_cleanup(read, post, claim, kind):
@@ -77,6 +88,8 @@ def test_each_cleanup(read, post, claim, kind):
         "Hef's Runaway Bride will air on E!",
         "Stevie Wonder sang A Change Is Gonna Come",
         "Corporate managers should face less pressure from investors, not more",
+        "The snake_case_name and 2*3 stay as typed",
+        "Pérez was killed <@123456789>",
     ],
 )
 def test_a_plain_claim_is_read_as_typed(read, claim):

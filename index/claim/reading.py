@@ -24,6 +24,7 @@ from lemminflect import getInflection
 class Cleanup(StrEnum):
     """What the reading removed or undid, in the order the steps run."""
 
+    MARKUP = "markup"  # Discord's: "> " quotes, **bold**, ||spoilers||, `code`, [masked](links), headings
     RETWEET = "retweet"  # "RT @x:", a quoted post's "— @x", reply handles in front
     LINK = "link"  # links, "via @x", "(source: cnn)"
     EMOJI = "emoji"
@@ -53,6 +54,26 @@ class ClaimReading:
 
 
 _SPACE = re.compile(r"\s+")
+# Discord's markdown, as a message copied from a channel or checked with "Check this claim" has it
+# (the claim's whitespace is already collapsed: a quote's "> " is only ever at the start).
+_QUOTE_OR_HEADING = re.compile(r"^(?:>>>\s|>\s|#{1,3}\s|-#\s|[-*]\s)+")
+_CODE = re.compile(r"```(?:[a-z]+\s)?(.+?)```|`([^`]+)`", re.IGNORECASE)
+_MASKED_LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?https?://[^)\s]+>?\s*\)")
+_PAIRED = (
+    re.compile(r"\|\|(.+?)\|\|"),  # spoiler
+    re.compile(r"\*\*\*(.+?)\*\*\*"),
+    re.compile(r"\*\*(.+?)\*\*"),
+    re.compile(r"__(.+?)__"),
+    re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"),
+    re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"),
+)
+# Struck-through words are what the poster took back ("Pérez was ~~not~~ killed" reads "Pérez was
+# killed" on screen).
+_STRUCK = re.compile(r"\s*~~(.+?)~~")
+# A server's own emoji, "<:pepe:123>" and animated "<a:dance:456>", and the ":skull:" shortcodes
+# Discord turns into emoji: marks, as emoji are.
+_CUSTOM_EMOJI = re.compile(r"<a?:\w{2,32}:\d{15,21}>")
+_SHORTCODE = re.compile(r"(?<![\w:]):[a-z0-9_+\-]{2,40}:(?![\w:])")
 # Where an emoji stood: a boundary the openers and reactions are cut at ("unreal 🤬 Pagliano's
 # lawyer says …"), dropped at the end.
 _MARK = " | "
@@ -269,13 +290,11 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
         new = _SPACE.sub(" ", new).strip()
         # A step that would leave no words is not taken ("BREAKING!!!" alone is what was said).
         if new != text and _WORD.search(new.replace("|", "")):
-            if (
-                kind not in done
-                and _SPACE.sub(" ", new.replace("|", " ")).strip() != _SPACE.sub(" ", text.replace("|", " ")).strip()
-            ):
+            if kind not in done and _unmarked(new) != _unmarked(text):  # not only where emoji marks stood
                 done.append(kind)
             text = new
 
+    step(Cleanup.MARKUP, _discord_markup(text))
     quoted = _QUOTED_POST.match(text)
     if quoted:
         step(Cleanup.RETWEET, quoted.group(1))
@@ -346,6 +365,24 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
     if done and text[:1].islower() and not lowered:
         text = text[:1].upper() + text[1:]
     return ClaimReading(post=post, claim=text, cleanups=tuple(done), lowered=lowered)
+
+
+def _unmarked(text: str) -> str:
+    return _SPACE.sub(" ", re.sub(r"(?:^|\s)\|(?=\s|$)", " ", text)).strip()
+
+
+def _discord_markup(text: str) -> str:
+    """The text a Discord message shows, without its markdown, and its server emoji as marks."""
+    text = _QUOTE_OR_HEADING.sub("", text)
+    text = _CODE.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _MASKED_LINK.sub(r"\1", text)
+    for pattern in _PAIRED:
+        text = pattern.sub(r"\1", text)
+    text = _STRUCK.sub("", text)
+    text = _CUSTOM_EMOJI.sub(_MARK, text)
+    return _SHORTCODE.sub(
+        lambda m: _MARK if emoji.emojize(m.group(), language="alias") != m.group() else m.group(), text
+    )
 
 
 def _spelled(m: re.Match[str]) -> str:
