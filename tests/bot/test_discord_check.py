@@ -163,6 +163,19 @@ async def test_context_menu_on_a_message_without_text(harness):
     assert "That message has no claim I can check" in callback(reqs)["data"]["content"]
 
 
+async def test_context_menu_reads_the_claim_out_of_a_discord_message(harness):
+    """A message as members write them, markdown, server emoji and all: the answer searches and
+    judges the claim it makes, and says so."""
+    bot = await harness.bot()
+    message = "> **BREAKING**: Pérez was ~~not~~ killed <:pepe:123456789012345678> :skull: https://t.co/Ab12Cd"
+    p = context_menu(Guild(), Member(), message)
+    answer = followups(await harness.run(bot, p, until=harness.followup_of(p)))[0].json["embeds"][0]
+    assert answer["description"].startswith("**Read as:** Pérez was killed\n")
+    plain = context_menu(Guild(), Member(), "Pérez was killed")
+    expected = followups(await harness.run(bot, plain, until=harness.followup_of(plain)))[0].json["embeds"][0]
+    assert [f["name"] for f in answer["fields"]] == [f["name"] for f in expected["fields"]]
+
+
 async def test_more_passages_pages_only_for_the_asker(harness):
     bot = await harness.bot()
     guild, user = Guild(), Member()
