@@ -18,7 +18,8 @@ from enum import StrEnum
 from typing import Any
 
 import emoji
-from lemminflect import getInflection
+
+from claimbot.index.corpus import import_spacy_without_torch
 
 
 class Cleanup(StrEnum):
@@ -77,24 +78,40 @@ _SHORTCODE = re.compile(r"(?<![\w:]):[a-z0-9_+\-]{2,40}:(?![\w:])")
 # Where an emoji stood: a boundary the openers and reactions are cut at ("unreal 🤬 Pagliano's
 # lawyer says …"), dropped at the end.
 _MARK = " | "
-_RT = re.compile(r"^(?:RT|rt)\s*@\w+\s*:?\s*")
+# "RT @x:", "RT:"; never "RT" alone, which is also Russia Today ("RT pays Larry King …")
+_RT = re.compile(r"^(?:RT|rt)\s*(?::\s*|@(\w+)\s*:?\s*)")
+# Words of the poster's own: after "RT @x:" or before "— @x" they are @x's ("RT @realDonaldTrump: I
+# won" is realDonaldTrump's claim about himself).
+_FIRST_PERSON = re.compile(
+    r"^(?:I|I'm|I’m|I've|I’ve|I'll|I’ll|we|we're|we’re|we've|we’ve|we'll|we’ll|my|our|us)\b", re.IGNORECASE
+)
 # Reply handles in front of a post ("@cnn @bbc Pérez was killed").
 _REPLY_HANDLES = re.compile(r"^(?:@\w+[\s,:]*)+(?=\S)")
 # A quoted post: '"Pérez was killed" — @news24', also with curly quotes and a hyphen.
-_QUOTED_POST = re.compile(r'^["“]([^"“”]{3,})["”]\s*(?:[-–—~]+|\bvia\b)\s*@\w+\s*$', re.IGNORECASE)
+_QUOTED_POST = re.compile(r'^["“]([^"“”]{3,})["”]\s*(?:[-–—~]+|\bvia\b)\s*@(\w+)\s*$', re.IGNORECASE)
 # A link ends at a space or at the bracket around it: "(source: https://t.co/x)".
 _URL = re.compile(r"(?:https?://|www\.)[^\s)\]]+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s)\]]*", re.IGNORECASE)
 # Credits around a link: "via @cnn", "h/t @x", "(source: cnn)", "source: cnn.com".
 _CREDIT = re.compile(
-    r"\(\s*(?:via|source|src|h/t|ht|from)\b[^()]*\)"
-    r"|\b(?:via|h/t)\s+@\w+"
+    r"\(\s*(?:source|src)\s*:?\s*[^()\d]{0,60}\)"
+    r"|\(\s*(?:via|h/t|ht)\s*:?\s*(?:@\w+|[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3})\s*\)"
+    r"|\b(?:via|h/t|cc|per)\s+@\w+(?:\s+@\w+)*"
     r"|\b(?:source|src)\s*:\s*@?[\w.]*(?:\s*\.\w+)?\s*$",
     re.IGNORECASE,
 )
+# A headline's outlet: "… | Reuters", "… | CNN Politics", "… - BBC News" (on the post as typed, before
+# emoji are marked with "|").
+_OUTLET_SUFFIX = re.compile(
+    r"\s+\|\s+(?:The\s+)?[A-Z][\w.&'’]*(?:\s+[A-Z][\w.&'’]*){0,3}\s*$"
+    r"|\s+[-–—]\s+(?:The\s+)?(?:[A-Z][\w.&'’]*\s+){0,3}(?:News|Times|Post|Guardian|Reuters|AP|AFP|BBC|CNN|Politico"
+    r"|Journal|Herald|Tribune|Telegraph|Independent|Jazeera|Bloomberg|NPR|Politics)\s*$"
+)
 _HASHTAG = re.compile(r"(?<![\w#&])#(\w+)")
+# "the #1 cause of death": a rank
+_RANK_TAG = re.compile(r"(?<![\w#&])#([1-9])\b(?=\s+\w)")
 _AFTER_SENTENCE_TAGS = re.compile(r"((?:^|[.!?…|])\s*)(?:#\w+[\s.,!?]*)+$")
 # "#SierraClub" is "Sierra Club", "#TaxReturns" "Tax Returns"; "#SCOTUS", "#COVID19" stay one word.
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[A-Za-z][a-z])(?=[A-Z][a-z]|[A-Z]{2,}$)")
 # Name prefixes a capital follows inside one name: "#McConnell", "#DeSantis", "#LeBron".
 _NAME_PREFIXES = frozenset({"Mc", "Mac", "De", "Di", "Da", "Du", "La", "Le", "Van", "Von", "O"})
 # Words after which a closing hashtag is part of the sentence: "skipped the #ER" (without spaCy).
@@ -105,47 +122,78 @@ _NEEDS_OBJECT = frozenset(
 # Penn tags after which a closing hashtag finishes the sentence: "his full #TaxReturns",
 # "Monday night's #debate"; after a noun or a particle it is a topic ("… has shut down #mining").
 _OBJECT_TAGS = frozenset({"DT", "IN", "JJ", "JJR", "JJS", "PRP$", "POS", "CC", "TO", "CD", "PDT", "WP$"})
+# Adverbs a predicate follows ("not #safe", "still #alive", "too #old"); "again", "twice", "ever"
+# end a sentence.
+_DEGREE = frozenset(
+    "not never very too so still really quite totally completely extremely fully almost more most less least "
+    "always highly deeply hardly barely".split()
+)
+# Verbs that complete a sentence alone: a tag after them is the post's topic ("Pérez resigned
+# #Venezuela" is not that he resigned Venezuela).
+_INTRANSITIVE = frozenset(
+    "die resign escape survive collapse explode crash disappear vanish quit retire arrive happen occur "
+    "fail work exist live rise fall surge plunge soar grow shrink sleep cry laugh lie win lose vote".split()
+)
 _ACTIVE_VERB_TAGS = frozenset({"VB", "VBP", "VBZ", "VBD", "VBG"})
-_SEP = r"(?:\s*[:!,.|\-–—~>»→]+\s*|\s+)"
-_MARKS = r"\s*[:!,.|\-–—~>»→]+\s*"
+_MARKS = r"(?:\s*[:!,.|–—~>»→]+\s*|\s+-+\s*|-+\s+)"
+_SEP = rf"(?:{_MARKS}|\s+)"
 # Openers taken only with a mark after them ("Breaking: …", "unreal 🤬 …") or, for the alerts,
 # written in capitals ("BREAKING Pérez …"): as words they can start a claim ("Update the law …").
 _MARKED = (
     r"breaking(?:\s+news)?|just\s+in|update(?:d)?|developing(?:\s+story)?|alert|urgent|news\s*flash|flash"
     r"|exclusive|huge(?:\s+news)?|big\s+news|major|reminder|friendly\s+reminder|heads\s+up|thread|read(?:\s+this)?"
-    r"|look|this|listen|news|(?:real\s+)?question|claim|fact\s*check(?:\s+this)?|true\s+or\s+false"
+    r"|news|(?:real\s+)?question|claim|fact\s*check(?:\s+this)?|true\s+or\s+false|real\s+or\s+fake|fake"
     r"|is\s+this\s+true|thoughts|well|honestly|literally|seriously|unreal|unbelievable|insane|crazy|wild|sad"
-    r"|disgusting|amazing|interesting|scary|shocking|great|nice|finally|wtf|incredible|wow|hmm+|ugh|what"
+    r"|disgusting|amazing|interesting|scary|shocking|finally|wtf|incredible|wow|hmm+|ugh|what"
+    r"|watch|video|photos?|pics?|live|breaking\s+video|forwarded(?:\s+as\s+received|\s+many\s+times)?"
+    r"|copied(?:\s+and\s+pasted|\s+from\s+(?:a\s+friend|facebook|fb|whatsapp))?|please\s+share|like\s+and\s+share"
+    r"|nobody\s+is\s+talking\s+about\s+this|why\s+is\s+nobody\s+talking\s+about\s+this|eli5|\[serious\]"
     r"|fun\s+fact|cute\s+story|hot\s+take|good\s+news|bad\s+news|sad\s+news|wild\s+story|plot\s+twist|story\s+time"
     r"|in\s+case\s+you\s+missed\s+it|for\s+the\s+record|just\s+so\s+you\s+know|no\s+joke|not\s+a\s+joke|real\s+talk"
 )
 _MARKED_OPENER = re.compile(rf"^(?:{_MARKED}){_MARKS}", re.IGNORECASE)
+# "This: …", "Look 👇 …": words that start claims too ("This, says Pence, was never discussed")
+# are openers only before a colon, an exclamation mark, an arrow or an emoji.
+_POINTING_OPENER = re.compile(r"^(?:this|look|listen|read(?:\s+this)?|see)\s*[:!|→»]+\s*", re.IGNORECASE)
+_REDDIT_TAG = re.compile(r"^\[(?:serious|oc|news|discussion|question|meta|politics|breaking)\]\s*", re.IGNORECASE)
 _SHOUTED_OPENER = re.compile(
-    r"^(?:BREAKING(?:\s+NEWS)?|JUST\s+IN|UPDATE|DEVELOPING|ALERT|URGENT|NEWS\s*FLASH|EXCLUSIVE|HUGE|BIG\s+NEWS)\s+"
+    r"^(?:BREAKING(?:\s+NEWS)?|JUST\s+IN|UPDATE|DEVELOPING|ALERT|URGENT|NEWS\s*FLASH|EXCLUSIVE|BIG\s+NEWS"
+    r"|WATCH|VIDEO|PHOTOS?|LIVE|ÚLTIMA\s+HORA|URGENTE|DERNIÈRE\s+MINUTE|EILMELDUNG)(?:{marks}|\s+)".format(marks=_MARKS)
 )
-# Chat openers and interjections, no English claim starts with: taken with or without a mark.
+# Chat interjections no claim starts with: taken with or without a mark.
 _CHAT = (
-    r"wow+|whoa+|woah|omg+|oh\s+my\s+god|omfg|lol+|lmao+|lmfao|wtf|wait|hold\s+on|hang\s+on|ok(?:ay)?|yo+|guys|"
-    r"so+(?!\s+(?:far|many|much|long|called|few|little|to|that|as|too|it|what)\b)|"
-    r"folks|y'?all|damn|dang|geez|jeez|welp|hmm+|uh+|um+|bruh|bro|sheesh|yikes|oof|holy\s+(?:shit|crap|cow|moly)|"
-    r"no\s+way|smh|til|fyi|psa|icymi|ngl|tbh|huh|aww+|oh+|ah+|hey|umm+|phew|whew|yay|ugh|meh"
+    r"wow+|whoa+|woah|omg+|oh\s+my\s+god|omfg|lol+|lmao+|lmfao|wtf|smh|fyi|psa|icymi|ngl|tbh|bruh|sheesh|yikes|oof"
+    r"|geez|jeez|welp|hmm+|umm+|phew|whew|yay|meh|holy\s+(?:shit|crap|cow|moly)"
 )
 _CHAT_OPENER = re.compile(rf"^(?:{_CHAT})(?:{_SEP})", re.IGNORECASE)
+# Words that start names and claims too ("Wait times …", "Oh Se-hoon", "Hey Jude", "OK Boomer", "Til
+# Schweiger", "So far …"): openers after a mark, or typed in lower case before a lower-case word
+# ("ok so coal bundled …"); "wait" and "hold on" only before a question or a mark.
+_CHATTY = r"so+|ok(?:ay)?|oh+|ah+|hey|huh|yo+|guys|folks|y'?all|damn|dang|bro|uh+|um+|aww+|til|ugh|no\s+way"
+_CHATTY_MARKED = re.compile(rf"^(?:{_CHATTY}|wait|hold\s+on|hang\s+on){_MARKS}", re.IGNORECASE)
+_CHATTY_WORD = re.compile(rf"^({_CHATTY}|wait|hold\s+on|hang\s+on)\s+(\S+)", re.IGNORECASE)
+_NOT_AFTER_SO = frozenset("far many much long called few little to that as too it what".split())
+_ASKING_NEXT = frozenset("is are was were did does do so what who how why really".split())
 # Hearsay frames: the poster's own way of saying "I saw this", not a source of the claim. A named
 # source ("Trump said …") is the claim itself and is never one of these.
 _HEARSAY = re.compile(
     r"^(?:"
-    r"(?:so\s+)?i\s+(?:just\s+|also\s+)?(?:heard|read|saw|see|seen)"
-    r"(?:\s+(?:somewhere|online|on\s+(?:the\s+)?\w+|in\s+(?:the\s+|a\s+)?\w+|a\s+(?:post|tweet|video)\s+(?:saying|that)))?"
+    r"(?:so\s+)?i\s+(?:just\s+|also\s+)?heard"
+    r"(?:\s+(?:somewhere|online|on\s+(?:the\s+)?\w+|in\s+(?:the\s+|a\s+)?\w+|a\s+(?:post|tweet|video)\s+(?:saying|that|claiming)))?"
+    r"|(?:so\s+)?i\s+(?:just\s+|also\s+)?(?:read|saw|see|seen)"
+    r"(?:\s+(?:somewhere|online|on\s+(?:twitter|x|facebook|fb|tiktok|reddit|the\s+news|tv|instagram|insta)|in\s+the\s+news)"
+    r"|\s+a\s+(?:post|tweet|video|meme|story|thread)\s+(?:saying|that|claiming)|(?=\s+that\b))"
+    r"|i'?m\s+hearing"
     r"|(?:i|we)\s+keep\s+(?:hearing|reading|seeing)"
     r"|from\s+what\s+i(?:'?ve|\s+have)?\s+(?:heard|read|seen)"
     r"|(?:i\s+)?saw\s+(?:somewhere|online|a\s+(?:post|tweet|video)(?:\s+saying)?|on\s+\w+)"
-    r"|apparently|supposedly|word\s+is|the\s+word\s+is|heard"
-    r"|(?:people|folks|everyone|everybody|they|some\s+people|ppl)\s*(?:are|'re|r)?\s+(?:saying|claiming|posting)"
+    r"|apparently|word\s+is|the\s+word\s+is|word\s+on\s+the\s+street\s+is|heard"
+    r"|(?:people|folks|everyone|everybody|they|some\s+people|many\s+people|ppl)\s*(?:are|'re|r|is)?\s+(?:saying|claiming|posting)"
     r"|(?:people|folks|everyone|everybody|they|ppl)\s+keep\s+(?:saying|claiming|posting)"
     r"|(?:my|the)\s+(?:feed|timeline|tl|twitter|facebook|fb|tiktok|group\s+chat|gc|uncle|aunt|dad|mom|mum|friend|"
     r"brother|sister|cousin|coworker|neighbou?r)\s+(?:is\s+)?(?:says|saying|said|told\s+me|claims|posted)"
-    r"|(?:someone|somebody|a\s+friend|a\s+guy|this\s+guy)(?:\s+(?:in|on|at|from)\s+(?:my|the)\s+(?:\w+\s+){0,2}?\w+)?"
+    r"|(?:someone|somebody|a\s+friend|a\s+guy|this\s+guy)(?:\s+(?:in|on|at|from)\s+(?:my\s+(?:\w+\s+){0,2}?\w+"
+    r"|the\s+(?:group\s+chat|gc|chat|comments|replies|timeline|feed|thread)))?"
     r"\s+(?:just\s+)?(?:said|says|told\s+me|posted|claims|claimed)"
     r"|(?:it'?s|its)\s+(?:being\s+)?(?:reported|said|going\s+around)"
     r"|(?:all\s+over|going\s+around\s+on)\s+(?:twitter|x|facebook|tiktok|social\s+media)"
@@ -160,7 +208,18 @@ _ASKING = re.compile(
     r"|(?:can|could|will|would)\s+(?:someone|somebody|anyone|anybody|u|you|ya)\s+(?:pls\s+|please\s+)?"
     r"(?:confirm|verify|check|tell\s+me)(?:\s+(?:that|if|whether)\b)?"
     r"|(?:does\s+)?(?:anyone|anybody)\s+know\s+(?:if|whether)\b"
-    r"|(?:do|did)\s+(?:you|u|y'?all|you\s+guys)\s+(?:hear|see|know)(?:\s+that\b)?"
+    r"|(?:do|did)\s+(?:you|u|y'?all|you\s+guys)\s+(?:hear|see|know)(?!\s+about\b)(?:\s+that\b)?"
+    r"|(?:do|did)\s+(?:you|u|y'?all|you\s+guys|people)\s+(?:really\s+)?(?:think|believe|reckon)(?:\s+that\b)?"
+    r"|(?:have|has)\s+(?:you|u|y'?all|anyone|anybody)\s+(?:else\s+)?(?:heard|seen|read)(?:\s+that\b)?"
+    r"|am\s+i\s+the\s+only\s+one\s+who\s+(?:thinks|believes|heard|noticed)(?:\s+that\b)?"
+    r"|(?:are\s+we|are\s+you|is\s+everyone|are\s+people)\s+sure(?:\s+that\b)?"
+    r"|are\s+(?:you|u)\s+telling\s+me(?:\s+that\b)?"
+    r"|is\s+(?:anyone|anybody)\s+else\s+(?:hearing|seeing|reading)(?:\s+that\b)?"
+    r"|is\s+there\s+(?:any\s+)?(?:evidence|proof)(?:\s+that\b)?"
+    r"|(?:was|has)\s+it\s+(?:been\s+)?confirmed(?:\s+that\b)?"
+    r"|(?:should|shall)\s+(?:we|i)\s+(?:believe|trust)(?:\s+that\b)?"
+    r"|(?:just\s+)?asking\s+questions\s*:?"
+    r"|(?:someone|somebody)\s+(?:please\s+)?(?:confirm|verify)(?:\s+(?:that|if|whether)\b)?"
     r"|how\s+true\s+is\s+(?:it|this)(?:\s+that\b)?"
     r"|true\s+or\s+not(?:\s+that\b)?"
     r"|fact\s*check(?:\s+(?:this|pls|please))?"
@@ -169,7 +228,7 @@ _ASKING = re.compile(
 )
 _CHAT_WORDS = (
     r"lol+|lmao+|lmfao|rofl|smh|smdh|omg+|omfg|wtf|ffs|ngl|tbh|imo|imho|idk|ikr|fr|frfr|icymi|bruh|sheesh|yikes|ugh|"
-    r"oof|wow+|whoa|jeez|geez|damn|dang|welp|yall|y'all|pls|plz|thx|btw|fyi|hmm+|huh"
+    r"oof|wow+|whoa|jeez|geez|welp|yall|y'all|pls|plz|thx|btw|fyi|hmm+|huh|dyor|nfa"
 )
 # Reactions closing a post, taken from the end one at a time.
 _TRAILING_CHAT = re.compile(rf"(?:[\s,.;:|]+|^)(?:{_CHAT_WORDS})\W*$", re.IGNORECASE)
@@ -184,13 +243,24 @@ _TRAILING_PHRASE = re.compile(
     r"amazing|respect|disgusting|interesting|sad|scary|shocking|finally|great|nice|good|typical|classic|figures|"
     r"about\s+time|big\s+if\s+true|just\s+saying|love\s+(?:it|this|to\s+see\s+it)|incredible|unacceptable|"
     r"terrible|awful|shameful|ridiculous|hilarious|yikes|oh\s+no|oh\s+wow|sheesh|lol|lmao|smh|awkward|wild\s+times|"
-    r"makes\s+(?:you|u)\s+think|(?:so\s+)?sad|scary\s+stuff|good\s+for\s+(?:him|her|them)|well\s+done|cool|anyways?"
+    r"makes\s+(?:you|u)\s+think|(?:so\s+)?sad|scary\s+stuff|good\s+for\s+(?:him|her|them)|well\s+done|cool|anyways?|"
+    r"damn|dang|share\s+before\s+(?:they|it\s+gets)\s+delete[sd]?(?:\s+(?:this|it))?|"
+    r"(?:please\s+)?(?:forward|share)(?:\s+(?:this|it))?(?:\s+(?:to|with)\s+(?:all\s+)?(?:your|ur)\s+\w+)?|"
+    r"copied\s+and\s+pasted|see\s+more|show\s+more|link\s+in\s+(?:bio|comments)|more\s+in\s+(?:the\s+)?replies|"
+    r"sources?\s+below|details\s+in\s+(?:the\s+)?comments|do\s+(?:your|ur)\s+own\s+research|not\s+financial\s+advice|"
+    r"wake\s+up(?:\s+sheeple)?|they\s+don'?t\s+want\s+(?:you|u)\s+to\s+know(?:\s+this)?|let\s+that\s+sink\s+in|"
+    r"make\s+(?:it|this)\s+go\s+viral|source\s*:\s*trust\s+me(?:\s+bro)?|\(edited\)|true\s+or\s+false|"
+    r"coincidence\?\s*i\s+think\s+not"
     r")\s*[.!?…]*\s*$",
     re.IGNORECASE,
 )
 # A closing question about the claim: "… ? did he actually say that", "… , right?"
 _TAG_QUESTION = re.compile(
-    r"(?:\s*,\s*|\s+(?=\S+\s*\?)|(?<=[?.!|])\s*)(?:right|really|or\s+not|or\s+what|true|real|legit|for\s+real"
+    r"(?:\s+or\s+(?:not|nah|what|no)\s*\?+\s*$)"
+    r"|(?:\s*,\s*)(?:no|or\s+not|or\s+nah|or\s+is\s+it\s+(?:fake|false|not)"
+    r"|(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would)n[’']?t\s+(?:he|she|it|they|we|you|there|i))"
+    r"\s*\?*\s*$"
+    r"|(?:\s*,\s*|(?<=[?.!|])\s*)(?:right|really|or\s+not|or\s+what|true|real|legit|for\s+real"
     r"|(?:is|was)\s+(?:it|this|that)\s+(?:actually\s+|really\s+)?(?:true|real|right|accurate|legit|correct)"
     r"|(?:did|does|do)\s+(?:he|she|they|it|you|u)\s+(?:actually\s+|really\s+)?(?:say|do|mean)\s+(?:that|this|it)"
     r"|(?:can|could)\s+(?:someone|anyone|somebody|anybody)\s+(?:confirm|verify|check)(?:\s+(?:this|that|it))?"
@@ -199,8 +269,17 @@ _TAG_QUESTION = re.compile(
 )
 _QUOTED_QUESTION = re.compile(r"[:\"“]\s*(?:what|who|whom|whose|which|why|how|where|when)\b", re.IGNORECASE)
 _END_MARKS = re.compile(r"[\s?!¿¡…|]+$")
+# Thread counters and sarcasm marks: "… 1/7", "(1/3)", "… /s", "… NOT!", ". Not." The claim checked
+# is the proposition either way; the answer says whether it stands.
+# A counter is in brackets or after a mark: "after 9/11" is a date.
+_TRAILING_MARKERS = re.compile(
+    r"\s*(?:\(\d{1,2}/\d{1,2}\)|(?<=[.!?…|])\s*\d{1,2}/\d{1,2}|/s|\.{0,3}\s*\bnot\s*!+|\.\s*not\.?|\bjk)\s*$",
+    re.IGNORECASE,
+)
+_LEADING_MARKERS = re.compile(r"^(?:\d{1,2}/\s+|\(\d{1,2}/\d{1,2}\)\s+|replying\s+to\s+(?:@\w+\s*)+)", re.IGNORECASE)
+_EMBEDDED_TWEET = re.compile(r"\s+[—–-]\s+[^()]{1,60}\(@\w+\)\s+\w+\s+\d{1,2},\s+\d{4}\s*$")
 _TRAILING_DOTS = re.compile(r"(?<=\w)\s*(?:\.{2,}|…)\s*$")
-_OPENING_MARKS = re.compile(r"^[\s:!,.|\-–—~>»→*_]+(?=[\w\"“])")
+_OPENING_MARKS = re.compile(r"^[\s:!,.|\-–—~>»→*_]+(?=[^\W\d]|[\"“])")
 # What a link or an emoji leaves at the end: "… in the primary —", "… (source:", "… read:".
 _DANGLING = re.compile(
     r"(?:\s*(?:(?<=\s)\((?:source|src|via)?:?|(?:(?<=\s)[—–\-→|>»]|:)\s*(?:full\s+)?(?:remarks|story|article|statement|"
@@ -259,13 +338,13 @@ _SCALE_WORDS = {"k": "thousand", "m": "million", "mn": "million", "mln": "millio
 _SCALE_WORDS |= {"bln": "billion", "t": "trillion", "tn": "trillion", "trn": "trillion"}
 _SCALED = re.compile(
     r"(?<![\w.,])(?:([$€£¥])\s?(\d+(?:[.,]\d+)?)\s?(?i:(k|m|mn|mln|bn|bln|b|tn|trn|t))\b"
-    r"|(\d+(?:\.\d+)?)(M|bn|tn)(?=\s+[^\W\d_]))"
+    r"|(?<=\s)(\d+\.\d+|\d+(?=[Mbt]\w*\s+\w+s\b))(M|bn|tn)(?=\s+[^\W\d_]))"
 )
 _ABBREVIATIONS = frozenset({"govt", "gov't", "dept", "pres", "yrs", "incl"})
 _SPELLING = re.compile(
     r"(?<![\w/'’])(?:"
     + "|".join(re.escape(k) for k in sorted(_CHAT_SPELLINGS, key=len, reverse=True))
-    + r"|w)(?![\w/'’])",
+    + r"|w)(?![\w/'’]|\.\w)",
     re.IGNORECASE,
 )
 # Auxiliaries a yes/no question starts with: "was Pérez killed?" is "Pérez was killed".
@@ -273,6 +352,10 @@ _AUXILIARIES = frozenset(
     "is are was were am has have had will would can could should shall may might must does do did".split()
 )
 _DO_TAGS = {"did": "VBD", "does": "VBZ", "do": "VBP"}
+_ABOUT_THE_READER = frozenset("hear heard see seen know think believe remember mean notice noticed".split())
+_SOMEONE = {"anyone": "someone", "anybody": "somebody", "anything": "something"}
+_BE = frozenset({"is", "are", "was", "were", "am"})
+_MODALS = frozenset({"will", "would", "can", "could", "should", "shall", "may", "might", "must"})
 _ASKING_ADVERBS = frozenset({"really", "actually", "truly", "seriously", "honestly"})
 
 
@@ -295,12 +378,11 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
             text = new
 
     step(Cleanup.MARKUP, _discord_markup(text))
-    quoted = _QUOTED_POST.match(text)
-    if quoted:
-        step(Cleanup.RETWEET, quoted.group(1))
-    step(Cleanup.RETWEET, _REPLY_HANDLES.sub("", _RT.sub("", text)))
+    step(Cleanup.RETWEET, _retweet(text))
     step(Cleanup.LINK, _CREDIT.sub(" ", _URL.sub(" ", text)))
-    step(Cleanup.EMOJI, emoji.replace_emoji(text.replace("|", " "), _MARK))
+    step(Cleanup.LINK, _OUTLET_SUFFIX.sub("", _EMBEDDED_TWEET.sub("", text)))
+    step(Cleanup.RETWEET, _LEADING_MARKERS.sub("", text))
+    step(Cleanup.EMOJI, _emoji(text.replace("|", " ")))
     if not english:
         # Which tag ends a sentence, and the openers and reactions below, are English: only tags
         # after an emoji or a full stop are taken for topics.
@@ -315,9 +397,15 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
     for _ in range(8):  # frames stack: "🚨 wow, apparently …", "BREAKING: is it true that …"
         before = text
         step(Cleanup.OPENER, _OPENING_MARKS.sub("", text))
+        step(Cleanup.OPENER, _REDDIT_TAG.sub("", text))
         step(Cleanup.OPENER, _MARKED_OPENER.sub("", text))
+        step(Cleanup.OPENER, _POINTING_OPENER.sub("", text))
         step(Cleanup.OPENER, _SHOUTED_OPENER.sub("", text))
         step(Cleanup.OPENER, _CHAT_OPENER.sub("", text))
+        # a negation after "no way" turns the claim around ("no way Biden didn't know"): kept whole
+        if not re.match(r"no\s+way\W+\S+\s+(?:\S+n[’']t|not|never)\b", text, re.IGNORECASE):
+            step(Cleanup.OPENER, _CHATTY_MARKED.sub("", text))
+            step(Cleanup.OPENER, _chatty(text, asked))
         step(Cleanup.HEARSAY, _HEARSAY.sub("", text))
         if _ASKING.match(text):
             asked = True
@@ -326,6 +414,7 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
             break
     for _ in range(8):
         before = text
+        step(Cleanup.REACTION, _TRAILING_MARKERS.sub("", text))
         step(Cleanup.REACTION, _TRAILING_CHAT.sub("", text))
         step(Cleanup.REACTION, _TRAILING_PHRASE.sub("", text))
         if _TAG_QUESTION.search(text):
@@ -362,13 +451,94 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
     if shouted:
         step(Cleanup.CAPS, shouted)
         lowered = lowered or Cleanup.CAPS in done
-    if done and text[:1].islower() and not lowered:
-        text = text[:1].upper() + text[1:]
+    step(Cleanup.REACTION, text.rstrip(",;: "))
+    first = text.split(" ", 1)[0].rstrip(":")
+    handle = f"@{first}".lower() in post.lower()
+    if done and text[:1].islower() and not lowered and not any(c.isupper() for c in first) and not handle:
+        text = text[:1].upper() + text[1:]  # not "realDonaldTrump: …", a handle as typed
     return ClaimReading(post=post, claim=text, cleanups=tuple(done), lowered=lowered)
 
 
 def _unmarked(text: str) -> str:
     return _SPACE.sub(" ", re.sub(r"(?:^|\s)\|(?=\s|$)", " ", text)).strip()
+
+
+def _emoji(text: str) -> str:
+    """Emoji as marks, except those that are words of the claim: a keycap digit ("5️⃣ people
+    died"), a flag between words or as the subject ("🇷🇺 invaded 🇺🇦" → "Russia invaded Ukraine"),
+    "🚫" / "❌" between words ("Pérez was 🚫 killed" → "not"), "💀" after "is" / "was" ("dead"). A
+    flag beside its country's name, or at the edge as decoration, is a mark."""
+    out, last = [], 0
+    for found in emoji.emoji_list(text):
+        start, end, char = found["match_start"], found["match_end"], found["emoji"]
+        before, after = text[:start].rstrip(), text[end:].lstrip()
+        name = str(emoji.EMOJI_DATA.get(char, {}).get("en", "")).strip(":").replace("_", " ")
+        word = _MARK
+        if name.startswith("keycap ") and name[7:].isdigit():
+            word = f" {name[7:]} "
+        elif _is_flag(char) and name:
+            inside = bool(_WORD.search(before[-1:])) and bool(re.match(r"\w", after))
+            # "🇷🇺 invaded …": a flag in front of a verb is its subject ("🇺🇸 bobby scott's …" is decoration)
+            following = re.match(r"[^\W\d_A-Z]\w*", after)
+            subject = not before and following is not None and _verb_lemma(following.group()) != following.group()
+            words = _WORD.findall(before.lower())
+            inside = inside or (not after and bool(words) and words[-1] in _NEEDS_OBJECT)  # "… are in 🇹🇼"
+            if (inside or subject) and name.lower() not in (before + " " + after).lower():
+                word = f" {name} "
+        elif char in ("🚫", "❌", "⛔") and _WORD.search(before[-1:]) and re.match(r"[^\W\d_]", after):
+            word = " not "
+        elif char in ("💀", "☠️", "☠") and re.search(r"\b(?:is|was|are|were|'s|’s)$", before, re.IGNORECASE):
+            word = " dead "
+        out.append(text[last:start] + word)
+        last = end
+    return "".join(out) + text[last:]
+
+
+def _is_flag(char: str) -> bool:
+    return len(char) == 2 and all(0x1F1E6 <= ord(c) <= 0x1F1FF for c in char)
+
+
+def _chatty(text: str, asked: bool) -> str:
+    """Without a chat word in front that is also a name or a claim's word ("so", "ok", "oh", "til",
+    "wait"), where it was typed as chat: in lower case or in capitals ("ok so coal …", "TIL the …"),
+    not "So far …", "Oh Se-hoon …", "Til Schweiger …"; "wait" before a question ("wait is it true …",
+    "wait Pérez is a pilot??"), not in "wait times …"."""
+    m = _CHATTY_WORD.match(text)
+    if m is None:
+        return text
+    word, following = m.group(1), m.group(2).lower().rstrip("?!.,:;")
+    typed_as_chat = word.islower() or word.isupper() or following in _ASKING_NEXT  # "So was Pérez killed?"
+    if not typed_as_chat or (word.lower().startswith("so") and following in _NOT_AFTER_SO):
+        return text
+    if word.lower().split()[0] in ("wait", "hold", "hang") and not (asked or following in _ASKING_NEXT):
+        return text
+    return text[len(word) :].lstrip()
+
+
+def _retweet(text: str) -> str:
+    """A post without "RT @x:", the reply handles in front and a quoted post's "— @x". Whose words
+    they are stays where it matters: a handle followed by a verb is the subject ("@elonmusk bought
+    Twitter"), and words in the first person are the handle's ("RT @realDonaldTrump: I won …" →
+    "realDonaldTrump: I won …")."""
+    speaker = None
+    quoted = _QUOTED_POST.match(text)
+    if quoted:
+        text, speaker = quoted.group(1), quoted.group(2)
+    rt = _RT.match(text)
+    if rt and rt.end() < len(text):
+        text, speaker = text[rt.end() :], rt.group(1) or speaker
+    handles = _REPLY_HANDLES.match(text)
+    if handles and handles.end() < len(text):
+        rest = text[handles.end() :]
+        names = re.findall(r"@(\w+)", handles.group())
+        if rest[:1].islower() and not handles.group().rstrip().endswith(":") and len(names) == 1:
+            return f"{names[0]} {rest}"  # "@elonmusk bought Twitter": the handle is who did it
+        text = rest
+        if handles.group().rstrip().endswith(":") and len(names) == 1:
+            speaker = names[0]  # "@realDonaldTrump: I won …"
+    if speaker and _FIRST_PERSON.match(text):
+        return f"{speaker}: {text}"
+    return text
 
 
 def _discord_markup(text: str) -> str:
@@ -387,6 +557,8 @@ def _discord_markup(text: str) -> str:
 
 def _spelled(m: re.Match[str]) -> str:
     word = m.group()
+    if word.lower() == "bc" and re.search(r"\d\s*$", m.string[: m.start()]):
+        return word  # "2500 bc" is a year
     if word == "w":
         return "with"  # only as typed, in lower case: "W" is a letter, a name or a win
     if word in ("u", "ur"):
@@ -409,18 +581,21 @@ def _hashtags(text: str, nlp: Any, lock: Any) -> str:
     """A closing run of hashtags is the post's topics ("… #Venezuela #news"): dropped, unless the
     sentence needs its first tag ("Clinton skipped the #ER", "his full #TaxReturns"). Other tags are
     words: '#' dropped, "#SierraClub" read as "Sierra Club"."""
+    text = _RANK_TAG.sub(r"number \1", text)
     tokens = text.split()
     end = len(tokens)
     while end > 0 and _HASHTAG.fullmatch(tokens[end - 1].rstrip(".,!?")):
         end -= 1
-    if 0 < end < len(tokens):
+    run = len(tokens)
+    while 0 < end < run:
         if (
-            tokens[end - 1] != "|"  # an emoji stood there: the tags are after the sentence
-            and not re.search(r"[.!?…:;,)\]]$", tokens[end - 1])
-            and _needs_object(" ".join(tokens[:end]), nlp, lock)
+            tokens[end - 1] == "|"  # an emoji stood there: the tags are after the sentence
+            or re.search(r"[.!?…:;,)\]]$", tokens[end - 1])
+            or not _needs_object(" ".join(tokens[:end]), nlp, lock)
         ):
-            end += 1  # the first tag finishes the sentence
-        tokens = tokens[:end]
+            break
+        end += 1  # the tag finishes the sentence ("is at #record #lows": as long as one is needed)
+    tokens = tokens[:end]
 
     def word(m: re.Match[str]) -> str:
         tag = m.group(1)
@@ -444,8 +619,12 @@ def _needs_object(text: str, nlp: Any, lock: Any) -> bool:
     if len(doc) == 0:
         return False
     last = doc[-1]
-    if last.tag_ in _OBJECT_TAGS:
+    if last.lower_ == "all" and len(doc) > 1 and doc[-2].lower_ == "at":
+        return False  # "at all"
+    if last.tag_ in _OBJECT_TAGS or last.lower_ in _DEGREE or last.lower_ in ("n't", "n’t"):
         return True
+    if _verb_lemma(last.lower_) in _INTRANSITIVE:
+        return False
     # A verb with nothing after it wants its object ("wants to renegotiate #NAFTA", "has supported
     # #NATO"), unless it is passive ("Pérez was killed #Venezuela": the tag is a topic).
     return last.tag_ in _ACTIVE_VERB_TAGS or (
@@ -487,7 +666,16 @@ def _statement(text: str, nlp: Any, lock: Any) -> str:
     aux = doc[0]
     if len(doc) > 1 and doc[1].lower_ in ("n't", "not", "n’t"):
         return text
+    if text[:1].isupper() and first in ("will", "can", "may", "must") and doc[1].text[:1].isupper():
+        # "Will Ferrell died?", "Can Dündar was sentenced?": a name, when a verb of its own follows
+        if any(t.tag_ in ("VBD", "VBZ", "VBP") for t in doc[2:]):
+            return text
     verb = aux.head if aux.dep_ in ("aux", "auxpass") else aux
+    # the verb form the auxiliary asks for (the tagger confuses VB / VBP and VBD / VBN, not more)
+    if first in _MODALS and verb is not aux and verb.tag_ in ("VBD", "VBZ") and _verb_lemma(verb.lower_) != verb.lower_:
+        return text  # "Will Ferrell died?" ("let" is its own past)
+    if first in _BE and verb is not aux and verb.tag_ in ("VB", "VBP", "VBZ"):
+        return text  # "was the bridge collapse a terror attack": "collapse" is a noun the parser took for a verb
     subject = next((t for t in verb.children if t.dep_ in ("nsubj", "nsubjpass", "expl")), None)
     if subject is None:
         return _named_statement(doc, first, text)
@@ -504,21 +692,56 @@ def _statement(text: str, nlp: Any, lock: Any) -> str:
         end = min(t.i for t in participle.subtree)
     if end >= len(doc) - 1:
         return text
+    if verb is aux and doc[end].tag_ in ("NN", "NNS", "VB", "VBP") and doc[end - 1].tag_ in ("NN", "NNP", "NNS"):
+        # "Was the bridge collapse a terror attack?": the parser ended the subject inside a compound
+        return text
     subj = doc[start:end].text
+    if subj.lower() in ("you", "u", "we", "i", "y'all") and verb.lower_ in _ABOUT_THE_READER:
+        return text  # "did you hear about Pérez?" asks the reader, it claims nothing
     # without the "?" added above, nor the question's "really" ("did X really say …": did X say)
-    rest = [t for t in doc[end : len(doc) - 1] if not (t.i == end and t.lower_ in _ASKING_ADVERBS)]
+    rest = [
+        t for t in doc[end : len(doc) - 1] if not (t.i == end and (t.lower_ in _ASKING_ADVERBS or t.lower_ == "ever"))
+    ]
+    # "did anyone die?", "did the police shoot anyone?" ask whether someone did, or was
+    subj = _SOMEONE.get(subj.lower(), subj)
+    if first in _DO_TAGS and rest and rest[0].lower_ == "not":
+        # "did Pérez not attend …?": the negation stays with its auxiliary
+        tail = "".join(t.text + t.whitespace_ for t in rest)
+        return f"{subj} {aux.text.lower()} {tail}".strip()
+    if first in _DO_TAGS and verb.tag_ == "VBN":
+        # "did Pérez get killed": the bare verb is the passive's "get"
+        verb = next((t for t in rest if t.tag_ == "VB"), verb)
     if first in _DO_TAGS:
         # "did X (really) skip": the bare verb takes the auxiliary's tense (the parser may tag it
         # otherwise: "does the mayor back the plan" has "back" as IN)
         if verb is aux or verb.i < end or verb.tag_ in ("VBD", "VBN", "VBZ", "VBG", "MD"):
             return text
-        forms = getInflection(verb.text.lower(), tag=_DO_TAGS[first])
+        forms = _inflected(verb.text.lower(), _DO_TAGS[first])
         if not forms:
             return text
-        tail = "".join((forms[0] if t.i == verb.i else t.text) + t.whitespace_ for t in rest)
+        tail = "".join((forms[0] if t.i == verb.i else _SOMEONE.get(t.lower_, t.text)) + t.whitespace_ for t in rest)
         return f"{subj} {tail}".strip()
-    tail = "".join(t.text + t.whitespace_ for t in rest)
+    tail = "".join(_SOMEONE.get(t.lower_, t.text) + t.whitespace_ for t in rest)
     return f"{subj} {aux.text.lower()} {tail}".strip()
+
+
+def _verb_lemma(word: str) -> str:
+    """ "resigned" → "resign"; the word itself where lemminflect knows no verb of that form."""
+    import_spacy_without_torch()
+    from lemminflect import getLemma
+
+    lemmas = getLemma(word, upos="VERB")
+    return str(lemmas[0]) if lemmas else word
+
+
+def _inflected(verb: str, tag: str) -> tuple[str, ...]:
+    """The verb's forms for a Penn tag ("skip", VBD → ("skipped",)); () for a word lemminflect does
+    not know as a verb."""
+    # lemminflect imports spaCy, which would import torch (250 MiB) unless spaCy is in first
+    import_spacy_without_torch()
+    from lemminflect import getInflection
+
+    return tuple(getInflection(verb, tag=tag) or ())
 
 
 def _named_statement(doc: Any, first: str, text: str) -> str:
@@ -531,7 +754,7 @@ def _named_statement(doc: Any, first: str, text: str) -> str:
         end += 1
     if end == 1 or end >= len(doc) - 1:
         return text
-    forms = getInflection(doc[end].lower_, tag=_DO_TAGS[first])
+    forms = _inflected(doc[end].lower_, _DO_TAGS[first])
     if not forms or doc[end].text[:1].isupper():
         return text
     tail = "".join((forms[0] if t.i == end else t.text) + t.whitespace_ for t in doc[end : len(doc) - 1])

@@ -111,13 +111,14 @@ def _needs_names(doc: Any, cue_forms: set[str]) -> bool:
 _spacy_import_lock = threading.Lock()
 
 
-def load_spacy_model(disable: list[str]) -> Any:
-    """The packaged English spaCy pipeline, imported without torch.
+def import_spacy_without_torch() -> None:
+    """Import spaCy, keeping torch out of the process.
 
     thinc (spaCy's engine) imports torch whenever it is installed, for models claimbot does not
     use: 250 MiB resident in `serve`, a quarter of the memory at a million passages (issue 26).
     Hiding torch while spaCy is first imported keeps it out; anything importing torch afterwards
-    gets it as usual, and where torch is loaded already nothing changes."""
+    gets it as usual, and where torch is loaded already nothing changes. Call it before importing
+    a library that imports spaCy (lemminflect does)."""
     with _spacy_import_lock:
         if "spacy" not in sys.modules and "torch" not in sys.modules:
             sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError
@@ -125,6 +126,11 @@ def load_spacy_model(disable: list[str]) -> Any:
                 import spacy  # noqa: F401
             finally:
                 del sys.modules["torch"]
+
+
+def load_spacy_model(disable: list[str]) -> Any:
+    """The packaged English spaCy pipeline, imported without torch."""
+    import_spacy_without_torch()
     import spacy
 
     return spacy.load(SPACY_MODEL, disable=disable)
