@@ -575,13 +575,14 @@ def test_an_english_match_is_decided_by_the_reader(fact_index):
     spanish = fact_index.check("El nuevo estadio de Springfield costó solo 2 millones de dólares")
     assert [m.fact_check.reviewer for m in spanish.fact_checks] == ["Springfield Fact Desk"] and asked == []
     fact_index.fact_checks.confirm = real
-    # The shipped reader: an informal paraphrase far below the one-language similarity threshold
-    # matches; the same words about another town, in lower case (the name rule reads capitals), do not.
-    paraphrase = "springfield's new stadium only cost $2 million to build?? lol"
+    # The shipped reader: an informal paraphrase below the one-language similarity threshold
+    # matches; the same words about another town do not. (Read out of its post first: "springfield's
+    # new stadium only cost $2 million to build?? lol" now reads close enough to match on similarity.)
+    paraphrase = "springfield's new stadium was built for only $2m?? lol"
     [match] = fact_index.check(paraphrase).fact_checks
     assert match.fact_check.reviewer == "Springfield Fact Desk"
     assert match.similarity < fact_index.fact_checks.threshold
-    assert fact_index.check("shelbyville's new stadium only cost $2 million to build?? lol").fact_checks == []
+    assert fact_index.check("shelbyville's new stadium was built for only $2m?? lol").fact_checks == []
 
 
 @pytest.mark.slow
