@@ -124,6 +124,8 @@ def test_another_language_loses_only_what_every_language_writes_alike(read):
     reading = read("u/ Pérez fue asesinado u otro 😱 #Venezuela https://t.co/x!!!", english=False)
     assert reading.claim == "u/ Pérez fue asesinado u otro"
     assert read("Pérez murió 😢 #RIP", english=False).claim == "Pérez murió"
+    assert read("ÚLTIMA HORA: Pérez fue asesinado jajaja", english=False).claim == "Pérez fue asesinado"
+    assert read("BREAKING: Macron a démissionné lol", english=False).claim == "Macron a démissionné"
 
 
 def test_truecase_takes_names_from_the_passages():

@@ -268,6 +268,9 @@ _TAG_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _QUOTED_QUESTION = re.compile(r"[:\"“]\s*(?:what|who|whom|whose|which|why|how|where|when)\b", re.IGNORECASE)
+_LAUGHTER = re.compile(
+    r"(?:[\s,.;:|]+)(?:lol+|lmao+|xd+|ja(?:ja)+|je(?:je)+|ha(?:ha)+|mdr|ptdr|kk+|rs(?:rs)+)\W*$", re.IGNORECASE
+)
 _END_MARKS = re.compile(r"[\s?!¿¡…|]+$")
 # Thread counters and sarcasm marks: "… 1/7", "(1/3)", "… /s", "… NOT!", ". Not." The claim checked
 # is the proposition either way; the answer says whether it stands.
@@ -387,6 +390,10 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
         # Which tag ends a sentence, and the openers and reactions below, are English: only tags
         # after an emoji or a full stop are taken for topics.
         step(Cleanup.HASHTAG, _HASHTAG.sub(r"\1", _AFTER_SENTENCE_TAGS.sub(r"\1", text)))
+        # what posts write alike in every language: a shouted alert ("BREAKING:", "ÚLTIMA HORA:")
+        # and laughter at the end ("lol", "jajaja", "mdr", "kkkk")
+        step(Cleanup.OPENER, _SHOUTED_OPENER.sub("", text) if _SHOUTED_OPENER.match(text) else text)
+        step(Cleanup.REACTION, _LAUGHTER.sub("", text))
         step(Cleanup.EMOJI, text.replace("|", " "))
         step(Cleanup.REACTION, re.sub(r"\s*([!?¡¿])[!?¡¿\s]*$", r"\1", text))
         return ClaimReading(post=post, claim=text, cleanups=tuple(done))
