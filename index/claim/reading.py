@@ -158,7 +158,7 @@ _POINTING_OPENER = re.compile(r"^(?:this|look|listen|read(?:\s+this)?|see)\s*[:!
 _REDDIT_TAG = re.compile(r"^\[(?:serious|oc|news|discussion|question|meta|politics|breaking)\]\s*", re.IGNORECASE)
 _SHOUTED_OPENER = re.compile(
     r"^(?:BREAKING(?:\s+NEWS)?|JUST\s+IN|UPDATE|DEVELOPING|ALERT|URGENT|NEWS\s*FLASH|EXCLUSIVE|BIG\s+NEWS"
-    r"|WATCH|VIDEO|PHOTOS?|LIVE|ÚLTIMA\s+HORA|URGENTE|DERNIÈRE\s+MINUTE|EILMELDUNG)(?:{marks}|\s+)".format(marks=_MARKS)
+    rf"|WATCH|VIDEO|PHOTOS?|LIVE|ÚLTIMA\s+HORA|URGENTE|DERNIÈRE\s+MINUTE|EILMELDUNG)(?:{_MARKS}|\s+)"
 )
 # Chat interjections no claim starts with: taken with or without a mark.
 _CHAT = (
