@@ -201,6 +201,12 @@ def test_truecase_takes_names_from_the_passages():
         ("Vaccines are totally safe /s", "Vaccines are totally safe"),
         ("Pérez was killed, per @reuters", "Pérez was killed"),
         ("Congress passed the bill after 9/11", "Congress passed the bill after 9/11"),
+        # a question shouted whole is lowered before it is turned; an initial is no chat spelling
+        ("WAS PÉREZ KILLED??", "pérez was killed"),
+        (
+            "DON BEYER SERVED AS AN AMBASSADOR UNDER GEORGE W. BUSH",
+            "don beyer served as an ambassador under george w. bush",
+        ),
     ],
 )
 def test_what_the_review_of_invented_posts_found(post, claim):

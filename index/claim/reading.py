@@ -367,7 +367,8 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
     `lock` it is parsed under) turns a yes/no question around ("was Pérez killed?" → "Pérez was
     killed") and tells a hashtag that ends the sentence from a topic; without it a question keeps
     its word order and loses its question mark only. A post not in English (`english` False) loses
-    only what is written alike in every language: "RT @x:", links, emoji, hashtags' '#', "!!!"."""
+    only what is written alike in every language: "RT @x:", links, emoji, hashtags' '#', a shouted
+    alert, closing laughter, "!!!"."""
     text = post
     done: list[Cleanup] = []
 
@@ -432,7 +433,12 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
             break
     step(Cleanup.EMOJI, text.replace("|", " "))
     # typed all in lower case ("is it true perez was killed"): names come back from the passages
-    typed_lower = not any(c.isupper() for c in text) and len(text.split()) > 1
+    lowered = not any(c.isupper() for c in text) and len(text.split()) > 1
+    # a post shouted whole is lowered before a question is turned ("WAS PÉREZ KILLED??")
+    shouted = _shouted(text)
+    if shouted:
+        step(Cleanup.CAPS, shouted)
+        lowered = lowered or Cleanup.CAPS in done
     if asked:
         step(Cleanup.QUESTION, _END_MARKS.sub("", text))
         if nlp is not None:
@@ -453,11 +459,6 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
     ):
         step(Cleanup.REACTION, text[:-1])
     step(Cleanup.CASUAL, _SCALED.sub(_scaled, _SPELLING.sub(_spelled, text)))
-    lowered = typed_lower
-    shouted = _shouted(text)
-    if shouted:
-        step(Cleanup.CAPS, shouted)
-        lowered = lowered or Cleanup.CAPS in done
     step(Cleanup.REACTION, text.rstrip(",;: "))
     first = text.split(" ", 1)[0].rstrip(":")
     handle = f"@{first}".lower() in post.lower()
@@ -566,6 +567,8 @@ def _spelled(m: re.Match[str]) -> str:
     word = m.group()
     if word.lower() == "bc" and re.search(r"\d\s*$", m.string[: m.start()]):
         return word  # "2500 bc" is a year
+    if word.lower() in ("w", "u") and m.string[m.end() : m.end() + 1] == ".":
+        return word  # an initial: "george w. bush"
     if word == "w":
         return "with"  # only as typed, in lower case: "W" is a letter, a name or a win
     if word in ("u", "ur"):
