@@ -19,6 +19,9 @@ from claimbot.index.storage import db
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CORPUS = REPO / "examples" / "corpus"
 DEMO_ARTICLE = DEMO_CORPUS / "venezuela-perez-2018-01-15.txt"
+# The invented article the stance failures (test_news_failures.py) and pasted posts (test_posts_check.py)
+# are checked against.
+STADIUM = REPO / "tests" / "fixtures" / "stadium.txt"
 
 # The suite runs on the embedded SQLite setup by default. With CLAIMBOT_TEST_DATABASE_URL set to a
 # PostgreSQL server (scripts/pg.sh start prints one), every test that gets its database from the
@@ -162,6 +165,23 @@ def demo_index(tmp_path_factory: pytest.TempPathFactory):
     assert report.added == 1 and report.failed == 0
     yield index
     index.close()
+
+
+@pytest.fixture(scope="session")
+def stadium_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The environment of a home (and database) holding tests/fixtures/stadium.txt, ingested by
+    `claimbot ingest`, for tests that run `claimbot check` on it."""
+    from typer.testing import CliRunner
+
+    from claimbot.bot.cli import app
+
+    url = fresh_database_url()
+    env = {"CLAIMBOT_HOME": str(tmp_path_factory.mktemp("stadium-home")), "HF_HUB_OFFLINE": "1"}
+    env["DATABASE_URL"] = url or ""
+    result = CliRunner().invoke(app, ["ingest", str(STADIUM)], env=env)
+    assert result.exit_code == 0, result.output
+    yield env
+    drop_database(url)
 
 
 @pytest.fixture

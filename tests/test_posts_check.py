@@ -5,17 +5,13 @@ The measured effect on the team's real-news posts is in docs/stance-model.md (Po
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from claimbot.bot.cli import app
-from tests.conftest import drop_database, fresh_database_url
 
 pytestmark = pytest.mark.slow
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "stadium.txt"
 runner = CliRunner()
 
 # plain claim -> posts of it, one per kind of cleanup
@@ -39,15 +35,9 @@ POSTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    url = fresh_database_url()
-    env = {"CLAIMBOT_HOME": str(tmp_path_factory.mktemp("posts-home")), "HF_HUB_OFFLINE": "1"}
-    env["DATABASE_URL"] = url or ""
-    result = runner.invoke(app, ["ingest", str(FIXTURE)], env=env)
-    assert result.exit_code == 0, result.output
-    yield env
-    drop_database(url)
+@pytest.fixture
+def env(stadium_env: dict[str, str]) -> dict[str, str]:
+    return stadium_env
 
 
 def check(env: dict[str, str], claim: str) -> dict:
