@@ -144,7 +144,7 @@ _MARKED = (
     r"|exclusive|huge(?:\s+news)?|big\s+news|major|reminder|friendly\s+reminder|heads\s+up|thread|read(?:\s+this)?"
     r"|news|(?:real\s+)?question|claim|fact\s*check(?:\s+this)?|true\s+or\s+false|real\s+or\s+fake|fake"
     r"|is\s+this\s+true|thoughts|well|honestly|literally|seriously|unreal|unbelievable|insane|crazy|wild|sad"
-    r"|disgusting|amazing|interesting|scary|shocking|finally|wtf|incredible|wow|hmm+|ugh|what"
+    r"|disgusting|amazing|interesting|scary|shocking|finally|incredible|what"
     r"|watch|video|photos?|pics?|live|breaking\s+video|forwarded(?:\s+as\s+received|\s+many\s+times)?"
     r"|copied(?:\s+and\s+pasted|\s+from\s+(?:a\s+friend|facebook|fb|whatsapp))?|please\s+share|like\s+and\s+share"
     r"|nobody\s+is\s+talking\s+about\s+this|why\s+is\s+nobody\s+talking\s+about\s+this|eli5|\[serious\]"
@@ -393,7 +393,7 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
         step(Cleanup.HASHTAG, _HASHTAG.sub(r"\1", _AFTER_SENTENCE_TAGS.sub(r"\1", text)))
         # what posts write alike in every language: a shouted alert ("BREAKING:", "ÚLTIMA HORA:")
         # and laughter at the end ("lol", "jajaja", "mdr", "kkkk")
-        step(Cleanup.OPENER, _SHOUTED_OPENER.sub("", text) if _SHOUTED_OPENER.match(text) else text)
+        step(Cleanup.OPENER, _SHOUTED_OPENER.sub("", text))
         step(Cleanup.REACTION, _LAUGHTER.sub("", text))
         step(Cleanup.EMOJI, text.replace("|", " "))
         step(Cleanup.REACTION, re.sub(r"\s*([!?¡¿])[!?¡¿\s]*$", r"\1", text))
