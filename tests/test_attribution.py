@@ -426,3 +426,31 @@ def test_a_sentence_over_the_parse_limit_has_no_speaker(
     text = "Smith said the bridge was safe. Jones said " + "the bridge was safe and " * 3 + "sound."
     result = attribute_text(text, attributor=attributor)
     assert [s["speaker"] for s in result["sentences"]] == ["Smith", None]
+
+
+def test_spacy_runs_on_numpy_s_blas_on_one_thread_with_the_labels_blis_gives(body: str) -> None:
+    # Attribution's parse and NER run their matrix products on numpy's BLAS, held to one thread,
+    # for a third less CPU than thinc's BLIS (docs/benchmarks.md): the same annotations either way.
+    import numpy
+    from thinc.api import NumpyOps
+    from threadpoolctl import threadpool_info
+
+    nlp = attribution.load_spacy_model([])
+    layers = [node for _, c in nlp.components if getattr(c, "model", None) is not None for node in c.model.walk()]
+    assert layers and all(isinstance(n.ops, NumpyOps) and not n.ops.use_blis for n in layers)
+    numpy_libs = str(Path(numpy.__file__).resolve().parent.parent / "numpy.libs")
+    numpy_blas = [i for i in threadpool_info() if i["user_api"] == "blas" and i["filepath"].startswith(numpy_libs)]
+    assert numpy_blas and all(i["num_threads"] == 1 for i in numpy_blas)
+
+    def annotations(pipeline: object) -> list[tuple]:
+        return [
+            (t.i, t.tag_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_)
+            for s in split_sentences(body)
+            for t in pipeline(s.text)  # type: ignore[operator]
+        ]
+
+    on_numpy = annotations(nlp)
+    blis = NumpyOps(use_blis=True)
+    for node in layers:
+        node.ops = blis
+    assert annotations(nlp) == on_numpy

@@ -43,6 +43,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from claimbot.index.corpus.attribution.entities import _name_entities
@@ -128,12 +129,50 @@ def import_spacy_without_torch() -> None:
                 del sys.modules["torch"]
 
 
+def _numpy_blas_on_one_thread() -> bool:
+    """Keep numpy's own BLAS library on one thread; False when it cannot be told apart.
+
+    spaCy's models multiply small matrices a few tokens at a time: a second BLAS thread halves
+    nothing and spins, and on two cores it takes CPU from the embedder that ingest runs beside the
+    parse (docs/benchmarks.md, spaCy on numpy's BLAS). Only numpy's copy is limited (a wheel keeps
+    it in `numpy.libs`); faiss brings its own."""
+    import numpy
+    from threadpoolctl import ThreadpoolController
+
+    controller = ThreadpoolController()
+    libs = str(Path(numpy.__file__).resolve().parent.parent / "numpy.libs")
+    paths = [
+        info["filepath"]
+        for info in controller.info()
+        if info["user_api"] == "blas" and str(Path(info["filepath"]).resolve()).startswith(libs)
+    ]
+    if not paths:
+        return False
+    controller.select(filepath=paths).limit(limits=1)  # kept: not used as a context manager
+    return True
+
+
 def load_spacy_model(disable: list[str]) -> Any:
-    """The packaged English spaCy pipeline, imported without torch."""
+    """The packaged English spaCy pipeline, imported without torch.
+
+    Its matrix products go to numpy's BLAS (OpenBLAS in numpy's wheels, one thread) instead of
+    thinc's default, BLIS: attribution's parse and NER take about a third less CPU for the same
+    labels (docs/benchmarks.md, spaCy on numpy's BLAS). Where numpy's BLAS cannot be found, BLIS
+    stays."""
     import_spacy_without_torch()
     import spacy
+    from thinc.api import NumpyOps
 
-    return spacy.load(SPACY_MODEL, disable=disable)
+    nlp = spacy.load(SPACY_MODEL, disable=disable)
+    if _numpy_blas_on_one_thread():
+        # Set on every layer after loading: the parsers build some of theirs with BLIS whatever
+        # the current ops are.
+        ops = NumpyOps(use_blis=False)
+        for _, component in nlp.components:
+            model = getattr(component, "model", None)
+            for node in model.walk() if model is not None else ():
+                node.ops = ops
+    return nlp
 
 
 def load_nlp() -> Any:
