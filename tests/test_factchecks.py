@@ -346,6 +346,14 @@ def test_languages_are_told_apart():
     assert detect_language("Pérez escaped") is None
 
 
+def test_a_headline_in_title_case_is_english():
+    # The detector reads letter case: this was Italian at 0.65, and the stance model never read it.
+    assert detect_language("Gold Watch Will Be Stored In Special Safes At Stores") == "en"
+    # Another language in headline case is still told.
+    assert detect_language("Le Président Annonce Une Nouvelle Réforme Des Retraites") == "fr"
+    assert detect_language("El Gobierno Confirma La Muerte Del Piloto Rebelde") == "es"
+
+
 @pytest.mark.parametrize(
     ("claim", "language"),
     [
