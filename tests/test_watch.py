@@ -89,6 +89,36 @@ def test_a_conflicting_passage_is_reported_once_and_old_passages_never(index, re
     assert index.ingest([edited]).article_ids == []
 
 
+@pytest.mark.slow
+def test_a_watched_claim_is_read_and_embedded_once_while_it_is_watched(index, review, monkeypatch):
+    """A sweep runs each minute that articles arrive: the watched claims are not read and embedded
+    again each time, and a claim no longer watched is not kept."""
+    encoded: list[str] = []
+    embedder = index.embedder
+    real = embedder.encode
+    monkeypatch.setattr(embedder, "encode", lambda texts: encoded.extend(texts) or real(texts))
+    watch = review.watches.add(G, CLAIM, MOD)
+    [update] = index.watch_updates(review, ingest(index, CONFLICTING))
+    assert update.side is WatchSide.CONFLICTS
+    other = "The harbour of Porto flooded"
+    review.watches.add(G, other, MOD)
+    again = CONFLICTING.model_copy(
+        update={"url": "https://herald.example.org/bridge-vote-2", "text": CONFLICTING.text + " It meets again."}
+    )
+    index.watch_updates(review, ingest(index, again, UNRELATED))
+    assert encoded.count(CLAIM) == 1 and encoded.count(other) == 1
+    # Unwatched, the claim is dropped at the next sweep; watched again, it is read again.
+    review.watches.remove(G, watch.id)
+    third = UNRELATED.model_copy(
+        update={"url": "https://herald.example.org/harbour-2", "text": UNRELATED.text + " Again."}
+    )
+    index.watch_updates(review, ingest(index, third))
+    review.watches.add(G, CLAIM, MOD)
+    fourth = third.model_copy(update={"url": "https://herald.example.org/harbour-3", "text": third.text + " More."})
+    index.watch_updates(review, ingest(index, fourth))
+    assert encoded.count(CLAIM) == 2 and encoded.count(other) == 1
+
+
 def test_a_watch_reads_only_articles_ingested_after_it_even_before_the_first_sweep(index, review, clock):
     """What was stored before the watch was in the answer that prompted it: a sweep that had not read
     it yet (`claimbot ingest` just before the /watch) must not post it as new reporting."""
