@@ -110,6 +110,31 @@ def test_a_negated_question_is_not_turned_around(read):
     assert reading.claim == "Didn't the governor veto the stadium plan"
 
 
+@pytest.mark.parametrize(
+    ("post", "claim"),
+    [
+        # the parser took the noun "landing" for a progressive verb: "The moon was landing real"
+        ("Was the moon landing real?", "The moon landing was real"),
+        ("Is the vaccine rollout fake?", "The vaccine rollout is fake"),
+        # a verb that links to its adjective is a verb
+        ("Is the economy getting worse?", "The economy is getting worse"),
+        ("Was Pérez feeling sick?", "Pérez was feeling sick"),
+        ("Was Pérez hiding in the house?", "Pérez was hiding in the house"),
+        # the participle parsed as a clause of its own: the question was kept as typed
+        ("Were five members of the band captured?", "Five members of the band were captured"),
+        # the parse fails altogether ("real" taken for the subject): whether a thing is real is
+        # asked often enough to be read without it
+        ("Is the footage real?", "The footage is real"),
+        ("Was the shooting a hoax?", "The shooting was a hoax"),
+        # not when more is asked than that
+        ("Is the footage real, or was it staged?", "Is the footage real, or was it staged"),
+    ],
+)
+def test_a_question_the_parser_misreads_is_still_turned_right(read, post, claim):
+    reading = read(post)
+    assert reading.claim == claim and Cleanup.QUESTION in reading.cleanups
+
+
 def test_a_question_word_question_keeps_its_words(read):
     assert read("Who killed Pérez?").claim == "Who killed Pérez"
 
