@@ -34,6 +34,8 @@ def read():
         ("The governor vowed to veto the #StadiumPlan", "The governor vowed to veto the Stadium Plan", Cleanup.HASHTAG),
         ("BREAKING: Police arrested two protesters", "Police arrested two protesters", Cleanup.OPENER),
         ("JUST IN - Police arrested two protesters", "Police arrested two protesters", Cleanup.OPENER),
+        ("UPDATE 2-Police arrested two protesters", "Police arrested two protesters", Cleanup.OPENER),
+        ("RPT-EXCLUSIVE-Police arrested two protesters", "Police arrested two protesters", Cleanup.OPENER),
         ("omg police arrested two protesters", "police arrested two protesters", Cleanup.OPENER),
         ("I heard that police arrested two protesters", "police arrested two protesters", Cleanup.HEARSAY),
         ("apparently, Police arrested two protesters", "Police arrested two protesters", Cleanup.HEARSAY),

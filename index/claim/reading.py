@@ -160,6 +160,12 @@ _SHOUTED_OPENER = re.compile(
     r"^(?:BREAKING(?:\s+NEWS)?|JUST\s+IN|UPDATE|DEVELOPING|ALERT|URGENT|NEWS\s*FLASH|EXCLUSIVE|BIG\s+NEWS"
     rf"|WATCH|VIDEO|PHOTOS?|LIVE|ÚLTIMA\s+HORA|URGENTE|DERNIÈRE\s+MINUTE|EILMELDUNG)(?:{_MARKS}|\s+)"
 )
+# A wire service's slug before a headline ("UPDATE 2-Venezuela says …", "RPT-EXCLUSIVE-…"), in
+# capitals and joined by a hyphen: "UPDATE" alone took the word and left "2-Venezuela says …".
+_WIRE_SLUG = re.compile(
+    r"^(?:(?:UPDATE\s+\d+|RPT|REFILE|CORRECTED|CORRECTION|WRAPUP(?:\s+\d+)?|FACTBOX|ANALYSIS|INSIGHT|EXCLUSIVE"
+    r"|SPECIAL\s+REPORT|EXPLAINER|FOCUS|BREAKINGVIEWS)-)+(?=\S)"
+)
 # Chat interjections no claim starts with: taken with or without a mark.
 _CHAT = (
     r"wow+|whoa+|woah|omg+|oh\s+my\s+god|omfg|lol+|lmao+|lmfao|wtf|smh|fyi|psa|icymi|ngl|tbh|bruh|sheesh|yikes|oof"
@@ -397,6 +403,7 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
         step(Cleanup.HASHTAG, _HASHTAG.sub(r"\1", _AFTER_SENTENCE_TAGS.sub(r"\1", text)))
         # what posts write alike in every language: a shouted alert ("BREAKING:", "ÚLTIMA HORA:")
         # and laughter at the end ("lol", "jajaja", "mdr", "kkkk")
+        step(Cleanup.OPENER, _WIRE_SLUG.sub("", text))
         step(Cleanup.OPENER, _SHOUTED_OPENER.sub("", text))
         step(Cleanup.REACTION, _LAUGHTER.sub("", text))
         step(Cleanup.EMOJI, text.replace("|", " "))
@@ -410,6 +417,7 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
         before = text
         step(Cleanup.OPENER, _OPENING_MARKS.sub("", text))
         step(Cleanup.OPENER, _REDDIT_TAG.sub("", text))
+        step(Cleanup.OPENER, _WIRE_SLUG.sub("", text))
         step(Cleanup.OPENER, _MARKED_OPENER.sub("", text))
         step(Cleanup.OPENER, _POINTING_OPENER.sub("", text))
         step(Cleanup.OPENER, _SHOUTED_OPENER.sub("", text))
