@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sqlalchemy.exc import OperationalError
 
-from claimbot.index.claim import ClaimReading, read_claim, truecase
+from claimbot.index.claim import ClaimReading, is_link, read_claim, truecase
 from claimbot.index.config import PgFullText, Settings, format_duration, parse_duration
 from claimbot.index.corpus import (
     DEFAULT_USER_AGENT,
@@ -812,6 +812,13 @@ class ClaimIndex:
         post = self.validate_claim(claim)
         reading = self.read_claim(post)
         claim = reading.claim
+        if is_link(claim):
+            # A link whose address spells no headline (`read_claim` reads those): the answer would be
+            # the stance model's reading of an address against the passages.
+            raise ClaimError(
+                'a link alone is not a claim: paste what the page says, e.g. "Pérez was killed" '
+                "(a moderator adds articles to the corpus with /ingest)"
+            )
         if not query_words(claim):
             # Nothing to search for ("it was the", "🔥🔥"): the nearest vectors would be noise,
             # and the stance model would judge passages that have nothing to do with it.

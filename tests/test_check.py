@@ -53,6 +53,9 @@ def test_results_are_ordered_and_scoped(demo_index):
         ("x" * 1001, "limit is 500"),
         ("it was the", "no words to search for"),
         ("🔥🔥 ???", "no words to search for"),
+        # a link whose address spells no headline: the model would judge the address
+        ("https://t.co/x9Qa2", "a link alone is not a claim"),
+        ("www.example.com/news/world-latin-america-42705452", "a link alone is not a claim"),
         ("\udcff was killed", "not valid text"),
     ],
 )

@@ -137,6 +137,36 @@ def test_a_question_the_parser_misreads_is_still_turned_right(read, post, claim)
     assert reading.claim == claim and Cleanup.QUESTION in reading.cleanups
 
 
+@pytest.mark.parametrize(
+    ("post", "claim"),
+    [
+        (
+            "https://www.example.com/world/americas/venezuela-rebel-pilot-perez-killed-2018-01-16/",
+            "venezuela rebel pilot perez killed",
+        ),
+        ("news.example.org/2018/01/16/venezuela-oscar-perez-dead/index.html", "venezuela oscar perez dead"),
+        # no headline in the address: a section, an id, a short link
+        (
+            "https://www.example.com/news/world-latin-america-42705452",
+            "https://www.example.com/news/world-latin-america-42705452",
+        ),
+        ("https://t.co/x9Qa2", "https://t.co/x9Qa2"),
+        ("https://www.example.com/watch?v=dQw4w9WgXcQ", "https://www.example.com/watch?v=dQw4w9WgXcQ"),
+    ],
+)
+def test_a_link_pasted_alone_is_read_from_its_address(read, post, claim):
+    reading = read(post)
+    assert reading.claim == claim
+    assert (Cleanup.LINK in reading.cleanups) == (claim != post)
+
+
+def test_lowered_words_take_the_passages_accents_and_not_their_full_stops(read):
+    reading = read("https://www.example.com/world/americas/venezuela-rebel-pilot-perez-killed-2018-01-16/")
+    passages = ["The government said Óscar Pérez, a rebel pilot, was killed in Venezuela."]
+    assert truecase(reading, passages) == "Venezuela rebel pilot Pérez killed"
+    assert truecase(read("PEREZ WAS KILLED IN VENEZUELA"), passages) == "Pérez was killed in Venezuela"
+
+
 def test_a_question_word_question_keeps_its_words(read):
     assert read("Who killed Pérez?").claim == "Who killed Pérez"
 

@@ -11,11 +11,13 @@ and hedges ("reportedly", "may") stay, and a claim about what someone said stays
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 import emoji
 
@@ -392,6 +394,9 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
             text = new
 
     step(Cleanup.MARKUP, _discord_markup(text))
+    if is_link(text) and nlp is not None:
+        # A link pasted alone: its address often spells the headline it links to
+        step(Cleanup.LINK, _link_words(text, nlp, lock))
     step(Cleanup.RETWEET, _retweet(text))
     step(Cleanup.LINK, _CREDIT.sub(" ", _URL.sub(" ", text)))
     step(Cleanup.LINK, _OUTLET_SUFFIX.sub("", _EMBEDDED_TWEET.sub("", text)))
@@ -477,6 +482,38 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
     if done and text[:1].islower() and not lowered and not any(c.isupper() for c in first) and not handle:
         text = text[:1].upper() + text[1:]  # not "realDonaldTrump: …", a handle as typed
     return ClaimReading(post=post, claim=text, cleanups=tuple(done), lowered=lowered)
+
+
+def is_link(text: str) -> bool:
+    """Whether the text is one link and nothing else."""
+    return bool(_URL.fullmatch(text.strip()))
+
+
+# Path pieces of a link that are no headline words: numbers, ids ("idUSKBN1F51FC", "a1b2c3"),
+# extensions.
+_SLUG_NOISE = re.compile(r"\d+|[a-z]*\d[a-z\d]*|html?|php|aspx?|amp|index", re.IGNORECASE)
+
+
+def _link_words(link: str, nlp: Any, lock: Any) -> str:
+    """The words of the longest hyphenated piece of a link's path ("…/americas/venezuela-rebel-
+    pilot-perez-killed-2018-01-16/" → "venezuela rebel pilot perez killed"), or the link where
+    none has three words and a verb ("world-latin-america" names a section, not a claim)."""
+    path = urlsplit(link if "//" in link else f"//{link}").path
+    best: list[str] = []
+    for piece in re.split(r"[/.]", path):
+        words = [w for w in re.split(r"[-_+]|%20", piece) if w and not _SLUG_NOISE.fullmatch(w)]
+        if len(words) > len(best) and all(w.isalpha() for w in words):
+            best = words
+    said = " ".join(w.lower() for w in best)
+    if len(best) < 3 or not any(
+        t.tag_.startswith("VB") or t.tag_ == "MD" or t.lower_ in _HEADLINE_PREDICATES for t in _parse(said, nlp, lock)
+    ):
+        return link
+    return said
+
+
+# What a headline says of someone without a verb ("venezuela-oscar-perez-dead").
+_HEADLINE_PREDICATES = frozenset("dead alive missing free guilty innocent fake false true real safe".split())
 
 
 def _unmarked(text: str) -> str:
@@ -839,14 +876,22 @@ def truecase(reading: ClaimReading, passages: Iterable[str]) -> str:
             w = m.group()
             if m.start() == 0 or re.search(r"[.!?“\"]\s*$", passage[: m.start()]):
                 continue  # a sentence's first word is capitalised whatever it is
-            forms.setdefault(w.lower(), Counter())[w] += 1
+            if w.endswith(".") and "." not in w[:-1]:
+                w = w[:-1]  # "… in Venezuela.": the sentence's full stop, not the name's
+            forms.setdefault(_folded(w), Counter())[w] += 1
 
     def cased(m: re.Match[str]) -> str:
         w = m.group()
-        seen = forms.get(w.lower())
+        seen = forms.get(_folded(w))
         if not seen or w != w.lower():
             return w
         return seen.most_common(1)[0][0]
 
     text = _WORD.sub(cased, text)
     return text[:1].upper() + text[1:]
+
+
+def _folded(word: str) -> str:
+    """A word in lower case without its accents: a link's "perez" and a shouted "PEREZ" are the
+    passages' "Pérez"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
