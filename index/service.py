@@ -816,7 +816,7 @@ class ClaimIndex:
             # A link whose address spells no headline (`read_claim` reads those): the answer would be
             # the stance model's reading of an address against the passages.
             raise ClaimError(
-                'a link alone is not a claim: paste what the page says, e.g. "Pérez was killed" '
+                'it is only a link; paste what the page says, e.g. "Pérez was killed" '
                 "(a moderator adds articles to the corpus with /ingest)"
             )
         if not query_words(claim):

@@ -54,8 +54,8 @@ def test_results_are_ordered_and_scoped(demo_index):
         ("it was the", "no words to search for"),
         ("🔥🔥 ???", "no words to search for"),
         # a link whose address spells no headline: the model would judge the address
-        ("https://t.co/x9Qa2", "a link alone is not a claim"),
-        ("www.example.com/news/world-latin-america-42705452", "a link alone is not a claim"),
+        ("https://t.co/x9Qa2", "it is only a link; paste what the page says"),
+        ("www.example.com/news/world-latin-america-42705452", "it is only a link; paste what the page says"),
         ("\udcff was killed", "not valid text"),
     ],
 )

@@ -328,6 +328,8 @@ def _broken(exc: Exception):
     "claim,breakage,said",
     [
         ("it was the", None, "I cannot check that claim: "),  # valid, but no word to search for
+        # a link alone whose address spells no headline
+        ("https://t.co/x9Qa2", None, "I cannot check that claim: it is only a link; paste what the page says"),
         ("Pérez was killed", ("index", "check"), "the check failed (RuntimeError)"),
         ("Pérez was killed", ("review", "hit_rate_limit"), "Sorry, that failed: RuntimeError"),  # ClaimTree.on_error
     ],
