@@ -36,6 +36,7 @@ def read():
         ("JUST IN - Police arrested two protesters", "Police arrested two protesters", Cleanup.OPENER),
         ("UPDATE 2-Police arrested two protesters", "Police arrested two protesters", Cleanup.OPENER),
         ("RPT-EXCLUSIVE-Police arrested two protesters", "Police arrested two protesters", Cleanup.OPENER),
+        ("UPDATE 2 - Police arrested two protesters", "Police arrested two protesters", Cleanup.OPENER),
         ("omg police arrested two protesters", "police arrested two protesters", Cleanup.OPENER),
         ("I heard that police arrested two protesters", "police arrested two protesters", Cleanup.HEARSAY),
         ("apparently, Police arrested two protesters", "Police arrested two protesters", Cleanup.HEARSAY),
@@ -128,8 +129,15 @@ def test_a_negated_question_is_not_turned_around(read):
         # asked often enough to be read without it
         ("Is the footage real?", "The footage is real"),
         ("Was the shooting a hoax?", "The shooting was a hoax"),
-        # not when more is asked than that
+        ("Is the bank run real?", "The bank run is real"),
+        ("Is this quote real?", "This quote is real"),
+        # an adjective after its noun is the predicate: "The water safe is to drink" was read
+        ("Is the water safe to drink?", "The water is safe to drink"),
+        # a question that asks which of two is no claim of either: kept as typed
         ("Is the footage real, or was it staged?", "Is the footage real, or was it staged"),
+        ("Did Russia or Ukraine attack first?", "Did Russia or Ukraine attack first"),
+        ("Was Pérez killed or did he escape?", "Was Pérez killed or did he escape"),
+        ("Is the video real or fake?", "Is the video real or fake"),
     ],
 )
 def test_a_question_the_parser_misreads_is_still_turned_right(read, post, claim):
@@ -138,33 +146,24 @@ def test_a_question_the_parser_misreads_is_still_turned_right(read, post, claim)
 
 
 @pytest.mark.parametrize(
-    ("post", "claim"),
+    "post",
     [
-        (
-            "https://www.example.com/world/americas/venezuela-rebel-pilot-perez-killed-2018-01-16/",
-            "venezuela rebel pilot perez killed",
-        ),
-        ("news.example.org/2018/01/16/venezuela-oscar-perez-dead/index.html", "venezuela oscar perez dead"),
-        # no headline in the address: a section, an id, a short link
-        (
-            "https://www.example.com/news/world-latin-america-42705452",
-            "https://www.example.com/news/world-latin-america-42705452",
-        ),
-        ("https://t.co/x9Qa2", "https://t.co/x9Qa2"),
-        ("https://www.example.com/watch?v=dQw4w9WgXcQ", "https://www.example.com/watch?v=dQw4w9WgXcQ"),
+        "https://www.example.com/world/americas/venezuela-rebel-pilot-perez-killed-2018-01-16/",
+        "<https://www.example.com/world/0-people-died-in-crash>",
+        "https://t.co/x9Qa2",
     ],
 )
-def test_a_link_pasted_alone_is_read_from_its_address(read, post, claim):
+def test_a_link_alone_is_left_for_check_to_refuse(read, post):
+    # What an address spells is no claim to read: "0-people-died-in-crash" without its digits,
+    # sections ("world-us-canada-…"), shop and encyclopedia pages (a red team's 578 posts, session 20)
     reading = read(post)
-    assert reading.claim == claim
-    assert (Cleanup.LINK in reading.cleanups) == (claim != post)
+    assert reading.claim == post and not reading.changed
 
 
 def test_lowered_words_take_the_passages_accents_and_not_their_full_stops(read):
-    reading = read("https://www.example.com/world/americas/venezuela-rebel-pilot-perez-killed-2018-01-16/")
     passages = ["The government said Óscar Pérez, a rebel pilot, was killed in Venezuela."]
-    assert truecase(reading, passages) == "Venezuela rebel pilot Pérez killed"
     assert truecase(read("PEREZ WAS KILLED IN VENEZUELA"), passages) == "Pérez was killed in Venezuela"
+    assert truecase(read("is it true perez was killed in venezuela?"), passages) == "Pérez was killed in Venezuela"
 
 
 def test_a_question_word_question_keeps_its_words(read):

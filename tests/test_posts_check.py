@@ -27,8 +27,6 @@ POSTS = {
         "GOVERNOR TOM REYES GREW UP IN SPRINGFIELD",
         "is it true that governor tom reyes grew up in springfield?",
         "wow, Governor Tom Reyes grew up in #Springfield 🤯 (source: https://example.com/reyes)",
-        # a link alone, whose address spells the headline
-        "https://news.example.com/2026/05/12/governor-tom-reyes-grew-up-in-springfield/",
     ],
     "The stadium was built on a budget of 50 million dollars": [
         "JUST IN: the stadium was built on a budget of $50m 💸 https://t.co/x",

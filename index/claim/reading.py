@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
 import emoji
 
@@ -166,7 +165,7 @@ _SHOUTED_OPENER = re.compile(
 # capitals and joined by a hyphen: "UPDATE" alone took the word and left "2-Venezuela says …".
 _WIRE_SLUG = re.compile(
     r"^(?:(?:UPDATE\s+\d+|RPT|REFILE|CORRECTED|CORRECTION|WRAPUP(?:\s+\d+)?|FACTBOX|ANALYSIS|INSIGHT|EXCLUSIVE"
-    r"|SPECIAL\s+REPORT|EXPLAINER|FOCUS|BREAKINGVIEWS)-)+(?=\S)"
+    r"|SPECIAL\s+REPORT|EXPLAINER|FOCUS|BREAKINGVIEWS)(?:-|\s+-\s+))+(?=\S)"
 )
 # Chat interjections no claim starts with: taken with or without a mark.
 _CHAT = (
@@ -394,9 +393,6 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
             text = new
 
     step(Cleanup.MARKUP, _discord_markup(text))
-    if is_link(text) and nlp is not None:
-        # A link pasted alone: its address often spells the headline it links to
-        step(Cleanup.LINK, _link_words(text, nlp, lock))
     step(Cleanup.RETWEET, _retweet(text))
     step(Cleanup.LINK, _CREDIT.sub(" ", _URL.sub(" ", text)))
     step(Cleanup.LINK, _OUTLET_SUFFIX.sub("", _EMBEDDED_TWEET.sub("", text)))
@@ -485,35 +481,11 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
 
 
 def is_link(text: str) -> bool:
-    """Whether the text is one link and nothing else."""
-    return bool(_URL.fullmatch(text.strip()))
-
-
-# Path pieces of a link that are no headline words: numbers, ids ("idUSKBN1F51FC", "a1b2c3"),
-# extensions.
-_SLUG_NOISE = re.compile(r"\d+|[a-z]*\d[a-z\d]*|html?|php|aspx?|amp|index", re.IGNORECASE)
-
-
-def _link_words(link: str, nlp: Any, lock: Any) -> str:
-    """The words of the longest hyphenated piece of a link's path ("…/americas/venezuela-rebel-
-    pilot-perez-killed-2018-01-16/" → "venezuela rebel pilot perez killed"), or the link where
-    none has three words and a verb ("world-latin-america" names a section, not a claim)."""
-    path = urlsplit(link if "//" in link else f"//{link}").path
-    best: list[str] = []
-    for piece in re.split(r"[/.]", path):
-        words = [w for w in re.split(r"[-_+]|%20", piece) if w and not _SLUG_NOISE.fullmatch(w)]
-        if len(words) > len(best) and all(w.isalpha() for w in words):
-            best = words
-    said = " ".join(w.lower() for w in best)
-    if len(best) < 3 or not any(
-        t.tag_.startswith("VB") or t.tag_ == "MD" or t.lower_ in _HEADLINE_PREDICATES for t in _parse(said, nlp, lock)
-    ):
-        return link
-    return said
-
-
-# What a headline says of someone without a verb ("venezuela-oscar-perez-dead").
-_HEADLINE_PREDICATES = frozenset("dead alive missing free guilty innocent fake false true real safe".split())
+    """Whether the text is one link and nothing else (Discord's "<https://…>", which hides the
+    preview, included). A link alone is refused by `check`: what its address spells is no claim to
+    read ("…/0-people-died-in-crash" without its digits, "…/world-us-canada-trump-says-he-won",
+    "…/list-of-people-killed-by-police"; reading it was tried and dropped, session 20)."""
+    return bool(_URL.fullmatch(text.strip().removeprefix("<").removesuffix(">")))
 
 
 def _unmarked(text: str) -> str:
@@ -717,12 +689,19 @@ def _statement(text: str, nlp: Any, lock: Any) -> str:
     """A yes/no question turned into the statement it asks about: "was Pérez killed" → "Pérez was
     killed", "did Clinton skip the ER" → "Clinton skipped the ER". Anything else (a question word,
     a negated auxiliary: "didn't he …" asks whether he did) keeps its words."""
-    statement = _parsed_statement(text, nlp, lock)
-    if statement == text and (m := _ASKED_IF_REAL.fullmatch(text)):
-        # "Is the footage real?", "Was the shooting a hoax?": the parser took "real" for the
-        # subject or "shooting" for a verb, and the question stayed one
+    if _ALTERNATIVE.search(text) and not _OR_NOT.search(text):
+        # "Did Russia or Ukraine attack first?", "Was Pérez killed or did he escape?" ask which:
+        # neither side is the claim ("Russia orred Ukraine attack first" was read)
+        return text
+    if m := _ASKED_IF_REAL.fullmatch(text):
+        # "Is the footage real?", "Is the bank run real?", "Was the shooting a hoax?": the parser
+        # takes "real" for the subject or a noun for a verb ("The bank is run real")
         return f"{m['subject']} {m['be'].lower()} {m['predicate']}"
-    return statement
+    return _parsed_statement(text, nlp, lock)
+
+
+_ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
+_OR_NOT = re.compile(r"\bor\s+not\W*$", re.IGNORECASE)
 
 
 # A thing asked about, then whether it is real: what the parse gets wrong most in such questions.
@@ -782,6 +761,11 @@ def _parsed_statement(text: str, nlp: Any, lock: Any) -> str:
         return _named_statement(doc, first, text)
     span = sorted(t.i for t in subject.subtree)
     start, end = span[0], span[-1] + 1
+    last = doc[end - 1]
+    if verb is aux and last.tag_ == "JJ" and last.dep_ == "amod" and last.head.i < last.i:
+        # "Is the water safe to drink?": an adjective after its noun is the predicate ("The water
+        # safe is to drink" was read)
+        end -= 1
     if start != 1:
         return text
     if end >= len(doc) - 1 and verb is aux:
@@ -855,6 +839,8 @@ def _named_statement(doc: Any, first: str, text: str) -> str:
         end += 1
     if end == 1 or end >= len(doc) - 1:
         return text
+    if doc[end].tag_ in ("CC", "IN", "DT", "TO", "PRP", "RB", "CD", "POS", "HYPH", ","):
+        return text  # "Did Russia or Ukraine …": no verb where the names end
     forms = _inflected(doc[end].lower_, _DO_TAGS[first])
     if not forms or doc[end].text[:1].isupper():
         return text
