@@ -138,6 +138,8 @@ def test_a_negated_question_is_not_turned_around(read):
         ("Did Russia or Ukraine attack first?", "Did Russia or Ukraine attack first"),
         ("Was Pérez killed or did he escape?", "Was Pérez killed or did he escape"),
         ("Is the video real or fake?", "Is the video real or fake"),
+        # an "or" inside what is asked is no choice
+        ("Did Trump pay little or no federal tax?", "Trump paid little or no federal tax"),
     ],
 )
 def test_a_question_the_parser_misreads_is_still_turned_right(read, post, claim):

@@ -689,7 +689,7 @@ def _statement(text: str, nlp: Any, lock: Any) -> str:
     """A yes/no question turned into the statement it asks about: "was Pérez killed" → "Pérez was
     killed", "did Clinton skip the ER" → "Clinton skipped the ER". Anything else (a question word,
     a negated auxiliary: "didn't he …" asks whether he did) keeps its words."""
-    if _ALTERNATIVE.search(text) and not _OR_NOT.search(text):
+    if _ALTERNATIVE.search(_FIXED_OR.sub(" ", text)):
         # "Did Russia or Ukraine attack first?", "Was Pérez killed or did he escape?" ask which:
         # neither side is the claim ("Russia orred Ukraine attack first" was read)
         return text
@@ -701,7 +701,12 @@ def _statement(text: str, nlp: Any, lock: Any) -> str:
 
 
 _ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
-_OR_NOT = re.compile(r"\bor\s+not\W*$", re.IGNORECASE)
+# "or" inside what is asked, not between two things asked ("did Trump pay little or no tax", "or not")
+_FIXED_OR = re.compile(
+    r"\b(?:little\s+or\s+no(?:thing)?|(?:one|two|three|\d+)\s+or\s+more|more\s+or\s+less|or\s+so"
+    r"|sooner\s+or\s+later|whether\s+or\s+not|either\b.*|or\s+not\W*$)",
+    re.IGNORECASE,
+)
 
 
 # A thing asked about, then whether it is real: what the parse gets wrong most in such questions.
@@ -878,6 +883,6 @@ def truecase(reading: ClaimReading, passages: Iterable[str]) -> str:
 
 
 def _folded(word: str) -> str:
-    """A word in lower case without its accents: a link's "perez" and a shouted "PEREZ" are the
+    """A word in lower case without its accents: a typed "perez" and a shouted "PEREZ" are the
     passages' "Pérez"."""
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
