@@ -150,8 +150,9 @@ async def test_only_moderators_watch_and_the_card_button_links_the_answer(h, art
 
 
 async def test_an_article_another_process_ingested_is_read_by_the_bots_sweep_once(h, settings, article_server):
-    """`claimbot ingest` runs in a process of its own: the bot's periodic sweep finds its articles."""
-    bot = await h.bot()
+    """`claimbot ingest` runs in a process of its own: the bot's sweep finds its articles. The sweeps
+    are the test's own: the periodic one, at start, could otherwise read the article first."""
+    bot = await quiet_bot(h)
     guild, mod = Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
     await setup_guild(h, bot, guild)
     p = slash(guild, mod, "watch", claim=CLAIM)
@@ -175,8 +176,9 @@ async def test_an_article_another_process_ingested_is_read_by_the_bots_sweep_onc
 
 async def test_a_watch_made_before_the_sweep_read_an_earlier_article_posts_nothing_about_it(h):
     """`claimbot ingest`, then /watch before the bot's sweep came round: the article was already
-    there (in the answer the moderator watched), not new reporting."""
-    bot = await h.bot()
+    there (in the answer the moderator watched), not new reporting. The sweeps are the test's own: the
+    periodic one, at start, cleared the article before the watch when it ran late (seen once)."""
+    bot = await quiet_bot(h)
     guild, mod = Guild(), Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
     await setup_guild(h, bot, guild)
     other = ClaimIndex(h.services.index.settings, embedder=HashEmbedder())
