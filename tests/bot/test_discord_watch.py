@@ -243,7 +243,8 @@ async def test_watching_a_claim_in_another_language_says_only_fact_checks_are_po
 
 
 async def watched_in(h: Harness, bot, *guilds: Guild) -> None:
-    """Each guild set up and watching CLAIM; an article conflicting with it ingested by another process."""
+    """Each guild set up and watching CLAIM; an article conflicting with it ingested by another process
+    (`bot` without the periodic sweep, `quiet_bot`: its sweep at start could read the article first)."""
     mod = Member(permissions=MEMBER_PERMS | MANAGE_MESSAGES)
     for guild in guilds:
         await setup_guild(h, bot, guild)
@@ -259,7 +260,7 @@ async def watched_in(h: Harness, bot, *guilds: Guild) -> None:
 async def test_a_failed_settings_read_leaves_the_updates_for_the_next_sweep(h, article_server, monkeypatch, caplog):
     """One server's settings could not be read: the other servers' updates are posted, its own are
     posted by the next sweep rather than lost as already sent."""
-    bot = await h.bot()
+    bot = await quiet_bot(h)  # the sweeps are the test's own
     failing, healthy = Guild(), Guild()
     await watched_in(h, bot, failing, healthy)
     updates = await asyncio.to_thread(h.services.index.sweep_watches, h.services.review)
@@ -313,7 +314,7 @@ async def test_a_failure_posting_the_feeds_updates_is_logged(h, monkeypatch):
 async def test_discords_errors_on_one_review_channel_leave_the_others_posted(h, article_server, caplog):
     """A 503 on one server's review channel keeps its update for the next sweep, a 403 (no permission)
     drops it with a line in the log; neither stops the other servers' updates."""
-    bot = await h.bot()
+    bot = await quiet_bot(h)  # the sweeps are the test's own
     unavailable, forbidden, healthy = Guild(), Guild(), Guild()
     await watched_in(h, bot, unavailable, forbidden, healthy)
     errors = {
