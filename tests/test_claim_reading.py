@@ -125,6 +125,11 @@ def test_a_negated_question_is_not_turned_around(read):
         ("Was Pérez hiding in the house?", "Pérez was hiding in the house"),
         # the participle parsed as a clause of its own: the question was kept as typed
         ("Were five members of the band captured?", "Five members of the band were captured"),
+        ("Was the police chief fired?", "The police chief was fired"),
+        ("Is the mayor being investigated?", "The mayor is being investigated"),
+        # the subject parsed as the copula's attribute
+        ("Were 5 people killed in the attack?", "5 people were killed in the attack"),
+        ("Are face masks required?", "Face masks are required"),
         # the parse fails altogether ("real" taken for the subject): whether a thing is real is
         # asked often enough to be read without it
         ("Is the footage real?", "The footage is real"),

@@ -733,13 +733,16 @@ def _parsed_statement(text: str, nlp: Any, lock: Any) -> str:
             return text
     verb = aux.head if aux.dep_ in ("aux", "auxpass") else aux
     if verb is aux:
-        # "Were five members of the band captured?": the parser makes the participle a clause of
-        # the auxiliary's, with the subject its own
+        # "Were five members of the band captured?", "Was the police chief fired?", "Is the mayor
+        # being investigated?": the parser hangs the participle on the auxiliary, with the subject
+        # its own
         verb = next(
             (
                 c
                 for c in aux.children
-                if c.dep_ == "ccomp" and c.tag_ == "VBN" and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.lefts)
+                if c.dep_ in ("ccomp", "acomp")
+                and c.tag_ in ("VBN", "VBD")
+                and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.lefts)
             ),
             aux,
         )
@@ -762,6 +765,17 @@ def _parsed_statement(text: str, nlp: Any, lock: Any) -> str:
     if first in _BE and verb is not aux and verb.tag_ in ("VB", "VBP", "VBZ"):
         return text  # "was the bridge collapse a terror attack": "collapse" is a noun the parser took for a verb
     subject = next((t for t in verb.children if t.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+    if subject is None and verb is aux and first in _BE:
+        # "Were 5 people killed in the attack?", "Are face masks required?": the subject parsed as
+        # the copula's attribute, its participle as a clause of it
+        subject = next(
+            (
+                t
+                for t in aux.children
+                if t.dep_ == "attr" and any(c.dep_ == "acl" and c.tag_ in ("VBN", "VBG") for c in t.children)
+            ),
+            None,
+        )
     if subject is None:
         return _named_statement(doc, first, text)
     span = sorted(t.i for t in subject.subtree)
