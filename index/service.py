@@ -813,8 +813,8 @@ class ClaimIndex:
         reading = self.read_claim(post)
         claim = reading.claim
         if is_link(claim):
-            # A link whose address spells no headline (`read_claim` reads those): the answer would be
-            # the stance model's reading of an address against the passages.
+            # A link alone: the answer would be the stance model's reading of an address against the
+            # passages, and what an address spells is no claim to read (`is_link`).
             raise ClaimError(
                 'it is only a link; paste what the page says, e.g. "Pérez was killed" '
                 "(a moderator adds articles to the corpus with /ingest)"
