@@ -698,10 +698,11 @@ def _statement(text: str, nlp: Any, lock: Any) -> str:
 
 
 _ALTERNATIVE = re.compile(r"\bor\b", re.IGNORECASE)
-# "or" inside what is asked, not between two things asked ("did Trump pay little or no tax", "or not")
+# "or" inside what is asked, not between two things asked ("did Trump pay little or no tax"); a
+# closing "or not?" is gone before (`_TAG_QUESTION`)
 _FIXED_OR = re.compile(
     r"\b(?:little\s+or\s+no(?:thing)?|(?:one|two|three|\d+)\s+or\s+more|more\s+or\s+less|or\s+so"
-    r"|sooner\s+or\s+later|whether\s+or\s+not|either\b.*|or\s+not\W*$)",
+    r"|sooner\s+or\s+later|whether\s+or\s+not)",
     re.IGNORECASE,
 )
 

@@ -95,7 +95,7 @@ def _written_unlike_english(words: list[str]) -> bool:
 
 def _confident(detect: Any, text: str, min_score: float) -> str | None:
     language = _best(detect, text, min_score)
-    if language not in (None, ENGLISH):
+    if language not in (None, ENGLISH) and text.lower() != text:
         # The detector reads letter case, and headline case misleads it: "Transgender Teen Leelah
         # Alcorn Blames Christian Parents In Tumblr Suicide Note" was Indonesian, and a headline
         # pasted as a claim went without a stance. A text it calls another language is asked again
