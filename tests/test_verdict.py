@@ -68,6 +68,35 @@ def test_the_outlets_own_correction_outweighs_a_quote_it_corrects():
     )
 
 
+def test_an_own_voice_passage_far_from_a_report_is_not_its_correction():
+    """On the demo article "No one was injured" (the 2017 attack, paragraphs later) set aside three
+    reports of officers killed in this year's assault: own voice alone is not a correction."""
+    reports = [
+        passage("refutes", 0.9, speaker=name, voice="reported").model_copy(update={"char_start": s, "char_end": s + 150})
+        for name, s in (("CNN", 139), ("Óscar Pérez", 1845))
+    ]
+    far = passage("supports", 0.9).model_copy(update={"char_start": 3858, "char_end": 3978})
+    verdict, reason = decide([*reports, far], "Nobody was killed in the assault")
+    assert verdict == "disputed" and "corrected" not in reason
+    # the same passage beside the second report corrects it (and only it)
+    near = far.model_copy(update={"char_start": 2100, "char_end": 2200})
+    verdict, reason = decide([*reports, near], "Nobody was killed in the assault")
+    assert verdict == "disputed"
+    assert reason.endswith("The report that conflicts (Óscar Pérez) is corrected in the same article.")
+
+
+def test_a_far_own_voice_passage_that_says_it_corrects_outweighs_the_report():
+    quoted = passage("supports", 0.9, speaker="Ana Ruiz", attribution="Councillor Ana Ruiz", voice="reported")
+    far = {"char_start": 5000, "char_end": 5100}
+    said_so = passage("refutes", 0.9).model_copy(
+        update={"text": "Contrary to the councillor's figure, the stadium cost 20 million dollars.", **far}
+    )
+    assert decide([quoted, said_so])[0] == "refuted"
+    assert decide([quoted, said_so.model_copy(update={"text": "The stadium cost 20 million dollars."})])[0] == (
+        "disputed"
+    )
+
+
 def test_a_quote_in_another_article_is_still_a_dispute():
     quoted = passage("supports", 0.9, speaker="Ana Ruiz", voice="reported")
     other = passage("refutes", 0.9).model_copy(

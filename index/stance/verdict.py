@@ -45,12 +45,34 @@ def _voices(passages: list[PassageResult], limit: int = 2) -> str:
 
 
 def _outweighed(side: list[PassageResult], other: list[PassageResult]) -> list[PassageResult]:
-    """The passages of `side` that an article contradicts in its own voice: a quoted claim ("Ruiz
+    """The passages of `side` that an article corrects in its own voice: a quoted claim ("Ruiz
     said the stadium cost 2 million") that the same article corrects in the reporter's words ("It
     in fact cost 20 million") counts as what that source said, not as the article's evidence.
     Articles that disagree with each other stay a dispute: showing who says what is the point."""
-    own_voice_articles = {_article_key(p) for p in other if p.voice == "own"}
-    return [p for p in side if p.voice == "reported" and _article_key(p) in own_voice_articles]
+    own = [p for p in other if p.voice == "own"]
+    return [p for p in side if p.voice == "reported" and any(corrects(o, p) for o in own)]
+
+
+# How far (characters between the two passages) an own-voice passage may stand from a report and
+# still be read as its correction without saying so: the sentence before or after, give or take.
+CORRECTION_REACH = 300
+# Words by which a reporter says that what follows corrects something.
+_CORRECTING = re.compile(
+    r"\b(?:in fact|actually|in reality|contrary to|falsely|wrongly|incorrectly|erroneously|mistakenly|"
+    r"not true|untrue|inaccurate(?:ly)?)\b",
+    re.IGNORECASE,
+)
+
+
+def corrects(own: PassageResult, report: PassageResult) -> bool:
+    """An own-voice passage corrects a report of the same article when it stands next to it or says
+    it corrects. Anywhere in the article was too wide: on news dev every passage the rule set aside
+    that way was outweighed by the model's own misreading of a sentence far from it (a headline, a
+    paragraph about another event), never by a correction."""
+    if _article_key(own) != _article_key(report):
+        return False
+    gap = max(own.char_start - report.char_end, report.char_start - own.char_end)
+    return gap <= CORRECTION_REACH or bool(_CORRECTING.search(own.text))
 
 
 def _article_key(p: PassageResult) -> str | int:
