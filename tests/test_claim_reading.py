@@ -173,6 +173,31 @@ def test_lowered_words_take_the_passages_accents_and_not_their_full_stops(read):
     assert truecase(read("is it true perez was killed in venezuela?"), passages) == "Pérez was killed in Venezuela"
 
 
+@pytest.mark.parametrize(
+    ("post", "claim"),
+    [
+        # a headline's title case is lowered like shouting, so that the question is turned (the
+        # parser read "Killed" as a name and left "Was Perez Killed" a question)
+        ("Was Perez Killed?", "perez was killed"),
+        ("Were Five Members Of The Band Captured?", "five members of the band were captured"),
+        ("Did Maduro Vow To Meet Perez With Bullets?", "maduro vowed to meet perez with bullets"),
+        ("Pérez Killed in the Assault", "pérez killed in the assault"),
+        # not a headline: a name beside words in lower case, or a name that reads as an auxiliary
+        ("Donald Trump met Kim Jong Un", "Donald Trump met Kim Jong Un"),
+        ("Will Smith Slap Chris Rock?", "Will Smith Slap Chris Rock"),
+    ],
+)
+def test_a_headline_in_title_case_is_lowered_and_read(read, post, claim):
+    reading = read(post)
+    assert reading.claim == claim
+    assert reading.lowered == (claim != post.rstrip("?"))
+
+
+def test_a_title_case_question_takes_its_names_back_from_the_passages(read):
+    passages = ["The government said Óscar Pérez, a rebel pilot, was killed in Venezuela."]
+    assert truecase(read("Was Perez Killed In Venezuela?"), passages) == "Pérez was killed in Venezuela"
+
+
 def test_a_question_word_question_keeps_its_words(read):
     assert read("Who killed Pérez?").claim == "Who killed Pérez"
 

@@ -72,7 +72,9 @@ def test_an_own_voice_passage_far_from_a_report_is_not_its_correction():
     """On the demo article "No one was injured" (the 2017 attack, paragraphs later) set aside three
     reports of officers killed in this year's assault: own voice alone is not a correction."""
     reports = [
-        passage("refutes", 0.9, speaker=name, voice="reported").model_copy(update={"char_start": s, "char_end": s + 150})
+        passage("refutes", 0.9, speaker=name, voice="reported").model_copy(
+            update={"char_start": s, "char_end": s + 150}
+        )
         for name, s in (("CNN", 139), ("Óscar Pérez", 1845))
     ]
     far = passage("supports", 0.9).model_copy(update={"char_start": 3858, "char_end": 3978})

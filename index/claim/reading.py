@@ -36,7 +36,7 @@ class Cleanup(StrEnum):
     REACTION = "reaction"  # "lol", "smh", "!!!", "this is insane" at the end
     QUESTION = "question"  # "is it true that …?", "did X really …?", "X??"
     CASUAL = "casual"  # chat spellings written out: "w/" "with", "cant" "can't", "ppl" "people"
-    CAPS = "caps"  # shouted words lowered (put back in case from the passages: `truecase`)
+    CAPS = "caps"  # shouted words, or a headline's capitals, lowered (put back from the passages: `truecase`)
 
 
 @dataclass(frozen=True)
@@ -443,8 +443,9 @@ def read_post(post: str, nlp: Any = None, lock: Any = None, *, english: bool = T
     step(Cleanup.EMOJI, text.replace("|", " "))
     # typed all in lower case ("is it true perez was killed"): names come back from the passages
     lowered = not any(c.isupper() for c in text) and len(text.split()) > 1
-    # a post shouted whole is lowered before a question is turned ("WAS PÉREZ KILLED??")
-    shouted = _shouted(text)
+    # a post shouted whole is lowered before a question is turned ("WAS PÉREZ KILLED??"), and so is
+    # a headline's title case ("Was Perez Killed?": the parser reads "Killed" as a name)
+    shouted = _shouted(text) or _title_cased(text)
     if shouted:
         step(Cleanup.CAPS, shouted)
         lowered = lowered or Cleanup.CAPS in done
@@ -679,6 +680,23 @@ def _shouted(text: str) -> str | None:
     if upper / len(letters) >= 0.8 and sum(w.isupper() and len(w) > 1 for w in words) >= 2:
         return text.lower()
     return None
+
+
+# Words a headline in title case may leave in lower case ("Pérez Killed in the Assault").
+_TITLE_SMALL = frozenset("a an the and but or nor for of in on at to by as up via vs from with into per".split())
+
+
+def _title_cased(text: str) -> str | None:
+    """A post in a headline's title case ("Were Five Members Of The Band Captured?"), lowered, or
+    None. Every word after the first but the small ones is capitalised: "Trump met Kim Jong Un" is
+    not a headline, and a post of names only loses nothing (`truecase` puts them back)."""
+    words = [w for w in _WORD.findall(text) if w[:1].isalpha()]
+    rest = [w for w in words[1:] if w[:1].isupper() or w.lower() not in _TITLE_SMALL]
+    if len(words) < 3 or len(rest) < 2 or not all(w[:1].isupper() for w in rest):
+        return None
+    if words[0].lower() in ("will", "can", "may", "must"):
+        return None  # "Will Smith Slap Chris Rock?": only the capitals tell a name from the auxiliary
+    return text.lower()
 
 
 def _statement(text: str, nlp: Any, lock: Any) -> str:
