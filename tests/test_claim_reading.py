@@ -127,6 +127,12 @@ def test_a_negated_question_is_not_turned_around(read):
         ("Were five members of the band captured?", "Five members of the band were captured"),
         ("Was the police chief fired?", "The police chief was fired"),
         ("Is the mayor being investigated?", "The mayor is being investigated"),
+        ("Is the suspect still being held?", "The suspect is still being held"),
+        # ... but a clause with a subject of its own is not the question's participle
+        ("Was the pilot drunk when he crashed?", "The pilot was drunk when he crashed"),
+        # a name and an adjective parsed as one compound noun ("pregnant" its head)
+        ("Is Taylor Swift pregnant?", "Taylor Swift is pregnant"),
+        ("Is Trump Tower closed?", "Trump Tower is closed"),
         # the subject parsed as the copula's attribute
         ("Were 5 people killed in the attack?", "5 people were killed in the attack"),
         ("Are face masks required?", "Face masks are required"),

@@ -751,15 +751,19 @@ def _parsed_statement(text: str, nlp: Any, lock: Any) -> str:
     verb = aux.head if aux.dep_ in ("aux", "auxpass") else aux
     if verb is aux:
         # "Were five members of the band captured?", "Was the police chief fired?", "Is the mayor
-        # being investigated?": the parser hangs the participle on the auxiliary, with the subject
-        # its own
+        # being investigated?", "Is the suspect still being held?": the parser hangs the participle
+        # on the auxiliary, with the subject its own
         verb = next(
             (
                 c
                 for c in aux.children
-                if c.dep_ in ("ccomp", "acomp")
-                and c.tag_ in ("VBN", "VBD")
-                and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.lefts)
+                if (
+                    c.dep_ in ("ccomp", "acomp")
+                    and c.tag_ in ("VBN", "VBD")
+                    and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.lefts)
+                )
+                # not "was the pilot drunk when he crashed": a clause of its own, with its subject
+                or (c.dep_ == "advcl" and c.tag_ == "VBN" and any(g.dep_ == "nsubjpass" for g in c.lefts))
             ),
             aux,
         )
@@ -854,8 +858,10 @@ def _inflected(verb: str, tag: str) -> tuple[str, ...]:
 
 def _named_statement(doc: Any, first: str, text: str) -> str:
     """ "Did Maduro vow to meet Pérez …", which the parser reads with "vow" as a noun: a name right
-    after "did" / "does" / "do" and a word English has as a verb are subject and verb."""
-    if first not in _DO_TAGS:
+    after "did" / "does" / "do" and a word English has as a verb are subject and verb. "Is Taylor
+    Swift pregnant?", which it reads as a compound noun: a name right after "is" / "was" … and what
+    follows it are subject and predicate."""
+    if first not in _DO_TAGS and first not in _BE:
         return text
     end = 1
     while end < len(doc) - 1 and doc[end].tag_ in ("NNP", "NNPS"):
@@ -864,6 +870,13 @@ def _named_statement(doc: Any, first: str, text: str) -> str:
         return text
     if doc[end].tag_ in ("CC", "IN", "DT", "TO", "PRP", "RB", "CD", "POS", "HYPH", ","):
         return text  # "Did Russia or Ukraine …": no verb where the names end
+    if first in _BE:
+        # one word, or an adjective or participle first: "Is Apple stock a buy?" is no name's predicate
+        one_word = end == len(doc) - 2
+        if doc[end].text[:1].isupper() or not (one_word or doc[end].tag_ in ("JJ", "VBN", "VBG")):
+            return text
+        tail = "".join(t.text + t.whitespace_ for t in doc[end : len(doc) - 1])
+        return f"{doc[1:end].text} {doc[0].text.lower()} {tail}".strip()
     forms = _inflected(doc[end].lower_, _DO_TAGS[first])
     if not forms or doc[end].text[:1].isupper():
         return text
