@@ -62,6 +62,7 @@ from claimbot.index.service import (
     shared_clause_splitter,
     shared_stance_model,
     source_options,
+    stance_reads,
 )
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -347,7 +348,11 @@ def _print_check(result: CheckResult) -> None:
         a = p.article
         source = " — ".join(x for x in (a.outlet, a.title) if x) or f"article {a.id}"
         source += f" ({a.published or 'undated'})"
-        out.print(f"\n{n}. {_stance_tag(p)} [dim]relevance {p.relevance:.2f}[/]  {escape(balanced_quotes(p.text))}")
+        # a claim the stance model cannot read has its passages in the multilingual similarity's order
+        by_similarity = not stance_reads(result.language) and p.similarity is not None
+        rank = f"similarity {p.similarity:.2f}" if by_similarity else f"relevance {p.relevance:.2f}"
+        tag = _stance_tag(p)
+        out.print(f"\n{n}. {tag + ' ' if tag else ''}[dim]{rank}[/]  {escape(balanced_quotes(p.text))}")
         said = p.attribution or p.speaker
         if said:
             out.print(f"   [magenta]said by {escape(said)}[/]" + (f" [dim]({escape(p.cue)})[/]" if p.cue else ""))

@@ -123,6 +123,7 @@ from claimbot.index.stance import (
     shared_clause_splitter,
     shared_stance_model,
     side_first,
+    takes_side,
 )
 from claimbot.index.storage import (
     COLLECTION_NAME,
@@ -889,12 +890,16 @@ class ClaimIndex:
         claim = truecase(reading, [p.text for p in results])
         read_as = claim if claim != post else None
         fact_checks = self.fact_checks.match(claim, scope=(scope, blocked)) if self.settings.factchecks else []
-        if not readable:
+        if not readable or reading.open_question:
             # The stance model reads English only: a side it gave a Spanish claim would be noise. Said
-            # on every answer to such a claim (no verdict, `judged` false), passages or none.
+            # on every answer to such a claim (no verdict, `judged` false), passages or none. An open
+            # question ("Who killed Pérez?") claims nothing: a side would answer a claim not made.
             reason = (
                 f"claims in {language_name(language)} are matched with passages and fact-checks but not judged: "
                 "claimbot's stance model reads English only"
+                if not readable
+                else f'"{claim}" asks a question and makes no claim to judge: the passages about it are shown. '
+                'To check a claim, say what happened, e.g. "Pérez was killed"'
             )
             return CheckResult(
                 claim=post,
@@ -934,6 +939,12 @@ class ClaimIndex:
         unread = self._label_stances(claim, results)
         verdict, reason = decide(results, claim)
         shown = side_first(results)[:top]
+        sided, sided_shown = sum(map(takes_side, results)), sum(map(takes_side, shown))
+        if sided_shown < sided:
+            # The reason counts every passage read; a reader shown fewer must not look for the rest.
+            reason += (
+                f" {sided_shown} of the {sided} passages that take a side {'is' if sided_shown == 1 else 'are'} shown."
+            )
         # dict.fromkeys: each language once, in the order the passages are shown
         languages = list(dict.fromkeys(unread[id(p)] for p in shown if id(p) in unread))
         if languages:

@@ -34,6 +34,27 @@ def test_demo_claims_find_their_evidence_in_the_top_5(demo_index, claim: str, ex
     assert any(expected in t for t in texts), texts
 
 
+def test_the_reason_says_how_many_of_the_passages_it_counts_are_shown(demo_index):
+    """The verdict counts every passage read; shown fewer, the reader is told so, not left looking."""
+    full = demo_index.check("Pérez was killed", top=5)
+    sided = sum(p.confident and p.stance in ("supports", "refutes") for p in full.passages)
+    assert sided >= 2 and full.verdict == "disputed"
+    assert "are shown" not in full.reason and "is shown" not in full.reason
+    one = demo_index.check("Pérez was killed", top=1)
+    assert one.reason.endswith(f" 1 of the {sided} passages that take a side is shown.")
+
+
+def test_an_open_question_gets_its_passages_and_no_verdict(demo_index):
+    """ "Who killed Pérez?" claims nothing: a side would answer a claim that was not made (it was
+    answered `supported`, as if CNN's source had named the killer)."""
+    result = demo_index.check("Who killed Pérez?", top=3)
+    assert result.verdict is None and result.judged is False and result.coverage == "unjudged"
+    assert result.passages and all(p.stance is None for p in result.passages)
+    assert result.reason is not None and result.reason.startswith('"Who killed Pérez" asks a question')
+    # the same words as a statement are judged
+    assert demo_index.check("Pérez was killed", top=3).judged is True
+
+
 def test_results_are_ordered_and_scoped(demo_index):
     result = demo_index.check("Pérez was killed", top=8)
     assert len(result.passages) == 8

@@ -208,6 +208,21 @@ def test_a_question_word_question_keeps_its_words(read):
     assert read("Who killed Pérez?").claim == "Who killed Pérez"
 
 
+@pytest.mark.parametrize(
+    ("post", "asks"),
+    [
+        ("Who killed Pérez?", True),
+        ("lol why did the dam burst??", True),
+        ("How many people died in the attack?", True),
+        ("Was Pérez killed?", False),  # whether: read as the claim it asks about
+        ("What Trump said about the dam is false", False),  # no question mark: it states something
+        ("Who killed Pérez", False),
+    ],
+)
+def test_an_open_question_is_told_from_a_claim(read, post, asks):
+    assert read(post).open_question is asks
+
+
 def test_a_post_of_nothing_but_furniture_keeps_a_word(read):
     # no step may leave nothing: what is left is searched, or refused as empty by `check`
     assert read("BREAKING!!! 😱😱").claim == "BREAKING"

@@ -54,6 +54,16 @@ class ClaimReading:
     def changed(self) -> bool:
         return self.claim != self.post
 
+    @property
+    def open_question(self) -> bool:
+        """A question that asks for something ("Who killed Pérez?", "Why did the dam burst?") rather
+        than whether: it claims nothing to judge. Without its question mark a sentence that opens so
+        may state something ("What Trump said is false"), so only a post read as asking counts."""
+        return Cleanup.QUESTION in self.cleanups and self.claim.split(" ", 1)[0].lower() in _QUESTION_WORDS
+
+
+_QUESTION_WORDS = frozenset("who whom whose what which why how where when".split())
+
 
 _SPACE = re.compile(r"\s+")
 # Discord's markdown, as a message copied from a channel or checked with "Check this claim" has it

@@ -19,7 +19,7 @@ from claimbot.index.stance.model import (
 )
 from claimbot.index.stance.slots import SlotKind, guard_supports, mismatched
 from claimbot.index.stance.speakers import guard_speaker, other_speaker
-from claimbot.index.stance.verdict import decide, side_first
+from claimbot.index.stance.verdict import decide, side_first, takes_side
 from claimbot.index.stance.views import _DATE as DATE_PATTERN
 from claimbot.index.stance.views import _FRONTED as FRONTED_PATTERN
 from claimbot.index.stance.views import _TRAILING as TRAILING_PATTERN
@@ -51,6 +51,7 @@ __all__ = [
     "shared_clause_splitter",
     "shared_stance_model",
     "side_first",
+    "takes_side",
     "softmax",
     "stance_views",
 ]
