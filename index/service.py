@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sqlalchemy.exc import OperationalError
 
-from claimbot.index.claim import ClaimReading, is_link, read_claim, truecase
+from claimbot.index.claim import ClaimReading, is_handles, is_link, read_claim, truecase
 from claimbot.index.config import PgFullText, Settings, format_duration, parse_duration
 from claimbot.index.corpus import (
     DEFAULT_USER_AGENT,
@@ -820,6 +820,8 @@ class ClaimIndex:
                 'it is only a link; paste what the page says, e.g. "Pérez was killed" '
                 "(a moderator adds articles to the corpus with /ingest)"
             )
+        if is_handles(claim):
+            raise ClaimError(f'it is only a mention of {claim}; paste what the post says, e.g. "Pérez was killed"')
         if not query_words(claim):
             # Nothing to search for ("it was the", "🔥🔥"): the nearest vectors would be noise,
             # and the stance model would judge passages that have nothing to do with it.

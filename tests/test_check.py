@@ -78,6 +78,9 @@ def test_results_are_ordered_and_scoped(demo_index):
         ("https://t.co/x9Qa2", "it is only a link; paste what the page says"),
         ("www.example.com/world/americas/venezuela-rebel-pilot-perez-killed-2018-01-16/", "it is only a link"),
         ("<https://www.example.com/perez-killed>", "it is only a link"),
+        # a handle alone names someone and claims nothing (it was read "Elonmus k" and judged)
+        ("@elonmusk", "it is only a mention of @elonmusk"),
+        ("@cnn @bbc", "it is only a mention"),
         ("\udcff was killed", "not valid text"),
     ],
 )

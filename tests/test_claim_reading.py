@@ -204,6 +204,23 @@ def test_a_title_case_question_takes_its_names_back_from_the_passages(read):
     assert truecase(read("Was Perez Killed In Venezuela?"), passages) == "Pérez was killed in Venezuela"
 
 
+@pytest.mark.parametrize(
+    ("post", "claim"),
+    [
+        # a handle is taken whole: "@elonmusk" alone was cut into "Elonmus k"
+        ("@elonmusk", "@elonmusk"),
+        # a reply handle before a sentence of its own is whom it is addressed to
+        ("@carlos the Santa Rosa dam burst on Sunday", "The Santa Rosa dam burst on Sunday"),
+        ("@carlos they closed the border", "they closed the border"),
+        # ... and before a verb, who did it
+        ("@elonmusk bought Twitter", "elonmusk bought Twitter"),
+        ("@elonmusk is a liar", "elonmusk is a liar"),
+    ],
+)
+def test_a_reply_handle_is_read_whole_and_as_addressee_or_subject(read, post, claim):
+    assert read(post).claim == claim
+
+
 def test_a_question_word_question_keeps_its_words(read):
     assert read("Who killed Pérez?").claim == "Who killed Pérez"
 

@@ -97,7 +97,13 @@ _FIRST_PERSON = re.compile(
     r"^(?:I|I'm|I’m|I've|I’ve|I'll|I’ll|we|we're|we’re|we've|we’ve|we'll|we’ll|my|our|us)\b", re.IGNORECASE
 )
 # Reply handles in front of a post ("@cnn @bbc Pérez was killed").
-_REPLY_HANDLES = re.compile(r"^(?:@\w+[\s,:]*)+(?=\S)")
+# "\b": a handle is taken whole or not at all ("@elonmusk" alone was cut to "@elonmus" + "k")
+_REPLY_HANDLES = re.compile(r"^(?:@\w+\b[\s,:]*)+(?=\S)")
+# What opens a sentence of its own after a reply handle, so that the handle is whom it is addressed
+# to ("@carlos the dam burst"), not who did it ("@elonmusk bought Twitter")
+_OWN_SENTENCE = re.compile(
+    r"(?:the|a|an|this|that|these|those|my|your|his|her|its|our|their|i|you|he|she|we|they|it)\b", re.IGNORECASE
+)
 # A quoted post: '"Pérez was killed" — @news24', also with curly quotes and a hyphen.
 _QUOTED_POST = re.compile(r'^["“]([^"“”]{3,})["”]\s*(?:[-–—~]+|\bvia\b)\s*@(\w+)\s*$', re.IGNORECASE)
 # A link ends at a space or at the bracket around it: "(source: https://t.co/x)".
@@ -495,6 +501,15 @@ def is_link(text: str) -> bool:
     return bool(_URL.fullmatch(text.strip().removeprefix("<").removesuffix(">")))
 
 
+def is_handles(text: str) -> bool:
+    """Whether the text is social-media handles and nothing else ("@elonmusk"): a name to whom, not
+    a claim (refused by `check`, as a link alone is)."""
+    return bool(_HANDLES_ONLY.fullmatch(text.strip()))
+
+
+_HANDLES_ONLY = re.compile(r"(?:@\w+[\s,]*)+")
+
+
 def _unmarked(text: str) -> str:
     return _SPACE.sub(" ", re.sub(r"(?:^|\s)\|(?=\s|$)", " ", text)).strip()
 
@@ -567,7 +582,12 @@ def _retweet(text: str) -> str:
     if handles and handles.end() < len(text):
         rest = text[handles.end() :]
         names = re.findall(r"@(\w+)", handles.group())
-        if rest[:1].islower() and not handles.group().rstrip().endswith(":") and len(names) == 1:
+        if (
+            rest[:1].islower()
+            and not handles.group().rstrip().endswith(":")
+            and len(names) == 1
+            and not _OWN_SENTENCE.match(rest)
+        ):
             return f"{names[0]} {rest}"  # "@elonmusk bought Twitter": the handle is who did it
         text = rest
         if handles.group().rstrip().endswith(":") and len(names) == 1:
