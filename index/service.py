@@ -200,6 +200,7 @@ __all__ = [
     "shared_clause_splitter",
     "shared_stance_model",
     "source_options",
+    "stance_reads",
     "validate_claim",
 ]
 
