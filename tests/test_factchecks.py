@@ -567,7 +567,7 @@ def test_cli_lists_and_removes_fact_checks(fact_index):
 
 @pytest.mark.slow
 def test_an_english_match_is_decided_by_the_reader(fact_index):
-    claim = "The new Springfield stadium cost only 2 million dollars to build"
+    claim = "The new Springfield stadium cost just 2 million dollars to build"
     asked: list[tuple[str, list[str]]] = []
 
     def refuse(c: str, reviewed: list[str]) -> list[bool]:
@@ -578,6 +578,11 @@ def test_an_english_match_is_decided_by_the_reader(fact_index):
     fact_index.fact_checks.confirm = refuse
     assert fact_index.check(claim).fact_checks == []
     assert asked == [(claim, ["The new Springfield stadium cost only 2 million dollars to build."])]
+    # The claim reviewed typed again (case and punctuation aside) is the same claim: the reader,
+    # which scored some identical pairs under its cut, is not asked.
+    asked.clear()
+    [same] = fact_index.check("the new Springfield stadium cost only 2 million dollars to build!").fact_checks
+    assert same.fact_check.reviewer == "Springfield Fact Desk" and asked == []
     # The reader reads English only: a Spanish claim is never put to it.
     asked.clear()
     spanish = fact_index.check("El nuevo estadio de Springfield costó solo 2 millones de dólares")

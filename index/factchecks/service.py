@@ -4,6 +4,7 @@ encoder, then the detail rules, and for two English claims the fact-check reader
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -151,6 +152,11 @@ class FactCheckService:
         for i, s in hits:
             if i not in found:
                 continue
+            if _words(claim) == _words(found[i].claim_reviewed):
+                # The claim reviewed, typed again (as users copy it from the fact-check): the same
+                # claim whatever the reader says, which scored some identical pairs under its cut.
+                matches.append(FactCheckMatch(fact_check=found[i], similarity=round(s, 4)))
+                continue
             reviewed_language = _language_of(found[i])
             read = self.confirm is not None and english_claim and stance_reads(reviewed_language)
             if read and len(to_read) == READ_AT_MOST:
@@ -235,3 +241,8 @@ def _language_of(fact_check: FactCheck) -> str | None:
     """The claim reviewed's language as `detect_language` names it: the page's `inLanguage` code
     ("es", "en-US" -> "en") where it gives one, else detected."""
     return declared_code(fact_check.language) or detect_language(fact_check.claim_reviewed)
+
+
+def _words(text: str) -> list[str]:
+    """A claim's words, case and punctuation aside ("Springfield Mayor Tom Reed resigned!")."""
+    return re.findall(r"\w+", text.casefold())
