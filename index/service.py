@@ -940,6 +940,13 @@ class ClaimIndex:
                 language=language,
             )
         unread = self._label_stances(claim, results)
+        # A fact-check page restates the claim it rates ("Fact check: The new flu vaccine contains
+        # microchips"): what it says about the claim is its rating, given above the passages, not a
+        # side of its own (its headline, read as supporting, had turned "refuted" into "disputed").
+        rated = {m.fact_check.article_id for m in fact_checks}
+        for p in results:
+            if p.article.id in rated:
+                p.confident = False
         verdict, reason = decide(results, claim)
         shown = side_first(results)[:top]
         sided, sided_shown = sum(map(takes_side, results)), sum(map(takes_side, shown))

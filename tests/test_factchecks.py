@@ -459,6 +459,10 @@ def test_a_claim_that_was_fact_checked_is_answered_with_the_rating_first(fact_in
     assert result.reason is not None
     assert result.reason.startswith("Springfield Fact Desk rated a matching claim Pants on Fire (2026-03-02)")
     assert result.passages, "the fact-check is shown beside the passages, never instead of them"
+    # the page's own sentences restate the claim it rates: its rating speaks for it, not a side
+    page = {match.fact_check.article_id}
+    assert any(p.article.id in page for p in result.passages)
+    assert not any(p.confident for p in result.passages if p.article.id in page)
     # Another amount is another claim: no match, whatever the similarity.
     assert fact_index.check("The new Springfield stadium cost 20 million dollars to build").fact_checks == []
     assert fact_index.check("The harbour of Porto flooded on Tuesday").fact_checks == []
