@@ -75,11 +75,15 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 # errors come from pages and files anyone can write: an ESC in them starts a terminal escape sequence
 # (clear the screen, retitle the window, a hidden link) that rich prints as it is.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Unicode's bidirectional embeddings, overrides and isolates: U+202E in a rating reversed the rest of
+# the line in the terminal. Dropped, not marked: they print nothing of their own.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def escape(text: str) -> str:
-    """Text to print, never markup: "[...]" in it stays text and control characters show as U+FFFD."""
-    return escape_markup(_CONTROL.sub("\ufffd", text))
+    """Text to print, never markup: "[...]" in it stays text, control characters show as U+FFFD and
+    bidirectional overrides are dropped."""
+    return escape_markup(_BIDI.sub("", _CONTROL.sub("\ufffd", text)))
 
 
 def _error(message: object) -> None:

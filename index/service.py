@@ -891,7 +891,8 @@ class ClaimIndex:
         # Names typed in lower case or shouted get their case back from the passages found: the
         # structure rules (who says it, which clause) read names by their case.
         claim = truecase(reading, [p.text for p in results])
-        read_as = claim if claim != post else None
+        # a first letter put in capitals is no other reading ("a ferry sank" → "A ferry sank")
+        read_as = claim if claim not in (post, post[:1].upper() + post[1:]) else None
         fact_checks = self.fact_checks.match(claim, scope=(scope, blocked)) if self.settings.factchecks else []
         if not readable or reading.open_question:
             # The stance model reads English only: a side it gave a Spanish claim would be noise. Said

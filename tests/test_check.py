@@ -200,10 +200,11 @@ def test_cli_text_output_prints_no_terminal_escape_sequence_from_an_article(home
         "Mayor \x1b]0;pwned\x07resigns\nThe mayor of Springfield \x1b[2J\x1b[31mresigned on Monday\x1b[0m, officials said.",
         encoding="utf-8",
     )
-    runner.invoke(app, ["ingest", str(tmp_path / "m.txt"), "--outlet", "Gazette\x1b[5m"])
+    # a right-to-left override reverses the rest of the line in many terminals
+    runner.invoke(app, ["ingest", str(tmp_path / "m.txt"), "--outlet", "Gazette\x1b[5m\u202e"])
     result = runner.invoke(app, ["check", "The mayor of Springfield resigned", "--top", "1"])
     assert result.exit_code == 0, result.output
-    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
     assert "Springfield \ufffd[2J\ufffd[31mresigned on Monday" in result.output and "Gazette\ufffd[5m" in result.output
     # --json keeps the text as stored, with JSON's own escapes
     shown = json.loads(runner.invoke(app, ["check", "The mayor of Springfield resigned", "--json"]).output)

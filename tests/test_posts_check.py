@@ -70,3 +70,6 @@ def test_the_text_answer_says_what_was_read(env):
     assert lines[1] == "Read as: The governor vowed to veto the stadium plan"
     plain = runner.invoke(app, ["check", "The governor vowed to veto the stadium plan"], env=env)
     assert "Read as" not in plain.stdout
+    # a first letter put in capitals is no other reading
+    lower = runner.invoke(app, ["check", "the governor vowed to veto the stadium plan"], env=env)
+    assert lower.exit_code == 0 and "Read as" not in lower.stdout

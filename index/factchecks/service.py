@@ -227,7 +227,7 @@ def with_fact_checks(reason: str | None, matches: list[FactCheckMatch]) -> str |
     if not matches:
         return reason
     said = "; ".join(_rated(m.fact_check) for m in matches)
-    return f"{said}. {reason}" if reason else said
+    return f"{said}. {reason[:1].upper()}{reason[1:]}" if reason else said
 
 
 def _rated(f: FactCheck) -> str:
