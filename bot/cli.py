@@ -293,6 +293,11 @@ def check(
     collections = _collections_to_read(collection) if collection else None
     index = _open_index()
     try:
+        held = index.collections()
+        if collections and held and not set(collections) & set(held):
+            # a mistyped name searched nothing and answered "no coverage" as if it had
+            _error(f"no articles in collection {', '.join(map(repr, collections))} (collections: {', '.join(held)})")
+            raise typer.Exit(2)
         result = index.check(claim, top=top, collection=collections)
     except (ClaimError, IndexMismatch, StanceModelError) as exc:
         _error(exc)

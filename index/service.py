@@ -1101,6 +1101,10 @@ class ClaimIndex:
         domain = self._domain(text)
         return BlockOutcome(domain, self.store.unblock_domain(domain), self._articles_of(domain))
 
+    def collections(self) -> list[str]:
+        """The collections that hold passages, in name order."""
+        return sorted(self.store.collections())
+
     def sources(self, collection: Collections = None) -> list[SourceStat]:
         """Per source: articles, the newest article's date, blocked or not."""
         return self.store.source_stats(collection)

@@ -286,6 +286,10 @@ def test_check_finds_a_collection_by_the_name_it_was_filled_under(home):
     assert shown["corpus"]["articles"] == 1 and shown["coverage"] != "no_coverage" and shown["passages"]
     listed = json.loads(runner.invoke(app, ["sources", "list", "--collection", " City-News ", "--json"]).output)
     assert [s["articles"] for s in listed] == [1]
+    # a name no article was filed under is a typo, not "no coverage" with exit status 0
+    typo = runner.invoke(app, ["check", "Pérez was killed", "--collection", "city-newz"])
+    assert typo.exit_code == 2
+    assert "no articles in collection 'city-newz' (collections: city-news)" in " ".join(typo.output.split())
 
 
 def test_a_claim_that_starts_with_a_dash_is_checked_not_read_as_an_option(home, monkeypatch, capsys):
