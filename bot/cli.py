@@ -35,6 +35,7 @@ from claimbot.index.service import (
     EmbedModelError,
     Feed,
     FeedError,
+    FeedNotFound,
     FeedPoll,
     IndexMismatch,
     IndexUnavailable,
@@ -869,7 +870,7 @@ def _feed_command(
             )
     except FeedError as exc:
         _error(f"{exc} (`claimbot feeds list` shows the feeds)")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(1 if isinstance(exc, FeedNotFound) else 2) from exc
     finally:
         index.close()
     out.print(escape(f"{done} feed {feed.id}: {feed.url}"))

@@ -157,6 +157,7 @@ __all__ = [
     "CheckResult",
     "Feed",
     "FeedError",
+    "FeedNotFound",
     "FeedPoll",
     "FeedState",
     "FeedWatcher",
@@ -267,6 +268,11 @@ def user_agent(settings: Settings) -> str:
 
 class FeedError(ValueError):
     """A feed command that cannot be done; the message is one line for the user."""
+
+
+class FeedNotFound(FeedError):
+    """No feed by that id or URL (exit status 1 in the CLI, as for articles and fact-checks: the
+    command was well formed, the thing is not there)."""
 
 
 # A claim in another language: how many fused candidates the multilingual encoder re-reads (about
@@ -714,7 +720,7 @@ class ClaimIndex:
             canonical = canonical_url(ref)
             matches = [f for f in feeds if ref.strip() in (f.url, f.feed_url) or canonical_url(f.url) == canonical]
         if not matches:
-            raise FeedError(f"no feed {ref}")
+            raise FeedNotFound(f"no feed {ref}")
         if len(matches) > 1:
             raise FeedError(f"{len(matches)} feeds have that URL (one per collection): name it by its id")
         return matches[0]

@@ -986,7 +986,7 @@ def test_feed_commands(home, site, monkeypatch):
     assert "1  " in runner.invoke(app, ["feeds", "list"]).output
     # with a feed to compare it with
     superscript = runner.invoke(app, ["feeds", "remove", "\u00b2"])
-    assert superscript.exit_code == 2 and "no feed \u00b2" in superscript.output, superscript.output
+    assert superscript.exit_code == 1 and "no feed \u00b2" in superscript.output, superscript.output
     assert "paused feed 1" in runner.invoke(app, ["feeds", "pause", "1"]).output
     assert "paused" in runner.invoke(app, ["feeds", "list", "--collection", "local"]).output
     assert "resumed feed 1" in runner.invoke(app, ["feeds", "resume", f"{base}/rss.xml"]).output
@@ -998,8 +998,9 @@ def test_feed_commands(home, site, monkeypatch):
     assert "no feeds" in runner.invoke(app, ["feeds", "list"]).output
     too_often = runner.invoke(app, ["feeds", "add", f"{base}/y"], env={"CLAIMBOT_FEEDS_INTERVAL": "30s"})
     assert "at most once a minute (CLAIMBOT_FEEDS_INTERVAL=30s is less)" in too_often.output, too_often.output
+    # not found: exit status 1, as `articles remove` and `factchecks remove` give
     missing = runner.invoke(app, ["feeds", "remove", "7"])
-    assert missing.exit_code == 2 and "no feed 7 (`claimbot feeds list` shows the feeds)" in missing.output
+    assert missing.exit_code == 1 and "no feed 7 (`claimbot feeds list` shows the feeds)" in missing.output
     index = ClaimIndex(Settings())
     try:
         logged = list(ReviewService(index.store.engine).audit_export(OPERATOR_GUILD))
