@@ -382,6 +382,43 @@ def _operator_log(index: ClaimIndex, action: AuditAction, target: str, **details
     ReviewService(index.store.engine).log(OPERATOR_GUILD, OPERATOR, action, target, **details)
 
 
+@articles_app.command("list")
+def articles_list(
+    query: Annotated[str | None, typer.Argument(help="Only articles whose title, outlet or URL contains this.")] = None,
+    collection: Annotated[str | None, typer.Option(help="Only this collection's articles.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """The indexed articles, newest first: the id `articles remove` takes, title, outlet, date, URL."""
+    collections = _collections_to_read([collection]) if collection is not None else None
+    index = _open_index()
+    try:
+        page = ReviewService(index.store.engine).sources(query, per_page=limit, collections=collections)
+    finally:
+        index.close()
+    for e in page.entries:
+        if as_json:
+            sys.stdout.write(json.dumps(dataclasses.asdict(e), ensure_ascii=False) + "\n")
+        else:
+            out.print(
+                escape(
+                    f"{e.article_id:>6}  {e.title or '(untitled)'} — {e.outlet or 'no outlet'}, "
+                    f"{e.published or 'undated'}, {counted(e.passages, 'passage')}"
+                    + (f"\n        {e.url}" if e.url else "")
+                )
+            )
+    if not as_json:
+        shown = len(page.entries)
+        if not shown:
+            out.print(
+                "no articles"
+                + (f" matching {query!r}" if query else "")
+                + (f" in collection {collection!r}" if collection else "")
+            )
+        elif shown < page.total:
+            out.print(f"{shown} of {page.total} articles shown (--limit {page.total} shows all)")
+
+
 @articles_app.command("remove")
 def articles_remove(
     article: Annotated[str, typer.Argument(help="The article's id (as `check --json` and /sources show it) or URL.")],
@@ -393,7 +430,11 @@ def articles_remove(
     try:
         found = index.find_articles(article, collections)
         if not found:
-            _error(f"no indexed article {article}" + (f" in collection {collection!r}" if collection else ""))
+            _error(
+                f"no indexed article {article}"
+                + (f" in collection {collection!r}" if collection else "")
+                + " (`claimbot articles list` shows the articles)"
+            )
             raise typer.Exit(1)
         passages = index.remove_articles(found)
         for a in found:

@@ -1224,7 +1224,9 @@ def _article_ref(ref: str) -> int | str:
     url = http_url(ref)  # "Https://" too
     if url is not None:
         return url
-    raise CorpusError(f"not an article id or URL: {ref[:100]!r} (give the number /sources shows, or the http(s) URL)")
+    raise CorpusError(
+        f"not an article id or URL: {ref[:100]!r} (give its number, as /sources and `claimbot articles list` show it, or its http(s) URL)"
+    )
 
 
 def _after(written: dict[int, WrittenArticle], article_id: int | None, watch: WatchView) -> bool:

@@ -228,13 +228,34 @@ def test_a_collection_is_read_under_the_name_it_was_filled_under(home, tmp_path,
     assert err == "error: --collection must be 1-50 letters, digits and hyphens, e.g. city-news; got 'city news'\n"
 
 
+def test_articles_list_gives_the_ids_articles_remove_takes(home, tmp_path, monkeypatch, capsys):
+    # The ids were to be found only in `check --json`, and the error pointed to Discord's /sources.
+    monkeypatch.setenv("CLAIMBOT_ATTRIBUTION", "false")
+    for name, day in (("bridge", "2024-01-02"), ("ferry", "2024-03-04")):
+        (tmp_path / f"{name}.txt").write_text(f"The {name} story\nThe {name} closed on Monday.\n", encoding="utf-8")
+        args = ("ingest", str(tmp_path / f"{name}.txt"), "--published", day, "--url", f"https://news.example/{name}")
+        assert run(monkeypatch, capsys, *args)[0] == 0
+    code, out, err = run(monkeypatch, capsys, "articles", "list", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [r["title"] for r in rows] == ["The ferry story", "The bridge story"], err  # newest first
+    assert rows[1]["url"] == "https://news.example/bridge" and rows[1]["passages"] == 1
+    code, out, _ = run(monkeypatch, capsys, "articles", "list", "ferry")
+    assert code == 0 and "The ferry story" in out and "bridge" not in out
+    code, out, _ = run(monkeypatch, capsys, "articles", "list", "--limit", "1")
+    assert out.splitlines()[-1] == "1 of 2 articles shown (--limit 2 shows all)"
+    code, out, _ = run(monkeypatch, capsys, "articles", "remove", str(rows[1]["article_id"]))
+    assert code == 0 and out.startswith(f"removed 1 article: {rows[1]['article_id']} (The bridge story)")
+    assert run(monkeypatch, capsys, "articles", "list", "bridge")[1] == "no articles matching 'bridge'\n"
+
+
 def test_a_url_whose_scheme_is_capitalised_is_a_url_to_every_command(home, monkeypatch, capsys):
     # "Https://…", as a phone's keyboard types it, was "not an http(s) URL" to feeds add and
     # "not an article id or URL" to articles remove.
     code, out, err = run(monkeypatch, capsys, "feeds", "add", "Https://93.184.215.14/feed.xml")
     assert code == 0 and "added feed 1: https://93.184.215.14/feed.xml" in out, err
     code, out, err = run(monkeypatch, capsys, "articles", "remove", "HTTPS://news.example/a")
-    assert code == 1 and err == "error: no indexed article HTTPS://news.example/a\n"
+    assert code == 1
+    assert err == "error: no indexed article HTTPS://news.example/a (`claimbot articles list` shows the articles)\n"
 
 
 def test_a_folder_that_cannot_be_listed_is_a_permission_error_not_an_empty_folder(home, tmp_path, monkeypatch, capsys):
