@@ -140,11 +140,38 @@ def test_a_given_title_keeps_a_first_line_that_is_text(tmp_path: Path):
 
 
 def test_markdown_markers_inside_words_are_text(tmp_path: Path):
+    # as CommonMark reads them: "_" inside a word is text, "*" between spaces too ("2*3*4" is
+    # emphasis to every Markdown renderer, and reads so here)
     (tmp_path / "a.md").write_text(
-        "Title\n\nSee @real_donald_trump and my_big_file: 2*3*4 = 24, *really*.", encoding="utf-8"
+        "Title\n\nSee @real_donald_trump and my_big_file: 2 * 3 * 4 = 24, *really*.", encoding="utf-8"
     )
     [item] = _items(str(tmp_path / "a.md"))
-    assert item.text.strip() == "See @real_donald_trump and my_big_file: 2*3*4 = 24, really."
+    assert item.text.strip() == "See @real_donald_trump and my_big_file: 2 * 3 * 4 = 24, really."
+
+
+def test_markdown_lists_quotes_code_and_tables_lose_their_marks_and_front_matter_is_metadata(tmp_path: Path):
+    # A user's trial: bullets, "> ", code ticks and table pipes were indexed as text, a table's
+    # "|---|---|" became a passage, and front matter's "---" the title.
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: Front matter title\ndate: 2024-01-05\nlayout: post\n---\n"
+        "# Heading\n\n- Dash bullet about trains.\n* Star bullet about buses.\n1. Numbered about ferries.\n"
+        "> A quote about planes.\n\n`code span` and ___underscored___ text about taxis.\n\n"
+        "| route | fare |\n|---|---|\n| north | 2 |\n\n<div>raw html</div>\n",
+        encoding="utf-8",
+    )
+    [item] = _items(str(tmp_path / "a.md"))
+    assert isinstance(item, ArticleInput), item
+    assert item.title == "Front matter title" and item.published == dt.date(2024, 1, 5)
+    assert item.text.split("\n\n") == [
+        "Heading",
+        "Dash bullet about trains.",
+        "Star bullet about buses.",
+        "Numbered about ferries.",
+        "A quote about planes.",
+        "code span and underscored text about taxis.",
+        "route, fare",
+        "north, 2",
+    ]
 
 
 def test_markdown_marks_that_never_close_cost_no_more_than_the_line(tmp_path: Path):

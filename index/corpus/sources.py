@@ -6,7 +6,6 @@ so one bad file never stops a run.
 
 from __future__ import annotations
 
-import bisect
 import ipaddress
 import json
 import logging
@@ -315,81 +314,70 @@ def _build(fields: dict[str, Any], origin: str, options: SourceOptions) -> Sourc
         return SourceError(origin, f"invalid article ({problems})")
 
 
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
-# Links and emphasis are found by scanning a line once. As regular expressions, each "[" or "*"
-# without its closing mark searched the rest of the line: quadratic in the line's length, a line
-# of 60,000 characters of "*a " took 26 s, one of 5 MB hours.
-# Emphasis markers open and close at word edges, as in CommonMark: "my_big_file" and "2*3*4" stay.
-# A marker opens where `(?<!\w)MARK(?=\S)` matches and closes at the nearest `(?<=\S)MARK(?!\w)`
-# after the text it encloses (at least one character); "**" and "__" are tried before "*" and "_".
-_MD_MARKS = ("**", "__", "*", "_")
-_MD_OPENER = re.compile(r"(?<!\w)[*_](?=\S)")
-_MD_CLOSERS = {mark: re.compile(rf"(?<=\S)(?={re.escape(mark)}(?!\w))") for mark in _MD_MARKS}
+# A leading YAML front matter block ("---", "title: …", "date: …", "---"), as exported notes and
+# static-site posts have: read for its title, date, author and URL, never indexed as text.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>(?:.*\n){0,60}?)---[ \t]*(?:\n|\Z)")
+_FRONT_KEYS = {"title": "title", "date": "published", "published": "published", "author": "author", "url": "url"}
 
 
-def _strip_links(line: str) -> str:
-    """`[text](target)` and `![alt](target)` as their text: the first "]" after a "[", then "(" and
-    the first ")" after it."""
-    out: list[str] = []
-    done = 0
-    close_bracket = close_paren = -1  # the first "]" / ")" at or after the last place looked from
-    start = line.find("[")
-    while start != -1:
-        if close_bracket < start:
-            close_bracket = line.find("]", start)
-            if close_bracket == -1:
-                break  # no "[" further on is closed either
-        if line.startswith("(", close_bracket + 1):
-            if close_paren < close_bracket + 2:
-                close_paren = line.find(")", close_bracket + 2)
-            if close_paren == -1:
-                break  # nor is any "(" further on
-            begin = start - 1 if start > done and line[start - 1] == "!" else start
-            out += [line[done:begin], line[start + 1 : close_bracket]]
-            done = close_paren + 1
-            start = line.find("[", done)
-        else:
-            start = line.find("[", start + 1)
-    return "".join(out) + line[done:]
-
-
-def _strip_emphasis(line: str) -> str:
-    if "*" not in line and "_" not in line:
-        return line
-    closers = {mark: [m.start() for m in pattern.finditer(line)] for mark, pattern in _MD_CLOSERS.items()}
-    out: list[str] = []
-    done = 0
-    for opener in _MD_OPENER.finditer(line):
-        at = opener.start()
-        if at < done:
-            continue  # inside the text of the emphasis before
-        for mark in _MD_MARKS:
-            text_at = at + len(mark)
-            if not line.startswith(mark, at) or text_at >= len(line) or line[text_at].isspace():
-                continue
-            ends = closers[mark]
-            k = bisect.bisect_left(ends, text_at + 1)
-            if k < len(ends):
-                out += [line[done:at], line[text_at : ends[k]]]
-                done = ends[k] + len(mark)
-                break
-    return "".join(out) + line[done:]
+def _front_matter(text: str) -> tuple[str, dict[str, str]]:
+    """The text after its front matter, and the fields of it claimbot reads (else the text and {})."""
+    found = _FRONT_MATTER.match(text)
+    if not found:
+        return text, {}
+    fields: dict[str, str] = {}
+    for line in found["body"].splitlines():
+        key, sep, value = line.partition(":")
+        field = _FRONT_KEYS.get(key.strip().lower())
+        value = value.strip().strip("'\"")
+        if sep and field and value and field not in fields:
+            fields[field] = value
+    return text[found.end() :], fields
 
 
 def _strip_markdown(text: str) -> str:
-    lines = []
-    for line in text.split("\n"):
-        line = _MD_HEADING.sub("", line)
-        line = _strip_links(line)
-        line = _strip_emphasis(line)
-        lines.append(line)
-    return "\n".join(lines)
+    """The text a Markdown file reads as (CommonMark with tables, by markdown-it-py): one block (a
+    heading, a paragraph, a list item, a table row) per paragraph, without the markup (headings'
+    "#", emphasis, links' targets, list bullets, "> ", code ticks, table pipes); HTML and fenced code
+    are not text to index."""
+    from markdown_it import MarkdownIt
+
+    blocks: list[str] = []
+    row: list[str] | None = None
+    for token in MarkdownIt("commonmark").enable("table").enable("strikethrough").parse(text):
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            if any(row):
+                blocks.append(", ".join(cell for cell in row if cell))
+            row = None
+        elif token.type == "inline":
+            words = _inline_text(token.children or [])
+            if row is not None:
+                row.append(words.strip())
+            elif words.strip():
+                blocks.append(words)
+    return "\n\n".join(blocks)
+
+
+def _inline_text(children: list[Any]) -> str:
+    out: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif child.type == "image":
+            out.append(_inline_text(child.children or []))
+    return "".join(out)
 
 
 def _from_plain_text(
     text: str, origin: str, meta: dict[str, Any], options: SourceOptions, *, markdown: bool
 ) -> SourceItem:
     if markdown:
+        text, front = _front_matter(text)
+        meta = {**front, **meta}  # a sidecar's fields win over the file's own
         text = _strip_markdown(text)
     first, _, rest = text.strip().partition("\n")
     given = (options.overrides or {}).get("title") or meta.get("title")
