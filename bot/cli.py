@@ -847,8 +847,11 @@ def _poll_line(poll: FeedPoll) -> str:
         f"{poll.url}: {poll.listed} listed, {poll.added} added, {poll.replaced} replaced, "
         f"{poll.unchanged} unchanged, {poll.failed} failed, {poll.skipped} skipped"
     )
-    # Which items failed and why, one line each, as `claimbot ingest` names its failures.
-    return "\n".join([summary, *(f"  failed: {error}" for error in poll.errors)])
+    # Which items failed or were skipped for a reason of their own, and why, one line each, as
+    # `claimbot ingest` names its failures (items already indexed are only counted).
+    return "\n".join(
+        [summary, *(f"  failed: {error}" for error in poll.errors), *(f"  skipped: {skip}" for skip in poll.skips)]
+    )
 
 
 @feeds_app.command("add")

@@ -807,6 +807,37 @@ def test_an_item_link_with_a_bad_idna_host_fails_alone(feeds_index, site):
     poller.close()
 
 
+def test_an_item_on_a_blocked_source_is_skipped_without_using_a_try_and_fetched_once_unblocked(feeds_index, site):
+    # It was fetched ("robots.txt could not be read (… is a blocked source …)"), counted failed and
+    # given up after three polls, so that `sources unblock` never brought it back.
+    site_, base = site
+    serve_rss(site_, base, ["/a/1", "/a/2"])
+    site_.pages["/rss.xml"] = Page(
+        rss(base, [("/a/1", day(1)), ("/a/2", day(1))]).replace(
+            f"{base}/a/2".encode(), b"https://rumours.example.org/story"
+        ),
+        "application/rss+xml",
+        etag='"v1"',
+    )
+    feeds_index.block_domain("rumours.example.org")
+    feeds_index.add_feed(f"{base}/rss.xml", every="30m")
+    clock = FakeClock()
+    poller = feeds_index.feed_poller(clock=clock)
+    for _ in range(4):  # more polls than an item that fails is tried
+        [poll] = poller.poll_due().polls
+        assert (poll.added, poll.failed, poll.skipped) in ((1, 0, 1), (0, 0, 2)), poll
+        assert poll.skips == ["https://rumours.example.org/story: rumours.example.org is a blocked source"]
+        # the feed is read in full each time (no validators kept), so nothing hides the item later
+        assert "if-none-match" not in [h for path, h in site_.requests if path == "/rss.xml"][-1]
+        clock.advance(1800)
+    assert articles(feeds_index) == [f"{base}/a/1"]
+    feeds_index.unblock_domain("rumours.example.org")
+    [poll] = poller.poll_due().polls
+    # fetched now (the name does not resolve in the test: it fails, which shows that it was tried)
+    assert poll.failed == 1 and poll.skips == [] and "blocked" not in poll.errors[0], poll
+    poller.close()
+
+
 def test_items_over_the_cap_wait_for_the_next_poll(tmp_path, site):
     site_, base = site
     paths = [f"/a/{i}" for i in range(5)]

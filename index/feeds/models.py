@@ -93,10 +93,12 @@ class FeedPoll:
     replaced: int = 0
     unchanged: int = 0
     failed: int = 0
-    skipped: int = 0  # robots.txt, or already known
+    skipped: int = 0  # robots.txt, a blocked source, or already known
     error: str | None = None  # the poll itself failed
     paused: bool = False  # and this failure paused the feed
     errors: list[str] = field(default_factory=list)  # one line per item that failed
+    # one line per item skipped for a reason of its own (robots.txt, a blocked source)
+    skips: list[str] = field(default_factory=list)
 
 
 @dataclass

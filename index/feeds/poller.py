@@ -31,6 +31,7 @@ from claimbot.index.feeds.fetch import Clock, PoliteFetcher, RobotsRefusal
 from claimbot.index.feeds.models import FeedEntry, FeedKind, FeedPoll, ItemState, PollReport
 from claimbot.index.feeds.store import FeedClaim, FeedStore, KnownItem, PollOutcome, sqlite_poll_lock
 from claimbot.index.records import IngestReport
+from claimbot.index.storage import blocking, domain_of
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +280,8 @@ class Poller:
         taken: list[FeedEntry] = []
         if todo:
             self.ingest(self._articles(feed_id, todo, poll, stop, taken), collection, on_event)
-        # A failed item is tried again at the next poll: keep no validators, or a 304 would hide it.
+        # A failed item is tried again at the next poll, and one on a blocked source once it is
+        # unblocked: keep no validators, or a 304 would hide it.
         return complete and poll.failed == 0 and len(taken) == len(todo)
 
     def _articles(
@@ -295,10 +297,19 @@ class Poller:
             # do, rather than holding the stop for up to CLAIMBOT_FEEDS_MAX_ITEMS polite fetches.
             if stop is not None and stop.is_set():
                 return
+            blocked = blocking(domain_of(entry.url), self.options.blocked_domains)
+            if blocked is not None:
+                # A moderator's choice, not a failure: not fetched, not recorded (no try used up), so
+                # that after `sources unblock` the next poll, which reads the feed in full since this
+                # one keeps no validators, fetches it.
+                poll.skipped += 1
+                poll.skips.append(f"{entry.url}: {blocked} is a blocked source")
+                continue
             taken.append(entry)
             fetched = self.fetcher.fetch(entry.url, content_types=ARTICLE_TYPES, max_bytes=self.options.max_bytes)
             if isinstance(fetched, RobotsRefusal):
                 poll.skipped += 1
+                poll.skips.append(f"{entry.url}: {fetched.reason}")
                 self.store.record_item(
                     feed_id, entry.url, entry.marker, ItemState.SKIPPED, self.clock.utcnow(), error=fetched.reason
                 )
