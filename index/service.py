@@ -685,6 +685,16 @@ class ClaimIndex:
         # courlan keeps "https://" and "https:///x": a feed without a host would only fail every poll.
         if canonical is None or not urlsplit(canonical).hostname:
             raise FeedError(f"not an http(s) URL: {url}")
+        parts = urlsplit(url.strip())
+        try:
+            parts.port  # noqa: B018 - reading it checks it: "http://host:99999/x" could never be polled
+        except ValueError:
+            raise FeedError(f"not an http(s) URL: {url} (the port must be 1-65535)") from None
+        if parts.username or parts.password:
+            # A feed's URL is listed (`feeds list`, /feeds) and written to the audit log.
+            raise FeedError(
+                "a feed URL with a user name or password is not stored: it would be shown in lists and logs"
+            )
         try:
             interval = parse_duration(every) if every is not None else self.settings.feeds_interval_s
         except ValueError as exc:

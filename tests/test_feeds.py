@@ -835,6 +835,8 @@ def test_an_item_on_a_blocked_source_is_skipped_without_using_a_try_and_fetched_
     [poll] = poller.poll_due().polls
     # fetched now (the name does not resolve in the test: it fails, which shows that it was tried)
     assert poll.failed == 1 and poll.skips == [] and "blocked" not in poll.errors[0], poll
+    # and the reason is the name, not robots.txt, which was never answered at all
+    assert poll.errors[0].startswith("https://rumours.example.org/story: ") and "robots.txt" not in poll.errors[0]
     poller.close()
 
 
@@ -1056,6 +1058,13 @@ def test_add_feed_refuses_bad_input(feeds_index):
     for url in ("javascript:alert(1)", "https://", "https:///rss"):
         with pytest.raises(FeedError, match="not an http"):
             feeds_index.add_feed(url)
+    # a port no server has was stored and failed every poll ("Connection refused" via robots.txt)
+    with pytest.raises(FeedError, match=r"the port must be 1-65535"):
+        feeds_index.add_feed("http://news.example.com:99999/rss")
+    # a password in the URL would be shown by `feeds list`, /feeds and the audit log
+    with pytest.raises(FeedError, match="user name or password"):
+        feeds_index.add_feed("https://alice:s3cret@news.example.com/rss")
+    assert all("s3cret" not in f.url for f in feeds_index.feeds())
 
 
 def test_a_feed_is_found_only_among_the_collections_named(feeds_index):

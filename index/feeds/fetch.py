@@ -170,6 +170,10 @@ class PoliteFetcher:
         made; the caller holds the lock of `target`'s host."""
         rules = self._rules(target)
         if isinstance(rules, SourceError):
+            if rules.status is None:
+                # No answer at all (a name that does not resolve, a refused connection, a blocked
+                # source, a private address): the page would get the same, and robots.txt is not why.
+                return SourceError(url, rules.reason)
             return SourceError(url, f"robots.txt could not be read ({rules.reason}); nothing is fetched from the site")
         if not rules.can_fetch(hop_url, ROBOTS_AGENT):
             reason = "robots.txt disallows it"
