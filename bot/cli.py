@@ -421,8 +421,9 @@ def articles_list(
 
 @articles_app.command("remove")
 def articles_remove(
-    article: Annotated[str, typer.Argument(help="The article's id (as `check --json` and /sources show it) or URL.")],
+    article: Annotated[str, typer.Argument(help="The article's id (as `articles list` shows it) or URL.")],
     collection: Annotated[str | None, typer.Option(help="Only in this collection (a URL may be in several).")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
 ) -> None:
     """Remove an article and its passages from the database, the full-text and the vector index."""
     collections = _collections_to_read([collection]) if collection is not None else None
@@ -442,6 +443,7 @@ def articles_remove(
                 index,
                 AuditAction.REMOVE_ARTICLE,
                 f"article:{a.id}",
+                reason=reason,
                 before={"url": a.url, "title": a.title, "collection": a.collection, "passages": a.passages},
             )
     except (CorpusError, IndexMismatch) as exc:
@@ -1018,11 +1020,27 @@ def factchecks_list(
 
 
 @factchecks_app.command("remove")
-def factchecks_remove(fact_check_id: Annotated[int, typer.Argument(help="The id `factchecks list` shows.")]) -> None:
+def factchecks_remove(
+    fact_check_id: Annotated[int, typer.Argument(help="The id `factchecks list` shows.")],
+    reason: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
+) -> None:
     """Remove one fact-check (its page stays indexed as an article; re-ingesting the page brings it back)."""
     index = _open_index()
     try:
         removed = index.fact_checks.remove(fact_check_id)
+        if removed is not None:
+            # it hides a published fact-check from every answer: a moderator action like the others
+            _operator_log(
+                index,
+                AuditAction.REMOVE_FACT_CHECK,
+                f"fact_check:{fact_check_id}",
+                reason=reason,
+                before={
+                    "claim_reviewed": removed.claim_reviewed,
+                    "reviewer": removed.reviewer,
+                    "rating": str(removed.rating),
+                },
+            )
     finally:
         index.close()
     if not removed:

@@ -565,8 +565,18 @@ def test_cli_lists_and_removes_fact_checks(fact_index):
     assert "blocked source verificado.example.net: not shown in answers" in listed and listed.count("blocked") == 1
     newest = rows[0]
     assert newest["reviewed_on"] == "2026-04-11"  # newest review first
-    removed = runner.invoke(app, ["factchecks", "remove", str(newest["id"])])
+    removed = runner.invoke(app, ["factchecks", "remove", str(newest["id"]), "--reason", "satire site"])
     assert removed.exit_code == 0 and f"removed fact-check #{newest['id']}" in removed.output
+    # it hides a published fact-check from every answer: in the audit log, with its reason
+    [row] = [
+        json.loads(line) for line in runner.invoke(app, ["audit", "export", "--format", "jsonl"]).output.splitlines()
+    ]
+    assert (row["action"], row["target"], row["reason"]) == (
+        "remove_fact_check",
+        f"fact_check:{newest['id']}",
+        "satire site",
+    )
+    assert row["before"]["claim_reviewed"] == newest["claim_reviewed"]
     again = runner.invoke(app, ["factchecks", "remove", str(newest["id"])])
     assert again.exit_code == 1 and "no fact-check" in again.output
     assert [f.reviewer for f in fact_index.fact_checks.recent()] == ["Springfield Fact Desk"]

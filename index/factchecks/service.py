@@ -73,12 +73,17 @@ class FactCheckService:
         with self._sessions() as s:
             return {r.id: _fact_check(r) for r in s.scalars(select(FactCheckRow).where(FactCheckRow.id.in_(ids)))}
 
-    def remove(self, fact_check_id: int) -> bool:
+    def remove(self, fact_check_id: int) -> FactCheck | None:
+        """The fact-check removed (for the audit log), or None where there was none by that id."""
         if not 0 < fact_check_id <= MAX_ROW_ID:
-            return False
+            return None
         with self._sessions() as s, s.begin():
+            row = s.get(FactCheckRow, fact_check_id)
+            if row is None:
+                return None
+            removed = _fact_check(row)
             result = s.execute(delete(FactCheckRow).where(FactCheckRow.id == fact_check_id))
-            return isinstance(result, CursorResult) and result.rowcount == 1
+            return removed if isinstance(result, CursorResult) and result.rowcount == 1 else None
 
     def blocked_entries(self, fact_checks: list[FactCheck], blocked: list[str]) -> dict[int, str]:
         """The blocked domain that hides each of these fact-checks from answers (`in_scope`), by id;

@@ -117,6 +117,7 @@ class AuditAction(StrEnum):
     INGEST = "ingest"
     REVOKE = "revoke"  # a correction taken back
     REMOVE_ARTICLE = "remove_article"
+    REMOVE_FACT_CHECK = "remove_fact_check"
     BLOCK_SOURCE = "block_source"
     UNBLOCK_SOURCE = "unblock_source"
     ADD_FEED = "add_feed"
