@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import json
 import re
 import signal
@@ -217,6 +218,9 @@ def ingest(
         except ValueError:
             _error(f"--published must be a date such as YYYY-MM-DD, got {published!r}")
             raise typer.Exit(2) from None
+        if day is not None and day > dt.date.today() + dt.timedelta(days=1):
+            _error(f"--published {day.isoformat()} is in the future; give the day the article was published")
+            raise typer.Exit(2)
         published = day.isoformat() if day else None
     overrides: dict[str, Any] = {
         "title": title,

@@ -142,6 +142,15 @@ class ArticleInput(BaseModel):
             return value
         return parse_published(value)
 
+    @field_validator("published")
+    @classmethod
+    def _not_in_the_future(cls, value: dt.date | None) -> dt.date | None:
+        # A day's leeway for time zones. A typo in the year ("2030") would make the article the
+        # "newer reporting" of every dispute it takes part in, and the corpus's newest date.
+        if value is not None and value > dt.date.today() + dt.timedelta(days=1):
+            raise ValueError(f"{value.isoformat()} is in the future; write the day it was published (YYYY-MM-DD)")
+        return value
+
     @field_validator("title", "url", "outlet", "author", "language", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -434,6 +435,22 @@ def test_published_must_be_written_as_a_calendar_date(home: Path, tmp_path: Path
     for bad in ("20180115", "2018-02-30"):
         result = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", bad])
         assert result.exit_code == 2 and "--published must be a date such as YYYY-MM-DD" in result.output
+
+
+def test_a_date_in_the_future_is_refused_from_the_command_line_and_from_metadata(home: Path, tmp_path: Path):
+    # A typo in the year made the article the corpus's newest and every dispute's "newer reporting".
+    (tmp_path / "a.txt").write_text("Title\nThe ferry sank near the port.", encoding="utf-8")
+    given = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", "2999-01-01"])
+    assert given.exit_code == 2 and "--published 2999-01-01 is in the future" in given.output
+    line = json.dumps(
+        {"text": "The ferry sank near the port.", "url": "https://news.example/f", "published": "2999-01-01"}
+    )
+    (tmp_path / "b.jsonl").write_text(line + "\n", encoding="utf-8")
+    read = runner.invoke(app, ["ingest", str(tmp_path / "b.jsonl")])
+    assert read.exit_code == 1 and "2999-01-01 is in the future" in read.output
+    # today (and tomorrow, for time zones) is no future
+    today = dt.date.today().isoformat()
+    assert runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", today]).exit_code == 0
 
 
 def test_published_is_read_as_a_sidecars_date_is(home: Path, tmp_path: Path):
