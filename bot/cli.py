@@ -852,6 +852,7 @@ def _poll_line(poll: FeedPoll) -> str:
     summary = (
         f"{poll.url}: {poll.listed} listed, {poll.added} added, {poll.replaced} replaced, "
         f"{poll.unchanged} unchanged, {poll.failed} failed, {poll.skipped} skipped"
+        + (f", {poll.deferred} left for the next poll" if poll.deferred else "")
     )
     # Which items failed or were skipped for a reason of their own, and why, one line each, as
     # `claimbot ingest` names its failures (items already indexed are only counted).

@@ -258,10 +258,10 @@ class Poller:
         (over the cap, or `stop` set meanwhile)."""
         poll.listed = len(entries)
         known = self.store.known_items(feed_id, [e.url for e in entries])
-        todo = [e for e in entries if _wanted(e, known.get(e.url))]
-        poll.skipped = len(entries) - len(todo)
-        complete = len(todo) <= self.limits.max_items
-        todo = todo[: self.limits.max_items]
+        wanted = [e for e in entries if _wanted(e, known.get(e.url))]
+        poll.skipped = len(entries) - len(wanted)
+        complete = len(wanted) <= self.limits.max_items
+        todo = wanted[: self.limits.max_items]
         by_url = {e.url: e for e in todo}
 
         def on_event(event: IngestEvent) -> None:
@@ -280,6 +280,8 @@ class Poller:
         taken: list[FeedEntry] = []
         if todo:
             self.ingest(self._articles(feed_id, todo, poll, stop, taken), collection, on_event)
+        blocked = sum(1 for e in todo if blocking(domain_of(e.url), self.options.blocked_domains) is not None)
+        poll.deferred = len(wanted) - len(taken) - blocked
         # A failed item is tried again at the next poll, and one on a blocked source once it is
         # unblocked: keep no validators, or a 304 would hide it.
         return complete and poll.failed == 0 and len(taken) == len(todo)
