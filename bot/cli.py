@@ -984,9 +984,17 @@ def watch() -> None:
         signal.signal(sig, lambda _sig, _frame: stop.set())
     index = _open_index()
     try:
+        feeds = index.feeds()
+        # It may sit silent for a whole interval: say that it runs, and on what.
+        out.print(
+            f"watching {counted(len(feeds), 'feed')} (`claimbot feeds add URL` adds one); Ctrl-C or SIGTERM stops"
+            if feeds
+            else "watching: no feeds yet (`claimbot feeds add URL` adds one; the watcher polls it then); Ctrl-C stops"
+        )
         index.watch_feeds(stop, on_poll=lambda poll: out.print(escape(_poll_line(poll))))
     finally:
         index.close()
+    out.print("stopped watching")
 
 
 factchecks_app = typer.Typer(no_args_is_help=True, help="Published fact-checks read from ingested pages (ClaimReview).")

@@ -344,3 +344,22 @@ def test_ctrl_c_and_sigterm_say_what_state_a_command_leaves(home, monkeypatch, c
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     word = "interrupted" if sig == signal.SIGINT else "stopped (SIGTERM)"
     assert err.startswith(f"{word}: ") and left in err and "run the same command again" in err, err
+
+
+def test_watch_says_that_it_runs_and_that_it_stopped(home):
+    # It sat silent until the first poll (a whole interval with no feed due), and stopped without a word.
+    import subprocess
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "claimbot.bot.cli", "watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "CLAIMBOT_ATTRIBUTION": "false"},
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # printed once it is watching: the signal is then its to handle
+    assert first.startswith("watching: no feeds yet"), (first, proc.stderr.read() if proc.stderr else "")
+    proc.send_signal(signal.SIGTERM)
+    rest, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and rest.strip().splitlines()[-1] == "stopped watching"
