@@ -230,6 +230,23 @@ def test_a_surname_that_is_also_a_title_is_a_name_after_an_honorific(attributor:
     assert sentence(out, "The Governor said")["speaker"] == ""  # a title alone is no name
 
 
+def test_a_cue_whose_clause_hangs_on_the_report_it_denies(attributor: Attributor) -> None:
+    # "denied reports that …" was read in the outlet's own voice, its denial as the outlet's fact
+    out = attribute_text(
+        "Officials denied reports that the central bank had raised interest rates. "
+        "American officials confirmed reports that two air strikes hit the port. "
+        "Officials denied the reports on Monday.",
+        attributor=attributor,
+    )
+    denied = sentence(out, "Officials denied reports")
+    assert denied["speaker"] == "Officials"
+    assert [a["content"]["text"] for a in out["attributions"] if a["cue"]["text"] == "denied"][0] == (
+        "that the central bank had raised interest rates"
+    )
+    assert sentence(out, "American officials confirmed")["speaker"] == "American officials"
+    assert sentence(out, "Officials denied the reports on Monday")["speaker"] is None  # no clause: no content
+
+
 def test_according_to(attributor: Attributor) -> None:
     out = attribute_text(
         "According to the Venezuelan intelligence service, five members of the band were captured.",

@@ -195,6 +195,20 @@ class _ArticleState(_NameState):
         )
         if ccomp is None and citing is not None:
             ccomp = next((c for c in citing.children if c.dep_ == "ccomp"), None)
+        if ccomp is None and lemma in STRONG_CUES:
+            # "Officials denied reports that the bank had raised rates": the clause hangs on the
+            # noun it reports, not on the cue (the sentence was read in the outlet's own voice)
+            noun = next((c for c in tok.children if c.dep_ == "dobj" and c.lower_ in _REPORTED_NOUNS), None)
+            if noun is not None:
+                ccomp = next(
+                    (
+                        c
+                        for c in noun.children
+                        if c.dep_ in ("acl", "ccomp")
+                        and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
+                    ),
+                    None,
+                )
         subj_span = _contiguous_subtree(subj, tok)
         s_lo, s_hi = base + subj_span[0].idx, base + subj_span[-1].idx + len(subj_span[-1].text)
         # Adjacent speech quotes win over a clause the parser found inside them.
@@ -466,6 +480,13 @@ class _ArticleState(_NameState):
             if score >= 0.5 and (best is None or score > best[0]):
                 best = (score, r)
         return best[1] if best else None
+
+
+# What a cue can deny, confirm or repeat that carries its own "that" clause ("denied reports that …").
+_REPORTED_NOUNS = frozenset(
+    "report reports claim claims allegation allegations rumor rumors rumour rumours suggestion suggestions "
+    "accusation accusations speculation assertion assertions charge charges".split()
+)
 
 
 def _relations_by_sentence(sentences: list[Sentence], rels: list[_Rel]) -> dict[int, list[_Rel]]:
