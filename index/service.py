@@ -708,6 +708,22 @@ class ClaimIndex:
         refusal = address_refusal_ahead(canonical, source_options(self.settings))
         if refusal:
             raise FeedError(refusal)
+        # A feed that moved (a 301) is polled at its new address: adding that address again would
+        # poll the same URL twice into the same collection.
+        moved = next(
+            (
+                f
+                for f in self.feeds(collection)
+                if f.collection == collection
+                and f.feed_url
+                and canonical_url(f.feed_url) == canonical != canonical_url(f.url)
+            ),
+            None,
+        )
+        if moved is not None:
+            raise FeedError(
+                f"the collection {collection!r} already polls this URL (feed {moved.id}, {moved.url}, moved here)"
+            )
         try:
             # as fetched: "Https://" with its scheme lowercased
             fetched = http_url(url.strip()) or url.strip()

@@ -721,6 +721,11 @@ def test_a_permanent_redirect_moves_the_feed_and_a_temporary_one_does_not(feeds_
     assert poll.not_modified
     assert site_.hits("/rss.xml") == (1 if moves else 2)  # once moved, the old address is not asked again
     poller.close()
+    if moves:
+        # the address it moved to is the same feed: not polled a second time into the same collection
+        with pytest.raises(FeedError, match=rf"already polls this URL \(feed {feed.id}, {base}/rss.xml, moved here\)"):
+            feeds_index.add_feed(f"{base}/new/rss.xml")
+        assert feeds_index.add_feed(f"{base}/new/rss.xml", collection="other").collection == "other"
 
 
 def test_a_permanent_redirect_after_a_temporary_one_does_not_move_the_feed(feeds_index, site):
