@@ -40,6 +40,9 @@ def parse_duration(value: str | float) -> float:
     if isinstance(value, int | float):
         seconds = float(value)
     else:
+        if value.strip().endswith("M"):
+            # months to most readers, minutes to a lower-casing parser: neither is guessed
+            raise ValueError(f"not a duration: {value!r} (write minutes as 30m, or days as 30d)")
         text = value.strip().lower()
         unit = _DURATION_UNITS.get(text[-1:], None) if text else None
         number = text[:-1] if unit else text

@@ -279,6 +279,10 @@ def test_durations():
     for endless in ("1e400", "1e400m", "inf", "nan", float("inf")):
         with pytest.raises(ValueError, match="a duration must be a finite number, got"):
             parse_duration(endless)
+    # "1M" read as one minute: a month to most readers, so neither is guessed; "2H" is still two hours
+    with pytest.raises(ValueError, match=r"write minutes as 30m, or days as 30d"):
+        parse_duration("1M")
+    assert parse_duration("2H") == 7200
 
 
 # -- polling ----------------------------------------------------------------------------------
