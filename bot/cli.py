@@ -957,8 +957,9 @@ def feeds_poll(
     # A feed's poll is recorded only once all its items are (index/feeds/poller.py): the one cut short
     # stays due, and its articles stored meanwhile are recorded items that its next poll skips.
     with _interruptible(
-        "the feeds polled before it are recorded, and the articles stored from the one being polled stay "
-        "stored; that feed is still due: run the same command again to poll it (what is stored is not fetched again)"
+        "the feeds polled before it are recorded, and the articles already stored from the one being polled "
+        "stay stored (one fetched but not yet stored is fetched again); that feed is still due: run the same "
+        "command again to poll it (what is stored is not fetched again)"
     ):
         try:
             report = index.poll_feeds(on_poll=lambda poll: out.print(escape(_poll_line(poll))))
