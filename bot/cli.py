@@ -726,6 +726,16 @@ def _eval_news(settings: Settings, pairs: Path, as_json: bool) -> None:
         for split, reports in result.posts.items():
             # the same claims pasted as posts (docs/annotation-social.md): written, as typed, as read
             out.print(escape(f"\nposts of news {split} claims\n" + format_news_report(reports)))
+        if result.neighbours:
+            # the claims against another sentence of their article: nearly all neutral, so what counts
+            # is how many get a confident side, and how many of those are wrong
+            out.print("\nneighbours (the claims against another sentence of their article that the search shows)")
+            for split, r in result.neighbours.items():
+                wrong = round(r.confident * (1 - r.confident_precision))
+                out.print(
+                    f"{split:<6} n={r.n:<5} accuracy {r.accuracy:.3f}  confident sides {r.confident} "
+                    f"(wrong {wrong}: {wrong / r.n:.1%} of the pairs)"
+                )
 
 
 @eval_app.command("attribution")

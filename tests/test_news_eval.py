@@ -63,6 +63,20 @@ def test_the_shipped_pairs_keep_each_article_in_one_split():
     assert json.loads(PAIRS.read_text(encoding="utf-8").splitlines()[0])["sha"]
 
 
+@pytest.mark.skipif(not PAIRS.is_file(), reason="data/news-pairs/pairs.jsonl is not in this checkout")
+def test_each_neighbour_is_a_team_claim_against_another_sentence_of_its_article():
+    pairs = load_pairs(PAIRS)
+    neighbours = load_pairs(PAIRS.with_name("neighbours.jsonl"))
+    written = {(p.source, p.article, p.claim): (p.start, p.end, p.split) for p in pairs}
+    assert len(neighbours) >= 1500 and len({n.id for n in neighbours}) == len(neighbours)
+    for n in neighbours:
+        start, end, split = written[(n.source, n.article, n.claim)]  # a claim the team wrote on this article
+        assert n.split == split == article_split(n.source, n.article)
+        assert end <= n.start or n.end <= start, n  # not the sentence the claim was written on
+        assert n.label in ("supports", "refutes", "neutral") and n.kind == "neighbour"
+    assert sum(n.split == "test" for n in neighbours) >= 200 and sum(n.split == "dev" for n in neighbours) >= 200
+
+
 def test_report_counts_confident_precision_and_coverage():
     def example(label: str) -> NewsExample:
         return NewsExample(_pair(0, 1, "x", label=label), "s", None)

@@ -46,6 +46,9 @@ from claimbot.index.stance import (
 DEFAULT_PAIRS = Path(__file__).resolve().parents[2] / "data" / "news-pairs" / "pairs.jsonl"
 # The same claims as people post them (docs/annotation-social.md), one post per claim of a sample.
 POSTS_FILE = "social.jsonl"
+# The same claims against another sentence of their article that a search shows beside theirs
+# (data/news-pairs/README.md, "Neighbours"): nearly all neutral, where a side is the demo's failure.
+NEIGHBOURS_FILE = "neighbours.jsonl"
 
 
 class Split(StrEnum):
@@ -373,6 +376,8 @@ class NewsEvaluation:
     reports: dict[str, NewsReport]
     curves: dict[str, list[dict[str, float]]]
     posts: dict[str, dict[str, NewsReport]] = field(default_factory=dict)
+    # per split, the neighbour pairs (NEIGHBOURS_FILE) under the same calibration
+    neighbours: dict[str, NewsReport] = field(default_factory=dict)
 
 
 def load_posts(path: Path) -> dict[str, str]:
@@ -422,9 +427,10 @@ def evaluate_news(
     splits: Iterable[str] = (Split.DEV, Split.TEST),
 ) -> NewsEvaluation:
     cal = Calibration(model.temperature, model.side_threshold, model.confident_threshold)
-    reports, curves, by_post = {}, {}, {}
+    reports, curves, by_post, neighbours = {}, {}, {}, {}
     posts_path = pairs_path.with_name(POSTS_FILE)
     posts = load_posts(posts_path) if posts_path.is_file() else {}
+    neighbours_path = pairs_path.with_name(NEIGHBOURS_FILE)
     for split in splits:
         examples = build_examples(load_pairs(pairs_path, [split]), data)
         vl = view_logits(model, examples, splitter)
@@ -432,4 +438,6 @@ def evaluate_news(
         curves[str(split)] = curve(examples, vl, cal)
         if found := _posts_reports(model, examples, splitter, cal, posts):
             by_post[str(split)] = found
-    return NewsEvaluation(model.version, cal, reports, curves, by_post)
+        if neighbours_path.is_file() and (near := build_examples(load_pairs(neighbours_path, [split]), data)):
+            neighbours[str(split)] = report(near, picked(view_logits(model, near, splitter), cal))
+    return NewsEvaluation(model.version, cal, reports, curves, by_post, neighbours)
