@@ -836,6 +836,7 @@ def test_an_item_on_a_blocked_source_is_skipped_without_using_a_try_and_fetched_
         [poll] = poller.poll_due().polls
         assert (poll.added, poll.failed, poll.skipped) in ((1, 0, 1), (0, 0, 2)), poll
         assert poll.skips == ["https://rumours.example.org/story: rumours.example.org is a blocked source"]
+        assert (poll.blocked, poll.deferred) == (1, 0)
         # the feed is read in full each time (no validators kept), so nothing hides the item later
         assert "if-none-match" not in [h for path, h in site_.requests if path == "/rss.xml"][-1]
         clock.advance(1800)

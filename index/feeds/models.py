@@ -95,6 +95,7 @@ class FeedPoll:
     failed: int = 0
     skipped: int = 0  # robots.txt, a blocked source, or already known
     deferred: int = 0  # left for the next poll: over CLAIMBOT_FEEDS_MAX_ITEMS, or the poll was stopped
+    blocked: int = 0  # of `skipped`, those on a blocked source (not fetched, tried again once unblocked)
     error: str | None = None  # the poll itself failed
     paused: bool = False  # and this failure paused the feed
     errors: list[str] = field(default_factory=list)  # one line per item that failed

@@ -280,8 +280,7 @@ class Poller:
         taken: list[FeedEntry] = []
         if todo:
             self.ingest(self._articles(feed_id, todo, poll, stop, taken), collection, on_event)
-        blocked = sum(1 for e in todo if blocking(domain_of(e.url), self.options.blocked_domains) is not None)
-        poll.deferred = len(wanted) - len(taken) - blocked
+        poll.deferred = len(wanted) - len(taken) - poll.blocked
         # A failed item is tried again at the next poll, and one on a blocked source once it is
         # unblocked: keep no validators, or a 304 would hide it.
         return complete and poll.failed == 0 and len(taken) == len(todo)
@@ -305,6 +304,7 @@ class Poller:
                 # that after `sources unblock` the next poll, which reads the feed in full since this
                 # one keeps no validators, fetches it.
                 poll.skipped += 1
+                poll.blocked += 1
                 poll.skips.append(f"{entry.url}: {blocked} is a blocked source")
                 continue
             taken.append(entry)
