@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import datetime as dt
 import json
 import re
 import signal
@@ -22,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from claimbot.bot.words import balanced_quotes, counted, coverage, duration, searched, verdict_words
 from claimbot.index.config import Settings, SettingsFileError
-from claimbot.index.records import CheckResult, PassageResult, parse_published
+from claimbot.index.records import CheckResult, PassageResult, in_the_future, parse_published
 from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
 from claimbot.index.service import (
     COLLECTION_NAME,
@@ -218,7 +217,7 @@ def ingest(
         except ValueError:
             _error(f"--published must be a date such as YYYY-MM-DD, got {published!r}")
             raise typer.Exit(2) from None
-        if day is not None and day > dt.date.today() + dt.timedelta(days=1):
+        if day is not None and in_the_future(day):
             _error(f"--published {day.isoformat()} is in the future; give the day the article was published")
             raise typer.Exit(2)
         published = day.isoformat() if day else None

@@ -107,6 +107,13 @@ def parse_published(value: str) -> dt.date | None:
     raise ValueError(f"not a date: {value!r} (write YYYY-MM-DD)")
 
 
+def in_the_future(day: dt.date) -> bool:
+    """A publication date after tomorrow (a day's leeway for time zones): a typo in the year ("2030")
+    would make the article the "newer reporting" of every dispute it takes part in, and the corpus's
+    newest date."""
+    return day > dt.date.today() + dt.timedelta(days=1)
+
+
 class ArticleInput(BaseModel):
     """One article as read from a source, before it is split and indexed."""
 
@@ -145,9 +152,7 @@ class ArticleInput(BaseModel):
     @field_validator("published")
     @classmethod
     def _not_in_the_future(cls, value: dt.date | None) -> dt.date | None:
-        # A day's leeway for time zones. A typo in the year ("2030") would make the article the
-        # "newer reporting" of every dispute it takes part in, and the corpus's newest date.
-        if value is not None and value > dt.date.today() + dt.timedelta(days=1):
+        if value is not None and in_the_future(value):
             raise ValueError(f"{value.isoformat()} is in the future; write the day it was published (YYYY-MM-DD)")
         return value
 
