@@ -360,6 +360,26 @@ def test_an_inch_mark_does_not_open_a_quote(attributor: Attributor) -> None:
     assert sentence(out, "A 55")["speaker"] == "police"
 
 
+def test_a_report_with_its_own_content_does_not_take_the_next_quote(attributor: Attributor) -> None:
+    """"…, police said." says what the police said; the quote that opens the next sentence belongs
+    to its own speaker, or (without one) to no one: a bare "The mayor said." still introduces the quote after it."""
+    out = attribute_text(
+        "Three people died when the bridge collapsed, police said.\n"
+        '"The structure was unsafe," said engineer Maria Gomez.\n\n'
+        "Two roads were closed, officials said.\n\n"
+        '"Stay away from the river."\n\n'
+        "The mayor said:\n\n"
+        '"We will rebuild."',
+        outlet=OUTLET,
+        attributor=attributor,
+    )
+    died = sentence(out, "Three people died")
+    assert died["speaker"] == "police"
+    assert sentence(out, '"The structure')["speaker"] == "Maria Gomez"
+    assert sentence(out, '"Stay away')["speaker"] is None
+    assert sentence(out, '"We will rebuild')["speaker"] == "the mayor"
+
+
 def test_the_attribute_command_reads_files_as_ingest_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """HTML is extracted, a JSONL line is an article, a text file's first line is its title, and the
     text is in the form ingest stores (a byte-order mark and CRLF gone): offsets point into it."""

@@ -129,6 +129,10 @@ class _QuoteState(_Spans):
                 if not self.shadow[q.end : c_lo].strip(" ,—–-:;\n\u00a0"):
                     found.append(q)
             elif q.start >= c_hi:
+                # "Three people died, police said." has its content: a quote opening the next
+                # sentence is not theirs; after a bare "Pérez said:" or "Pérez said." it is.
+                if own_content and "." in self.shadow[c_hi : q.start]:
+                    continue
                 if not self.shadow[c_hi : q.start].strip(" ,—–-:;.\n\u00a0"):
                     found.append(q)
         found.sort(key=lambda q: q.start)
