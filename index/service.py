@@ -1141,12 +1141,18 @@ class ClaimIndex:
         """Per source: articles, the newest article's date, blocked or not."""
         return self.store.source_stats(collection)
 
-    @staticmethod
-    def _domain(text: str) -> str:
-        domain = normalise_domain(text)
-        if domain is None:
-            raise CorpusError(f"not a domain: {text.strip()[:100]!r} (write it as example.com)")
-        return domain
+    def _domain(self, text: str) -> str:
+        sources = self.store.source_stats()
+        domain = normalise_domain(text, [s.domain for s in sources])
+        if domain is not None:
+            return domain
+        if any(s.domain is None and s.source.casefold() == text.strip().casefold() for s in sources):
+            # blocks are by domain; an outlet's articles without a URL can only be removed
+            raise CorpusError(
+                f"{text.strip()[:100]!r} is an outlet without a web address: only a domain can be blocked "
+                "(its articles can be removed: claimbot articles list, then articles remove ID)"
+            )
+        raise CorpusError(f"not a domain: {text.strip()[:100]!r} (write it as example.com)")
 
     def _articles_of(self, domain: str) -> int:
         return sum(s.articles for s in self.store.source_stats() if blocking(s.domain, [domain]))

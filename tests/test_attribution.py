@@ -361,7 +361,7 @@ def test_an_inch_mark_does_not_open_a_quote(attributor: Attributor) -> None:
 
 
 def test_a_report_with_its_own_content_does_not_take_the_next_quote(attributor: Attributor) -> None:
-    """"…, police said." says what the police said; the quote that opens the next sentence belongs
+    """ "…, police said." says what the police said; the quote that opens the next sentence belongs
     to its own speaker, or (without one) to no one. A bare "The mayor said." still introduces it."""
     out = attribute_text(
         "Three people died when the bridge collapsed, police said.\n"

@@ -78,6 +78,32 @@ def test_a_blocked_source_never_appears_and_takes_no_top_k_place(index, monkeypa
         index.block_domain("not a domain%")
 
 
+def test_every_listed_source_with_a_domain_can_be_blocked(index, settings, tmp_path):
+    """An intranet archive's one-label host ("archive") is listed as a source and can be blocked;
+    typed alone, a one-label name no source has is still refused (likely "cnn" for "cnn.com"). An
+    outlet without a URL is named as such, with what can be done instead."""
+    lines = [
+        {"text": "The dam on the Orinoco river collapsed, the archive says.", "url": "http://archive/dam"},
+        {"text": "The dam on the Orinoco river held.", "outlet": "Radio Sur"},
+    ]
+    index.ingest(read_inputs([str(_jsonl(tmp_path / "l.jsonl", lines))], source_options(settings)), collection="local")
+    assert {s.source for s in index.sources("local")} == {"archive", "Radio Sur"}
+    outcome = index.block_domain("archive")
+    assert (outcome.domain, outcome.changed, outcome.articles) == ("archive", True, 1)
+    assert index.unblock_domain("ARCHIVE:8080").changed  # as a host may be typed, port and all
+    assert index.block_domain("http://intranet/page").domain == "intranet"  # a URL's host is explicit
+    with pytest.raises(CorpusError, match="not a domain: 'cnn'"):
+        index.block_domain("cnn")
+    with pytest.raises(CorpusError, match="outlet without a web address.*articles remove"):
+        index.block_domain("radio sur")
+
+
+def test_a_collection_lists_no_blocked_domain_it_has_no_articles_of(index):
+    index.block_domain("elsewhere.example")
+    assert "elsewhere.example" in {s.source for s in index.sources()}
+    assert {s.source for s in index.sources("default")} == {"news.rumours.example", "wire.example"}
+
+
 def test_removing_an_article_removes_it_from_every_index(index, settings):
     other = ClaimIndex(settings, embedder=HashEmbedder())  # a second process, e.g. `serve` beside the CLI
     try:

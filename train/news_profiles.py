@@ -32,8 +32,8 @@ from typing import Any
 
 from claimbot.index.evaluation import DEFAULT_PAIRS, NewsSource, load_pairs, read_articles
 from train.news_annotation import sentences
-from train.settings import default_data_dir
 from train.pairs import Pair, write_jsonl
+from train.settings import default_data_dir
 
 NEIGHBOURS = DEFAULT_PAIRS.with_name("neighbours.jsonl")
 # roles that can exclude each other (a Democrat is not a Republican): never used as another's role
@@ -95,9 +95,16 @@ def profiles(doc: Any) -> Iterator[Profile]:
         if ent.label_ != "PERSON" or len(ent) > 4 or not re.fullmatch(r"[A-Z][\w.-]*( [A-Z][\w.-]*)*", ent.text):
             continue
         head = ent.root
-        roles: list[tuple[Any, bool | None]] = [(c, None) for c in head.rights if c.dep_ == "appos" and _set_off(ent, c)]
+        roles: list[tuple[Any, bool | None]] = [
+            (c, None) for c in head.rights if c.dep_ == "appos" and _set_off(ent, c)
+        ]
         whole = head.left_edge.i == ent.start and head.right_edge.i == ent.end - 1
-        if head.dep_ == "nsubj" and whole and head.head.lower_ in ("is", "was") and not any(c.dep_ == "neg" for c in head.head.children):
+        if (
+            head.dep_ == "nsubj"
+            and whole
+            and head.head.lower_ in ("is", "was")
+            and not any(c.dep_ == "neg" for c in head.head.children)
+        ):
             roles += [(c, head.head.tag_ == "VBD") for c in head.head.children if c.dep_ == "attr" and c.pos_ == "NOUN"]
         for noun, past in list(roles):
             roles += [(c, past) for c in noun.children if c.dep_ == "conj" and c.pos_ == "NOUN"]
@@ -137,7 +144,9 @@ def build(data: Path, per_article: int, seed: int) -> list[Pair]:
                 found.append((f"{source}/{article}|{lowered}", p))
     # another person's role: from appositions only, with a head noun seen in at least two of them
     heads = collections.Counter(p.head for _, p in found if p.apposition)
-    roles = sorted({(p.role, p.head) for _, p in found if p.apposition and heads[p.head] >= 2 and not EXCLUSIVE.search(p.role)})
+    roles = sorted(
+        {(p.role, p.head) for _, p in found if p.apposition and heads[p.head] >= 2 and not EXCLUSIVE.search(p.role)}
+    )
     rows: list[Pair] = []
     for key, p in found:
         group, lowered = key.split("|", 1)

@@ -15,6 +15,7 @@ import idna
 
 # A hostname as DNS spells it, already lowercased: letters, digits, hyphens, dots between labels.
 # So "-" is the only character a domain holds that sorts before "/" (see BLOCKED_PASSAGES_SQL).
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _DOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
 
 
@@ -89,12 +90,20 @@ def domain_of(url: str | None) -> str | None:
     return _strip(host) if host else None
 
 
-def normalise_domain(text: str) -> str | None:
+def normalise_domain(text: str, known: Iterable[str | None] = ()) -> str | None:
     """What a moderator typed ("CNN.com", "https://www.cnn.com/politics") as a domain to block,
-    or None when it is not one."""
+    or None when it is not one. A one-label host ("localhost", an intranet "archive") is a domain
+    only as a URL's host or as the domain of a known source (`known`): typed alone it is more
+    likely a domain missing its ".com"."""
     text = text.strip()
-    host = domain_of(text) if "://" in text else _strip(text.split("/", 1)[0])
-    return host if host and _DOMAIN.fullmatch(host) else None
+    url = "://" in text
+    host = domain_of(text) if url else _strip(re.sub(r":\d+$", "", text.split("/", 1)[0]))
+    if not host:
+        return None
+    if _DOMAIN.fullmatch(host):
+        return host
+    one_label = _LABEL.fullmatch(host) is not None
+    return host if one_label and (url or host in set(known)) else None
 
 
 def blocking(domain: str | None, blocked: Iterable[str]) -> str | None:
