@@ -1026,7 +1026,9 @@ def factchecks_list(
         index.close()
     if as_json:
         for f in found:
-            sys.stdout.write(json.dumps({**f.model_dump(mode="json"), "blocked": blocked.get(f.id)}) + "\n")
+            # "blocked" as in `sources list --json`; "blocked_by": the blocked domain that hides it
+            row = {**f.model_dump(mode="json"), "blocked": f.id in blocked, "blocked_by": blocked.get(f.id)}
+            sys.stdout.write(json.dumps(row) + "\n")
         return
     if not found:
         out.print("no fact-checks stored: ingest a fact-check page with ClaimReview markup (docs/factchecks.md)")

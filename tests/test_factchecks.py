@@ -555,12 +555,12 @@ def test_cli_lists_and_removes_fact_checks(fact_index):
     assert listed.exit_code == 0, listed.output
     rows = [json.loads(line) for line in listed.output.splitlines() if line.strip()]
     assert {r["reviewer"] for r in rows} == {"Springfield Fact Desk", "Verificado Sur"}
-    assert [r["blocked"] for r in rows] == [None, None]
+    assert [(r["blocked"], r["blocked_by"]) for r in rows] == [(False, None), (False, None)]
     # A blocked source's fact-check is listed (to be removed by its id) and marked as not shown:
     # it was listed as any other.
     fact_index.block_domain("WWW.Verificado.example.NET")  # the review's link; the page has no URL
     rows = [json.loads(line) for line in runner.invoke(app, ["factchecks", "list", "--json"]).output.splitlines()]
-    assert [r["blocked"] for r in rows] == ["verificado.example.net", None]
+    assert [(r["blocked"], r["blocked_by"]) for r in rows] == [(True, "verificado.example.net"), (False, None)]
     listed = runner.invoke(app, ["factchecks", "list"]).output
     assert "blocked source verificado.example.net: not shown in answers" in listed and listed.count("blocked") == 1
     newest = rows[0]
