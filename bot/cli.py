@@ -967,7 +967,7 @@ def feeds_poll(
     # stays due, and its articles stored meanwhile are recorded items that its next poll skips.
     with _interruptible(
         "the feeds polled before it are recorded, and the articles already stored from the one being polled "
-        "stay stored (one fetched but not yet stored is fetched again); that feed is still due: run the same "
+        "stay stored (those fetched but not yet stored, a batch at most, are fetched again); that feed is still due: run the same "
         "command again to poll it (what is stored is not fetched again)"
     ):
         try:
