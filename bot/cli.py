@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from claimbot.bot.words import balanced_quotes, counted, coverage, duration, searched, verdict_words
 from claimbot.index.config import Settings, SettingsFileError
-from claimbot.index.records import CheckResult, PassageResult, in_the_future, parse_published
+from claimbot.index.records import NO_SOURCE, CheckResult, PassageResult, in_the_future, parse_published
 from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
 from claimbot.index.service import (
     COLLECTION_NAME,
@@ -529,7 +529,8 @@ def sources_list(
     for s in stats:
         state = "  [red]blocked[/]" if s.blocked else ""
         newest = f"newest {s.newest}" if s.newest else "undated"
-        out.print(f"{escape(s.source.ljust(width))}  {counted(s.articles, 'article'):>12}  {newest}{state}")
+        apart = "  (each a source of its own in answers)" if s.source == NO_SOURCE and s.articles > 1 else ""
+        out.print(f"{escape(s.source.ljust(width))}  {counted(s.articles, 'article'):>12}  {newest}{state}{apart}")
 
 
 @app.command()

@@ -343,10 +343,15 @@ class RemovedArticle(BaseModel):
     passages: int
 
 
+# The line of `sources list` for the articles with neither a URL nor an outlet (plain-text files):
+# an answer counts each of them as a source of its own, since nothing says two are from one place.
+NO_SOURCE = "(no URL or outlet)"
+
+
 class SourceStat(BaseModel):
     """One line of `claimbot sources list`."""
 
-    source: str  # the domain, or the outlet of articles without a URL
+    source: str  # the domain, or the outlet of articles without a URL, or NO_SOURCE
     domain: str | None  # None for an outlet: only domains can be blocked
     articles: int
     newest: str | None  # YYYY-MM-DD of its newest dated article

@@ -191,6 +191,10 @@ def test_plain_text_articles_without_url_or_outlet_count_as_sources_of_their_own
     assert index.summary("txt").sources == 2
     assert searched(index.summary("txt")) == "Searched 2 articles from 2 sources (none dated)."
     assert index.summary().sources == 4  # beside two domains
+    # `sources list` shows them on one line, and says that answers count them one by one
+    assert [(s.source, s.articles) for s in index.sources("txt")] == [("(no URL or outlet)", 2)]
+    listed = runner.invoke(app, ["sources", "list", "--collection", "txt"])
+    assert "(no URL or outlet)" in listed.output and "each a source of its own in answers" in listed.output
     # an answer stored before they counted: no "from 0 sources"
     assert searched(CorpusSummary(articles=2, passages=2)) == "Searched 2 articles (none dated)."
 

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from claimbot.index.records import (
+    NO_SOURCE,
     ArticleInput,
     CorpusSummary,
     FactCheckDraft,
@@ -694,7 +695,7 @@ class Store:
             blocked = list(s.scalars(select(BlockedDomainRow.domain)))
         stats = [
             SourceStat(
-                source=name or "(unknown)",
+                source=name or NO_SOURCE,
                 domain=domain,
                 articles=int(n),
                 newest=newest.isoformat() if newest else None,
