@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import dataclasses
 import json
@@ -1175,7 +1176,28 @@ def _usage_line(exc: Any) -> str:
     return message
 
 
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ignore_interrupts_at_exit() -> None:
+    """Once the command is done (or its interruption told), a Ctrl-C while Python tears the models
+    down printed a traceback from an exit handler ("KeyboardInterrupt" in weakref's `_exitfunc`),
+    and a user once saw native code abort (exit 134): nothing is left to stop, so it is ignored.
+    Registered when the command returns, after the exit handlers the libraries registered while it
+    ran, it runs before them (exit handlers run last registered first)."""
+    atexit.unregister(_ignore_interrupts)
+    atexit.register(_ignore_interrupts)
+
+
 def main() -> None:
+    try:
+        _run()
+    finally:
+        _ignore_interrupts_at_exit()
+
+
+def _run() -> None:
     from pydantic import ValidationError
 
     try:

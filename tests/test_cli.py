@@ -363,3 +363,21 @@ def test_watch_says_that_it_runs_and_that_it_stopped(home):
     proc.send_signal(signal.SIGTERM)
     rest, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0 and rest.strip().splitlines()[-1] == "stopped watching"
+
+
+def test_a_ctrl_c_while_the_finished_command_exits_is_ignored(home):
+    """A Ctrl-C that lands as Python tears down after the command (here: sent from an exit handler
+    that runs after claimbot's own) ends the process without a traceback and with the command's
+    status."""
+    import subprocess
+
+    script = (
+        "import atexit, os, signal, sys\n"
+        "from claimbot.bot import cli\n"
+        "atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))\n"
+        "sys.argv = ['claimbot', 'stats']\n"
+        "cli.main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "articles" in done.stdout and "KeyboardInterrupt" not in done.stderr and "Traceback" not in done.stderr
