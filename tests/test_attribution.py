@@ -362,14 +362,17 @@ def test_an_inch_mark_does_not_open_a_quote(attributor: Attributor) -> None:
 
 def test_a_report_with_its_own_content_does_not_take_the_next_quote(attributor: Attributor) -> None:
     """ "…, police said." says what the police said; the quote that opens the next sentence belongs
-    to its own speaker, or (without one) to no one. A bare "The mayor said." still introduces it."""
+    to its own speaker, or (without one) to no one. "The mayor said." or "The governor told
+    reporters." (no clause said) still introduces it."""
     out = attribute_text(
         "Three people died when the bridge collapsed, police said.\n"
         '"The structure was unsafe," said engineer Maria Gomez.\n\n'
-        "Two roads were closed, officials said.\n\n"
+        "Two roads were closed, officials said.\n"
         '"Stay away from the river."\n\n'
         "The mayor said.\n"
-        '"We will rebuild."',
+        '"We will rebuild."\n\n'
+        "The governor told reporters.\n"
+        '"Help is on its way."',
         outlet=OUTLET,
         attributor=attributor,
     )
@@ -378,6 +381,7 @@ def test_a_report_with_its_own_content_does_not_take_the_next_quote(attributor: 
     assert sentence(out, '"The structure')["speaker"] == "Maria Gomez"
     assert sentence(out, '"Stay away')["speaker"] is None
     assert sentence(out, '"We will rebuild')["speaker"] == "the mayor"
+    assert sentence(out, '"Help is on')["speaker"] == "the governor"
 
 
 def test_the_attribute_command_reads_files_as_ingest_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

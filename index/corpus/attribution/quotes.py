@@ -113,6 +113,7 @@ class _QuoteState(_Spans):
         c_hi = base + words[-1].idx + len(words[-1].text)
         para = sent.paragraph
         own_content = any(c.dep_ in ("dobj", "obj", "ccomp", "xcomp", "attr", "oprd") for c in tok.children)
+        said_clause = any(c.dep_ in ("ccomp", "xcomp") for c in tok.children)
         found: list[_Quote] = []
         for q in self.speech_by_para.get(para, []):
             if id(q) in used or q.relation is not None:
@@ -129,9 +130,10 @@ class _QuoteState(_Spans):
                 if not self.shadow[q.end : c_lo].strip(" ,—–-:;\n\u00a0"):
                     found.append(q)
             elif q.start >= c_hi:
-                # "Three people died, police said." has its content: a quote opening the next
-                # sentence is not theirs; after a bare "Pérez said:" or "Pérez said." it is.
-                if own_content and "." in self.shadow[c_hi : q.start]:
+                # "Three people died, police said." says what they said (a clause): a quote opening
+                # the next sentence is not theirs; after "Pérez said.", "The mayor told reporters."
+                # or "… said the following." (an object, no clause) it is.
+                if said_clause and "." in self.shadow[c_hi : q.start]:
                     continue
                 if not self.shadow[c_hi : q.start].strip(" ,—–-:;.\n\u00a0"):
                     found.append(q)
