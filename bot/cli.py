@@ -520,6 +520,8 @@ def sources_list(
         stats = index.sources(collections)
     finally:
         index.close()
+    if collections is not None:  # one collection's sources: a blocked domain it has no articles of is not one
+        stats = [s for s in stats if s.articles]
     if as_json:
         sys.stdout.write(json.dumps([s.model_dump() for s in stats]) + "\n")
         return

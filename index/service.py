@@ -1142,6 +1142,10 @@ class ClaimIndex:
         return self.store.source_stats(collection)
 
     def _domain(self, text: str) -> str:
+        domain = normalise_domain(text)
+        if domain is not None:
+            return domain
+        # the sources are read only for what is not a dotted domain: a one-label host, an outlet
         sources = self.store.source_stats()
         domain = normalise_domain(text, [s.domain for s in sources])
         if domain is not None:
@@ -1150,7 +1154,7 @@ class ClaimIndex:
             # blocks are by domain; an outlet's articles without a URL can only be removed
             raise CorpusError(
                 f"{text.strip()[:100]!r} is an outlet without a web address: only a domain can be blocked "
-                "(its articles can be removed: claimbot articles list, then articles remove ID)"
+                "(remove its articles instead)"
             )
         raise CorpusError(f"not a domain: {text.strip()[:100]!r} (write it as example.com)")
 

@@ -80,8 +80,8 @@ def test_a_blocked_source_never_appears_and_takes_no_top_k_place(index, monkeypa
 
 def test_every_listed_source_with_a_domain_can_be_blocked(index, settings, tmp_path):
     """An intranet archive's one-label host ("archive") is listed as a source and can be blocked;
-    typed alone, a one-label name no source has is still refused (likely "cnn" for "cnn.com"). An
-    outlet without a URL is named as such, with what can be done instead."""
+    a one-label name no source has is still refused (likely "cnn" for "cnn.com"; as a URL, "com"
+    would block every .com source). An outlet without a URL is named as such, with what to do."""
     lines = [
         {"text": "The dam on the Orinoco river collapsed, the archive says.", "url": "http://archive/dam"},
         {"text": "The dam on the Orinoco river held.", "outlet": "Radio Sur"},
@@ -91,17 +91,23 @@ def test_every_listed_source_with_a_domain_can_be_blocked(index, settings, tmp_p
     outcome = index.block_domain("archive")
     assert (outcome.domain, outcome.changed, outcome.articles) == ("archive", True, 1)
     assert index.unblock_domain("ARCHIVE:8080").changed  # as a host may be typed, port and all
-    assert index.block_domain("http://intranet/page").domain == "intranet"  # a URL's host is explicit
-    with pytest.raises(CorpusError, match="not a domain: 'cnn'"):
-        index.block_domain("cnn")
-    with pytest.raises(CorpusError, match="outlet without a web address.*articles remove"):
+    assert index.block_domain("http://archive/page").domain == "archive"
+    for unknown in ("cnn", "https://com/"):  # a ".com" left out; a top-level domain that blocks all .com
+        with pytest.raises(CorpusError, match="not a domain"):
+            index.block_domain(unknown)
+    with pytest.raises(CorpusError, match="outlet without a web address.*remove its articles"):
         index.block_domain("radio sur")
 
 
 def test_a_collection_lists_no_blocked_domain_it_has_no_articles_of(index):
+    """`sources list --collection X` lists X's sources; the blocks, the installation's, are listed
+    with every source, and with what a Discord server searches (`/source list` shows them there)."""
     index.block_domain("elsewhere.example")
     assert "elsewhere.example" in {s.source for s in index.sources()}
-    assert {s.source for s in index.sources("default")} == {"news.rumours.example", "wire.example"}
+    assert "elsewhere.example" in {s.source for s in index.sources(["default", "g1"])}
+    listed = runner.invoke(app, ["sources", "list", "--collection", "default"])
+    assert listed.exit_code == 0 and "wire.example" in listed.output and "elsewhere" not in listed.output
+    assert "elsewhere.example" in runner.invoke(app, ["sources", "list"]).output
 
 
 def test_removing_an_article_removes_it_from_every_index(index, settings):

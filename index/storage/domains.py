@@ -93,17 +93,16 @@ def domain_of(url: str | None) -> str | None:
 def normalise_domain(text: str, known: Iterable[str | None] = ()) -> str | None:
     """What a moderator typed ("CNN.com", "https://www.cnn.com/politics") as a domain to block,
     or None when it is not one. A one-label host ("localhost", an intranet "archive") is a domain
-    only as a URL's host or as the domain of a known source (`known`): typed alone it is more
-    likely a domain missing its ".com"."""
+    only when a known source has it (`known`): typed alone it is more likely a domain missing its
+    ".com", and as a URL's host it could be a top-level domain ("https://com" would block every
+    .com source)."""
     text = text.strip()
-    url = "://" in text
-    host = domain_of(text) if url else _strip(re.sub(r":\d+$", "", text.split("/", 1)[0]))
+    host = domain_of(text) if "://" in text else _strip(re.sub(r":\d+$", "", text.split("/", 1)[0]))
     if not host:
         return None
     if _DOMAIN.fullmatch(host):
         return host
-    one_label = _LABEL.fullmatch(host) is not None
-    return host if one_label and (url or host in set(known)) else None
+    return host if _LABEL.fullmatch(host) and host in set(known) else None
 
 
 def blocking(domain: str | None, blocked: Iterable[str]) -> str | None:

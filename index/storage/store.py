@@ -675,7 +675,7 @@ class Store:
     def source_stats(self, collection: Collections = None) -> list[SourceStat]:
         """Per source (the article's domain, or its outlet when it has no URL): articles, the
         newest article's date and whether it is blocked; blocked domains without articles too
-        (not when listing collections).
+        (blocks are the installation's: Discord's `/source list` is where a server sees them).
         Most articles first."""
         key = _source_key()
         collections = scope_list(collection)
@@ -703,11 +703,10 @@ class Store:
             )
             for name, domain, n, newest, _ in rows
         ]
-        if collections is None:  # a blocked domain with no articles belongs to no collection
-            seen = {st.domain for st in stats}
-            stats += [
-                SourceStat(source=d, domain=d, articles=0, newest=None, blocked=True) for d in blocked if d not in seen
-            ]
+        seen = {st.domain for st in stats}
+        stats += [
+            SourceStat(source=d, domain=d, articles=0, newest=None, blocked=True) for d in blocked if d not in seen
+        ]
         return sorted(stats, key=lambda st: (-st.articles, st.source))
 
     def get_meta(self, key: str) -> str | None:
