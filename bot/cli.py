@@ -739,6 +739,9 @@ def _eval_news(settings: Settings, pairs: Path, as_json: bool) -> None:
                     f"{split:<6} n={r.n:<5} accuracy {r.accuracy:.3f}  confident sides {r.confident} "
                     f"(wrong {wrong}: {wrong / r.n:.1%} of the pairs)"
                 )
+        if result.events:
+            # claims that name one event of an article, against a sentence about it or about another
+            out.print(escape("\nevent pairs (one article, two events)\n" + format_news_report(result.events)))
 
 
 @eval_app.command("attribution")

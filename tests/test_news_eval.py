@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,23 @@ def test_report_counts_confident_precision_and_coverage():
     assert (r.confident, r.confident_precision) == (2, 0.5)
     assert r.gold_sided_right_confident == round(1 / 3, 4)
     assert r.confident_by_side["supports"].confident == 2 and r.accuracy == 0.75
+
+
+@pytest.mark.slow  # loads the stance model
+def test_the_event_pairs_beside_the_pairs_are_reported_by_split(data, tmp_path):
+    from dataclasses import asdict
+
+    from claimbot.index.evaluation.news import evaluate_news
+    from claimbot.index.stance import shared_stance_model
+
+    sentence = "The council approved a budget of 10 million dollars on Monday."
+    start = TEXT.index(sentence)
+    pair = _pair(start, start + len(sentence), sentence_sha(sentence))
+    event = NewsPair(**{**asdict(pair), "id": "e1", "claim": "The council approved the budget at last year's vote"})
+    folder = tmp_path / "pairs"
+    folder.mkdir()
+    for name, rows in (("pairs.jsonl", [pair]), ("events.jsonl", [event, replace(event, id="e2", split="test")])):
+        (folder / name).write_text("".join(json.dumps(asdict(r)) + "\n" for r in rows), encoding="utf-8")
+    result = evaluate_news(shared_stance_model(), data, None, folder / "pairs.jsonl", splits=["dev"])
+    assert result.reports["dev"].n == 1 and result.neighbours == {}  # no neighbours file here
+    assert list(result.events) == ["dev"] and result.events["dev"].n == 1  # the dev event pair only

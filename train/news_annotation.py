@@ -58,6 +58,8 @@ KINDS = (
     "correction",  # the sentence corrects a misstatement
     "compatible",  # another role, event, time or group member: both can be true (guard pairs)
     "member",  # the claim states one item of a list, apposition or profile (guard pairs)
+    "event",  # the claim names one event of the article, the sentence tells of another (event pairs)
+    "same-event",  # the claim and the sentence are about the same one of the article's events (event pairs)
     "other",
 )
 VOICES = ("own", "reported")

@@ -49,6 +49,7 @@ POSTS_FILE = "social.jsonl"
 # The same claims against another sentence of their article that a search shows beside theirs
 # (data/news-pairs/README.md, "Neighbours"): nearly all neutral, where a side is the demo's failure.
 NEIGHBOURS_FILE = "neighbours.jsonl"
+EVENTS_FILE = "events.jsonl"
 
 
 class Split(StrEnum):
@@ -378,6 +379,9 @@ class NewsEvaluation:
     posts: dict[str, dict[str, NewsReport]] = field(default_factory=dict)
     # per split, the neighbour pairs (NEIGHBOURS_FILE) under the same calibration
     neighbours: dict[str, NewsReport] = field(default_factory=dict)
+    # per split, the event pairs (EVENTS_FILE): claims about one event of an article against a
+    # sentence about it or about another of its events
+    events: dict[str, NewsReport] = field(default_factory=dict)
 
 
 def load_posts(path: Path) -> dict[str, str]:
@@ -427,10 +431,10 @@ def evaluate_news(
     splits: Iterable[str] = (Split.DEV, Split.TEST),
 ) -> NewsEvaluation:
     cal = Calibration(model.temperature, model.side_threshold, model.confident_threshold)
-    reports, curves, by_post, neighbours = {}, {}, {}, {}
+    reports, curves, by_post = {}, {}, {}
+    extra: dict[str, dict[str, NewsReport]] = {NEIGHBOURS_FILE: {}, EVENTS_FILE: {}}
     posts_path = pairs_path.with_name(POSTS_FILE)
     posts = load_posts(posts_path) if posts_path.is_file() else {}
-    neighbours_path = pairs_path.with_name(NEIGHBOURS_FILE)
     for split in splits:
         examples = build_examples(load_pairs(pairs_path, [split]), data)
         vl = view_logits(model, examples, splitter)
@@ -438,6 +442,8 @@ def evaluate_news(
         curves[str(split)] = curve(examples, vl, cal)
         if found := _posts_reports(model, examples, splitter, cal, posts):
             by_post[str(split)] = found
-        if neighbours_path.is_file() and (near := build_examples(load_pairs(neighbours_path, [split]), data)):
-            neighbours[str(split)] = report(near, picked(view_logits(model, near, splitter), cal))
-    return NewsEvaluation(model.version, cal, reports, curves, by_post, neighbours)
+        for name, found in extra.items():
+            path = pairs_path.with_name(name)
+            if path.is_file() and (more := build_examples(load_pairs(path, [split]), data)):
+                found[str(split)] = report(more, picked(view_logits(model, more, splitter), cal))
+    return NewsEvaluation(model.version, cal, reports, curves, by_post, extra[NEIGHBOURS_FILE], extra[EVENTS_FILE])
