@@ -78,6 +78,19 @@ def test_each_neighbour_is_a_team_claim_against_another_sentence_of_its_article(
     assert sum(n.split == "test" for n in neighbours) >= 200 and sum(n.split == "dev" for n in neighbours) >= 200
 
 
+@pytest.mark.skipif(not PAIRS.is_file(), reason="data/news-pairs/pairs.jsonl is not in this checkout")
+def test_event_pairs_keep_the_splits_of_their_articles():
+    """An article's event pairs are in its split, and a dev or test article of the pairs is never a
+    train article here: event pairs can be trained on without reading dev or test."""
+    events = load_pairs(PAIRS.with_name("events.jsonl"))
+    paired = {(p.source, p.article): p.split for p in load_pairs(PAIRS)}
+    assert len(events) >= 450 and len({e.id for e in events}) == len(events)
+    for e in events:
+        assert e.split == article_split(e.source, e.article) == paired.get((e.source, e.article), e.split)
+        assert e.kind in ("event", "same-event") and e.label in ("supports", "refutes", "neutral")
+    assert {e.split for e in events} == {"train", "dev", "test"}
+
+
 def test_report_counts_confident_precision_and_coverage():
     def example(label: str) -> NewsExample:
         return NewsExample(_pair(0, 1, "x", label=label), "s", None)
