@@ -121,9 +121,9 @@ def profiles(doc: Any) -> Iterator[Profile]:
 
 
 def held_out_articles() -> set[tuple[str, str]]:
-    """Articles of the team's dev and test pairs, neighbours and event pairs: never read here. The pairs files
-    are where an article's split is set (by article), so a new dev or test article is left out as
-    soon as its pairs are written."""
+    """Articles of the team's dev and test pairs, neighbours and event pairs: never read here. The
+    pairs files are where an article's split is set (by article), so a new dev or test article is
+    left out as soon as its pairs are written."""
     out = set()
     for path in (DEFAULT_PAIRS, NEIGHBOURS, EVENTS):
         out |= {(p.source, p.article) for p in load_pairs(path, splits=["dev", "test"])}
