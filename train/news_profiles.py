@@ -32,7 +32,7 @@ from typing import Any
 
 from claimbot.index.evaluation import DEFAULT_PAIRS, NewsSource, load_pairs, read_articles
 from train.news_annotation import sentences
-from train.pairs import Pair, write_jsonl
+from train.pairs import Pair, make_pair, write_jsonl
 from train.settings import default_data_dir
 
 NEIGHBOURS = DEFAULT_PAIRS.with_name("neighbours.jsonl")
@@ -169,7 +169,7 @@ def build(data: Path, per_article: int, seed: int) -> list[Pair]:
 
 
 def _pair(claim: str, p: Profile, label: str, source: str, group: str) -> Pair:
-    return {"claim": claim, "evidence": p.sentence, "label": label, "source": source, "group": group, "split": "train"}
+    return {**make_pair(claim, p.sentence, label, source, group), "split": "train"}
 
 
 def main(argv: list[str] | None = None) -> None:
