@@ -370,6 +370,8 @@ def _print_check(result: CheckResult) -> None:
         said = p.attribution or p.speaker
         if said:
             out.print(f"   [magenta]said by {escape(said)}[/]" + (f" [dim]({escape(p.cue)})[/]" if p.cue else ""))
+        if p.kind == "caption":
+            out.print("   [dim]photo caption: shown, never counted in the verdict[/]")
         out.print(f"   [cyan]{escape(source)}[/]")
         where = f"characters {p.char_start}–{p.char_end}"
         out.print("  ", escape(f"{a.url + ' · ' if a.url else ''}{where}"))

@@ -103,8 +103,13 @@ def _link(title: str, url: str | None) -> str:
 
 
 def passage_name(p: PassageResult, number: int) -> str:
-    """A passage's field name: number, stance label, outlet, date."""
-    bits = [f"{number}. {stance_label(p)}", p.article.outlet, p.article.published]
+    """A passage's field name: number, stance label, "photo caption" for a caption, outlet, date."""
+    bits = [
+        f"{number}. {stance_label(p)}",
+        "photo caption" if p.kind == "caption" else None,
+        p.article.outlet,
+        p.article.published,
+    ]
     return cut(" · ".join(b for b in bits if b), FIELD_NAME_MAX)
 
 

@@ -1202,7 +1202,10 @@ class ClaimIndex:
             )
             passage.stance = _STANCES[chosen.label]
             passage.probs = StanceProbs(**chosen.probs)
-            passage.confident = chosen.confident
+            # A caption says what a photo shows ("… arrive during an operation to capture Oscar
+            # Perez"); read as a statement it confidently refuted "Five members of the band were
+            # captured" on the demo article. Its lean is shown, as for any unsure side.
+            passage.confident = chosen.confident and passage.kind == "text"
         return unread
 
     def reindex(self, *, reembed: bool = False, on_progress: Callable[[int, int], None] | None = None) -> IndexStats:
@@ -1304,6 +1307,7 @@ def _passage_result(p: StoredPassage, relevance: float) -> PassageResult:
         cue=p.cue,
         attribution=p.attribution,
         voice=voice_of(p.speaker, p.attribution, p.article_outlet),
+        kind="caption" if p.kind == "caption" else "text",
         article=ArticleRef(
             id=p.article_id,
             title=p.article_title,

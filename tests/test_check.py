@@ -158,6 +158,7 @@ def test_cli_json_follows_the_schema(home):
             "cue",
             "attribution",
             "voice",
+            "kind",
             "article",
             "char_start",
             "char_end",

@@ -93,6 +93,17 @@ def test_6_page_furniture_is_never_a_passage(env):
     assert any("spoke at the opening" in t for t in texts)
 
 
+def test_6_a_photo_caption_never_decides(env):
+    # "… in Springfield. Jane Doe AP": a paragraph that ends in its photographer's credit
+    answer = check(env, "Governor Reyes cut the ribbon at the stadium")
+    caption = passage(answer, "cuts the ribbon at the new stadium")
+    assert caption["kind"] == "caption"
+    assert not caption["confident"]
+    assert answer["verdict"] == "unverified"
+    statement = passage(check(env, "Governor Reyes spoke at the opening of the stadium"), "spoke at the opening")
+    assert statement["kind"] == "text"
+
+
 def test_7_a_plain_right_label_is_confident(env):
     answer = check(env, "The governor vowed to veto the stadium plan")
     assert confidently(passage(answer, "the governor vowed to veto it"), "supports")

@@ -607,3 +607,24 @@ async def test_a_check_that_could_not_start_in_time_is_told_busy_and_the_thinkin
         refusal["flags"] & 64 and "busy" in refusal["content"] and re.search(r"try again in \d+ s", refusal["content"])
     )
     assert [r for r in reqs if r.method == "DELETE" and r.path.endswith("/messages/@original")]
+
+
+def test_a_photo_caption_is_named_as_one_on_the_answer():
+    from claimbot.bot.embeds import passage_name
+    from claimbot.index.records import ArticleRef, PassageResult
+
+    def shown(kind: str) -> str:
+        p = PassageResult(
+            text="Police arrive at the scene in Caracas, Venezuela.",
+            relevance=1.0,
+            stance="supports",
+            confident=False,
+            kind=kind,
+            article=ArticleRef(id=1, title="Raid", outlet="Herald", url=None, published="2018-01-15"),
+            char_start=0,
+            char_end=10,
+        )
+        return passage_name(p, 1)
+
+    assert shown("caption") == "1. Related (leans support) · photo caption · Herald · 2018-01-15"
+    assert shown("text") == "1. Related (leans support) · Herald · 2018-01-15"
