@@ -73,6 +73,16 @@ from claimbot.index.stance.slots import Slot, SlotKind, mismatched, slots
             "The grant was USD 6 million, and 5 million people got it.",
             [SlotKind.MONEY],
         ),
+        # a day of the week dates an event as a year does
+        ("The keynote starts Tuesday at 10 AM", "The keynote begins on Monday at 10 AM Pacific.", [SlotKind.WEEKDAY]),
+        ("The keynote starts Monday", "On Monday, the keynote begins at 10 AM.", []),
+        ("Pérez was killed on Monday", "Pérez died in Monday's raid, officials said Tuesday.", []),
+        ("The Fort Carson lockdown began on a Saturday", "The lockdown was triggered Thursday.", [SlotKind.WEEKDAY]),
+        ("Late Friday the mayor resigned", "Late Monday the mayor resigned.", [SlotKind.WEEKDAY]),
+        # inside a name it dates nothing
+        ("Voters turned out on Monday", "Voters turned out for Super Tuesday.", []),
+        ("The Sunday Times broke the story on Monday", "The story ran in The Sunday Times.", []),
+        ("The game aired on Sunday", "Monday Night Football aired the game.", []),
     ],
 )
 def test_quantities_the_claim_states_are_compared_by_kind(claim, passage, kinds):

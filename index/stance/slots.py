@@ -1,9 +1,9 @@
-"""The claim's numbers, years and months compared with the passage's, before the model's side is shown.
+"""The claim's numbers and dates compared with the passage's, before the model's side is shown.
 
 A 6-layer cross-encoder reads "a budget of about 10 million dollars" as supporting "a 50 million
 dollar budget": the sentences share every other word. When the claim states a quantity of some kind
-(an amount of money, a percentage, a count, a year, a month) and the passage states quantities of
-that kind but none equal to the claim's, the passage cannot support the claim: `check` shows it as
+(an amount of money, a percentage, a count, a year, a month, a day of the week) and the passage
+states quantities of that kind but none equal to the claim's, the passage cannot support the claim: `check` shows it as
 neutral at most (the model may still find it refutes). Equal means the same value up to rounding
 ("2.5 million" and "2,500,000"; "about 10 million" and "10 million").
 """
@@ -25,6 +25,7 @@ class SlotKind(StrEnum):
     COUNT = "count"
     YEAR = "year"
     MONTH = "month"
+    WEEKDAY = "weekday"  # "on Monday": news dates events by the day of the week more often than by date
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,21 @@ _MONTH = re.compile(
 )
 
 
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# Capitalised as a name, singular or plural, with the capitalised words beside it (`_weekdays`).
+_WEEKDAY = re.compile(
+    r"(?:\b(?P<before>[A-Z][\w'’-]*)\s+)?\b(?P<day>"
+    + "|".join(d.title() for d in _WEEKDAYS)
+    + r")s?\b(?P<next>\s+[A-Z])?"
+)
+# Capitalised words that may stand before a day at the start of a sentence ("On Monday, …", "Late
+# Friday …"); any other capitalised word before it makes it part of a name ("Super Tuesday").
+_BEFORE_DAY = {
+    "on", "by", "late", "early", "last", "next", "this", "since", "until", "till", "from", "before", "after",
+    "every", "each", "through", "starting", "beginning", "as", "of", "that", "and", "but", "or",
+}  # fmt: skip
+
+
 def slots(text: str) -> set[Slot]:
     """The quantities a sentence states, by kind."""
     return set(_slots(text))
@@ -133,7 +149,22 @@ def _slots(text: str) -> frozenset[Slot]:
     for m in _MONTH.finditer(text):
         name = (m.group("a") or m.group("b") or m.group("c")).lower()
         found.add(Slot(SlotKind.MONTH, float(_MONTHS.index(name) + 1)))
+    for day in _weekdays(text):
+        found.add(Slot(SlotKind.WEEKDAY, float(_WEEKDAYS.index(day.lower()) + 1)))
     return frozenset(found)
+
+
+def _weekdays(text: str) -> list[str]:
+    """The days of the week a text dates something by, not those inside a name: before a capitalised
+    word ("Sunday Times", "Monday Night Football") or after one that is no time word ("Super Tuesday",
+    "Good Friday"; "On Monday" and "Late Friday" are read)."""
+    out = []
+    for m in _WEEKDAY.finditer(text):
+        before = m.group("before")
+        if m.group("next") or (before and before.lower() not in _BEFORE_DAY):
+            continue
+        out.append(m.group("day"))
+    return out
 
 
 _MONTH_BEFORE = re.compile(
