@@ -46,12 +46,8 @@ def test_1_another_clause_does_not_decide(env):
     assert answer["verdict"] != "supported"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the shipped model (…2ba6403df113) confidently reads 'which a federal judge struck down' as supporting "
-    "'A federal judge upheld the ban'; the news1 candidate gets it right but was not shipped (docs/stance-model.md)",
-)
 def test_2_a_relative_clause_can_flip_the_meaning(env):
+    # the model reads "struck down" as supporting "upheld" (0.87); the polarity guard knows better
     answer = check(env, "A federal judge upheld the truck ban")
     assert not confidently(passage(answer, "which a federal judge struck down"), "supports")
     assert answer["verdict"] != "supported"

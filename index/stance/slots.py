@@ -16,6 +16,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from claimbot.index.stance.model import StanceScore
+from claimbot.index.stance.polarity import opposed
 
 
 class SlotKind(StrEnum):
@@ -244,9 +245,10 @@ def mismatched(claim: str, passage: str) -> list[SlotKind]:
 
 
 def guard_supports(claim: str, passage: str, score: StanceScore) -> StanceScore:
-    """The model's score for one view, unless it supports the claim across a quantity mismatch:
+    """The model's score for one view, unless it supports the claim across a quantity mismatch or an
+    opposite predicate (`polarity.opposed`):
     then neutral (its probabilities kept, for the record). Applied to each view before the view is
     picked, so a view that refutes still can."""
-    if score.label == "supports" and mismatched(claim, passage):
+    if score.label == "supports" and (mismatched(claim, passage) or opposed(claim, passage)):
         return StanceScore(label="neutral", probs=score.probs, confident=False)
     return score

@@ -1,0 +1,42 @@
+import pytest
+
+from claimbot.index.stance.model import StanceScore
+from claimbot.index.stance.polarity import opposed
+from claimbot.index.stance.slots import guard_supports
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        (
+            "A federal judge upheld the truck ban",
+            "The truck ban, which a federal judge struck down in May, had kept heavy trucks off the bridge.",
+            True,
+        ),
+        ("Bobby Scott voted in favor of the act", "Scott was one of three members who voted against the act.", True),
+        ("The council approved the plan", "The council rejected the plan on Tuesday.", True),
+        ("Lawyers filed papers supporting the unsealing", "Lawyers filed legal papers opposing the unsealing.", True),
+        ("Sales fell in May", "Sales rose in May.", True),
+        # the same predicate, or both sides in the passage: nothing to say
+        ("A federal judge upheld the ban", "A federal judge upheld the ban in May.", False),
+        ("The mayor won the race", "The mayor won, and her rival lost.", False),
+        # a negation on either side may make the two agree
+        ("The judge did not uphold the ban", "The judge struck down the ban.", False),
+        ("The council approved the plan", "The council never rejected the plan.", False),
+        # words that only look alike: "supporters", "disagree" inside "agree"'s pair, "vote for" only after "vote"
+        ("Supporters cheered the mayor", "Many opposed the mayor.", False),
+        ("The senators agreed on the bill", "The senators agreed, though two disagreed.", False),
+        ("He argued for the bill", "He voted against the bill.", False),
+    ],
+)
+def test_opposite_predicates(claim, passage, expected):
+    assert opposed(claim, passage) is expected
+
+
+def test_a_passage_with_the_opposite_predicate_never_supports_but_may_refute():
+    claim, passage = "A federal judge upheld the ban", "A federal judge struck down the ban in May."
+    supports = StanceScore(label="supports", probs={"supports": 0.9, "refutes": 0.05, "neutral": 0.05}, confident=True)
+    guarded = guard_supports(claim, passage, supports)
+    assert guarded.label == "neutral" and not guarded.confident and guarded.probs == supports.probs
+    refutes = StanceScore(label="refutes", probs={"supports": 0.05, "refutes": 0.9, "neutral": 0.05}, confident=True)
+    assert guard_supports(claim, passage, refutes) == refutes
