@@ -17,6 +17,12 @@ from claimbot.index.stance.slots import guard_supports
         ("The council approved the plan", "The council rejected the plan on Tuesday.", True),
         ("Lawyers filed papers supporting the unsealing", "Lawyers filed legal papers opposing the unsealing.", True),
         ("Sales fell in May", "Sales rose in May.", True),
+        # nouns and near synonyms of the same opposites
+        ("Matt Lauer won wide praise for the forum", "He cited criticism of Matt Lauer after the forum.", True),
+        ("Europe's borders are guarded by its strongest countries", "Its borders are defended by its weakest.", True),
+        ("Hillary wants to shrink the Peace Corps", "She wants to grow the Peace Corps.", True),
+        ("Selenium is a harmless byproduct", "The company cleaned up selenium, a harmful byproduct.", True),
+        ("Chaffetz accepted the offer", "His attorney made an offer, but Chaffetz declined.", True),
         # the same predicate, or both sides in the passage: nothing to say
         ("A federal judge upheld the ban", "A federal judge upheld the ban in May.", False),
         ("The mayor won the race", "The mayor won, and her rival lost.", False),

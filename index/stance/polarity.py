@@ -21,6 +21,18 @@ def _words(*patterns: str) -> re.Pattern[str]:
 
 # Each pair: (one side, the other side). "against" and "for" only after a form of "vote".
 _VOTE = r"vot(?:e|es|ed|ing)"
+_PRAISE = r"prais(?:e|es|ed|ing)"
+_CRITICISE = r"critici[sz](?:e|es|ed|ing)|criticism|condemn(?:s|ed|ing|ation)?|slam(?:s|med|ming)?|blast(?:s|ed|ing)?"
+_ATTACK = r"attack(?:s|ed|ing)?"
+_REJECT = r"reject(?:s|ed|ing|ion)?"
+_RISE = (
+    r"increas(?:e|es|ed|ing)|r(?:ise|ises|ose|isen|ising)|gr(?:ow|ows|ew|own|owing)|gain(?:s|ed|ing)?|"
+    r"climb(?:s|ed|ing)?|jump(?:s|ed|ing)?|surg(?:e|es|ed|ing)|soar(?:s|ed|ing)?|boost(?:s|ed|ing)?"
+)
+_FALL = (
+    r"decreas(?:e|es|ed|ing)|f(?:all|alls|ell|allen|alling)|drop(?:s|ped|ping)?|declin(?:e|es|ed|ing)|"
+    r"plung(?:e|es|ed|ing)|plummet(?:s|ed|ing)?|shr(?:ink|inks|ank|unk|inking)|slump(?:s|ed|ing)?"
+)
 _PAIRS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         _words(r"uph(?:old|olds|eld|olding)"),
@@ -29,22 +41,27 @@ _PAIRS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         ),
     ),
     (_words(rf"{_VOTE}\s+(?:for|in\s+favou?r\s+of|to\s+(?:pass|approve|confirm))"), _words(rf"{_VOTE}\s+against")),
-    (_words(r"approv(?:e|es|ed|ing)"), _words(r"reject(?:s|ed|ing)?", r"veto(?:es|ed|ing)?")),
+    (_words(r"approv(?:e|es|ed|ing)"), _words(_REJECT, r"veto(?:es|ed|ing)?")),
     (_words(r"win", r"wins", r"won", r"winning"), _words(r"lose", r"loses", r"lost", r"losing")),
     (_words(r"confirm(?:s|ed|ing)?"), _words(r"den(?:y|ies|ied|ying)")),
     (_words(r"acquit(?:s|ted|ting)?"), _words(r"convict(?:s|ed|ing)?", r"found\s+guilty")),
     (_words(r"allow(?:s|ed|ing)?", r"permit(?:s|ted|ting)?"), _words(r"ban(?:s|ned|ning)?", r"prohibit(?:s|ed|ing)?")),
     (_words(r"lift(?:s|ed|ing)?"), _words(r"impos(?:e|es|ed|ing)")),
-    (
-        _words(r"prais(?:e|es|ed|ing)"),
-        _words(r"critici[sz](?:e|es|ed|ing)", r"condemn(?:s|ed|ing)?", r"slam(?:s|med|ming)?"),
-    ),
+    (_words(_PRAISE), _words(_CRITICISE, _ATTACK)),
+    (_words(r"defend(?:s|ed|ing)?"), _words(_ATTACK, _CRITICISE)),
+    (_words(r"welcom(?:e|es|ed|ing)"), _words(_REJECT, _CRITICISE)),
+    (_words(r"accept(?:s|ed|ing)?"), _words(_REJECT, r"refus(?:e|es|ed|ing)", r"declin(?:e|es|ed|ing)")),
     (_words(r"agree(?:s|d|ing)?"), _words(r"disagree(?:s|d|ing)?")),
-    (
-        _words(r"increas(?:e|es|ed|ing)", r"r(?:ise|ises|ose|isen|ising)"),
-        _words(r"decreas(?:e|es|ed|ing)", r"f(?:all|alls|ell|allen|alling)"),
-    ),
-    (_words(r"support(?:s|ed|ing)?"), _words(r"oppos(?:e|es|ed|ing)")),
+    (_words(_RISE), _words(_FALL, r"cut(?:s|ting)?")),
+    (_words(r"support(?:s|ed|ing)?"), _words(r"oppos(?:e|es|ed|ing)", r"opposition")),
+    (_words(r"strong(?:er|est)?"), _words(r"weak(?:er|est)?")),
+    (_words(r"harmless"), _words(r"harmful")),
+    (_words(r"legal"), _words(r"illegal")),
+    (_words(r"guilty"), _words(r"innocent")),
+    (_words(r"alive"), _words(r"dead")),
+    (_words(r"success(?:ful|fully)?", r"succeed(?:s|ed|ing)?"), _words(r"failure")),
+    (_words(r"majority"), _words(r"minority")),
+    (_words(r"includ(?:e|es|ed|ing)"), _words(r"exclud(?:e|es|ed|ing)")),
 ]
 # "did not uphold" agrees with "struck down": with a negation on either side the pair says nothing.
 _NEGATION = re.compile(
