@@ -239,3 +239,23 @@ def test_a_corrected_quote_is_taken_off_its_side_even_where_the_side_has_other_p
     # a claim about what the mayor said is still true of her words: nothing is set aside
     said = decide([quoted, correction, release], "Ruiz said the stadium cost 2 million dollars")[1]
     assert said.startswith("2 passages support it, 1 passage conflicts") and "corrected" not in said
+
+
+def test_a_one_sided_verdict_names_passages_that_lean_the_other_way():
+    killed = passage("supports", 0.9, attribution="CNN, citing a high government source")
+    alive = passage("refutes", 0.78, confident=False, speaker="Óscar Pérez")
+    verdict, reason = decide([killed, alive, passage("neutral", 0.9)])
+    assert verdict == "supported"
+    assert reason == (
+        "1 passage supports it (CNN, citing a high government source) and none conflicts confidently; "
+        "1 passage leans the other way (Óscar Pérez)."
+    )
+    assert decide([killed, passage("neutral", 0.9)])[1] == (
+        "1 passage supports it (CNN, citing a high government source) and none conflicts."
+    )
+    verdict, reason = decide(
+        [alive.model_copy(update={"confident": True}), killed.model_copy(update={"confident": False})]
+    )
+    assert verdict == "refuted" and reason.endswith(
+        "none supports it confidently; 1 passage leans the other way (CNN, citing a high government source)."
+    )

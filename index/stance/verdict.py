@@ -121,17 +121,31 @@ def decide(passages: list[PassageResult], claim: str = "") -> tuple[Verdict, str
             f"{_voices(support)} vs {_voices(refute)}.{_which_is_newer(support, refute)}{corrected}"
         )
     if support:
-        return SUPPORTED, f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}) and none conflicts."
+        leaning = [p for p in passages if p.stance == "refutes" and not p.confident]
+        return SUPPORTED, (
+            f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}) and none conflicts"
+            + _leaning_the_other_way(leaning)
+        )
     if refute:
-        return (
-            REFUTED,
-            f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}) and none supports it.",
+        leaning = [p for p in passages if p.stance == "supports" and not p.confident]
+        return REFUTED, (
+            f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}) and none supports it"
+            + _leaning_the_other_way(leaning)
         )
     if any(p.stance in ("supports", "refutes") for p in passages):
         return UNVERIFIED, "Some passages lean one way, but none is confident enough to decide."
     if passages:
         return UNVERIFIED, "No indexed passage supports or conflicts with it; the closest ones are shown."
     return UNVERIFIED, "No indexed passage is about it."
+
+
+def _leaning_the_other_way(leaning: list[PassageResult]) -> str:
+    """The end of a one-sided reason. "None conflicts" alone hid a passage that leans the other way
+    under the confident threshold ("Pérez announced that he … were still alive", 0.78 against
+    "Pérez was killed"): the reader is told it is there, and whose it is, though it does not count."""
+    if not leaning:
+        return "."
+    return f" confidently; {_count(len(leaning), 'leans', 'lean')} the other way ({_voices(leaning)})."
 
 
 def _corrected(quoted: list[PassageResult], one: str, many: str) -> str:
