@@ -335,7 +335,8 @@ def card_embed(flag: FlagView) -> discord.Embed:
         p = a.result.passages[i]
         src = " · ".join(x for x in (p.article.outlet, p.article.published) if x) or p.article.title or "article"
         quote = md(cut(balanced_quotes(" ".join(p.text.split())), 180))
-        lines.append(f"{i + 1}. {stance_label(p)}: {quote} — {_link(src, p.article.url)}")
+        caption = " (photo caption)" if p.kind == "caption" else ""
+        lines.append(f"{i + 1}. {stance_label(p)}{caption}: {quote} — {_link(src, p.article.url)}")
     embed.description = cut("\n".join(lines), 2500)
     for n, r in enumerate(flag.reports[:10], start=1):
         # Timestamps render in field values, not in field names.

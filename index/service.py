@@ -980,8 +980,11 @@ class ClaimIndex:
         for p in results:
             if p.article.id in rated:
                 p.confident = False
-        verdict, reason = decide(results, claim)
         shown = side_first(results)[:top]
+        # A reason names what leans the other way only where the reader can see it, and only
+        # statements: a caption or a rated page's headline is not counted, so it is not named either.
+        statements = [p for p in shown if p.kind == "text" and p.article.id not in rated]
+        verdict, reason = decide(results, claim, leaning_from=statements)
         sided, sided_shown = sum(map(takes_side, results)), sum(map(takes_side, shown))
         if sided_shown < sided:
             # The reason counts every passage read; a reader shown fewer must not look for the rest.

@@ -95,6 +95,8 @@ def test_6_a_photo_caption_never_decides(env):
     caption = passage(answer, "cuts the ribbon at the new stadium")
     assert caption["kind"] == "caption"
     assert not caption["confident"]
+    # no other passage decides it: without the rule the caption alone made it "supported"
+    assert not any(p["confident"] for p in answer["passages"])
     assert answer["verdict"] == "unverified"
     statement = passage(check(env, "Governor Reyes spoke at the opening of the stadium"), "spoke at the opening")
     assert statement["kind"] == "text"

@@ -32,6 +32,20 @@ from claimbot.index.stance.slots import guard_supports
         # words that only look alike: "supporters", "disagree" inside "agree"'s pair, "vote for" only after "vote"
         ("Supporters cheered the mayor", "Many opposed the mayor.", False),
         ("The senators agreed on the bill", "The senators agreed, though two disagreed.", False),
+        ("The senators agreed on the bill", "Two senators disagreed on the bill.", True),
+        # negations typed with a curly apostrophe, "cannot", "declined to"
+        ("The judge didn’t uphold the ban", "The judge struck down the ban.", False),
+        ("The Supreme Court upheld the ban", "The Supreme Court declined to overturn the ban.", False),
+        ("Shares rose 5%", "Shares rallied 5%; the company declined to comment.", False),
+        # one's win is the other's loss: the opposite word must be said of the claim's subject
+        ("Trump won the election", "Clinton lost the election.", False),
+        ("The euro rose against the dollar", "The dollar fell against the euro.", False),
+        # words in another sense: an explosion, a name, a season, a childhood, a tax measure
+        ("Officials praised the firefighters", "Officials said the firefighters arrived after the blast.", False),
+        ("Unemployment fell in May", "Unemployment was discussed in the Rose Garden in May.", False),
+        ("Enrollment increased this year", "Enrollment figures for the fall semester were published this year.", False),
+        ("The mayor left the city", "The mayor, who grew up in the city, left it.", False),
+        ("The UN allowed the shipments", "UN chief Ban Ki-moon spoke about the shipments.", False),
         ("He argued for the bill", "He voted against the bill.", False),
     ],
 )

@@ -81,7 +81,7 @@ from claimbot.index.stance.slots import Slot, SlotKind, mismatched, slots
         ("Late Friday the mayor resigned", "Late Monday the mayor resigned.", [SlotKind.WEEKDAY]),
         # inside a name it dates nothing
         ("Voters turned out on Monday", "Voters turned out for Super Tuesday.", []),
-        ("The Sunday Times broke the story on Monday", "The story ran in The Sunday Times.", []),
+        ("The story broke on Monday", "The story ran in The Sunday Times.", []),
         ("The game aired on Sunday", "Monday Night Football aired the game.", []),
     ],
 )

@@ -253,6 +253,8 @@ def test_a_one_sided_verdict_names_passages_that_lean_the_other_way():
     assert decide([killed, passage("neutral", 0.9)])[1] == (
         "1 passage supports it (CNN, citing a high government source) and none conflicts."
     )
+    # only the passages the caller says may be named (check: the statements it shows)
+    assert decide([killed, alive], leaning_from=[killed])[1].endswith("and none conflicts.")
     verdict, reason = decide(
         [alive.model_copy(update={"confident": True}), killed.model_copy(update={"confident": False})]
     )

@@ -4,9 +4,9 @@ A 6-layer cross-encoder reads "The truck ban, which a federal judge struck down 
 supporting "A federal judge upheld the truck ban" (0.87): the sentences share every other word, and
 the model has not learnt that "struck down" and "upheld" are opposites. No antonym resource installs
 here (WordNet's data is a download for `nltk` and `wn`), so the pairs news copy uses most are listed
-by hand (docs/prereg/polar-predicates.md has what they fire on). Like the quantity guard, this only
-takes a side away: such a passage is shown as neutral at most, and the model may still find it
-refutes.
+by hand (docs/prereg/polar-predicates.md and -2.md count what they fire on). Like the quantity
+guard, this only takes a side away: such a passage is shown as neutral at most, and the model may
+still find it refutes.
 """
 
 from __future__ import annotations
@@ -19,18 +19,22 @@ def _words(*patterns: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.IGNORECASE)
 
 
-# Each pair: (one side, the other side). "against" and "for" only after a form of "vote".
+# Each pair: (one side, the other side). Only forms that mostly carry that sense in news copy:
+# "for" and "against" are prepositions everywhere but after "vote"; "blast" and "attack" as nouns
+# are an explosion and an assault, "fall" a season, "cuts" a tax measure, "grew up" a childhood,
+# "opposition" a political bloc, "legal" anything to do with law. "Rose" and "Ban" are names when
+# capitalised (`(?-i:…)`: lower case only).
 _VOTE = r"vot(?:e|es|ed|ing)"
 _PRAISE = r"prais(?:e|es|ed|ing)"
-_CRITICISE = r"critici[sz](?:e|es|ed|ing)|criticism|condemn(?:s|ed|ing|ation)?|slam(?:s|med|ming)?|blast(?:s|ed|ing)?"
-_ATTACK = r"attack(?:s|ed|ing)?"
+_CRITICISE = r"critici[sz](?:e|es|ed|ing)|criticism|condemn(?:s|ed|ing|ation)?|slam(?:s|med|ming)|blasted"
+_ATTACKED = r"attacked|attacking"
 _REJECT = r"reject(?:s|ed|ing|ion)?"
 _RISE = (
-    r"increas(?:e|es|ed|ing)|r(?:ise|ises|ose|isen|ising)|gr(?:ow|ows|ew|own|owing)|gain(?:s|ed|ing)?|"
-    r"climb(?:s|ed|ing)?|jump(?:s|ed|ing)?|surg(?:e|es|ed|ing)|soar(?:s|ed|ing)?|boost(?:s|ed|ing)?"
+    r"increas(?:e|es|ed|ing)|(?-i:rose)|r(?:ise|ises|isen|ising)|gr(?:ow|ows|ew|own|owing)(?!\s+up\b)|"
+    r"gain(?:s|ed|ing)?|climb(?:s|ed|ing)?|jump(?:s|ed|ing)?|surg(?:e|es|ed|ing)|soar(?:s|ed|ing)?|boost(?:s|ed|ing)?"
 )
 _FALL = (
-    r"decreas(?:e|es|ed|ing)|f(?:all|alls|ell|allen|alling)|drop(?:s|ped|ping)?|declin(?:e|es|ed|ing)|"
+    r"decreas(?:e|es|ed|ing)|f(?:alls|ell|allen|alling)|drop(?:s|ped|ping)?(?!\s+out\b)|declin(?:e|es|ed|ing)|"
     r"plung(?:e|es|ed|ing)|plummet(?:s|ed|ing)?|shr(?:ink|inks|ank|unk|inking)|slump(?:s|ed|ing)?"
 )
 _PAIRS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
@@ -45,39 +49,72 @@ _PAIRS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (_words(r"win", r"wins", r"won", r"winning"), _words(r"lose", r"loses", r"lost", r"losing")),
     (_words(r"confirm(?:s|ed|ing)?"), _words(r"den(?:y|ies|ied|ying)")),
     (_words(r"acquit(?:s|ted|ting)?"), _words(r"convict(?:s|ed|ing)?", r"found\s+guilty")),
-    (_words(r"allow(?:s|ed|ing)?", r"permit(?:s|ted|ting)?"), _words(r"ban(?:s|ned|ning)?", r"prohibit(?:s|ed|ing)?")),
+    (
+        _words(r"allow(?:s|ed|ing)?", r"permit(?:s|ted|ting)?"),
+        _words(r"(?-i:ban)", r"ban(?:s|ned|ning)", r"prohibit(?:s|ed|ing)?"),
+    ),
     (_words(r"lift(?:s|ed|ing)?"), _words(r"impos(?:e|es|ed|ing)")),
-    (_words(_PRAISE), _words(_CRITICISE, _ATTACK)),
-    (_words(r"defend(?:s|ed|ing)?"), _words(_ATTACK, _CRITICISE)),
+    (_words(_PRAISE), _words(_CRITICISE, _ATTACKED)),
+    (_words(r"defend(?:s|ed|ing)?"), _words(_ATTACKED, _CRITICISE)),
     (_words(r"welcom(?:e|es|ed|ing)"), _words(_REJECT, _CRITICISE)),
     (_words(r"accept(?:s|ed|ing)?"), _words(_REJECT, r"refus(?:e|es|ed|ing)", r"declin(?:e|es|ed|ing)")),
     (_words(r"agree(?:s|d|ing)?"), _words(r"disagree(?:s|d|ing)?")),
-    (_words(_RISE), _words(_FALL, r"cut(?:s|ting)?")),
-    (_words(r"support(?:s|ed|ing)?"), _words(r"oppos(?:e|es|ed|ing)", r"opposition")),
+    (_words(_RISE), _words(_FALL)),
+    (_words(r"support(?:s|ed|ing)?"), _words(r"oppos(?:e|es|ed|ing)")),
     (_words(r"strong(?:er|est)?"), _words(r"weak(?:er|est)?")),
     (_words(r"harmless"), _words(r"harmful")),
-    (_words(r"legal"), _words(r"illegal")),
     (_words(r"guilty"), _words(r"innocent")),
     (_words(r"alive"), _words(r"dead")),
     (_words(r"success(?:ful|fully)?", r"succeed(?:s|ed|ing)?"), _words(r"failure")),
-    (_words(r"majority"), _words(r"minority")),
     (_words(r"includ(?:e|es|ed|ing)"), _words(r"exclud(?:e|es|ed|ing)")),
 ]
-# "did not uphold" agrees with "struck down": with a negation on either side the pair says nothing.
+# "did not uphold" agrees with "struck down", and "declined to overturn" with "upheld": with a
+# negation on either side the pair says nothing. Typed apostrophes are straight or curly ("didn’t").
 _NEGATION = re.compile(
-    r"\b(?:not|never|no|nor|neither|without)\b|n't\b|\b(?:fail|fails|failed|failing|refuse|refuses|refused|refusing)\s+to\b",
+    r"\b(?:not|never|no|nor|neither|without|cannot)\b|n['’]t\b|"
+    r"\b(?:fail|fails|failed|failing|refuse|refuses|refused|refusing|declin(?:e|es|ed|ing))\s+to\b",
     re.IGNORECASE,
 )
+_CONTENT = re.compile(r"[^\W\d_][\w'’-]{2,}")
+_FUNCTION = {
+    "the", "and", "but", "its", "his", "her", "their", "our", "your", "this", "that", "these", "those", "who",
+    "which", "was", "were", "are", "has", "had", "have", "been", "being", "will", "would", "could", "should",
+    "said", "says", "say", "also", "all", "any", "some", "for", "from", "with", "into", "over", "after",
+}  # fmt: skip
+# How far before the opposite word the claim's subject must be named: about a clause.
+_SUBJECT_REACH = 80
+
+
+def _subject_words(claim: str, at: int) -> set[str]:
+    """The content words the claim puts before its predicate ("federal", "judge" in "A federal
+    judge upheld the ban"): who or what the predicate is said of."""
+    return {w.casefold() for w in _CONTENT.findall(claim[:at])} - _FUNCTION
+
+
+def _said_of(subject: set[str], passage: str, start: int, end: int) -> bool:
+    """Whether the passage names the claim's subject shortly before its opposite word, or just after
+    a noun's "of" ("criticism of Matt Lauer"). "Clinton lost the election" agrees with "Trump won the
+    election", and "the dollar fell against the euro" with "the euro rose": one's win is the other's
+    loss, so the pair says something only of one subject."""
+    near = passage[max(0, start - _SUBJECT_REACH) : start]
+    after = passage[end : end + _SUBJECT_REACH // 2]
+    if re.match(r"\s+of\b", after):
+        near += " " + after
+    return bool(subject & {w.casefold() for w in _CONTENT.findall(near)})
 
 
 @lru_cache(maxsize=4096)
 def opposed(claim: str, passage: str) -> bool:
-    """Whether the passage states one predicate of a pair, and not the other, that the claim states
-    the other of (and neither is negated)."""
+    """Whether the passage states, of the claim's subject, one predicate of a pair that the claim
+    states the other of, states not the claim's own, and neither is negated."""
     if _NEGATION.search(claim) or _NEGATION.search(passage):
         return False
     for a, b in _PAIRS:
         for mine, other in ((a, b), (b, a)):
-            if mine.search(claim) and not other.search(claim) and other.search(passage) and not mine.search(passage):
+            said = mine.search(claim)
+            if said is None or other.search(claim) or mine.search(passage):
+                continue
+            subject = _subject_words(claim, said.start())
+            if any(_said_of(subject, passage, m.start(), m.end()) for m in other.finditer(passage)):
                 return True
     return False

@@ -85,9 +85,12 @@ _MONTH = re.compile(
 
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-# Capitalised as a name, singular or plural, with the capitalised words beside it (`_weekdays`).
+# Capitalised, as English writes a day ("may" and "march" are what `_MONTH` must guard against; a
+# day name in lower case is rare and no verb), singular or plural, with the capitalised words beside
+# it (`_weekdays`). The word before is possessive: re-scanned from every word start, a long run of
+# hyphenated capitals took seconds.
 _WEEKDAY = re.compile(
-    r"(?:\b(?P<before>[A-Z][\w'’-]*)\s+)?\b(?P<day>"
+    r"(?:\b(?P<before>[A-Z][\w'’-]*+)\s+)?\b(?P<day>"
     + "|".join(d.title() for d in _WEEKDAYS)
     + r")s?\b(?P<next>\s+[A-Z])?"
 )

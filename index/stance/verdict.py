@@ -86,8 +86,13 @@ _REPORTING_CLAIM = re.compile(
 )
 
 
-def decide(passages: list[PassageResult], claim: str = "") -> tuple[Verdict, str]:
-    """(verdict, reason) from stance-labelled passages; only confident sides count."""
+def decide(
+    passages: list[PassageResult], claim: str = "", leaning_from: list[PassageResult] | None = None
+) -> tuple[Verdict, str]:
+    """(verdict, reason) from stance-labelled passages; only confident sides count.
+
+    `leaning_from`: the passages a one-sided reason may name as leaning the other way (default: all);
+    `check` gives the ones it shows that are statements, not a caption or a rated fact-check page."""
     support = [p for p in passages if p.stance == "supports" and p.confident]
     refute = [p for p in passages if p.stance == "refutes" and p.confident]
     corrected = ""
@@ -121,13 +126,19 @@ def decide(passages: list[PassageResult], claim: str = "") -> tuple[Verdict, str
             f"{_voices(support)} vs {_voices(refute)}.{_which_is_newer(support, refute)}{corrected}"
         )
     if support:
-        leaning = [p for p in passages if p.stance == "refutes" and not p.confident]
+        leaning = [
+            p for p in (passages if leaning_from is None else leaning_from) if p.stance == "refutes" and not p.confident
+        ]
         return SUPPORTED, (
             f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}) and none conflicts"
             + _leaning_the_other_way(leaning)
         )
     if refute:
-        leaning = [p for p in passages if p.stance == "supports" and not p.confident]
+        leaning = [
+            p
+            for p in (passages if leaning_from is None else leaning_from)
+            if p.stance == "supports" and not p.confident
+        ]
         return REFUTED, (
             f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}) and none supports it"
             + _leaning_the_other_way(leaning)
