@@ -371,7 +371,7 @@ def _print_check(result: CheckResult) -> None:
         if said:
             out.print(f"   [magenta]said by {escape(said)}[/]" + (f" [dim]({escape(p.cue)})[/]" if p.cue else ""))
         if p.kind == "caption":
-            out.print("   [dim]photo caption: shown, never counted in the verdict[/]")
+            out.print("   [dim]a caption or credit line, not a statement: shown, never counted in the verdict[/]")
         out.print(f"   [cyan]{escape(source)}[/]")
         where = f"characters {p.char_start}–{p.char_end}"
         out.print("  ", escape(f"{a.url + ' · ' if a.url else ''}{where}"))

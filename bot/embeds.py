@@ -103,10 +103,10 @@ def _link(title: str, url: str | None) -> str:
 
 
 def passage_name(p: PassageResult, number: int) -> str:
-    """A passage's field name: number, stance label, "photo caption" for a caption, outlet, date."""
+    """A passage's field name: number, stance label, "caption" for a caption, outlet, date."""
     bits = [
         f"{number}. {stance_label(p)}",
-        "photo caption" if p.kind == "caption" else None,
+        "caption" if p.kind == "caption" else None,
         p.article.outlet,
         p.article.published,
     ]
@@ -335,7 +335,7 @@ def card_embed(flag: FlagView) -> discord.Embed:
         p = a.result.passages[i]
         src = " · ".join(x for x in (p.article.outlet, p.article.published) if x) or p.article.title or "article"
         quote = md(cut(balanced_quotes(" ".join(p.text.split())), 180))
-        caption = " (photo caption)" if p.kind == "caption" else ""
+        caption = " (caption)" if p.kind == "caption" else ""
         lines.append(f"{i + 1}. {stance_label(p)}{caption}: {quote} — {_link(src, p.article.url)}")
     embed.description = cut("\n".join(lines), 2500)
     for n, r in enumerate(flag.reports[:10], start=1):

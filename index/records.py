@@ -279,8 +279,9 @@ class PassageResult(BaseModel):
     cue: str | None = None
     attribution: str | None = None
     voice: Voice = "own"
-    # a photo caption ("… in Caracas, Venezuela. Fernando Llano AP") describes a picture, not what the
-    # article reports: shown, never confident, so it never decides a verdict
+    # a paragraph that does not end as a statement does: a photo caption ("… in Caracas, Venezuela.
+    # Fernando Llano AP") describes a picture, not what the article reports; so do an embedded post's
+    # date line and a heading. Shown, never confident, so it never decides a verdict
     kind: PassageKind = "text"
     article: ArticleRef
     char_start: int

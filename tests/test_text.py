@@ -158,6 +158,12 @@ def test_a_byline_on_the_last_line_does_not_make_the_article_captions():
         ("Repairs cost 2 million dollars.", "text"),
         ("– Jane Doe", "caption"),
     ]
+    # a statement in parentheses is a statement; a credit in parentheses is not
+    aside = text.split_sentences(
+        "(Mr. Podesta is now the chairman of her campaign.)\n\n(Writing by Jane Doe; Editing by Joe Roe)"
+    )
+    assert [s.kind for s in aside] == ["text", "caption"]
+    assert text.split_sentences("[He later apologised.]")[0].kind == "text"
     # a photo caption ending in its credit on one line stays a caption
     caption = text.split_sentences("Police arrive at the scene in Caracas. Fernando Llano AP")
     assert {s.kind for s in caption} == {"caption"}

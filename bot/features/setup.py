@@ -183,8 +183,8 @@ def help_text(summary: CorpusSummary) -> str:
         "(nothing decides it; or nothing in the corpus is about it).\n"
         "**Labels:** *Supports* and *Conflicts* only when the stance model is confident; *Related* "
         'when it is not ("leans support" shows which way). A side is the article\'s, or the speaker '
-        'it quotes: "CNN, citing a high government source" is not claimbot\'s own view. A *photo caption* '
-        "is shown but never decides a verdict.\n"
+        'it quotes: "CNN, citing a high government source" is not claimbot\'s own view. A *caption* '
+        "(a photo's, or another line that is not a statement) is shown but never decides a verdict.\n"
         "**Wrong answer?** Press 🚩 *Flag this answer* and say why; moderators review it, and their "
         "correction then shows on this claim and similar ones.\n"
         f"**What is indexed:** {held} `/sources` lists the articles."

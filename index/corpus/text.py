@@ -176,8 +176,17 @@ def _closes(sentence: str) -> bool:
     sentence = sentence.rstrip()
     if _UNPUNCTUATED_LETTER.fullmatch(sentence[-1:]):
         return True  # Thai and Lao end a sentence with none: its last letter ends it
-    # a single straight quote closes a quotation only after the sentence's own punctuation ("… 'no.'")
-    return sentence.endswith(_TERMINAL) or sentence[-2:-1] in (".", "!", "?", "…") and sentence.endswith("'")
+    if sentence.endswith(_TERMINAL):
+        return True
+    # a single straight quote closes a quotation only after the sentence's own punctuation ("… 'no.'"),
+    # and so does a closing bracket: "(Mr. Podesta is now the chairman of her campaign.)" is a
+    # statement in parentheses; "(Writing by Doina Chiaacu; Editing by Susan Heavey)" a credit
+    return sentence[-1:] in _CLOSERS and _BEFORE_CLOSERS.sub("", sentence)[-1:] in (".", "!", "?", "…")
+
+
+_CLOSERS = ("'", ")", "]")
+# The quotes and brackets that may follow a sentence's own punctuation ("…campaign.)", "…form.”)").
+_BEFORE_CLOSERS = re.compile(r"['\")\]”’]+$")
 
 
 _TYPEWRITER_QUOTE = re.compile(r"''|``")

@@ -609,7 +609,7 @@ async def test_a_check_that_could_not_start_in_time_is_told_busy_and_the_thinkin
     assert [r for r in reqs if r.method == "DELETE" and r.path.endswith("/messages/@original")]
 
 
-def test_a_photo_caption_is_named_as_one_on_the_answer():
+def test_a_caption_is_named_as_one_on_the_answer():
     from claimbot.bot.embeds import passage_name
     from claimbot.index.records import ArticleRef, PassageResult
 
@@ -626,5 +626,5 @@ def test_a_photo_caption_is_named_as_one_on_the_answer():
         )
         return passage_name(p, 1)
 
-    assert shown("caption") == "1. Related (leans support) · photo caption · Herald · 2018-01-15"
+    assert shown("caption") == "1. Related (leans support) · caption · Herald · 2018-01-15"
     assert shown("text") == "1. Related (leans support) · Herald · 2018-01-15"
