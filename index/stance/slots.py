@@ -3,8 +3,8 @@
 A 6-layer cross-encoder reads "a budget of about 10 million dollars" as supporting "a 50 million
 dollar budget": the sentences share every other word. When the claim states a quantity of some kind
 (an amount of money, a percentage, a count, a year, a month, a day of the week) and the passage
-states quantities of that kind but none equal to the claim's, the passage cannot support the claim: `check` shows it as
-neutral at most (the model may still find it refutes). Equal means the same value up to rounding
+states quantities of that kind but none equal to the claim's, the passage cannot support the claim:
+`check` shows it as neutral at most (the model may still find it refutes). Equal means the same value up to rounding
 ("2.5 million" and "2,500,000"; "about 10 million" and "10 million").
 """
 
@@ -249,9 +249,8 @@ def mismatched(claim: str, passage: str) -> list[SlotKind]:
 
 def guard_supports(claim: str, passage: str, score: StanceScore) -> StanceScore:
     """The model's score for one view, unless it supports the claim across a quantity mismatch or an
-    opposite predicate (`polarity.opposed`):
-    then neutral (its probabilities kept, for the record). Applied to each view before the view is
-    picked, so a view that refutes still can."""
+    opposite predicate (`polarity.opposed`): then neutral (its probabilities kept, for the record).
+    Applied to each view before the view is picked, so a view that refutes still can."""
     if score.label == "supports" and (mismatched(claim, passage) or opposed(claim, passage)):
         return StanceScore(label="neutral", probs=score.probs, confident=False)
     return score
