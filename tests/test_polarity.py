@@ -23,6 +23,12 @@ from claimbot.index.stance.slots import guard_supports
         ("Hillary wants to shrink the Peace Corps", "She wants to grow the Peace Corps.", True),
         ("Selenium is a harmless byproduct", "The company cleaned up selenium, a harmful byproduct.", True),
         ("Chaffetz accepted the offer", "His attorney made an offer, but Chaffetz declined.", True),
+        # life and death (docs/prereg/structure-confirms.md, part C)
+        ("Pérez was killed", "Pérez announced that he and his men were still alive.", True),
+        ("The pilot survived the crash", "The pilot died in the crash.", True),
+        ("The senator died in May", "The senator, who survived the attack, spoke in May.", True),
+        ("The founder is alive", "The founder, who is survived by his wife, lived in Chicago.", False),
+        ("The police are alive to the risk", "The police killed the gunman.", False),
         # the same predicate, or both sides in the passage: nothing to say
         ("A federal judge upheld the ban", "A federal judge upheld the ban in May.", False),
         ("The mayor won the race", "The mayor won, and her rival lost.", False),

@@ -64,7 +64,12 @@ _PAIRS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (_words(r"strong(?:er|est)?"), _words(r"weak(?:er|est)?")),
     (_words(r"harmless"), _words(r"harmful")),
     (_words(r"guilty"), _words(r"innocent")),
-    (_words(r"alive"), _words(r"dead")),
+    # "survived by" is an obituary's phrase (the person died); "Police killed the gunman" says nothing
+    # of the police's life, so "killed" only in the passive
+    (
+        _words(r"alive", r"surviv(?:e|es|ed|ing)(?!\s+by\b)"),
+        _words(r"dead", r"(?:was|were|been|is|are)\s+killed", r"died", r"dies"),
+    ),
     (_words(r"success(?:ful|fully)?", r"succeed(?:s|ed|ing)?"), _words(r"failure")),
     (_words(r"includ(?:e|es|ed|ing)"), _words(r"exclud(?:e|es|ed|ing)")),
 ]
