@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from claimbot.index.evaluation.stance import (
     format_report,
 )
 from claimbot.index.stance.batch import label_file
-from claimbot.index.stance.model import LABELS, StanceModel, StanceModelError, shared_stance_model
+from claimbot.index.stance.model import LABELS, StanceModel, StanceModelError, StanceScore, shared_stance_model
 from claimbot.index.stance.views import stance_views
 
 pytestmark = pytest.mark.slow  # the packaged stance model (and, for the demo checks, spaCy)
@@ -183,21 +184,34 @@ def test_metrics():
     assert expected_calibration_error(sure_and_right, np.array([1])) == pytest.approx(1.0)
 
 
-def test_eval_with_views_scores_the_view_check_picks(model):
+class ScriptedModel:
+    """A stance model whose scores are a table, by evidence text: what the picking does with them is
+    what is tested, whatever the packaged model reads."""
+
+    def __init__(self, table: dict[str, StanceScore]) -> None:
+        self.table = table
+
+    def score(self, pairs: list[tuple[str, str]]) -> list[StanceScore]:
+        neutral = StanceScore("neutral", {"supports": 0.1, "refutes": 0.1, "neutral": 0.8}, False)
+        return [self.table.get(evidence, neutral) for _, evidence in pairs]
+
+
+def test_eval_with_views_scores_the_view_check_picks():
     alive = (
         "In the first of several videos released via social media Monday morning, Pérez announced that he "
         "and a small group of men were still alive, despite the early-morning assault."
     )
     plain = "Pérez was killed by security forces."
     assert stance_views(plain) == [plain]
-    probs = _picked_view_probs(model, [("Pérez was killed", alive), ("Pérez was killed", plain)])
-    whole_alive, core_alive, whole_plain = model.score(
-        [("Pérez was killed", alive), ("Pérez was killed", stance_views(alive)[1]), ("Pérez was killed", plain)]
-    )
-    # the fronted sentence alone is neutral; its core view refutes and is what check shows
-    assert whole_alive.label == "neutral" and core_alive.label == "refutes"
-    assert probs[0].tolist() == pytest.approx([core_alive.probs[label] for label in LABELS], abs=1e-4)
-    assert probs[1].tolist() == pytest.approx([whole_plain.probs[label] for label in LABELS], abs=1e-4)
+    whole, core = stance_views(alive)[0], stance_views(alive)[1]
+    refutes = StanceScore("refutes", {"supports": 0.05, "refutes": 0.9, "neutral": 0.05}, True)
+    supports = StanceScore("supports", {"supports": 0.7, "refutes": 0.1, "neutral": 0.2}, False)
+    # the whole sentence neutral, its core refuting: check shows the core, and so must eval
+    scripted = cast(StanceModel, ScriptedModel({core: refutes, plain: supports}))
+    probs = _picked_view_probs(scripted, [("Pérez was killed", alive), ("Pérez was killed", plain)])
+    assert whole == alive and core != alive
+    assert probs[0].tolist() == pytest.approx([refutes.probs[label] for label in LABELS])
+    assert probs[1].tolist() == pytest.approx([supports.probs[label] for label in LABELS])
 
 
 def test_evaluate_reads_every_evaluation_set(model):
