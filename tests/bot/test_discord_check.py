@@ -14,6 +14,7 @@ import discord
 import pytest
 
 from claimbot.bot.embeds import md
+from claimbot.bot.interactions import CHECK_TOP
 from tests.bot.harness import (
     Harness,
     ask,
@@ -50,7 +51,8 @@ async def test_check_defers_then_answers_with_embed_and_buttons(harness):
     embed = fu.json["embeds"][0]
     assert embed["title"] == "Claim: Pérez was killed"
     # the verdict and its one-sentence reason are the ones the service computes for the claim
-    expected = harness.services.index.check("Pérez was killed", top=5)
+    # with the bot's own number of passages: the reason names the shown ones that lean the other way
+    expected = harness.services.index.check("Pérez was killed", top=CHECK_TOP)
     assert embed["description"].split("\n")[0] == f"**Verdict:** {expected.verdict}"
     assert md(expected.reason) in embed["description"]
     assert len(embed["description"].split("\n\n")) >= 2
