@@ -2,7 +2,7 @@
 fitted on the real-news dev split, and print its real-news figures.
 
     python -m train.news_select --checkpoint RUN/news2A/ckpt-368 --out RUN/news2A-368 \
-        --pool RUN/pool-news2A.jsonl [--target-precision 0.90] [--test] [--date 2026-12-04]
+        --pool RUN/pool-news2A.jsonl [--target-precision 0.90] [--test] [--date YYYY-MM-DD]
 
 Steps: export to ONNX with fp16-stored weights (train.stance_export), copy the form that ships to
 OUT/model.onnx with its tokenizer, score the news dev pairs as `check` scores them (views, speakers,
@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     ap.add_argument("--target-precision", type=float, default=0.90)
     ap.add_argument("--test", action="store_true", help="also score the news test split (the candidate only)")
-    ap.add_argument("--date", default="2026-12-04", help="the version's date, YYYY-MM-DD")
+    ap.add_argument("--date", default=date.today().isoformat(), help="the version's date, YYYY-MM-DD (today)")
     a = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -3,11 +3,11 @@
 A 6-layer MiniLM cross-encoder trained by `train/stance.py`, shipped as ONNX with its
 tokenizer in `index/stance/weights/` and run with onnxruntime. Input order, as in training:
 ``[CLS] evidence [SEP] claim [SEP]``, at most 128 tokens.  `stance.json` beside the model holds
-what was fitted on a held-out slice of the training pool (never on the evaluation sets):
-the temperature that calibrates the probabilities, the side threshold below which a
+what was fitted on the team's real-news dev pairs (never on the evaluation sets nor the news test
+split): the temperature that calibrates the probabilities, the side threshold below which a
 supports/refutes answer becomes neutral (best macro-F1), and the confidence from which a side
-counts towards a verdict (the calibrated probability from which dev accuracy reaches 90 % for the
-view `claimbot check` picks: index/stance_views.py, train/stance_views_eval.py).
+counts towards a verdict (the lowest from which news-dev precision of confident sides reaches 85 %
+for the view `claimbot check` picks: train/news_select.py; docs/stance-model.md).
 """
 
 from __future__ import annotations
