@@ -20,6 +20,12 @@ from claimbot.index.stance.model import amounts_in_one_form, shared_stance_model
         ("a budget of $50 million", "a budget of $50 million"),
         ("the dollars flowed", "the dollars flowed"),
         ("20 million Canadian dollars", "20 million Canadian dollars"),
+        # a year's dollars, another currency's sign, a possessive
+        ("It cost 4 billion in 2015 dollars", "It cost 4 billion in 2015 dollars"),
+        ("£20 million dollars", "£20 million dollars"),
+        ("US$ 20 million dollars", "US$ 20 million dollars"),
+        ("20 million dollars' worth of aid", "20 million dollars' worth of aid"),
+        ("2,015 dollars", "$2,015"),
     ],
 )
 def test_amounts_of_dollars_are_read_with_the_sign(text, read):
@@ -28,7 +34,7 @@ def test_amounts_of_dollars_are_read_with_the_sign(text, read):
 
 
 @pytest.mark.slow
-def test_the_model_reads_both_forms_alike():
+def test_the_model_is_given_both_forms_as_one():
     model = shared_stance_model()
     typed = model.logits([("The stadium cost 50 million dollars", "It in fact cost 20 million dollars.")])
     signed = model.logits([("The stadium cost $50 million", "It in fact cost $20 million.")])

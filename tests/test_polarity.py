@@ -27,7 +27,10 @@ from claimbot.index.stance.slots import guard_supports
         ("Pérez was killed", "Pérez announced that he and his men were still alive.", True),
         ("The pilot survived the crash", "The pilot died in the crash.", True),
         ("The senator died in May", "The senator, who survived the attack, spoke in May.", True),
-        ("The founder is alive", "The founder, who is survived by his wife, lived in Chicago.", False),
+        ("The founder died in May", "The founder, who is survived by his wife, lived in Chicago.", False),
+        # the passage says the claim's side too, in another form
+        ("Smith was killed", "Smith, who survived an attempt in 2015, was shot and killed on Monday.", False),
+        ("Smith was killed", "A car bomb killed Smith, who had survived two earlier attempts.", False),
         ("The police are alive to the risk", "The police killed the gunman.", False),
         # the same predicate, or both sides in the passage: nothing to say
         ("A federal judge upheld the ban", "A federal judge upheld the ban in May.", False),

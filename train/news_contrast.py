@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--data-dir", type=Path, default=None)
-    ap.add_argument("--per-article", type=int, default=4, help="sentences taken from one article at most")
+    ap.add_argument("--per-article", type=int, default=4, help="contrasts taken from one article at most")
     ap.add_argument("--seed", type=int, default=21)
     ap.add_argument("--pool", type=Path, default=None, help="also the train evidence sentences of this pool")
     a = ap.parse_args(argv)

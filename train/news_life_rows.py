@@ -52,7 +52,10 @@ def build(profiles: list[Pair], seed: int) -> list[Pair]:
     rng = random.Random(seed)
     out: list[Pair] = []
     for n in people:
-        other = rng.choice([p for p in people if _surname(p) != _surname(n)])
+        others = [p for p in people if _surname(p) != _surname(n)]
+        if not others:  # a neutral row needs someone else
+            continue
+        other = rng.choice(others)
         for claim, evidence, label in rng.sample(TEMPLATES, 3):
             f = {"N": n, "S": _surname(n), "M": other, "SM": _surname(other)}
             row = make_pair(claim.format(**f), evidence.format(**f), label, "life-state", names[n])

@@ -37,6 +37,13 @@ _FALL = (
     r"decreas(?:e|es|ed|ing)|f(?:alls|ell|allen|alling)|drop(?:s|ped|ping)?(?!\s+out\b)|declin(?:e|es|ed|ing)|"
     r"plung(?:e|es|ed|ing)|plummet(?:s|ed|ing)?|shr(?:ink|inks|ank|unk|inking)|slump(?:s|ed|ing)?"
 )
+# "survived by" is an obituary's phrase (the person died); "Police killed the gunman" says nothing of
+# the police's life, so "killed" only in the passive ("was shot and killed").
+_ALIVE = _words(r"alive", r"surviv(?:e|es|ed|ing)(?!\s+by\b)")
+_DEAD = _words(r"dead", r"(?:was|were|been|is|are)\s+(?:\w+\s+){0,3}?killed", r"died", r"dies")
+# Whether a passage also states the claim's own side is read more widely: "A car bomb killed Smith,
+# who had survived two attempts" says Smith was killed.
+_ALSO = {_DEAD: _words(r"dead", r"killed", r"died", r"dies", r"death")}
 _PAIRS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         _words(r"uph(?:old|olds|eld|olding)"),
@@ -64,12 +71,7 @@ _PAIRS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (_words(r"strong(?:er|est)?"), _words(r"weak(?:er|est)?")),
     (_words(r"harmless"), _words(r"harmful")),
     (_words(r"guilty"), _words(r"innocent")),
-    # "survived by" is an obituary's phrase (the person died); "Police killed the gunman" says nothing
-    # of the police's life, so "killed" only in the passive
-    (
-        _words(r"alive", r"surviv(?:e|es|ed|ing)(?!\s+by\b)"),
-        _words(r"dead", r"(?:was|were|been|is|are)\s+killed", r"died", r"dies"),
-    ),
+    (_ALIVE, _DEAD),
     (_words(r"success(?:ful|fully)?", r"succeed(?:s|ed|ing)?"), _words(r"failure")),
     (_words(r"includ(?:e|es|ed|ing)"), _words(r"exclud(?:e|es|ed|ing)")),
 ]
@@ -117,7 +119,7 @@ def opposed(claim: str, passage: str) -> bool:
     for a, b in _PAIRS:
         for mine, other in ((a, b), (b, a)):
             said = mine.search(claim)
-            if said is None or other.search(claim) or mine.search(passage):
+            if said is None or other.search(claim) or _ALSO.get(mine, mine).search(passage):
                 continue
             subject = _subject_words(claim, said.start())
             if any(_said_of(subject, passage, m.start(), m.end()) for m in other.finditer(passage)):
