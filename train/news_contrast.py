@@ -21,7 +21,6 @@ import argparse
 import json
 import random
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,8 @@ from typing import Any
 from claimbot.index.evaluation import NewsSource, read_articles
 from train.news_annotation import sentences
 from train.news_profiles import held_out_articles
-from train.pairs import Pair, make_pair, write_jsonl
-from train.settings import default_data_dir
+from train.pairs import Pair, make_pair, write_counted
+from train.stance_news import polnear_dev_or_exit
 
 _CUE = re.compile(r"\b(?:[Ww]hile|[Ww]hereas|[Aa]lthough|[Tt]hough)\s")
 # A quotation's speaker is another frame the parse often takes for the main clause's subject.
@@ -155,15 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=21)
     ap.add_argument("--pool", type=Path, default=None, help="also the train evidence sentences of this pool")
     a = ap.parse_args(argv)
-    data = a.data_dir or default_data_dir()
-    if not (data / "polnear" / "dev" / "text").is_dir():
-        sys.exit(f"error: no PolNeAR dev compartment under {data} (set --data-dir or CLAIMBOT_DATA_DIR)")
-    rows = build(data, a.per_article, a.seed, a.pool)
-    write_jsonl(a.out, rows)
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["source"]] = counts.get(r["source"], 0) + 1
-    print(json.dumps({"rows": len(rows), **counts}))
+    data = polnear_dev_or_exit(a.data_dir)
+    print(write_counted(a.out, build(data, a.per_article, a.seed, a.pool)))
 
 
 if __name__ == "__main__":

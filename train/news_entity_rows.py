@@ -11,15 +11,12 @@ the pair's own that `train.stance_news.same_entity_others` accepts (spaCy's enti
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import sys
 from pathlib import Path
 
 from claimbot.index.evaluation import load_pairs, read_articles
-from train.pairs import Pair, write_jsonl
-from train.settings import default_data_dir
-from train.stance_news import article_sentences, same_entity_others
+from train.pairs import Pair, write_counted
+from train.stance_news import article_sentences, polnear_dev_or_exit, same_entity_others
 
 
 def build(data: Path, seed: int) -> list[Pair]:
@@ -59,12 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=17)
     a = ap.parse_args(argv)
-    data = a.data_dir or default_data_dir()
-    if not (data / "polnear" / "dev" / "text").is_dir():
-        sys.exit(f"error: no PolNeAR dev compartment under {data} (set --data-dir or CLAIMBOT_DATA_DIR)")
-    rows = build(data, a.seed)
-    write_jsonl(a.out, rows)
-    print(json.dumps({"rows": len(rows)}))
+    print(write_counted(a.out, build(polnear_dev_or_exit(a.data_dir), a.seed)))
 
 
 if __name__ == "__main__":

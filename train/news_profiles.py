@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import random
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +30,8 @@ from typing import Any
 
 from claimbot.index.evaluation import DEFAULT_PAIRS, NewsSource, load_pairs, read_articles
 from train.news_annotation import sentences
-from train.pairs import Pair, make_pair, write_jsonl
-from train.settings import default_data_dir
+from train.pairs import Pair, make_pair, write_counted
+from train.stance_news import polnear_dev_or_exit
 
 NEIGHBOURS = DEFAULT_PAIRS.with_name("neighbours.jsonl")
 EVENTS = DEFAULT_PAIRS.with_name("events.jsonl")
@@ -179,15 +177,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--per-article", type=int, default=6, help="profiles taken from one article at most")
     ap.add_argument("--seed", type=int, default=17)
     a = ap.parse_args(argv)
-    data = a.data_dir or default_data_dir()
-    if not (data / "polnear" / "dev" / "text").is_dir():
-        sys.exit(f"error: no PolNeAR dev compartment under {data} (set --data-dir or CLAIMBOT_DATA_DIR)")
-    rows = build(data, a.per_article, a.seed)
-    write_jsonl(a.out, rows)
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["source"]] = counts.get(r["source"], 0) + 1
-    print(json.dumps({"rows": len(rows), **counts}))
+    data = polnear_dev_or_exit(a.data_dir)
+    print(write_counted(a.out, build(data, a.per_article, a.seed)))
 
 
 if __name__ == "__main__":

@@ -53,3 +53,12 @@ def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_counted(path: Path, rows: list[Pair]) -> str:
+    """Write rows (`write_jsonl`) and say how many, in all and by source, as one JSON line."""
+    write_jsonl(path, rows)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.get("source", "")] = counts.get(r.get("source", ""), 0) + 1
+    return json.dumps({"rows": len(rows), **counts})
