@@ -137,13 +137,11 @@ def build(data: Path, per_article: int, seed: int, pool: Path | None = None) -> 
     for group, cues in groups:
         found = [(doc.text, c) for doc in nlp.pipe(cues, batch_size=128) for c in contrasts(doc)]
         for sentence, (own, other, predicate) in rng.sample(found, min(per_article, len(found))):
-            rows.append(_pair(f"{_capital(own)} {predicate}", sentence, "supports", "contrast-own", group))
-            rows.append(_pair(f"{_capital(other)} {predicate}", sentence, "neutral", "contrast-other", group))
+            rows.append(make_pair(f"{_capital(own)} {predicate}", sentence, "supports", "contrast-own", group, "train"))
+            rows.append(
+                make_pair(f"{_capital(other)} {predicate}", sentence, "neutral", "contrast-other", group, "train")
+            )
     return rows
-
-
-def _pair(claim: str, sentence: str, label: str, source: str, group: str) -> Pair:
-    return {**make_pair(claim, sentence, label, source, group), "split": "train"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,7 +15,7 @@ import random
 from pathlib import Path
 
 from claimbot.index.evaluation import load_pairs, read_articles
-from train.pairs import Pair, write_counted
+from train.pairs import Pair, make_pair, write_counted
 from train.stance_news import article_sentences, polnear_dev_or_exit, same_entity_others
 
 
@@ -37,16 +37,7 @@ def build(data: Path, seed: int) -> list[Pair]:
         own = " ".join(text[start:end].split())
         others = same_entity_others(docs[claim], own, [b for b in bodies[(src, article)] if b != own])
         for other in rng.sample(others, min(2, len(others))):
-            out.append(
-                {
-                    "claim": claim,
-                    "evidence": other,
-                    "label": "neutral",
-                    "source": "news-entity",
-                    "group": f"{src}/{article}",
-                    "split": "train",
-                }
-            )
+            out.append(make_pair(claim, other, "neutral", "news-entity", f"{src}/{article}", "train"))
     return out
 
 

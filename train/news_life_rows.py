@@ -58,8 +58,7 @@ def build(profiles: list[Pair], seed: int) -> list[Pair]:
         other = rng.choice(others)
         for claim, evidence, label in rng.sample(TEMPLATES, 3):
             f = {"N": n, "S": _surname(n), "M": other, "SM": _surname(other)}
-            row = make_pair(claim.format(**f), evidence.format(**f), label, "life-state", names[n])
-            out.append({**row, "split": "train"})
+            out.append(make_pair(claim.format(**f), evidence.format(**f), label, "life-state", names[n], "train"))
     return out
 
 

@@ -167,7 +167,7 @@ def build(data: Path, per_article: int, seed: int) -> list[Pair]:
 
 
 def _pair(claim: str, p: Profile, label: str, source: str, group: str) -> Pair:
-    return {**make_pair(claim, p.sentence, label, source, group), "split": "train"}
+    return make_pair(claim, p.sentence, label, source, group, split="train")
 
 
 def main(argv: list[str] | None = None) -> None:

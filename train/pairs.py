@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
@@ -34,8 +35,11 @@ class Pair(TypedDict):
     teacher: NotRequired[list[float]]  # a teacher's probabilities in LABELS order, learnt instead of the label
 
 
-def make_pair(claim: str, evidence: str, label: str, source: str, group: str) -> Pair:
-    return {"claim": claim, "evidence": evidence, "label": label, "source": source, "group": group}
+def make_pair(claim: str, evidence: str, label: str, source: str, group: str, split: str | None = None) -> Pair:
+    pair: Pair = {"claim": claim, "evidence": evidence, "label": label, "source": source, "group": group}
+    if split is not None:
+        pair["split"] = split
+    return pair
 
 
 def read_pairs(path: Path) -> list[Pair]:
@@ -58,7 +62,4 @@ def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
 def write_counted(path: Path, rows: list[Pair]) -> str:
     """Write rows (`write_jsonl`) and say how many, in all and by source, as one JSON line."""
     write_jsonl(path, rows)
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r.get("source", "")] = counts.get(r.get("source", ""), 0) + 1
-    return json.dumps({"rows": len(rows), **counts})
+    return json.dumps({"rows": len(rows), **Counter(r.get("source", "") for r in rows)})

@@ -95,6 +95,7 @@ def decide(
     `check` gives the ones it shows that are statements, not a caption or a rated fact-check page."""
     support = [p for p in passages if p.stance == "supports" and p.confident]
     refute = [p for p in passages if p.stance == "refutes" and p.confident]
+    nameable = passages if leaning_from is None else leaning_from
     corrected = ""
     if support and refute and not _REPORTING_CLAIM.search(claim):
         # A corrected quote is what its source said, not evidence: it is taken off its side before
@@ -126,13 +127,13 @@ def decide(
             f"{_voices(support)} vs {_voices(refute)}.{_which_is_newer(support, refute)}{corrected}"
         )
     if support:
-        leaning = [p for p in _pool(passages, leaning_from) if p.stance == "refutes" and not p.confident]
+        leaning = [p for p in nameable if p.stance == "refutes" and not p.confident]
         return SUPPORTED, (
             f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}) and none conflicts"
             + _leaning_the_other_way(leaning)
         )
     if refute:
-        leaning = [p for p in _pool(passages, leaning_from) if p.stance == "supports" and not p.confident]
+        leaning = [p for p in nameable if p.stance == "supports" and not p.confident]
         return REFUTED, (
             f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}) and none supports it"
             + _leaning_the_other_way(leaning)
@@ -142,10 +143,6 @@ def decide(
     if passages:
         return UNVERIFIED, "No indexed passage supports or conflicts with it; the closest ones are shown."
     return UNVERIFIED, "No indexed passage is about it."
-
-
-def _pool(passages: list[PassageResult], leaning_from: list[PassageResult] | None) -> list[PassageResult]:
-    return passages if leaning_from is None else leaning_from
 
 
 def _leaning_the_other_way(leaning: list[PassageResult]) -> str:
