@@ -3,6 +3,7 @@ stop and resumed from its checkpoint ends with the very weights of a run that ne
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -136,6 +137,7 @@ def test_the_shipped_model_rebuilt_for_training_gives_the_shipped_logits(tmp_pat
     assert stance_from_onnx.max_logit_difference(model, tokenizer, shared_stance_model(), pairs) < 1e-3
 
 
+NEWS22_RECIPE = REPO / "docs" / "news22-recipe.toml"
 RECIPE = REPO / "docs" / "stance-recipe.toml"
 
 
@@ -184,12 +186,78 @@ def test_the_recipe_can_retrain_the_first_model_on_a_gpu_and_names_unknown_steps
     assert exc.value.code == 2 and "no such step" in capsys.readouterr().err
 
 
+def test_the_news22_recipe_lists_its_chain_with_the_rows_files_it_must_rebuild(tmp_path: Path, capsys):
+    from train.recipe import main as recipe_main
+
+    out = tmp_path / "run"
+    assert recipe_main([str(NEWS22_RECIPE), "--out-dir", str(out), "--data-dir", str(tmp_path), "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    steps = [line.split(":")[0].split(". ", 1)[1] for line in printed.splitlines() if line.startswith("## ")]
+    assert steps.index("pool-news14") < steps.index("run17") < steps.index("news22") < steps.index("select")
+    assert f"# {out}/pool-news21.jsonl: sha256 starts 31bfd61dee4a" in printed
+    assert f"python {out}/legacy/news_profiles_e6b2d0d.py --data-dir {tmp_path}" in printed
+    assert "--stop-at-step 603" in printed
+
+
+def test_a_recipe_step_stops_the_recipe_when_its_file_is_not_the_one_named(tmp_path: Path, capsys):
+    """A rows file that comes out different would train another model without a word; a step may
+    also run a script file (a module as it was at an older commit)."""
+    from train.recipe import main as recipe_main
+
+    script = tmp_path / "write.py"
+    script.write_text(
+        "import pathlib, sys\nout = pathlib.Path(sys.argv[1])\nout.parent.mkdir(parents=True)\nout.write_text('rows\\n')\n",
+        encoding="utf-8",
+    )
+    digest = hashlib.sha256(b"rows\n").hexdigest()
+    recipe = tmp_path / "r.toml"
+    for prefix, code in ((digest[:12], 0), ("000000000000", 1)):
+        recipe.write_text(
+            f"""[recipe]
+model = "m"
+[[step]]
+name = "rows"
+run = ["{script}", "{{out}}/rows.jsonl"]
+creates = "{{out}}/rows.jsonl"
+checks = [["{{out}}/rows.jsonl", "{prefix}"]]
+""",
+            encoding="utf-8",
+        )
+        assert recipe_main([str(recipe), "--out-dir", str(tmp_path / "out"), "--data-dir", str(tmp_path)]) == code
+        assert (tmp_path / "out" / "rows.jsonl").read_text(encoding="utf-8") == "rows\n"
+    # the second pass skipped the step (its file exists) and still checked it
+    captured = capsys.readouterr()
+    assert "exists, skipped" in captured.out
+    assert f"has SHA-256 {digest[:12]}, not 000000000000" in captured.err
+
+
 def test_a_checkpoint_asked_for_by_step_is_kept_past_the_last_two(tmp_path: Path):
     pool = tmp_path / "pool.jsonl"
     _write_pool(pool)
     run = _train(tmp_path / "k", pool, "--ckpt-every-steps", "1", "--ckpt-at-steps", "2")
     assert run.returncode == 0, run.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "k").glob("ckpt-*")) == ["ckpt-2", "ckpt-3", "ckpt-4"]
+
+
+def test_a_run_stopped_at_a_step_keeps_the_checkpoint_an_unbroken_run_writes_there(tmp_path: Path):
+    """The news chain's half-epoch checkpoints: the schedule is the whole run's, only its end is cut."""
+    from safetensors.numpy import load_file
+
+    pool = tmp_path / "pool.jsonl"
+    _write_pool(pool)
+    whole = _train(tmp_path / "whole", pool, "--ckpt-at-steps", "2")
+    half = _train(tmp_path / "half", pool, "--stop-at-step", "2", "--keep", "1")
+    assert whole.returncode == 0 and half.returncode == 0, (whole.stderr + half.stderr)[-2000:]
+    assert "STOP AT STEP 2" in (tmp_path / "half" / "train.log").read_text(encoding="utf-8")
+    assert not (tmp_path / "half" / "final").exists()
+    assert sorted(p.name for p in (tmp_path / "half").glob("ckpt-*")) == ["ckpt-2"]
+    a = load_file(tmp_path / "whole" / "ckpt-2" / "model.safetensors")
+    b = load_file(tmp_path / "half" / "ckpt-2" / "model.safetensors")
+    assert a.keys() == b.keys() and all((a[k] == b[k]).all() for k in a)
+    resumed = _train(tmp_path / "half", pool, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    c, d = _weights(tmp_path / "whole"), _weights(tmp_path / "half")
+    assert all((c[k] == d[k]).all() for k in c)
 
 
 def test_stance_json_takes_the_calibration_and_names_the_version_by_the_files_hash(tmp_path: Path):

@@ -55,11 +55,15 @@ class Step:
     copy: tuple[tuple[str, str], ...] = ()
     creates: str = ""
     when: str = ""  # "" (always), or the first_model choice the step belongs to
+    # (file, SHA-256 prefix): what the step must have made, checked after it runs or is skipped
+    checks: tuple[tuple[str, str], ...] = ()
 
     def commands(self) -> list[str]:
         """The shell commands the step amounts to, as `--dry-run` prints them."""
         if self.run:
-            return [shlex.join(["python", "-m", *self.run])]
+            return [shlex.join(["python", *_entry(self.run)])] + [
+                f"# {path}: sha256 starts {prefix}" for path, prefix in self.checks
+            ]
         dests = [f.dest for f in self.git_show] + [dest for _, dest in self.copy]
         lines = [shlex.join(["mkdir", "-p", *sorted({str(Path(d).parent) for d in dests})])]
         if self.git_show:
@@ -96,13 +100,14 @@ def _step(raw: dict[str, Any], i: int) -> Step:
     if not isinstance(name, str) or not name:
         raise RecipeError(f"step {i + 1} has no name")
     kinds = [k for k in ("run", "git_show", "copy") if k in raw]
+    checks = tuple(_pair(c, name, "checks") for c in raw.get("checks", []))
     if len(kinds) != 1:
         raise RecipeError(f"step {name!r} needs exactly one of run, git_show, copy (has {kinds or 'none'})")
     when = str(raw.get("when", ""))
     if when and when not in FIRST_MODEL:
         raise RecipeError(f"step {name!r}: when must be one of {FIRST_MODEL}, not {when!r}")
     git_show = tuple(GitFile(*_strings(f, f"step {name!r} git_show entry")) for f in raw.get("git_show", []))
-    copy = tuple(_pair(c, name) for c in raw.get("copy", []))
+    copy = tuple(_pair(c, name, "copy") for c in raw.get("copy", []))
     return Step(
         name=name,
         what=str(raw.get("what", "")),
@@ -111,12 +116,21 @@ def _step(raw: dict[str, Any], i: int) -> Step:
         copy=copy,
         creates=str(raw.get("creates", "")),
         when=when,
+        checks=checks,
     )
 
 
-def _pair(value: Any, name: str) -> tuple[str, str]:
-    src, dest = _strings(value, f"step {name!r} copy entry")
-    return src, dest
+def _pair(value: Any, name: str, key: str) -> tuple[str, str]:
+    strings = _strings(value, f"step {name!r} {key} entry")
+    if len(strings) != 2:
+        raise RecipeError(f"step {name!r}: each {key} entry is two strings, not {len(strings)}")
+    return strings[0], strings[1]
+
+
+def _entry(run: Sequence[str]) -> list[str]:
+    """A step runs a module (`-m train.x`), or a script file by its path: a module as it was at an
+    older commit, written out by an earlier `git_show` step (its imports from this repository)."""
+    return list(run) if run[0].endswith(".py") else ["-m", *run]
 
 
 def load_recipe(path: Path) -> Recipe:
@@ -160,6 +174,7 @@ def resolve(step: Step, values: dict[str, str]) -> Step:
         copy=tuple((fill(s), fill(d)) for s, d in step.copy),
         creates=fill(step.creates) if step.creates else "",
         when=step.when,
+        checks=tuple((fill(path), prefix) for path, prefix in step.checks),
     )
 
 
@@ -202,8 +217,13 @@ def describe(steps: Sequence[Step], recipe: Recipe, first_model: str) -> str:
 
 def execute(step: Step) -> None:
     if step.run:
-        env = {**os.environ, **ENV}
-        subprocess.run([sys.executable, "-m", *step.run], cwd=REPO, env=env, check=True)
+        # a script's own folder comes first on its path; the repository's modules after it
+        env = {
+            **os.environ,
+            **ENV,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        }
+        subprocess.run([sys.executable, *_entry(step.run)], cwd=REPO, env=env, check=True)
     for f in step.git_show:
         blob = subprocess.run(["git", "show", f"{f.rev}:{f.path}"], cwd=REPO, check=True, capture_output=True).stdout
         digest = hashlib.sha256(blob).hexdigest()
@@ -216,6 +236,17 @@ def execute(step: Step) -> None:
         dest = Path(dest_name)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dest)
+
+
+def check(step: Step) -> None:
+    """The step's files are the ones the recipe names: a rows file that comes out different would
+    train another model, silently."""
+    for path, prefix in step.checks:
+        if not Path(path).is_file():
+            raise RecipeError(f"{path} was not made")
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if not digest.startswith(prefix):
+            raise RecipeError(f"{path} has SHA-256 {digest[:12]}, not {prefix}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,14 +274,17 @@ def main(argv: list[str] | None = None) -> int:
         print(describe(steps, recipe, first_model))
         return 0
     for i, step in enumerate(steps, 1):
-        if step.creates and Path(step.creates).exists():
+        skip = bool(step.creates) and Path(step.creates).exists()
+        if skip:
             print(f"== {i}/{len(steps)} {step.name}: {step.creates} exists, skipped", flush=True)
-            continue
-        print(f"== {i}/{len(steps)} {step.name}: {step.what}", flush=True)
-        for line in step.commands():
-            print(f"   {line}", flush=True)
+        else:
+            print(f"== {i}/{len(steps)} {step.name}: {step.what}", flush=True)
+            for line in step.commands():
+                print(f"   {line}", flush=True)
         try:
-            execute(step)
+            if not skip:
+                execute(step)
+            check(step)
         except subprocess.CalledProcessError as exc:
             print(f"step {step.name} failed (exit {exc.returncode}); fix it and run again to go on", file=sys.stderr)
             return 1

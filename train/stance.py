@@ -57,6 +57,13 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     ap.add_argument(
         "--hard-stop", default="", help="UTC HH:MM: checkpoint and exit (resumable) if still running then; '' = never"
     )
+    ap.add_argument(
+        "--stop-at-step",
+        type=int,
+        default=0,
+        metavar="N",
+        help="checkpoint at step N and exit; the schedule stays the whole run's (--resume goes on)",
+    )
     ap.add_argument("--ckpt-minutes", type=float, default=20.0)
     ap.add_argument(
         "--replan-minutes",

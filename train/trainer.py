@@ -65,6 +65,9 @@ class TrainConfig:
     end_by: str = ""  # UTC HH:MM: size the schedule from measured throughput to finish by then
     measure_steps: int = 120
     hard_stop: str = ""  # UTC HH:MM or ISO time: checkpoint and exit (resumable)
+    # Checkpoint at this step and exit, the schedule still the whole run's: the half-epoch checkpoint
+    # of a one-epoch run, without training the second half (resumable, like a hard stop).
+    stop_at_step: int = 0
     ckpt_minutes: float = 20.0
     replan_minutes: float = 8.0
     ckpt_every_steps: int = 0
@@ -525,7 +528,7 @@ class Trainer:
             )
 
         save_dir_atomic(out / f"ckpt-{state.step}", write_ckpt)
-        kept = {f"ckpt-{s}" for s in cfg.ckpt_at_steps}
+        kept = {f"ckpt-{s}" for s in (*cfg.ckpt_at_steps, cfg.stop_at_step) if s}
         prunable = [c for c in list_ckpts(out) if c.name not in kept]
         for old in prunable[: -cfg.keep]:
             shutil.rmtree(old, ignore_errors=True)
@@ -666,6 +669,10 @@ class Trainer:
 
                 due_time = time.time() - last_ckpt >= cfg.ckpt_minutes * 60
                 due_step = (cfg.ckpt_every_steps and state.step % cfg.ckpt_every_steps == 0) or state.step in at_steps
+                if cfg.stop_at_step and state.step >= cfg.stop_at_step:
+                    log.info("STOP AT STEP %d: checkpointing; continue with --resume", state.step)
+                    self.checkpoint()
+                    return
                 if due_time or due_step:
                     self.checkpoint()
                     last_ckpt = time.time()
