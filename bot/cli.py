@@ -20,9 +20,24 @@ from rich.console import Console
 from rich.markup import escape as escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from claimbot.bot.words import balanced_quotes, counted, coverage, duration, searched, verdict_words
+from claimbot.bot.words import (
+    balanced_quotes,
+    counted,
+    coverage,
+    duration,
+    ingest_summary,
+    searched,
+    verdict_words,
+)
 from claimbot.index.config import Settings, SettingsFileError
-from claimbot.index.records import NO_SOURCE, CheckResult, PassageResult, in_the_future, parse_published
+from claimbot.index.records import (
+    NO_SOURCE,
+    CheckResult,
+    PassageResult,
+    checked_url,
+    in_the_future,
+    parse_published,
+)
 from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
 from claimbot.index.service import (
     COLLECTION_NAME,
@@ -197,7 +212,9 @@ def _interruptible(left: str) -> Iterator[None]:
 @app.command()
 def ingest(
     inputs: Annotated[list[str], typer.Argument(help="Files (.txt .md .html .jsonl), folders or http(s) URLs.")],
-    title: Annotated[str | None, typer.Option(help="Title for plain files (else the first line).")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Title of the one article given (else a text file's first line, a page's own).")
+    ] = None,
     outlet: Annotated[str | None, typer.Option(help="Publishing outlet, e.g. 'el Nuevo Herald'.")] = None,
     url: Annotated[str | None, typer.Option(help="Canonical URL of the article.")] = None,
     author: Annotated[str | None, typer.Option(help="The article's author (its byline).")] = None,
@@ -222,6 +239,16 @@ def ingest(
             _error(f"--published {day.isoformat()} is in the future; give the day the article was published")
             raise typer.Exit(2)
         published = day.isoformat() if day else None
+    if url is not None:
+        try:
+            checked_url(url)
+        except ValueError as exc:  # said before anything is read, as a bad --published is
+            _error(f"--url: {exc}")
+            raise typer.Exit(2) from None
+    # Stored as given and shown beside the article: "English" or a typo would be kept for good.
+    if language is not None and not _LANGUAGE_TAG.fullmatch(language):
+        _error(f"--language must be a language code such as en, es or pt-BR; got {language!r}")
+        raise typer.Exit(2)
     overrides: dict[str, Any] = {
         "title": title,
         "outlet": outlet,
@@ -230,10 +257,12 @@ def ingest(
         "published": published,
         "language": language,
     }
-    # Articles that share a URL replace each other: --url must not reach more than one.
-    if url and (len(inputs) > 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() in JSONL_SUFFIXES):
-        _error("--url names one article; give exactly one article file or URL with it")
-        raise typer.Exit(2)
+    # Articles that share a URL replace each other, and a title given to a folder would rename every
+    # article in it: --url and --title must not reach more than one.
+    for option, value in (("--url", url), ("--title", title)):
+        if value and _several_articles(inputs):
+            _error(f"{option} names one article; give exactly one article file or URL with it")
+            raise typer.Exit(2)
     collection = _collection_name(collection)
     settings = Settings()
     index = _open_index()
@@ -270,10 +299,7 @@ def ingest(
             raise typer.Exit(2) from exc
         finally:
             index.close()
-    out.print(
-        f"articles: {report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
-        f"{report.failed} failed; {counted(report.passages, 'passage')} in {report.seconds:.1f} s"
-    )
+    out.print(ingest_summary(report))
     if report.failed:
         raise typer.Exit(1)
 
@@ -528,7 +554,12 @@ def sources_list(
         sys.stdout.write(json.dumps([s.model_dump() for s in stats]) + "\n")
         return
     if not stats:
-        out.print("no sources: nothing is indexed")
+        # one collection's empty list is not an empty index: said as `articles list` says it
+        out.print(
+            f"no sources in collection {collections[0]!r}"
+            if collections is not None
+            else "no sources: nothing is indexed"
+        )
         return
     width = max(len(s.source) for s in stats)
     for s in stats:
@@ -662,6 +693,7 @@ def stance(
 
 @eval_app.command("stance")
 def eval_stance(
+    ctx: typer.Context,
     sets: Annotated[str, typer.Option(help="Comma-separated evaluation sets.")] = ",".join(
         ("fever-symmetric", "fever-adversarial", "scifact", "climate-fever", "fever-triggers")
     ),
@@ -685,6 +717,14 @@ def eval_stance(
     With --news: precision of confident supports / refutes, the share of gold sides labelled right
     and confidently, 3-way macro-F1 and the coverage / precision curve on data/news-pairs.
     """
+    given = [name for name in ("sets", "limit", "views", "pairs") if _given(ctx, name)]
+    # Each option belongs to one of the two reports: one the user gives for the other would be
+    # ignored in silence (a --limit meant as a quick look scored every news pair).
+    if news and set(given) - {"pairs"}:
+        options = ", ".join(f"'--{name}'" for name in given if name != "pairs")
+        raise typer.BadParameter("read only for the evaluation sets, not with --news", param_hint=options)
+    if not news and "pairs" in given:
+        raise typer.BadParameter("is read only with --news", param_hint="'--pairs'")
     settings = Settings()
     if news:
         _eval_news(settings, pairs, as_json)
@@ -707,6 +747,23 @@ def eval_stance(
         sys.stdout.write(json.dumps(report) + "\n")
     else:
         out.print(escape(format_stance_report(report)))
+
+
+# A BCP 47 tag as pages declare them: a 2-3 letter language, then subtags ("en", "es-419", "pt_BR").
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def _several_articles(inputs: list[str]) -> bool:
+    """Whether the inputs can hold more than one article (read only when --url or --title is given:
+    a folder that cannot be searched is reported by ingest itself, in one line)."""
+    first = Path(inputs[0])
+    return len(inputs) > 1 or first.suffix.lower() in JSONL_SUFFIXES or first.is_dir()
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user gave the option (its value may equal the default)."""
+    source = ctx.get_parameter_source(name)  # typer's own copy of click's enum: compared by name
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 def _eval_news(settings: Settings, pairs: Path, as_json: bool) -> None:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from claimbot.index.config import format_duration
-from claimbot.index.records import CheckResult, CorpusSummary, Coverage
+from claimbot.index.records import CheckResult, CorpusSummary, Coverage, IngestReport
 from claimbot.index.review import Rating
 
 
 def counted(n: int, noun: str) -> str:
     """ "1 article", "45 passages": a count a reader does not stumble on."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def ingest_summary(report: IngestReport) -> str:
+    """The line an ingest ends with, every count grouped alike ("2,653 added, …; 7,959 passages")."""
+    return (
+        f"articles: {report.added:,} added, {report.replaced:,} replaced, {report.unchanged:,} unchanged, "
+        f"{report.failed:,} failed; {counted(report.passages, 'passage')} in {report.seconds:.1f} s"
+    )
 
 
 def duration(seconds: int) -> str:

@@ -181,19 +181,23 @@ class ArticleInput(BaseModel):
     @field_validator("url")
     @classmethod
     def _url_bounded(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if len(value) > URL_MAX_CHARS:
-            raise ValueError(f"a URL of at most {URL_MAX_CHARS:,} characters")
-        # The URL names the article's source (domain): one without a scheme ("www.cnn.com/x") has no
-        # host, so blocking its domain would never hide it, and it links nowhere.
-        try:
-            parts = urlsplit(value)
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {value!r} (write it whole, e.g. https://www.example.com/news/a)")
-        return value
+        return None if value is None else checked_url(value)
+
+
+def checked_url(value: str) -> str:
+    """An article's URL as given, or ValueError saying why it cannot be one (also `ingest --url`,
+    checked before anything is read)."""
+    if len(value) > URL_MAX_CHARS:
+        raise ValueError(f"a URL of at most {URL_MAX_CHARS:,} characters")
+    # The URL names the article's source (domain): one without a scheme ("www.cnn.com/x") has no
+    # host, so blocking its domain would never hide it, and it links nowhere.
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {value!r} (write it whole, e.g. https://www.example.com/news/a)")
+    return value
 
 
 @dataclass(frozen=True)

@@ -981,10 +981,10 @@ class ClaimIndex:
             if p.article.id in rated:
                 p.confident = False
         shown = side_first(results)[:top]
-        # A reason names what leans the other way only where the reader can see it, and only
-        # statements: a caption or a rated page's headline is not counted, so it is not named either.
-        statements = [p for p in shown if p.kind == "text" and p.article.id not in rated]
-        verdict, reason = decide(results, claim, leaning_from=statements)
+        # A reason names what leans the other way among the statements read (a caption or a rated
+        # page's headline is not counted, so it is not named either), and says how many are shown.
+        statements = [p for p in results if p.kind == "text" and p.article.id not in rated]
+        verdict, reason = decide(results, claim, leaning_from=statements, shown=shown)
         sided, sided_shown = sum(map(takes_side, results)), sum(map(takes_side, shown))
         if sided_shown < sided:
             # The reason counts every passage read; a reader shown fewer must not look for the rest.

@@ -44,6 +44,18 @@ def test_the_reason_says_how_many_of_the_passages_it_counts_are_shown(demo_index
     assert one.reason.endswith(f" 1 of the {sided} passages that take a side is shown.")
 
 
+def test_a_one_sided_reason_is_the_same_whatever_the_number_of_passages_shown(demo_index):
+    """With --top 1 the reason said "none conflicts." where, shown more, passages leaning the other
+    way were named: what leans is counted over every statement read, and how many are shown said."""
+    claim = "BREAKING: Pérez KILLED 😱 #Venezuela https://t.co/x"
+    results = {top: demo_index.check(claim, top=top) for top in (1, 3, 5, 15)}
+    assert {r.verdict for r in results.values()} == {"supported"}
+    first = {r.reason.split(" the other way (")[0] for r in results.values()}
+    assert len(first) == 1 and "lean" in next(iter(first)), first
+    assert results[1].reason.endswith("none of them shown.")
+    assert results[15].reason.endswith(")."), results[15].reason  # all shown: nothing to add
+
+
 def test_an_open_question_gets_its_passages_and_no_verdict(demo_index):
     """ "Who killed Pérez?" claims nothing: a side would answer a claim that was not made (it was
     answered `supported`, as if CNN's source had named the killer)."""

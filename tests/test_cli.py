@@ -145,6 +145,18 @@ def test_eval_stance_sets_that_name_nothing_are_a_usage_error(home, monkeypatch,
     assert err.startswith("error: invalid value for '--sets': names no evaluation set") and len(err.splitlines()) == 1
 
 
+def test_eval_stance_refuses_the_options_of_the_other_report(home, monkeypatch, capsys):
+    """`--news --limit 5` scored every news pair (100 s), the limit ignored in silence."""
+    for args, message in [
+        (("--news", "--limit", "5"), "error: invalid value for '--limit': read only for the evaluation sets"),
+        (("--news", "--views", "--limit", "0"), "error: invalid value for '--limit', '--views': read only"),
+        (("--news", "--sets", "scifact"), "error: invalid value for '--sets': read only"),
+        (("--pairs", "p.jsonl"), "error: invalid value for '--pairs': is read only with --news"),
+    ]:
+        code, out, err = run(monkeypatch, capsys, "eval", "stance", *args)
+        assert code == 2 and out == "" and err.startswith(message) and len(err.splitlines()) == 1, (args, err)
+
+
 def test_a_missing_evaluation_set_is_named_as_eval_attribution_names_polnear(home, tmp_path, monkeypatch, capsys):
     """A set missing from the data directory was "[Errno 2] No such file or directory: ..." where
     `eval attribution` says what is not found where."""
@@ -222,6 +234,9 @@ def test_a_collection_is_read_under_the_name_it_was_filled_under(home, tmp_path,
     assert code == 0 and out.startswith("removed 1 article: 2 "), (out, err)  # the second ingest's
     code, out, err = run(monkeypatch, capsys, "sources", "list", "--json")
     assert code == 0 and [s["articles"] for s in json.loads(out)] == [1], (out, err)  # the default one stays
+    # an emptied collection is not an empty index ("no sources: nothing is indexed" was said)
+    code, out, err = run(monkeypatch, capsys, "sources", "list", "--collection", "City-News")
+    assert code == 0 and out == "no sources in collection 'city-news'\n", (out, err)
     # a name no command fills is refused, as where one is filled, rather than searched and found empty
     code, out, err = run(monkeypatch, capsys, "check", "the bridge is closed", "--collection", "city news")
     assert code == 2 and out == ""

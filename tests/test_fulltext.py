@@ -222,3 +222,43 @@ def test_caches_copied_from_another_installation_are_rebuilt(index: ClaimIndex, 
             assert copied.vectors.search(vector, 1)[0][0] == pid
     finally:
         copied.close()
+
+
+def test_the_index_is_opened_or_made_by_one_process_at_a_time(index: ClaimIndex, settings: Settings, monkeypatch):
+    """Two processes starting on a new home each found the other's half-made directory unreadable
+    and removed it (one ingest failed): opening or making the directory holds a lock beside it."""
+    import fcntl
+
+    path = settings.vector_dir / "fresh-fulltext"
+    held: list[bool] = []
+    original = TantivyFullText._open_locked
+
+    def probing(self: TantivyFullText):
+        with open(path.with_name(path.name + ".lock"), "a+b") as other:  # another process's attempt
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held.append(False)
+            except BlockingIOError:
+                held.append(True)
+        return original(self)
+
+    monkeypatch.setattr(TantivyFullText, "_open_locked", probing)
+    made = TantivyFullText(index.store, path)  # made
+    assert made.catch_up() and made.ids()
+    TantivyFullText(index.store, path)  # opened
+    assert held == [True, True]
+
+
+def test_an_index_saved_for_another_database_is_said_once(index: ClaimIndex, caplog):
+    """One check printed "full-text index … was saved for another database; rebuilding it" twice."""
+    from claimbot.index.search.marks import write_mark
+
+    fulltext = _fulltext(index)
+    saved = read_mark(fulltext.mark_path)
+    assert saved is not None
+    write_mark(fulltext.mark_path, saved.mark, database="another-installation")
+    with caplog.at_level("WARNING"):
+        assert fulltext.catch_up()
+    said = [r for r in caplog.records if "saved for another database" in r.getMessage()]
+    assert len(said) == 1
+    assert read_mark(fulltext.mark_path).database == index.store.database_id()  # rebuilt, under this one

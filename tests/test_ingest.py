@@ -469,14 +469,36 @@ def test_published_is_read_as_a_sidecars_date_is(home: Path, tmp_path: Path):
         index.close()
 
 
-def test_url_is_refused_for_an_input_that_holds_several_articles(home: Path, tmp_path: Path):
+def test_url_and_title_are_refused_for_inputs_that_hold_several_articles(home: Path, tmp_path: Path):
     # Articles with the same URL replace each other: all but the last would be lost.
     lines = [json.dumps({"text": f"Story {n}. It happened.", "url": f"https://news.example/{n}"}) for n in (1, 2)]
     (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     for target in (tmp_path / "feed.jsonl", tmp_path):
         result = runner.invoke(app, ["ingest", str(target), "--url", "https://news.example/one"])
         assert result.exit_code == 2 and "--url names one article" in result.output, result.output
+    # a title given with a feed and a text file renamed both, the text file's own title line read as text
+    (tmp_path / "story.txt").write_text("A title\nThe river flooded Riverton on Sunday.\n", encoding="utf-8")
+    for targets in ([tmp_path / "feed.jsonl"], [tmp_path / "story.txt", tmp_path / "feed.jsonl"], [tmp_path]):
+        result = runner.invoke(app, ["ingest", *map(str, targets), "--title", "Other"])
+        assert result.exit_code == 2 and "--title names one article" in result.output, result.output
     assert not home.exists()  # refused before the index (either database) was opened
+
+
+def test_a_bad_url_or_language_option_is_refused_before_anything_is_read(home: Path, tmp_path: Path):
+    """A bad --url was an article's failure (rc 1) where a bad --published is a usage error (rc 2);
+    --language "English" was stored as the article's language."""
+    story = tmp_path / "story.txt"
+    story.write_text("A title\nThe river flooded Riverton on Sunday.\n", encoding="utf-8")
+    for option, value, message in [
+        ("--url", "notaurl", "error: --url: not an http(s) URL: 'notaurl'"),
+        ("--language", "English", "error: --language must be a language code such as en, es or pt-BR"),
+        ("--language", "not a language!!", "error: --language must be a language code"),
+    ]:
+        result = runner.invoke(app, ["ingest", str(story), option, value])
+        assert result.exit_code == 2 and result.output.startswith(message), result.output
+    assert not home.exists()
+    for tag in ("en", "es-419", "pt_BR"):
+        assert runner.invoke(app, ["ingest", str(story), "--language", tag]).exit_code == 0
 
 
 def test_bad_inputs_write_nothing_and_exit_nonzero(home: Path, tmp_path: Path):

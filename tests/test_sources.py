@@ -667,6 +667,7 @@ def test_an_article_url_without_a_scheme_fails_its_article_rather_than_losing_it
     assert [origin for origin, _ in failed] == ["a.jsonl:1", "a.jsonl:2", "a.jsonl:3", "b.txt"]
     assert "not an http(s) URL: 'www.badsite.com/a'" in failed[0][1]
     assert "not an http(s) URL: 'badsite.com/b'" in failed[3][1]
+    assert not any("Value error" in reason for _, reason in failed)  # pydantic's prefix, not the reader's
     [kept] = [i for i in items if isinstance(i, ArticleInput)]
     # Stored cleaned, as a feed knows it (`canonical_url`): one article whichever way it came.
     assert kept.url == "https://www.badsite.com/d" and domain_of(kept.url) == "badsite.com"

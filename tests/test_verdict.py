@@ -253,8 +253,18 @@ def test_a_one_sided_verdict_names_passages_that_lean_the_other_way():
     assert decide([killed, passage("neutral", 0.9)])[1] == (
         "1 passage supports it (CNN, citing a high government source) and none conflicts."
     )
-    # only the passages the caller says may be named (check: the statements it shows)
+    # only the passages the caller says may be named (check: the statements it read)
     assert decide([killed, alive], leaning_from=[killed])[1].endswith("and none conflicts.")
+    # asking for fewer passages does not turn it into "none conflicts": it says how many are shown
+    assert decide([killed, alive], shown=[killed])[1].endswith(
+        "none conflicts confidently; 1 passage leans the other way (Óscar Pérez); it is not shown."
+    )
+    mother = passage("refutes", 0.7, confident=False, speaker="Aminta Pérez")
+    assert decide([killed, alive, mother], shown=[killed, mother])[1].endswith(
+        "2 passages lean the other way (Óscar Pérez, Aminta Pérez), 1 of them shown."
+    )
+    assert decide([killed, alive, mother], shown=[killed])[1].endswith("none of them shown.")
+    assert decide([killed, alive], shown=[killed, alive])[1].endswith("the other way (Óscar Pérez).")
     verdict, reason = decide(
         [alive.model_copy(update={"confident": True}), killed.model_copy(update={"confident": False})]
     )

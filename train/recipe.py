@@ -100,9 +100,9 @@ def _step(raw: dict[str, Any], i: int) -> Step:
     if not isinstance(name, str) or not name:
         raise RecipeError(f"step {i + 1} has no name")
     kinds = [k for k in ("run", "git_show", "copy") if k in raw]
-    checks = tuple(_pair(c, name, "checks") for c in raw.get("checks", []))
     if len(kinds) != 1:
         raise RecipeError(f"step {name!r} needs exactly one of run, git_show, copy (has {kinds or 'none'})")
+    checks = tuple(_pair(c, name, "checks") for c in raw.get("checks", []))
     when = str(raw.get("when", ""))
     if when and when not in FIRST_MODEL:
         raise RecipeError(f"step {name!r}: when must be one of {FIRST_MODEL}, not {when!r}")

@@ -310,7 +310,10 @@ def _build(fields: dict[str, Any], origin: str, options: SourceOptions) -> Sourc
     try:
         return ArticleInput(**merged, origin=origin)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        # pydantic prefixes a validator's own message with "Value error, ": the reader wants the message
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        )
         return SourceError(origin, f"invalid article ({problems})")
 
 

@@ -25,6 +25,7 @@ there too; with `database` the database's own postings do it (`claimbot.index.st
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import math
 import shutil
@@ -133,6 +134,18 @@ class TantivyFullText:
         self._index = self._open()
 
     def _open(self) -> tantivy.Index:
+        # Two processes starting on a new home (an ingest beside `serve`) would each find the other's
+        # half-made directory unreadable and remove it: opening or making it is one process at a time.
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(self.path.with_name(self.path.name + ".lock"), "a+b")
+        except OSError as error:
+            raise StorageError(f"cannot create the full-text index in {self.path} ({error.strerror})") from error
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the process dies
+            return self._open_locked()
+
+    def _open_locked(self) -> tantivy.Index:
         if self.path.is_dir():
             try:
                 index = tantivy.Index.open(str(self.path))
@@ -158,7 +171,7 @@ class TantivyFullText:
     def catch_up(self, on_progress: Callable[[int, int], None] | None = None) -> bool:
         """Apply what the database changed since the saved mark. False when another process holds
         the writer (it is applying the same changes): searches see what is committed meanwhile."""
-        saved = self._saved_mark()
+        saved = self._saved_mark(warn=False)  # read again under the writer's lock, and said there
         if saved is not None and not self.store.changes_since(saved.mark):
             self._index.reload()  # another process may have committed since this one last looked
             return True
@@ -223,7 +236,7 @@ class TantivyFullText:
         writer.commit()
         write_mark(self.mark_path, changes.mark, database=self.store.database_id())
 
-    def _saved_mark(self) -> SavedMark | None:
+    def _saved_mark(self, warn: bool = True) -> SavedMark | None:
         """The saved mark, or None (index every passage again) where it was saved for another
         database, or is ahead of this one: an older backup restored under vectors/, whose ids past
         its counter went out again for other passages; following on from the mark would keep the old
@@ -231,10 +244,12 @@ class TantivyFullText:
         saved = read_mark(self.mark_path)
         if saved is not None and saved.database not in (None, self.store.database_id()):
             # Copied from another installation: the ids it holds name that database's passages.
-            log.warning("full-text index %s was saved for another database; rebuilding it", self.path)
+            if warn:
+                log.warning("full-text index %s was saved for another database; rebuilding it", self.path)
             return None
         if saved is not None and saved.mark.beyond(self.store.issued_mark()):
-            log.warning("full-text index %s is ahead of the database (%s); rebuilding it", self.path, saved.mark)
+            if warn:
+                log.warning("full-text index %s is ahead of the database (%s); rebuilding it", self.path, saved.mark)
             return None
         return saved
 

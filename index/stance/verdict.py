@@ -87,12 +87,17 @@ _REPORTING_CLAIM = re.compile(
 
 
 def decide(
-    passages: list[PassageResult], claim: str = "", leaning_from: list[PassageResult] | None = None
+    passages: list[PassageResult],
+    claim: str = "",
+    leaning_from: list[PassageResult] | None = None,
+    shown: list[PassageResult] | None = None,
 ) -> tuple[Verdict, str]:
     """(verdict, reason) from stance-labelled passages; only confident sides count.
 
     `leaning_from`: the passages a one-sided reason may name as leaning the other way (default: all);
-    `check` gives the ones it shows that are statements, not a caption or a rated fact-check page."""
+    `check` gives the statements it read, not a caption or a rated fact-check page. `shown`: the
+    passages the reader sees, where they are fewer than those read: the reason says how many of the
+    leaning ones are among them (it is the same reason whatever their number)."""
     support = [p for p in passages if p.stance == "supports" and p.confident]
     refute = [p for p in passages if p.stance == "refutes" and p.confident]
     nameable = passages if leaning_from is None else leaning_from
@@ -130,13 +135,13 @@ def decide(
         leaning = [p for p in nameable if p.stance == "refutes" and not p.confident]
         return SUPPORTED, (
             f"{_count(len(support), 'supports', 'support')} it ({_voices(support)}) and none conflicts"
-            + _leaning_the_other_way(leaning)
+            + _leaning_the_other_way(leaning, shown)
         )
     if refute:
         leaning = [p for p in nameable if p.stance == "supports" and not p.confident]
         return REFUTED, (
             f"{_count(len(refute), 'conflicts', 'conflict')} with it ({_voices(refute)}) and none supports it"
-            + _leaning_the_other_way(leaning)
+            + _leaning_the_other_way(leaning, shown)
         )
     if any(p.stance in ("supports", "refutes") for p in passages):
         return UNVERIFIED, "Some passages lean one way, but none is confident enough to decide."
@@ -145,13 +150,21 @@ def decide(
     return UNVERIFIED, "No indexed passage is about it."
 
 
-def _leaning_the_other_way(leaning: list[PassageResult]) -> str:
+def _leaning_the_other_way(leaning: list[PassageResult], shown: list[PassageResult] | None = None) -> str:
     """The end of a one-sided reason. "None conflicts" alone hid a passage that leans the other way
     under the confident threshold ("Pérez announced that he … were still alive", 0.78 against
-    "Pérez was killed"): the reader is told it is there, and whose it is, though it does not count."""
+    "Pérez was killed"): the reader is told it is there, and whose it is, though it does not count.
+    Counted over every passage read, so that asking for fewer passages does not turn it into "none
+    conflicts"; how many of them are shown is said where not all are."""
     if not leaning:
         return "."
-    return f" confidently; {_count(len(leaning), 'leans', 'lean')} the other way ({_voices(leaning)})."
+    end = f" confidently; {_count(len(leaning), 'leans', 'lean')} the other way ({_voices(leaning)})"
+    if shown is not None:
+        seen = {id(p) for p in shown}
+        visible = sum(id(p) in seen for p in leaning)
+        if visible < len(leaning):
+            end += "; it is not shown" if len(leaning) == 1 else f", {visible or 'none'} of them shown"
+    return end + "."
 
 
 def _corrected(quoted: list[PassageResult], one: str, many: str) -> str:

@@ -51,7 +51,7 @@ async def test_check_defers_then_answers_with_embed_and_buttons(harness):
     embed = fu.json["embeds"][0]
     assert embed["title"] == "Claim: Pérez was killed"
     # the verdict and its one-sentence reason are the ones the service computes for the claim
-    # with the bot's own number of passages: the reason names the shown ones that lean the other way
+    # with the bot's own number of passages: the reason says how many of those that lean the other way are shown
     expected = harness.services.index.check("Pérez was killed", top=CHECK_TOP)
     assert embed["description"].split("\n")[0] == f"**Verdict:** {expected.verdict}"
     assert md(expected.reason) in embed["description"]

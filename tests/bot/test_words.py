@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from claimbot.bot.words import balanced_quotes, counted, coverage, rating_label, searched
-from claimbot.index.records import CorpusSummary
+from claimbot.bot.words import balanced_quotes, counted, coverage, ingest_summary, rating_label, searched
+from claimbot.index.records import CorpusSummary, IngestReport
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,11 @@ def test_counts_and_the_corpus_summary_read_as_words():
 def test_a_corrected_verdict_reads_as_the_scale_names_it():
     assert rating_label("mostly false") == "Mostly false" and rating_label("FALSE") == "False"
     assert rating_label("fake (old free text)") == "fake (old free text)"  # corrections made before the scale
+
+
+def test_the_ingest_summary_groups_every_count_alike():
+    """ "articles: 2653 added, … 347 unchanged …; 7,959 passages": only the passages were grouped."""
+    report = IngestReport(added=2653, replaced=1200, unchanged=347, failed=1001, passages=7959, seconds=12.34)
+    assert ingest_summary(report) == (
+        "articles: 2,653 added, 1,200 replaced, 347 unchanged, 1,001 failed; 7,959 passages in 12.3 s"
+    )
