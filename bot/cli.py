@@ -239,6 +239,8 @@ def ingest(
             _error(f"--published {day.isoformat()} is in the future; give the day the article was published")
             raise typer.Exit(2)
         published = day.isoformat() if day else None
+    # blank is none and the ends are trimmed, as the article's own fields are read
+    url, language = (value.strip() or None if value is not None else None for value in (url, language))
     if url is not None:
         try:
             checked_url(url)
@@ -554,7 +556,7 @@ def sources_list(
         sys.stdout.write(json.dumps([s.model_dump() for s in stats]) + "\n")
         return
     if not stats:
-        # one collection's empty list is not an empty index: said as `articles list` says it
+        # one collection's empty list is not an empty index (named as it is filed: `city-news`)
         out.print(
             f"no sources in collection {collections[0]!r}"
             if collections is not None
@@ -750,7 +752,7 @@ def eval_stance(
 
 
 # A BCP 47 tag as pages declare them: a 2-3 letter language, then subtags ("en", "es-419", "pt_BR").
-_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+_LANGUAGE_TAG = re.compile(r"(?=.{2,35}$)[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")  # 35: the stored field's length
 
 
 def _several_articles(inputs: list[str]) -> bool:

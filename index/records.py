@@ -188,7 +188,7 @@ def checked_url(value: str) -> str:
     """An article's URL as given, or ValueError saying why it cannot be one (also `ingest --url`,
     checked before anything is read)."""
     if len(value) > URL_MAX_CHARS:
-        raise ValueError(f"a URL of at most {URL_MAX_CHARS:,} characters")
+        raise ValueError(f"a URL longer than {URL_MAX_CHARS:,} characters ({len(value):,})")
     # The URL names the article's source (domain): one without a scheme ("www.cnn.com/x") has no
     # host, so blocking its domain would never hide it, and it links nowhere.
     try:

@@ -497,8 +497,10 @@ def test_a_bad_url_or_language_option_is_refused_before_anything_is_read(home: P
         result = runner.invoke(app, ["ingest", str(story), option, value])
         assert result.exit_code == 2 and result.output.startswith(message), result.output
     assert not home.exists()
-    for tag in ("en", "es-419", "pt_BR"):
-        assert runner.invoke(app, ["ingest", str(story), "--language", tag]).exit_code == 0
+    result = runner.invoke(app, ["ingest", str(story), "--language", "en-" + "-".join(["abcdefgh"] * 4)])
+    assert result.exit_code == 2, result.output  # longer than the stored field: it would be cut with "…"
+    for tag in ("en", "es-419", "pt_BR", " en ", ""):  # trimmed, and blank is none, as a sidecar's
+        assert runner.invoke(app, ["ingest", str(story), "--language", tag]).exit_code == 0, tag
 
 
 def test_bad_inputs_write_nothing_and_exit_nonzero(home: Path, tmp_path: Path):

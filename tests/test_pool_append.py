@@ -63,3 +63,12 @@ def test_a_missing_rows_file_is_a_one_line_error(tmp_path: Path):
     base = _write(tmp_path / "base.jsonl", [POOL_ROW])
     with pytest.raises(SystemExit, match="no rows file at .*missing.jsonl"):
         main(["--base", str(base), "--add", f"{tmp_path / 'missing.jsonl'}:2", "--out", str(tmp_path / "o.jsonl")])
+
+
+def test_a_dev_or_test_row_is_never_appended_to_training(tmp_path: Path):
+    """news_row marks every row it reads as a training row: a dev file appended here would be trained on."""
+    base = _write(tmp_path / "base.jsonl", [POOL_ROW])
+    dev = _write(tmp_path / "dev.jsonl", [TEAM_ROW, {**TEAM_ROW, "id": "x2", "split": "dev"}])
+    with pytest.raises(SystemExit, match=r"dev.jsonl:2: a dev row; only training rows are appended"):
+        main(["--base", str(base), "--add", str(dev), "--out", str(tmp_path / "o.jsonl")])
+    assert not (tmp_path / "o.jsonl").exists()

@@ -617,7 +617,7 @@ def test_huge_metadata_is_cut_and_a_huge_url_refused(tmp_path: Path):
     cut, refused = _items(str(tmp_path / "a.jsonl"), options=SourceOptions(max_bytes=5_000_000))
     assert isinstance(cut, ArticleInput) and cut.title is not None and cut.author is not None
     assert len(cut.title) == 300 and cut.title.endswith("Storm…") and len(cut.author) <= 200
-    assert isinstance(refused, SourceError) and "a URL of at most 2,048 characters" in refused.reason
+    assert isinstance(refused, SourceError) and "a URL longer than 2,048 characters" in refused.reason
 
 
 def test_a_number_too_long_for_python_fails_its_line_or_file_alone(tmp_path: Path):

@@ -195,7 +195,7 @@ def test_the_news22_recipe_lists_its_chain_with_the_rows_files_it_must_rebuild(t
     steps = [line.split(":")[0].split(". ", 1)[1] for line in printed.splitlines() if line.startswith("## ")]
     assert steps.index("pool-news14") < steps.index("run17") < steps.index("news22") < steps.index("select")
     assert f"# {out}/pool-news21.jsonl: sha256 starts 31bfd61dee4a" in printed
-    assert f"python {out}/legacy/news_profiles_e6b2d0d.py --data-dir {tmp_path}" in printed
+    assert f"PYTHONPATH={REPO} python {out}/legacy/news_profiles_e6b2d0d.py --data-dir {tmp_path}" in printed
     assert "--stop-at-step 603" in printed
 
 
@@ -206,7 +206,9 @@ def test_a_recipe_step_stops_the_recipe_when_its_file_is_not_the_one_named(tmp_p
 
     script = tmp_path / "write.py"
     script.write_text(
-        "import pathlib, sys\nout = pathlib.Path(sys.argv[1])\nout.parent.mkdir(parents=True)\nout.write_text('rows\\n')\n",
+        # it imports from the repository, as a module written out from an older commit does
+        "import pathlib, sys\nimport train.pairs\nout = pathlib.Path(sys.argv[1])\nout.parent.mkdir(parents=True)\n"
+        "out.write_text('rows\\n')\n",
         encoding="utf-8",
     )
     digest = hashlib.sha256(b"rows\n").hexdigest()
@@ -228,7 +230,11 @@ checks = [["{{out}}/rows.jsonl", "{prefix}"]]
     # the second pass skipped the step (its file exists) and still checked it
     captured = capsys.readouterr()
     assert "exists, skipped" in captured.out
-    assert f"has SHA-256 {digest[:12]}, not 000000000000" in captured.err
+    assert f"has SHA-256 {digest[:12]}, not 000000000000: remove it and run again" in captured.err
+    recipe.write_text(recipe.read_text(encoding="utf-8").replace("000000000000", ""), encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:  # an empty prefix would match every file
+        recipe_main([str(recipe), "--out-dir", str(tmp_path / "out"), "--dry-run"])
+    assert exc.value.code == 2 and "needs 8-64 lower-case hex digits" in capsys.readouterr().err
 
 
 def test_a_checkpoint_asked_for_by_step_is_kept_past_the_last_two(tmp_path: Path):
@@ -254,10 +260,16 @@ def test_a_run_stopped_at_a_step_keeps_the_checkpoint_an_unbroken_run_writes_the
     a = load_file(tmp_path / "whole" / "ckpt-2" / "model.safetensors")
     b = load_file(tmp_path / "half" / "ckpt-2" / "model.safetensors")
     assert a.keys() == b.keys() and all((a[k] == b[k]).all() for k in a)
-    resumed = _train(tmp_path / "half", pool, "--resume")
+    # resumed with the option again it would train one step and stop, each time: refused
+    again = _train(tmp_path / "half", pool, "--resume", "--stop-at-step", "2")
+    assert again.returncode == 1 and "--resume without --stop-at-step" in again.stderr, again.stderr[-2000:]
+    beyond = _train(tmp_path / "beyond", pool, "--stop-at-step", "9")
+    assert beyond.returncode == 1 and "not between this run's step 0 and its 4 planned" in beyond.stderr
+    resumed = _train(tmp_path / "half", pool, "--resume", "--keep", "1")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     c, d = _weights(tmp_path / "whole"), _weights(tmp_path / "half")
     assert all((c[k] == d[k]).all() for k in c)
+    assert (tmp_path / "half" / "ckpt-2").is_dir()  # the stop's checkpoint outlives --keep 1
 
 
 def test_stance_json_takes_the_calibration_and_names_the_version_by_the_files_hash(tmp_path: Path):

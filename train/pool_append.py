@@ -32,7 +32,12 @@ def parse_part(text: str) -> tuple[Path, int]:
     return Path(path), times
 
 
-def as_pool_rows(rows: list[dict[str, Any]]) -> list[Pair]:
+def as_pool_rows(rows: list[dict[str, Any]], origin: Path) -> list[Pair]:
+    """Training rows in the pool's format. Appended rows are trained on: a dev or test row here would
+    be trained on in silence, so a file that holds one is refused."""
+    for n, r in enumerate(rows, 1):
+        if r.get("split", "train") != "train":
+            sys.exit(f"{origin}:{n}: a {r['split']} row; only training rows are appended")
     return [news_row(r, "train") if "kind" in r and "source" not in r else cast(Pair, r) for r in rows]
 
 
@@ -54,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     for path in [a.base, *(p for p, _ in a.add)]:
         if not path.is_file():
             sys.exit(f"no rows file at {path}")
-    parts = [(as_pool_rows(list(read_jsonl(path))), times) for path, times in a.add]
+    parts = [(as_pool_rows(list(read_jsonl(path)), path), times) for path, times in a.add]
     rows = append(read_pairs(a.base), parts)
     write_jsonl(a.out, rows)
     added = sum(len(r) * t for r, t in parts)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -60,10 +61,11 @@ class Step:
 
     def commands(self) -> list[str]:
         """The shell commands the step amounts to, as `--dry-run` prints them."""
+        checked = [f"# {path}: sha256 starts {prefix}" for path, prefix in self.checks]
         if self.run:
-            return [shlex.join(["python", *_entry(self.run)])] + [
-                f"# {path}: sha256 starts {prefix}" for path, prefix in self.checks
-            ]
+            # a script imports the repository's modules: run by hand, it needs them on its path
+            path = f"PYTHONPATH={shlex.quote(str(REPO))} " if self.run[0].endswith(".py") else ""
+            return [path + shlex.join(["python", *_entry(self.run)]), *checked]
         dests = [f.dest for f in self.git_show] + [dest for _, dest in self.copy]
         lines = [shlex.join(["mkdir", "-p", *sorted({str(Path(d).parent) for d in dests})])]
         if self.git_show:
@@ -72,8 +74,8 @@ class Step:
                 if f.sha256_prefix:
                     line += f"   # sha256 starts {f.sha256_prefix}"
                 lines.append(line)
-            return lines
-        return lines + [shlex.join(["cp", src, dest]) for src, dest in self.copy]
+            return lines + checked
+        return lines + [shlex.join(["cp", src, dest]) for src, dest in self.copy] + checked
 
 
 @dataclass
@@ -103,6 +105,10 @@ def _step(raw: dict[str, Any], i: int) -> Step:
     if len(kinds) != 1:
         raise RecipeError(f"step {name!r} needs exactly one of run, git_show, copy (has {kinds or 'none'})")
     checks = tuple(_pair(c, name, "checks") for c in raw.get("checks", []))
+    for path, prefix in checks:
+        # "" would match every file, an upper-case prefix none
+        if not re.fullmatch(r"[0-9a-f]{8,64}", prefix):
+            raise RecipeError(f"step {name!r}: the check of {path} needs 8-64 lower-case hex digits, not {prefix!r}")
     when = str(raw.get("when", ""))
     if when and when not in FIRST_MODEL:
         raise RecipeError(f"step {name!r}: when must be one of {FIRST_MODEL}, not {when!r}")
@@ -246,7 +252,10 @@ def check(step: Step) -> None:
             raise RecipeError(f"{path} was not made")
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         if not digest.startswith(prefix):
-            raise RecipeError(f"{path} has SHA-256 {digest[:12]}, not {prefix}")
+            raise RecipeError(
+                f"{path} has SHA-256 {digest[:12]}, not {prefix}: remove it and run again, or see the "
+                "recipe's [reproducibility]"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

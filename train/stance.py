@@ -102,6 +102,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         help="with --select-prefix: only checkpoints whose other dev rows reach this macro-F1 can be best/",
     )
     cfg = TrainConfig(**vars(ap.parse_args(argv)))
+    if cfg.stop_at_step < 0:
+        ap.error(f"--stop-at-step must be a step number (1 or more), not {cfg.stop_at_step}")
     if not cfg.says_how_long():
         ap.error("say how long to train: --epochs, --max-steps or --end-by (or --resume a run)")
     return cfg

@@ -308,6 +308,9 @@ class TrainState:
     best_step: int = -1
     history: list[dict[str, Any]] = field(default_factory=list)
     train_seconds: float = 0.0
+    # The step a --stop-at-step run stopped at: its checkpoint is kept when the run goes on without
+    # the option (it is the one a recipe continues from).
+    stopped_at: int = 0
 
 
 # ---------------------------------------------------------------- load
@@ -528,7 +531,7 @@ class Trainer:
             )
 
         save_dir_atomic(out / f"ckpt-{state.step}", write_ckpt)
-        kept = {f"ckpt-{s}" for s in (*cfg.ckpt_at_steps, cfg.stop_at_step) if s}
+        kept = {f"ckpt-{s}" for s in (*cfg.ckpt_at_steps, cfg.stop_at_step, state.stopped_at) if s}
         prunable = [c for c in list_ckpts(out) if c.name not in kept]
         for old in prunable[: -cfg.keep]:
             shutil.rmtree(old, ignore_errors=True)
@@ -593,6 +596,13 @@ class Trainer:
         replan_by = parse_end_by(cfg.end_by) if (cfg.end_by and not cfg.max_steps and not cfg.epochs) else None
         hard_stop = parse_end_by(cfg.hard_stop) if cfg.hard_stop else None
         at_steps = set(cfg.ckpt_at_steps)
+        if cfg.stop_at_step and not state.step < cfg.stop_at_step <= (plan.total_steps or cfg.stop_at_step):
+            # Past it, each resume would train one step more and stop again; beyond the plan, no
+            # checkpoint would be written at it.
+            raise SystemExit(
+                f"--stop-at-step {cfg.stop_at_step} is not between this run's step {state.step} and its "
+                f"{plan.total_steps} planned steps (to go on after a stop, --resume without --stop-at-step)"
+            )
 
         last_ckpt = time.time()
         win_t, win_pairs, win_loss, win_n = time.time(), 0, 0.0, 0
@@ -669,8 +679,11 @@ class Trainer:
 
                 due_time = time.time() - last_ckpt >= cfg.ckpt_minutes * 60
                 due_step = (cfg.ckpt_every_steps and state.step % cfg.ckpt_every_steps == 0) or state.step in at_steps
-                if cfg.stop_at_step and state.step >= cfg.stop_at_step:
-                    log.info("STOP AT STEP %d: checkpointing; continue with --resume", state.step)
+                if cfg.stop_at_step and state.step == cfg.stop_at_step:
+                    log.info(
+                        "STOP AT STEP %d: checkpointing; continue with --resume (without --stop-at-step)", state.step
+                    )
+                    state.stopped_at = state.step
                     self.checkpoint()
                     return
                 if due_time or due_step:

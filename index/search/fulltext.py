@@ -140,7 +140,7 @@ class TantivyFullText:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             lock = open(self.path.with_name(self.path.name + ".lock"), "a+b")
         except OSError as error:
-            raise StorageError(f"cannot create the full-text index in {self.path} ({error.strerror})") from error
+            raise StorageError(f"cannot lock the full-text index at {self.path} ({error.strerror or error})") from error
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the process dies
             return self._open_locked()

@@ -96,8 +96,8 @@ def decide(
 
     `leaning_from`: the passages a one-sided reason may name as leaning the other way (default: all);
     `check` gives the statements it read, not a caption or a rated fact-check page. `shown`: the
-    passages the reader sees, where they are fewer than those read: the reason says how many of the
-    leaning ones are among them (it is the same reason whatever their number)."""
+    passages the reader sees, where they are fewer than those read: the reason ends by saying how
+    many of the leaning ones are among them (what comes before is the same whatever their number)."""
     support = [p for p in passages if p.stance == "supports" and p.confident]
     refute = [p for p in passages if p.stance == "refutes" and p.confident]
     nameable = passages if leaning_from is None else leaning_from
