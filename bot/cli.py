@@ -756,10 +756,14 @@ _LANGUAGE_TAG = re.compile(r"(?=.{2,35}$)[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*"
 
 
 def _several_articles(inputs: list[str]) -> bool:
-    """Whether the inputs can hold more than one article (read only when --url or --title is given:
-    a folder that cannot be searched is reported by ingest itself, in one line)."""
+    """Whether the inputs can hold more than one article (asked only when --url or --title is given)."""
     first = Path(inputs[0])
-    return len(inputs) > 1 or first.suffix.lower() in JSONL_SUFFIXES or first.is_dir()
+    if len(inputs) > 1 or first.suffix.lower() in JSONL_SUFFIXES:
+        return True
+    try:
+        return first.is_dir()
+    except OSError:  # a folder that cannot be searched: ingest reports it, in one line
+        return False
 
 
 def _given(ctx: typer.Context, name: str) -> bool:

@@ -322,6 +322,9 @@ def test_a_file_in_a_folder_that_cannot_be_searched_is_one_line_not_a_traceback(
             assert code == 1 and "Traceback" not in err, (command, err)
             expected = f"{path}: cannot read (Permission denied)"
             assert err.strip().splitlines() == [f"{'failed' if command == 'ingest' else 'error'}: {expected}"], err
+    # with --url, whether the input is a folder is asked first: the same one line
+    code, out, err = run(monkeypatch, capsys, "ingest", str(inputs[0]), "--url", "https://news.example/a")
+    assert code == 1 and err.strip().splitlines() == [f"failed: {inputs[0]}: cannot read (Permission denied)"], err
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
