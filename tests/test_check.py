@@ -93,12 +93,20 @@ def test_results_are_ordered_and_scoped(demo_index):
         # a handle alone names someone and claims nothing (it was read "Elonmus k" and judged)
         ("@elonmusk", "it is only a mention of @elonmusk"),
         ("@cnn @bbc", "it is only a mention"),
+        # hashtags alone name a topic (searched as one word, they were answered `unverified`)
+        ("#Venezuela", "it is only hashtags, a topic"),
+        ("😱 https://t.co/x #news", "it is only hashtags"),
+        ("@cnn #Venezuela #Maduro!", "it is only hashtags"),
         ("\udcff was killed", "not valid text"),
     ],
 )
 def test_unusable_claims_are_refused(demo_index, claim: str, message: str):
     with pytest.raises(ClaimError, match=message):
         demo_index.check(claim)
+
+
+def test_a_claim_beside_its_hashtags_is_still_read(demo_index):
+    assert demo_index.check("Pérez was killed #Venezuela", top=3).read_as == "Pérez was killed"
 
 
 def test_top_is_bounded(demo_index):

@@ -510,6 +510,19 @@ def is_handles(text: str) -> bool:
 _HANDLES_ONLY = re.compile(r"(?:@\w+[\s,]*)+")
 
 
+def is_hashtags(text: str) -> bool:
+    """Whether the post is hashtags with nothing but links, mentions and emoji beside them
+    ("#Venezuela", "😱 https://t.co/x #news"): a topic, not a claim. Read, it was searched as one word
+    and answered `unverified`; `check` refuses it, as a mention alone."""
+    rest = _HANDLE.sub(" ", _emoji(_URL.sub(" ", text)))
+    words = [w for w in rest.split() if re.search(r"\w", w)]  # not the marks emoji leave ("|"), nor "-"
+    return bool(words) and all(_HASHTAG_WORD.fullmatch(w) for w in words)
+
+
+_HANDLE = re.compile(r"@\w+")
+_HASHTAG_WORD = re.compile(r"#\w+[.,;:!?]*")
+
+
 def _unmarked(text: str) -> str:
     return _SPACE.sub(" ", re.sub(r"(?:^|\s)\|(?=\s|$)", " ", text)).strip()
 
