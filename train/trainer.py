@@ -531,7 +531,7 @@ class Trainer:
             )
 
         save_dir_atomic(out / f"ckpt-{state.step}", write_ckpt)
-        kept = {f"ckpt-{s}" for s in (*cfg.ckpt_at_steps, cfg.stop_at_step, state.stopped_at) if s}
+        kept = {f"ckpt-{s}" for s in (*cfg.ckpt_at_steps, state.stopped_at) if s}
         prunable = [c for c in list_ckpts(out) if c.name not in kept]
         for old in prunable[: -cfg.keep]:
             shutil.rmtree(old, ignore_errors=True)

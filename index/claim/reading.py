@@ -515,12 +515,11 @@ def is_hashtags(text: str) -> bool:
     ("#Venezuela", "😱 https://t.co/x #news"): a topic, not a claim. Read, it was searched as one word
     and answered `unverified`; `check` refuses it, as a mention alone."""
     rest = _HANDLE.sub(" ", _emoji(_URL.sub(" ", text)))
-    words = [w for w in rest.split() if re.search(r"\w", w)]  # not the marks emoji leave ("|"), nor "-"
-    return bool(words) and all(_HASHTAG_WORD.fullmatch(w) for w in words)
+    # what is left besides the tags is no word: the marks emoji leave ("|"), a dash, punctuation
+    return bool(_HASHTAG.search(rest)) and not re.search(r"\w", _HASHTAG.sub(" ", rest))
 
 
 _HANDLE = re.compile(r"@\w+")
-_HASHTAG_WORD = re.compile(r"#\w+[.,;:!?]*")
 
 
 def _unmarked(text: str) -> str:
