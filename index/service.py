@@ -120,6 +120,7 @@ from claimbot.index.stance import (
     label_file,
     pick_view,
     score_views,
+    settle,
     shared_clause_splitter,
     shared_stance_model,
     side_first,
@@ -1199,11 +1200,17 @@ class ClaimIndex:
         named = self.settings.attribution and any(p.speaker for p in passages)
         speaker = claim_speaker(claim, shared_attributor()) if named else None
         for passage, views in zip(passages, options, strict=True):
-            chosen = pick_view(
-                [
-                    guard_speaker(speaker, passage.text, passage.speaker, guard_supports(claim, passage.text, view))
-                    for view in views
-                ]
+            chosen = settle(
+                self.stance.selector,
+                claim,
+                passage.text,
+                passage.speaker,
+                pick_view(
+                    [
+                        guard_speaker(speaker, passage.text, passage.speaker, guard_supports(claim, passage.text, view))
+                        for view in views
+                    ]
+                ),
             )
             passage.stance = _STANCES[chosen.label]
             passage.probs = StanceProbs(**chosen.probs)

@@ -34,12 +34,14 @@ from claimbot.index.evaluation.metrics import macro_f1
 from claimbot.index.stance import (
     LABELS,
     ClauseSplitter,
+    Selector,
     StanceModel,
     StanceScore,
     guard_speaker,
     guard_supports,
     pick_view,
     scores_from_logits,
+    settle,
     stance_views,
 )
 
@@ -227,20 +229,37 @@ class Calibration:
     temperature: float
     side_threshold: float
     confident_threshold: float
+    # Where the model folder has one, the selector decides which sides are confident, not the threshold.
+    selector: Selector | None = field(default=None, repr=False)
+
+    def __str__(self) -> str:
+        confident = (
+            f"confident: selector >= {self.selector.threshold}"
+            if self.selector
+            else f"confident threshold {self.confident_threshold}"
+        )
+        return f"temperature {self.temperature}, side threshold {self.side_threshold}, {confident}"
 
 
-def picked(vl: ViewLogits, cal: Calibration) -> list[StanceScore]:
+def picked(vl: ViewLogits, cal: Calibration, selector_threshold: float | None = None) -> list[StanceScore]:
     """The view `check` shows for each example under a calibration, with check's quantity and
-    speaker guards."""
+    speaker guards and its confidence rule (the selector, at `selector_threshold` if given)."""
     n = len(vl.claims)
     claim_speakers = vl.claim_speakers or [None] * n
     speakers = vl.speakers or [None] * n
     return [
-        pick_view(
-            [
-                guard_speaker(said_by, evidence, speaker, guard_supports(claim, evidence, view))
-                for view in scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold)
-            ]
+        settle(
+            cal.selector,
+            claim,
+            evidence,
+            speaker,
+            pick_view(
+                [
+                    guard_speaker(said_by, evidence, speaker, guard_supports(claim, evidence, view))
+                    for view in scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold)
+                ]
+            ),
+            selector_threshold,
         )
         for lg, claim, evidence, said_by, speaker in zip(
             vl.logits, vl.claims, vl.evidence, claim_speakers, speakers, strict=True
@@ -310,10 +329,14 @@ def report(examples: list[NewsExample], scores: list[StanceScore]) -> NewsReport
 
 
 def curve(examples: list[NewsExample], vl: ViewLogits, cal: Calibration) -> list[dict[str, float]]:
-    """Coverage / precision of confident sides as the confident threshold moves (the model card's curve)."""
+    """Coverage / precision of confident sides as the confident threshold moves, or the selector's
+    threshold where the calibration has a selector (the model card's curve)."""
     rows = []
     for t in np.arange(0.40, 1.0, 0.05):
-        r = report(examples, picked(vl, Calibration(cal.temperature, cal.side_threshold, float(t))))
+        if cal.selector:
+            r = report(examples, picked(vl, cal, float(t)))
+        else:
+            r = report(examples, picked(vl, Calibration(cal.temperature, cal.side_threshold, float(t))))
         rows.append(
             {
                 "threshold": round(float(t), 2),
@@ -430,7 +453,7 @@ def evaluate_news(
     pairs_path: Path = DEFAULT_PAIRS,
     splits: Iterable[str] = (Split.DEV, Split.TEST),
 ) -> NewsEvaluation:
-    cal = Calibration(model.temperature, model.side_threshold, model.confident_threshold)
+    cal = Calibration(model.temperature, model.side_threshold, model.confident_threshold, model.selector)
     reports, curves, by_post = {}, {}, {}
     extra: dict[str, dict[str, NewsReport]] = {NEIGHBOURS_FILE: {}, EVENTS_FILE: {}}
     posts_path = pairs_path.with_name(POSTS_FILE)

@@ -6,6 +6,7 @@ The public door of the subpackage: other parts of claimbot import these names fr
 
 from claimbot.index.stance.batch import check_paths, label_file
 from claimbot.index.stance.clauses import ClauseSplitter, coordinated_clauses, shared_clause_splitter
+from claimbot.index.stance.confidence import FEATURES, Selector, features, settle
 from claimbot.index.stance.model import (
     BATCH,
     LABELS,
@@ -28,17 +29,20 @@ from claimbot.index.stance.views import pick_view, score_views, stance_views
 __all__ = [
     "BATCH",
     "DATE_PATTERN",
+    "FEATURES",
     "FRONTED_PATTERN",
     "LABELS",
     "TRAILING_PATTERN",
     "ClauseSplitter",
     "StanceModel",
     "StanceModelError",
+    "Selector",
     "SlotKind",
     "StanceScore",
     "check_paths",
     "coordinated_clauses",
     "decide",
+    "features",
     "guard_speaker",
     "guard_supports",
     "label_file",
@@ -47,6 +51,7 @@ __all__ = [
     "packaged_model_dir",
     "pick_view",
     "score_views",
+    "settle",
     "scores_from_logits",
     "shared_clause_splitter",
     "shared_stance_model",

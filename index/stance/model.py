@@ -7,7 +7,9 @@ what was fitted on the team's real-news dev pairs (never on the evaluation sets 
 split): the temperature that calibrates the probabilities, the side threshold below which a
 supports/refutes answer becomes neutral (best macro-F1), and the confidence from which a side
 counts towards a verdict (the lowest from which news-dev precision of confident sides reaches 85 %
-for the view `claimbot check` picks: train/news_select.py; docs/stance-model.md).
+for the view `claimbot check` picks: train/news_select.py; docs/stance-model.md). A folder may also
+carry a confidence selector (`selector`, index/stance/confidence.py) that decides instead of that
+threshold; the shipped one does not.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from claimbot.index.stance.confidence import Selector
 
 LABELS = ("supports", "refutes", "neutral")
 MAX_TOKENS = 128
@@ -75,6 +81,10 @@ class StanceModel:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        # Here, not at the top: the selector's features read the slot and polarity rules, which
+        # import StanceScore from this module.
+        from claimbot.index.stance.confidence import Selector
+
         onnx_file = model_dir / "model.onnx"
         if not onnx_file.is_file():
             raise StanceModelError(f"no stance model at {onnx_file} (CLAIMBOT_STANCE_MODEL)")
@@ -84,6 +94,8 @@ class StanceModel:
         self.temperature = float(config["temperature"])
         self.side_threshold = float(config["side_threshold"])
         self.confident_threshold = float(config["confident_threshold"])
+        # Whether a side counts: the fitted selector where the folder has one, else the threshold.
+        self.selector: Selector | None = Selector.from_config(config["selector"]) if "selector" in config else None
         self.version = str(config.get("version", onnx_file.stat().st_mtime_ns))
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="longest_first")

@@ -82,6 +82,13 @@ _NEGATION = re.compile(
     r"\b(?:fail|fails|failed|failing|refuse|refuses|refused|refusing|declin(?:e|es|ed|ing))\s+to\b",
     re.IGNORECASE,
 )
+
+
+def negated(text: str) -> bool:
+    """Whether the text has a negation ("not", "never", "didn't", "refused to" …)."""
+    return bool(_NEGATION.search(text))
+
+
 _CONTENT = re.compile(r"[^\W\d_][\w'’-]{2,}")
 _FUNCTION = {
     "the", "and", "but", "its", "his", "her", "their", "our", "your", "this", "that", "these", "those", "who",
