@@ -31,12 +31,14 @@ from claimbot.bot.words import (
 )
 from claimbot.index.config import Settings, SettingsFileError
 from claimbot.index.records import (
+    EARLIEST_PUBLISHED,
     NO_SOURCE,
     CheckResult,
     PassageResult,
     checked_url,
     in_the_future,
     parse_published,
+    too_early,
 )
 from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
 from claimbot.index.service import (
@@ -237,6 +239,12 @@ def ingest(
             raise typer.Exit(2) from None
         if day is not None and in_the_future(day):
             _error(f"--published {day.isoformat()} is in the future; give the day the article was published")
+            raise typer.Exit(2)
+        if day is not None and too_early(day):
+            _error(
+                f"--published {day.isoformat()} is before {EARLIEST_PUBLISHED.year}; "
+                "give the day the article was published"
+            )
             raise typer.Exit(2)
         published = day.isoformat() if day else None
     # blank is none and the ends are trimmed, as the article's own fields are read

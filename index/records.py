@@ -107,6 +107,16 @@ def parse_published(value: str) -> dt.date | None:
     raise ValueError(f"not a date: {value!r} (write YYYY-MM-DD)")
 
 
+# "0001-01-01" or "0218-05-01" is a placeholder or a typo in the year (newspaper archives reach back
+# to the 1700s), and would make the article every dispute's "older reporting".
+EARLIEST_PUBLISHED = dt.date(1700, 1, 1)
+
+
+def too_early(day: dt.date) -> bool:
+    """A publication date before EARLIEST_PUBLISHED."""
+    return day < EARLIEST_PUBLISHED
+
+
 def in_the_future(day: dt.date) -> bool:
     """A publication date after tomorrow (a day's leeway for time zones): a typo in the year ("2030")
     would make the article the "newer reporting" of every dispute it takes part in, and the corpus's
@@ -154,6 +164,10 @@ class ArticleInput(BaseModel):
     def _not_in_the_future(cls, value: dt.date | None) -> dt.date | None:
         if value is not None and in_the_future(value):
             raise ValueError(f"{value.isoformat()} is in the future; write the day it was published (YYYY-MM-DD)")
+        if value is not None and too_early(value):
+            raise ValueError(
+                f"{value.isoformat()} is before {EARLIEST_PUBLISHED.year}; write the day it was published (YYYY-MM-DD)"
+            )
         return value
 
     @field_validator("title", "url", "outlet", "author", "language", mode="before")

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sqlalchemy.exc import OperationalError
 
-from claimbot.index.claim import ClaimReading, is_handles, is_hashtags, is_link, read_claim, truecase
+from claimbot.index.claim import ClaimReading, is_handles, is_hashtags, is_link, is_reaction, read_claim, truecase
 from claimbot.index.config import PgFullText, Settings, format_duration, parse_duration
 from claimbot.index.corpus import (
     DEFAULT_USER_AGENT,
@@ -858,6 +858,10 @@ class ClaimIndex:
             raise ClaimError(f'it is only a mention of {claim}; paste what the post says, e.g. "Pérez was killed"')
         if is_hashtags(claim):
             raise ClaimError('it is only hashtags, a topic; paste what the post claims, e.g. "Pérez was killed"')
+        if is_reaction(claim):
+            raise ClaimError(
+                f'"{claim}" is only an opener or a reaction; paste what the post claims, e.g. "Pérez was killed"'
+            )
         if not query_words(claim):
             # Nothing to search for ("it was the", "🔥🔥"): the nearest vectors would be noise,
             # and the stance model would judge passages that have nothing to do with it.

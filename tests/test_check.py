@@ -97,6 +97,11 @@ def test_results_are_ordered_and_scoped(demo_index):
         ("#Venezuela", "it is only hashtags, a topic"),
         ("😱 https://t.co/x #news", "it is only hashtags"),
         ("@cnn #Venezuela #Maduro!", "it is only hashtags"),
+        # an opener or a reaction alone claims nothing (its word was searched and matched passages)
+        ("BREAKING:", '"BREAKING" is only an opener or a reaction'),
+        ("lol", "only an opener or a reaction"),
+        ("omg!!! 😱", "only an opener or a reaction"),
+        ("Fake?", "only an opener or a reaction"),
         ("\udcff was killed", "not valid text"),
     ],
 )
@@ -107,6 +112,11 @@ def test_unusable_claims_are_refused(demo_index, claim: str, message: str):
 
 def test_a_claim_beside_its_hashtags_is_still_read(demo_index):
     assert demo_index.check("Pérez was killed #Venezuela", top=3).read_as == "Pérez was killed"
+
+
+@pytest.mark.parametrize("post", ["BREAKING: Pérez was killed", "lol Pérez is a pilot", "Update the helicopter law"])
+def test_a_claim_after_an_opener_is_still_read(demo_index, post: str):
+    assert demo_index.check(post, top=3, stance=False).passages
 
 
 def test_top_is_bounded(demo_index):

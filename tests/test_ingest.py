@@ -437,7 +437,9 @@ def test_published_must_be_written_as_a_calendar_date(home: Path, tmp_path: Path
         assert result.exit_code == 2 and "--published must be a date such as YYYY-MM-DD" in result.output
 
 
-def test_a_date_in_the_future_is_refused_from_the_command_line_and_from_metadata(home: Path, tmp_path: Path):
+def test_a_date_in_the_future_or_before_1700_is_refused_from_the_command_line_and_from_metadata(
+    home: Path, tmp_path: Path
+):
     # A typo in the year made the article the corpus's newest and every dispute's "newer reporting".
     (tmp_path / "a.txt").write_text("Title\nThe ferry sank near the port.", encoding="utf-8")
     given = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", "2999-01-01"])
@@ -448,6 +450,13 @@ def test_a_date_in_the_future_is_refused_from_the_command_line_and_from_metadata
     (tmp_path / "b.jsonl").write_text(line + "\n", encoding="utf-8")
     read = runner.invoke(app, ["ingest", str(tmp_path / "b.jsonl")])
     assert read.exit_code == 1 and "2999-01-01 is in the future" in read.output
+    # a placeholder year is as wrong, from either side
+    early = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", "0001-01-01"])
+    assert early.exit_code == 2 and "--published 0001-01-01 is before 1700" in early.output
+    (tmp_path / "c.jsonl").write_text(line.replace("2999-01-01", "0218-05-01") + "\n", encoding="utf-8")
+    read = runner.invoke(app, ["ingest", str(tmp_path / "c.jsonl")])
+    assert read.exit_code == 1 and "0218-05-01 is before 1700" in read.output
+    assert runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", "1788-01-01"]).exit_code == 0
     # today (and tomorrow, for time zones) is no future
     today = dt.date.today().isoformat()
     assert runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", today]).exit_code == 0

@@ -4,7 +4,16 @@ The public door of the subpackage: other parts of claimbot import these names fr
 `claimbot.index.claim`, not from its modules.
 """
 
-from claimbot.index.claim.reading import ClaimReading, Cleanup, is_handles, is_hashtags, is_link, read_post, truecase
+from claimbot.index.claim.reading import (
+    ClaimReading,
+    Cleanup,
+    is_handles,
+    is_hashtags,
+    is_link,
+    is_reaction,
+    read_post,
+    truecase,
+)
 from claimbot.index.corpus import shared_nlp
 from claimbot.index.factchecks.language import detect_language, stance_reads
 
@@ -22,4 +31,14 @@ def read_claim(post: str) -> ClaimReading:
     return reading
 
 
-__all__ = ["ClaimReading", "Cleanup", "is_handles", "is_hashtags", "is_link", "read_claim", "read_post", "truecase"]
+__all__ = [
+    "ClaimReading",
+    "Cleanup",
+    "is_handles",
+    "is_hashtags",
+    "is_link",
+    "is_reaction",
+    "read_claim",
+    "read_post",
+    "truecase",
+]
