@@ -13,6 +13,8 @@ competition bodies and ARC bodies. The split is by article and fixed by the arti
   checkpoints) → ``dev`` or ``test`` by a second hash of the name.
 
     python -m train.news_annotation packets --out DIR --annotators 6     # numbered sentences per annotator
+    python -m train.news_annotation packets --out DIR --no-polnear --fnc-bodies 84 --prefix m \
+        --exclude data/news-pairs/*.jsonl                                 # a later wave, on new bodies
     python -m train.news_annotation collect --packets DIR --out data/news-pairs/pairs.jsonl OUT1.jsonl ...
     python -m train.news_annotation build --pairs data/news-pairs/pairs.jsonl --split test --out test.jsonl
 """
@@ -96,13 +98,40 @@ def sentences(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def packets(data: Path, out: Path, annotators: int, fnc_bodies: int, arc_bodies: int) -> None:
-    """Write one packet per annotator: articles with numbered sentences, and a key map."""
+def used_articles(paths: list[Path]) -> set[tuple[str, str]]:
+    """(source, article) of every pair in these files: articles an earlier wave already wrote on."""
+    used = set()
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                used.add((row["source"], row["article"]))
+    return used
+
+
+def packets(
+    data: Path,
+    out: Path,
+    annotators: int,
+    fnc_bodies: int,
+    arc_bodies: int,
+    *,
+    polnear: bool = True,
+    exclude: set[tuple[str, str]] | None = None,
+    prefix: str = "h",
+) -> None:
+    """Write one packet per annotator: articles with numbered sentences, and a key map. `exclude`:
+    articles left out (a later wave writes on new ones); `prefix` starts every key, so that two
+    waves' keys never meet."""
     out.mkdir(parents=True, exist_ok=True)
     jobs: list[tuple[str, str, str]] = []
-    for source, limit in (("polnear-dev", None), ("fnc1", fnc_bodies), ("arc", arc_bodies)):
+    exclude = exclude or set()
+    for source, limit in (("polnear-dev", None if polnear else 0), ("fnc1", fnc_bodies), ("arc", arc_bodies)):
+        if limit == 0:
+            continue
         arts = read_articles(data, source)
         ids = sorted(arts, key=lambda a: zlib.crc32(f"{source}/{a}".encode()))
+        ids = [a for a in ids if (source, a) not in exclude]
         if limit is not None:
             # medium-length bodies read like news articles; very short ones are often fragments
             ids = [a for a in ids if 1200 <= len(arts[a]) <= 6000][:limit]
@@ -114,7 +143,7 @@ def packets(data: Path, out: Path, annotators: int, fnc_bodies: int, arc_bodies:
         for ai, (source, article, text) in enumerate(mine, 1):
             lines.append(f"=== ARTICLE A{ai:02d} ({source}, split {article_split(source, article)}) ===")
             for si, (s, e, sent) in enumerate(sentences(text), 1):
-                key = f"h{n + 1}a{ai:02d}s{si:03d}"
+                key = f"{prefix}{n + 1}a{ai:02d}s{si:03d}"
                 keymap[key] = asdict(SentenceRef(source, article, s, e, sentence_sha(sent)))
                 lines.append(f"[{key}] " + re.sub(r"\s+", " ", sent))
             lines.append("")
@@ -200,6 +229,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--annotators", type=int, default=6)
     p.add_argument("--fnc-bodies", type=int, default=60)
     p.add_argument("--arc-bodies", type=int, default=0)
+    p.add_argument(
+        "--no-polnear", action="store_true", help="FNC-1 / ARC bodies only (every PolNeAR dev article is used)"
+    )
+    p.add_argument("--exclude", type=Path, nargs="*", default=[], help="pairs files whose articles are left out")
+    p.add_argument("--prefix", default="h", help="the keys' first letter (another for each wave)")
     c = sub.add_parser("collect")
     c.add_argument("--packets", type=Path, required=True)
     c.add_argument("--out", type=Path, required=True)
@@ -211,7 +245,16 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     data = args.data_dir or default_data_dir()
     if args.cmd == "packets":
-        packets(data, args.out, args.annotators, args.fnc_bodies, args.arc_bodies)
+        packets(
+            data,
+            args.out,
+            args.annotators,
+            args.fnc_bodies,
+            args.arc_bodies,
+            polnear=not args.no_polnear,
+            exclude=used_articles(args.exclude),
+            prefix=args.prefix,
+        )
     elif args.cmd == "collect":
         collect(args.packets, args.outputs, args.out)
     else:
