@@ -98,15 +98,13 @@ def sentences(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def read_jsonl_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def used_articles(paths: list[Path]) -> set[tuple[str, str]]:
     """(source, article) of every pair in these files: articles an earlier wave already wrote on."""
-    used = set()
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                used.add((row["source"], row["article"]))
-    return used
+    return {(row["source"], row["article"]) for path in paths for row in read_jsonl_lines(path)}
 
 
 def packets(
@@ -220,6 +218,56 @@ def build(pairs: list[NewsPair], data: Path) -> list[dict[str, str]]:
     ]
 
 
+def blind_sample(pairs: list[NewsPair], data: Path, per_annotator: int, seed: int) -> list[dict[str, str]]:
+    """A seeded sample of pairs, `per_annotator` of each annotator's, for a second, blind labelling:
+    the claim, the sentence and the article's first sentence (its topic), never the first label."""
+    import random
+
+    rng = random.Random(seed)
+    by_annotator: dict[str, list[NewsPair]] = {}
+    for pair in pairs:
+        by_annotator.setdefault(pair.annotator, []).append(pair)
+    chosen = [
+        p
+        for name in sorted(by_annotator)
+        for p in rng.sample(by_annotator[name], min(per_annotator, len(by_annotator[name])))
+    ]
+    rng.shuffle(chosen)
+    firsts: dict[tuple[str, str], str] = {}
+    out = []
+    for example in build_examples(chosen, data, speakers=False):
+        key = (example.pair.source, example.pair.article)
+        if key not in firsts:
+            text = read_articles(data, example.pair.source)[example.pair.article]
+            firsts[key] = re.sub(r"\s+", " ", next(iter(sentences(text)), (0, 0, ""))[2])
+        out.append(
+            {
+                "id": example.pair.id,
+                "article_start": firsts[key],
+                "sentence": example.evidence,
+                "claim": example.pair.claim,
+            }
+        )
+    return out
+
+
+def agreement(first: dict[str, str], second: dict[str, str]) -> dict[str, object]:
+    """Raw agreement, Cohen's kappa and the disagreements (first label, second label: count) over
+    the pairs labelled twice."""
+    from collections import Counter
+
+    from sklearn.metrics import cohen_kappa_score
+
+    ids = sorted(set(first) & set(second))
+    a, b = [first[i] for i in ids], [second[i] for i in ids]
+    return {
+        "n": len(ids),
+        "agreement": round(sum(x == y for x, y in zip(a, b, strict=True)) / max(1, len(ids)), 4),
+        "kappa": round(float(cohen_kappa_score(a, b, labels=list(LABELS))), 4),
+        "disagreements": {f"{x} / {y}": n for (x, y), n in Counter(zip(a, b, strict=True)).most_common() if x != y},
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=None)
@@ -242,8 +290,26 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--pairs", type=Path, required=True)
     b.add_argument("--split", choices=SPLITS)
     b.add_argument("--out", type=Path, required=True)
+    bl = sub.add_parser("blind", help="a seeded sample for a second, blind labelling")
+    bl.add_argument("--pairs", type=Path, required=True)
+    bl.add_argument("--per-annotator", type=int, default=50)
+    bl.add_argument("--seed", type=int, default=7)
+    bl.add_argument("--out", type=Path, required=True)
+    ag = sub.add_parser("agreement", help="Cohen's kappa of the second labels against the pairs'")
+    ag.add_argument("--pairs", type=Path, required=True)
+    ag.add_argument("--second", type=Path, required=True, help='JSONL lines {"id", "label"}')
     args = ap.parse_args(argv)
     data = args.data_dir or default_data_dir()
+    if args.cmd == "blind":
+        rows = blind_sample(load_pairs(args.pairs, None), data, args.per_annotator, args.seed)
+        args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        print(f"{len(rows)} pairs to label again written to {args.out}")
+        return
+    if args.cmd == "agreement":
+        first = {p.id: p.label for p in load_pairs(args.pairs, None)}
+        second = {r["id"]: r["label"] for r in read_jsonl_lines(args.second)}
+        print(json.dumps(agreement(first, second)))
+        return
     if args.cmd == "packets":
         packets(
             data,
