@@ -127,3 +127,19 @@ def test_the_event_pairs_beside_the_pairs_are_reported_by_split(data, tmp_path):
     result = evaluate_news(shared_stance_model(), data, None, folder / "pairs.jsonl", splits=["dev"])
     assert result.reports["dev"].n == 1 and result.neighbours == {}  # no neighbours file here
     assert list(result.events) == ["dev"] and result.events["dev"].n == 1  # the dev event pair only
+
+
+@pytest.mark.skipif(not PAIRS.is_file(), reason="data/news-pairs/pairs.jsonl is not in this checkout")
+def test_the_later_wave_is_training_pairs_on_articles_no_other_file_uses():
+    """more.jsonl (news26's wave) is trained on: no dev or test pair, and none of its articles is one
+    that the evaluated files (or the earlier training waves) hold."""
+    more = load_pairs(PAIRS.with_name("more.jsonl"))
+    assert len(more) >= 2000 and len({p.id for p in more}) == len(more)
+    assert {p.split for p in more} == {"train"} and all(p.split == article_split(p.source, p.article) for p in more)
+    assert all(p.label in ("supports", "refutes", "neutral") and p.voice in ("own", "reported") for p in more)
+    others = {
+        (p.source, p.article)
+        for name in ("pairs.jsonl", "guard.jsonl", "neighbours.jsonl", "events.jsonl")
+        for p in load_pairs(PAIRS.with_name(name))
+    }
+    assert not {(p.source, p.article) for p in more} & others
