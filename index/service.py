@@ -115,8 +115,8 @@ from claimbot.index.stance import (
     StanceModelError,
     check_paths,
     decide,
+    guard_sides,
     guard_speaker,
-    guard_supports,
     label_file,
     pick_view,
     score_views,
@@ -1211,7 +1211,7 @@ class ClaimIndex:
                 passage.speaker,
                 pick_view(
                     [
-                        guard_speaker(speaker, passage.text, passage.speaker, guard_supports(claim, passage.text, view))
+                        guard_speaker(speaker, passage.text, passage.speaker, guard_sides(claim, passage.text, view))
                         for view in views
                     ]
                 ),

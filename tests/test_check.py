@@ -551,3 +551,12 @@ def test_words_the_article_reports_from_someone_unnamed_are_not_its_own_voice(cl
     assert voices["“It cost us nothing,” she said."][0] == "reported"
     assert voices["“Nobody paid a cent for it.”"][0] == "reported"
     assert voices["The stadium opened in Springfield on Saturday."] == ("own", None, "Springfield Herald")
+
+
+def test_a_passage_saying_the_subject_is_alive_after_the_assault_never_refutes_that_he_survived(demo_index):
+    # news22 read "Pérez announced that he and a small group of men were still alive, despite the
+    # early-morning assault" as refuting the claim (0.90) and answered it `refuted` (the agreement guard)
+    result = demo_index.check("Pérez survived the assault")
+    alive = [p for p in result.passages if "still alive, despite the early-morning assault" in p.text]
+    assert alive and all(p.stance != "refutes" for p in alive)
+    assert result.verdict != "refuted"

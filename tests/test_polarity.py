@@ -1,8 +1,8 @@
 import pytest
 
 from claimbot.index.stance.model import StanceScore
-from claimbot.index.stance.polarity import opposed
-from claimbot.index.stance.slots import guard_supports
+from claimbot.index.stance.polarity import agreed, opposed
+from claimbot.index.stance.slots import guard_sides
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,54 @@ def test_opposite_predicates(claim, passage, expected):
 def test_a_passage_with_the_opposite_predicate_never_supports_but_may_refute():
     claim, passage = "A federal judge upheld the ban", "A federal judge struck down the ban in May."
     supports = StanceScore(label="supports", probs={"supports": 0.9, "refutes": 0.05, "neutral": 0.05}, confident=True)
-    guarded = guard_supports(claim, passage, supports)
+    guarded = guard_sides(claim, passage, supports)
     assert guarded.label == "neutral" and not guarded.confident and guarded.probs == supports.probs
     refutes = StanceScore(label="refutes", probs={"supports": 0.05, "refutes": 0.9, "neutral": 0.05}, confident=True)
-    assert guard_supports(claim, passage, refutes) == refutes
+    assert guard_sides(claim, passage, refutes) == refutes
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        # the claim's predicate of its subject, and every other word of it (docs/prereg/agreement-guard.md)
+        (
+            "Pérez survived the assault",
+            "In the first of several videos released Monday, Pérez announced that he and a small group of men"
+            " were still alive, despite the early-morning assault.",
+            True,
+        ),
+        (
+            "Lawyers for both Donald and Ivana Trump filed papers opposing the unsealing",
+            "Earlier this month, lawyers for both Donald and Ivana Trump filed legal papers opposing the unsealing.",
+            True,
+        ),
+        ("Sales rose in May", "Sales rose sharply in May, the company said.", True),
+        # another detail of the claim is not in the passage: that detail may be what refutes
+        ("Crutcher was killed on Tulsa's south side", "Crutcher was killed Friday in Tulsa's north side.", False),
+        ("Pérez survived the assault in Bogotá", "Pérez said he was still alive after the assault.", False),
+        ("Sales rose in June", "Sales rose in May.", False),
+        # the other side said too, a negation, the predicate said of someone else
+        ("Pérez survived the assault", "Pérez survived the assault but died in hospital a day later.", False),
+        ("Pérez survived the assault", "Pérez did not survive the assault.", False),
+        (
+            "Pérez survived the assault",
+            "Pérez's brother survived the assault, police said of the raid on Pérez.",
+            False,
+        ),
+    ],
+)
+def test_a_passage_that_says_what_the_claim_says(claim, passage, expected):
+    assert agreed(claim, passage) is expected
+
+
+def test_a_passage_that_says_what_the_claim_says_never_refutes_but_may_support():
+    claim = "Pérez survived the assault"
+    passage = "Pérez announced that he and his men were still alive, despite the early-morning assault."
+    refutes = StanceScore(label="refutes", probs={"supports": 0.06, "refutes": 0.9, "neutral": 0.04}, confident=True)
+    guarded = guard_sides(claim, passage, refutes)
+    assert guarded.label == "neutral" and not guarded.confident and guarded.probs == refutes.probs
+    supports = StanceScore(label="supports", probs={"supports": 0.9, "refutes": 0.05, "neutral": 0.05}, confident=True)
+    assert guard_sides(claim, passage, supports) == supports
+    # a quantity the passage states otherwise still lets it refute
+    dated = StanceScore(label="refutes", probs=refutes.probs, confident=True)
+    assert guard_sides("Sales rose 5% in May", "Sales rose 9% in May.", dated) == dated

@@ -37,8 +37,8 @@ from claimbot.index.stance import (
     Selector,
     StanceModel,
     StanceScore,
+    guard_sides,
     guard_speaker,
-    guard_supports,
     pick_view,
     scores_from_logits,
     settle,
@@ -255,7 +255,7 @@ def picked(vl: ViewLogits, cal: Calibration, selector_threshold: float | None = 
             speaker,
             pick_view(
                 [
-                    guard_speaker(said_by, evidence, speaker, guard_supports(claim, evidence, view))
+                    guard_speaker(said_by, evidence, speaker, guard_sides(claim, evidence, view))
                     for view in scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold)
                 ]
             ),

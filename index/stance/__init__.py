@@ -18,7 +18,7 @@ from claimbot.index.stance.model import (
     shared_stance_model,
     softmax,
 )
-from claimbot.index.stance.slots import SlotKind, guard_supports, mismatched
+from claimbot.index.stance.slots import SlotKind, guard_sides, mismatched
 from claimbot.index.stance.speakers import guard_speaker, other_speaker
 from claimbot.index.stance.verdict import decide, side_first, takes_side
 from claimbot.index.stance.views import _DATE as DATE_PATTERN
@@ -44,7 +44,7 @@ __all__ = [
     "decide",
     "features",
     "guard_speaker",
-    "guard_supports",
+    "guard_sides",
     "label_file",
     "mismatched",
     "other_speaker",

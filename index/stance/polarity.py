@@ -132,3 +132,38 @@ def opposed(claim: str, passage: str) -> bool:
             if any(_said_of(subject, passage, m.start(), m.end()) for m in other.finditer(passage)):
                 return True
     return False
+
+
+# A content word of the claim, compared by its first five letters ("assault" / "assaults", "filed" /
+# "files"): numbers too, so that "in 1984" is a word the passage must have.
+_CLAIM_WORD = re.compile(r"[^\W\d_][\w'’-]{2,}|\d[\d,.]*")
+
+
+def _stems(text: str) -> set[str]:
+    return {w.casefold()[:5] for w in _CLAIM_WORD.findall(text)}
+
+
+@lru_cache(maxsize=4096)
+def agreed(claim: str, passage: str) -> bool:
+    """Whether the passage states, of the claim's subject, the claim's own side of a pair, nothing of
+    the other side, and every other content word of the claim, neither negated: then it says what
+    the claim says and cannot refute it ("… Pérez announced that he … were still alive, despite the
+    early-morning assault" against "Pérez survived the assault", read as refuting at 0.90). Every
+    other word is asked for because a refutation usually lies in one detail: "Crutcher was killed …
+    in Tulsa's north side" does refute "Crutcher was killed on Tulsa's south side"
+    (docs/prereg/agreement-guard.md). The caller checks the quantities."""
+    if _NEGATION.search(claim) or _NEGATION.search(passage):
+        return False
+    passage_stems = _stems(passage)
+    for a, b in _PAIRS:
+        for mine, other in ((a, b), (b, a)):
+            said = mine.search(claim)
+            if said is None or other.search(claim) or _ALSO.get(other, other).search(passage):
+                continue
+            subject = _subject_words(claim, said.start())
+            if not any(_said_of(subject, passage, m.start(), m.end()) for m in mine.finditer(passage)):
+                continue
+            rest = _stems(claim[: said.start()] + " " + claim[said.end() :]) - {w[:5] for w in _FUNCTION}
+            if rest <= passage_stems:
+                return True
+    return False

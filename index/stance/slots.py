@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from claimbot.index.stance.model import StanceScore
-from claimbot.index.stance.polarity import opposed
+from claimbot.index.stance.polarity import agreed, opposed
 
 
 class SlotKind(StrEnum):
@@ -109,7 +109,7 @@ def slots(text: str) -> set[Slot]:
 
 @lru_cache(maxsize=4096)
 def _slots(text: str) -> frozenset[Slot]:
-    """Read once per text: `guard_supports` asks for the claim's and the passage's for every view."""
+    """Read once per text: `guard_sides` asks for the claim's and the passage's for every view."""
     found: set[Slot] = set()
     for m in _NUMBER.finditer(text):
         raw = m.group("num").lower()
@@ -247,10 +247,14 @@ def mismatched(claim: str, passage: str) -> list[SlotKind]:
     return out
 
 
-def guard_supports(claim: str, passage: str, score: StanceScore) -> StanceScore:
+def guard_sides(claim: str, passage: str, score: StanceScore) -> StanceScore:
     """The model's score for one view, unless it supports the claim across a quantity mismatch or an
-    opposite predicate (`polarity.opposed`): then neutral (its probabilities kept, for the record).
-    Applied to each view before the view is picked, so a view that refutes still can."""
+    opposite predicate (`polarity.opposed`), or refutes a claim whose predicate and every other word
+    the passage states with no quantity mismatch (`polarity.agreed`): then neutral (its probabilities
+    kept, for the record). `passage` is the whole passage: applied to each of its views before the
+    view is picked, so that another view's side still can be."""
     if score.label == "supports" and (mismatched(claim, passage) or opposed(claim, passage)):
+        return StanceScore(label="neutral", probs=score.probs, confident=False)
+    if score.label == "refutes" and agreed(claim, passage) and not mismatched(claim, passage):
         return StanceScore(label="neutral", probs=score.probs, confident=False)
     return score
