@@ -152,7 +152,7 @@ def agreed(claim: str, passage: str) -> bool:
     other word is asked for because a refutation usually lies in one detail: "Crutcher was killed …
     in Tulsa's north side" does refute "Crutcher was killed on Tulsa's south side"
     (docs/prereg/agreement-guard.md). The caller checks the quantities."""
-    if _NEGATION.search(claim) or _NEGATION.search(passage):
+    if negated(claim) or negated(passage):
         return False
     passage_stems = _stems(passage)
     for a, b in _PAIRS:
