@@ -12,6 +12,7 @@ still find it refutes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 
@@ -117,20 +118,28 @@ def _said_of(subject: set[str], passage: str, start: int, end: int) -> bool:
     return bool(subject & {w.casefold() for w in _CONTENT.findall(near)})
 
 
+def _claim_sides(claim: str) -> Iterator[tuple[re.Pattern[str], re.Pattern[str], re.Match[str]]]:
+    """(the claim's side, the other side, where the claim says it) for each pair of which the claim
+    states one side and not the other."""
+    for a, b in _PAIRS:
+        for mine, other in ((a, b), (b, a)):
+            said = mine.search(claim)
+            if said is not None and not other.search(claim):
+                yield mine, other, said
+
+
 @lru_cache(maxsize=4096)
 def opposed(claim: str, passage: str) -> bool:
     """Whether the passage states, of the claim's subject, one predicate of a pair that the claim
     states the other of, states not the claim's own, and neither is negated."""
-    if _NEGATION.search(claim) or _NEGATION.search(passage):
+    if negated(claim) or negated(passage):
         return False
-    for a, b in _PAIRS:
-        for mine, other in ((a, b), (b, a)):
-            said = mine.search(claim)
-            if said is None or other.search(claim) or _ALSO.get(mine, mine).search(passage):
-                continue
-            subject = _subject_words(claim, said.start())
-            if any(_said_of(subject, passage, m.start(), m.end()) for m in other.finditer(passage)):
-                return True
+    for mine, other, said in _claim_sides(claim):
+        if _ALSO.get(mine, mine).search(passage):
+            continue
+        subject = _subject_words(claim, said.start())
+        if any(_said_of(subject, passage, m.start(), m.end()) for m in other.finditer(passage)):
+            return True
     return False
 
 
@@ -155,15 +164,13 @@ def agreed(claim: str, passage: str) -> bool:
     if negated(claim) or negated(passage):
         return False
     passage_stems = _stems(passage)
-    for a, b in _PAIRS:
-        for mine, other in ((a, b), (b, a)):
-            said = mine.search(claim)
-            if said is None or other.search(claim) or _ALSO.get(other, other).search(passage):
-                continue
-            subject = _subject_words(claim, said.start())
-            if not any(_said_of(subject, passage, m.start(), m.end()) for m in mine.finditer(passage)):
-                continue
-            rest = _stems(claim[: said.start()] + " " + claim[said.end() :]) - {w[:5] for w in _FUNCTION}
-            if rest <= passage_stems:
-                return True
+    for mine, other, said in _claim_sides(claim):
+        if _ALSO.get(other, other).search(passage):
+            continue
+        subject = _subject_words(claim, said.start())
+        if not any(_said_of(subject, passage, m.start(), m.end()) for m in mine.finditer(passage)):
+            continue
+        rest = _stems(claim[: said.start()] + " " + claim[said.end() :]) - {w[:5] for w in _FUNCTION}
+        if rest <= passage_stems:
+            return True
     return False
