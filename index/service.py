@@ -859,13 +859,20 @@ class ClaimIndex:
         if is_hashtags(claim):
             raise ClaimError('it is only hashtags, a topic; paste what the post claims, e.g. "Pérez was killed"')
         if is_reaction(claim):
+            # quoted as typed: the reader may have taken an opener off, or capitalised the word
             raise ClaimError(
-                f'"{claim}" is only an opener or a reaction; paste what the post claims, e.g. "Pérez was killed"'
+                f'"{post.strip()}" is only an opener or a reaction; paste what the post claims, e.g. "Pérez was killed"'
             )
-        if not query_words(claim):
+        words = query_words(claim)
+        if not words:
             # Nothing to search for ("it was the", "🔥🔥"): the nearest vectors would be noise,
             # and the stance model would judge passages that have nothing to do with it.
             raise ClaimError('the claim has no words to search for; say what happened, e.g. "Pérez was killed"')
+        if stance and len(words) == 1:
+            # A name or a topic alone ("Caracas", "Maduro", "the government") says nothing that could
+            # be true or false; judged, "Caracas" was answered `refuted` by a sentence about damage
+            # to a building. Searched without a verdict (stance=False) it is a fair query.
+            raise ClaimError(f'"{claim}" names a topic, not a claim; say what happened, e.g. "Pérez was killed"')
         if not 1 <= top <= MAX_TOP:
             raise ClaimError(f"--top must be between 1 and {MAX_TOP}")
         # The stance model reads more passages than are shown, so that a passage taking a side

@@ -98,10 +98,16 @@ def test_results_are_ordered_and_scoped(demo_index):
         ("😱 https://t.co/x #news", "it is only hashtags"),
         ("@cnn #Venezuela #Maduro!", "it is only hashtags"),
         # an opener or a reaction alone claims nothing (its word was searched and matched passages)
-        ("BREAKING:", '"BREAKING" is only an opener or a reaction'),
+        ("BREAKING:", '"BREAKING:" is only an opener or a reaction'),
         ("lol", "only an opener or a reaction"),
         ("omg!!! 😱", "only an opener or a reaction"),
         ("Fake?", "only an opener or a reaction"),
+        ("BREAKING NEWS", '"BREAKING NEWS" is only an opener'),  # quoted as typed, not as read ("NEWS")
+        # a name or a topic alone is no claim: "Caracas" was answered `refuted`
+        ("Caracas", '"Caracas" names a topic, not a claim'),
+        ("Pérez?", "names a topic, not a claim"),
+        ("the government", '"the government" names a topic'),
+        ("omg Caracas!!!", "names a topic, not a claim"),
         ("\udcff was killed", "not valid text"),
     ],
 )
@@ -117,6 +123,11 @@ def test_a_claim_beside_its_hashtags_is_still_read(demo_index):
 @pytest.mark.parametrize("post", ["BREAKING: Pérez was killed", "lol Pérez is a pilot", "Update the helicopter law"])
 def test_a_claim_after_an_opener_is_still_read(demo_index, post: str):
     assert demo_index.check(post, top=3, stance=False).passages
+
+
+def test_a_topic_is_searched_without_a_verdict_and_two_words_are_judged(demo_index):
+    assert demo_index.check("Caracas", top=3, stance=False).passages  # a search, no verdict asked
+    assert demo_index.check("Pérez dead", top=3).passages  # a headline's two words are a claim, judged
 
 
 def test_top_is_bounded(demo_index):

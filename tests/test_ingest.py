@@ -84,7 +84,7 @@ def test_changed_article_at_same_url_replaces_its_passages(claim_index: ClaimInd
     report = _ingest(claim_index, str(path), url="https://news.example/bridge")
     assert (report.replaced, report.added) == (1, 0)
     assert _consistent(claim_index) == (1, 1)
-    texts = [p.text for p in claim_index.check("bridge", top=5).passages]
+    texts = [p.text for p in claim_index.check("bridge", top=5, stance=False).passages]
     assert texts == ["The bridge reopened on Friday after repairs."]
 
 
