@@ -247,8 +247,11 @@ def ingest(
             )
             raise typer.Exit(2)
         published = day.isoformat() if day else None
-    # blank is none and the ends are trimmed, as the article's own fields are read
-    url, language = (value.strip() or None if value is not None else None for value in (url, language))
+    # blank is none and the ends are trimmed, as the article's own fields are read: `--title ""` is no
+    # title given (a text file's first line is its title), not a title that blanks the first line out
+    title, outlet, author, url, language = (
+        value.strip() or None if value is not None else None for value in (title, outlet, author, url, language)
+    )
     if url is not None:
         try:
             checked_url(url)

@@ -1130,3 +1130,16 @@ def test_a_long_language_name_and_nul_characters_are_stored_on_every_backend(cla
     with claim_index.store.session() as s:
         [row] = s.scalars(select(ArticleRow))
         assert (row.language, row.title, row.text) == ("English (United States)", "Dam", "The dam held. Rivers fell.")
+
+
+def test_a_blank_title_option_is_no_title_given(home: Path, tmp_path: Path):
+    # `--title ""` took the file's first line off as a title and then blanked the title: the line was lost
+    (tmp_path / "crane.txt").write_text(
+        "Harbour crane collapses\nA crane collapsed at the harbour on Monday, the port authority said.\n",
+        encoding="utf-8",
+    )
+    for blank in ("", "   "):
+        result = runner.invoke(app, ["ingest", str(tmp_path / "crane.txt"), "--title", blank])
+        assert result.exit_code == 0, result.output
+    listed = runner.invoke(app, ["articles", "list", "crane"])
+    assert listed.exit_code == 0 and "Harbour crane collapses" in listed.output, listed.output
