@@ -254,6 +254,9 @@ def ingest(
     )
     if url is not None:
         try:
+            # typed, so a space is a typo: stored, it was taken out ("exa mple.com" became example.com)
+            if any(c.isspace() for c in url):
+                raise ValueError(f"a URL has no spaces: {url!r} (write a space in a path as %20)")
             checked_url(url)
         except ValueError as exc:  # said before anything is read, as a bad --published is
             _error(f"--url: {exc}")

@@ -211,6 +211,13 @@ def checked_url(value: str) -> str:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL: {value!r} (write it whole, e.g. https://www.example.com/news/a)")
+    # Shown in every answer that cites the article: a user name and password would be published.
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"a URL with a user name or password: {value!r} (give it without them)")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+    except ValueError:
+        raise ValueError(f"not a valid port in {value!r}") from None
     return value
 
 

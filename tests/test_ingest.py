@@ -500,6 +500,10 @@ def test_a_bad_url_or_language_option_is_refused_before_anything_is_read(home: P
     story.write_text("A title\nThe river flooded Riverton on Sunday.\n", encoding="utf-8")
     for option, value, message in [
         ("--url", "notaurl", "error: --url: not an http(s) URL: 'notaurl'"),
+        # stored, a space was taken out (another domain); credentials would be shown in every answer
+        ("--url", "https://exa mple.com/x y", "error: --url: a URL has no spaces"),
+        ("--url", "https://user:pass@rail.example.com/p", "error: --url: a URL with a user name or password"),
+        ("--url", "https://zoo.example.com:99999/p", "error: --url: not a valid port"),
         ("--language", "English", "error: --language must be a language code such as en, es or pt-BR"),
         ("--language", "not a language!!", "error: --language must be a language code"),
     ]:
