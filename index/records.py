@@ -96,7 +96,9 @@ def parse_published(value: str) -> dt.date | None:
     # Sources give full timestamps ("2018-01-15T10:00:00Z"); only the day is kept.
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", value):
         try:
-            return dt.date.fromisoformat(value[:10])
+            # the whole stamp is read, so that "2018-01-15 garbage" or an hour 25 is no date; a zone
+            # written as a word ("10:00:00 UTC", as exports write it) is not ISO's and is left out
+            return dt.datetime.fromisoformat(re.sub(r"\s+(?:UTC|GMT)$", "", value)).date()
         except ValueError:
             raise ValueError(f"not a date: {value!r} (write YYYY-MM-DD)") from None
     for form in _DATE_FORMS:  # the spellings news metadata uses besides ISO 8601

@@ -462,9 +462,17 @@ def test_a_date_in_the_future_or_before_1700_is_refused_from_the_command_line_an
     assert runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", today]).exit_code == 0
 
 
+@pytest.mark.parametrize("stamp", ["2018-01-15 garbage", "2018-01-15T25:00:00", "2018-02-30"])
+def test_a_published_stamp_is_read_whole(home: Path, tmp_path: Path, stamp: str):
+    # "2018-01-15 garbage" and an hour 25 were taken as 2018-01-15 (only the first ten characters read)
+    (tmp_path / "a.txt").write_text("Title\nThe ferry sank near the port.", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--published", stamp])
+    assert result.exit_code == 2 and "--published must be a date" in result.output, result.output
+
+
 def test_published_is_read_as_a_sidecars_date_is(home: Path, tmp_path: Path):
     # the README: a timestamp keeps its day; "15 Jan 2018" and "2018/01/15" are read too
-    for n, given in enumerate(("15 Jan 2018", "2018/01/15", "2018-01-15T10:00:00Z")):
+    for n, given in enumerate(("15 Jan 2018", "2018/01/15", "2018-01-15T10:00:00Z", "2018-01-15 10:00:00 UTC")):
         (tmp_path / f"{n}.txt").write_text(f"Title {n}\nBody number {n} is here.", encoding="utf-8")
         result = runner.invoke(app, ["ingest", str(tmp_path / f"{n}.txt"), "--published", given])
         assert result.exit_code == 0, result.output
