@@ -143,3 +143,12 @@ def test_the_later_wave_is_training_pairs_on_articles_no_other_file_uses():
         for p in load_pairs(PAIRS.with_name(name))
     }
     assert not {(p.source, p.article) for p in more} & others
+
+
+def test_a_file_of_other_pairs_is_refused_by_its_line(tmp_path: Path):
+    # a file of (claim, evidence) pairs, as `claimbot stance` reads, was "NewsPair.__init__() got an
+    # unexpected keyword argument 'evidence'"
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n" + json.dumps({"id": 1, "claim": "a", "evidence": "b"}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"pairs.jsonl:2: not a news pair \(expected the fields id, source, article"):
+        load_pairs(path)

@@ -15,6 +15,7 @@ refitted on the dev split without scoring the pairs again (`fit_calibration`).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import re
@@ -137,13 +138,19 @@ def read_articles(data: Path, source: str) -> dict[str, str]:
 def load_pairs(path: Path = DEFAULT_PAIRS, splits: Iterable[str] | None = None) -> list[NewsPair]:
     wanted = set(splits) if splits is not None else None
     pairs = []
+    names = [x.name for x in dataclasses.fields(NewsPair)]
     with path.open(encoding="utf-8") as f:
-        for line in f:
+        for number, line in enumerate(f, start=1):
             if line.strip():
                 try:
-                    pair = NewsPair(**json.loads(line))
+                    row = json.loads(line)
+                    if not isinstance(row, dict) or set(row) != set(names):
+                        raise ValueError(f"expected the fields {', '.join(names)}")
+                    pair = NewsPair(**row)
                 except (TypeError, ValueError) as exc:
-                    raise ValueError(f"{path}: a line is not a news pair ({exc})") from exc
+                    # data/news-pairs/README.md describes the fields; a file of (claim, evidence) pairs is
+                    # what `claimbot stance` labels, not this
+                    raise ValueError(f"{path}:{number}: not a news pair ({exc}; data/news-pairs/README.md)") from exc
                 if wanted is None or pair.split in wanted:
                     pairs.append(pair)
     return pairs
