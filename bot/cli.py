@@ -316,6 +316,17 @@ def ingest(
         finally:
             index.close()
     out.print(ingest_summary(report))
+    given = [f"--{name}" for name, value in overrides.items() if value is not None]
+    if report.unchanged and given:
+        # The text decides whether an article is new: the same text with a corrected date or outlet
+        # was skipped as unchanged, the options dropped without a word.
+        out.print(
+            escape(
+                f"note: {counted(report.unchanged, 'article')} already indexed with the same text kept what was "
+                f"stored; {', '.join(given)} did not change it (to change it: `claimbot articles remove ID`, "
+                "then ingest again)"
+            )
+        )
     if report.failed:
         raise typer.Exit(1)
 

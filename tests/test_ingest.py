@@ -1155,3 +1155,15 @@ def test_a_blank_title_option_is_no_title_given(home: Path, tmp_path: Path):
         assert result.exit_code == 0, result.output
     listed = runner.invoke(app, ["articles", "list", "crane"])
     assert listed.exit_code == 0 and "Harbour crane collapses" in listed.output, listed.output
+
+
+def test_options_that_an_unchanged_article_does_not_take_are_said_to_be_dropped(home: Path, tmp_path: Path):
+    (tmp_path / "mill.txt").write_text("Mill fire\nThe old mill burned down on Sunday night.\n", encoding="utf-8")
+    first = runner.invoke(app, ["ingest", str(tmp_path / "mill.txt"), "--published", "2019-06-01"])
+    assert first.exit_code == 0 and "note:" not in first.output, first.output
+    again = runner.invoke(app, ["ingest", str(tmp_path / "mill.txt"), "--published", "2020-02-02", "--outlet", "Post"])
+    said = " ".join(again.output.split())  # as one line, however the console wrapped it
+    assert again.exit_code == 0 and "1 unchanged" in said, said
+    assert "note: 1 article already indexed with the same text kept what was stored; --outlet, --published" in said
+    plain = runner.invoke(app, ["ingest", str(tmp_path / "mill.txt")])
+    assert plain.exit_code == 0 and "note:" not in plain.output, plain.output
