@@ -726,3 +726,25 @@ def test_nul_characters_and_non_numbers_never_reach_the_database(tmp_path: Path)
     first, second = _items(str(tmp_path / "a.jsonl"))
     assert isinstance(first, ArticleInput) and (first.text, first.title) == ("Nul here.", "AB")
     assert isinstance(second, SourceError) and "title" in second.reason and "not a number" in second.reason
+
+
+@pytest.mark.parametrize(
+    ("head", "published"),
+    [
+        # a year in the URL alone was read as 1 January of it
+        ('<link rel="canonical" href="https://planet.example/2019/q1">', None),
+        # tomorrow (a time zone ahead) was read as the month's first; 1990 was dropped as too old
+        (
+            f'<meta name="date" content="{dt.date.today() + dt.timedelta(days=1)}">',
+            dt.date.today() + dt.timedelta(days=1),
+        ),
+        ('<meta name="date" content="1990-06-01">', dt.date(1990, 6, 1)),
+        ('<link rel="canonical" href="https://planet.example/2018/01/15/dam">', dt.date(2018, 1, 15)),
+    ],
+)
+def test_a_page_s_date_is_read_from_its_markup_not_guessed(tmp_path: Path, head: str, published: dt.date | None):
+    page = ARTICLE_HTML.replace('<meta property="article:published_time" content="2024-03-02T08:00:00Z">', head)
+    page = page.replace('<link rel="canonical" href="https://planet.example/dam">', "")  # the case's own, if any
+    (tmp_path / "a.html").write_text(page, encoding="utf-8")
+    [item] = _items(str(tmp_path / "a.html"))
+    assert isinstance(item, ArticleInput) and item.published == published

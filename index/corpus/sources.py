@@ -6,6 +6,7 @@ so one bad file never stops a run.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import json
 import logging
@@ -29,7 +30,7 @@ import httpx
 from pydantic import ValidationError
 
 from claimbot.index.factchecks.markup import claim_reviews
-from claimbot.index.records import ArticleInput
+from claimbot.index.records import EARLIEST_PUBLISHED, ArticleInput
 from claimbot.index.storage import blocking, domain_of
 
 log = logging.getLogger(__name__)
@@ -396,11 +397,22 @@ def _from_plain_text(
     return _build({**meta, "title": title, "text": body}, origin, options)
 
 
+# How a page's date is found (htmldate, through trafilatura): from its markup and a whole date in its
+# URL only. The extensive search guessed: a year in the URL became 1 January of it ("/2019/q1" →
+# 2019-01-01), and a date of tomorrow became the month's first. Dates since 1700, as `published` takes.
+_DATE_SEARCH = {"original_date": True, "extensive_search": False, "min_date": EARLIEST_PUBLISHED.isoformat()}
+
+
 def _from_html(html: str, origin: str, meta: dict[str, Any], options: SourceOptions) -> SourceItem:
     import trafilatura
 
     raw = trafilatura.extract(
-        html, output_format="json", with_metadata=True, include_comments=False, url=meta.get("url")
+        html,
+        output_format="json",
+        with_metadata=True,
+        include_comments=False,
+        url=meta.get("url"),
+        date_extraction_params=_DATE_SEARCH | {"max_date": (dt.date.today() + dt.timedelta(days=1)).isoformat()},
     )
     if not raw:
         return SourceError(origin, "no extractable text")
