@@ -84,7 +84,10 @@ from claimbot.index.service import (
     stance_reads,
 )
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# Help is read as Markdown: a docstring's paragraphs flow to the terminal's width (in rich's default
+# mode each source line break was kept, and an 80-column terminal broke lines mid-sentence).
+_MARKUP = "markdown"
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=_MARKUP)
 # The databases' 64-bit integers: a guild id or a count past this is refused as the option's bad
 # value, not left to overflow in the query.
 BIGINT_MAX = 2**63 - 1
@@ -430,9 +433,11 @@ def _print_check(result: CheckResult) -> None:
         out.print("  ", escape(f"{a.url + ' · ' if a.url else ''}{where}"))
 
 
-articles_app = typer.Typer(no_args_is_help=True, help="Manage the indexed articles.")
+articles_app = typer.Typer(no_args_is_help=True, help="Manage the indexed articles.", rich_markup_mode=_MARKUP)
 app.add_typer(articles_app, name="articles")
-sources_app = typer.Typer(no_args_is_help=True, help="The sources (domains) articles come from; block one.")
+sources_app = typer.Typer(
+    no_args_is_help=True, help="The sources (domains) articles come from; block one.", rich_markup_mode=_MARKUP
+)
 app.add_typer(sources_app, name="sources")
 
 
@@ -690,7 +695,9 @@ def attribute(
         raise typer.Exit(1)
 
 
-eval_app = typer.Typer(no_args_is_help=True, help="Measure claimbot on the evaluation-only data sets.")
+eval_app = typer.Typer(
+    no_args_is_help=True, help="Measure claimbot on the evaluation-only data sets.", rich_markup_mode=_MARKUP
+)
 app.add_typer(eval_app, name="eval")
 
 
@@ -875,7 +882,7 @@ def _discord_errors() -> Iterator[None]:
         raise typer.Exit(1) from exc
 
 
-audit_app = typer.Typer(no_args_is_help=True, help="The moderators' audit log.")
+audit_app = typer.Typer(no_args_is_help=True, help="The moderators' audit log.", rich_markup_mode=_MARKUP)
 app.add_typer(audit_app, name="audit")
 
 
@@ -933,7 +940,9 @@ def audit_export(
         err.print(f"wrote {rows:,} audit {'entry' if rows == 1 else 'entries'} to {output}")
 
 
-feeds_app = typer.Typer(no_args_is_help=True, help="Outlets polled for new articles (docs/feeds.md).")
+feeds_app = typer.Typer(
+    no_args_is_help=True, help="Outlets polled for new articles (docs/feeds.md).", rich_markup_mode=_MARKUP
+)
 app.add_typer(feeds_app, name="feeds")
 
 
@@ -1104,7 +1113,9 @@ def watch() -> None:
     out.print("stopped watching")
 
 
-factchecks_app = typer.Typer(no_args_is_help=True, help="Published fact-checks read from ingested pages (ClaimReview).")
+factchecks_app = typer.Typer(
+    no_args_is_help=True, help="Published fact-checks read from ingested pages (ClaimReview).", rich_markup_mode=_MARKUP
+)
 app.add_typer(factchecks_app, name="factchecks")
 
 

@@ -399,3 +399,15 @@ def test_a_ctrl_c_while_the_finished_command_exits_is_ignored(home):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "articles" in done.stdout and "KeyboardInterrupt" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_help_paragraphs_flow_to_the_terminal_s_width():
+    """Each line break of a docstring was kept: at 80 columns `check --help` broke "each shows" from
+    "who says it" mid-sentence."""
+    from typer.testing import CliRunner
+
+    from claimbot.bot.cli import app
+
+    out = CliRunner().invoke(app, ["check", "--help"], env={"COLUMNS": "80"}).output
+    assert "each shows who says it" in out, out
+    assert all(len(line) <= 80 for line in out.splitlines())
