@@ -858,7 +858,7 @@ class ClaimIndex:
             raise ClaimError(f'it is only a mention of {claim}; paste what the post says, e.g. "Pérez was killed"')
         if is_hashtags(claim):
             raise ClaimError('it is only hashtags, a topic; paste what the post claims, e.g. "Pérez was killed"')
-        if is_reaction(claim):
+        if is_reaction(claim) or is_reaction(post):
             # quoted as typed: the reader may have taken an opener off, or capitalised the word
             raise ClaimError(
                 f'"{post.strip()}" is only an opener or a reaction; paste what the post claims, e.g. "Pérez was killed"'

@@ -103,6 +103,13 @@ def test_results_are_ordered_and_scoped(demo_index):
         ("omg!!! 😱", "only an opener or a reaction"),
         ("Fake?", "only an opener or a reaction"),
         ("BREAKING NEWS", '"BREAKING NEWS" is only an opener'),  # quoted as typed, not as read ("NEWS")
+        # replies that only ask or judge; "Is this true? #Venezuela" was read as the claim "This is true"
+        ("Is this true? #Venezuela", "only an opener or a reaction"),
+        ("Source?", "only an opener or a reaction"),
+        ("not true", "only an opener or a reaction"),
+        ("Fake news!", "only an opener or a reaction"),
+        ("haha", "only an opener or a reaction"),
+        ("omg is it real??", "only an opener or a reaction"),
         # a name or a topic alone is no claim: "Caracas" was answered `refuted`
         ("Caracas", '"Caracas" names a topic, not a claim'),
         ("Pérez?", "names a topic, not a claim"),
@@ -120,7 +127,17 @@ def test_a_claim_beside_its_hashtags_is_still_read(demo_index):
     assert demo_index.check("Pérez was killed #Venezuela", top=3).read_as == "Pérez was killed"
 
 
-@pytest.mark.parametrize("post", ["BREAKING: Pérez was killed", "lol Pérez is a pilot", "Update the helicopter law"])
+@pytest.mark.parametrize(
+    "post",
+    [
+        "BREAKING: Pérez was killed",
+        "lol Pérez is a pilot",
+        "Update the helicopter law",
+        "Is it true that Pérez was killed?",
+        "Source? Pérez was captured",
+        "not true, Pérez surrendered",
+    ],
+)
 def test_a_claim_after_an_opener_is_still_read(demo_index, post: str):
     assert demo_index.check(post, top=3, stance=False).passages
 

@@ -193,7 +193,12 @@ _CHAT_OPENER = re.compile(rf"^(?:{_CHAT})(?:{_SEP})", re.IGNORECASE)
 # Schweiger", "So far …"): openers after a mark, or typed in lower case before a lower-case word
 # ("ok so coal bundled …"); "wait" and "hold on" only before a question or a mark.
 _CHATTY = r"so+|ok(?:ay)?|oh+|ah+|hey|huh|yo+|guys|folks|y'?all|damn|dang|bro|uh+|um+|aww+|til|ugh|no\s+way"
-_ONLY_REACTION = re.compile(rf"(?:{_MARKED}|{_CHAT}|{_CHATTY})[\s!?.:…~]*", re.IGNORECASE)
+# Replies that only ask or judge ("Source?", "not true", "is it real?"): said of a post, they are no claim.
+_REPLY = (
+    r"(?:not\s+)?(?:true|false|real|fake)(?:\s+news)?|sources?(?:\s+(?:pls|plz|please))?|any\s+sources?"
+    r"|ha(?:ha)+|really|is\s+(?:it|this|that)\s+(?:true|real|fake)"
+)
+_ONLY_REACTION = re.compile(rf"(?:(?:{_MARKED}|{_CHAT}|{_CHATTY}|{_REPLY})[\s!?.:…~]*)+", re.IGNORECASE)
 _CHATTY_MARKED = re.compile(rf"^(?:{_CHATTY}|wait|hold\s+on|hang\s+on){_MARKS}", re.IGNORECASE)
 _CHATTY_WORD = re.compile(rf"^({_CHATTY}|wait|hold\s+on|hang\s+on)\s+(\S+)", re.IGNORECASE)
 _NOT_AFTER_SO = frozenset("far many much long called few little to that as too it what".split())
@@ -524,9 +529,12 @@ _HANDLE = re.compile(r"@\w+")
 
 
 def is_reaction(text: str) -> bool:
-    """Whether the post is only an opener or a reaction ("BREAKING:", "lol", "omg!!", "fake?"): what
-    precedes a claim, with none after it. Searched, its word matched whatever passages used it."""
-    return bool(_ONLY_REACTION.fullmatch(_unmarked(_emoji(text)).strip()))
+    """Whether the post is only openers or reactions ("BREAKING:", "lol", "omg!!", "Source?", "is
+    this true? #Venezuela"), with links, mentions and hashtags beside them at most: what precedes or
+    answers a claim, with none in it. Searched, its word matched whatever passages used it; read,
+    "Is this true?" became the claim "This is true"."""
+    rest = _HASHTAG.sub(" ", _HANDLE.sub(" ", _emoji(_URL.sub(" ", text))))
+    return bool(_ONLY_REACTION.fullmatch(_unmarked(rest).strip()))
 
 
 def _unmarked(text: str) -> str:
