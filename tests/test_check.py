@@ -93,6 +93,7 @@ def test_results_are_ordered_and_scoped(demo_index):
         # a handle alone names someone and claims nothing (it was read "Elonmus k" and judged)
         ("@elonmusk", "it is only a mention of @elonmusk"),
         ("@cnn @bbc", "it is only a mention"),
+        ("RT @cnn:", "it is only a mention"),  # it was read as the claim "RT @cnn"
         # hashtags alone name a topic (searched as one word, they were answered `unverified`)
         ("#Venezuela", "it is only hashtags, a topic"),
         ("😱 https://t.co/x #news", "it is only hashtags"),

@@ -513,7 +513,8 @@ def is_handles(text: str) -> bool:
     return bool(_HANDLES_ONLY.fullmatch(text.strip()))
 
 
-_HANDLES_ONLY = re.compile(r"(?:@\w+[\s,]*)+")
+# "RT @cnn:" is a retweet's credit with the tweet left out: a mention too
+_HANDLES_ONLY = re.compile(r"(?:RT\s+)?(?:@\w+[\s,:]*)+")
 
 
 def is_hashtags(text: str) -> bool:
