@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import typer
 from rich.console import Console
@@ -86,7 +86,7 @@ from claimbot.index.service import (
 
 # Help is read as Markdown: a docstring's paragraphs flow to the terminal's width (in rich's default
 # mode each source line break was kept, and an 80-column terminal broke lines mid-sentence).
-_MARKUP = "markdown"
+_MARKUP: Final = "markdown"
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=_MARKUP)
 # The databases' 64-bit integers: a guild id or a count past this is refused as the option's bad
 # value, not left to overflow in the query.
