@@ -31,14 +31,12 @@ from claimbot.bot.words import (
 )
 from claimbot.index.config import Settings, SettingsFileError
 from claimbot.index.records import (
-    EARLIEST_PUBLISHED,
     NO_SOURCE,
     CheckResult,
     PassageResult,
     checked_url,
-    in_the_future,
+    implausible_published,
     parse_published,
-    too_early,
 )
 from claimbot.index.review import OPERATOR, OPERATOR_GUILD, AuditAction, ReviewService
 from claimbot.index.service import (
@@ -88,6 +86,13 @@ from claimbot.index.service import (
 # mode each source line break was kept, and an 80-column terminal broke lines mid-sentence).
 _MARKUP: Final = "markdown"
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=_MARKUP)
+
+
+def _commands(summary: str) -> typer.Typer:
+    """A group of subcommands (`claimbot articles …`), its help read as the app's is."""
+    return typer.Typer(no_args_is_help=True, help=summary, rich_markup_mode=_MARKUP)
+
+
 # The databases' 64-bit integers: a guild id or a count past this is refused as the option's bad
 # value, not left to overflow in the query.
 BIGINT_MAX = 2**63 - 1
@@ -240,14 +245,8 @@ def ingest(
         except ValueError:
             _error(f"--published must be a date such as YYYY-MM-DD, got {published!r}")
             raise typer.Exit(2) from None
-        if day is not None and in_the_future(day):
-            _error(f"--published {day.isoformat()} is in the future; give the day the article was published")
-            raise typer.Exit(2)
-        if day is not None and too_early(day):
-            _error(
-                f"--published {day.isoformat()} is before {EARLIEST_PUBLISHED.year}; "
-                "give the day the article was published"
-            )
+        if day is not None and (problem := implausible_published(day)):
+            _error(f"--published {day.isoformat()} {problem}; give the day the article was published")
             raise typer.Exit(2)
         published = day.isoformat() if day else None
     # blank is none and the ends are trimmed, as the article's own fields are read: `--title ""` is no
@@ -433,11 +432,9 @@ def _print_check(result: CheckResult) -> None:
         out.print("  ", escape(f"{a.url + ' · ' if a.url else ''}{where}"))
 
 
-articles_app = typer.Typer(no_args_is_help=True, help="Manage the indexed articles.", rich_markup_mode=_MARKUP)
+articles_app = _commands("Manage the indexed articles.")
 app.add_typer(articles_app, name="articles")
-sources_app = typer.Typer(
-    no_args_is_help=True, help="The sources (domains) articles come from; block one.", rich_markup_mode=_MARKUP
-)
+sources_app = _commands("The sources (domains) articles come from; block one.")
 app.add_typer(sources_app, name="sources")
 
 
@@ -695,9 +692,7 @@ def attribute(
         raise typer.Exit(1)
 
 
-eval_app = typer.Typer(
-    no_args_is_help=True, help="Measure claimbot on the evaluation-only data sets.", rich_markup_mode=_MARKUP
-)
+eval_app = _commands("Measure claimbot on the evaluation-only data sets.")
 app.add_typer(eval_app, name="eval")
 
 
@@ -882,7 +877,7 @@ def _discord_errors() -> Iterator[None]:
         raise typer.Exit(1) from exc
 
 
-audit_app = typer.Typer(no_args_is_help=True, help="The moderators' audit log.", rich_markup_mode=_MARKUP)
+audit_app = _commands("The moderators' audit log.")
 app.add_typer(audit_app, name="audit")
 
 
@@ -940,9 +935,7 @@ def audit_export(
         err.print(f"wrote {rows:,} audit {'entry' if rows == 1 else 'entries'} to {output}")
 
 
-feeds_app = typer.Typer(
-    no_args_is_help=True, help="Outlets polled for new articles (docs/feeds.md).", rich_markup_mode=_MARKUP
-)
+feeds_app = _commands("Outlets polled for new articles (docs/feeds.md).")
 app.add_typer(feeds_app, name="feeds")
 
 
@@ -1113,9 +1106,7 @@ def watch() -> None:
     out.print("stopped watching")
 
 
-factchecks_app = typer.Typer(
-    no_args_is_help=True, help="Published fact-checks read from ingested pages (ClaimReview).", rich_markup_mode=_MARKUP
-)
+factchecks_app = _commands("Published fact-checks read from ingested pages (ClaimReview).")
 app.add_typer(factchecks_app, name="factchecks")
 
 

@@ -114,16 +114,20 @@ def parse_published(value: str) -> dt.date | None:
 EARLIEST_PUBLISHED = dt.date(1700, 1, 1)
 
 
-def too_early(day: dt.date) -> bool:
-    """A publication date before EARLIEST_PUBLISHED."""
-    return day < EARLIEST_PUBLISHED
+def latest_published() -> dt.date:
+    """The latest publication date taken: tomorrow, a day's leeway for time zones."""
+    return dt.date.today() + dt.timedelta(days=1)
 
 
-def in_the_future(day: dt.date) -> bool:
-    """A publication date after tomorrow (a day's leeway for time zones): a typo in the year ("2030")
-    would make the article the "newer reporting" of every dispute it takes part in, and the corpus's
-    newest date."""
-    return day > dt.date.today() + dt.timedelta(days=1)
+def implausible_published(day: dt.date) -> str | None:
+    """Why a publication date cannot be one ("is in the future", "is before 1700"), or None. A typo in
+    the year ("2030") would make the article the "newer reporting" of every dispute it takes part in,
+    and the corpus's newest date."""
+    if day > latest_published():
+        return "is in the future"
+    if day < EARLIEST_PUBLISHED:
+        return f"is before {EARLIEST_PUBLISHED.year}"
+    return None
 
 
 class ArticleInput(BaseModel):
@@ -164,12 +168,8 @@ class ArticleInput(BaseModel):
     @field_validator("published")
     @classmethod
     def _not_in_the_future(cls, value: dt.date | None) -> dt.date | None:
-        if value is not None and in_the_future(value):
-            raise ValueError(f"{value.isoformat()} is in the future; write the day it was published (YYYY-MM-DD)")
-        if value is not None and too_early(value):
-            raise ValueError(
-                f"{value.isoformat()} is before {EARLIEST_PUBLISHED.year}; write the day it was published (YYYY-MM-DD)"
-            )
+        if value is not None and (problem := implausible_published(value)):
+            raise ValueError(f"{value.isoformat()} {problem}; write the day it was published (YYYY-MM-DD)")
         return value
 
     @field_validator("title", "url", "outlet", "author", "language", mode="before")

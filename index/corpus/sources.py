@@ -6,7 +6,6 @@ so one bad file never stops a run.
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import json
 import logging
@@ -30,7 +29,7 @@ import httpx
 from pydantic import ValidationError
 
 from claimbot.index.factchecks.markup import claim_reviews
-from claimbot.index.records import EARLIEST_PUBLISHED, ArticleInput
+from claimbot.index.records import EARLIEST_PUBLISHED, ArticleInput, latest_published
 from claimbot.index.storage import blocking, domain_of
 
 log = logging.getLogger(__name__)
@@ -412,7 +411,7 @@ def _from_html(html: str, origin: str, meta: dict[str, Any], options: SourceOpti
         with_metadata=True,
         include_comments=False,
         url=meta.get("url"),
-        date_extraction_params=_DATE_SEARCH | {"max_date": (dt.date.today() + dt.timedelta(days=1)).isoformat()},
+        date_extraction_params=_DATE_SEARCH | {"max_date": latest_published().isoformat()},
     )
     if not raw:
         return SourceError(origin, "no extractable text")
