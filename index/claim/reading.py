@@ -521,7 +521,7 @@ def is_hashtags(text: str) -> bool:
     """Whether the post is hashtags with nothing but links, mentions and emoji beside them
     ("#Venezuela", "😱 https://t.co/x #news"): a topic, not a claim. Read, it was searched as one word
     and answered `unverified`; `check` refuses it, as a mention alone."""
-    rest = _HANDLE.sub(" ", _emoji(_URL.sub(" ", text)))
+    rest = _without_links(text)
     # what is left besides the tags is no word: the marks emoji leave ("|"), a dash, punctuation
     return bool(_HASHTAG.search(rest)) and not re.search(r"\w", _HASHTAG.sub(" ", rest))
 
@@ -529,13 +529,17 @@ def is_hashtags(text: str) -> bool:
 _HANDLE = re.compile(r"@\w+")
 
 
+def _without_links(text: str) -> str:
+    """The post without its links and mentions, its emoji as marks: what may be beside a topic."""
+    return _HANDLE.sub(" ", _emoji(_URL.sub(" ", text)))
+
+
 def is_reaction(text: str) -> bool:
     """Whether the post is only openers or reactions ("BREAKING:", "lol", "omg!!", "Source?", "is
     this true? #Venezuela"), with links, mentions and hashtags beside them at most: what precedes or
     answers a claim, with none in it. Searched, its word matched whatever passages used it; read,
     "Is this true?" became the claim "This is true"."""
-    rest = _HASHTAG.sub(" ", _HANDLE.sub(" ", _emoji(_URL.sub(" ", text))))
-    return bool(_ONLY_REACTION.fullmatch(_unmarked(rest).strip()))
+    return bool(_ONLY_REACTION.fullmatch(_unmarked(_HASHTAG.sub(" ", _without_links(text))).strip()))
 
 
 def _unmarked(text: str) -> str:
