@@ -38,6 +38,7 @@ from claimbot.index.evaluation import (
     build_examples,
     load_pairs,
     read_articles,
+    read_jsonl,
     sentence_sha,
 )
 
@@ -98,13 +99,9 @@ def sentences(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def read_jsonl_lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def used_articles(paths: list[Path]) -> set[tuple[str, str]]:
     """(source, article) of every pair in these files: articles an earlier wave already wrote on."""
-    return {(row["source"], row["article"]) for path in paths for row in read_jsonl_lines(path)}
+    return {(row["source"], row["article"]) for path in paths for row in read_jsonl(path)}
 
 
 def packets(
@@ -233,17 +230,18 @@ def blind_sample(pairs: list[NewsPair], data: Path, per_annotator: int, seed: in
         for p in rng.sample(by_annotator[name], min(per_annotator, len(by_annotator[name])))
     ]
     rng.shuffle(chosen)
-    firsts: dict[tuple[str, str], str] = {}
+    # each source read once (FNC-1's is one large CSV), each article's first sentence found once
+    texts = {source: read_articles(data, source) for source in {p.source for p in chosen}}
+    firsts = {
+        (source, article): re.sub(r"\s+", " ", next(iter(sentences(texts[source][article])), (0, 0, ""))[2])
+        for source, article in {(p.source, p.article) for p in chosen}
+    }
     out = []
     for example in build_examples(chosen, data, speakers=False):
-        key = (example.pair.source, example.pair.article)
-        if key not in firsts:
-            text = read_articles(data, example.pair.source)[example.pair.article]
-            firsts[key] = re.sub(r"\s+", " ", next(iter(sentences(text)), (0, 0, ""))[2])
         out.append(
             {
                 "id": example.pair.id,
-                "article_start": firsts[key],
+                "article_start": firsts[(example.pair.source, example.pair.article)],
                 "sentence": example.evidence,
                 "claim": example.pair.claim,
             }
@@ -307,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.cmd == "agreement":
         first = {p.id: p.label for p in load_pairs(args.pairs, None)}
-        second = {r["id"]: r["label"] for r in read_jsonl_lines(args.second)}
+        second = {r["id"]: r["label"] for r in read_jsonl(args.second)}
         print(json.dumps(agreement(first, second)))
         return
     if args.cmd == "packets":
