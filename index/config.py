@@ -81,6 +81,15 @@ class PgFullText(StrEnum):
     DATABASE = "database"  # the postings table inside the database (no local index)
 
 
+class StanceReader(StrEnum):
+    """Which stance reader a check uses when CLAIMBOT_STANCE_MODEL names no folder."""
+
+    FAST = "fast"  # the packaged MiniLM (22M parameters): the default on a small CPU
+    # all-mpnet-base-v2 with the shipped adapters (110M), built once by `claimbot reader install`:
+    # more labels right on news, at about 6-8x the stance time (index/stance/accurate.py)
+    ACCURATE = "accurate"
+
+
 class SettingsFileError(ValueError):
     """The `.env` file is there but cannot be read (permissions, not UTF-8); one line for the user."""
 
@@ -125,8 +134,9 @@ class Settings(BaseSettings):
     # Who says each sentence, found at ingest time (index/corpus/attribution/); off = faster ingest,
     # passages stored and embedded without speakers.
     attribution: bool = Field(default=True, validation_alias="CLAIMBOT_ATTRIBUTION")
-    # None: the model packaged in index/stance/weights
+    # None: the reader below
     stance_model: Path | None = Field(default=None, validation_alias="CLAIMBOT_STANCE_MODEL")
+    stance_reader: StanceReader = Field(default=StanceReader.FAST, validation_alias="CLAIMBOT_STANCE_READER")
     # 15: the verdicts 20 gave on the news dev claims and the demo, a quarter less of a check's
     # largest step (docs/prereg/stance-candidates.md).
     stance_candidates: int = Field(default=15, ge=1, le=200, validation_alias="CLAIMBOT_STANCE_CANDIDATES")

@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy.exc import OperationalError
 
 from claimbot.index.claim import ClaimReading, is_handles, is_hashtags, is_link, is_reaction, read_claim, truecase
-from claimbot.index.config import PgFullText, Settings, format_duration, parse_duration
+from claimbot.index.config import PgFullText, Settings, StanceReader, format_duration, parse_duration
 from claimbot.index.corpus import (
     DEFAULT_USER_AGENT,
     JSONL_SUFFIXES,
@@ -113,6 +113,7 @@ from claimbot.index.search import (
 from claimbot.index.stance import (
     StanceModel,
     StanceModelError,
+    accurate,
     check_paths,
     decide,
     guard_sides,
@@ -202,11 +203,23 @@ __all__ = [
     "shared_clause_splitter",
     "shared_stance_model",
     "source_options",
+    "stance_model_for",
     "stance_reads",
     "validate_claim",
 ]
 
 log = logging.getLogger(__name__)
+
+
+def stance_model_for(settings: Settings) -> StanceModel:
+    """The stance model the settings choose: the folder CLAIMBOT_STANCE_MODEL names, else the
+    reader CLAIMBOT_STANCE_READER names (the accurate one must have been built: `claimbot reader
+    install`), loaded once per process."""
+    folder = settings.stance_model
+    if folder is None and settings.stance_reader is StanceReader.ACCURATE:
+        folder = accurate.model_dir(settings.home)
+    return shared_stance_model(folder, settings.stance_threads)
+
 
 _RESYNC = "resync"  # a synced-at mark no database holds (marks are ids), so the next call syncs
 # Every passage shown is read by the stance model (about 10 ms each on 2 cores).
@@ -393,7 +406,7 @@ class ClaimIndex:
     def stance(self) -> StanceModel:
         with self._lock:
             if self._stance is None:
-                self._stance = shared_stance_model(self.settings.stance_model, self.settings.stance_threads)
+                self._stance = stance_model_for(self.settings)
             return self._stance
 
     def warm_up(self) -> None:

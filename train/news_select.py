@@ -29,11 +29,13 @@ from train.settings import LABELS, default_data_dir
 INPUT = "[CLS] evidence [SEP] claim [SEP], max 128 tokens, longest side truncated first"
 
 
-def news_stance_config(cal: Any, model_file: Path, date: str, target: float, dev: dict[str, Any]) -> dict[str, Any]:
+def news_stance_config(
+    cal: Any, model_file: Path, date: str, target: float, dev: dict[str, Any], name: str = "minilm-l6-stance"
+) -> dict[str, Any]:
     digest = hashlib.sha256(model_file.read_bytes()).hexdigest()[:12]
     return {
         "labels": list(LABELS),
-        "version": f"minilm-l6-stance-{date}-{digest}",
+        "version": f"{name}-{date}-{digest}",
         "input": INPUT,
         "temperature": cal.temperature,
         "side_threshold": cal.side_threshold,
@@ -61,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--target-precision", type=float, default=0.90)
     ap.add_argument("--test", action="store_true", help="also score the news test split (the candidate only)")
     ap.add_argument("--date", default=date.today().isoformat(), help="the version's date, YYYY-MM-DD (today)")
+    ap.add_argument("--name", default="minilm-l6-stance", help="the version's name, before its date")
     a = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     summary["dev"] = {k: dev_report[k] for k in ("n", "macro_f1", "confident", "confident_precision")} | {
         "gold_sided_right_confident": dev_report["gold_sided_right_confident"]
     }
-    config = news_stance_config(cal, a.out / "model.onnx", a.date, a.target_precision, dev_report)
+    config = news_stance_config(cal, a.out / "model.onnx", a.date, a.target_precision, dev_report, a.name)
     (a.out / "stance.json").write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n")
     if a.test:
         test = build_examples(load_pairs(splits=["test"]), a.data_dir)

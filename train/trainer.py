@@ -15,9 +15,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import inspect
-import copy
 import json
 import logging
 import math

@@ -4,6 +4,7 @@ The public door of the subpackage: other parts of claimbot import these names fr
 `claimbot.index.stance`, not from its modules.
 """
 
+from claimbot.index.stance import accurate
 from claimbot.index.stance.batch import check_paths, label_file
 from claimbot.index.stance.clauses import ClauseSplitter, coordinated_clauses, shared_clause_splitter
 from claimbot.index.stance.confidence import FEATURES, Selector, features, settle
@@ -27,6 +28,7 @@ from claimbot.index.stance.views import _TRAILING as TRAILING_PATTERN
 from claimbot.index.stance.views import pick_view, score_views, stance_views
 
 __all__ = [
+    "accurate",
     "BATCH",
     "DATE_PATTERN",
     "FEATURES",

