@@ -52,7 +52,7 @@ def test_dockerfile_is_multi_stage_cpu_torch_first_non_root():
     stages = re.findall(r"^FROM\s+\S+\s+AS\s+(\w+)", text, flags=re.MULTILINE)
     assert stages == ["build", "runtime"]
     torch_at = text.index('"torch==2.13.0"')
-    assert "whl/cpu" in text and torch_at < text.index("RUN pip install .")
+    assert "whl/cpu" in text and torch_at < text.index('RUN pip install ".[accurate]"')
     runtime = text.split("AS runtime", 1)[1]
     user = re.findall(r"^USER\s+(\S+)", runtime, flags=re.MULTILINE)
     assert user == ["claimbot"]
@@ -79,7 +79,7 @@ def test_dockerfile_build_checks_run_against_the_installed_package(tmp_path: Pat
 def test_every_package_folder_is_installed():
     # setuptools installs only the packages pyproject.toml lists: a new subpackage left off the list
     # works from the checkout (tests, `scripts/setup.sh`'s editable install) and is missing from the
-    # image's `pip install .`.
+    # image's `pip install ".[accurate]"`.
     root = DEPLOY.parent
     listed = set(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
     folders = {

@@ -409,3 +409,50 @@ def test_a_model_without_token_types_trains_exports_and_scores_the_same_in_onnx(
     torch_model = StancePredictor(tmp_path / "run" / "final")
     claims, evidences = [c for c, _, _ in FACTS], [e for _, e, _ in FACTS]
     assert np.abs(onnx.logits(claims, evidences) - torch_model.logits(claims, evidences)).max() < 1e-4
+
+
+def test_adapters_train_alone_resume_exactly_and_merge_into_the_checkpoint(tmp_path: Path):
+    """--lora-rank (the accurate reader, docs/prereg/news27.md): only the adapters and the head
+    change; a run stopped and resumed ends with the adapters of an unbroken one; the checkpoint's
+    merged weights are the base with those adapters, as `claimbot reader install` merges them."""
+    import numpy as np
+    import torch
+    from peft import PeftModel
+    from safetensors.numpy import load_file
+    from transformers import AutoModelForSequenceClassification, MPNetModel
+
+    base = _tiny_mpnet(tmp_path / "mpnet")
+    pool = tmp_path / "pool.jsonl"
+    _write_pool(pool)
+    lora = ("--base-model", str(base), "--lora-rank", "4", "--lr", "1e-2")
+    straight = _train(tmp_path / "a", pool, *lora)
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    stopped = _train(tmp_path / "b", pool, *lora, "--hard-stop", "2000-01-01T00:00:00")
+    assert stopped.returncode == 0, stopped.stderr[-2000:]
+    resumed = _train(tmp_path / "b", pool, *lora, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+
+    def adapters(run: Path) -> dict:
+        return load_file(run / "final" / "adapter" / "adapter_model.safetensors")
+
+    a, b = adapters(tmp_path / "a"), adapters(tmp_path / "b")
+    assert a.keys() == b.keys() and any("lora_A" in k for k in a) and any("classifier" in k for k in a)
+    assert all((a[k] == b[k]).all() for k in a)
+    # the resumed run starts from the base again, not from its checkpoint's merged weights
+    wa, wb = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    assert all(np.array_equal(wa[k], wb[k]) for k in wa)
+
+    # the frozen base: the embeddings (no adapter there) are the base model's own
+    merged = load_file(tmp_path / "a" / "final" / "model.safetensors")
+    original = MPNetModel.from_pretrained(base).embeddings.word_embeddings.weight.detach().numpy()
+    assert np.array_equal(merged["mpnet.embeddings.word_embeddings.weight"], original)
+    # ... and the trained layers moved off it
+    attention = MPNetModel.from_pretrained(base).encoder.layer[0].attention.attn.q.weight.detach().numpy()
+    assert not np.allclose(merged["mpnet.encoder.layer.0.attention.attn.q.weight"], attention)
+
+    rebuilt = AutoModelForSequenceClassification.from_pretrained(base, num_labels=3)
+    rebuilt = PeftModel.from_pretrained(rebuilt, tmp_path / "a" / "final" / "adapter").merge_and_unload().eval()
+    checkpoint = AutoModelForSequenceClassification.from_pretrained(tmp_path / "a" / "final").eval()
+    ids = torch.tensor([[0, 5, 6, 7, 2, 2, 8, 9, 2]])
+    with torch.no_grad():
+        assert torch.allclose(rebuilt(input_ids=ids).logits, checkpoint(input_ids=ids).logits, atol=1e-5)
