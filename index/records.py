@@ -362,6 +362,9 @@ class CheckResult(BaseModel):
     # False when the stance model cannot read the claim's language: passages are shown as related,
     # without a side, and there is no verdict.
     judged: bool = True
+    # The version of the stance model that judged the passages (two readers ship: the fast default
+    # and the accurate one, CLAIMBOT_STANCE_READER); None when none did, and in older stored answers.
+    stance_model: str | None = None
 
 
 class RemovedArticle(BaseModel):

@@ -1032,6 +1032,7 @@ class ClaimIndex:
             corpus=corpus,
             fact_checks=fact_checks,
             language=language,
+            stance_model=self.stance.version,
         )
 
     def summary(self, collection: Collections = None) -> CorpusSummary:

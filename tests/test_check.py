@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from claimbot.bot.cli import app
 from claimbot.index.config import Settings
 from claimbot.index.service import ClaimError
+from claimbot.index.stance import packaged_model_dir
 from tests.conftest import DEMO_CORPUS
 
 pytestmark = pytest.mark.slow
@@ -198,7 +199,11 @@ def test_cli_json_follows_the_schema(home):
         "fact_checks",
         "language",
         "judged",
+        "stance_model",
     }
+    # the packaged (fast) reader's version, as its stance.json names it
+    packaged = json.loads((packaged_model_dir() / "stance.json").read_text(encoding="utf-8"))
+    assert doc["stance_model"] == packaged["version"]
     assert doc["claim"] == "Pérez was killed" and doc["read_as"] is None and doc["coverage"] in ("unclear", "decided")
     assert doc["fact_checks"] == [] and doc["language"] == "en" and doc["judged"] is True
     # what was searched, on every answer
