@@ -60,6 +60,7 @@ from claimbot.index.service import (
     SourceError,
     StanceModelError,
     StorageError,
+    accurate,
     attribute_inputs,
     check_paths,
     count_nonblank_lines,
@@ -81,7 +82,6 @@ from claimbot.index.service import (
     stance_model_for,
     stance_reads,
 )
-from claimbot.index.stance import accurate
 
 # Help is read as Markdown: a docstring's paragraphs flow to the terminal's width (in rich's default
 # mode each source line break was kept, and an 80-column terminal broke lines mid-sentence).

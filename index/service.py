@@ -150,6 +150,7 @@ from claimbot.index.storage import (
 # The jobs the CLI and the bot run, besides `ClaimIndex`: they import these from here, not from the
 # subpackages (tests/test_layering.py).
 __all__ = [
+    "accurate",
     "COLLECTION_NAME",
     "DEFAULT_COLLECTION",
     "JSONL_SUFFIXES",
