@@ -9,6 +9,8 @@ on a small invented article (tests/fixtures/stadium.txt):
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -17,11 +19,29 @@ from claimbot.bot.cli import app
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
+# Where .ci/run builds the accurate reader (tests/test_accurate_reader.py): the failure kinds are
+# then checked with both readers.
+ACCURATE_HOME = os.environ.get("CLAIMBOT_TEST_ACCURATE_READER", "")
+READERS = [
+    "fast",
+    pytest.param(
+        "accurate",
+        marks=pytest.mark.skipif(
+            not ACCURATE_HOME,
+            reason="the accurate reader is built only where CLAIMBOT_TEST_ACCURATE_READER names a folder (.ci/run)",
+        ),
+    ),
+]
 
 
-@pytest.fixture
-def env(stadium_env: dict[str, str]) -> dict[str, str]:
-    return stadium_env
+@pytest.fixture(params=READERS)
+def env(request: pytest.FixtureRequest, stadium_env: dict[str, str]) -> dict[str, str]:
+    if request.param == "fast":
+        return stadium_env
+    from claimbot.index.service import accurate
+
+    # the reader's folder named directly: the stadium index has a home of its own
+    return stadium_env | {"CLAIMBOT_STANCE_MODEL": str(accurate.install(Path(ACCURATE_HOME)))}
 
 
 def check(env: dict[str, str], claim: str, top: int = 8) -> dict:
