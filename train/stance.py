@@ -87,6 +87,13 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         metavar="R",
         help="train low-rank adapters of rank R and the head, the base frozen (0: every weight)",
     )
+    ap.add_argument(
+        "--layers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keep only the encoder's first N layers of the base (0: all of them)",
+    )
     ap.add_argument("--dev-max", type=int, default=4000, help="dev pairs scored at each checkpoint")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--limit", type=int, default=0, help="smoke test: use only N train / N//4 dev pairs")
@@ -109,6 +116,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         help="with --select-prefix: only checkpoints whose other dev rows reach this macro-F1 can be best/",
     )
     cfg = TrainConfig(**vars(ap.parse_args(argv)))
+    if cfg.layers < 0:
+        ap.error(f"--layers must be a number of layers (1 or more, or 0 for all), not {cfg.layers}")
     if cfg.stop_at_step < 0:
         ap.error(f"--stop-at-step must be a step number (1 or more), not {cfg.stop_at_step}")
     if not cfg.says_how_long():
