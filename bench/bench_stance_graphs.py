@@ -5,7 +5,8 @@
 
 Pairs: the team's news dev pairs (claim, and the sentence it was written on, read from
 CLAIMBOT_DATA_DIR), in the order of the pairs file, 12 calls of 23 by default. Each graph runs as
-`index/stance/model.py` runs it (onnxruntime, one inter-op thread, spinning off), is warmed up on
+`index/stance/model.py` runs it (onnxruntime, one inter-op thread, spinning off, in batches of its
+stance.json's batch_size: one pair at a time for an int8 graph), is warmed up on
 one call, then timed per call. Prints p50 per call and pairs/s for each graph, and how often each
 one's argmax agrees with the first's. Run it on a quiet machine; docs/stance-model.md, "Its cost
 at claim time", has the figures.
@@ -14,6 +15,7 @@ at claim time", has the figures.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -40,13 +42,13 @@ def session(path: Path):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def logits(sess, tokenizer, pairs: list[tuple[str, str]]) -> np.ndarray:
+def logits(sess, tokenizer, pairs: list[tuple[str, str]], batch: int = BATCH) -> np.ndarray:
     names = {i.name for i in sess.get_inputs()}
     encoded = tokenizer.encode_batch(pairs)
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
     out: list[np.ndarray] = [np.zeros(0)] * len(encoded)
-    for start in range(0, len(order), BATCH):
-        idx = order[start : start + BATCH]
+    for start in range(0, len(order), batch):
+        idx = order[start : start + batch]
         width = max(len(encoded[i].ids) for i in idx)
         ids = np.zeros((len(idx), width), np.int64)
         mask = np.zeros_like(ids)
@@ -88,13 +90,15 @@ def main() -> None:
         tokenizer.enable_truncation(max_length=128, strategy="longest_first")
         tokenizer.no_padding()
         sess = session(folder / "model.onnx")
-        logits(sess, tokenizer, calls[0])
+        # as the model runs it: an int8 graph one pair at a time (index/stance/model.py)
+        batch = int(json.loads((folder / "stance.json").read_text(encoding="utf-8")).get("batch_size", BATCH))
+        logits(sess, tokenizer, calls[0], batch)
         seconds = []
         for call in calls:
             started = time.perf_counter()
-            logits(sess, tokenizer, call)
+            logits(sess, tokenizer, call, batch)
             seconds.append(time.perf_counter() - started)
-        labels = logits(sess, tokenizer, pairs).argmax(axis=1)
+        labels = logits(sess, tokenizer, pairs, batch).argmax(axis=1)
         p50 = statistics.median(seconds)
         agree = "" if first is None else f", argmax agrees with the first {np.mean(labels == first):.3f}"
         first = labels if first is None else first

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import zipfile
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -130,3 +133,145 @@ def test_an_install_removes_what_a_killed_install_left_and_builds_nothing_twice(
     built.mkdir()
     (built / "model.onnx").write_bytes(b"")
     assert accurate.install(tmp_path) == built and len(calls) == 1
+
+
+# ---------------------------------------------------------------- the build, on a tiny base
+# A two-layer MPNet with the packaged MiniLM's vocabulary stands in for all-mpnet-base-v2 (the real
+# one is 440 MB from the package index): the build's steps are the same, in seconds.
+
+
+def _tiny_base(folder: Path) -> Path:
+    from transformers import MPNetConfig, MPNetModel
+
+    from claimbot.index.stance import packaged_model_dir
+
+    config = MPNetConfig(
+        vocab_size=30527,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        initializer_range=0.4,  # large weights: layers that change the logits visibly
+    )
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    MPNetModel(config).save_pretrained(folder)
+    (folder / "tokenizer.json").write_bytes((packaged_model_dir() / "tokenizer.json").read_bytes())
+    return folder
+
+
+def _tiny_adapter(base: Path, folder: Path, layers: int) -> Path:
+    """Adapters and a head trained as `train.stance --lora-rank 2 --layers N` would leave them
+    (random here, with the adapters' B not zero, so that merging them changes the weights)."""
+    torch = pytest.importorskip("torch")
+    from peft import LoraConfig, TaskType, get_peft_model
+    from transformers import AutoModelForSequenceClassification
+
+    from train.trainer import LORA_TARGETS
+
+    torch.manual_seed(1)
+    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=3, num_hidden_layers=layers)
+    config = LoraConfig(
+        task_type=TaskType.SEQ_CLS, r=2, lora_alpha=4, target_modules=LORA_TARGETS, init_lora_weights=False
+    )
+    get_peft_model(model, config).save_pretrained(folder)
+    return folder
+
+
+def _reference_logits(base: Path, adapter: Path, layers: int, pairs: list[tuple[str, str]]) -> Any:
+    """What the adapter run itself computes, in torch, unmerged."""
+    import torch
+    from peft import PeftModel
+    from tokenizers import Tokenizer
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=3, num_hidden_layers=layers)
+    model = PeftModel.from_pretrained(model, adapter).eval()
+    tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
+    rows = []
+    with torch.no_grad():
+        for claim, evidence in pairs:
+            ids = torch.tensor([tokenizer.encode(evidence, claim).ids])
+            rows.append(model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0].numpy())
+    return np.stack(rows)
+
+
+PAIRS = [
+    ("The governor vetoed the stadium plan", "On Tuesday the governor vetoed the plan to build a stadium."),
+    ("The governor vetoed the stadium plan", "The stadium would seat 40,000 people."),
+    ("Pérez was killed", "Pérez was seen alive in a video on Sunday."),
+    ("Pérez was killed", "The helicopter attacked the ministry, officials said, and no one was hurt in it."),
+]
+
+
+def _reader_folder(graph_file: Path, base: Path, batch_size: int) -> Path:
+    folder = graph_file.parent
+    (folder / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
+    config = {
+        "labels": ["supports", "refutes", "neutral"],
+        "version": "tiny",
+        "temperature": 1.0,
+        "side_threshold": 0.5,
+        "confident_threshold": 0.9,
+        "batch_size": batch_size,
+    }
+    (folder / "stance.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_the_build_keeps_the_first_layers_and_merges_the_adapters(tmp_path: Path) -> None:
+    pytest.importorskip("peft")
+    from claimbot.index.stance.model import StanceModel
+
+    base = _tiny_base(tmp_path / "base")
+    adapter = _tiny_adapter(base, tmp_path / "adapter", layers=1)
+    graph = tmp_path / "reader" / "model.onnx"
+    graph.parent.mkdir()
+    accurate.build(base, adapter, graph, accurate.ReaderConfig(layers=1, graph=accurate.Graph.FP32))
+    got = StanceModel(_reader_folder(graph, base, batch_size=8)).logits(PAIRS)
+    want = _reference_logits(base, adapter, 1, PAIRS)
+    # the graph's weights are rounded to fp16 as they ship
+    assert np.abs(got - want).max() < 2e-2 * max(1.0, float(np.abs(want).max()))
+    # and it is the one-layer model, not the base's two layers with the same adapters
+    both = _reference_logits(base, _tiny_adapter(base, tmp_path / "adapter2", layers=2), 2, PAIRS)
+    assert np.abs(got - both).max() > 10 * np.abs(got - want).max()
+
+
+def test_an_int8_reader_builds_from_the_wheels_and_scores_each_pair_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`install` as it runs for the shipped adapters (stance.json: int8, one layer), offline: the
+    wheels are made from the tiny base. The int8 graph's scores for a pair do not depend on the
+    pairs read with it, because the reader runs it one pair at a time; in batches they would."""
+    pytest.importorskip("peft")
+    from claimbot.index.stance.model import StanceModel
+
+    base = _tiny_base(tmp_path / "made" / accurate.BASE_FOLDER)
+    shipped = _tiny_adapter(base, tmp_path / "shipped", layers=1)
+    _reader_folder(shipped / "model.onnx", base, batch_size=1)
+    config = json.loads((shipped / "stance.json").read_text()) | {"graph": "int8", "layers": 1}
+    (shipped / "stance.json").write_text(json.dumps(config))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file in base.iterdir():
+            archive.write(file, f"{accurate.BASE_FOLDER}/{file.name}")
+    blob = buffer.getvalue()
+    monkeypatch.setattr(accurate, "BASE_ZIP_SHA256", hashlib.sha256(blob).hexdigest())
+    monkeypatch.setattr(accurate, "weights_dir", lambda: shipped)
+    monkeypatch.setattr(accurate, "download", lambda dest: _wheels(tmp_path, blob))
+
+    folder = accurate.install(tmp_path / "home")
+    assert folder.name == "stance-tiny" and not list(folder.glob("*.fp32.onnx"))
+    onnx = pytest.importorskip("onnx")
+    assert "MatMulInteger" in {node.op_type for node in onnx.load(str(folder / "model.onnx")).graph.node}
+    model = StanceModel(folder)
+    assert model.batch_size == 1
+    alone = np.concatenate([model.logits([pair]) for pair in PAIRS])
+    together = model.logits(PAIRS)
+    assert np.array_equal(alone, together)
+    # int8: close to the fp32 adapters, not equal to them
+    want = _reference_logits(base, shipped, 1, PAIRS)
+    assert 0 < np.abs(alone - want).max() < 0.1 * max(1.0, float(np.abs(want).max()))
+    # the reason for batches of one: the same graph in batches gives a pair other scores
+    model.batch_size = 8
+    assert not np.allclose(model.logits(PAIRS), alone, atol=1e-6)

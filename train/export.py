@@ -6,8 +6,8 @@ measured in.
   ``logits [batch, 3]`` in the order supports, refutes, neutral), with its tokenizer and config;
 * `fp16_storage`: the large weights stored in fp16, each cast back to fp32 at load (half the size,
   fp32 arithmetic, batch-independent): **the form that ships**;
-* `quantize_dynamic_int8`: onnxruntime dynamic int8 (per-batch activation scales: not
-  batch-independent; measured, not shipped);
+* dynamic int8 lives in `claimbot.index.stance.accurate` (`quantize_dynamic_int8`), which builds
+  the accurate reader with it: per-batch activation scales, so that reader runs one pair at a time;
 * `quantize_static_int8`: static int8 with activation scales fixed from calibration pairs
   (batch-independent; measured, not shipped).
 
@@ -94,26 +94,6 @@ def export_onnx(ckpt: Path, out: Path, opset: int = 17, attention: str = "eager"
         if (ckpt / extra).exists():
             shutil.copy(ckpt / extra, out / extra)
     return dest
-
-
-def quantize_dynamic_int8(src: Path, dst: Path, per_channel: bool, keep_classifier: bool) -> list[str]:
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    exclude: list[str] = []
-    if keep_classifier:
-        m = onnx.load(str(src))
-        exclude = [
-            n.name
-            for n in m.graph.node
-            if n.op_type in ("MatMul", "Gemm") and any("classifier" in x or "pooler" in x for x in [n.name, *n.input])
-        ]
-        # onnxruntime rewrites Gemm as MatMul+Add before quantising, renaming the node "<name>_MatMul"
-        exclude += [e + "_MatMul" for e in exclude]
-    quantize_dynamic(
-        str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel, nodes_to_exclude=exclude or None
-    )
-    return exclude
 
 
 def fp16_storage(src: Path, dst: Path, min_elements: int = 1024) -> int:

@@ -54,6 +54,41 @@ def news_stance_config(
     }
 
 
+def build_reader(checkpoint: Path, base: Path, out: Path, int8: bool) -> dict[str, Any]:
+    """The accurate reader's graph at OUT/model.onnx, built by `accurate.build` from the run's
+    adapters stored in fp16 at OUT/adapter (the files that ship); returns the stance.json keys
+    the build reads back (layers, graph) and the batch size the graph is run with."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from claimbot.index.stance import accurate
+    from claimbot.index.stance.model import BATCH
+
+    adapter = out / "adapter"
+    adapter.mkdir(parents=True, exist_ok=True)
+    tensors = load_file(checkpoint / "adapter" / "adapter_model.safetensors")
+    save_file(
+        {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()},
+        adapter / "adapter_model.safetensors",
+        metadata={"format": "pt"},
+    )
+    adapter_config = json.loads((checkpoint / "adapter" / "adapter_config.json").read_text(encoding="utf-8"))
+    adapter_config["base_model_name_or_path"] = accurate.BASE_FOLDER
+    (adapter / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2) + "\n", encoding="utf-8")
+    depth = json.loads((checkpoint / "config.json").read_text(encoding="utf-8"))["num_hidden_layers"]
+    full = json.loads((base / "config.json").read_text(encoding="utf-8"))["num_hidden_layers"]
+    config = accurate.ReaderConfig(
+        layers=0 if depth == full else depth, graph=accurate.Graph.INT8 if int8 else accurate.Graph.FP32
+    )
+    torch.set_num_threads(2)
+    accurate.build(base, adapter, out / "model.onnx", config)
+    shutil.copyfile(base / "tokenizer.json", out / "tokenizer.json")
+    reader: dict[str, Any] = {"graph": str(config.graph), "batch_size": 1 if int8 else BATCH}
+    if config.layers:
+        reader["layers"] = config.layers
+    return reader
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", type=Path, required=True, help="a train.stance checkpoint folder")
@@ -64,7 +99,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--test", action="store_true", help="also score the news test split (the candidate only)")
     ap.add_argument("--date", default=date.today().isoformat(), help="the version's date, YYYY-MM-DD (today)")
     ap.add_argument("--name", default="minilm-l6-stance", help="the version's name, before its date")
+    ap.add_argument(
+        "--adapter-base",
+        type=Path,
+        default=None,
+        metavar="BASE",
+        help="the checkpoint is an adapter run (--lora-rank) on this base: build the graph as `claimbot reader "
+        "install` builds it, from the adapters stored in fp16 (what ships in index/stance/accurate_weights)",
+    )
+    ap.add_argument("--int8", action="store_true", help="with --adapter-base: the graph in dynamic int8")
     a = ap.parse_args(argv)
+    if a.int8 and not a.adapter_base:
+        ap.error("--int8 needs --adapter-base: only the accurate reader's build quantises")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -72,17 +118,22 @@ def main(argv: list[str] | None = None) -> None:
     from claimbot.index.stance import StanceModel, packaged_model_dir, shared_clause_splitter
     from train import stance_export
 
-    export_dir = a.out / "export"
-    if not (export_dir / "model.fp16w.onnx").is_file():
-        stance_export.main(
-            ["--checkpoint", str(a.checkpoint), "--out", str(export_dir), "--pool", str(a.pool), "--fp16-storage"]
-        )
-    shutil.copyfile(export_dir / "model.fp16w.onnx", a.out / "model.onnx")
-    # the checkpoint's own tokenizer: the packaged one in every field for MiniLM, another vocabulary
-    # for a larger reader (news9's MPNet), which the packaged one would feed BERT's token ids
-    shutil.copyfile(export_dir / "tokenizer.json", a.out / "tokenizer.json")
+    reader: dict[str, Any] = {}
+    if a.adapter_base:
+        reader = build_reader(a.checkpoint, a.adapter_base, a.out, a.int8)
+    else:
+        export_dir = a.out / "export"
+        if not (export_dir / "model.fp16w.onnx").is_file():
+            stance_export.main(
+                ["--checkpoint", str(a.checkpoint), "--out", str(export_dir), "--pool", str(a.pool), "--fp16-storage"]
+            )
+        shutil.copyfile(export_dir / "model.fp16w.onnx", a.out / "model.onnx")
+        # the checkpoint's own tokenizer: the packaged one in every field for MiniLM, another vocabulary
+        # for a larger reader (news9's MPNet), which the packaged one would feed BERT's token ids
+        shutil.copyfile(export_dir / "tokenizer.json", a.out / "tokenizer.json")
     # a loadable placeholder; its thresholds do not change the logits that the fit reads
-    shutil.copyfile(packaged_model_dir() / "stance.json", a.out / "stance.json")
+    placeholder = json.loads((packaged_model_dir() / "stance.json").read_text(encoding="utf-8"))
+    (a.out / "stance.json").write_text(json.dumps(placeholder | reader), encoding="utf-8")
 
     model = StanceModel(a.out)
     splitter = shared_clause_splitter()
@@ -95,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     summary["dev"] = {k: dev_report[k] for k in ("n", "macro_f1", "confident", "confident_precision")} | {
         "gold_sided_right_confident": dev_report["gold_sided_right_confident"]
     }
-    config = news_stance_config(cal, a.out / "model.onnx", a.date, a.target_precision, dev_report, a.name)
+    config = news_stance_config(cal, a.out / "model.onnx", a.date, a.target_precision, dev_report, a.name) | reader
     (a.out / "stance.json").write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n")
     if a.test:
         test = build_examples(load_pairs(splits=["test"]), a.data_dir)

@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from train.export import export_onnx, fp16_storage, quantize_dynamic_int8, sample_pairs
+from claimbot.index.stance.accurate import quantize_dynamic_int8
+from train.export import export_onnx, fp16_storage, sample_pairs
 from train.predictor import StancePredictor, softmax
 from train.settings import LABELS, default_run_dir
 

