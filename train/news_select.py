@@ -58,7 +58,6 @@ def build_reader(checkpoint: Path, base: Path, out: Path, int8: bool) -> dict[st
     """The accurate reader's graph at OUT/model.onnx, built by `accurate.build` from the run's
     adapters stored in fp16 at OUT/adapter (the files that ship); returns the stance.json keys
     the build reads back (layers, graph) and the batch size the graph is run with."""
-    import torch
     from safetensors.torch import load_file, save_file
 
     from claimbot.index.stance import accurate
@@ -80,7 +79,6 @@ def build_reader(checkpoint: Path, base: Path, out: Path, int8: bool) -> dict[st
     config = accurate.ReaderConfig(
         layers=0 if depth == full else depth, graph=accurate.Graph.INT8 if int8 else accurate.Graph.FP32
     )
-    torch.set_num_threads(2)
     accurate.build(base, adapter, out / "model.onnx", config)
     shutil.copyfile(base / "tokenizer.json", out / "tokenizer.json")
     reader: dict[str, Any] = {"graph": str(config.graph), "batch_size": 1 if int8 else BATCH}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -200,9 +201,15 @@ def quantize_dynamic_int8(src: Path, dst: Path, per_channel: bool, keep_classifi
         ]
         # onnxruntime rewrites Gemm as MatMul+Add before quantising, renaming the node "<name>_MatMul"
         exclude += [e + "_MatMul" for e in exclude]
-    quantize_dynamic(
-        str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel, nodes_to_exclude=exclude or None
-    )
+    # It logs advice to run its shape pre-processing first, on the root logger, into the install's
+    # output; that step changes nothing for a graph exported with its shapes, as this one is.
+    logging.disable(logging.WARNING)
+    try:
+        quantize_dynamic(
+            str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel, nodes_to_exclude=exclude or None
+        )
+    finally:
+        logging.disable(logging.NOTSET)
     return exclude
 
 
