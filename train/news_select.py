@@ -60,8 +60,8 @@ def build_reader(checkpoint: Path, base: Path, out: Path, int8: bool) -> dict[st
     the build reads back (layers, graph) and the batch size the graph is run with."""
     from safetensors.torch import load_file, save_file
 
-    from claimbot.index.stance import accurate
-    from claimbot.index.stance.model import BATCH
+    from claimbot.index.service import accurate
+    from claimbot.index.stance import BATCH
 
     adapter = out / "adapter"
     adapter.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from claimbot.index.stance.accurate import quantize_dynamic_int8
+from claimbot.index.service import accurate
 from train.export import export_onnx, fp16_storage, sample_pairs
 from train.predictor import StancePredictor, softmax
 from train.settings import LABELS, default_run_dir
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if a.int8:
         q = a.out / "model.int8.onnx"
-        excl = quantize_dynamic_int8(
+        excl = accurate.quantize_dynamic_int8(
             dest, q, per_channel=not a.no_per_channel, keep_classifier=not a.quantize_classifier
         )
         qx = StancePredictor(q, threads=a.threads)

