@@ -5,9 +5,10 @@
 
 Throughput: (claim, evidence) pairs from the training pool's kind of text (FEVER-style claims
 against news sentences: here the evaluation sets' Climate-FEVER pairs, only timed, never
-scored), scored in batches of 16 as `check` does.  Latency: `check` on the demo corpus with
-and without the stance step (CLAIMBOT_STANCE_CANDIDATES passages read per claim).  Run it on
-a quiet machine; the figures go to docs/benchmarks.md with the machine noted.
+scored), scored in the model's batches as `check` does (8; one pair at a time for an int8
+reader).  Latency: `check` on the demo corpus with and without the stance step
+(CLAIMBOT_STANCE_CANDIDATES passages read per claim).  Run it on a quiet machine; the figures go
+to docs/benchmarks.md with the machine noted.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from claimbot.index.config import Settings  # noqa: E402
 from claimbot.index.corpus import SourceOptions, read_inputs  # noqa: E402
 from claimbot.index.evaluation import eval_pairs  # noqa: E402
 from claimbot.index.service import ClaimIndex, stance_model_for  # noqa: E402
-from claimbot.index.stance import BATCH  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 CLAIMS = [
@@ -66,7 +66,7 @@ def main() -> None:
     t = time.perf_counter()
     model.logits(pairs)
     secs = time.perf_counter() - t
-    print(f"stance: {len(pairs)} pairs in batches of {BATCH}: {len(pairs) / secs:.1f} pairs/s")
+    print(f"stance: {len(pairs)} pairs in batches of {model.batch_size}: {len(pairs) / secs:.1f} pairs/s")
     singles = []
     for claim, evidence in pairs[:100]:
         t = time.perf_counter()
