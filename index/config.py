@@ -86,7 +86,7 @@ class StanceReader(StrEnum):
 
     FAST = "fast"  # the packaged MiniLM (22M parameters): the default on a small CPU
     # all-mpnet-base-v2 with the shipped adapters (110M), built once by `claimbot reader install`:
-    # more labels right on news, at about 3x the stance time (index/stance/accurate.py)
+    # more labels right on news, at about 1.9x the stance time (index/stance/accurate.py)
     ACCURATE = "accurate"
 
 

@@ -271,11 +271,12 @@ def test_an_int8_reader_builds_from_the_wheels_and_scores_each_pair_alone(
     assert not earlier.exists() and embedder.exists()
     onnx = pytest.importorskip("onnx")
     assert "MatMulInteger" in {node.op_type for node in onnx.load(str(folder / "model.onnx")).graph.node}
-    model = StanceModel(folder)
+    model = StanceModel(folder, threads=2)
     assert model.batch_size == 1
     alone = np.concatenate([model.logits([pair]) for pair in PAIRS])
-    together = model.logits(PAIRS)
+    together = model.logits(PAIRS)  # two pairs at a time, side by side
     assert np.array_equal(alone, together)
+    assert np.array_equal(StanceModel(folder, threads=1).logits(PAIRS), together)
     # int8: close to the fp32 adapters, not equal to them
     want = _reference_logits(base, shipped, 1, PAIRS)
     assert 0 < np.abs(alone - want).max() < 0.1 * max(1.0, float(np.abs(want).max()))

@@ -10,8 +10,8 @@ and exports one ONNX graph with int8 weights into CLAIMBOT_HOME, where `StanceMo
 the packaged MiniLM folder. It needs torch and transformers (installed with claimbot), peft and onnx
 (`pip install "claimbot[accurate]"`), only to build.
 
-The reader is about 3x MiniLM's stance time per check on a 2-core CPU (docs/stance-model.md), which
-is why it is not the default.
+The reader is about 1.9x MiniLM's stance time per check on a 2-core CPU (docs/stance-model.md),
+which is why it is not the default.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ class Graph(StrEnum):
     # onnxruntime's dynamic int8 (per-channel weights, the head kept fp32): about a third of fp32's
     # time on CPUs with int8 dot products (docs/prereg/news28.md). Its activation scales are taken
     # over the whole batch, so a pair's scores would depend on the pairs batched with it: a reader
-    # with int8 weights is run one pair at a time (stance.json's batch_size).
+    # with int8 weights is run one pair at a time (stance.json's batch_size), pairs side by side.
     INT8 = "int8"
 
 

@@ -15,8 +15,10 @@ threshold; the shipped one does not.
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -100,11 +102,18 @@ class StanceModel:
         # A graph with int8 weights says 1 here: its activation scales are taken per batch
         # (index/stance/accurate.py, Graph.INT8).
         self.batch_size = int(config.get("batch_size", BATCH))
+        # Such a graph reads one pair per run, too little work for onnxruntime to share across
+        # cores: its pairs run side by side instead, one core each (int8 accurate reader, 2 cores:
+        # a check's 23 pairs in 219-241 ms against 417 ms, docs/benchmarks.md).
+        self._workers = (threads or len(os.sched_getaffinity(0))) if self.batch_size == 1 else 1
+        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="stance") if self._workers > 1 else None
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="longest_first")
         self.tokenizer.no_padding()
         options = ort.SessionOptions()
-        if threads:
+        if self._pool is not None:
+            options.intra_op_num_threads = 1
+        elif threads:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         if not spinning:
@@ -135,8 +144,9 @@ class StanceModel:
             return out
         encodings = self.tokenizer.encode_batch([(evidence, claim) for claim, evidence in pairs])
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+
+        def run(idx: np.ndarray) -> None:
             width = max(len(encodings[i].ids) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             types = np.zeros_like(ids)
@@ -146,8 +156,15 @@ class StanceModel:
                 n = len(e.ids)
                 ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, 1
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            with self._lock:
-                out[idx] = self._session.run(["logits"], {k: v for k, v in feed.items() if k in self._inputs})[0]
+            out[idx] = self._session.run(["logits"], {k: v for k, v in feed.items() if k in self._inputs})[0]
+
+        # one caller at a time: the runs of one call already take every core
+        with self._lock:
+            if self._pool is None:
+                for idx in batches:
+                    run(idx)
+            else:
+                list(self._pool.map(run, batches))  # list(): a run's exception is raised here
         return out
 
     def score(self, pairs: list[tuple[str, str]]) -> list[StanceScore]:
