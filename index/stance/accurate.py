@@ -159,7 +159,7 @@ class Graph(StrEnum):
 
     FP32 = "fp32"
     # onnxruntime's dynamic int8 (per-channel weights, the head kept fp32): about a third of fp32's
-    # time on CPUs with int8 dot products (docs/prereg/news28.md). Its activation scales are taken
+    # time on CPUs with int8 dot products (docs/prereg/news27-int8.md). Its activation scales are taken
     # over the whole batch, so a pair's scores would depend on the pairs batched with it: a reader
     # with int8 weights is run one pair at a time (stance.json's batch_size), pairs side by side.
     INT8 = "int8"

@@ -105,7 +105,7 @@ class StanceModel:
         # Such a graph reads one pair per run, too little work for onnxruntime to share across
         # cores: its pairs run side by side instead, one core each (int8 accurate reader, 2 cores:
         # a check's 23 pairs in 219-241 ms against 417 ms, docs/benchmarks.md).
-        self._workers = (threads or len(os.sched_getaffinity(0))) if self.batch_size == 1 else 1
+        self._workers = (threads or _usable_cores()) if self.batch_size == 1 else 1
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="stance") if self._workers > 1 else None
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="longest_first")
@@ -203,6 +203,13 @@ def shared_stance_model(model_dir: Path | None = None, threads: int = 0) -> Stan
         if key not in _shared:
             _shared[key] = StanceModel(model_dir, threads)
         return _shared[key]
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, where the OS says)."""
+    if hasattr(os, "sched_getaffinity"):  # not on macOS
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
