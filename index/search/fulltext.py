@@ -182,18 +182,24 @@ class TantivyFullText:
                 log.info("full-text index busy in another process; searching its last commit")
                 self._index.reload()
                 return False
+            failed: Exception | None = None
             try:
-                self._apply(writer, on_progress)
-            except (ValueError, OSError) as error:  # a failed write (a full disk): nothing of it is committed
-                reason = " ".join(str(error).split())
+                try:
+                    self._apply(writer, on_progress)
+                except (ValueError, OSError) as error:  # a failed write (a full disk): nothing of it is committed
+                    failed = error
+            finally:
+                try:
+                    writer.wait_merging_threads()  # also releases the writer's lock
+                except ValueError as error:  # a worker thread's failed write can surface here instead
+                    failed = failed or error
+            self._index.reload()
+            if failed is not None:
+                reason = " ".join(str(failed).split())
                 log.warning(
                     "could not update the full-text index %s (%s); searching its last commit", self.path, reason
                 )
-                self._index.reload()
                 return False
-            finally:
-                writer.wait_merging_threads()  # also releases the writer's lock
-            self._index.reload()
         return True
 
     def _apply(self, writer: tantivy.IndexWriter, on_progress: Callable[[int, int], None] | None) -> None:
