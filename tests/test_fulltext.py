@@ -115,22 +115,28 @@ def test_while_another_process_writes_searches_answer_from_the_last_commit(index
     assert fulltext.ids() == [] and index.lexical_search("Pérez", 5) == []
 
 
-def test_a_full_disk_leaves_searches_on_the_last_commit_and_a_new_index_unmade(
-    index: ClaimIndex, settings: Settings, tmp_path: Path
-):
-    """Tantivy's failed write came out of `check` and `ingest` as a ValueError traceback."""
-    fulltext = _fulltext(index)
-    before = fulltext.ids()
+def _another_process_adds_an_article(settings: Settings, tmp_path: Path) -> None:
+    """Another process (its caches elsewhere) adds an article to the database: this one's full-text
+    index has something to catch up on."""
     (tmp_path / "dam.txt").write_text(
         "Dam\nThe dam on the Orinoco burst after the storm.\n\nEngineers lowered the reservoir.", encoding="utf-8"
     )
-    # Another process (its caches elsewhere) writes to the database while it had room.
     database = f"sqlite:///{settings.home / 'claimbot.db'}"
     writer = ClaimIndex(Settings(CLAIMBOT_HOME=tmp_path / "writer", DATABASE_URL=database), embedder=HashEmbedder())
     try:
         writer.ingest(read_inputs([str(tmp_path / "dam.txt")], SourceOptions()))
     finally:
         writer.close()
+
+
+def test_a_full_disk_leaves_searches_on_the_last_commit_and_a_new_index_unmade(
+    index: ClaimIndex, settings: Settings, tmp_path: Path
+):
+    """Tantivy's failed write came out of `check` and `ingest` as a ValueError traceback."""
+    fulltext = _fulltext(index)
+    before = fulltext.ids()
+    # while it had room
+    _another_process_adds_an_article(settings, tmp_path)
     with file_size_limit(64):  # past a meta.json's or a segment's first bytes
         assert fulltext.catch_up() is False
         assert fulltext.ids() == before
@@ -166,15 +172,7 @@ def test_a_write_that_fails_as_the_writer_is_released_leaves_searches_on_the_las
 ):
     fulltext = _fulltext(index)
     before = fulltext.ids()
-    (tmp_path / "dam.txt").write_text(
-        "Dam\nThe dam on the Orinoco burst after the storm.\n\nEngineers lowered the reservoir.", encoding="utf-8"
-    )
-    database = f"sqlite:///{settings.home / 'claimbot.db'}"
-    writer = ClaimIndex(Settings(CLAIMBOT_HOME=tmp_path / "writer", DATABASE_URL=database), embedder=HashEmbedder())
-    try:
-        writer.ingest(read_inputs([str(tmp_path / "dam.txt")], SourceOptions()))
-    finally:
-        writer.close()
+    _another_process_adds_an_article(settings, tmp_path)
 
     class FailingIndex:
         def __init__(self, inner: object) -> None:
