@@ -204,7 +204,7 @@ PAIRS = [
 ]
 
 
-def _reader_folder(graph_file: Path, base: Path, batch_size: int) -> Path:
+def _reader_folder(graph_file: Path, base: Path, graph: str) -> Path:
     folder = graph_file.parent
     (folder / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
     config = {
@@ -213,7 +213,7 @@ def _reader_folder(graph_file: Path, base: Path, batch_size: int) -> Path:
         "temperature": 1.0,
         "side_threshold": 0.5,
         "confident_threshold": 0.9,
-        "batch_size": batch_size,
+        "graph": graph,
     }
     (folder / "stance.json").write_text(json.dumps(config))
     return folder
@@ -228,7 +228,7 @@ def test_the_build_keeps_the_first_layers_and_merges_the_adapters(tmp_path: Path
     graph = tmp_path / "reader" / "model.onnx"
     graph.parent.mkdir()
     accurate.build(base, adapter, graph, accurate.ReaderConfig(layers=1, graph=accurate.Graph.FP32))
-    got = StanceModel(_reader_folder(graph, base, batch_size=8)).logits(PAIRS)
+    got = StanceModel(_reader_folder(graph, base, graph="fp32")).logits(PAIRS)
     want = _reference_logits(base, adapter, 1, PAIRS)
     # the graph's weights are rounded to fp16 as they ship
     assert np.abs(got - want).max() < 2e-2 * max(1.0, float(np.abs(want).max()))
@@ -248,8 +248,8 @@ def test_an_int8_reader_builds_from_the_wheels_and_scores_each_pair_alone(
 
     base = _tiny_base(tmp_path / "made" / accurate.BASE_FOLDER)
     shipped = _tiny_adapter(base, tmp_path / "shipped", layers=1)
-    _reader_folder(shipped / "model.onnx", base, batch_size=1)
-    config = json.loads((shipped / "stance.json").read_text()) | {"graph": "int8", "layers": 1}
+    _reader_folder(shipped / "model.onnx", base, graph="int8")
+    config = json.loads((shipped / "stance.json").read_text()) | {"layers": 1}
     (shipped / "stance.json").write_text(json.dumps(config))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

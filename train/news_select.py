@@ -57,11 +57,11 @@ def news_stance_config(
 def build_reader(checkpoint: Path, base: Path, out: Path, int8: bool) -> dict[str, Any]:
     """The accurate reader's graph at OUT/model.onnx, built by `accurate.build` from the run's
     adapters stored in fp16 at OUT/adapter (the files that ship); returns the stance.json keys
-    the build reads back (layers, graph) and the batch size the graph is run with."""
+    the build and the reader read back (layers, graph)."""
     from safetensors.torch import load_file, save_file
 
     from claimbot.index.service import accurate
-    from claimbot.index.stance import BATCH
+    from claimbot.index.stance import Graph
 
     adapter = out / "adapter"
     adapter.mkdir(parents=True, exist_ok=True)
@@ -76,12 +76,10 @@ def build_reader(checkpoint: Path, base: Path, out: Path, int8: bool) -> dict[st
     (adapter / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2) + "\n", encoding="utf-8")
     depth = json.loads((checkpoint / "config.json").read_text(encoding="utf-8"))["num_hidden_layers"]
     full = json.loads((base / "config.json").read_text(encoding="utf-8"))["num_hidden_layers"]
-    config = accurate.ReaderConfig(
-        layers=0 if depth == full else depth, graph=accurate.Graph.INT8 if int8 else accurate.Graph.FP32
-    )
+    config = accurate.ReaderConfig(layers=0 if depth == full else depth, graph=Graph.INT8 if int8 else Graph.FP32)
     accurate.build(base, adapter, out / "model.onnx", config)
     shutil.copyfile(base / "tokenizer.json", out / "tokenizer.json")
-    reader: dict[str, Any] = {"graph": str(config.graph), "batch_size": 1 if int8 else BATCH}
+    reader: dict[str, Any] = {"graph": str(config.graph)}
     if config.layers:
         reader["layers"] = config.layers
     return reader

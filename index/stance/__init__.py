@@ -11,6 +11,7 @@ from claimbot.index.stance.confidence import FEATURES, Selector, features, settl
 from claimbot.index.stance.model import (
     BATCH,
     LABELS,
+    Graph,
     StanceModel,
     StanceModelError,
     StanceScore,
@@ -33,6 +34,7 @@ __all__ = [
     "DATE_PATTERN",
     "FEATURES",
     "FRONTED_PATTERN",
+    "Graph",
     "LABELS",
     "TRAILING_PATTERN",
     "ClauseSplitter",

