@@ -160,7 +160,7 @@ def _tiny_base(folder: Path) -> Path:
     return folder
 
 
-def _tiny_adapter(base: Path, folder: Path, layers: int) -> Path:
+def _tiny_adapter(base: Path, folder: Path, layers: int, seed: int = 1) -> Path:
     """Adapters and a head trained as `train.stance --lora-rank 2 --layers N` would leave them
     (random here, with the adapters' B not zero, so that merging them changes the weights)."""
     torch = pytest.importorskip("torch")
@@ -169,7 +169,7 @@ def _tiny_adapter(base: Path, folder: Path, layers: int) -> Path:
 
     from train.trainer import LORA_TARGETS
 
-    torch.manual_seed(1)
+    torch.manual_seed(seed)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=3, num_hidden_layers=layers)
     config = LoraConfig(
         task_type=TaskType.SEQ_CLS, r=2, lora_alpha=4, target_modules=LORA_TARGETS, init_lora_weights=False
@@ -180,13 +180,30 @@ def _tiny_adapter(base: Path, folder: Path, layers: int) -> Path:
 
 def _reference_logits(base: Path, adapter: Path, layers: int, pairs: list[tuple[str, str]]) -> Any:
     """What the adapter run itself computes, in torch, unmerged."""
-    import torch
     from peft import PeftModel
-    from tokenizers import Tokenizer
     from transformers import AutoModelForSequenceClassification
 
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=3, num_hidden_layers=layers)
-    model = PeftModel.from_pretrained(model, adapter).eval()
+    return _torch_logits(PeftModel.from_pretrained(model, adapter).eval(), base, pairs)
+
+
+def _train_the_head(adapter: Path) -> None:
+    """The second run trains the head it started from (the first run's): here, a change to it."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(adapter / "adapter_model.safetensors"))
+    torch.manual_seed(3)
+    for key, value in tensors.items():
+        if "classifier" in key:
+            value += torch.randn_like(value)
+    save_file(tensors, str(adapter / "adapter_model.safetensors"))
+
+
+def _torch_logits(model: Any, base: Path, pairs: list[tuple[str, str]]) -> Any:
+    import torch
+    from tokenizers import Tokenizer
+
     tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
     rows = []
     with torch.no_grad():
@@ -283,3 +300,44 @@ def test_an_int8_reader_builds_from_the_wheels_and_scores_each_pair_alone(
     # the reason for batches of one: the same graph in batches gives a pair other scores
     model.batch_size = 8
     assert not np.allclose(model.logits(PAIRS), alone, atol=1e-6)
+
+
+def test_two_adapter_runs_join_into_one_adapter_on_the_first_base(tmp_path: Path) -> None:
+    """news29's shape (train/join_adapters.py): a second run trained on the base with the first
+    run's adapters merged in ships as one adapter on the plain base."""
+    pytest.importorskip("peft")
+    from train.join_adapters import JoinError, join
+
+    base = _tiny_base(tmp_path / "base")
+    first = _tiny_adapter(base, tmp_path / "first", layers=2, seed=1)
+    start = tmp_path / "first-merged"
+    accurate.merged(base, first).save_pretrained(start)
+    (start / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
+    second = _tiny_adapter(start, tmp_path / "second", layers=2, seed=2)
+    _train_the_head(second)
+    config = join(first, second, tmp_path / "joined")
+    assert config["r"] == 4 and config["lora_alpha"] == 8  # the scaling stays alpha / r = 2
+
+    want = _reference_logits(start, second, 2, PAIRS)
+    got = _torch_logits(accurate.merged(base, tmp_path / "joined"), base, PAIRS)
+    scale = max(1.0, float(np.abs(want).max()))
+    assert np.abs(got - want).max() < 2e-2 * scale  # fp16 rounding, as the shipped adapters get
+    # the first run's update is in it: the second's adapters alone on the plain base are far off
+    alone = _torch_logits(accurate.merged(base, second), base, PAIRS)
+    assert np.abs(alone - want).max() > 10 * np.abs(got - want).max()
+
+    # none of the second run: the first run's model, head included
+    join(first, second, tmp_path / "none", weight=0.0)
+    first_alone = _torch_logits(accurate.merged(base, first), base, PAIRS)
+    assert (
+        np.abs(_torch_logits(accurate.merged(base, tmp_path / "none"), base, PAIRS) - first_alone).max() < 2e-2 * scale
+    )
+    # half of it: between the two
+    join(first, second, tmp_path / "half", weight=0.5)
+    half = _torch_logits(accurate.merged(base, tmp_path / "half"), base, PAIRS)
+    assert 0.1 < np.abs(half - want).max() / np.abs(first_alone - want).max() < 0.9
+
+    other = json.loads((second / "adapter_config.json").read_text()) | {"lora_alpha": 8}
+    (second / "adapter_config.json").write_text(json.dumps(other))
+    with pytest.raises(JoinError, match="scale differently"):
+        join(first, second, tmp_path / "never")
