@@ -74,7 +74,13 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     if not 0 <= a.weight <= 1:
         ap.error("--weight must be between 0 and 1")
-    config = join(a.first, a.second, a.out, a.weight)
+    for folder in (a.first, a.second):
+        if not (folder / WEIGHTS).is_file() or not (folder / CONFIG).is_file():
+            ap.error(f"{folder} is not an adapter folder: it needs {WEIGHTS} and {CONFIG}")
+    try:
+        config = join(a.first, a.second, a.out, a.weight)
+    except JoinError as exc:
+        ap.error(str(exc))
     print(f"{a.out}: rank {config['r']}, alpha {config['lora_alpha']}")
 
 
