@@ -37,7 +37,7 @@ def _scaling(config: dict[str, Any]) -> float:
 def join(first: Path, second: Path, out: Path, weight: float = 1.0) -> dict[str, Any]:
     """Write the joined adapter to `out` (`weight` of the second run); returns its config."""
     import torch
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
 
     configs = [json.loads((folder / CONFIG).read_text(encoding="utf-8")) for folder in (first, second)]
     for key in ("target_modules", "modules_to_save", "task_type", "use_dora", "use_rslora", "bias"):
@@ -57,12 +57,20 @@ def join(first: Path, second: Path, out: Path, weight: float = 1.0) -> dict[str,
             joined[key] = torch.cat([a, weight * b.float()], dim=1)
         else:  # the head
             joined[key] = (1 - weight) * a + weight * b.float()
-    out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.half().contiguous() for k, v in joined.items()}, str(out / WEIGHTS), metadata={"format": "pt"})
     rank = int(configs[0]["r"]) + int(configs[1]["r"])
     config = configs[0] | {"r": rank, "lora_alpha": _scaling(configs[0]) * rank}
-    (out / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    save_adapter(out, joined, config)
     return config
+
+
+def save_adapter(folder: Path, tensors: dict[str, Any], config: dict[str, Any]) -> None:
+    """An adapter folder in the form that ships (index/stance/accurate_weights): weights in fp16."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in tensors.items()}
+    save_file(stored, str(folder / WEIGHTS), metadata={"format": "pt"})
+    (folder / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -58,22 +58,16 @@ def build_reader(checkpoint: Path, base: Path, out: Path, int8: bool) -> dict[st
     """The accurate reader's graph at OUT/model.onnx, built by `accurate.build` from the run's
     adapters stored in fp16 at OUT/adapter (the files that ship); returns the stance.json keys
     the build and the reader read back (layers, graph)."""
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
 
     from claimbot.index.service import accurate
     from claimbot.index.stance import Graph
+    from train.join_adapters import CONFIG, WEIGHTS, save_adapter
 
     adapter = out / "adapter"
-    adapter.mkdir(parents=True, exist_ok=True)
-    tensors = load_file(checkpoint / "adapter" / "adapter_model.safetensors")
-    save_file(
-        {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()},
-        adapter / "adapter_model.safetensors",
-        metadata={"format": "pt"},
-    )
-    adapter_config = json.loads((checkpoint / "adapter" / "adapter_config.json").read_text(encoding="utf-8"))
+    adapter_config = json.loads((checkpoint / "adapter" / CONFIG).read_text(encoding="utf-8"))
     adapter_config["base_model_name_or_path"] = accurate.BASE_FOLDER
-    (adapter / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2) + "\n", encoding="utf-8")
+    save_adapter(adapter, load_file(checkpoint / "adapter" / WEIGHTS), adapter_config)
     depth = json.loads((checkpoint / "config.json").read_text(encoding="utf-8"))["num_hidden_layers"]
     full = json.loads((base / "config.json").read_text(encoding="utf-8"))["num_hidden_layers"]
     config = accurate.ReaderConfig(layers=0 if depth == full else depth, graph=Graph.INT8 if int8 else Graph.FP32)
