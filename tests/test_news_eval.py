@@ -79,6 +79,23 @@ def test_each_neighbour_is_a_team_claim_against_another_sentence_of_its_article(
 
 
 @pytest.mark.skipif(not PAIRS.is_file(), reason="data/news-pairs/pairs.jsonl is not in this checkout")
+def test_each_hard_neighbour_is_a_train_claim_against_a_sentence_no_pair_annotates_for_it():
+    written = (
+        load_pairs(PAIRS) + load_pairs(PAIRS.with_name("more.jsonl")) + load_pairs(PAIRS.with_name("neighbours.jsonl"))
+    )
+    spans: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
+    for p in written:
+        spans.setdefault((p.source, p.article, p.claim), []).append((p.start, p.end))
+    hard = load_pairs(PAIRS.with_name("hard-neighbours.jsonl"))
+    assert len(hard) >= 1500 and len({h.id for h in hard}) == len(hard)
+    for h in hard:
+        taken = spans[(h.source, h.article, h.claim)]  # a claim the team wrote on this article
+        assert all(e <= h.start or h.end <= s for s, e in taken), h  # none of the sentences annotated for it
+        assert h.split == "train" == article_split(h.source, h.article)
+        assert h.label in ("supports", "refutes", "neutral") and h.kind == "neighbour"
+
+
+@pytest.mark.skipif(not PAIRS.is_file(), reason="data/news-pairs/pairs.jsonl is not in this checkout")
 def test_event_pairs_keep_the_splits_of_their_articles():
     """An article's event pairs are in its split, and a dev or test article of the pairs is never a
     train article here: event pairs can be trained on without reading dev or test."""
