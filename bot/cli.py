@@ -6,6 +6,7 @@ import atexit
 import csv
 import dataclasses
 import json
+import logging
 import re
 import signal
 import sys
@@ -196,6 +197,16 @@ def _count_units(inputs: list[str]) -> int | None:
     return total or None
 
 
+class _NotAnInterrupt(logging.Filter):
+    """Lets through every record but one about an interrupt. SQLAlchemy logs an interrupt that
+    lands while it resets a pooled connection ("Exception during reset or similar", with the
+    traceback) before passing it on, and `_interruptible` says it in one line already."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = record.exc_info[0] if record.exc_info else None
+        return kind is None or issubclass(kind, Exception)
+
+
 @contextmanager
 def _interruptible(left: str) -> Iterator[None]:
     """Ctrl-C and SIGTERM (`kill`, `systemctl stop`) end the block alike, in one line on stderr
@@ -211,6 +222,12 @@ def _interruptible(left: str) -> Iterator[None]:
             raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
+    # The pool's other errors still reach stderr, as Python's last-resort handler prints them.
+    pool_log = logging.getLogger("sqlalchemy.pool")
+    to_stderr = logging.StreamHandler()
+    to_stderr.addFilter(_NotAnInterrupt())
+    pool_log.addHandler(to_stderr)
+    propagated, pool_log.propagate = pool_log.propagate, False
     try:
         yield
     except KeyboardInterrupt as exc:
@@ -218,6 +235,8 @@ def _interruptible(left: str) -> Iterator[None]:
         raise typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from exc
     finally:
         signal.signal(signal.SIGTERM, previous)
+        pool_log.removeHandler(to_stderr)
+        pool_log.propagate = propagated
 
 
 @app.command()
@@ -1119,7 +1138,6 @@ def feeds_poll(
 @app.command()
 def watch() -> None:
     """Poll the feeds on their schedule until stopped (SIGTERM, Ctrl-C): the ingest worker."""
-    import logging
     import threading
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

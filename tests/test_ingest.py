@@ -722,6 +722,40 @@ def _rerun_completes(big: Path, stored: int, total: int) -> None:
     assert f"{total - stored} added, 0 replaced, {stored} unchanged, 0 failed" in rerun.output
 
 
+_POOL_RESET_INTERRUPTED = """
+import logging, sys
+import typer
+from claimbot.bot.cli import _interruptible
+log = logging.getLogger("sqlalchemy.pool.impl.QueuePool")  # where SQLAlchemy's pool logs
+try:
+    with _interruptible("20 articles stored"):
+        try:
+            raise RuntimeError("the database went away")
+        except RuntimeError:
+            log.error("Exception during reset or similar", exc_info=True)
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:  # as SQLAlchemy's pool does when Ctrl-C lands in a reset
+            log.error("Exception during reset or similar", exc_info=True)
+            raise
+except typer.Exit as ended:
+    sys.exit(ended.exit_code)
+"""
+
+
+def test_an_interrupt_while_the_pool_resets_a_connection_is_said_in_one_line():
+    """Ctrl-C landing while SQLAlchemy reset a pooled connection printed its log of the interrupt,
+    traceback and all, above the one line (once in CI, under load). The pool's other errors still
+    reach stderr."""
+    done = subprocess.run(
+        [sys.executable, "-c", _POOL_RESET_INTERRUPTED], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 128 + signal.SIGINT, done.stderr
+    assert done.stderr.count("Traceback") == 1 and "RuntimeError: the database went away" in done.stderr
+    assert "KeyboardInterrupt" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "interrupted: 20 articles stored"
+
+
 def test_killed_ingest_leaves_a_consistent_index_and_a_rerun_completes(home: Path, tmp_path: Path):
     big = tmp_path / "big.jsonl"
     _write_big_jsonl(big, 300)
