@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import logging
 import os
 import resource
@@ -86,6 +87,18 @@ def file_size_limit(limit: int) -> Iterator[None]:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+def fnc1_data(root: Path, bodies: dict[str, str]) -> Path:
+    """A data folder under `root` that holds only FNC-1 competition bodies (Body ID -> text), in the
+    CSV that `read_articles` reads."""
+    folder = root / "data" / "fnc-1"
+    folder.mkdir(parents=True)
+    with (folder / "competition_test_bodies.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, ["Body ID", "articleBody"])
+        writer.writeheader()
+        writer.writerows({"Body ID": key, "articleBody": text} for key, text in bodies.items())
+    return root / "data"
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ and the agreement figure, on a small data folder of invented FNC-1-style bodies.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from claimbot.index.evaluation import load_pairs
+from tests.conftest import fnc1_data
 from train.news_annotation import agreement, blind_sample, collect, packets, used_articles
 
 
@@ -21,15 +21,7 @@ def _body(n: int) -> str:
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
-    folder = tmp_path / "data" / "fnc-1"
-    folder.mkdir(parents=True)
-    with (folder / "competition_test_bodies.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, ["Body ID", "articleBody"])
-        writer.writeheader()
-        for n in range(1, 7):
-            writer.writerow({"Body ID": str(n), "articleBody": _body(n)})
-        writer.writerow({"Body ID": "99", "articleBody": "Too short to be an article."})
-    return tmp_path / "data"
+    return fnc1_data(tmp_path, {str(n): _body(n) for n in range(1, 7)} | {"99": "Too short to be an article."})
 
 
 def _keys(packet: Path) -> list[str]:

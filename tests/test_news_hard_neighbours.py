@@ -4,13 +4,13 @@ on, on a small data folder of invented FNC-1-style bodies."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
 
 from claimbot.index.evaluation import load_pairs
+from tests.conftest import fnc1_data
 from train.news_annotation import build, sentences
 from train.news_hard_neighbours import collect, packets
 
@@ -29,14 +29,7 @@ def _body(town: str) -> str:
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
-    folder = tmp_path / "data" / "fnc-1"
-    folder.mkdir(parents=True)
-    with (folder / "competition_test_bodies.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, ["Body ID", "articleBody"])
-        writer.writeheader()
-        for n, town in enumerate(TOWNS, 1):
-            writer.writerow({"Body ID": str(n), "articleBody": _body(town)})
-    return tmp_path / "data"
+    return fnc1_data(tmp_path, {str(n): _body(town) for n, town in enumerate(TOWNS, 1)})
 
 
 @pytest.fixture
