@@ -12,7 +12,7 @@ import pytest
 from claimbot.index.evaluation import load_pairs
 from tests.conftest import fnc1_data
 from train.news_annotation import build, sentences
-from train.news_hard_neighbours import collect, packets
+from train.news_hard_neighbours import collect, main, packets
 
 TOWNS = ("Alder", "Birch", "Cedar")
 
@@ -97,3 +97,24 @@ def test_collected_labels_point_back_at_their_sentences(data: Path, transfer: Pa
     given = {i["claim"] + "|" + i["sentence"] for n in (1, 2) for i in _packet(tmp_path / "p" / f"packet-{n}.jsonl")}
     rows = build(pairs, data)
     assert {r["claim"] + "|" + r["evidence"] for r in rows} == given
+
+
+def test_a_folder_without_packets_or_a_sentence_not_in_its_article_is_a_one_line_error(
+    data: Path, transfer: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    with pytest.raises(SystemExit) as ended:
+        main(["collect", "--packets", str(tmp_path), "--out", str(tmp_path / "o.jsonl"), str(transfer)])
+    assert (
+        ended.value.code == 2
+        and capsys.readouterr().err == f"error: {tmp_path}: no keymap.json (not a folder `packets` wrote)\n"
+    )
+    moved = tmp_path / "moved.jsonl"
+    rows = [json.loads(line) for line in transfer.read_text(encoding="utf-8").splitlines()]
+    moved.write_text("".join(json.dumps({**r, "group": "fnc1/2"}) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(SystemExit) as ended:
+        main(
+            ["--data-dir", str(data), "packets", "--transfer", str(moved), "--out", str(tmp_path / "p"), "--sided", "3"]
+        )
+    err = capsys.readouterr().err
+    assert ended.value.code == 2 and err.startswith("error: ") and "is not a sentence of fnc1/2" in err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "p" / "keymap.json").exists()

@@ -31,6 +31,10 @@ from claimbot.index.evaluation import NewsPair, article_split, read_articles, re
 from train.news_annotation import LABELS, default_data_dir, sentences
 
 
+class PacketError(ValueError):
+    """Packets that cannot be made or collected, in one line."""
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -47,15 +51,22 @@ def packets(
     chosen = rng.sample(taking, min(sided, len(taking))) + rng.sample(leaving, min(neutral, len(leaving)))
     rng.shuffle(chosen)
     texts: dict[str, dict[str, str]] = {}
+    # per article: its first sentence, and each sentence's span (the first of repeated sentences)
+    read: dict[str, tuple[str, dict[str, tuple[int, int]]]] = {}
     keymap: dict[str, dict[str, Any]] = {}
     items: list[dict[str, str]] = []
     for row in chosen:
         source, _, article = row["group"].partition("/")
         if source not in texts:  # FNC-1 is one large CSV: read each source once
             texts[source] = read_articles(data, source)
-        text = texts[source][article]
-        sents = sentences(text)
-        spans = {_flat(s): (start, end) for start, end, s in reversed(sents)}  # the first of repeated sentences
+        text = texts[source].get(article, "")
+        if row["group"] not in read:
+            sents = sentences(text)
+            first = _flat(sents[0][2]) if sents else ""
+            read[row["group"]] = (first, {_flat(s): (start, end) for start, end, s in reversed(sents)})
+        first, spans = read[row["group"]]
+        if row["evidence"] not in spans:
+            raise PacketError(f"{transfer}: {row['evidence'][:60]!r} is not a sentence of {row['group']} under {data}")
         start, end = spans[row["evidence"]]
         key = f"k{len(keymap):04d}"
         keymap[key] = {
@@ -66,9 +77,7 @@ def packets(
             "sha": sentence_sha(text[start:end]),
             "claim": row["claim"],
         }
-        items.append(
-            {"key": key, "article_start": _flat(sents[0][2]), "sentence": row["evidence"], "claim": row["claim"]}
-        )
+        items.append({"key": key, "article_start": first, "sentence": row["evidence"], "claim": row["claim"]})
     out.mkdir(parents=True, exist_ok=True)
     (out / "keymap.json").write_text(json.dumps(keymap, ensure_ascii=False, indent=0), encoding="utf-8")
     for n in range(annotators):
@@ -81,6 +90,8 @@ def packets(
 def collect(packet_dir: Path, outputs: list[Path], out: Path) -> int:
     """The annotators' labels (each file's stem is its annotator's name) as pairs-file rows; a line
     that is not a known key with a known label is reported and skipped."""
+    if not (packet_dir / "keymap.json").is_file():
+        raise PacketError(f"{packet_dir}: no keymap.json (not a folder `packets` wrote)")
     keymap = json.loads((packet_dir / "keymap.json").read_text(encoding="utf-8"))
     rows: dict[str, NewsPair] = {}
     for path in outputs:
@@ -126,11 +137,16 @@ def main(argv: list[str] | None = None) -> None:
     c.add_argument("--out", type=Path, required=True)
     c.add_argument("outputs", type=Path, nargs="+")
     a = ap.parse_args(argv)
-    if a.command == "packets":
-        made = packets(a.transfer, a.data_dir, a.out, a.annotators, a.sided, a.neutral, a.seed)
-        print(f"{a.out}: {made}")
-    else:
-        print(f"{collect(a.packets, a.outputs, a.out)} pairs written to {a.out}")
+    try:
+        if a.command == "packets":
+            if not a.transfer.is_file():
+                ap.error(f"--transfer {a.transfer}: no such file")
+            made = packets(a.transfer, a.data_dir, a.out, a.annotators, a.sided, a.neutral, a.seed)
+            print(f"{a.out}: {made}")
+        else:
+            print(f"{collect(a.packets, a.outputs, a.out)} pairs written to {a.out}")
+    except (PacketError, OSError) as exc:
+        ap.exit(2, f"error: {exc}\n")
 
 
 if __name__ == "__main__":
