@@ -29,6 +29,7 @@ import sys
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from syntok import segmenter
 
@@ -147,6 +148,13 @@ def packets(
     (out / "keymap.json").write_text(json.dumps(keymap), encoding="utf-8")
 
 
+def pair_id(ref: dict[str, Any], claim: str) -> str:
+    """A pair's id in every pairs file: the first 12 hex digits of sha1 of "sentence reference | claim"."""
+    return hashlib.sha1(f"{ref['source']}/{ref['article']}#{ref['start']}-{ref['end']}|{claim}".encode()).hexdigest()[
+        :12
+    ]
+
+
 def collect(packet_dir: Path, outputs: list[Path], out: Path) -> None:
     """Check annotators' JSONL lines against the key map and write the repository's reference file."""
     keymap = json.loads((packet_dir / "keymap.json").read_text(encoding="utf-8"))
@@ -169,11 +177,11 @@ def collect(packet_dir: Path, outputs: list[Path], out: Path) -> None:
                 bad += 1
                 print(f"{path}:{lineno}: skipped ({exc})", file=sys.stderr)
                 continue
-            pair_key = (ref_key := f"{ref['source']}/{ref['article']}#{ref['start']}-{ref['end']}", claim.lower())
+            pair_key = (f"{ref['source']}/{ref['article']}#{ref['start']}-{ref['end']}", claim.lower())
             if pair_key in seen:
                 continue
             seen.add(pair_key)
-            pid = hashlib.sha1(f"{ref_key}|{claim}".encode()).hexdigest()[:12]
+            pid = pair_id(ref, claim)
             rows.append(
                 NewsPair(
                     pid,

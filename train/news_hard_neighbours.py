@@ -18,7 +18,6 @@ writes the repository's reference file (sentence offsets and hash, no text), kin
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import re
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from claimbot.index.evaluation import NewsPair, article_split, read_articles, read_jsonl, sentence_sha
-from train.news_annotation import LABELS, default_data_dir, sentences
+from train.news_annotation import LABELS, default_data_dir, pair_id, sentences
 
 
 class PacketError(ValueError):
@@ -106,8 +105,7 @@ def collect(packet_dir: Path, outputs: list[Path], out: Path) -> int:
             except (KeyError, ValueError, TypeError) as exc:
                 print(f"{path}:{lineno}: skipped ({exc})", file=sys.stderr)
                 continue
-            ref_key = f"{ref['source']}/{ref['article']}#{ref['start']}-{ref['end']}"
-            pid = hashlib.sha1(f"{ref_key}|{ref['claim']}".encode()).hexdigest()[:12]
+            pid = pair_id(ref, ref["claim"])
             split = str(article_split(ref["source"], ref["article"]))
             rows[pid] = NewsPair(
                 pid, ref["source"], ref["article"], ref["start"], ref["end"], ref["sha"], ref["claim"],
