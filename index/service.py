@@ -113,9 +113,11 @@ from claimbot.index.search import (
 from claimbot.index.stance import (
     StanceModel,
     StanceModelError,
+    about_words,
     accurate,
     check_paths,
     decide,
+    guard_command,
     guard_sides,
     guard_speaker,
     label_file,
@@ -123,6 +125,7 @@ from claimbot.index.stance import (
     score_views,
     settle,
     shared_clause_splitter,
+    shared_command_reader,
     shared_stance_model,
     side_first,
     takes_side,
@@ -1225,18 +1228,32 @@ class ClaimIndex:
         # Only a passage attributed to someone can be someone else's words (the speaker guard).
         named = self.settings.attribution and any(p.speaker for p in passages)
         speaker = claim_speaker(claim, shared_attributor()) if named else None
-        for passage, views in zip(passages, options, strict=True):
+        picks = [
+            pick_view(
+                [
+                    guard_speaker(speaker, passage.text, passage.speaker, guard_sides(claim, passage.text, view))
+                    for view in views
+                ]
+            )
+            for passage, views in zip(passages, options, strict=True)
+        ]
+        # Only a passage that took a side can lose it to the command guard: the rest are not parsed.
+        sided = [i for i, pick in enumerate(picks) if pick.label != "neutral"]
+        commands = [False] * len(passages)
+        for i, command in zip(sided, shared_command_reader().commands([passages[i].text for i in sided]), strict=True):
+            commands[i] = command
+        words = False
+        if any(commands):
+            if not named and self.settings.attribution:
+                speaker = claim_speaker(claim, shared_attributor())
+            words = about_words(claim, speaker)
+        for passage, pick, command in zip(passages, picks, commands, strict=True):
             chosen = settle(
                 self.stance.selector,
                 claim,
                 passage.text,
                 passage.speaker,
-                pick_view(
-                    [
-                        guard_speaker(speaker, passage.text, passage.speaker, guard_sides(claim, passage.text, view))
-                        for view in views
-                    ]
-                ),
+                guard_command(command, words, pick),
             )
             passage.stance = _STANCES[chosen.label]
             passage.probs = StanceProbs(**chosen.probs)

@@ -38,11 +38,14 @@ from claimbot.index.stance import (
     Selector,
     StanceModel,
     StanceScore,
+    about_words,
+    guard_command,
     guard_sides,
     guard_speaker,
     pick_view,
     scores_from_logits,
     settle,
+    shared_command_reader,
     stance_views,
 )
 
@@ -213,6 +216,8 @@ class ViewLogits:
     # speaker guard); empty lists where not known (guard off).
     claim_speakers: list[str | None] = field(default_factory=list)
     speakers: list[str | None] = field(default_factory=list)
+    # Whether each passage is a command (check's command guard); empty where not read (guard off).
+    commands: list[bool] = field(default_factory=list)
 
 
 def view_logits(
@@ -225,6 +230,7 @@ def view_logits(
     if speakers:
         out.claim_speakers = [claim_speaker(e.pair.claim) for e in examples]
         out.speakers = [e.speaker for e in examples]
+    out.commands = shared_command_reader().commands(out.evidence)
     for vs in views:
         out.logits.append(flat[i : i + len(vs)])
         i += len(vs)
@@ -254,22 +260,27 @@ def picked(vl: ViewLogits, cal: Calibration, selector_threshold: float | None = 
     n = len(vl.claims)
     claim_speakers = vl.claim_speakers or [None] * n
     speakers = vl.speakers or [None] * n
+    commands = vl.commands or [False] * n
     return [
         settle(
             cal.selector,
             claim,
             evidence,
             speaker,
-            pick_view(
-                [
-                    guard_speaker(said_by, evidence, speaker, guard_sides(claim, evidence, view))
-                    for view in scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold)
-                ]
+            guard_command(
+                command,
+                command and about_words(claim, said_by),
+                pick_view(
+                    [
+                        guard_speaker(said_by, evidence, speaker, guard_sides(claim, evidence, view))
+                        for view in scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold)
+                    ]
+                ),
             ),
             selector_threshold,
         )
-        for lg, claim, evidence, said_by, speaker in zip(
-            vl.logits, vl.claims, vl.evidence, claim_speakers, speakers, strict=True
+        for lg, claim, evidence, said_by, speaker, command in zip(
+            vl.logits, vl.claims, vl.evidence, claim_speakers, speakers, commands, strict=True
         )
     ]
 

@@ -20,6 +20,7 @@ from claimbot.index.stance.model import (
     shared_stance_model,
     softmax,
 )
+from claimbot.index.stance.mood import CommandReader, about_words, guard_command, is_command, shared_command_reader
 from claimbot.index.stance.slots import SlotKind, guard_sides, mismatched
 from claimbot.index.stance.speakers import guard_speaker, other_speaker
 from claimbot.index.stance.verdict import decide, side_first, takes_side
@@ -29,6 +30,7 @@ from claimbot.index.stance.views import _TRAILING as TRAILING_PATTERN
 from claimbot.index.stance.views import pick_view, score_views, stance_views
 
 __all__ = [
+    "about_words",
     "accurate",
     "BATCH",
     "DATE_PATTERN",
@@ -38,6 +40,7 @@ __all__ = [
     "LABELS",
     "TRAILING_PATTERN",
     "ClauseSplitter",
+    "CommandReader",
     "StanceModel",
     "StanceModelError",
     "Selector",
@@ -47,8 +50,10 @@ __all__ = [
     "coordinated_clauses",
     "decide",
     "features",
+    "guard_command",
     "guard_speaker",
     "guard_sides",
+    "is_command",
     "label_file",
     "mismatched",
     "other_speaker",
@@ -58,6 +63,7 @@ __all__ = [
     "settle",
     "scores_from_logits",
     "shared_clause_splitter",
+    "shared_command_reader",
     "shared_stance_model",
     "side_first",
     "takes_side",
