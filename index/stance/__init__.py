@@ -20,7 +20,7 @@ from claimbot.index.stance.model import (
     shared_stance_model,
     softmax,
 )
-from claimbot.index.stance.mood import CommandReader, about_words, guard_command, is_command, shared_command_reader
+from claimbot.index.stance.mood import CommandReader, about_words, guard_command, shared_command_reader
 from claimbot.index.stance.slots import SlotKind, guard_sides, mismatched
 from claimbot.index.stance.speakers import guard_speaker, other_speaker
 from claimbot.index.stance.verdict import decide, side_first, takes_side
@@ -53,7 +53,6 @@ __all__ = [
     "guard_command",
     "guard_speaker",
     "guard_sides",
-    "is_command",
     "label_file",
     "mismatched",
     "other_speaker",

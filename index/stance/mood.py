@@ -6,9 +6,11 @@ surrendered" (docs/prereg/command-guard.md). The same sentence does support a cl
 ("Pérez's mother asked the government to let him surrender"), so a claim about what someone said or
 asked keeps the model's side.
 
-A sentence is a command when its root is an imperative, or its root has a quoted complement that is
-one. An imperative is a verb in the base form with no subject and no auxiliary but "do" ("Don't
-shoot"), the first word of its clause after quotation marks, "please" or an interjection. Only
+A sentence is a command when its root is a quoted imperative, or reports one and nothing else ("“Come
+out,” police told him, before shooting him twice" reports a shooting), and the command holds no
+finite verb ("Don't forget that we won" presents "we won" as a fact). An imperative is a verb in the
+base form, not written in capitals, with no subject and no auxiliary but "do" ("Don't shoot"), the
+first word of its clause after quotation marks, "please" or an interjection. Only
 sentences with a quotation mark are parsed: unquoted imperatives in news bodies are page furniture,
 which ingestion drops, and a check parses only the few quoted passages that took a side.
 """
@@ -20,6 +22,7 @@ import threading
 from typing import Any
 
 from claimbot.index.corpus import shared_nlp
+from claimbot.index.stance.clauses import _SUBJECTS
 from claimbot.index.stance.model import StanceScore
 
 QUOTE = re.compile(r"[\"“”]")
@@ -30,7 +33,6 @@ _ASKS = re.compile(
     r"call(?:s|ed)?\s+(?:for|on|upon))\b",
     re.IGNORECASE,
 )
-_SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
 # Children that make a clause of their own: besides the command, each would assert something.
 _CLAUSES = {"advcl", "conj", "ccomp", "xcomp", "parataxis", "csubj"}
 _FINITE = {"VBD", "VBZ", "VBP", "MD"}
