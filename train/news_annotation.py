@@ -148,11 +148,14 @@ def packets(
     (out / "keymap.json").write_text(json.dumps(keymap), encoding="utf-8")
 
 
+def sentence_ref(ref: dict[str, Any]) -> str:
+    """A sentence's reference: "source/article#start-end"."""
+    return f"{ref['source']}/{ref['article']}#{ref['start']}-{ref['end']}"
+
+
 def pair_id(ref: dict[str, Any], claim: str) -> str:
     """A pair's id in every pairs file: the first 12 hex digits of sha1 of "sentence reference | claim"."""
-    return hashlib.sha1(f"{ref['source']}/{ref['article']}#{ref['start']}-{ref['end']}|{claim}".encode()).hexdigest()[
-        :12
-    ]
+    return hashlib.sha1(f"{sentence_ref(ref)}|{claim}".encode()).hexdigest()[:12]
 
 
 def collect(packet_dir: Path, outputs: list[Path], out: Path) -> None:
@@ -177,7 +180,7 @@ def collect(packet_dir: Path, outputs: list[Path], out: Path) -> None:
                 bad += 1
                 print(f"{path}:{lineno}: skipped ({exc})", file=sys.stderr)
                 continue
-            pair_key = (f"{ref['source']}/{ref['article']}#{ref['start']}-{ref['end']}", claim.lower())
+            pair_key = (sentence_ref(ref), claim.lower())
             if pair_key in seen:
                 continue
             seen.add(pair_key)
