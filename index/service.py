@@ -118,14 +118,18 @@ from claimbot.index.stance import (
     check_paths,
     decide,
     guard_command,
+    guard_event_time,
     guard_sides,
     guard_speaker,
     label_file,
+    other_event,
     pick_view,
+    published_date,
     score_views,
     settle,
     shared_clause_splitter,
     shared_command_reader,
+    shared_event_reader,
     shared_stance_model,
     side_first,
     takes_side,
@@ -1247,13 +1251,14 @@ class ClaimIndex:
             if not named and self.settings.attribution:
                 speaker = claim_speaker(claim, shared_attributor())
             words = about_words(claim, speaker)
-        for passage, pick, command in zip(passages, picks, commands, strict=True):
+        others = self._other_events(claim, passages, sided)
+        for passage, pick, command, other in zip(passages, picks, commands, others, strict=True):
             chosen = settle(
                 self.stance.selector,
                 claim,
                 passage.text,
                 passage.speaker,
-                guard_command(command, words, pick),
+                guard_event_time(other, guard_command(command, words, pick)),
             )
             passage.stance = _STANCES[chosen.label]
             passage.probs = StanceProbs(**chosen.probs)
@@ -1262,6 +1267,21 @@ class ClaimIndex:
             # captured" on the demo article. Its lean is shown, as for any unsure side.
             passage.confident = chosen.confident and passage.kind == "text"
         return unread
+
+    def _other_events(self, claim: str, passages: list[PassageResult], sided: list[int]) -> list[bool]:
+        """Per passage, whether it tells of another event than the one the claim names by its year
+        (the event-time guard). Only a claim with a year is parsed, and only the passages that took
+        a side are read, each with the sentence before it in its article."""
+        out = [False] * len(passages)
+        events = shared_event_reader().dated_events(claim) if sided else []
+        if not events:
+            return out
+        previous = self.store.previous_sentences([(passages[i].article.id, passages[i].char_start) for i in sided])
+        for i in sided:
+            p = passages[i]
+            before = previous.get((p.article.id, p.char_start))
+            out[i] = other_event(events, p.text, before, published_date(p.article.published))
+        return out
 
     def reindex(self, *, reembed: bool = False, on_progress: Callable[[int, int], None] | None = None) -> IndexStats:
         """Rebuild the vector index from the database (re-embedding every passage if asked)."""

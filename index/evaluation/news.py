@@ -30,22 +30,27 @@ from pathlib import Path
 import numpy as np
 
 from claimbot.index.claim import read_post, truecase
-from claimbot.index.corpus import attribute_text, claim_speaker, shared_nlp
+from claimbot.index.corpus import attribute_text, claim_speaker, shared_nlp, split_sentences
 from claimbot.index.evaluation.metrics import macro_f1
+from claimbot.index.records import Sentence
 from claimbot.index.stance import (
     LABELS,
+    YEAR_PATTERN,
     ClauseSplitter,
     Selector,
     StanceModel,
     StanceScore,
     about_words,
     guard_command,
+    guard_event_time,
     guard_sides,
     guard_speaker,
+    other_event,
     pick_view,
     scores_from_logits,
     settle,
     shared_command_reader,
+    shared_event_reader,
     stance_views,
 )
 
@@ -95,6 +100,9 @@ class NewsExample:
     pair: NewsPair
     evidence: str
     speaker: str | None
+    # The article's sentence before it (the event-time guard's context), read only for a claim
+    # with a year in it; None for the first sentence or where not read.
+    previous: str | None = None
 
 
 def same_sentence(passage: str, sentence: str) -> bool:
@@ -180,6 +188,7 @@ def build_examples(pairs: list[NewsPair], data: Path, speakers: bool = True) -> 
             for s in attribute_text(text)["sentences"]:
                 spans[(s["start"], s["end"])] = s.get("speaker")
             by_article[(source, article)] = spans
+    sentences: dict[tuple[str, str], list[Sentence]] = {}
     out = []
     for p in pairs:
         articles = articles_of(p.source)
@@ -189,7 +198,14 @@ def build_examples(pairs: list[NewsPair], data: Path, speakers: bool = True) -> 
         if sentence_sha(sentence) != p.sha:
             raise ValueError(f"pair {p.id}: the sentence at {p.source}/{p.article}#{p.start}-{p.end} changed")
         speaker = _speaker_at(by_article.get((p.source, p.article), {}), p.start, p.end)
-        out.append(NewsExample(p, re.sub(r"\s+", " ", sentence).strip(), speaker))
+        previous = None
+        if YEAR_PATTERN.search(p.claim):
+            key = (p.source, p.article)
+            if key not in sentences:
+                sentences[key] = [s for s in split_sentences(articles[p.article]) if s.kind == "text"]
+            before = [s.text for s in sentences[key] if s.char_end <= p.start]
+            previous = re.sub(r"\s+", " ", before[-1]).strip() if before else None
+        out.append(NewsExample(p, re.sub(r"\s+", " ", sentence).strip(), speaker, previous))
     return out
 
 
@@ -218,6 +234,10 @@ class ViewLogits:
     speakers: list[str | None] = field(default_factory=list)
     # Whether each passage is a command (check's command guard); empty where not read (guard off).
     commands: list[bool] = field(default_factory=list)
+    # Whether each passage tells of another event than the claim's dated one (check's event-time
+    # guard; the team's articles have no publication date, so only written years and the previous
+    # sentence's set a passage's time); empty where not read (guard off).
+    other_events: list[bool] = field(default_factory=list)
 
 
 def view_logits(
@@ -231,6 +251,8 @@ def view_logits(
         out.claim_speakers = [claim_speaker(e.pair.claim) for e in examples]
         out.speakers = [e.speaker for e in examples]
     out.commands = shared_command_reader().commands(out.evidence)
+    events = shared_event_reader()
+    out.other_events = [other_event(events.dated_events(e.pair.claim), e.evidence, e.previous, None) for e in examples]
     for vs in views:
         out.logits.append(flat[i : i + len(vs)])
         i += len(vs)
@@ -255,32 +277,39 @@ class Calibration:
 
 
 def picked(vl: ViewLogits, cal: Calibration, selector_threshold: float | None = None) -> list[StanceScore]:
-    """The view `check` shows for each example under a calibration, with check's quantity and
-    speaker guards and its confidence rule (the selector, at `selector_threshold` if given)."""
+    """The view `check` shows for each example under a calibration, with check's quantity, speaker,
+    command and event-time guards and its confidence rule (the selector, at `selector_threshold` if
+    given)."""
     n = len(vl.claims)
     claim_speakers = vl.claim_speakers or [None] * n
     speakers = vl.speakers or [None] * n
     commands = vl.commands or [False] * n
+    others = vl.other_events or [False] * n
     return [
         settle(
             cal.selector,
             claim,
             evidence,
             speaker,
-            guard_command(
-                command,
-                command and about_words(claim, said_by),
-                pick_view(
-                    [
-                        guard_speaker(said_by, evidence, speaker, guard_sides(claim, evidence, view))
-                        for view in scores_from_logits(lg, cal.temperature, cal.side_threshold, cal.confident_threshold)
-                    ]
+            guard_event_time(
+                other,
+                guard_command(
+                    command,
+                    command and about_words(claim, said_by),
+                    pick_view(
+                        [
+                            guard_speaker(said_by, evidence, speaker, guard_sides(claim, evidence, view))
+                            for view in scores_from_logits(
+                                lg, cal.temperature, cal.side_threshold, cal.confident_threshold
+                            )
+                        ]
+                    ),
                 ),
             ),
             selector_threshold,
         )
-        for lg, claim, evidence, said_by, speaker, command in zip(
-            vl.logits, vl.claims, vl.evidence, claim_speakers, speakers, commands, strict=True
+        for lg, claim, evidence, said_by, speaker, command, other in zip(
+            vl.logits, vl.claims, vl.evidence, claim_speakers, speakers, commands, others, strict=True
         )
     ]
 

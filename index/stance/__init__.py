@@ -8,6 +8,17 @@ from claimbot.index.stance import accurate
 from claimbot.index.stance.batch import check_paths, label_file
 from claimbot.index.stance.clauses import ClauseSplitter, coordinated_clauses, shared_clause_splitter
 from claimbot.index.stance.confidence import FEATURES, Selector, features, settle
+from claimbot.index.stance.events import (
+    YEAR as YEAR_PATTERN,
+)
+from claimbot.index.stance.events import (
+    DatedEvent,
+    EventReader,
+    guard_event_time,
+    other_event,
+    published_date,
+    shared_event_reader,
+)
 from claimbot.index.stance.model import (
     BATCH,
     LABELS,
@@ -40,6 +51,9 @@ __all__ = [
     "LABELS",
     "TRAILING_PATTERN",
     "ClauseSplitter",
+    "DatedEvent",
+    "EventReader",
+    "YEAR_PATTERN",
     "CommandReader",
     "StanceModel",
     "StanceModelError",
@@ -51,18 +65,22 @@ __all__ = [
     "decide",
     "features",
     "guard_command",
+    "guard_event_time",
     "guard_speaker",
     "guard_sides",
     "label_file",
     "mismatched",
+    "other_event",
     "other_speaker",
     "packaged_model_dir",
     "pick_view",
+    "published_date",
     "score_views",
     "settle",
     "scores_from_logits",
     "shared_clause_splitter",
     "shared_command_reader",
+    "shared_event_reader",
     "shared_stance_model",
     "side_first",
     "takes_side",

@@ -336,6 +336,23 @@ class Store:
             query = select(PassageRow.id).where(PassageRow.article_id.in_(list(article_ids))).order_by(PassageRow.id)
             return [int(i) for i in c.execute(query).scalars()]
 
+    def previous_sentences(self, spans: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """For each (article id, char_start), the text of the article's statement (a passage of kind
+        text) that ends before it: the sentence a reader has just read. Absent for an article's first."""
+        out: dict[tuple[int, int], str] = {}
+        with self.engine.connect() as c:
+            for article_id, start in dict.fromkeys(spans):
+                query = (
+                    select(PassageRow.text)
+                    .where(PassageRow.article_id == article_id, PassageRow.kind == "text", PassageRow.char_end <= start)
+                    .order_by(PassageRow.char_end.desc())
+                    .limit(1)
+                )
+                text = c.execute(query).scalar()
+                if text is not None:
+                    out[(article_id, start)] = text
+        return out
+
     def written(self, article_ids: Sequence[int]) -> dict[int, WrittenArticle]:
         """When and from where each of these articles was written (a watch reads only those written
         after it, and knows an edited file's sentences by its path)."""
