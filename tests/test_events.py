@@ -20,6 +20,7 @@ from claimbot.index.stance import (
     shared_event_reader,
 )
 from claimbot.index.stance.events import passage_years
+from tests.scripted_reader import ScriptedReader
 
 ATTACK = [DatedEvent(2017, frozenset({"helicopter", "attack"}))]
 MONDAY = date(2018, 1, 15)
@@ -109,20 +110,10 @@ def test_a_publication_date_is_read_from_its_iso_form():
     assert published_date("January 2018") is None
 
 
-class RefutesOnInjuries:
-    """A stance model that reads any sentence about injuries as a confident refutation and every
-    other as neutral: what the check does with its sides is what is tested."""
-
-    selector = None
-    version = "refutes-on-injuries"
-
-    def score(self, pairs: list[tuple[str, str]]) -> list[StanceScore]:
-        neutral = StanceScore("neutral", {"supports": 0.1, "refutes": 0.1, "neutral": 0.8}, False)
-        return [SIDE if "injured" in evidence else neutral for _, evidence in pairs]
-
-
 def test_check_drops_sides_taken_on_another_years_event(demo_index, monkeypatch):
-    monkeypatch.setattr(demo_index, "_stance", cast(StanceModel, RefutesOnInjuries()))
+    # a reader that reads any sentence about injuries as a confident refutation
+    reader = ScriptedReader("refutes-on-injuries", SIDE, lambda evidence: "injured" in evidence)
+    monkeypatch.setattr(demo_index, "_stance", cast(StanceModel, reader))
     result = demo_index.check("Nobody was injured in the 2017 helicopter attack", top=10)
     stances = {p.text: p.stance for p in result.passages if "injured" in p.text}
     # Monday's assault on a village (2018): one dated by its weekday, one by the sentence before it

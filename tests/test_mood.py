@@ -16,6 +16,7 @@ from claimbot.index.stance import (
     guard_command,
     shared_command_reader,
 )
+from tests.scripted_reader import ScriptedReader
 
 COMMANDS = [
     "“Let him surrender,” his mother said in a third video.",
@@ -89,21 +90,11 @@ def test_a_claim_about_what_someone_asked_is_about_words():
     assert about_words("The government let him surrender", "anyone") is True
 
 
-class ReadsThePleaAsSupport:
-    """A stance model that takes the plea for support of anything, as news31-news34 did for "Pérez
-    surrendered"; every other passage neutral. What the check does with it is what is tested."""
-
-    selector = None
-    version = "reads-the-plea-as-support"
-
-    def score(self, pairs: list[tuple[str, str]]) -> list[StanceScore]:
-        neutral = StanceScore("neutral", {"supports": 0.1, "refutes": 0.1, "neutral": 0.8}, False)
-        return [SIDE if "Let him surrender" in evidence else neutral for _, evidence in pairs]
-
-
 def test_check_drops_a_side_taken_on_a_plea_unless_the_claim_is_about_it(demo_index, monkeypatch):
-    monkeypatch.setattr(demo_index, "_stance", cast(StanceModel, ReadsThePleaAsSupport()))
+    # a reader that takes the plea for support of anything, as news31-news34 did for "Pérez surrendered"
     plea = "Let him surrender"
+    reader = ScriptedReader("reads-the-plea-as-support", SIDE, lambda evidence: plea in evidence)
+    monkeypatch.setattr(demo_index, "_stance", cast(StanceModel, reader))
     result = demo_index.check("Pérez surrendered", top=5)
     guarded = next(p for p in result.passages if plea in p.text)
     assert guarded.stance == "neutral" and not guarded.confident

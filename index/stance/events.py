@@ -161,7 +161,7 @@ def guard_event_time(another: bool, score: StanceScore) -> StanceScore:
     """The score, unless it takes a side on a passage about another event: then neutral (its
     probabilities kept, for the record)."""
     if another and score.label != "neutral":
-        return StanceScore(label="neutral", probs=score.probs, confident=False)
+        return score.without_side()
     return score
 
 
@@ -173,13 +173,9 @@ def published_date(value: str | None) -> date | None:
         return None
 
 
-_shared: EventReader | None = None
-_shared_lock = threading.Lock()
+# Holds nothing until its first claim with a year: the pipeline is the shared one, loaded under its lock.
+_SHARED = EventReader()
 
 
 def shared_event_reader() -> EventReader:
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = EventReader()
-        return _shared
+    return _SHARED

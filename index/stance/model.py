@@ -76,6 +76,10 @@ class StanceScore:
     probs: dict[str, float]
     confident: bool  # a side (supports/refutes) whose calibrated probability reaches the verdict threshold
 
+    def without_side(self) -> StanceScore:
+        """Neutral, as a guard leaves a side it overrules: the model's probabilities kept, for the record."""
+        return StanceScore(label="neutral", probs=self.probs, confident=False)
+
 
 def packaged_model_dir() -> Path:
     return Path(str(resources.files("claimbot.index.stance") / "weights"))

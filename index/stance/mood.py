@@ -133,7 +133,7 @@ def guard_command(command: bool, claim_is_about_words: bool, score: StanceScore)
     """The score, unless it takes a side on a command and the claim is not about someone's words:
     then neutral (its probabilities kept, for the record)."""
     if command and not claim_is_about_words and score.label != "neutral":
-        return StanceScore(label="neutral", probs=score.probs, confident=False)
+        return score.without_side()
     return score
 
 

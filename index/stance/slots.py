@@ -254,7 +254,7 @@ def guard_sides(claim: str, passage: str, score: StanceScore) -> StanceScore:
     kept, for the record). `passage` is the whole passage: applied to each of its views before the
     view is picked, so that another view's side still can be."""
     if score.label == "supports" and (mismatched(claim, passage) or opposed(claim, passage)):
-        return StanceScore(label="neutral", probs=score.probs, confident=False)
+        return score.without_side()
     if score.label == "refutes" and agreed(claim, passage) and not mismatched(claim, passage):
-        return StanceScore(label="neutral", probs=score.probs, confident=False)
+        return score.without_side()
     return score

@@ -64,5 +64,5 @@ def guard_speaker(
     """The model's score for one view, unless the view takes a side on words another speaker said:
     then neutral (its probabilities kept, for the record)."""
     if score.label != "neutral" and other_speaker(claim_speaker, passage, passage_speaker):
-        return StanceScore(label="neutral", probs=score.probs, confident=False)
+        return score.without_side()
     return score
