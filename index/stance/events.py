@@ -87,7 +87,8 @@ def read_events(doc: Any) -> list[DatedEvent]:
 
 
 class EventReader:
-    """Reads a claim's dated events on the shared spaCy pipeline; a claim with no year is not parsed."""
+    """Reads a claim's dated events on the shared spaCy pipeline, as `CommandReader` parses; a claim
+    with no year is not parsed."""
 
     def __init__(self, nlp: Any = None, lock: threading.Lock | None = None) -> None:
         self._nlp = nlp
@@ -96,10 +97,9 @@ class EventReader:
     def dated_events(self, claim: str) -> list[DatedEvent]:
         if not YEAR.search(claim):
             return []
-        if self._nlp is None:
-            self._nlp, self._lock = shared_nlp()
-        with self._lock:
-            doc = self._nlp(claim)
+        nlp, lock = shared_nlp() if self._nlp is None else (self._nlp, self._lock)
+        with lock:
+            doc = nlp(claim)
         return read_events(doc)
 
 

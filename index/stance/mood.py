@@ -109,7 +109,9 @@ def about_words(claim: str, claim_speaker: str | None) -> bool:
 
 
 class CommandReader:
-    """Parses on the shared spaCy pipeline (tagger and parser), one parse at a time under its lock."""
+    """Parses on the shared spaCy pipeline (tagger and parser), one parse at a time under its lock;
+    a pipeline given here (a test's) under a lock of its own. The shared one is looked up per call,
+    not kept: a reader set in two steps could be seen with the pipeline and without its lock."""
 
     def __init__(self, nlp: Any = None, lock: threading.Lock | None = None) -> None:
         self._nlp = nlp
@@ -121,10 +123,9 @@ class CommandReader:
         out = [False] * len(texts)
         if not todo:
             return out
-        if self._nlp is None:
-            self._nlp, self._lock = shared_nlp()
-        with self._lock:
-            for i, doc in zip(todo, self._nlp.pipe([texts[i] for i in todo]), strict=True):
+        nlp, lock = shared_nlp() if self._nlp is None else (self._nlp, self._lock)
+        with lock:
+            for i, doc in zip(todo, nlp.pipe([texts[i] for i in todo]), strict=True):
                 out[i] = is_command(doc)
         return out
 
