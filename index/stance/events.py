@@ -23,13 +23,12 @@ from typing import Any
 
 from claimbot.index.corpus import shared_nlp
 from claimbot.index.stance.model import StanceScore
+from claimbot.index.stance.slots import _MONTHS as MONTH_NAMES
 from claimbot.index.stance.slots import SlotKind, slots
 
 YEAR = re.compile(r"(?<!\d)(?:1[89]\d\d|20\d\d)(?!\d)")
-_MONTHS = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-}  # fmt: skip
+# The quantity guard's month names, and their abbreviations ("the Sept. 2001 attacks")
+_MONTHS = set(MONTH_NAMES) | {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 # A year that modifies a time word ("the 2017 summer", "in May 2017") dates a time, not an event.
 _DATE_WORDS = _MONTHS | {"year", "years", "day", "days", "week", "weeks", "month", "months", "summer", "winter",
                          "spring", "autumn", "fall", "decade", "century"}  # fmt: skip
@@ -123,10 +122,11 @@ def names(events: list[DatedEvent], passage: str) -> bool:
 
 
 def _own_years(text: str, published: date | None) -> set[int]:
-    years = {int(s.value) for s in slots(text) if s.kind == SlotKind.YEAR}
+    found = slots(text)
+    years = {int(s.value) for s in found if s.kind == SlotKind.YEAR}
     if published is None:
         return years
-    if any(s.kind == SlotKind.WEEKDAY for s in slots(text)):
+    if any(s.kind == SlotKind.WEEKDAY for s in found):
         years.add(published.year)
     for m in _RELATIVE.finditer(text):
         if m.group("last"):
