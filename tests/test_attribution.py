@@ -217,6 +217,37 @@ def test_pronoun_gender_and_typewriter_quotes(attributor: Attributor) -> None:
     assert sentence(out, "''Nobody lost.''")["speaker"] == "John Brown"
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker", "attribution"),
+    [
+        # the subject is the relative, not the possessive name the sentence holds (was "Sotloff")
+        (
+            "Last week, Sotloff's mother, Shirley, pleaded with the group's leader to spare her son.\n\n"
+            "“We have not seen Steven for a year,” she said in a video message.",
+            "Shirley",
+            "Shirley (Sotloff's mother), in a video",
+        ),
+        # unnamed, the relative is named by the description (was unresolved)
+        (
+            "Conner's father spoke to reporters on Monday.\n\n“There was no reason to fire,” he told KMOV.",
+            "Conner's father",
+            "Conner's father, to KMOV",
+        ),
+        # a "he" is not the mother: the possessor is still there for it
+        (
+            "Óscar Pérez's mother pleaded with the government on Tuesday.\n\n“We will not surrender,” he said.",
+            "Óscar Pérez",
+            "Óscar Pérez",
+        ),
+    ],
+)
+def test_a_pronoun_may_mean_the_relative_a_possessive_subject_names(
+    attributor: Attributor, text: str, speaker: str, attribution: str
+) -> None:
+    said = attribute_text(text, attributor=attributor)["sentences"][-1]
+    assert (said["speaker"], said["attribution"]) == (speaker, attribution)
+
+
 def test_a_surname_that_is_also_a_title_is_a_name_after_an_honorific(attributor: Attributor) -> None:
     # "Mr. King" was a bare title (speaker "") and Jim Justice no candidate for the "he" he is.
     text = (

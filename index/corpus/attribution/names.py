@@ -45,6 +45,7 @@ class _NameState(_QuoteState):
     mention_sentences: set[int]
     full_names: dict[str, str]
     genders: dict[str, str]
+    relations_of: dict[str, str]
     first_pass: list[int]
     ner: Any  # the NER pipe `Attributor` sets, or None
 
@@ -88,6 +89,10 @@ class _NameState(_QuoteState):
         g = self.genders.get(_fold(parts[-1]))
         if g:
             return g
+        if len(parts) >= 2 and parts[-2].endswith(("'s", "’s")):  # a relative: "Pérez's father"
+            last = parts[-1].lower()
+            if last in _FEMALE_WORDS or last in _MALE_WORDS:
+                return "f" if last in _FEMALE_WORDS else "m"
         first = parts[0].lower()
         if len(parts) >= 2 or name in self.full_names.values():
             if first in _FEMALE_NAMES:
@@ -166,6 +171,29 @@ class _NameState(_QuoteState):
             self.mentions.append(
                 _Mention(name, i, base + tok.idx, kind, self.gender_of(name) if kind == "person" else None, False, True)
             )
+        for tok in doc:
+            relative = self._relative_subject(tok)
+            if relative is not None and not self._in_speech_quote(base + tok.idx):
+                self.mentions.append(_Mention(relative[0], i, base + tok.idx, "person", relative[1], False, True))
+
+    def _relative_subject(self, tok: Any) -> tuple[str, str] | None:
+        """A subject that is someone's relation ("Sotloff's mother, Shirley, pleaded …") as a person a
+        later "she" may mean, with the relation word's gender: its appositive name, else the phrase.
+        Without it the sentence's only names are the possessor's, and "she said" went to Sotloff."""
+        if tok.dep_ not in ("nsubj", "nsubjpass") or tok.pos_ != "NOUN":
+            return None
+        gender = "f" if tok.lower_ in _FEMALE_WORDS else "m" if tok.lower_ in _MALE_WORDS else None
+        possessor = next((c for c in tok.children if c.dep_ == "poss" and c.pos_ == "PROPN"), None)
+        if gender is None or possessor is None:
+            return None
+        words = [w for w in tok.subtree if w.i <= tok.i and (w.dep_ in ("poss", "case", "compound") or w is tok)]
+        relation = _clean("".join(w.text_with_ws for w in words)).replace("’", "'").strip()
+        named = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+        name = self.person_name(named) if named is not None else ""
+        if name:
+            self.relations_of.setdefault(name, relation)
+            return name, gender
+        return relation, gender
 
     def person_name(self, head: Any) -> str:
         """The name around a PROPN head without titles and roles: "Diosdado Cabello"."""

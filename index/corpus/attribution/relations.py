@@ -52,6 +52,7 @@ class _ArticleState(_NameState):
         self.mentions: list[_Mention] = []
         self.full_names: dict[str, str] = {}  # surname (casefolded, accents kept) -> first full name
         self.genders: dict[str, str] = {}
+        self.relations_of: dict[str, str] = {}  # a relative's name -> "Sotloff's mother"
         self.extra_rels: list[_Rel] = []  # second quotes of one cue ("“A,” he said, “B.”")
         self.history: list[_Rel] = []  # verb relations in text order, for the medium of "he said"
         self.first_pass = sorted(docs)
@@ -343,6 +344,8 @@ class _ArticleState(_NameState):
             rel.speaker = _anonymous_name(subj)
         elif rel.speaker and subj.pos_ == "PROPN":
             rel.description = self._description(i, doc, subj, rel.speaker, min(content.start, source.start))
+        elif rel.speaker and subj.lower_ in PRONOUNS and rel.speaker in self.relations_of:
+            rel.description = self.relations_of[rel.speaker]
         if rel.medium is None and subj.lower_ in PRONOUNS and rel.speaker:
             # "“…,” he said" right after "In the first of several videos, Pérez announced …":
             # the pronoun's statement comes through the same medium.
