@@ -173,27 +173,28 @@ class _NameState(_QuoteState):
             )
         for tok in doc:
             relative = self._relative_subject(tok)
-            if relative is not None and not self._in_speech_quote(base + tok.idx):
-                self.mentions.append(_Mention(relative[0], i, base + tok.idx, "person", relative[1], False, True))
+            if relative is None or self._in_speech_quote(base + tok.idx):
+                continue
+            name, gender, relation = relative
+            if name != relation:
+                self.relations_of.setdefault(name, relation)  # shown as "Shirley (Sotloff's mother)"
+            self.mentions.append(_Mention(name, i, base + tok.idx, "person", gender, False, True))
 
-    def _relative_subject(self, tok: Any) -> tuple[str, str] | None:
+    def _relative_subject(self, tok: Any) -> tuple[str, str, str] | None:
         """A subject that is someone's relation ("Sotloff's mother, Shirley, pleaded …") as a person a
-        later "she" may mean, with the relation word's gender: its appositive name, else the phrase.
-        Without it the sentence's only names are the possessor's, and "she said" went to Sotloff."""
+        later "she" may mean: (its appositive name, else the phrase; the relation word's gender; the
+        phrase). Without it the sentence's only names are the possessor's, and "she said" went to
+        Sotloff."""
         if tok.dep_ not in ("nsubj", "nsubjpass") or tok.pos_ != "NOUN":
             return None
         gender = "f" if tok.lower_ in _FEMALE_WORDS else "m" if tok.lower_ in _MALE_WORDS else None
-        possessor = next((c for c in tok.children if c.dep_ == "poss" and c.pos_ == "PROPN"), None)
-        if gender is None or possessor is None:
+        if gender is None or not any(c.dep_ == "poss" and c.pos_ == "PROPN" for c in tok.children):
             return None
         words = [w for w in tok.subtree if w.i <= tok.i and (w.dep_ in ("poss", "case", "compound") or w is tok)]
         relation = _clean("".join(w.text_with_ws for w in words)).replace("’", "'").strip()
         named = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
         name = self.person_name(named) if named is not None else ""
-        if name:
-            self.relations_of.setdefault(name, relation)
-            return name, gender
-        return relation, gender
+        return name or relation, gender, relation
 
     def person_name(self, head: Any) -> str:
         """The name around a PROPN head without titles and roles: "Diosdado Cabello"."""
