@@ -59,7 +59,7 @@ class _NameState(_QuoteState):
                 self.full_names.setdefault(_fold(tokens[-1].text), full)
             for t in ent:
                 if t.lower_ in TITLES:
-                    g = "f" if t.lower_ in _FEMALE_WORDS else "m" if t.lower_ in _MALE_WORDS else None
+                    g = _word_gender(t.lower_)
                     if g and tokens:
                         self.genders.setdefault(_fold(tokens[-1].text), g)
 
@@ -90,9 +90,9 @@ class _NameState(_QuoteState):
         if g:
             return g
         if len(parts) >= 2 and parts[-2].endswith(("'s", "’s")):  # a relative: "Pérez's father"
-            last = parts[-1].lower()
-            if last in _FEMALE_WORDS or last in _MALE_WORDS:
-                return "f" if last in _FEMALE_WORDS else "m"
+            g = _word_gender(parts[-1].lower())
+            if g:
+                return g
         first = parts[0].lower()
         if len(parts) >= 2 or name in self.full_names.values():
             if first in _FEMALE_NAMES:
@@ -140,7 +140,7 @@ class _NameState(_QuoteState):
                 continue
             if kind == "person" and ent.start > 0:
                 title = doc[ent.start - 1].lower_
-                g = "f" if title in _FEMALE_WORDS else "m" if title in _MALE_WORDS else None
+                g = _word_gender(title)
                 if g:
                     self.genders.setdefault(_fold(name.split()[-1]), g)
             seen.add(head.i)
@@ -187,11 +187,10 @@ class _NameState(_QuoteState):
         Sotloff."""
         if tok.dep_ not in ("nsubj", "nsubjpass") or tok.pos_ != "NOUN":
             return None
-        gender = "f" if tok.lower_ in _FEMALE_WORDS else "m" if tok.lower_ in _MALE_WORDS else None
+        gender = _word_gender(tok.lower_)
         if gender is None or not any(c.dep_ == "poss" and c.pos_ == "PROPN" for c in tok.children):
             return None
-        words = [w for w in tok.subtree if w.i <= tok.i and (w.dep_ in ("poss", "case", "compound") or w is tok)]
-        relation = _clean("".join(w.text_with_ws for w in words)).replace("’", "'").strip()
+        relation = _possessive_phrase(tok)
         named = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
         name = self.person_name(named) if named is not None else ""
         return name or relation, gender, relation
@@ -256,8 +255,7 @@ class _NameState(_QuoteState):
                 and t.pos_ == "NOUN"
                 and any(c.dep_ == "poss" and c.pos_ == "PROPN" for c in t.children)
             ):
-                words = [w for w in t.subtree if w.dep_ in ("poss", "case") or w is t]
-                return _clean("".join(w.text_with_ws for w in words)).replace("’", "'").strip()
+                return _possessive_phrase(t)
         return None
 
     def _note_speaker(self, i: int, offset: int, speaker: str | None, head: Any) -> None:
@@ -361,6 +359,17 @@ class _PronounResolver:
             g = m.gender or self.state.gender_of(m.name)
             return g is None or g == gender
         return True
+
+
+def _possessive_phrase(noun: Any) -> str:
+    """ "Pérez's mother" out of "Pérez’s 54-year-old mother": the possessor, its "'s" and the noun."""
+    words = [w for w in noun.subtree if w.dep_ in ("poss", "case") or w is noun]
+    return _clean("".join(w.text_with_ws for w in words)).replace("’", "'").strip()
+
+
+def _word_gender(word: str) -> str | None:
+    """The gender a title, kinship or role word gives ("mrs." f, "father" m), else None."""
+    return "f" if word in _FEMALE_WORDS else "m" if word in _MALE_WORDS else None
 
 
 def _orgish(name: str) -> bool:
