@@ -85,6 +85,18 @@ def packaged_model_dir() -> Path:
     return Path(str(resources.files("claimbot.index.stance") / "weights"))
 
 
+def _graph(value: str) -> Graph:
+    """stance.json's `graph`. Files written before int8 graphs (2026-12-07) described their export in
+    a sentence under this key (cont6's, which news22's recipe starts from): every one of those is fp32.
+    A word that is no graph is an error, not fp32."""
+    try:
+        return Graph(value)
+    except ValueError:
+        if " " in value.strip():
+            return Graph.FP32
+        raise StanceModelError(f"stance.json's graph {value!r} is none of {', '.join(Graph)}") from None
+
+
 class StanceModel:
     def __init__(self, model_dir: Path | None = None, threads: int = 0, spinning: bool = False) -> None:
         model_dir = model_dir or packaged_model_dir()
@@ -115,7 +127,7 @@ class StanceModel:
         # Whether a side counts: the fitted selector where the folder has one, else the threshold.
         self.selector: Selector | None = Selector.from_config(config["selector"]) if "selector" in config else None
         self.version = str(config.get("version", onnx_file.stat().st_mtime_ns))
-        self.graph = Graph(config.get("graph", Graph.FP32))
+        self.graph = _graph(str(config.get("graph", Graph.FP32)))
         self.batch_size = 1 if self.graph is Graph.INT8 else BATCH
         # One pair per run is too little work for onnxruntime to share across cores: such pairs run
         # side by side instead, one core each (int8 accurate reader, 2 cores: a check's 23 pairs in
