@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import cast
 
@@ -168,8 +169,6 @@ def test_a_stance_model_directory_that_cannot_load_is_one_line(tmp_path: Path, m
 
 def _copy_with_graph(tmp_path: Path, graph: str) -> Path:
     """The packaged model's folder with stance.json's `graph` set to `graph`."""
-    import shutil
-
     folder = tmp_path / "model"
     shutil.copytree(packaged_model_dir(), folder)
     config = json.loads((folder / "stance.json").read_text(encoding="utf-8"))
