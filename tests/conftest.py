@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import os
 import resource
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 
 from claimbot.index.config import Settings
 from claimbot.index.service import ClaimIndex
+from claimbot.index.stance.model import packaged_model_dir
 from claimbot.index.storage import db
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,6 +89,20 @@ def file_size_limit(limit: int) -> Iterator[None]:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+def packaged_model_copy(folder: Path, **config: object) -> Path:
+    """The packaged stance model copied to `folder`, with these keys of its stance.json set (a key
+    given as None is removed)."""
+    shutil.copytree(packaged_model_dir(), folder)
+    settings = json.loads((folder / "stance.json").read_text(encoding="utf-8"))
+    for key, value in config.items():
+        if value is None:
+            settings.pop(key, None)
+        else:
+            settings[key] = value
+    (folder / "stance.json").write_text(json.dumps(settings), encoding="utf-8")
+    return folder
 
 
 def fnc1_data(root: Path, bodies: dict[str, str]) -> Path:

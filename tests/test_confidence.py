@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from claimbot.index.stance import FEATURES, Selector, StanceModel, StanceModelError, StanceScore, features, settle
-from claimbot.index.stance.model import packaged_model_dir
+from tests.conftest import packaged_model_copy
 from train.news_confidence import fit_selector, lowest_threshold, out_of_fold
 
 
@@ -82,14 +81,7 @@ def test_a_selector_round_trips_and_refuses_what_it_cannot_read():
 
 
 def _model_folder(tmp_path: Path, selector: dict | None) -> Path:
-    folder = tmp_path / "model"
-    shutil.copytree(packaged_model_dir(), folder)
-    config = json.loads((folder / "stance.json").read_text())
-    config.pop("selector", None)
-    if selector is not None:
-        config["selector"] = selector
-    (folder / "stance.json").write_text(json.dumps(config))
-    return folder
+    return packaged_model_copy(tmp_path / "model", selector=selector)
 
 
 def test_a_model_folder_carries_its_selector_and_a_broken_one_does_not_load(tmp_path: Path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import cast
 
@@ -22,16 +21,9 @@ from claimbot.index.evaluation.stance import (
     format_report,
 )
 from claimbot.index.stance.batch import label_file
-from claimbot.index.stance.model import (
-    LABELS,
-    Graph,
-    StanceModel,
-    StanceModelError,
-    StanceScore,
-    packaged_model_dir,
-    shared_stance_model,
-)
+from claimbot.index.stance.model import LABELS, Graph, StanceModel, StanceModelError, StanceScore, shared_stance_model
 from claimbot.index.stance.views import stance_views
+from tests.conftest import packaged_model_copy
 
 pytestmark = pytest.mark.slow  # the packaged stance model (and, for the demo checks, spaCy)
 runner = CliRunner()
@@ -167,22 +159,12 @@ def test_a_stance_model_directory_that_cannot_load_is_one_line(tmp_path: Path, m
         StanceModel(tmp_path / "broken")
 
 
-def _copy_with_graph(tmp_path: Path, graph: str) -> Path:
-    """The packaged model's folder with stance.json's `graph` set to `graph`."""
-    folder = tmp_path / "model"
-    shutil.copytree(packaged_model_dir(), folder)
-    config = json.loads((folder / "stance.json").read_text(encoding="utf-8"))
-    config["graph"] = graph
-    (folder / "stance.json").write_text(json.dumps(config), encoding="utf-8")
-    return folder
-
-
 def test_a_graph_described_in_words_is_an_older_fp32_file_and_an_unknown_word_is_an_error(tmp_path: Path):
     # cont6's stance.json (git abf3026), the start of news22's recipe, describes its export in words.
-    older = StanceModel(_copy_with_graph(tmp_path / "a", "eager-attention ONNX export of these weights"))
+    older = StanceModel(packaged_model_copy(tmp_path / "a", graph="eager-attention ONNX export of these weights"))
     assert older.graph is Graph.FP32 and older.batch_size > 1
     with pytest.raises(StanceModelError, match="graph 'int-8' is none of fp32, int8"):
-        StanceModel(_copy_with_graph(tmp_path / "b", "int-8"))
+        StanceModel(packaged_model_copy(tmp_path / "b", graph="int-8"))
 
 
 def test_eval_reads_only_the_sets_it_is_asked_for(model, tmp_path: Path):
