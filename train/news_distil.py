@@ -2,6 +2,7 @@
 sentences of each training article that a claim would retrieve, read by the teacher.
 
     python -m train.news_distil --teacher RUN/news9/run/ckpt-N --out RUN/transfer.jsonl [--per-claim 3]
+    python -m train.news_distil --teacher-onnx DIR --fnc-headlines --out RUN/headlines.jsonl [--per-claim 2]
 
 The team's pairs give each claim the one sentence it was written about. At claim time the search
 shows the claim the other sentences of the same article as well, most of them about the same people
@@ -11,22 +12,33 @@ every claim of the pairs' train split, the `--per-claim` sentences of its articl
 teacher (torch; `--bf16` where the CPU has bf16 instructions). Each row carries the teacher's probabilities as
 `teacher` (train.trainer fits them instead of a label), their argmax as `label`, source
 `transfer`, the article as group. Only train-split articles are read.
+
+`--fnc-headlines` (docs/prereg/news39.md) reads FNC-1's headlines as the claims instead: each headline
+against the `--per-claim` sentences nearest it of every body FNC-1 pairs it with as agree, disagree or
+discuss (train and competition bodies; every FNC-1 body is a training article of the team's splits).
+Headlines are written the way posts are ("Zombie Cat: Buried Kitty Believed Dead, Meows Back to
+Life"), and there are some 20,000 related pairs, where the team wrote 1,700 claims on FNC-1 bodies.
+`--teacher-onnx` reads them with a built graph (the accurate reader's, `claimbot reader install`)
+through the product's own `StanceModel`, its raw logits at temperature 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from claimbot.index.evaluation import DEFAULT_PAIRS, load_pairs, read_articles
 from claimbot.index.search import shared_embedder
-from claimbot.index.stance import softmax
+from claimbot.index.stance import StanceModel, softmax
 from train.news_annotation import default_data_dir, sentences
 from train.pairs import Pair, write_jsonl
 from train.settings import LABELS
@@ -70,6 +82,53 @@ def candidates(pair_files: list[Path], data: Path, per_claim: int) -> list[dict[
     return rows
 
 
+def headline_candidates(data: Path, per_pair: int) -> list[dict[str, Any]]:
+    """(headline, body sentence) rows for FNC-1's related pairs, nearest sentences first, each
+    (headline, sentence) once."""
+    csv.field_size_limit(sys.maxsize)
+    sets = [
+        (
+            data / "nli-train" / "fnc-1-train" / "train_bodies.csv",
+            ["train_train_stances.csv", "train_test_stances.csv"],
+        ),
+        (data / "fnc-1" / "competition_test_bodies.csv", ["competition_test_stances.csv"]),
+    ]
+    embedder = shared_embedder()
+    seen: set[tuple[str, str]] = set()
+    rows: list[dict[str, Any]] = []
+    for bodies_path, stance_files in sets:
+        with bodies_path.open(encoding="utf-8", newline="") as f:
+            bodies = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}
+        related: dict[str, list[str]] = defaultdict(list)
+        for name in stance_files:
+            with (bodies_path.parent / name).open(encoding="utf-8", newline="") as f:
+                for r in csv.DictReader(f):
+                    if r["Stance"] != "unrelated":
+                        related[r["Body ID"]].append(" ".join(r["Headline"].split()))
+        for body_id in tqdm(sorted(related, key=int), desc=bodies_path.parent.name, unit="body"):
+            sents = [" ".join(s.split()) for _, _, s in sentences(bodies[body_id])]
+            if not sents:
+                continue
+            vectors = embedder.encode(sents)
+            headlines = list(dict.fromkeys(related[body_id]))
+            for headline, hv in zip(headlines, embedder.encode(headlines), strict=True):
+                order = np.argsort(-(vectors @ hv), kind="stable")
+                for i in order[:per_pair]:
+                    if (headline, sents[i]) in seen:
+                        continue
+                    seen.add((headline, sents[i]))
+                    rows.append(
+                        {
+                            "claim": headline,
+                            "evidence": sents[i],
+                            "source": "transfer",
+                            "group": f"fnc1/{body_id}",
+                            "split": "train",
+                        }
+                    )
+    return rows
+
+
 def _overlaps(span: tuple[int, int], taken: set[tuple[int, int]]) -> bool:
     """The packets and this split cut sentences the same way (syntok), but a pair may name a span
     that covers two of them: any overlap counts as annotated."""
@@ -90,9 +149,28 @@ def label(rows: list[dict[str, Any]], teacher: Path, batch_size: int, bf16: bool
     ]
 
 
+def label_onnx(rows: list[dict[str, Any]], model_dir: Path) -> list[Pair]:
+    """The teacher's probabilities at temperature 1 from a built graph, in chunks (a progress bar)."""
+    model = StanceModel(model_dir)
+    logits = np.concatenate(
+        [
+            model.logits([(r["claim"], r["evidence"]) for r in rows[start : start + 512]])
+            for start in tqdm(range(0, len(rows), 512), desc="teacher", unit="chunk")
+        ]
+    )
+    probs = softmax(logits)
+    return [
+        cast(Pair, {**r, "label": LABELS[int(p.argmax())], "teacher": [round(float(x), 6) for x in p]})
+        for r, p in zip(rows, probs, strict=True)
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--teacher", type=Path, required=True, help="a train.stance checkpoint folder")
+    teacher = ap.add_mutually_exclusive_group(required=True)
+    teacher.add_argument("--teacher", type=Path, help="a train.stance checkpoint folder")
+    teacher.add_argument("--teacher-onnx", type=Path, help="a built stance graph folder (model.onnx, stance.json)")
+    ap.add_argument("--fnc-headlines", action="store_true", help="FNC-1 headlines against their related bodies")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--pairs", type=Path, nargs="+", default=[DEFAULT_PAIRS], help="news pair files (train split read)")
     ap.add_argument("--per-claim", type=int, default=3)
@@ -100,9 +178,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast: only where the CPU has bf16 instructions")
     a = ap.parse_args(argv)
-    found = candidates(a.pairs, a.data_dir, a.per_claim)
+    if a.fnc_headlines:
+        found = headline_candidates(a.data_dir, a.per_claim)
+    else:
+        found = candidates(a.pairs, a.data_dir, a.per_claim)
     print(f"{len(found)} transfer pairs from {len({r['group'] for r in found})} articles; the teacher reads them")
-    rows = label(found, a.teacher, a.batch_size, a.bf16)
+    rows = label_onnx(found, a.teacher_onnx) if a.teacher_onnx else label(found, a.teacher, a.batch_size, a.bf16)
     write_jsonl(a.out, rows)
     counts = {name: sum(r["label"] == name for r in rows) for name in LABELS}
     print(f"{a.out}: {len(rows)} rows, teacher's argmax {counts}")
