@@ -61,3 +61,64 @@ def test_each_train_claim_gets_the_nearest_other_sentences_of_its_article(tmp_pa
     # the nearest first: the fishermen's water and the mayor of Porto before the six years in office
     assert "She had led the city for six years and won two elections." not in evidence
     assert all(r["source"] == "transfer" and r["group"] == f"polnear-dev/{train_article}" for r in rows)
+
+
+def _csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def test_fnc_headlines_read_the_nearest_sentences_of_related_bodies_only(tmp_path: Path):
+    from train.news_distil import headline_candidates
+
+    body = ARTICLE
+    other = "Scientists found a new species of frog in the Andes. The frog is bright green and very small."
+    train = tmp_path / "nli-train" / "fnc-1-train"
+    _csv(train / "train_bodies.csv", ["Body ID", "articleBody"], [["7", body], ["8", other]])
+    headline = "Storm floods Porto harbour"
+    _csv(
+        train / "train_train_stances.csv",
+        ["Headline", "Body ID", "Stance"],
+        [[headline, "7", "agree"], ["Frog found in the Andes", "7", "unrelated"], [headline, "7", "discuss"]],
+    )
+    _csv(
+        train / "train_test_stances.csv",
+        ["Headline", "Body ID", "Stance"],
+        [["New  frog   species found", "8", "discuss"]],
+    )
+    _csv(tmp_path / "fnc-1" / "competition_test_bodies.csv", ["Body ID", "articleBody"], [["7", body]])
+    _csv(
+        tmp_path / "fnc-1" / "competition_test_stances.csv",
+        ["Headline", "Body ID", "Stance"],
+        [[headline, "7", "disagree"]],
+    )
+    rows = headline_candidates(tmp_path, per_pair=1)
+    # the unrelated headline is never read; a headline's spaces are folded; the same (headline,
+    # sentence) from the competition bodies is not read twice
+    assert [(r["claim"], r["group"]) for r in rows] == [(headline, "fnc1/7"), ("New frog species found", "fnc1/8")]
+    assert rows[0]["evidence"] == "A storm flooded the harbour of Porto on Tuesday night, the port authority said."
+    assert rows[1]["evidence"] == "Scientists found a new species of frog in the Andes."
+
+
+def test_a_built_graph_labels_rows_with_its_probabilities():
+    from claimbot.index.stance import packaged_model_dir
+    from train.news_distil import label_onnx
+
+    rows = [
+        {"claim": "Porto's harbour flooded", "evidence": "A storm flooded the harbour of Porto on Tuesday night."},
+        {"claim": "Porto's harbour stayed dry", "evidence": "A storm flooded the harbour of Porto on Tuesday night."},
+    ]
+    labelled = label_onnx(rows, [packaged_model_dir()])
+    twice = label_onnx(rows, [packaged_model_dir(), packaged_model_dir()])
+    assert [r["teacher"] for r in twice] == [
+        r["teacher"] for r in labelled
+    ]  # an average of one reading is that reading
+    for row in labelled:
+        assert abs(sum(row["teacher"]) - 1) < 1e-4
+        assert row["label"] == ("supports", "refutes", "neutral")[row["teacher"].index(max(row["teacher"]))]
+    assert labelled[0]["teacher"][0] > labelled[1]["teacher"][0]  # flooded supports, stayed dry does not

@@ -18,8 +18,9 @@ against the `--per-claim` sentences nearest it of every body FNC-1 pairs it with
 discuss (train and competition bodies; every FNC-1 body is a training article of the team's splits).
 Headlines are written the way posts are ("Zombie Cat: Buried Kitty Believed Dead, Meows Back to
 Life"), and there are some 20,000 related pairs, where the team wrote 1,700 claims on FNC-1 bodies.
-`--teacher-onnx` reads them with a built graph (the accurate reader's, `claimbot reader install`)
-through the product's own `StanceModel`, its raw logits at temperature 1.
+`--teacher-onnx` reads them with built graphs (the accurate reader's, `claimbot reader install`; with
+the shipped one as well, news40) through the product's own `StanceModel`: each graph's probabilities
+at temperature 1, averaged.
 """
 
 from __future__ import annotations
@@ -149,16 +150,17 @@ def label(rows: list[dict[str, Any]], teacher: Path, batch_size: int, bf16: bool
     ]
 
 
-def label_onnx(rows: list[dict[str, Any]], model_dir: Path) -> list[Pair]:
-    """The teacher's probabilities at temperature 1 from a built graph, in chunks (a progress bar)."""
-    model = StanceModel(model_dir)
-    logits = np.concatenate(
-        [
-            model.logits([(r["claim"], r["evidence"]) for r in rows[start : start + 512]])
-            for start in tqdm(range(0, len(rows), 512), desc="teacher", unit="chunk")
-        ]
-    )
-    probs = softmax(logits)
+def label_onnx(rows: list[dict[str, Any]], model_dirs: list[Path]) -> list[Pair]:
+    """The teachers' probabilities at temperature 1 from built graphs, averaged (docs/prereg/news40.md:
+    the accurate reader with the shipped one, so that the student keeps its own reading where the
+    larger reader is the one that errs), in chunks (a progress bar)."""
+    probs = np.zeros((len(rows), len(LABELS)), dtype=np.float64)
+    for model_dir in model_dirs:
+        model = StanceModel(model_dir)
+        for start in tqdm(range(0, len(rows), 512), desc=f"teacher {model_dir.name}", unit="chunk"):
+            chunk = rows[start : start + 512]
+            probs[start : start + len(chunk)] += softmax(model.logits([(r["claim"], r["evidence"]) for r in chunk]))
+    probs /= len(model_dirs)
     return [
         cast(Pair, {**r, "label": LABELS[int(p.argmax())], "teacher": [round(float(x), 6) for x in p]})
         for r, p in zip(rows, probs, strict=True)
@@ -169,7 +171,12 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     teacher = ap.add_mutually_exclusive_group(required=True)
     teacher.add_argument("--teacher", type=Path, help="a train.stance checkpoint folder")
-    teacher.add_argument("--teacher-onnx", type=Path, help="a built stance graph folder (model.onnx, stance.json)")
+    teacher.add_argument(
+        "--teacher-onnx",
+        type=Path,
+        nargs="+",
+        help="built stance graph folders (model.onnx, stance.json); several: averaged",
+    )
     ap.add_argument("--fnc-headlines", action="store_true", help="FNC-1 headlines against their related bodies")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--pairs", type=Path, nargs="+", default=[DEFAULT_PAIRS], help="news pair files (train split read)")
