@@ -115,9 +115,8 @@ def test_a_built_graph_labels_rows_with_its_probabilities():
     ]
     labelled = label_onnx(rows, [packaged_model_dir()])
     twice = label_onnx(rows, [packaged_model_dir(), packaged_model_dir()])
-    assert [r["teacher"] for r in twice] == [
-        r["teacher"] for r in labelled
-    ]  # an average of one reading is that reading
+    # two readings of one graph, averaged, are that graph's reading
+    assert [r["teacher"] for r in twice] == [r["teacher"] for r in labelled]
     for row in labelled:
         assert abs(sum(row["teacher"]) - 1) < 1e-4
         assert row["label"] == ("supports", "refutes", "neutral")[row["teacher"].index(max(row["teacher"]))]
