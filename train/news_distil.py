@@ -136,6 +136,14 @@ def _overlaps(span: tuple[int, int], taken: set[tuple[int, int]]) -> bool:
     return any(min(span[1], e) > max(span[0], s) for s, e in taken)
 
 
+def _with_teacher(rows: list[dict[str, Any]], probs: np.ndarray) -> list[Pair]:
+    """Each row learning its teacher's probabilities (train.trainer fits `teacher`), their argmax as `label`."""
+    return [
+        cast(Pair, {**r, "label": LABELS[int(p.argmax())], "teacher": [round(float(x), 6) for x in p]})
+        for r, p in zip(rows, probs, strict=True)
+    ]
+
+
 def label(rows: list[dict[str, Any]], teacher: Path, batch_size: int, bf16: bool) -> list[Pair]:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -144,10 +152,7 @@ def label(rows: list[dict[str, Any]], teacher: Path, batch_size: int, bf16: bool
     ids, tts = encode(tok, cast(list[Pair], rows), 128)
     logits = predict_logits(model, ids, tts, tok.pad_token_id, batch_size=batch_size, bf16=bf16)
     probs = softmax(logits)
-    return [
-        cast(Pair, {**r, "label": LABELS[int(p.argmax())], "teacher": [round(float(x), 6) for x in p]})
-        for r, p in zip(rows, probs, strict=True)
-    ]
+    return _with_teacher(rows, probs)
 
 
 def label_onnx(rows: list[dict[str, Any]], model_dirs: list[Path]) -> list[Pair]:
@@ -161,10 +166,7 @@ def label_onnx(rows: list[dict[str, Any]], model_dirs: list[Path]) -> list[Pair]
             chunk = rows[start : start + 512]
             probs[start : start + len(chunk)] += softmax(model.logits([(r["claim"], r["evidence"]) for r in chunk]))
     probs /= len(model_dirs)
-    return [
-        cast(Pair, {**r, "label": LABELS[int(p.argmax())], "teacher": [round(float(x), 6) for x in p]})
-        for r, p in zip(rows, probs, strict=True)
-    ]
+    return _with_teacher(rows, probs)
 
 
 def main(argv: list[str] | None = None) -> None:
