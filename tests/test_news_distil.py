@@ -121,3 +121,24 @@ def test_a_built_graph_labels_rows_with_its_probabilities():
         assert abs(sum(row["teacher"]) - 1) < 1e-4
         assert row["label"] == ("supports", "refutes", "neutral")[row["teacher"].index(max(row["teacher"]))]
     assert labelled[0]["teacher"][0] > labelled[1]["teacher"][0]  # flooded supports, stayed dry does not
+
+
+def test_fnc_headlines_without_the_data_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from train.news_distil import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(
+            [
+                "--fnc-headlines",
+                "--teacher-onnx",
+                str(tmp_path),
+                "--data-dir",
+                str(tmp_path),
+                "--out",
+                str(tmp_path / "o.jsonl"),
+            ]
+        )
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "FNC-1 not found under" in err and "train_bodies.csv" in err
+    assert not (tmp_path / "o.jsonl").exists()

@@ -83,30 +83,32 @@ def candidates(pair_files: list[Path], data: Path, per_claim: int) -> list[dict[
     return rows
 
 
+# FNC-1's bodies and stances, train and competition: (folder, bodies file, stances files)
+FNC_SETS = (
+    ("nli-train/fnc-1-train", "train_bodies.csv", ("train_train_stances.csv", "train_test_stances.csv")),
+    ("fnc-1", "competition_test_bodies.csv", ("competition_test_stances.csv",)),
+)
+FNC_FILES = tuple(f"{folder}/{name}" for folder, bodies, stances in FNC_SETS for name in (bodies, *stances))
+
+
 def headline_candidates(data: Path, per_pair: int) -> list[dict[str, Any]]:
     """(headline, body sentence) rows for FNC-1's related pairs, nearest sentences first, each
     (headline, sentence) once."""
     csv.field_size_limit(sys.maxsize)
-    sets = [
-        (
-            data / "nli-train" / "fnc-1-train" / "train_bodies.csv",
-            ["train_train_stances.csv", "train_test_stances.csv"],
-        ),
-        (data / "fnc-1" / "competition_test_bodies.csv", ["competition_test_stances.csv"]),
-    ]
     embedder = shared_embedder()
     seen: set[tuple[str, str]] = set()
     rows: list[dict[str, Any]] = []
-    for bodies_path, stance_files in sets:
+    for folder, bodies_name, stance_files in FNC_SETS:
+        bodies_path = data / folder / bodies_name
         with bodies_path.open(encoding="utf-8", newline="") as f:
             bodies = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}
         related: dict[str, list[str]] = defaultdict(list)
         for name in stance_files:
-            with (bodies_path.parent / name).open(encoding="utf-8", newline="") as f:
+            with (data / folder / name).open(encoding="utf-8", newline="") as f:
                 for r in csv.DictReader(f):
                     if r["Stance"] != "unrelated":
                         related[r["Body ID"]].append(" ".join(r["Headline"].split()))
-        for body_id in tqdm(sorted(related, key=int), desc=bodies_path.parent.name, unit="body"):
+        for body_id in tqdm(sorted(related, key=int), desc=folder, unit="body"):
             sents = [" ".join(s.split()) for _, _, s in sentences(bodies[body_id])]
             if not sents:
                 continue
@@ -188,6 +190,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast: only where the CPU has bf16 instructions")
     a = ap.parse_args(argv)
     if a.fnc_headlines:
+        missing = [f for f in FNC_FILES if not (a.data_dir / f).is_file()]
+        if missing:
+            ap.error(f"FNC-1 not found under {a.data_dir} (missing {', '.join(missing)}); --data-dir names the data")
         found = headline_candidates(a.data_dir, a.per_claim)
     else:
         found = candidates(a.pairs, a.data_dir, a.per_claim)
